@@ -62,8 +62,11 @@ def serve(config_file: str, listen: str, log_level: str, log_format: str) -> Non
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for every endpoint.")
 def check(config_file: str, timeout: float) -> None:
     """Probe every endpoint once and print a table; exit 1 if an operated node fails."""
+    import logging
+
     from .checkcmd import run_check
 
+    logging.basicConfig(level=logging.ERROR)  # the table already says what failed
     config = load_or_exit(config_file)
     sys.exit(run_check(config, timeout))
 

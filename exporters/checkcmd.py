@@ -1,0 +1,79 @@
+"""``chainwatch check``: the first thing an operator runs after writing a config.
+
+Probes every endpoint once, through the same scheduler as the server, and prints one
+row per endpoint. Exit status 1 when an endpoint we operate (role ``node``) fails, so the
+command can gate a deploy. Only endpoint names and hosts are printed, never URLs' paths.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+from .config import Config, Role
+from .scheduler import Scheduler
+from .transport import Transport
+
+COLUMNS = ("chain", "endpoint", "role", "chain id", "head", "lag", "head age", "peers", "mempool", "latency", "status")
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.2f}{unit}"
+    return f"{int(value)}{unit}"
+
+
+async def _probe_all(config: Config, timeout: float):
+    transport = Transport(config.exporter.max_response_bytes)
+    try:
+        scheduler = Scheduler(config, transport)
+        deadline = asyncio.get_running_loop().time() + timeout
+        return await scheduler.round(list(scheduler.states.values()), sorted(config.chains), deadline)
+    finally:
+        await transport.close()
+
+
+def rows(config: Config, snap) -> list[tuple[str, ...]]:
+    out = []
+    for state in snap.states:
+        r = snap.results[state.endpoint.name]
+        name = state.endpoint.name
+        chain_id = r.get("chainwatch_chain_id")
+        expected = getattr(state.chain, "chain_id", None)
+        id_ok = "-" if chain_id is None or expected is None else ("ok" if int(chain_id) == expected else f"{int(chain_id)}!")
+        lag = snap.lag.get(name)
+        pending = r.get("chainwatch_mempool_transactions", state="pending")
+        batch = next((c.seconds for c in r.calls if c.ok and c.seconds is not None), None)
+        status = "ok" if r.success else f"FAIL {r.reason}: {r.detail}"
+        out.append(
+            (
+                state.chain_name,
+                name,
+                state.endpoint.role.value,
+                id_ok,
+                _fmt(r.head_height),
+                _fmt(lag[0] if lag else None),
+                _fmt(r.get("chainwatch_head_age_seconds"), "s"),
+                _fmt(r.get("chainwatch_peers")),
+                _fmt(pending),
+                _fmt(batch * 1000 if batch is not None else None, "ms"),
+                status,
+            )
+        )
+    return out
+
+
+def run_check(config: Config, timeout: float) -> int:
+    snap = asyncio.run(_probe_all(config, timeout))
+    table = [COLUMNS, *rows(config, snap)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS) - 1)]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    failed = [s.endpoint.name for s in snap.states if s.endpoint.role is Role.NODE and not snap.results[s.endpoint.name].success]
+    if failed:
+        click.echo(f"\n{len(failed)} operated node(s) failing: {', '.join(failed)}", err=True)
+        return 1
+    return 0

@@ -1,0 +1,259 @@
+"""Probe rounds: coalescing, references shared per chain, lag, deadlines.
+
+The exporter must never hammer the nodes it watches. Two HA Prometheus servers and a
+human with curl scraping at once share one in-flight probe per endpoint, and a result
+younger than ``min_probe_interval_seconds`` is reused. A chain's reference endpoints are
+read once per round (``reference_max_age_seconds``) and shared by every target of that
+chain, whether scraped through ``/metrics`` or ``/probe``.
+
+Every wait is bounded by the scrape deadline: an endpoint that has not answered when the
+deadline comes is reported as ``timeout`` and never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .catalog import LATENCY_BUCKETS
+from .config import Config, Endpoint, Role
+from .failures import ProbeFailure
+from .probes import probe_for
+from .probes.base import ProbeContext, ProbeResult
+from .redact import scrub
+from .transport import Transport
+
+log = logging.getLogger("chainwatch.probe")
+
+DEFAULT_BACKOFF_SECONDS = 30.0
+WARN_EVERY_SECONDS = 60.0
+
+
+class Histogram:
+    """Cumulative latency histogram kept per endpoint and method across probes."""
+
+    __slots__ = ("counts", "sum", "count")
+
+    def __init__(self) -> None:
+        self.counts = [0] * len(LATENCY_BUCKETS)
+        self.sum = 0.0
+        self.count = 0
+
+    def observe(self, value: float) -> None:
+        self.sum += value
+        self.count += 1
+        for i, bound in enumerate(LATENCY_BUCKETS):
+            if value <= bound:
+                self.counts[i] += 1
+
+    def buckets(self) -> list[tuple[str, int]]:
+        out = [(repr(float(b)) if b != int(b) else f"{b:.1f}", c) for b, c in zip(LATENCY_BUCKETS, self.counts)]
+        out.append(("+Inf", self.count))
+        return out
+
+
+class EndpointState:
+    """Everything the exporter remembers about one endpoint between probes."""
+
+    def __init__(self, chain_name: str, chain, endpoint: Endpoint):
+        self.chain_name = chain_name
+        self.chain = chain
+        self.endpoint = endpoint
+        self.probe = probe_for(chain.kind)
+        self.inflight: asyncio.Task | None = None
+        self.last: ProbeResult | None = None
+        self.last_at = -math.inf  # monotonic
+        self.cache: dict = {}
+        self.backoff_until = -math.inf
+        self.histograms: dict[str, Histogram] = {"batch": Histogram()}
+        self.last_seconds: dict[str, float] = {}
+        self.requests: Counter[str] = Counter({"batch": 0})
+        self.errors: Counter[str] = Counter({"batch": 0})
+        self.probes = 0
+        self.failures: Counter[str] = Counter()
+        self.deadline_exceeded = 0
+        self.last_warning = -math.inf
+
+    @property
+    def identity(self) -> str:
+        """Same identity after a reload -> counters and caches carry over."""
+        return f"{self.chain_name}|{self.chain.kind}|{self.endpoint.model_dump_json()}"
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"chain": self.chain_name, "network": self.chain.network, "endpoint": self.endpoint.name, "role": self.endpoint.role.value}
+
+
+@dataclass
+class ChainSummary:
+    configured: int
+    reachable: int = 0
+    agreeing: int = 0
+    head: float | None = None
+    head_timestamp: float | None = None
+    stall_seconds: float | None = None
+
+
+@dataclass
+class Snapshot:
+    states: list[EndpointState]
+    config: Config
+    results: dict[str, ProbeResult] = field(default_factory=dict)
+    lag: dict[str, tuple[float, float]] = field(default_factory=dict)
+    chains: dict[str, ChainSummary] = field(default_factory=dict)
+
+
+class Scheduler:
+    def __init__(self, config: Config, transport: Transport, previous: "Scheduler | None" = None):
+        self.config = config
+        self.transport = transport
+        carried = {s.identity: s for s in previous.states.values()} if previous else {}
+        self.states: dict[str, EndpointState] = {}
+        for cname, chain, endpoint in config.endpoints():
+            fresh = EndpointState(cname, chain, endpoint)
+            self.states[endpoint.name] = carried.get(fresh.identity, fresh)
+            self.states[endpoint.name].chain = chain
+        self._advance: dict[str, tuple[float, float]] = dict(previous._advance) if previous else {}
+
+    # ------------------------------------------------------------------ one endpoint
+
+    async def probe(self, state: EndpointState, deadline: float) -> ProbeResult:
+        settings = self.config.exporter
+        max_age = settings.reference_max_age_seconds if state.endpoint.role is Role.REFERENCE else settings.min_probe_interval_seconds
+        if state.last is not None and time.monotonic() - state.last_at < max_age and (state.inflight is None or state.inflight.done()):
+            return state.last
+        loop = asyncio.get_running_loop()
+        if state.endpoint.timeout_seconds:
+            deadline = min(deadline, loop.time() + state.endpoint.timeout_seconds)
+        if state.inflight is None or state.inflight.done():
+            state.inflight = loop.create_task(self._run(state, deadline))
+        started = loop.time()
+        try:
+            return await asyncio.wait_for(asyncio.shield(state.inflight), timeout=max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            state.deadline_exceeded += 1
+            return ProbeResult(False, duration=loop.time() - started, reason="timeout", detail="scrape deadline reached while waiting for the endpoint")
+
+    async def _run(self, state: EndpointState, deadline: float) -> ProbeResult:
+        endpoint = state.endpoint
+        result = ProbeResult(True)
+        started = time.perf_counter()
+        ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
+        if time.monotonic() < state.backoff_until:
+            wait = state.backoff_until - time.monotonic()
+            result.success, result.reason, result.detail = False, "rate_limited", f"backing off for {wait:.0f}s after HTTP 429"
+        else:
+            try:
+                await state.probe.run(endpoint, ctx, result)
+            except ProbeFailure as failure:
+                result.success, result.reason, result.detail = False, failure.reason, failure.detail
+                if failure.reason == "rate_limited":
+                    state.backoff_until = time.monotonic() + (failure.retry_after or DEFAULT_BACKOFF_SECONDS)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a parser bug must fail this probe, not the exporter
+                detail = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *endpoint.secrets])
+                result.success, result.reason, result.detail = False, "invalid_response", detail[:200]
+                log.debug("probe raised", exc_info=True, extra={"endpoint": endpoint.name})
+        result.duration = time.perf_counter() - started
+        result.calls = ctx.calls
+        result.finished_at = time.time()
+        self._record(state, result)
+        return result
+
+    def _record(self, state: EndpointState, result: ProbeResult) -> None:
+        state.probes += 1
+        for call in result.calls:
+            state.requests[call.method] += 1
+            if call.ok and call.seconds is not None:
+                state.histograms.setdefault(call.method, Histogram()).observe(call.seconds)
+                state.last_seconds[call.method] = call.seconds
+            else:
+                state.errors[call.method] += 1
+        if not result.success:
+            state.failures[result.reason] += 1
+            if result.calls and all(c.ok for c in result.calls):
+                state.errors[result.calls[-1].method] += 1  # HTTP fine, answer unusable
+            now = time.monotonic()
+            if now - state.last_warning >= WARN_EVERY_SECONDS:
+                state.last_warning = now
+                log.warning(
+                    "probe failed",
+                    extra={"endpoint": state.endpoint.name, "chain": state.chain_name, "reason": result.reason, "detail": scrub(result.detail, state.endpoint.secrets)},
+                )
+        state.last = result
+        state.last_at = time.monotonic()
+
+    # ------------------------------------------------------------------ a round
+
+    def references(self, chain_name: str) -> list[EndpointState]:
+        chain = self.config.chains[chain_name]
+        refs = chain.references or chain.endpoints  # no references: compare endpoints with each other
+        return [self.states[e.name] for e in refs]
+
+    async def round(self, targets: list[EndpointState], chains: list[str], deadline: float) -> Snapshot:
+        involved = sorted({t.chain_name for t in targets} | set(chains))
+        wanted: dict[str, EndpointState] = {t.endpoint.name: t for t in targets}
+        for cname in involved:
+            for ref in self.references(cname):
+                wanted.setdefault(ref.endpoint.name, ref)
+        names = list(wanted)
+        results = await asyncio.gather(*(self.probe(wanted[n], deadline) for n in names))
+        by_name = dict(zip(names, results))
+        snap = Snapshot(states=targets, config=self.config)
+        snap.results = {t.endpoint.name: by_name[t.endpoint.name] for t in targets}
+        for cname in involved:
+            snap.chains[cname] = self._summarise(cname, by_name)
+        for t in targets:
+            self._lag(t, snap)
+        return snap
+
+    def _summarise(self, cname: str, results: dict[str, ProbeResult]) -> ChainSummary:
+        chain = self.config.chains[cname]
+        refs = self.references(cname)
+        answered = [results[r.endpoint.name] for r in refs]
+        heads = [(res.head_height, res.head_timestamp) for res in answered if res.success and res.head_height is not None]
+        summary = ChainSummary(configured=len(chain.references))
+        if not heads:
+            return summary
+        heights = sorted(h for h, _ in heads)
+        head = statistics.median(heights) if chain.references else heights[-1]
+        tolerance = max(2, math.ceil(3.0 / chain.block_time))
+        summary.reachable = len(heads)
+        summary.agreeing = sum(1 for h, _ in heads if abs(h - head) <= tolerance)
+        summary.head = head
+        stamps = sorted(ts for h, ts in heads if ts is not None)
+        summary.head_timestamp = statistics.median(stamps) if stamps else None
+        now = time.monotonic()
+        last_head, since = self._advance.get(cname, (None, now))
+        if last_head is None or head > last_head:
+            self._advance[cname] = (head, now)
+            since = now
+        summary.stall_seconds = round(now - since, 3)
+        return summary
+
+    def _lag(self, target: EndpointState, snap: Snapshot) -> None:
+        result = snap.results[target.endpoint.name]
+        if not result.success or result.head_height is None:
+            return
+        summary = snap.chains.get(target.chain_name)
+        ref_head = summary.head if summary and target.chain.references else None
+        ref_ts = summary.head_timestamp if summary and target.chain.references else None
+        if ref_head is None and result.expected_head is not None:
+            ref_head, ref_ts = result.expected_head, None
+        if ref_head is None and summary is not None:
+            ref_head, ref_ts = summary.head, summary.head_timestamp
+        if ref_head is None:
+            return
+        blocks = max(0.0, ref_head - result.head_height)
+        if ref_ts is not None and result.head_timestamp is not None:
+            seconds = max(0.0, ref_ts - result.head_timestamp)
+        else:
+            seconds = blocks * target.chain.block_time
+        snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
+

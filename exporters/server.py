@@ -1,0 +1,198 @@
+"""The exporter's HTTP server.
+
+- ``/metrics``: every configured endpoint probed concurrently within the scrape deadline,
+  chain-wide reference metrics, validator monitors and the exporter's own metrics.
+- ``/probe?target=<endpoint name>``: one endpoint (the blackbox multi-target pattern, so
+  Prometheus can shard targets across replicas); ``/probe?chain=<chain>``: that chain's
+  chain-wide and validator metrics. Only configured names are accepted — the exporter
+  never fetches a URL a request gives it.
+- ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
+  rejected, logged, and the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import time
+
+from aiohttp import web
+
+from . import __version__
+from .config import NAME_PATTERN, Config, ConfigError, load
+from .exposition import render, round_samples
+from .scheduler import Scheduler
+from .transport import Transport
+from .validators import monitor_for
+
+log = logging.getLogger("chainwatch.server")
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_NAME = re.compile(NAME_PATTERN)
+
+
+class Exporter:
+    def __init__(self, config: Config, config_path: str | None = None):
+        self.config = config
+        self.config_path = config_path
+        self.transport = Transport(config.exporter.max_response_bytes)
+        self.scheduler = Scheduler(config, self.transport)
+        self.monitors: dict[str, object] = {}
+        self.reload_ok = True
+        self.reload_at = time.time()
+        self.last_scrape_seconds = 0.0
+        self._reload_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        await self._start_monitors()
+
+    async def stop(self) -> None:
+        await self._stop_monitors()
+        await self.transport.close()
+
+    async def _start_monitors(self) -> None:
+        for cname, chain in sorted(self.config.chains.items()):
+            monitor = monitor_for(cname, chain, self.transport, self.config.exporter)
+            if monitor is not None:
+                await monitor.start()
+                self.monitors[cname] = monitor
+
+    async def _stop_monitors(self) -> None:
+        monitors, self.monitors = self.monitors, {}
+        for monitor in monitors.values():
+            try:
+                await monitor.stop()
+            except Exception:  # noqa: BLE001 - shutting down must not fail
+                log.warning("validator monitor did not stop cleanly", exc_info=True)
+
+    async def reload(self) -> tuple[bool, str]:
+        async with self._reload_lock:
+            try:
+                config = load(self.config_path)
+            except ConfigError as exc:
+                self.reload_ok = False
+                log.error("config reload rejected; keeping the previous config", extra={"problems": exc.problems})
+                return False, str(exc)
+            await self._stop_monitors()
+            self.transport.max_response_bytes = config.exporter.max_response_bytes
+            self.scheduler = Scheduler(config, self.transport, previous=self.scheduler)
+            self.config = config
+            await self._start_monitors()
+            self.reload_ok = True
+            self.reload_at = time.time()
+            log.info("config reloaded", extra={"endpoints": len(self.scheduler.states)})
+            return True, "config reloaded"
+
+    # ------------------------------------------------------------------ handlers
+
+    def deadline(self, request: web.Request) -> float:
+        settings = self.config.exporter
+        timeout = settings.default_timeout_seconds
+        header = request.headers.get("X-Prometheus-Scrape-Timeout-Seconds")
+        if header:
+            try:
+                timeout = min(float(header), 300.0)
+            except ValueError:
+                pass
+        budget = max(0.05, timeout - settings.timeout_offset_seconds)
+        return asyncio.get_running_loop().time() + budget
+
+    def exporter_samples(self):
+        yield "chainwatch_build_info", {"version": __version__}, 1
+        yield "chainwatch_config_last_reload_successful", {}, 1 if self.reload_ok else 0
+        yield "chainwatch_config_last_reload_success_timestamp_seconds", {}, round(self.reload_at, 3)
+        yield "chainwatch_scrape_duration_seconds", {}, round(self.last_scrape_seconds, 6)
+        yield "chainwatch_endpoints_configured", {}, len(self.scheduler.states)
+
+    def monitor_samples(self, chains):
+        for cname in chains:
+            monitor = self.monitors.get(cname)
+            if monitor is not None:
+                yield from monitor.samples()
+
+    async def handle_metrics(self, request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        scheduler = self.scheduler
+        snap = await scheduler.round(list(scheduler.states.values()), sorted(self.config.chains), self.deadline(request))
+        samples = [*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()]
+        body = render(samples)
+        self.last_scrape_seconds = time.perf_counter() - started
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_probe(self, request: web.Request) -> web.Response:
+        target = request.query.get("target")
+        chain = request.query.get("chain")
+        if (target is None) == (chain is None):
+            return _bad("give exactly one of target=<endpoint name> or chain=<chain name>")
+        name = target if target is not None else chain
+        if len(name) > 64 or not _NAME.match(name):
+            return _bad("not a configured name (names are lowercase letters, digits, '.', '_', '-')")
+        scheduler = self.scheduler
+        if target is not None:
+            state = scheduler.states.get(target)
+            if state is None:
+                return _bad(f"unknown target {target!r}: /probe only accepts configured endpoint names")
+            snap = await scheduler.round([state], [], self.deadline(request))
+            snap.chains = {}  # chain-wide series come from /probe?chain=, once per chain
+            samples = list(round_samples(snap))
+        else:
+            if chain not in self.config.chains:
+                return _bad(f"unknown chain {chain!r}")
+            snap = await scheduler.round([], [chain], self.deadline(request))
+            samples = [*round_samples(snap), *self.monitor_samples([chain])]
+        return web.Response(body=render(samples), headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_reload(self, request: web.Request) -> web.Response:
+        ok, message = await self.reload()
+        return web.Response(status=200 if ok else 400, text=message + "\n")
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        names = "".join(f'<li><a href="/probe?target={n}">{n}</a></li>' for n in sorted(self.scheduler.states))
+        html = (
+            f"<html><head><title>chainwatch</title></head><body><h1>chainwatch {__version__}</h1>"
+            f'<p><a href="/metrics">/metrics</a></p><h2>Endpoints</h2><ul>{names}</ul></body></html>'
+        )
+        return web.Response(text=html, content_type="text/html")
+
+
+def _bad(message: str) -> web.Response:
+    return web.Response(status=400, text=message + "\n")
+
+
+async def _ok(_request: web.Request) -> web.Response:
+    return web.Response(text="OK\n")
+
+
+def build_app(exporter: Exporter) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+    app.router.add_get("/", exporter.handle_index)
+    app.router.add_get("/metrics", exporter.handle_metrics)
+    app.router.add_get("/probe", exporter.handle_probe)
+    app.router.add_get("/-/healthy", _ok)
+    app.router.add_get("/-/ready", _ok)
+    app.router.add_post("/-/reload", exporter.handle_reload)
+    app.router.add_put("/-/reload", exporter.handle_reload)
+
+    async def on_startup(app: web.Application) -> None:
+        await exporter.start()
+        loop = asyncio.get_running_loop()
+        try:
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(exporter.reload()))
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on the main thread
+            pass
+
+    async def on_cleanup(app: web.Application) -> None:
+        await exporter.stop()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app
+
+
+def run(config: Config, config_path: str, host: str, port: int) -> None:
+    exporter = Exporter(config, config_path)
+    log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "version": __version__})
+    web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True)
