@@ -1,0 +1,142 @@
+"""A programmable HTTP server on loopback, for probe tests.
+
+aioresponses (the aiohttp counterpart of respx) does not work with aiohttp 3.14
+(``ClientResponse`` now needs a ``stream_writer``), and a real socket is the better
+test anyway: the probe's real transport — deadline, size cap, decompression, error
+mapping — is exercised exactly as in production. The server runs its own event loop in
+a thread, so synchronous and asynchronous tests can both use it.
+
+    with FakeServer() as srv:
+        srv.jsonrpc("/", {"eth_chainId": "0x1"})
+        srv.route("GET", "/eth/v1/node/health", status=206)
+        ... probe srv.url("/") ...
+        srv.assert_all_called()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from .procs import free_port
+
+Handler = Callable[[web.Request, bytes], Any]
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.routes: dict[tuple[str, str], Handler] = {}
+        self.hits: dict[tuple[str, str], int] = {}
+        self.requests: list[tuple[str, str, bytes]] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    # ------------------------------------------------------------------ routes
+
+    def route(self, method: str, path: str, handler: Handler | None = None, *, json_body: Any = None, status: int = 200,
+              body: bytes | str | None = None, headers: dict | None = None, delay: float = 0.0) -> None:
+        """Answer ``method path`` with a fixed reply, or with ``handler(request, body)``.
+
+        A handler may return a ``web.StreamResponse``, a (status, json) tuple or a JSON value.
+        """
+        if handler is None:
+            async def handler(request, raw):
+                if delay:
+                    await asyncio.sleep(delay)
+                if body is not None:
+                    data = body.encode() if isinstance(body, str) else body
+                    return web.Response(status=status, body=data, headers=headers, content_type=None if headers and "Content-Type" in headers else "application/json")
+                return web.json_response(json_body, status=status, headers=headers)
+        self.routes[(method.upper(), path)] = handler
+        self.hits.setdefault((method.upper(), path), 0)
+
+    def jsonrpc(self, path: str, results: dict[str, Any] | Callable[[str, list], Any], *, delay: float = 0.0) -> None:
+        """JSON-RPC over POST ``path``: single calls and batches, results by method.
+
+        ``results[method]`` may be a value, ``{"code":..,"message":..}`` (an error object),
+        or a callable ``(params) -> value``. Methods not listed answer -32601.
+        """
+
+        def answer(call: dict) -> dict:
+            method, params = call.get("method"), call.get("params", [])
+            if callable(results):
+                value = results(method, params)
+            elif method in results:
+                value = results[method]
+                value = value(params) if callable(value) else value
+            else:
+                value = {"code": -32601, "message": f"the method {method} does not exist/is not available"}
+            if isinstance(value, dict) and set(value) >= {"code", "message"} and len(value) <= 3:
+                return {"jsonrpc": "2.0", "id": call.get("id"), "error": value}
+            return {"jsonrpc": "2.0", "id": call.get("id"), "result": value}
+
+        async def handler(request, raw):
+            if delay:
+                await asyncio.sleep(delay)
+            payload = json.loads(raw)
+            if isinstance(payload, list):
+                return web.json_response([answer(c) for c in payload])
+            return web.json_response(answer(payload))
+
+        self.route("POST", path, handler)
+
+    def calls(self, method: str, path: str) -> int:
+        return self.hits.get((method.upper(), path), 0)
+
+    def assert_all_called(self) -> None:
+        missed = [f"{m} {p}" for (m, p), n in self.hits.items() if n == 0]
+        assert not missed, f"routes never called: {missed}"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        key = (request.method, request.path)
+        self.requests.append((request.method, request.path_qs, raw))
+        handler = self.routes.get(key)
+        if handler is None:
+            return web.Response(status=404, text="not found")
+        self.hits[key] += 1
+        out = handler(request, raw)
+        if asyncio.iscoroutine(out):
+            out = await out
+        if isinstance(out, web.StreamResponse):
+            return out
+        if isinstance(out, tuple):
+            return web.json_response(out[1], status=out[0])
+        return web.json_response(out)
+
+    def start(self) -> "FakeServer":
+        self._thread.start()
+
+        async def boot():
+            app = web.Application(client_max_size=1024**3)
+            app.router.add_route("*", "/{tail:.*}", self._dispatch)
+            self._runner = web.AppRunner(app, access_log=None)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+        asyncio.run_coroutine_threadsafe(boot(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def __enter__(self) -> "FakeServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
