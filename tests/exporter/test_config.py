@@ -1,0 +1,111 @@
+"""Config validation: every error names file, line and field; the CLI exits 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chainwatch.exporters.config import ConfigError, EvmChain, Role, load, parse
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD = """\
+chains:
+  ethereum:
+    kind: evm
+    network: mainnet
+    chain_id: 1
+    endpoints:
+      - name: geth-1
+        url: http://10.0.0.1:8545
+      - name: infura
+        url: https://mainnet.infura.io/v3/${INFURA_KEY}
+        role: reference
+        headers: {Authorization: "Bearer ${TOKEN}"}
+"""
+
+
+def problems(text: str, env=None) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        parse(textwrap.dedent(text), "chainwatch.yaml", env if env is not None else {"INFURA_KEY": "k", "TOKEN": "t"})
+    return exc.value.problems
+
+
+def test_valid_config_becomes_typed_objects_with_defaults():
+    config = parse(GOOD, env={"INFURA_KEY": "secretkey123", "TOKEN": "tok456789"})
+    chain = config.chains["ethereum"]
+    assert isinstance(chain, EvmChain)
+    assert [e.role for e in chain.endpoints] == [Role.NODE, Role.REFERENCE]
+    assert chain.endpoints[1].url == "https://mainnet.infura.io/v3/secretkey123"
+    assert chain.block_time == 12.0
+    assert chain.lag_blocks("warning") == 5  # 60 s at 12 s blocks
+    # Env values, URL path segments and header values are remembered as secrets.
+    assert {"secretkey123", "Bearer tok456789"} <= set(chain.endpoints[1].secrets)
+
+
+def test_defaults_scale_with_block_time():
+    text = GOOD.replace("chain_id: 1", "chain_id: 42161")
+    chain = parse(text, env={"INFURA_KEY": "k", "TOKEN": "t"}).chains["ethereum"]
+    assert chain.block_time == 0.25
+    assert chain.lag_blocks("warning") == 240  # the same 60 s, in Arbitrum blocks
+
+
+def test_unknown_key_names_line_and_field():
+    text = GOOD.replace("        url: http://10.0.0.1:8545\n", "        url: http://10.0.0.1:8545\n        rol: node\n")
+    assert problems(text) == ["chainwatch.yaml:9: chains.ethereum.endpoints[0].rol: unknown key (check the spelling; see docs/config.md)"]
+
+
+def test_bad_url_names_line_and_field():
+    text = GOOD.replace("http://10.0.0.1:8545", "ftp://10.0.0.1")
+    assert problems(text) == ["chainwatch.yaml:8: chains.ethereum.endpoints[0].url: must be an http:// or https:// URL"]
+
+
+def test_wrong_type_and_bad_kind():
+    assert problems(GOOD.replace("chain_id: 1", "chain_id: one")) == [
+        "chainwatch.yaml:5: chains.ethereum.chain_id: Input should be a valid integer, unable to parse string as an integer"
+    ]
+    assert problems(GOOD.replace("kind: evm", "kind: cosmos"))[0].startswith("chainwatch.yaml:2: chains.ethereum: ")
+
+
+def test_missing_env_var_is_named():
+    assert problems(GOOD, env={"TOKEN": "t"}) == ["chainwatch.yaml:10: chains.ethereum.endpoints[1].url: environment variable INFURA_KEY is not set"]
+
+
+def test_generators_do_not_need_secrets():
+    config = parse(GOOD, env={}, need_secrets=False)
+    assert "INFURA" not in config.chains["ethereum"].endpoints[1].url
+
+
+def test_duplicate_endpoint_names_and_yaml_keys():
+    dup = GOOD.replace("name: infura", "name: geth-1")
+    assert "duplicate endpoint name(s) in this chain: geth-1" in problems(dup)[0]
+    twice = GOOD.replace("    network: mainnet\n", "    network: mainnet\n    network: goerli\n")
+    assert problems(twice) == ["chainwatch.yaml:5: chains.ethereum.network: duplicate key (first at line 4)"]
+
+
+def test_invalid_yaml_reports_line():
+    assert problems("chains:\n  eth: [unclosed\n")[0].startswith("chainwatch.yaml:3: invalid YAML")
+
+
+def test_unknown_chain_id_needs_block_time():
+    text = GOOD.replace("chain_id: 1", "chain_id: 999999")
+    assert "block_time_seconds is required for chain id 999999" in problems(text)[0]
+
+
+def test_example_config_is_valid():
+    config = load(REPO / "examples/chainwatch.yaml", need_secrets=False)
+    assert {"ethereum", "polygon", "arbitrum", "optimism", "bsc"} <= set(config.chains)
+    assert len(config.chains["ethereum"].references) == 3
+
+
+def test_cli_exits_2_with_the_error(tmp_path):
+    path = tmp_path / "chainwatch.yaml"
+    path.write_text(GOOD.replace("network: mainnet", "netwrok: mainnet"))
+    proc = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "check", "--config.file", str(path)], capture_output=True, text=True,
+                          env={"INFURA_KEY": "k", "TOKEN": "t", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2
+    assert f"{path}:4: chains.ethereum.netwrok: unknown key" in proc.stderr
