@@ -1,0 +1,147 @@
+"""The exporter against real anvil nodes (npm @foundry-rs/anvil-linux-amd64).
+
+A reference anvil and an operated node anvil; faults are caused in the real node:
+mining frozen, mempool filled, process stopped with SIGSTOP.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from tests.support.stack import DEV_ACCOUNT, Anvil, Exporter, write_config
+
+pytestmark = pytest.mark.anvil
+
+
+@pytest.fixture
+def devnet(tmp_path):
+    ref = Anvil(tmp_path, name="ref")
+    node = Anvil(tmp_path, name="node")
+    try:
+        yield ref, node
+    finally:
+        node.stop()
+        ref.stop()
+
+
+def start_exporter(tmp_path, ref, node, **exporter):
+    settings = {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0, **exporter}
+    path = write_config(
+        tmp_path / "chainwatch.yaml",
+        {
+            "devnet": {
+                "kind": "evm",
+                "network": "anvil",
+                "chain_id": 31337,
+                "endpoints": [
+                    {"name": "ref-1", "url": ref.url, "role": "reference"},
+                    {"name": "node-1", "url": node.url, "role": "node"},
+                ],
+            }
+        },
+        exporter=settings,
+    )
+    return Exporter(path, tmp_path)
+
+
+def test_frozen_node_lag_and_head_age_grow(tmp_path, devnet):
+    ref, node = devnet
+    with start_exporter(tmp_path, ref, node) as exporter:
+        first = exporter.metrics()
+        assert first.value("chainwatch_probe_success", endpoint="node-1") == 1
+        assert first.value("chainwatch_sync_lag_blocks", endpoint="node-1") <= 1
+        assert first.value("chainwatch_peers", endpoint="node-1") is None  # anvil: net_peerCount -32601
+        node.freeze()
+        time.sleep(3.5)
+        later = exporter.metrics()
+        assert later.value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
+        assert later.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
+        assert later.value("chainwatch_head_age_seconds", endpoint="node-1") >= 3
+        assert later.value("chainwatch_head_age_seconds", endpoint="ref-1") < 2
+        node.resume()
+
+
+def test_filled_mempool_is_reported_pending(tmp_path, devnet):
+    ref, node = devnet
+    node.freeze()
+    for _ in range(5):
+        node.call("eth_sendTransaction", [{"from": DEV_ACCOUNT, "to": DEV_ACCOUNT, "value": "0x1"}])
+    with start_exporter(tmp_path, ref, node) as exporter:
+        s = exporter.metrics()
+        assert s.value("chainwatch_mempool_transactions", endpoint="node-1", state="pending") == 5
+        assert s.value("chainwatch_mempool_transactions", endpoint="node-1", state="queued") == 0
+
+
+def test_stopped_node_times_out_within_deadline_while_reference_reports(tmp_path, devnet):
+    ref, node = devnet
+    with start_exporter(tmp_path, ref, node) as exporter:
+        assert exporter.metrics().value("chainwatch_probe_success", endpoint="node-1") == 1
+        node.signal(signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            s = exporter.metrics(headers={"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+            took = time.monotonic() - started
+        finally:
+            node.signal(signal.SIGCONT)
+        assert took < 2.0  # 2 s scrape timeout minus the 0.5 s offset
+        assert s.value("chainwatch_probe_failure_reason", endpoint="node-1", reason="timeout") == 1
+        assert s.value("chainwatch_probe_success", endpoint="ref-1") == 1
+        assert s.value("chainwatch_head_height", endpoint="ref-1") is not None
+
+
+def test_concurrent_scrapes_share_one_probe_per_endpoint(tmp_path, devnet):
+    ref, node = devnet
+    with start_exporter(tmp_path, ref, node, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(exporter.metrics())) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 10
+        last = exporter.metrics()
+        # 11 scrapes within the reuse window: one batch to each endpoint.
+        assert last.value("chainwatch_rpc_requests_total", endpoint="node-1", method="batch") == 1
+        assert last.value("chainwatch_rpc_requests_total", endpoint="ref-1", method="batch") == 1
+
+
+def test_probe_endpoint_accepts_only_configured_names(tmp_path, devnet):
+    ref, node = devnet
+    with start_exporter(tmp_path, ref, node) as exporter:
+        status, body = exporter.get("/probe?target=node-1")
+        assert status == 200 and 'endpoint="node-1"' in body and 'endpoint="ref-1"' not in body
+        for bad in ["http://169.254.169.254/latest/meta-data", "../node-1", "node-1%2F..", "x" * 5000, "unknown"]:
+            status, body = exporter.get("/probe?target=" + bad)
+            assert status == 400, bad
+        status, body = exporter.get("/probe?chain=devnet")
+        assert status == 200 and "chainwatch_references_reachable" in body
+
+
+def test_reload_rejects_invalid_config_and_keeps_serving(tmp_path, devnet):
+    ref, node = devnet
+    with start_exporter(tmp_path, ref, node) as exporter:
+        path = tmp_path / "chainwatch.yaml"
+        good = path.read_text()
+        path.write_text(good.replace("network: anvil", "netwerk: anvil"))
+        status, body = exporter.post("/-/reload")
+        assert status == 400 and "netwerk: unknown key" in body
+        s = exporter.metrics()
+        assert s.value("chainwatch_config_last_reload_successful") == 0
+        assert s.value("chainwatch_probe_success", endpoint="node-1") == 1
+        exporter.signal(signal.SIGHUP)  # also rejected via SIGHUP
+        time.sleep(0.5)
+        assert exporter.proc.poll() is None
+        path.write_text(good.replace("name: node-1", "name: node-2"))
+        exporter.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            s = exporter.metrics()
+            if s.value("chainwatch_probe_success", endpoint="node-2") is not None:
+                break
+            time.sleep(0.2)
+        assert s.value("chainwatch_probe_success", endpoint="node-2") == 1
+        assert s.value("chainwatch_config_last_reload_successful") == 1
