@@ -1,0 +1,92 @@
+"""Who gets notified, checked with ``amtool config routes test`` on the generated config.
+
+The table reads as the paging policy of the test config's three teams:
+
+    team        critical                       warning                          info
+    core-infra  PagerDuty + Opsgenie P1        Opsgenie P3                      nobody
+    l2-infra    Opsgenie P1                    Opsgenie P3 (business hours)     nobody
+    data        PagerDuty                      Slack #data-alerts               Slack #data-alerts
+
+and alerts without an owning team (the exporter's own alert, a typo in a team label)
+go to every team's receiver for that severity.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from chainwatch.rules import names
+
+from .support import CHAIN_OF_KIND, amtool, config_text, generated, labels_for, write_secrets
+
+pytestmark = pytest.mark.alertmanager
+
+RECEIVER = {  # team -> severity -> receiver
+    "core-infra": {"critical": "core-infra-critical", "warning": "core-infra-warning", "info": "null"},
+    "l2-infra": {"critical": "l2-infra-critical", "warning": "l2-infra-warning", "info": "null"},
+    "data": {"critical": "data-critical", "warning": "data-warning", "info": "data-info"},
+}
+
+# Hand-written rows: the cases a reader checks first.
+TABLE = [
+    # labels                                                                          receivers
+    ({"alertname": "ChainwatchSyncLagHigh", "severity": "critical", "team": "core-infra", "chain": "ethereum", "endpoint": "geth-1"}, "core-infra-critical"),
+    ({"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "core-infra", "chain": "ethereum", "endpoint": "geth-1"}, "core-infra-warning"),
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "l2-infra", "chain": "polygon"}, "l2-infra-critical"),
+    ({"alertname": "ChainwatchPeersLow", "severity": "warning", "team": "l2-infra", "chain": "polygon", "endpoint": "bor-1"}, "l2-infra-warning"),
+    ({"alertname": "ChainwatchSolanaSkipRateHigh", "severity": "warning", "team": "data", "chain": "solana", "group": "main"}, "data-warning"),
+    ({"alertname": "ChainwatchSolanaClusterHalted", "severity": "critical", "team": "data", "chain": "solana"}, "data-critical"),
+    # info never pages: Slack where the team has one, else nowhere
+    ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "data", "chain": "solana", "endpoint": "agave-1"}, "data-info"),
+    ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "core-infra", "chain": "ethereum", "endpoint": "geth-1"}, "null"),
+    # unowned alerts reach every team that would hear that severity
+    ({"alertname": "ChainwatchExporterAbsent", "severity": "critical", "job": "chainwatch", "instance": "chainwatch:9877"}, "core-infra-critical,data-critical,l2-infra-critical"),
+    ({"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "typo-team", "chain": "ethereum"}, "core-infra-warning,data-warning,l2-infra-warning"),
+    ({"alertname": "ChainwatchSyncLagHigh", "severity": "info", "team": "typo-team", "chain": "ethereum"}, "data-info"),
+    # no severity label: treated like info (never a page)
+    ({"alertname": "ChainwatchSyncLagHigh", "team": "core-infra", "chain": "ethereum"}, "null"),
+]
+
+
+def every_alert():
+    """Every alert x each severity it fires with x each chain it applies to (names.ALERTS)."""
+    for alert in names.ALERTS:
+        chains = sorted({c for kind in alert.kinds for c in CHAIN_OF_KIND[kind]})
+        for severity in alert.severities:
+            if alert.scope == "exporter":
+                expected = ",".join(sorted(RECEIVER[t][severity] for t in RECEIVER if RECEIVER[t][severity] != "null")) or "null"
+                yield pytest.param(labels_for(alert, "", severity), expected, id=f"{alert.name}-{severity}")
+                continue
+            for chain in chains:
+                labels = labels_for(alert, chain, severity)
+                yield pytest.param(labels, RECEIVER[labels["team"]][severity], id=f"{alert.name}-{severity}-{chain}")
+
+
+@pytest.fixture(scope="module")
+def am_config(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("routes")
+    return generated(tmp, config_text(write_secrets(tmp / "secrets")))
+
+
+def route(config, labels: dict[str, str], expected: str) -> None:
+    args = [f"{k}={v}" for k, v in labels.items()]
+    result = amtool("config", "routes", "test", f"--config.file={config}", f"--verify.receivers={expected}", *args, check=False)
+    got = result.stdout.strip().splitlines()[0] if result.stdout.strip() else result.stderr
+    assert result.returncode == 0, f"{labels} went to {got}, expected {expected}"
+
+
+@pytest.mark.parametrize("labels,expected", TABLE, ids=lambda v: v if isinstance(v, str) else None)
+def test_routing_table(am_config, labels, expected):
+    route(am_config, labels, expected)
+
+
+@pytest.mark.parametrize("labels,expected", list(every_alert()))
+def test_every_alert_reaches_its_team(am_config, labels, expected):
+    route(am_config, labels, expected)
+
+
+def test_wrong_receiver_is_reported(am_config):
+    """The check above can fail: amtool rejects a wrong expectation."""
+    labels = {"alertname": "ChainwatchSyncLagHigh", "severity": "critical", "team": "core-infra", "chain": "ethereum"}
+    with pytest.raises(AssertionError, match="went to core-infra-critical, expected core-infra-warning"):
+        route(am_config, labels, "core-infra-warning")
