@@ -53,3 +53,10 @@ def test_wheel_installs_only_under_chainwatch(tmp_path):
 def test_version_flag():
     out = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "--version"], capture_output=True, text=True, check=True).stdout
     assert out.startswith("chainwatch, version ")
+
+
+def test_config_reference_is_generated_from_the_model():
+    from chainwatch.exporters import configdoc
+
+    committed = (REPO / "docs/config.md").read_text()
+    assert committed == configdoc.render(), "docs/config.md drifted: python -m chainwatch.exporters.configdoc > docs/config.md"
