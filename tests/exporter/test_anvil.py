@@ -145,3 +145,27 @@ def test_reload_rejects_invalid_config_and_keeps_serving(tmp_path, devnet):
             time.sleep(0.2)
         assert s.value("chainwatch_probe_success", endpoint="node-2") == 1
         assert s.value("chainwatch_config_last_reload_successful") == 1
+
+
+def test_check_prints_table_and_fails_only_for_operated_nodes(tmp_path, devnet):
+    import subprocess
+    import sys
+
+    ref, node = devnet
+    chains = {"devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [
+        {"name": "ref-1", "url": ref.url, "role": "reference"},
+        {"name": "node-1", "url": node.url, "role": "node"},
+    ]}}
+    path = write_config(tmp_path / "ok.yaml", chains)
+    run = lambda p: subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "check", "--config.file", str(p), "--timeout", "3"], capture_output=True, text=True)
+    ok = run(path)
+    assert ok.returncode == 0, ok.stderr
+    header, *rows = ok.stdout.splitlines()
+    assert header.split()[:3] == ["chain", "endpoint", "role"]
+    assert any(r.split()[1] == "node-1" and r.split()[3] == "ok" and r.rstrip().endswith("ok") for r in rows)
+    wrong = {"devnet": {**chains["devnet"], "endpoints": [*chains["devnet"]["endpoints"], {"name": "other", "url": ref.url.replace(str(ref.port), "1"), "role": "provider"}]}}
+    assert run(write_config(tmp_path / "provider-down.yaml", wrong)).returncode == 0  # a provider down is not our node
+    node.stop()
+    failed = run(path)
+    assert failed.returncode == 1
+    assert "FAIL connect" in failed.stdout and "1 operated node(s) failing: node-1" in failed.stderr

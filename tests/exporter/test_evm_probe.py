@@ -221,3 +221,14 @@ async def test_slow_endpoint_times_out_within_deadline_without_delaying_others(s
     assert time.monotonic() - started < 1.5
     assert s.value("chainwatch_probe_failure_reason", endpoint="geth-1", reason="timeout") == 1
     assert s.value("chainwatch_probe_success", endpoint="ref-1") == 1
+
+
+async def test_timed_methods_get_their_own_latency_series(srv):
+    srv.jsonrpc("/node", geth())
+    reference(srv)
+    text = config_text(srv).replace('role: node}', 'role: node, timed_methods: [eth_blockNumber]}')
+    _, s, _ = await scrape(text)
+    assert s.value("chainwatch_rpc_request_duration_seconds_count", endpoint="geth-1", method="eth_blockNumber") == 1
+    assert s.value("chainwatch_rpc_request_duration_seconds_count", endpoint="geth-1", method="batch") == 1
+    assert s.value("chainwatch_rpc_requests_total", endpoint="geth-1", method="eth_blockNumber") == 1
+    assert srv.calls("POST", "/node") == 2
