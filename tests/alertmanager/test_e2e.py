@@ -163,7 +163,7 @@ INHIBITION = [
     ("exporter absent mutes everything it fed",
      [alert_named("ChainwatchExporterAbsent"), alert_named("ChainwatchEndpointDown", endpoint="geth-1"),
       alert_named("ChainwatchChainHalted", chain="polygon"), alert_named("ChainwatchAttestationsMissed", chain="ethereum-beacon")],
-     {"ChainwatchExporterAbsent/chainwatch": False, "ChainwatchEndpointDown/geth-1": True, "ChainwatchChainHalted/polygon": True,
+     {"ChainwatchExporterAbsent/*": False, "ChainwatchEndpointDown/geth-1": True, "ChainwatchChainHalted/polygon": True,
       "ChainwatchAttestationsMissed/berlin": True}),
 ]
 

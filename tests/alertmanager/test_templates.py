@@ -54,6 +54,20 @@ HALT = group(
     }],
     {"alertname": "ChainwatchChainHalted", "chain": "ethereum", "team": "core-infra"},
 )
+RULES_STYLE = group(  # the summary as rules/ writes it: "{endpoint} on {chain} is {value} blocks behind"
+    [{**alert("geth-1", 42), "annotations": {**alert("geth-1", 42)["annotations"], "summary": "geth-1 on ethereum is 42 blocks behind"}}],
+    ONE["groupLabels"],
+)
+EXPORTER = group(
+    [{
+        "status": "firing",
+        "labels": {"alertname": "ChainwatchExporterAbsent", "severity": "critical", "team": "core-infra", "chain": "*", "job": "chainwatch", "instance": "chainwatch:9877"},
+        "annotations": {"summary": "chainwatch exporter is not being scraped", "description": "Prometheus has not scraped the chainwatch exporter (job chainwatch) for 2m.",
+                        "runbook_url": "https://runbooks.test/chainwatch/ChainwatchExporterAbsent.md", "dashboard_url": "https://grafana.test/d/chainwatch-overview"},
+        "startsAt": "2026-11-25T12:00:00Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": "2",
+    }],
+    {"alertname": "ChainwatchExporterAbsent", "chain": "*", "team": "core-infra"},
+)
 WARN = group([alert("geth-1", 12, severity="warning")], {"alertname": "ChainwatchSyncLagHigh", "chain": "ethereum", "team": "core-infra", "endpoint": "geth-1"}, "core-infra-warning")
 RESOLVED = group([alert("geth-1", 42, status="resolved")], ONE["groupLabels"])
 
@@ -65,6 +79,8 @@ CASES = [
     ("chainwatch.pagerduty.summary", ONE, "[ethereum] geth-1 is 42 blocks behind"),
     ("chainwatch.pagerduty.summary", TWO, "[ethereum] geth-1 is 42 blocks behind (2 firing)"),
     ("chainwatch.pagerduty.summary", HALT, "[ethereum] no new block on any reference for 2m10s"),  # already prefixed
+    ("chainwatch.pagerduty.summary", RULES_STYLE, "[ethereum] geth-1 is 42 blocks behind"),  # " on ethereum" dropped
+    ("chainwatch.pagerduty.summary", EXPORTER, "[all chains] chainwatch exporter is not being scraped"),
     ("chainwatch.pagerduty.severity", ONE, "critical"),
     ("chainwatch.pagerduty.severity", WARN, "warning"),
     ("chainwatch.pagerduty.client_url", ONE, f"{EXTERNAL}/#/alerts?receiver=core-infra-critical"),
@@ -83,6 +99,8 @@ CASES = [
     ("chainwatch.opsgenie.priority", ONE, "P1"),
     ("chainwatch.opsgenie.priority", WARN, "P3"),
     ("chainwatch.opsgenie.tags", ONE, "chainwatch,chain:ethereum,severity:critical,team:core-infra"),
+    ("chainwatch.opsgenie.tags", EXPORTER, "chainwatch,chain:*,severity:critical,team:core-infra"),
+    ("chainwatch.entity", EXPORTER, "all chains"),
     ("chainwatch.opsgenie.description", ONE,
      "geth-1 on ethereum/mainnet is 42 blocks behind the best reference (critical above 25 blocks for 5m).\n\n"
      f"Runbook: {RUNBOOK}\nDashboard: {DASHBOARD}\nSilence: {SILENCE_ONE}"),
