@@ -154,7 +154,7 @@ METRICS: tuple[Metric, ...] = (
     _m("chainwatch_validators", G, "", "Watched validators by beacon status.", scope="group", labels=("status",), kinds=BEACON),
     _m("chainwatch_validator_effective_balance_wei", G, "wei", "Sum of the group's effective balances.", scope="group", kinds=BEACON),
     _m("chainwatch_validator_monitor_last_epoch", G, "", "Last epoch the validator monitor processed.", scope="chain", kinds=BEACON),
-    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last processed an epoch.", scope="chain", kinds=BEACON),
+    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last processed an epoch (beacon) or a vote-account cycle (Solana).", scope="chain", kinds=("beacon", "solana")),
     _m("chainwatch_validator_monitor_epochs_skipped_total", C, "", "Epochs the monitor could no longer query (too old) and did not count.", scope="chain", kinds=BEACON),
     _m("chainwatch_validator_missed_attestations_consecutive", G, "", "Consecutive missed attestations of one validator (opt-in, capped).", scope="validator", kinds=BEACON),
     _m("chainwatch_validator_status", G, "", "1 for the validator's current beacon status (opt-in, capped).", scope="validator", labels=("status",), kinds=BEACON),
