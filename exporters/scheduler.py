@@ -118,7 +118,8 @@ class Scheduler:
             fresh = EndpointState(cname, chain, endpoint)
             self.states[endpoint.name] = carried.get(fresh.identity, fresh)
             self.states[endpoint.name].chain = chain
-        self._advance: dict[str, tuple[float, float]] = dict(previous._advance) if previous else {}
+        # chain -> (best head seen per reference, monotonic time any of them last advanced)
+        self._advance: dict[str, tuple[dict[str, float], float]] = dict(previous._advance) if previous else {}
 
     # ------------------------------------------------------------------ one endpoint
 
@@ -229,11 +230,15 @@ class Scheduler:
         summary.head = head
         stamps = sorted(ts for h, ts in heads if ts is not None)
         summary.head_timestamp = statistics.median(stamps) if stamps else None
+        # A halt is "no reference advanced": a reset needs one reference past its own best
+        # head so far. (The median would stall as soon as a majority stops, paging a chain
+        # halt while one reference still sees new blocks.)
         now = time.monotonic()
-        last_head, since = self._advance.get(cname, (None, now))
-        if last_head is None or head > last_head:
-            self._advance[cname] = (head, now)
+        best, since = self._advance.get(cname, ({}, None))
+        current = {r.endpoint.name: res.head_height for r, res in zip(refs, answered) if res.success and res.head_height is not None}
+        if since is None or any(h > best.get(n, -math.inf) for n, h in current.items()):
             since = now
+        self._advance[cname] = ({n: max(h, best.get(n, -math.inf)) for n, h in {**best, **current}.items()}, since)
         summary.stall_seconds = round(now - since, 3)
         return summary
 
