@@ -1,7 +1,81 @@
-"""Placeholder: the dashboards generator is being written (see its issue)."""
+"""``chainwatch generate`` part: Grafana dashboards and provisioning files.
+
+Writes into ``OUT/dashboards/``:
+
+- ``executive.json``, ``operational.json``, ``chain-<name>.json`` (one per configured chain);
+- ``provisioning/dashboards/chainwatch.yaml`` (a file provider) and
+  ``provisioning/datasources/prometheus.yaml`` (the Prometheus datasource the
+  dashboards' ``datasource`` variable defaults to);
+- with ``preview=True``, ``preview/<name>.html``: a static sketch of each layout.
+
+Output is deterministic (sorted keys, stable ids and uids) and never edited by hand.
+"""
+
+from __future__ import annotations
 
 from pathlib import Path
 
+from chainwatch.exporters import generated
 
-def write(config, out: Path, **options) -> list[Path]:
-    return []
+from . import chain_beacon, chain_evm, chain_solana, executive, operational
+from .panels import DATASOURCE_NAME
+
+BY_KIND = {"evm": chain_evm, "beacon": chain_beacon, "solana": chain_solana}
+
+# Where the provider expects the JSON files. Mount or copy OUT/dashboards there (docs/dashboards.md).
+DASHBOARDS_PATH = "/var/lib/grafana/dashboards/chainwatch"
+PROMETHEUS_URL = "http://localhost:9090"
+
+
+def build_all(config) -> dict[str, dict]:
+    """File stem -> dashboard JSON data."""
+    out = {"executive": executive.build(config), "operational": operational.build(config)}
+    for name, chain in sorted(config.chains.items()):
+        out[f"chain-{name}"] = BY_KIND[chain.kind].build(config, name, chain)
+    return out
+
+
+def provisioning(config) -> dict[str, dict]:
+    provider = {
+        "apiVersion": 1,
+        "providers": [{
+            "name": "chainwatch",
+            "orgId": 1,
+            "folder": "chainwatch",
+            "folderUid": "chainwatch",
+            "type": "file",
+            "disableDeletion": False,
+            "allowUiUpdates": False,
+            "updateIntervalSeconds": 60,
+            "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+        }],
+    }
+    datasource = {
+        "apiVersion": 1,
+        "datasources": [{
+            "name": DATASOURCE_NAME,
+            "uid": "prometheus",
+            "type": "prometheus",
+            "access": "proxy",
+            "url": PROMETHEUS_URL,
+            "isDefault": True,
+            "jsonData": {"timeInterval": "15s"},
+        }],
+    }
+    return {"dashboards/chainwatch.yaml": provider, "datasources/prometheus.yaml": datasource}
+
+
+def write(config, out: Path, preview: bool = False, **_) -> list[Path]:
+    base = Path(out) / "dashboards"
+    written = []
+    dashboards = build_all(config)
+    for stem, data in dashboards.items():
+        written.append(generated.write(base / f"{stem}.json", generated.dump_json(data)))
+    for rel, data in provisioning(config).items():
+        written.append(generated.write(base / "provisioning" / rel, generated.dump_yaml(data, config.path)))
+    if preview:
+        from .preview import render
+
+        for stem, data in dashboards.items():
+            written.append(generated.write(base / "preview" / f"{stem}.html", render(data)))
+    return written
