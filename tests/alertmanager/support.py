@@ -76,7 +76,11 @@ def write_secrets(folder: Path) -> dict[str, Path]:
     return files
 
 
-def config_text(secrets: dict[str, Path], *, capture_url: str | None = None, timings: str = "", external_url: str = "http://alertmanager.test:9093") -> str:
+BERLIN_OFFICE = '{timezone: Europe/Berlin, start: "09:00", end: "17:00"}'
+
+
+def config_text(secrets: dict[str, Path], *, capture_url: str | None = None, timings: str = "", external_url: str = "http://alertmanager.test:9093",
+                business_hours: str = BERLIN_OFFICE) -> str:
     pd_url = f', url: "{capture_url}/pagerduty/v2/enqueue"' if capture_url else ""
     og_url = f'\n      api_url: "{capture_url}/opsgenie/"' if capture_url else ""
     return f"""
@@ -97,7 +101,7 @@ teams:
     opsgenie:
       api_key_file: "{secrets['opsgenie']}"{og_url}
       responders: [{{type: team, name: l2-infra}}]
-    business_hours: {{timezone: Europe/Berlin, start: "09:00", end: "17:00"}}
+    business_hours: {business_hours}
   data:
     pagerduty: {{routing_key_file: "{secrets['pagerduty']}"{pd_url}}}
     slack: {{api_url_file: "{secrets['slack']}", channel: "#data-alerts"}}

@@ -193,3 +193,24 @@ def test_secrets_stay_out_of_alertmanager_logs(am, capture):
     log = am.log_text()
     assert "ChainwatchSyncLagHigh" in log  # debug logging is on: the alert passed through
     assert PAGERDUTY_KEY not in log and OPSGENIE_KEY not in log
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@pytest.mark.parametrize("office_open", [True, False], ids=["inside-business-hours", "outside-business-hours"])
+def test_business_hours_hold_back_warnings_but_never_criticals(tmp_path, capture, office_open):
+    """l2-infra takes warnings only in business hours; here "business hours" is all of today
+    (UTC) or every day but today, so the test does not depend on when it runs."""
+    today = WEEKDAYS[time.gmtime().tm_wday]
+    days = [today] if office_open else [d for d in WEEKDAYS if d != today]
+    hours = "{timezone: UTC, weekdays: [" + ", ".join(days) + '], start: "00:00", end: "24:00"}'
+    text = config_text(write_secrets(tmp_path / "secrets"), capture_url=capture.url, timings=FAST, external_url=EXTERNAL, business_hours=hours)
+    with Alertmanager(generated(tmp_path, text), tmp_path, external_url=EXTERNAL) as server:
+        slow = firing(labels_for(names.ALERT_BY_NAME["ChainwatchRpcLatencyHigh"], "polygon", "warning"), "RPC p95 latency of bor-1 on polygon is 0.812s")
+        server.post(slow, halted("polygon"))
+        capture.wait_for(lambda got: any(n.body.get("priority") == "P1" for n in got if n.is_page), timeout=20)
+        time.sleep(SETTLE)
+    assert sorted((n.body["priority"], n.body["message"]) for n in capture.pages("opsgenie")) == (
+        [("P1", "[polygon] no new block on any reference for 2m")] + ([("P3", "[polygon] RPC p95 latency of bor-1 is 0.812s")] if office_open else [])
+    )
