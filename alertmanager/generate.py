@@ -11,8 +11,9 @@ whole, e.g. to ``/etc/alertmanager/``). The route tree, for every team in the co
       anything else       -> <team>-info       Slack | webhook | null: never a page
 
 Groups are ``[alertname, chain, team, endpoint]``: only per-endpoint alerts carry
-``endpoint``, so one endpoint's alert is one incident and a chain-wide alert one per chain. An alert with no or an unknown
-``team`` label is sent to every team: an alert nobody owns must not be silent.
+``endpoint``, so one endpoint's alert is one incident and a chain-wide alert one per chain.
+An alert with no or an unknown ``team`` label is sent to every team: an alert nobody owns
+must not be silent. Inhibitions (``_inhibit_rules``) keep a halted chain to one page.
 
 Secrets are never read: receivers point at the ``*_file`` paths from the config, which
 Alertmanager reads when it sends.
@@ -23,6 +24,8 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+
+import click
 
 from chainwatch.exporters.config import Config, Team
 from chainwatch.exporters.generated import dump_yaml, header, write as write_file
@@ -40,8 +43,9 @@ UNSUPPORTED_025 = {"webhook": "webhook_configs.url_file needs Alertmanager newer
 CHAINWATCH_ALERTS = tuple(a.name for a in names.ALERTS)
 
 
-class GenerateError(ValueError):
-    pass
+class GenerateError(click.ClickException):
+    """A config the generator cannot turn into a safe Alertmanager config; the CLI prints
+    ``Error: <message>`` and exits 1."""
 
 
 def _regex(alerts) -> str:
