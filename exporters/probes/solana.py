@@ -175,7 +175,7 @@ class SolanaProbe:
 
         for method in endpoint.timed_methods:
             single = [(method, KNOWN_PARAMS.get(method, []))]
-            timed = await ctx.request(endpoint, method, body=jsonrpc.build(single))
+            timed = await ctx.request(endpoint, method, body=jsonrpc.build(single)[0])
             answer = jsonrpc.parse(timed, single)[method]
             if not answer.ok and not answer.unsupported:
                 raise ProbeFailure("rpc_error", f"{method}: {self.describe(answer, endpoint)}")
@@ -204,7 +204,7 @@ class SolanaProbe:
         cached = ctx.cache.get("block_time")
         if cached is None or cached[0] != slot:
             call = [("getBlockTime", [slot])]
-            reply = await ctx.request(endpoint, "getBlockTime", body=jsonrpc.build(call))
+            reply = await ctx.request(endpoint, "getBlockTime", body=jsonrpc.build(call)[0])
             answer = jsonrpc.parse(reply, call)["getBlockTime"]
             if answer.ok and answer.result is not None:
                 cached = (slot, u64(answer.result, "getBlockTime"))
