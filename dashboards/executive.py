@@ -39,7 +39,8 @@ def _per_chain_overrides(config, make) -> list[dict]:
 def build(config) -> dict:
     grid = Grid()
     windows = sorted({c.slo.window for c in config.chains.values()})
-    avail_error = f'max by (chain) ({r("chain_slo:sli_error:ratio_rate30d")}{{slo="availability", {C}}})'
+    period = windows[0] if len(windows) == 1 else "SLO window"
+    avail_error = _error("availability")
     budget = f'max by (chain) ({r("chain_slo:error_budget_remaining:ratio")}{{slo="availability", {C}}})'
     objective_note = "; ".join(f"{n} {generated.number(c.slo.availability * 100, 4)}%" for n, c in sorted(config.chains.items()))
 
@@ -58,10 +59,10 @@ def build(config) -> dict:
         q(or_zero(f'count(ALERTS{{alertstate="firing", severity="critical", {C}}})'), "critical", instant=True),
         unit=NONE, thresholds=higher_is_worse(None, 1), text_mode="value"), w=6, h=6)
 
-    grid.row("Service level (30 days)")
+    grid.row(f"Service level ({period})")
     grid.add(stat(
-        "Availability (30 days)",
-        f"Share of probes of our nodes and providers that succeeded over the last 30 days. Green at or above the chain's objective ({objective_note}), red below.",
+        f"Availability ({period})",
+        f"Share of probes of our nodes and providers that succeeded over each chain's SLO window ({', '.join(windows)}). Green at or above the chain's objective ({objective_note}), red below.",
         q(f"1 - {avail_error}", "{{chain}}", instant=True),
         unit=RATIO, decimals=3, thresholds=steps(RED, (0.999, GREEN)),
         overrides=_per_chain_overrides(config, lambda c: steps(RED, (c.slo.availability, GREEN)))), w=12, h=6)
@@ -77,7 +78,7 @@ def build(config) -> dict:
         q(_success_rate("1d"), "{{chain}}", instant=True),
         unit=RATIO, decimals=3, thresholds=steps(RED, (0.99, ORANGE), (0.999, GREEN))), w=12, h=6)
     grid.add(stat(
-        "Uptime in nines (30 days)",
+        f"Uptime in nines ({period})",
         f"Availability written as nines: 2 = 99%, 3 = 99.9%, 4 = 99.99%. Capped at {NINES_CAP} (no failed probe in the window). "
         "Green at or above the chain's objective.",
         q(f"clamp_max(-log10({avail_error}), {NINES_CAP})", "{{chain}}", instant=True),
@@ -85,13 +86,13 @@ def build(config) -> dict:
         overrides=_per_chain_overrides(config, lambda c: steps(RED, (_nines(c.slo.availability), GREEN)))), w=12, h=6)
     grid.add(table(
         "SLOs per chain",
-        "Every SLO of every chain: its objective, what was achieved over 30 days and the error budget left (availability, latency, freshness).",
+        "Every SLO of every chain (availability, latency, freshness): its objective, what was achieved over the SLO window and the error budget left.",
         q(f'max by (chain, slo) ({r("chain_slo:objective:ratio")}{{{C}}})', "", instant=True, table=True),
-        q(f'1 - max by (chain, slo) ({r("chain_slo:sli_error:ratio_rate30d")}{{{C}}})', "", instant=True, table=True),
+        q(f"1 - {_error(None)}", "", instant=True, table=True),
         q(f'max by (chain, slo) ({r("chain_slo:error_budget_remaining:ratio")}{{{C}}})', "", instant=True, table=True),
         unit=RATIO, overrides=[
             {"matcher": {"id": "byName", "options": f"Value #{ref}"}, "properties": [{"id": "displayName", "value": label}, {"id": "decimals", "value": 3}]}
-            for ref, label in (("A", "objective"), ("B", "achieved (30d)"), ("C", "budget left"))
+            for ref, label in (("A", "objective"), ("B", "achieved"), ("C", "budget left"))
         ]), w=24, h=8)
 
     grid.row("Trends")
@@ -115,6 +116,16 @@ def build(config) -> dict:
         variables=[query_variable("chain", "Chain", f"label_values({m('chainwatch_probe_success')}, chain)")],
         grid=grid, links=links, annotations=[alert_annotation(C + ', severity="critical"')], time_from="now-7d",
     )
+
+
+def _error(slo: str | None) -> str:
+    """Error ratio over each chain's own SLO period, from the window-agnostic rules:
+    spent budget x allowed error = (1 - remaining) x (1 - objective)."""
+    match = f'slo="{slo}", {C}' if slo else C
+    by_ = "chain" if slo else "chain, slo"
+    remaining = f'max by ({by_}) ({r("chain_slo:error_budget_remaining:ratio")}{{{match}}})'
+    objective = f'max by ({by_}) ({r("chain_slo:objective:ratio")}{{{match}}})'
+    return f"((1 - {remaining}) * (1 - {objective}))"
 
 
 def _success_rate(window: str) -> str:

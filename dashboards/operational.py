@@ -42,8 +42,8 @@ def build(config) -> dict:
         q(or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", instant=True),
         unit=NONE, thresholds=higher_is_worse(1), text_mode="value"), w=4, h=4)
     grid.add(stat(
-        "Worst p95 latency (5m)", "Slowest endpoint's p95 batch round trip over 5 minutes.",
-        q(f'max(max by (chain, endpoint) ({r("endpoint:chainwatch_rpc_request_duration_seconds:p95_5m")}{{{E}, method="batch"}}))', "p95", instant=True),
+        "Worst p95 latency (5m)", "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
+        q(f'max(max by (chain, endpoint) ({r("endpoint:chainwatch_rpc_request_duration_seconds:p95_5m")}{{{E}}}))', "p95", instant=True),
         unit=SECONDS, thresholds=higher_is_worse(lim.rpc_latency_p95_seconds) if lim.rpc_latency_p95_seconds else None, text_mode="value"), w=4, h=4)
     grid.add(stat(
         "Probe success (5m)", "Share of all selected endpoints' probes that succeeded over the last 5 minutes.",

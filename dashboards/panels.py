@@ -114,11 +114,16 @@ def _check(title: str, description: str, targets: tuple) -> None:
     assert targets, f"{title}: a panel without a query shows nothing"
 
 
+def _refs(targets) -> list[g.Target]:
+    """Targets get refIds A, B, C... (Grafana keys results and table columns by them)."""
+    return [attr.evolve(t, refId=chr(ord("A") + i)) for i, t in enumerate(targets)]
+
+
 def timeseries(title: str, description: str, *targets: g.Target, unit: str, thresholds: list[dict] | None = None,
                stack: bool = False, min_zero: bool = True, overrides: list | None = None, links: list | None = None) -> g.TimeSeries:
     _check(title, description, targets)
     return g.TimeSeries(
-        title=title, description=description, dataSource=DATASOURCE, targets=list(targets), unit=unit,
+        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), unit=unit,
         thresholds=thresholds or NEUTRAL, thresholdsStyleMode="line" if thresholds else "off",
         stacking={"mode": "normal", "group": "A"} if stack else {}, fillOpacity=30 if stack else 10,
         valueMin=0 if min_zero else None, legendDisplayMode="table", legendPlacement="bottom", legendCalcs=["lastNotNull", "max"],
@@ -132,7 +137,7 @@ def stat(title: str, description: str, *targets: g.Target, unit: str, thresholds
          color_mode: str = "background", text_mode: str = "value_and_name", graph: bool = False, no_value: str = "no data") -> g.Stat:
     _check(title, description, targets)
     return g.Stat(
-        title=title, description=description, dataSource=DATASOURCE, targets=list(targets), format=unit,
+        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), format=unit,
         thresholds=thresholds or NEUTRAL, mappings=mappings or [], decimals=decimals, overrides=overrides or [],
         colorMode=color_mode, textMode=text_mode, graphMode="area" if graph else "none", reduceCalc="lastNotNull",
         orientation="auto", noValue=no_value, maxDataPoints=None, color={"mode": "thresholds"},
@@ -144,7 +149,7 @@ def state_timeline(title: str, description: str, *targets: g.Target, mappings: l
                    unit: str = NONE) -> g.StateTimeline:
     _check(title, description, targets)
     return g.StateTimeline(
-        title=title, description=description, dataSource=DATASOURCE, targets=list(targets), mappings=mappings,
+        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), mappings=mappings,
         thresholds=thresholds or NEUTRAL, showValue="never", rowHeight=0.8, maxDataPoints=None,
         extraJson={"fieldConfig": {"defaults": {"unit": unit}}},
     )
@@ -155,7 +160,7 @@ def table(title: str, description: str, *targets: g.Target, unit: str, threshold
     """Instant queries merged into one row per series (label columns + one value column per query)."""
     _check(title, description, targets)
     return g.Table(
-        title=title, description=description, dataSource=DATASOURCE, targets=list(targets), unit=unit,
+        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), unit=unit,
         thresholds=thresholds or NEUTRAL, mappings=mappings or [], overrides=overrides or [], displayMode="color-text",
         transformations=[{"id": "merge", "options": {}}, {"id": "organize", "options": {"excludeByName": {h: True for h in hide}}}],
         maxDataPoints=None, extraJson={"fieldConfig": {"defaults": {"mappings": mappings or []}}},
@@ -166,7 +171,7 @@ def heatmap(title: str, description: str, target: g.Target, *, unit: str) -> g.H
     """Latency distribution from histogram buckets (``sum by (le) (rate(..._bucket[...]))``)."""
     _check(title, description, (target,))
     return g.Heatmap(
-        title=title, description=description, dataSource=DATASOURCE, targets=[target], dataFormat="tsbuckets",
+        title=title, description=description, dataSource=DATASOURCE, targets=_refs([target]), dataFormat="tsbuckets",
         yBucketBound="upper", hideZeroBuckets=True, maxDataPoints=None,
         extraJson={"fieldConfig": {"defaults": {"unit": unit}}, "options": {"calculate": False, "yAxis": {"unit": unit}, "cellGap": 1}},
     )

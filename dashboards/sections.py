@@ -104,21 +104,27 @@ def probe_row(grid: Grid, e: str, *, title: str = "Probe outcome") -> None:
 def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> None:
     grid.row("RPC latency and errors")
     p95 = lim.rpc_latency_p95_seconds
-    for quantile, w in (("p50", 8), ("p95", 8), ("p99", 8)):
+    for quantile in ("p50", "p95", "p99"):
         rule = r(f"endpoint:chainwatch_rpc_request_duration_seconds:{quantile}_5m")
-        note = f"The line is the p95 alert threshold ({p95} s)." if quantile == "p95" else ""
+        note = f"The line is the p95 alert threshold ({p95:g} s)." if p95 else ""
         grid.add(timeseries(
             f"RPC latency {quantile} (5m)",
-            f"{quantile} round trip of RPC requests per endpoint and method over 5 minutes; method=batch is the probe's batched request."
+            f"{quantile} round trip of RPC requests per endpoint over 5 minutes, every method together (the probe's batch and any timed calls)."
             + (_lim(note, p95) if quantile == "p95" else ""),
-            q(f"max by (chain, endpoint, method) ({rule}{{{e}}})", "{{chain}} {{endpoint}} {{method}}"),
-            unit=SECONDS, thresholds=higher_is_worse(p95) if quantile == "p95" and p95 else None), w=w, h=8)
+            q(f"max by (chain, endpoint) ({rule}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=SECONDS, thresholds=higher_is_worse(p95) if quantile == "p95" and p95 else None), w=8, h=8)
+    bucket = m("chainwatch_rpc_request_duration_seconds_bucket")
+    grid.add(timeseries(
+        "RPC latency p95 by method (5m)",
+        "p95 round trip per endpoint and method: method=batch is the probe's batched request, others are individually timed calls configured per endpoint.",
+        q(f"histogram_quantile(0.95, sum by (chain, endpoint, method, le) (rate({bucket}{{{e}}}[5m])))", "{{chain}} {{endpoint}} {{method}}"),
+        unit=SECONDS, thresholds=higher_is_worse(p95) if p95 else None), w=24, h=8)
     ratio = lim.rpc_error_ratio
     grid.add(timeseries(
         "RPC error ratio (5m)",
         "Share of requests that failed (transport, HTTP status or JSON-RPC error) over 5 minutes."
         + _lim(f"The line is the alert threshold ({ratio:g})." if ratio else "", ratio),
-        q(f"max by (chain, endpoint, method) ({r('endpoint:chainwatch_rpc_errors:ratio_rate5m')}{{{e}}})", "{{chain}} {{endpoint}} {{method}}"),
+        q(f"max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_errors:ratio_rate5m')}{{{e}}})", "{{chain}} {{endpoint}}"),
         unit=RATIO, thresholds=higher_is_worse(ratio) if ratio else None), w=12, h=8)
     grid.add(timeseries(
         "RPC requests per second",
