@@ -43,7 +43,7 @@ class Reply:
     def json(self) -> Any:
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
             snippet = self.body[:40].decode("utf-8", "replace")
             raise ProbeFailure("invalid_json", f"{type(exc).__name__} at {snippet!r}") from None
 
