@@ -35,7 +35,8 @@ class Outcome:
             return False
         code = self.error.get("code")
         message = str(self.error.get("message", "")).lower()
-        return code in UNSUPPORTED_CODES or any(h in message for h in UNSUPPORTED_HINTS)
+        # ``code`` is whatever the server sent (a list or an object is unhashable): compare, never hash.
+        return any(code == c and type(code) is int for c in UNSUPPORTED_CODES) or any(h in message for h in UNSUPPORTED_HINTS)
 
     def describe(self) -> str:
         if self.missing:
