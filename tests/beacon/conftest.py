@@ -1,0 +1,26 @@
+import time
+from pathlib import Path
+
+import pytest
+
+from .lodestar import Lodestar, ensure_installed
+
+
+@pytest.fixture(scope="session")
+def lodestar_install():
+    seconds = ensure_installed()
+    if seconds:
+        print(f"\nLodestar 1.5.1 installed in {seconds:.1f}s")
+    return seconds
+
+
+@pytest.fixture(scope="module")
+def devchain(lodestar_install, tmp_path_factory):
+    """8 genesis validators, 0..5 running in the node's process, 6 and 7 never started."""
+    started = time.monotonic()
+    node = Lodestar(tmp_path_factory.mktemp("lodestar"), start_validators="0..5")
+    node.ready_seconds = time.monotonic() - started
+    try:
+        yield node
+    finally:
+        node.stop()

@@ -1,0 +1,138 @@
+"""Beacon probe and validator monitor against a real Lodestar 1.5.1 dev chain.
+
+Run with ``pytest -m lodestar`` (install: ``.ci/install-lodestar``). Every assertion goes
+through the real exporter process's ``/metrics``: the node's answers, our transport, the
+probe, the monitor and the exposition are all real. 1-second slots, 8 slots per epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.stack import Exporter, write_config
+
+from .lodestar import Lodestar, ValidatorClient
+
+pytestmark = pytest.mark.lodestar
+
+
+def chain_config(node: Lodestar, state_file: Path, *, validators: dict | None = None) -> dict:
+    chain = {
+        "kind": "beacon",
+        "network": "dev",
+        "seconds_per_slot": 1,
+        "slots_per_epoch": 8,
+        "endpoints": [{"name": "lodestar-1", "url": node.url, "role": "node"}],
+    }
+    if validators is not None:
+        chain["validators"] = {"endpoint": "lodestar-1", "state_file": str(state_file), **validators}
+    return {"devcl": chain}
+
+
+def wait_metric(exporter: Exporter, predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        samples = exporter.metrics()
+        if predicate(samples):
+            return samples
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not seen within {timeout}s")
+        time.sleep(0.5)
+
+
+def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, tmp_path):
+    pubkey7 = devchain.api("/eth/v1/beacon/states/head/validators?id=7")[0]["validator"]["pubkey"]
+    groups = {"online": [0, 1, 2, 3, 4, 5], "offline": [6, pubkey7]}  # 7 by pubkey: resolved through the node
+    config = write_config(tmp_path / "chainwatch.yaml", chain_config(devchain, tmp_path / "state.json",
+                          validators={"groups": groups, "per_validator_metrics": True}),
+                          exporter={"state_dir": str(tmp_path)})
+    started = time.monotonic()
+    with Exporter(config, tmp_path) as exporter:
+        def two_epochs(s):
+            checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
+            return checked is not None and checked >= 4  # 2 validators x 2 epochs
+        s = wait_metric(exporter, two_epochs, 60, "two processed epochs")
+        elapsed = time.monotonic() - started
+
+        # Node metrics come from the real node.
+        head = s.value("chainwatch_head_height", endpoint="lodestar-1")
+        assert head is not None and head >= 16
+        assert s.value("chainwatch_probe_success", endpoint="lodestar-1") == 1
+        assert s.value("chainwatch_peers", endpoint="lodestar-1") == 0  # a lone dev node: 0, and present
+        assert s.value("chainwatch_beacon_peers", endpoint="lodestar-1", state="connected") == 0
+        assert s.value("chainwatch_beacon_health_status_code", endpoint="lodestar-1") == 200
+        assert s.value("chainwatch_beacon_el_offline", endpoint="lodestar-1") is None  # 1.5.1 has no el_offline
+        assert s.value("chainwatch_syncing", endpoint="lodestar-1") == 0
+        assert s.find("chainwatch_node_info", endpoint="lodestar-1")[0][0]["client_version"].startswith("Lodestar/v1.5.1")
+        finalized = s.value("chainwatch_beacon_finalized_epoch", endpoint="lodestar-1")
+        assert finalized is not None
+        assert s.value("chainwatch_beacon_epochs_since_finalized", endpoint="lodestar-1") <= 3
+        assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
+        assert s.value("chainwatch_head_age_seconds", endpoint="lodestar-1") < 3
+
+        # Validator duties: 6 and 7 miss every epoch, 0-5 never.
+        offline_checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
+        assert s.value("chainwatch_validator_attestations_missed_total", group="offline") == offline_checked
+        online_checked = s.value("chainwatch_validator_attestations_checked_total", group="online")
+        assert online_checked == 3 * offline_checked  # same epochs, 6 validators vs 2
+        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
+        assert s.value("chainwatch_validator_consecutive_missed_attestations", group="offline") >= 2
+        assert s.value("chainwatch_validator_consecutive_missed_attestations", group="online") == 0
+        assert s.value("chainwatch_validators", group="online", status="active_ongoing") == 6
+        assert s.value("chainwatch_validators", group="offline", status="active_ongoing") == 2
+        assert s.value("chainwatch_validator_effective_balance_wei", group="offline") == 2 * 32 * 10**18
+        assert s.value("chainwatch_validator_missed_attestations_consecutive", group="offline", validator="7") >= 2
+        assert s.value("chainwatch_validator_missed_attestations_consecutive", group="online", validator="0") == 0
+        assert s.value("chainwatch_validator_monitor_epochs_skipped_total") == 0
+        last = s.value("chainwatch_validator_monitor_last_epoch")
+        # Proposals: every duty of 6/7 is a missed slot, 0-5 propose theirs.
+        assert s.value("chainwatch_validator_proposals_missed_total", group="offline") == s.value("chainwatch_validator_proposals_total", group="offline")
+        assert s.value("chainwatch_validator_proposals_missed_total", group="online") == 0
+        assert s.value("chainwatch_validator_proposals_total", group="online") + s.value("chainwatch_validator_proposals_total", group="offline") == 8 * (offline_checked // 2)
+        print(f"\ntwo epochs processed {elapsed:.1f}s after exporter start; last epoch {last}")
+
+    # Restart the exporter: it resumes from the state file, counts nothing twice.
+    with Exporter(config, tmp_path) as exporter:
+        s = exporter.metrics()
+        assert s.value("chainwatch_validator_attestations_checked_total", group="offline") >= offline_checked
+        s = wait_metric(exporter, lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1, 30, "next epoch after restart")
+        epochs = s.value("chainwatch_validator_monitor_last_epoch") - last + offline_checked // 2
+        skipped = s.value("chainwatch_validator_monitor_epochs_skipped_total")
+        assert s.value("chainwatch_validator_attestations_checked_total", group="offline") == 2 * (epochs - skipped)
+        assert s.value("chainwatch_validator_attestations_missed_total", group="offline") == 2 * (epochs - skipped)
+        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
+
+
+def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
+    """Beacon node with a separate validator client; killing the client freezes the head."""
+    node = Lodestar(tmp_path / "bn", start_validators=None)
+    vc = ValidatorClient(tmp_path / "vc", node)
+    try:
+        node.wait_slot(4, timeout=60)
+        config = write_config(tmp_path / "chainwatch.yaml", chain_config(node, tmp_path / "state.json"), exporter={"state_dir": str(tmp_path)})
+        with Exporter(config, tmp_path) as exporter:
+            s = exporter.metrics()
+            assert s.value("chainwatch_probe_success", endpoint="lodestar-1") == 1
+            assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
+            vc.stop()
+            frozen = node.head_slot()
+            time.sleep(3)
+            first = exporter.metrics()
+            time.sleep(3)
+            second = exporter.metrics()
+            assert node.head_slot() == frozen
+            assert first.value("chainwatch_head_height", endpoint="lodestar-1") == frozen
+            lag1 = first.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
+            lag2 = second.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
+            age1 = first.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
+            age2 = second.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
+            assert lag1 >= 2 and lag2 >= lag1 + 2, (lag1, lag2)
+            assert age2 >= age1 + 2, (age1, age2)
+            assert second.value("chainwatch_sync_lag_seconds", endpoint="lodestar-1") >= 4
+            assert second.value("chainwatch_probe_success", endpoint="lodestar-1") == 1  # the node answers; it is the chain that stalls
+    finally:
+        vc.stop()
+        node.stop()
