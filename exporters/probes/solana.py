@@ -89,6 +89,10 @@ def typed(cls, value: Any, what: str):
         return cls.from_json(json.dumps(value))
     except ValueError as exc:
         raise invalid(f"{what}: {str(exc)[:120]}") from None
+    except BaseException as exc:  # solders panics (pyo3 PanicException, a BaseException) on some bad values
+        if not type(exc).__name__ == "PanicException":
+            raise
+        raise invalid(f"{what}: malformed value ({str(exc)[:80]})") from None
 
 
 def client_version_label(core: str) -> str:

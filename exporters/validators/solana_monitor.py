@@ -47,6 +47,7 @@ import json
 import logging
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from solders.epoch_info import EpochInfo
@@ -65,15 +66,27 @@ IDENTITY_BATCH_MAX = 16
 WARN_EVERY_SECONDS = 300.0
 
 
+@contextmanager
+def _solders(what: str):
+    """Turn solders' parse errors, and its panics on values such as a malformed pubkey
+    (pyo3 ``PanicException`` derives from BaseException), into an invalid_response."""
+    try:
+        yield
+    except ValueError as exc:
+        raise invalid(f"{what}: {str(exc)[:120]}") from None
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise invalid(f"{what}: malformed value ({str(exc)[:80]})") from None
+
+
 def _typed(cls, outcome: jsonrpc.Outcome, what: str, endpoint: Endpoint):
     if not outcome.ok:
         raise ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"{what}: {outcome.describe()}", endpoint.secrets))
     if not isinstance(outcome.result, dict):
         raise invalid(f"{what}: expected an object")
-    try:
+    with _solders(what):
         return cls.from_json(json.dumps(outcome.result))
-    except ValueError as exc:
-        raise invalid(f"{what}: {str(exc)[:120]}") from None
 
 
 @dataclass(frozen=True)
@@ -173,8 +186,10 @@ class SolanaMonitor:
                 raise ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets))
             value = outcome.result.get("value") if isinstance(outcome.result, dict) else None
             prod = _typed(RpcBlockProduction, jsonrpc.Outcome(result=value), "getBlockProduction", self.endpoint)
-            produced.update({str(k): (int(v[0]), int(v[1])) for k, v in prod.by_identity.items()})
-        self._samples = self.build(votes, produced, epoch.epoch)
+            with _solders("getBlockProduction"):
+                produced.update({str(k): (int(v[0]), int(v[1])) for k, v in prod.by_identity.items()})
+        with _solders("getVoteAccounts"):
+            self._samples = self.build(votes, produced, epoch.epoch)
         self.last_success = time.time()
 
     def build(self, votes: RpcVoteAccountStatus, produced: dict[str, tuple[int, int]], epoch: int) -> list[tuple[str, dict, float]]:
