@@ -1,0 +1,53 @@
+"""Shared pieces of the hardening tests: an exporter subprocess pointed at hostile servers,
+and a reader for its log that counts what was said above INFO, per endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from tests.support.stack import Exporter, Samples, write_config
+
+LEVEL = re.compile(r"\blevel=(\w+)")
+ENDPOINT = re.compile(r"\bendpoint=(\S+)")
+
+
+def loud_lines(log_path: Path) -> list[str]:
+    """Log lines above INFO (warning, error, critical) and anything that is not logfmt (tracebacks)."""
+    out = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        if not line.strip():
+            continue
+        match = LEVEL.search(line)
+        if match is None or match.group(1) not in ("debug", "info"):
+            out.append(line)
+    return out
+
+
+def assert_quiet_logs(log_path: Path, endpoints: list[str]) -> Counter:
+    """At most one line above INFO per endpoint (the tests run well within a minute), each
+    naming its endpoint, none at error level and no traceback."""
+    lines = loud_lines(log_path)
+    per_endpoint: Counter = Counter()
+    for line in lines:
+        level = LEVEL.search(line)
+        assert level is not None, f"unstructured line in the exporter's log: {line[:300]}"
+        assert level.group(1) == "warning", f"logged above warning: {line[:300]}"
+        name = ENDPOINT.search(line)
+        assert name is not None, f"warning without an endpoint: {line[:300]}"
+        per_endpoint[name.group(1)] += 1
+    noisy = {n: c for n, c in per_endpoint.items() if c > 1}
+    assert not noisy, f"more than one warning per endpoint within a minute: {noisy}"
+    unknown = set(per_endpoint) - set(endpoints)
+    assert not unknown, f"warnings for endpoints that are not configured: {unknown}"
+    return per_endpoint
+
+
+def start(tmp_path: Path, chains: dict, *, env: dict | None = None, **exporter) -> Exporter:
+    path = write_config(tmp_path / "chainwatch.yaml", chains, exporter=exporter or {})
+    return Exporter(path, tmp_path, extra_env=env)
+
+
+def reasons(samples: Samples, endpoint: str) -> list[str]:
+    return [labels["reason"] for labels, value in samples.find("chainwatch_probe_failure_reason", endpoint=endpoint) if value == 1]

@@ -1,0 +1,428 @@
+"""A misbehaving upstream on loopback: every path prefix is one way an RPC endpoint breaks.
+
+Real providers answer with HTML error pages, truncated JSON, 429s, the wrong chain,
+50 MB bodies and connections that never finish. This server does each of those on
+purpose, so the exporter can be tested through its real HTTP endpoint against them.
+
+    srv = HostileServer(good=EVM).start()
+    srv.url("slow_drip")            # http://127.0.0.1:PORT/slow_drip/
+    srv.url("ok", "v3/KEY")         # the well-behaved answer of the chain kind
+    srv.requests                    # every request seen: (method, path_qs, headers, body)
+
+The *kind* (``good=``) supplies the well-behaved answer and the JSON mutations that are
+specific to an API (JSON-RPC batches for EVM/Solana, REST routes for beacon). Transport
+misbehaviours (drip, stall, cut, huge, bomb, status codes) are the same for every kind.
+TLS: ``HostileServer(tls=True)`` serves HTTPS with a self-signed certificate made at
+test time with the openssl CLI, which the exporter must refuse.
+
+No network beyond 127.0.0.1 is touched. Addresses for the failures that need no server:
+:func:`refused_url` (a closed loopback port) and :data:`DNS_FAIL_URL` (``.invalid`` is
+reserved by RFC 2606 and never resolves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import subprocess
+import threading
+import time
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from .procs import free_port, require_binary
+
+DNS_FAIL_URL = "http://chainwatch-hardening.invalid:8545/"
+
+Mutation = Callable[[web.Request, bytes, "Kind"], Awaitable[web.StreamResponse]]
+
+
+def refused_url(path: str = "") -> str:
+    return f"http://127.0.0.1:{free_port()}/{path}"
+
+
+# --------------------------------------------------------------------------- chain kinds
+
+
+@dataclass
+class Kind:
+    """How a chain kind answers when it behaves: ``answer(request, raw) -> (status, json)``."""
+
+    name: str
+    answer: Callable[[web.Request, bytes], tuple[int, Any]]
+    mutations: dict[str, Mutation] = field(default_factory=dict)
+
+
+def jsonrpc_answer(results: Callable[[str, list], Any]) -> Callable[[web.Request, bytes], tuple[int, Any]]:
+    """JSON-RPC over POST: ``results(method, params)`` is a value or an error dict."""
+
+    def item(call: dict) -> dict:
+        value = results(call.get("method"), call.get("params") or [])
+        if isinstance(value, dict) and set(value) >= {"code", "message"} and len(value) <= 3:
+            return {"jsonrpc": "2.0", "id": call.get("id"), "error": value}
+        return {"jsonrpc": "2.0", "id": call.get("id"), "result": value}
+
+    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
+        payload = json.loads(raw)
+        if isinstance(payload, list):
+            return 200, [item(c) for c in payload]
+        return 200, item(payload)
+
+    return answer
+
+
+def evm_results(head: int = 0x10, chain_id: int = 1, **override) -> Callable[[str, list], Any]:
+    def results(method: str, params: list) -> Any:
+        now = int(time.time())
+        table = {
+            "eth_chainId": hex(chain_id),
+            "eth_blockNumber": hex(head),
+            "eth_syncing": False,
+            "net_peerCount": "0x32",
+            "txpool_status": {"pending": "0x7", "queued": "0x2"},
+            "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - 2), "baseFeePerGas": "0x3b9aca00"},
+            "eth_gasPrice": "0x4a817c800",
+            "web3_clientVersion": "Geth/v1.14.8-stable/linux-amd64/go1.22.6",
+        }
+        table.update(override)
+        if method in table:
+            return table[method]
+        return {"code": -32601, "message": f"the method {method} does not exist/is not available"}
+
+    return results
+
+
+def _json(status: int, data: Any) -> web.Response:
+    return web.Response(status=status, body=json.dumps(data).encode(), content_type="application/json")
+
+
+def _batch_mutation(edit: Callable[[list[dict]], Any]) -> Mutation:
+    """Answer the batch correctly, then let ``edit`` break the list of answers."""
+
+    async def handler(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
+        status, data = kind.answer(request, raw)
+        if not isinstance(data, list):
+            data = [data]
+        return _json(status, edit(data))
+
+    return handler
+
+
+def _results_mutation(**override) -> Callable[[Callable[..., Any]], Mutation]:
+    def make(results_factory: Callable[..., Callable[[str, list], Any]]) -> Mutation:
+        answer = jsonrpc_answer(results_factory(**override))
+
+        async def handler(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
+            return _json(*answer(request, raw))
+
+        return handler
+
+    return make
+
+
+def _shift_ids(items: list[dict]) -> list[dict]:
+    return [{**i, "id": (i.get("id") or 0) + 1000} for i in items]
+
+
+def _string_ids(items: list[dict]) -> list[dict]:
+    return [{**i, "id": str(i.get("id"))} for i in items]
+
+
+def _drop_half(items: list[dict]) -> list[dict]:
+    return items[: len(items) // 2]
+
+
+def _duplicate_first(items: list[dict]) -> list[dict]:
+    # Every item claims to be the answer to call 0: only one may be used, the rest are missing.
+    return [{**i, "id": 0} for i in items]
+
+
+def jsonrpc_batch_mutations() -> dict[str, Mutation]:
+    return {
+        "batch_reversed": _batch_mutation(lambda items: list(reversed(items))),
+        "batch_ids_shifted": _batch_mutation(_shift_ids),
+        "batch_ids_strings": _batch_mutation(_string_ids),
+        "batch_ids_duplicated": _batch_mutation(_duplicate_first),
+        "batch_missing_items": _batch_mutation(_drop_half),
+        "batch_as_object": _batch_mutation(lambda items: {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "batch too large"}}),
+        "batch_items_not_objects": _batch_mutation(lambda items: [None, 1, "x", []] + items[:0]),
+    }
+
+
+def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
+    make = lambda **o: _results_mutation(**o)(lambda **kw: evm_results(head=head, chain_id=chain_id, **kw))  # noqa: E731
+    mutations = {
+        **jsonrpc_batch_mutations(),
+        "wrong_chain": _results_mutation()(lambda: evm_results(head=head, chain_id=chain_id + 136)),
+        "decimal_numbers": make(eth_blockNumber=str(head), eth_getBlockByNumber={"number": str(head), "timestamp": str(int(time.time()))}),
+        "json_numbers": make(eth_chainId=chain_id, eth_blockNumber=head),
+        "nulls": make(eth_chainId=None, eth_blockNumber=None, eth_getBlockByNumber=None),
+        "negative_height": make(eth_blockNumber="-0x10", eth_getBlockByNumber={"number": "-0x10", "timestamp": hex(int(time.time()))}),
+        "rpc_error_objects": make(eth_chainId={"code": -32000, "message": "header not found"}, eth_getBlockByNumber={"code": -32000, "message": "header not found"}),
+        "error_code_not_int": make(net_peerCount={"code": [1, 2], "message": {"nested": True}}),
+        "optional_wrong_type": make(net_peerCount=[1, 2, 3]),
+    }
+    return Kind("evm", jsonrpc_answer(evm_results(head=head, chain_id=chain_id)), mutations)
+
+
+# --------------------------------------------------------------------------- transport misbehaviour
+
+
+async def _ok(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
+    return _json(*kind.answer(request, raw))
+
+
+def _status(code: int, body: str, content_type: str = "text/html", headers: dict | None = None) -> Mutation:
+    async def handler(request, raw, kind):
+        return web.Response(status=code, text=body, content_type=content_type, headers=headers)
+
+    return handler
+
+
+async def _empty(request, raw, kind):
+    return web.Response(status=200, body=b"", content_type="application/json")
+
+
+async def _truncated(request, raw, kind):
+    _, data = kind.answer(request, raw)
+    text = json.dumps(data).encode()
+    return web.Response(status=200, body=text[: max(1, len(text) // 2)], content_type="application/json")
+
+
+async def _garbage_bytes(request, raw, kind):
+    return web.Response(status=200, body=bytes(range(256)) * 4, content_type="application/json")
+
+
+async def _deep_nesting(request, raw, kind):
+    # Valid JSON that blows Python's recursion limit in json.loads.
+    return web.Response(status=200, body=b"[" * 200_000 + b"]" * 200_000, content_type="application/json")
+
+
+async def _cut_mid_body(request, raw, kind):
+    _, data = kind.answer(request, raw)
+    text = json.dumps(data).encode()
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    resp.content_length = len(text) + 1000
+    await resp.prepare(request)
+    await resp.write(text[:10])
+    request.transport.close()  # the server dies half way through the body
+    return resp
+
+
+async def _close_before_headers(request, raw, kind):
+    request.transport.close()
+    return web.Response(status=200)
+
+
+@dataclass
+class Stall:
+    server: "HostileServer"
+
+    async def before_headers(self, request, raw, kind):
+        await self.server.sleep(60)
+        return _json(*kind.answer(request, raw))
+
+    async def slow_drip(self, request, raw, kind):
+        _, data = kind.answer(request, raw)
+        text = json.dumps(data).encode()
+        resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+        await resp.prepare(request)
+        try:
+            for i in range(len(text)):
+                await resp.write(text[i : i + 1])
+                await self.server.sleep(0.25)
+        except (ConnectionError, RuntimeError):
+            pass
+        return resp
+
+
+async def _huge(request, raw, kind, *, declared: bool):
+    size = 50 * 1024 * 1024
+    resp = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    if declared:
+        resp.content_length = size
+    await resp.prepare(request)
+    chunk = b"[" + b" " * (1024 * 1024 - 1)
+    try:
+        for _ in range(50):
+            await resp.write(chunk)
+    except (ConnectionError, RuntimeError):
+        pass  # the client hung up once it had enough: that is the point
+    return resp
+
+
+_BOMB: bytes | None = None
+
+
+def gzip_bomb() -> bytes:
+    """~64 KB of gzip that inflates to 64 MB of spaces (made once, streamed)."""
+    global _BOMB
+    if _BOMB is None:
+        z = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = b" " * (1024 * 1024)
+        parts = [z.compress(b"[")] + [z.compress(block) for _ in range(64)] + [z.compress(b"]"), z.flush()]
+        _BOMB = b"".join(parts)
+    return _BOMB
+
+
+async def _bomb(request, raw, kind):
+    return web.Response(status=200, body=gzip_bomb(), headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+
+
+async def _echo_secrets(request, raw, kind):
+    """An error page that quotes the request back (URL and headers), as careless proxies do."""
+    return web.Response(status=200, text=f"<html>bad request {request.path_qs} {dict(request.headers)}</html>", content_type="text/html")
+
+
+async def _echo_in_rpc_error(request, raw, kind):
+    message = f"invalid api key in {request.path_qs} (auth {request.headers.get('Authorization', '')})"
+    try:
+        calls = json.loads(raw)
+    except ValueError:
+        calls = {}
+    if isinstance(calls, list):
+        return _json(200, [{"jsonrpc": "2.0", "id": c.get("id"), "error": {"code": -32001, "message": message}} for c in calls])
+    if isinstance(calls, dict) and "jsonrpc" in calls:
+        return _json(200, {"jsonrpc": "2.0", "id": calls.get("id"), "error": {"code": -32001, "message": message}})
+    return _json(401, {"code": 401, "message": message})
+
+
+# Expected reason per transport-level case (kind-independent).
+TRANSPORT_CASES: dict[str, str | None] = {
+    "ok": None,
+    "stall_before_headers": "timeout",
+    "slow_drip": "timeout",
+    "rate_limited": "rate_limited",
+    "status_500": "http_status",
+    "status_502": "http_status",
+    "status_503": "http_status",
+    "html": "invalid_json",
+    "empty": "invalid_json",
+    "truncated_json": "invalid_json",
+    "garbage_bytes": "invalid_json",
+    "deep_nesting": "invalid_json",
+    "cut_mid_body": "invalid_response",
+    "close_before_headers": "connect",
+    "huge_declared": "response_too_large",
+    "huge_chunked": "response_too_large",
+    "gzip_bomb": "response_too_large",
+}
+
+
+class HostileServer:
+    """Serve ``/<case>/...``: the case named by the first path segment."""
+
+    def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None):
+        self.kind = good
+        self.tls = tls
+        self.workdir = workdir
+        self.port = free_port()
+        self.requests: list[tuple[str, str, dict, bytes]] = []
+        self.hits: dict[str, int] = {}
+        self._closing = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+        stall = Stall(self)
+        self.cases: dict[str, Mutation] = {
+            "ok": _ok,
+            "stall_before_headers": stall.before_headers,
+            "slow_drip": stall.slow_drip,
+            "rate_limited": _status(429, "<html>Too Many Requests</html>", headers={"Retry-After": "120"}),
+            "status_500": _status(500, "<html><body>Internal Server Error</body></html>"),
+            "status_502": _status(502, "<html><body>502 Bad Gateway</body></html>"),
+            "status_503": _status(503, "Service Unavailable", "text/plain"),
+            "html": _status(200, "<!DOCTYPE html><html><body>Welcome to nginx!</body></html>"),
+            "empty": _empty,
+            "truncated_json": _truncated,
+            "garbage_bytes": _garbage_bytes,
+            "deep_nesting": _deep_nesting,
+            "cut_mid_body": _cut_mid_body,
+            "close_before_headers": _close_before_headers,
+            "huge_declared": lambda r, b, k: _huge(r, b, k, declared=True),
+            "huge_chunked": lambda r, b, k: _huge(r, b, k, declared=False),
+            "gzip_bomb": _bomb,
+            "echo_secrets": _echo_secrets,
+            "echo_in_rpc_error": _echo_in_rpc_error,
+            **good.mutations,
+        }
+
+    # ------------------------------------------------------------------ helpers
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    def url(self, case: str, rest: str = "") -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}/{case}/{rest}"
+
+    def count(self, case: str) -> int:
+        return self.hits.get(case, 0)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, but wake up when the server stops (so stop() never waits on a stall)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self._closing.is_set():
+            await asyncio.sleep(min(0.1, end - time.monotonic()))
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        self.requests.append((request.method, request.path_qs, dict(request.headers), raw))
+        case = request.path.strip("/").split("/", 1)[0]
+        handler = self.cases.get(case)
+        if handler is None:
+            return web.Response(status=404, text="no such case")
+        self.hits[case] = self.hits.get(case, 0) + 1
+        return await handler(request, raw, self.kind)
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        openssl = require_binary("openssl")
+        assert self.workdir is not None, "tls=True needs a workdir for the certificate"
+        cert, key = self.workdir / "selfsigned.pem", self.workdir / "selfsigned.key"
+        if not cert.exists():
+            subprocess.run(
+                [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                check=True, capture_output=True,
+            )
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        return ctx
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> "HostileServer":
+        context = self._ssl_context() if self.tls else None
+        self._thread.start()
+
+        async def boot():
+            app = web.Application(client_max_size=1024**2)
+            app.router.add_route("*", "/{tail:.*}", self._dispatch)
+            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=context).start()
+
+        asyncio.run_coroutine_threadsafe(boot(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        self._closing.set()
+        if self._runner is not None:
+            try:
+                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(15)
+            except Exception:  # noqa: BLE001 - a test server that dies while stopping is still stopped
+                pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def __enter__(self) -> "HostileServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
