@@ -51,18 +51,6 @@ def client_version_label(raw: object) -> str:
 
 class EvmProbe:
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
-        try:
-            await self._run(endpoint, ctx, result)
-        except ProbeFailure:
-            # A failed probe reports no half-read data (a head height next to success 0 would
-            # keep "head stale" panels and rules fed); only the chain id it saw, for wrong_chain.
-            chain_id = result.get("chainwatch_chain_id")
-            result.values.clear()
-            result.head_height = result.head_timestamp = None
-            result.set("chainwatch_chain_id", chain_id)
-            raise
-
-    async def _run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         calls = calls_for(ctx.cache)
         reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(calls))
         out = jsonrpc.parse(reply, calls)
