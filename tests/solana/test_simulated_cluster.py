@@ -1,0 +1,240 @@
+"""End to end through the real exporter HTTP endpoint against the SIMULATED Solana cluster.
+
+No real Solana validator can run here, so these tests use
+``chainwatch.exporters.simulators.solana`` — a simulator, not a node — with short slots
+(25 ms) so that lag, halts, delinquency and skips happen within a second or two. The
+exporter is the real aiohttp app from ``exporters/server.py`` on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import urllib.request
+
+import pytest
+from aiohttp import ClientSession, web
+from prometheus_client.parser import text_string_to_metric_families
+from solders.rpc.responses import (
+    GetBlockHeightResp,
+    GetBlockProductionResp,
+    GetBlockTimeResp,
+    GetEpochInfoResp,
+    GetHealthResp,
+    GetRecentPerformanceSamplesResp,
+    GetSlotResp,
+    GetVersionResp,
+    GetVoteAccountsResp,
+)
+
+from chainwatch.exporters.config import parse
+from chainwatch.exporters.server import Exporter, build_app
+from chainwatch.exporters.simulators.solana import Cluster, Simulator, Validator
+from chainwatch.exporters.validators import solana_monitor
+from tests.support.procs import Managed, free_port, wait_http
+
+SLOT = 0.025
+SECRET = "SECRETKEY123456"
+
+
+def labels_key(labels: dict) -> tuple:
+    return tuple(sorted(labels.items()))
+
+
+class Metrics(dict):
+    def get1(self, name: str, **labels) -> float | None:
+        for (n, key), value in self.items():
+            if n == name and all(dict(key).get(k) == v for k, v in labels.items()):
+                return value
+        return None
+
+
+class Stack:
+    def __init__(self, cluster: Cluster, sim: Simulator, runner: web.AppRunner, port: int, session: ClientSession):
+        self.cluster, self.sim, self.runner, self.port, self.session = cluster, sim, runner, port, session
+
+    async def scrape(self) -> Metrics:
+        async with self.session.get(f"http://127.0.0.1:{self.port}/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+        assert SECRET not in text
+        out = Metrics()
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                out[(s.name, labels_key(s.labels))] = s.value
+        return out
+
+    async def control(self, **body) -> dict:
+        async with self.session.post(f"http://127.0.0.1:{self.sim.port}/-/control", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+    async def until(self, check, timeout: float = 8.0, every: float = 0.1) -> Metrics:
+        deadline = time.monotonic() + timeout
+        while True:
+            m = await self.scrape()
+            if check(m):
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition not met within {timeout}s")
+            await asyncio.sleep(every)
+
+
+def config_text(sim: Simulator, validators: list[Validator]) -> str:
+    groups = "\n".join(
+        f"        {g}:\n          - {{name: {v.name}, vote_account: {v.vote_account}, identity: {v.identity}}}" for g, v in zip("abc", validators)
+    )
+    return f"""
+exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0, default_timeout_seconds: 5}}
+chains:
+  solana:
+    kind: solana
+    network: simnet
+    endpoints:
+      - {{name: rpc-1, url: "{sim.url('rpc-1')}?api-key={SECRET}", role: node}}
+      - {{name: ref-1, url: "{sim.url('ref-1')}", role: reference}}
+      - {{name: ref-2, url: "{sim.url('ref-2')}", role: reference}}
+      - {{name: ref-3, url: "{sim.url('ref-3')}", role: reference}}
+    validators:
+      groups:
+{groups}
+"""
+
+
+@pytest.fixture
+async def stack(monkeypatch):
+    monkeypatch.setattr(solana_monitor, "INTERVAL_SECONDS", 0.2)
+    validators = [Validator("val-1", 10**15), Validator("val-2", 2 * 10**15, skip_ratio=0.5), Validator("val-3", 3 * 10**15)]
+    cluster = Cluster(["rpc-1", "ref-1", "ref-2", "ref-3"], validators, slot_seconds=SLOT, sample_period_seconds=0.5,
+                      delinquent_slot_distance=10, health_slot_distance=20)
+    sim = await Simulator(cluster).start()
+    exporter = Exporter(parse(config_text(sim, validators), env={}))
+    runner = web.AppRunner(build_app(exporter), access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    async with ClientSession() as session:
+        yield Stack(cluster, sim, runner, port, session)
+    await runner.cleanup()
+    await sim.stop()
+
+
+def lag(m: Metrics, endpoint: str) -> float:
+    return m.get1("chainwatch_sync_lag_blocks", endpoint=endpoint)
+
+
+async def test_lag_grows_when_one_node_is_held_back(stack):
+    m0 = await stack.until(lambda m: lag(m, "rpc-1") is not None)
+    assert lag(m0, "rpc-1") <= 8
+    assert m0.get1("chainwatch_probe_success", endpoint="rpc-1") == 1
+    assert m0.get1("chainwatch_node_info", endpoint="rpc-1") == 1
+    assert not any(n.startswith("chainwatch_mempool") for n, _ in m0)  # no mempool metric for Solana
+    stack.cluster.hold("rpc-1")
+    await asyncio.sleep(0.4)
+    m1 = await stack.scrape()
+    m2 = await stack.until(lambda m: lag(m, "rpc-1") > lag(m1, "rpc-1") + 20)
+    assert lag(m1, "rpc-1") > lag(m0, "rpc-1")
+    # Past the node's own health distance (20 slots) it says so itself: data, not a failure.
+    assert m2.get1("chainwatch_syncing", endpoint="rpc-1") == 1
+    assert m2.get1("chainwatch_solana_health_behind_slots", endpoint="rpc-1") > 20
+    assert m2.get1("chainwatch_probe_success", endpoint="rpc-1") == 1
+    assert m2.get1("chainwatch_sync_lag_seconds", endpoint="rpc-1") >= 0
+    # The references keep going: one lagging node is not a chain stall.
+    assert all(lag(m2, r) <= 8 for r in ("ref-1", "ref-2", "ref-3"))
+    assert m2.get1("chainwatch_reference_head_stall_seconds") < 1.0
+    stack.cluster.release("rpc-1")
+    m3 = await stack.until(lambda m: lag(m, "rpc-1") <= 8)
+    assert m3.get1("chainwatch_syncing", endpoint="rpc-1") == 0
+
+
+async def test_halt_detected_only_when_every_reference_stops(stack):
+    await stack.until(lambda m: m.get1("chainwatch_reference_head_stall_seconds") is not None)
+    # Two of three references stop (the median stops too), one keeps seeing new slots.
+    stack.cluster.hold("ref-1")
+    stack.cluster.hold("ref-2")
+    worst = 0.0
+    started = time.monotonic()
+    while time.monotonic() - started < 1.5:
+        m = await stack.scrape()
+        worst = max(worst, m.get1("chainwatch_reference_head_stall_seconds"))
+        await asyncio.sleep(0.15)
+    assert worst < 0.6, f"stall reported while ref-3 still advanced: {worst}"
+    stack.cluster.release("ref-1")
+    stack.cluster.release("ref-2")
+    # The whole cluster halts (through the simulator's HTTP control).
+    state = await stack.control(action="halt")
+    assert state["halted"] is True
+    m = await stack.until(lambda m: m.get1("chainwatch_reference_head_stall_seconds") > 1.5, timeout=6)
+    assert m.get1("chainwatch_head_age_seconds", endpoint="rpc-1") >= 1.0
+    assert lag(m, "rpc-1") <= 8  # a halt is chain-wide, not one node lagging
+    await stack.control(action="resume")
+    await stack.until(lambda m: m.get1("chainwatch_reference_head_stall_seconds") < 0.5)
+
+
+async def test_delinquency_and_skip_rate_match_the_simulator(stack):
+    stack.cluster.stop_voting("val-1")
+    m = await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="a") == 1)
+    assert m.get1("chainwatch_solana_validator_delinquent", validator="val-1") == 1
+    assert m.get1("chainwatch_solana_validator_delinquent", validator="val-2") == 0
+    assert m.get1("chainwatch_solana_validators_delinquent", group="c") == 0
+    assert m.get1("chainwatch_solana_validator_vote_lag_slots", validator="val-1") > 10
+    assert m.get1("chainwatch_solana_activated_stake_lamports", group="c") == 3 * 10**15
+    assert m.get1("chainwatch_validator_monitor_last_success_timestamp_seconds") > time.time() - 5
+    # val-2 was told to skip half of its leader slots.
+    m = await stack.until(lambda m: (m.get1("chainwatch_solana_leader_slots", group="b") or 0) >= 24)
+    leader = m.get1("chainwatch_solana_leader_slots", group="b")
+    assert m.get1("chainwatch_solana_skip_ratio", group="b") == pytest.approx(0.5, abs=1 / leader + 1e-9)
+    assert m.get1("chainwatch_solana_validator_skip_ratio", validator="val-2") == pytest.approx(0.5, abs=1 / leader + 1e-9)
+    assert m.get1("chainwatch_solana_skip_ratio", group="c") == 0
+    # Recovery: voting again clears delinquency.
+    stack.cluster.resume_voting("val-1")
+    await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="a") == 0)
+
+
+async def test_simulator_answers_parse_as_documented_types(stack):
+    await asyncio.sleep(0.6)  # one performance sample
+    cases = [
+        ("getHealth", [], GetHealthResp),
+        ("getSlot", [{"commitment": "confirmed"}], GetSlotResp),
+        ("getBlockHeight", [], GetBlockHeightResp),
+        ("getVersion", [], GetVersionResp),
+        ("getEpochInfo", [{"commitment": "confirmed"}], GetEpochInfoResp),
+        ("getRecentPerformanceSamples", [2], GetRecentPerformanceSamplesResp),
+        ("getVoteAccounts", [], GetVoteAccountsResp),
+        ("getBlockProduction", [{"identity": stack.cluster.validators[1].identity}], GetBlockProductionResp),
+    ]
+    for method, params, resp_type in cases:
+        async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}) as resp:
+            body = await resp.text()
+        parsed = resp_type.from_json(body)
+        assert "RPCError" not in type(parsed).__name__ and "Message" not in type(parsed).__name__, (method, body)
+    async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getSlot", "params": [{"commitment": "confirmed"}]}) as resp:
+        slot = (await resp.json())["result"]
+    async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 7, "method": "getBlockTime", "params": [slot]}) as resp:
+        assert GetBlockTimeResp.from_json(await resp.text()).value > time.time() - 10
+    stack.cluster.hold("rpc-1")
+    await asyncio.sleep(30 * SLOT)
+    async with stack.session.post(stack.sim.url("rpc-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getHealth"}) as resp:
+        error = (await resp.json())["error"]
+    assert error["code"] == -32005 and error["message"].startswith("Node is behind by ")
+    assert error["data"]["numSlotsBehind"] > 20
+
+
+def test_command_line_entry_point(tmp_path):
+    port = free_port()
+    args = [sys.executable, "-m", "chainwatch.exporters.simulators.solana", "--port", str(port), "--nodes", "a,b", "--slot-ms", "50"]
+    with Managed(args, log=tmp_path / "sim.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc.proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/state") as r:
+            state = json.load(r)
+        assert state["simulator"] is True and set(state["nodes"]) == {"a", "b"} and len(state["validators"]) == 4
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/b", data=json.dumps([
+            {"jsonrpc": "2.0", "id": 1, "method": "getSlot"}, {"jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber"}]).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as r:
+            answers = json.load(r)
+        assert isinstance(answers[0]["result"], int)
+        assert answers[1]["error"]["code"] == -32601
+    assert "SIMULATED" in (tmp_path / "sim.log").read_text()
