@@ -65,25 +65,25 @@ def build(config) -> dict:
         f"Share of probes of our nodes and providers that succeeded over each chain's SLO window ({', '.join(windows)}). Green at or above the chain's objective ({objective_note}), red below.",
         q(f"1 - {avail_error}", "{{chain}}", instant=True),
         unit=RATIO, decimals=3, thresholds=steps(RED, (0.999, GREEN)),
-        overrides=_per_chain_overrides(config, lambda c: steps(RED, (c.slo.availability, GREEN)))), w=12, h=6)
+        overrides=_per_chain_overrides(config, lambda c: steps(RED, (c.slo.availability, GREEN)))), w=6, h=7)
     grid.add(stat(
         "Error budget remaining",
         "How much of the availability error budget for the SLO window is left: 100% untouched, 0% spent, negative means the objective is missed. "
         "Orange under 25%.",
         q(budget, "{{chain}}", instant=True),
-        unit=RATIO, decimals=1, thresholds=steps(RED, (0, ORANGE), (0.25, GREEN))), w=12, h=6)
+        unit=RATIO, decimals=1, thresholds=steps(RED, (0, ORANGE), (0.25, GREEN))), w=6, h=7)
     grid.add(stat(
         "Request success rate (24h)",
         "Share of RPC requests to our nodes and providers that succeeded over the last 24 hours (reference providers excluded).",
         q(_success_rate("1d"), "{{chain}}", instant=True),
-        unit=RATIO, decimals=3, thresholds=steps(RED, (0.99, ORANGE), (0.999, GREEN))), w=12, h=6)
+        unit=RATIO, decimals=3, thresholds=steps(RED, (0.99, ORANGE), (0.999, GREEN))), w=6, h=7)
     grid.add(stat(
         f"Uptime in nines ({period})",
         f"Availability written as nines: 2 = 99%, 3 = 99.9%, 4 = 99.99%. Capped at {NINES_CAP} (no failed probe in the window). "
         "Green at or above the chain's objective.",
         q(f"clamp_max(-log10({avail_error}), {NINES_CAP})", "{{chain}}", instant=True),
         unit=NONE, decimals=1, thresholds=steps(RED, (3, GREEN)),
-        overrides=_per_chain_overrides(config, lambda c: steps(RED, (_nines(c.slo.availability), GREEN)))), w=12, h=6)
+        overrides=_per_chain_overrides(config, lambda c: steps(RED, (_nines(c.slo.availability), GREEN)))), w=6, h=7)
     grid.add(table(
         "SLOs per chain",
         "Every SLO of every chain (availability, latency, freshness): its objective, what was achieved over the SLO window and the error budget left.",
