@@ -358,7 +358,9 @@ class BeaconMonitor:
         for ep in self.endpoints:
             try:
                 return await self._liveness_from(ep, epoch, indices)
-            except ProbeFailure as failure:
+            except AllEndpointsFailed as failure:  # this one endpoint failed
+                failures.append(str(failure).removeprefix("liveness: "))
+            except ProbeFailure as failure:  # answered, but unusably
                 failures.append(f"{ep.name}: {failure}")
         raise AllEndpointsFailed("liveness", failures)
 
