@@ -229,7 +229,7 @@ def _time_interval(name: str, team: Team) -> dict:
 
 def _inhibit_rules() -> list[dict]:
     down_symptoms = list(names.ENDPOINT_SYMPTOMS) + ["ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"]
-    for n in down_symptoms:
+    for n in down_symptoms + ["ChainwatchSLOErrorBudgetBurn"]:
         assert n in names.ALERT_BY_NAME, n
     fed = [n for n in CHAINWATCH_ALERTS if n != "ChainwatchExporterAbsent"]
     return [
@@ -237,6 +237,12 @@ def _inhibit_rules() -> list[dict]:
             # A halted chain (or stalled finality) pages once, not once per node.
             "source_matchers": [f'alertname=~"{_regex(names.CHAIN_WIDE)}"'],
             "target_matchers": [f'alertname=~"{_regex(names.ENDPOINT_SYMPTOMS)}"'],
+            "equal": ["chain"],
+        },
+        {
+            # ... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.
+            "source_matchers": [f'alertname=~"{_regex(names.CHAIN_WIDE)}"'],
+            "target_matchers": ['alertname="ChainwatchSLOErrorBudgetBurn"'],
             "equal": ["chain"],
         },
         {
