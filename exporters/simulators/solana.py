@@ -527,6 +527,18 @@ class Simulator:
         await self.stop()
 
 
+def chain_config(cluster: Cluster, base_url: str, chain: str = "solana-sim") -> str:
+    """A ``chainwatch.yaml`` chain block for this cluster: nodes whose name starts with
+    ``ref`` are references, the others nodes; every validator in one group ``sim``."""
+    lines = [f"  {chain}:", "    kind: solana", "    network: simnet", f"    block_time_seconds: {cluster.slot_seconds}", "    endpoints:"]
+    for name in cluster.nodes:
+        role = "reference" if name.startswith("ref") else "node"
+        lines.append(f"      - {{name: {name}, url: \"{base_url}/{name}\", role: {role}}}")
+    lines += ["    validators:", "      groups:", "        sim:"]
+    lines += [f"          - {{name: {v.name}, vote_account: {v.vote_account}, identity: {v.identity}}}" for v in cluster.validators]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m chainwatch.exporters.simulators.solana",
                                      description="SIMULATED Solana cluster with a JSON-RPC interface (tests and demo; not a validator).")
@@ -538,12 +550,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--slots-per-epoch", type=int, default=8192)
     parser.add_argument("--sample-seconds", type=float, default=60.0, help="Performance sample period.")
     parser.add_argument("--delinquent-slots", type=int, default=128, help="Slots without a vote before a vote account is delinquent.")
+    parser.add_argument("--print-config", action="store_true", help="Print a chainwatch.yaml chain for this simulated cluster and exit.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     validators = [Validator(f"val-{i}", stake=i * 10**15) for i in range(1, args.validators + 1)]
     cluster = Cluster([n.strip() for n in args.nodes.split(",") if n.strip()], validators, slot_seconds=args.slot_ms / 1000,
                       slots_per_epoch=args.slots_per_epoch, sample_period_seconds=args.sample_seconds,
                       delinquent_slot_distance=args.delinquent_slots)
+    if args.print_config:
+        print(chain_config(cluster, f"http://{args.host}:{args.port}"), end="")
+        return
     log.info("SIMULATED Solana cluster on http://%s:%d/<node> (nodes: %s)", args.host, args.port, ", ".join(cluster.nodes))
     web.run_app(cluster.app(), host=args.host, port=args.port, print=None, access_log=None)
 

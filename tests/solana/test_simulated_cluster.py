@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import time
 import urllib.request
@@ -33,7 +34,7 @@ from chainwatch.exporters.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.exporters.simulators.solana import Cluster, Simulator, Validator
 from chainwatch.exporters.validators import solana_monitor
-from tests.support.procs import Managed, free_port, wait_http
+from tests.support.procs import Managed, free_port, require_binary, wait_http
 
 SLOT = 0.025
 SECRET = "SECRETKEY123456"
@@ -238,3 +239,16 @@ def test_command_line_entry_point(tmp_path):
         assert isinstance(answers[0]["result"], int)
         assert answers[1]["error"]["code"] == -32601
     assert "SIMULATED" in (tmp_path / "sim.log").read_text()
+    printed = subprocess.run([*args, "--print-config"], capture_output=True, text=True, check=True).stdout
+    config = parse("chains:\n" + printed, env={})
+    chain = config.chains["solana-sim"]
+    assert [e.name for e in chain.nodes] == ["a", "b"] and len(chain.validators.groups["sim"]) == 4
+
+
+async def test_exposition_passes_promtool(stack):
+    promtool = require_binary("promtool")
+    await stack.until(lambda m: m.get1("chainwatch_solana_validators", group="a") is not None)
+    async with stack.session.get(f"http://127.0.0.1:{stack.port}/metrics") as resp:
+        text = await resp.text()
+    check = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
