@@ -73,7 +73,12 @@ class Transport:
         if self._session is None or self._session.closed:
             async with self._lock:
                 if self._session is None or self._session.closed:
-                    connector = aiohttp.TCPConnector(limit=0, limit_per_host=4, ttl_dns_cache=300, keepalive_timeout=60)
+                    # No per-host cap: endpoints often share a host (one provider, many keys or
+                    # chains; a hostile test server), and a cap of N lets N stalled requests of
+                    # one endpoint starve every other endpoint on that host until the deadline
+                    # (and inflates their measured latency with pool waiting). Load per endpoint
+                    # is bounded by the scheduler instead: one probe in flight per endpoint.
+                    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60)
                     self._session = aiohttp.ClientSession(
                         connector=connector,
                         timeout=aiohttp.ClientTimeout(total=None),
