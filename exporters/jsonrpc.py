@@ -54,6 +54,11 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
     """Map each called method to its outcome. Raises only when the whole answer is unusable."""
     data = reply.json()
     if isinstance(data, dict):
+        if data.get("error") is not None and data.get("id") is None:
+            # JSON-RPC's answer when the request itself was refused (batch too large, invalid
+            # request, rate plan): an error for the whole call, single or batch.
+            err = data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}
+            raise ProbeFailure("rpc_error", f"batch rejected: {err.get('code')} {str(err.get('message', ''))[:80]}")
         if len(calls) == 1 and "id" in data:
             data = [data]
         elif "error" in data:
