@@ -325,7 +325,7 @@ class BeaconMonitor:
         found: dict[Any, dict] = {}
         for i in range(0, len(keys), STATUS_CHUNK):
             chunk = keys[i : i + STATUS_CHUNK]
-            query = "&".join(f"id={k}" for k in chunk)  # repeated id: Lodestar 1.5.1 ignores comma lists
+            query = "&".join(f"id={k.lower() if isinstance(k, str) else k}" for k in chunk)  # repeated id: Lodestar 1.5.1 ignores comma lists
             _, reply = await self.request("validator statuses", f"/eth/v1/beacon/states/head/validators?{query}")
             rows = data_of(reply, "validators")
             if not isinstance(rows, list):
@@ -446,8 +446,10 @@ class BeaconMonitor:
         self.save_state(nxt)
         self.counters = nxt
         self.last_success = time.time()
-        missed = sorted(w.label for w in active if not live[w.index])
-        log.info("validator epoch processed", extra={"chain": self.chain_name, "epoch": epoch, "checked": len(active), "missed": len(missed)})
+        missed = sorted({w.index for w in active if not live[w.index]})
+        log.info("validator epoch processed", extra={
+            "chain": self.chain_name, "epoch": epoch, "checked": len(active), "missed": len(missed),
+            "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else "")})
 
     # ------------------------------------------------------------------ exposition
 
