@@ -134,7 +134,7 @@ METRICS: tuple[Metric, ...] = (
     _m("chainwatch_references_reachable", G, "", "Reference endpoints that answered the last round.", scope="chain"),
     _m("chainwatch_references_agreeing", G, "", "Reachable references within tolerance of the median reference head.", scope="chain"),
     _m("chainwatch_reference_head_stall_seconds", G, "seconds",
-       "Seconds since the median reference head last advanced — a chain-wide halt, not one node lagging.", scope="chain"),
+       "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.", scope="chain"),
     # ----------------------------------------------------------------- beacon node
     _m("chainwatch_beacon_sync_distance_slots", G, "", "sync_distance the beacon node reports.", kinds=BEACON),
     _m("chainwatch_beacon_optimistic", G, "", "1 if the beacon node's head is optimistic (execution payload not verified).", kinds=BEACON),
