@@ -46,6 +46,21 @@ class Outcome:
         return "ok"
 
 
+def _error(raw: Any) -> dict:
+    """An error object as probes may rely on it: ``code`` an int or None, ``message`` a str.
+
+    Servers send anything here (codes as strings or lists, messages as objects); normalising
+    once means no probe can trip over an unhashable or non-numeric code.
+    """
+    if not isinstance(raw, dict):
+        return {"code": None, "message": str(raw)}
+    code = raw.get("code")
+    out = dict(raw)
+    out["code"] = code if type(code) is int else None
+    out["message"] = str(raw.get("message", ""))
+    return out
+
+
 def build(calls: list[tuple[str, list]]) -> list[dict]:
     return [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
 
@@ -57,13 +72,13 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
         if data.get("error") is not None and data.get("id") is None:
             # JSON-RPC's answer when the request itself was refused (batch too large, invalid
             # request, rate plan): an error for the whole call, single or batch.
-            err = data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}
-            raise ProbeFailure("rpc_error", f"batch rejected: {err.get('code')} {str(err.get('message', ''))[:80]}")
+            err = _error(data["error"])
+            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {err['message'][:80]}")
         if len(calls) == 1 and "id" in data:
             data = [data]
         elif "error" in data:
-            err = data["error"] if isinstance(data["error"], dict) else {"message": str(data["error"])}
-            raise ProbeFailure("rpc_error", f"batch rejected: {err.get('code')} {str(err.get('message', ''))[:80]}")
+            err = _error(data["error"])
+            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {err['message'][:80]}")
         else:
             raise invalid("expected a JSON-RPC batch (array)")
     if not isinstance(data, list):
@@ -76,8 +91,7 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
         if not isinstance(ident, int) or isinstance(ident, bool) or not (0 <= ident < len(calls)) or ident in by_id:
             continue  # unknown or duplicate id: ignore rather than mis-assign
         if "error" in item and item["error"] is not None:
-            err = item["error"] if isinstance(item["error"], dict) else {"message": str(item["error"])}
-            by_id[ident] = Outcome(error=err)
+            by_id[ident] = Outcome(error=_error(item["error"]))
         elif "result" in item:
             by_id[ident] = Outcome(result=item["result"])
     return {method: by_id.get(i, Outcome(missing=True)) for i, (method, _) in enumerate(calls)}
