@@ -57,9 +57,9 @@ def uint(value: Any, what: str) -> int:
     """Beacon API integers are decimal strings (some old clients send JSON numbers)."""
     if isinstance(value, bool):
         raise invalid(f"{what}: expected an integer, got a boolean")
-    if isinstance(value, int):
+    if isinstance(value, int) and 0 <= value < 2**64:  # negative heights are not heights
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:  # "²".isdigit() is True
         return int(value)
     raise invalid(f"{what}: expected a decimal integer string, got {str(value)[:30]!r}")
 
