@@ -171,6 +171,104 @@ def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
     return Kind("evm", jsonrpc_answer(evm_results(head=head, chain_id=chain_id)), mutations)
 
 
+def solana_results(slot: int = 16, **override) -> Callable[[str, list], Any]:
+    """Solana answers in the shapes the Solana RPC docs show (tests/solana/docs_shapes.py)."""
+
+    def results(method: str, params: list) -> Any:
+        table = {
+            "getHealth": "ok",
+            "getSlot": slot,
+            "getBlockHeight": slot - 2,
+            "getEpochInfo": {"absoluteSlot": slot, "blockHeight": slot - 2, "epoch": 0, "slotIndex": slot, "slotsInEpoch": 8192, "transactionCount": 1000},
+            "getRecentPerformanceSamples": [{"numNonVoteTransactions": 10, "numSlots": 150, "numTransactions": 6000, "samplePeriodSecs": 60, "slot": slot}],
+            "getVersion": {"feature-set": 2891131721, "solana-core": "1.18.26"},
+            "getBlockTime": int(time.time()) - 1,
+        }
+        table.update(override)
+        if method in table:
+            value = table[method]
+            return value(params) if callable(value) else value
+        return {"code": -32601, "message": "Method not found"}
+
+    return results
+
+
+def solana_kind(slot: int = 16) -> Kind:
+    def make(**override) -> Mutation:
+        return _results_mutation(**override)(lambda **kw: solana_results(slot=slot, **kw))
+
+    mutations = {
+        **jsonrpc_batch_mutations(),
+        "slot_as_string": make(getSlot=str(slot)),
+        "slot_as_hex": make(getSlot=hex(slot)),
+        "slot_as_float": make(getSlot=float(slot) + 0.5),
+        "nulls": make(getSlot=None, getBlockHeight=None, getEpochInfo=None),
+        "negative_height": make(getSlot=-slot, getBlockHeight=-1),
+        "rpc_error_objects": make(getSlot={"code": -32000, "message": "Internal error"}),
+        "error_code_not_int": make(getBlockTime={"code": [1], "message": {"nested": True}}),
+        "epoch_info_wrong_types": make(getEpochInfo={"absoluteSlot": "x", "epoch": -1}),
+        "optional_wrong_type": make(getBlockHeight=[1, 2]),
+    }
+    return Kind("solana", jsonrpc_answer(solana_results(slot=slot)), mutations)
+
+
+def beacon_answers(head: int = 16, genesis: int | None = None, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
+    """Standard Beacon API answers (strings for integers, as the spec has them)."""
+    genesis = int(time.time()) - head * 12 - 1 if genesis is None else genesis
+
+    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
+        path = request.path
+        route = path[path.index("/eth/"):] if "/eth/" in path else path
+        table: dict[str, Any] = {
+            "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": "0x" + "ab" * 32, "genesis_fork_version": "0x00000000"}},
+            "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
+            "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
+            "/eth/v1/node/health": None,
+            "/eth/v1/node/peer_count": {"data": {"connected": "50", "connecting": "1", "disconnecting": "0", "disconnected": "3"}},
+            "/eth/v1/node/peers": {"data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30 + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20},
+            "/eth/v1/beacon/states/head/finality_checkpoints": {"data": {
+                "previous_justified": {"epoch": "0", "root": "0x" + "00" * 32},
+                "current_justified": {"epoch": "0", "root": "0x" + "00" * 32},
+                "finalized": {"epoch": "0", "root": "0x" + "00" * 32}}},
+            "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
+        }
+        table.update(override)
+        if route not in table:
+            return 404, {"code": 404, "message": "route not found"}
+        value = table[route]
+        return 200, value
+
+    return answer
+
+
+def beacon_kind(head: int = 16) -> Kind:
+    genesis = int(time.time()) - head * 12 - 1
+
+    def make(**override) -> Mutation:
+        answer = beacon_answers(head=head, genesis=genesis, **override)
+
+        async def handler(request, raw, kind):
+            return _json(*answer(request, raw))
+
+        return handler
+
+    syncing = lambda **d: {"/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, **d}}}  # noqa: E731
+    mutations = {
+        "slot_as_hex": make(**syncing(head_slot=hex(head))),
+        "nulls": make(**syncing(head_slot=None, sync_distance=None)),
+        "negative_height": make(**syncing(head_slot=-head)),
+        "negative_height_string": make(**syncing(head_slot=str(-head))),
+        "unicode_digits": make(**syncing(head_slot="²³")),
+        "bool_as_string": make(**syncing(is_syncing="false")),
+        "no_data": make(**{"/eth/v1/node/syncing": {"code": 500, "message": "Internal error"}}),
+        "data_is_list": make(**{"/eth/v1/node/syncing": {"data": [1, 2]}}),
+        "spec_zero_slot_time": make(**{"/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "0", "SLOTS_PER_EPOCH": "32"}}}),
+        "optional_wrong_type": make(**{"/eth/v1/node/peer_count": {"data": {"connected": [1]}}}),
+        "finality_wrong_shape": make(**{"/eth/v1/beacon/states/head/finality_checkpoints": {"data": {"finalized": "0"}}}),
+    }
+    return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
+
+
 # --------------------------------------------------------------------------- transport misbehaviour
 
 

@@ -1,0 +1,188 @@
+"""The bad-input matrix, per chain kind (EVM, beacon, Solana), through the real exporter.
+
+One ``chainwatch serve`` watches one endpoint per misbehaviour per chain kind (served by
+tests/support/hostile.py: a local server that misbehaves on purpose, not a node) next to
+a well-behaved reference and node of each kind. A single scrape must report every broken
+endpoint with exactly its bounded reason and every healthy one with full, correct data,
+within the scrape deadline; the exporter stays up and says each problem at most once
+(one warning per endpoint per minute: the whole module runs well within a minute).
+
+Cases that do not exist for a kind are left out of its table, with the reason:
+beacon has no JSON-RPC batch (REST, one route per value) and no chain id to compare;
+the Solana probe has no chain identity check (genesis hash is not configured).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.support.hostile import DNS_FAIL_URL, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind
+
+from .harness import assert_quiet_logs, reasons, start
+
+BATCH_CASES = {
+    "batch_reversed": None,  # out of order is legal: matched by id
+    "batch_ids_shifted": "invalid_response",
+    "batch_ids_strings": "invalid_response",
+    "batch_ids_duplicated": "invalid_response",
+    "batch_missing_items": "invalid_response",
+    "batch_as_object": "rpc_error",
+    "batch_items_not_objects": "invalid_response",
+}
+KINDS = {
+    "evm": {
+        "kind": lambda: evm_kind(chain_id=1, head=16),
+        "chain": {"kind": "evm", "network": "mainnet", "chain_id": 1},
+        "cases": {
+            **TRANSPORT_CASES,
+            **BATCH_CASES,
+            "wrong_chain": "wrong_chain",
+            "decimal_numbers": "invalid_response",
+            "json_numbers": "invalid_response",
+            "nulls": "invalid_response",
+            "negative_height": "invalid_response",
+            "rpc_error_objects": "rpc_error",
+            "error_code_not_int": "rpc_error",
+            "optional_wrong_type": "invalid_response",
+        },
+    },
+    "beacon": {
+        "kind": lambda: beacon_kind(head=16),
+        "chain": {"kind": "beacon", "network": "mainnet"},
+        "cases": {
+            **TRANSPORT_CASES,
+            "slot_as_hex": "invalid_response",
+            "nulls": "invalid_response",
+            "negative_height": "invalid_response",
+            "negative_height_string": "invalid_response",
+            "unicode_digits": "invalid_response",
+            "bool_as_string": "invalid_response",
+            "no_data": "invalid_response",
+            "data_is_list": "invalid_response",
+            "spec_zero_slot_time": "invalid_response",
+            "optional_wrong_type": "invalid_response",
+            "finality_wrong_shape": "invalid_response",
+        },
+    },
+    "solana": {
+        "kind": lambda: solana_kind(slot=16),
+        "chain": {"kind": "solana", "network": "mainnet-beta"},
+        "cases": {
+            **TRANSPORT_CASES,
+            **BATCH_CASES,
+            "slot_as_string": "invalid_response",
+            "slot_as_hex": "invalid_response",
+            "slot_as_float": "invalid_response",
+            "nulls": "invalid_response",
+            "negative_height": "invalid_response",
+            "rpc_error_objects": "rpc_error",
+            "error_code_not_int": "rpc_error",
+            "epoch_info_wrong_types": "invalid_response",
+            "optional_wrong_type": "invalid_response",
+        },
+    },
+}
+NO_SERVER_CASES = {"conn_refused": "connect", "dns_failure": "connect", "tls_self_signed": "tls"}
+SCRAPE = {"X-Prometheus-Scrape-Timeout-Seconds": "4"}  # deadline 3.5 s
+ROWS = [(k, c, r) for k, spec in KINDS.items() for c, r in {**spec["cases"], **NO_SERVER_CASES}.items()]
+
+
+def name(kind: str, case: str) -> str:
+    return f"{kind}-{case.replace('_', '-')}"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("matrix")
+    servers, chains, names = {}, {}, []
+    try:
+        for kind, spec in KINDS.items():
+            k = spec["kind"]()
+            srv = servers[kind] = HostileServer(k).start()
+            tls = servers[kind + "-tls"] = HostileServer(k, tls=True, workdir=tmp).start()
+            endpoints = [
+                {"name": f"{kind}-ref", "url": srv.url("ok", "ref"), "role": "reference"},
+                *({"name": name(kind, c), "url": srv.url(c), "role": "node"} for c in spec["cases"]),
+                {"name": name(kind, "conn_refused"), "url": refused_url(), "role": "node"},
+                {"name": name(kind, "dns_failure"), "url": DNS_FAIL_URL, "role": "node"},
+                {"name": name(kind, "tls_self_signed"), "url": tls.url("ok"), "role": "node"},
+            ]
+            names += [e["name"] for e in endpoints]
+            chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints}
+        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
+            started = time.monotonic()
+            first = exporter.metrics(headers=SCRAPE)
+            took = time.monotonic() - started
+            time.sleep(1.2)  # past min_probe_interval: a second real round
+            counts_after_first = {k: dict(s.hits) for k, s in servers.items()}
+            second = exporter.metrics(headers=SCRAPE)
+            yield {"servers": servers, "exporter": exporter, "first": first, "second": second, "took": took,
+                   "names": names, "hits_after_first": counts_after_first}
+    finally:
+        for srv in servers.values():
+            srv.stop()
+
+
+@pytest.mark.parametrize("kind, case, expected", ROWS, ids=[f"{k}-{c}" for k, c, _ in ROWS])
+def test_each_case_has_its_bounded_reason_in_a_shared_scrape(stack, kind, case, expected):
+    ep = name(kind, case)
+    for samples in (stack["first"], stack["second"]):
+        if expected is None:
+            assert samples.value("chainwatch_probe_success", endpoint=ep) == 1, reasons(samples, ep)
+            assert samples.value("chainwatch_head_height", endpoint=ep) == 16
+            assert samples.value("chainwatch_sync_lag_blocks", endpoint=ep) == 0
+        else:
+            assert samples.value("chainwatch_probe_success", endpoint=ep) == 0
+            assert reasons(samples, ep) == [expected]
+            # No made-up data: whatever was readable is the truth (head 16), and a failed
+            # probe yields no lag.
+            assert samples.value("chainwatch_head_height", endpoint=ep) in (None, 16)
+            assert samples.find("chainwatch_sync_lag_blocks", endpoint=ep) == []
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_healthy_endpoints_in_the_same_scrape_are_complete(stack, kind):
+    s = stack["first"]
+    assert s.value("chainwatch_probe_success", endpoint=f"{kind}-ref") == 1
+    ok = name(kind, "ok")
+    assert s.value("chainwatch_head_height", endpoint=ok) == 16
+    assert s.value("chainwatch_head_age_seconds", endpoint=ok) is not None
+    assert s.value("chainwatch_references_reachable", chain=f"{kind}-chain") == 1
+    assert s.value("chainwatch_reference_head_height", chain=f"{kind}-chain") == 16
+    if kind != "solana":  # Solana has no peer count in its RPC
+        assert s.value("chainwatch_peers", endpoint=ok) == 50
+
+
+def test_scrape_stays_within_its_deadline(stack):
+    assert stack["took"] < 4.0  # 4 s scrape timeout, 0.5 s offset: stalls are cut at 3.5 s
+    assert stack["first"].value("chainwatch_endpoints_configured") == len(stack["names"])
+
+
+def test_exporter_stays_up_and_says_each_problem_once(stack):
+    exporter = stack["exporter"]
+    assert exporter.proc.poll() is None
+    assert exporter.get("/-/healthy")[0] == 200
+    counts = assert_quiet_logs(exporter.log_path, stack["names"])
+    failing = {name(k, c) for k, c, r in ROWS if r is not None}
+    assert set(counts) == failing  # every failing endpoint said once, healthy ones never
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_rate_limited_endpoint_is_backed_off_not_hammered(stack, kind):
+    # Retry-After: 120 -> the second round reports rate_limited without asking again.
+    before = stack["hits_after_first"][kind].get("rate_limited", 0)
+    assert before >= 1
+    assert stack["servers"][kind].count("rate_limited") == before
+    s = stack["second"]
+    assert s.value("chainwatch_probe_failures_total", endpoint=name(kind, "rate_limited"), reason="rate_limited") == 2
+
+
+def test_broken_endpoints_count_request_errors(stack):
+    s = stack["second"]
+    assert s.value("chainwatch_rpc_requests_total", endpoint="evm-status-502", method="batch") == 2
+    assert s.value("chainwatch_rpc_errors_total", endpoint="evm-status-502", method="batch") == 2
+    # A 200 with an unusable body is an error of that request too.
+    assert s.value("chainwatch_rpc_errors_total", endpoint="evm-wrong-chain", method="batch") == 2
+    assert s.value("chainwatch_rpc_errors_total", endpoint="evm-ok", method="batch") == 0
