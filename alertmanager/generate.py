@@ -252,6 +252,18 @@ def _inhibit_rules() -> list[dict]:
             "equal": ["chain", "endpoint"],
         },
         {
+            # A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).
+            "source_matchers": ['alertname="ChainwatchHeadStale"'],
+            "target_matchers": ['alertname=~"ChainwatchSyncLagHigh|ChainwatchSyncLagSecondsHigh"'],
+            "equal": ["chain", "endpoint"],
+        },
+        {
+            # Lag in blocks and lag in seconds are one symptom in two units: page for it once.
+            "source_matchers": ['alertname="ChainwatchSyncLagHigh"'],
+            "target_matchers": ['alertname="ChainwatchSyncLagSecondsHigh"'],
+            "equal": ["chain", "endpoint", "severity"],
+        },
+        {
             # The critical variant of an alert silences its warning variant for the same thing.
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
