@@ -188,20 +188,22 @@ class SolanaProbe:
         """One batch; or, for a provider that refuses batches, concurrent single calls."""
         wire = [(method, params) for _, method, params in calls]
         keyed = [(key, params) for key, _, params in calls]
-        if time.monotonic() >= ctx.cache.get("no_batch_until", -1e9):
+        batching = time.monotonic() >= ctx.cache.get("no_batch_until", -1e9)
+        if batching:
             reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(wire))
             try:
                 return jsonrpc.parse(reply, keyed)
             except ProbeFailure as failure:
                 if failure.reason != "rpc_error" or not failure.detail.startswith("batch rejected"):
                     raise
-                ctx.cache["no_batch_until"] = time.monotonic() + BATCH_RETRY_SECONDS
 
         async def single(key: str, method: str, params: list) -> jsonrpc.Outcome:
             reply = await ctx.request(endpoint, method, body=jsonrpc.build([(method, params)])[0])
             return jsonrpc.parse(reply, [(key, params)])[key]
 
         outcomes = await asyncio.gather(*(single(*c) for c in calls))
+        if batching:  # single calls work where the batch was refused: stop batching for a while
+            ctx.cache["no_batch_until"] = time.monotonic() + BATCH_RETRY_SECONDS
         return {key: o for (key, _, _), o in zip(calls, outcomes)}
 
     async def block_time(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult, slot: int) -> None:

@@ -50,9 +50,10 @@ class Rpc:
     ``{"error": ...}`` dict, or a function of the params returning either.
     """
 
-    def __init__(self, answers: dict[str, Any], *, reject_batches: bool = False):
+    def __init__(self, answers: dict[str, Any], *, reject_batches: bool = False, reject_all: bool = False):
         self.answers = answers
-        self.reject_batches = reject_batches
+        self.reject_batches = reject_batches or reject_all
+        self.reject_all = reject_all
         self.seen: list[str] = []
         self.batches = 0
 
@@ -76,6 +77,8 @@ class Rpc:
             if self.reject_batches:
                 return CallbackResult(payload={"jsonrpc": "2.0", "error": {"code": -32600, "message": "Batch requests are not allowed on this plan"}, "id": None})
             return CallbackResult(body=json.dumps([self.item(r) for r in body]))
+        if self.reject_all:
+            return CallbackResult(payload={"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": None})
         return CallbackResult(payload=self.item(body))
 
 

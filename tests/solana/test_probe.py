@@ -186,6 +186,14 @@ async def test_provider_refusing_batches_gets_single_calls(probe):
     assert second.success and rpc.batches == batches  # remembered: no batch tried again
 
 
+async def test_endpoint_refusing_everything_is_not_hammered_with_single_calls(probe):
+    rpc = Rpc(node(), reject_all=True)
+    result = await probe.run(rpc)
+    assert (result.success, result.reason) == (False, "rpc_error")
+    await probe.run(rpc)
+    assert rpc.batches == 2  # singles failed too: next round tries one batch again, not 8 singles
+
+
 async def test_connection_error_is_redacted(probe):
     with aioresponses():  # nothing registered: aioresponses refuses the connection, quoting the URL
         deadline = asyncio.get_running_loop().time() + 2
