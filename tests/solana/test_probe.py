@@ -186,12 +186,12 @@ async def test_provider_refusing_batches_gets_single_calls(probe):
     assert second.success and rpc.batches == batches  # remembered: no batch tried again
 
 
-async def test_endpoint_refusing_everything_is_not_hammered_with_single_calls(probe):
+async def test_endpoint_refusing_everything_keeps_batching(probe):
     rpc = Rpc(node(), reject_all=True)
     result = await probe.run(rpc)
     assert (result.success, result.reason) == (False, "rpc_error")
     await probe.run(rpc)
-    assert rpc.batches == 2  # singles failed too: next round tries one batch again, not 8 singles
+    assert rpc.batches == 2  # singles failed too: nothing learnt, the next round batches again
 
 
 async def test_connection_error_is_redacted(probe):
