@@ -143,3 +143,18 @@ def test_team_without_any_receiver_is_flagged_in_the_file_header(tmp_path):
     files = generate.render(parse(text, need_secrets=False))
     assert "# NOTE: team default has no receiver: its critical alerts notify nobody" in files["alertmanager.yml"]
     assert [r["name"] for r in yaml.safe_load(files["alertmanager.yml"])["receivers"]] == ["null"]
+
+
+def test_team_names_with_dots_are_literal_in_the_unowned_route(tmp_path):
+    secrets = write_secrets(tmp_path)
+    text = f"""
+teams:
+  ops.eu:
+    pagerduty: {{routing_key_file: "{secrets['pagerduty']}"}}
+""" + CHAINS.replace("team: core-infra", "team: ops.eu").replace("team: l2-infra", "team: ops.eu").replace("team: data", "team: ops.eu")
+    path = generated(tmp_path, text)
+    for team, expected in (("ops.eu", "ops.eu-critical"), ("opsXeu", "ops.eu-critical"), ("", "ops.eu-critical")):
+        got = amtool("config", "routes", "test", f"--config.file={path}", f"--verify.receivers={expected}", "severity=critical", f"team={team}", check=False)
+        assert got.returncode == 0, (team, got.stdout)
+    data = yaml.safe_load(path.read_text())
+    assert data["route"]["routes"][-1]["matchers"] == ['team!~"ops\\\\.eu"']
