@@ -96,8 +96,9 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
 
     # Restart the exporter: it resumes from the state file, counts nothing twice.
     with Exporter(config, tmp_path) as exporter:
-        s = exporter.metrics()
+        s = exporter.metrics("/probe?chain=devcl")  # the chain's page carries its validator metrics too
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") >= offline_checked
+        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
         s = wait_metric(exporter, lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1, 30, "next epoch after restart")
         epochs = s.value("chainwatch_validator_monitor_last_epoch") - last + offline_checked // 2
         skipped = s.value("chainwatch_validator_monitor_epochs_skipped_total")
