@@ -189,6 +189,14 @@ async def test_delinquency_and_skip_rate_match_the_simulator(stack):
     assert m.get1("chainwatch_solana_skip_ratio", group="b") == pytest.approx(0.5, abs=1 / leader + 1e-9)
     assert m.get1("chainwatch_solana_validator_skip_ratio", validator="val-2") == pytest.approx(0.5, abs=1 / leader + 1e-9)
     assert m.get1("chainwatch_solana_skip_ratio", group="c") == 0
+    # The multi-target path serves the same: per endpoint, and the chain with its validators.
+    async with stack.session.get(f"http://127.0.0.1:{stack.port}/probe", params={"chain": "solana"}) as resp:
+        chain_text = await resp.text()
+    assert 'chainwatch_solana_validators_delinquent{chain="solana",group="a",network="simnet"} 1.0' in chain_text
+    async with stack.session.get(f"http://127.0.0.1:{stack.port}/probe", params={"target": "rpc-1"}) as resp:
+        target_text = await resp.text()
+    assert 'chainwatch_probe_success{chain="solana",endpoint="rpc-1",network="simnet",role="node"} 1.0' in target_text
+    assert "chainwatch_solana_validators" not in target_text and SECRET not in target_text
     # Recovery: voting again clears delinquency.
     stack.cluster.resume_voting("val-1")
     await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="a") == 0)
