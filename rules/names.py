@@ -93,6 +93,10 @@ RECORDING = (
     "chain_slo:sli_error:ratio_rate1d",
     "chain_slo:sli_error:ratio_rate3d",
     "chain_slo:sli_error:ratio_rate30d",
+    "chain_slo:sli_error:ratio_rate28d",  # when a chain's slo.window is 28d
+    "chain_slo:sli_error:ratio_rate7d",  # when a chain's slo.window is 7d
     "chain_slo:error_budget_remaining:ratio",
     "chain_slo:objective:ratio",
+    # 1 while an endpoint's lag exceeds the chain's freshness SLO threshold (input of the freshness SLI)
+    "endpoint_slo:freshness_error:bool",
 )

@@ -1,0 +1,281 @@
+"""Shared pieces of the rules pipeline: the rule model, selectors, durations, text templates.
+
+Every alert is built as an :class:`Alert` object that knows its rule (expression,
+``for:``, labels, annotations) *and* how to provoke it in a promtool unit test (a
+:class:`Recipe`), so a rule can never be generated without the test that proves it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from chainwatch.exporters import catalog
+from chainwatch.exporters.generated import number
+
+ENDPOINT_LABELS = catalog.SCOPE_LABELS["endpoint"]
+CHAIN_LABELS = catalog.SCOPE_LABELS["chain"]
+GROUP_LABELS = catalog.SCOPE_LABELS["group"]
+SCOPE_LABELS = {"endpoint": ENDPOINT_LABELS, "chain": CHAIN_LABELS, "group": GROUP_LABELS, "exporter": ()}
+
+# Label value of ``chain`` on alerts about the exporter itself (not a valid chain name).
+ALL_CHAINS = "*"
+
+
+def metric(name: str) -> str:
+    """A series name, checked against the catalog (histogram suffixes allowed)."""
+    if name not in catalog.series_names():
+        raise KeyError(f"{name} is not in exporters/catalog.py")
+    return name
+
+
+def by(labels) -> str:
+    return ", ".join(labels)
+
+
+def selector(name: str, chain: str | None = None, *, nodes: bool = False, **matchers: str) -> str:
+    """``name{chain="x",role!="reference",k="v"}``; a matcher value starting with ``~`` is a regex."""
+    parts = []
+    if chain is not None:
+        parts.append(f'chain="{chain}"')
+    for key, value in sorted(matchers.items()):
+        if value.startswith("~"):
+            parts.append(f'{key}=~"{value[1:]}"')
+        else:
+            parts.append(f'{key}="{value}"')
+    if nodes:
+        parts.append('role!="reference"')
+    name = metric(name) if name.startswith("chainwatch_") else name
+    return f"{name}{{{','.join(parts)}}}" if parts else name
+
+
+def fmt(value: float) -> str:
+    """A threshold as it appears in PromQL: rounded, no float noise."""
+    return str(number(value))
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    if not duration:
+        return 0.0
+    total = 0.0
+    for amount, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration):
+        total += int(amount) * _UNITS[unit]
+    return total
+
+
+def duration(secs: float) -> str:
+    """Seconds as a Prometheus duration (``90`` -> ``1m30s``)."""
+    secs = int(round(secs))
+    if secs == 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= size:
+            out += f"{secs // size}{unit}"
+            secs %= size
+    return out
+
+
+# --------------------------------------------------------------------------- text templates
+#
+# Annotation texts are written once, as ``{label}`` / ``{value:%.1f}`` / ``{value:pct}`` /
+# ``{failure_reason}`` (the endpoint's current probe failure reason, by query) placeholders, and turned into (a) the Go template Prometheus expands and
+# (b) the exact string the promtool unit test expects. They cannot drift apart.
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]+))?\}")
+
+
+def _reason_query() -> str:
+    q = metric("chainwatch_probe_failure_reason") + "{chain=%q,endpoint=%q} == 1"
+    return '{{ range query (printf "' + q.replace('"', '\\"') + '" $labels.chain $labels.endpoint) }}{{ .Labels.reason }}{{ end }}'
+
+
+def go_template(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        name, spec = m.group(1), m.group(2)
+        if name == "value":
+            if spec == "pct":
+                return "{{ $value | humanizePercentage }}"
+            return '{{ printf "' + (spec or "%.0f") + '" $value }}'
+        if name == "failure_reason":
+            return _reason_query()
+        return "{{ $labels." + name + " }}"
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+def render(text: str, labels: dict[str, str], value: float | None, reason: str = "") -> str:
+    def repl(m: re.Match) -> str:
+        name, spec = m.group(1), m.group(2)
+        if name == "value":
+            if spec == "pct":
+                return "%.4g%%" % (value * 100)
+            return (spec or "%.0f") % value
+        if name == "failure_reason":
+            return reason
+        return labels[name]
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+# --------------------------------------------------------------------------- test recipes
+
+
+@dataclass
+class Series:
+    """One input series of a unit test: how it moves per step when healthy and when faulty.
+
+    ``kind``: ``gauge`` (value per step), ``counter`` (increment per step),
+    ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
+    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault).
+    """
+
+    name: str
+    labels: dict[str, str]
+    healthy: float
+    fault: float
+    kind: str = "gauge"
+    start: float = 0.0
+
+    def values(self, faulty: list[bool], step_seconds: float) -> list[float | None]:
+        out: list[float | None] = []
+        value = self.start
+        for i, bad in enumerate(faulty):
+            if self.kind == "gauge":
+                value = self.fault if bad else self.healthy
+            elif self.kind == "counter":
+                if i:
+                    value += self.fault if bad else self.healthy
+            elif self.kind == "clock":
+                if not bad:
+                    value = i * step_seconds
+            elif self.kind == "height":
+                if i:
+                    value += self.fault if bad else self.healthy
+            elif self.kind == "presence":  # present with `healthy` while healthy, missing during the fault
+                out.append(None if bad else self.healthy)
+                continue
+            out.append(value)
+        return out
+
+    def text(self) -> str:
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
+        return f"{self.name}{{{inner}}}"
+
+
+def _num(v: float) -> str:
+    if float(v).is_integer():
+        return str(int(v))
+    return format(v, ".12g")
+
+
+def notation(values: list[float | None]) -> str:
+    """promtool's expanding notation: runs of equal steps become ``a+bxn``; ``None`` is ``_``."""
+    out: list[str] = []
+    i = 0
+    while i < len(values):
+        v = values[i]
+        if v is None:
+            out.append("_")
+            i += 1
+            continue
+        j = i + 1
+        if j < len(values) and values[j] is not None:
+            d = round(values[j] - v, 9)
+            while j + 1 < len(values) and values[j + 1] is not None and round(values[j + 1] - values[j], 9) == d:
+                j += 1
+            n = j - i
+            if n >= 2 or d == 0:
+                sign = "-" if d < 0 else "+"
+                out.append(f"{_num(v)}{sign}{_num(abs(d))}x{n}")
+                i = j + 1
+                continue
+        out.append(_num(v))
+        i += 1
+    return " ".join(out)
+
+
+@dataclass
+class Recipe:
+    """How to provoke one alert rule in promtool and what it must then say."""
+
+    series: list[Series]
+    value: float | None  # the alert's value at the check, rendered into the description
+    labels: dict[str, str]  # identifying labels of the firing instance (besides the rule's static ones)
+    window: float = 0.0  # seconds the expression looks back (rate windows etc.)
+    reason: str = ""  # failure reason the description's query finds
+    step: float = 60.0
+    # Alerts of the same name that fire together with this one on the same fault (the warning variant).
+    companions: list["Alert"] = field(default_factory=list)
+    note: str = ""  # what the fault is, in words (test group names)
+    # The alert's value depends on how long the fault lasted: value_at(fault_steps, step_seconds).
+    value_at: Callable[[int, float], float] | None = None
+    # The fault is an event (a status change): the alert fires for `window` after it and then resolves
+    # although the new state persists.
+    event: bool = False
+    full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
+
+
+@dataclass
+class Alert:
+    name: str
+    severity: str
+    chain: str  # config chain name, or ALL_CHAINS
+    team: str
+    scope: str
+    expr: str
+    for_: str
+    summary: str
+    description: str
+    dashboard: str  # dashboard uid
+    extra_labels: dict[str, str] = field(default_factory=dict)
+    recipes: list[Recipe] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
+
+    @property
+    def static_labels(self) -> dict[str, str]:
+        return {"severity": self.severity, "team": self.team, "chain": self.chain, **self.extra_labels}
+
+    def rule(self) -> dict:
+        rule = {"alert": self.name, "expr": self.expr}
+        if seconds(self.for_) > 0:
+            rule["for"] = self.for_
+        rule["labels"] = dict(sorted(self.static_labels.items()))
+        rule["annotations"] = {
+            "summary": go_template(self.summary),
+            "description": go_template(self.description),
+            **self.annotations,
+        }
+        return rule
+
+    def expected(self, recipe: Recipe, value: float | None = None) -> dict:
+        labels = {**recipe.labels, **self.static_labels}
+        value = recipe.value if value is None else value
+        return {
+            "exp_labels": dict(sorted(labels.items())),
+            "exp_annotations": {
+                "summary": render(self.summary, labels, value, recipe.reason),
+                "description": render(self.description, labels, value, recipe.reason),
+                **self.annotations,
+            },
+        }
+
+
+@dataclass
+class Record:
+    record: str
+    expr: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def rule(self) -> dict:
+        out = {"record": self.record, "expr": self.expr}
+        if self.labels:
+            out["labels"] = dict(sorted(self.labels.items()))
+        return out
+
+
+Builder = Callable[..., list[Alert]]

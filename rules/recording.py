@@ -1,0 +1,155 @@
+"""Recording rules shared by every chain (``level:metric:operations``).
+
+They aggregate across chains with ``by (chain, network)`` so the dashboards (which use
+exactly these names, see :data:`chainwatch.rules.names.RECORDING`) stay cheap with many
+chains. Endpoints with ``role="reference"`` are someone else's provider: they are left
+out of our own lag, success and availability figures.
+
+Each rule comes with a ``promql_expr_test`` case (:func:`tests`) that feeds a node, a
+second node and a reference and checks the exact output sample.
+"""
+
+from __future__ import annotations
+
+from chainwatch.exporters.config import Config
+
+from . import names
+from .common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, selector
+
+GROUP = "chainwatch-recording"
+RATE = "5m"
+
+
+def _name(record: str) -> str:
+    if record not in names.RECORDING:
+        raise KeyError(f"{record} is not declared in rules/names.py RECORDING")
+    return record
+
+
+def records() -> list[Record]:
+    chain, endpoint, group = by(CHAIN_LABELS), by(ENDPOINT_LABELS), by(GROUP_LABELS)
+    out = [
+        Record(_name("chain:chainwatch_sync_lag_blocks:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_blocks', nodes=True)})"),
+        Record(_name("chain:chainwatch_sync_lag_seconds:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_seconds', nodes=True)})"),
+        # The freshest head any endpoint (node or reference) of the chain has seen.
+        Record(_name("chain:chainwatch_head_age_seconds:min"), f"min by ({chain}) ({selector('chainwatch_head_age_seconds')})"),
+        Record(
+            _name("chain:chainwatch_probe_success:ratio_rate5m"),
+            f"1 - (sum by ({chain}) (rate({selector('chainwatch_probe_failures_total', nodes=True)}[{RATE}]))"
+            f" / sum by ({chain}) (rate({selector('chainwatch_probes_total', nodes=True)}[{RATE}])))",
+        ),
+        Record(_name("chain:chainwatch_probe_success:avg"), f"avg by ({chain}) ({selector('chainwatch_probe_success', nodes=True)})"),
+    ]
+    for q in ("50", "95", "99"):
+        out.append(
+            Record(
+                _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m"),
+                f"histogram_quantile(0.{q}, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{RATE}])))",
+            )
+        )
+    out += [
+        Record(
+            _name("endpoint:chainwatch_rpc_errors:ratio_rate5m"),
+            f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{RATE}]))"
+            f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{RATE}]))",
+        ),
+        Record(
+            _name("group:chainwatch_validator_attestations_missed:ratio_rate1h"),
+            f"sum by ({group}) (rate({metric('chainwatch_validator_attestations_missed_total')}[1h]))"
+            f" / sum by ({group}) (rate({metric('chainwatch_validator_attestations_checked_total')}[1h]))",
+        ),
+    ]
+    return out
+
+
+def groups(config: Config) -> list[dict]:
+    return [{"name": GROUP, "rules": [r.rule() for r in records()]}]
+
+
+# --------------------------------------------------------------------------- promql_expr_test cases
+
+
+def _endpoint(config: Config) -> tuple[dict, dict, dict]:
+    """Labels of two nodes and a reference (synthetic names where the config has fewer)."""
+    cname = sorted(config.chains)[0]
+    chain = config.chains[cname]
+    nodes = chain.nodes
+    base = {"chain": cname, "network": chain.network}
+    a = {**base, "endpoint": nodes[0].name if nodes else "node-a", "role": nodes[0].role.value if nodes else "node"}
+    b = {**base, "endpoint": nodes[1].name if len(nodes) > 1 else "node-b", "role": nodes[1].role.value if len(nodes) > 1 else "node"}
+    refs = chain.references
+    ref = {**base, "endpoint": refs[0].name if refs else "reference-a", "role": "reference"}
+    return a, b, ref
+
+
+def tests(config: Config) -> list[dict]:
+    """One promtool test group per recording rule: input series and the exact expected samples."""
+    a, b, ref = _endpoint(config)
+    chain = {k: a[k] for k in CHAIN_LABELS}
+    endpoint_a = {k: a[k] for k in ENDPOINT_LABELS}
+    group = {**chain, "group": "test-group"}
+    at = "10m"
+    cases: list[tuple[str, list[Series], list[tuple[dict, float]]]] = []
+
+    def gauges(name: str, va: float, vb: float, vref: float) -> list[Series]:
+        return [Series(name, a, va, va), Series(name, b, vb, vb), Series(name, ref, vref, vref)]
+
+    cases.append(("chain:chainwatch_sync_lag_blocks:max", gauges("chainwatch_sync_lag_blocks", 3, 7, 900), [(chain, 7)]))
+    cases.append(("chain:chainwatch_sync_lag_seconds:max", gauges("chainwatch_sync_lag_seconds", 12, 36, 900), [(chain, 36)]))
+    cases.append(("chain:chainwatch_head_age_seconds:min", gauges("chainwatch_head_age_seconds", 20, 40, 4), [(chain, 4)]))
+    cases.append(("chain:chainwatch_probe_success:avg", gauges("chainwatch_probe_success", 1, 0, 0), [(chain, 0.5)]))
+    # 100 probes a minute on each node; node a fails 10 of them, the reference fails all (ignored).
+    cases.append((
+        "chain:chainwatch_probe_success:ratio_rate5m",
+        [
+            Series("chainwatch_probes_total", a, 100, 100, "counter"),
+            Series("chainwatch_probes_total", b, 100, 100, "counter"),
+            Series("chainwatch_probes_total", ref, 100, 100, "counter"),
+            Series("chainwatch_probe_failures_total", {**a, "reason": "timeout"}, 10, 10, "counter"),
+            Series("chainwatch_probe_failures_total", {**b, "reason": "timeout"}, 0, 0, "counter"),
+            Series("chainwatch_probe_failures_total", {**ref, "reason": "connect"}, 100, 100, "counter"),
+        ],
+        [(chain, 0.95)],
+    ))
+    # Latency: 60 requests a minute, all in the (0.25, 0.5] bucket: linear interpolation inside it.
+    hist = "chainwatch_rpc_request_duration_seconds_bucket"
+    buckets = []
+    for le, count in (("0.1", 0), ("0.25", 0), ("0.5", 60), ("+Inf", 60)):
+        buckets.append(Series(hist, {**a, "method": "batch", "le": le}, count, count, "counter"))
+    for q, expected in (("50", 0.375), ("95", 0.4875), ("99", 0.4975)):
+        cases.append((f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m", buckets, [(endpoint_a, expected)]))
+    cases.append((
+        "endpoint:chainwatch_rpc_errors:ratio_rate5m",
+        [
+            Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
+            Series("chainwatch_rpc_requests_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
+            Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 0, 0, "counter"),
+            Series("chainwatch_rpc_errors_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
+        ],
+        [(endpoint_a, 0.25)],
+    ))
+    cases.append((
+        "group:chainwatch_validator_attestations_missed:ratio_rate1h",
+        [
+            Series("chainwatch_validator_attestations_checked_total", group, 64, 64, "counter"),
+            Series("chainwatch_validator_attestations_missed_total", group, 2, 2, "counter"),
+        ],
+        [(group, 0.03125)],
+    ))
+    out = []
+    for record, series, samples in cases:
+        n = 70 if record.endswith("1h") else 15
+        out.append({
+            "name": f"recording rule {record}",
+            "interval": "1m",
+            "input_series": [{"series": s.text(), "values": notation(s.values([False] * n, 60))} for s in series],
+            "promql_expr_test": [{
+                "expr": record,
+                "eval_time": "65m" if record.endswith("1h") else at,
+                "exp_samples": [
+                    {"labels": record + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lbl.items())) + "}", "value": value}
+                    for lbl, value in samples
+                ],
+            }],
+        })
+    return out

@@ -1,0 +1,175 @@
+"""SLOs per chain: SLI recording rules, error budget and multi-window multi-burn-rate alerts.
+
+The pipeline follows sloth (validate -> SLI recording rules -> metadata -> burn-rate alerts):
+
+- ``chain_slo:sli_error:ratio_rate<w>{slo}`` for w in 5m, 30m, 1h, 2h, 6h, 1d, 3d from the raw
+  series, and the SLO period (``slo.window``, 30d by default) as the average of the 5m ratio
+  (cheap: no 30-day range over raw counters);
+- ``chain_slo:objective:ratio`` and ``chain_slo:error_budget_remaining:ratio`` (1 = untouched,
+  0 = spent, negative = overspent);
+- ``ChainwatchSLOErrorBudgetBurn`` as in the SRE workbook: page (critical) at 14.4x over 1h and
+  5m or 6x over 6h and 30m; ticket (warning) at 3x over 1d and 2h or 1x over 3d and 6h.
+
+The three SLOs of a chain (``slo`` label):
+
+- ``availability``: share of probes of our endpoints (``role!="reference"``) that succeed;
+- ``latency``: share of probe batches answered within ``slo.latency.threshold_seconds``
+  (must be a histogram bucket boundary, so the ratio is exact);
+- ``freshness``: share of evaluations in which an endpoint's lag is at most
+  ``slo.freshness.max_lag_blocks`` (default: the warning lag threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client.utils import floatToGoString
+
+from chainwatch.exporters.catalog import LATENCY_BUCKETS
+from chainwatch.exporters.config import Config
+
+from . import names
+from .alerts import EXECUTIVE
+from .common import CHAIN_LABELS, Alert, Record, by, fmt, selector
+
+WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+
+
+@dataclass(frozen=True)
+class BurnWindow:
+    severity: str
+    factor: float
+    long: str
+    short: str
+
+
+PAGE = (BurnWindow("critical", 14.4, "1h", "5m"), BurnWindow("critical", 6, "6h", "30m"))
+TICKET = (BurnWindow("warning", 3, "1d", "2h"), BurnWindow("warning", 1, "3d", "6h"))
+
+FRESHNESS_BOOL = "endpoint_slo:freshness_error:bool"
+
+
+def rec(name: str) -> str:
+    if name not in names.RECORDING:
+        raise KeyError(f"{name} is not declared in rules/names.py RECORDING")
+    return name
+
+
+@dataclass(frozen=True)
+class Slo:
+    chain: str
+    network: str
+    team: str
+    name: str  # availability | latency | freshness
+    objective: float
+    period: str
+    threshold: float | None = None  # latency seconds / freshness blocks
+
+    @property
+    def budget(self) -> float:
+        return float(fmt(1 - self.objective))
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"chain": self.chain, "network": self.network, "slo": self.name}
+
+    def sel(self) -> str:
+        return f'{{chain="{self.chain}",slo="{self.name}"}}'
+
+
+def latency_bucket(threshold: float) -> str:
+    for b in LATENCY_BUCKETS:
+        if abs(b - threshold) < 1e-9:
+            return floatToGoString(b)
+    raise ValueError(
+        f"slo.latency.threshold_seconds {threshold} is not a bucket of chainwatch_rpc_request_duration_seconds"
+        f" ({', '.join(floatToGoString(b) for b in LATENCY_BUCKETS)}); pick one of them"
+    )
+
+
+def slos(config: Config, name: str) -> list[Slo]:
+    chain = config.chains[name]
+    s = chain.slo
+    common = dict(chain=name, network=chain.network, team=chain.team, period=s.window)
+    return [
+        Slo(name="availability", objective=s.availability, **common),
+        Slo(name="latency", objective=s.latency.target, threshold=s.latency.threshold_seconds, **common),
+        Slo(name="freshness", objective=s.freshness.target, threshold=chain.freshness_max_lag_blocks, **common),
+    ]
+
+
+def _error_ratio(slo: Slo, window: str) -> str:
+    c = by(CHAIN_LABELS)
+    if slo.name == "availability":
+        failed = selector("chainwatch_probe_failures_total", slo.chain, nodes=True)
+        total = selector("chainwatch_probes_total", slo.chain, nodes=True)
+        return f"sum by ({c}) (rate({failed}[{window}])) / sum by ({c}) (rate({total}[{window}]))"
+    if slo.name == "latency":
+        le = latency_bucket(slo.threshold)
+        fast = selector("chainwatch_rpc_request_duration_seconds_bucket", slo.chain, nodes=True, le=le, method="batch")
+        total = selector("chainwatch_rpc_request_duration_seconds_count", slo.chain, nodes=True, method="batch")
+        return f"1 - (sum by ({c}) (rate({fast}[{window}])) / sum by ({c}) (rate({total}[{window}])))"
+    return f'avg by ({c}) (avg_over_time({rec(FRESHNESS_BOOL)}{{chain="{slo.chain}"}}[{window}]))'
+
+
+def records(slo: Slo) -> list[Record]:
+    out = []
+    if slo.name == "freshness":
+        lag = selector("chainwatch_sync_lag_blocks", slo.chain, nodes=True)
+        out.append(Record(rec(FRESHNESS_BOOL), f"{lag} > bool {fmt(slo.threshold)}"))
+    for w in WINDOWS:
+        out.append(Record(rec(f"chain_slo:sli_error:ratio_rate{w}"), _error_ratio(slo, w), {"slo": slo.name}))
+    five = rec("chain_slo:sli_error:ratio_rate5m")
+    period = rec(f"chain_slo:sli_error:ratio_rate{slo.period}")
+    out.append(Record(period, f"avg_over_time({five}{slo.sel()}[{slo.period}])", {"slo": slo.name}))
+    out.append(Record(rec("chain_slo:objective:ratio"), f"vector({fmt(slo.objective)})", slo.labels))
+    out.append(Record(
+        rec("chain_slo:error_budget_remaining:ratio"),
+        f"1 - {period}{slo.sel()} / {fmt(slo.budget)}",
+        {"slo": slo.name},
+    ))
+    return out
+
+
+def _burn(slo: Slo, w: BurnWindow) -> str:
+    def part(window: str) -> str:
+        return f"{rec('chain_slo:sli_error:ratio_rate' + window)}{slo.sel()} / {fmt(slo.budget)} > {fmt(w.factor)}"
+
+    return f"({part(w.long)} and {part(w.short)})"
+
+
+WHAT = {
+    "availability": "of probes succeeding",
+    "latency": "of probe batches answered within {threshold}s",
+    "freshness": "of the time within {threshold} blocks of the references",
+}
+
+
+def burn_alerts(slo: Slo) -> list[Alert]:
+    out = []
+    objective = f"{slo.objective * 100:.10g}%"
+    what = WHAT[slo.name].format(threshold=fmt(slo.threshold) if slo.threshold is not None else "")
+    for severity, windows, kind in (("critical", PAGE, "page"), ("warning", TICKET, "ticket")):
+        expr = " or ".join(_burn(slo, w) for w in windows)
+        spec = ", ".join(f"{fmt(w.factor)}x over {w.long} and {w.short}" for w in windows)
+        out.append(Alert(
+            "ChainwatchSLOErrorBudgetBurn", severity, slo.chain, slo.team, "chain", expr, "",
+            "{chain} burns its {slo} error budget {value:%.1f}x too fast",
+            "{chain}/{network} is burning the error budget of its " + slo.name + " SLO (" + objective + " " + what + " over "
+            + slo.period + ") {value:%.1f}x faster than sustainable (" + kind + ": " + spec + ").",
+            EXECUTIVE,
+            extra_labels={"slo": slo.name},
+        ))
+    return out
+
+
+def group(config: Config, name: str) -> tuple[dict, list[Alert]]:
+    rules: list[dict] = []
+    alerts: list[Alert] = []
+    for slo in slos(config, name):
+        rules += [r.rule() for r in records(slo)]
+        alerts += burn_alerts(slo)
+    return {"name": f"chainwatch-{name}-slo", "rules": rules}, alerts
+
+
+assert set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)

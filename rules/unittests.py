@@ -1,0 +1,251 @@
+"""promtool unit tests generated from the same config as the rules (``OUT/rules/tests/``).
+
+For every alert rule (per chain, per severity) four checks, on the chain's real endpoint
+and group names and with its own thresholds:
+
+- **fault**: healthy, then the fault until it fires, asserting the exact labels and
+  annotations (value and endpoint in the description, runbook and dashboard links); and
+  silence again once the fault is over (*resolves*);
+- **healthy**: a series sitting exactly on the threshold never fires;
+- **blip**: the fault for less than ``for:`` (minus the expression's own look-back
+  window) never fires. Rules with no ``for:`` fire on the first evaluation by design
+  (events such as a slashing or a missed proposal); they get no blip test.
+
+SLO burn-rate alerts are tested with counters burning the budget at ~15x (the page must
+fire, and resolve) and at 0.5x (nothing may fire). Expected values come from a small
+simulation of the same windows (Prometheus 2.x ranges include both ends).
+Recording rules get ``promql_expr_test`` cases (see :mod:`chainwatch.rules.recording`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from chainwatch.exporters.config import Config
+
+from . import recording, slo as slo_rules
+from .common import Alert, Recipe, Series, notation, seconds
+
+
+def _steps(secs: float, step: float) -> int:
+    return int(math.ceil(secs / step))
+
+
+def _minutes(step_index: int, step: float) -> str:
+    secs = int(step_index * step)
+    return f"{secs // 60}m" if secs % 60 == 0 else f"{secs}s"
+
+
+def _input(series: list[Series], faulty: list[bool], step: float) -> list[dict]:
+    return [{"series": s.text(), "values": notation(s.values(faulty, step))} for s in series]
+
+
+def _interval(step: float) -> str:
+    return f"{int(step) // 60}m" if step % 60 == 0 else f"{int(step)}s"
+
+
+def alert_tests(alert: Alert) -> list[dict]:
+    out = []
+    for index, recipe in enumerate(alert.recipes):
+        step = recipe.step
+        for_steps = _steps(seconds(alert.for_), step)
+        win = _steps(recipe.window, step)
+        lead = max(10, win + 2)
+        title = f"{alert.name} {alert.severity} {alert.chain}" + (f" slo={alert.extra_labels['slo']}" if "slo" in alert.extra_labels else "")
+        if recipe.event:
+            fault = for_steps + win + 5
+            fire = lead + for_steps + 1
+            resolved = lead + for_steps + win + 3
+            total = lead + fault
+        else:
+            fault = for_steps + win + 3
+            fire = lead + fault - 1
+            resolved = lead + fault + win + 3
+            total = resolved + 1
+        faulty = [lead <= i < lead + fault for i in range(total)]
+        value = recipe.value_at(fire - lead + 1, step) if recipe.value_at else recipe.value
+        expected = [a.expected(recipe, value) for a in [alert, *recipe.companions]]
+        expected.sort(key=lambda e: sorted(e["exp_labels"].items()))
+        out.append({
+            "name": f"{title}: fires on {recipe.note or 'the fault'}, then resolves",
+            "interval": _interval(step),
+            "input_series": _input(recipe.series, faulty, step),
+            "alert_rule_test": [
+                {"eval_time": _minutes(lead - 1, step), "alertname": alert.name, "exp_alerts": []},
+                {"eval_time": _minutes(fire, step), "alertname": alert.name, "exp_alerts": expected},
+                {"eval_time": _minutes(resolved, step), "alertname": alert.name, "exp_alerts": []},
+            ],
+        })
+        if not recipe.full or index:
+            continue
+        total = lead + 30
+        out.append({
+            "name": f"{title}: silent on a healthy series (on the threshold)",
+            "interval": _interval(step),
+            "input_series": _input(recipe.series, [False] * total, step),
+            "alert_rule_test": [
+                {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total, 5)
+            ],
+        })
+        if for_steps == 0:
+            continue
+        blip = max(1, for_steps - win - 1)
+        total = lead + blip + win + for_steps + 3
+        faulty = [lead <= i < lead + blip for i in range(total)]
+        out.append({
+            "name": f"{title}: silent on a {_minutes(blip, step)} blip (for: {alert.for_})",
+            "interval": _interval(step),
+            "input_series": _input(recipe.series, faulty, step),
+            "alert_rule_test": [
+                {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total)
+            ],
+        })
+    return out
+
+
+# --------------------------------------------------------------------------- SLO burn tests
+
+PROBES_PER_STEP = 10000
+SLO_LEAD, SLO_BURN = 30, 70
+SLO_TOTAL = SLO_LEAD + SLO_BURN + 32  # page resolved, ticket still open (its 2h and 6h windows hold the burn)
+SLO_STEADY = 70  # a steady 0.5x burn from t=0: every window shows 0.5x after the first hour
+
+
+def _window_steps(window: str) -> int:
+    return int(seconds(window) // 60)
+
+
+class _Sim:
+    """Error ratios of one SLO over the windows, as Prometheus 2.42 computes them (1m steps)."""
+
+    def __init__(self, kind: str, error: list[float]):
+        self.kind = kind
+        self.error = error  # error ratio of the increments (counters) or samples (freshness) at each step
+
+    def ratio(self, t: int, window: str) -> float | None:
+        w = _window_steps(window)
+        first = max(0, t - w)
+        if self.kind == "freshness":
+            samples = self.error[first:t + 1]
+            return sum(samples) / len(samples)
+        if first == t:
+            return None
+        inc = self.error[first + 1:t + 1]
+        return sum(inc) / len(inc)  # same number of events each step: the ratio of the sums
+
+    def burn(self, s: slo_rules.Slo, t: int, windows) -> float | None:
+        for w in windows:
+            long, short = self.ratio(t, w.long), self.ratio(t, w.short)
+            if long is None or short is None:
+                continue
+            if long / s.budget > w.factor and short / s.budget > w.factor:
+                return long / s.budget
+        return None
+
+
+def _freshness_fleet(budget: float, burn: float) -> tuple[int, int] | None:
+    """n synthetic endpoints of which k lag all the time, so k/n burns at ``burn`` x budget."""
+    for n in range(1, 401):
+        k = round(burn * budget * n)
+        if k >= 1 and k <= n and abs(k / n / budget - burn) <= (0.05 * burn if burn < 1 else 0.3 * burn) and (burn < 1 or k / n / budget > 14.4):
+            return n, k
+    return None
+
+
+def _slo_inputs(s: slo_rules.Slo, burn: float, faulty: list[bool]) -> tuple[list[dict], list[float]] | None:
+    base = {"chain": s.chain, "network": s.network, "endpoint": "slo-probe", "role": "node"}
+    error = burn * s.budget
+    if s.name in ("availability", "latency"):
+        if error >= 1:
+            return None
+        if s.name == "availability":
+            series = [
+                Series("chainwatch_probes_total", base, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
+                Series("chainwatch_probe_failures_total", {**base, "reason": "timeout"}, 0, error * PROBES_PER_STEP, "counter"),
+            ]
+        else:
+            le = slo_rules.latency_bucket(s.threshold)
+            b = {**base, "method": "batch"}
+            series = [
+                Series("chainwatch_rpc_request_duration_seconds_count", b, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
+                Series("chainwatch_rpc_request_duration_seconds_bucket", {**b, "le": le}, PROBES_PER_STEP, (1 - error) * PROBES_PER_STEP, "counter"),
+            ]
+        return _input(series, faulty, 60), [error if bad else 0.0 for bad in faulty]
+    fleet = _freshness_fleet(s.budget, burn)
+    if fleet is None:
+        return None
+    n, k = fleet
+    series = []
+    lag_ok = s.threshold
+    for i in range(n):
+        labels = {**base, "endpoint": f"slo-node-{i:03d}"}
+        stale = i < k
+        series.append(Series("chainwatch_sync_lag_blocks", labels, lag_ok, lag_ok + 10 if stale else lag_ok))
+    return _input(series, faulty, 60), [(k / n) if bad else 0.0 for bad in faulty]
+
+
+def slo_tests(alerts: list[Alert], s: slo_rules.Slo) -> list[dict]:
+    by_severity = {a.severity: a for a in alerts if a.extra_labels.get("slo") == s.name}
+    out = []
+    for burn, lead, length, total in ((15.0, SLO_LEAD, SLO_BURN, SLO_TOTAL), (0.5, 0, SLO_STEADY, SLO_STEADY)):
+        faulty = [lead <= i < lead + length for i in range(total)]
+        made = _slo_inputs(s, burn, faulty)
+        if made is None:
+            continue
+        inputs, error = made
+        sim = _Sim("freshness" if s.name == "freshness" else "counter", error)
+        actual_burn = max(error) / s.budget if max(error) else 0
+        evals = [lead - 1, lead + 65, lead + length + 31] if burn > 1 else [5, 30, 65, total - 1]
+        checks = []
+        for t in evals:
+            expected = []
+            for severity, windows in (("critical", slo_rules.PAGE), ("warning", slo_rules.TICKET)):
+                value = sim.burn(s, t, windows)
+                if value is not None:
+                    recipe = Recipe([], value, {"chain": s.chain, "network": s.network, "slo": s.name})
+                    expected.append(by_severity[severity].expected(recipe))
+            expected.sort(key=lambda e: sorted(e["exp_labels"].items()))
+            checks.append({"eval_time": f"{t}m", "alertname": "ChainwatchSLOErrorBudgetBurn", "exp_alerts": expected})
+        if burn > 1:
+            fired = checks[1]["exp_alerts"]
+            if actual_burn > 14.4 and not any(e["exp_labels"]["severity"] == "critical" for e in fired):
+                raise AssertionError(f"{s.chain} {s.name}: a {actual_burn:.1f}x burn must page")
+        else:
+            assert all(not c["exp_alerts"] for c in checks), (s.chain, s.name)
+        what = f"burning {actual_burn:.3g}x the error budget" + (f" for {length}m" if burn > 1 else "")
+        out.append({
+            "name": f"ChainwatchSLOErrorBudgetBurn {s.chain} slo={s.name}: {what}",
+            "interval": "1m",
+            "input_series": inputs,
+            "alert_rule_test": checks,
+        })
+    return out
+
+
+def test_files(config: Config, files) -> list[tuple[str, dict]]:
+    """(file name, promtool test document) for every rule file that has alerts, plus recording rules."""
+    from .generate import RECORDING_FILE
+
+    out = [("recording.test.yml", {
+        "rule_files": [f"../{RECORDING_FILE}"],
+        "evaluation_interval": "1m",
+        "tests": recording.tests(config),
+    })]
+    for f in files:
+        if not f.alerts:
+            continue
+        tests: list[dict] = []
+        if f.slo_chain:
+            for s in slo_rules.slos(config, f.slo_chain):
+                tests += slo_tests(f.alerts, s)
+            rule_files = [f"../{f.name}"]
+        else:
+            for alert in f.alerts:
+                tests += alert_tests(alert)
+            rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
+        out.append((f.name.removesuffix(".rules.yml") + ".test.yml", {
+            "rule_files": rule_files,
+            "evaluation_interval": "1m",
+            "tests": tests,
+        }))
+    return out
