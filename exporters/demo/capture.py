@@ -10,7 +10,7 @@ demo prints the pages, the tests assert the exact payloads. It answers like the 
     # teams.<t>.opsgenie.api_url: capture.opsgenie_url
     capture.wait_for(lambda ns: any(n.action == "trigger" for n in ns), timeout=30)
     for n in capture.pages():
-        print(n.service, n.summary)
+        print(n.line())
     capture.stop()
 
 Paths: ``/pagerduty/v2/enqueue`` (Events API v2) and ``/opsgenie/v2/alerts[/<alias>/close]``
@@ -68,6 +68,13 @@ class Notification:
         if self.service == "pagerduty":
             return (self.body.get("payload") or {}).get("summary", "")
         return self.body.get("message", "") or self.body.get("note", "")
+
+    def line(self) -> str:
+        """One safe line for a terminal: ``pagerduty trigger critical [ethereum] geth-1 ... (key 0449aaec)``."""
+        body = self.body if isinstance(self.body, dict) else {}
+        level = (body.get("payload") or {}).get("severity") if self.service == "pagerduty" else body.get("priority")
+        key = f" (key {self.key[:8]})" if self.key else ""
+        return " ".join(p for p in (self.service, self.action, level or "", self.summary) if p) + key
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -36,6 +36,12 @@ def test_records_pages_and_resolves_like_the_real_apis_answer():
         og = capture.pages("opsgenie")[0]
         assert og.headers["Authorization"] == "GenieKey s3cret"
         assert "s3cret" not in repr(og)  # printing a notification never shows the key
+        assert [n.line() for n in capture.received() if n.service != "other"] == [
+            "pagerduty trigger [eth] x (key abc)",
+            "opsgenie create P1 [eth] x (key abc)",
+            "opsgenie close (key abc)",
+            "pagerduty resolve (key abc)",
+        ]
 
 
 def test_wait_for_times_out_naming_what_arrived():
