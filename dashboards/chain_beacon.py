@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .panels import (
-    ETH, GREEN, NONE, ORANGE, RATIO, RED, SECONDS, Grid, higher_is_worse, or_zero, q, stat, state_timeline, steps,
+    ETH, GREEN, NONE, ORANGE, RATIO, RED, SECONDS, Grid, higher_is_worse, nan_text, or_zero, q, stat, state_timeline, steps,
     timeseries, value_text,
 )
-from .sections import Limits, chain_dashboard, chain_header_row, m, probe_row, r, rpc_row, sync_row
+from .sections import Limits, chain_dashboard, chain_header_row, m, or_not_exposed, probe_row, r, rpc_row, sync_row
 
 E = 'chain="$chain", endpoint=~"$endpoint"'
 C = 'chain="$chain"'
@@ -46,10 +46,11 @@ def build(config, name: str, chain) -> dict:
         unit=NONE, thresholds=steps(RED, (t.peers_min, GREEN))), w=8, h=8)
     grid.add(state_timeline(
         "Optimistic head / execution client offline",
-        "Red when the node's head is optimistic (execution payload not verified) or it reports its execution client offline.",
+        "Red when the node's head is optimistic (execution payload not verified) or it reports its execution client offline (clients without el_offline, e.g. Lodestar 1.5.1, show \"not reported\").",
         q(f"max by (endpoint) ({m('chainwatch_beacon_optimistic')}{{{E}}})", "{{endpoint}} optimistic"),
-        q(f"max by (endpoint) ({m('chainwatch_beacon_el_offline')}{{{E}}})", "{{endpoint}} EL offline"),
-        mappings=[value_text((0, "ok", GREEN), (1, "yes", RED))], thresholds=steps(GREEN, (1, RED))), w=8, h=8)
+        q(or_not_exposed("endpoint", "chainwatch_beacon_el_offline", E), "{{endpoint}} EL offline"),
+        mappings=[value_text((0, "ok", GREEN), (1, "yes", RED)), nan_text("not reported by this client")],
+        thresholds=steps(GREEN, (1, RED))), w=8, h=8)
     grid.add(stat(
         "Node health",
         "HTTP status of /eth/v1/node/health: 200 ready, 206 syncing, 503 not initialised.",

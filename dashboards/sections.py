@@ -166,10 +166,16 @@ def sync_row(grid: Grid, e: str, lim: Limits, *, unit_name: str = "blocks") -> N
         mappings=[value_text((0, "in sync", GREEN), (1, "syncing", RED))], thresholds=steps(GREEN, (1, RED))), w=24, h=6)
 
 
+def or_not_exposed(expr_by: str, metric: str, e: str) -> str:
+    """``max by (<expr_by>) (metric)``, or NaN for endpoints that do not expose it — shown as
+    "not exposed" through a value mapping instead of "No data"."""
+    return (f"max by ({expr_by}) ({m(metric)}{{{e}}})"
+            f" or max by ({expr_by}) ({m('chainwatch_probe_success')}{{{e}}} * 0 / 0)")
+
+
 def peers_stat(e: str, lim: Limits, metric: str = "chainwatch_peers") -> object:
     """Peers per endpoint; a node that does not expose peers shows "not exposed", not "No data"."""
-    expr = (f"max by (chain, endpoint) ({m(metric)}{{{e}}})"
-            f" or max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{e}}} * 0 / 0)")
+    expr = or_not_exposed("chain, endpoint", metric, e)
     note = f"Red below the alert threshold ({lim.peers_min:g})." if lim.peers_min is not None else ""
     return stat(
         "Peers",
