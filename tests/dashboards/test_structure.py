@@ -188,3 +188,27 @@ def test_preview_places_every_panel_title(tmp_path):
         g = p["gridPos"]
         title = p["title"].replace("&", "&amp;")
         assert re.search(rf"left:{g['x'] * 54}px; top:{g['y'] * 30}px;[^>]*>(<div class='t'>)?{re.escape(title)}<", html), p["title"]
+
+
+def test_every_alert_dashboard_url_opens_a_generated_dashboard_with_real_variables(tmp_path):
+    """The rules generator links each alert to a dashboard by uid: the contract with this one."""
+    from chainwatch.rules import generate as rules_generate
+
+    config = example_config()
+    by_uid = {d["uid"]: d for d in ALL.values()}
+    grafana = config.generate.grafana_url.rstrip("/")
+    urls = []
+    for path in rules_generate.write(config, tmp_path):
+        if path.name.endswith(".rules.yml"):
+            for group in yaml.safe_load(path.read_text())["groups"]:
+                urls += [rule["annotations"]["dashboard_url"] for rule in group["rules"] if "alert" in rule]
+    assert len(urls) > 50
+    for url in set(urls):
+        assert url.startswith(grafana + "/d/"), url
+        parts = urlsplit(url)
+        target = by_uid.get(parts.path.removeprefix("/d/"))
+        assert target, f"{url} opens no generated dashboard"
+        for key, values in parse_qs(parts.query).items():
+            assert key.startswith("var-") and key[4:] in variables(target), f"{url}: {key} is not a variable of {target['uid']}"
+            if target["uid"].startswith("chainwatch-chain-") and key == "var-chain":
+                assert values == [variables(target)["chain"]["current"]["value"]]
