@@ -290,7 +290,7 @@ def mempool_not_mined(c: Ctx) -> list[Alert]:
     per_step = 50
     a.recipes = [Recipe([
         Series("chainwatch_mempool_transactions", {**e, "state": "pending"}, 0, per_step, "height", start=200),
-    ], per_step * seconds(w) / 60, e, window=seconds(w), note="pending grows and never shrinks")]
+    ], None, e, window=seconds(w), note="pending grows and never shrinks", value_at=lambda steps, step: per_step * seconds(w) / step)]
     return [a]
 
 
@@ -490,7 +490,7 @@ def proposal_missed(c: Ctx) -> list[Alert]:
             Series("chainwatch_validator_proposals_total", c.group_labels, 0, 1, "counter"),
             Series("chainwatch_validator_proposals_missed_total", c.group_labels, 0, 1, "counter"),
         ],
-        seconds(w) / 60, c.group_labels, window=seconds(w), note="proposals missed", step=60,
+        None, c.group_labels, window=seconds(w), note="proposals missed", value_at=lambda steps, step: seconds(w) / step,
     )]
     return [a]
 

@@ -47,7 +47,8 @@ def _interval(step: float) -> str:
 def alert_tests(alert: Alert) -> list[dict]:
     out = []
     for index, recipe in enumerate(alert.recipes):
-        step = recipe.step
+        # Whole minutes unless `for:` is not one: a blip must be able to be shorter than `for:`.
+        step = recipe.step if seconds(alert.for_) % recipe.step == 0 else 15.0
         for_steps = _steps(seconds(alert.for_), step)
         win = _steps(recipe.window, step)
         lead = max(10, win + 2)
