@@ -75,8 +75,8 @@ def build(config, name: str, chain) -> dict:
         grid.add(timeseries(
             "Proposals (1h)",
             "Block proposals assigned to each group and those missed (no block at the slot), over an hour.",
-            q(f"sum by (group) (increase({m('chainwatch_validator_proposals_total')}{{{C}}}[1h]))", "{{group}} assigned"),
-            q(f"sum by (group) (increase({m('chainwatch_validator_proposals_missed_total')}{{{C}}}[1h]))", "{{group}} missed"),
+            q(f"max by (group) (increase({m('chainwatch_validator_proposals_total')}{{{C}}}[1h]))", "{{group}} assigned"),
+            q(f"max by (group) (increase({m('chainwatch_validator_proposals_missed_total')}{{{C}}}[1h]))", "{{group}} missed"),
             unit=NONE), w=8, h=8)
         grid.add(timeseries(
             "Validators by status",
@@ -92,7 +92,7 @@ def build(config, name: str, chain) -> dict:
             "Validator monitor",
             f"Seconds since the validator monitor last processed an epoch (one epoch is {chain.epoch_seconds:g} s), and epochs it could no longer query.",
             q(f"time() - max by (chain) ({m('chainwatch_validator_monitor_last_success_timestamp_seconds')}{{{C}}})", "since last epoch processed"),
-            q(or_zero(f"sum by (chain) (increase({m('chainwatch_validator_monitor_epochs_skipped_total')}{{{C}}}[1h]))"), "epochs skipped (1h)"),
+            q(or_zero(f"max by (chain) (increase({m('chainwatch_validator_monitor_epochs_skipped_total')}{{{C}}}[1h]))"), "epochs skipped (1h)"),
             unit=SECONDS, thresholds=higher_is_worse(2 * chain.epoch_seconds)), w=8, h=8)
 
     probe_row(grid, E, title="Probe detail")

@@ -73,7 +73,7 @@ def build(config) -> dict:
     grid.add(timeseries(
         "Probe deadline misses",
         "Scrapes that reported an endpoint as timed out because the scrape deadline ran out, per endpoint over the interval. Zero is healthy.",
-        q(or_zero(f"sum by (chain, endpoint) (increase({m('chainwatch_probe_deadline_exceeded_total')}{{{E}}}[$__rate_interval]))"), "{{chain}} {{endpoint}}"),
+        q(or_zero(f"max by (chain, endpoint) (increase({m('chainwatch_probe_deadline_exceeded_total')}{{{E}}}[$__rate_interval]))"), "{{chain}} {{endpoint}}"),
         unit=NONE, thresholds=higher_is_worse(1)), w=8, h=8)
     grid.add(stat(
         "Config loaded", "Whether each exporter's last config (re)load succeeded; a failed reload keeps the old config serving.",

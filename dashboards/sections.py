@@ -6,8 +6,9 @@ the operational dashboard passes ``=~"$chain"`` matchers and a per-chain dashboa
 its fixed chain. ``t`` holds the thresholds to draw, or ``None`` where the operational
 dashboard spans chains whose thresholds differ.
 
-Every query aggregates ``by`` the labels it shows, so it gives one line per endpoint
-whether Prometheus scrapes ``/metrics`` or ``/probe?target=`` (different job/instance).
+Every query aggregates ``by`` the labels it shows (``max``, never ``sum``, over copies of
+one series), so it gives one line per endpoint whether Prometheus scrapes ``/metrics``,
+``/probe?target=``, or both (the same series under two jobs).
 """
 
 from __future__ import annotations
@@ -129,13 +130,13 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
     grid.add(timeseries(
         "RPC requests per second",
         "Requests sent to each endpoint by the exporter, per method (one batch counts once). Flat is normal: chainwatch must never hammer a node.",
-        q(f"sum by (chain, endpoint, method) (rate({m('chainwatch_rpc_requests_total')}{{{e}}}[$__rate_interval]))", "{{chain}} {{endpoint}} {{method}}"),
+        q(f"max by (chain, endpoint, method) (rate({m('chainwatch_rpc_requests_total')}{{{e}}}[$__rate_interval]))", "{{chain}} {{endpoint}} {{method}}"),
         unit=PER_SECOND), w=12, h=8)
     if with_heatmap:
         grid.add(heatmap(
             "Batch latency distribution",
             "Distribution of the probe's batched request round trip across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
-            q(f'sum by (le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method="batch"}}[$__rate_interval]))', "{{le}}", heatmap=True),
+            q(f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method="batch"}}[$__rate_interval])))', "{{le}}", heatmap=True),
             unit=SECONDS), w=24, h=8)
 
 

@@ -47,8 +47,25 @@ def value(prom: Prometheus, expr: str) -> dict[str, float]:
     return {r["metric"].get("chain", "") + "/" + r["metric"].get("endpoint", ""): float(r["value"][1]) for r in prom.query(expr)}
 
 
+def scrape_configs(pattern: str, address: str, endpoints: list[str], chains: list[str]) -> list[dict]:
+    """The two patterns the README documents: everything from /metrics, or multi-target /probe."""
+    plain = {"job_name": "chainwatch", "static_configs": [{"targets": [address]}]}
+    if pattern == "metrics":
+        return [plain]
+
+    def probe(job: str, targets: list[str], param: str) -> dict:
+        return {"job_name": job, "metrics_path": "/probe", "static_configs": [{"targets": targets}], "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": f"__param_{param}"},
+            {"source_labels": [f"__param_{param}"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": address},
+        ]}
+
+    return [probe("chainwatch-probe", endpoints, "target"), probe("chainwatch-chain", chains, "chain"), plain]
+
+
 @pytest.mark.anvil
-def test_every_panel_of_evm_operational_and_executive_returns_data(tmp_path):
+@pytest.mark.parametrize("pattern", ["metrics", "probe"])
+def test_every_panel_of_evm_operational_and_executive_returns_data(tmp_path, pattern):
     ref = Anvil(tmp_path, name="ref")
     node = Anvil(tmp_path, name="node")
     try:
@@ -67,7 +84,8 @@ def test_every_panel_of_evm_operational_and_executive_returns_data(tmp_path):
         assert len(items) > 60
         with Exporter(path, tmp_path) as exporter:
             address = f"127.0.0.1:{exporter.port}"
-            with Prometheus(tmp_path / "prom", [{"job_name": "chainwatch", "static_configs": [{"targets": [address]}]}], rule_files=rule_files) as prom:
+            scrape = scrape_configs(pattern, address, ["ref-1", "node-1"], ["devnet"])
+            with Prometheus(tmp_path / "prom", scrape, rule_files=rule_files) as prom:
                 missing = wait_all(prom, items, timeout=60)
                 assert not missing, "panels with no data on a healthy devnet:\n" + "\n".join(missing)
 
