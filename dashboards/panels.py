@@ -27,7 +27,7 @@ GREEN, ORANGE, RED, BLUE, GREY = "green", "orange", "red", "blue", "text"
 
 # Units Grafana knows (field config ``unit``).
 SECONDS, NONE, RATIO, PER_SECOND = "s", "none", "percentunit", "reqps"
-GWEI, ETH, SOL = "suffix: gwei", "suffix: ETH", "suffix: SOL"
+GWEI, ETH, SOL = "suffix:gwei", "suffix:ETH", "suffix:SOL"  # Grafana custom units: suffix:<text>
 
 
 # --------------------------------------------------------------------------- queries

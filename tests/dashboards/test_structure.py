@@ -16,6 +16,7 @@ from chainwatch.exporters.config import parse
 from .support import EXAMPLE, data_panels, dashboards, example_config, links, panels, queries, variable_refs, variables
 
 ALL = dashboards()
+GRAFANA_UNITS = {"s", "none", "percentunit", "reqps"}  # Grafana unit ids we use (custom ones are suffix:<text>)
 IDS = sorted(ALL)
 
 
@@ -54,7 +55,8 @@ def test_grid_within_24_columns_and_no_overlaps(dash):
 def test_every_panel_has_unit_description_and_modern_type(dash):
     for p in data_panels(dash):
         assert p["type"] in {"timeseries", "stat", "state-timeline", "table", "heatmap"}, p["type"]
-        assert p["fieldConfig"]["defaults"].get("unit"), f"{p['title']} has no unit"
+        unit = p["fieldConfig"]["defaults"].get("unit")
+        assert unit in GRAFANA_UNITS or re.fullmatch(r"suffix:\S.*", unit or ""), f"{p['title']} has no (valid) unit: {unit!r}"
         assert len(p["description"]) > 20, f"{p['title']} has no real description"
         assert p["targets"], p["title"]
         assert [t["refId"] for t in p["targets"]] == [chr(65 + i) for i in range(len(p["targets"]))]
