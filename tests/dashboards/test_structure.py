@@ -214,3 +214,17 @@ def test_every_alert_dashboard_url_opens_a_generated_dashboard_with_real_variabl
             assert key.startswith("var-") and key[4:] in variables(target), f"{url}: {key} is not a variable of {target['uid']}"
             if target["uid"].startswith("chainwatch-chain-") and key == "var-chain":
                 assert values == [variables(target)["chain"]["current"]["value"]]
+
+
+def test_cli_generate_only_dashboards_with_preview(tmp_path):
+    from click.testing import CliRunner
+
+    from chainwatch.exporters.cli import main
+
+    result = CliRunner().invoke(main, ["generate", "--config.file", str(EXAMPLE), "--out", str(tmp_path), "--only", "dashboards", "--preview"])
+    assert result.exit_code == 0, result.output
+    written = set(result.output.split())
+    assert str(tmp_path / "dashboards/executive.json") in written
+    assert str(tmp_path / "dashboards/preview/operational.html") in written
+    assert not (tmp_path / "rules").exists()
+    assert sorted(p.name for p in (tmp_path / "dashboards").glob("*.json")) == sorted(f"{stem}.json" for stem in ALL)
