@@ -53,6 +53,11 @@ FAILURE_REASONS = (
     "response_too_large",
 )
 
+# The request whose round trip stands for "the endpoint's latency" per chain kind (latency
+# SLO, RPC latency alert, dashboards): the JSON-RPC batch, or the beacon node's
+# /eth/v1/node/syncing read, the one request a beacon probe cannot do without.
+PRIMARY_METHOD = {"evm": "batch", "solana": "batch", "beacon": "syncing"}
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
