@@ -6,6 +6,7 @@
   Prometheus can shard targets across replicas); ``/probe?chain=<chain>``: that chain's
   chain-wide and validator metrics. Only configured names are accepted — the exporter
   never fetches a URL a request gives it.
+- ``/-/metrics``: only the exporter's own metrics (scrape it beside ``/probe`` targets).
 - ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
   rejected, logged, and the old one keeps serving.
 """
@@ -122,6 +123,10 @@ class Exporter:
         self.last_scrape_seconds = time.perf_counter() - started
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
+    async def handle_own_metrics(self, request: web.Request) -> web.Response:
+        """Only the exporter's own health, for the multi-target pattern (no probing)."""
+        return web.Response(body=render(list(self.exporter_samples())), headers={"Content-Type": CONTENT_TYPE})
+
     async def handle_probe(self, request: web.Request) -> web.Response:
         target = request.query.get("target")
         chain = request.query.get("chain")
@@ -171,6 +176,7 @@ def build_app(exporter: Exporter) -> web.Application:
     app.router.add_get("/", exporter.handle_index)
     app.router.add_get("/metrics", exporter.handle_metrics)
     app.router.add_get("/probe", exporter.handle_probe)
+    app.router.add_get("/-/metrics", exporter.handle_own_metrics)
     app.router.add_get("/-/healthy", _ok)
     app.router.add_get("/-/ready", _ok)
     app.router.add_post("/-/reload", exporter.handle_reload)

@@ -42,7 +42,7 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
     )
     try:
         with Exporter(path, tmp_path) as exporter:
-            for path_qs in ("/metrics", "/probe?target=node-1", "/probe?chain=devnet"):
+            for path_qs in ("/metrics", "/probe?target=node-1", "/probe?chain=devnet", "/-/metrics"):
                 status, text = exporter.get(path_qs)
                 assert status == 200
                 lint = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True)
@@ -52,13 +52,16 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
             with Prometheus(tmp_path / "prom", [
                 probe_scrape_config(address, ["node-1", "ref-1"], "chainwatch-probe"),
                 probe_scrape_config(address, ["devnet"], "chainwatch-chain", param="chain"),
-                {"job_name": "chainwatch", "static_configs": [{"targets": [address]}]},
+                {"job_name": "chainwatch", "metrics_path": "/-/metrics", "static_configs": [{"targets": [address]}]},
             ]) as prom:
                 lag = prom.wait_for('chainwatch_sync_lag_blocks{job="chainwatch-probe",endpoint="node-1"} >= 3', timeout=40)
                 assert lag[0]["metric"]["instance"] == "node-1"
                 assert lag[0]["metric"]["chain"] == "devnet"
                 assert prom.wait_for('chainwatch_references_reachable{job="chainwatch-chain",chain="devnet"} == 1')
                 assert prom.wait_for('up{job="chainwatch-probe"} == 1')
+                assert prom.wait_for('chainwatch_build_info{job="chainwatch"} == 1')
+                # The exporter's own job carries no endpoint series: nothing is counted twice.
+                assert prom.query('count(chainwatch_probe_success{job="chainwatch"})') == []
     finally:
         node.stop()
         ref.stop()
