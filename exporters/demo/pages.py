@@ -65,7 +65,7 @@ def interpret(notifications: list[Notification]) -> list[Page]:
         endpoint = details.get("endpoint", "")
         out.append(Page(
             service=n.service, action=n.action, alertname=details.get("alertname", "?"), chain=details.get("chain", ""),
-            endpoint="" if endpoint in ("-", "*") else endpoint, severity=details.get("severity", ""),
+            endpoint="" if endpoint in ("-", "*") or endpoint.startswith("all ") else endpoint, severity=details.get("severity", ""),
             summary=n.summary, key=key, received_at=n.received_at,
         ))
     return out

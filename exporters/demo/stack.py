@@ -211,12 +211,14 @@ class Stack:
             self._set("capture", "starting")
             self.capture.start()
             self._set("capture", "up", self.capture.url, "PagerDuty + Opsgenie stand-in")
+            if self.has_beacon:
+                self._start_beacon()  # first: its genesis clock runs while the rest starts
             self._start_anvils(tools["anvil"])
             self._start_proxy()
             if self.has_solana:
                 self._start_solana()
             if self.has_beacon:
-                self._start_beacon()
+                self._wait_validators_live()
             self._write_config()
             self._generate()
             self.start_exporter()
@@ -296,6 +298,27 @@ class Stack:
                     "--dataDir", str(work / f"vdata-{comp}"), "--params.SECONDS_PER_SLOT", str(self.options.seconds_per_slot)]
             proc = self._spawn(comp, args, cwd=work, grace=3.0)
             self._set(comp, "up", detail=f"pid {proc.pid}, indexes {indexes}")
+
+    def _wait_validators_live(self) -> None:
+        """Every watched validator attested in the previous epoch: only then is the chain "healthy".
+
+        The validator clients need a few seconds after genesis; the epochs they missed while
+        starting would otherwise be the demo's first (bogus) page.
+        """
+        watched = sorted(i for group in BEACON_GROUPS.values() for i in group)
+        self._set("lodestar-validators", "starting", detail="waiting until every watched validator attests")
+
+        def live():
+            slot = int(http_json(self.beacon_url + "/eth/v1/node/syncing")["data"]["head_slot"])
+            epoch = slot // 8
+            if epoch < 1:
+                return False
+            query = "&".join(f"indices={i}" for i in watched)
+            rows = http_json(f"{self.beacon_url}/eth/v1/validator/liveness?{query}&epoch={epoch - 1}")["data"]
+            return len(rows) == len(watched) and all(r.get("is_live") for r in rows)
+
+        wait_until(live, 120, "the Lodestar validators did not start attesting", self.components["lodestar-validators"].proc, 1.0)
+        self._set("lodestar-validators", "up", detail=f"pid {self.components['lodestar-validators'].proc.pid}, indexes 0..5 (7 offline)")
 
     # ------------------------------------------------------------------ config
 
