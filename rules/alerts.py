@@ -490,7 +490,7 @@ def proposal_missed(c: Ctx) -> list[Alert]:
             Series("chainwatch_validator_proposals_total", c.group_labels, 0, 1, "counter"),
             Series("chainwatch_validator_proposals_missed_total", c.group_labels, 0, 1, "counter"),
         ],
-        None, c.group_labels, window=seconds(w), note="proposals missed", value_at=lambda steps, step: seconds(w) / step,
+        None, c.group_labels, window=seconds(w), note="proposals missed", blip=False, value_at=lambda steps, step: seconds(w) / step,
     )]
     return [a]
 

@@ -217,6 +217,9 @@ class Recipe:
     # The fault is an event (a status change): the alert fires for `window` after it and then resolves
     # although the new state persists.
     event: bool = False
+    # False for alerts on events held in a look-back window (a missed proposal): one event is
+    # the whole fault and must alert however short it was, so there is no "blip" to ignore.
+    blip: bool = True
     full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
 
 

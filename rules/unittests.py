@@ -88,7 +88,7 @@ def alert_tests(alert: Alert) -> list[dict]:
                 {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total, 5)
             ],
         })
-        if for_steps == 0:
+        if for_steps == 0 or not recipe.blip:
             continue
         blip = max(1, for_steps - win - 1)
         total = lead + blip + win + for_steps + 3
@@ -244,9 +244,11 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
             for alert in f.alerts:
                 tests += alert_tests(alert)
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
+        # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.
+        interval = min([t["interval"] for t in tests if "interval" in t] or ["1m"], key=seconds)
         out.append((f.name.removesuffix(".rules.yml") + ".test.yml", {
             "rule_files": rule_files,
-            "evaluation_interval": "1m",
+            "evaluation_interval": interval,
             "tests": tests,
         }))
     return out

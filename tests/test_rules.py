@@ -1,0 +1,275 @@
+"""The rules generator, proven with the real promtool (Debian prometheus 2.42).
+
+Rules and their unit tests are generated from two configs: the example
+(``examples/chainwatch.yaml``) and a small config whose thresholds and durations are far
+from the defaults (``tests/rules/small.yaml``), so a test that passes only for the defaults
+would fail here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import promql_parser
+import pytest
+import yaml
+
+from chainwatch.exporters import catalog
+from chainwatch.exporters.config import ConfigError, load, parse
+from chainwatch.rules import generate, names
+from tests.support.procs import REPO, require_binary
+
+EXAMPLE = REPO / "examples" / "chainwatch.yaml"
+SMALL = REPO / "tests" / "rules" / "small.yaml"
+CONFIGS = {"example": EXAMPLE, "small": SMALL}
+
+pytestmark = pytest.mark.prometheus
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> dict[str, Path]:
+    out = {}
+    for key, path in CONFIGS.items():
+        target = tmp_path_factory.mktemp(f"rules-{key}")
+        generate.write(load(path, need_secrets=False), target)
+        out[key] = target
+    return out
+
+
+def promtool() -> str:
+    return require_binary("promtool")
+
+
+def rule_files(out: Path) -> list[Path]:
+    return sorted((out / "rules").glob("*.rules.yml"))
+
+
+def all_rules(out: Path):
+    for f in rule_files(out):
+        for group in yaml.safe_load(f.read_text())["groups"]:
+            for rule in group["rules"]:
+                yield f, group["name"], rule
+
+
+def alerts(out: Path) -> list[dict]:
+    return [r for _, _, r in all_rules(out) if "alert" in r]
+
+
+# --------------------------------------------------------------------------- promtool
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_promtool_check_rules_is_lint_clean(generated, key):
+    files = [str(f) for f in rule_files(generated[key])]
+    result = subprocess.run([promtool(), "check", "rules", "--lint=all", "--lint-fatal", *files], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout and "FAILED" not in result.stdout
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_generated_promtool_unit_tests_pass(generated, key):
+    """Every alert fires on its fault with exact labels and annotations, stays silent on a
+    healthy series and a blip shorter than for:, resolves; SLO burns at ~15x page and 0.5x
+    stay silent; recording rules produce the exact samples."""
+    tool = promtool()
+    files = sorted((generated[key] / "rules" / "tests").glob("*.yml"))
+    assert len(files) >= 3
+
+    def run(path: Path):
+        return path, subprocess.run([tool, "test", "rules", path.name], cwd=path.parent, capture_output=True, text=True)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, files))
+    failed = {p.name: r.stdout[-3000:] + r.stderr[-2000:] for p, r in results if r.returncode != 0}
+    assert not failed, failed
+
+
+def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
+    """The generated tests are not vacuous: loosen one threshold in a rule file and promtool fails."""
+    out = tmp_path / "mutated"
+    src = generated["example"] / "rules"
+    (out / "tests").mkdir(parents=True)
+    text = (src / "chainwatch-ethereum.rules.yml").read_text()
+    mutated = text.replace('chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 25', 'chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 2500')
+    assert mutated != text
+    (out / "chainwatch-ethereum.rules.yml").write_text(mutated)
+    (out / "chainwatch-recording.rules.yml").write_text((src / "chainwatch-recording.rules.yml").read_text())
+    (out / "tests" / "t.yml").write_text((src / "tests" / "chainwatch-ethereum.test.yml").read_text())
+    result = subprocess.run([promtool(), "test", "rules", "t.yml"], cwd=out / "tests", capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ChainwatchSyncLagHigh" in result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- coverage of the alert list
+
+
+def _test_docs(out: Path) -> list[dict]:
+    return [yaml.safe_load(p.read_text()) for p in sorted((out / "rules" / "tests").glob("*.yml"))]
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_every_generated_alert_rule_has_fire_healthy_and_blip_tests(generated, key):
+    tests = [t for doc in _test_docs(generated[key]) for t in doc["tests"]]
+    fired = {}
+    for t in tests:
+        for check in t.get("alert_rule_test", []):
+            for exp in check["exp_alerts"]:
+                lbl = exp["exp_labels"]
+                fired.setdefault((check["alertname"], lbl["severity"], lbl["chain"], lbl.get("slo", "")), []).append(t["name"])
+    for rule in alerts(generated[key]):
+        labels = rule["labels"]
+        ident = (rule["alert"], labels["severity"], labels["chain"], labels.get("slo", ""))
+        if rule["alert"] == "ChainwatchExporterAbsent":
+            ident = (rule["alert"], "critical", "*", "")
+        assert ident in fired, f"no test makes {ident} fire"
+        # A missed proposal is an event held in a look-back window: one is the whole fault (no blip to ignore).
+        if "for" in rule and rule["alert"] not in ("ChainwatchExporterAbsent", "ChainwatchProposalMissed"):
+            prefix = f"{rule['alert']} {labels['severity']} {labels['chain']}:"
+            assert any(t["name"].startswith(prefix) and "blip" in t["name"] for t in tests), prefix
+            assert any(t["name"].startswith(prefix) and "healthy" in t["name"] for t in tests), prefix
+
+
+def test_every_alert_name_is_generated_for_the_example_and_small_configs(generated):
+    seen = {r["alert"] for key in CONFIGS for r in alerts(generated[key])}
+    assert seen == {a.name for a in names.ALERTS}
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_alert_labels_and_annotations(generated, key):
+    config = load(CONFIGS[key], need_secrets=False)
+    for rule in alerts(generated[key]):
+        spec = names.ALERT_BY_NAME[rule["alert"]]
+        labels, ann = rule["labels"], rule["annotations"]
+        assert labels["severity"] in spec.severities
+        assert set(ann) == {"summary", "description", "runbook_url", "dashboard_url"}
+        assert ann["runbook_url"] == f"{config.generate.runbook_base_url.rstrip('/')}/{rule['alert']}.md"
+        assert ann["dashboard_url"].startswith(config.generate.grafana_url.rstrip("/") + "/d/chainwatch-")
+        if labels["chain"] != "*":
+            chain = config.chains[labels["chain"]]
+            assert labels["team"] == chain.team
+            assert f'chain="{labels["chain"]}"' in rule["expr"]
+            assert ann["dashboard_url"].endswith(f"?var-chain={labels['chain']}")
+            assert chain.kind in spec.kinds
+        if spec.scope == "endpoint":
+            assert 'role!="reference"' in rule["expr"], rule["alert"]
+            assert "$labels.endpoint" in ann["description"]
+
+
+def test_thresholds_follow_each_chain(generated):
+    lag = {r["labels"]["chain"]: r["expr"] for r in alerts(generated["example"]) if r["alert"] == "ChainwatchSyncLagHigh" and r["labels"]["severity"] == "warning"}
+    assert lag["ethereum"].endswith("> 5")  # 60 s of 12 s blocks
+    assert lag["polygon"].endswith("> 30")  # 60 s of 2 s blocks
+    assert lag["arbitrum"].endswith("> 120")  # 30 s (configured) of 0.25 s blocks
+    small = {(r["alert"], r["labels"]["chain"]): r for r in alerts(generated["small"])}
+    assert small[("ChainwatchSyncLagHigh", "devnet")]["for"] == "90s"
+    assert small[("ChainwatchPeersLow", "devnet")]["expr"].endswith("< 3")
+    assert small[("ChainwatchFinalityStalled", "gnosis-beacon")]["expr"].endswith("> 3")
+    assert small[("ChainwatchValidatorMonitorStuck", "gnosis-beacon")]["expr"].endswith("> 240")  # 3 epochs of 16 x 5 s
+
+
+def test_recording_rules_cover_the_shared_names(generated):
+    records = {r["record"] for key in CONFIGS for _, _, r in all_rules(generated[key]) if "record" in r}
+    assert records <= set(names.RECORDING)
+    # 28d is declared for configs that choose it; the two test configs use 30d and 7d.
+    assert set(names.RECORDING) - records == {"chain_slo:sli_error:ratio_rate28d"}
+
+
+# --------------------------------------------------------------------------- metric names
+
+
+def _selectors(expr: str) -> list[str]:
+    found: list[str] = []
+
+    def visit(node):
+        if isinstance(node, promql_parser.VectorSelector) and node.name:
+            found.append(node.name)
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return found
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_every_metric_a_rule_uses_is_in_the_catalog_or_recorded(generated, key):
+    known = catalog.series_names() | set(names.RECORDING) | {"up"}
+    used = set()
+    for _, _, rule in all_rules(generated[key]):
+        names_in = _selectors(rule["expr"])
+        assert names_in or "vector(" in rule["expr"], rule
+        used |= set(names_in)
+        for query in re.findall(r'query \(printf "([^"]+)"', rule.get("annotations", {}).get("description", "")):
+            used |= set(_selectors(query.replace("%q", '"x"')))
+    assert used <= known, used - known
+    assert "chainwatch_probe_failure_reason" in used
+
+
+def test_a_renamed_metric_breaks_the_build(monkeypatch):
+    from chainwatch.rules import common
+
+    monkeypatch.setattr(common.catalog, "series_names", lambda: set())
+    with pytest.raises(KeyError, match="not in exporters/catalog.py"):
+        generate.build(load(EXAMPLE, need_secrets=False))
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_output_is_deterministic_with_header(tmp_path):
+    config = load(EXAMPLE, need_secrets=False)
+    a = generate.write(config, tmp_path / "a")
+    b = generate.write(config, tmp_path / "b")
+    assert [p.relative_to(tmp_path / "a") for p in a] == [p.relative_to(tmp_path / "b") for p in b]
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes(), pa
+        assert "Generated by chainwatch from chainwatch.yaml" in pa.read_text().splitlines()[0 if pa.suffix != ".md" else 1]
+
+
+def test_prometheus_operator_format_holds_the_same_groups(tmp_path):
+    config = load(EXAMPLE, need_secrets=False)
+    plain = generate.write(config, tmp_path / "plain")
+    crs = generate.write(config, tmp_path / "op", fmt="prometheus-operator")
+    resources = [p for p in crs if p.name.endswith(".prometheusrule.yaml")]
+    rule_files_ = [p for p in plain if p.name.endswith(".rules.yml")]
+    assert len(resources) == len(rule_files_)
+    assert not list((tmp_path / "op" / "rules").glob("*.rules.yml"))
+    for cr_path in resources:
+        cr = yaml.safe_load(cr_path.read_text())
+        assert cr["apiVersion"] == "monitoring.coreos.com/v1" and cr["kind"] == "PrometheusRule"
+        plain_file = tmp_path / "plain" / "rules" / cr_path.name.replace(".prometheusrule.yaml", ".rules.yml")
+        assert cr["spec"]["groups"] == yaml.safe_load(plain_file.read_text())["groups"]
+        assert cr["metadata"]["name"] == cr_path.name.removesuffix(".prometheusrule.yaml")
+
+
+def test_runbook_for_every_alert_names_the_thresholds(generated):
+    runbooks = generated["example"] / "runbooks"
+    for spec in names.ALERTS:
+        text = (runbooks / f"{spec.name}.md").read_text()
+        for section in ("## Meaning", "## Likely causes", "## First checks", "## Mitigation"):
+            assert section in text, (spec.name, section)
+    lag = (runbooks / "ChainwatchSyncLagHigh.md").read_text()
+    assert '`chainwatch_sync_lag_blocks{chain="polygon",role!="reference"} > 30`' in lag
+
+
+def test_removed_chain_leaves_no_stale_rule_file(tmp_path):
+    config = load(SMALL, need_secrets=False)
+    generate.write(config, tmp_path)
+    assert (tmp_path / "rules" / "chainwatch-devnet.rules.yml").exists()
+    text = SMALL.read_text()
+    smaller = parse(text[: text.index("  gnosis-beacon:")].replace("team: ops", "team: ops"), "small.yaml", need_secrets=False)
+    generate.write(smaller, tmp_path)
+    assert not (tmp_path / "rules" / "chainwatch-gnosis-beacon.rules.yml").exists()
+    assert not (tmp_path / "rules" / "tests" / "chainwatch-gnosis-beacon.test.yml").exists()
+
+
+def test_latency_slo_threshold_must_be_a_bucket():
+    text = SMALL.read_text().replace("threshold_seconds: 0.25", "threshold_seconds: 0.3")
+    config = parse(text, "small.yaml", need_secrets=False)
+    with pytest.raises(ValueError, match="not a bucket"):
+        generate.build(config)
+
+
+def test_config_errors_are_still_config_errors():
+    with pytest.raises(ConfigError):
+        parse(SMALL.read_text().replace("peers_min: 3", "peers_min: -1"), "small.yaml", need_secrets=False)
