@@ -1,6 +1,8 @@
 """Alert rules, generated per configured chain with that chain's resolved thresholds.
 
-Every rule selects ``chain="<name>"`` so two chains of the same kind can have different
+Chain and group alerts aggregate to exactly their scope labels (``max by (chain, network)``
+etc.): with several exporter replicas each chain-wide series exists once per replica, and the
+alert must still be one alert per chain. Every rule selects ``chain="<name>"`` so two chains of the same kind can have different
 thresholds (2 s Polygon blocks vs 12 s Ethereum blocks). Endpoint alerts look only at
 ``role!="reference"``: we do not page for somebody else's provider lagging; broken
 references show up as :func:`reference_quorum` instead.
@@ -352,7 +354,7 @@ def reference_quorum(c: Ctx) -> list[Alert]:
     need = min(c.t.references_min, refs)
     a = c.alert(
         "ChainwatchReferenceQuorumLost", "warning",
-        f"{c.csel('chainwatch_references_agreeing')} < {need}", c.d.reference_quorum,
+        f"max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_references_agreeing')}) < {need}", c.d.reference_quorum,
         "Only {value:%.0f} reference(s) of {chain} reachable and agreeing",
         "Only {value:%.0f} of the " + str(refs) + " reference endpoints of {chain}/{network} are reachable and agree on the head (need "
         + str(need) + "): lag figures of the chain's nodes are unreliable.",
@@ -364,7 +366,7 @@ def reference_quorum(c: Ctx) -> list[Alert]:
 
 def _halt_expr(c: Ctx, limit: float) -> str:
     if c.chain.references:
-        return f"{c.csel('chainwatch_reference_head_stall_seconds')} > {fmt(limit)}"
+        return f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_reference_head_stall_seconds')}) > {fmt(limit)}"
     # No references: the chain is halted when every endpoint we watch has a stale head.
     return f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_head_age_seconds')}) > {fmt(limit)}"
 
@@ -423,7 +425,7 @@ def monitor_stuck(c: Ctx) -> list[Alert]:
     limit = number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds)
     a = c.alert(
         "ChainwatchValidatorMonitorStuck", "warning",
-        f"time() - {c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')} > {fmt(limit)}", c.d.validator,
+        f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(limit)}", c.d.validator,
         "Validator monitor of {chain} has processed no epoch for {value:%.0f}s",
         "The validator monitor of {chain}/{network} last processed an epoch {value:%.0f}s ago (threshold " + fmt(limit)
         + "s = " + str(MONITOR_STUCK_EPOCHS) + " epochs): attestation and proposal misses are not being counted.",
@@ -444,7 +446,7 @@ def attestations_missed(c: Ctx) -> list[Alert]:
     n = c.t.attestation_consecutive_misses
     a = c.alert(
         "ChainwatchAttestationsMissed", "critical",
-        f"{c.csel('chainwatch_validator_consecutive_missed_attestations')} >= {n}", c.d.validator,
+        f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_attestations')}) >= {n}", c.d.validator,
         "Validators of group {group} on {chain} missed {value:%.0f} attestations in a row",
         "At least one validator of group {group} on {chain}/{network} has missed its last {value:%.0f} attestations (threshold "
         + str(n) + "): it is offline or cannot reach its beacon node.",
@@ -480,7 +482,7 @@ def proposal_missed(c: Ctx) -> list[Alert]:
     w = duration(math.ceil(seconds(w) / 60) * 60)
     a = c.alert(
         "ChainwatchProposalMissed", "warning",
-        f"increase({c.csel('chainwatch_validator_proposals_missed_total')}[{w}]) > 0", c.d.validator,
+        f"max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_proposals_missed_total')}[{w}])) > 0", c.d.validator,
         "Group {group} on {chain} missed a block proposal",
         "A validator of group {group} on {chain}/{network} missed an assigned block proposal in the last " + w
         + " (about {value:%.0f} missed).",
@@ -499,7 +501,7 @@ def _status_change(c: Ctx, name: str, severity: str, statuses: str, summary: str
     w = VALIDATOR_EVENT_WINDOW
     a = c.alert(
         name, severity,
-        f"sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}])) > 0.5", c.d.validator,
+        f"max by ({by(GROUP_LABELS)}) (sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}]))) > 0.5", c.d.validator,
         summary, description,
     )
     return a
@@ -562,10 +564,10 @@ def solana_delinquent(c: Ctx) -> list[Alert]:
     if not c.groups:
         return []
     lag = c.t.solana_vote_lag_slots
-    vote_lag = c.csel("chainwatch_solana_vote_lag_slots")
+    vote_lag = f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_vote_lag_slots')})"
     a = c.alert(
         "ChainwatchSolanaVoteDelinquent", "critical",
-        f"{vote_lag} and on ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_validators_delinquent')} > 0"
+        f"{vote_lag} and on ({by(GROUP_LABELS)}) (max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_validators_delinquent')}) > 0"
         f" or on ({by(GROUP_LABELS)}) {vote_lag} > {lag})",
         c.d.solana,
         "Vote account(s) of group {group} on {chain} are delinquent",
@@ -586,8 +588,8 @@ def solana_skip(c: Ctx) -> list[Alert]:
     limit = c.t.solana_skip_ratio
     a = c.alert(
         "ChainwatchSolanaSkipRateHigh", "warning",
-        f"{c.csel('chainwatch_solana_skip_ratio')} > {fmt(limit)}"
-        f" and on ({by(GROUP_LABELS)}) {c.csel('chainwatch_solana_leader_slots')} >= {SOLANA_MIN_LEADER_SLOTS}",
+        f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_skip_ratio')}) > {fmt(limit)}"
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_leader_slots')}) >= {SOLANA_MIN_LEADER_SLOTS}",
         c.d.solana,
         "Group {group} on {chain} skips {value:pct} of its leader slots",
         "Validators of group {group} on {chain}/{network} skipped {value:pct} of their leader slots this epoch (threshold "

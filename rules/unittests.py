@@ -3,7 +3,8 @@
 For every alert rule (per chain, per severity) four checks, on the chain's real endpoint
 and group names and with its own thresholds:
 
-- **fault**: healthy, then the fault until it fires, asserting the exact labels and
+- **fault**: healthy, then the fault until it fires (chain and group series duplicated as
+  two exporter replicas would export them: still one alert), asserting the exact labels and
   annotations (value and endpoint in the description, runbook and dashboard links); and
   silence again once the fault is over (*resolves*);
 - **healthy**: a series sitting exactly on the threshold never fires;
@@ -44,9 +45,20 @@ def _interval(step: float) -> str:
     return f"{int(step) // 60}m" if step % 60 == 0 else f"{int(step)}s"
 
 
+REPLICAS = ("chainwatch-0", "chainwatch-1")
+
+
+def _replicated(alert: Alert, series: list[Series]) -> list[Series]:
+    """Chain and group series come from every exporter replica; the alert must still fire once."""
+    if alert.scope not in ("chain", "group"):
+        return series
+    return [Series(s.name, {**s.labels, "instance": r}, s.healthy, s.fault, s.kind, s.start) for s in series for r in REPLICAS]
+
+
 def alert_tests(alert: Alert) -> list[dict]:
     out = []
     for index, recipe in enumerate(alert.recipes):
+        recipe.series = _replicated(alert, recipe.series)
         # Whole minutes unless `for:` is not one: a blip must be able to be shorter than `for:`.
         step = recipe.step if seconds(alert.for_) % recipe.step == 0 else 15.0
         for_steps = _steps(seconds(alert.for_), step)
