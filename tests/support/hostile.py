@@ -212,31 +212,32 @@ def solana_kind(slot: int = 16) -> Kind:
     return Kind("solana", jsonrpc_answer(solana_results(slot=slot)), mutations)
 
 
-def beacon_answers(head: int = 16, genesis: int | None = None, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
-    """Standard Beacon API answers (strings for integers, as the spec has them)."""
+def beacon_table(head: int = 16, genesis: int | None = None) -> dict[str, Any]:
+    """Standard Beacon API answers by route (strings for integers, as the spec has them)."""
     genesis = int(time.time()) - head * 12 - 1 if genesis is None else genesis
+    root = "0x" + "00" * 32
+    return {
+        "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": "0x" + "ab" * 32, "genesis_fork_version": "0x00000000"}},
+        "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
+        "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
+        "/eth/v1/node/health": None,
+        "/eth/v1/node/peer_count": {"data": {"connected": "50", "connecting": "1", "disconnecting": "0", "disconnected": "3"}},
+        "/eth/v1/node/peers": {"data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30 + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20},
+        "/eth/v1/beacon/states/head/finality_checkpoints": {"data": {
+            "previous_justified": {"epoch": "0", "root": root}, "current_justified": {"epoch": "0", "root": root}, "finalized": {"epoch": "0", "root": root}}},
+        "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
+    }
+
+
+def beacon_answers(head: int = 16, genesis: int | None = None, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
+    table = {**beacon_table(head, genesis), **override}
 
     def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
         path = request.path
         route = path[path.index("/eth/"):] if "/eth/" in path else path
-        table: dict[str, Any] = {
-            "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": "0x" + "ab" * 32, "genesis_fork_version": "0x00000000"}},
-            "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
-            "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
-            "/eth/v1/node/health": None,
-            "/eth/v1/node/peer_count": {"data": {"connected": "50", "connecting": "1", "disconnecting": "0", "disconnected": "3"}},
-            "/eth/v1/node/peers": {"data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30 + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20},
-            "/eth/v1/beacon/states/head/finality_checkpoints": {"data": {
-                "previous_justified": {"epoch": "0", "root": "0x" + "00" * 32},
-                "current_justified": {"epoch": "0", "root": "0x" + "00" * 32},
-                "finalized": {"epoch": "0", "root": "0x" + "00" * 32}}},
-            "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
-        }
-        table.update(override)
         if route not in table:
             return 404, {"code": 404, "message": "route not found"}
-        value = table[route]
-        return 200, value
+        return 200, table[route]
 
     return answer
 

@@ -1,0 +1,213 @@
+"""Property-based fuzzing of every probe's response parsing (hypothesis).
+
+Each probe runs against a transport double that answers every request with bytes drawn by
+hypothesis: raw bytes, arbitrary JSON, or (most of the time) JSON shaped like the real
+API with hostile values in it (negative and 300-bit hex, digit strings, NaN, unicode
+digits, wrong containers, dropped / duplicated / renumbered batch items, error objects
+with odd codes). The properties:
+
+- the probe either returns or raises ``ProbeFailure`` with a bounded reason — nothing
+  else ever escapes it (the scheduler would catch it, but as a mislabelled
+  ``invalid_response`` that hides the bug);
+- whatever it did record is exportable: finite numbers, label values the catalog
+  accepts, and the exposition renders.
+
+CI runs a few thousand examples in total (~20 s); ``-m nightly`` runs 25x more.
+The transport itself (deadline, size cap, TLS, status mapping) is exercised for real by
+test_matrix.py; here only what the probe does with an answer matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chainwatch.exporters.catalog import FAILURE_REASONS
+from chainwatch.exporters.config import parse
+from chainwatch.exporters.exposition import render, round_samples
+from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.probes import probe_for
+from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
+from chainwatch.exporters.scheduler import EndpointState, Snapshot
+from chainwatch.exporters.transport import Reply
+from tests.support.hostile import beacon_table, evm_results, solana_results
+
+CI_EXAMPLES = 800
+NIGHTLY_EXAMPLES = 30000
+
+CONFIGS = {
+    "evm": "chains: {c: {kind: evm, network: n, chain_id: 1, endpoints: [{name: e, url: 'http://127.0.0.1:1/', timed_methods: [eth_getBalance]}]}}",
+    "beacon": "chains: {c: {kind: beacon, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
+    "solana": "chains: {c: {kind: solana, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/', timed_methods: [getBalance]}]}}",
+}
+
+KEYS = [
+    "number", "timestamp", "baseFeePerGas", "pending", "queued", "data", "head_slot", "sync_distance", "is_syncing",
+    "is_optimistic", "el_offline", "connected", "connecting", "direction", "state", "finalized", "current_justified",
+    "epoch", "genesis_time", "SECONDS_PER_SLOT", "SLOTS_PER_EPOCH", "version", "absoluteSlot", "blockHeight",
+    "slotIndex", "slotsInEpoch", "transactionCount", "numSlots", "numTransactions", "numNonVoteTransactions",
+    "samplePeriodSecs", "slot", "solana-core", "feature-set", "code", "message", "numSlotsBehind", "result", "error", "id",
+]
+
+atoms = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.integers(min_value=-(2**300), max_value=2**300),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.integers(min_value=-5, max_value=2**300).map(hex),
+    st.integers(min_value=-5, max_value=2**80).map(str),
+    st.sampled_from(["0x", "0x-1", "-0x1", "0x1_0", " 0x1", "0x1 ", "ok", "", "\u00b2", "\u0661\u0662", "NaN", "1e400", "true", "-32005",
+                     "Node is behind by 99999999999999999999999 slots", "method not found"]),
+)
+values = st.recursive(
+    atoms,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children, max_size=6),
+    max_leaves=16,
+)
+
+def encode(value) -> bytes:
+    return json.dumps(value, allow_nan=True).encode()
+
+
+def mutate(data, value):
+    """The good ``value`` with some of its parts replaced by hostile ones or dropped.
+
+    One small integer draw per node keeps examples cheap (recursive strategies for every
+    answer made an example cost ~30 ms) while still reaching the code past the first check.
+    """
+    roll = data.draw(st.integers(0, 19))
+    if roll >= 18:
+        return data.draw(atoms)
+    if roll == 17:
+        return data.draw(values)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if data.draw(st.integers(0, 24)) == 0:
+                continue  # key dropped
+            out[key] = mutate(data, item)
+        return out
+    if isinstance(value, list):
+        return [mutate(data, item) for item in value]
+    return value
+
+
+def good_jsonrpc(kind: str, method: str, params: list):
+    results = evm_results(head=16, chain_id=1) if kind == "evm" else solana_results(slot=16)
+    return results(method, params)
+
+
+def jsonrpc_answer(data, kind: str, body) -> bytes:
+    """An answer to the JSON-RPC request ``body`` (one call or a batch)."""
+    shape = data.draw(st.integers(0, 19))
+    if shape == 0:
+        return data.draw(st.binary(max_size=64))
+    if shape == 1:
+        return encode(data.draw(values))
+    calls = body if isinstance(body, list) else [body]
+    items = []
+    for call in calls:
+        mode = data.draw(st.integers(0, 19))
+        if mode == 0:
+            continue  # dropped from the batch
+        ident = call["id"] if mode != 1 else data.draw(atoms)
+        good = good_jsonrpc(kind, call["method"], call.get("params") or [])
+        if mode == 2 or (isinstance(good, dict) and set(good) == {"code", "message"}):
+            error = good if mode != 2 else {"code": data.draw(st.sampled_from([-32601, -32005, -32004, -32000, -32600])), "message": "x"}
+            items.append({"jsonrpc": "2.0", "id": ident, "error": mutate(data, error)})
+        else:
+            items.append({"jsonrpc": "2.0", "id": ident, "result": mutate(data, good)})
+    if data.draw(st.integers(0, 9)) == 0:
+        items = data.draw(st.permutations(items))
+    if data.draw(st.integers(0, 19)) == 0:
+        items.append(data.draw(values))
+    if not isinstance(body, list):
+        return encode(items[0] if items and data.draw(st.integers(0, 9)) else items)
+    return encode(items)
+
+
+BEACON = beacon_table(head=16, genesis=1_600_000_000)
+BEACON["/eth/v1/node/peers"] = {"data": BEACON["/eth/v1/node/peers"]["data"][28:32]}  # 4 peers are enough
+
+
+def beacon_answer(data, path: str) -> bytes:
+    shape = data.draw(st.integers(0, 19))
+    if shape == 0:
+        return data.draw(st.binary(max_size=64))
+    if shape == 1:
+        return encode(data.draw(values))
+    route = path.split("?", 1)[0]
+    return encode(mutate(data, BEACON.get(route, {"code": 404, "message": "not found"})))
+
+
+class FuzzTransport:
+    """Answers every request with drawn bytes (and a drawn allowed status)."""
+
+    def __init__(self, data, kind: str):
+        self.data = data
+        self.kind = kind
+
+    async def request(self, endpoint, *, method="POST", path="", body=None, deadline, ok_statuses=()):
+        statuses = (200,) * 6 + tuple(ok_statuses)
+        status = statuses[self.data.draw(st.integers(0, len(statuses) - 1))]
+        if method == "GET":
+            raw = beacon_answer(self.data, path)
+        else:
+            raw = jsonrpc_answer(self.data, self.kind, body)
+        return Reply(status, raw, 0.001)
+
+
+LOOP = asyncio.new_event_loop()
+
+
+PARSED = {kind: parse(text, env={}) for kind, text in CONFIGS.items()}
+
+
+def run_probe(kind: str, data, rounds: int = 2) -> None:
+    config = PARSED[kind]
+    cname, chain, endpoint = config.endpoints()[0]
+    state = EndpointState(cname, chain, endpoint)
+    probe = probe_for(kind)
+    for _ in range(rounds):  # the second round sees what the first cached (versions, clocks, block times)
+        result = ProbeResult(True)
+        ctx = ProbeContext(FuzzTransport(data, kind), LOOP.time() + 10, state.cache, chain)
+        try:
+            LOOP.run_until_complete(probe.run(endpoint, ctx, result))
+        except ProbeFailure as failure:
+            assert failure.reason in FAILURE_REASONS
+            result.success, result.reason, result.detail = False, failure.reason, failure.detail
+        for (metric, labels), value in result.values.items():
+            assert isinstance(value, float) and math.isfinite(value), (metric, labels, value)
+        for value in (result.head_height, result.head_timestamp, result.expected_head):
+            assert value is None or math.isfinite(value)
+        state.last = result
+        snap = Snapshot(states=[state], config=config, results={endpoint.name: result})
+        render(round_samples(snap))
+
+
+def fuzz(kind: str, examples: int):
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @given(st.data())
+    def check(data):
+        run_probe(kind, data)
+
+    return check
+
+
+@pytest.mark.parametrize("kind", list(CONFIGS))
+def test_probe_parsers_never_raise_anything_but_probe_failure(kind):
+    fuzz(kind, CI_EXAMPLES)()
+
+
+@pytest.mark.nightly
+@pytest.mark.parametrize("kind", list(CONFIGS))
+def test_probe_parsers_never_raise_nightly(kind):
+    fuzz(kind, NIGHTLY_EXAMPLES)()
