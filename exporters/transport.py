@@ -23,6 +23,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
@@ -49,9 +50,18 @@ class Reply:
 
 
 def join_url(base: str, path: str) -> str:
+    """Append an API route to an endpoint URL, keeping the URL's query (``?apikey=``) a query.
+
+    ``https://host/key?apikey=K`` + ``/eth/v1/node/peers?state=connected`` ->
+    ``https://host/key/eth/v1/node/peers?apikey=K&state=connected``; plain concatenation
+    put the route inside the query and every REST call went to the provider's root.
+    """
     if not path:
         return base
-    return base.rstrip("/") + "/" + path.lstrip("/")
+    parts = urlsplit(base)
+    route, _, query = path.partition("?")
+    joined = parts.path.rstrip("/") + "/" + route.lstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, joined, "&".join(q for q in (parts.query, query) if q), parts.fragment))
 
 
 def _retry_after(value: str | None) -> float | None:
