@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import signal
@@ -198,7 +199,27 @@ def build_app(exporter: Exporter) -> web.Application:
     return app
 
 
+GC_THRESHOLDS = (20_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """Keep the cyclic GC off the scrape path.
+
+    The exporter holds a few hundred thousand long-lived objects (config models, web3 and
+    pydantic modules, endpoint states) and a 1000-endpoint scrape allocates ~10^5 short-lived
+    containers (tasks, futures, sample dicts). With the default thresholds (700, 10, 10)
+    the collector ran ~100 times per scrape and its full passes re-walked the long-lived
+    heap: 40% of the exporter's CPU (bench: 0.59 -> 0.36 ms per endpoint, GC frozen after
+    start-up and gen0 collected every 20 000 allocations). Reference counting still frees
+    everything acyclic at once; cycles wait a little longer.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run(config: Config, config_path: str, host: str, port: int) -> None:
     exporter = Exporter(config, config_path)
+    tune_gc()
     log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "version": __version__})
     web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True)
