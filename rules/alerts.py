@@ -152,7 +152,7 @@ def endpoint_down(c: Ctx) -> list[Alert]:
             Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1),
             Series("chainwatch_probe_failure_reason", {**e, "reason": "connect"}, 0, 0),
         ],
-        0, e, reason="timeout", note="every probe times out",
+        0, e, queried={"failure_reason": "timeout"}, note="every probe times out",
     )]
     return [a]
 
@@ -181,7 +181,7 @@ def wrong_chain(c: Ctx) -> list[Alert]:
         "ChainwatchWrongChain", "critical",
         f"{sel_id} != {expected} or on ({by(ENDPOINT_LABELS)}) (max without (reason) ({sel_reason}) == 1)", c.d.down,
         "{endpoint} on {chain} serves the wrong chain",
-        "{endpoint} ({role}) answers eth_chainId {value} but {chain} is chain id " + str(expected)
+        "{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id " + str(expected)
         + ": it points at the wrong network, every answer from it is wrong.",
     )
     e = c.endpoint_labels
@@ -190,7 +190,7 @@ def wrong_chain(c: Ctx) -> list[Alert]:
             Series("chainwatch_chain_id", e, expected, wrong),
             Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1),
         ],
-        wrong, e, note="endpoint switched to another network",
+        wrong, e, queried={"reported_chain_id": str(wrong)}, note="endpoint switched to another network",
     )]
     return [a]
 

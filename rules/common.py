@@ -83,15 +83,23 @@ def duration(secs: float) -> str:
 # --------------------------------------------------------------------------- text templates
 #
 # Annotation texts are written once, as ``{label}`` / ``{value:%.1f}`` / ``{value:pct}`` /
-# ``{failure_reason}`` (the endpoint's current probe failure reason, by query) placeholders, and turned into (a) the Go template Prometheus expands and
+# ``{failure_reason}`` / ``{reported_chain_id}`` (queried, see QUERIES) placeholders, and turned into (a) the Go template Prometheus expands and
 # (b) the exact string the promtool unit test expects. They cannot drift apart.
 
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]+))?\}")
 
 
-def _reason_query() -> str:
-    q = metric("chainwatch_probe_failure_reason") + "{chain=%q,endpoint=%q} == 1"
-    return '{{ range query (printf "' + q.replace('"', '\\"') + '" $labels.chain $labels.endpoint) }}{{ .Labels.reason }}{{ end }}'
+# Placeholders answered by a query of the endpoint's other series when the alert fires:
+# name -> (PromQL with the endpoint's chain and name as %q, what to print of each result).
+QUERIES = {
+    "failure_reason": (metric("chainwatch_probe_failure_reason") + "{chain=%q,endpoint=%q} == 1", "{{ .Labels.reason }}"),
+    "reported_chain_id": (metric("chainwatch_chain_id") + "{chain=%q,endpoint=%q}", '{{ .Value | printf "%.0f" }}'),
+}
+
+
+def _query(name: str) -> str:
+    q, show = QUERIES[name]
+    return '{{ range query (printf "' + q.replace('"', '\\"') + '" $labels.chain $labels.endpoint) }}' + show + "{{ end }}"
 
 
 def go_template(text: str) -> str:
@@ -101,22 +109,22 @@ def go_template(text: str) -> str:
             if spec == "pct":
                 return "{{ $value | humanizePercentage }}"
             return '{{ printf "' + (spec or "%.0f") + '" $value }}'
-        if name == "failure_reason":
-            return _reason_query()
+        if name in QUERIES:
+            return _query(name)
         return "{{ $labels." + name + " }}"
 
     return _PLACEHOLDER.sub(repl, text)
 
 
-def render(text: str, labels: dict[str, str], value: float | None, reason: str = "") -> str:
+def render(text: str, labels: dict[str, str], value: float | None, queried: dict[str, str] | None = None) -> str:
     def repl(m: re.Match) -> str:
         name, spec = m.group(1), m.group(2)
         if name == "value":
             if spec == "pct":
                 return "%.4g%%" % (value * 100)
             return (spec or "%.0f") % value
-        if name == "failure_reason":
-            return reason
+        if name in QUERIES:
+            return (queried or {}).get(name, "")
         return labels[name]
 
     return _PLACEHOLDER.sub(repl, text)
@@ -207,7 +215,7 @@ class Recipe:
     value: float | None  # the alert's value at the check, rendered into the description
     labels: dict[str, str]  # identifying labels of the firing instance (besides the rule's static ones)
     window: float = 0.0  # seconds the expression looks back (rate windows etc.)
-    reason: str = ""  # failure reason the description's query finds
+    queried: dict[str, str] = field(default_factory=dict)  # what the description's queries find (QUERIES)
     step: float = 60.0
     # Alerts of the same name that fire together with this one on the same fault (the warning variant).
     companions: list["Alert"] = field(default_factory=list)
@@ -261,8 +269,8 @@ class Alert:
         return {
             "exp_labels": dict(sorted(labels.items())),
             "exp_annotations": {
-                "summary": render(self.summary, labels, value, recipe.reason),
-                "description": render(self.description, labels, value, recipe.reason),
+                "summary": render(self.summary, labels, value, recipe.queried),
+                "description": render(self.description, labels, value, recipe.queried),
                 **self.annotations,
             },
         }
