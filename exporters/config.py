@@ -77,6 +77,14 @@ class Endpoint(Strict):
             raise ValueError("has no host")
         return value
 
+    @model_validator(mode="after")
+    def _one_authorization(self):
+        # aiohttp refuses a request with both (ValueError on every probe, reported as "connect").
+        parts = urlsplit(self.url)
+        if (parts.username or parts.password) and any(k.lower() == "authorization" for k in self.headers):
+            raise ValueError("url has user:password@ credentials and headers set Authorization: use one of them")
+        return self
+
     @property
     def secrets(self) -> tuple[str, ...]:
         """Substrings that must never be printed: env values, URL path/query/credentials, header values."""
