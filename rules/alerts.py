@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import math
 
+from prometheus_client.utils import floatToGoString
+
+from chainwatch.exporters.catalog import LATENCY_BUCKETS
 from chainwatch.exporters.config import Config
 from chainwatch.exporters.generated import number
 
@@ -31,7 +34,6 @@ from .common import (
     by,
     duration,
     fmt,
-    metric,
     seconds,
     selector,
 )
@@ -306,22 +308,20 @@ def rpc_latency(c: Ctx) -> list[Alert]:
         + fmt(limit) + "s).",
     )
     e = c.endpoint_labels
-    # 60 requests a minute; healthy ones in the first bucket, slow ones in the bucket above the threshold.
-    from chainwatch.exporters.catalog import LATENCY_BUCKETS
-    from prometheus_client.utils import floatToGoString
-
+    # 60 requests a minute: healthy ones all in the first bucket, slow ones all in the bucket
+    # just above the threshold, where histogram_quantile interpolates p95 at 95% of its width.
     above = [b for b in LATENCY_BUCKETS if b > limit]
-    lo_edge = max([b for b in LATENCY_BUCKETS if b <= limit] or [LATENCY_BUCKETS[0]])
-    slow_upper = above[0] if above else float("inf")
-    series = []
-    for b in LATENCY_BUCKETS:
-        healthy = 60 if b >= LATENCY_BUCKETS[0] else 0
-        fault = 60 if b >= slow_upper else 0
-        series.append(Series("chainwatch_rpc_request_duration_seconds_bucket", {**e, "method": "batch", "le": floatToGoString(b)}, healthy, fault, "counter"))
-    series.append(Series("chainwatch_rpc_request_duration_seconds_bucket", {**e, "method": "batch", "le": "+Inf"}, 60, 60, "counter"))
-    series.append(Series("chainwatch_rpc_request_duration_seconds_count", {**e, "method": "batch"}, 60, 60, "counter"))
-    lower = max(b for b in LATENCY_BUCKETS if b < slow_upper) if slow_upper != float("inf") else lo_edge
-    value = lower + (slow_upper - lower) * 0.95 if slow_upper != float("inf") else lower
+    if not above:
+        raise ValueError(f"rpc_latency_p95_seconds {limit} is above the largest latency bucket {LATENCY_BUCKETS[-1]}")
+    upper = above[0]
+    lower = max([b for b in LATENCY_BUCKETS if b < upper], default=0.0)
+    bucket = "chainwatch_rpc_request_duration_seconds_bucket"
+    series = [
+        Series(bucket, {**e, "method": "batch", "le": floatToGoString(b)}, 60, 60 if b >= upper else 0, "counter")
+        for b in LATENCY_BUCKETS
+    ]
+    series.append(Series(bucket, {**e, "method": "batch", "le": "+Inf"}, 60, 60, "counter"))
+    value = lower + (upper - lower) * 0.95
     a.recipes = [Recipe(series, value, e, window=300, note="every request slower than the threshold")]
     return [a]
 
@@ -621,5 +621,3 @@ def chain_alerts(config: Config, name: str) -> list[Alert]:
         out.extend(build(c))
     return out
 
-
-__all__ = ["chain_alerts", "exporter_absent", "metric"]
