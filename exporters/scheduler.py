@@ -25,6 +25,7 @@ from .config import Config, Endpoint, Role
 from .failures import ProbeFailure
 from .probes import probe_for
 from .probes.base import ProbeContext, ProbeResult
+from . import redact
 from .redact import scrub
 from .transport import Transport
 
@@ -32,6 +33,7 @@ log = logging.getLogger("chainwatch.probe")
 
 DEFAULT_BACKOFF_SECONDS = 30.0
 WARN_EVERY_SECONDS = 60.0
+LAUNCH_WAVE = 8  # probes started per event-loop iteration (see Scheduler._launch)
 
 
 class Histogram:
@@ -146,6 +148,7 @@ class Scheduler:
         result = ProbeResult(True)
         started = time.perf_counter()
         ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
+        redact.use((endpoint.url, *endpoint.secrets))  # details quoting the server are scrubbed before they are cut
         if time.monotonic() < state.backoff_until:
             wait = state.backoff_until - time.monotonic()
             result.success, result.reason, result.detail = False, "rate_limited", f"backing off for {wait:.0f}s after HTTP 429"
@@ -205,7 +208,7 @@ class Scheduler:
             for ref in self.references(cname):
                 wanted.setdefault(ref.endpoint.name, ref)
         names = list(wanted)
-        results = await asyncio.gather(*(self.probe(wanted[n], deadline) for n in names))
+        results = await asyncio.gather(*await self._launch(wanted, names, deadline))
         by_name = dict(zip(names, results))
         snap = Snapshot(states=targets, config=self.config)
         snap.results = {t.endpoint.name: by_name[t.endpoint.name] for t in targets}
@@ -214,6 +217,26 @@ class Scheduler:
         for t in targets:
             self._lag(t, snap)
         return snap
+
+    async def _launch(self, wanted: dict[str, EndpointState], names: list[str], deadline: float) -> list[asyncio.Task]:
+        """Start the probes in waves of LAUNCH_WAVE, yielding to the event loop in between.
+
+        Sending a request costs ~0.1-0.2 ms of CPU. Started all at once, 1000 probes keep the
+        loop busy sending for longer than a fast endpoint takes to answer, so its answer sits
+        unread and its latency is over-reported by up to the whole send phase (bench: +100 ms
+        median at 1000 endpoints @ 100 ms). In waves, answers are read between waves.
+        """
+        tasks: list[asyncio.Task] = []
+        try:
+            for i, name in enumerate(names):
+                if i and i % LAUNCH_WAVE == 0:
+                    await asyncio.sleep(0)
+                tasks.append(asyncio.ensure_future(self.probe(wanted[name], deadline)))
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
+        return tasks
 
     def _summarise(self, cname: str, results: dict[str, ProbeResult]) -> ChainSummary:
         chain = self.config.chains[cname]
