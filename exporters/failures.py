@@ -8,6 +8,7 @@ capped in length, because it may quote a server's answer.
 from __future__ import annotations
 
 from .catalog import FAILURE_REASONS
+from .redact import active, scrub
 
 MAX_DETAIL = 200
 
@@ -16,7 +17,7 @@ class ProbeFailure(Exception):
     def __init__(self, reason: str, detail: str = "", *, retry_after: float | None = None):
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
-        detail = " ".join(str(detail).split())
+        detail = " ".join(scrub(str(detail), active()).split())
         if len(detail) > MAX_DETAIL:
             detail = detail[: MAX_DETAIL - 3] + "..."
         super().__init__(f"{reason}: {detail}" if detail else reason)

@@ -8,10 +8,11 @@ failure) or missing; the probe decides which items it cannot do without.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .failures import ProbeFailure, invalid
+from .redact import active, clip
 from .transport import Reply
 
 # "Method not found" and the messages clients use for disabled namespaces.
@@ -24,6 +25,9 @@ class Outcome:
     result: Any = None
     error: dict | None = None
     missing: bool = False
+    # The secrets active when the answer was parsed: describe() may run in another task
+    # (e.g. after asyncio.gather) where they are not, and must still scrub before cutting.
+    secrets: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -42,7 +46,7 @@ class Outcome:
         if self.missing:
             return "no answer in batch"
         if self.error is not None:
-            return f"error {self.error.get('code')}: {str(self.error.get('message', ''))[:80]}"
+            return f"error {self.error.get('code')}: {clip(self.error.get('message', ''), 80, self.secrets or None)}"
         return "ok"
 
 
@@ -73,12 +77,12 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
             # JSON-RPC's answer when the request itself was refused (batch too large, invalid
             # request, rate plan): an error for the whole call, single or batch.
             err = _error(data["error"])
-            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {err['message'][:80]}")
+            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {clip(err['message'], 80)}")
         if len(calls) == 1 and "id" in data:
             data = [data]
         elif "error" in data:
             err = _error(data["error"])
-            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {err['message'][:80]}")
+            raise ProbeFailure("rpc_error", f"batch rejected: {err['code']} {clip(err['message'], 80)}")
         else:
             raise invalid("expected a JSON-RPC batch (array)")
     if not isinstance(data, list):
@@ -91,7 +95,7 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
         if not isinstance(ident, int) or isinstance(ident, bool) or not (0 <= ident < len(calls)) or ident in by_id:
             continue  # unknown or duplicate id: ignore rather than mis-assign
         if "error" in item and item["error"] is not None:
-            by_id[ident] = Outcome(error=_error(item["error"]))
+            by_id[ident] = Outcome(error=_error(item["error"]), secrets=active())
         elif "result" in item:
             by_id[ident] = Outcome(result=item["result"])
     return {method: by_id.get(i, Outcome(missing=True)) for i, (method, _) in enumerate(calls)}
@@ -100,8 +104,8 @@ def parse(reply: Reply, calls: list[tuple[str, list]]) -> dict[str, Outcome]:
 def quantity(value: Any, what: str) -> int:
     """A JSON-RPC QUANTITY: ``0x``-prefixed hex, non-negative. Anything else is invalid."""
     if not isinstance(value, str) or not value.startswith(("0x", "0X")) or len(value) < 3 or len(value) > 66:
-        raise invalid(f"{what}: expected hex quantity, got {str(value)[:32]!r}")
+        raise invalid(f"{what}: expected hex quantity, got {clip(value, 32)!r}")
     try:
         return int(value, 16)
     except ValueError:
-        raise invalid(f"{what}: expected hex quantity, got {value[:32]!r}") from None
+        raise invalid(f"{what}: expected hex quantity, got {clip(value, 32)!r}") from None

@@ -25,6 +25,7 @@ from .config import Config, Endpoint, Role
 from .failures import ProbeFailure
 from .probes import probe_for
 from .probes.base import ProbeContext, ProbeResult
+from . import redact
 from .redact import scrub
 from .transport import Transport
 
@@ -147,6 +148,7 @@ class Scheduler:
         result = ProbeResult(True)
         started = time.perf_counter()
         ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
+        redact.use((endpoint.url, *endpoint.secrets))  # details quoting the server are scrubbed before they are cut
         if time.monotonic() < state.backoff_until:
             wait = state.backoff_until - time.monotonic()
             result.success, result.reason, result.detail = False, "rate_limited", f"backing off for {wait:.0f}s after HTTP 429"

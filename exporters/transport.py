@@ -29,7 +29,7 @@ import aiohttp
 
 from .config import Endpoint
 from .failures import ProbeFailure
-from .redact import scrub
+from .redact import clip, scrub, use
 
 USER_AGENT = "chainwatch"
 
@@ -45,7 +45,7 @@ class Reply:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
-            snippet = self.body[:40].decode("utf-8", "replace")
+            snippet = clip(self.body[:400].decode("utf-8", "replace"), 40)
             raise ProbeFailure("invalid_json", f"{type(exc).__name__} at {snippet!r}") from None
 
 
@@ -117,6 +117,7 @@ class Transport:
         ``deadline`` is an event-loop time. Statuses in ``ok_statuses`` (e.g. 404 for an
         optional Beacon API route, 206/503 for /node/health) are returned, not raised.
         """
+        use((endpoint.url, *endpoint.secrets))  # so details quoting this answer are scrubbed before they are cut
         session = await self.session()
         url = join_url(endpoint.url, path)
         headers = dict(endpoint.headers)
