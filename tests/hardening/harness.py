@@ -51,3 +51,21 @@ def start(tmp_path: Path, chains: dict, *, env: dict | None = None, **exporter) 
 
 def reasons(samples: Samples, endpoint: str) -> list[str]:
     return [labels["reason"] for labels, value in samples.find("chainwatch_probe_failure_reason", endpoint=endpoint) if value == 1]
+
+
+class DebugExporter(Exporter):
+    """``chainwatch serve`` at a chosen log level (the stack fixture's is fixed at info)."""
+
+    def __init__(self, config_path: Path, log_dir: Path, *, extra_env: dict | None = None, log_level: str = "debug", log_format: str = "logfmt"):
+        import os
+        import sys
+
+        from tests.support.procs import Managed, free_port, wait_http
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "chainwatch.exporters.cli", "serve", "--config.file", str(config_path),
+                "--web.listen-address", f"127.0.0.1:{self.port}", "--log.level", log_level, "--log.format", log_format]
+        self.log_path = log_dir / f"exporter-{self.port}.log"
+        Managed.__init__(self, args, env={**os.environ, **(extra_env or {})}, log=self.log_path)
+        wait_http(self.url + "/-/healthy", proc=self.proc)
