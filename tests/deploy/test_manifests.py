@@ -28,7 +28,14 @@ KNOWN = {
     ("apps/v1", "Deployment"), ("v1", "Service"), ("v1", "ConfigMap"),
     ("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "Probe"), ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
-ROUTES = {"/-/ready", "/-/healthy", "/metrics", "/probe"}
+
+
+def exporter_routes(config) -> set[str]:
+    """The paths `chainwatch serve` really answers (from its aiohttp router)."""
+    from chainwatch.exporters.server import Exporter, build_app
+
+    app = build_app(Exporter(config))
+    return {r.resource.canonical for r in app.router.routes()}
 
 
 def load(name: str) -> dict:
@@ -89,9 +96,10 @@ def test_deployment_selects_its_pods_and_runs_the_config(resources, kustomizatio
     assert Path(config_file).name == kustomization["configMapGenerator"][0]["files"][0]
     assert volumes["config"]["configMap"]["name"] == "chainwatch-config"
     assert mounts["state"] == config.exporter.state_dir and "emptyDir" in volumes["state"]
+    routes = exporter_routes(config)
     for probe in ("readinessProbe", "livenessProbe"):
         get = container[probe]["httpGet"]
-        assert get["path"] in ROUTES and get["port"] in ports
+        assert get["path"] in routes and get["port"] in ports
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert spec["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
 
@@ -110,24 +118,29 @@ def test_probe_targets_are_exactly_the_configured_endpoints(resources, config):
     [probe] = by_kind(resources, "Probe")
     [svc] = by_kind(resources, "Service")
     spec = probe["spec"]
-    assert spec["jobName"] == config.generate.exporter_job  # ChainwatchExporterAbsent watches this job
+    assert spec["jobName"] == "chainwatch-probe"  # as in the README's multi-target pattern
     host, port = spec["prober"]["url"].rsplit(":", 1)
     assert host.split(".")[0] == svc["metadata"]["name"] and int(port) == svc["spec"]["ports"][0]["port"]
-    assert spec["prober"]["path"] == "/probe"
+    assert spec["prober"]["path"] == "/probe" and "/probe" in exporter_routes(config)
     assert sorted(spec["targets"]["staticConfig"]["static"]) == sorted(e.name for _, _, e in config.endpoints())
 
 
-def test_service_monitor_scrapes_every_chain_once_per_pod(resources, config):
+def test_service_monitor_scrapes_exporter_health_and_every_chain_on_every_pod(resources, config):
     [sm] = by_kind(resources, "ServiceMonitor")
     [svc] = by_kind(resources, "Service")
     assert sm["spec"]["selector"]["matchLabels"].items() <= svc["metadata"]["labels"].items()
-    # job label = the Service's app.kubernetes.io/name label = generate.exporter_job
-    assert svc["metadata"]["labels"][sm["spec"]["jobLabel"]] == config.generate.exporter_job
+    # No jobLabel: the job is the Service name, which ChainwatchExporterAbsent watches.
+    assert "jobLabel" not in sm["spec"] and svc["metadata"]["name"] == config.generate.exporter_job
     port_names = {p["name"] for p in svc["spec"]["ports"]}
+    endpoints = sm["spec"]["endpoints"]
+    assert all(ep["port"] in port_names and ep["path"] in exporter_routes(config) for ep in endpoints)
+    health = [ep for ep in endpoints if ep["path"] == "/-/metrics"]
+    assert len(health) == 1 and "params" not in health[0]  # never /metrics: it would probe every endpoint per pod
     chains = []
-    for ep in sm["spec"]["endpoints"]:
-        assert ep["port"] in port_names and ep["path"] == "/probe"
-        assert list(ep["params"]) == ["chain"]
+    for ep in endpoints:
+        if ep["path"] == "/-/metrics":
+            continue
+        assert ep["path"] == "/probe" and list(ep["params"]) == ["chain"]
         chains += ep["params"]["chain"]
     assert sorted(chains) == sorted(config.chains)
 

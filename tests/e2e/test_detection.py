@@ -126,9 +126,10 @@ def test_slow_rpc_and_rpc_errors_page_latency_and_error_ratio(stack):
         RESULTS.extend(run.results)
         WINDOWED_RUNS.append(run)
     IGNORE.update({("ChainwatchRpcLatencyHigh", "node-2"), ("ChainwatchRpcErrorRatioHigh", "node-3"), ("ChainwatchProbeFailing", "node-3")})
+    both = tuple(a for r in runs.values() for a in (*r.fault.expect, *r.fault.allow))
     for name, run in runs.items():
         assert run.detected, f"{name}: {run.fault.expect} did not page within {run.budget:.0f}s"
-        assert_only_expected(stack, run, set())
+        assert_only_expected(stack, run, set(), also=both)
     wait_quiet(stack)
 
 
@@ -179,7 +180,11 @@ def test_solana_cluster_halt_pages_once(stack):
 
 
 def test_missed_attestations_page(stack):
-    check_fault(stack, "miss-attestations", resolve_timeout=120)
+    try:
+        check_fault(stack, "miss-attestations", resolve_timeout=120)
+    finally:
+        # A missed proposal of the frozen validator is an event alert (increase over 1h).
+        IGNORE.add(("ChainwatchProposalMissed", "*"))
 
 
 def test_killed_exporter_pages_exporter_absent(stack):
