@@ -531,9 +531,14 @@ def parse(text: str, filename: str = "chainwatch.yaml", env: dict[str, str] | No
 def load(path: str | os.PathLike, env: dict[str, str] | None = None, *, need_secrets: bool = True) -> Config:
     filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ConfigError([f"{filename}:0: cannot read config: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # was a traceback (exit 1), and a 500 / dead SIGHUP task on reload
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{filename}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]) from None
     return parse(text, filename, env, need_secrets=need_secrets)
 
 
