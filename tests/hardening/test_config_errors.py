@@ -1,0 +1,171 @@
+"""Bad config: one line naming file:line, exit 2 — and a reload with it keeps the old config.
+
+Each broken config is given to ``chainwatch check`` and ``chainwatch serve`` (both must
+refuse it the same way: exactly one ``error: FILE:LINE: ...`` line on stderr, exit 2),
+then written over the config of a running exporter and reloaded through ``POST /-/reload``
+and through SIGHUP: the reload is refused, the old config keeps serving, and
+``chainwatch_config_last_reload_successful`` says 0 until a good config is loaded.
+
+Secret files: the only ``*_file`` keys (``routing_key_file``, ``api_key_file``,
+``api_url_file``, ``url_file``) are read by Alertmanager on its own host, never by
+chainwatch; ``generate`` only writes their paths into alertmanager.yml. So ``check`` and
+``serve`` must *not* fail because such a file is missing or unreadable on the exporter's
+host (that is tested below), while what chainwatch itself must read — the config file
+and the environment variables it names, including those inside ``*_file`` paths — fails
+with file:line and exit 2.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.hostile import HostileServer, evm_kind
+from tests.support.stack import Exporter
+
+GOOD = """\
+exporter:
+  min_probe_interval_seconds: 0
+  reference_max_age_seconds: 0
+chains:
+  eth:
+    kind: evm
+    network: mainnet
+    chain_id: 1
+    endpoints:
+      - name: node-1
+        url: "{node}"
+        role: node
+      - name: ref-1
+        url: "{ref}"
+        role: reference
+"""
+
+
+def edit(old: str, new: str):
+    return lambda text: text.replace(old, new, 1)
+
+
+# (case, how to break the good text, expected line, expected words in the message)
+CASES = [
+    ("invalid_yaml", edit("    network: mainnet", "    network: [mainnet"), 8, "invalid YAML"),
+    ("duplicate_yaml_key", edit("    network: mainnet\n", "    network: mainnet\n    network: goerli\n"), 8, "duplicate key"),
+    ("unknown_key", edit("    chain_id: 1\n", "    chain_id: 1\n    block_time_secs: 12\n"), 9, "block_time_secs: unknown key"),
+    ("wrong_type", edit("    chain_id: 1", "    chain_id: one"), 8, "chain_id"),
+    ("wrong_type_nested", edit("  min_probe_interval_seconds: 0", "  min_probe_interval_seconds: soon"), 2, "min_probe_interval_seconds"),
+    # Located at the chain (line 5) that holds both: pydantic reports model-level checks there.
+    ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 5, "duplicate endpoint name"),
+    ("duplicate_name_across_chains", lambda t: t + "  eth2:\n    kind: evm\n    network: sepolia\n    chain_id: 11155111\n    endpoints:\n      - {name: node-1, url: 'http://127.0.0.1:1/'}\n", 1, "unique across chains"),
+    ("missing_env_var", edit('/ok/node"', '/ok/node${CW_HARDENING_UNSET}"'), 11, "CW_HARDENING_UNSET is not set"),
+    ("missing_env_in_secret_file_path", lambda t: t + "teams:\n  default:\n    pagerduty:\n      routing_key_file: \"/etc/am/${CW_HARDENING_UNSET_PD}\"\n", 19, "CW_HARDENING_UNSET_PD is not set"),
+    ("not_utf8", lambda t: t.replace("    network: mainnet", "    network: main\udce9net"), 7, "not UTF-8"),
+]
+
+
+def write(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+
+
+def cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    with HostileServer(evm_kind()) as srv:
+        yield srv
+
+
+@pytest.fixture
+def good_text(upstream):
+    return GOOD.format(node=upstream.url("ok", "node"), ref=upstream.url("ok", "ref"))
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, path: Path, line: int, words: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stderr[-2000:])
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: {path}:{line}: "), lines[0]
+    assert words in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("case, breaker, line, words", CASES, ids=[c[0] for c in CASES])
+def test_check_and_serve_refuse_with_one_line_and_exit_2(tmp_path, good_text, case, breaker, line, words):
+    path = tmp_path / "chainwatch.yaml"
+    write(path, breaker(good_text))
+    assert_one_line_error(cli("check", "--config.file", str(path), "--timeout", "2"), path, line, words)
+    assert_one_line_error(cli("serve", "--config.file", str(path), "--web.listen-address", "127.0.0.1:1", timeout=30), path, line, words)
+
+
+def test_missing_config_file_is_one_line_exit_2(tmp_path):
+    path = tmp_path / "nowhere.yaml"
+    result = cli("check", "--config.file", str(path))
+    assert_one_line_error(result, path, 0, "cannot read config")
+
+
+def test_secret_files_are_alertmanager_s_not_the_exporter_s(tmp_path, good_text):
+    # The routing key file does not exist here: the exporter does not need it, Alertmanager does.
+    path = tmp_path / "chainwatch.yaml"
+    write(path, good_text + "teams:\n  default:\n    pagerduty:\n      routing_key_file: /nonexistent/pagerduty.key\n")
+    result = cli("check", "--config.file", str(path), "--timeout", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    generated = cli("generate", "--config.file", str(path), "--out", str(tmp_path / "out"), "--only", "alertmanager")
+    assert generated.returncode == 0, generated.stderr
+    assert "/nonexistent/pagerduty.key" in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yml"))
+
+
+def metrics_value(exporter: Exporter, name: str, **labels) -> float | None:
+    return exporter.metrics().value(name, **labels)
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_reload_with_each_bad_config_keeps_the_old_one_serving(tmp_path, good_text):
+    path = tmp_path / "chainwatch.yaml"
+    write(path, good_text)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CW_HARDENING_UNSET")}
+    with Exporter(path, tmp_path, extra_env=env) as exporter:
+        assert metrics_value(exporter, "chainwatch_probe_success", endpoint="node-1") == 1
+        for case, breaker, line, words in CASES:
+            # Through POST /-/reload: refused with the same one-line message.
+            write(path, breaker(good_text))
+            status, body = exporter.post("/-/reload")
+            assert status == 400, (case, status, body)
+            assert body.strip().startswith(f"{path}:{line}: ") and words in body, (case, body)
+            s = exporter.metrics()
+            assert s.value("chainwatch_config_last_reload_successful") == 0, case
+            assert s.value("chainwatch_probe_success", endpoint="node-1") == 1, case
+            assert s.value("chainwatch_endpoints_configured") == 2, case
+            # Back to good, then through SIGHUP: refused too, the old config still serves.
+            write(path, good_text)
+            assert exporter.post("/-/reload")[0] == 200
+            assert metrics_value(exporter, "chainwatch_config_last_reload_successful") == 1
+            write(path, breaker(good_text))
+            exporter.signal(signal.SIGHUP)
+            assert wait_for(lambda: metrics_value(exporter, "chainwatch_config_last_reload_successful") == 0), case
+            assert exporter.proc.poll() is None, case
+            assert metrics_value(exporter, "chainwatch_probe_success", endpoint="node-1") == 1, case
+            write(path, good_text)
+            assert exporter.post("/-/reload")[0] == 200
+        # The config file gone entirely (deleted during a deploy): refused, still serving.
+        path.unlink()
+        status, body = exporter.post("/-/reload")
+        assert status == 400 and "cannot read config" in body
+        assert metrics_value(exporter, "chainwatch_probe_success", endpoint="node-1") == 1
+        log = exporter.log_path.read_text()
+        assert "Traceback" not in log and "Task exception" not in log
