@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from chainwatch.exporters import catalog
 
+PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
+
 from .panels import (
     NONE, PER_SECOND, RATIO, SECONDS, UP_DOWN, Grid, higher_is_worse, lower_is_worse, nan_text, or_zero, q, stat,
     state_timeline, steps, timeseries, value_text, heatmap, GREEN, RED,
@@ -134,9 +136,9 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
         unit=PER_SECOND), w=12, h=8)
     if with_heatmap:
         grid.add(heatmap(
-            "Batch latency distribution",
-            "Distribution of the probe's batched request round trip across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
-            q(f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method="batch"}}[$__rate_interval])))', "{{le}}", heatmap=True),
+            "Probe latency distribution",
+            "Distribution of the probe's main request round trip (the JSON-RPC batch; the beacon node's /eth/v1/node/syncing) across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
+            q(f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method=~"{PRIMARY_METHODS}"}}[$__rate_interval])))', "{{le}}", heatmap=True),
             unit=SECONDS), w=24, h=8)
 
 

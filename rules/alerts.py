@@ -20,6 +20,7 @@ from prometheus_client.utils import floatToGoString
 
 from chainwatch.exporters.catalog import LATENCY_BUCKETS
 from chainwatch.exporters.config import Config
+from chainwatch.dashboards.uids import chain_uid
 from chainwatch.exporters.generated import number
 
 from . import names
@@ -43,7 +44,7 @@ EXECUTIVE = "chainwatch-executive"
 
 
 def chain_dashboard(chain: str) -> str:
-    return f"chainwatch-chain-{chain}"
+    return chain_uid(chain)
 
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.exporters.catalog import LATENCY_BUCKETS
+from chainwatch.exporters.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.exporters.config import Config
 
 from . import names
@@ -64,6 +64,7 @@ class Slo:
     objective: float
     period: str
     threshold: float | None = None  # latency seconds / freshness blocks
+    method: str = "batch"  # the request that stands for latency (catalog.PRIMARY_METHOD of the kind)
 
     @property
     def budget(self) -> float:
@@ -90,7 +91,7 @@ def latency_bucket(threshold: float) -> str:
 def slos(config: Config, name: str) -> list[Slo]:
     chain = config.chains[name]
     s = chain.slo
-    common = dict(chain=name, network=chain.network, team=chain.team, period=s.window)
+    common = dict(chain=name, network=chain.network, team=chain.team, period=s.window, method=PRIMARY_METHOD[chain.kind])
     return [
         Slo(name="availability", objective=s.availability, **common),
         Slo(name="latency", objective=s.latency.target, threshold=s.latency.threshold_seconds, **common),
@@ -106,8 +107,8 @@ def _error_ratio(slo: Slo, window: str) -> str:
         return f"sum by ({c}) (rate({failed}[{window}])) / sum by ({c}) (rate({total}[{window}]))"
     if slo.name == "latency":
         le = latency_bucket(slo.threshold)
-        fast = selector("chainwatch_rpc_request_duration_seconds_bucket", slo.chain, nodes=True, le=le, method="batch")
-        total = selector("chainwatch_rpc_request_duration_seconds_count", slo.chain, nodes=True, method="batch")
+        fast = selector("chainwatch_rpc_request_duration_seconds_bucket", slo.chain, nodes=True, le=le, method=slo.method)
+        total = selector("chainwatch_rpc_request_duration_seconds_count", slo.chain, nodes=True, method=slo.method)
         return f"1 - (sum by ({c}) (rate({fast}[{window}])) / sum by ({c}) (rate({total}[{window}])))"
     return f'avg by ({c}) (avg_over_time({rec(FRESHNESS_BOOL)}{{chain="{slo.chain}"}}[{window}]))'
 
@@ -140,7 +141,7 @@ def _burn(slo: Slo, w: BurnWindow) -> str:
 
 WHAT = {
     "availability": "of probes succeeding",
-    "latency": "of probe batches answered within {threshold}s",
+    "latency": "of probe requests answered within {threshold}s",
     "freshness": "of the time within {threshold} blocks of the references",
 }
 

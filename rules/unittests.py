@@ -178,7 +178,7 @@ def _slo_inputs(s: slo_rules.Slo, burn: float, faulty: list[bool]) -> tuple[list
             ]
         else:
             le = slo_rules.latency_bucket(s.threshold)
-            b = {**base, "method": "batch"}
+            b = {**base, "method": s.method}
             series = [
                 Series("chainwatch_rpc_request_duration_seconds_count", b, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
                 Series("chainwatch_rpc_request_duration_seconds_bucket", {**b, "le": le}, PROBES_PER_STEP, (1 - error) * PROBES_PER_STEP, "counter"),
