@@ -21,7 +21,9 @@ body, so repeated rounds cost no JSON work. ``eth_getBlockByNumber`` returns a b
 stamped at start-up time; the chain id is 1.
 
 Control port (printed on stdout as JSON with the endpoint ports):
-``GET /state`` -> ``{"counts": [...], "last_delay": [...]}``; ``POST /reset`` zeroes counts.
+``GET /state`` -> ``{"counts": [...], "last_delay": [...], "foreign": n}`` (requests that
+were not a JSON-RPC POST, e.g. a stray scraper from another program, are answered 404 and
+not counted); ``POST /reset`` zeroes counts.
 """
 
 from __future__ import annotations
@@ -79,6 +81,7 @@ class Fleet:
         self.delay = delay
         self.jitter = jitter
         self.counts = [0] * n
+        self.foreign = 0
         self.last_delay = [None] * n
         self.random = random.Random(seed)
         self._answers: dict[bytes, bytes] = {}
@@ -143,6 +146,12 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1") ->
 
     def endpoint_handler(index: int):
         def on_request(proto: HttpProtocol, method: str, path: str, body: bytes) -> None:
+            if method != "POST" or not body.lstrip().startswith((b"[", b"{")):
+                # Not a probe: on a shared machine another test's Prometheus may still scrape a
+                # port it once used and the kernel has since handed to us. Not counted.
+                fleet.foreign += 1
+                proto.send(http_response("404 Not Found", b"{}"))
+                return
             fleet.counts[index] += 1
             reply = fleet.reply_for(body)
             wait = fleet.injected()
@@ -155,7 +164,7 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1") ->
             fleet.counts = [0] * n
             proto.send(http_response("200 OK", b"{}"))
         elif path.startswith("/state"):
-            proto.send(http_response("200 OK", json.dumps({"counts": fleet.counts, "last_delay": fleet.last_delay}).encode()))
+            proto.send(http_response("200 OK", json.dumps({"counts": fleet.counts, "last_delay": fleet.last_delay, "foreign": fleet.foreign}).encode()))
         else:
             proto.send(http_response("404 Not Found", b"{}"))
 

@@ -223,6 +223,7 @@ async def bench_chainwatch(session, n: int, ports: list[int], gen: Loadgen, roun
         cpu = cpu_seconds(child.pid) - cpu0
         counts = (await gen.state())["counts"]
         per_round = [c / rounds for c in counts]
+        excess = {f"ep-{i:04d}": c for i, c in enumerate(counts) if c != rounds}
         concurrent = {}
         for k in scrapers:
             await gen.reset()
@@ -253,6 +254,8 @@ async def bench_chainwatch(session, n: int, ports: list[int], gen: Loadgen, roun
                 "samples": len(errors),
             },
             "upstream_requests_per_endpoint_per_round": {"min": min(per_round), "max": max(per_round)},
+            "endpoints_not_asked_once_per_round": dict(list(excess.items())[:20]),
+            "foreign_requests_ignored": (await gen.state())["foreign"],
             "concurrent_scrapers": concurrent,
         }
     finally:
