@@ -411,6 +411,7 @@ TRANSPORT_CASES: dict[str, str | None] = {
     "huge_declared": "response_too_large",
     "huge_chunked": "response_too_large",
     "gzip_bomb": "response_too_large",
+    "redirect": "http_status",  # never followed: a redirect could point anywhere (SSRF)
 }
 
 
@@ -447,6 +448,7 @@ class HostileServer:
             "huge_declared": lambda r, b, k: _huge(r, b, k, declared=True),
             "huge_chunked": lambda r, b, k: _huge(r, b, k, declared=False),
             "gzip_bomb": _bomb,
+            "redirect": self._redirect,
             "echo_secrets": _echo_secrets,
             "echo_in_rpc_error": _echo_in_rpc_error,
             **good.mutations,
@@ -493,6 +495,9 @@ class HostileServer:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(cert, key)
         return ctx
+
+    async def _redirect(self, request, raw, kind):
+        raise web.HTTPFound(f"{self.scheme}://127.0.0.1:{self.port}/redirected/")
 
     # ------------------------------------------------------------------ lifecycle
 
