@@ -157,47 +157,48 @@ def render(samples: Iterable[Sample]) -> bytes:
     scrape's CPU. Families come from the catalog exactly as before (unknown names and
     wrong label sets still raise), label strings are built once per label dict object.
     """
-    groups: dict[str, list[str]] = {}
-    joined: dict[int, str] = {}  # id(label dict) -> rendered pairs; the dicts live in ``samples``
-    samples = samples if isinstance(samples, list) else list(samples)
-    for name, labels, value in samples:
+    by_family: dict[str, list[Sample]] = {}
+    for sample in samples:  # keeps every label dict alive, so ids stay unique while rendering
+        family = by_family.get(sample[0])
+        if family is None:
+            family = by_family[sample[0]] = []
+        family.append(sample)
+    joined: dict[int, str] = {}  # id(label dict) -> rendered pairs
+    chunks: list[bytes] = []
+    for name in sorted(by_family):
         spec = _SPECS.get(name) or _spec(name)
-        lines = groups.get(name)
-        if lines is None:
-            lines = groups[name] = []
-        if spec.histogram:
-            if len(labels) != len(spec.labels):
-                _pairs(labels, spec.labels, name)
-                raise KeyError(f"{name}: unexpected labels {sorted(set(labels) - set(spec.labels))}")
-            buckets, total = value
-            before = _pairs(labels, spec.before_le, name)
-            after = _pairs(labels, spec.after_le, name)
-            head = f"{name}_bucket{{{before}," if before else f"{name}_bucket{{"
-            tail = f",{after}}} " if after else "} "
-            for bound, count in buckets:
-                lines.append(f'{head}le="{bound}"{tail}{floatToGoString(count)}\n')
-            plain = _pairs(labels, spec.order, name)
-            braces = f"{{{plain}}}" if plain else ""
-            lines.append(f"{name}_count{braces} {floatToGoString(buckets[-1][1])}\n")
-            lines.append(f"{name}_sum{braces} {floatToGoString(total)}\n")
-            continue
-        key = id(labels)
-        pairs = joined.get(key)
-        if pairs is None or len(labels) != len(spec.labels):
-            pairs = _pairs(labels, spec.order, name)
-            if len(labels) != len(spec.labels):
-                raise KeyError(f"{name}: unexpected labels {sorted(set(labels) - set(spec.labels))}")
-            joined[key] = pairs
-        else:
-            for k in spec.order:  # a cached dict must still carry this family's labels
-                if k not in labels:
-                    raise KeyError(f"{name}: sample lacks label {k!r}")
-        if pairs:
-            lines.append(f"{name}{{{pairs}}} {floatToGoString(value)}\n")
-        else:
-            lines.append(f"{name} {floatToGoString(value)}\n")
-    out: list[str] = []
-    for name in sorted(groups):
-        out.append(_SPECS[name].header)
-        out.extend(groups[name])
-    return "".join(out).encode("utf-8")
+        lines = [spec.header]
+        for _, labels, value in by_family[name]:
+            if spec.histogram:
+                if len(labels) != len(spec.labels):
+                    _pairs(labels, spec.labels, name)
+                    raise KeyError(f"{name}: unexpected labels {sorted(set(labels) - set(spec.labels))}")
+                buckets, total = value
+                before = _pairs(labels, spec.before_le, name)
+                after = _pairs(labels, spec.after_le, name)
+                head = f"{name}_bucket{{{before}," if before else f"{name}_bucket{{"
+                tail = f",{after}}} " if after else "} "
+                for bound, count in buckets:
+                    lines.append(f'{head}le="{bound}"{tail}{floatToGoString(count)}\n')
+                plain = _pairs(labels, spec.order, name)
+                braces = f"{{{plain}}}" if plain else ""
+                lines.append(f"{name}_count{braces} {floatToGoString(buckets[-1][1])}\n")
+                lines.append(f"{name}_sum{braces} {floatToGoString(total)}\n")
+                continue
+            key = id(labels)
+            pairs = joined.get(key)
+            if pairs is None or len(labels) != len(spec.labels):
+                pairs = _pairs(labels, spec.order, name)
+                if len(labels) != len(spec.labels):
+                    raise KeyError(f"{name}: unexpected labels {sorted(set(labels) - set(spec.labels))}")
+                joined[key] = pairs
+            else:
+                for k in spec.order:  # a cached dict must still carry this family's labels
+                    if k not in labels:
+                        raise KeyError(f"{name}: sample lacks label {k!r}")
+            if pairs:
+                lines.append(f"{name}{{{pairs}}} {floatToGoString(value)}\n")
+            else:
+                lines.append(f"{name} {floatToGoString(value)}\n")
+        chunks.append("".join(lines).encode("utf-8"))  # one family's lines at a time: lower peak memory
+    return b"".join(chunks)
