@@ -19,12 +19,13 @@ import logging
 import re
 import signal
 import time
+from dataclasses import replace
 
 from aiohttp import web
 
-from . import __version__
+from . import __version__, catalog
 from .config import NAME_PATTERN, Config, ConfigError, load
-from .exposition import render, round_samples
+from .exposition import render, render_chunks, round_samples
 from .scheduler import Scheduler
 from .transport import Transport
 from .validators import monitor_for
@@ -44,6 +45,7 @@ class Exporter:
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
+        self._endpoint_cache: tuple | None = None  # (scheduler, probe results, rendered per-endpoint families)
         self._reload_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
@@ -119,10 +121,31 @@ class Exporter:
         started = time.perf_counter()
         scheduler = self.scheduler
         snap = await scheduler.round(list(scheduler.states.values()), sorted(self.config.chains), self.deadline(request))
-        samples = [*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()]
-        body = render(samples)
+        rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()]
+        if any(catalog.get(name).scope == "endpoint" for name, _, _ in rest):  # a family must not be split in two blocks
+            chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()])
+        else:
+            chunks = [*self._endpoint_block(scheduler, snap), *render_chunks(rest)]
         self.last_scrape_seconds = time.perf_counter() - started
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+        return await _stream(request, chunks)
+
+    def _endpoint_block(self, scheduler: Scheduler, snap) -> list[bytes]:
+        """The per-endpoint families, rendered once per set of probe results.
+
+        Scrapes that coalesced onto one probe round (two HA Prometheus servers, a human
+        with curl) get the very same result objects, and every per-endpoint sample (counters,
+        histograms, lag) changes only together with a new result object. So the block is
+        shared by identity: at 1000 endpoints 10 concurrent scrapers cost one render (~0.15 s
+        CPU, ~6 MB) instead of ten. Chain-wide, validator and exporter families are rendered
+        per scrape.
+        """
+        results = tuple(snap.results.values())
+        cached = self._endpoint_cache
+        if cached is not None and cached[0] is scheduler and len(cached[1]) == len(results) and all(a is b for a, b in zip(cached[1], results)):
+            return cached[2]
+        block = render_chunks(round_samples(replace(snap, chains={})))
+        self._endpoint_cache = (scheduler, results, block)
+        return block
 
     async def handle_own_metrics(self, request: web.Request) -> web.Response:
         """Only the exporter's own health, for the multi-target pattern (no probing)."""
@@ -162,6 +185,28 @@ class Exporter:
             f'<p><a href="/metrics">/metrics</a></p><h2>Endpoints</h2><ul>{names}</ul></body></html>'
         )
         return web.Response(text=html, content_type="text/html")
+
+
+async def _stream(request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
+    """Send the exposition chunk by chunk under flow control.
+
+    A 1000-endpoint exposition is ~6 MB. ``web.Response(body=...)`` would need it joined
+    (one more copy) and hands it to the socket at once, so whatever the client has not read
+    yet is copied into the transport's buffer: two extra copies per concurrent scrape.
+    Written in pieces with drain, a slow scraper holds only its socket's buffer.
+    """
+    resp = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
+    resp.content_length = sum(len(c) for c in chunks)
+    await resp.prepare(request)
+    for chunk in chunks:
+        view = memoryview(chunk)
+        for i in range(0, len(view), STREAM_PIECE):
+            await resp.write(view[i:i + STREAM_PIECE])
+    await resp.write_eof()
+    return resp
+
+
+STREAM_PIECE = 256 * 1024
 
 
 def _bad(message: str) -> web.Response:
