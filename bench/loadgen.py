@@ -12,9 +12,10 @@ The server is a raw ``asyncio.Protocol`` speaking just enough HTTP/1.1 (keep-ali
 Content-Length bodies) so that serving 1000 concurrent requests costs a few ms of CPU and
 the load generator never becomes the slow side of the measurement. Every request is
 answered after ``delay`` ± uniform ``jitter`` seconds, timed with ``loop.call_later``
-from the moment the whole request has arrived; the delay actually injected for the last
-request of each endpoint is kept, so the benchmark compares the exporter's reported
-latency with the real injected delay of that very request.
+from the moment the whole request has arrived; the delay actually served (arrival to
+write, timer lateness included) for the last request of each endpoint is kept, so the
+benchmark compares the exporter's reported latency with the real delay of that very
+request.
 
 The answer to a JSON-RPC batch is built per method (ids echoed) and cached per request
 body, so repeated rounds cost no JSON work. ``eth_getBlockByNumber`` returns a block
@@ -101,8 +102,9 @@ class Fleet:
 class HttpProtocol(asyncio.Protocol):
     """Minimal HTTP/1.1 server side: pipelining not needed, keep-alive yes."""
 
-    def __init__(self, on_request):
+    def __init__(self, on_request, index: int = -1):
         self.on_request = on_request
+        self.index = index
         self.buffer = b""
         self.transport = None
 
@@ -154,10 +156,16 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1") ->
                 return
             fleet.counts[index] += 1
             reply = fleet.reply_for(body)
-            wait = fleet.injected()
-            fleet.last_delay[index] = wait
-            loop.call_later(wait, proto.send, reply)
+            arrived = loop.time()
+            loop.call_later(fleet.injected(), answer_now, proto, reply, arrived)
         return on_request
+
+    def answer_now(proto: HttpProtocol, reply: bytes, arrived: float) -> None:
+        proto.send(reply)
+        # The delay really served: the timer fires up to ~1 ms late (epoll's millisecond
+        # timeout) and later still when this process waits for a CPU. That lateness is
+        # the endpoint's, not the exporter's measurement error, so it is the reference.
+        fleet.last_delay[proto.index] = loop.time() - arrived
 
     def control(proto: HttpProtocol, method: str, path: str, body: bytes) -> None:
         if path.startswith("/reset"):
@@ -171,7 +179,7 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1") ->
     servers = []
     ports = []
     for i in range(n):
-        server = await loop.create_server(lambda i=i: HttpProtocol(endpoint_handler(i)), host, 0, backlog=1024)
+        server = await loop.create_server(lambda i=i: HttpProtocol(endpoint_handler(i), i), host, 0, backlog=1024)
         servers.append(server)
         ports.append(server.sockets[0].getsockname()[1])
     ctl = await loop.create_server(lambda: HttpProtocol(control), host, 0)
