@@ -26,6 +26,7 @@ import click
 from . import faults as fault_catalog
 from .procs import MissingTool
 
+MARKER = ".chainwatch-demo"
 SPINNER = "|/-\\"
 STATUS_MARK = {"waiting": " ", "starting": None, "up": "ok", "failed": "!!", "missing": "--", "stopped": "--"}
 
@@ -131,12 +132,20 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, exit_after: fl
         return 1
     except NotRunning:
         pass
-    if run_dir.exists():
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not (run_dir / MARKER).exists():
+            click.echo(f"error: {run_dir} exists and is not a chainwatch demo run directory; choose another --run-dir", err=True)
+            return 2
         shutil.rmtree(run_dir, ignore_errors=True)  # the previous run's data: its processes are gone
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / MARKER).write_text("chainwatch demo run directory: wiped by the next `chainwatch demo`\n")
     stopping = threading.Event()
+    ready = threading.Event()
 
     def on_signal(signum, _frame):
         stopping.set()
+        if not ready.is_set():
+            raise KeyboardInterrupt  # abort the start-up; Stack.start stops what it started
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     screen = Screen()
@@ -160,6 +169,10 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, exit_after: fl
             ticker_stop.set()
             click.echo(f"error: {exc}", err=True)
             return 2
+        except KeyboardInterrupt:
+            ticker_stop.set()
+            click.echo("\ninterrupted while starting", err=True)
+            return 130
         except Exception as exc:  # noqa: BLE001 - show what failed; everything started is already stopped
             ticker_stop.set()
             click.echo(f"error: the demo could not start: {exc}", err=True)
@@ -167,6 +180,7 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, exit_after: fl
         finally:
             ticker_stop.set()
             tick_thread.join(1)
+        ready.set()
         control = stack.run_async(Control(stack).start())
         state = {**stack.state(), "control": control.url}
         (run_dir / STATE_FILE).write_text(__import__("json").dumps(state, indent=2))

@@ -102,6 +102,10 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0)
     return answer["result"]
 
 
+class Fatal(RuntimeError):
+    """Raised by a :func:`wait_until` check to stop waiting at once (a process died)."""
+
+
 class Proc:
     """A child in its own process group: SIGTERM to the group, SIGKILL after ``grace``."""
 
@@ -173,6 +177,8 @@ def wait_until(check, timeout: float, what: str, proc: Proc | None = None, inter
             value = check()
             if value:
                 return value
+        except Fatal:
+            raise
         except Exception as exc:  # noqa: BLE001 - keep polling; report the last failure
             last = exc
         time.sleep(interval)

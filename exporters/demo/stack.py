@@ -40,7 +40,7 @@ import yaml
 
 from .capture import CaptureServer
 from .pages import interpret
-from .procs import MissingTool, Proc, anvil_binary, find_tool, free_port, http_get, http_json, lodestar_paths, rpc, wait_http, wait_until
+from .procs import Fatal, MissingTool, Proc, anvil_binary, find_tool, free_port, http_get, http_json, lodestar_paths, rpc, wait_http, wait_until
 from .proxy import FaultProxy
 
 EVM_CHAIN = "devnet"
@@ -308,7 +308,11 @@ class Stack:
         watched = sorted(i for group in BEACON_GROUPS.values() for i in group)
         self._set("lodestar-validators", "starting", detail="waiting until every watched validator attests")
 
+        beacon = self.components["lodestar"].proc
+
         def live():
+            if not beacon.alive():
+                raise Fatal(f"lodestar exited with {beacon.proc.returncode}:\n{beacon.tail()}")
             slot = int(http_json(self.beacon_url + "/eth/v1/node/syncing")["data"]["head_slot"])
             epoch = slot // 8
             if epoch < 1:

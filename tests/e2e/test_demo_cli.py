@@ -33,11 +33,10 @@ def test_demo_starts_answers_commands_and_stops_cleanly(tmp_path):
     try:
         state_file = run_dir / "state.json"
         deadline = time.monotonic() + 90
-        while not state_file.exists():
+        while not state_file.exists() or "ready in" not in open(tmp_path / "demo.out").read():
             assert demo.poll() is None, open(tmp_path / "demo.out").read()
             assert time.monotonic() < deadline, "the demo did not get ready within 90s"
             time.sleep(0.5)
-        time.sleep(0.5)
         state = json.loads(state_file.read_text())
         out = open(tmp_path / "demo.out").read()
         for what in ("Prometheus UI", "Alertmanager UI", "captured pages", state["prometheus"], state["alertmanager"]):
@@ -87,3 +86,12 @@ def test_missing_tool_names_the_setup_command(tmp_path):
     out = subprocess.run([*CLI, "demo", "--run-dir", str(tmp_path / "run"), "--no-beacon"], capture_output=True, text=True, timeout=60, env=env)
     assert out.returncode == 2
     assert "is not installed" in out.stderr and ".ci/setup" in out.stderr
+
+
+def test_demo_refuses_to_wipe_a_directory_it_did_not_create(tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    out = subprocess.run([*CLI, "demo", "--run-dir", str(precious)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "not a chainwatch demo run directory" in out.stderr
+    assert (precious / "keep.txt").read_text() == "mine"
