@@ -54,9 +54,12 @@ class Histogram:
                 self.counts[i] += 1
 
     def buckets(self) -> list[tuple[str, int]]:
-        out = [(repr(float(b)) if b != int(b) else f"{b:.1f}", c) for b, c in zip(LATENCY_BUCKETS, self.counts)]
+        out = list(zip(_BUCKET_LABELS, self.counts))
         out.append(("+Inf", self.count))
         return out
+
+
+_BUCKET_LABELS = tuple(repr(float(b)) if b != int(b) else f"{b:.1f}" for b in LATENCY_BUCKETS)  # formatted once, not per scrape
 
 
 class EndpointState:
