@@ -71,9 +71,16 @@ def free_port() -> int:
 
 
 def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:port any more: a new server can take it.
+
+    (A plain ``bind`` without SO_REUSEADDR is no test: connections the stopped server closed
+    linger in TIME_WAIT for a minute, yet every real server rebinds through them.)
+    """
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
+            s.listen(1)
             return True
         except OSError:
             return False
