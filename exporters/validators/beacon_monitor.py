@@ -206,7 +206,10 @@ class BeaconMonitor:
                     log.warning("validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(str(exc))})
                 delay = self.clock.seconds_per_slot if self.clock else 5.0
             except Exception:  # noqa: BLE001 - a bug must not kill the monitor silently
-                log.exception("validator monitor round raised", extra={"chain": self.chain_name})
+                now = time.monotonic()  # ... nor log a traceback every slot: once a minute, like failures
+                if failing_since is None or now - failing_since > 60:
+                    failing_since = now
+                    log.exception("validator monitor round raised", extra={"chain": self.chain_name})
                 delay = self.clock.seconds_per_slot if self.clock else 5.0
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=max(0.2, delay))
@@ -313,6 +316,8 @@ class BeaconMonitor:
         mine = []
         first, last = epoch * self.clock.slots_per_epoch, (epoch + 1) * self.clock.slots_per_epoch
         for d in duties:
+            if not isinstance(d, dict):
+                raise invalid("proposer duties: entry is not an object")
             slot, index = uint(d.get("slot"), "duty.slot"), uint(d.get("validator_index"), "duty.validator_index")
             if index in watched and first <= slot < last:
                 mine.append([slot, index])
@@ -331,6 +336,8 @@ class BeaconMonitor:
             if not isinstance(rows, list):
                 raise invalid("validators: 'data' is not a list")
             for row in rows:
+                if not isinstance(row, dict) or not isinstance(row.get("validator") or {}, dict):
+                    raise invalid("validators: entry is not an object with a 'validator' object")
                 index = uint(row.get("index"), "validator.index")
                 v = row.get("validator") or {}
                 found[index] = row
