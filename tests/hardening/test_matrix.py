@@ -51,6 +51,8 @@ KINDS = {
     "beacon": {
         "kind": lambda: beacon_kind(head=16),
         "chain": {"kind": "beacon", "network": "mainnet"},
+        # The validator monitor reads a broken endpoint: it must warn once, like a probe.
+        "validators": {"validators": {"endpoint": "beacon-garbage-bytes", "groups": {"ops": [1, 2]}}},
         "cases": {
             **TRANSPORT_CASES,
             "slot_as_hex": "invalid_response",
@@ -69,6 +71,8 @@ KINDS = {
     "solana": {
         "kind": lambda: solana_kind(slot=16),
         "chain": {"kind": "solana", "network": "mainnet-beta"},
+        "validators": {"validators": {"endpoint": "solana-html", "groups": {"ops": [
+            {"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]}}},
         "cases": {
             **TRANSPORT_CASES,
             **BATCH_CASES,
@@ -110,8 +114,8 @@ def stack(tmp_path_factory):
                 {"name": name(kind, "tls_self_signed"), "url": tls.url("ok"), "role": "node"},
             ]
             names += [e["name"] for e in endpoints]
-            chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints}
-        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
+            chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints, **spec.get("validators", {})}
+        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1, state_dir=str(tmp / "state")) as exporter:
             started = time.monotonic()
             first = exporter.metrics(headers=SCRAPE)
             took = time.monotonic() - started
@@ -166,9 +170,11 @@ def test_exporter_stays_up_and_says_each_problem_once(stack):
     exporter = stack["exporter"]
     assert exporter.proc.poll() is None
     assert exporter.get("/-/healthy")[0] == 200
-    counts = assert_quiet_logs(exporter.log_path, stack["names"])
+    counts = assert_quiet_logs(exporter.log_path, stack["names"] + [f"{k}-chain" for k in KINDS])
     failing = {name(k, c) for k, c, r in ROWS if r is not None}
-    assert set(counts) == failing  # every failing endpoint said once, healthy ones never
+    # Every failing endpoint said once, healthy ones never; the beacon validator monitor
+    # (per chain) once; the Solana one names its endpoint (solana-html, already failing).
+    assert set(counts) == failing | {"beacon-chain"}
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
