@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 CHAINWATCH_KEYS = {
-    "scrape_seconds", "failed_probes", "cpu_seconds_per_endpoint", "cpu_seconds_total", "peak_rss_mb", "idle_rss_mb",
+    "scrape_seconds", "failed_probes", "cpu_seconds_per_endpoint", "cpu_seconds_total", "peak_rss_mb", "peak_rss_mb_one_scraper", "idle_rss_mb",
     "latency_error_seconds", "upstream_requests_per_endpoint_per_round", "endpoints_not_asked_once_per_round",
     "foreign_requests_ignored", "concurrent_scrapers",
 }
