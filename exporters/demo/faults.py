@@ -220,7 +220,7 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           lambda s: 7, lambda s: _solana(s, {"action": "halt"}), lambda s: _solana(s, {"action": "resume"})),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
-          "validator", lambda s: _epochs(s, 4), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),
+          "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),
 )}
 
 
