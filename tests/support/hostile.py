@@ -398,6 +398,8 @@ TRANSPORT_CASES: dict[str, str | None] = {
     "stall_before_headers": "timeout",
     "slow_drip": "timeout",
     "rate_limited": "rate_limited",
+    "rate_limited_http_date": "rate_limited",  # Retry-After as an HTTP date: default back-off
+    "rate_limited_nan": "rate_limited",  # Retry-After: nan -> default back-off, not 0
     "status_500": "http_status",
     "status_502": "http_status",
     "status_503": "http_status",
@@ -435,6 +437,8 @@ class HostileServer:
             "stall_before_headers": stall.before_headers,
             "slow_drip": stall.slow_drip,
             "rate_limited": _status(429, "<html>Too Many Requests</html>", headers={"Retry-After": "120"}),
+            "rate_limited_http_date": _status(429, "Too Many Requests", "text/plain", headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}),
+            "rate_limited_nan": _status(429, "Too Many Requests", "text/plain", headers={"Retry-After": "nan"}),
             "status_500": _status(500, "<html><body>Internal Server Error</body></html>"),
             "status_502": _status(502, "<html><body>502 Bad Gateway</body></html>"),
             "status_503": _status(503, "Service Unavailable", "text/plain"),
