@@ -175,5 +175,9 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionError)):
         return ProbeFailure("connect", message)
     if isinstance(exc, aiohttp.ClientResponseError):
-        return ProbeFailure("http_status", message)
+        # Statuses are checked by hand (no raise_for_status, no redirects), so this is
+        # aiohttp's parser refusing the answer (not HTTP, header over 8 KB, 100+ headers,
+        # bad chunk size) with a made-up 400: a malformed answer, not an HTTP status.
+        detail = scrub(f"malformed HTTP answer: {exc.message}", [endpoint.url, *endpoint.secrets])
+        return ProbeFailure("invalid_response", detail)
     return ProbeFailure("connect", message)
