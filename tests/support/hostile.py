@@ -314,6 +314,17 @@ async def _cut_mid_body(request, raw, kind):
     return resp
 
 
+def _raw(answer: bytes) -> Mutation:
+    """Write ``answer`` straight to the socket (what no HTTP library would send) and hang up."""
+
+    async def handler(request, raw, kind):
+        request.transport.write(answer)
+        request.transport.close()
+        return web.Response()
+
+    return handler
+
+
 async def _close_before_headers(request, raw, kind):
     request.transport.close()
     return web.Response(status=200)
@@ -413,6 +424,11 @@ TRANSPORT_CASES: dict[str, str | None] = {
     "huge_declared": "response_too_large",
     "huge_chunked": "response_too_large",
     "gzip_bomb": "response_too_large",
+    "not_http": "invalid_response",
+    "huge_header": "invalid_response",
+    "many_headers": "invalid_response",
+    "bad_chunked": "invalid_response",
+    "bad_gzip": "invalid_response",
     "redirect": "http_status",  # never followed: a redirect could point anywhere (SSRF)
 }
 
@@ -453,6 +469,11 @@ class HostileServer:
             "huge_chunked": lambda r, b, k: _huge(r, b, k, declared=False),
             "gzip_bomb": _bomb,
             "redirect": self._redirect,
+            "not_http": _raw(b"SSH-2.0-OpenSSH_9.2\r\n\r\n"),
+            "huge_header": _raw(b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 100_000 + b"\r\nContent-Length: 2\r\n\r\n[]"),
+            "many_headers": _raw(b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(2000)) + b"Content-Length: 2\r\n\r\n[]"),
+            "bad_chunked": _raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n[]\r\n0\r\n\r\n"),
+            "bad_gzip": _status(200, "not gzip at all", "application/json", headers={"Content-Encoding": "gzip"}),
             "echo_secrets": _echo_secrets,
             "echo_in_rpc_error": _echo_in_rpc_error,
             **good.mutations,
