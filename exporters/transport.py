@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import ssl
 import time
 from dataclasses import dataclass
@@ -65,12 +66,16 @@ def join_url(base: str, path: str) -> str:
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header; None when absent or unusable (the caller's default)."""
     if not value:
         return None
     try:
-        return max(0.0, min(float(value), 3600.0))
+        seconds = float(value)
     except ValueError:
         return None  # HTTP-date form: callers fall back to their default back-off
+    if not math.isfinite(seconds):
+        return None  # "nan" read as 0.0 and "inf" as an hour
+    return max(0.0, min(seconds, 3600.0))
 
 
 class Transport:
@@ -148,7 +153,8 @@ class Transport:
         # probe logic of other endpoints out of the measured latency).
         await asyncio.sleep(0)
         if status == 429:
-            raise ProbeFailure("rate_limited", f"HTTP 429 (Retry-After {retry_after})", retry_after=retry_after)
+            told = f"Retry-After {retry_after:g}s" if retry_after is not None else "no usable Retry-After"
+            raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)
         if not (200 <= status < 300) and status not in ok_statuses:
             raise ProbeFailure("http_status", f"HTTP {status}")
         return Reply(status, payload, elapsed, retry_after)
