@@ -72,3 +72,11 @@ def test_clip_scrubs_a_secret_that_the_cut_would_halve():
     assert redact.clip(text, 40) == "x" * 30 + redact.MASK
     assert "0123456789"[:8] not in ProbeFailure("invalid_json", "at " + redact.clip(text, 38)).detail
     assert "0123456789abcdef" not in ProbeFailure("rpc_error", text).detail
+
+
+@pytest.mark.parametrize("header, seconds", [("120", 120.0), ("-5", 0.0), ("1e9", 3600.0), ("nan", None), ("inf", None),
+                                             ("Wed, 21 Oct 2026 07:28:00 GMT", None), ("", None), (None, None)])
+def test_retry_after_is_bounded_and_unusable_values_fall_back(header, seconds):
+    from chainwatch.exporters.transport import _retry_after
+
+    assert _retry_after(header) == seconds
