@@ -29,6 +29,11 @@ NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+def duration_seconds(text: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text))
+
+
 class ConfigError(ValueError):
     """A config problem, already formatted as ``file:line: field: message`` lines."""
 
@@ -112,7 +117,7 @@ class Durations(Strict):
     rpc_latency: str = "10m"
     rpc_errors: str = "5m"
     reference_quorum: str = "10m"
-    chain_halt: str = "1m"
+    chain_halt: str = "30s"
     finality: str = "5m"
     validator: str = "0m"
     solana: str = "2m"
@@ -143,8 +148,10 @@ class Thresholds(Strict):
     rpc_latency_p95_seconds: float = Field(0.5, gt=0)
     rpc_error_ratio: float = Field(0.05, gt=0, le=1)
     references_min: int = Field(2, ge=1)
-    chain_halt_blocks: float = Field(10, gt=0)  # every reference stalled N x block time
-    chain_halt_min_seconds: float = Field(60, ge=0)
+    # Every reference stalled N x block time. Defaults equal the head-stale threshold and the
+    # halt's `for:` is shorter, so a chain halt pages (and inhibits per-node HeadStale) first.
+    chain_halt_blocks: float = Field(5, gt=0)
+    chain_halt_min_seconds: float = Field(30, ge=0)
     finality_epochs: int = Field(4, ge=2)  # beacon: epochs since finalized
     attestation_consecutive_misses: int = Field(2, ge=1)
     attestation_miss_ratio: float = Field(0.1, gt=0, le=1)
@@ -257,6 +264,11 @@ class ChainBase(Strict):
     def chain_halt_seconds(self) -> float:
         t = self.thresholds
         return round(max(t.chain_halt_blocks * self.block_time, t.chain_halt_min_seconds), 3)
+
+    def halt_pages_before_stale(self) -> bool:
+        """A halted chain must page once, before every node's HeadStale would."""
+        d = self.thresholds.durations
+        return self.chain_halt_seconds + duration_seconds(d.chain_halt) < self.head_stale_seconds + duration_seconds(d.head_stale)
 
     @property
     def freshness_max_lag_blocks(self) -> float:

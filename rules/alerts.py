@@ -160,11 +160,16 @@ def endpoint_down(c: Ctx) -> list[Alert]:
     return [a]
 
 
+PROBE_RECENT = "5m"
+
+
 def probe_failing(c: Ctx) -> list[Alert]:
     ratio = max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO)
     a = c.alert(
         "ChainwatchProbeFailing", "warning",
-        f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(ratio)}", c.d.rpc_errors,
+        # ... and still failing recently: a recovered endpoint must not open a ticket on its 15m average.
+        f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(ratio)}"
+        f" and max_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_RECENT}]) == 1", c.d.rpc_errors,
         "Probes of {endpoint} on {chain} fail with {reason}",
         "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
         + PROBE_WINDOW + " (threshold " + f"{ratio:.0%}" + ").",

@@ -109,3 +109,12 @@ def test_cli_exits_2_with_the_error(tmp_path):
                           env={"INFURA_KEY": "k", "TOKEN": "t", "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2
     assert f"{path}:4: chains.ethereum.netwrok: unknown key" in proc.stderr
+
+
+def test_default_chain_halt_pages_before_every_node_goes_stale():
+    """A halted chain must page once (ChainHalted inhibits HeadStale), so it must fire first."""
+    config = load(REPO / "examples/chainwatch.yaml", need_secrets=False)
+    for name, chain in config.chains.items():
+        assert chain.halt_pages_before_stale(), name
+    slow = parse(GOOD.replace("chain_id: 1", "chain_id: 1\n    thresholds: {chain_halt_blocks: 20}"), env={"INFURA_KEY": "k", "TOKEN": "t"})
+    assert not slow.chains["ethereum"].halt_pages_before_stale()
