@@ -245,7 +245,8 @@ RUNBOOKS: dict[str, Runbook] = {
     "ChainwatchProposalMissed": Runbook(
         "Block proposal missed",
         "A validator of the group was assigned a block proposal and no block appeared at the slot. A missed proposal loses "
-        "the block's rewards and fees (MEV included).",
+        "the block's rewards and fees (MEV included). It is an event alert: it keeps firing for its look-back window "
+        "(two epochs, at least 5 minutes) after the miss and then resolves by itself; a new miss starts it again.",
         ("The validator client or beacon node was down or not synced at the slot.",
          "The execution client was slow to build the payload, or the MEV relay / mev-boost did not answer in time.",
          "Clock drift."),
