@@ -29,7 +29,7 @@ def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:
 
 
 config_option = click.option(
-    "--config.file", "config_file", default="chainwatch.yaml", show_default=True, type=click.Path(dir_okay=False), help="chainwatch config file."
+    "--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file."
 )
 
 

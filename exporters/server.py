@@ -153,6 +153,8 @@ class Exporter:
         return web.Response(body=render(list(self.exporter_samples())), headers={"Content-Type": CONTENT_TYPE})
 
     async def handle_probe(self, request: web.Request) -> web.Response:
+        if len(request.query.getall("target", [])) > 1 or len(request.query.getall("chain", [])) > 1:
+            return _bad("give one target or one chain per request")
         target = request.query.get("target")
         chain = request.query.get("chain")
         if (target is None) == (chain is None):

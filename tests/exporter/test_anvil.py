@@ -117,6 +117,8 @@ def test_probe_endpoint_accepts_only_configured_names(tmp_path, devnet):
         for bad in ["http://169.254.169.254/latest/meta-data", "../node-1", "node-1%2F..", "x" * 5000, "unknown"]:
             status, body = exporter.get("/probe?target=" + bad)
             assert status == 400, bad
+        assert exporter.get("/probe?target=node-1&target=ref-1")[0] == 400
+        assert exporter.get("/probe?target=node-1&chain=devnet")[0] == 400
         status, body = exporter.get("/probe?chain=devnet")
         assert status == 200 and "chainwatch_references_reachable" in body
 
