@@ -23,6 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from . import faults
+from ..loopback import AppSite
 from .procs import http_json
 from .stack import Stack
 
@@ -33,7 +34,7 @@ class Control:
     def __init__(self, stack: Stack):
         self.stack = stack
         self.port = 0
-        self._runner: web.AppRunner | None = None
+        self._site = AppSite()
         self._lock = asyncio.Lock()
 
     async def _in_thread(self, fn, *args):
@@ -85,17 +86,11 @@ class Control:
         app.router.add_post("/fault/{name}", self.fault)
         app.router.add_post("/heal", self.heal)
         app.router.add_get("/pages", self.pages)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await self._site.start(app)
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     @property
     def url(self) -> str:

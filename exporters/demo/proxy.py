@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from ..loopback import AppSite
+
 FAULTS = ("slow", "errors", "wrong_chain")
 
 
@@ -48,7 +50,7 @@ class FaultProxy:
         self.routes = {name: Route(url) for name, url in upstreams.items()}
         self.host = host
         self.port = port
-        self._runner: web.AppRunner | None = None
+        self._site = AppSite(self.host, self.port)
         self._session: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ control
@@ -96,17 +98,11 @@ class FaultProxy:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/{name}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await self._site.start(app)
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None

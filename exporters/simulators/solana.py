@@ -50,6 +50,8 @@ from typing import Any
 from aiohttp import web
 from solders.pubkey import Pubkey
 
+from ..loopback import AppSite
+
 log = logging.getLogger("chainwatch.simulators.solana")
 
 LEADER_SLOTS = 4  # NUM_CONSECUTIVE_LEADER_SLOTS
@@ -502,20 +504,14 @@ class Simulator:
         self.cluster = cluster
         self.host = host
         self.port = port
-        self._runner: web.AppRunner | None = None
+        self._site = AppSite(host, port)
 
     async def start(self) -> "Simulator":
-        self._runner = web.AppRunner(self.cluster.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = await self._site.start(self.cluster.app())
         return self
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._site.stop()
 
     def url(self, node: str) -> str:
         return f"http://{self.host}:{self.port}/{node}"
