@@ -204,6 +204,8 @@ class SolanaValidator(Strict):
 
 class SolanaValidators(Strict):
     endpoint: str | None = None  # default: the first reference, else the first node
+    fallbacks: list[str] = Field(default_factory=list)  # tried in order when `endpoint` fails a cycle
+    interval_seconds: float = Field(15, ge=0.1, le=600)  # getVoteAccounts/getBlockProduction cadence
     groups: dict[Annotated[str, Field(pattern=NAME_PATTERN)], list[SolanaValidator]]
     per_validator_cap: int = Field(16, ge=0, le=10000)
 
@@ -300,12 +302,25 @@ class EvmChain(ChainBase):
         return self
 
 
+# Well-known network identities (checked against client and SDK sources):
+# Ethereum mainnet genesis_validators_root (GET /eth/v1/beacon/genesis):
+MAINNET_GENESIS_VALIDATORS_ROOT = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"
+# Solana mainnet-beta genesis hash (getGenesisHash); devnet is EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG,
+# testnet 4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY.
+MAINNET_BETA_GENESIS_HASH = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
+
+
 class BeaconChain(ChainBase):
+    """A consensus-layer chain. Set `genesis_validators_root` (mainnet:
+    `0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95`) and an endpoint
+    answering another network's root fails with reason `wrong_chain`."""
+
     kind: Literal["beacon"]
     # Only used for rule defaults; the probe reads the real values from the node's spec.
     seconds_per_slot: Annotated[float, Field(gt=0)] = 12
     slots_per_epoch: Annotated[int, Field(gt=0)] = 32
     validators: BeaconValidators | None = None
+    genesis_validators_root: Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")] | None = None
 
     @property
     def block_time(self) -> float:
@@ -327,8 +342,13 @@ class BeaconChain(ChainBase):
 
 
 class SolanaChain(ChainBase):
+    """A Solana cluster. Set `genesis_hash` (mainnet-beta:
+    `5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d`) and an endpoint answering another
+    cluster's `getGenesisHash` (e.g. devnet) fails with reason `wrong_chain`."""
+
     kind: Literal["solana"]
     validators: SolanaValidators | None = None
+    genesis_hash: Annotated[str, Field(pattern=SOLANA_KEY_PATTERN)] | None = None
 
     @property
     def block_time(self) -> float:
@@ -337,8 +357,10 @@ class SolanaChain(ChainBase):
     @model_validator(mode="after")
     def _validator_endpoint(self):
         v = self.validators
-        if v is not None and v.endpoint is not None and v.endpoint not in {e.name for e in self.endpoints}:
-            raise ValueError(f"validators: endpoint {v.endpoint!r} is not an endpoint of this chain")
+        names = {e.name for e in self.endpoints}
+        for n in ([v.endpoint] if v is not None and v.endpoint is not None else []) + (v.fallbacks if v is not None else []):
+            if n not in names:
+                raise ValueError(f"validators: endpoint {n!r} is not an endpoint of this chain")
         return self
 
 

@@ -361,7 +361,7 @@ class Stack:
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": n, "url": f"{self.solana_url}/{n}", "role": "reference" if "ref" in n else "node"} for n in SOLANA_NODES],
-                "validators": {"endpoint": "sol-ref-1", "groups": {"main": [
+                "validators": {"endpoint": "sol-ref-1", "fallbacks": ["sol-ref-2"], "interval_seconds": 3, "groups": {"main": [
                     {"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED
                 ]}},
             }

@@ -1,6 +1,6 @@
 """Solana validator monitor: vote accounts and leader slots of the configured validators.
 
-Every ``INTERVAL_SECONDS`` (15 s) it asks one endpoint of the chain (``validators.endpoint``,
+Every ``validators.interval_seconds`` (15 s by default) it asks one endpoint of the chain (``validators.endpoint``,
 default the first reference, else the first node), through the shared transport:
 
 1. one batch of ``getEpochInfo`` and ``getVoteAccounts`` (commitment ``confirmed``,
@@ -61,7 +61,6 @@ from ..transport import Transport
 
 log = logging.getLogger("chainwatch.validators.solana")
 
-INTERVAL_SECONDS = 15.0
 IDENTITY_BATCH_MAX = 16
 WARN_EVERY_SECONDS = 300.0
 
@@ -103,10 +102,11 @@ class SolanaMonitor:
         self.chain = chain
         self.transport = transport
         self.settings = settings
-        self.interval = INTERVAL_SECONDS if interval is None else interval
         spec = chain.validators
+        self.interval = spec.interval_seconds if interval is None else interval
         name = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
-        self.endpoint: Endpoint = chain.endpoint(name)
+        self.candidates: list[Endpoint] = [chain.endpoint(n) for n in dict.fromkeys([name, *spec.fallbacks])]
+        self.endpoint: Endpoint = self.candidates[0]  # the one the current cycle talks to
         self.watched = [
             Watched(group, v.name or v.vote_account, v.vote_account, v.identity)
             for group, members in sorted(spec.groups.items())
@@ -163,6 +163,19 @@ class SolanaMonitor:
         return jsonrpc.parse(reply, [(k, p) for k, _, p in calls])
 
     async def cycle(self) -> None:
+        """One cycle on the first endpoint that answers: configured endpoint, then fallbacks."""
+        failure: ProbeFailure | None = None
+        for endpoint in self.candidates:
+            self.endpoint = endpoint
+            try:
+                await self._cycle_on_endpoint()
+                return
+            except ProbeFailure as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _cycle_on_endpoint(self) -> None:
         deadline = asyncio.get_running_loop().time() + self.settings.default_timeout_seconds
         first = await self._batch(
             [

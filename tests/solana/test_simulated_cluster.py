@@ -33,7 +33,6 @@ from solders.rpc.responses import (
 from chainwatch.exporters.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.exporters.simulators.solana import Cluster, Simulator, Validator
-from chainwatch.exporters.validators import solana_monitor
 from tests.support.procs import Managed, free_port, require_binary, wait_http
 
 SLOT = 0.025
@@ -99,14 +98,15 @@ chains:
       - {{name: ref-2, url: "{sim.url('ref-2')}", role: reference}}
       - {{name: ref-3, url: "{sim.url('ref-3')}", role: reference}}
     validators:
+      interval_seconds: 0.2
+      fallbacks: [ref-2]
       groups:
 {groups}
 """
 
 
 @pytest.fixture
-async def stack(monkeypatch):
-    monkeypatch.setattr(solana_monitor, "INTERVAL_SECONDS", 0.2)
+async def stack():
     validators = [Validator("val-1", 10**15), Validator("val-2", 2 * 10**15, skip_ratio=0.5), Validator("val-3", 3 * 10**15)]
     cluster = Cluster(["rpc-1", "ref-1", "ref-2", "ref-3"], validators, slot_seconds=SLOT, sample_period_seconds=0.5,
                       delinquent_slot_distance=10, health_slot_distance=20)
@@ -200,6 +200,18 @@ async def test_delinquency_and_skip_rate_match_the_simulator(stack):
     # Recovery: voting again clears delinquency.
     stack.cluster.resume_voting("val-1")
     await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="a") == 0)
+
+
+async def test_validator_monitor_falls_back_when_its_endpoint_is_down(stack):
+    await stack.until(lambda m: m.get1("chainwatch_validator_monitor_last_success_timestamp_seconds") is not None)
+    stack.cluster.set_down("ref-1")  # the monitor's endpoint (first reference); fallback: ref-2
+    down_at = time.time()
+    m = await stack.until(lambda m: m.get1("chainwatch_validator_monitor_last_success_timestamp_seconds") > down_at + 0.3)
+    assert m.get1("chainwatch_probe_success", endpoint="ref-1") == 0
+    stack.cluster.stop_voting("val-3")
+    await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="c") == 1)
+    stack.cluster.resume_voting("val-3")
+    stack.cluster.set_down("ref-1", False)
 
 
 async def test_simulator_answers_parse_as_documented_types(stack):
