@@ -210,6 +210,17 @@ class SolanaValidators(Strict):
     per_validator_cap: int = Field(16, ge=0, le=10000)
 
 
+# --------------------------------------------------------------------------- per-chain routing
+
+
+class ChainRouting(Strict):
+    """Where this chain's alerts go, overriding its team's routes (unset keys keep the team's). `critical_to`: `pagerduty` (PagerDuty only), `opsgenie` (Opsgenie P1 only), `warnings` (never page: critical alerts go where the chain's warnings go, as a P3/ticket with warning timings) or `none`; unset: the team's pager (PagerDuty, plus Opsgenie P1 per `page_critical`). `warnings_to`: as the team's `warnings_to`, for this chain only. `business_hours_only`: `true` holds warnings (and criticals sent to `warnings`) back outside the team's `business_hours`, `false` sends them at any hour; unset: as the team does. A testnet that must never page: `routing: {critical_to: warnings}`."""
+
+    critical_to: Literal["pagerduty", "opsgenie", "warnings", "none"] | None = None
+    warnings_to: Literal["opsgenie", "slack", "webhook", "none"] | None = None
+    business_hours_only: bool | None = None
+
+
 # --------------------------------------------------------------------------- chains
 
 # Expected block (or slot) time in seconds by EVM chain id; unknown chains must set it.
@@ -223,6 +234,7 @@ class ChainBase(Strict):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     slo: SLO = Field(default_factory=SLO)
     endpoints: list[Endpoint] = Field(min_length=1)
+    routing: ChainRouting | None = None  # per-chain override of the team's alert routing
 
     @property
     def nodes(self) -> list[Endpoint]:
@@ -480,7 +492,20 @@ class Config(Strict):
         for cname, chain in self.chains.items():
             if chain.team not in self.teams:
                 raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
+            if chain.routing is not None:
+                _check_routing(cname, chain.team, self.teams[chain.team], chain.routing)
         return self
+
+
+def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) -> None:
+    """A per-chain override that names a channel the team does not have would silently drop pages."""
+    where = f"chains.{cname}.routing"
+    if routing.critical_to in ("pagerduty", "opsgenie") and getattr(team, routing.critical_to) is None:
+        raise ValueError(f"{where}.critical_to: team {tname} has no {routing.critical_to} configured")
+    if routing.warnings_to in ("opsgenie", "slack", "webhook") and getattr(team, routing.warnings_to) is None:
+        raise ValueError(f"{where}.warnings_to: team {tname} has no {routing.warnings_to} configured")
+    if routing.business_hours_only and team.business_hours is None:
+        raise ValueError(f"{where}.business_hours_only: team {tname} has no business_hours to restrict to")
 
 
 # --------------------------------------------------------------------------- loading

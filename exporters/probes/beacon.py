@@ -22,6 +22,11 @@ endpoint and cached; from them the probe derives the wall-clock slot
 (``result.expected_head``), which the scheduler uses for lag when the chain has no
 reference endpoints, and the slot start time of the head (``result.head_timestamp``).
 
+With ``genesis_validators_root`` configured on the chain, the root from the same genesis
+answer must match it (a Holesky node in the mainnet chain fails with ``wrong_chain``); the
+genesis is then re-read every ``GENESIS_TTL`` seconds, and after a mismatch on every round,
+so a repointed endpoint is noticed and a fixed one recovers.
+
 ``/node/syncing`` is the one route every beacon node must answer; the others are
 optional: a 404/501 leaves their metrics absent ("we don't know") rather than failing the
 node. ``/node/health`` answers 200 (ready), 206 (syncing) or 503 (not initialized) — all
@@ -46,11 +51,13 @@ from .base import ProbeContext, ProbeResult
 log = logging.getLogger("chainwatch.probe.beacon")
 
 VERSION_TTL = 600.0  # /node/version rarely changes
+GENESIS_TTL = 600.0  # re-check the network identity this often when it is configured
 UNSUPPORTED = (404, 501)  # optional route not implemented by this client
 HEALTH_ANSWERS = (206, 503)  # besides 200: syncing / not initialized
 PEER_STATES = ("connected", "connecting", "disconnecting", "disconnected")
 DIRECTIONS = ("inbound", "outbound")
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
+_ROOT = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 def uint(value: Any, what: str) -> int:
@@ -84,10 +91,11 @@ def client_version_label(raw: object) -> str:
 class Clock:
     """Slot arithmetic from genesis and the spec (all the probe and the monitor need)."""
 
-    def __init__(self, genesis_time: int, seconds_per_slot: float, slots_per_epoch: int):
+    def __init__(self, genesis_time: int, seconds_per_slot: float, slots_per_epoch: int, genesis_validators_root: str | None = None):
         self.genesis_time = genesis_time
         self.seconds_per_slot = seconds_per_slot
         self.slots_per_epoch = slots_per_epoch
+        self.genesis_validators_root = genesis_validators_root  # lower-case 0x hex, None if the node did not say
 
     def slot_at(self, unix: float) -> int:
         return max(0, math.floor((unix - self.genesis_time) / self.seconds_per_slot))
@@ -117,15 +125,24 @@ async def read_clock(request) -> Clock:
     slots = uint(s.get("SLOTS_PER_EPOCH"), "spec.SLOTS_PER_EPOCH")
     if seconds <= 0 or slots <= 0:
         raise invalid("spec: SECONDS_PER_SLOT and SLOTS_PER_EPOCH must be positive")
-    return Clock(uint(g.get("genesis_time"), "genesis.genesis_time"), float(seconds), slots)
+    root = g.get("genesis_validators_root")
+    root = root.lower() if isinstance(root, str) and _ROOT.fullmatch(root) else None
+    return Clock(uint(g.get("genesis_time"), "genesis.genesis_time"), float(seconds), slots, root)
 
 
 class BeaconProbe:
     async def clock(self, endpoint: Endpoint, ctx: ProbeContext) -> Clock:
         clock = ctx.cache.get("clock")
+        expected = getattr(ctx.chain, "genesis_validators_root", None)
+        if expected and clock is not None and time.monotonic() - ctx.cache.get("clock_at", -1e9) > GENESIS_TTL:
+            clock = None  # re-check the network identity now and then
         if clock is None:
             clock = await read_clock(lambda label, path: ctx.request(endpoint, label, method="GET", path=path))
+            if expected and clock.genesis_validators_root != expected.lower():
+                ctx.cache.pop("clock", None)  # not cached: read again next round, so a fixed endpoint recovers
+                raise ProbeFailure("wrong_chain", f"genesis_validators_root {clock.genesis_validators_root or 'missing'}, expected {expected.lower()}")
             ctx.cache["clock"] = clock
+            ctx.cache["clock_at"] = time.monotonic()
             configured = getattr(ctx.chain, "seconds_per_slot", None)
             if configured and configured != clock.seconds_per_slot:
                 log.warning(

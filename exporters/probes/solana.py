@@ -21,6 +21,11 @@ references is measured in slots at the same commitment on both sides; head age i
 ``now - getBlockTime(confirmed slot)``, asked once per new slot (a halted cluster keeps
 the same slot, so the age keeps growing from the cached time without asking again).
 
+With ``genesis_hash`` configured on the chain, ``getGenesisHash`` rides in the same batch
+on the first round and then every ``GENESIS_TTL`` seconds; an endpoint of another cluster
+(a devnet RPC in the mainnet-beta chain) fails with ``wrong_chain`` before any of its
+numbers are recorded, and is asked again every round until it matches.
+
 ``getHealth`` answering ``-32005 Node is behind by N slots`` is data, not a failed
 probe: the node is reachable and tells us it is behind, which becomes
 ``chainwatch_syncing 1`` and ``chainwatch_solana_health_behind_slots N``.
@@ -53,6 +58,7 @@ from ..redact import scrub
 from .base import ProbeContext, ProbeResult
 
 VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
+GENESIS_TTL = 600.0  # re-check the cluster identity (getGenesisHash) every 10 minutes
 BATCH_RETRY_SECONDS = 3600.0  # after a provider refused a batch, try batching again hourly
 COMMITMENTS = ("processed", "confirmed", "finalized")
 NODE_UNHEALTHY = -32005  # RpcCustomError::NodeUnhealthy
@@ -62,6 +68,7 @@ BLOCK_TIME_UNAVAILABLE = {-32004, -32007, -32009, -32014}
 U64_MAX = 2**64 - 1
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 _BEHIND = re.compile(r"behind by (\d+) slots", re.IGNORECASE)
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
 
 # (key in the outcome map, RPC method, params). Keys are unique; methods repeat.
 BASE_CALLS: list[tuple[str, str, list]] = [
@@ -121,7 +128,19 @@ class SolanaProbe:
         calls = list(BASE_CALLS)
         if time.monotonic() - ctx.cache.get("version_at", -1e9) > VERSION_TTL:
             calls.append(("getVersion", "getVersion", []))
+        expected = getattr(ctx.chain, "genesis_hash", None)
+        if expected and time.monotonic() - ctx.cache.get("genesis_at", -1e9) > GENESIS_TTL:
+            calls.append(("getGenesisHash", "getGenesisHash", []))
         out = await self.send(endpoint, ctx, calls)
+
+        genesis = out.get("getGenesisHash")
+        if genesis is not None and (genesis.ok or genesis.unsupported):
+            if genesis.ok:
+                if not isinstance(genesis.result, str) or not _BASE58.fullmatch(genesis.result):
+                    raise invalid(f"getGenesisHash: expected a base58 hash, got {str(genesis.result)[:48]!r}")
+                if genesis.result != expected:
+                    raise ProbeFailure("wrong_chain", f"getGenesisHash {genesis.result}, expected {expected}")
+            ctx.cache["genesis_at"] = time.monotonic()  # matched (or cannot be checked here): ask again in GENESIS_TTL
 
         confirmed = out["getSlot:confirmed"]
         if not confirmed.ok:

@@ -22,14 +22,20 @@ Model
   ``http://127.0.0.1:8899/ref-1``). A node can be held back (its view stops while the
   cluster goes on), given a fixed lag, or taken down (HTTP 503). ``getHealth`` reports
   ``-32005`` when a node is more than ``health_slot_distance`` (128) slots behind.
+- ``getGenesisHash`` answers the cluster's genesis hash (``SIM_GENESIS_HASH``, a made-up
+  base58 hash, not mainnet-beta's); one node can be made to answer another cluster's hash
+  (``set_genesis``), like an RPC of another network configured in the wrong chain.
 
 Controls
 --------
 Python API on :class:`Cluster` (``hold``, ``release``, ``set_lag``, ``set_down``,
-``halt``, ``resume``, ``stop_voting``, ``resume_voting``, ``set_skip_ratio``) and the
+``halt``, ``resume``, ``stop_voting``, ``resume_voting``, ``set_skip_ratio``,
+``set_genesis``) and the
 same over HTTP: ``POST /-/control`` with ``{"action": "hold", "node": "rpc-1"}``,
 ``{"action": "halt"}``, ``{"action": "stop_voting", "validator": "val-1"}``,
-``{"action": "set_skip_ratio", "validator": "val-2", "ratio": 0.5}`` ...;
+``{"action": "set_skip_ratio", "validator": "val-2", "ratio": 0.5}``,
+``{"action": "set_genesis", "node": "rpc-1", "genesis_hash": "EtWT..."}`` (no hash: devnet's;
+``{"action": "reset_genesis", "node": "rpc-1"}`` restores) ...;
 ``GET /-/state`` shows slots, nodes and validators (with their pubkeys, for configs).
 
 Run it: ``python -m chainwatch.exporters.simulators.solana --port 8899``.
@@ -66,6 +72,10 @@ def pubkey(seed: str) -> str:
     return str(Pubkey(hashlib.sha256(f"chainwatch-simulator/{seed}".encode()).digest()))
 
 
+SIM_GENESIS_HASH = pubkey("genesis")  # 32 bytes in base58, as getGenesisHash answers
+DEVNET_GENESIS_HASH = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"  # the "other network" by default
+
+
 @dataclass
 class Validator:
     name: str
@@ -90,6 +100,7 @@ class Node:
     held_at: int | None = None  # frozen view (slot) while held back
     lag: int = 0  # fixed slots behind the cluster
     down: bool = False
+    genesis_hash: str | None = None  # answers another cluster's genesis hash when set
 
 
 class RpcError(Exception):
@@ -262,6 +273,10 @@ class Cluster:
     def set_down(self, node: str, down: bool = True) -> None:
         self.node(node).down = down
 
+    def set_genesis(self, node: str, genesis_hash: str | None = DEVNET_GENESIS_HASH) -> None:
+        """This node answers another cluster's genesis hash (None: the cluster's own again)."""
+        self.node(node).genesis_hash = genesis_hash
+
     def halt(self) -> None:
         """The whole cluster stops producing slots (every node's view stops)."""
         self.halted = True
@@ -296,6 +311,8 @@ class Cluster:
             "stop_voting": lambda: self.stop_voting(body["validator"]),
             "resume_voting": lambda: self.resume_voting(body["validator"]),
             "set_skip_ratio": lambda: self.set_skip_ratio(body["validator"], body["ratio"]),
+            "set_genesis": lambda: self.set_genesis(body["node"], body.get("genesis_hash") or DEVNET_GENESIS_HASH),
+            "reset_genesis": lambda: self.set_genesis(body["node"], None),
         }
         if action not in actions:
             raise ValueError(f"unknown action {action!r} (actions: {', '.join(actions)})")
@@ -307,7 +324,8 @@ class Cluster:
             "halted": self.halted,
             "slot": {c: self.node_slot(Node("cluster"), c) for c in ("processed", "confirmed", "finalized")},
             "epoch": self.epoch_of(self.tip),
-            "nodes": {n.name: {"slot": self.node_tip(n), "held": n.held_at is not None, "lag": n.lag, "down": n.down} for n in self.nodes.values()},
+            "nodes": {n.name: {"slot": self.node_tip(n), "held": n.held_at is not None, "lag": n.lag, "down": n.down,
+                              "genesis_hash": n.genesis_hash or SIM_GENESIS_HASH} for n in self.nodes.values()},
             "validators": [
                 {"name": v.name, "identity": v.identity, "vote_account": v.vote_account, "voting": v.voting,
                  "delinquent": self.delinquent(v, self.tip), "skip_ratio": v.skip_ratio, "last_vote": v.last_vote}
@@ -361,6 +379,9 @@ class Cluster:
         while slot > 0 and slot not in self.heights:
             slot -= 1
         return self.heights.get(slot, 0)
+
+    def rpc_getGenesisHash(self, node: Node, params: list) -> str:
+        return node.genesis_hash or SIM_GENESIS_HASH
 
     def rpc_getVersion(self, node: Node, params: list) -> dict:
         return {"feature-set": FEATURE_SET, "solana-core": SOLANA_CORE}
@@ -526,7 +547,8 @@ class Simulator:
 def chain_config(cluster: Cluster, base_url: str, chain: str = "solana-sim") -> str:
     """A ``chainwatch.yaml`` chain block for this cluster: nodes whose name starts with
     ``ref`` are references, the others nodes; every validator in one group ``sim``."""
-    lines = [f"  {chain}:", "    kind: solana", "    network: simnet", f"    block_time_seconds: {cluster.slot_seconds}", "    endpoints:"]
+    lines = [f"  {chain}:", "    kind: solana", "    network: simnet", f"    block_time_seconds: {cluster.slot_seconds}",
+             f"    genesis_hash: {SIM_GENESIS_HASH}", "    endpoints:"]
     for name in cluster.nodes:
         role = "reference" if name.startswith("ref") else "node"
         lines.append(f"      - {{name: {name}, url: \"{base_url}/{name}\", role: {role}}}")
