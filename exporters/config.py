@@ -342,6 +342,14 @@ class BeaconChain(ChainBase):
     def epoch_seconds(self) -> float:
         return self.seconds_per_slot * self.slots_per_epoch
 
+    @field_validator("genesis_validators_root", mode="before")
+    @classmethod
+    def _root_from_yaml_int(cls, value):
+        # YAML 1.1 reads an unquoted 0x... as an integer; 32 bytes written in hex come back as-is.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**256:
+            return f"0x{value:064x}"
+        return value
+
     @model_validator(mode="after")
     def _validator_endpoint(self):
         v = self.validators
