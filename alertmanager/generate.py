@@ -100,7 +100,9 @@ def _pagerduty(team: Team) -> dict:
     return out
 
 
-def _opsgenie(team: Team) -> dict:
+def _opsgenie(team: Team, priority: str | None = None) -> dict:
+    """``priority``: a fixed priority (warning receivers: P3, also for a critical a chain sends
+    to its warnings); else P1/P3/P5 from the severity label."""
     og = team.opsgenie
     tags = '{{ template "chainwatch.opsgenie.tags" . }}' + "".join(f",{t}" for t in og.tags)
     out = {
@@ -108,7 +110,7 @@ def _opsgenie(team: Team) -> dict:
         "send_resolved": True,
         "message": '{{ template "chainwatch.opsgenie.message" . }}',
         "description": '{{ template "chainwatch.opsgenie.description" . }}',
-        "priority": '{{ template "chainwatch.opsgenie.priority" . }}',
+        "priority": priority or '{{ template "chainwatch.opsgenie.priority" . }}',
         "tags": tags,
         "source": "chainwatch",
         "entity": '{{ template "chainwatch.entity" . }}',
@@ -155,6 +157,15 @@ def _channel(name: str, team: Team, kind: str) -> dict:
     return {"webhook_configs": [_webhook(name, team)]}
 
 
+def _warning_body(name: str, team: Team, channel: str) -> dict:
+    """A ticket receiver: Opsgenie at a fixed P3, or the team's Slack/webhook; empty if it has none."""
+    if channel == "opsgenie" and team.opsgenie:
+        return {"opsgenie_configs": [_opsgenie(team, priority="P3")]}
+    if channel in ("slack", "webhook") and getattr(team, channel) is not None:
+        return _channel(name, team, channel)
+    return {}
+
+
 def _receivers(name: str, team: Team) -> tuple[dict[str, dict], dict[str, str], list[str]]:
     """Receivers of one team and which receiver each severity goes to (``null`` for nowhere)."""
     bodies: dict[str, dict] = {}
@@ -174,17 +185,9 @@ def _receivers(name: str, team: Team) -> tuple[dict[str, dict], dict[str, str], 
             notes.append(f"team {name} has no receiver: its critical alerts notify nobody")
     bodies[f"{name}-critical"] = critical
 
-    warning: dict = {}
-    if team.warnings_to == "opsgenie":
-        if team.opsgenie:
-            warning["opsgenie_configs"] = [_opsgenie(team)]
-        else:
-            notes.append(f"team {name} sends warnings to opsgenie but has no opsgenie: warnings notify nobody")
-    elif team.warnings_to in ("slack", "webhook"):
-        if getattr(team, team.warnings_to) is None:
-            notes.append(f"team {name} sends warnings to {team.warnings_to} but has none configured: warnings notify nobody")
-        else:
-            warning = _channel(name, team, team.warnings_to)
+    warning = _warning_body(name, team, team.warnings_to)
+    if team.warnings_to != "none" and not warning:
+        notes.append(f"team {name} sends warnings to {team.warnings_to} but has none configured: warnings notify nobody")
     bodies[f"{name}-warning"] = warning
 
     info: dict = {}
@@ -220,6 +223,46 @@ def _team_routes(config: Config, name: str, team: Team, targets: dict[str, str])
         _severity_route(config, "warning", targets["warning"], intervals),
         _severity_route(config, "info", targets["info"], []),
     ]
+
+
+def _chain_routes(config: Config, name: str, team: Team, targets: dict[str, str], receivers: dict[str, dict]) -> list[dict]:
+    """One ``chain="<c>"`` route per chain of the team with a ``routing`` override, placed before
+    the team's severity routes. Receivers the overrides need are added to ``receivers``."""
+    out = []
+    for cname, chain in sorted(config.chains.items()):
+        routing = chain.routing
+        if chain.team != name or routing is None:
+            continue
+        warnings_to = routing.warnings_to or team.warnings_to
+        if warnings_to == team.warnings_to:
+            warning = targets["warning"]
+        else:
+            warning = f"{name}-warning-{warnings_to}"
+            body = _warning_body(name, team, warnings_to)  # the config model checked the channel exists
+            if body:
+                receivers[warning] = body
+            else:
+                warning = NULL
+        hours = routing.business_hours_only if routing.business_hours_only is not None else bool(team.business_hours)
+        intervals = [f"{name}-business-hours"] if hours else []
+        if routing.critical_to is None:
+            critical = _severity_route(config, "critical", targets["critical"], [])
+        elif routing.critical_to == "warnings":  # a ticket, with a ticket's timings and hours
+            critical = {**_severity_route(config, "warning", warning, intervals), "matchers": ['severity="critical"']}
+        elif routing.critical_to == "none":
+            critical = _severity_route(config, "critical", NULL, [])
+        else:
+            kind = routing.critical_to
+            body = {"pagerduty_configs": [_pagerduty(team)]} if kind == "pagerduty" else {"opsgenie_configs": [_opsgenie(team)]}
+            receiver = f"{name}-critical" if receivers.get(f"{name}-critical") == body else f"{name}-critical-{kind}"
+            receivers[receiver] = body
+            critical = _severity_route(config, "critical", receiver, [])
+        out.append({
+            "matchers": [f'chain="{cname}"'],
+            "receiver": targets["info"],
+            "routes": [critical, _severity_route(config, "warning", warning, intervals), _severity_route(config, "info", targets["info"], [])],
+        })
+    return out
 
 
 def _time_interval(name: str, team: Team) -> dict:
@@ -305,7 +348,8 @@ def build(config: Config) -> tuple[dict, list[str]]:
         if team.business_hours:
             time_intervals.append(_time_interval(name, team))
         children = _team_routes(config, name, team, targets)
-        routes.append({"matchers": [f'team="{name}"'], "receiver": targets["info"], "routes": children})
+        overrides = _chain_routes(config, name, team, targets, receivers)
+        routes.append({"matchers": [f'team="{name}"'], "receiver": targets["info"], "routes": overrides + children})
         everyone.extend({**r, "continue": True} for r in children if r["receiver"] != NULL)
     # An alert with a missing or unknown team label: every team hears about it.
     unowned: dict = {"matchers": [f'team!~"{_regex(_literal(n) for n in team_names)}"'], "receiver": NULL}

@@ -80,7 +80,7 @@ def _default(field) -> str:
 MODELS = [
     cfg.Config, cfg.ExporterSettings, cfg.GeneratorSettings, cfg.AlertmanagerSettings, cfg.SeverityTiming,
     cfg.Team, cfg.PagerDuty, cfg.Opsgenie, cfg.Responder, cfg.Slack, cfg.Webhook, cfg.BusinessHours,
-    cfg.EvmChain, cfg.BeaconChain, cfg.SolanaChain, cfg.Endpoint, cfg.Thresholds, cfg.Durations,
+    cfg.EvmChain, cfg.BeaconChain, cfg.SolanaChain, cfg.ChainRouting, cfg.Endpoint, cfg.Thresholds, cfg.Durations,
     cfg.SLO, cfg.LatencySLO, cfg.FreshnessSLO, cfg.BeaconValidators, cfg.SolanaValidators, cfg.SolanaValidator,
 ]
 

@@ -5,6 +5,7 @@ Teams in the test config (each shows one way to page):
 - core-infra: PagerDuty + Opsgenie (P1 for critical, P3 for warnings)
 - l2-infra:   Opsgenie only, warnings only during business hours
 - data:       PagerDuty for critical, warnings and info to Slack
+and four chains with per-chain routing overrides (sepolia, polygon-amoy, base, solana-devnet).
 """
 
 from __future__ import annotations
@@ -58,13 +59,49 @@ chains:
     team: data
     endpoints:
       - {name: agave-1, url: "http://10.0.6.11:8899"}
+  # Per-chain routing overrides: testnets and a low-value chain that must not page like mainnet.
+  sepolia:                        # testnet: never page, tickets only (critical -> the team's warnings)
+    kind: evm
+    network: sepolia
+    chain_id: 11155111
+    team: core-infra
+    routing: {critical_to: warnings}
+    endpoints:
+      - {name: geth-sepolia-1, url: "http://10.0.1.31:8545"}
+  polygon-amoy:                   # testnet of a business-hours team: its criticals are P3s in office hours
+    kind: evm
+    network: amoy
+    chain_id: 80002
+    block_time_seconds: 2
+    team: l2-infra
+    routing: {critical_to: warnings}
+    endpoints:
+      - {name: bor-amoy-1, url: "http://10.0.2.31:8545"}
+  base:                           # mainnet of a business-hours team: warnings at any hour
+    kind: evm
+    network: mainnet
+    chain_id: 8453
+    team: l2-infra
+    routing: {business_hours_only: false}
+    endpoints:
+      - {name: base-1, url: "http://10.0.2.41:8545"}
+  solana-devnet:                  # nothing critical about devnet: warnings to Slack, criticals nowhere
+    kind: solana
+    network: devnet
+    team: data
+    routing: {critical_to: none}
+    endpoints:
+      - {name: agave-devnet-1, url: "http://10.0.6.31:8899"}
 """
 
 # Which chain each alert kind is tried on in the routing table.
 CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"]}
-TEAM_OF_CHAIN = {"ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data"}
-NETWORK_OF_CHAIN = {"ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta"}
-ENDPOINT_OF_CHAIN = {"ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1"}
+TEAM_OF_CHAIN = {"ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data",
+                 "sepolia": "core-infra", "polygon-amoy": "l2-infra", "base": "l2-infra", "solana-devnet": "data"}
+NETWORK_OF_CHAIN = {"ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta",
+                    "sepolia": "sepolia", "polygon-amoy": "amoy", "base": "mainnet", "solana-devnet": "devnet"}
+ENDPOINT_OF_CHAIN = {"ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1",
+                     "sepolia": "geth-sepolia-1", "polygon-amoy": "bor-amoy-1", "base": "base-1", "solana-devnet": "agave-devnet-1"}
 
 
 def write_secrets(folder: Path) -> dict[str, Path]:

@@ -101,7 +101,7 @@ def test_timings_per_severity_come_from_config(tmp_path):
 def test_business_hours_become_an_active_time_interval_on_warnings_only(am_config):
     _, data = am_config
     l2 = next(r for r in data["route"]["routes"] if r["matchers"] == ['team="l2-infra"'])
-    active = {r["matchers"][0]: r.get("active_time_intervals") for r in l2["routes"]}
+    active = {r["matchers"][0]: r.get("active_time_intervals") for r in l2["routes"] if r["matchers"][0].startswith("severity")}
     assert active == {'severity="critical"': None, 'severity="warning"': ["l2-infra-business-hours"], 'severity="info"': None}
     assert data["time_intervals"] == [
         {
@@ -158,3 +158,86 @@ teams:
         assert got.returncode == 0, (team, got.stdout)
     data = yaml.safe_load(path.read_text())
     assert data["route"]["routes"][-1]["matchers"] == ['team!~"ops\\\\.eu"']
+
+
+# --------------------------------------------------------------------------- per-chain routing
+
+
+def team_route(data: dict, team: str) -> dict:
+    return next(r for r in data["route"]["routes"] if r["matchers"] == [f'team="{team}"'])
+
+
+def test_chain_overrides_come_before_the_team_routes_with_ticket_timings_and_hours(am_config):
+    _, data = am_config
+    l2 = team_route(data, "l2-infra")
+    assert [r["matchers"] for r in l2["routes"]] == [
+        ['chain="base"'], ['chain="polygon-amoy"'], ['severity="critical"'], ['severity="warning"'], ['severity="info"'],
+    ]
+    amoy = {r["matchers"][0]: r for r in l2["routes"][1]["routes"]}
+    crit = amoy['severity="critical"']  # a testnet's critical is a ticket: P3 receiver, warning timings, office hours
+    assert (crit["receiver"], crit["group_wait"], crit["repeat_interval"], crit["active_time_intervals"]) == (
+        "l2-infra-warning", "1m", "12h", ["l2-infra-business-hours"])
+    base = {r["matchers"][0]: r.get("active_time_intervals") for r in l2["routes"][0]["routes"]}
+    assert base == {'severity="critical"': None, 'severity="warning"': None, 'severity="info"': None}  # any hour
+    # the warning receiver is a fixed P3, so a critical sent there is not an Opsgenie P1 page
+    assert receiver(data, "l2-infra-warning")["opsgenie_configs"][0]["priority"] == "P3"
+    assert receiver(data, "core-infra-critical")["opsgenie_configs"][0]["priority"] == '{{ template "chainwatch.opsgenie.priority" . }}'
+
+
+def _override(tmp_path, routing: str, chain: str = "sepolia"):
+    text = config_text(write_secrets(tmp_path / "s"))
+    start = text.index(f"  {chain}:")
+    line = text.index("    routing:", start)
+    end = text.index("\n", line)
+    return text[:line] + f"    routing: {routing}" + text[end:]
+
+
+def route_of(path, **labels) -> str:
+    args = [f"{k}={v}" for k, v in labels.items()]
+    return amtool("config", "routes", "test", f"--config.file={path}", *args).stdout.strip()
+
+
+@pytest.mark.parametrize("routing,critical,warning", [
+    ("{critical_to: pagerduty}", "core-infra-critical-pagerduty", "core-infra-warning"),
+    ("{critical_to: opsgenie}", "core-infra-critical-opsgenie", "core-infra-warning"),
+    ("{critical_to: warnings, warnings_to: none}", "null", "null"),
+    ("{}", "core-infra-critical", "core-infra-warning"),
+])
+def test_chain_critical_and_warnings_overrides(tmp_path, routing, critical, warning):
+    path = generated(tmp_path, _override(tmp_path, routing))
+    assert amtool("check-config", str(path), check=False).returncode == 0
+    base = {"alertname": "ChainwatchChainHalted", "team": "core-infra", "chain": "sepolia"}
+    assert route_of(path, **base, severity="critical") == critical
+    assert route_of(path, **base, severity="warning") == warning
+    assert route_of(path, **{**base, "chain": "ethereum"}, severity="critical") == "core-infra-critical"
+    data = yaml.safe_load(path.read_text())
+    if critical.endswith("-pagerduty"):
+        assert set(receiver(data, critical)) == {"name", "pagerduty_configs"}  # no Opsgenie P1 for this chain
+    if critical.endswith("-opsgenie"):
+        assert set(receiver(data, critical)) == {"name", "opsgenie_configs"}
+
+
+def test_chain_warnings_to_another_channel_of_the_team(tmp_path):
+    text = _override(tmp_path, "{warnings_to: opsgenie}", chain="solana-devnet")
+    text = text.replace("    warnings_to: slack\n", '    warnings_to: slack\n    opsgenie: {api_key_file: "/run/og.key"}\n')
+    path = generated(tmp_path, text)
+    assert amtool("check-config", str(path), check=False).returncode == 0
+    assert route_of(path, alertname="ChainwatchSolanaNodeBehind", team="data", chain="solana-devnet", severity="warning") == "data-warning-opsgenie"
+    assert route_of(path, alertname="ChainwatchSolanaNodeBehind", team="data", chain="solana", severity="warning") == "data-warning"
+    data = yaml.safe_load(path.read_text())
+    assert receiver(data, "data-warning-opsgenie")["opsgenie_configs"][0]["priority"] == "P3"
+
+
+@pytest.mark.parametrize("routing,message", [
+    ("{critical_to: opsgenie}", "chains.solana-devnet.routing.critical_to: team data has no opsgenie configured"),
+    ("{warnings_to: opsgenie}", "chains.solana-devnet.routing.warnings_to: team data has no opsgenie configured"),
+    ("{business_hours_only: true}", "chains.solana-devnet.routing.business_hours_only: team data has no business_hours to restrict to"),
+    ("{critical_to: sms}", "chains.solana-devnet.routing.critical_to: Input should be 'pagerduty', 'opsgenie', 'warnings' or 'none'"),
+    ("{page: never}", "chains.solana-devnet.routing.page: unknown key"),
+])
+def test_chain_routing_that_cannot_be_honoured_is_a_config_error(tmp_path, routing, message):
+    from chainwatch.exporters.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        parse(_override(tmp_path, routing, chain="solana-devnet"), need_secrets=False)
+    assert message in str(err.value)

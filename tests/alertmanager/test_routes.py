@@ -8,7 +8,14 @@ The table reads as the paging policy of the test config's three teams:
     data        PagerDuty                      Slack #data-alerts               Slack #data-alerts
 
 and alerts without an owning team (the exporter's own alert, a typo in a team label)
-go to every team's receiver for that severity.
+go to every team's receiver for that severity. Chains with a ``routing`` override go
+their own way before their team's routes:
+
+    chain (team)              override                        critical        warning          info
+    sepolia (core-infra)      critical_to: warnings           Opsgenie P3     Opsgenie P3      nobody
+    polygon-amoy (l2-infra)   critical_to: warnings           Opsgenie P3 (business hours, as its warnings)
+    base (l2-infra)           business_hours_only: false      Opsgenie P1     Opsgenie P3 (any hour)
+    solana-devnet (data)      critical_to: none               nobody          Slack            Slack
 """
 
 from __future__ import annotations
@@ -47,6 +54,24 @@ TABLE = [
     ({"alertname": "ChainwatchSyncLagHigh", "severity": "info", "team": "typo-team", "chain": "ethereum"}, "data-info"),
     # no severity label: treated like info (never a page)
     ({"alertname": "ChainwatchSyncLagHigh", "team": "core-infra", "chain": "ethereum"}, "null"),
+    # per-chain overrides: a testnet never pages, its criticals become the team's tickets ...
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "core-infra", "chain": "sepolia"}, "core-infra-warning"),
+    ({"alertname": "ChainwatchEndpointDown", "severity": "critical", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "core-infra-warning"),
+    ({"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "core-infra-warning"),
+    ({"alertname": "ChainwatchSLOErrorBudgetBurn", "severity": "critical", "team": "core-infra", "chain": "sepolia", "slo": "availability"}, "core-infra-warning"),
+    ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "null"),
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "l2-infra", "chain": "polygon-amoy"}, "l2-infra-warning"),
+    ({"alertname": "ChainwatchSolanaClusterHalted", "severity": "critical", "team": "data", "chain": "solana-devnet"}, "null"),
+    ({"alertname": "ChainwatchSolanaNodeBehind", "severity": "warning", "team": "data", "chain": "solana-devnet", "endpoint": "agave-devnet-1"}, "data-warning"),
+    ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "data", "chain": "solana-devnet", "endpoint": "agave-devnet-1"}, "data-info"),
+    # ... an override that changes only hours keeps the team's receivers
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "l2-infra", "chain": "base"}, "l2-infra-critical"),
+    ({"alertname": "ChainwatchPeersLow", "severity": "warning", "team": "l2-infra", "chain": "base", "endpoint": "base-1"}, "l2-infra-warning"),
+    # ... and never leaks to the mainnet of the same team, nor to the exporter's own alert
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "core-infra", "chain": "ethereum"}, "core-infra-critical"),
+    ({"alertname": "ChainwatchExporterAbsent", "severity": "critical", "team": "data", "chain": "*", "job": "chainwatch"}, "data-critical"),
+    # a chain name that merely starts like an overridden one is not overridden (exact match)
+    ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "core-infra", "chain": "sepolia-2"}, "core-infra-critical"),
 ]
 
 
