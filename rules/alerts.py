@@ -180,7 +180,13 @@ def probe_failing(c: Ctx) -> list[Alert]:
     return [a]
 
 
+# What identifies the network of a beacon / Solana endpoint (the probe compares it when configured).
+GENESIS_IDENTITY = {"beacon": ("genesis_validators_root", "/eth/v1/beacon/genesis"), "solana": ("genesis_hash", "getGenesisHash")}
+
+
 def wrong_chain(c: Ctx) -> list[Alert]:
+    if c.kind in GENESIS_IDENTITY:
+        return _wrong_genesis(c)
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6
     sel_id = c.sel("chainwatch_chain_id")
@@ -200,6 +206,25 @@ def wrong_chain(c: Ctx) -> list[Alert]:
         ],
         wrong, e, queried={"reported_chain_id": str(wrong)}, note="endpoint switched to another network",
     )]
+    return [a]
+
+
+def _wrong_genesis(c: Ctx) -> list[Alert]:
+    """Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
+    (it needs ``genesis_validators_root`` / ``genesis_hash`` in the config; without, it never fires)."""
+    field_, source = GENESIS_IDENTITY[c.kind]
+    expected = getattr(c.chain, field_, None) or f"the configured {field_} (none is: set it to enable this check)"
+    sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
+    a = c.alert(
+        "ChainwatchWrongChain", "critical",
+        f"max without (reason) ({sel_reason}) == 1", c.d.down,
+        "{endpoint} on {chain} serves the wrong chain",
+        "{endpoint} ({role}) on {chain}/{network} answers " + source + " of another network: its " + field_
+        + " is not " + expected + ". It points at the wrong network, every answer from it is wrong.",
+    )
+    e = c.endpoint_labels
+    a.recipes = [Recipe([Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1)], 1, e,
+                        note="endpoint switched to another network")]
     return [a]
 
 
@@ -612,10 +637,10 @@ def solana_skip(c: Ctx) -> list[Alert]:
 BUILDERS = {
     "evm": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, peers_low, mempool_high,
             mempool_not_mined, rpc_latency, rpc_errors, reference_quorum, chain_halted),
-    "beacon": (endpoint_down, probe_failing, sync_lag, sync_lag_seconds, head_stale, peers_low, rpc_latency, rpc_errors,
+    "beacon": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, peers_low, rpc_latency, rpc_errors,
                reference_quorum, chain_halted, finality_stalled, attestations_missed, attestation_ratio, proposal_missed,
                validator_slashed, validator_exited, monitor_stuck),
-    "solana": (endpoint_down, probe_failing, sync_lag, sync_lag_seconds, head_stale, rpc_latency, rpc_errors,
+    "solana": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, rpc_latency, rpc_errors,
                reference_quorum, solana_cluster_halted, solana_behind, solana_delinquent, solana_skip),
 }
 

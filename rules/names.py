@@ -32,7 +32,7 @@ ALERTS: tuple[AlertName, ...] = (
     AlertName("ChainwatchExporterAbsent", "exporter", ALL, ("critical",)),
     AlertName("ChainwatchEndpointDown", "endpoint", ALL, ("critical",)),
     AlertName("ChainwatchProbeFailing", "endpoint", ALL, ("warning",)),  # labelled by reason
-    AlertName("ChainwatchWrongChain", "endpoint", ("evm",), ("critical",)),
+    AlertName("ChainwatchWrongChain", "endpoint", ALL, ("critical",)),
     AlertName("ChainwatchSyncLagHigh", "endpoint", ALL, ("warning", "critical")),
     AlertName("ChainwatchSyncLagSecondsHigh", "endpoint", ALL, ("warning", "critical")),
     AlertName("ChainwatchHeadStale", "endpoint", ALL, ("critical",)),

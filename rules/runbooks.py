@@ -76,12 +76,21 @@ RUNBOOKS: dict[str, Runbook] = {
     ),
     "ChainwatchWrongChain": Runbook(
         "Endpoint serves the wrong chain",
-        "`eth_chainId` of the endpoint does not match the chain id in the config. Every answer from it (balances, blocks, "
-        "transactions) belongs to another network.",
+        "The endpoint answers for another network than the chain in the config: EVM `eth_chainId` differs from `chain_id`; "
+        "beacon: `genesis_validators_root` of `/eth/v1/beacon/genesis` differs from the configured one; Solana: `getGenesisHash` "
+        "differs from the configured `genesis_hash` (beacon and Solana are only checked when those are set; mainnet values: "
+        "`0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95` and `5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d`). "
+        "Every answer from it (balances, blocks, slots, transactions) belongs to another network.",
         ("The node was started with the wrong network flag (`--sepolia`, `--holesky`, a devnet genesis) after a re-provisioning.",
+         "Beacon: a Holesky/Sepolia/Hoodi beacon node (`--network holesky`) or a checkpoint sync from another network's URL.",
+         "Solana: an RPC node started with a devnet/testnet `--entrypoint` and `--expected-genesis-hash`, or a provider's devnet "
+         "URL (`api.devnet.solana.com`, a devnet key) in the mainnet-beta chain.",
          "A DNS or load-balancer change points the endpoint name at a node of another network.",
          "A provider URL for another network was pasted into the config (e.g. a Polygon key on an Ethereum entry)."),
         ("`curl -s -XPOST -H 'content-type: application/json' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_chainId\"}' <url>`.",
+         "Beacon: `curl -s <url>/eth/v1/beacon/genesis` and compare `genesis_validators_root`.",
+         "Solana: `curl -s -XPOST -H 'content-type: application/json' -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"getGenesisHash\"}' <url>` "
+         "(mainnet-beta `5eykt4Us…`, devnet `EtWTRABZ…`, testnet `4uhcVJyU…`).",
          "Compare the client's start flags and genesis with a correct node; check recent DNS/LB changes."),
         ("Take the endpoint out of service immediately (transactions signed for the expected chain id will not be accepted, "
          "reads are wrong); then fix the flags, the DNS record or the config entry."),
