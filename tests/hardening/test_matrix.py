@@ -8,8 +8,9 @@ within the scrape deadline; the exporter stays up and says each problem at most 
 (one warning per endpoint per minute: the whole module runs well within a minute).
 
 Cases that do not exist for a kind are left out of its table, with the reason:
-beacon has no JSON-RPC batch (REST, one route per value) and no chain id to compare;
-the Solana probe has no chain identity check (genesis hash is not configured).
+beacon has no JSON-RPC batch (REST, one route per value). Beacon and Solana chains set
+``genesis_validators_root`` / ``genesis_hash``, so a node of another network is a
+``wrong_chain`` row for every kind.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import time
 
 import pytest
 
-from tests.support.hostile import DNS_FAIL_URL, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind
+from tests.support.hostile import (
+    BEACON_GENESIS_ROOT, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind,
+)
 from tests.support.procs import require_binary
 
 from .harness import assert_quiet_logs, reasons, start
@@ -52,7 +55,7 @@ KINDS = {
     },
     "beacon": {
         "kind": lambda: beacon_kind(head=16),
-        "chain": {"kind": "beacon", "network": "mainnet"},
+        "chain": {"kind": "beacon", "network": "mainnet", "genesis_validators_root": BEACON_GENESIS_ROOT},
         # The validator monitor reads a broken endpoint: it must warn once, like a probe.
         "validators": {"validators": {"endpoint": "beacon-garbage-bytes", "groups": {"ops": [1, 2]}}},
         "cases": {
@@ -68,11 +71,12 @@ KINDS = {
             "spec_zero_slot_time": "invalid_response",
             "optional_wrong_type": "invalid_response",
             "finality_wrong_shape": "invalid_response",
+            "wrong_chain": "wrong_chain",
         },
     },
     "solana": {
         "kind": lambda: solana_kind(slot=16),
-        "chain": {"kind": "solana", "network": "mainnet-beta"},
+        "chain": {"kind": "solana", "network": "mainnet-beta", "genesis_hash": SOLANA_GENESIS},
         "validators": {"validators": {"endpoint": "solana-html", "groups": {"ops": [
             {"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]}}},
         "cases": {
@@ -87,6 +91,7 @@ KINDS = {
             "error_code_not_int": "rpc_error",
             "epoch_info_wrong_types": "invalid_response",
             "optional_wrong_type": "invalid_response",
+            "wrong_chain": "wrong_chain",
         },
     },
 }

@@ -171,6 +171,11 @@ def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
     return Kind("evm", jsonrpc_answer(evm_results(head=head, chain_id=chain_id)), mutations)
 
 
+# The network identity the well-behaved answers carry (configure it to have it checked).
+BEACON_GENESIS_ROOT = "0x" + "ab" * 32
+SOLANA_GENESIS = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"  # mainnet-beta
+
+
 def solana_results(slot: int = 16, **override) -> Callable[[str, list], Any]:
     """Solana answers in the shapes the Solana RPC docs show (tests/solana/docs_shapes.py)."""
 
@@ -183,6 +188,7 @@ def solana_results(slot: int = 16, **override) -> Callable[[str, list], Any]:
             "getRecentPerformanceSamples": [{"numNonVoteTransactions": 10, "numSlots": 150, "numTransactions": 6000, "samplePeriodSecs": 60, "slot": slot}],
             "getVersion": {"feature-set": 2891131721, "solana-core": "1.18.26"},
             "getBlockTime": int(time.time()) - 1,
+            "getGenesisHash": SOLANA_GENESIS,
         }
         table.update(override)
         if method in table:
@@ -208,6 +214,7 @@ def solana_kind(slot: int = 16) -> Kind:
         "error_code_not_int": make(getBlockTime={"code": [1], "message": {"nested": True}}),
         "epoch_info_wrong_types": make(getEpochInfo={"absoluteSlot": "x", "epoch": -1}),
         "optional_wrong_type": make(getBlockHeight=[1, 2]),
+        "wrong_chain": make(getGenesisHash="EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"),  # devnet's
     }
     return Kind("solana", jsonrpc_answer(solana_results(slot=slot)), mutations)
 
@@ -217,7 +224,7 @@ def beacon_table(head: int = 16, genesis: int | None = None) -> dict[str, Any]:
     genesis = int(time.time()) - head * 12 - 1 if genesis is None else genesis
     root = "0x" + "00" * 32
     return {
-        "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": "0x" + "ab" * 32, "genesis_fork_version": "0x00000000"}},
+        "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": BEACON_GENESIS_ROOT, "genesis_fork_version": "0x00000000"}},
         "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
         "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
         "/eth/v1/node/health": None,
@@ -266,6 +273,9 @@ def beacon_kind(head: int = 16) -> Kind:
         "spec_zero_slot_time": make(**{"/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "0", "SLOTS_PER_EPOCH": "32"}}}),
         "optional_wrong_type": make(**{"/eth/v1/node/peer_count": {"data": {"connected": [1]}}}),
         "finality_wrong_shape": make(**{"/eth/v1/beacon/states/head/finality_checkpoints": {"data": {"finalized": "0"}}}),
+        "wrong_chain": make(**{"/eth/v1/beacon/genesis": {"data": {  # Holesky's root
+            "genesis_time": str(genesis), "genesis_validators_root": "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1",
+            "genesis_fork_version": "0x01017000"}}}),
     }
     return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
 
