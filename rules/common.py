@@ -108,6 +108,8 @@ def go_template(text: str) -> str:
         if name == "value":
             if spec == "pct":
                 return "{{ $value | humanizePercentage }}"
+            if spec == "humanize":
+                return "{{ $value | humanize }}"
             return '{{ printf "' + (spec or "%.0f") + '" $value }}'
         if name in QUERIES:
             return _query(name)
@@ -116,12 +118,42 @@ def go_template(text: str) -> str:
     return _PLACEHOLDER.sub(repl, text)
 
 
+def humanize(value: float) -> str:
+    """Prometheus' template function ``humanize`` (2.42): SI prefixes, 4 significant digits."""
+    v = float(value)
+    if v == 0 or v != v or v in (float("inf"), float("-inf")):
+        return _go_g4(v)
+    prefix = ""
+    if abs(v) >= 1:
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(v) < 1000:
+                break
+            prefix, v = p, v / 1000
+    else:
+        for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+            if abs(v) >= 1:
+                break
+            prefix, v = p, v * 1000
+    return _go_g4(v) + prefix
+
+
+def _go_g4(v: float) -> str:
+    """Go's ``%.4g``: as Python's, but NaN/+Inf/-Inf spelled Go's way and a 2-digit exponent minimum."""
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "+Inf" if v > 0 else "-Inf"
+    return "%.4g" % v
+
+
 def render(text: str, labels: dict[str, str], value: float | None, queried: dict[str, str] | None = None) -> str:
     def repl(m: re.Match) -> str:
         name, spec = m.group(1), m.group(2)
         if name == "value":
             if spec == "pct":
                 return "%.4g%%" % (value * 100)
+            if spec == "humanize":
+                return humanize(value)
             return (spec or "%.0f") % value
         if name in QUERIES:
             return (queried or {}).get(name, "")
@@ -246,6 +278,7 @@ class Alert:
     extra_labels: dict[str, str] = field(default_factory=dict)
     recipes: list[Recipe] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
+    value_text: str = ""  # the `value` annotation, in placeholder syntax (post-processing pass, rules/values.py)
 
     @property
     def static_labels(self) -> dict[str, str]:
@@ -261,6 +294,8 @@ class Alert:
             "description": go_template(self.description),
             **self.annotations,
         }
+        if self.value_text:
+            rule["annotations"]["value"] = go_template(self.value_text)
         return rule
 
     def expected(self, recipe: Recipe, value: float | None = None) -> dict:
@@ -272,6 +307,7 @@ class Alert:
                 "summary": render(self.summary, labels, value, recipe.queried),
                 "description": render(self.description, labels, value, recipe.queried),
                 **self.annotations,
+                **({"value": render(self.value_text, labels, value, recipe.queried)} if self.value_text else {}),
             },
         }
 

@@ -12,8 +12,8 @@ and ``OUT/runbooks/<AlertName>.md``. With ``--format prometheus-operator`` the s
 written as ``PrometheusRule`` custom resources (``*.prometheusrule.yaml``) instead of rule files
 and tests.
 
-The pipeline: build alerts per chain -> post-process (runbook and dashboard links on every
-alert) -> dump deterministically (sorted keys, rounded numbers, generated header).
+The pipeline: build alerts per chain -> post-process (runbook and dashboard links and the
+``value`` annotation on every alert) -> dump deterministically (sorted keys, rounded numbers, generated header).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from chainwatch.exporters.config import Config
 from chainwatch.exporters.generated import dump_yaml, write as write_file
 
 from . import alerts as alert_rules
-from . import recording, runbooks, slo, unittests
+from . import recording, runbooks, slo, unittests, values
 from .common import ALL_CHAINS, Alert
 
 RECORDING_FILE = "chainwatch-recording.rules.yml"
@@ -49,13 +49,16 @@ class RuleFile:
 
 
 def annotate(alert: Alert, config: Config) -> Alert:
-    """The post-processing pass: every alert gets its runbook and dashboard links here."""
+    """The post-processing pass: every alert gets its runbook and dashboard links and its
+    ``value`` annotation (the measured value with its unit, rules/values.py) here."""
     base = config.generate.runbook_base_url.rstrip("/")
     grafana = config.generate.grafana_url.rstrip("/")
     url = f"{grafana}/d/{alert.dashboard}"
     if alert.chain != ALL_CHAINS:
         url += f"?var-chain={quote(alert.chain)}"
     alert.annotations = {"runbook_url": f"{base}/{alert.name}.md", "dashboard_url": url}
+    chain = config.chains.get(alert.chain)
+    alert.value_text = values.value_text(alert, chain.kind if chain is not None else None)
     return alert
 
 

@@ -144,7 +144,7 @@ def test_alert_labels_and_annotations(generated, key):
         spec = names.ALERT_BY_NAME[rule["alert"]]
         labels, ann = rule["labels"], rule["annotations"]
         assert labels["severity"] in spec.severities
-        assert set(ann) == {"summary", "description", "runbook_url", "dashboard_url"}
+        assert set(ann) == {"summary", "description", "runbook_url", "dashboard_url", "value"}
         assert ann["runbook_url"] == f"{config.generate.runbook_base_url.rstrip('/')}/{rule['alert']}.md"
         assert ann["dashboard_url"].startswith(config.generate.grafana_url.rstrip("/") + "/d/chainwatch-")
         if labels["chain"] != "*":

@@ -128,3 +128,6 @@ chains:
     assert pages[0].body["payload"]["summary"] == f"[ethereum] {summary.replace(' on ethereum', '')}"
     assert pages[0].body["routing_key"] == PAGERDUTY_KEY
     assert pages[0].body["payload"]["custom_details"]["runbook"] == halted[0]["annotations"]["runbook_url"]
+    # the rules' value annotation, as Prometheus rendered it, is the page's value (the 300s stall: "300s")
+    assert pages[0].body["payload"]["custom_details"]["value"] == halted[0]["annotations"]["value"]
+    assert halted[0]["annotations"]["value"] == "300s"
