@@ -107,6 +107,24 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
 
 
+def test_genesis_root_of_the_real_node_passes_and_another_fails_wrong_chain(devchain: Lodestar, tmp_path):
+    """The dev chain's root differs per run: read it from the node, then configure it right and wrong."""
+    root = devchain.api("/eth/v1/beacon/genesis")["genesis_validators_root"]
+    mainnet = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"
+    assert root != mainnet
+    chains = {}
+    for name, configured in (("right", root), ("wrong", mainnet)):
+        chain = chain_config(devchain, tmp_path / "state.json")["devcl"]
+        chain["endpoints"] = [{"name": f"lodestar-{name}", "url": devchain.url, "role": "node"}]
+        chains[f"devcl-{name}"] = {**chain, "genesis_validators_root": configured}
+    config = write_config(tmp_path / "chainwatch.yaml", chains, exporter={"state_dir": str(tmp_path)})
+    with Exporter(config, tmp_path) as exporter:
+        s = exporter.metrics()
+        assert s.value("chainwatch_probe_success", endpoint="lodestar-right") == 1
+        assert s.value("chainwatch_probe_success", endpoint="lodestar-wrong") == 0
+        assert s.value("chainwatch_probe_failure_reason", endpoint="lodestar-wrong", reason="wrong_chain") == 1
+
+
 def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
     """Beacon node with a separate validator client; killing the client freezes the head."""
     node = Lodestar(tmp_path / "bn", start_validators=None)
