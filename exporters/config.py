@@ -195,6 +195,20 @@ class BeaconValidators(Strict):
     per_validator_cap: int = Field(64, ge=0, le=10000)
     state_file: str | None = None  # default: <state_dir>/<chain>-validators.json
 
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _unquoted_pubkeys(cls, groups):
+        """YAML reads an unquoted ``0x…`` pubkey as a huge integer; no validator index is that
+        large (indices are uint64), so turn it back into the 48-byte pubkey it was."""
+        if not isinstance(groups, dict):
+            return groups
+        fixed = {}
+        for name, members in groups.items():
+            if isinstance(members, list):
+                members = [f"0x{m:096x}" if isinstance(m, int) and not isinstance(m, bool) and 2**64 <= m < 2**384 else m for m in members]
+            fixed[name] = members
+        return fixed
+
 
 class SolanaValidator(Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None

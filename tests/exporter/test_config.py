@@ -118,3 +118,20 @@ def test_default_chain_halt_pages_before_every_node_goes_stale():
         assert chain.halt_pages_before_stale(), name
     slow = parse(GOOD.replace("chain_id: 1", "chain_id: 1\n    thresholds: {chain_halt_blocks: 20}"), env={"INFURA_KEY": "k", "TOKEN": "t"})
     assert not slow.chains["ethereum"].halt_pages_before_stale()
+
+
+def test_unquoted_validator_pubkey_stays_a_pubkey():
+    key = "0x" + "00" + "a1" * 47
+    text = f"""
+chains:
+  beacon:
+    kind: beacon
+    network: mainnet
+    endpoints: [{{name: bn-1, url: "http://10.0.0.1:5052"}}]
+    validators:
+      endpoint: bn-1
+      groups:
+        main: [12, {key}, "{key}"]
+"""
+    groups = parse(text, env={}).chains["beacon"].validators.groups
+    assert groups["main"] == [12, key, key]
