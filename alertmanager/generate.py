@@ -61,6 +61,21 @@ def _literal(name: str) -> str:
 # --------------------------------------------------------------------------- receivers
 
 
+# What an on-call engineer sees first in a page, the same in PagerDuty custom_details and
+# Opsgenie details.
+DETAILS = {
+    "alertname": "{{ .CommonLabels.alertname }}",
+    "chain": '{{ template "chainwatch.chain" . }}',
+    "network": "{{ .CommonLabels.network }}",
+    "endpoint": '{{ template "chainwatch.endpoint" . }}',
+    "severity": "{{ .CommonLabels.severity }}",
+    "team": "{{ .CommonLabels.team }}",
+    "value": '{{ template "chainwatch.value" . }}',
+    "runbook": '{{ template "chainwatch.runbook_url" . }}',
+    "dashboard": '{{ template "chainwatch.dashboard_url" . }}',
+}
+
+
 def _pagerduty(team: Team) -> dict:
     pd = team.pagerduty
     out = {
@@ -75,16 +90,8 @@ def _pagerduty(team: Team) -> dict:
         "group": '{{ template "chainwatch.chain" . }}',
         "class": "{{ .CommonLabels.alertname }}",
         "details": {
-            "alertname": "{{ .CommonLabels.alertname }}",
-            "chain": '{{ template "chainwatch.chain" . }}',
-            "network": "{{ .CommonLabels.network }}",
-            "endpoint": '{{ template "chainwatch.endpoint" . }}',
-            "severity": "{{ .CommonLabels.severity }}",
-            "team": "{{ .CommonLabels.team }}",
-            "value": '{{ template "chainwatch.value" . }}',
+            **DETAILS,
             "description": '{{ template "chainwatch.description" . }}',
-            "runbook": '{{ template "chainwatch.runbook_url" . }}',
-            "dashboard": '{{ template "chainwatch.dashboard_url" . }}',
             # Alertmanager's own "firing"/"resolved" details dump every label; keep them short.
             "firing": '{{ template "chainwatch.firing" . }}',
             "resolved": '{{ template "chainwatch.resolved" . }}',
@@ -114,17 +121,7 @@ def _opsgenie(team: Team, priority: str | None = None) -> dict:
         "tags": tags,
         "source": "chainwatch",
         "entity": '{{ template "chainwatch.entity" . }}',
-        "details": {
-            "alertname": "{{ .CommonLabels.alertname }}",
-            "chain": '{{ template "chainwatch.chain" . }}',
-            "network": "{{ .CommonLabels.network }}",
-            "endpoint": '{{ template "chainwatch.endpoint" . }}',
-            "severity": "{{ .CommonLabels.severity }}",
-            "team": "{{ .CommonLabels.team }}",
-            "value": '{{ template "chainwatch.value" . }}',
-            "runbook": '{{ template "chainwatch.runbook_url" . }}',
-            "dashboard": '{{ template "chainwatch.dashboard_url" . }}',
-        },
+        "details": dict(DETAILS),
     }
     if og.responders:
         out["responders"] = [{"type": r.type, "name": r.name} for r in og.responders]
