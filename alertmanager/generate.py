@@ -27,9 +27,9 @@ from pathlib import Path
 
 import click
 
-from chainwatch.exporters.config import Config, Team
-from chainwatch.exporters.generated import dump_yaml, header, write as write_file
-from chainwatch.rules import names
+from chainwatch.core.config import Config, Team
+from chainwatch.core.generated import dump_yaml, header, write as write_file
+from chainwatch.core import names
 
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups

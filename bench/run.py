@@ -43,7 +43,7 @@ from pathlib import Path
 import aiohttp
 
 from chainwatch.exporters import jsonrpc
-from chainwatch.exporters.probes.evm import calls_for
+from chainwatch.kinds.evm.probe import calls_for
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "latest.json"
@@ -199,7 +199,7 @@ async def bench_chainwatch(session, n: int, ports: list[int], gen: Loadgen, roun
     cfg = workdir / f"chainwatch-{n}.yaml"
     cfg.write_text(chainwatch_config(ports))
     port = free_port()
-    child = Child([sys.executable, "-m", "chainwatch.exporters.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"], log=workdir / f"chainwatch-{n}.log")
+    child = Child([sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"], log=workdir / f"chainwatch-{n}.log")
     url = f"http://127.0.0.1:{port}/metrics"
     headers = {"X-Prometheus-Scrape-Timeout-Seconds": SCRAPE_TIMEOUT}
     try:

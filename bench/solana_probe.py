@@ -14,9 +14,9 @@ import asyncio
 import sys
 import time
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.scheduler import Scheduler
-from chainwatch.exporters.simulators.solana import Cluster, Simulator
+from chainwatch.kinds.solana.simulator import Cluster, Simulator
 from chainwatch.exporters.transport import Transport
 
 

@@ -8,14 +8,14 @@ status cell links to the operational dashboard with that chain selected.
 
 from __future__ import annotations
 
-from chainwatch.exporters import generated
+from chainwatch.core import generated
 
-from . import uids
-from .panels import (
+from chainwatch.core import uids
+from chainwatch.dashboards.panels import (
     GREEN, NONE, ORANGE, RATIO, RED, Grid, alert_annotation, dashboard, data_link, higher_is_worse, link, or_zero, q,
     query_variable, stat, steps, table, threshold_override, timeseries, value_text,
 )
-from .sections import m, r
+from chainwatch.dashboards.sections import m, r
 
 C = 'chain=~"$chain"'
 NINES_CAP = 6

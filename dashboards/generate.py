@@ -15,12 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainwatch.exporters import generated
-
-from . import chain_beacon, chain_evm, chain_solana, executive, operational
-from .panels import DATASOURCE_NAME
-
-BY_KIND = {"evm": chain_evm, "beacon": chain_beacon, "solana": chain_solana}
+from chainwatch import kinds
+from chainwatch.core import generated
+from chainwatch.dashboards import executive, operational
+from chainwatch.dashboards.panels import DATASOURCE_NAME
 
 # Where the provider expects the JSON files. Mount or copy OUT/dashboards there (docs/dashboards.md).
 DASHBOARDS_PATH = "/var/lib/grafana/dashboards/chainwatch"
@@ -31,7 +29,7 @@ def build_all(config) -> dict[str, dict]:
     """File stem -> dashboard JSON data."""
     out = {"executive": executive.build(config), "operational": operational.build(config)}
     for name, chain in sorted(config.chains.items()):
-        out[f"chain-{name}"] = BY_KIND[chain.kind].build(config, name, chain)
+        out[f"chain-{name}"] = kinds.get(chain.kind).dashboard()(config, name, chain)  # each kind's own layout
     return out
 
 
@@ -74,7 +72,7 @@ def write(config, out: Path, preview: bool = False, **_) -> list[Path]:
     for rel, data in provisioning(config).items():
         written.append(generated.write(base / "provisioning" / rel, generated.dump_yaml(data, config.path)))
     if preview:
-        from .preview import render
+        from chainwatch.dashboards.preview import render
 
         for stem, data in dashboards.items():
             written.append(generated.write(base / "preview" / f"{stem}.html", render(data)))

@@ -7,14 +7,14 @@ the per-chain dashboards draw each chain's own.
 
 from __future__ import annotations
 
-from chainwatch.rules.names import CHAIN_WIDE
+from chainwatch.core.names import CHAIN_WIDE
 
-from . import uids
-from .panels import (
+from chainwatch.core import uids
+from chainwatch.dashboards.panels import (
     NONE, RATIO, SECONDS, Grid, alert_annotation, dashboard, higher_is_worse, link, or_zero, q, query_variable, stat,
     steps, timeseries, GREEN, RED,
 )
-from .sections import Limits, alerts_firing_panel, m, peers_stat, probe_row, r, references_panel, rpc_row, sync_row
+from chainwatch.dashboards.sections import Limits, alerts_firing_panel, m, peers_stat, probe_row, r, references_panel, rpc_row, sync_row
 
 E = 'chain=~"$chain", role=~"$role", endpoint=~"$endpoint"'
 C = 'chain=~"$chain"'
@@ -102,6 +102,6 @@ def build(config) -> dict:
 
 
 def _ok_failed():
-    from .panels import value_text
+    from chainwatch.dashboards.panels import value_text
 
     return value_text((0, "failed", RED), (1, "ok", GREEN))

@@ -18,7 +18,7 @@ import attr
 from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
-from chainwatch.exporters import generated
+from chainwatch.core import generated
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 DATASOURCE_NAME = "Prometheus"  # name of the provisioned datasource (provisioning/datasources)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chainwatch.exporters import catalog
+from chainwatch.core import catalog
 
 PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
 
-from .panels import (
+from chainwatch.dashboards.panels import (
     NONE, PER_SECOND, RATIO, SECONDS, UP_DOWN, Grid, higher_is_worse, lower_is_worse, nan_text, or_zero, q, stat,
     state_timeline, steps, timeseries, value_text, heatmap, GREEN, RED,
 )
@@ -31,13 +31,14 @@ def m(name: str) -> str:
     for suffix in ("_bucket", "_sum", "_count"):
         if name.endswith(suffix) and catalog.metric_for_series(name):
             base = catalog.metric_for_series(name).name
-    assert base in catalog.BY_NAME, f"{name} is not in exporters/catalog.py"
+    if base not in catalog.BY_NAME:
+        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
     return name
 
 
 def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
-    from chainwatch.rules.names import RECORDING
+    from chainwatch.core.names import RECORDING
 
     assert name in RECORDING, f"{name} is not a declared recording rule (rules/names.py)"
     return name
@@ -209,8 +210,8 @@ def alerts_firing_panel(selector: str, title: str = "Alerts firing"):
 
 def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, grid: Grid) -> dict:
     """Wrap a per-chain grid: fixed ``chain`` variable, endpoint variable, links back up."""
-    from . import uids
-    from .panels import alert_annotation, dashboard, fixed_variable, link, query_variable
+    from chainwatch.core import uids
+    from chainwatch.dashboards.panels import alert_annotation, dashboard, fixed_variable, link, query_variable
 
     links = [
         link("Executive overview", uids.url(uids.EXECUTIVE), "SLOs and status per chain"),

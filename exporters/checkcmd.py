@@ -11,9 +11,9 @@ import asyncio
 
 import click
 
-from .config import Config, Role
-from .scheduler import Scheduler
-from .transport import Transport
+from chainwatch.core.config import Config, Role
+from chainwatch.exporters.scheduler import Scheduler
+from chainwatch.exporters.transport import Transport
 
 COLUMNS = ("chain", "endpoint", "role", "chain id", "head", "lag", "head age", "peers", "mempool", "latency", "status")
 

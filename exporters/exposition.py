@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.utils import floatToGoString
 
-from . import catalog
-from .catalog import FAILURE_REASONS, Type
-from .scheduler import Snapshot
+from chainwatch.core import catalog
+from chainwatch.core.catalog import FAILURE_REASONS, Type
+from chainwatch.exporters.scheduler import Snapshot
 
 Sample = tuple[str, dict, object]  # (metric name, labels incl. scope labels, value)
 

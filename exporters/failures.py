@@ -7,8 +7,8 @@ capped in length, because it may quote a server's answer.
 
 from __future__ import annotations
 
-from .catalog import FAILURE_REASONS
-from .redact import active, scrub
+from chainwatch.core.catalog import FAILURE_REASONS
+from chainwatch.exporters.redact import active, scrub
 
 MAX_DETAIL = 200
 

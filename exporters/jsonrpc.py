@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .failures import ProbeFailure, invalid
-from .redact import active, clip
-from .transport import Reply
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.redact import active, clip
+from chainwatch.exporters.transport import Reply
 
 # "Method not found" and the messages clients use for disabled namespaces.
 UNSUPPORTED_CODES = {-32601}

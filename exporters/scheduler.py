@@ -20,14 +20,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .catalog import LATENCY_BUCKETS, PRIMARY_METHOD
-from .config import Config, Endpoint, Role
-from .failures import ProbeFailure
-from .probes import probe_for
-from .probes.base import ProbeContext, ProbeResult
-from . import redact
-from .redact import scrub
-from .transport import Transport
+from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch import kinds
+from chainwatch.core.config import Config, Endpoint, Role
+from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters import redact
+from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.transport import Transport
 
 log = logging.getLogger("chainwatch.probe")
 
@@ -69,7 +69,7 @@ class EndpointState:
         self.chain_name = chain_name
         self.chain = chain
         self.endpoint = endpoint
-        self.probe = probe_for(chain.kind)
+        self.probe = kinds.get(chain.kind).probe()
         self.inflight: asyncio.Task | None = None
         self.last: ProbeResult | None = None
         self.last_at = -math.inf  # monotonic

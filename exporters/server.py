@@ -23,12 +23,13 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from . import __version__, catalog
-from .config import NAME_PATTERN, Config, ConfigError, load
-from .exposition import render, render_chunks, round_samples
-from .scheduler import Scheduler
-from .transport import Transport
-from .validators import monitor_for
+from chainwatch.core import catalog
+from chainwatch.exporters import __version__
+from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
+from chainwatch.exporters.exposition import render, render_chunks, round_samples
+from chainwatch.exporters.scheduler import Scheduler
+from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.monitors import monitor_for
 
 log = logging.getLogger("chainwatch.server")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -28,9 +28,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
-from .config import Endpoint
-from .failures import ProbeFailure
-from .redact import clip, scrub, use
+from chainwatch.core.config import Endpoint
+from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.redact import clip, scrub, use
 
 USER_AGENT = "chainwatch"
 

@@ -18,13 +18,14 @@ import math
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.exporters.catalog import LATENCY_BUCKETS
-from chainwatch.exporters.config import Config
-from chainwatch.dashboards.uids import chain_uid
-from chainwatch.exporters.generated import number
+from chainwatch import kinds
+from chainwatch.core.catalog import LATENCY_BUCKETS
+from chainwatch.core.config import Config
+from chainwatch.core.uids import chain_uid
+from chainwatch.core.generated import number
 
-from . import names
-from .common import (
+from chainwatch.core import names
+from chainwatch.rules.common import (
     ALL_CHAINS,
     CHAIN_LABELS,
     ENDPOINT_LABELS,
@@ -52,12 +53,6 @@ MEMPOOL_WINDOW = "5m"
 # ProbeFailing: share of the last PROBE_WINDOW spent failing with one reason.
 PROBE_WINDOW = "15m"
 PROBE_FAILING_MIN_RATIO = 0.1
-# Skip rate is noise until the epoch has given the group a few leader rotations (4 slots each).
-SOLANA_MIN_LEADER_SLOTS = 16
-# The validator monitor processes each epoch after it ends; it is stuck after this many epochs.
-MONITOR_STUCK_EPOCHS = 3
-# Slashings and exits are events: they alert for this long after the status changed.
-VALIDATOR_EVENT_WINDOW = "1h"
 
 
 class Ctx:
@@ -91,7 +86,8 @@ class Ctx:
 
     def alert(self, name: str, severity: str, expr: str, for_: str, summary: str, description: str, **kw) -> Alert:
         spec = names.ALERT_BY_NAME[name]
-        assert self.kind in spec.kinds and severity in spec.severities, (name, self.kind, severity)
+        if self.kind not in spec.kinds or severity not in spec.severities:
+            raise ValueError(f"{name} is not declared for {self.kind} chains with severity {severity} (core/names.py, kinds/*/__init__.py)")
         dashboard = OPERATIONAL if spec.scope == "endpoint" else chain_dashboard(self.name)
         return Alert(name, severity, self.name, self.team, spec.scope, expr, for_, summary, description, dashboard, **kw)
 
@@ -180,12 +176,8 @@ def probe_failing(c: Ctx) -> list[Alert]:
     return [a]
 
 
-# What identifies the network of a beacon / Solana endpoint (the probe compares it when configured).
-GENESIS_IDENTITY = {"beacon": ("genesis_validators_root", "/eth/v1/beacon/genesis"), "solana": ("genesis_hash", "getGenesisHash")}
-
-
 def wrong_chain(c: Ctx) -> list[Alert]:
-    if c.kind in GENESIS_IDENTITY:
+    if kinds.get(c.kind).identity is not None:
         return _wrong_genesis(c)
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6
@@ -212,7 +204,7 @@ def wrong_chain(c: Ctx) -> list[Alert]:
 def _wrong_genesis(c: Ctx) -> list[Alert]:
     """Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
     (it needs ``genesis_validators_root`` / ``genesis_hash`` in the config; without, it never fires)."""
-    field_, source = GENESIS_IDENTITY[c.kind]
+    field_, source = kinds.get(c.kind).identity
     expected = getattr(c.chain, field_, None) or f"the configured {field_} (none is: set it to enable this check)"
     sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
     a = c.alert(
@@ -251,7 +243,7 @@ def _levels(c: Ctx, name: str, series: str, resolved, duration_: str, unit: str,
 
 
 def sync_lag(c: Ctx) -> list[Alert]:
-    unit = "slots" if c.kind in ("beacon", "solana") else "blocks"
+    unit = kinds.get(c.kind).unit
     return _levels(c, "ChainwatchSyncLagHigh", "chainwatch_sync_lag_blocks", c.chain.lag_blocks, c.d.sync_lag, unit, "the median head of the references")
 
 
@@ -424,231 +416,20 @@ def chain_halted(c: Ctx) -> list[Alert]:
     return [a]
 
 
-def solana_cluster_halted(c: Ctx) -> list[Alert]:
-    limit = c.chain.chain_halt_seconds
-    a = c.alert(
-        "ChainwatchSolanaClusterHalted", "critical", _halt_expr(c, limit), c.d.chain_halt,
-        "Solana cluster {chain} has confirmed no slot for {value:%.0f}s",
-        "No reference of {chain}/{network} has confirmed a new slot for {value:%.0f}s (threshold " + fmt(limit)
-        + "s): the cluster is halted. Per-node lag alerts are symptoms.",
-    )
-    a.recipes = [_halt_recipe(c, limit)]
-    return [a]
-
-
-def finality_stalled(c: Ctx) -> list[Alert]:
-    limit = c.t.finality_epochs
-    a = c.alert(
-        "ChainwatchFinalityStalled", "critical",
-        f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_beacon_epochs_since_finalized')}) > {limit}", c.d.finality,
-        "{chain} has not finalized for {value:%.0f} epochs",
-        "Every beacon node of {chain}/{network} reports the last finalized checkpoint {value:%.0f} epochs ago (normal: 2, threshold "
-        + str(limit) + "): the chain is not finalizing.",
-    )
-    stalled = limit + 3
-    a.recipes = [Recipe([Series("chainwatch_beacon_epochs_since_finalized", c.endpoint_labels, 2, stalled)], stalled, c.chain_labels, note="finality stopped")]
-    return [a]
-
-
-def monitor_stuck(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds)
-    a = c.alert(
-        "ChainwatchValidatorMonitorStuck", "warning",
-        f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(limit)}", c.d.validator,
-        "Validator monitor of {chain} has processed no epoch for {value:%.0f}s",
-        "The validator monitor of {chain}/{network} last processed an epoch {value:%.0f}s ago (threshold " + fmt(limit)
-        + "s = " + str(MONITOR_STUCK_EPOCHS) + " epochs): attestation and proposal misses are not being counted.",
-    )
-    a.recipes = [Recipe(
-        [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
-        None, c.chain_labels, window=limit, note="monitor stopped", value_at=lambda steps, step: steps * step,
-    )]
-    return [a]
-
-
-# --------------------------------------------------------------------------- validator groups
-
-
-def attestations_missed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    n = c.t.attestation_consecutive_misses
-    a = c.alert(
-        "ChainwatchAttestationsMissed", "critical",
-        f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_attestations')}) >= {n}", c.d.validator,
-        "Validators of group {group} on {chain} missed {value:%.0f} attestations in a row",
-        "At least one validator of group {group} on {chain}/{network} has missed its last {value:%.0f} attestations (threshold "
-        + str(n) + "): it is offline or cannot reach its beacon node.",
-    )
-    a.recipes = [Recipe([Series("chainwatch_validator_consecutive_missed_attestations", c.group_labels, n - 1, n + 1)], n + 1, c.group_labels, note="validator offline")]
-    return [a]
-
-
-def attestation_ratio(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = c.t.attestation_miss_ratio
-    a = c.alert(
-        "ChainwatchAttestationMissRatioHigh", "warning",
-        f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(limit)}', c.d.validator,
-        "Group {group} on {chain} missed {value:pct} of attestations",
-        "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour (threshold "
-        + f"{limit:.0%}" + ").",
-    )
-    g = c.group_labels
-    checked = 100
-    a.recipes = [Recipe([
-        Series("chainwatch_validator_attestations_checked_total", g, checked, checked, "counter"),
-        Series("chainwatch_validator_attestations_missed_total", g, 0, 50, "counter"),
-    ], 0.5, g, window=3600, note="half the attestations missed")]
-    return [a]
-
-
-def proposal_missed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    w = duration(max(2 * c.chain.epoch_seconds, 300))
-    w = duration(math.ceil(seconds(w) / 60) * 60)
-    a = c.alert(
-        "ChainwatchProposalMissed", "warning",
-        f"max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_proposals_missed_total')}[{w}])) > 0", c.d.validator,
-        "Group {group} on {chain} missed a block proposal",
-        "A validator of group {group} on {chain}/{network} missed an assigned block proposal in the last " + w
-        + " (about {value:%.0f} missed).",
-    )
-    a.recipes = [Recipe(
-        [
-            Series("chainwatch_validator_proposals_total", c.group_labels, 0, 1, "counter"),
-            Series("chainwatch_validator_proposals_missed_total", c.group_labels, 0, 1, "counter"),
-        ],
-        None, c.group_labels, window=seconds(w), note="proposals missed", blip=False, value_at=lambda steps, step: seconds(w) / step,
-    )]
-    return [a]
-
-
-def _status_change(c: Ctx, name: str, severity: str, statuses: str, summary: str, description: str) -> Alert:
-    w = VALIDATOR_EVENT_WINDOW
-    a = c.alert(
-        name, severity,
-        f"max by ({by(GROUP_LABELS)}) (sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}]))) > 0.5", c.d.validator,
-        summary, description,
-    )
-    return a
-
-
-def validator_slashed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    a = _status_change(
-        c, "ChainwatchValidatorSlashed", "critical", "active_slashed|exited_slashed",
-        "A validator of group {group} on {chain} was slashed",
-        "The number of slashed validators in group {group} on {chain}/{network} grew in the last " + VALIDATOR_EVENT_WINDOW
-        + ". Stop its signer everywhere before anything else: a second signer with the same key is the usual cause.",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_validators", {**g, "status": "active_ongoing"}, 3, 2),
-        Series("chainwatch_validators", {**g, "status": "active_slashed"}, 0, 1),
-        Series("chainwatch_validators", {**g, "status": "exited_slashed"}, 0, 0),
-    ], None, g, window=seconds(VALIDATOR_EVENT_WINDOW), note="validator slashed", event=True)]
-    return [a]
-
-
-def validator_exited(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    a = _status_change(
-        c, "ChainwatchValidatorExited", "warning", "active_exiting|exited_unslashed",
-        "A validator of group {group} on {chain} is exiting",
-        "The number of exiting or exited (unslashed) validators in group {group} on {chain}/{network} grew in the last "
-        + VALIDATOR_EVENT_WINDOW + ". If nobody submitted a voluntary exit, treat the withdrawal/signing keys as compromised.",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_validators", {**g, "status": "active_ongoing"}, 3, 2),
-        Series("chainwatch_validators", {**g, "status": "active_exiting"}, 0, 1),
-        Series("chainwatch_validators", {**g, "status": "exited_unslashed"}, 0, 0),
-    ], None, g, window=seconds(VALIDATOR_EVENT_WINDOW), note="validator exiting", event=True)]
-    return [a]
-
-
-# --------------------------------------------------------------------------- solana
-
-
-def solana_behind(c: Ctx) -> list[Alert]:
-    limit = c.t.solana_behind_slots
-    a = c.alert(
-        "ChainwatchSolanaNodeBehind", "warning",
-        f"{c.sel('chainwatch_solana_health_behind_slots')} > {limit}", c.d.solana,
-        "{endpoint} on {chain} reports itself {value:%.0f} slots behind",
-        "getHealth of {endpoint} ({role}) on {chain}/{network} says it is {value:%.0f} slots behind the cluster (threshold "
-        + str(limit) + ").",
-    )
-    e = c.endpoint_labels
-    a.recipes = [Recipe([Series("chainwatch_solana_health_behind_slots", e, limit, limit * 3)], limit * 3, e, note="node behind")]
-    return [a]
-
-
-def solana_delinquent(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    lag = c.t.solana_vote_lag_slots
-    vote_lag = f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_vote_lag_slots')})"
-    a = c.alert(
-        "ChainwatchSolanaVoteDelinquent", "critical",
-        f"{vote_lag} and on ({by(GROUP_LABELS)}) (max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_validators_delinquent')}) > 0"
-        f" or on ({by(GROUP_LABELS)}) {vote_lag} > {lag})",
-        c.d.solana,
-        "Vote account(s) of group {group} on {chain} are delinquent",
-        "A watched vote account of group {group} on {chain}/{network} is delinquent or its last vote is more than " + str(lag)
-        + " slots behind the cluster (worst vote lag now {value:%.0f} slots): it earns no rewards.",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_solana_vote_lag_slots", g, 2, lag * 2),
-        Series("chainwatch_solana_validators_delinquent", g, 0, 1),
-    ], lag * 2, g, note="validator stopped voting")]
-    return [a]
-
-
-def solana_skip(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = c.t.solana_skip_ratio
-    a = c.alert(
-        "ChainwatchSolanaSkipRateHigh", "warning",
-        f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_skip_ratio')}) > {fmt(limit)}"
-        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_leader_slots')}) >= {SOLANA_MIN_LEADER_SLOTS}",
-        c.d.solana,
-        "Group {group} on {chain} skips {value:pct} of its leader slots",
-        "Validators of group {group} on {chain}/{network} skipped {value:pct} of their leader slots this epoch (threshold "
-        + f"{limit:.0%}" + ").",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_solana_skip_ratio", g, limit, 0.5),
-        Series("chainwatch_solana_leader_slots", g, 40, 40),
-    ], 0.5, g, note="half the leader slots skipped")]
-    return [a]
-
-
-BUILDERS = {
-    "evm": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, peers_low, mempool_high,
-            mempool_not_mined, rpc_latency, rpc_errors, reference_quorum, chain_halted),
-    "beacon": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, peers_low, rpc_latency, rpc_errors,
-               reference_quorum, chain_halted, finality_stalled, attestations_missed, attestation_ratio, proposal_missed,
-               validator_slashed, validator_exited, monitor_stuck),
-    "solana": (endpoint_down, probe_failing, wrong_chain, sync_lag, sync_lag_seconds, head_stale, rpc_latency, rpc_errors,
-               reference_quorum, solana_cluster_halted, solana_behind, solana_delinquent, solana_skip),
-}
+# Builders every kind shares, each with the capability it needs ("" = every kind); each
+# kind's own builders (its ``alerts.py``) follow them.
+SHARED_BUILDERS = (
+    (endpoint_down, ""), (probe_failing, ""), (wrong_chain, ""), (sync_lag, ""), (sync_lag_seconds, ""), (head_stale, ""),
+    (peers_low, "peers"), (mempool_high, "mempool"), (mempool_not_mined, "mempool"), (rpc_latency, ""), (rpc_errors, ""),
+    (reference_quorum, ""), (chain_halted, "reference_halt"),
+)
 
 
 def chain_alerts(config: Config, name: str) -> list[Alert]:
     c = Ctx(config, name)
+    kind = kinds.get(c.kind)
+    builders = [build for build, needs in SHARED_BUILDERS if not needs or needs in kind.capabilities]
     out: list[Alert] = []
-    for build in BUILDERS[c.kind]:
+    for build in (*builders, *kind.alert_builders()):
         out.extend(build(c))
     return out
-

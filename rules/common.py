@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from chainwatch.exporters import catalog
-from chainwatch.exporters.generated import number
+from chainwatch.core import catalog
+from chainwatch.core.generated import number
 
 ENDPOINT_LABELS = catalog.SCOPE_LABELS["endpoint"]
 CHAIN_LABELS = catalog.SCOPE_LABELS["chain"]
@@ -26,7 +26,7 @@ ALL_CHAINS = "*"
 def metric(name: str) -> str:
     """A series name, checked against the catalog (histogram suffixes allowed)."""
     if name not in catalog.series_names():
-        raise KeyError(f"{name} is not in exporters/catalog.py")
+        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
     return name
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from chainwatch.exporters.config import Config
-from chainwatch.exporters.generated import dump_yaml, write as write_file
+from chainwatch.core.config import Config
+from chainwatch.core.generated import dump_yaml, write as write_file
 
-from . import alerts as alert_rules
-from . import recording, runbooks, slo, unittests, values
-from .common import ALL_CHAINS, Alert
+from chainwatch.rules import alerts as alert_rules
+from chainwatch.rules import recording, runbooks, slo, unittests, values
+from chainwatch.rules.common import ALL_CHAINS, Alert
 
 RECORDING_FILE = "chainwatch-recording.rules.yml"
 EXPORTER_FILE = "chainwatch-exporter.rules.yml"

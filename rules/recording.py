@@ -1,7 +1,7 @@
 """Recording rules shared by every chain (``level:metric:operations``).
 
 They aggregate across chains with ``by (chain, network)`` so the dashboards (which use
-exactly these names, see :data:`chainwatch.rules.names.RECORDING`) stay cheap with many
+exactly these names, see :data:`chainwatch.core.names.RECORDING`) stay cheap with many
 chains. Endpoints with ``role="reference"`` are someone else's provider: they are left
 out of our own lag, success and availability figures.
 
@@ -11,10 +11,10 @@ second node and a reference and checks the exact output sample.
 
 from __future__ import annotations
 
-from chainwatch.exporters.config import Config
+from chainwatch.core.config import Config
 
-from . import names
-from .common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, selector
+from chainwatch.core import names
+from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, selector
 
 GROUP = "chainwatch-recording"
 RATE = "5m"

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainwatch.exporters.config import Config
-from chainwatch.exporters.generated import header, write as write_file
+from chainwatch.core.config import Config
+from chainwatch.core.generated import header, write as write_file
 
-from . import names
-from .common import ALL_CHAINS, Alert
+from chainwatch.core import names
+from chainwatch.rules.common import ALL_CHAINS, Alert
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.exporters.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
-from chainwatch.exporters.config import Config
+from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch.core.config import Config
 
-from . import names
-from .alerts import EXECUTIVE
-from .common import CHAIN_LABELS, Alert, Record, by, fmt, selector
+from chainwatch.core import names
+from chainwatch.rules.alerts import EXECUTIVE
+from chainwatch.rules.common import CHAIN_LABELS, Alert, Record, by, fmt, selector
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 

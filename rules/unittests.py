@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 
-from chainwatch.exporters.config import Config
+from chainwatch.core.config import Config
 
-from . import recording, slo as slo_rules
-from .common import Alert, Recipe, Series, notation, seconds
+from chainwatch.rules import recording, slo as slo_rules
+from chainwatch.rules.common import Alert, Recipe, Series, notation, seconds
 
 
 def _steps(secs: float, step: float) -> int:
@@ -237,7 +237,7 @@ def slo_tests(alerts: list[Alert], s: slo_rules.Slo) -> list[dict]:
 
 def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording rules."""
-    from .generate import RECORDING_FILE
+    from chainwatch.rules.generate import RECORDING_FILE
 
     out = [("recording.test.yml", {
         "rule_files": [f"../{RECORDING_FILE}"],

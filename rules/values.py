@@ -10,8 +10,9 @@ here gets ``{value:humanize}`` (Prometheus' ``humanize``: 42 -> ``42``, 0.5 -> `
 
 from __future__ import annotations
 
-from .common import Alert
-from . import alerts as alert_rules
+from chainwatch import kinds
+from chainwatch.rules.common import Alert
+from chainwatch.rules import alerts as alert_rules
 
 DEFAULT = "{value:humanize}"
 
@@ -47,8 +48,8 @@ VALUES = {
 def value_text(alert: Alert, kind: str | None) -> str:
     """The value text of ``alert`` on a chain of ``kind`` (None: the exporter's own alert)."""
     if alert.name == "ChainwatchSyncLagHigh":
-        return "{value:%.0f} " + ("slots" if kind in ("beacon", "solana") else "blocks")
+        return "{value:%.0f} " + kinds.get(kind).unit
     if alert.name == "ChainwatchWrongChain":
-        # EVM: the chain id it answers; beacon/Solana only know the genesis differs (value 1).
-        return "chain id {reported_chain_id}" if kind == "evm" else "wrong network"
+        # A chain id is a number to show; a genesis identity only says the network differs (value 1).
+        return "wrong network" if kinds.get(kind).identity is not None else "chain id {reported_chain_id}"
     return VALUES.get(alert.name, DEFAULT)

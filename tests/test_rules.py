@@ -17,9 +17,10 @@ import promql_parser
 import pytest
 import yaml
 
-from chainwatch.exporters import catalog
-from chainwatch.exporters.config import ConfigError, load, parse
-from chainwatch.rules import generate, names
+from chainwatch.core import catalog
+from chainwatch.core.config import ConfigError, load, parse
+from chainwatch.core import names
+from chainwatch.rules import generate
 from tests.support.procs import REPO, require_binary
 
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"
@@ -209,7 +210,7 @@ def test_a_renamed_metric_breaks_the_build(monkeypatch):
     from chainwatch.rules import common
 
     monkeypatch.setattr(common.catalog, "series_names", lambda: set())
-    with pytest.raises(KeyError, match="not in exporters/catalog.py"):
+    with pytest.raises(KeyError, match="not in the metric catalog"):
         generate.build(load(EXAMPLE, need_secrets=False))
 
 

@@ -9,8 +9,9 @@ import subprocess
 import pytest
 import yaml
 
-from chainwatch.exporters.config import load
-from chainwatch.rules import generate, names, values
+from chainwatch.core.config import load
+from chainwatch.core import names
+from chainwatch.rules import generate, values
 from chainwatch.rules.common import humanize, render
 from tests.support.procs import REPO, require_binary
 

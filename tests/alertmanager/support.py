@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from chainwatch.alertmanager import generate
-from chainwatch.exporters.config import parse
-from chainwatch.rules import names
+from chainwatch.core.config import parse
+from chainwatch.core import names
 from tests.support.procs import Managed, free_port, require_binary, wait_http
 
 # What the secret files hold; no generated file may contain these.

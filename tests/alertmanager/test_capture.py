@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from chainwatch.exporters.demo.capture import CaptureServer
+from chainwatch.devnet.capture import CaptureServer
 
 
 def post(url: str, body: dict, headers: dict | None = None) -> tuple[int, dict]:

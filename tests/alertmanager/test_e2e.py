@@ -1,5 +1,5 @@
 """End to end on a real Alertmanager: the generated config, alerts posted to its v2 API,
-PagerDuty and Opsgenie replaced by the capture server (chainwatch.exporters.demo.capture),
+PagerDuty and Opsgenie replaced by the capture server (chainwatch.devnet.capture),
 which records the exact JSON they would have received.
 
 Timings are shortened through the config's ``alertmanager`` section (1s group wait and
@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from chainwatch.exporters.demo.capture import CaptureServer
-from chainwatch.rules import names
+from chainwatch.devnet.capture import CaptureServer
+from chainwatch.core import names
 
 from .support import FAST, OPSGENIE_KEY, PAGERDUTY_KEY, Alertmanager, config_text, firing, generated, labels_for, resolved, write_secrets
 

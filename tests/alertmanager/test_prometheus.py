@@ -16,9 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chainwatch.exporters import catalog
-from chainwatch.exporters.config import parse
-from chainwatch.exporters.demo.capture import CaptureServer
+from chainwatch.core import catalog
+from chainwatch.core.config import parse
+from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
 from tests.support.stack import Prometheus
 

@@ -12,10 +12,10 @@ import logging
 
 import pytest
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
-from chainwatch.exporters.validators import monitor_for
+from chainwatch.exporters.monitors import monitor_for
 from tests.support.fakeserver import FakeServer
 from tests.support.hostile import refused_url
 from tests.support.stack import Samples
@@ -190,7 +190,7 @@ async def test_gap_too_old_to_query_is_counted_as_skipped_and_logged(fake, trans
 
 
 async def test_failed_epoch_is_retried_inside_its_window_then_skipped(fake, transport, tmp_path):
-    from chainwatch.exporters.validators.beacon_monitor import AllEndpointsFailed
+    from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 
     monitor = make(fake, transport, tmp_path)
     fake.fail_liveness = 1

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from chainwatch.exporters.config import MAINNET_GENESIS_VALIDATORS_ROOT, parse
-from chainwatch.exporters.probes import beacon as beacon_probe
+from chainwatch.core.config import parse
+from chainwatch.kinds.beacon.config import MAINNET_GENESIS_VALIDATORS_ROOT
+from chainwatch.kinds.beacon import probe as beacon_probe
 from tests.support.fakeserver import FakeServer
 
 from .test_beacon_probe import ROOT, SPS, install, scrape

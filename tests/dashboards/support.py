@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from chainwatch.dashboards import generate
-from chainwatch.exporters.config import load
+from chainwatch.core.config import load
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"

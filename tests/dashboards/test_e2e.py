@@ -14,7 +14,7 @@ import time
 import pytest
 
 from chainwatch.dashboards import generate as dashboards_generate
-from chainwatch.exporters.config import load
+from chainwatch.core.config import load
 from chainwatch.rules import generate as rules_generate
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
@@ -112,14 +112,14 @@ def test_every_panel_of_evm_operational_and_executive_returns_data(tmp_path, pat
 
 def test_every_panel_of_the_solana_dashboard_returns_data_on_the_simulated_cluster(tmp_path):
     """Beyond the issue's EVM requirement: the Solana dashboard against the SIMULATED cluster
-    (exporters/simulators/solana.py; no real Solana validator runs here)."""
+    (kinds/solana/simulator.py; no real Solana validator runs here)."""
     import sys
 
-    from chainwatch.exporters.simulators.solana import pubkey
+    from chainwatch.kinds.solana.simulator import pubkey
     from tests.support.procs import Managed, free_port, wait_http
 
     port = free_port()
-    sim = Managed([sys.executable, "-m", "chainwatch.exporters.simulators.solana", "--port", str(port), "--nodes", "rpc-1,ref-1,ref-2",
+    sim = Managed([sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", "rpc-1,ref-1,ref-2",
                    "--validators", "2", "--slot-ms", "100", "--sample-seconds", "1"], log=tmp_path / "solana-sim.log")
     try:
         wait_http(f"http://127.0.0.1:{port}/-/state", proc=sim.proc)

@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from chainwatch.dashboards import generate, uids
-from chainwatch.exporters.config import parse
+from chainwatch.core import uids
+from chainwatch.dashboards import generate
+from chainwatch.core.config import parse
 
 from .support import EXAMPLE, data_panels, dashboards, example_config, links, panels, queries, variable_refs, variables
 
@@ -219,7 +220,7 @@ def test_every_alert_dashboard_url_opens_a_generated_dashboard_with_real_variabl
 def test_cli_generate_only_dashboards_with_preview(tmp_path):
     from click.testing import CliRunner
 
-    from chainwatch.exporters.cli import main
+    from chainwatch.cli import main
 
     result = CliRunner().invoke(main, ["generate", "--config.file", str(EXAMPLE), "--out", str(tmp_path), "--only", "dashboards", "--preview"])
     assert result.exit_code == 0, result.output

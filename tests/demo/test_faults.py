@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainwatch.exporters.demo import faults
-from chainwatch.exporters.demo.stack import DURATIONS, Options, Stack, seconds
-from chainwatch.rules import names
+from chainwatch.devnet import faults
+from chainwatch.devnet.stack import DURATIONS, Options, Stack, seconds
+from chainwatch.core import names
 
 ISSUE_FAULTS = ["stall-node", "lag-node", "flood-mempool", "slow-rpc", "rpc-errors", "wrong-chain", "halt-chain",
                 "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter"]

@@ -9,7 +9,7 @@ import time
 import aiohttp
 import pytest
 
-from chainwatch.exporters.demo.proxy import FaultProxy
+from chainwatch.devnet.proxy import FaultProxy
 from tests.support.fakeserver import FakeServer
 
 BATCH = [{"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, {"jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber", "params": []}]

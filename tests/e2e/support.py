@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from chainwatch.exporters.demo import faults as F
-from chainwatch.exporters.demo.pages import Page
-from chainwatch.exporters.demo.stack import Stack
+from chainwatch.devnet import faults as F
+from chainwatch.devnet.pages import Page
+from chainwatch.devnet.stack import Stack
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = Path(os.environ.get("CHAINWATCH_E2E_REPORT", REPO / "build" / "e2e" / "time-to-detect.md"))

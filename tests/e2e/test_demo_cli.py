@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chainwatch.exporters.demo.procs import port_free
+from chainwatch.devnet.procs import port_free
 
 from .test_detection import _alive
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager]
 
-CLI = [sys.executable, "-m", "chainwatch.exporters.cli"]
+CLI = [sys.executable, "-m", "chainwatch.cli"]
 
 
 def chainwatch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:

@@ -1,6 +1,6 @@
 """End-to-end detection: real faults in a real stack, pages measured where PagerDuty would get them.
 
-One stack for the module (``chainwatch.exporters.demo.stack.Stack``, the same the demo runs):
+One stack for the module (``chainwatch.devnet.stack.Stack``, the same the demo runs):
 anvil devnet behind a fault proxy, the SIMULATED Solana cluster, Lodestar's dev chain when
 installed, ``chainwatch serve``, real Prometheus with the generated rules and real
 Alertmanager with the generated config paging the capture receiver. Tests run in file
@@ -20,9 +20,9 @@ import time
 
 import pytest
 
-from chainwatch.exporters.demo import faults as F
-from chainwatch.exporters.demo.procs import MissingTool
-from chainwatch.exporters.demo.stack import EVM_CHAIN, Options, Stack
+from chainwatch.devnet import faults as F
+from chainwatch.devnet.procs import MissingTool
+from chainwatch.devnet.stack import EVM_CHAIN, Options, Stack
 
 from .support import (
     RESULTS,

@@ -159,7 +159,7 @@ def test_check_prints_table_and_fails_only_for_operated_nodes(tmp_path, devnet):
         {"name": "node-1", "url": node.url, "role": "node"},
     ]}}
     path = write_config(tmp_path / "ok.yaml", chains)
-    run = lambda p: subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "check", "--config.file", str(p), "--timeout", "3"], capture_output=True, text=True)
+    run = lambda p: subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(p), "--timeout", "3"], capture_output=True, text=True)
     ok = run(path)
     assert ok.returncode == 0, ok.stderr
     header, *rows = ok.stdout.splitlines()

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from chainwatch.exporters import catalog, metricsdoc
-from chainwatch.exporters.probes.base import ProbeResult
+from chainwatch.core import catalog, metricsdoc
+from chainwatch.exporters.probe import ProbeResult
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_metrics_doc_is_generated_from_the_catalog():
     committed = (REPO / "docs/metrics.md").read_text()
-    assert committed == metricsdoc.render(), "docs/metrics.md drifted: python -m chainwatch.exporters.metricsdoc > docs/metrics.md"
+    assert committed == metricsdoc.render(), "docs/metrics.md drifted: python -m chainwatch.core.metricsdoc > docs/metrics.md"
 
 
 def test_names_follow_prometheus_conventions():
@@ -47,16 +47,16 @@ def test_wheel_installs_only_under_chainwatch(tmp_path):
     tops = {Path(n).parts[0] for n in zipfile.ZipFile(wheel).namelist()}
     assert {t for t in tops if not t.endswith((".dist-info", ".data"))} == {"chainwatch"}
     names = zipfile.ZipFile(wheel).namelist()
-    assert "chainwatch/rules/names.py" in names and "chainwatch/exporters/cli.py" in names
+    assert "chainwatch/core/names.py" in names and "chainwatch/cli/__init__.py" in names and "chainwatch/kinds/evm/probe.py" in names
 
 
 def test_version_flag():
-    out = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "--version"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "chainwatch.cli", "--version"], capture_output=True, text=True, check=True).stdout
     assert out.startswith("chainwatch, version ")
 
 
 def test_config_reference_is_generated_from_the_model():
-    from chainwatch.exporters import configdoc
+    from chainwatch.core import configdoc
 
     committed = (REPO / "docs/config.md").read_text()
-    assert committed == configdoc.render(), "docs/config.md drifted: python -m chainwatch.exporters.configdoc > docs/config.md"
+    assert committed == configdoc.render(), "docs/config.md drifted: python -m chainwatch.core.configdoc > docs/config.md"

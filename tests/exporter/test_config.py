@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from chainwatch.exporters.config import ConfigError, EvmChain, Role, load, parse
+from chainwatch.core.config import ConfigError, Role, load, parse
+from chainwatch.kinds.evm.config import EvmChain
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,7 +106,7 @@ def test_example_config_is_valid():
 def test_cli_exits_2_with_the_error(tmp_path):
     path = tmp_path / "chainwatch.yaml"
     path.write_text(GOOD.replace("network: mainnet", "netwrok: mainnet"))
-    proc = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "check", "--config.file", str(path)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(path)], capture_output=True, text=True,
                           env={"INFURA_KEY": "k", "TOKEN": "t", "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2
     assert f"{path}:4: chains.ethereum.netwrok: unknown key" in proc.stderr

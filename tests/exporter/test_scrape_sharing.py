@@ -12,7 +12,7 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from tests.support.fakeserver import FakeServer
 from tests.support.procs import free_port

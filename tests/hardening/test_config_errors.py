@@ -73,7 +73,7 @@ def write(path: Path, text: str) -> None:
 
 
 def cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "chainwatch.cli", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout)
 
 

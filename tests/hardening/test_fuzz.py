@@ -27,12 +27,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainwatch.exporters.catalog import FAILURE_REASONS
-from chainwatch.exporters.config import parse
+from chainwatch.core.catalog import FAILURE_REASONS
+from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.probes import probe_for
-from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
+from chainwatch import kinds
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.scheduler import EndpointState, Snapshot
 from chainwatch.exporters.transport import Reply
 from tests.support.hostile import beacon_table, evm_results, solana_results
@@ -174,7 +174,7 @@ def run_probe(kind: str, data, rounds: int = 2) -> None:
     config = PARSED[kind]
     cname, chain, endpoint = config.endpoints()[0]
     state = EndpointState(cname, chain, endpoint)
-    probe = probe_for(kind)
+    probe = kinds.get(kind).probe()
     for _ in range(rounds):  # the second round sees what the first cached (versions, clocks, block times)
         result = ProbeResult(True)
         ctx = ProbeContext(FuzzTransport(data, kind), LOOP.time() + 10, state.cache, chain)

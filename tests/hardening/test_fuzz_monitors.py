@@ -22,12 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.transport import Reply, Transport
-from chainwatch.exporters.validators import monitor_for
-from chainwatch.exporters.validators.beacon_monitor import AllEndpointsFailed
+from chainwatch.exporters.monitors import monitor_for
+from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 from tests.beacon.fakebeacon import PUBKEYS, FakeBeacon, Validator
 from tests.support.fakeserver import FakeServer
 

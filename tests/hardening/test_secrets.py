@@ -117,13 +117,13 @@ def outputs(tmp_path_factory):
             time.sleep(1.0)  # let the validator monitors fail a round or two
         texts["serve log"] = exporter.log_path.read_text(errors="replace")
         env = {**os.environ, **ENV}
-        check = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "check", "--config.file", str(config), "--timeout", "4"],
+        check = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(config), "--timeout", "4"],
                                capture_output=True, text=True, env=env, timeout=120)
         texts["check stdout"], texts["check stderr"] = check.stdout, check.stderr
         generated = {}
         for part in ("rules", "dashboards", "alertmanager"):
             out = tmp / "generated" / part
-            run = subprocess.run([sys.executable, "-m", "chainwatch.exporters.cli", "generate", "--config.file", str(config), "--out", str(out), "--only", part],
+            run = subprocess.run([sys.executable, "-m", "chainwatch.cli", "generate", "--config.file", str(config), "--out", str(out), "--only", part],
                                  capture_output=True, text=True, env=env, timeout=120)
             texts[f"generate {part} output"] = run.stdout + run.stderr
             generated[part] = run.returncode

@@ -15,11 +15,12 @@ from aiohttp import ClientSession, web
 from aioresponses import aioresponses
 from solders.rpc.responses import GetGenesisHashResp
 
-from chainwatch.exporters.config import MAINNET_BETA_GENESIS_HASH, parse
-from chainwatch.exporters.probes import solana as solana_probe
+from chainwatch.core.config import parse
+from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
+from chainwatch.kinds.solana import probe as solana_probe
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.server import Exporter, build_app
-from chainwatch.exporters.simulators.solana import DEVNET_GENESIS_HASH, SIM_GENESIS_HASH, Cluster, Simulator
+from chainwatch.kinds.solana.simulator import DEVNET_GENESIS_HASH, SIM_GENESIS_HASH, Cluster, Simulator
 from tests.support.procs import free_port
 from tests.support.stack import Samples
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from chainwatch.exporters import scheduler as sched
-from chainwatch.exporters.config import parse
-from chainwatch.exporters.probes.base import ProbeResult
+from chainwatch.core.config import parse
+from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.transport import Transport
 
 CONFIG = """

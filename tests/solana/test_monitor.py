@@ -10,11 +10,11 @@ import copy
 import pytest
 from aioresponses import aioresponses
 
-from chainwatch.exporters import catalog
-from chainwatch.exporters.config import parse
+from chainwatch.core import catalog
+from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
-from chainwatch.exporters.validators import monitor_for
+from chainwatch.exporters.monitors import monitor_for
 
 from .docs_shapes import EPOCH_INFO, METHOD_NOT_FOUND, Rpc
 
@@ -133,7 +133,7 @@ async def test_above_the_cap_only_group_aggregates():
 
 
 async def test_many_identities_use_one_call_for_every_identity(monkeypatch):
-    from chainwatch.exporters.validators import solana_monitor
+    from chainwatch.exporters.monitors import solana_monitor
 
     monkeypatch.setattr(solana_monitor, "IDENTITY_BATCH_MAX", 1)
     monitor, rpc = await cycle(config_text(), ANSWERS)

@@ -1,7 +1,7 @@
 """End to end through the real exporter HTTP endpoint against the SIMULATED Solana cluster.
 
 No real Solana validator can run here, so these tests use
-``chainwatch.exporters.simulators.solana`` — a simulator, not a node — with short slots
+``chainwatch.kinds.solana.simulator`` — a simulator, not a node — with short slots
 (25 ms) so that lag, halts, delinquency and skips happen within a second or two. The
 exporter is the real aiohttp app from ``exporters/server.py`` on a free loopback port.
 """
@@ -30,9 +30,9 @@ from solders.rpc.responses import (
     GetVoteAccountsResp,
 )
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
-from chainwatch.exporters.simulators.solana import Cluster, Simulator, Validator
+from chainwatch.kinds.solana.simulator import Cluster, Simulator, Validator
 from tests.support.procs import Managed, free_port, require_binary, wait_http
 
 SLOT = 0.025
@@ -245,7 +245,7 @@ async def test_simulator_answers_parse_as_documented_types(stack):
 
 def test_command_line_entry_point(tmp_path):
     port = free_port()
-    args = [sys.executable, "-m", "chainwatch.exporters.simulators.solana", "--port", str(port), "--nodes", "a,b", "--slot-ms", "50"]
+    args = [sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", "a,b", "--slot-ms", "50"]
     with Managed(args, log=tmp_path / "sim.log") as proc:
         wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc.proc)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/state") as r:

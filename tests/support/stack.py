@@ -68,7 +68,7 @@ class Exporter(Managed):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, **(extra_env or {})}
-        args = [sys.executable, "-m", "chainwatch.exporters.cli", "serve", "--config.file", str(config_path), "--web.listen-address", f"127.0.0.1:{self.port}"]
+        args = [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(config_path), "--web.listen-address", f"127.0.0.1:{self.port}"]
         self.log_path = log_dir / f"exporter-{self.port}.log"
         super().__init__(args, env=env, log=self.log_path)
         wait_http(self.url + "/-/healthy", proc=self.proc)

@@ -1,0 +1,61 @@
+"""The ``chainwatch`` command group: serve, check, generate, demo.
+
+Each command lives with what it runs — ``serve``/``check`` in the exporter, ``demo`` in
+:mod:`chainwatch.devnet` — and this module only puts them under one name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from chainwatch.exporters import __version__
+from chainwatch.exporters.cli import check, config_option, load_or_exit, serve
+
+GENERATORS = ("rules", "dashboards", "alertmanager")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="chainwatch")
+def main() -> None:
+    """Observability for blockchain nodes, validators and RPC providers."""
+
+
+main.add_command(serve)
+main.add_command(check)
+
+
+@main.command()
+@config_option
+@click.option("--out", "out_dir", default="generated", show_default=True, type=click.Path(file_okay=False), help="Directory to write into.")
+@click.option("--format", "fmt", type=click.Choice(["prometheus", "prometheus-operator"]), default="prometheus", show_default=True, help="Rule file flavour.")
+@click.option("--preview", is_flag=True, help="Also write a static HTML sketch of each dashboard's layout.")
+@click.option("--only", "only", multiple=True, type=click.Choice(GENERATORS), help="Generate only these parts (repeatable).")
+def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tuple[str, ...]) -> None:
+    """Write Prometheus rules, Grafana dashboards and Alertmanager config from the config."""
+    from chainwatch.alertmanager import generate as alertmanager
+    from chainwatch.dashboards import generate as dashboards
+    from chainwatch.rules import generate as rules
+
+    modules = {"rules": rules, "dashboards": dashboards, "alertmanager": alertmanager}
+    config = load_or_exit(config_file, need_secrets=False)
+    out = Path(out_dir)
+    for part in only or GENERATORS:
+        for path in modules[part].write(config, out, fmt=fmt, preview=preview):
+            click.echo(str(path))
+
+
+def _register_demo() -> None:
+    """``demo`` registers when its package is installed (it is, in the wheel)."""
+    try:
+        from chainwatch.devnet.cli import demo
+    except ImportError:
+        return
+    main.add_command(demo)
+
+
+_register_demo()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

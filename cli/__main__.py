@@ -1,0 +1,3 @@
+from chainwatch.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""Every metric chainwatch exports, declared once.
+
+Exporters build their metric families from these entries, the rules and dashboards
+generators reference metrics only through them, and ``docs/metrics.md`` is generated
+from them — so renaming a metric here breaks the build of every alert that used it,
+instead of silently breaking the alert.
+
+The rows here are the ones every chain kind shares (the one schema: head, lag, peers,
+RPC, references); each kind's package adds its own rows (``chainwatch.kinds.<kind>``'s
+``KIND.metrics``), and :data:`METRICS` is both, with ``kinds`` resolved from the registry.
+Scopes and their labels: :mod:`chainwatch.core.declarations`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from chainwatch import kinds as registry
+from chainwatch.core.declarations import C, G, H, SCOPE_LABELS, Metric, Type, metric as _m  # noqa: F401
+
+# Failure reasons are a closed set so that `reason` stays a bounded label.
+FAILURE_REASONS = (
+    "timeout",
+    "connect",
+    "tls",
+    "http_status",
+    "rate_limited",
+    "invalid_json",
+    "invalid_response",
+    "rpc_error",
+    "wrong_chain",
+    "response_too_large",
+)
+
+# The request whose round trip stands for "the endpoint's latency" per chain kind (latency
+# SLO, RPC latency alert, dashboards): the JSON-RPC batch, or the beacon node's
+# /eth/v1/node/syncing read, the one request a beacon probe cannot do without.
+PRIMARY_METHOD = {k.name: k.primary_method for k in registry.all_kinds()}
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+SHARED: tuple[Metric, ...] = (
+    # ----------------------------------------------------------------- probe outcome
+    _m("chainwatch_probe_success", G, "", "1 if the last probe of the endpoint succeeded, 0 if it failed.",
+       example='chainwatch_probe_success{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1'),
+    _m("chainwatch_probe_duration_seconds", G, "seconds", "Wall time of the last probe of the endpoint."),
+    _m("chainwatch_probe_failure_reason", G, "", "1 for the reason the last probe failed, 0 for every other reason (all reasons always present).",
+       labels=("reason",), example='chainwatch_probe_failure_reason{...,reason="timeout"} 1'),
+    _m("chainwatch_probes_total", C, "", "Probes of the endpoint since the exporter started."),
+    _m("chainwatch_probe_failures_total", C, "", "Failed probes of the endpoint by reason since the exporter started.", labels=("reason",)),
+    _m("chainwatch_probe_deadline_exceeded_total", C, "", "Scrapes that reported this endpoint as timed out because the scrape deadline ran out."),
+    # ----------------------------------------------------------------- RPC
+    _m("chainwatch_rpc_request_duration_seconds", H, "seconds",
+       "Round trip of RPC requests to the endpoint; method=batch is the probe's batched request, others are individually timed calls.",
+       labels=("method",)),
+    _m("chainwatch_rpc_last_request_duration_seconds", G, "seconds", "Round trip of the last RPC request to the endpoint.", labels=("method",)),
+    _m("chainwatch_rpc_requests_total", C, "", "HTTP requests sent to the endpoint (one batch counts once).", labels=("method",)),
+    _m("chainwatch_rpc_errors_total", C, "", "Requests to the endpoint that failed (transport, HTTP status or JSON-RPC error).", labels=("method",)),
+    # ----------------------------------------------------------------- head and sync
+    _m("chainwatch_head_height", G, "", "Latest block number (EVM), head slot (beacon) or confirmed slot (Solana) of the endpoint."),
+    _m("chainwatch_head_age_seconds", G, "seconds", "Seconds since the endpoint's head block was produced (from its timestamp, or slot time for beacon/Solana)."),
+    _m("chainwatch_sync_lag_blocks", G, "", "Blocks (slots) the endpoint is behind the median head of the chain's reachable references; 0 when ahead."),
+    _m("chainwatch_sync_lag_seconds", G, "seconds", "Seconds the endpoint's head is behind the references' head, from block timestamps."),
+    _m("chainwatch_syncing", G, "", "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / getHealth behind)."),
+    _m("chainwatch_peers", G, "", "Connected peers reported by the endpoint (absent when the node does not expose it).", needs="peers"),
+    _m("chainwatch_mempool_transactions", G, "", "Transactions in the node's mempool by state (absent when txpool_status is unsupported). Solana has no public mempool.",
+       labels=("state",), needs="mempool"),
+    _m("chainwatch_node_info", G, "", "Client version reported by the endpoint; value is always 1.", labels=("client_version",)),
+    # ----------------------------------------------------------------- chain-wide (references)
+    _m("chainwatch_reference_head_height", G, "", "Median head of the chain's reachable reference endpoints.", scope="chain"),
+    _m("chainwatch_references_configured", G, "", "Reference endpoints configured for the chain.", scope="chain"),
+    _m("chainwatch_references_reachable", G, "", "Reference endpoints that answered the last round.", scope="chain"),
+    _m("chainwatch_references_agreeing", G, "", "Reachable references within tolerance of the median reference head.", scope="chain"),
+    _m("chainwatch_reference_head_stall_seconds", G, "seconds",
+       "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.", scope="chain"),
+    # ----------------------------------------------------------------- background monitors
+    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last processed an epoch (beacon) or a vote-account cycle (Solana).", scope="chain", needs="validators"),
+    # ----------------------------------------------------------------- exporter
+    _m("chainwatch_build_info", G, "", "Version of the running exporter; value is always 1.", scope="exporter", labels=("version",)),
+    _m("chainwatch_config_last_reload_successful", G, "", "1 if the last config (re)load succeeded.", scope="exporter"),
+    _m("chainwatch_config_last_reload_success_timestamp_seconds", G, "seconds", "Unix time of the last successful config load.", scope="exporter"),
+    _m("chainwatch_scrape_duration_seconds", G, "seconds", "Wall time the exporter spent producing the previous /metrics answer.", scope="exporter"),
+    _m("chainwatch_endpoints_configured", G, "", "Endpoints in the loaded config.", scope="exporter"),
+)
+
+
+def _resolve(m: Metric) -> Metric:
+    if m.kinds:
+        return m
+    return replace(m, kinds=tuple(k.name for k in registry.all_kinds() if not m.needs or m.needs in k.capabilities))
+
+
+METRICS: tuple[Metric, ...] = tuple(_resolve(m) for m in SHARED + tuple(row for k in registry.all_kinds() for row in k.metrics))
+
+BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+
+
+def get(name: str) -> Metric:
+    return BY_NAME[name]
+
+
+def series_names() -> set[str]:
+    """Every series name a PromQL expression may reference."""
+    return {s for m in METRICS for s in m.series_names}
+
+
+def metric_for_series(series: str) -> Metric | None:
+    for m in METRICS:
+        if series in m.series_names:
+            return m
+    return None
+
+
+def _check() -> None:
+    """Naming rules of the Prometheus exporter guide; a broken row fails the import, loudly."""
+    seen: set[str] = set()
+    for m in METRICS:
+        problem = (
+            "must start with chainwatch_" if not m.name.startswith("chainwatch_")
+            else "declared twice" if m.name in seen
+            else "_total is for counters only, and every counter ends in it" if (m.type is Type.COUNTER) != m.name.endswith("_total")
+            else "a metric in seconds ends in _seconds" if m.unit == "seconds" and not m.name.endswith("_seconds")
+            else f"unknown scope {m.scope!r}" if m.scope not in SCOPE_LABELS
+            else ""
+        )
+        if problem:
+            raise ValueError(f"metric catalog: {m.name}: {problem}")
+        seen.add(m.name)
+
+
+_check()

@@ -1,0 +1,245 @@
+"""What every chain kind's config shares: endpoints, roles, thresholds, SLOs, routing.
+
+A chain kind's own model (``chainwatch.kinds.<kind>.config``) subclasses :class:`ChainBase`
+and adds its identity and validator settings; :mod:`chainwatch.core.config` assembles the
+whole file from the kinds in the registry.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
+
+def duration_seconds(text: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text))
+
+
+class ConfigError(ValueError):
+    """A config problem, already formatted as ``file:line: field: message`` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Role(StrEnum):
+    NODE = "node"  # we operate it and alert on it
+    REFERENCE = "reference"  # trusted provider used to measure lag
+    PROVIDER = "provider"  # a managed provider we depend on (alerted, not a reference)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- endpoints
+
+
+class Endpoint(Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    url: str
+    role: Role = Role.NODE
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout_seconds: Annotated[float, Field(gt=0, le=300)] | None = None
+    # Methods timed with an individual call besides the batch (EVM/Solana JSON-RPC).
+    timed_methods: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")]] = Field(default_factory=list)
+
+    _secrets: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https"):
+            raise ValueError("must be an http:// or https:// URL")
+        if not parts.hostname:
+            raise ValueError("has no host")
+        return value
+
+    @model_validator(mode="after")
+    def _one_authorization(self):
+        # aiohttp refuses a request with both (ValueError on every probe, reported as "connect").
+        parts = urlsplit(self.url)
+        if (parts.username or parts.password) and any(k.lower() == "authorization" for k in self.headers):
+            raise ValueError("url has user:password@ credentials and headers set Authorization: use one of them")
+        return self
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Substrings that must never be printed: env values, URL path/query/credentials, header values."""
+        return self._secrets
+
+    @property
+    def display_url(self) -> str:
+        """Scheme and host only: safe for a human, never used as a label."""
+        parts = urlsplit(self.url)
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+class Durations(Strict):
+    """``for:`` durations of the generated alerts, in Prometheus duration syntax."""
+
+    down: str = "2m"
+    sync_lag: str = "5m"
+    head_stale: str = "1m"
+    peers_low: str = "10m"
+    mempool: str = "10m"
+    rpc_latency: str = "10m"
+    rpc_errors: str = "5m"
+    reference_quorum: str = "10m"
+    chain_halt: str = "30s"
+    finality: str = "5m"
+    validator: str = "0m"
+    solana: str = "2m"
+
+    @field_validator("*")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        if not re.fullmatch(r"(\d+(ms|s|m|h|d|w|y))+", value):
+            raise ValueError(f"{value!r} is not a Prometheus duration such as 30s, 5m or 1h")
+        return value
+
+
+class Thresholds(Strict):
+    """Alert thresholds; unset values get defaults derived from the chain's block time.
+
+    Block times differ by two orders of magnitude (12 s Ethereum, 0.25 s Arbitrum), so
+    defaults are stated in seconds and turned into blocks per chain, never copied across.
+    """
+
+    sync_lag_seconds_warning: float | None = None
+    sync_lag_seconds_critical: float | None = None
+    sync_lag_blocks_warning: float | None = None
+    sync_lag_blocks_critical: float | None = None
+    head_stale_blocks: float = Field(5, gt=0)  # head is stale after N x block time ...
+    head_stale_min_seconds: float = Field(30, ge=0)  # ... and never sooner than this
+    peers_min: int = Field(10, ge=0)
+    mempool_pending_max: int = Field(10000, ge=0)
+    rpc_latency_p95_seconds: float = Field(0.5, gt=0)
+    rpc_error_ratio: float = Field(0.05, gt=0, le=1)
+    references_min: int = Field(2, ge=1)
+    # Every reference stalled N x block time. Defaults equal the head-stale threshold and the
+    # halt's `for:` is shorter, so a chain halt pages (and inhibits per-node HeadStale) first.
+    chain_halt_blocks: float = Field(5, gt=0)
+    chain_halt_min_seconds: float = Field(30, ge=0)
+    finality_epochs: int = Field(4, ge=2)  # beacon: epochs since finalized
+    attestation_consecutive_misses: int = Field(2, ge=1)
+    attestation_miss_ratio: float = Field(0.1, gt=0, le=1)
+    solana_skip_ratio: float = Field(0.1, gt=0, le=1)
+    solana_vote_lag_slots: int = Field(150, gt=0)
+    solana_behind_slots: int = Field(100, gt=0)
+    durations: Durations = Field(default_factory=Durations)
+
+
+class LatencySLO(Strict):
+    threshold_seconds: float = Field(0.5, gt=0)
+    target: float = Field(0.95, gt=0, lt=1)
+
+
+class FreshnessSLO(Strict):
+    max_lag_blocks: float | None = None  # default: the warning lag threshold
+    target: float = Field(0.99, gt=0, lt=1)
+
+
+class SLO(Strict):
+    availability: float = Field(0.999, gt=0, lt=1)
+    latency: LatencySLO = Field(default_factory=LatencySLO)
+    freshness: FreshnessSLO = Field(default_factory=FreshnessSLO)
+    window: Literal["30d", "28d", "7d"] = "30d"
+
+
+# --------------------------------------------------------------------------- per-chain routing
+
+
+class ChainRouting(Strict):
+    """Where this chain's alerts go, overriding its team's routes (unset keys keep the team's). `critical_to`: `pagerduty` (PagerDuty only), `opsgenie` (Opsgenie P1 only), `warnings` (never page: critical alerts go where the chain's warnings go, as a P3/ticket with warning timings) or `none`; unset: the team's pager (PagerDuty, plus Opsgenie P1 per `page_critical`). `warnings_to`: as the team's `warnings_to`, for this chain only. `business_hours_only`: `true` holds warnings (and criticals sent to `warnings`) back outside the team's `business_hours`, `false` sends them at any hour; unset: as the team does. A testnet that must never page: `routing: {critical_to: warnings}`."""
+
+    critical_to: Literal["pagerduty", "opsgenie", "warnings", "none"] | None = None
+    warnings_to: Literal["opsgenie", "slack", "webhook", "none"] | None = None
+    business_hours_only: bool | None = None
+
+
+# --------------------------------------------------------------------------- chains
+
+# Expected block (or slot) time in seconds by EVM chain id; unknown chains must set it.
+class ChainBase(Strict):
+    network: Annotated[str, Field(pattern=NAME_PATTERN)]
+    team: str = "default"
+    block_time_seconds: Annotated[float, Field(gt=0)] | None = None
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    slo: SLO = Field(default_factory=SLO)
+    endpoints: list[Endpoint] = Field(min_length=1)
+    routing: ChainRouting | None = None  # per-chain override of the team's alert routing
+
+    @property
+    def nodes(self) -> list[Endpoint]:
+        return [e for e in self.endpoints if e.role is not Role.REFERENCE]
+
+    @property
+    def references(self) -> list[Endpoint]:
+        return [e for e in self.endpoints if e.role is Role.REFERENCE]
+
+    def endpoint(self, name: str) -> Endpoint:
+        for e in self.endpoints:
+            if e.name == name:
+                return e
+        raise KeyError(name)
+
+    @property
+    def block_time(self) -> float:
+        raise NotImplementedError
+
+    # Resolved thresholds, in the units the rules use.
+    def lag_seconds(self, level: Literal["warning", "critical"]) -> float:
+        t = self.thresholds
+        value = t.sync_lag_seconds_warning if level == "warning" else t.sync_lag_seconds_critical
+        if value is not None:
+            return value
+        return max(60.0, 5 * self.block_time) if level == "warning" else max(300.0, 25 * self.block_time)
+
+    def lag_blocks(self, level: Literal["warning", "critical"]) -> float:
+        t = self.thresholds
+        value = t.sync_lag_blocks_warning if level == "warning" else t.sync_lag_blocks_critical
+        if value is not None:
+            return value
+        return float(math.ceil(self.lag_seconds(level) / self.block_time))
+
+    @property
+    def head_stale_seconds(self) -> float:
+        t = self.thresholds
+        return round(max(t.head_stale_blocks * self.block_time, t.head_stale_min_seconds), 3)
+
+    @property
+    def chain_halt_seconds(self) -> float:
+        t = self.thresholds
+        return round(max(t.chain_halt_blocks * self.block_time, t.chain_halt_min_seconds), 3)
+
+    def halt_pages_before_stale(self) -> bool:
+        """A halted chain must page once, before every node's HeadStale would."""
+        d = self.thresholds.durations
+        return self.chain_halt_seconds + duration_seconds(d.chain_halt) < self.head_stale_seconds + duration_seconds(d.head_stale)
+
+    @property
+    def freshness_max_lag_blocks(self) -> float:
+        return self.slo.freshness.max_lag_blocks or self.lag_blocks("warning")
+
+    @model_validator(mode="after")
+    def _roles(self):
+        names = [e.name for e in self.endpoints]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"duplicate endpoint name(s) in this chain: {', '.join(dup)}")
+        return self

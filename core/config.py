@@ -1,0 +1,310 @@
+"""The one config model: ``chainwatch.yaml`` validated into typed objects.
+
+Every part of chainwatch (exporter, rules, dashboards, Alertmanager config) reads the
+objects built here and nothing else, so a threshold means the same thing to the probe
+that measures it, the alert that fires on it and the panel that draws it.
+
+What all chains share is in :mod:`chainwatch.core.chain`; each chain kind's own model
+lives in its package (``chainwatch.kinds.<kind>.config``) and the ``chains`` map accepts
+exactly the kinds of the registry (:mod:`chainwatch.kinds`).
+
+Errors name file, line and field (``chainwatch.yaml:14: chains.ethereum.endpoints[2].url:
+...``); unknown keys are errors because a typo in a threshold must not pass silently.
+``${VAR}`` in URLs, headers and secret file paths is taken from the environment, and every
+value that came from there (plus URL paths, queries and credentials) is remembered as a
+secret so the redactor can scrub it from anything we print.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from urllib.parse import urlsplit
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from chainwatch import kinds
+from chainwatch.core import yamlsource
+from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config model is one import
+    NAME_PATTERN,
+    SLO,
+    ChainBase,
+    ChainRouting,
+    ConfigError,
+    Durations,
+    Endpoint,
+    FreshnessSLO,
+    LatencySLO,
+    Role,
+    Strict,
+    Thresholds,
+    duration_seconds,
+)
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+# A chain of any registered kind, told apart by its `kind` key.
+Chain = Annotated[Union[tuple(kinds.chain_models())], Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- teams / paging
+
+
+class Responder(Strict):
+    type: Literal["team", "user", "escalation", "schedule"] = "team"
+    name: str
+
+
+class PagerDuty(Strict):
+    routing_key_file: str  # Events API v2 integration key, read by Alertmanager from this file
+    url: str | None = None  # override the Events API URL (tests/demo point it at a capture server)
+
+
+class Opsgenie(Strict):
+    api_key_file: str
+    api_url: str | None = None
+    responders: list[Responder] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    page_critical: bool = True  # also open a P1 for critical alerts
+
+
+class Slack(Strict):
+    api_url_file: str
+    channel: str
+
+
+class Webhook(Strict):
+    url_file: str
+
+
+class BusinessHours(Strict):
+    timezone: str = "UTC"
+    weekdays: list[str] = Field(default_factory=lambda: ["monday:friday"])
+    start: str = "09:00"
+    end: str = "17:00"
+
+
+class Team(Strict):
+    pagerduty: PagerDuty | None = None
+    opsgenie: Opsgenie | None = None
+    slack: Slack | None = None
+    webhook: Webhook | None = None
+    # Where warnings go: opsgenie (P3), slack/webhook (ticket channel) or none.
+    warnings_to: Literal["opsgenie", "slack", "webhook", "none"] = "opsgenie"
+    business_hours: BusinessHours | None = None  # if set, warnings only notify inside these hours
+
+
+class SeverityTiming(Strict):
+    group_wait: str
+    group_interval: str
+    repeat_interval: str
+
+
+def _timing(wait: str, interval: str, repeat: str):
+    return Field(default_factory=lambda: SeverityTiming(group_wait=wait, group_interval=interval, repeat_interval=repeat))
+
+
+class AlertmanagerSettings(Strict):
+    critical: SeverityTiming = _timing("30s", "5m", "4h")
+    warning: SeverityTiming = _timing("1m", "10m", "12h")
+    info: SeverityTiming = _timing("5m", "30m", "24h")
+    external_url: str = "http://alertmanager.example.internal:9093"
+
+
+# --------------------------------------------------------------------------- exporter / generators
+
+
+class ExporterSettings(Strict):
+    default_timeout_seconds: float = Field(10, gt=0, le=300)  # when Prometheus sends no scrape timeout
+    timeout_offset_seconds: float = Field(0.5, ge=0, le=10)  # subtracted from the scrape timeout
+    min_probe_interval_seconds: float = Field(1.0, ge=0, le=60)  # a result this fresh is reused
+    reference_max_age_seconds: float = Field(2.0, ge=0, le=60)  # references shared by every target of a chain
+    max_response_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    state_dir: str = "./chainwatch-state"
+
+
+class GeneratorSettings(Strict):
+    runbook_base_url: str = "https://github.com/chainwatch/chainwatch/blob/main/docs/runbooks"
+    grafana_url: str = "http://grafana.example.internal:3000"
+    exporter_job: str = "chainwatch"
+
+
+class Config(Strict):
+    exporter: ExporterSettings = Field(default_factory=ExporterSettings)
+    generate: GeneratorSettings = Field(default_factory=GeneratorSettings)
+    alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
+    teams: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Team] = Field(default_factory=lambda: {"default": Team()})
+    chains: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Chain] = Field(min_length=1)
+
+    _path: str = PrivateAttr(default="chainwatch.yaml")
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def endpoints(self) -> list[tuple[str, Chain, Endpoint]]:
+        return [(cname, chain, e) for cname, chain in sorted(self.chains.items()) for e in chain.endpoints]
+
+    def find_endpoint(self, name: str) -> tuple[str, Chain, Endpoint] | None:
+        for item in self.endpoints():
+            if item[2].name == name:
+                return item
+        return None
+
+    @model_validator(mode="after")
+    def _cross(self):
+        names = [e.name for _, _, e in self.endpoints()]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"endpoint names must be unique across chains (they are the /probe target): {', '.join(dup)}")
+        for cname, chain in self.chains.items():
+            if chain.team not in self.teams:
+                raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
+            if chain.routing is not None:
+                _check_routing(cname, chain.team, self.teams[chain.team], chain.routing)
+        return self
+
+
+def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) -> None:
+    """A per-chain override that names a channel the team does not have would silently drop pages."""
+    where = f"chains.{cname}.routing"
+    if routing.critical_to in ("pagerduty", "opsgenie") and getattr(team, routing.critical_to) is None:
+        raise ValueError(f"{where}.critical_to: team {tname} has no {routing.critical_to} configured")
+    if routing.warnings_to in ("opsgenie", "slack", "webhook") and getattr(team, routing.warnings_to) is None:
+        raise ValueError(f"{where}.warnings_to: team {tname} has no {routing.warnings_to} configured")
+    if routing.business_hours_only and team.business_hours is None:
+        raise ValueError(f"{where}.business_hours_only: team {tname} has no business_hours to restrict to")
+
+
+# --------------------------------------------------------------------------- loading
+
+_INTERPOLATED = {"url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+
+
+def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
+    if isinstance(data, dict):
+        return {k: _interpolate(v, path + (k,), secrets, errors, env, active or k in _INTERPOLATED) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_interpolate(v, path + (i,), secrets, errors, env, active) for i, v in enumerate(data)]
+    if active and isinstance(data, str) and env is None:
+        return _ENV.sub("unset", data)  # generators never need the secret, only the shape
+    if active and isinstance(data, str):
+
+        def sub(match: re.Match) -> str:
+            var = match.group(1)
+            if var not in env:
+                errors.append((path, f"environment variable {var} is not set"))
+                return ""
+            value = env[var]
+            if value:
+                secrets.setdefault(_endpoint_key(path), []).append(value)
+            return value
+
+        return _ENV.sub(sub, data)
+    return data
+
+
+def _endpoint_key(path: tuple) -> tuple:
+    # ("chains", c, "endpoints", i, ...) -> ("chains", c, "endpoints", i)
+    if len(path) >= 4 and path[0] == "chains" and path[2] == "endpoints":
+        return tuple(path[:4])
+    return ()
+
+
+def _url_secrets(endpoint: Endpoint) -> list[str]:
+    parts = urlsplit(endpoint.url)
+    out = []
+    if parts.password:
+        out.append(parts.password)
+    if parts.username:
+        out.append(parts.username)
+    for segment in parts.path.split("/"):
+        if len(segment) >= 8:  # API keys hide in path segments (Infura /v3/<key>, Alchemy /v2/<key>)
+            out.append(segment)
+    if parts.query:
+        out.append(parts.query)
+        out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
+    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
+    return out
+
+
+def parse(text: str, filename: str = "chainwatch.yaml", env: dict[str, str] | None = None, *, need_secrets: bool = True) -> Config:
+    """Validate ``text``. Generators pass ``need_secrets=False``: they never see API keys,
+    so a machine that only renders rules does not need them in its environment."""
+    env = (dict(os.environ) if env is None else env) if need_secrets else None
+    try:
+        raw, source = yamlsource.load(text)
+    except yamlsource.YamlSourceError as exc:
+        raise ConfigError([f"{filename}:{exc.line}: {exc.message}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{filename}:1: the config must be a mapping with a 'chains' key"])
+    secrets: dict[tuple, list[str]] = {}
+    env_errors: list[tuple[tuple, str]] = []
+    data = _interpolate(raw, (), secrets, env_errors, env)
+    if env_errors:
+        raise ConfigError([f"{filename}:{source.line_for(p)}: {yamlsource.dotted(p)}: {m}" for p, m in env_errors])
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format(exc, data, source, filename)) from None
+    config._path = filename
+    for cname, chain in config.chains.items():
+        for index, endpoint in enumerate(chain.endpoints):
+            found = secrets.get(("chains", cname, "endpoints", index), [])
+            endpoint._secrets = tuple(sorted(set(found + _url_secrets(endpoint)), key=len, reverse=True))
+    return config
+
+
+def load(path: str | os.PathLike, env: dict[str, str] | None = None, *, need_secrets: bool = True) -> Config:
+    filename = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"{filename}:0: cannot read config: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:  # was a traceback (exit 1), and a 500 / dead SIGHUP task on reload
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError([f"{filename}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]) from None
+    return parse(text, filename, env, need_secrets=need_secrets)
+
+
+def _format(exc: ValidationError, data: Any, source: yamlsource.SourceMap, filename: str) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = _data_path(err["loc"], data)
+        where = yamlsource.dotted(path) or "(top level)"
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see docs/config.md)"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif err["type"] == "union_tag_invalid":
+            msg = f"kind must be one of {', '.join(kinds.NAMES)} (got {err.get('input', {}).get('kind')!r})" if isinstance(err.get("input"), dict) else msg
+        elif err["type"] == "union_tag_not_found":
+            msg = f"kind is required ({', '.join(kinds.NAMES[:-1])} or {kinds.NAMES[-1]})"
+        line = f"{filename}:{source.line_for(path)}: {where}: {msg}"
+        if line not in problems:
+            problems.append(line)
+    return problems
+
+
+def _data_path(loc: tuple, data: Any) -> tuple:
+    """Map a pydantic error location onto the YAML data, dropping union tags and type names."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part not in kinds.NAMES and not any(c in part for c in "[]()"):
+            path.append(part)  # a missing field: point at its parent's line, name the field
+            node = None
+        else:
+            continue
+    return tuple(path)

@@ -1,0 +1,259 @@
+"""Faults the demo can inject into its running stack, what each must page, and its budget.
+
+Each fault changes a real piece (an anvil's mining, the RPC proxy, the Solana simulator,
+a Lodestar validator client, the exporter process) — never the metrics or the alerts — so
+what pages is what chainwatch actually detected.
+
+``expect``: alerts that must reach the capture receiver; ``allow``: alerts that may page
+too because they describe the same fault (a stalled node also lags); anything else is an
+unexpected page. ``budget(stack)``: time to cross the threshold + the rule's ``for:`` +
+2 x scrape interval + Alertmanager group wait + a few seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from chainwatch.devnet.procs import rpc, wait_until
+from chainwatch.devnet.stack import BEACON_CHAIN, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, Stack, seconds
+
+DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+DEFAULT_GAS_LIMIT = 30_000_000
+SLACK_SECONDS = 6.0
+
+
+class FaultUnavailable(RuntimeError):
+    """The piece this fault needs is not running (not installed, or not in this build)."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    help: str
+    chain: str
+    expect: tuple[str, ...]
+    allow: tuple[str, ...]
+    target: dict  # labels every expected page carries, e.g. {"endpoint": "node-1"}
+    duration: str  # key of thresholds.durations that is the alert's for:
+    threshold_seconds: Callable[[Stack], float]
+    inject: Callable[[Stack], None]
+    heal: Callable[[Stack], None]
+
+    def budget(self, stack: Stack) -> float:
+        scrape = stack.options.scrape_interval
+        return self.threshold_seconds(stack) + seconds(DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
+
+    def available(self, stack: Stack) -> None:
+        if self.chain == SOLANA_CHAIN and not stack.has_solana:
+            raise FaultUnavailable(f"{self.name} needs the Solana simulator, which is not running: {stack.skipped.get('solana', 'unknown reason')}")
+        if self.chain == BEACON_CHAIN and not stack.has_beacon:
+            raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
+
+
+# --------------------------------------------------------------------------- anvil helpers
+
+
+def _head(url: str) -> int:
+    return int(rpc(url, "eth_blockNumber"), 16)
+
+
+def _freeze(url: str) -> None:
+    rpc(url, "evm_setAutomine", [False])
+    rpc(url, "evm_setIntervalMining", [0])
+
+
+def _mine_every(url: str, interval: int) -> None:
+    rpc(url, "evm_setIntervalMining", [interval])
+
+
+def _resync(stack: Stack, name: str) -> None:
+    """Mine the node up to the references' head (timestamps now, not in the future), then 1 block/s."""
+    url = stack.anvils[name]
+    target = max(_head(stack.anvils[r]) for r in REFERENCES)
+    missing = target - _head(url)
+    if missing > 0:
+        rpc(url, "anvil_mine", [hex(missing), "0x0"])
+    _mine_every(url, 1)
+
+
+def _since_start(stack: Stack) -> float:
+    return time.time() - (stack.ready_at or stack.started_at)
+
+
+def _window_fill(fraction: float) -> Callable[[Stack], float]:
+    """Seconds until a fault that affects ``fraction`` of requests passes 5% of the 5m rate window."""
+    def threshold(stack: Stack) -> float:
+        window = min(300.0, _since_start(stack) + 30)
+        return 0.05 * window / fraction + 3
+    return threshold
+
+
+# --------------------------------------------------------------------------- EVM faults
+
+
+def stall_inject(stack: Stack) -> None:
+    _freeze(stack.anvils["node-1"])
+
+
+def stall_heal(stack: Stack) -> None:
+    _resync(stack, "node-1")
+
+
+def lag_inject(stack: Stack) -> None:
+    _mine_every(stack.anvils["node-1"], 3)  # one block every 3 s while the chain makes one a second
+
+
+def flood_inject(stack: Stack) -> None:
+    url = stack.anvils["node-1"]
+    rpc(url, "evm_setBlockGasLimit", [hex(21000)])  # one transfer per block: the pool cannot drain
+    for _ in range(100):
+        rpc(url, "eth_sendTransaction", [{"from": DEV_ACCOUNT, "to": DEV_ACCOUNT, "value": "0x1"}])
+
+
+def flood_heal(stack: Stack) -> None:
+    url = stack.anvils["node-1"]
+    rpc(url, "evm_setBlockGasLimit", [hex(DEFAULT_GAS_LIMIT)])
+    rpc(url, "anvil_dropAllTransactions")
+
+
+def halt_inject(stack: Stack) -> None:
+    for url in stack.anvils.values():
+        _freeze(url)
+
+
+def halt_heal(stack: Stack) -> None:
+    # Nodes first, references a moment later: the per-node "head stale" symptoms must be gone
+    # before the chain-wide alert that inhibits them resolves, or they would page on the way out.
+    for name in ("node-1", "node-2"):
+        _mine_every(stack.anvils[name], 1)
+    time.sleep(stack.options.scrape_interval + 1.5)
+    for name in REFERENCES:
+        _mine_every(stack.anvils[name], 1)
+    time.sleep(1.2)
+    for name in ("node-1", "node-2"):
+        _resync(stack, name)
+
+
+def _proxy(stack: Stack, node: str, fault: str | None, **kw) -> None:
+    assert stack.proxy is not None
+    if fault is None:
+        stack.call_soon(stack.proxy.clear, node)
+    else:
+        stack.call_soon(lambda: stack.proxy.set_fault(node, fault, **kw))
+
+
+def kill_exporter(stack: Stack) -> None:
+    proc = stack.components["exporter"].proc
+    import signal
+
+    proc.signal(signal.SIGKILL)
+    proc.proc.wait(5)
+    stack.components["exporter"].status = "failed"
+    stack.components["exporter"].detail = "killed by the kill-exporter fault"
+
+
+def restart_exporter(stack: Stack) -> None:
+    if stack.components["exporter"].proc.alive():
+        return
+    stack.start_exporter()
+
+
+# --------------------------------------------------------------------------- Solana and beacon
+
+
+def _solana(stack: Stack, body: dict) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    http_json(stack.solana_url + "/-/control", body)
+
+
+def spare_validator(stack: Stack, stop: bool) -> None:
+    import signal
+
+    comp = stack.components.get("lodestar-validator-spare")
+    if comp is None or comp.proc is None:
+        raise FaultUnavailable("the spare validator client is not running")
+    comp.proc.signal(signal.SIGSTOP if stop else signal.SIGCONT)
+    comp.status = "stopped" if stop else "up"
+    comp.detail = f"pid {comp.proc.pid}, index 6" + (" (SIGSTOPped by miss-attestations)" if stop else "")
+
+
+def _epochs(stack: Stack, n: float) -> float:
+    return n * 8 * stack.options.seconds_per_slot
+
+
+LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
+
+FAULTS: dict[str, Fault] = {f.name: f for f in (
+    Fault("stall-node", "node-1 stops producing blocks (anvil mining frozen)", EVM_CHAIN,
+          ("ChainwatchHeadStale",), LAG_ALERTS, {"endpoint": "node-1"}, "head_stale",
+          lambda s: 6, stall_inject, stall_heal),
+    Fault("lag-node", "node-1 imports a block every 3 s while the chain makes one a second", EVM_CHAIN,
+          ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh",), {"endpoint": "node-1"}, "sync_lag",
+          lambda s: 9, lag_inject, stall_heal),
+    Fault("flood-mempool", "100 transactions sent to node-1 while its block gas limit fits one per block", EVM_CHAIN,
+          ("ChainwatchMempoolHigh",), ("ChainwatchMempoolNotMined",), {"endpoint": "node-1"}, "mempool",
+          lambda s: 3, flood_inject, flood_heal),
+    Fault("slow-rpc", "the proxy delays every request to node-2 by 0.6 s", EVM_CHAIN,
+          ("ChainwatchRpcLatencyHigh",), (), {"endpoint": "node-2"}, "rpc_latency",
+          _window_fill(1.0), lambda s: _proxy(s, "node-2", "slow", delay=0.6), lambda s: _proxy(s, "node-2", None)),
+    Fault("rpc-errors", "the proxy answers every second request to node-3 with HTTP 503", EVM_CHAIN,
+          ("ChainwatchRpcErrorRatioHigh",), ("ChainwatchProbeFailing",), {"endpoint": "node-3"}, "rpc_errors",
+          _window_fill(0.5), lambda s: _proxy(s, "node-3", "errors", every=2), lambda s: _proxy(s, "node-3", None)),
+    Fault("wrong-chain", "node-4 answers eth_chainId 1 (mainnet) on the 31337 devnet", EVM_CHAIN,
+          ("ChainwatchWrongChain",), ("ChainwatchEndpointDown", "ChainwatchProbeFailing"), {"endpoint": "node-4"}, "down",
+          lambda s: 3, lambda s: _proxy(s, "node-4", "wrong_chain", chain_id=1), lambda s: _proxy(s, "node-4", None)),
+    Fault("halt-chain", "every anvil stops (references and nodes): one page for the chain, not one per node", EVM_CHAIN,
+          ("ChainwatchChainHalted",), (), {"chain": EVM_CHAIN}, "chain_halt",
+          lambda s: 7, halt_inject, halt_heal),
+    Fault("kill-exporter", "the chainwatch exporter process is killed (SIGKILL)", EVM_CHAIN,
+          ("ChainwatchExporterAbsent",), (), {}, "down",
+          lambda s: s.options.scrape_interval + 1, kill_exporter, restart_exporter),
+    Fault("solana-delinquent", "validator val-1 of the simulated Solana cluster stops voting", SOLANA_CHAIN,
+          ("ChainwatchSolanaVoteDelinquent",), (), {"chain": SOLANA_CHAIN}, "solana",
+          lambda s: 13 + 15, lambda s: _solana(s, {"action": "stop_voting", "validator": "val-1"}),
+          lambda s: _solana(s, {"action": "resume_voting", "validator": "val-1"})),
+    Fault("solana-halt", "the simulated Solana cluster stops producing slots", SOLANA_CHAIN,
+          ("ChainwatchSolanaClusterHalted",), (), {"chain": SOLANA_CHAIN}, "chain_halt",
+          lambda s: 7, lambda s: _solana(s, {"action": "halt"}), lambda s: _solana(s, {"action": "resume"})),
+    Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
+          ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
+          "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),
+)}
+
+
+def inject(stack: Stack, name: str) -> Fault:
+    fault = FAULTS.get(name)
+    if fault is None:
+        raise KeyError(f"unknown fault {name!r}; faults: {', '.join(FAULTS)}")
+    fault.available(stack)
+    if name in stack.active_faults:
+        raise ValueError(f"{name} is already injected; run `chainwatch demo heal` first")
+    fault.inject(stack)
+    stack.active_faults[name] = time.time()
+    stack.progress(stack)
+    return fault
+
+
+def heal(stack: Stack, names: list[str] | None = None) -> list[str]:
+    """Undo the given (default: every active) fault, most recent first."""
+    todo = sorted(stack.active_faults.items(), key=lambda kv: -kv[1])
+    healed = []
+    for name, _ in todo:
+        if names and name not in names:
+            continue
+        FAULTS[name].heal(stack)
+        stack.active_faults.pop(name, None)
+        healed.append(name)
+    stack.progress(stack)
+    return healed
+
+
+def wait_healthy_node(stack: Stack, name: str = "node-1", timeout: float = 20) -> None:
+    """After a heal: wait until the exporter sees the node close to the references again."""
+    def ok():
+        rows = stack.prom_query(f'chainwatch_sync_lag_blocks{{chain="{EVM_CHAIN}",endpoint="{name}"}} <= 2')
+        return bool(rows)
+    wait_until(ok, timeout, f"{name} did not catch up after heal", interval=0.5)

@@ -1,0 +1,77 @@
+"""What a probe is given and what it hands back.
+
+A probe runs one round against one endpoint and returns a :class:`ProbeResult`: plain
+values keyed by catalog metric names, never metric objects. The scheduler adds lag
+(which needs the references), the exposition turns results into metric families, so a
+probe only knows its chain's API.
+
+Probes keep small per-endpoint caches (client version, genesis time) in
+``ctx.cache``, which lives as long as the endpoint's config does.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from chainwatch.core.config import Endpoint
+from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.transport import Reply, Transport
+
+Labels = tuple[tuple[str, str], ...]
+
+
+@dataclass
+class Call:
+    """One HTTP request the probe made, for the latency histogram and error counters."""
+
+    method: str
+    seconds: float | None
+    ok: bool
+
+
+@dataclass
+class ProbeResult:
+    success: bool
+    duration: float = 0.0
+    reason: str | None = None
+    detail: str = ""
+    head_height: float | None = None
+    head_timestamp: float | None = None  # unix time the head block was produced
+    expected_head: float | None = None  # e.g. the wall-clock slot; used when a chain has no references
+    values: dict[tuple[str, Labels], float] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    finished_at: float = field(default_factory=time.time)
+
+    def set(self, metric: str, value: float | int | bool | None, **labels: str) -> None:
+        if value is None:
+            return
+        self.values[(metric, tuple(sorted(labels.items())))] = float(value)
+
+    def get(self, metric: str, **labels: str) -> float | None:
+        return self.values.get((metric, tuple(sorted(labels.items()))))
+
+
+@dataclass
+class ProbeContext:
+    transport: Transport
+    deadline: float  # event-loop time
+    cache: dict[str, Any]
+    chain: Any  # the chain config object
+    calls: list[Call] = field(default_factory=list)
+
+    async def request(self, endpoint: Endpoint, label: str, **kwargs) -> Reply:
+        """Transport request that also records the call for latency/error metrics."""
+        try:
+            reply = await self.transport.request(endpoint, deadline=self.deadline, **kwargs)
+        except ProbeFailure:
+            self.calls.append(Call(label, None, False))
+            raise
+        self.calls.append(Call(label, reply.elapsed, True))
+        return reply
+
+
+class Probe(Protocol):
+    async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
+        """Fill ``result``; raise ProbeFailure when the endpoint cannot be read."""

@@ -1,0 +1,34 @@
+"""The chain-kind registry: the one place that lists the kinds chainwatch knows.
+
+Adding a kind is its package (``chainwatch.kinds.<name>``, shape in
+:mod:`chainwatch.kinds.base`) plus its name in :data:`NAMES`. Nothing outside a kind's
+package names a kind; everything else asks the registry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from chainwatch.kinds.base import ChainKind
+
+NAMES: tuple[str, ...] = ("evm", "beacon", "solana")
+
+
+@cache
+def get(name: str) -> ChainKind:
+    if name not in NAMES:
+        raise KeyError(f"unknown chain kind {name!r} (known: {', '.join(NAMES)})")
+    return importlib.import_module(f"{__name__}.{name}").KIND
+
+
+def all_kinds() -> tuple[ChainKind, ...]:
+    return tuple(get(name) for name in NAMES)
+
+
+def chain_models() -> tuple[type, ...]:
+    return tuple(k.config for k in all_kinds())
+
+
+def with_capability(capability: str) -> tuple[str, ...]:
+    return tuple(k.name for k in all_kinds() if capability in k.capabilities)

@@ -1,0 +1,80 @@
+"""What a chain kind declares: the plug-in shape every kind package fills in.
+
+A kind is a package ``chainwatch.kinds.<name>`` whose ``__init__`` sets ``KIND`` to a
+:class:`ChainKind`. Its code lives beside it under fixed module names, imported only when
+used (so loading the config never imports a probe or a dashboard):
+
+- ``config.py``: the chain's pydantic model (subclass of ``core.chain.ChainBase`` with
+  ``kind: Literal["<name>"]``) — passed as ``KIND.config``;
+- ``probe.py``: ``PROBE``, one round against one endpoint (``exporters.probe.Probe``);
+- ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
+  background monitor of the chain's validators;
+- ``alerts.py`` (optional): ``BUILDERS``, the kind's own alert builders;
+- ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
+- ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here.
+
+Shared alerts and panels choose by :attr:`ChainKind.capabilities`, never by kind name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+from chainwatch.core.declarations import AlertName, Metric
+
+# What a kind can offer; shared metrics, alerts and panels say which one they need.
+CAPABILITIES = frozenset({
+    "peers",  # chainwatch_peers: connected peers of a node
+    "mempool",  # chainwatch_mempool_transactions: a public mempool
+    "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
+    "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
+})
+
+
+@dataclass(frozen=True)
+class ChainKind:
+    name: str
+    config: type  # the pydantic model of one chain of this kind
+    unit: str  # what head heights count: "blocks" or "slots"
+    primary_method: str  # the request label whose latency stands for the endpoint's
+    capabilities: frozenset[str] = frozenset()
+    metrics: tuple[Metric, ...] = ()
+    alerts: tuple[AlertName, ...] = ()
+    # The genesis identity a chain may pin, as (config field, where the probe reads it),
+    # for ChainwatchWrongChain's text; None when the chain id is the identity.
+    identity: tuple[str, str] | None = None
+    # For docs/config.md: the kind's nested config models, and where its block time comes from.
+    config_models: tuple[type, ...] = ()
+    block_time_doc: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = self.capabilities - CAPABILITIES
+        if unknown:
+            raise ValueError(f"chain kind {self.name}: unknown capabilities {sorted(unknown)}")
+
+    @property
+    def package(self) -> str:
+        return f"chainwatch.kinds.{self.name}"
+
+    def module(self, part: str) -> ModuleType | None:
+        """``<package>.<part>``, or None when the kind has no such module."""
+        name = f"{self.package}.{part}"
+        if importlib.util.find_spec(name) is None:
+            return None
+        return importlib.import_module(name)
+
+    def probe(self):
+        return self.module("probe").PROBE
+
+    def monitor_factory(self):
+        module = self.module("monitor")
+        return module.create if module is not None else None
+
+    def alert_builders(self) -> tuple:
+        module = self.module("alerts")
+        return tuple(module.BUILDERS) if module is not None else ()
+
+    def dashboard(self):
+        return self.module("dashboard").build

@@ -1,0 +1,505 @@
+"""Validator duties monitor for beacon chains: runs per epoch in the background.
+
+After epoch ``E`` ends (a quarter of an epoch into ``E+1``, so late attestations are in)
+the monitor, through the exporter's one :class:`Transport` and the chain's configured
+beacon endpoint (then its fallbacks):
+
+1. reads the watched validators' statuses and effective balances
+   (``GET /eth/v1/beacon/states/head/validators?id=..&id=..``; pubkeys resolve to indices);
+2. asks liveness for ``E`` of every validator that was active in ``E``
+   (``POST /eth/v1/validator/liveness/E`` with ``["0","1"]``, current spec; on 404/405/501
+   ``GET /eth/v1/validator/liveness?indices=0&indices=1&epoch=E`` as Lodestar 1.5.1 has).
+   A validator that is pending or exited is not asked and never counted as missing;
+3. compares ``E``'s proposer duties (read while ``E`` was the current epoch: many clients,
+   Lodestar included, refuse duties for past epochs) with ``GET /eth/v1/beacon/headers/{slot}``
+   (404 = no block = missed proposal).
+
+Liveness only answers for the current and previous epoch, so each epoch has one window
+in which it can be checked. The last processed epoch and every counter are persisted
+atomically (temp file + ``os.replace``) after each epoch: a restart continues after the
+saved epoch, never counts an epoch twice, and an epoch that can no longer be queried is
+counted in ``chainwatch_validator_monitor_epochs_skipped_total`` and logged, never
+silently dropped. A state file of another chain (different genesis) is ignored.
+
+Exposition (per user-named group; per validator only when enabled, up to the cap)::
+
+    chainwatch_validator_attestations_checked_total{chain="eth-cl",group="offline",network="dev"} 4
+    chainwatch_validator_attestations_missed_total{chain="eth-cl",group="offline",network="dev"} 4
+    chainwatch_validator_consecutive_missed_attestations{chain="eth-cl",group="offline",network="dev"} 2
+    chainwatch_validator_proposals_total{...,group="offline"} 3
+    chainwatch_validator_proposals_missed_total{...,group="offline"} 3
+    chainwatch_validators{...,group="online",status="active_ongoing"} 6
+    chainwatch_validator_effective_balance_wei{...,group="online"} 1.92e+20
+    chainwatch_validator_monitor_last_epoch{chain="eth-cl",network="dev"} 12
+    chainwatch_validator_monitor_epochs_skipped_total{chain="eth-cl",network="dev"} 0
+    chainwatch_validator_missed_attestations_consecutive{...,group="offline",validator="6"} 2
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chainwatch.core.config import Endpoint, ExporterSettings
+from chainwatch.kinds.beacon.config import BeaconChain
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.kinds.beacon.probe import Clock, data_of, read_clock, uint
+from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.transport import Reply, Transport
+
+log = logging.getLogger("chainwatch.validators.beacon")
+
+STATE_VERSION = 1
+STATUSES = (
+    "pending_initialized",
+    "pending_queued",
+    "active_ongoing",
+    "active_exiting",
+    "active_slashed",
+    "exited_unslashed",
+    "exited_slashed",
+    "withdrawal_possible",
+    "withdrawal_done",
+    "unknown",  # watched key not (yet) in the beacon state
+)
+COUNTERS = ("checked", "missed", "proposals", "proposals_missed")
+REQUEST_TIMEOUT = 10.0
+STATUS_CHUNK = 64  # ids per validators query (pubkeys make long URLs)
+LIVENESS_GET_CHUNK = 200
+UNSUPPORTED = (404, 405, 501)
+
+
+class AllEndpointsFailed(Exception):
+    def __init__(self, what: str, failures: list[str]):
+        super().__init__(f"{what}: " + "; ".join(failures))
+        self.what = what
+
+
+@dataclass
+class Watched:
+    """One configured validator (by index or pubkey) of one group."""
+
+    group: str
+    key: int | str  # as configured
+    index: int | None = None
+    status: str = "unknown"
+    effective_balance_gwei: int = 0
+    activation_epoch: int | None = None
+    exit_epoch: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.index is not None:
+            return str(self.index)
+        return str(self.key)[:12]
+
+    def active_in(self, epoch: int) -> bool:
+        if self.index is None:
+            return False
+        if self.activation_epoch is not None and self.exit_epoch is not None:
+            return self.activation_epoch <= epoch < self.exit_epoch
+        return self.status.startswith("active")
+
+
+@dataclass
+class Counters:
+    last_epoch: int | None = None
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)
+    consecutive: dict[str, int] = field(default_factory=dict)  # validator index (str) -> run of misses
+    skipped: int = 0
+    duties: dict[str, list[list[int]]] = field(default_factory=dict)  # epoch -> [[slot, index], ...] of watched validators
+
+    def to_json(self, genesis_time: int) -> dict:
+        return {
+            "version": STATE_VERSION,
+            "genesis_time": genesis_time,
+            "last_epoch": self.last_epoch,
+            "skipped": self.skipped,
+            "groups": self.groups,
+            "consecutive": self.consecutive,
+            "duties": self.duties,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Counters":
+        return cls(
+            last_epoch=data.get("last_epoch"),
+            groups={g: {k: int(v.get(k, 0)) for k in COUNTERS} for g, v in data.get("groups", {}).items()},
+            consecutive={str(k): int(v) for k, v in data.get("consecutive", {}).items()},
+            skipped=int(data.get("skipped", 0)),
+            duties={str(k): [[int(s), int(i)] for s, i in v] for k, v in data.get("duties", {}).items()},
+        )
+
+    def copy(self) -> "Counters":
+        return Counters.from_json(json.loads(json.dumps(self.to_json(0))))
+
+
+def write_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, sort_keys=True, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class BeaconMonitor:
+    def __init__(self, chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings):
+        self.chain_name = chain_name
+        self.chain = chain
+        self.transport = transport
+        cfg = chain.validators
+        self.cfg = cfg
+        self.endpoints: list[Endpoint] = [chain.endpoint(n) for n in [cfg.endpoint, *cfg.fallbacks]]
+        self.state_path = Path(cfg.state_file or Path(settings.state_dir) / f"{chain_name}-validators.json")
+        self.watched: list[Watched] = [Watched(group, key) for group, keys in cfg.groups.items() for key in keys]
+        self.counters = Counters(groups={g: dict.fromkeys(COUNTERS, 0) for g in cfg.groups})
+        self.clock: Clock | None = None
+        self.statuses_known = False
+        self.last_success: float | None = None
+        self.liveness_mode: dict[str, str] = {}  # endpoint name -> "post" | "get"
+        self._task: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"validators-{self.chain_name}")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+            self._task = None
+
+    async def _loop(self) -> None:
+        failing_since: float | None = None
+        while not self._stopping.is_set():
+            try:
+                delay = await self.step()
+                failing_since = None
+            except asyncio.CancelledError:
+                raise
+            except (AllEndpointsFailed, ProbeFailure) as exc:
+                now = time.monotonic()
+                if failing_since is None or now - failing_since > 60:
+                    failing_since = now
+                    log.warning("validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(str(exc))})
+                delay = self.clock.seconds_per_slot if self.clock else 5.0
+            except Exception:  # noqa: BLE001 - a bug must not kill the monitor silently
+                now = time.monotonic()  # ... nor log a traceback every slot: once a minute, like failures
+                if failing_since is None or now - failing_since > 60:
+                    failing_since = now
+                    log.exception("validator monitor round raised", extra={"chain": self.chain_name})
+                delay = self.clock.seconds_per_slot if self.clock else 5.0
+            try:
+                await asyncio.wait_for(self._stopping.wait(), timeout=max(0.2, delay))
+            except TimeoutError:
+                pass
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, [s for e in self.endpoints for s in (e.url, *e.secrets)])
+
+    # ------------------------------------------------------------------ HTTP with fallbacks
+
+    async def request(self, what: str, path: str, *, method: str = "GET", body: Any = None, ok_statuses=(), endpoint: Endpoint | None = None) -> tuple[Endpoint, Reply]:
+        failures = []
+        for ep in [endpoint] if endpoint else self.endpoints:
+            deadline = asyncio.get_running_loop().time() + REQUEST_TIMEOUT
+            try:
+                reply = await self.transport.request(ep, method=method, path=path, body=body, deadline=deadline, ok_statuses=ok_statuses)
+                return ep, reply
+            except ProbeFailure as failure:
+                failures.append(f"{ep.name}: {failure}")
+        raise AllEndpointsFailed(what, failures)
+
+    # ------------------------------------------------------------------ state file
+
+    def load_state(self) -> None:
+        try:
+            data = json.loads(self.state_path.read_text())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]})
+            return
+        if data.get("version") != STATE_VERSION or data.get("genesis_time") != self.clock.genesis_time:
+            log.warning("validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)})
+            return
+        saved = Counters.from_json(data)
+        for group in self.counters.groups:  # groups added since keep 0; removed ones are dropped
+            saved.groups.setdefault(group, dict.fromkeys(COUNTERS, 0))
+        saved.groups = {g: saved.groups[g] for g in self.counters.groups}
+        self.counters = saved
+        log.info("validator monitor resumed", extra={"chain": self.chain_name, "last_epoch": saved.last_epoch})
+
+    def save_state(self, counters: Counters) -> None:
+        write_atomic(self.state_path, counters.to_json(self.clock.genesis_time))
+
+    # ------------------------------------------------------------------ one step
+
+    def delay_slots(self) -> int:
+        return max(1, self.clock.slots_per_epoch // 4)
+
+    async def step(self, now: float | None = None) -> float:
+        """Do whatever is due; return seconds until the next thing is due."""
+        if self.clock is None:
+            self.clock = await read_clock(lambda label, path: self._get_reply(label, path))
+            self.load_state()
+        clock = self.clock
+        now = time.time() if now is None else now
+        current = clock.epoch_at(now)
+        if now < clock.genesis_time:
+            return min(clock.genesis_time - now, 60.0)
+
+        try:
+            await self.remember_duties(current)
+        except (AllEndpointsFailed, ProbeFailure) as exc:
+            log.warning("proposer duties unavailable; retrying", extra={"chain": self.chain_name, "epoch": current, "detail": self._scrub(str(exc))})
+        c = self.counters
+        # Epochs that ended and can no longer be queried (liveness: current and previous only).
+        if c.last_epoch is not None and c.last_epoch < current - 2:
+            gap = list(range(c.last_epoch + 1, current - 1))
+            nxt = self.counters.copy()
+            nxt.skipped += len(gap)
+            nxt.last_epoch = gap[-1]
+            for e in gap:
+                nxt.duties.pop(str(e), None)
+            self.save_state(nxt)
+            self.counters = nxt
+            log.warning(
+                "validator epochs skipped: too old to query liveness",
+                extra={"chain": self.chain_name, "first": gap[0], "last": gap[-1], "epochs": len(gap)},
+            )
+        target = current - 1
+        due = clock.epoch_start(current) + self.delay_slots() * clock.seconds_per_slot
+        if target >= 0 and (self.counters.last_epoch is None or self.counters.last_epoch < target):
+            if now < due:
+                return due - now
+            await self.process(target)
+        # Next: the epoch that is current now, a quarter into the following one.
+        return max(0.2, clock.epoch_start(current + 1) + self.delay_slots() * clock.seconds_per_slot - time.time())
+
+    async def _get_reply(self, label: str, path: str) -> Reply:
+        return (await self.request(label, path))[1]
+
+    async def remember_duties(self, epoch: int) -> None:
+        """Proposer duties of watched validators for the current epoch (past ones are refused)."""
+        if str(epoch) in self.counters.duties:
+            return
+        if not self.statuses_known:
+            await self.refresh_statuses()
+        _, reply = await self.request("proposer duties", f"/eth/v1/validator/duties/proposer/{epoch}")
+        duties = data_of(reply, "proposer duties")
+        if not isinstance(duties, list):
+            raise invalid("proposer duties: 'data' is not a list")
+        watched = {w.index for w in self.watched if w.index is not None}
+        mine = []
+        first, last = epoch * self.clock.slots_per_epoch, (epoch + 1) * self.clock.slots_per_epoch
+        for d in duties:
+            if not isinstance(d, dict):
+                raise invalid("proposer duties: entry is not an object")
+            slot, index = uint(d.get("slot"), "duty.slot"), uint(d.get("validator_index"), "duty.validator_index")
+            if index in watched and first <= slot < last:
+                mine.append([slot, index])
+        self.counters.duties[str(epoch)] = sorted(mine)
+        for old in [k for k in self.counters.duties if int(k) < epoch - 2]:
+            del self.counters.duties[old]
+
+    async def refresh_statuses(self) -> None:
+        keys = list(dict.fromkeys(w.key for w in self.watched))
+        found: dict[Any, dict] = {}
+        for i in range(0, len(keys), STATUS_CHUNK):
+            chunk = keys[i : i + STATUS_CHUNK]
+            query = "&".join(f"id={k.lower() if isinstance(k, str) else k}" for k in chunk)  # repeated id: Lodestar 1.5.1 ignores comma lists
+            _, reply = await self.request("validator statuses", f"/eth/v1/beacon/states/head/validators?{query}")
+            rows = data_of(reply, "validators")
+            if not isinstance(rows, list):
+                raise invalid("validators: 'data' is not a list")
+            for row in rows:
+                if not isinstance(row, dict) or not isinstance(row.get("validator") or {}, dict):
+                    raise invalid("validators: entry is not an object with a 'validator' object")
+                index = uint(row.get("index"), "validator.index")
+                v = row.get("validator") or {}
+                found[index] = row
+                if isinstance(v.get("pubkey"), str):
+                    found[v["pubkey"].lower()] = row
+        for w in self.watched:
+            row = found.get(w.key.lower() if isinstance(w.key, str) else w.key)
+            if row is None:
+                w.index, w.status, w.effective_balance_gwei = None, "unknown", 0
+                w.activation_epoch = w.exit_epoch = None
+                continue
+            v = row.get("validator") or {}
+            w.index = uint(row["index"], "validator.index")
+            status = str(row.get("status", "unknown"))
+            w.status = status if status in STATUSES else "unknown"
+            w.effective_balance_gwei = uint(v.get("effective_balance", 0), "validator.effective_balance")
+            w.activation_epoch = uint(v["activation_epoch"], "activation_epoch") if "activation_epoch" in v else None
+            w.exit_epoch = uint(v["exit_epoch"], "exit_epoch") if "exit_epoch" in v else None
+        self.statuses_known = True
+
+    async def liveness(self, epoch: int, indices: list[int]) -> dict[int, bool]:
+        if not indices:
+            return {}
+        failures = []
+        for ep in self.endpoints:
+            try:
+                return await self._liveness_from(ep, epoch, indices)
+            except AllEndpointsFailed as failure:  # this one endpoint failed
+                failures.append(str(failure).removeprefix("liveness: "))
+            except ProbeFailure as failure:  # answered, but unusably
+                failures.append(f"{ep.name}: {failure}")
+        raise AllEndpointsFailed("liveness", failures)
+
+    async def _liveness_from(self, ep: Endpoint, epoch: int, indices: list[int]) -> dict[int, bool]:
+        rows: list = []
+        if self.liveness_mode.get(ep.name) != "get":
+            _, reply = await self.request("liveness", f"/eth/v1/validator/liveness/{epoch}", method="POST",
+                                          body=[str(i) for i in indices], ok_statuses=UNSUPPORTED, endpoint=ep)
+            if reply.status not in UNSUPPORTED:
+                self.liveness_mode[ep.name] = "post"
+                rows = data_of(reply, "liveness")
+            else:
+                self.liveness_mode[ep.name] = "get"
+        if self.liveness_mode.get(ep.name) == "get":
+            for i in range(0, len(indices), LIVENESS_GET_CHUNK):
+                chunk = indices[i : i + LIVENESS_GET_CHUNK]
+                query = "&".join(f"indices={n}" for n in chunk)
+                _, reply = await self.request("liveness", f"/eth/v1/validator/liveness?{query}&epoch={epoch}", endpoint=ep)
+                got = data_of(reply, "liveness")
+                if not isinstance(got, list):
+                    raise invalid("liveness: 'data' is not a list")
+                rows.extend(got)
+        if not isinstance(rows, list):
+            raise invalid("liveness: 'data' is not a list")
+        out: dict[int, bool] = {}
+        for row in rows:
+            if not isinstance(row, dict) or not isinstance(row.get("is_live"), bool):
+                raise invalid("liveness: entry without boolean is_live")
+            out[uint(row.get("index"), "liveness.index")] = row["is_live"]
+        missing = set(indices) - set(out)
+        if missing:
+            raise invalid(f"liveness: no answer for {len(missing)} validator(s)")
+        return out
+
+    async def block_at(self, slot: int) -> bool:
+        _, reply = await self.request("block header", f"/eth/v1/beacon/headers/{slot}", ok_statuses=(404,))
+        if reply.status == 404:
+            return False
+        d = data_of(reply, "header")
+        try:
+            return uint(d["header"]["message"]["slot"], "header.slot") == slot
+        except (KeyError, TypeError):
+            raise invalid("header: no header.message.slot") from None
+
+    async def process(self, epoch: int) -> None:
+        """Count epoch ``epoch`` once: all queries first, then one atomic state update."""
+        await self.refresh_statuses()
+        active = [w for w in self.watched if w.active_in(epoch)]
+        live = await self.liveness(epoch, sorted({w.index for w in active}))
+        duties = self.counters.duties.get(str(epoch))
+        blocks: dict[int, bool] = {}
+        if duties is not None:
+            for slot, _ in duties:
+                if slot not in blocks:
+                    blocks[slot] = await self.block_at(slot)
+
+        nxt = self.counters.copy()
+        for w in active:
+            g = nxt.groups[w.group]
+            g["checked"] += 1
+            key = str(w.index)
+            if live[w.index]:
+                nxt.consecutive[key] = 0
+            else:
+                g["missed"] += 1
+                nxt.consecutive[key] = nxt.consecutive.get(key, 0) + 1
+        for w in self.watched:
+            if w.index is not None and not w.active_in(epoch):
+                nxt.consecutive.pop(str(w.index), None)
+        if duties is None:
+            log.warning("proposer duties of this epoch were not read while it was current; proposals not checked",
+                        extra={"chain": self.chain_name, "epoch": epoch})
+        else:
+            for slot, index in duties:
+                for w in self.watched:
+                    if w.index == index:
+                        g = nxt.groups[w.group]
+                        g["proposals"] += 1
+                        if not blocks[slot]:
+                            g["proposals_missed"] += 1
+        nxt.last_epoch = epoch
+        nxt.duties.pop(str(epoch), None)
+        self.save_state(nxt)
+        self.counters = nxt
+        self.last_success = time.time()
+        missed = sorted({w.index for w in active if not live[w.index]})
+        log.info("validator epoch processed", extra={
+            "chain": self.chain_name, "epoch": epoch, "checked": len(active), "missed": len(missed),
+            "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else "")})
+
+    # ------------------------------------------------------------------ exposition
+
+    def samples(self) -> list[tuple[str, dict, float]]:
+        base = {"chain": self.chain_name, "network": self.chain.network}
+        out: list[tuple[str, dict, float]] = []
+        c = self.counters
+        for group in self.cfg.groups:
+            labels = {**base, "group": group}
+            counts = c.groups[group]
+            out.append(("chainwatch_validator_attestations_checked_total", labels, counts["checked"]))
+            out.append(("chainwatch_validator_attestations_missed_total", labels, counts["missed"]))
+            out.append(("chainwatch_validator_proposals_total", labels, counts["proposals"]))
+            out.append(("chainwatch_validator_proposals_missed_total", labels, counts["proposals_missed"]))
+            members = [w for w in self.watched if w.group == group]
+            runs = [c.consecutive.get(str(w.index), 0) for w in members if w.index is not None]
+            out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max(runs, default=0)))
+            if self.statuses_known:
+                by_status = dict.fromkeys(STATUSES, 0)
+                for w in members:
+                    by_status[w.status] += 1
+                for status, n in by_status.items():
+                    out.append(("chainwatch_validators", {**labels, "status": status}, n))
+                out.append(("chainwatch_validator_effective_balance_wei", labels, sum(w.effective_balance_gwei for w in members) * 10**9))
+        if c.last_epoch is not None:
+            out.append(("chainwatch_validator_monitor_last_epoch", base, c.last_epoch))
+        if self.last_success is not None:
+            out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))
+        out.append(("chainwatch_validator_monitor_epochs_skipped_total", base, c.skipped))
+        if self.cfg.per_validator_metrics and self.statuses_known:
+            seen = set()
+            for w in self.watched[: self.cfg.per_validator_cap]:
+                labels = {**base, "group": w.group, "validator": w.label}
+                key = (w.group, w.label)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(("chainwatch_validator_missed_attestations_consecutive", labels, c.consecutive.get(str(w.index), 0)))
+                out.append(("chainwatch_validator_status", {**labels, "status": w.status}, 1))
+        return out
+
+
+def create(chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings) -> BeaconMonitor:
+    return BeaconMonitor(chain_name, chain, transport, settings)
+

@@ -1,0 +1,16 @@
+"""EVM execution chains (Ethereum, Polygon, Arbitrum, Optimism, BSC, …) over JSON-RPC."""
+
+from chainwatch.kinds.base import ChainKind
+from chainwatch.kinds.evm.config import EVM_BLOCK_TIMES, EvmChain
+from chainwatch.kinds.evm.metrics import METRICS
+
+KIND = ChainKind(
+    name="evm",
+    config=EvmChain,
+    unit="blocks",
+    primary_method="batch",  # the probe's one JSON-RPC batch
+    capabilities=frozenset({"peers", "mempool", "reference_halt"}),
+    metrics=METRICS,
+    config_models=(),
+    block_time_doc="the built-in value for known chain ids (" + ", ".join(f"{i}: {t:g} s" for i, t in sorted(EVM_BLOCK_TIMES.items())) + ")",
+)

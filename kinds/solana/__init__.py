@@ -1,0 +1,24 @@
+"""Solana clusters over the Solana JSON-RPC API, with vote accounts watched per group."""
+
+from chainwatch.core.declarations import AlertName
+from chainwatch.kinds.base import ChainKind
+from chainwatch.kinds.solana.config import SolanaChain, SolanaValidator, SolanaValidators
+from chainwatch.kinds.solana.metrics import METRICS
+
+KIND = ChainKind(
+    name="solana",
+    config=SolanaChain,
+    unit="slots",
+    primary_method="batch",
+    capabilities=frozenset({"validators"}),  # its own halt alert: the cluster's slot clock
+    metrics=METRICS,
+    config_models=(SolanaValidators, SolanaValidator),
+    block_time_doc="0.4 s",
+    alerts=(
+        AlertName("ChainwatchSolanaNodeBehind", "endpoint", ("warning",), symptom=True),
+        AlertName("ChainwatchSolanaVoteDelinquent", "group", ("critical",)),
+        AlertName("ChainwatchSolanaSkipRateHigh", "group", ("warning",)),
+        AlertName("ChainwatchSolanaClusterHalted", "chain", ("critical",), chain_wide=True),
+    ),
+    identity=("genesis_hash", "getGenesisHash"),
+)

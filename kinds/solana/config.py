@@ -1,0 +1,50 @@
+"""Config of a Solana cluster (`kind: solana`): genesis identity and vote accounts watched per group."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Strict
+
+SOLANA_KEY_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{32,44}$"
+
+
+class SolanaValidator(Strict):
+    name: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
+    vote_account: Annotated[str, Field(pattern=SOLANA_KEY_PATTERN)]
+    identity: Annotated[str, Field(pattern=SOLANA_KEY_PATTERN)]
+
+
+class SolanaValidators(Strict):
+    endpoint: str | None = None  # default: the first reference, else the first node
+    fallbacks: list[str] = Field(default_factory=list)  # tried in order when `endpoint` fails a cycle
+    interval_seconds: float = Field(15, ge=0.1, le=600)  # getVoteAccounts/getBlockProduction cadence
+    groups: dict[Annotated[str, Field(pattern=NAME_PATTERN)], list[SolanaValidator]]
+    per_validator_cap: int = Field(16, ge=0, le=10000)
+
+
+MAINNET_BETA_GENESIS_HASH = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
+
+class SolanaChain(ChainBase):
+    """A Solana cluster. Set `genesis_hash` (mainnet-beta:
+    `5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d`) and an endpoint answering another
+    cluster's `getGenesisHash` (e.g. devnet) fails with reason `wrong_chain`."""
+
+    kind: Literal["solana"]
+    validators: SolanaValidators | None = None
+    genesis_hash: Annotated[str, Field(pattern=SOLANA_KEY_PATTERN)] | None = None
+
+    @property
+    def block_time(self) -> float:
+        return self.block_time_seconds or 0.4
+
+    @model_validator(mode="after")
+    def _validator_endpoint(self):
+        v = self.validators
+        names = {e.name for e in self.endpoints}
+        for n in ([v.endpoint] if v is not None and v.endpoint is not None else []) + (v.fallbacks if v is not None else []):
+            if n not in names:
+                raise ValueError(f"validators: endpoint {n!r} is not an endpoint of this chain")
+        return self

@@ -1,0 +1,266 @@
+"""Solana validator monitor: vote accounts and leader slots of the configured validators.
+
+Every ``validators.interval_seconds`` (15 s by default) it asks one endpoint of the chain (``validators.endpoint``,
+default the first reference, else the first node), through the shared transport:
+
+1. one batch of ``getEpochInfo`` and ``getVoteAccounts`` (commitment ``confirmed``,
+   ``keepUnstakedDelinquents`` so a delinquent account with no stake is still seen);
+2. one batch of ``getBlockProduction`` per watched identity over the current epoch so far
+   (``firstSlot`` = epoch start, ``lastSlot`` = the epoch info's slot), or a single call for
+   every identity when more than ``IDENTITY_BATCH_MAX`` are watched.
+
+Scrapes only read the last finished cycle. Group series are always exported::
+
+    chainwatch_solana_validators{chain="solana",group="ops",network="mainnet-beta"} 3
+    chainwatch_solana_validators_delinquent{...,group="ops"} 1
+    chainwatch_solana_vote_lag_slots{...,group="ops"} 412
+    chainwatch_solana_root_lag_slots{...,group="ops"} 410
+    chainwatch_solana_activated_stake_lamports{...,group="ops"} 6e+15
+    chainwatch_solana_leader_slots{...,group="ops"} 48
+    chainwatch_solana_blocks_produced{...,group="ops"} 44
+    chainwatch_solana_skip_ratio{...,group="ops"} 0.083333
+    chainwatch_validator_monitor_last_success_timestamp_seconds{chain="solana",network="mainnet-beta"} 1.7e+09
+
+Per-validator series (``validator`` = the configured name, else the vote account) are
+added when the chain watches at most ``per_validator_cap`` validators; above the cap
+only the group aggregates are exported (all or nothing, so a dashboard never shows an
+arbitrary subset)::
+
+    chainwatch_solana_validator_delinquent{...,group="ops",validator="val-1"} 1
+    chainwatch_solana_validator_vote_lag_slots{...,validator="val-1"} 412
+    chainwatch_solana_validator_skip_ratio{...,validator="val-2"} 0.5
+    chainwatch_solana_validator_commission_ratio{...,validator="val-2"} 0.05
+    chainwatch_solana_validator_epoch_credits{...,validator="val-2"} 1530
+
+Lag is measured against the highest ``lastVote`` / ``rootSlot`` among all vote accounts
+in the same answer, so it needs no second clock. A watched vote account that is absent
+from ``getVoteAccounts`` is not counted in ``chainwatch_solana_validators`` (compare
+it with the configured count). When a cycle fails, the previous values stay exported
+(a delinquency alert must not resolve because the RPC endpoint hiccuped) and
+``..._last_success_timestamp_seconds`` shows how old they are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from solders.epoch_info import EpochInfo
+from solders.rpc.responses import RpcBlockProduction, RpcVoteAccountStatus
+
+from chainwatch.exporters import jsonrpc
+from chainwatch.core.config import Endpoint
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.transport import Transport
+
+log = logging.getLogger("chainwatch.validators.solana")
+
+IDENTITY_BATCH_MAX = 16
+WARN_EVERY_SECONDS = 300.0
+
+
+@contextmanager
+def _solders(what: str):
+    """Turn solders' parse errors, and its panics on values such as a malformed pubkey
+    (pyo3 ``PanicException`` derives from BaseException), into an invalid_response."""
+    try:
+        yield
+    except ValueError as exc:
+        raise invalid(f"{what}: {str(exc)[:120]}") from None
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise invalid(f"{what}: malformed value ({str(exc)[:80]})") from None
+
+
+def _typed(cls, outcome: jsonrpc.Outcome, what: str, endpoint: Endpoint):
+    if not outcome.ok:
+        raise ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"{what}: {outcome.describe()}", endpoint.secrets))
+    if not isinstance(outcome.result, dict):
+        raise invalid(f"{what}: expected an object")
+    with _solders(what):
+        return cls.from_json(json.dumps(outcome.result))
+
+
+@dataclass(frozen=True)
+class Watched:
+    group: str
+    label: str
+    vote_account: str
+    identity: str
+
+
+class SolanaMonitor:
+    def __init__(self, chain_name: str, chain, transport: Transport, settings, interval: float | None = None):
+        self.chain_name = chain_name
+        self.chain = chain
+        self.transport = transport
+        self.settings = settings
+        spec = chain.validators
+        self.interval = spec.interval_seconds if interval is None else interval
+        name = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
+        self.candidates: list[Endpoint] = [chain.endpoint(n) for n in dict.fromkeys([name, *spec.fallbacks])]
+        self.endpoint: Endpoint = self.candidates[0]  # the one the current cycle talks to
+        self.watched = [
+            Watched(group, v.name or v.vote_account, v.vote_account, v.identity)
+            for group, members in sorted(spec.groups.items())
+            for v in members
+        ]
+        self.groups = sorted(spec.groups)
+        self.per_validator = len(self.watched) <= spec.per_validator_cap
+        self._samples: list[tuple[str, dict, float]] = []
+        self.last_success: float | None = None
+        self.last_error: str | None = None
+        self._task: asyncio.Task | None = None
+        self._last_warning = -math.inf
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+
+    async def _loop(self) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await self.cycle()
+                self.last_error = None
+            except asyncio.CancelledError:
+                raise
+            except ProbeFailure as failure:
+                self._warn(f"{failure.reason}: {failure.detail}")
+            except Exception as exc:  # noqa: BLE001 - a bad answer must not kill the monitor
+                self._warn(scrub(f"{type(exc).__name__}: {exc}", [self.endpoint.url, *self.endpoint.secrets])[:200])
+            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+
+    def _warn(self, message: str) -> None:
+        self.last_error = message
+        now = time.monotonic()
+        if now - self._last_warning >= WARN_EVERY_SECONDS:
+            self._last_warning = now
+            log.warning("solana validator monitor cycle failed", extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "detail": message})
+
+    # ------------------------------------------------------------------ one cycle
+
+    async def _batch(self, calls: list[tuple[str, str, list]], deadline: float) -> dict[str, jsonrpc.Outcome]:
+        reply = await self.transport.request(self.endpoint, body=jsonrpc.build([(m, p) for _, m, p in calls]), deadline=deadline)
+        return jsonrpc.parse(reply, [(k, p) for k, _, p in calls])
+
+    async def cycle(self) -> None:
+        """One cycle on the first endpoint that answers: configured endpoint, then fallbacks."""
+        failure: ProbeFailure | None = None
+        for endpoint in self.candidates:
+            self.endpoint = endpoint
+            try:
+                await self._cycle_on_endpoint()
+                return
+            except ProbeFailure as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def _cycle_on_endpoint(self) -> None:
+        deadline = asyncio.get_running_loop().time() + self.settings.default_timeout_seconds
+        first = await self._batch(
+            [
+                ("getEpochInfo", "getEpochInfo", [{"commitment": "confirmed"}]),
+                ("getVoteAccounts", "getVoteAccounts", [{"commitment": "confirmed", "keepUnstakedDelinquents": True}]),
+            ],
+            deadline,
+        )
+        epoch = _typed(EpochInfo, first["getEpochInfo"], "getEpochInfo", self.endpoint)
+        votes = _typed(RpcVoteAccountStatus, first["getVoteAccounts"], "getVoteAccounts", self.endpoint)
+        start = epoch.absolute_slot - epoch.slot_index
+        rng = {"firstSlot": start, "lastSlot": epoch.absolute_slot}
+        identities = sorted({w.identity for w in self.watched})
+        if len(identities) > IDENTITY_BATCH_MAX:
+            calls = [("all", "getBlockProduction", [{"commitment": "confirmed", "range": rng}])]
+        else:
+            calls = [(i, "getBlockProduction", [{"commitment": "confirmed", "identity": i, "range": rng}]) for i in identities]
+        produced: dict[str, tuple[int, int]] = {}
+        for key, outcome in (await self._batch(calls, deadline)).items():
+            if not outcome.ok:
+                raise ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets))
+            value = outcome.result.get("value") if isinstance(outcome.result, dict) else None
+            prod = _typed(RpcBlockProduction, jsonrpc.Outcome(result=value), "getBlockProduction", self.endpoint)
+            with _solders("getBlockProduction"):
+                produced.update({str(k): (int(v[0]), int(v[1])) for k, v in prod.by_identity.items()})
+        with _solders("getVoteAccounts"):
+            self._samples = self.build(votes, produced, epoch.epoch)
+        self.last_success = time.time()
+
+    def build(self, votes: RpcVoteAccountStatus, produced: dict[str, tuple[int, int]], epoch: int) -> list[tuple[str, dict, float]]:
+        accounts = {}
+        for delinquent, members in ((False, votes.current), (True, votes.delinquent)):
+            for a in members:
+                accounts[str(a.vote_pubkey)] = (delinquent, a)
+        everyone = [a for _, a in accounts.values()]
+        top_vote = max((a.last_vote for a in everyone), default=0)
+        top_root = max((a.root_slot for a in everyone), default=0)
+        scope = {"chain": self.chain_name, "network": self.chain.network}
+        out: list[tuple[str, dict, float]] = []
+        for group in self.groups:
+            labels = {**scope, "group": group}
+            found = delinquents = stake = leader = blocks = 0
+            vote_lag = root_lag = 0
+            for w in (w for w in self.watched if w.group == group):
+                slots, made = produced.get(w.identity, (0, 0))
+                leader += slots
+                blocks += made
+                skip = round(1 - made / slots, 6) if slots else 0.0
+                entry = accounts.get(w.vote_account)
+                if entry is None:
+                    continue
+                delinquent, a = entry
+                found += 1
+                delinquents += delinquent
+                stake += a.activated_stake
+                vote_lag = max(vote_lag, top_vote - a.last_vote)
+                root_lag = max(root_lag, top_root - a.root_slot)
+                if self.per_validator:
+                    vl = {**labels, "validator": w.label}
+                    credits = next((c - prev for e, c, prev in a.epoch_credits if e == epoch), 0)
+                    out += [
+                        ("chainwatch_solana_validator_delinquent", vl, int(delinquent)),
+                        ("chainwatch_solana_validator_vote_lag_slots", vl, top_vote - a.last_vote),
+                        ("chainwatch_solana_validator_skip_ratio", vl, skip),
+                        ("chainwatch_solana_validator_commission_ratio", vl, a.commission / 100),
+                        ("chainwatch_solana_validator_epoch_credits", vl, credits),
+                    ]
+            out += [
+                ("chainwatch_solana_validators", labels, found),
+                ("chainwatch_solana_validators_delinquent", labels, delinquents),
+                ("chainwatch_solana_vote_lag_slots", labels, vote_lag),
+                ("chainwatch_solana_root_lag_slots", labels, root_lag),
+                ("chainwatch_solana_activated_stake_lamports", labels, stake),
+                ("chainwatch_solana_leader_slots", labels, leader),
+                ("chainwatch_solana_blocks_produced", labels, blocks),
+                ("chainwatch_solana_skip_ratio", labels, round(1 - blocks / leader, 6) if leader else 0.0),
+            ]
+        return out
+
+    def samples(self) -> list[tuple[str, dict, float]]:
+        out = list(self._samples)
+        if self.last_success is not None:
+            out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", {"chain": self.chain_name, "network": self.chain.network}, round(self.last_success, 3)))
+        return out
+
+
+def create(chain_name: str, chain, transport: Transport, settings) -> SolanaMonitor:
+    return SolanaMonitor(chain_name, chain, transport, settings)

@@ -1,0 +1,249 @@
+"""Solana RPC probe: one JSON-RPC batch per endpoint per round, plus ``getBlockTime``.
+
+Exposition it contributes (besides probe success/latency added for every probe)::
+
+    chainwatch_head_height{chain="solana",endpoint="rpc-1",network="mainnet-beta",role="node"} 3.0412e+08
+    chainwatch_head_age_seconds{...} 0.7
+    chainwatch_syncing{...} 0
+    chainwatch_solana_health_behind_slots{...} 0
+    chainwatch_solana_slot{...,commitment="processed"} 304120002
+    chainwatch_solana_slot{...,commitment="confirmed"} 304120000
+    chainwatch_solana_slot{...,commitment="finalized"} 304119968
+    chainwatch_solana_block_height{...} 2.8233e+08
+    chainwatch_solana_epoch{...} 704
+    chainwatch_solana_epoch_progress_ratio{...} 0.3127
+    chainwatch_solana_transactions_per_second{...} 4388.3
+    chainwatch_solana_slots_per_second{...} 2.48
+    chainwatch_node_info{...,client_version="solana-core/2.1.14"} 1
+
+The head is the **confirmed** slot (voted on by a supermajority), so lag against the
+references is measured in slots at the same commitment on both sides; head age is
+``now - getBlockTime(confirmed slot)``, asked once per new slot (a halted cluster keeps
+the same slot, so the age keeps growing from the cached time without asking again).
+
+With ``genesis_hash`` configured on the chain, ``getGenesisHash`` rides in the same batch
+on the first round and then every ``GENESIS_TTL`` seconds; an endpoint of another cluster
+(a devnet RPC in the mainnet-beta chain) fails with ``wrong_chain`` before any of its
+numbers are recorded, and is asked again every round until it matches.
+
+``getHealth`` answering ``-32005 Node is behind by N slots`` is data, not a failed
+probe: the node is reachable and tells us it is behind, which becomes
+``chainwatch_syncing 1`` and ``chainwatch_solana_health_behind_slots N``.
+
+Solana has no public mempool (transactions are forwarded straight to upcoming leaders,
+there is no pool to query), so ``chainwatch_mempool_transactions`` is never exported
+for Solana: absent, not a meaningless zero.
+
+Answers are parsed with ``solders`` types where they exist (``EpochInfo``,
+``RpcPerfSample``, ``RpcVersionInfo``: strict u64 checks in Rust, ~1 µs each) and with
+strict integer checks for the bare numbers. Some providers refuse JSON-RPC batches; the
+probe then falls back to concurrent single calls for that endpoint and remembers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from typing import Any
+
+from solders.epoch_info import EpochInfo
+from solders.rpc.responses import RpcPerfSample, RpcVersionInfo
+
+from chainwatch.exporters import jsonrpc
+from chainwatch.core.config import Endpoint
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
+
+VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
+GENESIS_TTL = 600.0  # re-check the cluster identity (getGenesisHash) every 10 minutes
+BATCH_RETRY_SECONDS = 3600.0  # after a provider refused a batch, try batching again hourly
+COMMITMENTS = ("processed", "confirmed", "finalized")
+NODE_UNHEALTHY = -32005  # RpcCustomError::NodeUnhealthy
+# getBlockTime has no time for this slot (not in blockstore / skipped / cleaned up):
+# not a probe failure, the head age is then unknown for this round.
+BLOCK_TIME_UNAVAILABLE = {-32004, -32007, -32009, -32014}
+U64_MAX = 2**64 - 1
+_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
+_BEHIND = re.compile(r"behind by (\d+) slots", re.IGNORECASE)
+_BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
+
+# (key in the outcome map, RPC method, params). Keys are unique; methods repeat.
+BASE_CALLS: list[tuple[str, str, list]] = [
+    ("getHealth", "getHealth", []),
+    *[(f"getSlot:{c}", "getSlot", [{"commitment": c}]) for c in COMMITMENTS],
+    ("getBlockHeight", "getBlockHeight", [{"commitment": "confirmed"}]),
+    ("getEpochInfo", "getEpochInfo", [{"commitment": "confirmed"}]),
+    ("getRecentPerformanceSamples", "getRecentPerformanceSamples", [1]),
+]
+KNOWN_PARAMS = {"getSlot": [{"commitment": "confirmed"}], "getBlockHeight": [{"commitment": "confirmed"}], "getBalance": ["11111111111111111111111111111111"]}
+
+
+def u64(value: Any, what: str) -> int:
+    """A plain JSON unsigned integer, as Solana sends slots and counts. Nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int) or not (0 <= value <= U64_MAX):
+        raise invalid(f"{what}: expected an unsigned integer, got {str(value)[:32]!r}")
+    return value
+
+
+def typed(cls, value: Any, what: str):
+    """Parse a result object with a solders type (strict: missing fields, wrong types, negatives)."""
+    if not isinstance(value, dict):
+        raise invalid(f"{what}: expected an object, got {type(value).__name__}")
+    try:
+        return cls.from_json(json.dumps(value))
+    except ValueError as exc:
+        raise invalid(f"{what}: {str(exc)[:120]}") from None
+    except BaseException as exc:  # solders panics (pyo3 PanicException, a BaseException) on some bad values
+        if not type(exc).__name__ == "PanicException":
+            raise
+        raise invalid(f"{what}: malformed value ({str(exc)[:80]})") from None
+
+
+def client_version_label(core: str) -> str:
+    text = _SAFE_VERSION.sub("_", f"solana-core/{core}")
+    return text[:96]
+
+
+def health(outcome: jsonrpc.Outcome) -> tuple[int, int | None] | None:
+    """(syncing, slots behind) from getHealth; None when the node does not say."""
+    if outcome.ok:
+        if outcome.result != "ok":
+            raise invalid(f"getHealth: expected \"ok\", got {str(outcome.result)[:32]!r}")
+        return 0, 0
+    if outcome.error is None or outcome.error.get("code") != NODE_UNHEALTHY:
+        return None
+    data = outcome.error.get("data")
+    behind = data.get("numSlotsBehind") if isinstance(data, dict) else None
+    if behind is None:
+        found = _BEHIND.search(str(outcome.error.get("message", "")))
+        behind = int(found.group(1)) if found else None
+    return 1, (u64(behind, "getHealth numSlotsBehind") if behind is not None else None)
+
+
+class SolanaProbe:
+    async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
+        calls = list(BASE_CALLS)
+        if time.monotonic() - ctx.cache.get("version_at", -1e9) > VERSION_TTL:
+            calls.append(("getVersion", "getVersion", []))
+        expected = getattr(ctx.chain, "genesis_hash", None)
+        if expected and time.monotonic() - ctx.cache.get("genesis_at", -1e9) > GENESIS_TTL:
+            calls.append(("getGenesisHash", "getGenesisHash", []))
+        out = await self.send(endpoint, ctx, calls)
+
+        genesis = out.get("getGenesisHash")
+        if genesis is not None and (genesis.ok or genesis.unsupported):
+            if genesis.ok:
+                if not isinstance(genesis.result, str) or not _BASE58.fullmatch(genesis.result):
+                    raise invalid(f"getGenesisHash: expected a base58 hash, got {str(genesis.result)[:48]!r}")
+                if genesis.result != expected:
+                    raise ProbeFailure("wrong_chain", f"getGenesisHash {genesis.result}, expected {expected}")
+            ctx.cache["genesis_at"] = time.monotonic()  # matched (or cannot be checked here): ask again in GENESIS_TTL
+
+        confirmed = out["getSlot:confirmed"]
+        if not confirmed.ok:
+            raise ProbeFailure("rpc_error" if confirmed.error else "invalid_response", f"getSlot(confirmed): {self.describe(confirmed, endpoint)}")
+        head = u64(confirmed.result, "getSlot(confirmed)")
+        result.head_height = head
+        result.set("chainwatch_head_height", head)
+        for c in COMMITMENTS:
+            slot = out[f"getSlot:{c}"]
+            if slot.ok:
+                result.set("chainwatch_solana_slot", u64(slot.result, f"getSlot({c})"), commitment=c)
+
+        state = health(out["getHealth"])
+        if state is not None:
+            result.set("chainwatch_syncing", state[0])
+            result.set("chainwatch_solana_health_behind_slots", state[1])
+
+        height = out["getBlockHeight"]
+        if height.ok:
+            result.set("chainwatch_solana_block_height", u64(height.result, "getBlockHeight"))
+
+        epoch = out["getEpochInfo"]
+        if epoch.ok:
+            info = typed(EpochInfo, epoch.result, "getEpochInfo")
+            result.set("chainwatch_solana_epoch", info.epoch)
+            if info.slots_in_epoch:
+                result.set("chainwatch_solana_epoch_progress_ratio", round(info.slot_index / info.slots_in_epoch, 6))
+
+        perf = out["getRecentPerformanceSamples"]
+        if perf.ok:
+            if not isinstance(perf.result, list):
+                raise invalid("getRecentPerformanceSamples: expected an array")
+            if perf.result:  # a freshly started node has no sample yet: no throughput, no failure
+                sample = typed(RpcPerfSample, perf.result[0], "getRecentPerformanceSamples[0]")
+                if sample.sample_period_secs > 0:
+                    result.set("chainwatch_solana_transactions_per_second", round(sample.num_transactions / sample.sample_period_secs, 3))
+                    result.set("chainwatch_solana_slots_per_second", round(sample.num_slots / sample.sample_period_secs, 3))
+
+        version = out.get("getVersion")
+        if version is not None and (version.ok or version.unsupported):
+            core = typed(RpcVersionInfo, version.result, "getVersion").solana_core if version.ok else None
+            ctx.cache["client_version"] = client_version_label(core) if core else "unknown"
+            ctx.cache["version_at"] = time.monotonic()
+        if "client_version" in ctx.cache:
+            result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+
+        missing = [k for k, o in out.items() if o.missing]
+        if missing:
+            raise invalid("batch answer lacks " + ", ".join(missing))
+        broken = [k for k, o in out.items() if o.error is not None and not o.unsupported and not (k == "getHealth" and o.error.get("code") == NODE_UNHEALTHY)]
+        if broken:
+            raise ProbeFailure("rpc_error", "; ".join(f"{k}: {self.describe(out[k], endpoint)}" for k in broken))
+
+        await self.block_time(endpoint, ctx, result, head)
+
+        for method in endpoint.timed_methods:
+            single = [(method, KNOWN_PARAMS.get(method, []))]
+            timed = await ctx.request(endpoint, method, body=jsonrpc.build(single)[0])
+            answer = jsonrpc.parse(timed, single)[method]
+            if not answer.ok and not answer.unsupported:
+                raise ProbeFailure("rpc_error", f"{method}: {self.describe(answer, endpoint)}")
+
+    async def send(self, endpoint: Endpoint, ctx: ProbeContext, calls: list[tuple[str, str, list]]) -> dict[str, jsonrpc.Outcome]:
+        """One batch; or, for a provider that refuses batches, concurrent single calls."""
+        wire = [(method, params) for _, method, params in calls]
+        keyed = [(key, params) for key, _, params in calls]
+        batching = time.monotonic() >= ctx.cache.get("no_batch_until", -1e9)
+        if batching:
+            reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(wire))
+            try:
+                return jsonrpc.parse(reply, keyed)
+            except ProbeFailure as failure:
+                if failure.reason != "rpc_error" or not failure.detail.startswith("batch rejected"):
+                    raise
+
+        async def single(key: str, method: str, params: list) -> jsonrpc.Outcome:
+            reply = await ctx.request(endpoint, method, body=jsonrpc.build([(method, params)])[0])
+            return jsonrpc.parse(reply, [(key, params)])[key]
+
+        outcomes = await asyncio.gather(*(single(*c) for c in calls))
+        if batching:  # single calls work where the batch was refused: stop batching for a while
+            ctx.cache["no_batch_until"] = time.monotonic() + BATCH_RETRY_SECONDS
+        return {key: o for (key, _, _), o in zip(calls, outcomes)}
+
+    async def block_time(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult, slot: int) -> None:
+        cached = ctx.cache.get("block_time")
+        if cached is None or cached[0] != slot:
+            call = [("getBlockTime", [slot])]
+            reply = await ctx.request(endpoint, "getBlockTime", body=jsonrpc.build(call)[0])
+            answer = jsonrpc.parse(reply, call)["getBlockTime"]
+            if answer.ok and answer.result is not None:
+                cached = (slot, u64(answer.result, "getBlockTime"))
+                ctx.cache["block_time"] = cached
+            elif answer.ok or answer.unsupported or (answer.error or {}).get("code") in BLOCK_TIME_UNAVAILABLE:
+                return  # no time for this slot: head age unknown this round, lag falls back to slots x slot time
+            else:
+                raise ProbeFailure("rpc_error", f"getBlockTime: {self.describe(answer, endpoint)}")
+        result.head_timestamp = cached[1]
+        result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - cached[1]), 3))
+
+    @staticmethod
+    def describe(outcome: jsonrpc.Outcome, endpoint: Endpoint) -> str:
+        return scrub(outcome.describe(), endpoint.secrets)
+
+
+PROBE = SolanaProbe()
