@@ -2,7 +2,8 @@
 
 They aggregate across chains with ``by (chain, network)`` so the dashboards (which use
 exactly these names, see :data:`chainwatch.core.names.RECORDING`) stay cheap with many
-chains. Endpoints with ``role="reference"`` are someone else's provider: they are left
+chains. A recording rule that no alert, dashboard panel or SLO reads is not generated
+(``docs/metrics.md`` lists what reads each metric). Endpoints with ``role="reference"`` are someone else's provider: they are left
 out of our own lag, success and availability figures.
 
 Each rule comes with a ``promql_expr_test`` case (:func:`tests`) that feeds a node, a
@@ -22,17 +23,13 @@ RATE = "5m"
 
 def _name(record: str) -> str:
     if record not in names.RECORDING:
-        raise KeyError(f"{record} is not declared in rules/names.py RECORDING")
+        raise KeyError(f"{record} is not declared in core/names.py RECORDING")
     return record
 
 
 def records() -> list[Record]:
     chain, endpoint, group = by(CHAIN_LABELS), by(ENDPOINT_LABELS), by(GROUP_LABELS)
     out = [
-        Record(_name("chain:chainwatch_sync_lag_blocks:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_blocks', nodes=True)})"),
-        Record(_name("chain:chainwatch_sync_lag_seconds:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_seconds', nodes=True)})"),
-        # The freshest head any endpoint (node or reference) of the chain has seen.
-        Record(_name("chain:chainwatch_head_age_seconds:min"), f"min by ({chain}) ({selector('chainwatch_head_age_seconds')})"),
         Record(
             _name("chain:chainwatch_probe_success:ratio_rate5m"),
             f"1 - (sum by ({chain}) (rate({selector('chainwatch_probe_failures_total', nodes=True)}[{RATE}]))"
@@ -94,9 +91,6 @@ def tests(config: Config) -> list[dict]:
     def gauges(name: str, va: float, vb: float, vref: float) -> list[Series]:
         return [Series(name, a, va, va), Series(name, b, vb, vb), Series(name, ref, vref, vref)]
 
-    cases.append(("chain:chainwatch_sync_lag_blocks:max", gauges("chainwatch_sync_lag_blocks", 3, 7, 900), [(chain, 7)]))
-    cases.append(("chain:chainwatch_sync_lag_seconds:max", gauges("chainwatch_sync_lag_seconds", 12, 36, 900), [(chain, 36)]))
-    cases.append(("chain:chainwatch_head_age_seconds:min", gauges("chainwatch_head_age_seconds", 20, 40, 4), [(chain, 4)]))
     cases.append(("chain:chainwatch_probe_success:avg", gauges("chainwatch_probe_success", 1, 0, 0), [(chain, 0.5)]))
     # 100 probes a minute on each node; node a fails 10 of them, the reference fails all (ignored).
     cases.append((
