@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from chainwatch import kinds as registry
 from chainwatch.core import alerts as shared
-from chainwatch.core.alertkit import AlertSpec
+from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
 def _resolve(alert: AlertSpec, kind=None) -> AlertSpec:
