@@ -292,6 +292,7 @@ class Alert:
     recipes: list[Recipe] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
     value_text: str = ""  # the `value` annotation, in placeholder syntax (the record's ``value``, set by the post-processing pass)
+    resolve_within: float = 120.0  # seconds after the fault ends by which it must have resolved (the record's ``resolves``)
 
     @property
     def static_labels(self) -> dict[str, str]:
@@ -441,7 +442,8 @@ class AlertSpec:
     - ``test``: its promtool recipes, ``(c) -> [Recipe]`` for ``c.severity``;
     - ``runbook``: the Markdown template (``runbooks/<runbook>.md`` beside the declaring
       module's package), default the alert's name;
-    - ``resolves``: how soon after the fault ends it resolves, for docs/rules.md;
+    - ``resolves``: seconds within which it resolves once the fault is over (default 2 min;
+      the generated promtool tests hold it to that, and to nothing firing after it);
     - ``build``: a builder ``(spec, config or Ctx) -> [Alert]`` for the irregular ones (the
       exporter's own alert, the SLO burn alerts), which otherwise :func:`build` does.
     """
@@ -463,7 +465,7 @@ class AlertSpec:
     inhibited_by: tuple[Inhibition, ...] = ()
     runbook: str = ""
     package: str = "chainwatch.rules"
-    resolves: str = ""
+    resolves: Callable[[Ctx], float] | float = 120.0
     build: Callable | None = None
 
     @property
@@ -502,6 +504,7 @@ def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
     for severity, alert in c.rules.items():
         c.severity, c.threshold = severity, thresholds[severity]
         alert.recipes = list(spec.test(c)) if spec.test else []
+        alert.resolve_within = _text(spec.resolves, c)
     return list(c.rules.values())
 
 

@@ -46,8 +46,23 @@ MEMPOOL_WINDOW = "5m"
 # ProbeFailing: share of the last PROBE_WINDOW spent failing with one reason ...
 PROBE_WINDOW = "15m"
 PROBE_FAILING_MIN_RATIO = 0.1
-# ... and still failing recently: a recovered endpoint must not open a ticket on its 15m average.
-PROBE_RECENT = "5m"
+# Every alert on a rate, ratio or quantile over a long window also needs the same over SHORT
+# (the SRE workbook's multi-window alerts): once the fault ends it resolves within SHORT plus a
+# scrape and an evaluation, instead of when the fault has left the long window, and it cannot
+# open after the recovery. SHORT needs two scrapes in it (scrape interval <= 30s).
+SHORT = "1m"
+# While its endpoint is down, and for DOWN_MEMORY after, an endpoint's error, latency and probe
+# failure alerts stay quiet: EndpointDown inhibited them, and their windows still remember the
+# failures for SHORT after the recovery; without this they would open a new page then.
+DOWN_MEMORY = "2m"
+# Tests of the short-window alerts feed a sample every 15s (a scrape interval), so that SHORT
+# always holds two of them.
+SHORT_STEP = 15.0
+
+
+def _unless_down(c: Ctx) -> str:
+    down = c.csel("ALERTS", alertname="ChainwatchEndpointDown", alertstate="firing")
+    return f" unless on ({by(ENDPOINT_LABELS)}) max_over_time({down}[{DOWN_MEMORY}])"
 
 
 # --------------------------------------------------------------------------- exporter
@@ -102,7 +117,8 @@ def _down_test(c: Ctx) -> list[Recipe]:
 
 def _probe_failing_test(c: Ctx) -> list[Recipe]:
     labels = {**c.endpoint_labels, "reason": "rate_limited"}
-    return [Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited")]
+    return [Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited",
+                   step=SHORT_STEP)]
 
 
 def _wrong_chain_expr(c: Ctx) -> str:
@@ -176,9 +192,9 @@ def _mempool_not_mined_expr(c: Ctx) -> str:
 
 
 def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
-    per_step = 50
+    per_step = 50  # while healthy, blocks take 5 a step out of the pool
     return [Recipe([
-        Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, 0, per_step, "height", start=200),
+        Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
     ], None, c.endpoint_labels, window=seconds(MEMPOOL_WINDOW), note="pending grows and never shrinks",
         value_at=lambda steps, step_: per_step * seconds(MEMPOOL_WINDOW) / step_)]
 
@@ -198,7 +214,7 @@ def _latency_test(c: Ctx) -> list[Recipe]:
         for b in LATENCY_BUCKETS
     ]
     series.append(Series(bucket, {**e, "method": "batch", "le": "+Inf"}, 60, 60, "counter"))
-    return [Recipe(series, lower + (upper - lower) * 0.95, e, window=300, note="every request slower than the threshold")]
+    return [Recipe(series, lower + (upper - lower) * 0.95, e, window=300, note="every request slower than the threshold", step=SHORT_STEP)]
 
 
 def _rpc_errors_test(c: Ctx) -> list[Recipe]:
@@ -207,7 +223,7 @@ def _rpc_errors_test(c: Ctx) -> list[Recipe]:
     return [Recipe([
         Series("chainwatch_rpc_requests_total", ok, 60, 60, "counter"),
         Series("chainwatch_rpc_errors_total", ok, 0, 30, "counter"),
-    ], 0.5, e, window=300, note="half the requests fail")]
+    ], 0.5, e, window=300, note="half the requests fail", step=SHORT_STEP)]
 
 
 # --------------------------------------------------------------------------- chain-wide
@@ -252,7 +268,7 @@ SHARED: tuple[AlertSpec, ...] = (
         "ChainwatchProbeFailing", "endpoint", ("warning",),  # labelled by reason
         threshold=lambda c: max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
         expr=lambda c: f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(c.threshold)}"
-        f" and max_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_RECENT}]) == 1",
+        f" and avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{SHORT}]) > {fmt(c.threshold)}" + _unless_down(c),
         for_=lambda c: c.d.rpc_errors,
         summary="Probes of {endpoint} on {chain} fail with {reason}",
         description=lambda c: "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
@@ -329,7 +345,8 @@ SHARED: tuple[AlertSpec, ...] = (
     AlertSpec(
         "ChainwatchRpcLatencyHigh", "endpoint", ("warning",),
         threshold=lambda c: c.t.rpc_latency_p95_seconds,
-        expr=lambda c: f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}',
+        expr=lambda c: f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+        f' and endpoint:chainwatch_rpc_request_duration_seconds:p95_1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
         for_=lambda c: c.d.rpc_latency,
         summary="RPC p95 latency of {endpoint} on {chain} is {value:%.3f}s",
         description=lambda c: "95% of RPC requests to {endpoint} ({role}) on {chain}/{network} took up to {value:%.3f}s over the last 5m (threshold "
@@ -341,7 +358,8 @@ SHARED: tuple[AlertSpec, ...] = (
     AlertSpec(
         "ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",),
         threshold=lambda c: c.t.rpc_error_ratio,
-        expr=lambda c: f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}',
+        expr=lambda c: f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+        f' and endpoint:chainwatch_rpc_errors:ratio_rate1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
         for_=lambda c: c.d.rpc_errors,
         summary="{value:pct} of RPC requests to {endpoint} on {chain} fail",
         description=lambda c: "{value:pct} of RPC requests to {endpoint} ({role}) on {chain}/{network} failed over the last 5m (threshold "

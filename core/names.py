@@ -63,6 +63,9 @@ RECORDING = (
     "endpoint:chainwatch_rpc_request_duration_seconds:p95_5m",
     "endpoint:chainwatch_rpc_request_duration_seconds:p99_5m",
     "endpoint:chainwatch_rpc_errors:ratio_rate5m",
+    # the short windows of the multi-window alerts (core/alerts.py SHORT)
+    "endpoint:chainwatch_rpc_request_duration_seconds:p95_1m",
+    "endpoint:chainwatch_rpc_errors:ratio_rate1m",
     "group:chainwatch_validator_attestations_missed:ratio_rate1h",
     # SLI / error budget per chain, one per slo (availability | latency | freshness) and window
     "chain_slo:sli_error:ratio_rate5m",

@@ -12,6 +12,7 @@ second node and a reference and checks the exact output sample.
 
 from __future__ import annotations
 
+from chainwatch.core.alerts import SHORT
 from chainwatch.core.config import Config
 
 from chainwatch.core import names
@@ -49,6 +50,16 @@ def records() -> list[Record]:
             _name("endpoint:chainwatch_rpc_errors:ratio_rate5m"),
             f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{RATE}]))"
             f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{RATE}]))",
+        ),
+        # The short windows of the multi-window alerts: they resolve within a minute of the recovery.
+        Record(
+            _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p95_{SHORT}"),
+            f"histogram_quantile(0.95, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{SHORT}])))",
+        ),
+        Record(
+            _name(f"endpoint:chainwatch_rpc_errors:ratio_rate{SHORT}"),
+            f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{SHORT}]))"
+            f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{SHORT}]))",
         ),
         Record(
             _name("group:chainwatch_validator_attestations_missed:ratio_rate1h"),
@@ -112,6 +123,7 @@ def tests(config: Config) -> list[dict]:
         buckets.append(Series(hist, {**a, "method": "batch", "le": le}, count, count, "counter"))
     for q, expected in (("50", 0.375), ("95", 0.4875), ("99", 0.4975)):
         cases.append((f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m", buckets, [(endpoint_a, expected)]))
+    cases.append(("endpoint:chainwatch_rpc_request_duration_seconds:p95_1m", buckets, [(endpoint_a, 0.4875)]))
     cases.append((
         "endpoint:chainwatch_rpc_errors:ratio_rate5m",
         [
@@ -121,6 +133,14 @@ def tests(config: Config) -> list[dict]:
             Series("chainwatch_rpc_errors_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
         ],
         [(endpoint_a, 0.25)],
+    ))
+    cases.append((
+        "endpoint:chainwatch_rpc_errors:ratio_rate1m",
+        [
+            Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
+            Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 3, 3, "counter"),
+        ],
+        [(endpoint_a, 0.1)],
     ))
     cases.append((
         "group:chainwatch_validator_attestations_missed:ratio_rate1h",

@@ -20,6 +20,12 @@ def _has_groups(c: Ctx) -> bool:
     return bool(c.groups)
 
 
+def _recent_window(c: Ctx) -> str:
+    """AttestationMissRatioHigh's short window: two epochs (at least 2m), whole minutes. The
+    monitor adds an epoch's misses at once after the epoch, so misses still happening show in it."""
+    return duration(math.ceil(max(2 * c.chain.epoch_seconds, 120) / 60) * 60)
+
+
 def _proposal_window(c: Ctx) -> str:
     w = duration(max(2 * c.chain.epoch_seconds, 300))
     return duration(math.ceil(seconds(w) / 60) * 60)
@@ -78,11 +84,14 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchAttestationMissRatioHigh", "group", ("warning",),
         when=_has_groups,
         threshold=lambda c: c.t.attestation_miss_ratio,
-        expr=lambda c: f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(c.threshold)}',
+        # ... and still missing: it resolves two epochs after the misses stop, not an hour after.
+        expr=lambda c: f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(c.threshold)}'
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_attestations_missed_total')}[{_recent_window(c)}])) > 0",
         for_=lambda c: c.d.validator,
         summary="Group {group} on {chain} missed {value:pct} of attestations",
         description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour (threshold "
-        + f"{c.threshold:.0%}" + ").",
+        + f"{c.threshold:.0%}" + "), and missed some in the last " + _recent_window(c) + ".",
+        resolves=lambda c: seconds(_recent_window(c)),
         value="{value:pct} missed",
         test=lambda c: [Recipe([
             Series("chainwatch_validator_attestations_checked_total", c.group_labels, 100, 100, "counter"),
