@@ -202,6 +202,15 @@ class ChainBase(Strict):
     def block_time(self) -> float:
         raise NotImplementedError
 
+    def linked_chains(self) -> tuple[str, ...]:
+        """Other chains of the config whose references every round of this chain also reads
+        (the chain a subgraph indexes, a rollup's L1). The config checks that they exist."""
+        return ()
+
+    def lag_chain(self) -> str | None:
+        """The chain whose references this chain's lag is measured against (None: its own)."""
+        return None
+
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:
         t = self.thresholds

@@ -206,8 +206,11 @@ class Scheduler:
 
     async def round(self, targets: list[EndpointState], chains: list[str], deadline: float) -> Snapshot:
         involved = sorted({t.chain_name for t in targets} | set(chains))
+        # Chains a target's chain measures itself against (the chain a subgraph indexes, a
+        # rollup's L1): their references are read in the same round, once, like our own.
+        linked = sorted({n for c in involved for n in self.config.chains[c].linked_chains()} - set(involved))
         wanted: dict[str, EndpointState] = {t.endpoint.name: t for t in targets}
-        for cname in involved:
+        for cname in involved + linked:
             for ref in self.references(cname):
                 wanted.setdefault(ref.endpoint.name, ref)
         names = list(wanted)
@@ -217,8 +220,13 @@ class Scheduler:
         snap.results = {t.endpoint.name: by_name[t.endpoint.name] for t in targets}
         for cname in involved:
             snap.chains[cname] = self._summarise(cname, by_name)
+        summaries = {**snap.chains, **{cname: self._summarise(cname, by_name) for cname in linked}}
         for t in targets:
-            self._lag(t, snap)
+            finish = getattr(t.probe, "finish", None)
+            result = snap.results[t.endpoint.name]
+            if finish is not None and result.success:
+                finish(result, t.chain, summaries)
+            self._lag(t, snap, summaries)
         return snap
 
     async def _launch(self, wanted: dict[str, EndpointState], names: list[str], deadline: float) -> list[asyncio.Task]:
@@ -269,11 +277,12 @@ class Scheduler:
         summary.stall_seconds = round(now - since, 3)
         return summary
 
-    def _lag(self, target: EndpointState, snap: Snapshot) -> None:
+    def _lag(self, target: EndpointState, snap: Snapshot, summaries: dict[str, ChainSummary]) -> None:
         result = snap.results[target.endpoint.name]
         if not result.success or result.head_height is None:
             return
-        summary = snap.chains.get(target.chain_name)
+        against = target.chain.lag_chain() or target.chain_name
+        summary = summaries.get(against)
         # summary.configured is len(chain.references): asking the chain would rebuild that list
         # per target, O(endpoints^2) per round (12% of a 1000-endpoint scrape).
         ref_head = summary.head if summary and summary.configured else None
@@ -288,6 +297,6 @@ class Scheduler:
         if ref_ts is not None and result.head_timestamp is not None:
             seconds = max(0.0, ref_ts - result.head_timestamp)
         else:
-            seconds = blocks * target.chain.block_time
+            seconds = blocks * self.config.chains[against].block_time
         snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
 

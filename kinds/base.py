@@ -7,6 +7,9 @@ used (so loading the config never imports a probe or a dashboard):
 - ``config.py``: the chain's pydantic model (subclass of ``core.chain.ChainBase`` with
   ``kind: Literal["<name>"]``) — passed as ``KIND.config``;
 - ``probe.py``: ``PROBE``, one round against one endpoint (``exporters.probe.Probe``);
+  optionally ``PROBE.finish(result, chain, summaries)``, called after the round with every
+  involved chain's reference summary (``exporters.scheduler.ChainSummary`` by chain name,
+  including the chain's ``linked_chains()``), for values measured against another chain;
 - ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
   background monitor of the chain's validators;
 - ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations

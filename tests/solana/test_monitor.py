@@ -133,7 +133,7 @@ async def test_above_the_cap_only_group_aggregates():
 
 
 async def test_many_identities_use_one_call_for_every_identity(monkeypatch):
-    from chainwatch.exporters.monitors import solana_monitor
+    from chainwatch.kinds.solana import monitor as solana_monitor
 
     monkeypatch.setattr(solana_monitor, "IDENTITY_BATCH_MAX", 1)
     monitor, rpc = await cycle(config_text(), ANSWERS)
