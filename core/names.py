@@ -37,6 +37,7 @@ SHARED: tuple[AlertName, ...] = (
     AlertName("ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",)),
     AlertName("ChainwatchReferenceQuorumLost", "chain", ("warning",)),
     AlertName("ChainwatchChainHalted", "chain", ("critical",), needs="reference_halt", chain_wide=True),
+    AlertName("ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators"),
 )
 # The SLO burn alerts summarise every chain's endpoints; they come after every kind's own.
 SLO: tuple[AlertName, ...] = (AlertName("ChainwatchSLOErrorBudgetBurn", "chain", ("critical", "warning")),)  # labelled by slo

@@ -19,6 +19,7 @@ import math
 from prometheus_client.utils import floatToGoString
 
 from chainwatch import kinds
+from chainwatch.core import catalog
 from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.config import Config
 from chainwatch.core.uids import chain_uid
@@ -53,6 +54,13 @@ MEMPOOL_WINDOW = "5m"
 # ProbeFailing: share of the last PROBE_WINDOW spent failing with one reason.
 PROBE_WINDOW = "15m"
 PROBE_FAILING_MIN_RATIO = 0.1
+# A validator monitor that processes epochs is stuck after this many epochs without one (the
+# beacon monitor stops exporting its gauges at the same age, kinds/beacon/monitor.STALE_EPOCHS).
+MONITOR_STUCK_EPOCHS = 3
+# A monitor on a fixed interval (Solana vote accounts) is stuck after this many intervals, and never
+# sooner than MONITOR_STUCK_MIN_SECONDS (kinds/solana/monitor.STALE_INTERVALS).
+MONITOR_STUCK_INTERVALS = 4
+MONITOR_STUCK_MIN_SECONDS = 60
 
 
 class Ctx:
@@ -416,12 +424,56 @@ def chain_halted(c: Ctx) -> list[Alert]:
     return [a]
 
 
+def _monitor_interval(c: Ctx) -> tuple[float, str]:
+    """How long without success means "stuck", and that in words: N intervals (monitors on a
+    configured ``validators.interval_seconds``) or N epochs (monitors that process epochs)."""
+    interval = getattr(c.chain.validators, "interval_seconds", None)
+    if interval:
+        return number(max(MONITOR_STUCK_INTERVALS * interval, MONITOR_STUCK_MIN_SECONDS)), f"{MONITOR_STUCK_INTERVALS} intervals of {fmt(interval)}s"
+    return number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds), f"{MONITOR_STUCK_EPOCHS} epochs"
+
+
+def monitor_stuck(c: Ctx) -> list[Alert]:
+    """Every validator monitor: it has not succeeded for N of its intervals — including when it
+    never did. Its last-success timestamp starts at the exporter's start; the second branch
+    covers an exporter that exports no timestamp before a first success (0.1.0), from the
+    monitor's counters that exist from the start."""
+    if not c.groups:
+        return []
+    limit, words = _monitor_interval(c)
+    last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
+    presence = [m.name for m in catalog.METRICS if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels
+                and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds]
+    existed = " or ".join(f"{c.csel(name)} offset {fmt(limit)}s" for name in presence)
+    a = c.alert(
+        "ChainwatchValidatorMonitorStuck", "warning",
+        f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(limit)}"
+        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(limit)} unless on ({by(CHAIN_LABELS)}) {last})", c.d.validator,
+        "Validator monitor of {chain} has not succeeded for {value:%.0f}s",
+        "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
+        "or not since the exporter started (threshold " + fmt(limit) + "s = " + words + "): validator misses are not being counted.",
+    )
+    a.recipes = [
+        Recipe(
+            [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
+            None, c.chain_labels, window=limit, note="monitor stopped", value_at=lambda steps, step: steps * step,
+        ),
+        Recipe(
+            [Series(presence[0], c.chain_labels, 0, 0),
+             Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock_presence")],
+            # past Prometheus' 5m look-back, so the vanished timestamp is really gone
+            limit, c.chain_labels, window=max(limit, 360), note="no last-success series at all (never succeeded, older exporter)", full=False,
+        ),
+    ]
+    return [a]
+
+
 # Builders every kind shares, each with the capability it needs ("" = every kind); each
 # kind's own builders (its ``alerts.py``) follow them.
 SHARED_BUILDERS = (
     (endpoint_down, ""), (probe_failing, ""), (wrong_chain, ""), (sync_lag, ""), (sync_lag_seconds, ""), (head_stale, ""),
     (peers_low, "peers"), (mempool_high, "mempool"), (mempool_not_mined, "mempool"), (rpc_latency, ""), (rpc_errors, ""),
-    (reference_quorum, ""), (chain_halted, "reference_halt"),
+    (reference_quorum, ""), (chain_halted, "reference_halt"), (monitor_stuck, "validators"),
 )
 
 

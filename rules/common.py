@@ -171,7 +171,9 @@ class Series:
 
     ``kind``: ``gauge`` (value per step), ``counter`` (increment per step),
     ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
-    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault).
+    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault),
+    ``presence`` (``healthy`` while healthy, missing during the fault), ``clock_presence`` (a
+    clock while healthy, missing during the fault).
     """
 
     name: str
@@ -198,6 +200,9 @@ class Series:
                     value += self.fault if bad else self.healthy
             elif self.kind == "presence":  # present with `healthy` while healthy, missing during the fault
                 out.append(None if bad else self.healthy)
+                continue
+            elif self.kind == "clock_presence":  # a clock while healthy, missing during the fault
+                out.append(None if bad else i * step_seconds)
                 continue
             out.append(value)
         return out
@@ -279,6 +284,7 @@ class Alert:
     recipes: list[Recipe] = field(default_factory=list)
     annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
     value_text: str = ""  # the `value` annotation, in placeholder syntax (post-processing pass, rules/values.py)
+    keep_firing_for: str = ""  # hysteresis (Prometheus >= 2.42): stays firing this long after the expression clears
 
     @property
     def static_labels(self) -> dict[str, str]:
@@ -288,6 +294,8 @@ class Alert:
         rule = {"alert": self.name, "expr": self.expr}
         if seconds(self.for_) > 0:
             rule["for"] = self.for_
+        if self.keep_firing_for:
+            rule["keep_firing_for"] = self.keep_firing_for
         rule["labels"] = dict(sorted(self.static_labels.items()))
         rule["annotations"] = {
             "summary": go_template(self.summary),

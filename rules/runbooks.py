@@ -243,8 +243,10 @@ RUNBOOKS: dict[str, Runbook] = {
     ),
     "ChainwatchAttestationMissRatioHigh": Runbook(
         "Attestation miss ratio high",
-        "Over the last hour, the validators of the group missed more than the threshold share of their attestations (default 10%). "
-        "Intermittent misses across a group point at shared infrastructure, not one key.",
+        "Over the last hour, the validators of the group missed more than the threshold share of their attestations (default 10%), "
+        "in at least two epochs: a single epoch of misses (one mainnet epoch is ~10.7% of an hour; a beacon node that restarted "
+        "answers `is_live: false` for one epoch) does not fire it. It keeps firing 15 minutes after the ratio drops below the "
+        "threshold, so it does not flap around it. Intermittent misses across a group point at shared infrastructure, not one key.",
         ("An overloaded or lagging beacon node shared by the group; late blocks make attestations late.",
          "Network latency or packet loss to peers (attestations arrive too late to be included).",
          "A subset of the group's validator clients down."),
@@ -286,14 +288,36 @@ RUNBOOKS: dict[str, Runbook] = {
     ),
     "ChainwatchValidatorMonitorStuck": Runbook(
         "Validator monitor stuck",
-        "The chainwatch validator monitor has processed no epoch for several epochs. Attestation and proposal misses are not "
-        "being counted, so the validator alerts above cannot fire.",
-        ("The beacon endpoint the monitor uses (and its fallbacks) is down or not synced.",
+        "The chainwatch validator monitor has not succeeded for several of its intervals (beacon: 3 epochs without a processed "
+        "epoch; Solana: 4 vote-account cycles, at least a minute), or not once since the exporter started. Validator misses are "
+        "not being counted, so the validator alerts cannot fire; the monitor's gauges are no longer exported rather than frozen.",
+        ("The endpoint the monitor uses (and its fallbacks) is down, not synced or rate limiting.",
          "The monitor's state file is not writable (disk full, permissions).",
-         "The liveness endpoint is not supported by the beacon client version."),
-        ("Exporter logs for the validator monitor; `chainwatch_validator_monitor_epochs_skipped_total`.",),
+         "The liveness endpoint is refused by the beacon client or a proxy in front of it (400/404/405 on "
+         "`POST /eth/v1/validator/liveness/{epoch}`)."),
+        ("Exporter logs for the validator monitor (one warning a minute with the reason); "
+         "`chainwatch_validator_monitor_failures_total`, `chainwatch_validator_monitor_epochs_skipped_total`.",),
         ("Point the monitor at a healthy beacon node (add fallbacks), fix the state directory; epochs older than the previous one "
          "cannot be queried any more and are counted as skipped.",),
+    ),
+    "ChainwatchBeaconHeadOptimistic": Runbook(
+        "Beacon head optimistic",
+        "The beacon node's head has been optimistic for more than 5 minutes: it imported blocks whose execution payload its "
+        "execution client has not verified. Validators using this node cannot propose, and their attestations may be wrong.",
+        ("The execution client is syncing (after a restart, a resync or a long outage).",
+         "The execution client is overloaded or its engine API (JWT, port 8551) is unreachable."),
+        ("`chainwatch_beacon_optimistic` and `chainwatch_beacon_el_offline` of the node; execution client sync status and logs.",),
+        ("Let the execution client finish syncing or fix the engine API connection; move validators to a beacon node with a "
+         "verified head meanwhile.",),
+    ),
+    "ChainwatchBeaconExecutionOffline": Runbook(
+        "Beacon node's execution client offline",
+        "The beacon node has reported `el_offline: true` for more than 5 minutes: it cannot reach its execution client over the "
+        "engine API, so it cannot verify blocks or build payloads.",
+        ("The execution client is down or restarting.",
+         "Engine API misconfiguration: wrong JWT secret, endpoint or port after a change."),
+        ("Execution client process and logs; the beacon node's logs for engine API errors.",),
+        ("Restart or fix the execution client; check the JWT secret and the engine endpoint the beacon node uses.",),
     ),
     "ChainwatchSolanaNodeBehind": Runbook(
         "Solana node behind",

@@ -73,7 +73,7 @@ def alert_tests(alert: Alert) -> list[dict]:
         else:
             fault = for_steps + win + 3
             fire = lead + fault - 1
-            resolved = lead + fault + win + 3
+            resolved = lead + fault + win + 3 + _steps(seconds(alert.keep_firing_for or "0s"), step)
             total = resolved + 1
         faulty = [lead <= i < lead + fault for i in range(total)]
         value = recipe.value_at(fire - lead + 1, step) if recipe.value_at else recipe.value

@@ -33,6 +33,8 @@ VALUES = {
     "ChainwatchSolanaClusterHalted": "{value:%.0f}s",
     "ChainwatchFinalityStalled": "{value:%.0f} epochs",
     "ChainwatchValidatorMonitorStuck": "{value:%.0f}s",
+    "ChainwatchBeaconHeadOptimistic": "optimistic",
+    "ChainwatchBeaconExecutionOffline": "el_offline",
     "ChainwatchAttestationsMissed": "{value:%.0f} in a row",
     "ChainwatchAttestationMissRatioHigh": "{value:pct} missed",
     "ChainwatchProposalMissed": "{value:%.0f} missed",

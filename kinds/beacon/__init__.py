@@ -21,7 +21,8 @@ KIND = ChainKind(
         AlertName("ChainwatchProposalMissed", "group", ("warning",)),
         AlertName("ChainwatchValidatorSlashed", "group", ("critical",)),
         AlertName("ChainwatchValidatorExited", "group", ("warning",)),
-        AlertName("ChainwatchValidatorMonitorStuck", "chain", ("warning",)),
+        AlertName("ChainwatchBeaconHeadOptimistic", "endpoint", ("warning",)),
+        AlertName("ChainwatchBeaconExecutionOffline", "endpoint", ("warning",)),
     ),
     identity=("genesis_validators_root", "/eth/v1/beacon/genesis"),
 )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 
-from chainwatch.core.generated import number
 from chainwatch.rules.alerts import Ctx, _halt_expr, _halt_recipe
 from chainwatch.rules.common import CHAIN_LABELS, GROUP_LABELS, Alert, Recipe, Series, by, duration, fmt, seconds
 
-# The validator monitor processes each epoch after it ends; it is stuck after this many epochs.
-MONITOR_STUCK_EPOCHS = 3
+# Miss-ratio warning: at least this many epochs with misses within the hour (one epoch of false
+# "not live" after a beacon restart is ~10.7% of a mainnet hour), and hysteresis at the threshold.
+RATIO_MIN_MISSED_EPOCHS = 2
+RATIO_KEEP_FIRING = "15m"
+# Beacon head optimistic / execution client offline for longer than this: warning.
+OPTIMISTIC_FOR = "5m"
+EL_OFFLINE_FOR = "5m"
 # Slashings and exits are events: they alert for this long after the status changed.
 VALIDATOR_EVENT_WINDOW = "1h"
 
@@ -28,21 +32,29 @@ def finality_stalled(c: Ctx) -> list[Alert]:
     return [a]
 
 
-def monitor_stuck(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds)
+def beacon_optimistic(c: Ctx) -> list[Alert]:
     a = c.alert(
-        "ChainwatchValidatorMonitorStuck", "warning",
-        f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(limit)}", c.d.validator,
-        "Validator monitor of {chain} has processed no epoch for {value:%.0f}s",
-        "The validator monitor of {chain}/{network} last processed an epoch {value:%.0f}s ago (threshold " + fmt(limit)
-        + "s = " + str(MONITOR_STUCK_EPOCHS) + " epochs): attestation and proposal misses are not being counted.",
+        "ChainwatchBeaconHeadOptimistic", "warning",
+        f"{c.sel('chainwatch_beacon_optimistic')} == 1", OPTIMISTIC_FOR,
+        "{endpoint} on {chain} follows an optimistic head",
+        "The head of beacon node {endpoint} ({role}) on {chain}/{network} has been optimistic (execution payload not verified) for "
+        + OPTIMISTIC_FOR + ": its execution client is syncing or unreachable, and validators using it cannot propose or attest safely.",
     )
-    a.recipes = [Recipe(
-        [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
-        None, c.chain_labels, window=limit, note="monitor stopped", value_at=lambda steps, step: steps * step,
-    )]
+    e = c.endpoint_labels
+    a.recipes = [Recipe([Series("chainwatch_beacon_optimistic", e, 0, 1)], 1, e, note="head optimistic")]
+    return [a]
+
+
+def beacon_el_offline(c: Ctx) -> list[Alert]:
+    a = c.alert(
+        "ChainwatchBeaconExecutionOffline", "warning",
+        f"{c.sel('chainwatch_beacon_el_offline')} == 1", EL_OFFLINE_FOR,
+        "Execution client of {endpoint} on {chain} is offline",
+        "Beacon node {endpoint} ({role}) on {chain}/{network} has reported its execution client offline (el_offline) for "
+        + EL_OFFLINE_FOR + ": it cannot verify or build blocks.",
+    )
+    e = c.endpoint_labels
+    a.recipes = [Recipe([Series("chainwatch_beacon_el_offline", e, 0, 1)], 1, e, note="execution client offline")]
     return [a]
 
 
@@ -65,12 +77,18 @@ def attestation_ratio(c: Ctx) -> list[Alert]:
     if not c.groups:
         return []
     limit = c.t.attestation_miss_ratio
+    missed = c.csel("chainwatch_validator_attestations_missed_total")
+    # changes() of the missed counter = epochs with a miss (the monitor adds each epoch's misses at once).
     a = c.alert(
         "ChainwatchAttestationMissRatioHigh", "warning",
-        f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(limit)}', c.d.validator,
+        f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(limit)}'
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (changes({missed}[1h]) - resets({missed}[1h])) >= {RATIO_MIN_MISSED_EPOCHS}",
+        c.d.validator,
         "Group {group} on {chain} missed {value:pct} of attestations",
-        "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour (threshold "
-        + f"{limit:.0%}" + ").",
+        "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour, in at least "
+        + str(RATIO_MIN_MISSED_EPOCHS) + " epochs (threshold " + f"{limit:.0%}" + "; one epoch of false misses, e.g. after a beacon"
+        " node restart, does not fire it; it keeps firing " + RATIO_KEEP_FIRING + " after the ratio drops, so it does not flap).",
+        keep_firing_for=RATIO_KEEP_FIRING,
     )
     g = c.group_labels
     checked = 100
@@ -149,4 +167,5 @@ def validator_exited(c: Ctx) -> list[Alert]:
     return [a]
 
 
-BUILDERS = (finality_stalled, attestations_missed, attestation_ratio, proposal_missed, validator_slashed, validator_exited, monitor_stuck)
+BUILDERS = (finality_stalled, attestations_missed, attestation_ratio, proposal_missed, validator_slashed, validator_exited,
+            beacon_optimistic, beacon_el_offline)
