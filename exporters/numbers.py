@@ -17,7 +17,7 @@ decimal string      ``"2048"``       only with ``decimal=True`` (Beacon API)
 Anything else — negative, a float (``2048.5`` or ``2048.0``), ``null``, a boolean, a list,
 a value above ``limit`` (default 2**256 - 1, EVM's widest) — raises ``invalid_response``
 with a short, scrubbed description. A probe reading an *optional* value catches that
-through :meth:`~chainwatch.exporters.probes.base.ProbeResult.read`, which drops only that
+through :meth:`~chainwatch.exporters.probe.ProbeResult.optional`, which drops only that
 metric and counts it (``chainwatch_probe_dropped_values_total{field=...}``).
 """
 

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from chainwatch.exporters.config import load
+from chainwatch.core.config import load
 from chainwatch.rules import generate
 from tests.support.procs import require_binary
 

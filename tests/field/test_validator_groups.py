@@ -15,11 +15,12 @@ import logging
 
 import pytest
 
-from chainwatch.exporters.config import parse
+from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
-from chainwatch.exporters.validators import beacon_monitor, monitor_for
-from chainwatch.exporters.validators.beacon_monitor import AllEndpointsFailed
+from chainwatch.exporters.monitors import monitor_for
+from chainwatch.kinds.beacon import monitor as beacon_monitor
+from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 from tests.support.fakeserver import FakeServer
 from tests.support.stack import Samples
 
