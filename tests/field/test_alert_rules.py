@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
 import yaml
 
 from chainwatch.core.config import load

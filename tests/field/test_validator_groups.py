@@ -17,8 +17,8 @@ import pytest
 
 from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render
-from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
+from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.beacon import monitor as beacon_monitor
 from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 from tests.support.fakeserver import FakeServer
