@@ -168,7 +168,7 @@ def test_thresholds_follow_each_chain(generated):
     assert small[("ChainwatchSyncLagHigh", "devnet")]["for"] == "90s"
     assert small[("ChainwatchPeersLow", "devnet")]["expr"].endswith("< 3")
     assert small[("ChainwatchFinalityStalled", "gnosis-beacon")]["expr"].endswith("> 3")
-    assert small[("ChainwatchValidatorMonitorStuck", "gnosis-beacon")]["expr"].endswith("> 240")  # 3 epochs of 16 x 5 s
+    assert " > 240 or " in small[("ChainwatchValidatorMonitorStuck", "gnosis-beacon")]["expr"]  # 3 epochs of 16 x 5 s
 
 
 def test_recording_rules_cover_the_shared_names(generated):

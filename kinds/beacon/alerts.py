@@ -8,10 +8,14 @@ from __future__ import annotations
 import math
 
 from chainwatch.core.alertkit import CHAIN_LABELS, GROUP_LABELS, AlertSpec, Ctx, Recipe, Series, by, duration, fmt, seconds, step
-from chainwatch.core.generated import number
 
-# The validator monitor processes each epoch after it ends; it is stuck after this many epochs.
-MONITOR_STUCK_EPOCHS = 3
+# Miss-ratio warning: at least this many epochs with misses within the hour (one epoch of false
+# "not live" after a beacon restart is ~10.7% of a mainnet hour), and hysteresis at the threshold.
+RATIO_MIN_MISSED_EPOCHS = 2
+RATIO_KEEP_FIRING = "15m"
+# Beacon head optimistic / execution client offline for longer than this: warning.
+OPTIMISTIC_FOR = "5m"
+EL_OFFLINE_FOR = "5m"
 # Slashings and exits are events: they alert for this long after the status changed.
 VALIDATOR_EVENT_WINDOW = "1h"
 
@@ -24,6 +28,10 @@ def _recent_window(c: Ctx) -> str:
     """AttestationMissRatioHigh's short window: two epochs (at least 2m), whole minutes. The
     monitor adds an epoch's misses at once after the epoch, so misses still happening show in it."""
     return duration(math.ceil(max(2 * c.chain.epoch_seconds, 120) / 60) * 60)
+
+
+def _missed(c: Ctx) -> str:
+    return c.csel("chainwatch_validator_attestations_missed_total")
 
 
 def _proposal_window(c: Ctx) -> str:
@@ -84,14 +92,20 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchAttestationMissRatioHigh", "group", ("warning",),
         when=_has_groups,
         threshold=lambda c: c.t.attestation_miss_ratio,
-        # ... and still missing: it resolves two epochs after the misses stop, not an hour after.
+        # In at least RATIO_MIN_MISSED_EPOCHS epochs of the hour (changes() of the missed counter =
+        # epochs with a miss: the monitor adds each epoch's misses at once), and still missing: it
+        # resolves two epochs (+ keep_firing_for) after the misses stop, not an hour after.
         expr=lambda c: f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(c.threshold)}'
-        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_attestations_missed_total')}[{_recent_window(c)}])) > 0",
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (changes({_missed(c)}[1h]) - resets({_missed(c)}[1h])) >= {RATIO_MIN_MISSED_EPOCHS}"
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({_missed(c)}[{_recent_window(c)}])) > 0",
         for_=lambda c: c.d.validator,
+        keep_firing_for=RATIO_KEEP_FIRING,
         summary="Group {group} on {chain} missed {value:pct} of attestations",
-        description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour (threshold "
-        + f"{c.threshold:.0%}" + "), and missed some in the last " + _recent_window(c) + ".",
-        resolves=lambda c: seconds(_recent_window(c)),
+        description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour, in at least "
+        + str(RATIO_MIN_MISSED_EPOCHS) + " epochs and in the last " + _recent_window(c) + " (threshold " + f"{c.threshold:.0%}"
+        + "; one epoch of false misses, e.g. after a beacon node restart, does not fire it; it keeps firing " + RATIO_KEEP_FIRING
+        + " after the ratio drops, so it does not flap).",
+        resolves=lambda c: seconds(_recent_window(c)) + seconds(RATIO_KEEP_FIRING),
         value="{value:pct} missed",
         test=lambda c: [Recipe([
             Series("chainwatch_validator_attestations_checked_total", c.group_labels, 100, 100, "counter"),
@@ -131,18 +145,23 @@ ALERTS: tuple[AlertSpec, ...] = (
         "active_exiting", "validator exiting",
     ),
     AlertSpec(
-        "ChainwatchValidatorMonitorStuck", "chain", ("warning",),
-        when=_has_groups,
-        threshold=lambda c: number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds),
-        expr=lambda c: f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(c.threshold)}",
-        for_=lambda c: c.d.validator,
-        summary="Validator monitor of {chain} has processed no epoch for {value:%.0f}s",
-        description=lambda c: "The validator monitor of {chain}/{network} last processed an epoch {value:%.0f}s ago (threshold " + fmt(c.threshold)
-        + "s = " + str(MONITOR_STUCK_EPOCHS) + " epochs): attestation and proposal misses are not being counted.",
-        value="{value:%.0f}s",
-        test=lambda c: [Recipe(
-            [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
-            None, c.chain_labels, window=c.threshold, note="monitor stopped", value_at=lambda steps, step_: steps * step_,
-        )],
+        "ChainwatchBeaconHeadOptimistic", "endpoint", ("warning",),
+        expr=lambda c: f"{c.sel('chainwatch_beacon_optimistic')} == 1",
+        for_=OPTIMISTIC_FOR,
+        summary="{endpoint} on {chain} follows an optimistic head",
+        description="The head of beacon node {endpoint} ({role}) on {chain}/{network} has been optimistic (execution payload not verified) for "
+        + OPTIMISTIC_FOR + ": its execution client is syncing or unreachable, and validators using it cannot propose or attest safely.",
+        value="optimistic",
+        test=step("chainwatch_beacon_optimistic", 0, 1, "head optimistic"),
+    ),
+    AlertSpec(
+        "ChainwatchBeaconExecutionOffline", "endpoint", ("warning",),
+        expr=lambda c: f"{c.sel('chainwatch_beacon_el_offline')} == 1",
+        for_=EL_OFFLINE_FOR,
+        summary="Execution client of {endpoint} on {chain} is offline",
+        description="Beacon node {endpoint} ({role}) on {chain}/{network} has reported its execution client offline (el_offline) for "
+        + EL_OFFLINE_FOR + ": it cannot verify or build blocks.",
+        value="el_offline",
+        test=step("chainwatch_beacon_el_offline", 0, 1, "execution client offline"),
     ),
 )
