@@ -184,7 +184,9 @@ class Series:
 
     ``kind``: ``gauge`` (value per step), ``counter`` (increment per step),
     ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
-    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault).
+    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault),
+    ``presence`` (``healthy`` while healthy, missing during the fault), ``clock_presence`` (a
+    clock while healthy, missing during the fault).
     """
 
     name: str
@@ -211,6 +213,9 @@ class Series:
                     value += self.fault if bad else self.healthy
             elif self.kind == "presence":  # present with `healthy` while healthy, missing during the fault
                 out.append(None if bad else self.healthy)
+                continue
+            elif self.kind == "clock_presence":  # a clock while healthy, missing during the fault
+                out.append(None if bad else i * step_seconds)
                 continue
             out.append(value)
         return out
@@ -293,6 +298,7 @@ class Alert:
     annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
     value_text: str = ""  # the `value` annotation, in placeholder syntax (the record's ``value``, set by the post-processing pass)
     resolve_within: float = 120.0  # seconds after the fault ends by which it must have resolved (the record's ``resolves``)
+    keep_firing_for: str = ""  # hysteresis (Prometheus >= 2.42): stays firing this long after the expression clears
 
     @property
     def static_labels(self) -> dict[str, str]:
@@ -302,6 +308,8 @@ class Alert:
         rule = {"alert": self.name, "expr": self.expr}
         if seconds(self.for_) > 0:
             rule["for"] = self.for_
+        if self.keep_firing_for:
+            rule["keep_firing_for"] = self.keep_firing_for
         rule["labels"] = dict(sorted(self.static_labels.items()))
         rule["annotations"] = {
             "summary": go_template(self.summary),
@@ -444,6 +452,7 @@ class AlertSpec:
       module's package), default the alert's name;
     - ``resolves``: seconds within which it resolves once the fault is over (default 2 min;
       the generated promtool tests hold it to that, and to nothing firing after it);
+    - ``keep_firing_for``: hysteresis (Prometheus >= 2.42), counted in ``resolves``;
     - ``build``: a builder ``(spec, config or Ctx) -> [Alert]`` for the irregular ones (the
       exporter's own alert, the SLO burn alerts), which otherwise :func:`build` does.
     """
@@ -466,6 +475,7 @@ class AlertSpec:
     runbook: str = ""
     package: str = "chainwatch.rules"
     resolves: Callable[[Ctx], float] | float = 120.0
+    keep_firing_for: str = ""
     build: Callable | None = None
 
     @property
@@ -500,6 +510,7 @@ def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
         c.rules[severity] = Alert(
             spec.name, severity, c.name, c.team, spec.scope, spec.expr(c), _text(spec.for_, c),
             _text(spec.summary, c), _text(spec.description, c), dashboard_for(spec.scope, c.name),
+            keep_firing_for=spec.keep_firing_for,
         )
     for severity, alert in c.rules.items():
         c.severity, c.threshold = severity, thresholds[severity]

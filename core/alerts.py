@@ -39,7 +39,9 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
+from chainwatch.core import catalog
 from chainwatch.core.catalog import LATENCY_BUCKETS
+from chainwatch.core.generated import number
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.
 MEMPOOL_WINDOW = "5m"
@@ -245,6 +247,56 @@ def halt_test(c: Ctx) -> list[Recipe]:
     return [Recipe(s, stalled, c.chain_labels, note="every reference stopped")]
 
 
+# A validator monitor that processes epochs is stuck after this many epochs without one (the
+# beacon monitor stops exporting its gauges at the same age, kinds/beacon/monitor.STALE_EPOCHS).
+MONITOR_STUCK_EPOCHS = 3
+# A monitor on a fixed interval (Solana vote accounts) is stuck after this many intervals, and never
+# sooner than MONITOR_STUCK_MIN_SECONDS (kinds/solana/monitor.STALE_INTERVALS).
+MONITOR_STUCK_INTERVALS = 4
+MONITOR_STUCK_MIN_SECONDS = 60
+
+
+def _monitor_interval(c: Ctx) -> tuple[float, str]:
+    """How long without success means "stuck", and that in words: N intervals (monitors on a
+    configured ``validators.interval_seconds``) or N epochs (monitors that process epochs)."""
+    interval = getattr(c.chain.validators, "interval_seconds", None)
+    if interval:
+        return number(max(MONITOR_STUCK_INTERVALS * interval, MONITOR_STUCK_MIN_SECONDS)), f"{MONITOR_STUCK_INTERVALS} intervals of {fmt(interval)}s"
+    return number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds), f"{MONITOR_STUCK_EPOCHS} epochs"
+
+
+def _monitor_presence(c: Ctx) -> list[str]:
+    """The monitor's unlabelled counters, which exist from the exporter's start."""
+    return [m.name for m in catalog.METRICS if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels
+            and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds]
+
+
+def _monitor_stuck_expr(c: Ctx) -> str:
+    """Every validator monitor: it has not succeeded for N of its intervals — including when it
+    never did. Its last-success timestamp starts at the exporter's start; the second branch
+    covers an exporter that exports no timestamp before a first success (0.1.0), from the
+    monitor's counters that exist from the start."""
+    last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
+    existed = " or ".join(f"{c.csel(name)} offset {fmt(c.threshold)}s" for name in _monitor_presence(c))
+    return (f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
+            f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})")
+
+
+def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
+    return [
+        Recipe(
+            [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
+            None, c.chain_labels, window=c.threshold, note="monitor stopped", value_at=lambda steps, step_: steps * step_,
+        ),
+        Recipe(
+            [Series(_monitor_presence(c)[0], c.chain_labels, 0, 0),
+             Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock_presence")],
+            # past Prometheus' 5m look-back, so the vanished timestamp is really gone
+            c.threshold, c.chain_labels, window=max(c.threshold, 360), note="no last-success series at all (never succeeded, older exporter)", full=False,
+        ),
+    ]
+
+
 def _quorum_need(c: Ctx) -> float:
     return min(c.t.references_min, len(c.chain.references))
 
@@ -391,6 +443,18 @@ SHARED: tuple[AlertSpec, ...] = (
         + fmt(c.threshold) + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms.",
         value="{value:%.0f}s",
         test=halt_test,
+    ),
+    AlertSpec(
+        "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",
+        when=lambda c: bool(c.groups),
+        threshold=lambda c: _monitor_interval(c)[0],
+        expr=_monitor_stuck_expr,
+        for_=lambda c: c.d.validator,
+        summary="Validator monitor of {chain} has not succeeded for {value:%.0f}s",
+        description=lambda c: "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
+        "or not since the exporter started (threshold " + fmt(c.threshold) + "s = " + _monitor_interval(c)[1] + "): validator misses are not being counted.",
+        value="{value:%.0f}s",
+        test=_monitor_stuck_test,
     ),
 )
 
