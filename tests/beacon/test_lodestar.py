@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.poll import wait_until
 from tests.support.stack import Exporter, write_config
 
 from .lodestar import Lodestar, ValidatorClient
@@ -33,14 +34,7 @@ def chain_config(node: Lodestar, state_file: Path, *, validators: dict | None = 
 
 
 def wait_metric(exporter: Exporter, predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = exporter.metrics()
-        if predicate(samples):
-            return samples
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not seen within {timeout}s")
-        time.sleep(0.5)
+    return wait_until(lambda: (s := exporter.metrics()) if predicate(s) else None, timeout, what, interval=0.5)
 
 
 def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, tmp_path):
@@ -138,16 +132,14 @@ def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
             assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
             vc.stop()
             frozen = node.head_slot()
-            time.sleep(3)
-            first = exporter.metrics()
-            time.sleep(3)
-            second = exporter.metrics()
+            lag = lambda s: s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")  # noqa: E731
+            age = lambda s: s.value("chainwatch_head_age_seconds", endpoint="lodestar-1")  # noqa: E731
+            # 1 s slots: 2 slots behind within ~2 s, 15 s on a loaded machine; then 2 more.
+            first = wait_metric(exporter, lambda s: lag(s) >= 2, 15, "the frozen head 2 slots behind")
+            second = wait_metric(exporter, lambda s: lag(s) >= lag(first) + 2 and age(s) >= age(first) + 2, 15, "the lag still growing")
             assert node.head_slot() == frozen
             assert first.value("chainwatch_head_height", endpoint="lodestar-1") == frozen
-            lag1 = first.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
-            lag2 = second.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
-            age1 = first.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
-            age2 = second.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
+            lag1, lag2, age1, age2 = lag(first), lag(second), age(first), age(second)
             assert lag1 >= 2 and lag2 >= lag1 + 2, (lag1, lag2)
             assert age2 >= age1 + 2, (age1, age2)
             assert second.value("chainwatch_sync_lag_seconds", endpoint="lodestar-1") >= 4
