@@ -34,7 +34,7 @@ def chain_config(node: Lodestar, state_file: Path, *, validators: dict | None = 
 
 
 def wait_metric(exporter: Exporter, predicate, timeout: float, what: str):
-    return wait_until(lambda: (s := exporter.metrics()) if predicate(s) else None, timeout, what, interval=0.5)
+    return wait_until(lambda: s if predicate(s := exporter.metrics()) else None, timeout, what, interval=0.5)
 
 
 def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, tmp_path):
