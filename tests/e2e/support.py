@@ -242,17 +242,21 @@ def timeline(stack: Stack, since: float, until: float | None = None, runs: list[
         involved |= {p.endpoint for p in pages if p.endpoint}
         # Probe values of the involved endpoints (chain-wide series always), on change.
         scrape = stack.options.scrape_interval
+        values: dict[str, dict[float, dict[str, str]]] = {}  # who -> time -> short name -> value
         for short, expr in TIMELINE_SERIES.items():
             for series in _range(stack, expr, since - 5, until, scrape):
                 m = series["metric"]
                 if m.get("endpoint") and m["endpoint"] not in involved:
                     continue
-                last = None
                 for t, v in series["values"]:
                     shown = f"{float(v):.6g}" if short not in ("age_s", "lag_s", "ref_stall_s") else f"{float(v):.0f}"
-                    if shown != last:
-                        events.append((float(t), f"PROBE   {_who(m)} {short}={shown}"))
-                        last = shown
+                    values.setdefault(_who(m), {}).setdefault(float(t), {})[short] = shown
+        for who, per_time in values.items():  # one line per target and scrape, when anything changed
+            last = None
+            for t in sorted(per_time):
+                if per_time[t] != last:
+                    events.append((t, f"PROBE   {who} " + " ".join(f"{k}={v}" for k, v in per_time[t].items())))
+                    last = per_time[t]
     except Exception as exc:  # noqa: BLE001 - a timeline is help, never the failure itself
         errors.append(f"(Prometheus history unavailable: {type(exc).__name__}: {exc})")
     lines = [f"timeline from {time.strftime('%H:%M:%S', time.localtime(since))} (t=0), {len(pages)} notifications:"]

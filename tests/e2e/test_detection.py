@@ -42,6 +42,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.anvil, pytest.mark.prometheus, pytest
 
 HEALTHY_SECONDS = float(os.environ.get("CHAINWATCH_E2E_HEALTHY_SECONDS", "120"))
 WINDOW_SECONDS = 300  # the 5m rate window of the latency and error-ratio recording rules
+# The user-visible resolve contract (issue #15): every endpoint alert resolves within 2 min of
+# the recovery. Usually a few seconds; an alert that was inhibited when it resolved can wait
+# for Prometheus' next resend of resolved alerts (--rules.alert.resend-delay, 1 min), which the
+# former 60 s limit sometimes missed by a second (ChainwatchSyncLagHigh after stall-node).
+RESOLVE_SECONDS = 120.0
 
 # Shared between the tests of this module (they run in file order).
 IGNORE: set[tuple[str, str]] = set()  # (alert, endpoint) of windowed alerts still draining
@@ -80,7 +85,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def check_fault(stack: Stack, name: str, resolve_timeout: float = 60.0):
+def check_fault(stack: Stack, name: str, resolve_timeout: float = RESOLVE_SECONDS):
     run = inject_and_detect(stack, name, IGNORE)
     assert_only_expected(stack, run, IGNORE)
     heal(stack, run)
@@ -176,7 +181,7 @@ def test_chain_halt_with_every_node_stale_pages_once(stack):
     assert [(p.service, p.alertname) for p in pages if p.service == "opsgenie"] == [("opsgenie", "ChainwatchChainHalted")]
     run.results[0].note = "4 nodes head-stale, 1 page"
     heal(stack, run)
-    wait_resolved(stack, run)
+    wait_resolved(stack, run, RESOLVE_SECONDS)
     assert_only_expected(stack, run, IGNORE)
     wait_quiet(stack)
     F.wait_healthy_node(stack)
@@ -193,7 +198,7 @@ def test_solana_cluster_halt_pages_once(stack):
 
 def test_missed_attestations_page(stack):
     try:
-        check_fault(stack, "miss-attestations", resolve_timeout=120)
+        check_fault(stack, "miss-attestations")
     finally:
         # A missed proposal of the frozen validator is an event alert (increase over 1h).
         IGNORE.add(("ChainwatchProposalMissed", "*"))
