@@ -151,6 +151,23 @@ def assert_nothing_survives(demo: Demo, recorded: dict[int, str]) -> None:
     demo.proc.wait(STOP_BOUND)  # the demo itself ends too
 
 
+# Every case after start-up gets its own demo; all of them start at once when the module
+# begins (each start is mostly waiting for Prometheus' first scrape and rule evaluation), so
+# the cases cost one start-up, not seven. Case name -> output to a pipe (True) or a file.
+AFTER_READY = {"SIGINT": False, "SIGTERM": False, "SIGHUP": False, "SIGKILL": False, "closed-stdout": True, "tee-ctrl-c": True,
+               "exception": False}
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory):
+    made = {case: Demo(tmp_path_factory.mktemp(case), pipe=pipe) for case, pipe in AFTER_READY.items()}
+    try:
+        yield made
+    finally:
+        for demo in made.values():
+            demo.cleanup()
+
+
 @pytest.fixture
 def demo_factory(tmp_path):
     made: list[Demo] = []
@@ -166,8 +183,8 @@ def demo_factory(tmp_path):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
-def test_a_signal_stops_every_child(demo_factory, sig):
-    demo = demo_factory()
+def test_a_signal_stops_every_child(demos, sig):
+    demo = demos[sig.name]
     children = demo.wait_ready()
     demo.proc.send_signal(sig)
     assert_nothing_survives(demo, children)
@@ -176,27 +193,27 @@ def test_a_signal_stops_every_child(demo_factory, sig):
     assert not (demo.run_dir / "state.json").exists()
 
 
-def test_sigkill_of_the_demo_kills_every_child(demo_factory):
+def test_sigkill_of_the_demo_kills_every_child(demos):
     """Nothing of the demo runs after SIGKILL: the kernel sends each child its parent-death signal."""
-    demo = demo_factory()
+    demo = demos["SIGKILL"]
     children = demo.wait_ready()
     demo.proc.send_signal(signal.SIGKILL)
     assert_nothing_survives(demo, children)
 
 
-def test_closed_stdout_stops_every_child(demo_factory):
+def test_closed_stdout_stops_every_child(demos):
     """`chainwatch demo | head`: the reader goes away; the demo stops everything instead of running on unseen."""
-    demo = demo_factory(pipe=True)
+    demo = demos["closed-stdout"]
     children = demo.wait_ready()
     demo.close_stdout()
     assert_nothing_survives(demo, children)
     assert not (demo.run_dir / "state.json").exists()
 
 
-def test_ctrl_c_with_output_piped_to_tee_stops_every_child(demo_factory):
+def test_ctrl_c_with_output_piped_to_tee_stops_every_child(demos):
     """`chainwatch demo | tee demo.log`, then Ctrl-C: tee dies at once, and the demo's
     "stopping ..." meets a closed pipe (EPIPE). It used to die there, leaving 11 processes."""
-    demo = demo_factory(pipe=True)
+    demo = demos["tee-ctrl-c"]
     children = demo.wait_ready()
     demo.close_stdout()
     demo.proc.send_signal(signal.SIGINT)
@@ -205,10 +222,10 @@ def test_ctrl_c_with_output_piped_to_tee_stops_every_child(demo_factory):
     assert not (demo.run_dir / "state.json").exists()
 
 
-def test_an_exception_stops_every_child(demo_factory):
+def test_an_exception_stops_every_child(demos):
     """The run directory wiped under the running demo (a tmp cleaner): its live view fails
     with FileNotFoundError, and the demo still stops every child before it exits."""
-    demo = demo_factory()
+    demo = demos["exception"]
     children = demo.wait_ready()
     shutil.rmtree(demo.run_dir)
     assert_nothing_survives(demo, children)
