@@ -59,6 +59,7 @@ class Lodestar(Managed):
         self.port = free_port()
         self.p2p_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.seconds_per_slot = seconds_per_slot
         workdir.mkdir(parents=True, exist_ok=True)
         args = [
             str(NODE), str(LODESTAR), "dev",
