@@ -59,6 +59,7 @@ def test_frozen_node_lag_and_head_age_grow(tmp_path, devnet):
         node.freeze()
         # The references make a block a second: 3 blocks behind within ~3 s, 10 s on a loaded machine.
         later = wait_until(lambda: (s := exporter.metrics()).value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
+                           and s.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
                            and s.value("chainwatch_head_age_seconds", endpoint="node-1") >= 3 and s, 10, "node-1 frozen 3 s behind", interval=0.25)
         assert later.value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
         assert later.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
