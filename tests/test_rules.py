@@ -17,9 +17,8 @@ import promql_parser
 import pytest
 import yaml
 
-from chainwatch.core import catalog
+from chainwatch.core import catalog, names
 from chainwatch.core.config import ConfigError, load, parse
-from chainwatch.core import names
 from chainwatch.rules import generate
 from tests.support.procs import REPO, require_binary
 

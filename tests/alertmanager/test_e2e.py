@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from chainwatch.devnet.capture import CaptureServer
 from chainwatch.core import names
+from chainwatch.devnet.capture import CaptureServer
 from tests.support.poll import hold, wait_until
 
 from .support import FAST, OPSGENIE_KEY, PAGERDUTY_KEY, Alertmanager, config_text, firing, generated, labels_for, resolved, write_secrets

@@ -12,8 +12,8 @@ import math
 
 import pytest
 
-from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.core.config import load
+from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
 from tests.support.poll import wait_until
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config

@@ -218,7 +218,6 @@ def timeline(stack: Stack, since: float, until: float | None = None, runs: list[
         for run in runs:
             involved |= {v for k, v in run.fault.target.items() if k == "endpoint"}
         alerts = _range(stack, "ALERTS", since - 5, until, step)
-        changes: dict[tuple, str] = {}
         per_key: dict[tuple, dict[float, str]] = {}
         for series in alerts:
             m = series["metric"]

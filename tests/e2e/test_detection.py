@@ -23,7 +23,6 @@ import pytest
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.procs import MissingTool
 from chainwatch.devnet.stack import EVM_CHAIN, Options, Stack
-
 from tests.support.poll import hold, wait_until
 
 from .support import (
@@ -124,7 +123,7 @@ def test_slow_rpc_and_rpc_errors_page_latency_and_error_ratio(stack):
     deadline = max(r.injected_at + r.budget for r in runs.values())
 
     def both_detected() -> bool:
-        for name, run in runs.items():
+        for run in runs.values():
             for p in pages_since(stack, run.injected_at):
                 if p.alertname in run.fault.expect and p.endpoint == run.fault.target["endpoint"]:
                     if p.alertname not in run.detected:

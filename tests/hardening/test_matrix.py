@@ -21,7 +21,15 @@ import time
 import pytest
 
 from tests.support.hostile import (
-    BEACON_GENESIS_ROOT, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind,
+    BEACON_GENESIS_ROOT,
+    DNS_FAIL_URL,
+    SOLANA_GENESIS,
+    TRANSPORT_CASES,
+    HostileServer,
+    beacon_kind,
+    evm_kind,
+    refused_url,
+    solana_kind,
 )
 from tests.support.procs import require_binary
 from tests.support.stack import Samples

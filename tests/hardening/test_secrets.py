@@ -24,7 +24,6 @@ import sys
 import pytest
 
 from tests.support.hostile import DNS_FAIL_URL, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind
-
 from tests.support.poll import wait_until
 from tests.support.stack import Samples
 

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from chainwatch.exporters import redact
 from chainwatch.core.config import parse
+from chainwatch.exporters import redact
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport, join_url

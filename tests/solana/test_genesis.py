@@ -16,10 +16,10 @@ from aioresponses import aioresponses
 from solders.rpc.responses import GetGenesisHashResp
 
 from chainwatch.core.config import parse
-from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
-from chainwatch.kinds.solana import probe as solana_probe
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.server import Exporter, build_app
+from chainwatch.kinds.solana import probe as solana_probe
+from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
 from chainwatch.kinds.solana.simulator import DEVNET_GENESIS_HASH, SIM_GENESIS_HASH, Cluster, Simulator
 from tests.support.poll import async_wait_until
 from tests.support.procs import free_port

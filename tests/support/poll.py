@@ -22,7 +22,8 @@ import asyncio
 import inspect
 import os
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 SCALE = float(os.environ.get("CHAINWATCH_TEST_TIME_SCALE", "1") or 1)
 
