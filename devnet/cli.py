@@ -451,8 +451,8 @@ def heal_faults(ctx: click.Context, only: tuple[str, ...], no_wait: bool) -> Non
     click.echo(f"waiting for {', '.join(sorted(paged))} to resolve ...")
     windowed = paged & {"ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"}
     if windowed:
-        click.echo(f"  note: {', '.join(sorted(windowed))} average over a 5m/15m window: they resolve once the fault has left it")
-    ok = wait_pages(state, answer["healed_at"], paged, 420 if windowed else 90, resolve=True)
+        click.echo(f"  note: {', '.join(sorted(windowed))} average over a 5m/15m window and the last minute: they resolve within 2 min")
+    ok = wait_pages(state, answer["healed_at"], paged, 150 if windowed else 90, resolve=True)
     sys.exit(0 if ok else 1)
 
 

@@ -178,7 +178,7 @@ def test_thresholds_follow_each_chain(generated):
     assert small[("ChainwatchSyncLagHigh", "devnet")]["for"] == "90s"
     assert small[("ChainwatchPeersLow", "devnet")]["expr"].endswith("< 3")
     assert small[("ChainwatchFinalityStalled", "gnosis-beacon")]["expr"].endswith("> 3")
-    assert small[("ChainwatchValidatorMonitorStuck", "gnosis-beacon")]["expr"].endswith("> 240")  # 3 epochs of 16 x 5 s
+    assert " > 240 or " in small[("ChainwatchValidatorMonitorStuck", "gnosis-beacon")]["expr"]  # 3 epochs of 16 x 5 s
 
 
 def test_recording_rules_cover_the_shared_names(generated):
@@ -204,7 +204,8 @@ def _selectors(expr: str) -> list[str]:
 
 @pytest.mark.parametrize("key", CONFIGS)
 def test_every_metric_a_rule_uses_is_in_the_catalog_or_recorded(generated, key):
-    known = catalog.series_names() | set(names.RECORDING) | {"up"}
+    # ALERTS: an endpoint's error alerts stay quiet while (and shortly after) its EndpointDown fires.
+    known = catalog.series_names() | set(names.RECORDING) | {"up", "ALERTS"}
     used = set()
     for _, _, rule in all_rules(generated[key]):
         names_in = _selectors(rule["expr"])
