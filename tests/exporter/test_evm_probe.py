@@ -229,7 +229,7 @@ async def test_slow_endpoint_times_out_within_deadline_without_delaying_others(s
     reference(srv)
     started = time.monotonic()
     _, s, _ = await scrape(config_text(srv), timeout=0.5)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 0.5 + 1.0  # the 0.5 s deadline, not the 5 s delay; 1 s for a loaded loop
     assert s.value("chainwatch_probe_failure_reason", endpoint="geth-1", reason="timeout") == 1
     assert s.value("chainwatch_probe_success", endpoint="ref-1") == 1
 
