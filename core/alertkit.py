@@ -475,7 +475,7 @@ class AlertSpec:
     runbook: str = ""
     package: str = "chainwatch.rules"
     resolves: Callable[[Ctx], float] | float = 120.0
-    keep_firing_for: str = ""
+    keep_firing_for: str | Callable[[Ctx], str] = ""
     build: Callable | None = None
 
     @property
@@ -510,7 +510,7 @@ def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
         c.rules[severity] = Alert(
             spec.name, severity, c.name, c.team, spec.scope, spec.expr(c), _text(spec.for_, c),
             _text(spec.summary, c), _text(spec.description, c), dashboard_for(spec.scope, c.name),
-            keep_firing_for=spec.keep_firing_for,
+            keep_firing_for=_text(spec.keep_firing_for, c),
         )
     for severity, alert in c.rules.items():
         c.severity, c.threshold = severity, thresholds[severity]
