@@ -39,6 +39,7 @@ from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config mode
     LatencySLO,
     Role,
     Strict,
+    TLSConfig,
     Thresholds,
     duration_seconds,
 )
@@ -180,7 +181,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "ws_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -214,7 +215,15 @@ def _endpoint_key(path: tuple) -> tuple:
 
 
 def _url_secrets(endpoint: Endpoint) -> list[str]:
-    parts = urlsplit(endpoint.url)
+    out = _one_url_secrets(endpoint.url)
+    if endpoint.ws_url:
+        out.extend(_one_url_secrets(endpoint.ws_url))
+    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
+    return out
+
+
+def _one_url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
     out = []
     if parts.password:
         out.append(parts.password)
@@ -226,7 +235,6 @@ def _url_secrets(endpoint: Endpoint) -> list[str]:
     if parts.query:
         out.append(parts.query)
         out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
-    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
     return out
 
 
