@@ -6,6 +6,8 @@
   Prometheus can shard targets across replicas); ``/probe?chain=<chain>``: that chain's
   chain-wide and validator metrics. Only configured names are accepted — the exporter
   never fetches a URL a request gives it.
+- ``/health?target=<endpoint name>``: 200 or 503 and a one-line reason for a load balancer
+  (:mod:`chainwatch.exporters.health`); 404 for a name that is not configured.
 - ``/-/metrics``: only the exporter's own metrics (scrape it beside ``/probe`` targets).
 - ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
   rejected, logged, and the old one keeps serving.
@@ -27,6 +29,7 @@ from chainwatch.core import catalog
 from chainwatch.exporters import __version__
 from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters.exposition import render, render_chunks, round_samples
+from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
@@ -178,6 +181,22 @@ class Exporter:
             samples = [*round_samples(snap), *self.monitor_samples([chain])]
         return web.Response(body=render(samples), headers={"Content-Type": CONTENT_TYPE})
 
+    async def handle_health(self, request: web.Request) -> web.Response:
+        """A load balancer's check of one endpoint: the shared, rate-limited probe result, judged."""
+        targets = request.query.getall("target", [])
+        if len(targets) != 1:
+            return _bad("give one target=<endpoint name>")
+        target = targets[0]
+        if len(target) > 64 or not _NAME.match(target):
+            return web.Response(status=404, text="unknown target: not a configured endpoint name\n")
+        scheduler = self.scheduler
+        state = scheduler.states.get(target)
+        if state is None:
+            return web.Response(status=404, text=f"unknown target {target}: /health only accepts configured endpoint names\n")
+        snap = await scheduler.round([state], [], self.deadline(request))
+        answer = verdict(state, snap)
+        return web.Response(status=answer.status, text=answer.line + "\n", headers={"Cache-Control": "no-store"})
+
     async def handle_reload(self, request: web.Request) -> web.Response:
         ok, message = await self.reload()
         return web.Response(status=200 if ok else 400, text=message + "\n")
@@ -226,6 +245,7 @@ def build_app(exporter: Exporter) -> web.Application:
     app.router.add_get("/", exporter.handle_index)
     app.router.add_get("/metrics", exporter.handle_metrics)
     app.router.add_get("/probe", exporter.handle_probe)
+    app.router.add_get("/health", exporter.handle_health)
     app.router.add_get("/-/metrics", exporter.handle_own_metrics)
     app.router.add_get("/-/healthy", _ok)
     app.router.add_get("/-/ready", _ok)
