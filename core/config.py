@@ -161,6 +161,9 @@ class Config(Strict):
         if dup:
             raise ValueError(f"endpoint names must be unique across chains (they are the /probe target): {', '.join(dup)}")
         for cname, chain in self.chains.items():
+            streamed = [e.name for e in chain.endpoints if e.ws_url]
+            if streamed and "stream" not in kinds.get(chain.kind).capabilities:
+                raise ValueError(f"chains.{cname}: ws_url is set on {', '.join(streamed)} but {chain.kind} chains have no subscription to watch")
             if chain.team not in self.teams:
                 raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
             if chain.routing is not None:

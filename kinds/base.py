@@ -9,6 +9,8 @@ used (so loading the config never imports a probe or a dashboard):
 - ``probe.py``: ``PROBE``, one round against one endpoint (``exporters.probe.Probe``);
 - ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
   background monitor of the chain's validators;
+- ``stream.py`` (with the ``stream`` capability): ``STREAM``, the head subscription an
+  endpoint's ``ws_url`` is watched with (``exporters.streams``);
 - ``alerts.py`` (optional): ``BUILDERS``, the kind's own alert builders;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
 - ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here.
@@ -30,6 +32,7 @@ CAPABILITIES = frozenset({
     "mempool",  # chainwatch_mempool_transactions: a public mempool
     "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
     "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
+    "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
 })
 
 
@@ -71,6 +74,9 @@ class ChainKind:
     def monitor_factory(self):
         module = self.module("monitor")
         return module.create if module is not None else None
+
+    def stream(self):
+        return self.module("stream").STREAM
 
     def alert_builders(self) -> tuple:
         module = self.module("alerts")
