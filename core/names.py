@@ -35,6 +35,9 @@ SHARED: tuple[AlertName, ...] = (
     AlertName("ChainwatchMempoolNotMined", "endpoint", ("warning",), needs="mempool", symptom=True),
     AlertName("ChainwatchRpcLatencyHigh", "endpoint", ("warning",)),
     AlertName("ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",)),
+    AlertName("ChainwatchTLSCertExpiringSoon", "endpoint", ("warning", "critical")),
+    AlertName("ChainwatchStreamQuiet", "endpoint", ("warning",), needs="stream"),
+    AlertName("ChainwatchStreamBehind", "endpoint", ("warning",), needs="stream"),
     AlertName("ChainwatchReferenceQuorumLost", "chain", ("warning",)),
     AlertName("ChainwatchChainHalted", "chain", ("critical",), needs="reference_halt", chain_wide=True),
 )

@@ -62,6 +62,7 @@ FAMILIES = frozenset({
 
 HANDSHAKE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 15.0
+CLOSE_SECONDS = 2.0  # wait for the server's close frame at most this long (a hostile one never sends it)
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 30.0
 MAX_MESSAGE_BYTES = 1024 * 1024  # a newHeads notification is ~1 KB; slot and head events less
@@ -188,7 +189,8 @@ class StreamWatch:
         async with asyncio.timeout(HANDSHAKE_SECONDS):
             ws = await self._session.ws_connect(
                 self.endpoint.ws_url, headers=dict(self.endpoint.headers), heartbeat=HEARTBEAT_SECONDS,
-                max_msg_size=MAX_MESSAGE_BYTES, autoping=True, **tls_options(self.endpoint))
+                max_msg_size=MAX_MESSAGE_BYTES, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_SECONDS),
+                **tls_options(self.endpoint))
         async with ws:
             await ws.send_str(json.dumps(self.stream.subscribe(), separators=(",", ":")))
             self.connected = True

@@ -367,6 +367,99 @@ def rpc_errors(c: Ctx) -> list[Alert]:
     return [a]
 
 
+# --------------------------------------------------------------------------- TLS and subscriptions
+
+DAY = 86400
+
+
+def tls_cert_expiry(c: Ctx) -> list[Alert]:
+    """The earliest certificate of an https:// endpoint's served chain expires within N days.
+
+    The value is days left, ``(expiry - time()) / 86400``. promtool's clock starts at 0, so a
+    recipe's expiry is "N.5 days after the epoch" and the check, minutes in, reads N days.
+    """
+    series = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+    warn, crit = c.t.tls_cert_expiry_days_warning, c.t.tls_cert_expiry_days_critical
+    rules = {}
+    for level, days in (("warning", warn), ("critical", crit)):
+        rules[level] = c.alert(
+            "ChainwatchTLSCertExpiringSoon", level,
+            f"({c.sel(series)} - time()) / {DAY} < {fmt(days)}", c.d.tls_cert,
+            "TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
+            "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+            + f" (threshold {fmt(days)} days): renew it before clients refuse the endpoint.",
+        )
+    e = c.endpoint_labels
+    far = math.floor(warn) + 60.5
+    mid = math.floor((warn + crit) / 2) + 0.5 if warn - crit > 1 else crit + 0.5
+    low = math.floor(crit / 2) + 0.5 if crit >= 1 else crit / 2
+    if low >= crit:
+        low = max(0.0, crit - 0.5)
+    # Values rendered at the check: 0.01 day below the recipe's N.5 (a check tens of minutes in).
+    rules["warning"].recipes = [Recipe([Series(series, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
+    rules["critical"].recipes = [Recipe([Series(series, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[rules["warning"]],
+                                        note="certificate about to expire")]
+    if mid >= warn:
+        rules["warning"].recipes = []
+    return [rules["warning"], rules["critical"]]
+
+
+def _streamed(c: Ctx) -> dict[str, str] | None:
+    """Endpoint labels of the first node with a ws_url; None when no node of the chain has one."""
+    node = next((e for e in c.chain.nodes if e.ws_url), None)
+    if node is None:
+        return None
+    return {**c.chain_labels, "endpoint": node.name, "role": node.role.value}
+
+
+def _http_head_advances(c: Ctx, window: str) -> str:
+    return f" and on ({by(ENDPOINT_LABELS)}) changes({c.sel('chainwatch_head_height')}[{window}]) > 0"
+
+
+def _stream_window(c: Ctx) -> str:
+    return duration(max(300.0, 2 * c.chain.stream_quiet_seconds))
+
+
+def stream_quiet(c: Ctx) -> list[Alert]:
+    e = _streamed(c)
+    if e is None:
+        return []
+    limit, w = c.chain.stream_quiet_seconds, _stream_window(c)
+    a = c.alert(
+        "ChainwatchStreamQuiet", "warning",
+        f"{c.sel('chainwatch_stream_last_message_age_seconds')} > {fmt(limit)}" + _http_head_advances(c, w), c.d.stream,
+        "Head subscription of {endpoint} on {chain} quiet for {value:%.0f}s",
+        "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
+        + f"(threshold {fmt(limit)}s) while its HTTP head advanced within {w}: applications subscribed to it see a frozen chain.",
+    )
+    quiet = _ceil(limit * 3)
+    a.recipes = [Recipe([
+        Series("chainwatch_stream_last_message_age_seconds", e, 1, quiet),
+        Series("chainwatch_head_height", e, 5, 5, "height", start=1000),
+    ], quiet, e, window=seconds(w), note="subscription stops delivering")]
+    return [a]
+
+
+def stream_behind(c: Ctx) -> list[Alert]:
+    e = _streamed(c)
+    if e is None:
+        return []
+    limit, w, unit = c.chain.stream_lag_blocks, _stream_window(c), kinds.get(c.kind).unit
+    a = c.alert(
+        "ChainwatchStreamBehind", "warning",
+        f"{c.sel('chainwatch_stream_lag_blocks')} > {fmt(limit)}" + _http_head_advances(c, w), c.d.stream,
+        "Head subscription of {endpoint} on {chain} is {value:%.0f} " + unit + " behind",
+        "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + unit
+        + f" behind the endpoint's own HTTP head (threshold {fmt(limit)}) while that head advances: subscribers get stale heads.",
+    )
+    behind = _ceil(limit * 2 + 1)
+    a.recipes = [Recipe([
+        Series("chainwatch_stream_lag_blocks", e, limit, behind),
+        Series("chainwatch_head_height", e, 5, 5, "height", start=1000),
+    ], behind, e, window=seconds(w), note="subscription falls behind")]
+    return [a]
+
+
 # --------------------------------------------------------------------------- chain-wide
 
 
@@ -421,6 +514,7 @@ def chain_halted(c: Ctx) -> list[Alert]:
 SHARED_BUILDERS = (
     (endpoint_down, ""), (probe_failing, ""), (wrong_chain, ""), (sync_lag, ""), (sync_lag_seconds, ""), (head_stale, ""),
     (peers_low, "peers"), (mempool_high, "mempool"), (mempool_not_mined, "mempool"), (rpc_latency, ""), (rpc_errors, ""),
+    (tls_cert_expiry, ""), (stream_quiet, "stream"), (stream_behind, "stream"),
     (reference_quorum, ""), (chain_halted, "reference_halt"),
 )
 

@@ -192,6 +192,50 @@ RUNBOOKS: dict[str, Runbook] = {
         (CHECK_PROBE, "Error codes in the exporter's logs and the proxy logs."),
         ("Raise the plan or spread load across providers; add capacity; re-enable the method or fix the client flags.",),
     ),
+    "ChainwatchTLSCertExpiringSoon": Runbook(
+        "TLS certificate expiring",
+        "The earliest `notAfter` among the certificates an https:// endpoint serves (leaf and intermediates, read on the "
+        "probe's own connection, as blackbox_exporter's `probe_ssl_earliest_cert_expiry`) is closer than the threshold "
+        "(defaults: warning 21 days, critical 3 days; `thresholds.tls_cert_expiry_days_warning/_critical`). When it passes, "
+        "every client refuses the endpoint and the probe fails with reason `tls`.",
+        ("Automated renewal (ACME/cert-manager/certbot) is failing: DNS or HTTP challenge blocked, rate limited, credentials expired.",
+         "The certificate was renewed on disk but the proxy in front of the node (nginx, HAProxy, a load balancer) was not reloaded.",
+         "An intermediate certificate in the served bundle expires before the leaf (an old chain file)."),
+        ("`openssl s_client -connect <host>:443 -servername <host> -showcerts </dev/null | openssl x509 -noout -enddate` shows the served leaf's expiry.",
+         "The renewal job's logs (cert-manager `Certificate` status, certbot logs).",
+         "`chainwatch check`: the `cert expiry` column shows the days left per endpoint."),
+        ("Renew the certificate and reload the TLS terminator; fix the renewal job so the next one is automatic.",
+         "A provider's certificate: open a ticket with the provider; meanwhile another provider can serve as reference."),
+    ),
+    "ChainwatchStreamQuiet": Runbook(
+        "Head subscription quiet",
+        "The endpoint's head subscription (`ws_url`: EVM `eth_subscribe newHeads`, Solana `slotSubscribe`, beacon "
+        "`/eth/v1/events?topics=head`) delivered no new head for the threshold (default: the head-stale threshold), while the "
+        "same endpoint's HTTP head kept advancing. Applications that follow the chain over WebSockets see a frozen chain "
+        "while every HTTP check is green.",
+        ("The WebSocket/SSE port is closed, or the proxy in front of it (nginx `proxy_read_timeout`, a load balancer idle "
+         "timeout) drops or stalls long-lived connections.",
+         "The node's subscription machinery is stuck or over its subscription limit (geth `--ws` limits, Solana PubSub overload).",
+         "The WebSocket listener was disabled (`--ws`/`--ws.api`, `--rpc-pubsub-enable-block-subscription`) after a client upgrade."),
+        ("`chainwatch_stream_connected` and `chainwatch_stream_reconnects_total` on the operational dashboard: not connected, "
+         "or reconnecting in a loop?",
+         "Subscribe by hand: `websocat ws://<node>:8546` and send `{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_subscribe\",\"params\":[\"newHeads\"]}`.",
+         "The idle/read timeouts of every proxy between the exporter and the node."),
+        ("Restart the node's WebSocket listener or the node; raise proxy read timeouts for WebSocket routes; move subscribers "
+         "to a healthy node meanwhile.",),
+    ),
+    "ChainwatchStreamBehind": Runbook(
+        "Head subscription behind",
+        "The head announced by the endpoint's subscription (`ws_url`) is more blocks (slots) behind the endpoint's own HTTP "
+        "head than the threshold (default: the warning lag threshold) while the HTTP head advances: subscribers get stale heads "
+        "late, although the node itself is in sync.",
+        ("The node queues notifications it cannot push fast enough (a slow consumer on the same connection, CPU saturation).",
+         "A proxy buffers the WebSocket stream.",
+         "Solana: `slotSubscribe` is served by an overloaded PubSub service."),
+        ("`chainwatch_stream_lag_blocks` against `chainwatch_sync_lag_blocks` on the operational dashboard: the node in sync, "
+         "only its stream late?", "Node CPU and the number of open subscriptions."),
+        ("Reduce subscriptions per node or add WebSocket capacity; disable buffering on the proxy for WebSocket routes.",),
+    ),
     "ChainwatchReferenceQuorumLost": Runbook(
         "Reference quorum lost",
         "Fewer reference endpoints than required are reachable and agree on the chain head. Lag is measured against the "

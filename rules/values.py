@@ -29,6 +29,8 @@ VALUES = {
     "ChainwatchRpcLatencyHigh": "{value:%.3f}s p95",
     "ChainwatchRpcErrorRatioHigh": "{value:pct} errors",
     "ChainwatchReferenceQuorumLost": "{value:%.0f} agreeing",
+    "ChainwatchTLSCertExpiringSoon": "{value:%.0f} days left",
+    "ChainwatchStreamQuiet": "{value:%.0f}s quiet",
     "ChainwatchChainHalted": "{value:%.0f}s",
     "ChainwatchSolanaClusterHalted": "{value:%.0f}s",
     "ChainwatchFinalityStalled": "{value:%.0f} epochs",
@@ -47,7 +49,7 @@ VALUES = {
 
 def value_text(alert: Alert, kind: str | None) -> str:
     """The value text of ``alert`` on a chain of ``kind`` (None: the exporter's own alert)."""
-    if alert.name == "ChainwatchSyncLagHigh":
+    if alert.name in ("ChainwatchSyncLagHigh", "ChainwatchStreamBehind"):
         return "{value:%.0f} " + kinds.get(kind).unit
     if alert.name == "ChainwatchWrongChain":
         # A chain id is a number to show; a genesis identity only says the network differs (value 1).

@@ -15,10 +15,13 @@ beacon has no JSON-RPC batch (REST, one route per value). Beacon and Solana chai
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import ssl
 import time
 
 import pytest
+import trustme
 
 from tests.support.hostile import (
     BEACON_GENESIS_ROOT, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind,
@@ -96,8 +99,29 @@ KINDS = {
     },
 }
 # tls_self_signed: HTTPS with a self-signed cert made with the openssl CLI; tls_plain_server:
-# https:// to a server that speaks plain HTTP (handshake fails, no certificate needed).
-NO_SERVER_CASES = {"conn_refused": "connect", "dns_failure": "connect", "tls_self_signed": "tls", "tls_plain_server": "tls"}
+# https:// to a server that speaks plain HTTP (handshake fails, no certificate needed);
+# tls_expired / tls_wrong_host: certificates of a private CA (trustme) the endpoint trusts
+# through tls.ca_file, expired yesterday / issued for another name.
+NO_SERVER_CASES = {"conn_refused": "connect", "dns_failure": "connect", "tls_self_signed": "tls", "tls_plain_server": "tls",
+                   "tls_expired": "tls", "tls_wrong_host": "tls"}
+
+
+def _private_ca_servers(kind_factory, workdir):
+    """(ca_file, {case: HostileServer}) for the trustme-made certificate cases."""
+    ca = trustme.CA()
+    ca_file = workdir / "private-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    now = dt.datetime.now(dt.timezone.utc)
+    leaves = {
+        "tls_expired": ca.issue_cert("127.0.0.1", not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1)),
+        "tls_wrong_host": ca.issue_cert("rpc.other.example"),
+    }
+    servers = {}
+    for case, leaf in leaves.items():
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        leaf.configure_cert(ctx)
+        servers[case] = HostileServer(kind_factory(), ssl_context=ctx).start()
+    return ca_file, servers
 SCRAPE = {"X-Prometheus-Scrape-Timeout-Seconds": "4"}  # deadline 3.5 s
 ROWS = [(k, c, r) for k, spec in KINDS.items() for c, r in {**spec["cases"], **NO_SERVER_CASES}.items()]
 
@@ -124,6 +148,10 @@ def stack(tmp_path_factory):
             ]
             if tls is not None:
                 endpoints.append({"name": name(kind, "tls_self_signed"), "url": tls.url("ok"), "role": "node"})
+            ca_file, private = _private_ca_servers(spec["kind"], tmp)
+            for case, server in private.items():
+                servers[f"{kind}-{case}"] = server
+                endpoints.append({"name": name(kind, case), "url": server.url("ok"), "role": "node", "tls": {"ca_file": str(ca_file)}})
             names += [e["name"] for e in endpoints]
             chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints, **spec.get("validators", {})}
         with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1, state_dir=str(tmp / "state")) as exporter:
@@ -201,6 +229,17 @@ def test_rate_limited_endpoint_is_backed_off_not_hammered(stack, kind, case):
     assert stack["servers"][kind].count(case) == before
     s = stack["second"]
     assert s.value("chainwatch_probe_failures_total", endpoint=name(kind, case), reason="rate_limited") == 2
+
+
+def test_health_answers_configured_names_only(stack):
+    exporter = stack["exporter"]
+    assert exporter.get("/health?target=evm-ok")[0] == 200
+    status, body = exporter.get("/health?target=evm-tls-expired")
+    assert status == 503 and body.startswith("unhealthy: probe failed (tls: ") and body.count("\n") == 1
+    assert exporter.get("/health?target=no-such-endpoint")[0] == 404
+    status, body = exporter.get("/health?target=http%3A%2F%2F127.0.0.1%3A1%2F")
+    assert status == 404 and "127.0.0.1" not in body  # a URL is never fetched, nor echoed
+    assert all(srv is None or not any("/health" in r[1] for r in srv.requests) for srv in stack["servers"].values())
 
 
 def test_broken_endpoints_count_request_errors(stack):
