@@ -18,7 +18,7 @@ watch, before the first one); ``lag_blocks`` is the endpoint's HTTP head (its la
 minus the subscription's head, 0 when the subscription is ahead.
 
 Connections are made with the endpoint's headers and ``tls:`` (same context as its probes),
-a handshake deadline, a frame size cap and WebSocket heartbeats; any failure closes the
+a handshake deadline (10 s plus two block times), a frame size cap and WebSocket heartbeats; any failure closes the
 connection and a new one is tried after an exponential back-off (0.5 s doubling to 30 s,
 reset by a head notification). A malformed message is dropped (it does not count as a
 message); the first problem per minute is logged, never the URL.
@@ -117,6 +117,12 @@ class StreamWatch:
         self.connected = False
 
     @property
+    def handshake_seconds(self) -> float:
+        """Connect-to-answer deadline. Some event streams (Lodestar) send their headers only with
+        the first event, so two block times are added to the fixed part."""
+        return HANDSHAKE_SECONDS + 2 * self.chain.block_time
+
+    @property
     def reconnects(self) -> int:
         return max(0, self.connections - 1)
 
@@ -150,7 +156,7 @@ class StreamWatch:
             except ProbeFailure as exc:
                 problem = f"{exc.reason}: {exc.detail}"
             except TimeoutError:
-                problem = f"no WebSocket/SSE handshake within {HANDSHAKE_SECONDS:g}s"
+                problem = f"no WebSocket/SSE handshake within {self.handshake_seconds:g}s"
             except Exception as exc:  # noqa: BLE001 - every network or parse error means: reconnect
                 problem = f"{type(exc).__name__}: {exc}"
             self.connected = False
@@ -186,7 +192,7 @@ class StreamWatch:
 
     async def _websocket(self) -> None:
         assert self._session is not None
-        async with asyncio.timeout(HANDSHAKE_SECONDS):
+        async with asyncio.timeout(self.handshake_seconds):
             ws = await self._session.ws_connect(
                 self.endpoint.ws_url, headers=dict(self.endpoint.headers), heartbeat=HEARTBEAT_SECONDS,
                 max_msg_size=MAX_MESSAGE_BYTES, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_SECONDS),
@@ -218,7 +224,7 @@ class StreamWatch:
         assert self._session is not None
         url = join_url(self.endpoint.ws_url, self.stream.path)
         headers = {**self.endpoint.headers, "Accept": "text/event-stream"}
-        async with asyncio.timeout(HANDSHAKE_SECONDS):
+        async with asyncio.timeout(self.handshake_seconds):
             resp = await self._session.get(url, headers=headers, allow_redirects=False, **tls_options(self.endpoint))
         async with resp:
             if resp.status != 200:
