@@ -78,6 +78,9 @@ class Endpoint(Strict):
     timeout_seconds: Annotated[float, Field(gt=0, le=300)] | None = None
     # Methods timed with an individual call besides the batch (EVM/Solana JSON-RPC).
     timed_methods: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")]] = Field(default_factory=list)
+    # JSON-RPC kinds: false sends single calls only (providers that bill or forbid batches).
+    # True still falls back to single calls, per endpoint, when a batch is refused.
+    batch: bool = True
 
     _secrets: tuple[str, ...] = PrivateAttr(default=())
 
@@ -255,6 +258,15 @@ class ChainBase(Strict):
     @property
     def block_time(self) -> float:
         raise NotImplementedError
+
+    def linked_chains(self) -> tuple[str, ...]:
+        """Other chains of the config whose references every round of this chain also reads
+        (the chain a subgraph indexes, a rollup's L1). The config checks that they exist."""
+        return ()
+
+    def lag_chain(self) -> str | None:
+        """The chain whose references this chain's lag is measured against (None: its own)."""
+        return None
 
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:

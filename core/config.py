@@ -168,6 +168,9 @@ class Config(Strict):
                 raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
             if chain.routing is not None:
                 _check_routing(cname, chain.team, self.teams[chain.team], chain.routing)
+            for other in chain.linked_chains():
+                if other not in self.chains or other == cname:
+                    raise ValueError(f"chains.{cname}: refers to chain {other!r}, which is not another chain of this config")
         return self
 
 

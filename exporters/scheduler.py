@@ -30,9 +30,11 @@ from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
 
 log = logging.getLogger("chainwatch.probe")
+values_log = logging.getLogger("chainwatch.probe.values")  # dropped optional values: its own once-a-minute budget
 
 DEFAULT_BACKOFF_SECONDS = 30.0
 WARN_EVERY_SECONDS = 60.0
+MAX_FIELD = 64  # dropped-value field names come from probe code; cut anyway, they are label values
 LAUNCH_WAVE = 8  # probes started per event-loop iteration (see Scheduler._launch)
 
 
@@ -84,6 +86,8 @@ class EndpointState:
         self.failures: Counter[str] = Counter()
         self.deadline_exceeded = 0
         self.last_warning = -math.inf
+        self.dropped: Counter[str] = Counter()  # optional values dropped, by field
+        self.last_drop_warning = -math.inf
 
     @property
     def identity(self) -> str:
@@ -177,6 +181,15 @@ class Scheduler:
 
     def _record(self, state: EndpointState, result: ProbeResult) -> None:
         state.probes += 1
+        for field_, _ in result.dropped:
+            state.dropped[field_[:MAX_FIELD]] += 1
+        if result.dropped and time.monotonic() - state.last_drop_warning >= WARN_EVERY_SECONDS:
+            state.last_drop_warning = time.monotonic()
+            values_log.warning(
+                "optional values unreadable; their metrics are absent",
+                extra={"endpoint": state.endpoint.name, "chain": state.chain_name, "fields": ",".join(sorted({f for f, _ in result.dropped})),
+                       "detail": scrub(result.dropped[0][1], state.endpoint.secrets)[:200]},
+            )
         for call in result.calls:
             state.requests[call.method] += 1
             if call.ok and call.seconds is not None:
@@ -207,8 +220,11 @@ class Scheduler:
 
     async def round(self, targets: list[EndpointState], chains: list[str], deadline: float) -> Snapshot:
         involved = sorted({t.chain_name for t in targets} | set(chains))
+        # Chains a target's chain measures itself against (the chain a subgraph indexes, a
+        # rollup's L1): their references are read in the same round, once, like our own.
+        linked = sorted({n for c in involved for n in self.config.chains[c].linked_chains()} - set(involved))
         wanted: dict[str, EndpointState] = {t.endpoint.name: t for t in targets}
-        for cname in involved:
+        for cname in involved + linked:
             for ref in self.references(cname):
                 wanted.setdefault(ref.endpoint.name, ref)
         names = list(wanted)
@@ -218,8 +234,13 @@ class Scheduler:
         snap.results = {t.endpoint.name: by_name[t.endpoint.name] for t in targets}
         for cname in involved:
             snap.chains[cname] = self._summarise(cname, by_name)
+        summaries = {**snap.chains, **{cname: self._summarise(cname, by_name) for cname in linked}}
         for t in targets:
-            self._lag(t, snap)
+            finish = getattr(t.probe, "finish", None)
+            result = snap.results[t.endpoint.name]
+            if finish is not None and result.success:
+                finish(result, t.chain, summaries)
+            self._lag(t, snap, summaries)
         return snap
 
     async def _launch(self, wanted: dict[str, EndpointState], names: list[str], deadline: float) -> list[asyncio.Task]:
@@ -270,11 +291,12 @@ class Scheduler:
         summary.stall_seconds = round(now - since, 3)
         return summary
 
-    def _lag(self, target: EndpointState, snap: Snapshot) -> None:
+    def _lag(self, target: EndpointState, snap: Snapshot, summaries: dict[str, ChainSummary]) -> None:
         result = snap.results[target.endpoint.name]
         if not result.success or result.head_height is None:
             return
-        summary = snap.chains.get(target.chain_name)
+        against = target.chain.lag_chain() or target.chain_name
+        summary = summaries.get(against)
         # summary.configured is len(chain.references): asking the chain would rebuild that list
         # per target, O(endpoints^2) per round (12% of a 1000-endpoint scrape).
         ref_head = summary.head if summary and summary.configured else None
@@ -289,6 +311,6 @@ class Scheduler:
         if ref_ts is not None and result.head_timestamp is not None:
             seconds = max(0.0, ref_ts - result.head_timestamp)
         else:
-            seconds = blocks * target.chain.block_time
+            seconds = blocks * self.config.chains[against].block_time
         snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
 

@@ -7,11 +7,15 @@ used (so loading the config never imports a probe or a dashboard):
 - ``config.py``: the chain's pydantic model (subclass of ``core.chain.ChainBase`` with
   ``kind: Literal["<name>"]``) — passed as ``KIND.config``;
 - ``probe.py``: ``PROBE``, one round against one endpoint (``exporters.probe.Probe``);
+  optionally ``PROBE.finish(result, chain, summaries)``, called after the round with every
+  involved chain's reference summary (``exporters.scheduler.ChainSummary`` by chain name,
+  including the chain's ``linked_chains()``), for values measured against another chain;
 - ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
   background monitor of the chain's validators;
 - ``stream.py`` (with the ``stream`` capability): ``STREAM``, the head subscription an
   endpoint's ``ws_url`` is watched with (``exporters.streams``);
-- ``alerts.py`` (optional): ``BUILDERS``, the kind's own alert builders;
+- ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations
+  (:class:`~chainwatch.core.alertkit.AlertSpec`), with their runbooks in ``runbooks/*.md``;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
 - ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here.
 
@@ -24,7 +28,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from chainwatch.core.declarations import AlertName, Metric
+from chainwatch.core.declarations import Metric
 
 # What a kind can offer; shared metrics, alerts and panels say which one they need.
 CAPABILITIES = frozenset({
@@ -44,7 +48,6 @@ class ChainKind:
     primary_method: str  # the request label whose latency stands for the endpoint's
     capabilities: frozenset[str] = frozenset()
     metrics: tuple[Metric, ...] = ()
-    alerts: tuple[AlertName, ...] = ()
     # The genesis identity a chain may pin, as (config field, where the probe reads it),
     # for ChainwatchWrongChain's text; None when the chain id is the identity.
     identity: tuple[str, str] | None = None
@@ -78,9 +81,10 @@ class ChainKind:
     def stream(self):
         return self.module("stream").STREAM
 
-    def alert_builders(self) -> tuple:
+    def alert_specs(self) -> tuple:
+        """The kind's own alert declarations (``alerts.py`` ``ALERTS``), in rule order."""
         module = self.module("alerts")
-        return tuple(module.BUILDERS) if module is not None else ()
+        return tuple(module.ALERTS) if module is not None else ()
 
     def dashboard(self):
         return self.module("dashboard").build
