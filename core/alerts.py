@@ -35,6 +35,7 @@ from chainwatch.core.alertkit import (
     above,
     by,
     ceil,
+    duration as duration_text,
     fmt,
     seconds,
     step,
@@ -301,6 +302,101 @@ def _quorum_need(c: Ctx) -> float:
     return min(c.t.references_min, len(c.chain.references))
 
 
+# --------------------------------------------------------------------------- TLS and subscriptions
+
+DAY = 86400
+TLS_SERIES = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+
+
+def _tls_days(c: Ctx) -> tuple[float, float]:
+    """(fault days of the warning recipe, of the critical one): N.5 days, clear of both thresholds."""
+    warn, crit = c.t.tls_cert_expiry_days_warning, c.t.tls_cert_expiry_days_critical
+    mid = float(int((warn + crit) / 2)) + 0.5 if warn - crit > 1 else crit + 0.5
+    low = float(int(crit / 2)) + 0.5 if crit >= 1 else crit / 2
+    if low >= crit:
+        low = max(0.0, crit - 0.5)
+    return mid, low
+
+
+def _tls_test(c: Ctx) -> list[Recipe]:
+    """promtool's clock starts at 0, so an expiry of "N.5 days after the epoch" reads N days
+    at a check tens of minutes in; the rendered value is 0.01 day below N.5 (%.0f: N)."""
+    e = c.endpoint_labels
+    far = float(int(c.t.tls_cert_expiry_days_warning)) + 60.5
+    mid, low = _tls_days(c)
+    if c.severity == "warning":
+        if mid >= c.t.tls_cert_expiry_days_warning:
+            return []  # warning and critical too close to separate: only the critical scenario
+        return [Recipe([Series(TLS_SERIES, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
+    return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]],
+                   note="certificate about to expire")]
+
+
+def _streamed(c: Ctx) -> dict[str, str] | None:
+    """Endpoint labels of the chain's first node with a ws_url (None: no subscription to watch)."""
+    node = next((e for e in c.chain.nodes if e.ws_url), None)
+    return None if node is None else {**c.chain_labels, "endpoint": node.name, "role": node.role.value}
+
+
+def _stream_window(c: Ctx) -> str:
+    return duration_text(max(300.0, 2 * c.chain.stream_quiet_seconds))
+
+
+def _while_http_head_advances(c: Ctx) -> str:
+    return f" and on ({by(ENDPOINT_LABELS)}) changes({c.sel('chainwatch_head_height')}[{_stream_window(c)}]) > 0"
+
+
+def _stream_test(series: str, healthy, fault, note: str):
+    def recipe(c: Ctx) -> list[Recipe]:
+        e = _streamed(c)
+        h, f = healthy(c), fault(c)
+        return [Recipe([
+            Series(series, e, h, f),
+            Series("chainwatch_head_height", e, 5, 5, "height", start=1000),  # the HTTP head keeps advancing
+        ], f, e, window=seconds(_stream_window(c)), note=note)]
+
+    return recipe
+
+
+TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchTLSCertExpiringSoon", "endpoint", ("warning", "critical"),
+        threshold=lambda c: c.t.tls_cert_expiry_days_warning if c.severity == "warning" else c.t.tls_cert_expiry_days_critical,
+        expr=lambda c: f"({c.sel(TLS_SERIES)} - time()) / {DAY} < {fmt(c.threshold)}",
+        for_=lambda c: c.d.tls_cert,
+        summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
+        description=lambda c: "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+        + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint.",
+        value="{value:%.0f} days left",
+        test=_tls_test,
+    ),
+    AlertSpec(
+        "ChainwatchStreamQuiet", "endpoint", ("warning",), needs="stream",
+        when=lambda c: _streamed(c) is not None,
+        threshold=lambda c: c.chain.stream_quiet_seconds,
+        expr=lambda c: f"{c.sel('chainwatch_stream_last_message_age_seconds')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
+        for_=lambda c: c.d.stream,
+        summary="Head subscription of {endpoint} on {chain} quiet for {value:%.0f}s",
+        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
+        + f"(threshold {fmt(c.threshold)}s) while its HTTP head advanced within {_stream_window(c)}: applications subscribed to it see a frozen chain.",
+        value="{value:%.0f}s quiet",
+        test=_stream_test("chainwatch_stream_last_message_age_seconds", lambda c: 1, lambda c: ceil(c.threshold * 3), "subscription stops delivering"),
+    ),
+    AlertSpec(
+        "ChainwatchStreamBehind", "endpoint", ("warning",), needs="stream",
+        when=lambda c: _streamed(c) is not None,
+        threshold=lambda c: c.chain.stream_lag_blocks,
+        expr=lambda c: f"{c.sel('chainwatch_stream_lag_blocks')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
+        for_=lambda c: c.d.stream,
+        summary=lambda c: "Head subscription of {endpoint} on {chain} is {value:%.0f} " + c.unit + " behind",
+        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + c.unit
+        + f" behind the endpoint's own HTTP head (threshold {fmt(c.threshold)}) while that head advances: subscribers get stale heads.",
+        value=lambda kind: "{value:%.0f} " + kind.unit,
+        test=_stream_test("chainwatch_stream_lag_blocks", lambda c: c.threshold, lambda c: ceil(c.threshold * 2 + 1), "subscription falls behind"),
+    ),
+)
+
+
 HEAD_STALE_INHIBITS_LAG = Inhibition("ChainwatchHeadStale", ("chain", "endpoint"),
                                      "A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).")
 LAG_IN_TWO_UNITS = Inhibition("ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"),
@@ -420,6 +516,7 @@ SHARED: tuple[AlertSpec, ...] = (
         test=_rpc_errors_test,
         inhibited_by=(DOWN,),
     ),
+    *TLS_AND_STREAMS,
     AlertSpec(
         "ChainwatchReferenceQuorumLost", "chain", ("warning",),
         when=lambda c: len(c.chain.references) > 0,

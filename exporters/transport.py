@@ -31,6 +31,7 @@ import aiohttp
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.redact import clip, scrub, use
+from chainwatch.exporters import tlsinfo
 
 USER_AGENT = "chainwatch"
 
@@ -41,6 +42,7 @@ class Reply:
     body: bytes
     elapsed: float
     retry_after: float | None = None
+    tls_expiry: float | None = None  # earliest notAfter of the served chain (unix time), https only
 
     def json(self) -> Any:
         try:
@@ -131,10 +133,12 @@ class Transport:
             data = json.dumps(body, separators=(",", ":")).encode()
             headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
+        extra = tls_options(endpoint)
         started = time.perf_counter()
         try:
             async with asyncio.timeout_at(deadline):
-                async with session.request(method, url, data=data, headers=headers, allow_redirects=False) as resp:
+                async with session.request(method, url, data=data, headers=headers, allow_redirects=False, **extra) as resp:
+                    tls_expiry = tlsinfo.connection_expiry(resp)
                     status = resp.status
                     retry_after = _retry_after(resp.headers.get("Retry-After"))
                     length = resp.content_length
@@ -157,7 +161,7 @@ class Transport:
             raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)
         if not (200 <= status < 300) and status not in ok_statuses:
             raise ProbeFailure("http_status", f"HTTP {status}", status=status)
-        return Reply(status, payload, elapsed, retry_after)
+        return Reply(status, payload, elapsed, retry_after, tls_expiry)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         chunks: list[bytes] = []
@@ -168,6 +172,22 @@ class Transport:
                 raise ProbeFailure("response_too_large", f"body exceeds {self.max_response_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def tls_options(endpoint: Endpoint) -> dict:
+    """aiohttp request options for the endpoint's ``tls:`` (empty: aiohttp's defaults).
+
+    Raises ProbeFailure("tls") when a configured CA or client certificate cannot be loaded.
+    """
+    if endpoint.tls is None:
+        return {}
+    try:
+        options: dict = {"ssl": tlsinfo.context(endpoint.tls)}
+    except tlsinfo.TLSConfigError as exc:
+        raise ProbeFailure("tls", str(exc)) from None
+    if endpoint.tls.server_name:
+        options["server_hostname"] = endpoint.tls.server_name
+    return options
 
 
 def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:

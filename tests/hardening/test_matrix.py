@@ -15,10 +15,13 @@ beacon has no JSON-RPC batch (REST, one route per value). Beacon and Solana chai
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import ssl
 import time
 
 import pytest
+import trustme
 
 from tests.support.hostile import (
     BEACON_GENESIS_ROOT,
@@ -133,6 +136,29 @@ KINDS = {
 # tls_self_signed: HTTPS with a self-signed cert made with the openssl CLI; tls_plain_server:
 # https:// to a server that speaks plain HTTP (handshake fails, no certificate needed).
 NO_SERVER_CASES = {"conn_refused": "connect", "dns_failure": "connect", "tls_self_signed": "tls", "tls_plain_server": "tls"}
+# Certificates of a private CA (trustme) the endpoint trusts through tls.ca_file, expired
+# yesterday / issued for another name: rows of a scrape of their own (tls_stack).
+TLS_CASES = {"tls_expired": "tls", "tls_wrong_host": "tls"}
+
+
+def _private_ca_servers(kind, kind_factory, workdir):
+    """(ca_file, {case: HostileServer}) for the trustme-made certificate cases."""
+    ca = trustme.CA()
+    ca_file = workdir / f"private-ca-{kind}.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    now = dt.datetime.now(dt.timezone.utc)
+    leaves = {
+        "tls_expired": ca.issue_cert("127.0.0.1", not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1)),
+        "tls_wrong_host": ca.issue_cert("rpc.other.example"),
+    }
+    servers = {}
+    for case, leaf in leaves.items():
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        leaf.configure_cert(ctx)
+        servers[case] = HostileServer(kind_factory(), ssl_context=ctx).start()
+    return ca_file, servers
+
+
 # What Prometheus sends with scrape_timeout: 4s. The exporter cuts probes at 4 s - its 0.5 s
 # timeout_offset_seconds (stalls end at 3.5 s, not at their 60 s) and must have answered within
 # the 4 s, or Prometheus throws the whole scrape away: that is the contract asserted below.
@@ -254,6 +280,18 @@ def test_rate_limited_endpoint_is_backed_off_not_hammered(stack, kind, case):
     assert s.value("chainwatch_probe_failures_total", endpoint=name(kind, case), reason="rate_limited") == 2
 
 
+def test_health_answers_configured_names_only(stack):
+    exporter = stack["exporter"]
+    assert exporter.get("/health?target=evm-ok")[0] == 200
+    status, body = exporter.get("/health?target=evm-status-502")
+    assert (status, body) == (503, "unhealthy: probe failed (http_status: HTTP 502)\n")
+    assert exporter.get("/health?target=no-such-endpoint")[0] == 404
+    status, body = exporter.get("/health?target=http%3A%2F%2F127.0.0.1%3A1%2F")
+    assert status == 404 and "127.0.0.1" not in body  # a URL is never fetched, nor echoed
+    fetched = [r[1] for srv in stack["servers"].values() if srv is not None for r in srv.requests if "target=" in r[1]]
+    assert fetched == []
+
+
 def test_broken_endpoints_count_request_errors(stack):
     s = stack["second"]
     assert s.value("chainwatch_rpc_requests_total", endpoint="evm-status-502", method="batch") == 2
@@ -311,3 +349,39 @@ def test_refused_batches_are_asked_once_then_remembered(field_stack):
         srv = field_stack["servers"][kind]
         batches = [raw for method, path, _, raw in srv.requests if path.startswith("/batch_refused_object") and raw.startswith(b"[")]
         assert len(batches) == 1, kind
+
+
+# --------------------------------------------------------------------------- private-CA TLS rows
+
+
+@pytest.fixture(scope="module")
+def tls_stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("matrix_tls")
+    servers, chains = {}, {}
+    try:
+        for kind, spec in KINDS.items():
+            srv = servers[kind] = HostileServer(spec["kind"]()).start()
+            ca_file, private = _private_ca_servers(kind, spec["kind"], tmp)
+            endpoints = [{"name": f"{kind}-ref", "url": srv.url("ok", "ref"), "role": "reference"}]
+            for case, server in private.items():
+                servers[f"{kind}-{case}"] = server
+                endpoints.append({"name": name(kind, case), "url": server.url("ok"), "role": "node", "tls": {"ca_file": str(ca_file)}})
+            chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints}
+        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
+            yield {"exporter": exporter, "samples": exporter.metrics(headers=SCRAPE), "servers": servers}
+    finally:
+        for srv in servers.values():
+            srv.stop()
+
+
+TLS_ROWS = [(k, c, r) for k in KINDS for c, r in TLS_CASES.items()]
+
+
+@pytest.mark.parametrize("kind, case, expected", TLS_ROWS, ids=[f"{k}-{c}" for k, c, _ in TLS_ROWS])
+def test_private_ca_certificate_faults_are_tls(tls_stack, kind, case, expected):
+    ep = name(kind, case)
+    samples = tls_stack["samples"]
+    assert samples.value("chainwatch_probe_success", endpoint=ep) == 0
+    assert reasons(samples, ep) == [expected]
+    assert samples.value("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", endpoint=ep) is None  # no connection, no expiry
+    assert tls_stack["servers"][f"{kind}-{case}"].count("ok") == 0  # refused in the handshake: no request reached it

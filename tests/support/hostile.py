@@ -508,9 +508,10 @@ TRANSPORT_CASES: dict[str, str | None] = {
 class HostileServer:
     """Serve ``/<case>/...``: the case named by the first path segment."""
 
-    def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None):
+    def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None, ssl_context: ssl.SSLContext | None = None):
         self.kind = good
-        self.tls = tls
+        self.tls = tls or ssl_context is not None
+        self.given_context = ssl_context  # a certificate of the test's choosing (trustme: expired, other host)
         self.workdir = workdir
         self.port = free_port()
         self.requests: list[tuple[str, str, dict, bytes]] = []
@@ -580,6 +581,8 @@ class HostileServer:
         return await handler(request, raw, self.kind)
 
     def _ssl_context(self) -> ssl.SSLContext:
+        if self.given_context is not None:
+            return self.given_context
         openssl = require_binary("openssl")
         assert self.workdir is not None, "tls=True needs a workdir for the certificate"
         cert, key = self.workdir / "selfsigned.pem", self.workdir / "selfsigned.key"
