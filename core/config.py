@@ -167,6 +167,10 @@ class Config(Strict):
             for other in chain.linked_chains():
                 if other not in self.chains or other == cname:
                     raise ValueError(f"chains.{cname}: refers to chain {other!r}, which is not another chain of this config")
+            try:
+                chain.link(self.chains)
+            except ValueError as exc:
+                raise ValueError(f"chains.{cname}.{exc}") from None
         return self
 
 
@@ -183,7 +187,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "index_node_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -217,7 +221,15 @@ def _endpoint_key(path: tuple) -> tuple:
 
 
 def _url_secrets(endpoint: Endpoint) -> list[str]:
-    parts = urlsplit(endpoint.url)
+    out = []
+    for url in (endpoint.url, *endpoint.extra_urls()):
+        out.extend(_one_url_secrets(url))
+    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
+    return out
+
+
+def _one_url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
     out = []
     if parts.password:
         out.append(parts.password)
@@ -229,7 +241,6 @@ def _url_secrets(endpoint: Endpoint) -> list[str]:
     if parts.query:
         out.append(parts.query)
         out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
-    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
     return out
 
 

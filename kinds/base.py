@@ -34,6 +34,7 @@ CAPABILITIES = frozenset({
     "mempool",  # chainwatch_mempool_transactions: a public mempool
     "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
     "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
+    "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
 })
 
 
