@@ -9,12 +9,28 @@ status cell links to the operational dashboard with that chain selected.
 from __future__ import annotations
 
 from chainwatch import kinds
-from chainwatch.core import generated
-
-from chainwatch.core import uids
+from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
-    GREEN, NONE, ORANGE, RATIO, RED, Grid, alert_annotation, dashboard, data_link, higher_is_worse, link, or_zero, q,
-    query_variable, stat, steps, table, threshold_override, timeseries, value_text,
+    GREEN,
+    NONE,
+    ORANGE,
+    RATIO,
+    RED,
+    Grid,
+    alert_annotation,
+    dashboard,
+    data_link,
+    higher_is_worse,
+    link,
+    or_zero,
+    q,
+    query_variable,
+    stat,
+    steps,
+    table,
+    threshold_override,
+    timeseries,
+    value_text,
 )
 from chainwatch.dashboards.sections import m, r
 

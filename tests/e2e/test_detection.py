@@ -225,8 +225,9 @@ def test_subgraph_falling_behind_pages_lag_while_graph_nodes_own_head_is_stale(s
     assert stale, "graph-node's own chain head should be behind the references during subgraph-behind"
     assert_only_expected(stack, run, IGNORE)
     heal(stack, run)
-    wait_resolved(stack, run)
+    wait_resolved(stack, run, RESOLVE_SECONDS)
     assert_only_expected(stack, run, IGNORE)
+    assert_recovered(stack, [run], RECOVERY_SECONDS)
     wait_quiet(stack)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from chainwatch.core.config import load
 from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
 from chainwatch.rules.alerts import chain_alerts
+from tests.support.poll import hold, wait_until
 from tests.support.procs import Managed, free_port, require_binary, wait_http
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
@@ -40,14 +40,8 @@ class Sim(Managed):
 
 
 def until(check, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"{what}: not within {timeout}s (last: {last!r})")
+    # 30 s: a few 1 s scrapes and probe rounds, plus the margin of a loaded 2-core machine.
+    return wait_until(check, timeout, what, interval=0.3)
 
 
 @pytest.fixture
@@ -125,12 +119,9 @@ def test_lag_stall_fatal_fork_and_heal(stack):
     until(lambda: v("chainwatch_subgraph_fatal_error") == 1, "fatal error")
     assert v("chainwatch_subgraph_health", state="failed") == 1
     assert until(lambda: fires(prom, rules[("ChainwatchSubgraphFailed", "critical")]), "failed expression")
-    # For longer than the stall window (5 s) plus a margin: Stalled and IndexingErrors stay silent.
-    deadline = time.monotonic() + 8
-    while time.monotonic() < deadline:
-        assert not fires(prom, rules[("ChainwatchSubgraphStalled", "critical")]), "a failed subgraph must page once (Failed), not also Stalled"
-        assert not fires(prom, rules[("ChainwatchSubgraphIndexingErrors", "warning")])
-        time.sleep(0.5)
+    # For longer than the stall window (5 s) plus a few scrapes: Stalled and IndexingErrors stay silent.
+    hold(lambda: not fires(prom, rules[("ChainwatchSubgraphStalled", "critical")]) and not fires(prom, rules[("ChainwatchSubgraphIndexingErrors", "warning")]),
+         8, "a failed subgraph pages once (Failed), not also Stalled or IndexingErrors", interval=0.5)
     sim.control(action="heal")
 
     # On a fork: the hash at the indexed height is not the reference's.
