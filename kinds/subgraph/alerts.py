@@ -52,7 +52,7 @@ def _indexing_errors_test(c: Ctx) -> list[Recipe]:
 
 def _fatal_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    return [Recipe([Series("chainwatch_subgraph_fatal_error", e, 0, 1)], 1, e, note="fatal error", blip=False)]
+    return [Recipe([Series("chainwatch_subgraph_fatal_error", e, 0, 1)], 1, e, note="fatal error")]
 
 
 ALERTS: tuple[AlertSpec, ...] = (
