@@ -114,6 +114,10 @@ class Endpoint(Strict):
             raise ValueError("url has user:password@ credentials and headers set Authorization: use one of them")
         return self
 
+    def extra_urls(self) -> tuple[str, ...]:
+        """Other URLs of this endpoint (a kind's side API), kept as secret as ``url``."""
+        return ()
+
     @property
     def secrets(self) -> tuple[str, ...]:
         """Substrings that must never be printed: env values, URL path/query/credentials, header values."""
@@ -267,6 +271,10 @@ class ChainBase(Strict):
     def lag_chain(self) -> str | None:
         """The chain whose references this chain's lag is measured against (None: its own)."""
         return None
+
+    def link(self, chains: dict) -> None:
+        """Called once every chain of the config is validated, with all of them by name, for a
+        chain that takes values from its ``linked_chains()`` (raise ValueError to refuse)."""
 
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:

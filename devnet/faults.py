@@ -1,6 +1,6 @@
 """Faults the demo can inject into its running stack, what each must page, and its budget.
 
-Each fault changes a real piece (an anvil's mining, the RPC proxy, the Solana simulator,
+Each fault changes a real piece (an anvil's mining, the RPC proxy, the Solana and graph-node simulators,
 a Lodestar validator client, the exporter process) — never the metrics or the alerts — so
 what pages is what chainwatch actually detected.
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chainwatch.devnet.procs import rpc, wait_until
-from chainwatch.devnet.stack import BEACON_CHAIN, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, Stack, seconds
+from chainwatch.devnet.stack import BEACON_CHAIN, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
 
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -48,6 +48,8 @@ class Fault:
     def available(self, stack: Stack) -> None:
         if self.chain == SOLANA_CHAIN and not stack.has_solana:
             raise FaultUnavailable(f"{self.name} needs the Solana simulator, which is not running: {stack.skipped.get('solana', 'unknown reason')}")
+        if self.chain == SUBGRAPH_CHAIN and not stack.has_subgraph:
+            raise FaultUnavailable(f"{self.name} needs the graph-node simulator, which is not running: {stack.skipped.get('subgraph', 'unknown reason')}")
         if self.chain == BEACON_CHAIN and not stack.has_beacon:
             raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
 
@@ -169,6 +171,27 @@ def _solana(stack: Stack, body: dict) -> None:
     http_json(stack.solana_url + "/-/control", body)
 
 
+def _subgraph(stack: Stack, *bodies: dict) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    for body in bodies:
+        http_json(stack.subgraph_url + "/-/control", body)
+
+
+SUBGRAPH_BEHIND = 110  # blocks: past the demo's critical lag of 100 (the article's indexer threshold)
+
+
+def subgraph_behind_inject(stack: Stack) -> None:
+    """graph-node's own chain head freezes and the subgraph drops SUBGRAPH_BEHIND blocks behind the
+    chain: graph-node itself sees no lag (it never indexes past its own stale head)."""
+    _subgraph(stack, {"action": "node_head_stale"}, {"action": "behind", "blocks": SUBGRAPH_BEHIND})
+
+
+def _subgraph_behind_threshold(stack: Stack) -> float:
+    # Lag is SUBGRAPH_BEHIND at once when the chain is that long; on a younger chain it is the whole head and grows 1/s.
+    return max(3.0, 101.0 - _head(stack.anvils[REFERENCES[0]]))
+
+
 def spare_validator(stack: Stack, stop: bool) -> None:
     import signal
 
@@ -218,6 +241,18 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("solana-halt", "the simulated Solana cluster stops producing slots", SOLANA_CHAIN,
           ("ChainwatchSolanaClusterHalted",), (), {"chain": SOLANA_CHAIN}, "chain_halt",
           lambda s: 7, lambda s: _solana(s, {"action": "halt"}), lambda s: _solana(s, {"action": "resume"})),
+    Fault("subgraph-behind", f"the simulated subgraph drops {SUBGRAPH_BEHIND} blocks behind devnet while graph-node's own chain head goes stale",
+          SUBGRAPH_CHAIN, ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchSubgraphStalled"), {"endpoint": "graph-sim"},
+          "sync_lag", _subgraph_behind_threshold, subgraph_behind_inject, lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-stalled", "the simulated subgraph stops indexing while devnet goes on", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphStalled",), LAG_ALERTS, {"endpoint": "graph-sim"}, "head_stale",
+          lambda s: 10, lambda s: _subgraph(s, {"action": "stall"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-failed", "the simulated subgraph hits a fatal error (health failed, indexing stops)", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphFailed",), LAG_ALERTS, {"endpoint": "graph-sim"}, "validator",
+          lambda s: 2, lambda s: _subgraph(s, {"action": "fatal"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-fork", "the simulated subgraph reports block hashes devnet does not have (it indexed a fork)", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphOnFork",), (), {"endpoint": "graph-sim"}, "down",
+          lambda s: 2, lambda s: _subgraph(s, {"action": "fork"}), lambda s: _subgraph(s, {"action": "heal"})),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
           "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),

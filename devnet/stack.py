@@ -8,11 +8,13 @@
    three RPC front-ends ``node-2``, ``node-3``, ``node-4`` (``proxy.py``);
 3. the SIMULATED Solana cluster (``chainwatch.kinds.solana.simulator``) as ``solana-sim``,
    when that module is present;
-4. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
+4. the SIMULATED graph-node (``chainwatch.kinds.subgraph.simulator``) as ``subgraph-sim``: one
+   subgraph (endpoint ``graph-sim``) following the head of ``ref-1``'s anvil, indexing ``devnet``;
+5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
    genesis, not watched);
-5. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
+6. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
    Prometheus loading the generated rules and real Alertmanager with the generated config.
 
 Thresholds and ``for:`` durations are shortened (see :func:`demo_config`) so a fault pages
@@ -46,6 +48,7 @@ from chainwatch.devnet.proxy import FaultProxy
 EVM_CHAIN = "devnet"
 SOLANA_CHAIN = "solana-sim"
 BEACON_CHAIN = "beacon-dev"
+SUBGRAPH_CHAIN = "subgraph-sim"
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
@@ -81,6 +84,7 @@ class Options:
     evaluation_interval: float = 1.0
     beacon: bool | None = None  # None: when Lodestar is installed
     solana: bool = True
+    subgraph: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -102,6 +106,7 @@ class Stack:
         self.anvils: dict[str, str] = {}  # anvil name -> url
         self.endpoints: dict[str, str] = {}  # endpoint name -> url probed by the exporter
         self.solana_url = ""
+        self.subgraph_url = ""
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -148,6 +153,10 @@ class Stack:
         return SOLANA_CHAIN in self.chains
 
     @property
+    def has_subgraph(self) -> bool:
+        return SUBGRAPH_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -172,6 +181,13 @@ class Stack:
                 self._component("solana-sim")
         else:
             self.skipped["solana"] = "disabled with --no-solana"
+        if not self.options.subgraph:
+            self.skipped["subgraph"] = "disabled with --no-subgraph"
+        elif importlib.util.find_spec("chainwatch.kinds.subgraph.simulator") is None:
+            self.skipped["subgraph"] = "the graph-node simulator (chainwatch.kinds.subgraph.simulator) is not part of this build"
+        else:
+            self.chains.append(SUBGRAPH_CHAIN)
+            self._component("subgraph-sim")
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -217,6 +233,8 @@ class Stack:
             self._start_proxy()
             if self.has_solana:
                 self._start_solana()
+            if self.has_subgraph:
+                self._start_subgraph()
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -271,6 +289,16 @@ class Stack:
         wait_http(self.solana_url + "/-/state", 30, proc)
         self.solana_state = http_json(self.solana_url + "/-/state")
         self._set("solana-sim", "up", detail=f"pid {proc.pid}, SIMULATED cluster")
+
+    def _start_subgraph(self) -> None:
+        port = free_port()
+        self.subgraph_url = f"http://127.0.0.1:{port}"
+        self._set("subgraph-sim", "starting", self.subgraph_url, "SIMULATED graph-node")
+        args = [sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", self.anvils[REFERENCES[0]], "--port", str(port),
+                "--name", "sim", "--poll-ms", "250"]
+        proc = self._spawn("subgraph-sim", args)
+        wait_http(self.subgraph_url + "/-/state", 30, proc)
+        self._set("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{REFERENCES[0]}")
 
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
@@ -364,6 +392,20 @@ class Stack:
                 "validators": {"endpoint": "sol-ref-1", "fallbacks": ["sol-ref-2"], "interval_seconds": 3, "groups": {"main": [
                     {"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED
                 ]}},
+            }
+        if self.has_subgraph:
+            from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
+
+            chains[SUBGRAPH_CHAIN] = {
+                "kind": "subgraph", "network": "anvil", "indexes": EVM_CHAIN, "team": TEAM, "deployment": SIM_DEPLOYMENT,
+                "stall_seconds": 10,
+                "thresholds": {
+                    # The article's indexer alert: 100 blocks (here 1 s blocks, so also 100 s); warning at half.
+                    "sync_lag_blocks_warning": 50, "sync_lag_blocks_critical": 100, "sync_lag_seconds_warning": 50, "sync_lag_seconds_critical": 100,
+                    "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                },
+                "slo": relaxed_slo,
+                "endpoints": [{"name": "graph-sim", "url": f"{self.subgraph_url}/subgraphs/name/sim", "index_node_url": f"{self.subgraph_url}/graphql"}],
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
@@ -513,7 +555,7 @@ class Stack:
             return
         self._stopped = True
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
-                 *(n for n in self.components if n.startswith("anvil-"))]
+                 "subgraph-sim", *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)
             if comp is not None and comp.proc is not None:

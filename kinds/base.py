@@ -37,6 +37,7 @@ CAPABILITIES = frozenset({
     "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
     "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
     "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
+    "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
 })
 
 

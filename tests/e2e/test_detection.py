@@ -217,6 +217,34 @@ def test_solana_cluster_halt_pages_once(stack):
     assert len([p for p in pages_since(stack, run.injected_at) if p.service == "pagerduty" and p.is_page]) == 1
 
 
+def test_subgraph_falling_behind_pages_lag_while_graph_nodes_own_head_is_stale(stack):
+    """The issue's case: 100+ blocks behind the anvil chain pages within its budget although graph-node's
+    own chain head is stale too (lag against it would read 0); measured against chainwatch's references."""
+    run = inject_and_detect(stack, "subgraph-behind", IGNORE)
+    stale = stack.prom_query('chainwatch_subgraph_node_chain_head_lag_blocks{endpoint="graph-sim"} > 0')
+    assert stale, "graph-node's own chain head should be behind the references during subgraph-behind"
+    assert_only_expected(stack, run, IGNORE)
+    heal(stack, run)
+    wait_resolved(stack, run, RESOLVE_SECONDS)
+    assert_only_expected(stack, run, IGNORE)
+    assert_recovered(stack, [run], RECOVERY_SECONDS)
+    wait_quiet(stack)
+
+
+def test_subgraph_stalled_pages_once(stack):
+    run = check_fault(stack, "subgraph-stalled")
+    assert len([p for p in pages_since(stack, run.injected_at) if p.service == "pagerduty" and p.alertname == "ChainwatchSubgraphStalled"]) == 1
+
+
+def test_subgraph_fatal_error_pages_once(stack):
+    run = check_fault(stack, "subgraph-failed")
+    assert "ChainwatchSubgraphStalled" not in {p.alertname for p in pages_since(stack, run.injected_at)}  # failed, not also stalled
+
+
+def test_subgraph_on_a_fork_warns(stack):
+    check_fault(stack, "subgraph-fork")
+
+
 def test_missed_attestations_page(stack):
     try:
         # AttestationMissRatioHigh (allowed) resolves 2 epochs (at least 2 min) after the last missed epoch is processed.
