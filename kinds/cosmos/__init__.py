@@ -1,0 +1,1 @@
+"""The cosmos chain kind: CometBFT RPC + Cosmos SDK REST (LCD)."""
