@@ -164,9 +164,11 @@ class Chain:
         self.halted = False
         self.blocks: dict[int, Block] = {}
         self.height = start_height
-        self.first_height = start_height
+        self.first_height = start_height - 1  # the oldest block served, with an empty commit as block 1 has
         self._task: asyncio.Task | None = None
-        self.blocks[start_height] = self._make_block(start_height, [])
+        self.blocks[start_height - 1] = self._make_block(start_height - 1, [])
+        first = self.blocks[start_height - 1]
+        self.blocks[start_height] = self._make_block(start_height, [(FLAG_COMMIT, a, first.time) for a, _ in first.validators])
 
     # ------------------------------------------------------------------ model
 
@@ -417,8 +419,7 @@ class Chain:
     def rpc_block(self, node: Node, params: dict) -> dict:
         h = self._height_param(node, params.get("height"))
         b = self.blocks[h]
-        prev_id = self._block_id(h - 1) if h - 1 in self.blocks or h > 1 else {"hash": "", "parts": {"total": 0, "hash": ""}}
-        prev = self.blocks.get(h - 1)
+        prev_id = self._block_id(h - 1) if h > 1 else {"hash": "", "parts": {"total": 0, "hash": ""}}
         header = {
             "version": {"block": "11", "app": "0"},
             "chain_id": self.chain_id,
@@ -441,7 +442,7 @@ class Chain:
             for flag, addr, ts in b.votes
         ]
         last_commit = {"height": str(h - 1), "round": 0, "block_id": prev_id, "signatures": sigs}
-        if prev is None and not sigs:
+        if not sigs:  # the oldest block: no commit to carry (as block 1)
             last_commit = {"height": "0", "round": 0, "block_id": {"hash": "", "parts": {"total": 0, "hash": ""}}, "signatures": []}
         return {"block_id": self._block_id(h),
                 "block": {"header": header, "data": {"txs": []}, "evidence": {"evidence": []}, "last_commit": last_commit}}
