@@ -265,8 +265,7 @@ class CosmosMonitor:
                 await self.round()
             except asyncio.CancelledError:
                 raise
-            except (AllEndpointsFailed, ProbeFailure) as exc:
-                self.failures += 1
+            except AllEndpointsFailed as exc:  # counted in round()
                 self._warn(str(exc))
             except Exception as exc:  # noqa: BLE001 - a bug or a bad answer must not kill the monitor
                 self.failures += 1
@@ -329,6 +328,7 @@ class CosmosMonitor:
                 return
             except ProbeFailure as failure:
                 failures.append(f"{ep.name}: {failure}")
+        self.failures += 1
         raise AllEndpointsFailed("; ".join(failures))
 
     async def _round(self) -> None:

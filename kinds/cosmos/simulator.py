@@ -56,6 +56,7 @@ import base64
 import hashlib
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -153,15 +154,18 @@ class Chain:
         min_signed_per_window: str = "0.500000000000000000",
         downtime_jail_seconds: int = 600,
         start_height: int = 1000,
+        manual: bool = False,
     ):
         self.nodes = {n: Node(n) for n in nodes}
         self.validators = validators if validators is not None else [Validator(f"val-{i}", power=26 - 2 * i) for i in range(1, 6)]  # 24..16: no single one holds 1/3
         self.chain_id = chain_id
         self.block_seconds = block_seconds
+        self.manual = manual
         self.window = signed_blocks_window
         self.min_signed = min_signed_per_window
         self.downtime_jail_seconds = downtime_jail_seconds
         self.halted = False
+        self.requests: Counter[str] = Counter()  # RPC method / LCD route -> requests served (tests count reads)
         self.blocks: dict[int, Block] = {}
         self.height = start_height
         self.first_height = start_height - 1  # the oldest block served, with an empty commit as block 1 has
@@ -231,7 +235,8 @@ class Chain:
             self.advance()
 
     def start_clock(self) -> None:
-        if self._task is None:
+        """Produce blocks every ``block_seconds``; a chain with ``manual=True`` only moves on ``advance()``."""
+        if self._task is None and not self.manual:
             self._task = asyncio.get_running_loop().create_task(self.run())
 
     async def stop_clock(self) -> None:
@@ -523,6 +528,7 @@ class Chain:
     # ------------------------------------------------------------------ HTTP
 
     def call(self, node: Node, method: str, params: Any) -> Any:
+        self.requests[method] += 1
         handler = getattr(self, f"rpc_{method}", None)
         if handler is None:
             raise RpcError("Method not found")
@@ -574,7 +580,9 @@ class Chain:
         node = self._node(request)
         if isinstance(node, web.Response):
             return node
-        status, body = self.lcd(request.match_info["path"].strip("/"), request.query)
+        path = request.match_info["path"].strip("/")
+        self.requests["lcd:" + "/".join(path.split("/")[:4])] += 1
+        status, body = self.lcd(path, request.query)
         return web.json_response(body, status=status)
 
     async def handle_control(self, request: web.Request) -> web.Response:
