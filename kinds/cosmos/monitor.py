@@ -237,7 +237,8 @@ class CosmosMonitor:
         self.hrp: str | None = chain.bech32_prefix
         self.last_lcd = -math.inf
         self.last_success = time.time()  # health from the first second: "no success yet" ages from here
-        self.failures = 0
+        self.failures = 0  # rounds that failed (no endpoint answered, or the LCD part failed)
+        self.lcd_failed = False
         self.endpoint = self.candidates[0]
         self._task: asyncio.Task | None = None
         self._last_warning = -math.inf
@@ -322,9 +323,13 @@ class CosmosMonitor:
         failures = []
         for ep in self.candidates:
             self.endpoint = ep
+            self.lcd_failed = False
             try:
                 await self._round()
-                self.last_success = time.time()
+                if self.lcd_failed:
+                    self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
+                else:
+                    self.last_success = time.time()
                 return
             except ProbeFailure as failure:
                 failures.append(f"{ep.name}: {failure}")
@@ -337,7 +342,7 @@ class CosmosMonitor:
                 await self.refresh_lcd()
                 self.last_lcd = time.monotonic()
             except ProbeFailure as failure:  # the LCD is down: block counting goes on without it
-                self.failures += 1
+                self.lcd_failed = True
                 self._warn(f"LCD: {failure}")
         status = await self.rpc("/status", "/status")
         network = obj(status.get("node_info"), "status.node_info").get("network")
