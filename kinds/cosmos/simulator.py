@@ -122,6 +122,7 @@ class Node:
     network: str | None = None
     down: bool = False
     peers: int = 8
+    net_info_closed: bool = False  # answers /net_info with HTTP 403, as providers that close it do
 
 
 @dataclass
@@ -330,6 +331,7 @@ class Chain:
             "reset_network": lambda: self.set_network(body["node"], None),
             "down": lambda: self.set_down(body["node"], True),
             "up": lambda: self.set_down(body["node"], False),
+            "close_net_info": lambda: setattr(self.node(body["node"]), "net_info_closed", True),
             "jail": lambda: self.jail(body["validator"]),
             "unjail": lambda: self.unjail(body["validator"]),
             "tombstone": lambda: self.tombstone(body["validator"]),
@@ -562,6 +564,8 @@ class Chain:
             return node
         # URI params are JSON-ish: height=5 or height="5"
         params = {k: v.strip('"') for k, v in request.query.items()}
+        if node.net_info_closed and request.match_info["method"] == "net_info":
+            return web.Response(status=403, text="Forbidden\n")
         return self._rpc_reply(-1, lambda: self.call(node, request.match_info["method"], params))
 
     async def handle_jsonrpc(self, request: web.Request) -> web.Response:
