@@ -470,7 +470,7 @@ class CosmosMonitor:
                 f.address = f.address or derived
                 f.jailed = boolean(v.get("jailed"), "validator.jailed")
                 raw = v.get("status")
-                if raw not in BOND_STATUSES:
+                if not isinstance(raw, str) or raw not in BOND_STATUSES:
                     raise invalid(f"validator.status: unknown bond status {str(raw)[:40]!r}")
                 f.status = BOND_STATUSES[raw]
                 if self.hrp is None:
