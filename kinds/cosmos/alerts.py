@@ -72,7 +72,7 @@ def close_to_jail(c: Ctx) -> list[Alert]:
     if not c.groups:
         return []
     rules = {}
-    left = _group(c, "chainwatch_cosmos_validator_seconds_until_jail", "min")
+    left = _group(c, "chainwatch_cosmos_validator_time_until_jail_seconds", "min")
     for level, hours in (("warning", c.t.cosmos_jail_headroom_warning_hours), ("critical", c.t.cosmos_jail_headroom_critical_hours)):
         limit = number(hours * 3600)
         rules[level] = c.alert(
@@ -89,8 +89,8 @@ def close_to_jail(c: Ctx) -> list[Alert]:
     healthy = number(wlimit * 2)
     mid = number((wlimit + climit) / 2)
     low = number(climit / 2)
-    warn.recipes = [Recipe([Series("chainwatch_cosmos_validator_seconds_until_jail", g, healthy, mid)], mid, g, note="signing window filling up")]
-    crit.recipes = [Recipe([Series("chainwatch_cosmos_validator_seconds_until_jail", g, healthy, low)], low, g, companions=[warn], note="jail near")]
+    warn.recipes = [Recipe([Series("chainwatch_cosmos_validator_time_until_jail_seconds", g, healthy, mid)], mid, g, note="signing window filling up")]
+    crit.recipes = [Recipe([Series("chainwatch_cosmos_validator_time_until_jail_seconds", g, healthy, low)], low, g, companions=[warn], note="jail near")]
     return [warn, crit]
 
 

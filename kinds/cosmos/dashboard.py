@@ -61,7 +61,7 @@ def build(config, name: str, chain) -> dict:
             "Time until jail",
             f"If every coming block is missed, x/slashing jails the group's closest validator in this long. Lines: warning "
             f"{t.cosmos_jail_headroom_warning_hours:g} h, critical {t.cosmos_jail_headroom_critical_hours:g} h.",
-            q(f"min by (group) ({m('chainwatch_cosmos_validator_seconds_until_jail')}{{{C}}})", "{{group}}"),
+            q(f"min by (group) ({m('chainwatch_cosmos_validator_time_until_jail_seconds')}{{{C}}})", "{{group}}"),
             unit=SECONDS), w=8, h=8)
         grid.add(timeseries(
             "Signing window",

@@ -25,7 +25,7 @@ METRICS: tuple[Metric, ...] = (
     _m("chainwatch_cosmos_validator_blocks_until_jail", G, "",
        "Fewest further misses a validator of the group can absorb before x/slashing jails it: window - round(window x min_signed_per_window) - missed_blocks_counter.",
        scope="group", kinds=KIND),
-    _m("chainwatch_cosmos_validator_seconds_until_jail", G, "seconds",
+    _m("chainwatch_cosmos_validator_time_until_jail_seconds", G, "seconds",
        "blocks_until_jail x the chain's block time: how long until jail if every coming block is missed.", scope="group", kinds=KIND),
     _m("chainwatch_cosmos_validators_active", G, "", "The group's validators in the current CometBFT validator set.", scope="group", kinds=KIND),
     _m("chainwatch_cosmos_validator_voting_power", G, "", "Voting power of the group's validators in the current validator set.", scope="group", kinds=KIND),

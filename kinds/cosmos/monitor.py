@@ -23,7 +23,7 @@ miss of any kind (it pages once as the shared chain halt instead).
 Blocks until jail follow x/slashing (``HandleValidatorSignature``): jailed when
 ``missed_blocks_counter > window - MinSignedPerWindow``, so
 ``blocks_until_jail = window - round(window x min_signed_per_window) - missed_blocks_counter``
-further misses can be absorbed (0: the next miss jails); ``seconds_until_jail`` multiplies by
+further misses can be absorbed (0: the next miss jails); ``time_until_jail_seconds`` multiplies by
 the chain's block time (the time it takes if every coming block is missed).
 
 The last counted height and every counter are persisted atomically (temp file +
@@ -42,7 +42,7 @@ Exposition (per user-named group; a validator listed in two groups counts in eac
     chainwatch_cosmos_validator_consecutive_missed_blocks{...,group="ops"} 3
     chainwatch_cosmos_validator_signing_window_missed_blocks{...,group="ops"} 52
     chainwatch_cosmos_validator_blocks_until_jail{...,group="ops"} 9448
-    chainwatch_cosmos_validator_seconds_until_jail{...,group="ops"} 56688
+    chainwatch_cosmos_validator_time_until_jail_seconds{...,group="ops"} 56688
     chainwatch_cosmos_validators_active{...,group="ops"} 2
     chainwatch_cosmos_validator_voting_power{...,group="ops"} 1.2e+06
     chainwatch_cosmos_validator_jailed{...,group="ops"} 0
@@ -537,7 +537,7 @@ class CosmosMonitor:
                         for f in facts.values() if f.missed_in_window is not None and not f.jailed and not f.tombstoned]
                 if left:
                     out.append(("chainwatch_cosmos_validator_blocks_until_jail", labels, min(left)))
-                    out.append(("chainwatch_cosmos_validator_seconds_until_jail", labels, round(min(left) * block_time, 3)))
+                    out.append(("chainwatch_cosmos_validator_time_until_jail_seconds", labels, round(min(left) * block_time, 3)))
             out.append(("chainwatch_cosmos_validator_jailed", labels, sum(1 for f in facts.values() if f.jailed)))
             out.append(("chainwatch_cosmos_validator_tombstoned", labels, sum(1 for f in facts.values() if f.tombstoned)))
             if self.chain.staking and any(f.status for f in facts.values()):

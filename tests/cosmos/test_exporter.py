@@ -145,7 +145,7 @@ async def test_time_until_jail_equals_the_formula_on_the_simulators_numbers(stac
     assert expected == 400 - 200 - missed
     m = await stack.until(lambda m: m.get1("chainwatch_cosmos_validator_signing_window_missed_blocks", **G) == missed)
     assert m.get1("chainwatch_cosmos_validator_blocks_until_jail", **G) == expected
-    assert m.get1("chainwatch_cosmos_validator_seconds_until_jail", **G) == pytest.approx(expected * BLOCK)
+    assert m.get1("chainwatch_cosmos_validator_time_until_jail_seconds", **G) == pytest.approx(expected * BLOCK)
 
 
 async def test_an_exporter_restart_neither_double_counts_nor_loses_misses(stack):

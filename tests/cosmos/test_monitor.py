@@ -103,7 +103,7 @@ async def test_time_until_jail_is_the_x_slashing_formula_on_the_chains_numbers(t
         assert blocks_until_jail(40, Decimal(chain.min_signed), missed) == expected
         assert sample(m, "chainwatch_cosmos_validator_signing_window_missed_blocks", group="ops") == missed
         assert sample(m, "chainwatch_cosmos_validator_blocks_until_jail", group="ops") == expected
-        assert sample(m, "chainwatch_cosmos_validator_seconds_until_jail", group="ops") == expected * 6  # block_time_seconds: 6
+        assert sample(m, "chainwatch_cosmos_validator_time_until_jail_seconds", group="ops") == expected * 6  # block_time_seconds: 6
 
 
 async def test_jailed_and_tombstoned_come_from_staking_and_slashing(tmp_path, transport):

@@ -108,7 +108,7 @@ def run(examples: int) -> None:
                     key = (name, labels["group"])
                     assert value >= previous.get(key, 0), "a counter went backwards"
                     previous[key] = value
-            # render(samples)  # TODO catalog
+            # render(samples)
 
     try:
         check()
