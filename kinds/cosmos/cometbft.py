@@ -14,6 +14,7 @@ field, never a KeyError or TypeError, so one malformed answer drops only what it
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -32,8 +33,20 @@ _HEX_ADDRESS = re.compile(r"^[0-9A-Fa-f]{40}$")
 _DURATION = re.compile(r"^([0-9]{1,12})(\.[0-9]{1,9})?s$")
 
 
+# CometBFT answers a JSON-RPC error with HTTP 500 (internal) or 400/404: callers accept these
+# statuses and let :func:`result_of` tell an error object (rpc_error) from a proxy's page (http_status).
+RPC_ERROR_STATUSES = (400, 404, 500)
+
+
 def result_of(reply: Reply, what: str) -> dict:
     """The ``result`` object of a CometBFT JSON-RPC answer (URI or POST)."""
+    if not 200 <= reply.status < 300:
+        try:
+            body = json.loads(reply.body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            body = None
+        if not (isinstance(body, dict) and isinstance(body.get("error"), dict)):
+            raise ProbeFailure("http_status", f"HTTP {reply.status}")
     body = reply.json()
     if not isinstance(body, dict):
         raise invalid(f"{what}: answer is not a JSON-RPC object")

@@ -75,7 +75,7 @@ from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.cometbft import (
-    arr, bech32_decode, bech32_encode, blocks_until_jail, boolean, dec, duration, hex_address, obj, result_of, timestamp, uint,
+    RPC_ERROR_STATUSES, arr, bech32_decode, bech32_encode, blocks_until_jail, boolean, dec, duration, hex_address, obj, result_of, timestamp, uint,
 )
 from chainwatch.kinds.cosmos.config import CosmosChain, CosmosEndpoint
 
@@ -289,7 +289,7 @@ class CosmosMonitor:
         return await self.transport.request(endpoint, method="GET", path=path, deadline=deadline, ok_statuses=ok_statuses)
 
     async def rpc(self, path: str, what: str) -> dict:
-        return result_of(await self.get(self.endpoint, path, what), what)
+        return result_of(await self.get(self.endpoint, path, what, RPC_ERROR_STATUSES), what)
 
     # ------------------------------------------------------------------ state file
 

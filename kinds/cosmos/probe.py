@@ -28,7 +28,7 @@ import time
 from chainwatch.exporters.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
-from chainwatch.kinds.cosmos.cometbft import boolean, obj, result_of, timestamp, uint
+from chainwatch.kinds.cosmos.cometbft import RPC_ERROR_STATUSES, boolean, obj, result_of, timestamp, uint
 
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 
@@ -41,7 +41,7 @@ def client_version_label(version: object) -> str:
 class CosmosProbe:
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         status_reply, net = await asyncio.gather(
-            ctx.request(endpoint, "status", method="GET", path="/status"),
+            ctx.request(endpoint, "status", method="GET", path="/status", ok_statuses=RPC_ERROR_STATUSES),
             self.net_info(endpoint, ctx),
         )
         status = result_of(status_reply, "/status")
@@ -70,7 +70,7 @@ class CosmosProbe:
     async def net_info(endpoint: Endpoint, ctx: ProbeContext) -> int | None:
         """``n_peers`` of ``/net_info``; None when the endpoint does not give it."""
         try:
-            reply = await ctx.request(endpoint, "net_info", method="GET", path="/net_info")
+            reply = await ctx.request(endpoint, "net_info", method="GET", path="/net_info", ok_statuses=RPC_ERROR_STATUSES)
             return uint(result_of(reply, "/net_info").get("n_peers"), "net_info.n_peers")
         except ProbeFailure:
             return None

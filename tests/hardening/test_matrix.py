@@ -8,7 +8,7 @@ within the scrape deadline; the exporter stays up and says each problem at most 
 (one warning per endpoint per minute: the whole module runs well within a minute).
 
 Cases that do not exist for a kind are left out of its table, with the reason:
-beacon has no JSON-RPC batch (REST, one route per value). Beacon and Solana chains set
+beacon and cosmos have no JSON-RPC batch (REST / URI routes, one per value). Beacon and Solana chains set
 ``genesis_validators_root`` / ``genesis_hash``, so a node of another network is a
 ``wrong_chain`` row for every kind.
 """
@@ -21,7 +21,8 @@ import time
 import pytest
 
 from tests.support.hostile import (
-    BEACON_GENESIS_ROOT, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind,
+    BEACON_GENESIS_ROOT, COSMOS_CHAIN_ID, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, cosmos_kind, evm_kind,
+    refused_url, solana_kind,
 )
 from tests.support.procs import require_binary
 
@@ -91,6 +92,23 @@ KINDS = {
             "error_code_not_int": "rpc_error",
             "epoch_info_wrong_types": "invalid_response",
             "optional_wrong_type": "invalid_response",
+            "wrong_chain": "wrong_chain",
+        },
+    },
+    "cosmos": {
+        "kind": lambda: cosmos_kind(head=16),
+        "chain": {"kind": "cosmos", "network": "mainnet", "chain_id": COSMOS_CHAIN_ID},
+        "cases": {
+            **TRANSPORT_CASES,
+            "height_as_hex": "invalid_response",
+            "nulls": "invalid_response",
+            "negative_height": "invalid_response",
+            "unicode_digits": "invalid_response",
+            "bool_as_string": "invalid_response",
+            "time_not_rfc3339": "invalid_response",
+            "no_result": "invalid_response",
+            "rpc_error_objects": "rpc_error",
+            "optional_wrong_type": None,  # /net_info is optional: only chainwatch_peers is dropped
             "wrong_chain": "wrong_chain",
         },
     },
