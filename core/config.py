@@ -183,7 +183,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -217,18 +217,19 @@ def _endpoint_key(path: tuple) -> tuple:
 
 
 def _url_secrets(endpoint: Endpoint) -> list[str]:
-    parts = urlsplit(endpoint.url)
     out = []
-    if parts.password:
-        out.append(parts.password)
-    if parts.username:
-        out.append(parts.username)
-    for segment in parts.path.split("/"):
-        if len(segment) >= 8:  # API keys hide in path segments (Infura /v3/<key>, Alchemy /v2/<key>)
-            out.append(segment)
-    if parts.query:
-        out.append(parts.query)
-        out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
+    for url in endpoint.urls:
+        parts = urlsplit(url)
+        if parts.password:
+            out.append(parts.password)
+        if parts.username:
+            out.append(parts.username)
+        for segment in parts.path.split("/"):
+            if len(segment) >= 8:  # API keys hide in path segments (Infura /v3/<key>, Alchemy /v2/<key>)
+                out.append(segment)
+        if parts.query:
+            out.append(parts.query)
+            out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
     out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
     return out
 

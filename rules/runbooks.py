@@ -333,6 +333,67 @@ RUNBOOKS: dict[str, Runbook] = {
         ("Follow the coordinated restart instructions (specific release, `--wait-for-supermajority` slot and hash); keep our "
          "validator ready; tell users RPC data is stale.",),
     ),
+    "ChainwatchCosmosValidatorMissingBlocks": Runbook(
+        "Cosmos validator missing blocks",
+        "A watched validator has not signed the last N blocks in a row (its precommit is absent, `block_id_flag` 1, in the "
+        "next blocks' `last_commit`). Every miss fills its x/slashing signing window; enough of them jail it.",
+        ("The signer (cometbft / the chain binary, or a remote signer such as Horcrux or TMKMS) is down, crashed or restarting.",
+         "The node is not in consensus: catching up after a restart, stuck on an upgrade height with the wrong binary, or out of peers.",
+         "The remote signer lost its connection to the node (`priv_validator_laddr`), or the signer's state file blocks signing after a failover."),
+        ("`curl -s <rpc>/status | jq .result.sync_info` on the validator's node (`catching_up`, height);",
+         "`curl -s '<rpc>/block' | jq '.result.block.last_commit.signatures[] | select(.validator_address==\"<hex>\")'`;",
+         "Node and signer logs (`Signed and pushed vote`, `failed to sign`); the dashboard's Time until jail panel."),
+        ("Restart the signer / node; if the node is behind, let it catch up or restore from a snapshot. Never run two signers "
+         "with the same key (double sign = tombstone).",),
+    ),
+    "ChainwatchCosmosValidatorSoloMissRatioHigh": Runbook(
+        "Cosmos validator misses blocks the network signed",
+        "Over the window, the group's validators missed more than the threshold share of blocks that more than 2/3 of the "
+        "voting power signed: the misses are theirs, not a network-wide problem.",
+        ("Intermittent signer or node problems: precommits arriving after the proposer built the commit (high latency to peers, "
+         "overloaded CPU or disk, a `timeout_commit` far below the network's).",
+         "A flaky remote-signer link or sentry topology losing votes."),
+        ("Dashboard rows Validator signing and Jail; node logs around the missed heights; peers and RPC latency of the node.",),
+        ("Fix the node's resources and peering (persistent peers, sentries); upgrade to the network's recommended version.",),
+    ),
+    "ChainwatchCosmosValidatorCloseToJail": Runbook(
+        "Cosmos validator close to jail",
+        "If it misses every coming block, x/slashing jails a watched validator within the threshold: "
+        "`(signed_blocks_window - round(window x min_signed_per_window) - missed_blocks_counter) x block time`. "
+        "Warning first (default 6 h), critical later (2 h).",
+        ("The validator has been missing blocks for a while (see ChainwatchCosmosValidatorMissingBlocks).",
+         "Old misses still fill the window: the counter only drops as signed blocks push them out."),
+        ("`curl -s <lcd>/cosmos/slashing/v1beta1/signing_infos/<valcons> | jq`; `.../slashing/v1beta1/params`.",),
+        ("Get the validator signing again now; every signed block moves the jail further away.",),
+    ),
+    "ChainwatchCosmosValidatorJailed": Runbook(
+        "Cosmos validator jailed",
+        "A watched validator is jailed (x/staking `jailed`; on a consumer chain without staking, its signing info's "
+        "`jailed_until` is in the future): it is out of the validator set, earns nothing and was slashed for downtime.",
+        ("Too many missed blocks in the signing window (downtime jail).",
+         "A double sign (then it is also tombstoned: see ChainwatchCosmosValidatorTombstoned)."),
+        ("`<binary> q staking validator <valoper>`; `<binary> q slashing signing-info <consensus pubkey>` (`jailed_until`).",),
+        ("Fix the cause, wait for `jailed_until`, then `<binary> tx slashing unjail --from <operator key>`; check it is back in the set.",),
+    ),
+    "ChainwatchCosmosValidatorTombstoned": Runbook(
+        "Cosmos validator tombstoned",
+        "A watched validator double-signed and is tombstoned: slashed (Cosmos Hub: 5 %) and permanently unable to unjail.",
+        ("Two signers active with the same consensus key (failover without a shared signer state, a restored backup).",),
+        ("Signing info `tombstoned: true`; evidence in the block at the infraction height.",),
+        ("Stop every signer holding that key immediately. The validator must be recreated with a new key; tell delegators.",),
+    ),
+    "ChainwatchCosmosValidatorMonitorStuck": Runbook(
+        "Cosmos validator monitor stuck",
+        "The cosmos validator monitor has finished no round for 10 block times (at least 2 minutes): missed blocks, "
+        "consecutive misses and time until jail are not being updated, so the signing alerts above cannot fire.",
+        ("The monitor's endpoint (and its fallbacks) is down, not synced, or answers another chain id.",
+         "The LCD (`lcd_url`) of the monitor's endpoint is down: blocks are still counted but jail figures are stale.",
+         "The monitor's state file is not writable (disk full, permissions)."),
+        ("Exporter logs (`cosmos validator monitor round failed`); `chainwatch_validator_monitor_failures_total`; "
+         "`chainwatch_cosmos_monitor_last_height` against the chain's height.",),
+        ("Point `validators.endpoint` at a healthy node with an LCD (add fallbacks); fix the state directory. Blocks more "
+         "than `max_backfill_blocks` behind are skipped and counted in `chainwatch_cosmos_monitor_blocks_skipped_total`.",),
+    ),
     "ChainwatchSLOErrorBudgetBurn": Runbook(
         "SLO error budget burning",
         "The chain's SLO (label `slo`: availability, latency or freshness) is consuming its error budget faster than "

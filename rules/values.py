@@ -41,6 +41,12 @@ VALUES = {
     "ChainwatchSolanaNodeBehind": "{value:%.0f} slots",
     "ChainwatchSolanaVoteDelinquent": "vote lag {value:%.0f} slots",
     "ChainwatchSolanaSkipRateHigh": "{value:pct} skipped",
+    "ChainwatchCosmosValidatorMissingBlocks": "{value:%.0f} in a row",
+    "ChainwatchCosmosValidatorSoloMissRatioHigh": "{value:pct} missed",
+    "ChainwatchCosmosValidatorCloseToJail": "jail in {value:%.0f}s",
+    "ChainwatchCosmosValidatorJailed": "{value:%.0f} jailed",
+    "ChainwatchCosmosValidatorTombstoned": "{value:%.0f} tombstoned",
+    "ChainwatchCosmosValidatorMonitorStuck": "{value:%.0f}s",
     "ChainwatchSLOErrorBudgetBurn": "{value:%.1f}x burn rate",
 }
 

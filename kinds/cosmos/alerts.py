@@ -127,7 +127,7 @@ def monitor_stuck(c: Ctx) -> list[Alert]:
         return []
     limit = number(max(MONITOR_STUCK_BLOCKS * c.chain.block_time, MONITOR_STUCK_MIN_SECONDS))
     a = c.alert(
-        "ChainwatchValidatorMonitorStuck", "warning",
+        "ChainwatchCosmosValidatorMonitorStuck", "warning",
         f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(limit)}", c.d.validator,
         "Validator monitor of {chain} has had no successful round for {value:%.0f}s",
         "The validator monitor of {chain}/{network} last finished a round {value:%.0f}s ago (threshold " + fmt(limit)

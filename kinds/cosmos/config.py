@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from chainwatch.exporters.config import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
 
 CHAIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"  # CometBFT: at most 50 characters
 CONSENSUS_ADDRESS_PATTERN = r"^[0-9A-Fa-f]{40}$"  # SHA-256(pubkey)[:20] in hex

@@ -25,9 +25,9 @@ import asyncio
 import re
 import time
 
-from chainwatch.exporters.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.kinds.cosmos.cometbft import RPC_ERROR_STATUSES, boolean, obj, result_of, timestamp, uint
 
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")

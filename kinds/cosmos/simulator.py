@@ -65,7 +65,7 @@ from typing import Any
 import bech32
 from aiohttp import web
 
-from chainwatch.exporters.loopback import AppSite
+from chainwatch.devnet.loopback import AppSite
 
 log = logging.getLogger("chainwatch.simulators.cosmos")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.cosmos.probe import PROBE
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.probes.base import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.monitor import AllEndpointsFailed, create
 from chainwatch.kinds.cosmos.probe import PROBE
