@@ -179,6 +179,29 @@ def test_solana_cluster_halt_pages_once(stack):
     assert len([p for p in pages_since(stack, run.injected_at) if p.service == "pagerduty" and p.is_page]) == 1
 
 
+def test_cosmos_validator_that_stops_signing_pages(stack):
+    check_fault(stack, "cosmos-miss-blocks")
+
+
+def test_cosmos_chain_halt_pages_once_and_no_validator(stack):
+    run = check_fault(stack, "cosmos-halt")
+    pages = pages_since(stack, run.injected_at)
+    assert len([p for p in pages if p.service == "pagerduty" and p.is_page]) == 1
+    assert not [p.alertname for p in pages if p.alertname.startswith("ChainwatchCosmosValidator")]  # a halt makes no miss
+
+
+def test_cosmos_jailed_validator_pages(stack):
+    check_fault(stack, "cosmos-jailed")
+
+
+def test_cosmos_node_catching_up_pages_sync_lag(stack):
+    check_fault(stack, "cosmos-catching-up")
+
+
+def test_cosmos_node_of_another_network_pages_wrong_chain(stack):
+    check_fault(stack, "cosmos-wrong-network")
+
+
 def test_missed_attestations_page(stack):
     try:
         check_fault(stack, "miss-attestations", resolve_timeout=120)
