@@ -678,7 +678,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     chain = Chain([n.strip() for n in args.nodes.split(",") if n.strip()],
-                  [Validator(f"val-{i}", power=10 * (args.validators + 1 - i)) for i in range(1, args.validators + 1)],
+                  [Validator(f"val-{i}", power=20 + args.validators - i) for i in range(1, args.validators + 1)],  # near-equal: no single one holds 1/3
                   block_seconds=args.block_ms / 1000, signed_blocks_window=args.window)
     if args.print_config:
         print(chain_config(chain, f"http://{args.host}:{args.port}"), end="")
