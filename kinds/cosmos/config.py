@@ -112,7 +112,6 @@ class CosmosValidators(Strict):
     lcd_interval_seconds: float = Field(30, ge=0.1, le=3600)  # x/slashing + x/staking cadence
     max_blocks_per_round: int = Field(200, ge=1, le=10000)  # catch-up pace after a pause
     max_backfill_blocks: int = Field(2000, ge=1, le=1_000_000)  # older unread blocks are skipped (counted)
-    per_validator_cap: int = Field(16, ge=0, le=10000)
     state_file: str | None = None  # default: <state_dir>/<chain>-validators.json
 
 
