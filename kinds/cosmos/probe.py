@@ -1,4 +1,4 @@
-"""CometBFT RPC probe: ``GET /status`` and ``GET /net_info`` per endpoint per round, concurrently.
+"""CometBFT RPC probe: ``GET /status``, then ``GET /net_info``, per endpoint per round.
 
 Exposition it contributes (besides probe success/latency added for every probe)::
 
@@ -21,7 +21,6 @@ and the chain halt come from the shared scheduler and rules.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 
@@ -40,11 +39,7 @@ def client_version_label(version: object) -> str:
 
 class CosmosProbe:
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
-        status_reply, net = await asyncio.gather(
-            ctx.request(endpoint, "status", method="GET", path="/status", ok_statuses=RPC_ERROR_STATUSES),
-            self.net_info(endpoint, ctx),
-        )
-        status = result_of(status_reply, "/status")
+        status = result_of(await ctx.request(endpoint, "status", method="GET", path="/status", ok_statuses=RPC_ERROR_STATUSES), "/status")
         node_info = obj(status.get("node_info"), "status.node_info")
         network = node_info.get("network")
         if not isinstance(network, str) or not network:
@@ -63,6 +58,7 @@ class CosmosProbe:
             result.head_timestamp = stamp
             result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - stamp), 3))
         result.set("chainwatch_node_info", 1, client_version=client_version_label(node_info.get("version")))
+        net = await self.net_info(endpoint, ctx)  # only once /status answered: a broken endpoint is asked once per round
         if net is not None:
             result.set("chainwatch_peers", net)
 
