@@ -417,7 +417,7 @@ class Stack:
                 "slo": relaxed_slo,
                 "endpoints": [{"name": n, "url": f"{self.cosmos_url}/{n}", "lcd_url": f"{self.cosmos_url}/{n}/lcd",
                                "role": "reference" if "ref" in n else "node"} for n in COSMOS_NODES],
-                "validators": {"endpoint": "cos-ref-1", "fallbacks": ["cos-ref-2"], "lcd_interval_seconds": 2, "groups": {"main": [
+                "validators": {"endpoint": "cos-ref-1", "fallbacks": ["cos-ref-2"], "interval_seconds": 1, "lcd_interval_seconds": 2, "groups": {"main": [
                     {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
                     {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
                 ]}},

@@ -1,7 +1,6 @@
 """Cosmos SDK / CometBFT chains over the CometBFT RPC and the Cosmos SDK REST (LCD) API,
 with validator signing watched per block and x/slashing time to jail per group."""
 
-from chainwatch.core.declarations import AlertName
 from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.cosmos.config import CosmosChain, CosmosDurations, CosmosEndpoint, CosmosThresholds, CosmosValidator, CosmosValidators
 from chainwatch.kinds.cosmos.metrics import METRICS
@@ -17,12 +16,4 @@ KIND = ChainKind(
     block_time_doc="6 s",
     # No chain id metric: the probe's wrong_chain failure says it (node_info.network differs).
     identity=("chain_id", "/status node_info.network"),
-    alerts=(
-        AlertName("ChainwatchCosmosValidatorMissingBlocks", "group", ("critical",)),  # consecutive misses
-        AlertName("ChainwatchCosmosValidatorSoloMissRatioHigh", "group", ("warning",)),
-        AlertName("ChainwatchCosmosValidatorCloseToJail", "group", ("warning", "critical")),
-        AlertName("ChainwatchCosmosValidatorJailed", "group", ("critical",)),
-        AlertName("ChainwatchCosmosValidatorTombstoned", "group", ("critical",)),
-        AlertName("ChainwatchCosmosValidatorMonitorStuck", "chain", ("warning",)),  # becomes the shared monitor alert once #14 lands
-    ),
 )

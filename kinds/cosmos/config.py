@@ -109,6 +109,7 @@ class CosmosValidators(Strict):
     endpoint: str | None = None  # default: the first reference, else the first node
     fallbacks: list[str] = Field(default_factory=list)  # tried in order when `endpoint` fails a round
     groups: dict[Annotated[str, Field(pattern=NAME_PATTERN)], list[CosmosValidator]]
+    interval_seconds: float = Field(5, ge=0.1, le=600)  # round cadence: every new block since the last round is read
     lcd_interval_seconds: float = Field(30, ge=0.1, le=3600)  # x/slashing + x/staking cadence
     max_blocks_per_round: int = Field(200, ge=1, le=10000)  # catch-up pace after a pause
     max_backfill_blocks: int = Field(2000, ge=1, le=1_000_000)  # older unread blocks are skipped (counted)

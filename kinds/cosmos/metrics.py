@@ -38,6 +38,4 @@ METRICS: tuple[Metric, ...] = (
     _m("chainwatch_cosmos_monitor_last_height", G, "", "Last block height the validator monitor counted.", scope="chain", kinds=KIND),
     _m("chainwatch_cosmos_monitor_blocks_skipped_total", C, "",
        "Blocks the monitor did not count because they were more than max_backfill_blocks behind (after a long outage).", scope="chain", kinds=KIND),
-    _m("chainwatch_validator_monitor_failures_total", C, "",
-       "Validator monitor rounds that failed (no endpoint answered, or its LCD part failed).", scope="chain", kinds=KIND),
 )

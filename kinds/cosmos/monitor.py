@@ -1,6 +1,6 @@
 """Validator signing monitor for Cosmos SDK / CometBFT chains: runs per block in the background.
 
-Each round, on the chain's monitor endpoint (``validators.endpoint``, default the first
+Each round (every ``validators.interval_seconds``, 5 s by default), on the chain's monitor endpoint (``validators.endpoint``, default the first
 reference, else the first node; then ``fallbacks``), through the exporter's one transport:
 
 1. ``GET /status`` for the latest height;
@@ -259,7 +259,7 @@ class CosmosMonitor:
                 pass
 
     async def _loop(self) -> None:
-        interval = max(0.2, min(self.chain.block_time, 10.0))
+        interval = self.cfg.interval_seconds
         while True:
             started = time.monotonic()
             try:

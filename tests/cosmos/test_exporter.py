@@ -46,7 +46,7 @@ class Stack:
                f"state_dir: \"{self.state_dir}\"}}\nchains:\n" + chain_config(self.chain, f"http://127.0.0.1:{self.sim.port}", name="hub")
         text = text.replace(f"block_time_seconds: {self.chain.block_seconds}", f"block_time_seconds: {BLOCK}")
         text = text.replace(f'url: "http://127.0.0.1:{self.sim.port}/rpc-1"', f'url: "http://127.0.0.1:{self.sim.port}/rpc-1?key={SECRET}"')
-        return text.replace("    validators:\n", "    validators:\n      lcd_interval_seconds: 0.2\n")
+        return text.replace("    validators:\n", "    validators:\n      lcd_interval_seconds: 0.2\n      interval_seconds: 0.1\n")
 
     async def start_exporter(self) -> None:
         self.exporter = Exporter(parse(self.config_text(), env={}))
