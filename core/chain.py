@@ -119,6 +119,11 @@ class Endpoint(Strict):
         return ()
 
     @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL of the endpoint (a kind may add one, e.g. a REST API beside the RPC): all are scrubbed as secrets."""
+        return (self.url,)
+
+    @property
     def secrets(self) -> tuple[str, ...]:
         """Substrings that must never be printed: env values, URL path/query/credentials, header values."""
         return self._secrets

@@ -191,7 +191,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "ws_url", "index_node_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "ws_url", "index_node_url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -226,7 +226,7 @@ def _endpoint_key(path: tuple) -> tuple:
 
 def _url_secrets(endpoint: Endpoint) -> list[str]:
     out = []
-    for url in (endpoint.url, *([endpoint.ws_url] if endpoint.ws_url else []), *endpoint.extra_urls()):
+    for url in (*endpoint.urls, *([endpoint.ws_url] if endpoint.ws_url else []), *endpoint.extra_urls()):
         out.extend(_one_url_secrets(url))
     out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
     return out

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chainwatch.devnet.procs import rpc, wait_until
-from chainwatch.devnet.stack import BEACON_CHAIN, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
+from chainwatch.devnet.stack import BEACON_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
 
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -43,13 +43,15 @@ class Fault:
 
     def budget(self, stack: Stack) -> float:
         scrape = stack.options.scrape_interval
-        return self.threshold_seconds(stack) + seconds(DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
+        return self.threshold_seconds(stack) + seconds(COSMOS_DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
 
     def available(self, stack: Stack) -> None:
         if self.chain == SOLANA_CHAIN and not stack.has_solana:
             raise FaultUnavailable(f"{self.name} needs the Solana simulator, which is not running: {stack.skipped.get('solana', 'unknown reason')}")
         if self.chain == SUBGRAPH_CHAIN and not stack.has_subgraph:
             raise FaultUnavailable(f"{self.name} needs the graph-node simulator, which is not running: {stack.skipped.get('subgraph', 'unknown reason')}")
+        if self.chain == COSMOS_CHAIN and not stack.has_cosmos:
+            raise FaultUnavailable(f"{self.name} needs the CometBFT simulator, which is not running: {stack.skipped.get('cosmos', 'unknown reason')}")
         if self.chain == BEACON_CHAIN and not stack.has_beacon:
             raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
 
@@ -192,6 +194,16 @@ def _subgraph_behind_threshold(stack: Stack) -> float:
     return max(3.0, 101.0 - _head(stack.anvils[REFERENCES[0]]))
 
 
+def _cosmos(stack: Stack, body: dict) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    http_json(stack.cosmos_url + "/-/control", body)
+
+
+def _cosmos_heal_jail(stack: Stack) -> None:
+    _cosmos(stack, {"action": "unjail", "validator": "val-2"})
+
+
 def spare_validator(stack: Stack, stop: bool) -> None:
     import signal
 
@@ -253,6 +265,24 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("subgraph-fork", "the simulated subgraph reports block hashes devnet does not have (it indexed a fork)", SUBGRAPH_CHAIN,
           ("ChainwatchSubgraphOnFork",), (), {"endpoint": "graph-sim"}, "down",
           lambda s: 2, lambda s: _subgraph(s, {"action": "fork"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("cosmos-miss-blocks", "validator val-1 of the simulated CometBFT chain stops signing", COSMOS_CHAIN,
+          ("ChainwatchCosmosValidatorMissingBlocks",), ("ChainwatchCosmosValidatorSoloMissRatioHigh", "ChainwatchCosmosValidatorCloseToJail",
+                                                        "ChainwatchCosmosValidatorJailed"),
+          {"chain": COSMOS_CHAIN}, "cosmos_signing",
+          lambda s: 5 + 2, lambda s: _cosmos(s, {"action": "stop_signing", "validator": "val-1"}),
+          lambda s: _cosmos(s, {"action": "unjail", "validator": "val-1"})),  # signs again (and leaves jail if it got there)
+    Fault("cosmos-halt", "the simulated CometBFT chain stops making blocks: one halt page, no validator page", COSMOS_CHAIN,
+          ("ChainwatchChainHalted",), (), {"chain": COSMOS_CHAIN}, "chain_halt",
+          lambda s: 7, lambda s: _cosmos(s, {"action": "halt"}), lambda s: _cosmos(s, {"action": "resume"})),
+    Fault("cosmos-jailed", "validator val-2 of the simulated CometBFT chain is jailed", COSMOS_CHAIN,
+          ("ChainwatchCosmosValidatorJailed",), (), {"chain": COSMOS_CHAIN}, "cosmos_signing",
+          lambda s: 4, lambda s: _cosmos(s, {"action": "jail", "validator": "val-2"}), _cosmos_heal_jail),
+    Fault("cosmos-catching-up", "cos-rpc-1 reports catching_up and stops at its height", COSMOS_CHAIN,
+          ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchHeadStale"), {"endpoint": "cos-rpc-1"}, "sync_lag",
+          lambda s: 9, lambda s: _cosmos(s, {"action": "catch_up", "node": "cos-rpc-1"}), lambda s: _cosmos(s, {"action": "caught_up", "node": "cos-rpc-1"})),
+    Fault("cosmos-wrong-network", "cos-rpc-1 answers another chain id in node_info.network", COSMOS_CHAIN,
+          ("ChainwatchWrongChain",), ("ChainwatchEndpointDown", "ChainwatchProbeFailing"), {"endpoint": "cos-rpc-1"}, "down",
+          lambda s: 3, lambda s: _cosmos(s, {"action": "set_network", "node": "cos-rpc-1"}), lambda s: _cosmos(s, {"action": "reset_network", "node": "cos-rpc-1"})),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
           "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),

@@ -10,6 +10,8 @@
    when that module is present;
 4. the SIMULATED graph-node (``chainwatch.kinds.subgraph.simulator``) as ``subgraph-sim``: one
    subgraph (endpoint ``graph-sim``) following the head of ``ref-1``'s anvil, indexing ``devnet``;
+5. the SIMULATED CometBFT + LCD chain (``chainwatch.kinds.cosmos.simulator``) as ``cosmos-sim``,
+   when that module is present: 5 validators, val-1 and val-2 watched (group ``main``);
 5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
@@ -49,11 +51,15 @@ EVM_CHAIN = "devnet"
 SOLANA_CHAIN = "solana-sim"
 BEACON_CHAIN = "beacon-dev"
 SUBGRAPH_CHAIN = "subgraph-sim"
+COSMOS_CHAIN = "cosmos-sim"
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
 SOLANA_NODES = ("sol-rpc-1", "sol-ref-1", "sol-ref-2", "sol-ref-3")
 SOLANA_WATCHED = ("val-1", "val-2")
+COSMOS_NODES = ("cos-rpc-1", "cos-ref-1", "cos-ref-2", "cos-ref-3")
+COSMOS_WATCHED = ("val-1", "val-2")
+COSMOS_BLOCK_SECONDS = 1.0
 BEACON_GENESIS_VALIDATORS = 8
 BEACON_GROUPS = {"main": [0, 1, 2, 3, 4, 5], "spare": [6]}
 
@@ -62,6 +68,7 @@ DURATIONS = {
     "down": "10s", "sync_lag": "10s", "head_stale": "15s", "peers_low": "10m", "mempool": "10s", "rpc_latency": "10s",
     "rpc_errors": "10s", "reference_quorum": "20s", "chain_halt": "5s", "finality": "10s", "validator": "0m", "solana": "10s",
 }
+COSMOS_DURATIONS = {**DURATIONS, "cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
 FAST_AM = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
 PAGERDUTY_KEY = "demo-pagerduty-routing-key"
 OPSGENIE_KEY = "demo-opsgenie-api-key"
@@ -85,6 +92,7 @@ class Options:
     beacon: bool | None = None  # None: when Lodestar is installed
     solana: bool = True
     subgraph: bool = True
+    cosmos: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -107,6 +115,7 @@ class Stack:
         self.endpoints: dict[str, str] = {}  # endpoint name -> url probed by the exporter
         self.solana_url = ""
         self.subgraph_url = ""
+        self.cosmos_url = ""
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -157,6 +166,10 @@ class Stack:
         return SUBGRAPH_CHAIN in self.chains
 
     @property
+    def has_cosmos(self) -> bool:
+        return COSMOS_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -188,6 +201,14 @@ class Stack:
         else:
             self.chains.append(SUBGRAPH_CHAIN)
             self._component("subgraph-sim")
+        if self.options.cosmos:
+            if importlib.util.find_spec("chainwatch.kinds.cosmos.simulator") is None:
+                self.skipped["cosmos"] = "the CometBFT simulator (chainwatch.kinds.cosmos.simulator) is not part of this build"
+            else:
+                self.chains.append(COSMOS_CHAIN)
+                self._component("cosmos-sim")
+        else:
+            self.skipped["cosmos"] = "disabled with --no-cosmos"
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -235,6 +256,8 @@ class Stack:
                 self._start_solana()
             if self.has_subgraph:
                 self._start_subgraph()
+            if self.has_cosmos:
+                self._start_cosmos()
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -299,6 +322,17 @@ class Stack:
         proc = self._spawn("subgraph-sim", args)
         wait_http(self.subgraph_url + "/-/state", 30, proc)
         self._set("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{REFERENCES[0]}")
+    def _start_cosmos(self) -> None:
+        port = free_port()
+        self.cosmos_url = f"http://127.0.0.1:{port}"
+        self._set("cosmos-sim", "starting", self.cosmos_url, "SIMULATED CometBFT chain")
+        # A 100-block signing window at 50 %: a validator that stops signing is 50 blocks (50 s) from jail.
+        args = [sys.executable, "-m", "chainwatch.kinds.cosmos.simulator", "--port", str(port), "--nodes", ",".join(COSMOS_NODES),
+                "--validators", "5", "--block-ms", str(int(COSMOS_BLOCK_SECONDS * 1000)), "--window", "100"]
+        proc = self._spawn("cosmos-sim", args)
+        wait_http(self.cosmos_url + "/-/state", 30, proc)
+        self.cosmos_state = http_json(self.cosmos_url + "/-/state")
+        self._set("cosmos-sim", "up", detail=f"pid {proc.pid}, SIMULATED CometBFT chain")
 
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
@@ -406,6 +440,28 @@ class Stack:
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": "graph-sim", "url": f"{self.subgraph_url}/subgraphs/name/sim", "index_node_url": f"{self.subgraph_url}/graphql"}],
+            }
+        if self.has_cosmos:
+            validators = {v["name"]: v for v in self.cosmos_state["validators"]}
+            chains[COSMOS_CHAIN] = {
+                "kind": "cosmos", "network": "simulated", "team": TEAM, "chain_id": self.cosmos_state["chain_id"],
+                "block_time_seconds": COSMOS_BLOCK_SECONDS,
+                "thresholds": {
+                    "sync_lag_blocks_warning": 5, "sync_lag_blocks_critical": 20, "sync_lag_seconds_warning": 5, "sync_lag_seconds_critical": 20,
+                    "head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0,
+                    "cosmos_consecutive_misses": 5, "cosmos_solo_miss_ratio": 0.5, "cosmos_miss_ratio_window": "1m",
+                    # 100-block window at 1 s blocks: at most 50 s until jail, so the headrooms are seconds here (14.4 s, 7.2 s).
+                    "cosmos_jail_headroom_warning_hours": 0.004, "cosmos_jail_headroom_critical_hours": 0.002,
+                    "durations": COSMOS_DURATIONS,
+                },
+                "slo": relaxed_slo,
+                "endpoints": [{"name": n, "url": f"{self.cosmos_url}/{n}", "lcd_url": f"{self.cosmos_url}/{n}/lcd",
+                               "role": "reference" if "ref" in n else "node"} for n in COSMOS_NODES],
+                "validators": {"endpoint": "cos-ref-1", "fallbacks": ["cos-ref-2"], "interval_seconds": 1, "lcd_interval_seconds": 2, "groups": {"main": [
+                    {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
+                    {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
+                ]}},
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
@@ -556,6 +612,8 @@ class Stack:
         self._stopped = True
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
                  "subgraph-sim", *(n for n in self.components if n.startswith("anvil-"))]
+        order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim", "cosmos-sim",
+                 *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)
             if comp is not None and comp.proc is not None:

@@ -245,6 +245,29 @@ def test_subgraph_on_a_fork_warns(stack):
     check_fault(stack, "subgraph-fork")
 
 
+def test_cosmos_validator_that_stops_signing_pages(stack):
+    check_fault(stack, "cosmos-miss-blocks")
+
+
+def test_cosmos_chain_halt_pages_once_and_no_validator(stack):
+    run = check_fault(stack, "cosmos-halt")
+    pages = pages_since(stack, run.injected_at)
+    assert len([p for p in pages if p.service == "pagerduty" and p.is_page]) == 1
+    assert not [p.alertname for p in pages if p.alertname.startswith("ChainwatchCosmosValidator")]  # a halt makes no miss
+
+
+def test_cosmos_jailed_validator_pages(stack):
+    check_fault(stack, "cosmos-jailed")
+
+
+def test_cosmos_node_catching_up_pages_sync_lag(stack):
+    check_fault(stack, "cosmos-catching-up")
+
+
+def test_cosmos_node_of_another_network_pages_wrong_chain(stack):
+    check_fault(stack, "cosmos-wrong-network")
+
+
 def test_missed_attestations_page(stack):
     try:
         # AttestationMissRatioHigh (allowed) resolves 2 epochs (at least 2 min) after the last missed epoch is processed.

@@ -8,7 +8,7 @@ within the scrape deadline; the exporter stays up and says each problem at most 
 (one warning per endpoint per minute: the whole module runs well within a minute).
 
 Cases that do not exist for a kind are left out of its table, with the reason:
-beacon has no JSON-RPC batch (REST, one route per value). Beacon and Solana chains set
+beacon and cosmos have no JSON-RPC batch (REST / URI routes, one per value). Beacon and Solana chains set
 ``genesis_validators_root`` / ``genesis_hash``, so a node of another network is a
 ``wrong_chain`` row for every kind.
 """
@@ -25,11 +25,13 @@ import trustme
 
 from tests.support.hostile import (
     BEACON_GENESIS_ROOT,
+    COSMOS_CHAIN_ID,
     DNS_FAIL_URL,
     SOLANA_GENESIS,
     TRANSPORT_CASES,
     HostileServer,
     beacon_kind,
+    cosmos_kind,
     evm_kind,
     refused_url,
     solana_kind,
@@ -74,6 +76,8 @@ FIELD_CASES = {
     },
 }
 FIELD_ROWS = [(k, c, r) for k, cases in FIELD_CASES.items() for c, r in cases.items()]
+COSMOS_SKIPPED_TRANSPORT = {"huge_declared", "huge_chunked", "gzip_bomb", "deep_nesting", "slow_drip", "stall_before_headers",
+                            "many_headers", "huge_header", "not_http", "bad_chunked", "bad_gzip", "cut_mid_body", "close_before_headers"}
 KINDS = {
     "evm": {
         "kind": lambda: evm_kind(chain_id=1, head=16),
@@ -129,6 +133,26 @@ KINDS = {
             "error_code_not_int": None,  # getBlockTime is optional: head age dropped
             "epoch_info_wrong_types": None,
             "optional_wrong_type": None,
+            "wrong_chain": "wrong_chain",
+        },
+    },
+    "cosmos": {
+        "kind": lambda: cosmos_kind(head=16),
+        "chain": {"kind": "cosmos", "network": "mainnet", "chain_id": COSMOS_CHAIN_ID},
+        "cases": {
+            # The transport is shared: the size, bomb and stall cases (CPU-heavy in one shared
+            # scrape) are covered by the other kinds; cosmos keeps those its own reading maps
+            # (statuses next to its HTTP-500 JSON-RPC errors, bodies that are not JSON).
+            **{c: r for c, r in TRANSPORT_CASES.items() if c not in COSMOS_SKIPPED_TRANSPORT},
+            "height_as_hex": "invalid_response",
+            "nulls": "invalid_response",
+            "negative_height": "invalid_response",
+            "unicode_digits": "invalid_response",
+            "bool_as_string": "invalid_response",
+            "time_not_rfc3339": "invalid_response",
+            "no_result": "invalid_response",
+            "rpc_error_objects": "rpc_error",
+            "optional_wrong_type": None,  # /net_info is optional: only chainwatch_peers is dropped
             "wrong_chain": "wrong_chain",
         },
     },

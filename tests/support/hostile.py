@@ -342,6 +342,66 @@ def beacon_kind(head: int = 16) -> Kind:
     return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
 
 
+COSMOS_CHAIN_ID = "cosmoshub-4"
+
+
+def cosmos_table(head: int = 16, age: float = 1.0) -> dict[str, Any]:
+    """Standard CometBFT v0.38 RPC answers by route (heights as decimal strings, as CometBFT sends them)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - age)) + ".123456789Z"
+    return {
+        "/status": {"jsonrpc": "2.0", "id": -1, "result": {
+            "node_info": {"protocol_version": {"p2p": "8", "block": "11", "app": "0"}, "id": "ab" * 20, "listen_addr": "tcp://0.0.0.0:26656",
+                          "network": COSMOS_CHAIN_ID, "version": "0.38.17", "channels": "40202122233038606100", "moniker": "hostile",
+                          "other": {"tx_index": "on", "rpc_address": "tcp://0.0.0.0:26657"}},
+            "sync_info": {"latest_block_hash": "AB" * 32, "latest_app_hash": "CD" * 32, "latest_block_height": str(head),
+                          "latest_block_time": stamp, "catching_up": False},
+            "validator_info": {"address": "EF" * 20, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A" * 43 + "="}, "voting_power": "0"}}},
+        "/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"listening": True, "listeners": ["Listener(@)"], "n_peers": "50", "peers": []}},
+    }
+
+
+def cosmos_answers(head: int = 16, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
+    table = {**cosmos_table(head), **override}
+
+    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
+        route = "/" + request.path.rstrip("/").rsplit("/", 1)[-1]
+        if route not in table:
+            return 404, {"jsonrpc": "2.0", "id": -1, "error": {"code": -32601, "message": "Method not found", "data": ""}}
+        return (500 if "error" in (table[route] or {}) else 200), table[route]
+
+    return answer
+
+
+def cosmos_kind(head: int = 16) -> Kind:
+    def make(**override) -> Mutation:
+        answer = cosmos_answers(head=head, **override)
+
+        async def handler(request, raw, kind):
+            return _json(*answer(request, raw))
+
+        return handler
+
+    good = cosmos_table(head)["/status"]
+
+    def status(**sync) -> dict:
+        result = {**good["result"], "sync_info": {**good["result"]["sync_info"], **sync}}
+        return {"/status": {**good, "result": result}}
+
+    mutations = {
+        "height_as_hex": make(**status(latest_block_height=hex(head))),
+        "nulls": make(**status(latest_block_height=None, latest_block_time=None)),
+        "negative_height": make(**status(latest_block_height=str(-head))),
+        "unicode_digits": make(**status(latest_block_height="\u00b9\u2076")),
+        "bool_as_string": make(**status(catching_up="false")),
+        "time_not_rfc3339": make(**status(latest_block_time="yesterday")),
+        "no_result": make(**{"/status": {"jsonrpc": "2.0", "id": -1}}),
+        "rpc_error_objects": make(**{"/status": {"jsonrpc": "2.0", "id": -1, "error": {"code": -32603, "message": "Internal error", "data": "boom"}}}),
+        "optional_wrong_type": make(**{"/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"n_peers": [1]}}}),
+        "wrong_chain": make(**{"/status": {**good, "result": {**good["result"], "node_info": {**good["result"]["node_info"], "network": "osmosis-1"}}}}),
+    }
+    return Kind("cosmos", cosmos_answers(head=head), mutations)
+
+
 # --------------------------------------------------------------------------- transport misbehaviour
 
 
