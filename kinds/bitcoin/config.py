@@ -112,9 +112,22 @@ class BitcoinChain(ChainBase):
             "sync_lag_blocks_warning": 0,  # > 0: one block behind the references for `sync_lag`
             "sync_lag_blocks_critical": 1,  # > 1: two blocks behind
             "peers_min": 4,  # a non-listening node has 10 outbound at best; churn dips below 8 briefly
+            "mempool_pending_max": 300_000,  # a busy Bitcoin mempool holds 100k+ transactions; not a node fault
         }
         return {**data, "thresholds": {**defaults, **thresholds}}
 
     @property
     def block_time(self) -> float:
         return self.block_time_seconds or DEFAULT_BLOCK_TIME
+
+    @property
+    def freshness_max_lag_blocks(self) -> float:
+        # A node is one block behind for the second or two a new block takes to reach it: at
+        # 2.5-minute blocks that alone is ~1% of samples, the whole freshness budget at 0 blocks.
+        return self.slo.freshness.max_lag_blocks or 1
+
+    def random_gaps(self) -> list[float]:
+        """Typical gaps (one block time, half, double) and last the longest gap a healthy chain
+        shows about once a month, T·ln(gaps a month): 84 min at 10-minute blocks."""
+        t = self.block_time
+        return [t, t / 2, 2 * t, t, t * math.log(YEAR_SECONDS / 12 / t)]
