@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from chainwatch.core.declarations import G, Metric, metric as _m
+from chainwatch.core.declarations import G, Metric
+from chainwatch.core.declarations import metric as _m
 
 KIND = ("bitcoin",)
 

@@ -10,7 +10,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from tests.support.stack import Samples
