@@ -1,7 +1,6 @@
 """Bitcoin-family chains (Bitcoin Core, Litecoin Core, Dogecoin Core, ...) over Bitcoin Core's
 JSON-RPC 1.0, with credentials from files and thresholds sized for random block arrival."""
 
-from chainwatch.core.declarations import AlertName
 from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.bitcoin.config import BitcoinAuth, BitcoinChain, BitcoinEndpoint
 from chainwatch.kinds.bitcoin.metrics import METRICS
@@ -15,9 +14,5 @@ KIND = ChainKind(
     metrics=METRICS,
     config_models=(BitcoinEndpoint, BitcoinAuth),
     block_time_doc="600 s (set 150 for Litecoin, 60 for Dogecoin)",
-    alerts=(
-        AlertName("ChainwatchBitcoinHeadersBehind", "endpoint", ("warning",), symptom=True),
-        AlertName("ChainwatchBitcoinInitialBlockDownload", "endpoint", ("warning",), symptom=True),
-    ),
     identity=("chain", "getblockchaininfo"),
 )
