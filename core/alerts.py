@@ -20,12 +20,12 @@ from collections.abc import Callable
 from prometheus_client.utils import floatToGoString
 
 from chainwatch import kinds
+from chainwatch.core import catalog
 from chainwatch.core.alertkit import (
     ALL_CHAINS,
     CHAIN_LABELS,
     DOWN,
     ENDPOINT_LABELS,
-    HALT,
     HALT_BUDGET,
     OPERATIONAL,
     SYMPTOM,
@@ -44,7 +44,6 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
-from chainwatch.core import catalog
 from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.generated import number
 

@@ -174,6 +174,19 @@ def fee_rate(value: Any) -> float | None:
 # --------------------------------------------------------------------------- the probe
 
 
+def _optional(out: dict[str, jsonrpc.Outcome], key: str) -> jsonrpc.Outcome | None:
+    """The outcome of an optional method, None when not implemented; any other error raises
+    (caught by ``result.optional``: that metric is dropped and counted, never the probe)."""
+    o = out[key]
+    if o.ok:
+        return o
+    if o.unsupported:
+        return None
+    if o.failure is not None:
+        raise o.failure
+    raise ProbeFailure("rpc_error" if o.error else "invalid_response", f"{key}: {o.describe()}")
+
+
 class BitcoinProbe:
     async def run(self, endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         chain = ctx.chain
@@ -183,7 +196,7 @@ class BitcoinProbe:
 
         info_outcome = out["getblockchaininfo"]
         if not info_outcome.ok:
-            raise self.failure("getblockchaininfo", info_outcome)
+            raise info_outcome.failure or self.failure("getblockchaininfo", info_outcome)
         info = info_outcome.result
         if not isinstance(info, dict):
             raise invalid("getblockchaininfo: expected an object")
@@ -211,25 +224,26 @@ class BitcoinProbe:
             result.set("chainwatch_bitcoin_verification_progress_ratio", round(min(max(progress, 0.0), 1.0), 9))
         result.set("chainwatch_bitcoin_size_on_disk_bytes", _count(info, "size_on_disk"))
 
-        self.network(out["getnetworkinfo"], ctx, result)
-        self.mempool(out["getmempoolinfo"], result)
+        with result.optional("getnetworkinfo"):
+            if (net := _optional(out, "getnetworkinfo")) is not None:
+                self.network(net, ctx, result)
+        with result.optional("getmempoolinfo"):
+            if (pool := _optional(out, "getmempoolinfo")) is not None:
+                self.mempool(pool, result)
         for key, _, params in calls:
             if key.startswith("estimatesmartfee:"):
-                fee = out[key]
-                if fee.ok and isinstance(fee.result, dict):
-                    result.set("chainwatch_bitcoin_fee_estimate_sat_per_vbyte", fee_rate(fee.result.get("feerate")), conf_target=str(params[0]))
-        self.tips(out["getchaintips"], result)
-
-        missing = [k for k, o in out.items() if o.missing]
-        if missing:
-            raise invalid("batch answer lacks " + ", ".join(missing))
-        broken = [k for k, o in out.items() if o.error is not None and not o.unsupported]
-        if broken:
-            raise self.failure(broken[0], out[broken[0]], also=broken[1:])
+                with result.optional(key):
+                    fee = _optional(out, key)
+                    if fee is not None and isinstance(fee.result, dict):
+                        result.set("chainwatch_bitcoin_fee_estimate_sat_per_vbyte", fee_rate(fee.result.get("feerate")), conf_target=str(params[0]))
+        with result.optional("getchaintips"):
+            if (tips := _optional(out, "getchaintips")) is not None:
+                self.tips(tips, result)
 
         stamp = _count(info, "time")  # Bitcoin Core 23+
         if stamp is None:
-            stamp = await self.best_block_time(endpoint, ctx, info.get("bestblockhash"), headers, secrets, source)
+            with result.optional("getblockheader"):
+                stamp = await self.best_block_time(endpoint, ctx, info.get("bestblockhash"), headers, secrets, source)
         if stamp is not None:
             result.head_timestamp = stamp
             # Miners may stamp a block up to 2 h ahead of the network's time: never a negative age.
@@ -238,25 +252,33 @@ class BitcoinProbe:
         for method in endpoint.timed_methods:  # each timed alone (no parameters) besides the batch
             answer = (await self.send(endpoint, ctx, method, [(method, method, [])], headers, secrets, source))[method]
             if not answer.ok and not answer.unsupported:
-                raise self.failure(method, answer)
+                raise answer.failure or self.failure(method, answer)
 
     async def send(self, endpoint, ctx: ProbeContext, label: str, calls, headers, secrets, source) -> dict[str, jsonrpc.Outcome]:
-        wire = [(method, params) for _, method, params in calls]
-        reply = await ctx.request(endpoint, label, body=build(wire), ok_statuses=(401, 500), headers=headers, secrets=secrets)
-        if reply.status == 401:
-            raise ProbeFailure("auth", f"HTTP 401: the node refused the credentials ({source})")
-        if reply.status == 500:
-            # A proxy, or a node that answers the whole call with one error object (warm-up).
-            body = None
-            try:
-                body = reply.json()
-            except ProbeFailure:
-                pass
-            error = body.get("error") if isinstance(body, dict) else None
-            if isinstance(error, dict) and error.get("code") == RPC_IN_WARMUP:
-                raise ProbeFailure("warmup", f"error -28: {clip(error.get('message', ''), 80)}")
-            raise ProbeFailure("http_status", "HTTP 500")
-        return jsonrpc.parse(reply, [(key, params) for key, _, params in calls])
+        """One batch (or, where batches are refused, single calls: ``jsonrpc.call``), sent as
+        JSON-RPC 1.0 with the credentials; 401 is ``auth``, a whole-call -28 is ``warmup``."""
+
+        async def post(what: str, body):
+            for item in body if isinstance(body, list) else [body]:
+                item["jsonrpc"] = "1.0"  # Bitcoin Core's legacy dialect (28+ treats "2.0" differently)
+            reply = await ctx.request(endpoint, what, body=body, ok_statuses=(401, 500), headers=headers, secrets=secrets)
+            if reply.status == 401:
+                raise ProbeFailure("auth", f"HTTP 401: the node refused the credentials ({source})", status=401)
+            if reply.status == 500:
+                # Bitcoin Core answers a single call's RPC error with HTTP 500 and the JSON-RPC error
+                # object: that is the call's answer. Anything else with 500 (a proxy) is http_status.
+                try:
+                    data = reply.json()
+                except ProbeFailure:
+                    data = None
+                error = data.get("error") if isinstance(data, dict) else None
+                if not isinstance(error, dict):
+                    raise ProbeFailure("http_status", "HTTP 500", status=500)
+                if error.get("code") == RPC_IN_WARMUP:
+                    raise ProbeFailure("warmup", f"error -28: {clip(error.get('message', ''), 80)}")
+            return reply
+
+        return await jsonrpc.call(post, endpoint, ctx.cache, calls, label=label)
 
     async def best_block_time(self, endpoint, ctx: ProbeContext, best: Any, headers, secrets, source) -> int | None:
         """``getblockheader(bestblockhash).time``, asked once per best block hash."""
@@ -270,7 +292,7 @@ class BitcoinProbe:
         if not answer.ok:
             if answer.unsupported or answer.missing:
                 return None
-            raise self.failure("getblockheader", answer)
+            raise answer.failure or self.failure("getblockheader", answer)
         stamp = _count(answer.result, "time") if isinstance(answer.result, dict) else None
         if stamp is not None:
             ctx.cache["best_block_time"] = (best, stamp)

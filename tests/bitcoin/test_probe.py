@@ -64,6 +64,8 @@ class Node:
     def __call__(self, request, raw):
         self.auth.append(request.headers.get("Authorization"))
         body = json.loads(raw)
+        single = isinstance(body, dict)  # one call alone is sent as an object, not a batch of one
+        body = [body] if single else body
         self.requests.append(body)
         out = []
         for item in body:
@@ -74,7 +76,7 @@ class Node:
                 out.append({"result": None, "error": answer.args[0], "id": item["id"]})
             else:
                 out.append({"result": answer, "error": None, "id": item["id"]})
-        return web.json_response(out)
+        return web.json_response(out[0] if single else out)
 
 
 def chain_yaml(extra: str = "", endpoint: str = "", url: str = URL) -> str:
