@@ -14,15 +14,18 @@ provider lagging; broken references show up as ``ChainwatchReferenceQuorumLost``
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from prometheus_client.utils import floatToGoString
 
 from chainwatch import kinds
+from chainwatch.core import catalog
 from chainwatch.core.alertkit import (
     ALL_CHAINS,
     CHAIN_LABELS,
     DOWN,
     ENDPOINT_LABELS,
-    HALT,
     HALT_BUDGET,
     OPERATIONAL,
     SYMPTOM,
@@ -30,6 +33,7 @@ from chainwatch.core.alertkit import (
     AlertSpec,
     Ctx,
     Inhibition,
+    Quiet,
     Recipe,
     Series,
     above,
@@ -40,7 +44,6 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
-from chainwatch.core import catalog
 from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.generated import number
 
@@ -162,7 +165,9 @@ def _lag_test(c: Ctx) -> list[Recipe]:
     unit = c.unit if series == "chainwatch_sync_lag_blocks" else "seconds"
     warn, crit = c.thresholds["warning"], c.thresholds["critical"]
     e = c.endpoint_labels
-    mid = ceil((warn + crit) / 2) if crit > warn + 1 else crit + 1
+    # Between the thresholds; when they are one apart (bitcoin: > 0 and > 1 block), the critical
+    # threshold itself fires only the warning (`>`), so that is the warning scenario.
+    mid = ceil((warn + crit) / 2) if crit > warn + 1 else (number(crit) if crit > warn else crit + 1)
     if c.severity == "warning":
         if mid > crit:  # warning and critical too close to separate: only the critical scenario
             return []
@@ -186,9 +191,15 @@ def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by
     )
 
 
+def mempool_window(c: Ctx) -> str:
+    """A pool only shrinks when a block comes: never judge it over less than a normal wait for one
+    (5m covers slot-clock chains; a random-arrival chain waits up to its head-stale threshold)."""
+    return duration_text(max(seconds(MEMPOOL_WINDOW), math.ceil(c.chain.head_stale_seconds / 60) * 60))
+
+
 def _mempool_not_mined_expr(c: Ctx) -> str:
     pending = c.sel("chainwatch_mempool_transactions", state="pending")
-    w = MEMPOOL_WINDOW
+    w = mempool_window(c)
     return (f"max without (state) (delta({pending}[{w}])) > 0"
             f" and on ({by(ENDPOINT_LABELS)}) max without (state) (resets({pending}[{w}])) == 0"
             f" and on ({by(ENDPOINT_LABELS)}) max without (state) ({pending}) > 0")
@@ -196,10 +207,55 @@ def _mempool_not_mined_expr(c: Ctx) -> str:
 
 def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
     per_step = 50  # while healthy, blocks take 5 a step out of the pool
+    w = seconds(mempool_window(c))
     return [Recipe([
         Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
-    ], None, c.endpoint_labels, window=seconds(MEMPOOL_WINDOW), note="pending grows and never shrinks",
-        value_at=lambda steps, step_: per_step * seconds(MEMPOOL_WINDOW) / step_)]
+    ], None, c.endpoint_labels, window=w, note="pending grows and never shrinks",
+        value_at=lambda steps, step_: per_step * w / step_,
+        # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
+        # unmined for the whole window is the fault itself; its blips are the quiet case instead.
+        blip=w < seconds(c.d.mempool))]
+
+
+def _gap_steps(c: Ctx) -> tuple[list[float], float]:
+    gaps = c.chain.random_gaps()
+    return gaps or [], (60.0 if gaps and min(gaps) >= 300 else 30.0)
+
+
+def random_gaps_quiet(series: str, labels) -> Callable[[Ctx], list[Quiet]]:
+    """Head age (or reference stall) sawing through the block gaps a healthy random-arrival chain
+    shows, the longest last: none of it may page (docs/rules.md, random block arrival)."""
+
+    def quiet(c: Ctx) -> list[Quiet]:
+        gaps, step_ = _gap_steps(c)
+        if not gaps:
+            return []
+        values: list[float] = []
+        for gap in gaps:
+            values += [i * step_ for i in range(int(math.ceil(gap / step_)) + 1)]
+        longest = int(math.ceil(gaps[-1] / step_) * step_)
+        return [Quiet(f"random block gaps up to {longest}s (mean {fmt(c.chain.block_time)}s)", [(series, labels(c), values)], step_)]
+
+    return quiet
+
+
+def _mempool_quiet(c: Ctx) -> list[Quiet]:
+    """The blips of a random-arrival chain: the pool grows through each gap and drops at each block."""
+    gaps, step_ = _gap_steps(c)
+    if not gaps:
+        return []
+    values: list[float] = []
+    for gap in gaps:
+        values += [200 + 50 * i for i in range(int(math.ceil(gap / step_)) + 1)]
+    longest = int(math.ceil(gaps[-1] / step_) * step_)
+    return [Quiet(f"blips: pending grows through random block gaps up to {longest}s and drops at each block",
+                  [("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, values)], step_)]
+
+
+def _halt_quiet(c: Ctx) -> list[Quiet]:
+    if c.chain.references:
+        return random_gaps_quiet("chainwatch_reference_head_stall_seconds", lambda c: c.chain_labels)(c)
+    return random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels)(c)
 
 
 def _latency_test(c: Ctx) -> list[Recipe]:
@@ -449,6 +505,7 @@ SHARED: tuple[AlertSpec, ...] = (
         + fmt(c.chain.block_time) + f"s (threshold {fmt(c.threshold)}s).",
         value="{value:%.0f}s",
         test=step("chainwatch_head_age_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "head stopped"),
+        quiet=random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
@@ -484,10 +541,11 @@ SHARED: tuple[AlertSpec, ...] = (
         expr=_mempool_not_mined_expr,
         for_=lambda c: c.d.mempool,
         summary="Transactions pile up unmined on {endpoint} ({chain})",
-        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + MEMPOOL_WINDOW + " plus "
-        + c.d.mempool + " (now {value:%.0f} more than " + MEMPOOL_WINDOW + " ago): nothing leaves it, nothing is being mined or propagated.",
-        value="+{value:%.0f} pending in " + MEMPOOL_WINDOW,
+        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + mempool_window(c) + " plus "
+        + c.d.mempool + " (now {value:%.0f} more than " + mempool_window(c) + " ago): nothing leaves it, nothing is being mined or propagated.",
+        value="+{value:%.0f} pending in {window}",
         test=_mempool_not_mined_test,
+        quiet=_mempool_quiet,
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
@@ -540,6 +598,7 @@ SHARED: tuple[AlertSpec, ...] = (
         + fmt(c.threshold) + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms.",
         value="{value:%.0f}s",
         test=halt_test,
+        quiet=_halt_quiet,
     ),
     AlertSpec(
         "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",

@@ -30,6 +30,8 @@ FAILURE_REASONS = (
     "rpc_error",
     "wrong_chain",
     "response_too_large",
+    "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
+    "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
 )
 
 # The request whose round trip stands for "the endpoint's latency" per chain kind (latency

@@ -311,6 +311,12 @@ class ChainBase(Strict):
         d = self.thresholds.durations
         return self.chain_halt_seconds + duration_seconds(d.chain_halt) < self.head_stale_seconds + duration_seconds(d.head_stale)
 
+    def random_gaps(self) -> list[float] | None:
+        """Block gaps (seconds, longest last) a healthy chain shows when its blocks arrive at random
+        (proof of work); the head-stale and halt alerts get a promtool case proving they stay silent
+        on them. None for chains whose blocks come on a slot clock."""
+        return None
+
     @property
     def stream_quiet_seconds(self) -> float:
         return self.thresholds.stream_quiet_seconds or self.head_stale_seconds

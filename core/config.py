@@ -191,7 +191,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "ws_url", "index_node_url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "ws_url", "index_node_url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file", "password_file", "cookie_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):

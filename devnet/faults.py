@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chainwatch.devnet.procs import rpc, wait_until
-from chainwatch.devnet.stack import BEACON_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
+from chainwatch.devnet.stack import BEACON_CHAIN, BITCOIN_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
 
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -52,6 +52,8 @@ class Fault:
             raise FaultUnavailable(f"{self.name} needs the graph-node simulator, which is not running: {stack.skipped.get('subgraph', 'unknown reason')}")
         if self.chain == COSMOS_CHAIN and not stack.has_cosmos:
             raise FaultUnavailable(f"{self.name} needs the CometBFT simulator, which is not running: {stack.skipped.get('cosmos', 'unknown reason')}")
+        if self.chain == BITCOIN_CHAIN and not stack.has_bitcoin:
+            raise FaultUnavailable(f"{self.name} needs the litecoind regtest pair, which is not running: {stack.skipped.get('bitcoin', 'unknown reason')}")
         if self.chain == BEACON_CHAIN and not stack.has_beacon:
             raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
 
@@ -221,6 +223,32 @@ def _epochs(stack: Stack, n: float) -> float:
 
 LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
 
+
+# --------------------------------------------------------------------------- litecoind regtest pair
+
+
+def ltc_network(stack: Stack, active: bool) -> None:
+    """``setnetworkactive`` on ltc-node: false cuts it off (peers 0) while ltc-ref keeps mining."""
+    stack.ltc_rpc("ltc-node", "setnetworkactive", active)
+    comp = stack.components["litecoind-ltc-node"]
+    comp.detail = f"pid {comp.proc.pid}, REAL regtest node" + ("" if active else " (network off: isolate-ltc-node)")
+
+
+def ltc_stop(stack: Stack) -> None:
+    comp = stack.components["litecoind-ltc-node"]
+    comp.proc.stop()
+    comp.status, comp.detail = "stopped", "stopped by the stop-ltc-node fault"
+
+
+def ltc_start(stack: Stack) -> None:
+    comp = stack.components["litecoind-ltc-node"]
+    if comp.proc is None or not comp.proc.alive():
+        stack.start_litecoind("ltc-node")
+
+
+def _ltc_blocks(stack: Stack, n: float) -> float:
+    return n * stack.options.ltc_block_seconds
+
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("stall-node", "node-1 stops producing blocks (anvil mining frozen)", EVM_CHAIN,
           ("ChainwatchHeadStale",), LAG_ALERTS, {"endpoint": "node-1"}, "head_stale",
@@ -283,6 +311,12 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("cosmos-wrong-network", "cos-rpc-1 answers another chain id in node_info.network", COSMOS_CHAIN,
           ("ChainwatchWrongChain",), ("ChainwatchEndpointDown", "ChainwatchProbeFailing"), {"endpoint": "cos-rpc-1"}, "down",
           lambda s: 3, lambda s: _cosmos(s, {"action": "set_network", "node": "cos-rpc-1"}), lambda s: _cosmos(s, {"action": "reset_network", "node": "cos-rpc-1"})),
+    Fault("isolate-ltc-node", "ltc-node (real litecoind) is cut off the network (setnetworkactive false) while ltc-ref keeps mining",
+          BITCOIN_CHAIN, ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchPeersLow"), {"endpoint": "ltc-node"},
+          "sync_lag", lambda s: _ltc_blocks(s, 4) + 2, lambda s: ltc_network(s, False), lambda s: ltc_network(s, True)),
+    Fault("stop-ltc-node", "the litecoind of ltc-node is stopped", BITCOIN_CHAIN,
+          ("ChainwatchEndpointDown",), ("ChainwatchProbeFailing",), {"endpoint": "ltc-node"}, "down",
+          lambda s: 3, ltc_stop, ltc_start),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
           "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),

@@ -12,6 +12,9 @@
    subgraph (endpoint ``graph-sim``) following the head of ``ref-1``'s anvil, indexing ``devnet``;
 5. the SIMULATED CometBFT + LCD chain (``chainwatch.kinds.cosmos.simulator``) as ``cosmos-sim``,
    when that module is present: 5 validators, val-1 and val-2 watched (group ``main``);
+6. a REAL Litecoin Core regtest pair as ``ltc-regtest`` when Debian's ``litecoind`` is installed:
+   ``ltc-ref`` mines a block every ``ltc_block_seconds`` (a miner thread), ``ltc-node`` follows it
+   over P2P; both read with their cookie file;
 5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
@@ -52,6 +55,9 @@ SOLANA_CHAIN = "solana-sim"
 BEACON_CHAIN = "beacon-dev"
 SUBGRAPH_CHAIN = "subgraph-sim"
 COSMOS_CHAIN = "cosmos-sim"
+BITCOIN_CHAIN = "ltc-regtest"
+LTC_NODES = ("ltc-ref", "ltc-node")  # ltc-node connects to ltc-ref; ltc-ref mines
+LTC_DESCRIPTOR = "raw(51)#8lvh9jxk"  # anyone-can-spend output: mining needs no wallet
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
@@ -93,6 +99,8 @@ class Options:
     solana: bool = True
     subgraph: bool = True
     cosmos: bool = True
+    bitcoin: bool = True  # when litecoind is installed
+    ltc_block_seconds: float = 2.0
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -116,6 +124,8 @@ class Stack:
         self.solana_url = ""
         self.subgraph_url = ""
         self.cosmos_url = ""
+        self.ltc: dict[str, dict] = {}  # ltc node name -> {"url", "cookie", "datadir", "p2p", "rpc"}
+        self._miner_stop = threading.Event()
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -170,6 +180,10 @@ class Stack:
         return COSMOS_CHAIN in self.chains
 
     @property
+    def has_bitcoin(self) -> bool:
+        return BITCOIN_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -209,6 +223,15 @@ class Stack:
                 self._component("cosmos-sim")
         else:
             self.skipped["cosmos"] = "disabled with --no-cosmos"
+        if not self.options.bitcoin:
+            self.skipped["bitcoin"] = "disabled with --no-bitcoin"
+        elif shutil.which("litecoind") is None:
+            self.skipped["bitcoin"] = "litecoind is not installed (Debian package litecoind; .ci/setup installs it where the release ships it)"
+        else:
+            self.chains.append(BITCOIN_CHAIN)
+            for name in LTC_NODES:
+                self._component(f"litecoind-{name}")
+            self._component("ltc-miner", "thread")
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -258,6 +281,8 @@ class Stack:
                 self._start_subgraph()
             if self.has_cosmos:
                 self._start_cosmos()
+            if self.has_bitcoin:
+                self._start_litecoind()
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -322,6 +347,7 @@ class Stack:
         proc = self._spawn("subgraph-sim", args)
         wait_http(self.subgraph_url + "/-/state", 30, proc)
         self._set("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{REFERENCES[0]}")
+
     def _start_cosmos(self) -> None:
         port = free_port()
         self.cosmos_url = f"http://127.0.0.1:{port}"
@@ -333,6 +359,74 @@ class Stack:
         wait_http(self.cosmos_url + "/-/state", 30, proc)
         self.cosmos_state = http_json(self.cosmos_url + "/-/state")
         self._set("cosmos-sim", "up", detail=f"pid {proc.pid}, SIMULATED CometBFT chain")
+    # ------------------------------------------------------------------ litecoind regtest pair
+
+    def ltc_rpc(self, name: str, method: str, *params, timeout: float = 10.0):
+        """JSON-RPC 1.0 call to one of the regtest nodes, with its cookie."""
+        import base64
+        import urllib.error
+        import urllib.request
+
+        node = self.ltc[name]
+        token = base64.b64encode(Path(node["cookie"]).read_bytes().strip()).decode()
+        body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode()
+        req = urllib.request.Request(node["url"], body, {"Content-Type": "application/json", "Authorization": f"Basic {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                answer = json.loads(r.read())
+        except urllib.error.HTTPError as e:  # RPC errors come with HTTP 500 and a JSON body
+            answer = json.loads(e.read() or b"{}")
+        if answer.get("error"):
+            raise RuntimeError(f"{name} {method}: {answer['error']}")
+        return answer["result"]
+
+    def start_litecoind(self, name: str) -> Proc:
+        """Start (or restart, same datadir and ports) one regtest node and wait for its RPC."""
+        node = self.ltc[name]
+        comp = f"litecoind-{name}"
+        self._set(comp, "starting", node["url"], "regtest")
+        args = [shutil.which("litecoind") or "litecoind", "-regtest", f"-datadir={node['datadir']}", "-server=1", "-listen=1", "-bind=127.0.0.1",
+                f"-port={node['p2p']}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={node['rpc']}", "-dnsseed=0", "-discover=0",
+                "-listenonion=0", "-upnp=0", "-disablewallet=1", "-printtoconsole=0"]
+        if name != "ltc-ref":
+            args.append(f"-connect=127.0.0.1:{self.ltc['ltc-ref']['p2p']}")
+        proc = self._spawn(comp, args, grace=15.0)
+
+        def ready():
+            if not proc.alive():
+                raise Fatal(f"litecoind {name} exited: see {node['datadir']}/regtest/debug.log")
+            try:
+                return self.ltc_rpc(name, "getblockcount", timeout=2) is not None
+            except (OSError, RuntimeError):
+                return False
+
+        wait_until(ready, 60, f"litecoind {name} did not answer", proc)
+        self._set(comp, "up", detail=f"pid {proc.pid}, REAL regtest node")
+        return proc
+
+    def _start_litecoind(self) -> None:
+        base = self.run_dir / "litecoind"
+        for name in LTC_NODES:
+            datadir = base / name
+            datadir.mkdir(parents=True, exist_ok=True)
+            rpc_port, p2p = free_port(), free_port()
+            self.ltc[name] = {"url": f"http://127.0.0.1:{rpc_port}", "cookie": str(datadir / "regtest" / ".cookie"),
+                              "datadir": str(datadir), "p2p": p2p, "rpc": rpc_port}
+        for name in LTC_NODES:
+            self.start_litecoind(name)
+        wait_until(lambda: self.ltc_rpc("ltc-node", "getconnectioncount") >= 1, 30, "ltc-node did not connect to ltc-ref")
+        self.ltc_rpc("ltc-ref", "generatetodescriptor", 10, LTC_DESCRIPTOR)  # out of initial block download
+        wait_until(lambda: self.ltc_rpc("ltc-node", "getblockcount") >= 10, 30, "ltc-node did not sync the first blocks")
+        self._set("ltc-miner", "starting")
+        threading.Thread(target=self._mine, name="chainwatch-demo-ltc-miner", daemon=True).start()
+        self._set("ltc-miner", "up", detail=f"ltc-ref mines a block every {self.options.ltc_block_seconds:g} s")
+
+    def _mine(self) -> None:
+        while not self._miner_stop.wait(self.options.ltc_block_seconds):
+            try:
+                self.ltc_rpc("ltc-ref", "generatetodescriptor", 1, LTC_DESCRIPTOR)
+            except (OSError, RuntimeError):
+                pass  # ltc-ref restarting or stopping: mine again next time
 
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
@@ -462,6 +556,19 @@ class Stack:
                     {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
                     {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
                 ]}},
+            }
+        if self.has_bitcoin:
+            chains[BITCOIN_CHAIN] = {
+                "kind": "bitcoin", "network": "regtest", "chain": "regtest", "team": TEAM, "block_time_seconds": self.options.ltc_block_seconds,
+                "thresholds": {
+                    "sync_lag_blocks_warning": 1, "sync_lag_blocks_critical": 3, "sync_lag_seconds_warning": 10, "sync_lag_seconds_critical": 30,
+                    "head_stale_blocks": 10, "head_stale_min_seconds": 20, "chain_halt_blocks": 10, "chain_halt_min_seconds": 20,
+                    "peers_min": 1, "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                },
+                "signal_for": "30s",
+                "slo": relaxed_slo,
+                "endpoints": [{"name": n, "url": self.ltc[n]["url"], "role": "reference" if n == "ltc-ref" else "node", "cookie_file": self.ltc[n]["cookie"]}
+                              for n in LTC_NODES],
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
@@ -610,9 +717,13 @@ class Stack:
         if self._stopped:
             return
         self._stopped = True
+        self._miner_stop.set()
+        if "ltc-miner" in self.components:
+            self.components["ltc-miner"].status = "stopped"
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
                  "subgraph-sim", *(n for n in self.components if n.startswith("anvil-"))]
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim", "cosmos-sim",
+                 *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
                  *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)

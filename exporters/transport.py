@@ -118,16 +118,21 @@ class Transport:
         body: Any = None,
         deadline: float,
         ok_statuses: tuple[int, ...] = (),
+        headers: dict[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> Reply:
         """Send one request; raise :class:`ProbeFailure` on anything but a usable answer.
 
         ``deadline`` is an event-loop time. Statuses in ``ok_statuses`` (e.g. 404 for an
         optional Beacon API route, 206/503 for /node/health) are returned, not raised.
+        ``headers`` are added to the endpoint's own (e.g. credentials a probe read from a
+        file); ``secrets`` are scrubbed from every message like the endpoint's.
         """
-        use((endpoint.url, *endpoint.secrets))  # so details quoting this answer are scrubbed before they are cut
+        secrets = (*endpoint.secrets, *secrets)
+        use((endpoint.url, *secrets))  # so details quoting this answer are scrubbed before they are cut
         session = await self.session()
         url = join_url(endpoint.url, path)
-        headers = dict(endpoint.headers)
+        headers = {**endpoint.headers, **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
@@ -150,7 +155,7 @@ class Transport:
         except TimeoutError:
             raise ProbeFailure("timeout", f"no complete answer within the deadline ({time.perf_counter() - started:.3f}s)") from None
         except Exception as exc:  # noqa: BLE001 - every transport error maps to a bounded reason
-            raise _classify(exc, endpoint) from None
+            raise _classify(exc, endpoint, secrets) from None
         elapsed = time.perf_counter() - started
         # Answers that arrived together wake their probes in one loop iteration: yield once so
         # every one of them is timed before any of them is parsed (keeps JSON parsing and
@@ -190,8 +195,9 @@ def tls_options(endpoint: Endpoint) -> dict:
     return options
 
 
-def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
-    message = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *endpoint.secrets])
+def _classify(exc: BaseException, endpoint: Endpoint, secrets: tuple[str, ...] = ()) -> ProbeFailure:
+    secrets = secrets or endpoint.secrets
+    message = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *secrets])
     if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError)):
         return ProbeFailure("tls", message)
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -204,6 +210,6 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
         # Statuses are checked by hand (no raise_for_status, no redirects), so this is
         # aiohttp's parser refusing the answer (not HTTP, header over 8 KB, 100+ headers,
         # bad chunk size) with a made-up 400: a malformed answer, not an HTTP status.
-        detail = scrub(f"malformed HTTP answer: {exc.message}", [endpoint.url, *endpoint.secrets])
+        detail = scrub(f"malformed HTTP answer: {exc.message}", [endpoint.url, *secrets])
         return ProbeFailure("invalid_response", detail)
     return ProbeFailure("connect", message)

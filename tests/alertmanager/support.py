@@ -73,6 +73,13 @@ chains:
     team: core-infra
     endpoints:
       - {name: gaia-1, url: "http://10.0.7.11:26657"}
+  bitcoin:
+    kind: bitcoin
+    network: mainnet
+    chain: main
+    team: data
+    endpoints:
+      - {name: btc-1, url: "http://10.0.7.11:8332", cookie_file: /var/lib/bitcoind/.cookie}
   # Per-chain routing overrides: testnets and a low-value chain that must not page like mainnet.
   sepolia:                        # testnet: never page, tickets only (critical -> the team's warnings)
     kind: evm
@@ -109,12 +116,12 @@ chains:
 """
 
 # Which chain each alert kind is tried on in the routing table.
-CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"], "subgraph": ["uniswap-v3"], "cosmos": ["cosmoshub"]}
-TEAM_OF_CHAIN = {"uniswap-v3": "data", "ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data", "cosmoshub": "core-infra",
+CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"], "subgraph": ["uniswap-v3"], "cosmos": ["cosmoshub"], "bitcoin": ["bitcoin"]}
+TEAM_OF_CHAIN = {"uniswap-v3": "data", "ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data", "cosmoshub": "core-infra", "bitcoin": "data",
                  "sepolia": "core-infra", "polygon-amoy": "l2-infra", "base": "l2-infra", "solana-devnet": "data"}
-NETWORK_OF_CHAIN = {"uniswap-v3": "mainnet", "ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta", "cosmoshub": "mainnet",
+NETWORK_OF_CHAIN = {"uniswap-v3": "mainnet", "ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta", "cosmoshub": "mainnet", "bitcoin": "mainnet",
                     "sepolia": "sepolia", "polygon-amoy": "amoy", "base": "mainnet", "solana-devnet": "devnet"}
-ENDPOINT_OF_CHAIN = {"uniswap-v3": "graph-node-1", "ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1",
+ENDPOINT_OF_CHAIN = {"uniswap-v3": "graph-node-1", "ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1", "bitcoin": "btc-1",
                      "sepolia": "geth-sepolia-1", "polygon-amoy": "bor-amoy-1", "base": "base-1", "solana-devnet": "agave-devnet-1"}
 
 

@@ -400,6 +400,53 @@ def cosmos_kind(head: int = 16) -> Kind:
         "wrong_chain": make(**{"/status": {**good, "result": {**good["result"], "node_info": {**good["result"]["node_info"], "network": "osmosis-1"}}}}),
     }
     return Kind("cosmos", cosmos_answers(head=head), mutations)
+BITCOIN_BEST = "00000000000000000001c3f0d4d3c79fbd0bd4a0a5f1a2b3c4d5e6f708192a3b"
+
+
+def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable[[str, list], Any]:
+    """Bitcoin Core answers in the shapes of its RPC reference (Bitcoin Core 0.21: no ``time`` in
+    getblockchaininfo, so the probe asks getblockheader; JSON-RPC 1.0 items carry ``error: null``)."""
+
+    def results(method: str, params: list) -> Any:
+        table = {
+            "getblockchaininfo": {"chain": chain, "blocks": head, "headers": head, "bestblockhash": BITCOIN_BEST, "mediantime": int(time.time()) - 600,
+                                  "verificationprogress": 0.9999, "initialblockdownload": False, "size_on_disk": 123456, "warnings": ""},
+            "getnetworkinfo": {"version": 210000, "subversion": "/Satoshi:0.21.0/", "connections": 10, "connections_in": 2, "connections_out": 8,
+                               "networkactive": True, "warnings": ""},
+            "getmempoolinfo": {"loaded": True, "size": 120, "bytes": 50000, "usage": 200000, "maxmempool": 300000000, "mempoolminfee": 0.00001},
+            "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
+            "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
+            "getblockheader": {"hash": BITCOIN_BEST, "height": head, "time": int(time.time()) - 60},
+        }
+        table.update(override)
+        if method in table:
+            value = table[method]
+            return value(params) if callable(value) else value
+        return {"code": -32601, "message": "Method not found"}
+
+    return results
+
+
+def bitcoin_kind(head: int = 16) -> Kind:
+    def make(**override) -> Mutation:
+        return _results_mutation(**override)(lambda **kw: bitcoin_results(head=head, **kw))
+
+    info = lambda **o: {"getblockchaininfo": {"chain": "main", "blocks": head, "headers": head, "bestblockhash": BITCOIN_BEST, **o}}  # noqa: E731
+    mutations = {
+        **jsonrpc_batch_mutations(),
+        "blocks_as_string": make(**info(blocks=str(head))),
+        "blocks_as_float": make(**info(blocks=head + 0.5)),
+        "nulls": make(getblockchaininfo=None, getnetworkinfo=None, getmempoolinfo=None),
+        "negative_height": make(**info(blocks=-head)),
+        "rpc_error_objects": make(getblockchaininfo={"code": -1, "message": "Internal error"}),
+        "warming_up": make(getblockchaininfo={"code": -28, "message": "Loading block index..."}),
+        "error_code_not_int": make(getchaintips={"code": [1], "message": {"nested": True}}),
+        "best_hash_not_hex": make(**info(bestblockhash="<script>")),
+        "header_wrong_shape": make(getblockheader=[1, 2]),
+        "optional_wrong_type": make(getnetworkinfo={"connections": "ten", "warnings": {"x": 1}}, getchaintips="tips"),
+        "wrong_chain": make(**info(chain="test")),
+    }
+    return Kind("bitcoin", jsonrpc_answer(bitcoin_results(head=head)), mutations)
 
 
 # --------------------------------------------------------------------------- transport misbehaviour
