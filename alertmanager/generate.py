@@ -273,6 +273,24 @@ def _time_interval(name: str, team: Team) -> dict:
 # --------------------------------------------------------------------------- inhibitions
 
 
+def _declared_inhibitions() -> list[dict]:
+    """An alert's declared ``inhibits`` (core/declarations.py AlertName): same chain, and the
+    same endpoint when the source is about one endpoint."""
+    out = []
+    for alert in names.ALERTS:
+        if not alert.inhibits:
+            continue
+        unknown = [n for n in alert.inhibits if n not in names.ALERT_BY_NAME]
+        if unknown:
+            raise RuntimeError(f"{alert.name} inhibits alerts missing from the declarations: {unknown}")
+        out.append({
+            "source_matchers": [f'alertname="{alert.name}"'],
+            "target_matchers": [f'alertname=~"{_regex(alert.inhibits)}"'],
+            "equal": ["chain", "endpoint"] if alert.scope == "endpoint" else ["chain"],
+        })
+    return out
+
+
 def _inhibit_rules() -> list[dict]:
     down_symptoms = list(names.ENDPOINT_SYMPTOMS) + ["ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"]
     unknown = [n for n in down_symptoms + ["ChainwatchSLOErrorBudgetBurn", "ChainwatchHeadStale"] if n not in names.ALERT_BY_NAME]
@@ -292,6 +310,7 @@ def _inhibit_rules() -> list[dict]:
             "target_matchers": ['alertname="ChainwatchSLOErrorBudgetBurn"'],
             "equal": ["chain"],
         },
+        *_declared_inhibitions(),
         {
             # A down endpoint has no lag, peers, mempool or latency worth a second page.
             "source_matchers": ['alertname="ChainwatchEndpointDown"'],

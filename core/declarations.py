@@ -98,3 +98,6 @@ class AlertName:
     needs: str = ""
     chain_wide: bool = False
     symptom: bool = False
+    # Alerts this one explains when both fire (same chain, and same endpoint for an endpoint
+    # alert): Alertmanager inhibits them, besides the chain_wide -> symptom rule.
+    inhibits: tuple[str, ...] = ()

@@ -333,6 +333,57 @@ RUNBOOKS: dict[str, Runbook] = {
         ("Follow the coordinated restart instructions (specific release, `--wait-for-supermajority` slot and hash); keep our "
          "validator ready; tell users RPC data is stale.",),
     ),
+    "ChainwatchRollupSafeHeadLagging": Runbook(
+        "Rollup safe head lagging (batcher or data availability stalled)",
+        "An op-node's safe L2 head (blocks derived from batches on L1) is further behind its unsafe head (blocks the "
+        "sequencer produced) than `rollup.safe_lag_seconds` (default 15 minutes) for `rollup.safe_lag_for` (default 2m). "
+        "The chain still produces blocks, but they are not being secured on L1: withdrawals, bridges and exchanges that "
+        "wait for the safe head stall, and an unsafe-head reorg becomes possible.",
+        ("op-batcher stopped posting: crashed, out of L1 gas funds, its L1 RPC failing, or its transactions stuck at a too-low fee.",
+         "Data availability: blobs or an alt-DA server unreachable, so posted batches cannot be read.",
+         "The op-node's own L1 node is lagging (then ChainwatchRollupL1ViewBehind fires too and inhibits this page)."),
+        ("`optimism_syncStatus` on the op-node: `safe_l2` vs `unsafe_l2` numbers and timestamps.",
+         "op-batcher logs and metrics (`op_batcher_default_pending_blocks_count`, published channel frames); the batcher "
+         "account's L1 balance and pending transactions.",
+         "The rollup's dashboard row: safe lag of every op-node (all lagging = batcher; one = that node's derivation)."),
+        ("Restart or refund the batcher; raise its fee caps if transactions are stuck; fail over its L1 RPC.",
+         "Tell bridge and exchange users that L2 confirmations are delayed until the safe head catches up."),
+    ),
+    "ChainwatchRollupL1ViewBehind": Runbook(
+        "Rollup node derives from a lagging L1 node",
+        "The L1 head an op-node sees (`head_l1` of `optimism_syncStatus`) is more than `rollup.l1_lag_blocks` (default 5) "
+        "blocks behind the references of the rollup's `l1_chain`, for `rollup.l1_lag_for` (default 2m). Derivation can only "
+        "read L1 blocks its L1 node has: the safe head stalls and deposits are not picked up, while the chain itself may be healthy.",
+        ("The op-node's L1 execution node (or its beacon node for blobs) is syncing, stuck or overloaded.",
+         "A rate-limited or failing L1 RPC provider behind the op-node (`--l1` flag).",
+         "The op-node is resetting its pipeline after an L1 reorg (short; resolves by itself)."),
+        ("`optimism_syncStatus`: `head_l1` and `current_l1` against the L1 references' head on the dashboard.",
+         "The L1 node's own chainwatch alerts (sync lag, head stale) on the `l1_chain`.",
+         "op-node logs: L1 fetch errors, `derivation pipeline` resets."),
+        ("Point the op-node at a healthy L1 node or provider, or fix the L1 node; the op-node catches up by itself.",),
+    ),
+    "ChainwatchRollupFinalityLagging": Runbook(
+        "Rollup finalized head lagging",
+        "An op-node's finalized L2 head is more than `rollup.finality_lag_seconds` (default 1 hour) behind its unsafe head "
+        "for `rollup.finality_lag_for` (default 10m). Finalization needs both derivation (safe head) and L1 finality.",
+        ("L1 finality is delayed (the L1 beacon chain is not finalizing).",
+         "The safe head is stalled (batcher, DA or L1 view: see the other rollup alerts).",
+         "The op-node's L1 node does not serve the `finalized` block tag."),
+        ("`optimism_syncStatus`: `finalized_l1` and `finalized_l2`; the L1 chain's finality (beacon `ChainwatchFinalityStalled`).",),
+        ("Fix the cause above; nothing to do on the op-node when L1 itself is not finalizing.",),
+    ),
+    "ChainwatchSequencerDown": Runbook(
+        "Rollup sequencer down",
+        "No reference of the rollup's L2 chain has seen a new block for the L2 chain's halt threshold, while its L1 chain "
+        "keeps producing blocks: the sequencer stopped. It pages once for the rollup, with the L2 chain's `chain` label, "
+        "and inhibits that chain's ChainwatchChainHalted and per-node head-stale and lag alerts.",
+        ("The sequencer's op-node or op-geth crashed, or lost its leadership (op-conductor failover stuck).",
+         "The sequencer's L1 RPC is failing and it stopped sequencing past the sequencer drift.",
+         "A planned upgrade or halt (check the rollup's announcements)."),
+        ("The sequencer's op-node (`admin_sequencerActive`) and op-geth logs; op-conductor leader status.",
+         "Whether the L1 chain is healthy on its own chainwatch dashboard."),
+        ("Restart or fail over the sequencer (op-conductor `conductor_transferLeader`); tell users the chain is halted.",),
+    ),
     "ChainwatchSLOErrorBudgetBurn": Runbook(
         "SLO error budget burning",
         "The chain's SLO (label `slo`: availability, latency or freshness) is consuming its error budget faster than "

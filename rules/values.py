@@ -41,6 +41,10 @@ VALUES = {
     "ChainwatchSolanaNodeBehind": "{value:%.0f} slots",
     "ChainwatchSolanaVoteDelinquent": "vote lag {value:%.0f} slots",
     "ChainwatchSolanaSkipRateHigh": "{value:pct} skipped",
+    "ChainwatchRollupSafeHeadLagging": "{value:%.0f}s behind unsafe",
+    "ChainwatchRollupL1ViewBehind": "{value:%.0f} L1 blocks",
+    "ChainwatchRollupFinalityLagging": "{value:%.0f}s behind unsafe",
+    "ChainwatchSequencerDown": "{value:%.0f}s",
     "ChainwatchSLOErrorBudgetBurn": "{value:%.1f}x burn rate",
 }
 
