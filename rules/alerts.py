@@ -205,7 +205,8 @@ def _wrong_genesis(c: Ctx) -> list[Alert]:
     """Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
     (it needs ``genesis_validators_root`` / ``genesis_hash`` in the config; without, it never fires)."""
     field_, source = kinds.get(c.kind).identity
-    expected = getattr(c.chain, field_, None) or f"the configured {field_} (none is: set it to enable this check)"
+    pinned = getattr(c.chain, field_, None)  # a hash, or a number (a rollup's l2_chain_id)
+    expected = str(pinned) if pinned is not None else f"the configured {field_} (none is: set it to enable this check)"
     sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
     a = c.alert(
         "ChainwatchWrongChain", "critical",
