@@ -118,7 +118,7 @@ class OpNodeProbe:
 
         version = out.get("optimism_version")
         if version is not None and (version.ok or version.unsupported):
-            text = _SAFE_VERSION.sub("_", str(version.result))[:96] if version.ok else ""
+            text = _SAFE_VERSION.sub("_", version.result)[:96] if version.ok and isinstance(version.result, str) else ""
             ctx.cache["version"] = text or "unknown"
             ctx.cache["version_at"] = time.monotonic()
         if "version" in ctx.cache:
