@@ -10,7 +10,7 @@ silences the L2 chain's per-node symptoms (HeadStale, lag) and its ChainHalted p
 
 from __future__ import annotations
 
-from chainwatch.rules.alerts import Ctx, _ceil
+from chainwatch.rules.alerts import Ctx, _ceil, chain_dashboard
 from chainwatch.rules.common import CHAIN_LABELS, Alert, Recipe, Series, by, fmt, selector
 
 
@@ -85,7 +85,8 @@ def sequencer_down(c: Ctx) -> list[Alert]:
         + "s) while " + l1_name + " keeps producing blocks: the sequencer (or its execution client) has stopped. "
         "Per-node head-stale and lag alerts of {chain} are symptoms (watched by op-nodes of " + c.name + ").",
     )
-    a.chain = l2_name
+    # The L2 chain's page: its labels, team (so its per-chain routing applies) and dashboard.
+    a.chain, a.team, a.dashboard = l2_name, l2.team, chain_dashboard(l2_name)
     l2_labels = {"chain": l2_name, "network": l2.network}
     l1_labels = {"chain": l1_name, "network": l1.network}
     stalled = _ceil(limit * 3)
