@@ -6,7 +6,8 @@ lags are measured against the references of the chain's ``l1_chain`` in the same
 
 from __future__ import annotations
 
-from chainwatch.core.declarations import G, Metric, metric as _m
+from chainwatch.core.declarations import G, Metric
+from chainwatch.core.declarations import metric as _m
 
 KIND = ("opnode",)
 

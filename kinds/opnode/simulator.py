@@ -155,7 +155,7 @@ class OpNodeSim:
             return {"jsonrpc": "2.0", "id": item.get("id"), "result": await self.call(item["method"])}
         except RpcError as err:
             return {"jsonrpc": "2.0", "id": item.get("id"), "error": {"code": err.code, "message": err.message}}
-        except (aiohttp.ClientError, asyncio.TimeoutError) as err:  # an anvil behind us is gone
+        except (TimeoutError, aiohttp.ClientError) as err:  # an anvil behind us is gone
             return {"jsonrpc": "2.0", "id": item.get("id"), "error": {"code": -32000, "message": f"upstream: {type(err).__name__}"}}
 
     # ------------------------------------------------------------------ faults

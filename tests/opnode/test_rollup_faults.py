@@ -62,9 +62,10 @@ class Stack:
                     return False
             return True
 
-        muted = lambda t: any(matches(t, r["target_matchers"]) and any(
-            s is not t and matches(s, r["source_matchers"]) and all(s.get(k) == t.get(k) for k in r["equal"]) for s in alerts)
-            for r in rules)
+        def muted(t):
+            return any(matches(t, r["target_matchers"]) and any(
+                    s is not t and matches(s, r["source_matchers"]) and all(s.get(k) == t.get(k) for k in r["equal"]) for s in alerts)
+                    for r in rules)
         return {(a["alertname"], a["chain"], a.get("endpoint", "")) for a in alerts if not muted(a)}
 
     def until(self, check, timeout: float, what: str):
