@@ -8,11 +8,14 @@
    three RPC front-ends ``node-2``, ``node-3``, ``node-4`` (``proxy.py``);
 3. the SIMULATED Solana cluster (``chainwatch.kinds.solana.simulator``) as ``solana-sim``,
    when that module is present;
-4. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
+4. an OP Stack rollup: an anvil playing the sequencer's L2 chain ``rollup-l2`` (chain id 901)
+   and the SIMULATED op-node (``chainwatch.kinds.opnode.simulator``) deriving it from ``ref-1``
+   as its L1, watched as the ``opnode`` chain ``rollup`` (L1 = ``devnet``);
+5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
    genesis, not watched);
-5. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
+6. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
    Prometheus loading the generated rules and real Alertmanager with the generated config.
 
 Thresholds and ``for:`` durations are shortened (see :func:`demo_config`) so a fault pages
@@ -46,6 +49,9 @@ from chainwatch.devnet.proxy import FaultProxy
 EVM_CHAIN = "devnet"
 SOLANA_CHAIN = "solana-sim"
 BEACON_CHAIN = "beacon-dev"
+ROLLUP_CHAIN = "rollup"  # the op-node (kind opnode)
+ROLLUP_L2_CHAIN = "rollup-l2"  # its L2 execution chain (kind evm), L1 = EVM_CHAIN
+ROLLUP_L2_CHAIN_ID = 901
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
@@ -59,6 +65,9 @@ DURATIONS = {
     "down": "10s", "sync_lag": "10s", "head_stale": "15s", "peers_low": "10m", "mempool": "10s", "rpc_latency": "10s",
     "rpc_errors": "10s", "reference_quorum": "20s", "chain_halt": "5s", "finality": "10s", "validator": "0m", "solana": "10s",
 }
+# The simulated op-node keeps its safe head 2 blocks (2 s) behind; the L1 view lags 0-1 blocks.
+ROLLUP_SAFE_LAG_SECONDS = 10
+ROLLUP_L1_LAG_BLOCKS = 3
 FAST_AM = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
 PAGERDUTY_KEY = "demo-pagerduty-routing-key"
 OPSGENIE_KEY = "demo-opsgenie-api-key"
@@ -81,6 +90,7 @@ class Options:
     evaluation_interval: float = 1.0
     beacon: bool | None = None  # None: when Lodestar is installed
     solana: bool = True
+    rollup: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -102,6 +112,8 @@ class Stack:
         self.anvils: dict[str, str] = {}  # anvil name -> url
         self.endpoints: dict[str, str] = {}  # endpoint name -> url probed by the exporter
         self.solana_url = ""
+        self.rollup_l2_url = ""  # the L2 anvil: not in `anvils`, so halt-chain leaves the rollup's L2 running
+        self.opnode_url = ""
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -148,6 +160,10 @@ class Stack:
         return SOLANA_CHAIN in self.chains
 
     @property
+    def has_rollup(self) -> bool:
+        return ROLLUP_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -172,6 +188,14 @@ class Stack:
                 self._component("solana-sim")
         else:
             self.skipped["solana"] = "disabled with --no-solana"
+        if not self.options.rollup:
+            self.skipped["rollup"] = "disabled with --no-rollup"
+        elif importlib.util.find_spec("chainwatch.kinds.opnode.simulator") is None:
+            self.skipped["rollup"] = "the op-node simulator (chainwatch.kinds.opnode.simulator) is not part of this build"
+        else:
+            self.chains += [ROLLUP_L2_CHAIN, ROLLUP_CHAIN]
+            self._component("anvil-rollup-l2")
+            self._component("opnode-sim")
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -217,6 +241,8 @@ class Stack:
             self._start_proxy()
             if self.has_solana:
                 self._start_solana()
+            if self.has_rollup:
+                self._start_rollup(tools["anvil"])
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -271,6 +297,24 @@ class Stack:
         wait_http(self.solana_url + "/-/state", 30, proc)
         self.solana_state = http_json(self.solana_url + "/-/state")
         self._set("solana-sim", "up", detail=f"pid {proc.pid}, SIMULATED cluster")
+
+    def _start_rollup(self, binary: str) -> None:
+        port = free_port()
+        self.rollup_l2_url = f"http://127.0.0.1:{port}"
+        self._set("anvil-rollup-l2", "starting", self.rollup_l2_url, "the sequencer's L2 chain")
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent", "--prune-history",
+                "--chain-id", str(ROLLUP_L2_CHAIN_ID)]
+        proc = self._spawn("anvil-rollup-l2", args)
+        wait_until(lambda: rpc(self.rollup_l2_url, "eth_blockNumber", timeout=1), 20, "anvil rollup-l2 did not answer", proc)
+        self._set("anvil-rollup-l2", "up")
+        port = free_port()
+        self.opnode_url = f"http://127.0.0.1:{port}"
+        self._set("opnode-sim", "starting", self.opnode_url, "SIMULATED op-node")
+        args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(port), "--l1", self.anvils[REFERENCES[0]],
+                "--l2", self.rollup_l2_url]
+        proc = self._spawn("opnode-sim", args)
+        wait_http(self.opnode_url + "/-/state", 30, proc)
+        self._set("opnode-sim", "up", detail=f"pid {proc.pid}, SIMULATED op-node (L1 {REFERENCES[0]}, L2 anvil-rollup-l2)")
 
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
@@ -364,6 +408,24 @@ class Stack:
                 "validators": {"endpoint": "sol-ref-1", "fallbacks": ["sol-ref-2"], "interval_seconds": 3, "groups": {"main": [
                     {"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED
                 ]}},
+            }
+        if self.has_rollup:
+            fast = {"head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0, "durations": DURATIONS}
+            chains[ROLLUP_L2_CHAIN] = {
+                "kind": "evm", "network": "anvil", "chain_id": ROLLUP_L2_CHAIN_ID, "team": TEAM, "block_time_seconds": 1,
+                "thresholds": fast, "slo": relaxed_slo,
+                "endpoints": [{"name": "l2-seq", "url": self.rollup_l2_url, "role": "reference"},
+                              {"name": "l2-node-1", "url": self.rollup_l2_url, "role": "node"}],
+            }
+            chains[ROLLUP_CHAIN] = {
+                "kind": "opnode", "network": "anvil", "team": TEAM, "block_time_seconds": 1,
+                "l1_chain": EVM_CHAIN, "l2_chain": ROLLUP_L2_CHAIN, "l2_chain_id": ROLLUP_L2_CHAIN_ID,
+                "thresholds": fast, "slo": relaxed_slo,
+                "rollup": {"safe_lag_seconds": ROLLUP_SAFE_LAG_SECONDS, "safe_lag_for": DURATIONS["sync_lag"],
+                           "l1_lag_blocks": ROLLUP_L1_LAG_BLOCKS, "l1_lag_for": DURATIONS["sync_lag"],
+                           "finality_lag_seconds": 600, "finality_lag_for": "1m"},
+                "endpoints": [{"name": "op-node-1", "url": self.opnode_url, "role": "node"}],
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
@@ -509,7 +571,7 @@ class Stack:
         if self._stopped:
             return
         self._stopped = True
-        order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
+        order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim", "opnode-sim",
                  *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)
