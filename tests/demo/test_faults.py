@@ -9,7 +9,8 @@ from chainwatch.devnet.stack import DURATIONS, Options, Stack, seconds
 from chainwatch.core import names
 
 ISSUE_FAULTS = ["stall-node", "lag-node", "flood-mempool", "slow-rpc", "rpc-errors", "wrong-chain", "halt-chain",
-                "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter"]
+                "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter",
+                "batcher-stall", "lag-l1-view", "halt-sequencer"]  # issue #19: rollups
 
 
 def test_every_fault_of_the_issue_exists_and_names_real_alerts():
@@ -28,9 +29,9 @@ def test_budget_is_threshold_plus_for_plus_two_scrapes_plus_slack(tmp_path: Path
 
 
 def test_faults_of_missing_pieces_say_why(tmp_path: Path):
-    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False))
+    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False, rollup=False))
     stack.plan()
-    for name, piece in (("solana-halt", "Solana simulator"), ("miss-attestations", "Lodestar")):
+    for name, piece in (("solana-halt", "Solana simulator"), ("miss-attestations", "Lodestar"), ("halt-sequencer", "rollup")):
         try:
             faults.FAULTS[name].available(stack)
         except faults.FaultUnavailable as exc:
