@@ -5,7 +5,8 @@ Thresholds: the chain's ``rollup:`` block (:class:`~chainwatch.kinds.opnode.conf
 ``ChainwatchSequencerDown`` is about the rollup's L2 chain, so it carries that chain's
 ``chain``/``network`` labels (the expression keeps the L2 series' labels and the rule's static
 ``chain`` label is the L2 chain): Alertmanager's chain-wide inhibition (equal ``chain``) then
-silences the L2 chain's per-node symptoms (HeadStale, lag) and its ChainHalted page.
+silences the L2 chain's per-node symptoms (HeadStale, lag) and its ChainHalted page. The rules
+generator files it with the L2 chain's alerts (rules/generate.py: by the ``chain`` label).
 """
 
 from __future__ import annotations
