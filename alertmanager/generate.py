@@ -29,7 +29,7 @@ import click
 
 from chainwatch.core.config import Config, Team
 from chainwatch.core.generated import dump_yaml, header, write as write_file
-from chainwatch.core import names
+from chainwatch.core import alertkit, names
 
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups
@@ -273,62 +273,31 @@ def _time_interval(name: str, team: Team) -> dict:
 # --------------------------------------------------------------------------- inhibitions
 
 
-def _declared_inhibitions() -> list[dict]:
-    """An alert's declared ``inhibits`` (core/declarations.py AlertName): same chain, and the
-    same endpoint when the source is about one endpoint."""
-    out = []
-    for alert in names.ALERTS:
-        if not alert.inhibits:
-            continue
-        unknown = [n for n in alert.inhibits if n not in names.ALERT_BY_NAME]
-        if unknown:
-            raise RuntimeError(f"{alert.name} inhibits alerts missing from the declarations: {unknown}")
-        out.append({
-            "source_matchers": [f'alertname="{alert.name}"'],
-            "target_matchers": [f'alertname=~"{_regex(alert.inhibits)}"'],
-            "equal": ["chain", "endpoint"] if alert.scope == "endpoint" else ["chain"],
-        })
-    return out
+def _matcher(names_: list[str] | tuple[str, ...]) -> str:
+    return f'alertname="{names_[0]}"' if len(names_) == 1 else f'alertname=~"{_regex(names_)}"'
 
 
 def _inhibit_rules() -> list[dict]:
-    down_symptoms = list(names.ENDPOINT_SYMPTOMS) + ["ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"]
-    unknown = [n for n in down_symptoms + ["ChainwatchSLOErrorBudgetBurn", "ChainwatchHeadStale"] if n not in names.ALERT_BY_NAME]
-    if unknown:  # an alert was renamed in rules/names.py: fail the build, not the inhibition
-        raise RuntimeError(f"inhibitions refer to alerts missing from rules/names.py: {unknown}")
+    """Derived from the declarations: every alert says which inhibitions silence it
+    (``AlertSpec.inhibited_by``); one rule per inhibition, its targets in declaration order.
+    The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones."""
+    targets: dict[alertkit.Inhibition, list[str]] = {i: [] for i in alertkit.COMMON_INHIBITIONS}
+    for alert in names.ALERTS:
+        for inhibition in alert.inhibited_by:
+            targets.setdefault(inhibition, []).append(alert.name)
     fed = [n for n in CHAINWATCH_ALERTS if n != "ChainwatchExporterAbsent"]
-    return [
-        {
-            # A halted chain (or stalled finality) pages once, not once per node.
-            "source_matchers": [f'alertname=~"{_regex(names.CHAIN_WIDE)}"'],
-            "target_matchers": [f'alertname=~"{_regex(names.ENDPOINT_SYMPTOMS)}"'],
-            "equal": ["chain"],
-        },
-        {
-            # ... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.
-            "source_matchers": [f'alertname=~"{_regex(names.CHAIN_WIDE)}"'],
-            "target_matchers": ['alertname="ChainwatchSLOErrorBudgetBurn"'],
-            "equal": ["chain"],
-        },
-        *_declared_inhibitions(),
-        {
-            # A down endpoint has no lag, peers, mempool or latency worth a second page.
-            "source_matchers": ['alertname="ChainwatchEndpointDown"'],
-            "target_matchers": [f'alertname=~"{_regex(down_symptoms)}"'],
-            "equal": ["chain", "endpoint"],
-        },
-        {
-            # A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).
-            "source_matchers": ['alertname="ChainwatchHeadStale"'],
-            "target_matchers": ['alertname=~"ChainwatchSyncLagHigh|ChainwatchSyncLagSecondsHigh"'],
-            "equal": ["chain", "endpoint"],
-        },
-        {
-            # Lag in blocks and lag in seconds are one symptom in two units: page for it once.
-            "source_matchers": ['alertname="ChainwatchSyncLagHigh"'],
-            "target_matchers": ['alertname="ChainwatchSyncLagSecondsHigh"'],
-            "equal": ["chain", "endpoint", "severity"],
-        },
+    rules = []
+    for inhibition, alerts in targets.items():
+        if not alerts:
+            continue
+        if inhibition.source == alertkit.CHAIN_WIDE:
+            source = f'alertname=~"{_regex(names.CHAIN_WIDE)}"'
+        elif inhibition.source in names.ALERT_BY_NAME:
+            source = f'alertname="{inhibition.source}"'
+        else:  # an alert was renamed: fail the build, not the inhibition
+            raise RuntimeError(f"{', '.join(alerts)}: inhibited by {inhibition.source}, which no declaration has")
+        rules.append({"source_matchers": [source], "target_matchers": [_matcher(alerts)], "equal": list(inhibition.equal)})
+    return rules + [
         {
             # The critical variant of an alert silences its warning variant for the same thing.
             "source_matchers": ['severity="critical"'],

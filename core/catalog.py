@@ -50,6 +50,9 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_probes_total", C, "", "Probes of the endpoint since the exporter started."),
     _m("chainwatch_probe_failures_total", C, "", "Failed probes of the endpoint by reason since the exporter started.", labels=("reason",)),
     _m("chainwatch_probe_deadline_exceeded_total", C, "", "Scrapes that reported this endpoint as timed out because the scrape deadline ran out."),
+    _m("chainwatch_probe_dropped_values_total", C, "",
+       "Optional values the endpoint answered in a shape that could not be read (or with an error), by field; their metric was left absent, the probe did not fail.",
+       labels=("field",), example='chainwatch_probe_dropped_values_total{...,field="txpool_status.pending"} 3'),
     # ----------------------------------------------------------------- RPC
     _m("chainwatch_rpc_request_duration_seconds", H, "seconds",
        "Round trip of RPC requests to the endpoint; method=batch is the probe's batched request, others are individually timed calls.",
@@ -75,7 +78,11 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_reference_head_stall_seconds", G, "seconds",
        "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.", scope="chain"),
     # ----------------------------------------------------------------- background monitors
-    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last processed an epoch (beacon) or a vote-account cycle (Solana).", scope="chain", needs="validators"),
+    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last succeeded (processed an epoch, read the vote accounts); the exporter's start time until it first does, so a monitor that never succeeds is seen.", scope="chain", needs="validators"),
+    _m("chainwatch_validator_monitor_failures_total", C, "", "Validator monitor rounds or cycles that failed since the exporter started.", scope="chain", needs="validators"),
+    _m("chainwatch_validator_monitor_dropped_entries_total", C, "",
+       "Entries of a list answer the validator monitor could not read and left out (one vote account, validator row, duty or liveness row), by field.",
+       scope="chain", labels=("field",), needs="validators"),
     # ----------------------------------------------------------------- exporter
     _m("chainwatch_build_info", G, "", "Version of the running exporter; value is always 1.", scope="exporter", labels=("version",)),
     _m("chainwatch_config_last_reload_successful", G, "", "1 if the last config (re)load succeeded.", scope="exporter"),

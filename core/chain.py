@@ -52,6 +52,9 @@ class Endpoint(Strict):
     timeout_seconds: Annotated[float, Field(gt=0, le=300)] | None = None
     # Methods timed with an individual call besides the batch (EVM/Solana JSON-RPC).
     timed_methods: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")]] = Field(default_factory=list)
+    # JSON-RPC kinds: false sends single calls only (providers that bill or forbid batches).
+    # True still falls back to single calls, per endpoint, when a batch is refused.
+    batch: bool = True
 
     _secrets: tuple[str, ...] = PrivateAttr(default=())
 

@@ -1,4 +1,4 @@
-"""The declaration types every part of chainwatch fills in: metrics and alert names.
+"""The declaration types every part of chainwatch fills in: metrics (alerts: core/alertkit.py).
 
 Kept apart from :mod:`chainwatch.core.catalog` and :mod:`chainwatch.core.names` (which
 assemble the shared declarations with every chain kind's own) so that a kind's package can
@@ -78,26 +78,3 @@ def metric(name, type_, unit, help_, scope="endpoint", labels=(), kinds=(), exam
 
 
 G, C, H = "gauge", "counter", "histogram"
-
-
-@dataclass(frozen=True)
-class AlertName:
-    """An alert's identity: what Alertmanager routes and inhibits on.
-
-    ``scope`` says which labels identify one firing instance (``endpoint``, ``chain``,
-    ``group``, ``exporter``); ``kinds`` the chain kinds it applies to (() = every kind,
-    resolved by :mod:`chainwatch.core.names`), or ``needs`` a capability; ``severities`` the
-    severities it can fire with. ``chain_wide`` alerts make per-endpoint ``symptom`` alerts
-    of the same chain noise (Alertmanager inhibits them).
-    """
-
-    name: str
-    scope: str
-    severities: tuple[str, ...]
-    kinds: tuple[str, ...] = ()
-    needs: str = ""
-    chain_wide: bool = False
-    symptom: bool = False
-    # Alerts this one explains when both fire (same chain, and same endpoint for an endpoint
-    # alert): Alertmanager inhibits them, besides the chain_wide -> symptom rule.
-    inhibits: tuple[str, ...] = ()

@@ -1,8 +1,12 @@
-"""Names shared by the rules, Alertmanager and dashboards generators.
+"""Names shared by the rules, Alertmanager and dashboards generators, derived from the
+alert declarations.
 
-Alert names and recording-rule names are a contract: Alertmanager inhibitions match on
-alert names and labels, dashboards query recording rules. Declaring them here once means
-a renamed alert breaks the build of every generator that referred to it.
+Every alert is declared once (:class:`~chainwatch.core.alertkit.AlertSpec`): the shared ones in
+:mod:`chainwatch.core.alerts`, each kind's own in its package (``kinds/<kind>/alerts.py``).
+This module assembles them in one order (exporter, shared, each kind's, SLO) and resolves
+which chain kinds each applies to. Alertmanager inhibitions match on alert names and labels,
+dashboards query recording rules: a renamed alert breaks the build of every generator that
+referred to it.
 
 ``scope`` says which labels identify one firing instance, which is what inhibitions
 and ``group_by`` rely on:
@@ -18,60 +22,50 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chainwatch import kinds as registry
-from chainwatch.core.declarations import AlertName
-
-# Alerts every chain kind shares (or every kind with the capability in ``needs``); each
-# kind's own alerts are in its package (``KIND.alerts``).
-SHARED: tuple[AlertName, ...] = (
-    AlertName("ChainwatchExporterAbsent", "exporter", ("critical",)),
-    AlertName("ChainwatchEndpointDown", "endpoint", ("critical",)),
-    AlertName("ChainwatchProbeFailing", "endpoint", ("warning",)),  # labelled by reason
-    AlertName("ChainwatchWrongChain", "endpoint", ("critical",)),
-    AlertName("ChainwatchSyncLagHigh", "endpoint", ("warning", "critical"), symptom=True),
-    AlertName("ChainwatchSyncLagSecondsHigh", "endpoint", ("warning", "critical"), symptom=True),
-    AlertName("ChainwatchHeadStale", "endpoint", ("critical",), symptom=True),
-    AlertName("ChainwatchPeersLow", "endpoint", ("warning",), needs="peers", symptom=True),
-    AlertName("ChainwatchMempoolHigh", "endpoint", ("warning",), needs="mempool", symptom=True),
-    AlertName("ChainwatchMempoolNotMined", "endpoint", ("warning",), needs="mempool", symptom=True),
-    AlertName("ChainwatchRpcLatencyHigh", "endpoint", ("warning",)),
-    AlertName("ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",)),
-    AlertName("ChainwatchReferenceQuorumLost", "chain", ("warning",)),
-    AlertName("ChainwatchChainHalted", "chain", ("critical",), needs="reference_halt", chain_wide=True),
-)
-# The SLO burn alerts summarise every chain's endpoints; they come after every kind's own.
-SLO: tuple[AlertName, ...] = (AlertName("ChainwatchSLOErrorBudgetBurn", "chain", ("critical", "warning")),)  # labelled by slo
+from chainwatch.core import alerts as shared
+from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
-def _resolve(alert: AlertName, kind: str | None) -> AlertName:
+def _resolve(alert: AlertSpec, kind=None) -> AlertSpec:
     if kind is not None:
-        return replace(alert, kinds=(kind,))
+        return replace(alert, kinds=(kind.name,), package=kind.package)
     return replace(alert, kinds=tuple(k.name for k in registry.all_kinds() if not alert.needs or alert.needs in k.capabilities))
 
 
-ALERTS: tuple[AlertName, ...] = (
-    tuple(_resolve(a, None) for a in SHARED)
-    + tuple(_resolve(a, k.name) for k in registry.all_kinds() for a in k.alerts)
-    + tuple(_resolve(a, None) for a in SLO)
+ALERTS: tuple[AlertSpec, ...] = (
+    (_resolve(shared.EXPORTER_ABSENT),)
+    + tuple(_resolve(a) for a in shared.SHARED)
+    + tuple(_resolve(a, k) for k in registry.all_kinds() for a in k.alert_specs())
+    + (_resolve(shared.SLO_BURN),)
 )
 
 ALERT_BY_NAME = {a.name: a for a in ALERTS}
+if len(ALERT_BY_NAME) != len(ALERTS):
+    raise ValueError("two alert declarations share a name: " + ", ".join(sorted({a.name for a in ALERTS if sum(b.name == a.name for b in ALERTS) > 1})))
 
 # Chain-wide incidents that make per-endpoint symptoms noise (inhibit them on the same chain).
 CHAIN_WIDE = tuple(a.name for a in ALERTS if a.chain_wide)
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
 ENDPOINT_SYMPTOMS = tuple(a.name for a in ALERTS if a.symptom)
 
-# Recording rules the dashboards rely on (level:metric:operations).
+
+def for_kind(kind: str) -> tuple[AlertSpec, ...]:
+    """The alerts a chain of ``kind`` gets, in rule order (the SLO burn alert is built apart)."""
+    apart = (shared.EXPORTER_ABSENT.name, shared.SLO_BURN.name)
+    return tuple(a for a in ALERTS if kind in a.kinds and a.name not in apart)
+
+
+# Recording rules the dashboards, alerts and SLOs rely on (level:metric:operations).
 RECORDING = (
-    "chain:chainwatch_sync_lag_blocks:max",
-    "chain:chainwatch_sync_lag_seconds:max",
-    "chain:chainwatch_head_age_seconds:min",
     "chain:chainwatch_probe_success:ratio_rate5m",
     "chain:chainwatch_probe_success:avg",
     "endpoint:chainwatch_rpc_request_duration_seconds:p50_5m",
     "endpoint:chainwatch_rpc_request_duration_seconds:p95_5m",
     "endpoint:chainwatch_rpc_request_duration_seconds:p99_5m",
     "endpoint:chainwatch_rpc_errors:ratio_rate5m",
+    # the short windows of the multi-window alerts (core/alerts.py SHORT)
+    "endpoint:chainwatch_rpc_request_duration_seconds:p95_1m",
+    "endpoint:chainwatch_rpc_errors:ratio_rate1m",
     "group:chainwatch_validator_attestations_missed:ratio_rate1h",
     # SLI / error budget per chain, one per slo (availability | latency | freshness) and window
     "chain_slo:sli_error:ratio_rate5m",

@@ -12,9 +12,13 @@ The commands find the running demo through ``<run dir>/state.json`` (default
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import select
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -40,6 +44,102 @@ run_dir_option = click.option("--run-dir", type=click.Path(file_okay=False, path
 
 
 # --------------------------------------------------------------------------- terminal output
+
+# Write errors that mean "nobody reads this any more": a closed pipe (`| tee` ended by the
+# same Ctrl-C), a hung-up terminal (EIO), a vanished pty (ENXIO).
+_GONE = (errno.EPIPE, errno.EIO, errno.ENXIO, errno.EBADF)
+
+
+class SafeStream(io.TextIOBase):
+    """stdout/stderr of the running demo that a vanished reader cannot crash.
+
+    ``chainwatch demo | tee demo.log`` and Ctrl-C: the terminal sends SIGINT to tee too,
+    and the demo's next write raises BrokenPipeError — before this class, in the middle of
+    the clean-up, so the children were never stopped. Now the first failed write points the
+    file descriptor at /dev/null (no later write, nor the interpreter's final flush, can
+    fail again) and calls ``on_gone`` once, which asks the demo to stop as SIGTERM would.
+    """
+
+    def __init__(self, stream, on_gone) -> None:
+        super().__init__()
+        self._stream = stream
+        self._on_gone = on_gone
+        self.gone = False
+
+    @property
+    def encoding(self):  # click checks these to accept the stream as a text stream
+        return getattr(self._stream, "encoding", "utf-8")
+
+    @property
+    def errors(self):
+        return getattr(self._stream, "errors", "strict")
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if self.gone:
+            return len(text)
+        try:
+            n = self._stream.write(text)
+            self._stream.flush()
+            return n
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, OSError) and exc.errno not in _GONE:
+                raise
+            self._lost()
+            return len(text)
+
+    def flush(self) -> None:
+        if self.gone:
+            return
+        try:
+            self._stream.flush()
+        except (OSError, ValueError) as exc:
+            if isinstance(exc, OSError) and exc.errno not in _GONE:
+                raise
+            self._lost()
+
+    def reader_gone(self) -> bool:
+        """The pipe we write to has no reader left (checked without writing)."""
+        if self.gone:
+            return True
+        try:
+            fd = self._stream.fileno()
+            if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                return False
+            poller = select.poll()
+            poller.register(fd, select.POLLOUT)
+            # Linux reports POLLERR on the write end of a pipe whose read end is closed.
+            if any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0)):
+                self._lost()
+                return True
+        except (OSError, ValueError, AttributeError):
+            return False
+        return False
+
+    def _lost(self) -> None:
+        if self.gone:
+            return
+        self.gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, self._stream.fileno())
+            finally:
+                os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        self._on_gone()
 
 
 class Screen:
@@ -142,13 +242,25 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, rollup: bool =
     (run_dir / MARKER).write_text("chainwatch demo run directory: wiped by the next `chainwatch demo`\n")
     stopping = threading.Event()
     ready = threading.Event()
+    phase = {"interrupted": False, "stopping": False}
 
     def on_signal(signum, _frame):
         stopping.set()
-        if not ready.is_set():
-            raise KeyboardInterrupt  # abort the start-up; Stack.start stops what it started
+        # Abort the start-up once (Stack.start stops what it started); never interrupt the stop itself.
+        if not ready.is_set() and not phase["interrupted"] and not phase["stopping"]:
+            phase["interrupted"] = True
+            raise KeyboardInterrupt
 
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    def output_gone():
+        # Nobody reads our output any more: stop everything, as SIGTERM would (through the
+        # same handler, so a start-up in progress is aborted in the main thread).
+        if not stopping.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    real_streams = sys.stdout, sys.stderr
+    out = sys.stdout = SafeStream(sys.stdout, output_gone)
+    sys.stderr = SafeStream(sys.stderr, lambda: None)  # errors may go unseen; only stdout's reader decides
     screen = Screen()
     click.echo(f"Starting the chainwatch demo in {run_dir} ...")
     stack = Stack(Options(run_dir=run_dir, beacon=beacon, solana=solana, rollup=rollup), progress=lambda s: screen.draw(s))
@@ -156,6 +268,8 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, rollup: bool =
 
     def ticker():
         while not ticker_stop.wait(0.25):
+            if out.reader_gone():
+                return
             if stack.components:
                 screen.draw(stack)
 
@@ -190,22 +304,29 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, rollup: bool =
         for line in where(state):
             click.echo(line)
         click.echo(f"ready in {stack.ready_at - stack.started_at:.1f}s")
-        code = watch(stack, screen, stopping, exit_after)
+        code = watch(stack, screen, stopping, exit_after, out)
     finally:
+        # Whatever brought us here (a signal, a closed stdout, an exception), stop the
+        # children first; printing comes after and cannot fail (SafeStream).
+        phase["stopping"] = True
         ticker_stop.set()
-        click.echo("\nstopping ...")
-        if control is not None:
-            try:
-                stack.run_async(control.stop(), 5)
-            except Exception:  # noqa: BLE001
-                pass
         pids = stack.pids()
-        stack.stop()
-        (run_dir / STATE_FILE).unlink(missing_ok=True)
+        try:
+            click.echo("\nstopping ...")
+            if control is not None:
+                try:
+                    stack.run_async(control.stop(), 5)
+                except Exception:  # noqa: BLE001
+                    pass
+        finally:
+            stack.stop()
+            (run_dir / STATE_FILE).unlink(missing_ok=True)
         left = [p for p in pids if _alive(p)]
         click.echo(f"stopped {len(pids)} processes" + (f"; still alive: {left}" if left else "; no process left behind"))
         for s, handler in old.items():
             signal.signal(s, handler)
+        sys.stdout.flush()
+        sys.stdout, sys.stderr = real_streams
     return code
 
 
@@ -224,12 +345,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def watch(stack, screen: Screen, stopping: threading.Event, exit_after: float | None) -> int:
-    """The live view: firing alerts and pages, until Ctrl-C/SIGTERM (or ``exit_after``)."""
+def watch(stack, screen: Screen, stopping: threading.Event, exit_after: float | None, out: SafeStream | None = None) -> int:
+    """The live view: firing alerts and pages, until Ctrl-C/SIGTERM/SIGHUP, a closed stdout (or ``exit_after``)."""
     pages_log = stack.run_dir / "pages.log"
     seen = 0
     started = time.monotonic()
-    while not stopping.wait(2.0):
+    while not stopping.wait(1.0 if out is not None else 2.0):
+        if out is not None and out.reader_gone():
+            break
         pages = stack.pages()
         with open(pages_log, "a") as log:
             for p in pages[seen:]:
@@ -329,8 +452,8 @@ def heal_faults(ctx: click.Context, only: tuple[str, ...], no_wait: bool) -> Non
     click.echo(f"waiting for {', '.join(sorted(paged))} to resolve ...")
     windowed = paged & {"ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"}
     if windowed:
-        click.echo(f"  note: {', '.join(sorted(windowed))} average over a 5m/15m window: they resolve once the fault has left it")
-    ok = wait_pages(state, answer["healed_at"], paged, 420 if windowed else 90, resolve=True)
+        click.echo(f"  note: {', '.join(sorted(windowed))} average over a 5m/15m window and the last minute: they resolve within 2 min")
+    ok = wait_pages(state, answer["healed_at"], paged, 150 if windowed else 90, resolve=True)
     sys.exit(0 if ok else 1)
 
 

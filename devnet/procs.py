@@ -2,18 +2,24 @@
 
 Every child runs in its own session (process group), so stopping it also stops whatever
 it spawned (Lodestar's worker threads, a shell wrapper) and nothing outlives the demo.
-The demo installs nothing: a missing tool is a :class:`MissingTool` naming the set-up
-command that installs it.
+On Linux every child also carries a parent-death signal (``prctl(PR_SET_PDEATHSIG,
+SIGKILL)``): should the demo itself die without stopping it (SIGKILL, a crash in the
+stop path), the kernel kills the child at once. The demo installs nothing: a missing tool
+is a :class:`MissingTool` naming the set-up command that installs it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import queue
 import shutil
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -109,6 +115,80 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0)
     return answer["result"]
 
 
+# --------------------------------------------------------------------------- parent-death signal
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+_prctl = None
+if sys.platform.startswith("linux"):
+    try:
+        _prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before any fork
+        _prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+        _prctl.restype = ctypes.c_int
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        _prctl = None
+
+
+def _die_with_parent(parent: int):
+    """``preexec_fn``: in the forked child, before exec, ask for SIGKILL when the parent dies.
+
+    Runs between fork and exec, so it only calls the already-resolved ``prctl`` and
+    ``getppid``; if the parent died before ``prctl`` took effect, the child ends itself.
+    """
+    def preexec() -> None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+    return preexec
+
+
+class _Spawner:
+    """Forks children from a thread that lives as long as the process.
+
+    The kernel sends the parent-death signal when the *thread* that forked the child ends,
+    not the process (prctl(2)); a child started from a short-lived worker thread (a fault
+    that restarts the exporter) would be killed with that thread. The main thread and this
+    one daemon thread live until the process exits.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def _serve(self) -> None:
+        while True:
+            args, kwargs, done = self._jobs.get()
+            try:
+                done.put((subprocess.Popen(*args, **kwargs), None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                done.put((None, exc))
+
+    def popen(self, *args, **kwargs) -> subprocess.Popen:
+        if threading.current_thread() is threading.main_thread():
+            return subprocess.Popen(*args, **kwargs)
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="chainwatch-demo-spawner", daemon=True)
+                self._thread.start()
+        done: queue.Queue = queue.Queue(maxsize=1)
+        self._jobs.put((args, kwargs, done))
+        proc, exc = done.get()
+        if exc is not None:
+            raise exc
+        return proc
+
+
+_SPAWNER = _Spawner()
+
+
+def spawn(args: list[str], **kwargs) -> subprocess.Popen:
+    """``subprocess.Popen`` in a new session, killed by the kernel if the demo dies first (Linux)."""
+    kwargs.setdefault("start_new_session", True)
+    if _prctl is not None:
+        kwargs["preexec_fn"] = _die_with_parent(os.getpid())
+    return _SPAWNER.popen(args, **kwargs)
+
+
 class Fatal(RuntimeError):
     """Raised by a :func:`wait_until` check to stop waiting at once (a process died)."""
 
@@ -128,8 +208,7 @@ class Proc:
     def start(self) -> "Proc":
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(self.args, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            self.proc = spawn(self.args, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         return self
 
     @property

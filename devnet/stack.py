@@ -509,7 +509,10 @@ class Stack:
         path = self.run_dir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         args = [binary, f"--config.file={path}", f"--storage.tsdb.path={self.run_dir / 'prometheus-data'}", f"--web.listen-address=127.0.0.1:{port}",
-                f"--web.external-url={self.prometheus_url}/", "--storage.tsdb.retention.time=1d"]
+                f"--web.external-url={self.prometheus_url}/", "--storage.tsdb.retention.time=1d",
+                # The demo runs on a 1 s clock; Prometheus' 1 min resend of resolved alerts would hold
+                # a resolve that an inhibition muted (SyncLagHigh under HeadStale) for a minute.
+                "--rules.alert.resend-delay=10s"]
         proc = self._spawn("prometheus", args)
         wait_http(self.prometheus_url + "/-/ready", 60, proc)
         self._set("prometheus", "up", detail=f"pid {proc.pid}")

@@ -66,6 +66,8 @@ def round_samples(snap: Snapshot) -> Iterable[Sample]:
         for reason in FAILURE_REASONS:
             yield "chainwatch_probe_failures_total", {**base, "reason": reason}, state.failures.get(reason, 0)
         yield "chainwatch_probe_deadline_exceeded_total", base, state.deadline_exceeded
+        for field_ in sorted(state.dropped):
+            yield "chainwatch_probe_dropped_values_total", {**base, "field": field_}, state.dropped[field_]
         for method in sorted(state.requests):
             labels = {**base, "method": method}
             yield "chainwatch_rpc_requests_total", labels, state.requests[method]

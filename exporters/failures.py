@@ -14,7 +14,7 @@ MAX_DETAIL = 200
 
 
 class ProbeFailure(Exception):
-    def __init__(self, reason: str, detail: str = "", *, retry_after: float | None = None):
+    def __init__(self, reason: str, detail: str = "", *, retry_after: float | None = None, status: int | None = None, dropped: bool = False):
         if reason not in FAILURE_REASONS:
             raise ValueError(f"unknown failure reason {reason!r}")
         detail = " ".join(scrub(str(detail), active()).split())
@@ -24,6 +24,8 @@ class ProbeFailure(Exception):
         self.reason = reason
         self.detail = detail
         self.retry_after = retry_after
+        self.status = status  # the HTTP status, for http_status failures
+        self.dropped = dropped  # the server closed a connection it had accepted (not "could not connect")
 
 
 def invalid(detail: str) -> ProbeFailure:

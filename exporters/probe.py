@@ -12,6 +12,8 @@ Probes keep small per-endpoint caches (client version, genesis time) in
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,6 +45,27 @@ class ProbeResult:
     values: dict[tuple[str, Labels], float] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     finished_at: float = field(default_factory=time.time)
+    # Optional values that could not be read this round: (field, detail). The field is a
+    # name from the probe's code (bounded), counted in chainwatch_probe_dropped_values_total.
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+
+    def drop(self, field_: str, detail: str) -> None:
+        self.dropped.append((field_, detail))
+
+    @contextmanager
+    def optional(self, field_: str) -> Iterator[None]:
+        """Read an optional value: an unreadable answer (``invalid_response``, or an error of
+        an optional method) drops what the block would have set, never the probe.
+
+            with result.optional("txpool_status"):
+                result.set("chainwatch_mempool_transactions", numbers.uint(pool["pending"], "txpool_status.pending"), state="pending")
+        """
+        try:
+            yield
+        except ProbeFailure as failure:
+            if failure.reason in ("rate_limited", "timeout"):
+                raise  # back off / out of time: the endpoint, not this value
+            self.drop(field_, f"{failure.reason}: {failure.detail}")
 
     def set(self, metric: str, value: float | int | bool | None, **labels: str) -> None:
         if value is None:

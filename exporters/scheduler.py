@@ -30,9 +30,11 @@ from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
 
 log = logging.getLogger("chainwatch.probe")
+values_log = logging.getLogger("chainwatch.probe.values")  # dropped optional values: its own once-a-minute budget
 
 DEFAULT_BACKOFF_SECONDS = 30.0
 WARN_EVERY_SECONDS = 60.0
+MAX_FIELD = 64  # dropped-value field names come from probe code; cut anyway, they are label values
 LAUNCH_WAVE = 8  # probes started per event-loop iteration (see Scheduler._launch)
 
 
@@ -84,6 +86,8 @@ class EndpointState:
         self.failures: Counter[str] = Counter()
         self.deadline_exceeded = 0
         self.last_warning = -math.inf
+        self.dropped: Counter[str] = Counter()  # optional values dropped, by field
+        self.last_drop_warning = -math.inf
 
     @property
     def identity(self) -> str:
@@ -176,6 +180,15 @@ class Scheduler:
 
     def _record(self, state: EndpointState, result: ProbeResult) -> None:
         state.probes += 1
+        for field_, _ in result.dropped:
+            state.dropped[field_[:MAX_FIELD]] += 1
+        if result.dropped and time.monotonic() - state.last_drop_warning >= WARN_EVERY_SECONDS:
+            state.last_drop_warning = time.monotonic()
+            values_log.warning(
+                "optional values unreadable; their metrics are absent",
+                extra={"endpoint": state.endpoint.name, "chain": state.chain_name, "fields": ",".join(sorted({f for f, _ in result.dropped})),
+                       "detail": scrub(result.dropped[0][1], state.endpoint.secrets)[:200]},
+            )
         for call in result.calls:
             state.requests[call.method] += 1
             if call.ok and call.seconds is not None:

@@ -156,7 +156,7 @@ class Transport:
             told = f"Retry-After {retry_after:g}s" if retry_after is not None else "no usable Retry-After"
             raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)
         if not (200 <= status < 300) and status not in ok_statuses:
-            raise ProbeFailure("http_status", f"HTTP {status}")
+            raise ProbeFailure("http_status", f"HTTP {status}", status=status)
         return Reply(status, payload, elapsed, retry_after)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
@@ -179,7 +179,7 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
     if isinstance(exc, aiohttp.ClientPayloadError):
         return ProbeFailure("invalid_response", message)
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionError)):
-        return ProbeFailure("connect", message)
+        return ProbeFailure("connect", message, dropped=True)
     if isinstance(exc, aiohttp.ClientResponseError):
         # Statuses are checked by hand (no raise_for_status, no redirects), so this is
         # aiohttp's parser refusing the answer (not HTTP, header over 8 KB, 100+ headers,

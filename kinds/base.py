@@ -12,7 +12,8 @@ used (so loading the config never imports a probe or a dashboard):
   including the chain's ``linked_chains()``), for values measured against another chain;
 - ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
   background monitor of the chain's validators;
-- ``alerts.py`` (optional): ``BUILDERS``, the kind's own alert builders;
+- ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations
+  (:class:`~chainwatch.core.alertkit.AlertSpec`), with their runbooks in ``runbooks/*.md``;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
 - ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here.
 
@@ -25,7 +26,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from chainwatch.core.declarations import AlertName, Metric
+from chainwatch.core.declarations import Metric
 
 # What a kind can offer; shared metrics, alerts and panels say which one they need.
 CAPABILITIES = frozenset({
@@ -44,7 +45,6 @@ class ChainKind:
     primary_method: str  # the request label whose latency stands for the endpoint's
     capabilities: frozenset[str] = frozenset()
     metrics: tuple[Metric, ...] = ()
-    alerts: tuple[AlertName, ...] = ()
     # The genesis identity a chain may pin, as (config field, where the probe reads it),
     # for ChainwatchWrongChain's text; None when the chain id is the identity.
     identity: tuple[str, str] | None = None
@@ -75,9 +75,10 @@ class ChainKind:
         module = self.module("monitor")
         return module.create if module is not None else None
 
-    def alert_builders(self) -> tuple:
+    def alert_specs(self) -> tuple:
+        """The kind's own alert declarations (``alerts.py`` ``ALERTS``), in rule order."""
         module = self.module("alerts")
-        return tuple(module.BUILDERS) if module is not None else ()
+        return tuple(module.ALERTS) if module is not None else ()
 
     def dashboard(self):
         return self.module("dashboard").build

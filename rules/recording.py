@@ -2,7 +2,8 @@
 
 They aggregate across chains with ``by (chain, network)`` so the dashboards (which use
 exactly these names, see :data:`chainwatch.core.names.RECORDING`) stay cheap with many
-chains. Endpoints with ``role="reference"`` are someone else's provider: they are left
+chains. A recording rule that no alert, dashboard panel or SLO reads is not generated
+(``docs/metrics.md`` lists what reads each metric). Endpoints with ``role="reference"`` are someone else's provider: they are left
 out of our own lag, success and availability figures.
 
 Each rule comes with a ``promql_expr_test`` case (:func:`tests`) that feeds a node, a
@@ -11,6 +12,7 @@ second node and a reference and checks the exact output sample.
 
 from __future__ import annotations
 
+from chainwatch.core.alerts import SHORT
 from chainwatch.core.config import Config
 
 from chainwatch.core import names
@@ -22,17 +24,13 @@ RATE = "5m"
 
 def _name(record: str) -> str:
     if record not in names.RECORDING:
-        raise KeyError(f"{record} is not declared in rules/names.py RECORDING")
+        raise KeyError(f"{record} is not declared in core/names.py RECORDING")
     return record
 
 
 def records() -> list[Record]:
     chain, endpoint, group = by(CHAIN_LABELS), by(ENDPOINT_LABELS), by(GROUP_LABELS)
     out = [
-        Record(_name("chain:chainwatch_sync_lag_blocks:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_blocks', nodes=True)})"),
-        Record(_name("chain:chainwatch_sync_lag_seconds:max"), f"max by ({chain}) ({selector('chainwatch_sync_lag_seconds', nodes=True)})"),
-        # The freshest head any endpoint (node or reference) of the chain has seen.
-        Record(_name("chain:chainwatch_head_age_seconds:min"), f"min by ({chain}) ({selector('chainwatch_head_age_seconds')})"),
         Record(
             _name("chain:chainwatch_probe_success:ratio_rate5m"),
             f"1 - (sum by ({chain}) (rate({selector('chainwatch_probe_failures_total', nodes=True)}[{RATE}]))"
@@ -52,6 +50,16 @@ def records() -> list[Record]:
             _name("endpoint:chainwatch_rpc_errors:ratio_rate5m"),
             f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{RATE}]))"
             f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{RATE}]))",
+        ),
+        # The short windows of the multi-window alerts: they resolve within a minute of the recovery.
+        Record(
+            _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p95_{SHORT}"),
+            f"histogram_quantile(0.95, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{SHORT}])))",
+        ),
+        Record(
+            _name(f"endpoint:chainwatch_rpc_errors:ratio_rate{SHORT}"),
+            f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{SHORT}]))"
+            f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{SHORT}]))",
         ),
         Record(
             _name("group:chainwatch_validator_attestations_missed:ratio_rate1h"),
@@ -94,9 +102,6 @@ def tests(config: Config) -> list[dict]:
     def gauges(name: str, va: float, vb: float, vref: float) -> list[Series]:
         return [Series(name, a, va, va), Series(name, b, vb, vb), Series(name, ref, vref, vref)]
 
-    cases.append(("chain:chainwatch_sync_lag_blocks:max", gauges("chainwatch_sync_lag_blocks", 3, 7, 900), [(chain, 7)]))
-    cases.append(("chain:chainwatch_sync_lag_seconds:max", gauges("chainwatch_sync_lag_seconds", 12, 36, 900), [(chain, 36)]))
-    cases.append(("chain:chainwatch_head_age_seconds:min", gauges("chainwatch_head_age_seconds", 20, 40, 4), [(chain, 4)]))
     cases.append(("chain:chainwatch_probe_success:avg", gauges("chainwatch_probe_success", 1, 0, 0), [(chain, 0.5)]))
     # 100 probes a minute on each node; node a fails 10 of them, the reference fails all (ignored).
     cases.append((
@@ -118,6 +123,7 @@ def tests(config: Config) -> list[dict]:
         buckets.append(Series(hist, {**a, "method": "batch", "le": le}, count, count, "counter"))
     for q, expected in (("50", 0.375), ("95", 0.4875), ("99", 0.4975)):
         cases.append((f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m", buckets, [(endpoint_a, expected)]))
+    cases.append(("endpoint:chainwatch_rpc_request_duration_seconds:p95_1m", buckets, [(endpoint_a, 0.4875)]))
     cases.append((
         "endpoint:chainwatch_rpc_errors:ratio_rate5m",
         [
@@ -127,6 +133,14 @@ def tests(config: Config) -> list[dict]:
             Series("chainwatch_rpc_errors_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
         ],
         [(endpoint_a, 0.25)],
+    ))
+    cases.append((
+        "endpoint:chainwatch_rpc_errors:ratio_rate1m",
+        [
+            Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
+            Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 3, 3, "counter"),
+        ],
+        [(endpoint_a, 0.1)],
     ))
     cases.append((
         "group:chainwatch_validator_attestations_missed:ratio_rate1h",

@@ -29,7 +29,7 @@ from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.core.config import Config
 
 from chainwatch.core import names
-from chainwatch.rules.alerts import EXECUTIVE
+from chainwatch.core.alertkit import EXECUTIVE
 from chainwatch.rules.common import CHAIN_LABELS, Alert, Record, by, fmt, selector
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")

@@ -22,6 +22,11 @@ from __future__ import annotations
 
 import math
 
+from prometheus_client.utils import floatToGoString
+
+from chainwatch.core import alertkit, names
+from chainwatch.core import alerts as alert_defs
+from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.config import Config
 
 from chainwatch.rules import recording, slo as slo_rules
@@ -61,33 +66,45 @@ def alert_tests(alert: Alert) -> list[dict]:
         recipe.series = _replicated(alert, recipe.series)
         # Whole minutes unless `for:` is not one: a blip must be able to be shorter than `for:`.
         step = recipe.step if seconds(alert.for_) % recipe.step == 0 else 15.0
+        step = min(step, recipe.step)
         for_steps = _steps(seconds(alert.for_), step)
         win = _steps(recipe.window, step)
         lead = max(10, win + 2)
         title = f"{alert.name} {alert.severity} {alert.chain}" + (f" slo={alert.extra_labels['slo']}" if "slo" in alert.extra_labels else "")
+        recovery = not recipe.event and recipe.blip
         if recipe.event:
             fault = for_steps + win + 5
             fire = lead + for_steps + 1
-            resolved = lead + for_steps + win + 3
+            resolved = [lead + for_steps + win + 3]
             total = lead + fault
-        else:
+        elif not recovery:  # an event held in a look-back window: it resolves when the window has passed
             fault = for_steps + win + 3
             fire = lead + fault - 1
-            resolved = lead + fault + win + 3
-            total = resolved + 1
+            resolved = [lead + fault + win + 3]
+            total = resolved[0] + 1
+        else:
+            # Recovered at `healed`: resolved within the alert's resolve time, and nothing fires
+            # again while its long window still remembers the fault (issue #15).
+            fault = for_steps + win + 3
+            fire = lead + fault - 1
+            healed = lead + fault
+            first = healed + max(1, _steps(alert.resolve_within, step))
+            resolved = list(range(first, max(first, healed + win + for_steps + 3) + 1))
+            total = resolved[-1] + 1
         faulty = [lead <= i < lead + fault for i in range(total)]
         value = recipe.value_at(fire - lead + 1, step) if recipe.value_at else recipe.value
         expected = [a.expected(recipe, value) for a in [alert, *recipe.companions]]
         expected.sort(key=lambda e: sorted(e["exp_labels"].items()))
+        then = (f"then resolves within {_minutes(first - healed, step)} of the recovery and nothing fires after it"
+                if recovery else "then resolves")
         out.append({
-            "name": f"{title}: fires on {recipe.note or 'the fault'}, then resolves",
+            "name": f"{title}: fires on {recipe.note or 'the fault'}, {then}",
             "interval": _interval(step),
             "input_series": _input(recipe.series, faulty, step),
             "alert_rule_test": [
                 {"eval_time": _minutes(lead - 1, step), "alertname": alert.name, "exp_alerts": []},
                 {"eval_time": _minutes(fire, step), "alertname": alert.name, "exp_alerts": expected},
-                {"eval_time": _minutes(resolved, step), "alertname": alert.name, "exp_alerts": []},
-            ],
+            ] + [{"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in resolved],
         })
         if not recipe.full or index:
             continue
@@ -114,6 +131,57 @@ def alert_tests(alert: Alert) -> list[dict]:
             ],
         })
     return out
+
+
+# --------------------------------------------------------------------------- a dominant alert's recovery
+
+
+def down_recovery_tests(alerts: list[Alert]) -> list[dict]:
+    """The endpoint is down long enough for every window to fill, then answers again.
+
+    Its error, latency and probe-failure alerts (those ``EndpointDown`` inhibits, from the
+    declarations) fire at no point once ``EndpointDown`` fires, nor after the recovery, while
+    their long windows still hold the outage: the inhibition ended with ``EndpointDown``, so a
+    firing one would be a new page about an incident that is over (issue #15). ``EndpointDown``
+    itself resolves within 2 minutes.
+    """
+    down = next((a for a in alerts if a.name == "ChainwatchEndpointDown" and a.recipes), None)
+    if down is None:
+        return []
+    symptoms = sorted({a.name for a in alerts if alertkit.DOWN in names.ALERT_BY_NAME[a.name].inhibited_by})
+    if not symptoms:
+        return []
+    mine = [a for a in alerts if a.name in symptoms or a is down]
+    step = alert_defs.SHORT_STEP  # a scrape interval: the short windows hold two samples
+    recipe = down.recipes[0]
+    e = recipe.labels
+    batch = {**e, "method": "batch"}
+    bucket = "chainwatch_rpc_request_duration_seconds_bucket"
+    # Every request fails, and slowly: each symptom's condition holds during the outage.
+    series = list(recipe.series) + [
+        Series("chainwatch_rpc_requests_total", batch, 60, 60, "counter"),
+        Series("chainwatch_rpc_errors_total", batch, 0, 60, "counter"),
+    ] + [
+        Series(bucket, {**batch, "le": floatToGoString(b)}, 60, 60 if b >= LATENCY_BUCKETS[-1] else 0, "counter") for b in LATENCY_BUCKETS
+    ] + [Series(bucket, {**batch, "le": "+Inf"}, 60, 60, "counter")]
+    longest = max(seconds(w) for w in ("15m", "5m")) + max(seconds(a.for_) for a in mine)
+    lead = 10
+    down_for = _steps(seconds(down.for_), step)
+    fault = _steps(longest, step) + 5
+    healed = lead + fault
+    first = healed + _steps(down.resolve_within, step)
+    total = healed + _steps(longest, step) + 5
+    faulty = [lead <= i < healed for i in range(total)]
+    checks = [{"eval_time": _minutes(healed - 1, step), "alertname": down.name, "exp_alerts": [down.expected(recipe)]}]
+    checks += [{"eval_time": _minutes(t, step), "alertname": down.name, "exp_alerts": []} for t in range(first, total)]
+    for name in symptoms:
+        checks += [{"eval_time": _minutes(t, step), "alertname": name, "exp_alerts": []} for t in range(lead + down_for + 1, total)]
+    return [{
+        "name": f"ChainwatchEndpointDown {down.chain}: down, then up again: none of the {len(symptoms)} alerts it inhibits fires while it fires or after it",
+        "interval": _interval(step),
+        "input_series": _input(series, faulty, step),
+        "alert_rule_test": checks,
+    }]
 
 
 # --------------------------------------------------------------------------- SLO burn tests
@@ -255,6 +323,7 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
         else:
             for alert in f.alerts:
                 tests += alert_tests(alert)
+            tests += down_recovery_tests(f.alerts)
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
         # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.
         interval = min([t["interval"] for t in tests if "interval" in t] or ["1m"], key=seconds)

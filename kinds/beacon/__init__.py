@@ -1,6 +1,5 @@
 """Ethereum consensus chains over the Beacon API, with validator duties per epoch."""
 
-from chainwatch.core.declarations import AlertName
 from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.beacon.config import BeaconChain, BeaconValidators
 from chainwatch.kinds.beacon.metrics import METRICS
@@ -14,14 +13,5 @@ KIND = ChainKind(
     metrics=METRICS,
     config_models=(BeaconValidators,),
     block_time_doc="`seconds_per_slot`",
-    alerts=(
-        AlertName("ChainwatchFinalityStalled", "chain", ("critical",), chain_wide=True),
-        AlertName("ChainwatchAttestationsMissed", "group", ("critical",)),  # consecutive misses
-        AlertName("ChainwatchAttestationMissRatioHigh", "group", ("warning",)),
-        AlertName("ChainwatchProposalMissed", "group", ("warning",)),
-        AlertName("ChainwatchValidatorSlashed", "group", ("critical",)),
-        AlertName("ChainwatchValidatorExited", "group", ("warning",)),
-        AlertName("ChainwatchValidatorMonitorStuck", "chain", ("warning",)),
-    ),
     identity=("genesis_validators_root", "/eth/v1/beacon/genesis"),
 )

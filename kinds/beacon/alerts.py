@@ -1,152 +1,167 @@
-"""The beacon kind's own alerts: finality, validator duties, the validator monitor."""
+"""The beacon kind's own alerts: finality, validator duties, the validator monitor.
+
+One :class:`~chainwatch.core.alertkit.AlertSpec` each; runbooks in ``runbooks/<AlertName>.md``.
+"""
 
 from __future__ import annotations
 
 import math
 
-from chainwatch.core.generated import number
-from chainwatch.rules.alerts import Ctx, _halt_expr, _halt_recipe
-from chainwatch.rules.common import CHAIN_LABELS, GROUP_LABELS, Alert, Recipe, Series, by, duration, fmt, seconds
+from chainwatch.core.alertkit import CHAIN_LABELS, GROUP_LABELS, AlertSpec, Ctx, Recipe, Series, by, duration, fmt, seconds, step
 
-# The validator monitor processes each epoch after it ends; it is stuck after this many epochs.
-MONITOR_STUCK_EPOCHS = 3
+# Miss-ratio warning: at least this many epochs with misses within the hour (one epoch of false
+# "not live" after a beacon restart is ~10.7% of a mainnet hour), and hysteresis at the threshold.
+RATIO_MIN_MISSED_EPOCHS = 2
+RATIO_KEEP_FIRING = "15m"
+# Beacon head optimistic / execution client offline for longer than this: warning.
+OPTIMISTIC_FOR = "5m"
+EL_OFFLINE_FOR = "5m"
 # Slashings and exits are events: they alert for this long after the status changed.
 VALIDATOR_EVENT_WINDOW = "1h"
 
 
-def finality_stalled(c: Ctx) -> list[Alert]:
-    limit = c.t.finality_epochs
-    a = c.alert(
-        "ChainwatchFinalityStalled", "critical",
-        f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_beacon_epochs_since_finalized')}) > {limit}", c.d.finality,
-        "{chain} has not finalized for {value:%.0f} epochs",
-        "Every beacon node of {chain}/{network} reports the last finalized checkpoint {value:%.0f} epochs ago (normal: 2, threshold "
-        + str(limit) + "): the chain is not finalizing.",
-    )
-    stalled = limit + 3
-    a.recipes = [Recipe([Series("chainwatch_beacon_epochs_since_finalized", c.endpoint_labels, 2, stalled)], stalled, c.chain_labels, note="finality stopped")]
-    return [a]
+def _has_groups(c: Ctx) -> bool:
+    return bool(c.groups)
 
 
-def monitor_stuck(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds)
-    a = c.alert(
-        "ChainwatchValidatorMonitorStuck", "warning",
-        f"time() - max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_validator_monitor_last_success_timestamp_seconds')}) > {fmt(limit)}", c.d.validator,
-        "Validator monitor of {chain} has processed no epoch for {value:%.0f}s",
-        "The validator monitor of {chain}/{network} last processed an epoch {value:%.0f}s ago (threshold " + fmt(limit)
-        + "s = " + str(MONITOR_STUCK_EPOCHS) + " epochs): attestation and proposal misses are not being counted.",
-    )
-    a.recipes = [Recipe(
-        [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
-        None, c.chain_labels, window=limit, note="monitor stopped", value_at=lambda steps, step: steps * step,
-    )]
-    return [a]
+def _recent_window(c: Ctx) -> str:
+    """AttestationMissRatioHigh's short window: two epochs (at least 2m), whole minutes. The
+    monitor adds an epoch's misses at once after the epoch, so misses still happening show in it."""
+    return duration(math.ceil(max(2 * c.chain.epoch_seconds, 120) / 60) * 60)
 
 
-def attestations_missed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    n = c.t.attestation_consecutive_misses
-    a = c.alert(
-        "ChainwatchAttestationsMissed", "critical",
-        f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_attestations')}) >= {n}", c.d.validator,
-        "Validators of group {group} on {chain} missed {value:%.0f} attestations in a row",
-        "At least one validator of group {group} on {chain}/{network} has missed its last {value:%.0f} attestations (threshold "
-        + str(n) + "): it is offline or cannot reach its beacon node.",
-    )
-    a.recipes = [Recipe([Series("chainwatch_validator_consecutive_missed_attestations", c.group_labels, n - 1, n + 1)], n + 1, c.group_labels, note="validator offline")]
-    return [a]
+def _missed(c: Ctx) -> str:
+    return c.csel("chainwatch_validator_attestations_missed_total")
 
 
-def attestation_ratio(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    limit = c.t.attestation_miss_ratio
-    a = c.alert(
-        "ChainwatchAttestationMissRatioHigh", "warning",
-        f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(limit)}', c.d.validator,
-        "Group {group} on {chain} missed {value:pct} of attestations",
-        "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour (threshold "
-        + f"{limit:.0%}" + ").",
-    )
-    g = c.group_labels
-    checked = 100
-    a.recipes = [Recipe([
-        Series("chainwatch_validator_attestations_checked_total", g, checked, checked, "counter"),
-        Series("chainwatch_validator_attestations_missed_total", g, 0, 50, "counter"),
-    ], 0.5, g, window=3600, note="half the attestations missed")]
-    return [a]
-
-
-def proposal_missed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
+def _proposal_window(c: Ctx) -> str:
     w = duration(max(2 * c.chain.epoch_seconds, 300))
-    w = duration(math.ceil(seconds(w) / 60) * 60)
-    a = c.alert(
-        "ChainwatchProposalMissed", "warning",
-        f"max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_proposals_missed_total')}[{w}])) > 0", c.d.validator,
-        "Group {group} on {chain} missed a block proposal",
-        "A validator of group {group} on {chain}/{network} missed an assigned block proposal in the last " + w
-        + " (about {value:%.0f} missed).",
-    )
-    a.recipes = [Recipe(
-        [
-            Series("chainwatch_validator_proposals_total", c.group_labels, 0, 1, "counter"),
-            Series("chainwatch_validator_proposals_missed_total", c.group_labels, 0, 1, "counter"),
-        ],
-        None, c.group_labels, window=seconds(w), note="proposals missed", blip=False, value_at=lambda steps, step: seconds(w) / step,
-    )]
-    return [a]
+    return duration(math.ceil(seconds(w) / 60) * 60)
 
 
-def _status_change(c: Ctx, name: str, severity: str, statuses: str, summary: str, description: str) -> Alert:
+def _status_change(name: str, severity: str, statuses: str, summary: str, description: str, moved: str, note: str) -> AlertSpec:
+    """A validator status event: the count of ``statuses`` in the group grew within the window."""
     w = VALIDATOR_EVENT_WINDOW
-    a = c.alert(
-        name, severity,
-        f"max by ({by(GROUP_LABELS)}) (sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}]))) > 0.5", c.d.validator,
-        summary, description,
+
+    def test(c: Ctx) -> list[Recipe]:
+        g = c.group_labels
+        return [Recipe([
+            Series("chainwatch_validators", {**g, "status": "active_ongoing"}, 3, 2),
+            Series("chainwatch_validators", {**g, "status": moved}, 0, 1),
+            Series("chainwatch_validators", {**g, "status": statuses.split("|")[1]}, 0, 0),
+        ], None, g, window=seconds(w), note=note, event=True)]
+
+    return AlertSpec(
+        name, "group", (severity,),
+        when=_has_groups,
+        expr=lambda c: f"max by ({by(GROUP_LABELS)}) (sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}]))) > 0.5",
+        for_=lambda c: c.d.validator,
+        summary=summary,
+        description=description,
+        value="slashed" if "slashed" in moved else "exiting",
+        test=test,
     )
-    return a
 
 
-def validator_slashed(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    a = _status_change(
-        c, "ChainwatchValidatorSlashed", "critical", "active_slashed|exited_slashed",
+ALERTS: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchFinalityStalled", "chain", ("critical",), chain_wide=True,
+        threshold=lambda c: c.t.finality_epochs,
+        expr=lambda c: f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_beacon_epochs_since_finalized')}) > {c.threshold}",
+        for_=lambda c: c.d.finality,
+        summary="{chain} has not finalized for {value:%.0f} epochs",
+        description=lambda c: "Every beacon node of {chain}/{network} reports the last finalized checkpoint {value:%.0f} epochs ago (normal: 2, threshold "
+        + str(c.threshold) + "): the chain is not finalizing.",
+        value="{value:%.0f} epochs",
+        test=lambda c: [Recipe([Series("chainwatch_beacon_epochs_since_finalized", c.endpoint_labels, 2, c.threshold + 3)], c.threshold + 3,
+                               c.chain_labels, note="finality stopped")],
+    ),
+    AlertSpec(
+        "ChainwatchAttestationsMissed", "group", ("critical",),  # consecutive misses
+        when=_has_groups,
+        threshold=lambda c: c.t.attestation_consecutive_misses,
+        expr=lambda c: f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_attestations')}) >= {c.threshold}",
+        for_=lambda c: c.d.validator,
+        summary="Validators of group {group} on {chain} missed {value:%.0f} attestations in a row",
+        description=lambda c: "At least one validator of group {group} on {chain}/{network} has missed its last {value:%.0f} attestations (threshold "
+        + str(c.threshold) + "): it is offline or cannot reach its beacon node.",
+        value="{value:%.0f} in a row",
+        test=step("chainwatch_validator_consecutive_missed_attestations", lambda c: c.threshold - 1, lambda c: c.threshold + 1, "validator offline"),
+    ),
+    AlertSpec(
+        "ChainwatchAttestationMissRatioHigh", "group", ("warning",),
+        when=_has_groups,
+        threshold=lambda c: c.t.attestation_miss_ratio,
+        # In at least RATIO_MIN_MISSED_EPOCHS epochs of the hour (changes() of the missed counter =
+        # epochs with a miss: the monitor adds each epoch's misses at once), and still missing: it
+        # resolves two epochs (+ keep_firing_for) after the misses stop, not an hour after.
+        expr=lambda c: f'group:chainwatch_validator_attestations_missed:ratio_rate1h{{chain="{c.name}"}} > {fmt(c.threshold)}'
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (changes({_missed(c)}[1h]) - resets({_missed(c)}[1h])) >= {RATIO_MIN_MISSED_EPOCHS}"
+        f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({_missed(c)}[{_recent_window(c)}])) > 0",
+        for_=lambda c: c.d.validator,
+        keep_firing_for=RATIO_KEEP_FIRING,
+        summary="Group {group} on {chain} missed {value:pct} of attestations",
+        description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour, in at least "
+        + str(RATIO_MIN_MISSED_EPOCHS) + " epochs and in the last " + _recent_window(c) + " (threshold " + f"{c.threshold:.0%}"
+        + "; one epoch of false misses, e.g. after a beacon node restart, does not fire it; it keeps firing " + RATIO_KEEP_FIRING
+        + " after the ratio drops, so it does not flap).",
+        resolves=lambda c: seconds(_recent_window(c)) + seconds(RATIO_KEEP_FIRING),
+        value="{value:pct} missed",
+        test=lambda c: [Recipe([
+            Series("chainwatch_validator_attestations_checked_total", c.group_labels, 100, 100, "counter"),
+            Series("chainwatch_validator_attestations_missed_total", c.group_labels, 0, 50, "counter"),
+        ], 0.5, c.group_labels, window=3600, note="half the attestations missed")],
+    ),
+    AlertSpec(
+        "ChainwatchProposalMissed", "group", ("warning",),
+        when=_has_groups,
+        expr=lambda c: f"max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_proposals_missed_total')}[{_proposal_window(c)}])) > 0",
+        for_=lambda c: c.d.validator,
+        summary="Group {group} on {chain} missed a block proposal",
+        description=lambda c: "A validator of group {group} on {chain}/{network} missed an assigned block proposal in the last " + _proposal_window(c)
+        + " (about {value:%.0f} missed).",
+        value="{value:%.0f} missed",
+        test=lambda c: [Recipe(
+            [
+                Series("chainwatch_validator_proposals_total", c.group_labels, 0, 1, "counter"),
+                Series("chainwatch_validator_proposals_missed_total", c.group_labels, 0, 1, "counter"),
+            ],
+            None, c.group_labels, window=seconds(_proposal_window(c)), note="proposals missed", blip=False,
+            value_at=lambda steps, step_: seconds(_proposal_window(c)) / step_,
+        )],
+    ),
+    _status_change(
+        "ChainwatchValidatorSlashed", "critical", "active_slashed|exited_slashed",
         "A validator of group {group} on {chain} was slashed",
         "The number of slashed validators in group {group} on {chain}/{network} grew in the last " + VALIDATOR_EVENT_WINDOW
         + ". Stop its signer everywhere before anything else: a second signer with the same key is the usual cause.",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_validators", {**g, "status": "active_ongoing"}, 3, 2),
-        Series("chainwatch_validators", {**g, "status": "active_slashed"}, 0, 1),
-        Series("chainwatch_validators", {**g, "status": "exited_slashed"}, 0, 0),
-    ], None, g, window=seconds(VALIDATOR_EVENT_WINDOW), note="validator slashed", event=True)]
-    return [a]
-
-
-def validator_exited(c: Ctx) -> list[Alert]:
-    if not c.groups:
-        return []
-    a = _status_change(
-        c, "ChainwatchValidatorExited", "warning", "active_exiting|exited_unslashed",
+        "active_slashed", "validator slashed",
+    ),
+    _status_change(
+        "ChainwatchValidatorExited", "warning", "active_exiting|exited_unslashed",
         "A validator of group {group} on {chain} is exiting",
         "The number of exiting or exited (unslashed) validators in group {group} on {chain}/{network} grew in the last "
         + VALIDATOR_EVENT_WINDOW + ". If nobody submitted a voluntary exit, treat the withdrawal/signing keys as compromised.",
-    )
-    g = c.group_labels
-    a.recipes = [Recipe([
-        Series("chainwatch_validators", {**g, "status": "active_ongoing"}, 3, 2),
-        Series("chainwatch_validators", {**g, "status": "active_exiting"}, 0, 1),
-        Series("chainwatch_validators", {**g, "status": "exited_unslashed"}, 0, 0),
-    ], None, g, window=seconds(VALIDATOR_EVENT_WINDOW), note="validator exiting", event=True)]
-    return [a]
-
-
-BUILDERS = (finality_stalled, attestations_missed, attestation_ratio, proposal_missed, validator_slashed, validator_exited, monitor_stuck)
+        "active_exiting", "validator exiting",
+    ),
+    AlertSpec(
+        "ChainwatchBeaconHeadOptimistic", "endpoint", ("warning",),
+        expr=lambda c: f"{c.sel('chainwatch_beacon_optimistic')} == 1",
+        for_=OPTIMISTIC_FOR,
+        summary="{endpoint} on {chain} follows an optimistic head",
+        description="The head of beacon node {endpoint} ({role}) on {chain}/{network} has been optimistic (execution payload not verified) for "
+        + OPTIMISTIC_FOR + ": its execution client is syncing or unreachable, and validators using it cannot propose or attest safely.",
+        value="optimistic",
+        test=step("chainwatch_beacon_optimistic", 0, 1, "head optimistic"),
+    ),
+    AlertSpec(
+        "ChainwatchBeaconExecutionOffline", "endpoint", ("warning",),
+        expr=lambda c: f"{c.sel('chainwatch_beacon_el_offline')} == 1",
+        for_=EL_OFFLINE_FOR,
+        summary="Execution client of {endpoint} on {chain} is offline",
+        description="Beacon node {endpoint} ({role}) on {chain}/{network} has reported its execution client offline (el_offline) for "
+        + EL_OFFLINE_FOR + ": it cannot verify or build blocks.",
+        value="el_offline",
+        test=step("chainwatch_beacon_el_offline", 0, 1, "execution client offline"),
+    ),
+)

@@ -40,13 +40,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import os
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chainwatch.exporters import rest
 from chainwatch.core.config import Endpoint, ExporterSettings
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
@@ -56,7 +59,7 @@ from chainwatch.exporters.transport import Reply, Transport
 
 log = logging.getLogger("chainwatch.validators.beacon")
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: consecutive runs keyed per (group, index); 1 had one run per index shared by every group
 STATUSES = (
     "pending_initialized",
     "pending_queued",
@@ -73,7 +76,11 @@ COUNTERS = ("checked", "missed", "proposals", "proposals_missed")
 REQUEST_TIMEOUT = 10.0
 STATUS_CHUNK = 64  # ids per validators query (pubkeys make long URLs)
 LIVENESS_GET_CHUNK = 200
-UNSUPPORTED = (404, 405, 501)
+UNSUPPORTED = rest.NOT_SUPPORTED
+WARN_EVERY_SECONDS = 60.0
+# Gauges (runs, statuses, balances) not refreshed for this many epochs stop being exported
+# (counters stay: they count what was processed). The stuck alert fires at the same age.
+STALE_EPOCHS = 3
 
 
 class AllEndpointsFailed(Exception):
@@ -112,7 +119,7 @@ class Watched:
 class Counters:
     last_epoch: int | None = None
     groups: dict[str, dict[str, int]] = field(default_factory=dict)
-    consecutive: dict[str, int] = field(default_factory=dict)  # validator index (str) -> run of misses
+    consecutive: dict[str, int] = field(default_factory=dict)  # "group|index" -> run of misses of that validator in that group
     skipped: int = 0
     duties: dict[str, list[list[int]]] = field(default_factory=dict)  # epoch -> [[slot, index], ...] of watched validators
 
@@ -128,11 +135,16 @@ class Counters:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Counters":
+    def from_json(cls, data: dict, memberships: dict[str, list[str]] | None = None) -> "Counters":
+        """``memberships`` (index -> groups holding it) migrates a version-1 file, whose one run per
+        index was incremented once per membership: each group gets the run divided by their number."""
+        consecutive = {str(k): int(v) for k, v in data.get("consecutive", {}).items()}
+        if memberships is not None and data.get("version") == 1:
+            consecutive = {f"{g}|{k}": v // max(1, len(memberships.get(k, []))) for k, v in consecutive.items() for g in memberships.get(k, [])}
         return cls(
             last_epoch=data.get("last_epoch"),
             groups={g: {k: int(v.get(k, 0)) for k in COUNTERS} for g, v in data.get("groups", {}).items()},
-            consecutive={str(k): int(v) for k, v in data.get("consecutive", {}).items()},
+            consecutive=consecutive,
             skipped=int(data.get("skipped", 0)),
             duties={str(k): [[int(s), int(i)] for s, i in v] for k, v in data.get("duties", {}).items()},
         )
@@ -167,11 +179,20 @@ class BeaconMonitor:
         self.cfg = cfg
         self.endpoints: list[Endpoint] = [chain.endpoint(n) for n in [cfg.endpoint, *cfg.fallbacks]]
         self.state_path = Path(cfg.state_file or Path(settings.state_dir) / f"{chain_name}-validators.json")
-        self.watched: list[Watched] = [Watched(group, key) for group, keys in cfg.groups.items() for key in keys]
+        # One entry per (group, configured key); a key listed twice in a group is one entry, and one
+        # validator configured twice (by index and by pubkey) counts once: see members().
+        self.watched: list[Watched] = [Watched(group, key) for group, keys in cfg.groups.items() for key in dict.fromkeys(keys)]
         self.counters = Counters(groups={g: dict.fromkeys(COUNTERS, 0) for g in cfg.groups})
         self.clock: Clock | None = None
         self.statuses_known = False
+        # From the first second: "last succeeded" starts at the exporter's start, so a monitor that
+        # never succeeds is as visible (and alerted on) as one that stopped succeeding.
+        self.started = time.time()
         self.last_success: float | None = None
+        self.refreshed: float | None = None  # unix time statuses/balances were last read
+        self.failures = 0
+        self.dropped: Counter[str] = Counter()
+        self._last_drop_warning = -math.inf
         self.liveness_mode: dict[str, str] = {}  # endpoint name -> "post" | "get"
         self._task: asyncio.Task | None = None
         self._stopping = asyncio.Event()
@@ -193,29 +214,55 @@ class BeaconMonitor:
             self._task = None
 
     async def _loop(self) -> None:
-        failing_since: float | None = None
+        last_warning = -math.inf  # monotonic; kept across successful waits, so a failure is said once a minute
         while not self._stopping.is_set():
             try:
                 delay = await self.step()
-                failing_since = None
             except asyncio.CancelledError:
                 raise
             except (AllEndpointsFailed, ProbeFailure) as exc:
+                self.failures += 1
                 now = time.monotonic()
-                if failing_since is None or now - failing_since > 60:
-                    failing_since = now
+                if now - last_warning >= WARN_EVERY_SECONDS:
+                    last_warning = now
                     log.warning("validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(str(exc))})
                 delay = self.clock.seconds_per_slot if self.clock else 5.0
+                if getattr(exc, "retry_after", None):  # rate limited: the node's back-off hint, like a probe
+                    delay = max(delay, exc.retry_after)
             except Exception:  # noqa: BLE001 - a bug must not kill the monitor silently
+                self.failures += 1
                 now = time.monotonic()  # ... nor log a traceback every slot: once a minute, like failures
-                if failing_since is None or now - failing_since > 60:
-                    failing_since = now
+                if now - last_warning >= WARN_EVERY_SECONDS:
+                    last_warning = now
                     log.exception("validator monitor round raised", extra={"chain": self.chain_name})
                 delay = self.clock.seconds_per_slot if self.clock else 5.0
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=max(0.2, delay))
             except TimeoutError:
                 pass
+
+    def drop(self, field_: str, detail: str) -> None:
+        """One entry of a list answer left out (bounded ``field`` from this module's code)."""
+        self.dropped[field_] += 1
+        now = time.monotonic()
+        if now - self._last_drop_warning >= WARN_EVERY_SECONDS:
+            self._last_drop_warning = now
+            log.warning("validator monitor left out unreadable entries", extra={"chain": self.chain_name, "field": field_, "detail": self._scrub(detail)[:200]})
+
+    def members(self, group: str) -> list[Watched]:
+        """The group's watched entries, one per validator: the first entry of each resolved index
+        (a validator configured by index and by pubkey counts once), unresolved keys as configured."""
+        seen: set[int] = set()
+        out = []
+        for w in self.watched:
+            if w.group != group:
+                continue
+            if w.index is not None:
+                if w.index in seen:
+                    continue
+                seen.add(w.index)
+            out.append(w)
+        return out
 
     def _scrub(self, text: str) -> str:
         return scrub(text, [s for e in self.endpoints for s in (e.url, *e.secrets)])
@@ -243,10 +290,16 @@ class BeaconMonitor:
         except (OSError, ValueError) as exc:
             log.warning("validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]})
             return
-        if data.get("version") != STATE_VERSION or data.get("genesis_time") != self.clock.genesis_time:
+        memberships: dict[str, list[str]] = {}
+        for w in self.watched:
+            if isinstance(w.key, int):
+                memberships.setdefault(str(w.key), [])
+                if w.group not in memberships[str(w.key)]:
+                    memberships[str(w.key)].append(w.group)
+        if data.get("version") not in (1, STATE_VERSION) or data.get("genesis_time") != self.clock.genesis_time:
             log.warning("validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)})
             return
-        saved = Counters.from_json(data)
+        saved = Counters.from_json(data, memberships)
         for group in self.counters.groups:  # groups added since keep 0; removed ones are dropped
             saved.groups.setdefault(group, dict.fromkeys(COUNTERS, 0))
         saved.groups = {g: saved.groups[g] for g in self.counters.groups}
@@ -304,7 +357,10 @@ class BeaconMonitor:
         return (await self.request(label, path))[1]
 
     async def remember_duties(self, epoch: int) -> None:
-        """Proposer duties of watched validators for the current epoch (past ones are refused)."""
+        """Proposer duties of watched validators for the current epoch (past ones are refused).
+
+        A duty entry that cannot be read (not an object, a non-numeric slot or index) is left
+        out and counted (``dropped_entries_total{field="proposer_duty"}``); the others stand."""
         if str(epoch) in self.counters.duties:
             return
         if not self.statuses_known:
@@ -317,9 +373,13 @@ class BeaconMonitor:
         mine = []
         first, last = epoch * self.clock.slots_per_epoch, (epoch + 1) * self.clock.slots_per_epoch
         for d in duties:
-            if not isinstance(d, dict):
-                raise invalid("proposer duties: entry is not an object")
-            slot, index = uint(d.get("slot"), "duty.slot"), uint(d.get("validator_index"), "duty.validator_index")
+            try:
+                if not isinstance(d, dict):
+                    raise invalid("proposer duties: entry is not an object")
+                slot, index = uint(d.get("slot"), "duty.slot"), uint(d.get("validator_index"), "duty.validator_index")
+            except ProbeFailure as failure:
+                self.drop("proposer_duty", failure.detail)
+                continue
             if index in watched and first <= slot < last:
                 mine.append([slot, index])
         self.counters.duties[str(epoch)] = sorted(mine)
@@ -327,6 +387,9 @@ class BeaconMonitor:
             del self.counters.duties[old]
 
     async def refresh_statuses(self) -> None:
+        """Statuses and balances of the watched keys. A row that cannot be read is left out
+        (its key shows as ``unknown``) and counted; a status no spec version knows is ``unknown``,
+        counted too, while its activation/exit epochs still decide whether it is checked."""
         keys = list(dict.fromkeys(w.key for w in self.watched))
         found: dict[Any, dict] = {}
         for i in range(0, len(keys), STATUS_CHUNK):
@@ -337,27 +400,40 @@ class BeaconMonitor:
             if not isinstance(rows, list):
                 raise invalid("validators: 'data' is not a list")
             for row in rows:
-                if not isinstance(row, dict) or not isinstance(row.get("validator") or {}, dict):
-                    raise invalid("validators: entry is not an object with a 'validator' object")
-                index = uint(row.get("index"), "validator.index")
-                v = row.get("validator") or {}
-                found[index] = row
+                try:
+                    if not isinstance(row, dict) or not isinstance(row.get("validator") or {}, dict):
+                        raise invalid("validators: entry is not an object with a 'validator' object")
+                    v = row.get("validator") or {}
+                    parsed = {
+                        "index": uint(row.get("index"), "validator.index"),
+                        "status": str(row.get("status", "unknown")),
+                        "balance": uint(v.get("effective_balance", 0), "validator.effective_balance"),
+                        "activation": uint(v["activation_epoch"], "activation_epoch") if "activation_epoch" in v else None,
+                        "exit": uint(v["exit_epoch"], "exit_epoch") if "exit_epoch" in v else None,
+                    }
+                except ProbeFailure as failure:
+                    self.drop("validator_row", failure.detail)
+                    continue
+                found[parsed["index"]] = parsed
                 if isinstance(v.get("pubkey"), str):
-                    found[v["pubkey"].lower()] = row
+                    found[v["pubkey"].lower()] = parsed
+        unknown = set()
         for w in self.watched:
             row = found.get(w.key.lower() if isinstance(w.key, str) else w.key)
             if row is None:
                 w.index, w.status, w.effective_balance_gwei = None, "unknown", 0
                 w.activation_epoch = w.exit_epoch = None
                 continue
-            v = row.get("validator") or {}
-            w.index = uint(row["index"], "validator.index")
-            status = str(row.get("status", "unknown"))
-            w.status = status if status in STATUSES else "unknown"
-            w.effective_balance_gwei = uint(v.get("effective_balance", 0), "validator.effective_balance")
-            w.activation_epoch = uint(v["activation_epoch"], "activation_epoch") if "activation_epoch" in v else None
-            w.exit_epoch = uint(v["exit_epoch"], "exit_epoch") if "exit_epoch" in v else None
+            w.index = row["index"]
+            w.status = row["status"] if row["status"] in STATUSES else "unknown"
+            if w.status != row["status"]:
+                unknown.add(row["index"])
+            w.effective_balance_gwei = row["balance"]
+            w.activation_epoch, w.exit_epoch = row["activation"], row["exit"]
+        for index in sorted(unknown):
+            self.drop("validator_status", f"validator {index}: status not in the Beacon API's list; shown as unknown")
         self.statuses_known = True
+        self.refreshed = time.time()
 
     async def liveness(self, epoch: int, indices: list[int]) -> dict[int, bool]:
         if not indices:
@@ -395,12 +471,17 @@ class BeaconMonitor:
             raise invalid("liveness: 'data' is not a list")
         out: dict[int, bool] = {}
         for row in rows:
-            if not isinstance(row, dict) or not isinstance(row.get("is_live"), bool):
-                raise invalid("liveness: entry without boolean is_live")
-            out[uint(row.get("index"), "liveness.index")] = row["is_live"]
+            try:
+                if not isinstance(row, dict) or not isinstance(row.get("is_live"), bool):
+                    raise invalid("liveness: entry without boolean is_live")
+                out[uint(row.get("index"), "liveness.index")] = row["is_live"]
+            except ProbeFailure as failure:
+                self.drop("liveness_row", failure.detail)
+        if rows and not out:
+            raise invalid("liveness: no readable entry")
         missing = set(indices) - set(out)
-        if missing:
-            raise invalid(f"liveness: no answer for {len(missing)} validator(s)")
+        if missing:  # not counted this epoch (neither checked nor missed), counted as left out
+            self.drop("liveness_row", f"liveness: no answer for {len(missing)} validator(s)")
         return out
 
     async def block_at(self, slot: int) -> bool:
@@ -414,10 +495,17 @@ class BeaconMonitor:
             raise invalid("header: no header.message.slot") from None
 
     async def process(self, epoch: int) -> None:
-        """Count epoch ``epoch`` once: all queries first, then one atomic state update."""
+        """Count epoch ``epoch`` once: all queries first, then one atomic state update.
+
+        Every figure is per group as if the validator were only in that group: a validator in
+        an operator group and a client group adds one check (and one miss) to each, and its run
+        of consecutive misses is kept per (group, index), so one missed epoch is a run of 1 in
+        each group, never N for N memberships. A validator listed twice in one group counts once.
+        """
         await self.refresh_statuses()
-        active = [w for w in self.watched if w.active_in(epoch)]
-        live = await self.liveness(epoch, sorted({w.index for w in active}))
+        members = {g: [w for w in self.members(g) if w.active_in(epoch)] for g in self.cfg.groups}
+        indices = sorted({w.index for ws in members.values() for w in ws})
+        live = await self.liveness(epoch, indices)
         duties = self.counters.duties.get(str(epoch))
         blocks: dict[int, bool] = {}
         if duties is not None:
@@ -426,26 +514,32 @@ class BeaconMonitor:
                     blocks[slot] = await self.block_at(slot)
 
         nxt = self.counters.copy()
-        for w in active:
-            g = nxt.groups[w.group]
-            g["checked"] += 1
-            key = str(w.index)
-            if live[w.index]:
-                nxt.consecutive[key] = 0
-            else:
-                g["missed"] += 1
-                nxt.consecutive[key] = nxt.consecutive.get(key, 0) + 1
-        for w in self.watched:
-            if w.index is not None and not w.active_in(epoch):
-                nxt.consecutive.pop(str(w.index), None)
+        keep: set[str] = set()
+        for group, active in members.items():
+            g = nxt.groups[group]
+            for w in active:
+                if w.index not in live:
+                    continue  # no readable answer for it: left out this epoch (counted in dropped)
+                key = f"{group}|{w.index}"
+                keep.add(key)
+                g["checked"] += 1
+                if live[w.index]:
+                    nxt.consecutive[key] = 0
+                else:
+                    g["missed"] += 1
+                    nxt.consecutive[key] = nxt.consecutive.get(key, 0) + 1
+        for key in list(nxt.consecutive):
+            group, _, index = key.partition("|")
+            if key not in keep and not any(str(w.index) == index for w in members.get(group, [])):
+                del nxt.consecutive[key]  # no longer active (or no longer watched in that group)
         if duties is None:
             log.warning("proposer duties of this epoch were not read while it was current; proposals not checked",
                         extra={"chain": self.chain_name, "epoch": epoch})
         else:
             for slot, index in duties:
-                for w in self.watched:
-                    if w.index == index:
-                        g = nxt.groups[w.group]
+                for group in self.cfg.groups:
+                    if any(w.index == index for w in self.members(group)):
+                        g = nxt.groups[group]
                         g["proposals"] += 1
                         if not blocks[slot]:
                             g["proposals_missed"] += 1
@@ -454,17 +548,29 @@ class BeaconMonitor:
         self.save_state(nxt)
         self.counters = nxt
         self.last_success = time.time()
-        missed = sorted({w.index for w in active if not live[w.index]})
+        missed = sorted({i for i in indices if i in live and not live[i]})
         log.info("validator epoch processed", extra={
-            "chain": self.chain_name, "epoch": epoch, "checked": len(active), "missed": len(missed),
+            "chain": self.chain_name, "epoch": epoch, "checked": len(indices), "missed": len(missed),
             "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else "")})
 
     # ------------------------------------------------------------------ exposition
 
+    def fresh(self, since: float | None, now: float | None = None) -> bool:
+        """Whether a value refreshed at unix time ``since`` is recent enough to export (STALE_EPOCHS epochs)."""
+        if since is None:
+            return False
+        seconds = self.clock.epoch_seconds if self.clock else self.chain.epoch_seconds
+        return (time.time() if now is None else now) - since <= STALE_EPOCHS * seconds
+
     def samples(self) -> list[tuple[str, dict, float]]:
+        """Counters always; gauges (runs, statuses, balances) only while fresh: a monitor that
+        cannot refresh them stops exporting them rather than freezing the last good values
+        (``ChainwatchValidatorMonitorStuck`` says why they are gone)."""
         base = {"chain": self.chain_name, "network": self.chain.network}
         out: list[tuple[str, dict, float]] = []
         c = self.counters
+        runs_fresh = self.fresh(self.last_success or self.started)  # 0 from the start, so dashboards show 0, not "No data"
+        fresh = self.fresh(self.refreshed)
         for group in self.cfg.groups:
             labels = {**base, "group": group}
             counts = c.groups[group]
@@ -472,10 +578,11 @@ class BeaconMonitor:
             out.append(("chainwatch_validator_attestations_missed_total", labels, counts["missed"]))
             out.append(("chainwatch_validator_proposals_total", labels, counts["proposals"]))
             out.append(("chainwatch_validator_proposals_missed_total", labels, counts["proposals_missed"]))
-            members = [w for w in self.watched if w.group == group]
-            runs = [c.consecutive.get(str(w.index), 0) for w in members if w.index is not None]
-            out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max(runs, default=0)))
-            if self.statuses_known:
+            members = self.members(group)
+            if runs_fresh:
+                runs = [c.consecutive.get(f"{group}|{w.index}", 0) for w in members if w.index is not None]
+                out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max(runs, default=0)))
+            if self.statuses_known and fresh:
                 by_status = dict.fromkeys(STATUSES, 0)
                 for w in members:
                     by_status[w.status] += 1
@@ -484,10 +591,12 @@ class BeaconMonitor:
                 out.append(("chainwatch_validator_effective_balance_wei", labels, sum(w.effective_balance_gwei for w in members) * 10**9))
         if c.last_epoch is not None:
             out.append(("chainwatch_validator_monitor_last_epoch", base, c.last_epoch))
-        if self.last_success is not None:
-            out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))
+        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
+        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
+        for field_ in sorted(self.dropped):
+            out.append(("chainwatch_validator_monitor_dropped_entries_total", {**base, "field": field_}, self.dropped[field_]))
         out.append(("chainwatch_validator_monitor_epochs_skipped_total", base, c.skipped))
-        if self.cfg.per_validator_metrics and self.statuses_known:
+        if self.cfg.per_validator_metrics and self.statuses_known and fresh and runs_fresh:
             seen = set()
             for w in self.watched[: self.cfg.per_validator_cap]:
                 labels = {**base, "group": w.group, "validator": w.label}
@@ -495,7 +604,7 @@ class BeaconMonitor:
                 if key in seen:
                     continue
                 seen.add(key)
-                out.append(("chainwatch_validator_missed_attestations_consecutive", labels, c.consecutive.get(str(w.index), 0)))
+                out.append(("chainwatch_validator_missed_attestations_consecutive", labels, c.consecutive.get(f"{w.group}|{w.index}", 0)))
                 out.append(("chainwatch_validator_status", {**labels, "status": w.status}, 1))
         return out
 

@@ -27,10 +27,14 @@ answer must match it (a Holesky node in the mainnet chain fails with ``wrong_cha
 genesis is then re-read every ``GENESIS_TTL`` seconds, and after a mismatch on every round,
 so a repointed endpoint is noticed and a fixed one recovers.
 
-``/node/syncing`` is the one route every beacon node must answer; the others are
-optional: a 404/501 leaves their metrics absent ("we don't know") rather than failing the
-node. ``/node/health`` answers 200 (ready), 206 (syncing) or 503 (not initialized) — all
-three are answers and recorded as the status code, not probe failures. ``el_offline``
+``/node/syncing`` is the one route every beacon node must answer (with genesis and spec,
+the network's identity); the others are optional: 404, 405 or 501 (``rest.NOT_SUPPORTED``)
+leave their metrics absent ("we don't know") rather than failing the node, and an optional
+route that answers something unreadable or an error status drops only its metrics, counted
+in ``chainwatch_probe_dropped_values_total{field=...}`` (a 429 still backs the endpoint off).
+``/node/health`` answers 200 (ready), 206 (syncing) or 503 (not initialized) — all
+three are answers and recorded as the status code, not probe failures; 404/405/501 there
+too mean "not supported" (a proxy's allow-list, a client build without the route). ``el_offline``
 only exists on newer clients (Lodestar 1.5.1 lacks it): absent there, not 0.
 """
 
@@ -43,6 +47,7 @@ import re
 import time
 from typing import Any
 
+from chainwatch.exporters import numbers, rest
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.transport import Reply
@@ -52,7 +57,7 @@ log = logging.getLogger("chainwatch.probe.beacon")
 
 VERSION_TTL = 600.0  # /node/version rarely changes
 GENESIS_TTL = 600.0  # re-check the network identity this often when it is configured
-UNSUPPORTED = (404, 501)  # optional route not implemented by this client
+UNSUPPORTED = rest.NOT_SUPPORTED  # optional route not implemented by this client (or a proxy in front of it)
 HEALTH_ANSWERS = (206, 503)  # besides 200: syncing / not initialized
 PEER_STATES = ("connected", "connecting", "disconnecting", "disconnected")
 DIRECTIONS = ("inbound", "outbound")
@@ -61,20 +66,12 @@ _ROOT = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 def uint(value: Any, what: str) -> int:
-    """Beacon API integers are decimal strings (some old clients send JSON numbers)."""
-    if isinstance(value, bool):
-        raise invalid(f"{what}: expected an integer, got a boolean")
-    if isinstance(value, int) and 0 <= value < 2**64:  # negative heights are not heights
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 20:  # "²".isdigit() is True
-        return int(value)
-    raise invalid(f"{what}: expected a decimal integer string, got {str(value)[:30]!r}")
+    """Beacon API integers: decimal strings per the spec (some old clients send JSON numbers; a
+    ``0x`` quantity is read too, it is unambiguous). The shared reader, capped at uint64."""
+    return numbers.uint(value, what, decimal=True, limit=numbers.U64_MAX)
 
 
-def flag(value: Any, what: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise invalid(f"{what}: expected a boolean, got {str(value)[:30]!r}")
+flag = numbers.flag
 
 
 def data_of(reply: Reply, what: str) -> Any:
@@ -160,7 +157,7 @@ class BeaconProbe:
         want_version = time.monotonic() - ctx.cache.get("version_at", -1e9) > VERSION_TTL
         calls = {
             "syncing": get("syncing", "/eth/v1/node/syncing", ()),
-            "health": get("health", "/eth/v1/node/health", HEALTH_ANSWERS),
+            "health": get("health", "/eth/v1/node/health", UNSUPPORTED + HEALTH_ANSWERS),
             "peer_count": get("peer_count", "/eth/v1/node/peer_count"),
             "peers": get("peers", "/eth/v1/node/peers?state=connected"),
             "finality": get("finality", "/eth/v1/beacon/states/head/finality_checkpoints"),
@@ -185,71 +182,80 @@ class BeaconProbe:
         result.expected_head = clock.slot_at(now)
         result.set("chainwatch_head_height", head)
         result.set("chainwatch_head_age_seconds", round(max(0.0, now - result.head_timestamp), 3))
-        result.set("chainwatch_beacon_sync_distance_slots", uint(s.get("sync_distance"), "syncing.sync_distance"))
-        result.set("chainwatch_syncing", flag(s.get("is_syncing"), "syncing.is_syncing"))
-        if "is_optimistic" in s:
-            result.set("chainwatch_beacon_optimistic", flag(s["is_optimistic"], "syncing.is_optimistic"))
-        if "el_offline" in s:
-            result.set("chainwatch_beacon_el_offline", flag(s["el_offline"], "syncing.el_offline"))
+        with result.optional("syncing.sync_distance"):
+            result.set("chainwatch_beacon_sync_distance_slots", uint(s.get("sync_distance"), "syncing.sync_distance"))
+        with result.optional("syncing.is_syncing"):
+            result.set("chainwatch_syncing", flag(s.get("is_syncing"), "syncing.is_syncing"))
+        for key in ("is_optimistic", "el_offline"):
+            if key in s:  # newer fields: absent on older clients (Lodestar 1.5.1 lacks el_offline)
+                with result.optional(f"syncing.{key}"):
+                    result.set(f"chainwatch_beacon_{key.removeprefix('is_')}", flag(s[key], f"syncing.{key}"))
 
-        health = answers["health"]
-        if isinstance(health, Reply):
-            result.set("chainwatch_beacon_health_status_code", health.status)
+        def answered(name: str) -> Reply | None:
+            """An optional route's reply; None when unsupported (absent); raises when it failed
+            (caught by ``result.optional``: dropped and counted, unless rate limited or out of time)."""
+            value = answers.get(name)
+            if isinstance(value, ProbeFailure):
+                raise value
+            if value is None or not rest.supported(value.status):
+                return None
+            return value
 
-        peer_count = answers["peer_count"]
-        if isinstance(peer_count, Reply) and peer_count.status not in UNSUPPORTED:
-            counts = data_of(peer_count, "peer_count")
-            if not isinstance(counts, dict):
-                raise invalid("peer_count: 'data' is not an object")
-            for state in PEER_STATES:
-                if state in counts:
-                    result.set("chainwatch_beacon_peers", uint(counts[state], f"peer_count.{state}"), state=state)
-            if "connected" in counts:
-                result.set("chainwatch_peers", uint(counts["connected"], "peer_count.connected"))
+        with result.optional("health"):
+            if (health := answered("health")) is not None:
+                result.set("chainwatch_beacon_health_status_code", health.status)
 
-        peers = answers["peers"]
-        if isinstance(peers, Reply) and peers.status not in UNSUPPORTED:
-            listed = data_of(peers, "peers")
-            if not isinstance(listed, list):
-                raise invalid("peers: 'data' is not a list")
-            by_direction = dict.fromkeys(DIRECTIONS, 0)
-            for peer in listed:
-                if isinstance(peer, dict) and peer.get("state", "connected") == "connected" and peer.get("direction") in DIRECTIONS:  # tuple: no hashing of server values
-                    by_direction[peer["direction"]] += 1
-            for direction, n in by_direction.items():
-                result.set("chainwatch_beacon_connected_peers", n, direction=direction)
-            if result.get("chainwatch_peers") is None:
-                result.set("chainwatch_peers", sum(by_direction.values()))
+        with result.optional("peer_count"):
+            if (peer_count := answered("peer_count")) is not None:
+                counts = data_of(peer_count, "peer_count")
+                if not isinstance(counts, dict):
+                    raise invalid("peer_count: 'data' is not an object")
+                for state in PEER_STATES:
+                    if state in counts:
+                        with result.optional(f"peer_count.{state}"):
+                            result.set("chainwatch_beacon_peers", uint(counts[state], f"peer_count.{state}"), state=state)
+                if "connected" in counts:
+                    with result.optional("peer_count.connected"):
+                        result.set("chainwatch_peers", uint(counts["connected"], "peer_count.connected"))
 
-        finality = answers["finality"]
-        if isinstance(finality, Reply) and finality.status not in UNSUPPORTED:
-            f = data_of(finality, "finality_checkpoints")
-            try:
-                finalized = uint(f["finalized"]["epoch"], "finalized.epoch")
-                justified = uint(f["current_justified"]["epoch"], "current_justified.epoch")
-            except (KeyError, TypeError):
-                raise invalid("finality_checkpoints: missing finalized/current_justified epoch") from None
-            wall_epoch = clock.epoch_at(now)
-            result.set("chainwatch_beacon_finalized_epoch", finalized)
-            result.set("chainwatch_beacon_epochs_since_finalized", max(0, wall_epoch - finalized))
-            result.set("chainwatch_beacon_epochs_since_justified", max(0, wall_epoch - justified))
+        with result.optional("peers"):
+            if (peers := answered("peers")) is not None:
+                listed = data_of(peers, "peers")
+                if not isinstance(listed, list):
+                    raise invalid("peers: 'data' is not a list")
+                by_direction = dict.fromkeys(DIRECTIONS, 0)
+                for peer in listed:
+                    if isinstance(peer, dict) and peer.get("state", "connected") == "connected" and peer.get("direction") in DIRECTIONS:  # tuple: no hashing of server values
+                        by_direction[peer["direction"]] += 1
+                for direction, n in by_direction.items():
+                    result.set("chainwatch_beacon_connected_peers", n, direction=direction)
+                if result.get("chainwatch_peers") is None:
+                    result.set("chainwatch_peers", sum(by_direction.values()))
 
-        version = answers.get("version")
-        if isinstance(version, Reply):
-            if version.status in UNSUPPORTED:
-                ctx.cache["client_version"] = "unknown"
-            else:
-                v = data_of(version, "version")
-                ctx.cache["client_version"] = client_version_label(v.get("version") if isinstance(v, dict) else v)
-            ctx.cache["version_at"] = time.monotonic()
+        with result.optional("finality_checkpoints"):
+            if (finality := answered("finality")) is not None:
+                f = data_of(finality, "finality_checkpoints")
+                try:
+                    finalized = uint(f["finalized"]["epoch"], "finalized.epoch")
+                    justified = uint(f["current_justified"]["epoch"], "current_justified.epoch")
+                except (KeyError, TypeError):
+                    raise invalid("finality_checkpoints: missing finalized/current_justified epoch") from None
+                wall_epoch = clock.epoch_at(now)
+                result.set("chainwatch_beacon_finalized_epoch", finalized)
+                result.set("chainwatch_beacon_epochs_since_finalized", max(0, wall_epoch - finalized))
+                result.set("chainwatch_beacon_epochs_since_justified", max(0, wall_epoch - justified))
+
+        if "version" in answers:
+            with result.optional("version"):
+                version = answered("version")
+                if version is None:
+                    ctx.cache["client_version"] = "unknown"
+                else:
+                    v = data_of(version, "version")
+                    ctx.cache["client_version"] = client_version_label(v.get("version") if isinstance(v, dict) else v)
+                ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
-
-        # The node answered its head; an optional route failing otherwise still fails the
-        # probe (as an RPC error does for EVM), after everything readable was recorded.
-        for name, value in answers.items():
-            if isinstance(value, ProbeFailure):
-                raise ProbeFailure(value.reason, f"{name}: {value.detail}", retry_after=value.retry_after)
 
 
 PROBE = BeaconProbe()

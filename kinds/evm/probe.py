@@ -10,7 +10,12 @@ Exposition it contributes (besides probe success/latency added for every probe):
 
 A method the node does not implement (anvil answers -32601 to ``net_peerCount``,
 hardhat to ``txpool_status``) leaves that metric absent: absent is "we don't know",
-zero would be a lie that fires a "peers low" page.
+zero would be a lie that fires a "peers low" page. Numbers are read in every encoding
+clients send (hex quantities; Nethermind's plain JSON integers in ``txpool_status``,
+ethereum-metrics-exporter#94); an optional value still unreadable, or an optional method
+answering an error, drops only its metric and is counted in
+``chainwatch_probe_dropped_values_total{field=...}``. Batches refused by relays
+(hiero-json-rpc-relay#1820) fall back to single calls (``jsonrpc.call``).
 """
 
 from __future__ import annotations
@@ -85,16 +90,30 @@ def client_version_label(raw: object) -> str:
     return text[:96] or "unknown"
 
 
+def _optional(out: dict[str, jsonrpc.Outcome], method: str) -> jsonrpc.Outcome | None:
+    """The outcome of an optional method, None when the node does not implement it;
+    any other error raises (caught by ``result.optional``: dropped and counted)."""
+    o = out[method]
+    if o.ok:
+        return o
+    if o.unsupported:
+        return None
+    raise ProbeFailure("rpc_error" if o.error else "invalid_response", f"{method}: {o.describe()}")
+
+
 class EvmProbe:
+    """Required: ``eth_chainId`` (identity) and the head (``eth_getBlockByNumber("latest")``, or
+    ``eth_blockNumber`` when the block is not readable). Everything else is optional: an error
+    or an unreadable value drops that one metric and is counted, never the probe."""
+
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
-        calls = calls_for(ctx.cache)
-        reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(calls))
-        out = jsonrpc.parse(reply, calls)
+        calls = [(m, m, p) for m, p in calls_for(ctx.cache)]
+        out = await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls)
         chain = ctx.chain
 
         chain_id = out["eth_chainId"]
         if not chain_id.ok:
-            raise ProbeFailure("rpc_error" if chain_id.error else "invalid_response", f"eth_chainId: {chain_id.describe()}")
+            raise chain_id.failure or ProbeFailure("rpc_error" if chain_id.error else "invalid_response", f"eth_chainId: {chain_id.describe()}")
         got = jsonrpc.quantity(chain_id.result, "eth_chainId")
         result.set("chainwatch_chain_id", got)
         if got != chain.chain_id:
@@ -102,69 +121,72 @@ class EvmProbe:
 
         block = out["eth_getBlockByNumber"]
         number = out["eth_blockNumber"]
+        head = None
         if block.ok and isinstance(block.result, dict):
-            head = jsonrpc.quantity(block.result.get("number"), "block.number")
-            stamp = jsonrpc.quantity(block.result.get("timestamp"), "block.timestamp")
-            result.head_height = head
-            result.head_timestamp = stamp
-            result.set("chainwatch_head_age_seconds", max(0.0, time.time() - stamp))
-            if block.result.get("baseFeePerGas") is not None:
-                result.set("chainwatch_base_fee_wei", jsonrpc.quantity(block.result["baseFeePerGas"], "baseFeePerGas"))
-        elif number.ok:
-            result.head_height = jsonrpc.quantity(number.result, "eth_blockNumber")
-        else:
+            with result.optional("eth_getBlockByNumber.number"):
+                head = jsonrpc.quantity(block.result.get("number"), "block.number")
+        if head is None and number.ok:
+            head = jsonrpc.quantity(number.result, "eth_blockNumber")
+        if head is None:
             bad = number if not number.ok else block
+            if bad.failure is not None:
+                raise bad.failure
             raise ProbeFailure("rpc_error" if bad.error else "invalid_response", f"head: {bad.describe()}")
-        if number.ok:
-            # eth_blockNumber can be one ahead of the block we read; the block is what we time.
-            jsonrpc.quantity(number.result, "eth_blockNumber")
-        result.set("chainwatch_head_height", result.head_height)
+        result.head_height = head
+        result.set("chainwatch_head_height", head)
+        if block.ok and isinstance(block.result, dict) and block.result.get("number") is not None:
+            with result.optional("eth_getBlockByNumber.timestamp"):
+                stamp = jsonrpc.quantity(block.result.get("timestamp"), "block.timestamp")
+                result.head_timestamp = stamp
+                result.set("chainwatch_head_age_seconds", max(0.0, time.time() - stamp))
+            if block.result.get("baseFeePerGas") is not None:  # absent before London: no base fee, nothing dropped
+                with result.optional("eth_getBlockByNumber.baseFeePerGas"):
+                    result.set("chainwatch_base_fee_wei", jsonrpc.quantity(block.result["baseFeePerGas"], "baseFeePerGas"))
 
-        syncing = out["eth_syncing"]
-        if syncing.ok:
-            result.set("chainwatch_syncing", 0 if syncing.result is False else 1)
-            if isinstance(syncing.result, dict):  # geth's progress object, Nitro's SyncProgressMap
-                for key, value in syncing_progress(syncing.result).items():
-                    result.set("chainwatch_evm_sync_progress", value, field=key)
+        with result.optional("eth_syncing"):
+            if (syncing := _optional(out, "eth_syncing")) is not None:
+                # false, or an object of progress fields (geth, Nethermind, Erigon each add their own).
+                if syncing.result is not False and not isinstance(syncing.result, dict):
+                    raise invalid(f"eth_syncing: expected false or an object, got {str(syncing.result)[:30]!r}")
+                result.set("chainwatch_syncing", 0 if syncing.result is False else 1)
+                if isinstance(syncing.result, dict):  # geth's progress object, Nitro's SyncProgressMap
+                    for key, value in syncing_progress(syncing.result).items():
+                        result.set("chainwatch_evm_sync_progress", value, field=key)
         if block.ok and isinstance(block.result, dict) and block.result.get("l1BlockNumber") is not None:
             l1_block = _number(block.result["l1BlockNumber"])  # Arbitrum: the L1 block as seen by the head block
             result.set("chainwatch_evm_l1_block_number", l1_block)
 
-        peers = out["net_peerCount"]
-        if peers.ok:
-            result.set("chainwatch_peers", jsonrpc.quantity(peers.result, "net_peerCount"))
+        with result.optional("net_peerCount"):
+            if (peers := _optional(out, "net_peerCount")) is not None:
+                result.set("chainwatch_peers", jsonrpc.quantity(peers.result, "net_peerCount"))
 
-        pool = out["txpool_status"]
-        if pool.ok:
-            if not isinstance(pool.result, dict):
+        with result.optional("txpool_status"):
+            if (pool := _optional(out, "txpool_status")) is not None and not isinstance(pool.result, dict):
                 raise invalid("txpool_status: expected an object")
+        if pool := (out["txpool_status"].result if out["txpool_status"].ok and isinstance(out["txpool_status"].result, dict) else None):
             for state in ("pending", "queued"):
-                if state in pool.result:
-                    result.set("chainwatch_mempool_transactions", jsonrpc.quantity(pool.result[state], f"txpool_status.{state}"), state=state)
+                if state in pool:
+                    with result.optional(f"txpool_status.{state}"):
+                        result.set("chainwatch_mempool_transactions", jsonrpc.quantity(pool[state], f"txpool_status.{state}"), state=state)
 
-        gas = out["eth_gasPrice"]
-        if gas.ok:
-            result.set("chainwatch_gas_price_wei", jsonrpc.quantity(gas.result, "eth_gasPrice"))
+        with result.optional("eth_gasPrice"):
+            if (gas := _optional(out, "eth_gasPrice")) is not None:
+                result.set("chainwatch_gas_price_wei", jsonrpc.quantity(gas.result, "eth_gasPrice"))
 
         version = out.get("web3_clientVersion")
-        if version is not None and (version.ok or version.unsupported):
-            ctx.cache["client_version"] = client_version_label(version.result) if version.ok else "unknown"
-            ctx.cache["client_version_at"] = time.monotonic()
+        if version is not None:
+            with result.optional("web3_clientVersion"):
+                answered = _optional(out, "web3_clientVersion")
+                ctx.cache["client_version"] = client_version_label(answered.result) if answered is not None else "unknown"
+                ctx.cache["client_version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
 
-        # Any error other than "not supported" on an optional method is worth surfacing.
-        missing = [m for m, o in out.items() if o.missing]
-        if missing:
-            raise invalid("batch answer lacks " + ", ".join(missing))
-        broken = [m for m, o in out.items() if o.error is not None and not o.unsupported]
-        if broken:
-            raise ProbeFailure("rpc_error", "; ".join(f"{m}: {out[m].describe()}" for m in broken))
-
         for method in endpoint.timed_methods:
-            single = [(method, KNOWN_PARAMS.get(method, []))]
-            timed = await ctx.request(endpoint, method, body=jsonrpc.build(single))
-            answer = jsonrpc.parse(timed, single)[method]
+            single = [(method, method, KNOWN_PARAMS.get(method, []))]
+            answer = (await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, single))[method]
+            if answer.failure is not None:
+                raise answer.failure
             if not answer.ok and not answer.unsupported:
                 raise ProbeFailure("rpc_error", f"{method}: {answer.describe()}")
 

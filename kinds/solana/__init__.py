@@ -1,6 +1,5 @@
 """Solana clusters over the Solana JSON-RPC API, with vote accounts watched per group."""
 
-from chainwatch.core.declarations import AlertName
 from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.solana.config import SolanaChain, SolanaValidator, SolanaValidators
 from chainwatch.kinds.solana.metrics import METRICS
@@ -14,11 +13,5 @@ KIND = ChainKind(
     metrics=METRICS,
     config_models=(SolanaValidators, SolanaValidator),
     block_time_doc="0.4 s",
-    alerts=(
-        AlertName("ChainwatchSolanaNodeBehind", "endpoint", ("warning",), symptom=True),
-        AlertName("ChainwatchSolanaVoteDelinquent", "group", ("critical",)),
-        AlertName("ChainwatchSolanaSkipRateHigh", "group", ("warning",)),
-        AlertName("ChainwatchSolanaClusterHalted", "chain", ("critical",), chain_wide=True),
-    ),
     identity=("genesis_hash", "getGenesisHash"),
 )

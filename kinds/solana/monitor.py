@@ -36,8 +36,13 @@ Lag is measured against the highest ``lastVote`` / ``rootSlot`` among all vote a
 in the same answer, so it needs no second clock. A watched vote account that is absent
 from ``getVoteAccounts`` is not counted in ``chainwatch_solana_validators`` (compare
 it with the configured count). When a cycle fails, the previous values stay exported
-(a delinquency alert must not resolve because the RPC endpoint hiccuped) and
-``..._last_success_timestamp_seconds`` shows how old they are.
+for up to ``STALE_INTERVALS`` intervals (a delinquency alert must not resolve because the
+RPC endpoint hiccuped), then disappear instead of freezing;
+``..._last_success_timestamp_seconds`` (the exporter's start until a first success) and
+``chainwatch_validator_monitor_failures_total`` show the monitor's health from the first
+second. One unreadable vote account is left out and counted
+(``chainwatch_validator_monitor_dropped_entries_total{field="vote_account"}``), never the
+whole answer.
 """
 
 from __future__ import annotations
@@ -51,8 +56,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from solders.epoch_info import EpochInfo
-from solders.rpc.responses import RpcBlockProduction, RpcVoteAccountStatus
+from solders.rpc.responses import RpcBlockProduction, RpcVoteAccountInfo
 
+from collections import Counter
+
+from chainwatch.kinds.solana.probe import AGAVE_CODES
 from chainwatch.exporters import jsonrpc
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
@@ -62,7 +70,9 @@ from chainwatch.exporters.transport import Transport
 log = logging.getLogger("chainwatch.validators.solana")
 
 IDENTITY_BATCH_MAX = 16
-WARN_EVERY_SECONDS = 300.0
+WARN_EVERY_SECONDS = 60.0
+# Values not refreshed for this many intervals stop being exported (the stuck alert fires then).
+STALE_INTERVALS = 4
 
 
 @contextmanager
@@ -115,10 +125,16 @@ class SolanaMonitor:
         self.groups = sorted(spec.groups)
         self.per_validator = len(self.watched) <= spec.per_validator_cap
         self._samples: list[tuple[str, dict, float]] = []
+        self.started = time.time()  # "last success" until the first cycle succeeds: a monitor that never does is seen
         self.last_success: float | None = None
         self.last_error: str | None = None
+        self.failures = 0
+        self.dropped: Counter[str] = Counter()
+        self.caches: dict[str, dict] = {}  # per endpoint: the shared JSON-RPC layer remembers batch refusals here
+        self.retry_after: float | None = None
         self._task: asyncio.Task | None = None
         self._last_warning = -math.inf
+        self._last_drop_warning = -math.inf
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -138,16 +154,21 @@ class SolanaMonitor:
     async def _loop(self) -> None:
         while True:
             started = time.monotonic()
+            wait = self.interval
             try:
                 await self.cycle()
                 self.last_error = None
             except asyncio.CancelledError:
                 raise
             except ProbeFailure as failure:
+                self.failures += 1
                 self._warn(f"{failure.reason}: {failure.detail}")
+                if failure.retry_after:  # rate limited: the provider's back-off hint, like a probe
+                    wait = max(wait, failure.retry_after)
             except Exception as exc:  # noqa: BLE001 - a bad answer must not kill the monitor
+                self.failures += 1
                 self._warn(scrub(f"{type(exc).__name__}: {exc}", [self.endpoint.url, *self.endpoint.secrets])[:200])
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+            await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
 
     def _warn(self, message: str) -> None:
         self.last_error = message
@@ -158,9 +179,46 @@ class SolanaMonitor:
 
     # ------------------------------------------------------------------ one cycle
 
+    def drop(self, field_: str, detail: str) -> None:
+        """One entry of a list answer left out (bounded ``field`` from this module's code)."""
+        self.dropped[field_] += 1
+        now = time.monotonic()
+        if now - self._last_drop_warning >= WARN_EVERY_SECONDS:
+            self._last_drop_warning = now
+            log.warning("solana validator monitor left out unreadable entries", extra={
+                "chain": self.chain_name, "endpoint": self.endpoint.name, "field": field_, "detail": scrub(detail, self.endpoint.secrets)[:200]})
+
     async def _batch(self, calls: list[tuple[str, str, list]], deadline: float) -> dict[str, jsonrpc.Outcome]:
-        reply = await self.transport.request(self.endpoint, body=jsonrpc.build([(m, p) for _, m, p in calls]), deadline=deadline)
-        return jsonrpc.parse(reply, [(k, p) for k, _, p in calls])
+        """Through the shared JSON-RPC layer: batch refusals fall back to single calls, rate limits back off."""
+        endpoint = self.endpoint
+
+        async def send(label: str, body) -> jsonrpc.Reply:
+            return await self.transport.request(endpoint, body=body, deadline=deadline)
+
+        return await jsonrpc.call(send, endpoint, self.caches.setdefault(endpoint.name, {}), calls, reserved=AGAVE_CODES)
+
+    def vote_accounts(self, outcome: jsonrpc.Outcome) -> list[tuple[bool, RpcVoteAccountInfo]]:
+        """(delinquent, account) per readable entry of getVoteAccounts; an entry that cannot be read
+        (a missing or mistyped field, a malformed pubkey) is left out and counted, the others stand."""
+        if not outcome.ok:
+            raise outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getVoteAccounts: {outcome.describe()}", self.endpoint.secrets))
+        value = outcome.result
+        if not isinstance(value, dict) or not isinstance(value.get("current"), list) or not isinstance(value.get("delinquent"), list):
+            raise invalid("getVoteAccounts: expected an object with 'current' and 'delinquent' arrays")
+        out = []
+        for delinquent, members in ((False, value["current"]), (True, value["delinquent"])):
+            for entry in members:
+                try:
+                    if not isinstance(entry, dict):
+                        raise invalid("getVoteAccounts: entry is not an object")
+                    with _solders("getVoteAccounts entry"):
+                        info = RpcVoteAccountInfo.from_json(json.dumps(entry))
+                        # solders checks pubkeys lazily (a panic on first use): use every field here
+                        str(info.vote_pubkey), str(info.node_pubkey), list(info.epoch_credits)
+                        out.append((delinquent, info))
+                except ProbeFailure as failure:
+                    self.drop("vote_account", failure.detail)
+        return out
 
     async def cycle(self) -> None:
         """One cycle on the first endpoint that answers: configured endpoint, then fallbacks."""
@@ -185,7 +243,7 @@ class SolanaMonitor:
             deadline,
         )
         epoch = _typed(EpochInfo, first["getEpochInfo"], "getEpochInfo", self.endpoint)
-        votes = _typed(RpcVoteAccountStatus, first["getVoteAccounts"], "getVoteAccounts", self.endpoint)
+        votes = self.vote_accounts(first["getVoteAccounts"])
         start = epoch.absolute_slot - epoch.slot_index
         rng = {"firstSlot": start, "lastSlot": epoch.absolute_slot}
         identities = sorted({w.identity for w in self.watched})
@@ -196,7 +254,7 @@ class SolanaMonitor:
         produced: dict[str, tuple[int, int]] = {}
         for key, outcome in (await self._batch(calls, deadline)).items():
             if not outcome.ok:
-                raise ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets))
+                raise outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets))
             value = outcome.result.get("value") if isinstance(outcome.result, dict) else None
             prod = _typed(RpcBlockProduction, jsonrpc.Outcome(result=value), "getBlockProduction", self.endpoint)
             with _solders("getBlockProduction"):
@@ -205,11 +263,10 @@ class SolanaMonitor:
             self._samples = self.build(votes, produced, epoch.epoch)
         self.last_success = time.time()
 
-    def build(self, votes: RpcVoteAccountStatus, produced: dict[str, tuple[int, int]], epoch: int) -> list[tuple[str, dict, float]]:
+    def build(self, votes: list[tuple[bool, RpcVoteAccountInfo]], produced: dict[str, tuple[int, int]], epoch: int) -> list[tuple[str, dict, float]]:
         accounts = {}
-        for delinquent, members in ((False, votes.current), (True, votes.delinquent)):
-            for a in members:
-                accounts[str(a.vote_pubkey)] = (delinquent, a)
+        for delinquent, a in votes:
+            accounts[str(a.vote_pubkey)] = (delinquent, a)
         everyone = [a for _, a in accounts.values()]
         top_vote = max((a.last_vote for a in everyone), default=0)
         top_root = max((a.root_slot for a in everyone), default=0)
@@ -219,7 +276,9 @@ class SolanaMonitor:
             labels = {**scope, "group": group}
             found = delinquents = stake = leader = blocks = 0
             vote_lag = root_lag = 0
-            for w in (w for w in self.watched if w.group == group):
+            # one entry per vote account: listed twice in a group, it still counts once
+            members = list({w.vote_account: w for w in reversed([w for w in self.watched if w.group == group])}.values())[::-1]
+            for w in members:
                 slots, made = produced.get(w.identity, (0, 0))
                 leader += slots
                 blocks += made
@@ -256,9 +315,16 @@ class SolanaMonitor:
         return out
 
     def samples(self) -> list[tuple[str, dict, float]]:
-        out = list(self._samples)
-        if self.last_success is not None:
-            out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", {"chain": self.chain_name, "network": self.chain.network}, round(self.last_success, 3)))
+        """The last cycle's values while fresh (a short hiccup keeps them: a delinquency alert must
+        not resolve because the RPC endpoint failed once), none once they are STALE_INTERVALS
+        intervals old; the monitor's own health always, from the first second."""
+        base = {"chain": self.chain_name, "network": self.chain.network}
+        fresh = self.last_success is not None and time.time() - self.last_success <= STALE_INTERVALS * self.interval
+        out = list(self._samples) if fresh else []
+        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
+        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
+        for field_ in sorted(self.dropped):
+            out.append(("chainwatch_validator_monitor_dropped_entries_total", {**base, "field": field_}, self.dropped[field_]))
         return out
 
 

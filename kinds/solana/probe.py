@@ -37,12 +37,14 @@ for Solana: absent, not a meaningless zero.
 Answers are parsed with ``solders`` types where they exist (``EpochInfo``,
 ``RpcPerfSample``, ``RpcVersionInfo``: strict u64 checks in Rust, ~1 µs each) and with
 strict integer checks for the bare numbers. Some providers refuse JSON-RPC batches; the
-probe then falls back to concurrent single calls for that endpoint and remembers it.
+shared ``jsonrpc.call`` then falls back to single calls for that endpoint and remembers it.
+Only the identity (``getGenesisHash``) and the head (``getSlot(confirmed)``) fail the probe;
+an optional method answering an error or an unreadable value drops only its metric
+(``chainwatch_probe_dropped_values_total{field=...}``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -51,6 +53,7 @@ from typing import Any
 from solders.epoch_info import EpochInfo
 from solders.rpc.responses import RpcPerfSample, RpcVersionInfo
 
+from chainwatch.exporters import numbers
 from chainwatch.exporters import jsonrpc
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
@@ -59,9 +62,11 @@ from chainwatch.exporters.probe import ProbeContext, ProbeResult
 
 VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
 GENESIS_TTL = 600.0  # re-check the cluster identity (getGenesisHash) every 10 minutes
-BATCH_RETRY_SECONDS = 3600.0  # after a provider refused a batch, try batching again hourly
 COMMITMENTS = ("processed", "confirmed", "finalized")
 NODE_UNHEALTHY = -32005  # RpcCustomError::NodeUnhealthy
+# Agave's RpcCustomError codes (-32001..-32019): never read as a provider's rate limit by code
+# (-32005 is NodeUnhealthy, -32012 ScanError); a rate-limit *message* still is one.
+AGAVE_CODES = frozenset(range(-32019, -32000))
 # getBlockTime has no time for this slot (not in blockstore / skipped / cleaned up):
 # not a probe failure, the head age is then unknown for this round.
 BLOCK_TIME_UNAVAILABLE = {-32004, -32007, -32009, -32014}
@@ -82,10 +87,9 @@ KNOWN_PARAMS = {"getSlot": [{"commitment": "confirmed"}], "getBlockHeight": [{"c
 
 
 def u64(value: Any, what: str) -> int:
-    """A plain JSON unsigned integer, as Solana sends slots and counts. Nothing else."""
-    if isinstance(value, bool) or not isinstance(value, int) or not (0 <= value <= U64_MAX):
-        raise invalid(f"{what}: expected an unsigned integer, got {str(value)[:32]!r}")
-    return value
+    """An unsigned 64-bit integer. Solana sends plain JSON integers; the shared reader also
+    takes an (unambiguous) hex quantity, nothing else (no floats, strings of digits, negatives)."""
+    return numbers.uint(value, what, limit=U64_MAX)
 
 
 def typed(cls, value: Any, what: str):
@@ -123,17 +127,31 @@ def health(outcome: jsonrpc.Outcome) -> tuple[int, int | None] | None:
     return 1, (u64(behind, "getHealth numSlotsBehind") if behind is not None else None)
 
 
+def _optional(out: dict[str, jsonrpc.Outcome], key: str) -> jsonrpc.Outcome | None:
+    o = out[key]
+    if o.ok:
+        return o
+    if o.unsupported:
+        return None
+    raise ProbeFailure("rpc_error" if o.error else "invalid_response", f"{key}: {o.describe()}")
+
+
 class SolanaProbe:
+    """Required: ``getGenesisHash`` when configured (identity) and ``getSlot(confirmed)`` (head).
+    Everything else is optional: an error or an unreadable value drops that metric, counted."""
+
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         calls = list(BASE_CALLS)
         if time.monotonic() - ctx.cache.get("version_at", -1e9) > VERSION_TTL:
             calls.append(("getVersion", "getVersion", []))
         expected = getattr(ctx.chain, "genesis_hash", None)
         if expected and time.monotonic() - ctx.cache.get("genesis_at", -1e9) > GENESIS_TTL:
-            calls.append(("getGenesisHash", "getGenesisHash", []))
+            calls.insert(0, ("getGenesisHash", "getGenesisHash", []))  # first: asked alone first when batches are refused
         out = await self.send(endpoint, ctx, calls)
 
         genesis = out.get("getGenesisHash")
+        if genesis is not None and genesis.failure is not None:
+            raise genesis.failure
         if genesis is not None and (genesis.ok or genesis.unsupported):
             if genesis.ok:
                 if not isinstance(genesis.result, str) or not _BASE58.fullmatch(genesis.result):
@@ -141,96 +159,83 @@ class SolanaProbe:
                 if genesis.result != expected:
                     raise ProbeFailure("wrong_chain", f"getGenesisHash {genesis.result}, expected {expected}")
             ctx.cache["genesis_at"] = time.monotonic()  # matched (or cannot be checked here): ask again in GENESIS_TTL
+        elif genesis is not None:
+            raise ProbeFailure("rpc_error" if genesis.error else "invalid_response", f"getGenesisHash: {self.describe(genesis, endpoint)}")
 
         confirmed = out["getSlot:confirmed"]
+        if confirmed.failure is not None:
+            raise confirmed.failure
         if not confirmed.ok:
             raise ProbeFailure("rpc_error" if confirmed.error else "invalid_response", f"getSlot(confirmed): {self.describe(confirmed, endpoint)}")
         head = u64(confirmed.result, "getSlot(confirmed)")
         result.head_height = head
         result.set("chainwatch_head_height", head)
         for c in COMMITMENTS:
-            slot = out[f"getSlot:{c}"]
-            if slot.ok:
-                result.set("chainwatch_solana_slot", u64(slot.result, f"getSlot({c})"), commitment=c)
+            with result.optional(f"getSlot({c})"):
+                if (slot := _optional(out, f"getSlot:{c}")) is not None:
+                    result.set("chainwatch_solana_slot", u64(slot.result, f"getSlot({c})"), commitment=c)
 
-        state = health(out["getHealth"])
-        if state is not None:
-            result.set("chainwatch_syncing", state[0])
-            result.set("chainwatch_solana_health_behind_slots", state[1])
+        with result.optional("getHealth"):
+            hs = out["getHealth"]
+            if hs.failure is not None:
+                raise hs.failure
+            state = health(hs)
+            if state is not None:
+                result.set("chainwatch_syncing", state[0])
+                result.set("chainwatch_solana_health_behind_slots", state[1])
+            elif hs.error is not None and not hs.unsupported:
+                raise ProbeFailure("rpc_error", f"getHealth: {self.describe(hs, endpoint)}")
 
-        height = out["getBlockHeight"]
-        if height.ok:
-            result.set("chainwatch_solana_block_height", u64(height.result, "getBlockHeight"))
+        with result.optional("getBlockHeight"):
+            if (height := _optional(out, "getBlockHeight")) is not None:
+                result.set("chainwatch_solana_block_height", u64(height.result, "getBlockHeight"))
 
-        epoch = out["getEpochInfo"]
-        if epoch.ok:
-            info = typed(EpochInfo, epoch.result, "getEpochInfo")
-            result.set("chainwatch_solana_epoch", info.epoch)
-            if info.slots_in_epoch:
-                result.set("chainwatch_solana_epoch_progress_ratio", round(info.slot_index / info.slots_in_epoch, 6))
+        with result.optional("getEpochInfo"):
+            if (epoch := _optional(out, "getEpochInfo")) is not None:
+                info = typed(EpochInfo, epoch.result, "getEpochInfo")
+                result.set("chainwatch_solana_epoch", info.epoch)
+                if info.slots_in_epoch:
+                    result.set("chainwatch_solana_epoch_progress_ratio", round(info.slot_index / info.slots_in_epoch, 6))
 
-        perf = out["getRecentPerformanceSamples"]
-        if perf.ok:
-            if not isinstance(perf.result, list):
-                raise invalid("getRecentPerformanceSamples: expected an array")
-            if perf.result:  # a freshly started node has no sample yet: no throughput, no failure
-                sample = typed(RpcPerfSample, perf.result[0], "getRecentPerformanceSamples[0]")
-                if sample.sample_period_secs > 0:
-                    result.set("chainwatch_solana_transactions_per_second", round(sample.num_transactions / sample.sample_period_secs, 3))
-                    result.set("chainwatch_solana_slots_per_second", round(sample.num_slots / sample.sample_period_secs, 3))
+        with result.optional("getRecentPerformanceSamples"):
+            if (perf := _optional(out, "getRecentPerformanceSamples")) is not None:
+                if not isinstance(perf.result, list):
+                    raise invalid("getRecentPerformanceSamples: expected an array")
+                if perf.result:  # a freshly started node has no sample yet: no throughput, no failure
+                    sample = typed(RpcPerfSample, perf.result[0], "getRecentPerformanceSamples[0]")
+                    if sample.sample_period_secs > 0:
+                        result.set("chainwatch_solana_transactions_per_second", round(sample.num_transactions / sample.sample_period_secs, 3))
+                        result.set("chainwatch_solana_slots_per_second", round(sample.num_slots / sample.sample_period_secs, 3))
 
-        version = out.get("getVersion")
-        if version is not None and (version.ok or version.unsupported):
-            core = typed(RpcVersionInfo, version.result, "getVersion").solana_core if version.ok else None
-            ctx.cache["client_version"] = client_version_label(core) if core else "unknown"
-            ctx.cache["version_at"] = time.monotonic()
+        if out.get("getVersion") is not None:
+            with result.optional("getVersion"):
+                answered = _optional(out, "getVersion")
+                core = typed(RpcVersionInfo, answered.result, "getVersion").solana_core if answered is not None else None
+                ctx.cache["client_version"] = client_version_label(core) if core else "unknown"
+                ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
 
-        missing = [k for k, o in out.items() if o.missing]
-        if missing:
-            raise invalid("batch answer lacks " + ", ".join(missing))
-        broken = [k for k, o in out.items() if o.error is not None and not o.unsupported and not (k == "getHealth" and o.error.get("code") == NODE_UNHEALTHY)]
-        if broken:
-            raise ProbeFailure("rpc_error", "; ".join(f"{k}: {self.describe(out[k], endpoint)}" for k in broken))
-
-        await self.block_time(endpoint, ctx, result, head)
+        with result.optional("getBlockTime"):
+            await self.block_time(endpoint, ctx, result, head)
 
         for method in endpoint.timed_methods:
-            single = [(method, KNOWN_PARAMS.get(method, []))]
-            timed = await ctx.request(endpoint, method, body=jsonrpc.build(single)[0])
-            answer = jsonrpc.parse(timed, single)[method]
+            answer = (await self.send(endpoint, ctx, [(method, method, KNOWN_PARAMS.get(method, []))]))[method]
+            if answer.failure is not None:
+                raise answer.failure
             if not answer.ok and not answer.unsupported:
                 raise ProbeFailure("rpc_error", f"{method}: {self.describe(answer, endpoint)}")
 
     async def send(self, endpoint: Endpoint, ctx: ProbeContext, calls: list[tuple[str, str, list]]) -> dict[str, jsonrpc.Outcome]:
-        """One batch; or, for a provider that refuses batches, concurrent single calls."""
-        wire = [(method, params) for _, method, params in calls]
-        keyed = [(key, params) for key, _, params in calls]
-        batching = time.monotonic() >= ctx.cache.get("no_batch_until", -1e9)
-        if batching:
-            reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(wire))
-            try:
-                return jsonrpc.parse(reply, keyed)
-            except ProbeFailure as failure:
-                if failure.reason != "rpc_error" or not failure.detail.startswith("batch rejected"):
-                    raise
-
-        async def single(key: str, method: str, params: list) -> jsonrpc.Outcome:
-            reply = await ctx.request(endpoint, method, body=jsonrpc.build([(method, params)])[0])
-            return jsonrpc.parse(reply, [(key, params)])[key]
-
-        outcomes = await asyncio.gather(*(single(*c) for c in calls))
-        if batching:  # single calls work where the batch was refused: stop batching for a while
-            ctx.cache["no_batch_until"] = time.monotonic() + BATCH_RETRY_SECONDS
-        return {key: o for (key, _, _), o in zip(calls, outcomes)}
+        """One batch; or single calls for a provider that refuses batches (the shared ``jsonrpc.call``)."""
+        return await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls, reserved=AGAVE_CODES)
 
     async def block_time(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult, slot: int) -> None:
         cached = ctx.cache.get("block_time")
         if cached is None or cached[0] != slot:
-            call = [("getBlockTime", [slot])]
-            reply = await ctx.request(endpoint, "getBlockTime", body=jsonrpc.build(call)[0])
-            answer = jsonrpc.parse(reply, call)["getBlockTime"]
+            answer = (await self.send(endpoint, ctx, [("getBlockTime", "getBlockTime", [slot])]))["getBlockTime"]
+            if answer.failure is not None:
+                raise answer.failure
             if answer.ok and answer.result is not None:
                 cached = (slot, u64(answer.result, "getBlockTime"))
                 ctx.cache["block_time"] = cached

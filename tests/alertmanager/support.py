@@ -176,9 +176,9 @@ def amtool(*args: str, check: bool = True) -> subprocess.CompletedProcess:
 # --------------------------------------------------------------------------- alerts
 
 
-def labels_for(alert: names.AlertName, chain: str, severity: str, **extra) -> dict[str, str]:
+def labels_for(alert: names.AlertSpec, chain: str, severity: str, **extra) -> dict[str, str]:
     """The labels the rules put on ``alert`` firing for ``chain`` (rules/names.py contract)."""
-    if alert.scope == "exporter":  # one per team that owns a chain, chain "*" (rules/alerts.py)
+    if alert.scope == "exporter":  # one per team that owns a chain, chain "*" (core/alerts.py)
         team = TEAM_OF_CHAIN.get(chain, "core-infra")
         return {"alertname": alert.name, "severity": severity, "team": team, "chain": "*", "job": "chainwatch", "instance": "chainwatch:9877", **extra}
     out = {"alertname": alert.name, "severity": severity, "team": TEAM_OF_CHAIN.get(chain, "core-infra"), "chain": chain, "network": NETWORK_OF_CHAIN.get(chain, "mainnet")}

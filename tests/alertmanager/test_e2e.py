@@ -12,16 +12,18 @@ import time
 
 import pytest
 
-from chainwatch.devnet.capture import CaptureServer
 from chainwatch.core import names
+from chainwatch.devnet.capture import CaptureServer
+from tests.support.poll import hold, wait_until
 
 from .support import FAST, OPSGENIE_KEY, PAGERDUTY_KEY, Alertmanager, config_text, firing, generated, labels_for, resolved, write_secrets
 
 pytestmark = pytest.mark.alertmanager
 
 EXTERNAL = "http://alertmanager.test:9093"
-# Long enough for several 1s group intervals to flush anything that was going to be sent.
-SETTLE = 4.0
+# A negative contract ("nothing else is sent") is watched for 3 of FAST's 1 s group
+# intervals plus a second of margin for a loaded machine, failing at the first stray page.
+SETTLE = 3 * 1.0 + 1.0
 
 
 @pytest.fixture
@@ -108,17 +110,19 @@ def test_dedup_key_is_stable_per_endpoint_and_differs_between_endpoints(am, capt
     # the same alert again (Prometheus re-sends every evaluation): no new incident
     capture.clear()
     am.post(lag("geth-1", 44))
-    time.sleep(SETTLE)
-    assert capture.pages("pagerduty") == []
+    hold(lambda: capture.pages("pagerduty") == [], SETTLE, "no new PagerDuty incident for a re-sent alert")
 
 
 def test_chain_halt_and_five_lagging_endpoints_page_once(am, capture):
     lagging = [lag(f"geth-{i}", 40 + i) for i in range(1, 6)]
     am.post(halted(), *lagging)
     capture.wait_for(lambda got: any(n.is_page for n in got), timeout=20)
-    time.sleep(SETTLE)
-    assert [n.summary for n in capture.pages("pagerduty")] == ["[ethereum] no new block on any reference for 2m"]
-    assert [n.summary for n in capture.pages("opsgenie")] == ["[ethereum] no new block on any reference for 2m"]
+    halt_only = ["[ethereum] no new block on any reference for 2m"]
+    hold(lambda: all(set(n.summary for n in capture.pages(s)) <= set(halt_only) for s in ("pagerduty", "opsgenie")), SETTLE,
+         "nothing but the halt pages", describe=lambda _: str([n.summary for n in capture.pages()]))
+    capture.wait_for(lambda got: len([n for n in got if n.is_page]) >= 2, timeout=20)
+    assert [n.summary for n in capture.pages("pagerduty")] == halt_only
+    assert [n.summary for n in capture.pages("opsgenie")] == halt_only
     suppressed = [a for a in am.alerts() if a["labels"]["alertname"] == "ChainwatchSyncLagHigh"]
     assert len(suppressed) == 5
     assert all(a["status"]["state"] == "suppressed" and a["status"]["inhibitedBy"] for a in suppressed)
@@ -128,7 +132,7 @@ def test_without_a_halt_the_same_five_endpoints_page_five_times(am, capture):
     """Control for the test above: it is the inhibition that saves four pages, not grouping."""
     am.post(*[lag(f"geth-{i}", 40 + i) for i in range(1, 6)])
     capture.wait_for(lambda got: len([n for n in got if n.service == "pagerduty"]) >= 5, timeout=20)
-    time.sleep(1.5)
+    hold(lambda: len(capture.pages("pagerduty")) == 5, 2 * 1.0, "exactly five PagerDuty incidents (two group intervals)")
     assert sorted(n.body["payload"]["custom_details"]["endpoint"] for n in capture.pages("pagerduty")) == [f"geth-{i}" for i in range(1, 6)]
 
 
@@ -204,13 +208,8 @@ def key(alert: dict, keys: dict) -> str:
 @pytest.mark.parametrize("why,alerts,expected", INHIBITION, ids=[c[0] for c in INHIBITION])
 def test_inhibition(am, why, alerts, expected):
     am.post(*alerts)
-    deadline = time.monotonic() + 10
-    while True:
-        state = {key(a, expected): bool(a["status"]["inhibitedBy"]) for a in am.alerts()}
-        if state == expected or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
-    assert state == expected, why
+    state = lambda: {key(a, expected): bool(a["status"]["inhibitedBy"]) for a in am.alerts()}  # noqa: E731
+    wait_until(lambda: state() == expected, 10, why, interval=0.2, describe=lambda _: str(state()))
 
 
 def test_secrets_stay_out_of_alertmanager_logs(am, capture):
@@ -236,7 +235,10 @@ def test_business_hours_hold_back_warnings_but_never_criticals(tmp_path, capture
         slow = firing(labels_for(names.ALERT_BY_NAME["ChainwatchRpcLatencyHigh"], "polygon", "warning"), "RPC p95 latency of bor-1 on polygon is 0.812s")
         server.post(slow, halted("polygon"))
         capture.wait_for(lambda got: any(n.body.get("priority") == "P1" for n in got if n.is_page), timeout=20)
-        time.sleep(SETTLE)
+        if office_open:
+            capture.wait_for(lambda got: any(n.body.get("priority") == "P3" for n in got if n.is_page), timeout=20)
+        else:  # held back: nothing but the P1 for three group intervals and a margin
+            hold(lambda: all(n.body.get("priority") == "P1" for n in capture.pages("opsgenie")), SETTLE, "no warning outside business hours")
     assert sorted((n.body["priority"], n.body["message"]) for n in capture.pages("opsgenie")) == (
         [("P1", "[polygon] no new block on any reference for 2m")] + ([("P3", "[polygon] RPC p95 latency of bor-1 is 0.812s")] if office_open else [])
     )

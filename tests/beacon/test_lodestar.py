@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.poll import wait_until
 from tests.support.stack import Exporter, write_config
 
 from .lodestar import Lodestar, ValidatorClient
@@ -23,7 +24,7 @@ def chain_config(node: Lodestar, state_file: Path, *, validators: dict | None = 
     chain = {
         "kind": "beacon",
         "network": "dev",
-        "seconds_per_slot": 1,
+        "seconds_per_slot": node.seconds_per_slot,
         "slots_per_epoch": 8,
         "endpoints": [{"name": "lodestar-1", "url": node.url, "role": "node"}],
     }
@@ -33,14 +34,7 @@ def chain_config(node: Lodestar, state_file: Path, *, validators: dict | None = 
 
 
 def wait_metric(exporter: Exporter, predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        samples = exporter.metrics()
-        if predicate(samples):
-            return samples
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not seen within {timeout}s")
-        time.sleep(0.5)
+    return wait_until(lambda: s if predicate(s := exporter.metrics()) else None, timeout, what, interval=0.5)
 
 
 def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, tmp_path):
@@ -54,7 +48,8 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         def two_epochs(s):
             checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
             return checked is not None and checked >= 4  # 2 validators x 2 epochs
-        s = wait_metric(exporter, two_epochs, 60, "two processed epochs")
+        # Two epochs are 16 slots; the monitor reads an epoch once it is over, plus a margin.
+        s = wait_metric(exporter, two_epochs, 16 * devchain.seconds_per_slot + 60, "two processed epochs")
         elapsed = time.monotonic() - started
 
         # Node metrics come from the real node.
@@ -71,7 +66,7 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         assert finalized is not None
         assert s.value("chainwatch_beacon_epochs_since_finalized", endpoint="lodestar-1") <= 3
         assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
-        assert s.value("chainwatch_head_age_seconds", endpoint="lodestar-1") < 4
+        assert s.value("chainwatch_head_age_seconds", endpoint="lodestar-1") < 2 * devchain.seconds_per_slot + 2
 
         # Validator duties: 6 and 7 miss every epoch, 0-5 never.
         offline_checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
@@ -99,7 +94,8 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         s = exporter.metrics("/probe?chain=devcl")  # the chain's page carries its validator metrics too
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") >= offline_checked
         assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
-        s = wait_metric(exporter, lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1, 30, "next epoch after restart")
+        s = wait_metric(exporter, lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1,
+                        8 * devchain.seconds_per_slot + 30, "next epoch after restart")
         epochs = s.value("chainwatch_validator_monitor_last_epoch") - last + offline_checked // 2
         skipped = s.value("chainwatch_validator_monitor_epochs_skipped_total")
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") == 2 * (epochs - skipped)
@@ -138,16 +134,14 @@ def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
             assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
             vc.stop()
             frozen = node.head_slot()
-            time.sleep(3)
-            first = exporter.metrics()
-            time.sleep(3)
-            second = exporter.metrics()
+            lag = lambda s: s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")  # noqa: E731
+            age = lambda s: s.value("chainwatch_head_age_seconds", endpoint="lodestar-1")  # noqa: E731
+            # 1 s slots: 2 slots behind within ~2 s, 15 s on a loaded machine; then 2 more.
+            first = wait_metric(exporter, lambda s: lag(s) >= 2, 15, "the frozen head 2 slots behind")
+            second = wait_metric(exporter, lambda s: lag(s) >= lag(first) + 2 and age(s) >= age(first) + 2, 15, "the lag still growing")
             assert node.head_slot() == frozen
             assert first.value("chainwatch_head_height", endpoint="lodestar-1") == frozen
-            lag1 = first.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
-            lag2 = second.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1")
-            age1 = first.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
-            age2 = second.value("chainwatch_head_age_seconds", endpoint="lodestar-1")
+            lag1, lag2, age1, age2 = lag(first), lag(second), age(first), age(second)
             assert lag1 >= 2 and lag2 >= lag1 + 2, (lag1, lag2)
             assert age2 >= age1 + 2, (age1, age2)
             assert second.value("chainwatch_sync_lag_seconds", endpoint="lodestar-1") >= 4

@@ -9,13 +9,13 @@ does not expose a value (anvil has no peer count) must say so through a value ma
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
-from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.core.config import load
+from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
+from tests.support.poll import wait_until
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
 from .support import data_panels, queries, substitute
@@ -33,13 +33,17 @@ def panel_queries(dashboard: dict, values: dict) -> list[tuple[str, str]]:
 def wait_all(prom: Prometheus, items: list[tuple[str, str]], timeout: float) -> list[str]:
     """Poll until every query has at least one series; return the ones that never did."""
     pending = dict(items)
-    deadline = time.monotonic() + timeout
-    while pending and time.monotonic() < deadline:
+
+    def answered() -> bool:
         for where, expr in list(pending.items()):
             if prom.query(expr):
                 del pending[where]
-        if pending:
-            time.sleep(1)
+        return not pending
+
+    try:
+        wait_until(answered, timeout, "every panel query returning a series", interval=0.5)
+    except AssertionError:
+        pass
     return [f"{where}: {expr}" for where, expr in pending.items()]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,9 @@ import pytest
 
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.pages import Page
+from chainwatch.devnet.procs import http_json
 from chainwatch.devnet.stack import Stack
+from tests.support.poll import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 REPORT = Path(os.environ.get("CHAINWATCH_E2E_REPORT", REPO / "build" / "e2e" / "time-to-detect.md"))
@@ -41,6 +44,9 @@ class Result:
 
 
 RESULTS: list[Result] = []
+# The faults of the running test (set by inject_and_detect and by tests that inject by
+# hand): the failure hook in conftest.py prints their timeline.
+CURRENT: list["Run"] = []
 
 
 @dataclass
@@ -77,12 +83,17 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
     budget = fault.budget(stack)
     F.inject(stack, name)
     run = Run(fault, stack.active_faults[name], budget)
-    deadline = run.injected_at + budget
-    while time.time() < deadline and set(fault.expect) - set(run.detected):
+    CURRENT.append(run)
+    def detected_all() -> bool:
         for p in pages_since(stack, run.injected_at):
             if p.alertname in fault.expect and matches_target(p, fault.target):
                 run.detected.setdefault(p.alertname, p.received_at - run.injected_at)
-        time.sleep(0.2)
+        return not set(fault.expect) - set(run.detected)
+
+    try:  # the budget counts from the injection, not from now
+        wait_until(detected_all, max(0.0, run.injected_at + budget - time.time()), f"{name} paging", interval=0.2)
+    except AssertionError:
+        pass  # reported below with the pages and alerts seen
     for alert in fault.expect:
         run.results.append(Result(name, alert, run.detected.get(alert), budget))
     RESULTS.extend(run.results)
@@ -91,7 +102,8 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
         heal(stack, run)
         got = [p.line() for p in pages_since(stack, run.injected_at)]
         firing = sorted({(a["labels"]["alertname"], a["state"]) for a in stack.firing()})
-        pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing}")
+        pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing}"
+                    " (timeline below)")
     return run
 
 
@@ -113,30 +125,32 @@ def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[s
     assert run.healed_at is not None
     paged = {(p.service, p.key): p.alertname for p in pages_since(stack, run.injected_at) if alerts is None or p.alertname in alerts}
     paged = {k: v for k, v in paged.items() if v not in WINDOWED or alerts is not None}
-    deadline = run.healed_at + timeout
     open_ = dict(paged)
-    while open_ and time.time() < deadline:
+
+    def all_resolved() -> bool:
         for p in stack.pages(run.healed_at):
             if p.is_resolve and (p.service, p.key) in open_:
                 alert = open_.pop((p.service, p.key))
                 for r in run.results:
                     if r.alert == alert and r.resolve_seconds is None:
                         r.resolve_seconds = round(p.received_at - run.healed_at, 1)
-        time.sleep(0.2)
-    assert not open_, f"{run.fault.name}: no resolve within {timeout:.0f}s of the heal for {sorted(set(open_.values()))}"
+        return not open_
+
+    try:  # the timeout counts from the heal
+        wait_until(all_resolved, max(0.0, run.healed_at + timeout - time.time()), "resolves", interval=0.2)
+    except AssertionError:
+        pass
+    assert not open_, f"{run.fault.name}: no resolve within {timeout:.0f}s of the heal for {sorted(set(open_.values()))} (timeline below)"
 
 
 def wait_quiet(stack: Stack, timeout: float = 40.0, ignore_windowed: bool = True) -> None:
     """Before the next fault: no chainwatch alert pending or firing in Prometheus (windowed ones aside)."""
-    deadline = time.time() + timeout
-    left: list = []
-    while time.time() < deadline:
-        left = sorted({(a["labels"]["alertname"], a["labels"].get("endpoint", ""), a["state"]) for a in stack.firing()
+    def active() -> list:
+        return sorted({(a["labels"]["alertname"], a["labels"].get("endpoint", ""), a["state"]) for a in stack.firing()
                        if not (ignore_windowed and a["labels"]["alertname"] in WINDOWED)})
-        if not left:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"alerts still active {timeout:.0f}s after the heal: {left}")
+
+    wait_until(lambda: not active(), timeout, "Prometheus quiet after the heal (no alert pending or firing)", interval=0.5,
+               describe=lambda _: f"still active: {active()}")
 
 
 def write_report(results: list[Result], path: Path = REPORT) -> list[str]:
@@ -149,4 +163,115 @@ def write_report(results: list[Result], path: Path = REPORT) -> list[str]:
     path.write_text("# chainwatch end-to-end time to detect\n\nMeasured from fault injection to the first PagerDuty/Opsgenie "
                     "notification at the capture receiver (scrape 2s, evaluation 1s, group_wait 1s).\n\n" + "\n".join(lines) + "\n")
     path.with_suffix(".json").write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    return lines
+
+
+# --------------------------------------------------------------------------- failure timeline
+
+# Probe values a failing case prints, per endpoint (chain-wide ones per chain), when they change.
+TIMELINE_SERIES = {
+    "up": "chainwatch_probe_success",
+    "lag": "chainwatch_sync_lag_blocks",
+    "lag_s": "chainwatch_sync_lag_seconds",
+    "age_s": "chainwatch_head_age_seconds",
+    "head": "chainwatch_head_height",
+    "pending": 'chainwatch_mempool_transactions{state="pending"}',
+    "ref_stall_s": "chainwatch_reference_head_stall_seconds",
+    "delinquent": "chainwatch_solana_validators_delinquent",
+    "exporter_up": 'up{job="chainwatch"}',
+}
+
+
+def _range(stack: Stack, expr: str, start: float, end: float, step: float) -> list[dict]:
+    query = urllib.parse.urlencode({"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"})
+    return http_json(f"{stack.prometheus_url}/api/v1/query_range?{query}", timeout=10)["data"]["result"]
+
+
+def _who(labels: dict) -> str:
+    return labels.get("endpoint") or labels.get("group") or labels.get("validator") or labels.get("chain") or labels.get("job", "")
+
+
+def timeline(stack: Stack, since: float, until: float | None = None, runs: list[Run] = (), endpoints: set[str] | None = None) -> list[str]:
+    """Everything that happened from ``since`` (unix time) on, in order, relative to ``since``:
+
+    - fault injections and heals of ``runs``;
+    - probe values (:data:`TIMELINE_SERIES`) of the endpoints involved, each time they change
+      (from Prometheus' own history, so nothing needs recording while the test runs);
+    - every alert state change (``ALERTS``: pending, firing, gone) at evaluation resolution;
+    - every notification the capture receiver got (page or resolve);
+    - the Alertmanager and Prometheus alert state at the end (inhibited or not).
+    """
+    until = until or time.time()
+    events: list[tuple[float, str]] = []
+    for run in runs:
+        events.append((run.injected_at, f"FAULT   inject {run.fault.name}: {run.fault.help} (budget {run.budget:.0f}s, expect {', '.join(run.fault.expect)})"))
+        if run.healed_at:
+            events.append((run.healed_at, f"FAULT   heal {run.fault.name}"))
+    pages = stack.pages(since)
+    for p in pages:
+        events.append((p.received_at, f"NOTIFY  {p.line()}"))
+    errors: list[str] = []
+    # Alert state changes from Prometheus' ALERTS series (1 s evaluation).
+    step = stack.options.evaluation_interval
+    try:
+        involved: set[str] = set(endpoints or ())
+        for run in runs:
+            involved |= {v for k, v in run.fault.target.items() if k == "endpoint"}
+        alerts = _range(stack, "ALERTS", since - 5, until, step)
+        per_key: dict[tuple, dict[float, str]] = {}
+        for series in alerts:
+            m = series["metric"]
+            key = (m["alertname"], _who(m), m.get("severity", ""))
+            if m.get("endpoint"):
+                involved.add(m["endpoint"])
+            for t, _ in series["values"]:
+                per_key.setdefault(key, {})[float(t)] = m["alertstate"]
+        for key, states in per_key.items():
+            previous = None
+            times = sorted(states)
+            for i, t in enumerate(times):
+                if i and t - times[i - 1] > step * 1.5 and previous is not None:  # a gap: it was gone in between
+                    events.append((times[i - 1] + step, f"ALERT   {key[0]} {key[1]} [{key[2]}] inactive"))
+                    previous = None
+                if states[t] != previous:
+                    events.append((t, f"ALERT   {key[0]} {key[1]} [{key[2]}] {states[t]}"))
+                    previous = states[t]
+            if times and times[-1] < until - step * 1.5:
+                events.append((times[-1] + step, f"ALERT   {key[0]} {key[1]} [{key[2]}] inactive"))
+        involved |= {p.endpoint for p in pages if p.endpoint}
+        # Probe values of the involved endpoints (chain-wide series always), on change.
+        scrape = stack.options.scrape_interval
+        values: dict[str, dict[float, dict[str, str]]] = {}  # who -> time -> short name -> value
+        for short, expr in TIMELINE_SERIES.items():
+            for series in _range(stack, expr, since - 5, until, scrape):
+                m = series["metric"]
+                if m.get("endpoint") and m["endpoint"] not in involved:
+                    continue
+                for t, v in series["values"]:
+                    shown = f"{float(v):.6g}" if short not in ("age_s", "lag_s", "ref_stall_s") else f"{float(v):.0f}"
+                    values.setdefault(_who(m), {}).setdefault(float(t), {})[short] = shown
+        for who, per_time in values.items():  # one line per target and scrape, when anything changed
+            last = None
+            for t in sorted(per_time):
+                if per_time[t] != last:
+                    events.append((t, f"PROBE   {who} " + " ".join(f"{k}={v}" for k, v in per_time[t].items())))
+                    last = per_time[t]
+    except Exception as exc:  # noqa: BLE001 - a timeline is help, never the failure itself
+        errors.append(f"(Prometheus history unavailable: {type(exc).__name__}: {exc})")
+    lines = [f"timeline from {time.strftime('%H:%M:%S', time.localtime(since))} (t=0), {len(pages)} notifications:"]
+    for t, text in sorted(events, key=lambda e: (e[0], e[1])):
+        lines.append(f"  {t - since:+8.1f}s  {text}")
+    lines += errors
+    try:
+        am = http_json(f"{stack.alertmanager_url}/api/v2/alerts", timeout=5)
+        lines.append("Alertmanager now: " + ("nothing" if not am else ""))
+        for a in sorted(am, key=lambda a: a["labels"]["alertname"]):
+            st = a["status"]
+            lines.append(f"  {a['labels']['alertname']} {_who(a['labels'])} [{a['labels'].get('severity', '')}] {st['state']}"
+                         + (f" inhibited by {len(st['inhibitedBy'])}" if st.get("inhibitedBy") else "")
+                         + f" startsAt={a.get('startsAt', '')} endsAt={a.get('endsAt', '')}")
+        prom = stack.firing()
+        lines.append("Prometheus alerts now: " + (", ".join(f"{a['labels']['alertname']}/{_who(a['labels'])}:{a['state']}" for a in prom) or "none"))
+    except Exception as exc:  # noqa: BLE001
+        lines.append(f"(alert state unavailable: {type(exc).__name__}: {exc})")
     return lines

@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from chainwatch.devnet.procs import port_free
+from tests.support.poll import StopWaiting, wait_until
 
 from .test_detection import _alive
 
@@ -32,11 +32,13 @@ def test_demo_starts_answers_commands_and_stops_cleanly(tmp_path):
     demo = subprocess.Popen([*CLI, "demo", "--run-dir", str(run_dir), "--no-beacon", "--no-solana"], stdout=log, stderr=subprocess.STDOUT)
     try:
         state_file = run_dir / "state.json"
-        deadline = time.monotonic() + 90
-        while not state_file.exists() or "ready in" not in open(tmp_path / "demo.out").read():
-            assert demo.poll() is None, open(tmp_path / "demo.out").read()
-            assert time.monotonic() < deadline, "the demo did not get ready within 90s"
-            time.sleep(0.5)
+
+        def ready() -> bool:
+            if demo.poll() is not None:
+                raise StopWaiting(f"the demo exited with {demo.returncode}:\n{open(tmp_path / 'demo.out').read()}")
+            return state_file.exists() and "ready in" in open(tmp_path / "demo.out").read()
+
+        wait_until(ready, 90, "the demo ready", interval=0.5)
         state = json.loads(state_file.read_text())
         out = open(tmp_path / "demo.out").read()
         for what in ("Prometheus UI", "Alertmanager UI", "captured pages", state["prometheus"], state["alertmanager"]):

@@ -23,8 +23,10 @@ import pytest
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.procs import MissingTool
 from chainwatch.devnet.stack import EVM_CHAIN, ROLLUP_L2_CHAIN, Options, Stack
+from tests.support.poll import hold, wait_until
 
 from .support import (
+    CURRENT,
     RESULTS,
     Result,
     assert_only_expected,
@@ -38,16 +40,24 @@ from .support import (
 pytestmark = [pytest.mark.e2e, pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager]
 
 HEALTHY_SECONDS = float(os.environ.get("CHAINWATCH_E2E_HEALTHY_SECONDS", "120"))
-WINDOW_SECONDS = 300  # the 5m rate window of the latency and error-ratio recording rules
+# The user-visible resolve contract (issue #15): every endpoint alert resolves within 2 min of
+# the recovery. Usually a few seconds; an alert that was inhibited when it resolved can wait
+# for Prometheus' next resend of resolved alerts (--rules.alert.resend-delay, 1 min), which the
+# former 60 s limit sometimes missed by a second (ChainwatchSyncLagHigh after stall-node).
+RESOLVE_SECONDS = 120.0
+RECOVERY_SECONDS = 120  # issue #15: after a heal every page resolves within 2 min, and nothing new opens
+# Events keep firing for their look-back window after the event, by design (docs/rules.md).
+EVENTS = ("ChainwatchProposalMissed",)
 
 # Shared between the tests of this module (they run in file order).
 IGNORE: set[tuple[str, str]] = set()  # (alert, endpoint) of windowed alerts still draining
-WINDOWED_RUNS: list = []
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack")))
+    # CHAINWATCH_E2E_BEACON=0 leaves Lodestar out (a quicker stack to rerun one EVM case); its cases then skip.
+    beacon = None if os.environ.get("CHAINWATCH_E2E_BEACON", "") != "0" else False
+    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack"), beacon=beacon))
     try:
         st.start()
     except MissingTool as exc:
@@ -75,20 +85,40 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def check_fault(stack: Stack, name: str, resolve_timeout: float = 60.0):
+def assert_recovered(stack: Stack, runs, quiet: float = RECOVERY_SECONDS) -> None:
+    """For ``quiet`` seconds after the last heal: no new notification (a firing one for an alert
+    that had not paged before its heal), and by then every alert each fault paged has resolved."""
+    healed = max(r.healed_at for r in runs)
+    first = min(r.injected_at for r in runs)
+    before = {(p.service, p.key) for r in runs for p in pages_since(stack, first) if p.received_at <= r.healed_at}
+
+    def new() -> list[str]:
+        return [p.line() for p in pages_since(stack, healed) if (p.service, p.key) not in before]
+
+    names = ", ".join(r.fault.name for r in runs)
+    hold(lambda: not new(), max(0.0, healed + quiet - time.time()), f"{names}: no new notification within {quiet:.0f}s after the heal",
+         interval=0.5, describe=lambda _: str(new()))
+    resolved = {(p.service, p.key) for p in stack.pages(first) if p.is_resolve}
+    still = sorted({p.alertname for p in pages_since(stack, first) if (p.service, p.key) not in resolved and p.alertname not in EVENTS})
+    assert not still, f"{names}: not resolved {quiet:.0f}s after the heal: {still}"
+
+
+def check_fault(stack: Stack, name: str, resolve_timeout: float = RESOLVE_SECONDS, recovery: float = RECOVERY_SECONDS):
     run = inject_and_detect(stack, name, IGNORE)
     assert_only_expected(stack, run, IGNORE)
     heal(stack, run)
     wait_resolved(stack, run, resolve_timeout)
     assert_only_expected(stack, run, IGNORE)
+    assert_recovered(stack, [run], recovery)
     wait_quiet(stack)
     return run
 
 
 def test_healthy_stack_pages_nobody(stack):
     started = time.time()
-    time.sleep(HEALTHY_SECONDS)
-    assert pages_since(stack, 0) == [], [p.line() for p in pages_since(stack, 0)]
+    # Watched for the whole window, failing at the first page.
+    hold(lambda: pages_since(stack, 0) == [], HEALTHY_SECONDS, "a healthy stack pages nobody", interval=1.0,
+         describe=lambda _: str([p.line() for p in pages_since(stack, 0)]))
     firing = [a["labels"]["alertname"] for a in stack.firing() if a["state"] == "firing"]
     assert firing == []
     # The stack really was watching: every operated EVM node was scraped and near the references.
@@ -99,7 +129,7 @@ def test_healthy_stack_pages_nobody(stack):
 
 def test_slow_rpc_and_rpc_errors_page_latency_and_error_ratio(stack):
     """Both windowed faults at once (node-2 slow, node-3 failing half its requests): their
-    alerts resolve only when the fault has left the 5m window, checked at the end of the module."""
+    alerts average over 5m and the last minute, so they resolve within 2 min of the heal."""
     names = ("slow-rpc", "rpc-errors")
     runs = {}
     for name in names:
@@ -109,28 +139,37 @@ def test_slow_rpc_and_rpc_errors_page_latency_and_error_ratio(stack):
     for name in names:
         fault = F.FAULTS[name]
         runs[name] = Run(fault, stack.active_faults[name], fault.budget(stack))
+        CURRENT.append(runs[name])
     deadline = max(r.injected_at + r.budget for r in runs.values())
-    while time.time() < deadline and any(set(r.fault.expect) - set(r.detected) for r in runs.values()):
-        for name, run in runs.items():
+
+    def both_detected() -> bool:
+        for run in runs.values():
             for p in pages_since(stack, run.injected_at):
                 if p.alertname in run.fault.expect and p.endpoint == run.fault.target["endpoint"]:
                     if p.alertname not in run.detected:
                         run.detected[p.alertname] = p.received_at - run.injected_at
                         heal(stack, run)  # heal at once: the shorter the fault, the sooner it leaves the window
-        time.sleep(0.2)
+        return not any(set(r.fault.expect) - set(r.detected) for r in runs.values())
+
+    try:
+        wait_until(both_detected, max(0.0, deadline - time.time()), "slow-rpc and rpc-errors paging", interval=0.2)
+    except AssertionError:
+        pass  # each missing page is reported below
     for name, run in runs.items():
         if run.healed_at is None:
             heal(stack, run)
         for alert in run.fault.expect:
             run.results.append(Result(name, alert, run.detected.get(alert), run.budget))
         RESULTS.extend(run.results)
-        WINDOWED_RUNS.append(run)
-    IGNORE.update({("ChainwatchRpcLatencyHigh", "node-2"), ("ChainwatchRpcErrorRatioHigh", "node-3"), ("ChainwatchProbeFailing", "node-3")})
     both = tuple(a for r in runs.values() for a in (*r.fault.expect, *r.fault.allow))
     for name, run in runs.items():
         assert run.detected, f"{name}: {run.fault.expect} did not page within {run.budget:.0f}s"
         assert_only_expected(stack, run, set(), also=both)
-    wait_quiet(stack)
+    # Multi-window alerts (issue #15): resolved within 2 min of the heal, nothing new after it.
+    for run in runs.values():
+        wait_resolved(stack, run, timeout=RECOVERY_SECONDS, alerts=run.fault.expect)
+    assert_recovered(stack, list(runs.values()))
+    wait_quiet(stack, ignore_windowed=False)
 
 
 def test_stalled_node_pages_head_stale(stack):
@@ -151,20 +190,19 @@ def test_flooded_mempool_pages_mempool_high(stack):
 def test_chain_halt_with_every_node_stale_pages_once(stack):
     run = inject_and_detect(stack, "halt-chain", IGNORE)
     # Keep the halt until every operated node is a firing "head stale" symptom in Prometheus ...
-    deadline = time.time() + 30
-    stale: set[str] = set()
-    while time.time() < deadline and len(stale) < 4:
-        stale = {a["labels"]["endpoint"] for a in stack.firing() if a["labels"]["alertname"] == "ChainwatchHeadStale" and a["state"] == "firing"}
-        time.sleep(0.5)
-    assert stale == {"node-1", "node-2", "node-3", "node-4"}, f"expected every node head-stale during the halt, got {stale}"
-    time.sleep(3)  # several Alertmanager group intervals
-    # ... and still: one incident, paged once on each service.
+    stale = lambda: {a["labels"]["endpoint"] for a in stack.firing() if a["labels"]["alertname"] == "ChainwatchHeadStale" and a["state"] == "firing"}  # noqa: E731
+    # head_stale: 5 s threshold + 15 s for: + a scrape, within 30 s.
+    wait_until(lambda: stale() == {"node-1", "node-2", "node-3", "node-4"}, 30, "every node head-stale during the halt", interval=0.5,
+               describe=lambda _: str(stale()))
+    # ... and still: one incident, paged once on each service (watched for three 1 s group intervals).
+    others = lambda: [p.line() for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE and p.alertname != "ChainwatchChainHalted"]  # noqa: E731
+    hold(lambda: not others(), 3, "nothing but the halt pages", describe=lambda _: str(others()))
     pages = [p for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE]
     assert [(p.service, p.alertname) for p in pages if p.service == "pagerduty"] == [("pagerduty", "ChainwatchChainHalted")]
     assert [(p.service, p.alertname) for p in pages if p.service == "opsgenie"] == [("opsgenie", "ChainwatchChainHalted")]
     run.results[0].note = "4 nodes head-stale, 1 page"
     heal(stack, run)
-    wait_resolved(stack, run)
+    wait_resolved(stack, run, RESOLVE_SECONDS)
     assert_only_expected(stack, run, IGNORE)
     wait_quiet(stack)
     F.wait_healthy_node(stack)
@@ -209,7 +247,8 @@ def test_solana_cluster_halt_pages_once(stack):
 
 def test_missed_attestations_page(stack):
     try:
-        check_fault(stack, "miss-attestations", resolve_timeout=120)
+        # AttestationMissRatioHigh (allowed) resolves 2 epochs (at least 2 min) after the last missed epoch is processed.
+        check_fault(stack, "miss-attestations", recovery=RECOVERY_SECONDS + 60)
     finally:
         # A missed proposal of the frozen validator is an event alert (increase over 1h).
         IGNORE.add(("ChainwatchProposalMissed", "*"))
@@ -222,13 +261,4 @@ def test_killed_exporter_pages_exporter_absent(stack):
 
 def test_wrong_chain_pages_wrong_chain(stack):
     run = check_fault(stack, "wrong-chain")
-    IGNORE.add(("ChainwatchProbeFailing", "node-4"))
     assert run.detected
-
-
-def test_windowed_alerts_resolve_once_the_fault_left_the_window(stack):
-    if not WINDOWED_RUNS:
-        pytest.skip("the slow-rpc / rpc-errors test did not run")
-    for run in WINDOWED_RUNS:
-        alerts = run.fault.expect
-        wait_resolved(stack, run, timeout=WINDOW_SECONDS + 45, alerts=alerts)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -233,3 +234,97 @@ def test_probe_parsers_never_raise_anything_but_probe_failure(kind):
 @pytest.mark.parametrize("kind", list(CONFIGS))
 def test_probe_parsers_never_raise_nightly(kind):
     fuzz(kind, NIGHTLY_EXAMPLES)()
+
+
+# --------------------------------------------------------------------------- number encodings (issue #14, kind 1)
+#
+# Any number in any encoding, in any optional field of any kind: read exactly when the encoding
+# is unambiguous for that API (hex quantity, non-negative JSON integer, decimal string on the
+# Beacon API), otherwise that metric alone is absent, and the probe never fails for it.
+
+from chainwatch.exporters import numbers  # noqa: E402
+from tests.field.test_numbers import BEACON_FIELDS, EVM_FIELDS, READ, SOLANA_FIELDS  # noqa: E402
+
+FIELDS = {"evm": EVM_FIELDS, "solana": SOLANA_FIELDS, "beacon": BEACON_FIELDS}
+FIELD_ROWS = [(kind, name) for kind, table in FIELDS.items() for name in table]
+
+
+def encodings(n_max: int = numbers.U64_MAX):
+    """A number in a read encoding, or any hostile value."""
+    n = st.integers(min_value=0, max_value=n_max)
+    return st.one_of(n.map(hex), n, n.map(str), atoms)
+
+
+def oracle(value, kind: str):
+    """What ``value`` unambiguously is for the API of ``kind`` (written independently of numbers.uint)."""
+    limit = numbers.U256_MAX if kind == "evm" else numbers.U64_MAX
+    got = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        got = value
+    elif isinstance(value, str) and re.fullmatch(r"0[xX][0-9a-fA-F]{1,64}", value):
+        got = int(value, 16)
+    elif isinstance(value, str) and kind == "beacon" and re.fullmatch(r"[0-9]{1,78}", value):
+        got = int(value)
+    return got if got is not None and 0 <= got <= limit else None
+
+
+class AnswerTransport:
+    """Well-behaved answers of one kind with ``override`` applied (no randomness of its own)."""
+
+    def __init__(self, kind: str, override: dict):
+        self.kind = kind
+        self.override = override
+
+    async def request(self, endpoint, *, method="POST", path="", body=None, deadline, ok_statuses=()):
+        if method == "GET":
+            table = {**BEACON, **self.override}
+            route = path.split("?", 1)[0]
+            return Reply(200 if route in table else 404, encode(table.get(route, {"code": 404, "message": "not found"})), 0.001)
+        results = (evm_results(head=16, chain_id=1, **self.override) if self.kind == "evm" else solana_results(slot=16, **self.override))
+
+        def item(call):
+            value = results(call["method"], call.get("params") or [])
+            if isinstance(value, dict) and set(value) == {"code", "message"}:
+                return {"jsonrpc": "2.0", "id": call["id"], "error": value}
+            return {"jsonrpc": "2.0", "id": call["id"], "result": value}
+
+        return Reply(200, encode([item(c) for c in body] if isinstance(body, list) else item(body)), 0.001)
+
+
+def probe_with(kind: str, override: dict) -> ProbeResult:
+    config = PARSED[kind]
+    cname, chain, endpoint = config.endpoints()[0]
+    if kind == "beacon":
+        BEACON["/eth/v1/beacon/genesis"]["data"]["genesis_time"] = "1600000000"
+    result = ProbeResult(True)
+    ctx = ProbeContext(AnswerTransport(kind, override), LOOP.time() + 10, {}, chain)
+    LOOP.run_until_complete(probe_for(kind).run(endpoint, ctx, result))
+    return result
+
+
+@pytest.mark.parametrize("kind, field", FIELD_ROWS, ids=[f"{k}-{f}" for k, f in FIELD_ROWS])
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=encodings())
+def test_optional_numbers_in_any_encoding_are_read_or_left_absent(kind, field, drawn):
+    inject, metric, labels = FIELDS[kind][field]
+    result = probe_with(kind, inject(drawn))  # raises (fails the test) if the probe failed
+    expected = oracle(drawn, kind)
+    assert result.get(metric, **labels) == (None if expected is None else float(expected))
+    if expected is None and drawn is not None:
+        assert result.dropped  # counted, not silently ignored
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(value=values, decimal=st.booleans())
+def test_shared_reader_accepts_only_unambiguous_encodings(value, decimal):
+    try:
+        got = numbers.uint(value, "x", decimal=decimal)
+    except ProbeFailure as failure:
+        assert failure.reason == "invalid_response"
+        return
+    if isinstance(value, str) and value[:2] in ("0x", "0X"):
+        assert got == int(value, 16)
+    elif isinstance(value, str):
+        assert decimal and got == int(value) and value.isascii()
+    else:
+        assert type(value) is int and got == value >= 0

@@ -113,7 +113,9 @@ def load_run(tmp_path, seconds: float):
 
 def check(outcome, failures, rss, upstream, elapsed, seconds):
     total = outcome["ok"] + outcome["failed"]
-    assert total > SCRAPERS * seconds * 2, f"only {total} scrapes in {elapsed:.0f}s"  # the load really ran
+    # The load really ran: each scraper paces itself at ~3 requests/s; at least 1/s even on a
+    # machine so loaded that every request waits (seen: 1380 in 16 s at load 20 on 2 cores).
+    assert total > SCRAPERS * seconds, f"only {total} scrapes in {elapsed:.0f}s"
     assert outcome["failed"] == 0, failures[:10]
     # Coalescing: at most one probe per endpoint per min_probe_interval (1 s), whatever the
     # number of scrapers; +2 for the edges of the run.

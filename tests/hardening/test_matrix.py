@@ -21,9 +21,18 @@ import time
 import pytest
 
 from tests.support.hostile import (
-    BEACON_GENESIS_ROOT, DNS_FAIL_URL, SOLANA_GENESIS, TRANSPORT_CASES, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind,
+    BEACON_GENESIS_ROOT,
+    DNS_FAIL_URL,
+    SOLANA_GENESIS,
+    TRANSPORT_CASES,
+    HostileServer,
+    beacon_kind,
+    evm_kind,
+    refused_url,
+    solana_kind,
 )
 from tests.support.procs import require_binary
+from tests.support.stack import Samples
 
 from .harness import assert_quiet_logs, reasons, start
 
@@ -32,10 +41,36 @@ BATCH_CASES = {
     "batch_ids_shifted": "invalid_response",
     "batch_ids_strings": "invalid_response",
     "batch_ids_duplicated": "invalid_response",
-    "batch_missing_items": "invalid_response",
-    "batch_as_object": "rpc_error",
+    "batch_missing_items": None,  # identity and head answered: the optional methods left out are dropped (counted)
+    "batch_as_object": "rpc_error",  # refused batch, and the single calls get the same error: nothing works
     "batch_items_not_objects": "invalid_response",
 }
+# Issue #14 rows (real clients' answer variants), read in a scrape of their own (field_stack):
+# the shared scrape above keeps its size, so its deadline holds on a loaded machine.
+FIELD_JSONRPC = {
+    # kind 2: batches refused, single calls fine -> read with single calls
+    "batch_refused_object": None,
+    "batch_refused_400": None,
+    "batch_refused_413": None,
+    "batch_refused_dropped": None,
+    # kind 3: rate limits inside HTTP 200 back off like a 429 (hint 120 s)
+    "rate_limited_in_200": "rate_limited",
+    "rate_limited_item": "rate_limited",
+}
+FIELD_CASES = {
+    "evm": FIELD_JSONRPC,
+    "solana": FIELD_JSONRPC,
+    "beacon": {
+        # kind 4: optional routes a client or proxy lacks
+        "health_404": None,
+        "health_501": None,
+        "peers_405": None,
+        "finality_501": None,
+        # kind 5: one bad element of a list answer
+        "peers_bad_entry": None,
+    },
+}
+FIELD_ROWS = [(k, c, r) for k, cases in FIELD_CASES.items() for c, r in cases.items()]
 KINDS = {
     "evm": {
         "kind": lambda: evm_kind(chain_id=1, head=16),
@@ -44,13 +79,13 @@ KINDS = {
             **TRANSPORT_CASES,
             **BATCH_CASES,
             "wrong_chain": "wrong_chain",
-            "decimal_numbers": "invalid_response",
-            "json_numbers": "invalid_response",
+            "decimal_numbers": "invalid_response",  # "16" is no EVM encoding: the head is unreadable
+            "json_numbers": None,  # JSON integers (as Nethermind sends some) are read (issue #14 kind 1)
             "nulls": "invalid_response",
             "negative_height": "invalid_response",
             "rpc_error_objects": "rpc_error",
-            "error_code_not_int": "rpc_error",
-            "optional_wrong_type": "invalid_response",
+            "error_code_not_int": None,  # an error of an optional method drops only its metric
+            "optional_wrong_type": None,  # dropped and counted, the probe stands
         },
     },
     "beacon": {
@@ -60,17 +95,17 @@ KINDS = {
         "validators": {"validators": {"endpoint": "beacon-garbage-bytes", "groups": {"ops": [1, 2]}}},
         "cases": {
             **TRANSPORT_CASES,
-            "slot_as_hex": "invalid_response",
+            "slot_as_hex": None,  # a 0x quantity is unambiguous: read
             "nulls": "invalid_response",
             "negative_height": "invalid_response",
             "negative_height_string": "invalid_response",
             "unicode_digits": "invalid_response",
-            "bool_as_string": "invalid_response",
+            "bool_as_string": None,  # is_syncing is optional: dropped
             "no_data": "invalid_response",
             "data_is_list": "invalid_response",
             "spec_zero_slot_time": "invalid_response",
-            "optional_wrong_type": "invalid_response",
-            "finality_wrong_shape": "invalid_response",
+            "optional_wrong_type": None,
+            "finality_wrong_shape": None,
             "wrong_chain": "wrong_chain",
         },
     },
@@ -83,14 +118,14 @@ KINDS = {
             **TRANSPORT_CASES,
             **BATCH_CASES,
             "slot_as_string": "invalid_response",
-            "slot_as_hex": "invalid_response",
+            "slot_as_hex": None,  # a 0x quantity is unambiguous: read
             "slot_as_float": "invalid_response",
             "nulls": "invalid_response",
             "negative_height": "invalid_response",
             "rpc_error_objects": "rpc_error",
-            "error_code_not_int": "rpc_error",
-            "epoch_info_wrong_types": "invalid_response",
-            "optional_wrong_type": "invalid_response",
+            "error_code_not_int": None,  # getBlockTime is optional: head age dropped
+            "epoch_info_wrong_types": None,
+            "optional_wrong_type": None,
             "wrong_chain": "wrong_chain",
         },
     },
@@ -98,7 +133,12 @@ KINDS = {
 # tls_self_signed: HTTPS with a self-signed cert made with the openssl CLI; tls_plain_server:
 # https:// to a server that speaks plain HTTP (handshake fails, no certificate needed).
 NO_SERVER_CASES = {"conn_refused": "connect", "dns_failure": "connect", "tls_self_signed": "tls", "tls_plain_server": "tls"}
-SCRAPE = {"X-Prometheus-Scrape-Timeout-Seconds": "4"}  # deadline 3.5 s
+# What Prometheus sends with scrape_timeout: 4s. The exporter cuts probes at 4 s - its 0.5 s
+# timeout_offset_seconds (stalls end at 3.5 s, not at their 60 s) and must have answered within
+# the 4 s, or Prometheus throws the whole scrape away: that is the contract asserted below.
+SCRAPE_TIMEOUT = 4.0
+SCRAPE = {"X-Prometheus-Scrape-Timeout-Seconds": f"{SCRAPE_TIMEOUT:g}"}
+MIN_PROBE_INTERVAL = 1.0
 ROWS = [(k, c, r) for k, spec in KINDS.items() for c, r in {**spec["cases"], **NO_SERVER_CASES}.items()]
 
 
@@ -126,11 +166,16 @@ def stack(tmp_path_factory):
                 endpoints.append({"name": name(kind, "tls_self_signed"), "url": tls.url("ok"), "role": "node"})
             names += [e["name"] for e in endpoints]
             chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints, **spec.get("validators", {})}
-        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1, state_dir=str(tmp / "state")) as exporter:
+        with start(tmp, chains, min_probe_interval_seconds=MIN_PROBE_INTERVAL, reference_max_age_seconds=MIN_PROBE_INTERVAL,
+                   state_dir=str(tmp / "state")) as exporter:
             started = time.monotonic()
-            first = exporter.metrics(headers=SCRAPE)
+            status, text = exporter.get("/metrics", SCRAPE)  # what Prometheus waits for: the HTTP answer, not our parsing
             took = time.monotonic() - started
-            time.sleep(1.2)  # past min_probe_interval: a second real round
+            assert status == 200, text[:500]
+            first = Samples.parse(text)
+            # A second real round: every result of the first (the last ones finished when it
+            # answered) must be older than min_probe_interval, a configured clock, not a wait.
+            time.sleep(max(0.0, started + took + MIN_PROBE_INTERVAL + 0.05 - time.monotonic()))
             counts_after_first = {k: dict(s.hits) for k, s in servers.items()}
             second = exporter.metrics(headers=SCRAPE)
             yield {"servers": servers, "exporter": exporter, "first": first, "second": second, "took": took,
@@ -174,9 +219,12 @@ def test_healthy_endpoints_in_the_same_scrape_are_complete(stack, kind):
 
 
 def test_scrape_stays_within_its_deadline(stack):
-    # 4 s scrape timeout, 0.5 s offset: stalls are cut at 3.5 s (not at their 60 s); the
-    # slack covers rendering ~100 endpoints on a loaded 2-core CI machine.
-    assert stack["took"] < 4.5
+    # The user-visible contract: Prometheus gets the answer within its scrape timeout (4 s),
+    # though ~20 endpoints stall for 60 s. The exporter's own 0.5 s offset is the margin for
+    # rendering ~100 endpoints on a loaded 2-core machine; the test adds none on top.
+    assert stack["took"] < SCRAPE_TIMEOUT, f"answered after {stack['took']:.2f}s: Prometheus would have discarded the scrape"
+    # ... and it did wait for the stalls up to its deadline instead of giving up early.
+    assert stack["took"] >= SCRAPE_TIMEOUT - 0.5 - 0.2
     assert stack["first"].value("chainwatch_endpoints_configured") == len(stack["names"])
 
 
@@ -186,9 +234,12 @@ def test_exporter_stays_up_and_says_each_problem_once(stack):
     assert exporter.get("/-/healthy")[0] == 200
     counts = assert_quiet_logs(exporter.log_path, stack["names"] + [f"{k}-chain" for k in KINDS])
     failing = {name(k, c) for k, c, r in ROWS if r is not None}
-    # Every failing endpoint said once, healthy ones never; the beacon validator monitor
-    # (per chain) once; the Solana one names its endpoint (solana-html, already failing).
-    assert set(counts) == failing | {"beacon-chain"}
+    # Every failing endpoint said once, healthy ones never (except once for optional values
+    # they answered unreadably, which they also count); the beacon validator monitor (per
+    # chain) once; the Solana one names its endpoint (solana-html, already failing).
+    assert failing | {"beacon-chain"} <= set(counts)
+    for quiet in set(counts) - failing - {"beacon-chain"}:
+        assert stack["second"].find("chainwatch_probe_dropped_values_total", endpoint=quiet), quiet
 
 
 @pytest.mark.parametrize("case", ["rate_limited", "rate_limited_http_date", "rate_limited_nan"])
@@ -210,3 +261,53 @@ def test_broken_endpoints_count_request_errors(stack):
     # A 200 with an unusable body is an error of that request too.
     assert s.value("chainwatch_rpc_errors_total", endpoint="evm-wrong-chain", method="batch") == 2
     assert s.value("chainwatch_rpc_errors_total", endpoint="evm-ok", method="batch") == 0
+
+
+# --------------------------------------------------------------------------- issue #14 rows
+
+
+@pytest.fixture(scope="module")
+def field_stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("matrix14")
+    servers, chains = {}, {}
+    try:
+        for kind, spec in KINDS.items():
+            srv = servers[kind] = HostileServer(spec["kind"]()).start()
+            endpoints = [
+                {"name": f"{kind}-ref", "url": srv.url("ok", "ref"), "role": "reference"},
+                {"name": name(kind, "ok"), "url": srv.url("ok"), "role": "node"},
+                *({"name": name(kind, c), "url": srv.url(c), "role": "node"} for c in FIELD_CASES[kind]),
+            ]
+            chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints}
+        with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
+            first = exporter.metrics(headers=SCRAPE)
+            hits = {k: dict(s.hits) for k, s in servers.items()}
+            time.sleep(1.2)  # past min_probe_interval: a second real round
+            second = exporter.metrics(headers=SCRAPE)
+            yield {"servers": servers, "exporter": exporter, "first": first, "second": second, "hits_after_first": hits}
+    finally:
+        for srv in servers.values():
+            srv.stop()
+
+
+@pytest.mark.parametrize("kind, case, expected", FIELD_ROWS, ids=[f"{k}-{c}" for k, c, _ in FIELD_ROWS])
+def test_field_variants_are_read_or_backed_off(field_stack, kind, case, expected):
+    ep = name(kind, case)
+    for samples in (field_stack["first"], field_stack["second"]):
+        if expected is None:
+            assert samples.value("chainwatch_probe_success", endpoint=ep) == 1, reasons(samples, ep)
+            assert samples.value("chainwatch_head_height", endpoint=ep) == 16
+            assert samples.value("chainwatch_sync_lag_blocks", endpoint=ep) == 0
+        else:
+            assert reasons(samples, ep) == [expected]
+    if expected == "rate_limited":  # the 120 s hint: the second round did not ask again
+        assert field_stack["servers"][kind].count(case) == field_stack["hits_after_first"][kind].get(case, 0) >= 1
+        assert field_stack["second"].value("chainwatch_probe_failures_total", endpoint=ep, reason="rate_limited") == 2
+
+
+def test_refused_batches_are_asked_once_then_remembered(field_stack):
+    # Per JSON-RPC kind: the first round tried one batch, the second sent none to that endpoint.
+    for kind in ("evm", "solana"):
+        srv = field_stack["servers"][kind]
+        batches = [raw for method, path, _, raw in srv.requests if path.startswith("/batch_refused_object") and raw.startswith(b"[")]
+        assert len(batches) == 1, kind

@@ -14,6 +14,7 @@ import urllib.parse
 import pytest
 
 from tests.support.hostile import HostileServer, evm_kind
+from tests.support.poll import hold
 
 from .harness import start
 
@@ -60,17 +61,17 @@ def bad_requests(srv: HostileServer) -> list[str]:
 
 def test_bad_targets_get_400_and_nothing_is_fetched(setup):
     srv, exporter = setup
-    assert exporter.get("/probe?target=node-1")[0] == 200  # warm: the good path works
-    time.sleep(0.2)
+    assert exporter.get("/probe?target=node-1")[0] == 200  # warm: the good path works (its fetches are done when it answers)
     seen = len(srv.requests)
     for path in bad_requests(srv):
         started = time.monotonic()
         status, body = exporter.get(path)
         assert status == 400, (path, status, body[:200])
-        assert time.monotonic() - started < 1.0, path  # rejected up front, not after a fetch attempt
+        # Rejected up front: a fetch attempt (to a metadata address that never answers here)
+        # would wait for the 10 s default timeout; 3 s leaves a loaded machine its margin.
+        assert time.monotonic() - started < 3.0, path
         assert "chainwatch_" not in body, path
-    time.sleep(0.3)
-    assert srv.requests[seen:] == [], "a rejected /probe request caused an outbound request"
+    hold(lambda: srv.requests[seen:] == [], 0.3, "a rejected /probe request caused no outbound request", describe=lambda _: str(srv.requests[seen:]))
 
 
 def test_oversized_request_line_is_refused_without_fetching(setup):
@@ -87,8 +88,7 @@ def test_extra_parameters_never_choose_what_is_fetched(setup):
     seen = len(srv.requests)
     own = f"http://127.0.0.1:{srv.port}/ok/stolen"
     status, body = exporter.get(f"/probe?target=node-1&url={urllib.parse.quote(own)}&module={urllib.parse.quote(own)}")
-    assert status == 200 and 'endpoint="node-1"' in body
-    time.sleep(0.2)
+    assert status == 200 and 'endpoint="node-1"' in body  # its fetches are done when it answers
     paths = {p for _, p, _, _ in srv.requests[seen:]}
     assert paths and all(p.startswith("/ok/node") or p.startswith("/ok/ref") for p in paths), paths
 

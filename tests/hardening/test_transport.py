@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from chainwatch.exporters import redact
 from chainwatch.core.config import parse
+from chainwatch.exporters import redact
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport, join_url
@@ -53,7 +53,8 @@ async def test_stalled_endpoints_do_not_starve_others_on_the_same_host():
         snap, took = await one_round(text, timeout=2.0)
     assert snap.results["good"].success, snap.results["good"].detail
     assert snap.results["stall-1"].reason == "timeout"
-    assert took < 2.5
+    # The round ends at its 2 s deadline, not when the stalls (60 s) end; 1 s for a loaded event loop.
+    assert took < 2.0 + 1.0
     # The good endpoint's latency is its own, not the time it waited for a connection.
     assert max(c.seconds for c in snap.results["good"].calls if c.seconds is not None) < 0.5
 

@@ -16,11 +16,12 @@ from aioresponses import aioresponses
 from solders.rpc.responses import GetGenesisHashResp
 
 from chainwatch.core.config import parse
-from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
-from chainwatch.kinds.solana import probe as solana_probe
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.server import Exporter, build_app
+from chainwatch.kinds.solana import probe as solana_probe
+from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
 from chainwatch.kinds.solana.simulator import DEVNET_GENESIS_HASH, SIM_GENESIS_HASH, Cluster, Simulator
+from tests.support.poll import async_wait_until
 from tests.support.procs import free_port
 from tests.support.stack import Samples
 
@@ -158,20 +159,25 @@ chains:
                     assert resp.status == 200, await resp.text()
 
             async def scrape() -> Samples:
-                await asyncio.sleep(0.05)
                 async with session.get(f"http://127.0.0.1:{port}/metrics") as resp:
                     return Samples.parse(await resp.text())
+
+            async def scrape_until(check, what: str) -> Samples:
+                # min_probe_interval 0: each scrape probes anew; 5 s is the probe's own timeout.
+                async def ready():
+                    s = await scrape()
+                    return s if check(s) else None
+                return await async_wait_until(ready, 5, what)
 
             async with session.post(sim.url("rpc-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getGenesisHash"}) as resp:
                 assert str(GetGenesisHashResp.from_json(await resp.text()).value) == SIM_GENESIS_HASH  # the documented shape
 
             await control(action="set_genesis", node="rpc-1")  # devnet's hash
-            s = await scrape()
+            s = await scrape_until(lambda s: s.value("chainwatch_probe_success", endpoint="rpc-1") == 0, "rpc-1 failing after the genesis change")
             assert s.value("chainwatch_probe_failure_reason", endpoint="rpc-1", reason="wrong_chain") == 1
             assert s.value("chainwatch_probe_success", endpoint="ref-1") == 1
             await control(action="reset_genesis", node="rpc-1")
-            s = await scrape()
-            assert s.value("chainwatch_probe_success", endpoint="rpc-1") == 1
+            await scrape_until(lambda s: s.value("chainwatch_probe_success", endpoint="rpc-1") == 1, "rpc-1 healthy again after the reset")
     finally:
         await runner.cleanup()
         await sim.stop()

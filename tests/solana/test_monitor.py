@@ -159,18 +159,33 @@ async def test_failed_cycle_keeps_previous_values():
 
 
 @pytest.mark.parametrize(
-    "mutate, message",
+    "mutate",
     [
-        (lambda v: v["current"][0].pop("lastVote"), "lastVote"),
-        (lambda v: v["current"][0].update(activatedStake=-5), "-5"),
-        (lambda v: v["current"][0].update(votePubkey="not-a-key"), "getVoteAccounts"),
-        (lambda v: v.pop("delinquent"), "delinquent"),
+        lambda v: v["current"][0].pop("lastVote"),
+        lambda v: v["current"][0].update(activatedStake=-5),
+        lambda v: v["current"][0].update(votePubkey="not-a-key"),
+        lambda v: v["current"].__setitem__(0, "not an object"),
+        lambda v: v["current"][0].update(epochCredits="x"),
     ],
+    ids=["no-lastVote", "negative-stake", "bad-pubkey", "not-an-object", "credits-wrong-type"],
 )
-async def test_malformed_vote_accounts_are_rejected(mutate, message):
+async def test_one_malformed_vote_account_is_left_out_not_the_answer(mutate):
+    # val-a's entry (current[0]) is broken: only val-a is unseen; val-b (delinquent) stands.
     votes = copy.deepcopy(VOTES)
     mutate(votes)
-    await cycle(config_text(), dict(ANSWERS, getVoteAccounts=votes), fails_with=message)
+    monitor, _ = await cycle(config_text(), dict(ANSWERS, getVoteAccounts=votes))
+    v = values(monitor)
+    assert v[("chainwatch_solana_validators", "ops", None)] == 1
+    assert v[("chainwatch_solana_validators_delinquent", "ops", None)] == 1
+    assert ("chainwatch_solana_validator_delinquent", "ops", "val-a") not in v
+    assert v[("chainwatch_solana_validator_delinquent", "ops", "val-b")] == 1
+    assert v[("chainwatch_validator_monitor_dropped_entries_total", None, None)] == 1
+
+
+async def test_vote_accounts_without_their_lists_are_rejected():
+    votes = copy.deepcopy(VOTES)
+    votes.pop("delinquent")
+    await cycle(config_text(), dict(ANSWERS, getVoteAccounts=votes), fails_with="delinquent")
 
 
 async def test_malformed_block_production_is_rejected():

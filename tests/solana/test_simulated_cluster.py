@@ -8,7 +8,6 @@ exporter is the real aiohttp app from ``exporters/server.py`` on a free loopback
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from solders.rpc.responses import (
 from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.solana.simulator import Cluster, Simulator, Validator
+from tests.support.poll import async_hold, async_wait_until
 from tests.support.procs import Managed, free_port, require_binary, wait_http
 
 SLOT = 0.025
@@ -71,15 +71,12 @@ class Stack:
             assert resp.status == 200, await resp.text()
             return await resp.json()
 
-    async def until(self, check, timeout: float = 8.0, every: float = 0.1) -> Metrics:
-        deadline = time.monotonic() + timeout
-        while True:
+    async def until(self, check, timeout: float = 8.0, every: float = 0.1, what: str = "condition on the scraped metrics") -> Metrics:
+        """Scrape until ``check(metrics)``; 8 s is hundreds of 25 ms slots, enough on a loaded machine."""
+        async def ready():
             m = await self.scrape()
-            if check(m):
-                return m
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s")
-            await asyncio.sleep(every)
+            return m if check(m) else None
+        return await async_wait_until(ready, timeout, what, interval=every)
 
 
 def config_text(sim: Simulator, validators: list[Validator]) -> str:
@@ -133,8 +130,7 @@ async def test_lag_grows_when_one_node_is_held_back(stack):
     assert m0.get1("chainwatch_node_info", endpoint="rpc-1") == 1
     assert not any(n.startswith("chainwatch_mempool") for n, _ in m0)  # no mempool metric for Solana
     stack.cluster.hold("rpc-1")
-    await asyncio.sleep(0.4)
-    m1 = await stack.scrape()
+    m1 = await stack.until(lambda m: lag(m, "rpc-1") > lag(m0, "rpc-1"), what="rpc-1 falling behind once held")
     m2 = await stack.until(lambda m: lag(m, "rpc-1") > lag(m1, "rpc-1") + 20)
     assert lag(m1, "rpc-1") > lag(m0, "rpc-1")
     # Past the node's own health distance (20 slots) it says so itself: data, not a failure.
@@ -155,13 +151,11 @@ async def test_halt_detected_only_when_every_reference_stops(stack):
     # Two of three references stop (the median stops too), one keeps seeing new slots.
     stack.cluster.hold("ref-1")
     stack.cluster.hold("ref-2")
-    worst = 0.0
-    started = time.monotonic()
-    while time.monotonic() - started < 1.5:
-        m = await stack.scrape()
-        worst = max(worst, m.get1("chainwatch_reference_head_stall_seconds"))
-        await asyncio.sleep(0.15)
-    assert worst < 0.6, f"stall reported while ref-3 still advanced: {worst}"
+    async def no_stall():
+        stall = (await stack.scrape()).get1("chainwatch_reference_head_stall_seconds")
+        return stall < 0.6 or f"stall of {stall}s"
+    # 1.5 s = 60 slots with ref-3 advancing: a median-based stall would have shown by then.
+    await async_hold(no_stall, 1.5, "no stall reported while ref-3 still advances", interval=0.15)
     stack.cluster.release("ref-1")
     stack.cluster.release("ref-2")
     # The whole cluster halts (through the simulator's HTTP control).
@@ -214,8 +208,16 @@ async def test_validator_monitor_falls_back_when_its_endpoint_is_down(stack):
     stack.cluster.set_down("ref-1", False)
 
 
+async def rpc_result(stack, node: str, method: str, params: list | None = None) -> dict:
+    async with stack.session.post(stack.sim.url(node), json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}) as resp:
+        return await resp.json()
+
+
 async def test_simulator_answers_parse_as_documented_types(stack):
-    await asyncio.sleep(0.6)  # one performance sample
+    # The first performance sample appears after one 0.5 s sample period.
+    async def sampled():
+        return (await rpc_result(stack, "ref-1", "getRecentPerformanceSamples", [2])).get("result")
+    await async_wait_until(sampled, 5, "a performance sample")
     cases = [
         ("getHealth", [], GetHealthResp),
         ("getSlot", [{"commitment": "confirmed"}], GetSlotResp),
@@ -236,9 +238,11 @@ async def test_simulator_answers_parse_as_documented_types(stack):
     async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 7, "method": "getBlockTime", "params": [slot]}) as resp:
         assert GetBlockTimeResp.from_json(await resp.text()).value > time.time() - 10
     stack.cluster.hold("rpc-1")
-    await asyncio.sleep(30 * SLOT)
-    async with stack.session.post(stack.sim.url("rpc-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getHealth"}) as resp:
-        error = (await resp.json())["error"]
+
+    async def behind():  # past the 20-slot health distance
+        answer = await rpc_result(stack, "rpc-1", "getHealth")
+        return answer if answer.get("error", {}).get("data", {}).get("numSlotsBehind", 0) > 20 else None
+    error = (await async_wait_until(behind, 5, "rpc-1 unhealthy once 20 slots behind"))["error"]
     assert error["code"] == -32005 and error["message"].startswith("Node is behind by ")
     assert error["data"]["numSlotsBehind"] > 20
 

@@ -122,7 +122,8 @@ class FakeServer:
         async def boot():
             app = web.Application(client_max_size=1024**3)
             app.router.add_route("*", "/{tail:.*}", self._dispatch)
-            self._runner = web.AppRunner(app, access_log=None)
+            # A delayed answer still in flight is cancelled on stop instead of holding the test's teardown for its delay.
+            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
             await self._runner.setup()
             await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 

@@ -143,8 +143,50 @@ def _duplicate_first(items: list[dict]) -> list[dict]:
     return [{**i, "id": 0} for i in items]
 
 
+def _refuse_batches(status: int = 200, body: Any = None, *, drop: bool = False) -> Mutation:
+    """Single calls answered well; any batch refused the way relays do (issue #14, kind 2):
+    a whole-request error object (hiero-json-rpc-relay#1820), a 4xx status, a dropped connection."""
+
+    async def handler(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
+        if isinstance(json.loads(raw), list):
+            if drop:
+                request.transport.close()
+                return web.Response(status=200)
+            return _json(status, body if body is not None else {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid Request"}})
+        return _json(*kind.answer(request, raw))
+
+    return handler
+
+
+def _rate_limited_in_200(item_method: str | None = None) -> Mutation:
+    """Rate limits inside HTTP 200 (issue #14, kind 3): Infura's whole-request -32005 with its
+    back-off hint, or a -32029 on one item of the batch."""
+    whole = {"code": -32005, "message": "daily request count exceeded, request rate limited",
+             "data": {"see": "https://infura.io/dashboard", "current_rps": 13.3, "allowed_rps": 10.0, "backoff_seconds": 120.0}}
+
+    async def handler(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
+        if item_method is None:
+            return _json(200, {"jsonrpc": "2.0", "id": None, "error": whole})
+        status, data = kind.answer(request, raw)
+        items = data if isinstance(data, list) else [data]
+        calls = json.loads(raw)
+        calls = calls if isinstance(calls, list) else [calls]
+        for item, call in zip(items, calls):
+            if call.get("method") == item_method:
+                item.pop("result", None)
+                item["error"] = {"code": -32029, "message": "Too many requests", "data": {"retry_after": 120}}
+        return _json(status, data)
+
+    return handler
+
+
 def jsonrpc_batch_mutations() -> dict[str, Mutation]:
     return {
+        "batch_refused_object": _refuse_batches(),
+        "batch_refused_400": _refuse_batches(400, {"error": "batch requests are not supported"}),
+        "batch_refused_413": _refuse_batches(413, {"error": "request entity too large"}),
+        "batch_refused_dropped": _refuse_batches(drop=True),
+        "rate_limited_in_200": _rate_limited_in_200(),
         "batch_reversed": _batch_mutation(lambda items: list(reversed(items))),
         "batch_ids_shifted": _batch_mutation(_shift_ids),
         "batch_ids_strings": _batch_mutation(_string_ids),
@@ -167,6 +209,7 @@ def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
         "rpc_error_objects": make(eth_chainId={"code": -32000, "message": "header not found"}, eth_getBlockByNumber={"code": -32000, "message": "header not found"}),
         "error_code_not_int": make(net_peerCount={"code": [1, 2], "message": {"nested": True}}),
         "optional_wrong_type": make(net_peerCount=[1, 2, 3]),
+        "rate_limited_item": _rate_limited_in_200("eth_gasPrice"),
     }
     return Kind("evm", jsonrpc_answer(evm_results(head=head, chain_id=chain_id)), mutations)
 
@@ -215,6 +258,7 @@ def solana_kind(slot: int = 16) -> Kind:
         "epoch_info_wrong_types": make(getEpochInfo={"absoluteSlot": "x", "epoch": -1}),
         "optional_wrong_type": make(getBlockHeight=[1, 2]),
         "wrong_chain": make(getGenesisHash="EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"),  # devnet's
+        "rate_limited_item": _rate_limited_in_200("getBlockHeight"),
     }
     return Kind("solana", jsonrpc_answer(solana_results(slot=slot)), mutations)
 
@@ -260,6 +304,16 @@ def beacon_kind(head: int = 16) -> Kind:
 
         return handler
 
+    def status_of(route: str, status: int) -> Mutation:
+        answer = beacon_answers(head=head, genesis=genesis)
+
+        async def handler(request, raw, kind):
+            if request.path.endswith(route):
+                return _json(status, {"code": status, "message": "not supported"})
+            return _json(*answer(request, raw))
+
+        return handler
+
     syncing = lambda **d: {"/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, **d}}}  # noqa: E731
     mutations = {
         "slot_as_hex": make(**syncing(head_slot=hex(head))),
@@ -273,6 +327,14 @@ def beacon_kind(head: int = 16) -> Kind:
         "spec_zero_slot_time": make(**{"/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "0", "SLOTS_PER_EPOCH": "32"}}}),
         "optional_wrong_type": make(**{"/eth/v1/node/peer_count": {"data": {"connected": [1]}}}),
         "finality_wrong_shape": make(**{"/eth/v1/beacon/states/head/finality_checkpoints": {"data": {"finalized": "0"}}}),
+        # optional routes a client or proxy lacks (issue #14, kind 4): not supported, not a failure
+        "health_404": status_of("/eth/v1/node/health", 404),
+        "health_501": status_of("/eth/v1/node/health", 501),
+        "peers_405": status_of("/eth/v1/node/peers", 405),
+        "finality_501": status_of("/eth/v1/beacon/states/head/finality_checkpoints", 501),
+        # one bad element of a list answer (kind 5): only that element is left out
+        "peers_bad_entry": make(**{"/eth/v1/node/peers": {"data": [None, 7, {"state": ["x"], "direction": {}}]
+                                                          + beacon_table(head)["/eth/v1/node/peers"]["data"]}}),
         "wrong_chain": make(**{"/eth/v1/beacon/genesis": {"data": {  # Holesky's root
             "genesis_time": str(genesis), "genesis_validators_root": "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1",
             "genesis_fork_version": "0x01017000"}}}),

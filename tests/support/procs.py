@@ -11,12 +11,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .poll import StopWaiting, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(os.environ.get("CHAINWATCH_TOOLS", REPO / ".tools"))
@@ -46,23 +47,21 @@ def anvil_binary() -> str:
 
 
 def wait_http(url: str, timeout: float = 20.0, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
+    """Poll ``url`` until it answers below 500; fail at once if ``proc`` exits meanwhile."""
+
+    def answers() -> bool:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+            raise StopWaiting(f"process exited with {proc.returncode} before {url} answered")
         try:
             with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status < 500:
-                    return
+                return r.status < 500
         except urllib.error.HTTPError as e:
-            if e.code < 500:
-                return
-            last = e
-        except OSError as e:
-            last = e
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout}s: {last}")
+            return e.code < 500
+
+    try:
+        wait_until(answers, timeout, f"{url} answering", errors=(OSError,))
+    except StopWaiting as exc:
+        raise RuntimeError(str(exc)) from None
 
 
 class Managed:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import yaml
 
+from .poll import StopWaiting, wait_until
 from .procs import Managed, anvil_binary, free_port, require_binary, wait_http
 
 
@@ -36,15 +36,12 @@ class Anvil(Managed):
         if chain_id:
             args += ["--chain-id", str(chain_id)]
         super().__init__(args, log=log_dir / f"{name}-{self.port}.log")
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                rpc(self.url, "eth_blockNumber", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
+        def answers():
+            if self.proc.poll() is not None:
+                raise StopWaiting(f"anvil exited with {self.proc.returncode}")
+            return rpc(self.url, "eth_blockNumber", timeout=1)
+
+        wait_until(answers, 15, f"anvil {name} on {self.url} answering", interval=0.05, errors=(OSError,))
 
     def call(self, method: str, params: list | None = None):
         return rpc(self.url, method, params)
@@ -145,13 +142,7 @@ class Prometheus(Managed):
         return data["data"]["result"]
 
     def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            result = self.query(expr)
-            if result:
-                return result
-            time.sleep(0.5)
-        raise AssertionError(f"{expr} returned nothing within {timeout}s")
+        return wait_until(lambda: self.query(expr), timeout, f"{expr} returning a series", interval=0.25)
 
 
 def write_config(path: Path, chains: dict, **top) -> Path:

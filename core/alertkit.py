@@ -1,0 +1,543 @@
+"""The alert declaration and its toolkit: :class:`AlertSpec`, the rule model, selectors,
+durations, text templates, promtool test recipes.
+
+Every alert is declared once, as an :class:`AlertSpec` (shared alerts in
+:mod:`chainwatch.core.alerts`, a kind's own in ``kinds/<kind>/alerts.py``): its name,
+scope, severities, the capability or kind it applies to, its expression, ``for:``, summary,
+description, value text, the inhibitions it takes part in, its promtool test recipe and its
+runbook template. The names list (:mod:`chainwatch.core.names`), the rules, the value
+annotations, the Alertmanager inhibitions, the promtool tests and the runbooks are all
+derived from these records.
+
+:func:`build` turns one record into :class:`Alert` objects for one configured chain (one
+per severity); each knows its rule (expression, ``for:``, labels, annotations) *and* how to
+provoke it in a promtool unit test (a :class:`Recipe`), so a rule can never be generated
+without the test that proves it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Union
+
+from chainwatch import kinds
+from chainwatch.core import catalog
+from chainwatch.core.generated import number
+from chainwatch.core.uids import chain_uid
+
+ENDPOINT_LABELS = catalog.SCOPE_LABELS["endpoint"]
+CHAIN_LABELS = catalog.SCOPE_LABELS["chain"]
+GROUP_LABELS = catalog.SCOPE_LABELS["group"]
+SCOPE_LABELS = {"endpoint": ENDPOINT_LABELS, "chain": CHAIN_LABELS, "group": GROUP_LABELS, "exporter": ()}
+
+# Label value of ``chain`` on alerts about the exporter itself (not a valid chain name).
+ALL_CHAINS = "*"
+
+
+def metric(name: str) -> str:
+    """A series name, checked against the catalog (histogram suffixes allowed)."""
+    if name not in catalog.series_names():
+        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
+    return name
+
+
+def by(labels) -> str:
+    return ", ".join(labels)
+
+
+def selector(name: str, chain: str | None = None, *, nodes: bool = False, **matchers: str) -> str:
+    """``name{chain="x",role!="reference",k="v"}``; a matcher value starting with ``~`` is a regex."""
+    parts = []
+    if chain is not None:
+        parts.append(f'chain="{chain}"')
+    for key, value in sorted(matchers.items()):
+        if value.startswith("~"):
+            parts.append(f'{key}=~"{value[1:]}"')
+        else:
+            parts.append(f'{key}="{value}"')
+    if nodes:
+        parts.append('role!="reference"')
+    name = metric(name) if name.startswith("chainwatch_") else name
+    return f"{name}{{{','.join(parts)}}}" if parts else name
+
+
+def fmt(value: float) -> str:
+    """A threshold as it appears in PromQL: rounded, no float noise."""
+    return str(number(value))
+
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def seconds(duration: str) -> float:
+    if not duration:
+        return 0.0
+    total = 0.0
+    for amount, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration):
+        total += int(amount) * _UNITS[unit]
+    return total
+
+
+def duration(secs: float) -> str:
+    """Seconds as a Prometheus duration (``90`` -> ``1m30s``)."""
+    secs = int(round(secs))
+    if secs == 0:
+        return "0s"
+    out = ""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= size:
+            out += f"{secs // size}{unit}"
+            secs %= size
+    return out
+
+
+# --------------------------------------------------------------------------- text templates
+#
+# Annotation texts are written once, as ``{label}`` / ``{value:%.1f}`` / ``{value:pct}`` /
+# ``{failure_reason}`` / ``{reported_chain_id}`` (queried, see QUERIES) placeholders, and turned into (a) the Go template Prometheus expands and
+# (b) the exact string the promtool unit test expects. They cannot drift apart.
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]+))?\}")
+
+
+# Placeholders answered by a query of the endpoint's other series when the alert fires:
+# name -> (PromQL with the endpoint's chain and name as %q, what to print of each result).
+QUERIES = {
+    "failure_reason": (metric("chainwatch_probe_failure_reason") + "{chain=%q,endpoint=%q} == 1", "{{ .Labels.reason }}"),
+    "reported_chain_id": (metric("chainwatch_chain_id") + "{chain=%q,endpoint=%q}", '{{ .Value | printf "%.0f" }}'),
+}
+
+
+def _query(name: str) -> str:
+    q, show = QUERIES[name]
+    return '{{ range query (printf "' + q.replace('"', '\\"') + '" $labels.chain $labels.endpoint) }}' + show + "{{ end }}"
+
+
+def go_template(text: str) -> str:
+    def repl(m: re.Match) -> str:
+        name, spec = m.group(1), m.group(2)
+        if name == "value":
+            if spec == "pct":
+                return "{{ $value | humanizePercentage }}"
+            if spec == "humanize":
+                return "{{ $value | humanize }}"
+            return '{{ printf "' + (spec or "%.0f") + '" $value }}'
+        if name in QUERIES:
+            return _query(name)
+        return "{{ $labels." + name + " }}"
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+def humanize(value: float) -> str:
+    """Prometheus' template function ``humanize`` (2.42): SI prefixes, 4 significant digits."""
+    v = float(value)
+    if v == 0 or v != v or v in (float("inf"), float("-inf")):
+        return _go_g4(v)
+    prefix = ""
+    if abs(v) >= 1:
+        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
+            if abs(v) < 1000:
+                break
+            prefix, v = p, v / 1000
+    else:
+        for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
+            if abs(v) >= 1:
+                break
+            prefix, v = p, v * 1000
+    return _go_g4(v) + prefix
+
+
+def _go_g4(v: float) -> str:
+    """Go's ``%.4g``: as Python's, but NaN/+Inf/-Inf spelled Go's way and a 2-digit exponent minimum."""
+    if v != v:
+        return "NaN"
+    if v in (float("inf"), float("-inf")):
+        return "+Inf" if v > 0 else "-Inf"
+    return "%.4g" % v
+
+
+def render(text: str, labels: dict[str, str], value: float | None, queried: dict[str, str] | None = None) -> str:
+    def repl(m: re.Match) -> str:
+        name, spec = m.group(1), m.group(2)
+        if name == "value":
+            if spec == "pct":
+                return "%.4g%%" % (value * 100)
+            if spec == "humanize":
+                return humanize(value)
+            return (spec or "%.0f") % value
+        if name in QUERIES:
+            return (queried or {}).get(name, "")
+        return labels[name]
+
+    return _PLACEHOLDER.sub(repl, text)
+
+
+# --------------------------------------------------------------------------- test recipes
+
+
+@dataclass
+class Series:
+    """One input series of a unit test: how it moves per step when healthy and when faulty.
+
+    ``kind``: ``gauge`` (value per step), ``counter`` (increment per step),
+    ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
+    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault),
+    ``presence`` (``healthy`` while healthy, missing during the fault), ``clock_presence`` (a
+    clock while healthy, missing during the fault).
+    """
+
+    name: str
+    labels: dict[str, str]
+    healthy: float
+    fault: float
+    kind: str = "gauge"
+    start: float = 0.0
+
+    def values(self, faulty: list[bool], step_seconds: float) -> list[float | None]:
+        out: list[float | None] = []
+        value = self.start
+        for i, bad in enumerate(faulty):
+            if self.kind == "gauge":
+                value = self.fault if bad else self.healthy
+            elif self.kind == "counter":
+                if i:
+                    value += self.fault if bad else self.healthy
+            elif self.kind == "clock":
+                if not bad:
+                    value = i * step_seconds
+            elif self.kind == "height":
+                if i:
+                    value += self.fault if bad else self.healthy
+            elif self.kind == "presence":  # present with `healthy` while healthy, missing during the fault
+                out.append(None if bad else self.healthy)
+                continue
+            elif self.kind == "clock_presence":  # a clock while healthy, missing during the fault
+                out.append(None if bad else i * step_seconds)
+                continue
+            out.append(value)
+        return out
+
+    def text(self) -> str:
+        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
+        return f"{self.name}{{{inner}}}"
+
+
+def _num(v: float) -> str:
+    if float(v).is_integer():
+        return str(int(v))
+    return format(v, ".12g")
+
+
+def notation(values: list[float | None]) -> str:
+    """promtool's expanding notation: runs of equal steps become ``a+bxn``; ``None`` is ``_``."""
+    out: list[str] = []
+    i = 0
+    while i < len(values):
+        v = values[i]
+        if v is None:
+            out.append("_")
+            i += 1
+            continue
+        j = i + 1
+        if j < len(values) and values[j] is not None:
+            d = round(values[j] - v, 9)
+            while j + 1 < len(values) and values[j + 1] is not None and round(values[j + 1] - values[j], 9) == d:
+                j += 1
+            n = j - i
+            if n >= 2 or d == 0:
+                sign = "-" if d < 0 else "+"
+                out.append(f"{_num(v)}{sign}{_num(abs(d))}x{n}")
+                i = j + 1
+                continue
+        out.append(_num(v))
+        i += 1
+    return " ".join(out)
+
+
+@dataclass
+class Recipe:
+    """How to provoke one alert rule in promtool and what it must then say."""
+
+    series: list[Series]
+    value: float | None  # the alert's value at the check, rendered into the description
+    labels: dict[str, str]  # identifying labels of the firing instance (besides the rule's static ones)
+    window: float = 0.0  # seconds the expression looks back (rate windows etc.)
+    queried: dict[str, str] = field(default_factory=dict)  # what the description's queries find (QUERIES)
+    step: float = 60.0
+    # Alerts of the same name that fire together with this one on the same fault (the warning variant).
+    companions: list["Alert"] = field(default_factory=list)
+    note: str = ""  # what the fault is, in words (test group names)
+    # The alert's value depends on how long the fault lasted: value_at(fault_steps, step_seconds).
+    value_at: Callable[[int, float], float] | None = None
+    # The fault is an event (a status change): the alert fires for `window` after it and then resolves
+    # although the new state persists.
+    event: bool = False
+    # False for alerts on events held in a look-back window (a missed proposal): one event is
+    # the whole fault and must alert however short it was, so there is no "blip" to ignore.
+    blip: bool = True
+    full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
+
+
+@dataclass
+class Alert:
+    name: str
+    severity: str
+    chain: str  # config chain name, or ALL_CHAINS
+    team: str
+    scope: str
+    expr: str
+    for_: str
+    summary: str
+    description: str
+    dashboard: str  # dashboard uid
+    extra_labels: dict[str, str] = field(default_factory=dict)
+    recipes: list[Recipe] = field(default_factory=list)
+    annotations: dict[str, str] = field(default_factory=dict)  # filled by the post-processing pass
+    value_text: str = ""  # the `value` annotation, in placeholder syntax (the record's ``value``, set by the post-processing pass)
+    resolve_within: float = 120.0  # seconds after the fault ends by which it must have resolved (the record's ``resolves``)
+    keep_firing_for: str = ""  # hysteresis (Prometheus >= 2.42): stays firing this long after the expression clears
+
+    @property
+    def static_labels(self) -> dict[str, str]:
+        return {"severity": self.severity, "team": self.team, "chain": self.chain, **self.extra_labels}
+
+    def rule(self) -> dict:
+        rule = {"alert": self.name, "expr": self.expr}
+        if seconds(self.for_) > 0:
+            rule["for"] = self.for_
+        if self.keep_firing_for:
+            rule["keep_firing_for"] = self.keep_firing_for
+        rule["labels"] = dict(sorted(self.static_labels.items()))
+        rule["annotations"] = {
+            "summary": go_template(self.summary),
+            "description": go_template(self.description),
+            **self.annotations,
+        }
+        if self.value_text:
+            rule["annotations"]["value"] = go_template(self.value_text)
+        return rule
+
+    def expected(self, recipe: Recipe, value: float | None = None) -> dict:
+        labels = {**recipe.labels, **self.static_labels}
+        value = recipe.value if value is None else value
+        return {
+            "exp_labels": dict(sorted(labels.items())),
+            "exp_annotations": {
+                "summary": render(self.summary, labels, value, recipe.queried),
+                "description": render(self.description, labels, value, recipe.queried),
+                **self.annotations,
+                **({"value": render(self.value_text, labels, value, recipe.queried)} if self.value_text else {}),
+            },
+        }
+
+
+@dataclass
+class Record:
+    record: str
+    expr: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def rule(self) -> dict:
+        out = {"record": self.record, "expr": self.expr}
+        if self.labels:
+            out["labels"] = dict(sorted(self.labels.items()))
+        return out
+
+
+# --------------------------------------------------------------------------- the declaration
+
+OPERATIONAL = "chainwatch-operational"
+EXECUTIVE = "chainwatch-executive"
+
+
+class Ctx:
+    """One configured chain, as the declarations need it.
+
+    While :func:`build` renders a record, ``severity`` is the severity being built,
+    ``threshold`` the record's threshold for it and ``rules`` the rules built so far
+    (severity -> :class:`Alert`), so one callable serves every severity.
+    """
+
+    def __init__(self, config, name: str):
+        self.config = config
+        self.name = name
+        self.chain = config.chains[name]
+        self.kind = self.chain.kind
+        self.team = self.chain.team
+        self.t = self.chain.thresholds
+        self.d = self.chain.thresholds.durations
+        nodes = self.chain.nodes
+        node = nodes[0] if nodes else None
+        self.chain_labels = {"chain": name, "network": self.chain.network}
+        self.endpoint_labels = {
+            **self.chain_labels,
+            "endpoint": node.name if node else "node-a",
+            "role": node.role.value if node else "node",
+        }
+        validators = getattr(self.chain, "validators", None)
+        self.groups = sorted(validators.groups) if validators else []
+        self.group_labels = {**self.chain_labels, "group": self.groups[0]} if self.groups else None
+        self.severity = ""
+        self.threshold: float = 0.0
+        self.rules: dict[str, Alert] = {}
+        self.thresholds: dict[str, float] = {}
+
+    @property
+    def unit(self) -> str:
+        """What the chain's head heights count (``blocks``/``slots``), from its kind."""
+        return kinds.get(self.kind).unit
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"endpoint": self.endpoint_labels, "chain": self.chain_labels, "group": self.group_labels or {}}[self.scope]
+
+    scope = "endpoint"
+
+    def sel(self, name: str, **matchers: str) -> str:
+        return selector(name, self.name, nodes=True, **matchers)
+
+    def csel(self, name: str, **matchers: str) -> str:
+        return selector(name, self.name, **matchers)
+
+
+@dataclass(frozen=True)
+class Inhibition:
+    """Alertmanager silences the alert while ``source`` fires with the same ``equal`` labels.
+
+    ``source`` is an alert name, or :data:`CHAIN_WIDE` for every alert declared ``chain_wide``.
+    """
+
+    source: str
+    equal: tuple[str, ...]
+    why: str = ""
+
+
+CHAIN_WIDE = "<chain-wide>"
+# A halted chain (or stalled finality) pages once, not once per node.
+HALT = Inhibition(CHAIN_WIDE, ("chain",), "A halted chain (or stalled finality) pages once, not once per node.")
+# ... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.
+HALT_BUDGET = Inhibition(CHAIN_WIDE, ("chain",), "... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.")
+# A down endpoint has no lag, peers, mempool or latency worth a second page.
+DOWN = Inhibition("ChainwatchEndpointDown", ("chain", "endpoint"), "A down endpoint has no lag, peers, mempool or latency worth a second page.")
+# Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
+SYMPTOM = (HALT, DOWN)
+# The order of the generated inhibit rules: these first, then alert-to-alert ones as declared.
+COMMON_INHIBITIONS = (HALT, HALT_BUDGET, DOWN)
+
+Text = Union[str, Callable[[Ctx], str]]
+
+
+def _text(value, c: Ctx):
+    return value(c) if callable(value) else value
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """One alert, everything about it. Callables take a :class:`Ctx`.
+
+    - ``name``, ``scope`` (``endpoint``/``chain``/``group``/``exporter``: the labels that
+      identify one firing instance), ``severities`` (one rule per severity);
+    - ``needs``: the capability a kind must have (shared alerts; "" = every kind); ``kinds``:
+      the kinds it applies to, filled in by :mod:`chainwatch.core.names` (a kind's own alerts:
+      that kind); ``when``: whether the configured chain gets it (e.g. only with groups);
+    - ``threshold`` (per ``c.severity``), ``expr``, ``for_``, ``summary``, ``description``: the
+      rule; texts use the placeholders of :func:`go_template`;
+    - ``value``: the ``value`` annotation (a text, or ``(kind or None) -> text``);
+    - ``chain_wide`` (its firing inhibits the chain's symptoms) and ``inhibited_by``;
+    - ``test``: its promtool recipes, ``(c) -> [Recipe]`` for ``c.severity``;
+    - ``runbook``: the Markdown template (``runbooks/<runbook>.md`` beside the declaring
+      module's package), default the alert's name;
+    - ``resolves``: seconds within which it resolves once the fault is over (default 2 min;
+      the generated promtool tests hold it to that, and to nothing firing after it);
+    - ``keep_firing_for``: hysteresis (Prometheus >= 2.42), counted in ``resolves``;
+    - ``build``: a builder ``(spec, config or Ctx) -> [Alert]`` for the irregular ones (the
+      exporter's own alert, the SLO burn alerts), which otherwise :func:`build` does.
+    """
+
+    name: str
+    scope: str
+    severities: tuple[str, ...]
+    summary: Text = ""
+    description: Text = ""
+    expr: Callable[[Ctx], str] | None = None
+    for_: Text = ""
+    threshold: Callable[[Ctx], float] | None = None
+    test: Callable[[Ctx], list] | None = None
+    when: Callable[[Ctx], bool] | None = None
+    value: Union[str, Callable] = "{value:humanize}"
+    needs: str = ""
+    kinds: tuple[str, ...] = ()
+    chain_wide: bool = False
+    inhibited_by: tuple[Inhibition, ...] = ()
+    runbook: str = ""
+    package: str = "chainwatch.rules"
+    resolves: Callable[[Ctx], float] | float = 120.0
+    keep_firing_for: str = ""
+    build: Callable | None = None
+
+    @property
+    def symptom(self) -> bool:
+        """Inhibited by a chain-wide alert of its chain (and by its endpoint being down)."""
+        return HALT in self.inhibited_by
+
+    @property
+    def template(self) -> str:
+        return self.runbook or self.name
+
+    def value_text(self, kind) -> str:
+        return self.value(kind) if callable(self.value) else self.value
+
+
+def dashboard_for(scope: str, chain: str) -> str:
+    return OPERATIONAL if scope == "endpoint" else chain_uid(chain)
+
+
+def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    """The record's rules for chain ``c``: one :class:`Alert` per severity, with its recipes."""
+    if spec.build is not None:
+        return spec.build(spec, c)
+    c.scope = spec.scope
+    if spec.when is not None and not spec.when(c):
+        return []
+    c.rules = {}
+    c.thresholds = thresholds = {}
+    for severity in spec.severities:
+        c.severity = severity
+        c.threshold = thresholds[severity] = spec.threshold(c) if spec.threshold else 0.0
+        c.rules[severity] = Alert(
+            spec.name, severity, c.name, c.team, spec.scope, spec.expr(c), _text(spec.for_, c),
+            _text(spec.summary, c), _text(spec.description, c), dashboard_for(spec.scope, c.name),
+            keep_firing_for=spec.keep_firing_for,
+        )
+    for severity, alert in c.rules.items():
+        c.severity, c.threshold = severity, thresholds[severity]
+        alert.recipes = list(spec.test(c)) if spec.test else []
+        alert.resolve_within = _text(spec.resolves, c)
+    return list(c.rules.values())
+
+
+# --------------------------------------------------------------------------- the common shape
+
+
+def ceil(value: float) -> float:
+    return number(math.ceil(value))
+
+
+def above(series: str, op: str = ">", **matchers: str) -> Callable[[Ctx], str]:
+    """``<series of the chain's nodes> > <threshold>``: the shape most alerts share."""
+    return lambda c: f"{c.sel(series, **matchers)} {op} {fmt(c.threshold)}"
+
+
+def step(series: str, healthy, fault, note: str, value=None) -> Callable[[Ctx], list[Recipe]]:
+    """The common test: one series of the alert's scope moves from ``healthy`` to ``fault``;
+    the alert then reports ``value`` (default: the fault value). Values may be ``(c) -> x``."""
+
+    def recipe(c: Ctx) -> list[Recipe]:
+        h, f = _text(healthy, c), _text(fault, c)
+        v = f if value is None else _text(value, c)
+        return [Recipe([Series(series, c.labels, h, f)], v, c.labels, note=note)]
+
+    return recipe

@@ -1,0 +1,467 @@
+"""The alerts every chain kind shares, one :class:`~chainwatch.core.alertkit.AlertSpec` each.
+
+Each kind's own alerts are declared the same way in its package (``kinds/<kind>/alerts.py``,
+``ALERTS``); the SLO burn alert is declared here and built by :mod:`chainwatch.rules.slo`.
+Runbook prose is in ``rules/runbooks/<AlertName>.md``.
+
+Chain and group alerts aggregate to exactly their scope labels (``max by (chain, network)``
+etc.): with several exporter replicas each chain-wide series exists once per replica, and the
+alert must still be one alert per chain. Every rule selects ``chain="<name>"`` so two chains
+of the same kind can have different thresholds (2 s Polygon blocks vs 12 s Ethereum blocks).
+Endpoint alerts look only at ``role!="reference"``: we do not page for somebody else's
+provider lagging; broken references show up as ``ChainwatchReferenceQuorumLost`` instead.
+"""
+
+from __future__ import annotations
+
+from prometheus_client.utils import floatToGoString
+
+from chainwatch import kinds
+from chainwatch.core.alertkit import (
+    ALL_CHAINS,
+    CHAIN_LABELS,
+    DOWN,
+    ENDPOINT_LABELS,
+    HALT,
+    HALT_BUDGET,
+    OPERATIONAL,
+    SYMPTOM,
+    Alert,
+    AlertSpec,
+    Ctx,
+    Inhibition,
+    Recipe,
+    Series,
+    above,
+    by,
+    ceil,
+    fmt,
+    seconds,
+    step,
+)
+from chainwatch.core import catalog
+from chainwatch.core.catalog import LATENCY_BUCKETS
+from chainwatch.core.generated import number
+
+# Window of MempoolNotMined: the pending pool must not shrink once in this long.
+MEMPOOL_WINDOW = "5m"
+# ProbeFailing: share of the last PROBE_WINDOW spent failing with one reason ...
+PROBE_WINDOW = "15m"
+PROBE_FAILING_MIN_RATIO = 0.1
+# Every alert on a rate, ratio or quantile over a long window also needs the same over SHORT
+# (the SRE workbook's multi-window alerts): once the fault ends it resolves within SHORT plus a
+# scrape and an evaluation, instead of when the fault has left the long window, and it cannot
+# open after the recovery. SHORT needs two scrapes in it (scrape interval <= 30s).
+SHORT = "1m"
+# While its endpoint is down, and for DOWN_MEMORY after, an endpoint's error, latency and probe
+# failure alerts stay quiet: EndpointDown inhibited them, and their windows still remember the
+# failures for SHORT after the recovery; without this they would open a new page then.
+DOWN_MEMORY = "2m"
+# Tests of the short-window alerts feed a sample every 15s (a scrape interval), so that SHORT
+# always holds two of them.
+SHORT_STEP = 15.0
+
+
+def _unless_down(c: Ctx) -> str:
+    down = c.csel("ALERTS", alertname="ChainwatchEndpointDown", alertstate="firing")
+    return f" unless on ({by(ENDPOINT_LABELS)}) max_over_time({down}[{DOWN_MEMORY}])"
+
+
+# --------------------------------------------------------------------------- exporter
+
+
+def _exporter_absent(spec: AlertSpec, config) -> list[Alert]:
+    """One rule per team that owns a chain: every team loses its monitoring when the exporter goes."""
+    job = config.generate.exporter_job
+    out = []
+    for team in sorted({c.team for c in config.chains.values()}):
+        chains = [c for c in config.chains.values() if c.team == team]
+        for_ = min((c.thresholds.durations.down for c in chains), key=seconds)
+        up = f'up{{job="{job}"}}'
+        alert = Alert(
+            spec.name, "critical", ALL_CHAINS, team, spec.scope, f"{up} == 0 or absent({up})", for_,
+            "chainwatch exporter is not being scraped",
+            "Prometheus has not scraped the chainwatch exporter (job {job}) for " + for_
+            + ": every chainwatch alert of team " + team + " is blind until it is back.",
+            OPERATIONAL,
+        )
+        instance = {"job": job, "instance": "chainwatch:9877"}
+        alert.recipes = [
+            Recipe([Series("up", instance, 1, 0)], 0, instance, note="up == 0"),
+            Recipe([Series("up", instance, 1, 0, "presence")], 1, {"job": job}, window=300, note="no up series at all", full=False),
+        ]
+        out.append(alert)
+    # One expression, one rule per team: they all fire together, so one set of tests covers them.
+    for alert in out[1:]:
+        alert.recipes = []
+    for recipe in out[0].recipes:
+        recipe.companions = out[1:]
+    return out
+
+
+EXPORTER_ABSENT = AlertSpec("ChainwatchExporterAbsent", "exporter", ("critical",), value="not scraped", build=_exporter_absent)
+
+
+# --------------------------------------------------------------------------- endpoint
+
+
+def _down_test(c: Ctx) -> list[Recipe]:
+    e = c.endpoint_labels
+    return [Recipe(
+        [
+            Series("chainwatch_probe_success", e, 1, 0),
+            Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1),
+            Series("chainwatch_probe_failure_reason", {**e, "reason": "connect"}, 0, 0),
+        ],
+        0, e, queried={"failure_reason": "timeout"}, note="every probe times out",
+    )]
+
+
+def _probe_failing_test(c: Ctx) -> list[Recipe]:
+    labels = {**c.endpoint_labels, "reason": "rate_limited"}
+    return [Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited",
+                   step=SHORT_STEP)]
+
+
+def _wrong_chain_expr(c: Ctx) -> str:
+    sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
+    if kinds.get(c.kind).identity is not None:
+        return f"max without (reason) ({sel_reason}) == 1"
+    return f"{c.sel('chainwatch_chain_id')} != {c.chain.chain_id} or on ({by(ENDPOINT_LABELS)}) (max without (reason) ({sel_reason}) == 1)"
+
+
+def _wrong_chain_description(c: Ctx) -> str:
+    identity = kinds.get(c.kind).identity
+    if identity is None:
+        return ("{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id " + str(c.chain.chain_id)
+                + ": it points at the wrong network, every answer from it is wrong.")
+    # Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
+    # (it needs the genesis identity in the config; without, it never fires).
+    field_, source = identity
+    pinned = getattr(c.chain, field_, None)  # a hash, or a number (a rollup's l2_chain_id)
+    expected = str(pinned) if pinned is not None else f"the configured {field_} (none is: set it to enable this check)"
+    return ("{endpoint} ({role}) on {chain}/{network} answers " + source + " of another network: its " + field_
+            + " is not " + expected + ". It points at the wrong network, every answer from it is wrong.")
+
+
+def _wrong_chain_test(c: Ctx) -> list[Recipe]:
+    e = c.endpoint_labels
+    reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1)
+    if kinds.get(c.kind).identity is not None:
+        return [Recipe([reason], 1, e, note="endpoint switched to another network")]
+    expected = c.chain.chain_id
+    wrong = 5 if expected != 5 else 6
+    return [Recipe([Series("chainwatch_chain_id", e, expected, wrong), reason], wrong, e,
+                   queried={"reported_chain_id": str(wrong)}, note="endpoint switched to another network")]
+
+
+def _lag_test(c: Ctx) -> list[Recipe]:
+    """Warning: halfway between the thresholds; critical: far above, the warning firing too.
+    The healthy value sits exactly on the warning threshold: ``>`` must not fire on it."""
+    series = "chainwatch_sync_lag_blocks" if c.rules[c.severity].name == "ChainwatchSyncLagHigh" else "chainwatch_sync_lag_seconds"
+    unit = c.unit if series == "chainwatch_sync_lag_blocks" else "seconds"
+    warn, crit = c.thresholds["warning"], c.thresholds["critical"]
+    e = c.endpoint_labels
+    mid = ceil((warn + crit) / 2) if crit > warn + 1 else crit + 1
+    if c.severity == "warning":
+        if mid > crit:  # warning and critical too close to separate: only the critical scenario
+            return []
+        return [Recipe([Series(series, e, warn, mid)], mid, e, note=f"{mid} {unit} behind")]
+    high = ceil(crit * 2 + 1)
+    return [Recipe([Series(series, e, warn, high)], high, e, companions=[c.rules["warning"]], note=f"{high} {unit} behind")]
+
+
+def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by) -> AlertSpec:
+    return AlertSpec(
+        name, "endpoint", ("warning", "critical"),
+        threshold=threshold,
+        expr=above(series),
+        for_=lambda c: c.d.sync_lag,
+        summary=lambda c: "{endpoint} on {chain} is {value:%.0f} " + unit(c) + " behind",
+        description=lambda c: "{endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + unit(c) + " behind " + what
+        + f" (threshold {fmt(c.threshold)} {unit(c)}, for {c.d.sync_lag}).",
+        value=value,
+        test=_lag_test,
+        inhibited_by=inhibited_by,
+    )
+
+
+def _mempool_not_mined_expr(c: Ctx) -> str:
+    pending = c.sel("chainwatch_mempool_transactions", state="pending")
+    w = MEMPOOL_WINDOW
+    return (f"max without (state) (delta({pending}[{w}])) > 0"
+            f" and on ({by(ENDPOINT_LABELS)}) max without (state) (resets({pending}[{w}])) == 0"
+            f" and on ({by(ENDPOINT_LABELS)}) max without (state) ({pending}) > 0")
+
+
+def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
+    per_step = 50  # while healthy, blocks take 5 a step out of the pool
+    return [Recipe([
+        Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
+    ], None, c.endpoint_labels, window=seconds(MEMPOOL_WINDOW), note="pending grows and never shrinks",
+        value_at=lambda steps, step_: per_step * seconds(MEMPOOL_WINDOW) / step_)]
+
+
+def _latency_test(c: Ctx) -> list[Recipe]:
+    """60 requests a minute: healthy ones all in the first bucket, slow ones all in the bucket
+    just above the threshold, where histogram_quantile interpolates p95 at 95% of its width."""
+    limit, e = c.threshold, c.endpoint_labels
+    above_ = [b for b in LATENCY_BUCKETS if b > limit]
+    if not above_:
+        raise ValueError(f"rpc_latency_p95_seconds {limit} is above the largest latency bucket {LATENCY_BUCKETS[-1]}")
+    upper = above_[0]
+    lower = max([b for b in LATENCY_BUCKETS if b < upper], default=0.0)
+    bucket = "chainwatch_rpc_request_duration_seconds_bucket"
+    series = [
+        Series(bucket, {**e, "method": "batch", "le": floatToGoString(b)}, 60, 60 if b >= upper else 0, "counter")
+        for b in LATENCY_BUCKETS
+    ]
+    series.append(Series(bucket, {**e, "method": "batch", "le": "+Inf"}, 60, 60, "counter"))
+    return [Recipe(series, lower + (upper - lower) * 0.95, e, window=300, note="every request slower than the threshold", step=SHORT_STEP)]
+
+
+def _rpc_errors_test(c: Ctx) -> list[Recipe]:
+    e = c.endpoint_labels
+    ok = {**e, "method": "batch"}
+    return [Recipe([
+        Series("chainwatch_rpc_requests_total", ok, 60, 60, "counter"),
+        Series("chainwatch_rpc_errors_total", ok, 0, 30, "counter"),
+    ], 0.5, e, window=300, note="half the requests fail", step=SHORT_STEP)]
+
+
+# --------------------------------------------------------------------------- chain-wide
+
+
+def halt_expr(c: Ctx) -> str:
+    """Every reference stalled; without references, every endpoint's head stale."""
+    if c.chain.references:
+        return f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_reference_head_stall_seconds')}) > {fmt(c.threshold)}"
+    return f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_head_age_seconds')}) > {fmt(c.threshold)}"
+
+
+def halt_test(c: Ctx) -> list[Recipe]:
+    stalled = ceil(c.threshold * 3)
+    if c.chain.references:
+        s = [Series("chainwatch_reference_head_stall_seconds", c.chain_labels, 0, stalled)]
+    else:
+        s = [Series("chainwatch_head_age_seconds", c.endpoint_labels, 1, stalled)]
+    return [Recipe(s, stalled, c.chain_labels, note="every reference stopped")]
+
+
+# A validator monitor that processes epochs is stuck after this many epochs without one (the
+# beacon monitor stops exporting its gauges at the same age, kinds/beacon/monitor.STALE_EPOCHS).
+MONITOR_STUCK_EPOCHS = 3
+# A monitor on a fixed interval (Solana vote accounts) is stuck after this many intervals, and never
+# sooner than MONITOR_STUCK_MIN_SECONDS (kinds/solana/monitor.STALE_INTERVALS).
+MONITOR_STUCK_INTERVALS = 4
+MONITOR_STUCK_MIN_SECONDS = 60
+
+
+def _monitor_interval(c: Ctx) -> tuple[float, str]:
+    """How long without success means "stuck", and that in words: N intervals (monitors on a
+    configured ``validators.interval_seconds``) or N epochs (monitors that process epochs)."""
+    interval = getattr(c.chain.validators, "interval_seconds", None)
+    if interval:
+        return number(max(MONITOR_STUCK_INTERVALS * interval, MONITOR_STUCK_MIN_SECONDS)), f"{MONITOR_STUCK_INTERVALS} intervals of {fmt(interval)}s"
+    return number(MONITOR_STUCK_EPOCHS * c.chain.epoch_seconds), f"{MONITOR_STUCK_EPOCHS} epochs"
+
+
+def _monitor_presence(c: Ctx) -> list[str]:
+    """The monitor's unlabelled counters, which exist from the exporter's start."""
+    return [m.name for m in catalog.METRICS if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels
+            and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds]
+
+
+def _monitor_stuck_expr(c: Ctx) -> str:
+    """Every validator monitor: it has not succeeded for N of its intervals — including when it
+    never did. Its last-success timestamp starts at the exporter's start; the second branch
+    covers an exporter that exports no timestamp before a first success (0.1.0), from the
+    monitor's counters that exist from the start."""
+    last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
+    existed = " or ".join(f"{c.csel(name)} offset {fmt(c.threshold)}s" for name in _monitor_presence(c))
+    return (f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
+            f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})")
+
+
+def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
+    return [
+        Recipe(
+            [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
+            None, c.chain_labels, window=c.threshold, note="monitor stopped", value_at=lambda steps, step_: steps * step_,
+        ),
+        Recipe(
+            [Series(_monitor_presence(c)[0], c.chain_labels, 0, 0),
+             Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock_presence")],
+            # past Prometheus' 5m look-back, so the vanished timestamp is really gone
+            c.threshold, c.chain_labels, window=max(c.threshold, 360), note="no last-success series at all (never succeeded, older exporter)", full=False,
+        ),
+    ]
+
+
+def _quorum_need(c: Ctx) -> float:
+    return min(c.t.references_min, len(c.chain.references))
+
+
+HEAD_STALE_INHIBITS_LAG = Inhibition("ChainwatchHeadStale", ("chain", "endpoint"),
+                                     "A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).")
+LAG_IN_TWO_UNITS = Inhibition("ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"),
+                              "Lag in blocks and lag in seconds are one symptom in two units: page for it once.")
+
+SHARED: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchEndpointDown", "endpoint", ("critical",),
+        expr=lambda c: f"{c.sel('chainwatch_probe_success')} == 0",
+        for_=lambda c: c.d.down,
+        summary="{endpoint} on {chain} is down",
+        description=lambda c: "Every probe of {endpoint} ({role}) on {chain}/{network} has failed for " + c.d.down + "; last failure reason: {failure_reason}.",
+        value="down ({failure_reason})",
+        test=_down_test,
+    ),
+    AlertSpec(
+        "ChainwatchProbeFailing", "endpoint", ("warning",),  # labelled by reason
+        threshold=lambda c: max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
+        expr=lambda c: f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(c.threshold)}"
+        f" and avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{SHORT}]) > {fmt(c.threshold)}" + _unless_down(c),
+        for_=lambda c: c.d.rpc_errors,
+        summary="Probes of {endpoint} on {chain} fail with {reason}",
+        description=lambda c: "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
+        + PROBE_WINDOW + " (threshold " + f"{c.threshold:.0%}" + ").",
+        value="{value:pct} of probes ({reason})",
+        test=_probe_failing_test,
+        inhibited_by=(DOWN,),
+    ),
+    AlertSpec(
+        "ChainwatchWrongChain", "endpoint", ("critical",),
+        expr=_wrong_chain_expr,
+        for_=lambda c: c.d.down,
+        summary="{endpoint} on {chain} serves the wrong chain",
+        description=_wrong_chain_description,
+        # A chain id is a number to show; a genesis identity only says the network differs (value 1).
+        value=lambda kind: "wrong network" if kind.identity is not None else "chain id {reported_chain_id}",
+        test=_wrong_chain_test,
+    ),
+    _lag("ChainwatchSyncLagHigh", "chainwatch_sync_lag_blocks", lambda c: c.chain.lag_blocks(c.severity), lambda c: c.unit,
+         "the median head of the references", lambda kind: "{value:%.0f} " + kind.unit, SYMPTOM + (HEAD_STALE_INHIBITS_LAG,)),
+    _lag("ChainwatchSyncLagSecondsHigh", "chainwatch_sync_lag_seconds", lambda c: c.chain.lag_seconds(c.severity), lambda c: "seconds",
+         "the references' head", "{value:%.0f}s", SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS)),
+    AlertSpec(
+        "ChainwatchHeadStale", "endpoint", ("critical",),
+        threshold=lambda c: c.chain.head_stale_seconds,
+        expr=above("chainwatch_head_age_seconds"),
+        for_=lambda c: c.d.head_stale,
+        summary="{endpoint} on {chain} has no new block for {value:%.0f}s",
+        description=lambda c: "The head of {endpoint} ({role}) on {chain}/{network} is {value:%.0f}s old; a new block is expected every "
+        + fmt(c.chain.block_time) + f"s (threshold {fmt(c.threshold)}s).",
+        value="{value:%.0f}s",
+        test=step("chainwatch_head_age_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "head stopped"),
+        inhibited_by=SYMPTOM,
+    ),
+    AlertSpec(
+        "ChainwatchPeersLow", "endpoint", ("warning",), needs="peers",
+        when=lambda c: c.t.peers_min > 0,
+        threshold=lambda c: c.t.peers_min,
+        expr=lambda c: f"{c.sel('chainwatch_peers')} < {c.t.peers_min}",
+        for_=lambda c: c.d.peers_low,
+        summary="{endpoint} on {chain} has only {value:%.0f} peers",
+        description=lambda c: "{endpoint} ({role}) on {chain}/{network} has {value:%.0f} peers (minimum " + str(c.t.peers_min)
+        + "): it may be isolated from the network and fall behind.",
+        value="{value:%.0f} peers",
+        test=step("chainwatch_peers", lambda c: c.t.peers_min, lambda c: max(0, c.t.peers_min // 3), "peers dropped"),
+        inhibited_by=SYMPTOM,
+    ),
+    AlertSpec(
+        "ChainwatchMempoolHigh", "endpoint", ("warning",), needs="mempool",
+        threshold=lambda c: c.t.mempool_pending_max,
+        expr=lambda c: f"max without (state) ({c.sel('chainwatch_mempool_transactions', state='pending')}) > {c.threshold}",
+        for_=lambda c: c.d.mempool,
+        summary="{endpoint} on {chain} holds {value:%.0f} pending transactions",
+        description=lambda c: "The mempool of {endpoint} ({role}) on {chain}/{network} holds {value:%.0f} pending transactions (threshold "
+        + str(c.threshold) + ").",
+        value="{value:%.0f} pending",
+        test=lambda c: [Recipe([
+            Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, c.threshold, c.threshold * 2 + 1),
+            Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "queued"}, 10, 10),
+        ], c.threshold * 2 + 1, c.endpoint_labels, note="pending pool full")],
+        inhibited_by=SYMPTOM,
+    ),
+    AlertSpec(
+        "ChainwatchMempoolNotMined", "endpoint", ("warning",), needs="mempool",
+        expr=_mempool_not_mined_expr,
+        for_=lambda c: c.d.mempool,
+        summary="Transactions pile up unmined on {endpoint} ({chain})",
+        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + MEMPOOL_WINDOW + " plus "
+        + c.d.mempool + " (now {value:%.0f} more than " + MEMPOOL_WINDOW + " ago): nothing leaves it, nothing is being mined or propagated.",
+        value="+{value:%.0f} pending in " + MEMPOOL_WINDOW,
+        test=_mempool_not_mined_test,
+        inhibited_by=SYMPTOM,
+    ),
+    AlertSpec(
+        "ChainwatchRpcLatencyHigh", "endpoint", ("warning",),
+        threshold=lambda c: c.t.rpc_latency_p95_seconds,
+        expr=lambda c: f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+        f' and endpoint:chainwatch_rpc_request_duration_seconds:p95_1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
+        for_=lambda c: c.d.rpc_latency,
+        summary="RPC p95 latency of {endpoint} on {chain} is {value:%.3f}s",
+        description=lambda c: "95% of RPC requests to {endpoint} ({role}) on {chain}/{network} took up to {value:%.3f}s over the last 5m (threshold "
+        + fmt(c.threshold) + "s).",
+        value="{value:%.3f}s p95",
+        test=_latency_test,
+        inhibited_by=(DOWN,),
+    ),
+    AlertSpec(
+        "ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",),
+        threshold=lambda c: c.t.rpc_error_ratio,
+        expr=lambda c: f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+        f' and endpoint:chainwatch_rpc_errors:ratio_rate1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
+        for_=lambda c: c.d.rpc_errors,
+        summary="{value:pct} of RPC requests to {endpoint} on {chain} fail",
+        description=lambda c: "{value:pct} of RPC requests to {endpoint} ({role}) on {chain}/{network} failed over the last 5m (threshold "
+        + f"{c.threshold:.0%}" + ").",
+        value="{value:pct} errors",
+        test=_rpc_errors_test,
+        inhibited_by=(DOWN,),
+    ),
+    AlertSpec(
+        "ChainwatchReferenceQuorumLost", "chain", ("warning",),
+        when=lambda c: len(c.chain.references) > 0,
+        threshold=_quorum_need,
+        expr=lambda c: f"max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_references_agreeing')}) < {c.threshold}",
+        for_=lambda c: c.d.reference_quorum,
+        summary="Only {value:%.0f} reference(s) of {chain} reachable and agreeing",
+        description=lambda c: "Only {value:%.0f} of the " + str(len(c.chain.references)) + " reference endpoints of {chain}/{network} are reachable and agree on the head (need "
+        + str(c.threshold) + "): lag figures of the chain's nodes are unreliable.",
+        value="{value:%.0f} agreeing",
+        test=step("chainwatch_references_agreeing", lambda c: c.threshold, lambda c: c.threshold - 1, "references unreachable"),
+    ),
+    AlertSpec(
+        "ChainwatchChainHalted", "chain", ("critical",), needs="reference_halt", chain_wide=True,
+        threshold=lambda c: c.chain.chain_halt_seconds,
+        expr=halt_expr,
+        for_=lambda c: c.d.chain_halt,
+        summary="{chain} has produced no block for {value:%.0f}s",
+        description=lambda c: "The head of {chain}/{network} has not advanced for {value:%.0f}s on every "
+        + ("reference" if c.chain.references else "endpoint (no references configured)") + " (threshold "
+        + fmt(c.threshold) + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms.",
+        value="{value:%.0f}s",
+        test=halt_test,
+        # A rollup's sequencer down (an opnode chain's alert, labelled with this L2 chain) is the one page.
+        inhibited_by=(Inhibition("ChainwatchSequencerDown", ("chain",), "A stopped rollup sequencer pages once as ChainwatchSequencerDown."),),
+    ),
+    AlertSpec(
+        "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",
+        when=lambda c: bool(c.groups),
+        threshold=lambda c: _monitor_interval(c)[0],
+        expr=_monitor_stuck_expr,
+        for_=lambda c: c.d.validator,
+        summary="Validator monitor of {chain} has not succeeded for {value:%.0f}s",
+        description=lambda c: "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
+        "or not since the exporter started (threshold " + fmt(c.threshold) + "s = " + _monitor_interval(c)[1] + "): validator misses are not being counted.",
+        value="{value:%.0f}s",
+        test=_monitor_stuck_test,
+    ),
+)
+
+# The SLO burn alerts summarise every chain's endpoints (built by rules/slo.py); they come
+# after every kind's own.
+SLO_BURN = AlertSpec("ChainwatchSLOErrorBudgetBurn", "chain", ("critical", "warning"),  # labelled by slo
+                     value="{value:%.1f}x burn rate", inhibited_by=(HALT_BUDGET,), package="chainwatch.rules")
