@@ -142,7 +142,8 @@ def _wrong_chain_description(c: Ctx) -> str:
     # Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
     # (it needs the genesis identity in the config; without, it never fires).
     field_, source = identity
-    expected = getattr(c.chain, field_, None) or f"the configured {field_} (none is: set it to enable this check)"
+    pinned = getattr(c.chain, field_, None)  # a hash, or a number (a rollup's l2_chain_id)
+    expected = str(pinned) if pinned is not None else f"the configured {field_} (none is: set it to enable this check)"
     return ("{endpoint} ({role}) on {chain}/{network} answers " + source + " of another network: its " + field_
             + " is not " + expected + ". It points at the wrong network, every answer from it is wrong.")
 
@@ -599,6 +600,8 @@ SHARED: tuple[AlertSpec, ...] = (
         value="{value:%.0f}s",
         test=halt_test,
         quiet=_halt_quiet,
+        # A rollup's sequencer down (an opnode chain's alert, labelled with this L2 chain) is the one page.
+        inhibited_by=(Inhibition("ChainwatchSequencerDown", ("chain",), "A stopped rollup sequencer pages once as ChainwatchSequencerDown."),),
     ),
     AlertSpec(
         "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",

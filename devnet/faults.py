@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chainwatch.devnet.procs import rpc, wait_until
-from chainwatch.devnet.stack import BEACON_CHAIN, BITCOIN_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds
+from chainwatch.devnet.stack import (
+    BEACON_CHAIN, BITCOIN_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, ROLLUP_CHAIN, ROLLUP_L1_LAG_BLOCKS,
+    ROLLUP_L2_CHAIN, ROLLUP_SAFE_LAG_SECONDS, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds,
+)
 
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -54,6 +57,8 @@ class Fault:
             raise FaultUnavailable(f"{self.name} needs the CometBFT simulator, which is not running: {stack.skipped.get('cosmos', 'unknown reason')}")
         if self.chain == BITCOIN_CHAIN and not stack.has_bitcoin:
             raise FaultUnavailable(f"{self.name} needs the litecoind regtest pair, which is not running: {stack.skipped.get('bitcoin', 'unknown reason')}")
+        if self.chain in (ROLLUP_CHAIN, ROLLUP_L2_CHAIN) and not stack.has_rollup:
+            raise FaultUnavailable(f"{self.name} needs the rollup (L2 anvil and simulated op-node), which is not running: {stack.skipped.get('rollup', 'unknown reason')}")
         if self.chain == BEACON_CHAIN and not stack.has_beacon:
             raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
 
@@ -217,6 +222,12 @@ def spare_validator(stack: Stack, stop: bool) -> None:
     comp.detail = f"pid {comp.proc.pid}, index 6" + (" (SIGSTOPped by miss-attestations)" if stop else "")
 
 
+def _opnode(stack: Stack, action: str) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    http_json(stack.opnode_url.rstrip("/") + "/-/control", {"action": action})
+
+
 def _epochs(stack: Stack, n: float) -> float:
     return n * 8 * stack.options.seconds_per_slot
 
@@ -317,6 +328,15 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("stop-ltc-node", "the litecoind of ltc-node is stopped", BITCOIN_CHAIN,
           ("ChainwatchEndpointDown",), ("ChainwatchProbeFailing",), {"endpoint": "ltc-node"}, "down",
           lambda s: 3, ltc_stop, ltc_start),
+    Fault("batcher-stall", "the rollup's batcher stops: the op-node's safe head freezes while the sequencer goes on", ROLLUP_CHAIN,
+          ("ChainwatchRollupSafeHeadLagging",), (), {"endpoint": "op-node-1"}, "sync_lag",
+          lambda s: ROLLUP_SAFE_LAG_SECONDS, lambda s: _opnode(s, "stall_batcher"), lambda s: _opnode(s, "heal")),
+    Fault("lag-l1-view", "the op-node's L1 node stops following L1 (its L1 view freezes while L1 goes on)", ROLLUP_CHAIN,
+          ("ChainwatchRollupL1ViewBehind",), ("ChainwatchRollupSafeHeadLagging",), {"endpoint": "op-node-1"}, "sync_lag",
+          lambda s: ROLLUP_L1_LAG_BLOCKS + 1, lambda s: _opnode(s, "lag_l1"), lambda s: _opnode(s, "heal")),
+    Fault("halt-sequencer", "the rollup's sequencer stops (L2 anvil mining frozen) while L1 goes on: one page for rollup-l2", ROLLUP_L2_CHAIN,
+          ("ChainwatchSequencerDown",), (), {"chain": ROLLUP_L2_CHAIN}, "chain_halt",
+          lambda s: 6, lambda s: _opnode(s, "halt_sequencer"), lambda s: _opnode(s, "heal")),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
           "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),

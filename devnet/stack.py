@@ -15,6 +15,9 @@
 6. a REAL Litecoin Core regtest pair as ``ltc-regtest`` when Debian's ``litecoind`` is installed:
    ``ltc-ref`` mines a block every ``ltc_block_seconds`` (a miner thread), ``ltc-node`` follows it
    over P2P; both read with their cookie file;
+7. an OP Stack rollup: an anvil playing the sequencer's L2 chain ``rollup-l2`` (chain id 901)
+   and the SIMULATED op-node (``chainwatch.kinds.opnode.simulator``) deriving it from ``ref-1``
+   as its L1, watched as the ``opnode`` chain ``rollup`` (L1 = ``devnet``);
 5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
@@ -58,6 +61,9 @@ COSMOS_CHAIN = "cosmos-sim"
 BITCOIN_CHAIN = "ltc-regtest"
 LTC_NODES = ("ltc-ref", "ltc-node")  # ltc-node connects to ltc-ref; ltc-ref mines
 LTC_DESCRIPTOR = "raw(51)#8lvh9jxk"  # anyone-can-spend output: mining needs no wallet
+ROLLUP_CHAIN = "rollup"  # the op-node (kind opnode)
+ROLLUP_L2_CHAIN = "rollup-l2"  # its L2 execution chain (kind evm), L1 = EVM_CHAIN
+ROLLUP_L2_CHAIN_ID = 901
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
@@ -75,6 +81,9 @@ DURATIONS = {
     "rpc_errors": "10s", "reference_quorum": "20s", "chain_halt": "5s", "finality": "10s", "validator": "0m", "solana": "10s",
 }
 COSMOS_DURATIONS = {**DURATIONS, "cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
+# The simulated op-node keeps its safe head 2 blocks (2 s) behind; the L1 view lags 0-1 blocks.
+ROLLUP_SAFE_LAG_SECONDS = 10
+ROLLUP_L1_LAG_BLOCKS = 3
 FAST_AM = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
 PAGERDUTY_KEY = "demo-pagerduty-routing-key"
 OPSGENIE_KEY = "demo-opsgenie-api-key"
@@ -101,6 +110,7 @@ class Options:
     cosmos: bool = True
     bitcoin: bool = True  # when litecoind is installed
     ltc_block_seconds: float = 2.0
+    rollup: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -126,6 +136,8 @@ class Stack:
         self.cosmos_url = ""
         self.ltc: dict[str, dict] = {}  # ltc node name -> {"url", "cookie", "datadir", "p2p", "rpc"}
         self._miner_stop = threading.Event()
+        self.rollup_l2_url = ""  # the L2 anvil: not in `anvils`, so halt-chain leaves the rollup's L2 running
+        self.opnode_url = ""
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -184,6 +196,10 @@ class Stack:
         return BITCOIN_CHAIN in self.chains
 
     @property
+    def has_rollup(self) -> bool:
+        return ROLLUP_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -232,6 +248,14 @@ class Stack:
             for name in LTC_NODES:
                 self._component(f"litecoind-{name}")
             self._component("ltc-miner", "thread")
+        if not self.options.rollup:
+            self.skipped["rollup"] = "disabled with --no-rollup"
+        elif importlib.util.find_spec("chainwatch.kinds.opnode.simulator") is None:
+            self.skipped["rollup"] = "the op-node simulator (chainwatch.kinds.opnode.simulator) is not part of this build"
+        else:
+            self.chains += [ROLLUP_L2_CHAIN, ROLLUP_CHAIN]
+            self._component("anvil-rollup-l2")
+            self._component("opnode-sim")
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -283,6 +307,8 @@ class Stack:
                 self._start_cosmos()
             if self.has_bitcoin:
                 self._start_litecoind()
+            if self.has_rollup:
+                self._start_rollup(tools["anvil"])
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -428,6 +454,24 @@ class Stack:
             except (OSError, RuntimeError):
                 pass  # ltc-ref restarting or stopping: mine again next time
 
+    def _start_rollup(self, binary: str) -> None:
+        port = free_port()
+        self.rollup_l2_url = f"http://127.0.0.1:{port}"
+        self._set("anvil-rollup-l2", "starting", self.rollup_l2_url, "the sequencer's L2 chain")
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent", "--prune-history",
+                "--chain-id", str(ROLLUP_L2_CHAIN_ID)]
+        proc = self._spawn("anvil-rollup-l2", args)
+        wait_until(lambda: rpc(self.rollup_l2_url, "eth_blockNumber", timeout=1), 20, "anvil rollup-l2 did not answer", proc)
+        self._set("anvil-rollup-l2", "up")
+        port = free_port()
+        self.opnode_url = f"http://127.0.0.1:{port}"
+        self._set("opnode-sim", "starting", self.opnode_url, "SIMULATED op-node")
+        args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(port), "--l1", self.anvils[REFERENCES[0]],
+                "--l2", self.rollup_l2_url]
+        proc = self._spawn("opnode-sim", args)
+        wait_http(self.opnode_url + "/-/state", 30, proc)
+        self._set("opnode-sim", "up", detail=f"pid {proc.pid}, SIMULATED op-node (L1 {REFERENCES[0]}, L2 anvil-rollup-l2)")
+
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
         port, p2p = free_port(), free_port()
@@ -569,6 +613,24 @@ class Stack:
                 "slo": relaxed_slo,
                 "endpoints": [{"name": n, "url": self.ltc[n]["url"], "role": "reference" if n == "ltc-ref" else "node", "cookie_file": self.ltc[n]["cookie"]}
                               for n in LTC_NODES],
+            }
+        if self.has_rollup:
+            fast = {"head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0, "durations": DURATIONS}
+            chains[ROLLUP_L2_CHAIN] = {
+                "kind": "evm", "network": "anvil", "chain_id": ROLLUP_L2_CHAIN_ID, "team": TEAM, "block_time_seconds": 1,
+                "thresholds": fast, "slo": relaxed_slo,
+                "endpoints": [{"name": "l2-seq", "url": self.rollup_l2_url, "role": "reference"},
+                              {"name": "l2-node-1", "url": self.rollup_l2_url, "role": "node"}],
+            }
+            chains[ROLLUP_CHAIN] = {
+                "kind": "opnode", "network": "anvil", "team": TEAM, "block_time_seconds": 1,
+                "l1_chain": EVM_CHAIN, "l2_chain": ROLLUP_L2_CHAIN, "l2_chain_id": ROLLUP_L2_CHAIN_ID,
+                "thresholds": fast, "slo": relaxed_slo,
+                "rollup": {"safe_lag_seconds": ROLLUP_SAFE_LAG_SECONDS, "safe_lag_for": DURATIONS["sync_lag"],
+                           "l1_lag_blocks": ROLLUP_L1_LAG_BLOCKS, "l1_lag_for": DURATIONS["sync_lag"],
+                           "finality_lag_seconds": 600, "finality_lag_for": "1m"},
+                "endpoints": [{"name": "op-node-1", "url": self.opnode_url, "role": "node"}],
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
@@ -721,9 +783,7 @@ class Stack:
         if "ltc-miner" in self.components:
             self.components["ltc-miner"].status = "stopped"
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
-                 "subgraph-sim", *(n for n in self.components if n.startswith("anvil-"))]
-        order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim", "cosmos-sim",
-                 *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
+                 "subgraph-sim", "cosmos-sim", "opnode-sim", *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
                  *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)

@@ -22,7 +22,7 @@ import pytest
 
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.procs import MissingTool
-from chainwatch.devnet.stack import EVM_CHAIN, Options, Stack
+from chainwatch.devnet.stack import EVM_CHAIN, ROLLUP_L2_CHAIN, Options, Stack
 from tests.support.poll import hold, wait_until
 
 from .support import (
@@ -206,6 +206,34 @@ def test_chain_halt_with_every_node_stale_pages_once(stack):
     assert_only_expected(stack, run, IGNORE)
     wait_quiet(stack)
     F.wait_healthy_node(stack)
+
+
+def test_rollup_batcher_stall_pages_the_safe_head_alert(stack):
+    check_fault(stack, "batcher-stall")
+
+
+def test_rollup_lagging_l1_view_pages_the_derivation_alert(stack):
+    check_fault(stack, "lag-l1-view")
+
+
+def test_rollup_sequencer_halt_pages_once_for_the_l2_chain(stack):
+    run = inject_and_detect(stack, "halt-sequencer", IGNORE)
+    # Keep the halt until the L2 node's head-stale and the L2 chain's halt fire in Prometheus: muted, not paged.
+    deadline = time.time() + 40
+    firing: set[str] = set()
+    while time.time() < deadline and not {"ChainwatchHeadStale", "ChainwatchChainHalted"} <= firing:
+        firing = {a["labels"]["alertname"] for a in stack.firing() if a["labels"].get("chain") == ROLLUP_L2_CHAIN and a["state"] == "firing"}
+        time.sleep(0.5)
+    assert {"ChainwatchHeadStale", "ChainwatchChainHalted"} <= firing, firing
+    time.sleep(3)
+    pages = [p for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE]
+    assert {(p.service, p.alertname) for p in pages} == {("pagerduty", "ChainwatchSequencerDown"), ("opsgenie", "ChainwatchSequencerDown")}
+    assert len(pages) == 2
+    run.results[0].note = "L2 node head-stale and L2 chain halt muted, 1 page"
+    heal(stack, run)
+    wait_resolved(stack, run)
+    assert_only_expected(stack, run, IGNORE)
+    wait_quiet(stack)
 
 
 def test_solana_delinquent_vote_account_pages(stack):
