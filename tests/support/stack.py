@@ -36,6 +36,7 @@ class Anvil(Managed):
         if chain_id:
             args += ["--chain-id", str(chain_id)]
         super().__init__(args, log=log_dir / f"{name}-{self.port}.log")
+
         def answers():
             if self.proc.poll() is not None:
                 raise StopWaiting(f"anvil exited with {self.proc.returncode}")
@@ -118,7 +119,9 @@ class Samples:
 
 
 class Prometheus(Managed):
-    def __init__(self, workdir: Path, scrape_configs: list[dict], *, rule_files: list[str] | None = None, interval: str = "1s", alertmanager: str | None = None):
+    def __init__(
+        self, workdir: Path, scrape_configs: list[dict], *, rule_files: list[str] | None = None, interval: str = "1s", alertmanager: str | None = None
+    ):
         binary = require_binary("prometheus")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -130,7 +133,13 @@ class Prometheus(Managed):
         workdir.mkdir(parents=True, exist_ok=True)
         path = workdir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config))
-        args = [binary, f"--config.file={path}", f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}/"]
+        args = [
+            binary,
+            f"--config.file={path}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            f"--web.external-url={self.url}/",
+        ]
         super().__init__(args, log=workdir / "prometheus.log")
         wait_http(self.url + "/-/ready", proc=self.proc, timeout=30)
 
