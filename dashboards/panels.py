@@ -60,7 +60,8 @@ def steps(base: str, *pairs: tuple[float, str]) -> list[dict]:
     """Grafana threshold steps: base colour, then (value, colour) in ascending value order."""
     out = [{"color": base, "value": None}]
     values = [generated.number(v) for v, _ in pairs]
-    assert values == sorted(values), f"threshold values must ascend: {values}"
+    if not (values == sorted(values)):
+        raise ValueError(f"threshold values must ascend: {values}")
     out += [{"color": colour, "value": value} for value, (_, colour) in zip(values, pairs)]
     return out
 
@@ -110,8 +111,10 @@ def data_link(title: str, url: str) -> dict:
 
 
 def _check(title: str, description: str, targets: tuple) -> None:
-    assert title and description, "every panel needs a title and a description"
-    assert targets, f"{title}: a panel without a query shows nothing"
+    if not (title and description):
+        raise ValueError("every panel needs a title and a description")
+    if not (targets):
+        raise ValueError(f"{title}: a panel without a query shows nothing")
 
 
 def _refs(targets) -> list[g.Target]:
@@ -307,7 +310,8 @@ class Grid:
         return self
 
     def add(self, panel, w: int = 12, h: int = 8) -> Grid:
-        assert 0 < w <= GRID_COLUMNS, w
+        if not (0 < w <= GRID_COLUMNS):
+            raise ValueError(f"panel width {w} is not within 1..{GRID_COLUMNS}")
         if self._x + w > GRID_COLUMNS:
             self._newline()
         self._items.append(attr.evolve(panel, gridPos=g.GridPos(h=h, w=w, x=self._x, y=self._y)))

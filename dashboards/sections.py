@@ -56,7 +56,8 @@ def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
     from chainwatch.core.names import RECORDING
 
-    assert name in RECORDING, f"{name} is not a declared recording rule (rules/names.py)"
+    if name not in RECORDING:
+        raise ValueError(f"{name} is not a declared recording rule (core/names.py)")
     return name
 
 

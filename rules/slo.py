@@ -194,4 +194,5 @@ def group(config: Config, name: str) -> tuple[dict, list[Alert]]:
     return {"name": f"chainwatch-{name}-slo", "rules": rules}, alerts
 
 
-assert set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)
+if not (set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)):
+    raise ValueError("every SLO window needs its chain_slo:sli_error recording rule in core/names.py RECORDING")
