@@ -358,7 +358,8 @@ def field_stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("matrix14")
     servers, chains = {}, {}
     try:
-        for kind, spec in KINDS.items():
+        for kind in FIELD_CASES:  # the kinds that have issue #14 rows
+            spec = KINDS[kind]
             srv = servers[kind] = HostileServer(spec["kind"]()).start()
             endpoints = [
                 {"name": f"{kind}-ref", "url": srv.url("ok", "ref"), "role": "reference"},
