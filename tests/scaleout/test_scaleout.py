@@ -242,7 +242,7 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     killed = time.time()
     # every target scraped successfully again after the kill, on each shard
     for i, (s, mine) in enumerate(zip(shards, owned)):
-        wait_until(lambda s=s, n=len(mine): len(s.query(f'up{{job="chainwatch-probe"}} == 1 and timestamp(up{{job="chainwatch-probe"}}) > {killed + 1}')) == n,
+        wait_until(lambda s=s, mine=mine: len(s.query(f'up{{job="chainwatch-probe"}} == 1 and timestamp(up{{job="chainwatch-probe"}}) > {killed + 1}')) == len(mine),
                    30, f"shard {i}: every target up again after the kill")
     window = int(time.time() - killed) + 3
     lost = {}
