@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import signal
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,15 @@ def shard_config(shard: int, service: str, replicas: list[str], global_url: str)
 
 def endpoints_of(prom: Prometheus, expr: str) -> set[str]:
     return {r["metric"].get("endpoint", r["metric"].get("instance")) for r in prom.query(expr)}
+
+
+def own_metric(prom: Prometheus, name: str) -> float:
+    """One sample of a Prometheus server's own /metrics (``prometheus_tsdb_head_series``)."""
+    with urllib.request.urlopen(prom.url + "/metrics", timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    raise AssertionError(f"{name} not in {prom.url}/metrics")
 
 
 def pages_of(capture, alertname: str) -> list:
@@ -257,6 +267,10 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
          describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]))
     lost_scrapes = sum(lost.values())
 
-    print(f"\nscale-out: sharded+global in {sharded_at:.1f}s, fault paged at {fault_paged_at:.1f}s, "
+    elapsed = time.monotonic() - started
+    shard_load = [(int(own_metric(s, "prometheus_tsdb_head_series")), own_metric(s, "process_cpu_seconds_total") / elapsed) for s in shards]
+    print(f"\nscale-out: shards (head series, CPU s/s since start): {shard_load}; replica RSS MB: "
+          f"{[round(int(open(f'/proc/{r.proc.pid}/status').read().split('VmHWM:')[1].split()[0]) / 1024) for r in replicas if r.proc.poll() is None]}")
+    print(f"scale-out: sharded+global in {sharded_at:.1f}s, fault paged at {fault_paged_at:.1f}s, "
           f"replica kill lost {lost_scrapes} scrapes of {len(ENDPOINTS)} targets, halt paged at {halt_paged_at:.1f}s, done at {time.monotonic() - started:.1f}s; "
           f"shard sizes {[len(o) for o in owned]}")
