@@ -282,6 +282,17 @@ class Recipe:
 
 
 @dataclass
+class Quiet:
+    """Input on which the alert must stay silent: what a healthy chain does at its worst (e.g.
+    the block gaps a random-arrival chain shows, longest last). ``series`` are (name, labels,
+    value per step)."""
+
+    note: str
+    series: list[tuple[str, dict[str, str], list[float]]]
+    step: float = 60.0
+
+
+@dataclass
 class Alert:
     name: str
     severity: str
@@ -299,6 +310,7 @@ class Alert:
     value_text: str = ""  # the `value` annotation, in placeholder syntax (the record's ``value``, set by the post-processing pass)
     resolve_within: float = 120.0  # seconds after the fault ends by which it must have resolved (the record's ``resolves``)
     keep_firing_for: str = ""  # hysteresis (Prometheus >= 2.42): stays firing this long after the expression clears
+    quiet: list[Quiet] = field(default_factory=list)  # healthy extremes on which it must stay silent
 
     @property
     def static_labels(self) -> dict[str, str]:
@@ -447,7 +459,8 @@ class AlertSpec:
       rule; texts use the placeholders of :func:`go_template`;
     - ``value``: the ``value`` annotation (a text, or ``(kind or None) -> text``);
     - ``chain_wide`` (its firing inhibits the chain's symptoms) and ``inhibited_by``;
-    - ``test``: its promtool recipes, ``(c) -> [Recipe]`` for ``c.severity``;
+    - ``test``: its promtool recipes, ``(c) -> [Recipe]`` for ``c.severity``; ``quiet``:
+      ``(c) -> [Quiet]``, healthy extremes the generated tests hold it silent on;
     - ``runbook``: the Markdown template (``runbooks/<runbook>.md`` beside the declaring
       module's package), default the alert's name;
     - ``resolves``: seconds within which it resolves once the fault is over (default 2 min;
@@ -466,6 +479,7 @@ class AlertSpec:
     for_: Text = ""
     threshold: Callable[[Ctx], float] | None = None
     test: Callable[[Ctx], list] | None = None
+    quiet: Callable[[Ctx], list] | None = None
     when: Callable[[Ctx], bool] | None = None
     value: Union[str, Callable] = "{value:humanize}"
     needs: str = ""
@@ -475,7 +489,7 @@ class AlertSpec:
     runbook: str = ""
     package: str = "chainwatch.rules"
     resolves: Callable[[Ctx], float] | float = 120.0
-    keep_firing_for: str = ""
+    keep_firing_for: str | Callable[[Ctx], str] = ""
     build: Callable | None = None
 
     @property
@@ -510,11 +524,12 @@ def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
         c.rules[severity] = Alert(
             spec.name, severity, c.name, c.team, spec.scope, spec.expr(c), _text(spec.for_, c),
             _text(spec.summary, c), _text(spec.description, c), dashboard_for(spec.scope, c.name),
-            keep_firing_for=spec.keep_firing_for,
+            keep_firing_for=_text(spec.keep_firing_for, c),
         )
     for severity, alert in c.rules.items():
         c.severity, c.threshold = severity, thresholds[severity]
         alert.recipes = list(spec.test(c)) if spec.test else []
+        alert.quiet = list(spec.quiet(c)) if spec.quiet else []
         alert.resolve_within = _text(spec.resolves, c)
     return list(c.rules.values())
 

@@ -14,15 +14,18 @@ provider lagging; broken references show up as ``ChainwatchReferenceQuorumLost``
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from prometheus_client.utils import floatToGoString
 
 from chainwatch import kinds
+from chainwatch.core import catalog
 from chainwatch.core.alertkit import (
     ALL_CHAINS,
     CHAIN_LABELS,
     DOWN,
     ENDPOINT_LABELS,
-    HALT,
     HALT_BUDGET,
     OPERATIONAL,
     SYMPTOM,
@@ -30,16 +33,17 @@ from chainwatch.core.alertkit import (
     AlertSpec,
     Ctx,
     Inhibition,
+    Quiet,
     Recipe,
     Series,
     above,
     by,
     ceil,
+    duration as duration_text,
     fmt,
     seconds,
     step,
 )
-from chainwatch.core import catalog
 from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.generated import number
 
@@ -138,7 +142,8 @@ def _wrong_chain_description(c: Ctx) -> str:
     # Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
     # (it needs the genesis identity in the config; without, it never fires).
     field_, source = identity
-    expected = getattr(c.chain, field_, None) or f"the configured {field_} (none is: set it to enable this check)"
+    pinned = getattr(c.chain, field_, None)  # a hash, or a number (a rollup's l2_chain_id)
+    expected = str(pinned) if pinned is not None else f"the configured {field_} (none is: set it to enable this check)"
     return ("{endpoint} ({role}) on {chain}/{network} answers " + source + " of another network: its " + field_
             + " is not " + expected + ". It points at the wrong network, every answer from it is wrong.")
 
@@ -161,7 +166,9 @@ def _lag_test(c: Ctx) -> list[Recipe]:
     unit = c.unit if series == "chainwatch_sync_lag_blocks" else "seconds"
     warn, crit = c.thresholds["warning"], c.thresholds["critical"]
     e = c.endpoint_labels
-    mid = ceil((warn + crit) / 2) if crit > warn + 1 else crit + 1
+    # Between the thresholds; when they are one apart (bitcoin: > 0 and > 1 block), the critical
+    # threshold itself fires only the warning (`>`), so that is the warning scenario.
+    mid = ceil((warn + crit) / 2) if crit > warn + 1 else (number(crit) if crit > warn else crit + 1)
     if c.severity == "warning":
         if mid > crit:  # warning and critical too close to separate: only the critical scenario
             return []
@@ -185,9 +192,15 @@ def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by
     )
 
 
+def mempool_window(c: Ctx) -> str:
+    """A pool only shrinks when a block comes: never judge it over less than a normal wait for one
+    (5m covers slot-clock chains; a random-arrival chain waits up to its head-stale threshold)."""
+    return duration_text(max(seconds(MEMPOOL_WINDOW), math.ceil(c.chain.head_stale_seconds / 60) * 60))
+
+
 def _mempool_not_mined_expr(c: Ctx) -> str:
     pending = c.sel("chainwatch_mempool_transactions", state="pending")
-    w = MEMPOOL_WINDOW
+    w = mempool_window(c)
     return (f"max without (state) (delta({pending}[{w}])) > 0"
             f" and on ({by(ENDPOINT_LABELS)}) max without (state) (resets({pending}[{w}])) == 0"
             f" and on ({by(ENDPOINT_LABELS)}) max without (state) ({pending}) > 0")
@@ -195,10 +208,55 @@ def _mempool_not_mined_expr(c: Ctx) -> str:
 
 def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
     per_step = 50  # while healthy, blocks take 5 a step out of the pool
+    w = seconds(mempool_window(c))
     return [Recipe([
         Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
-    ], None, c.endpoint_labels, window=seconds(MEMPOOL_WINDOW), note="pending grows and never shrinks",
-        value_at=lambda steps, step_: per_step * seconds(MEMPOOL_WINDOW) / step_)]
+    ], None, c.endpoint_labels, window=w, note="pending grows and never shrinks",
+        value_at=lambda steps, step_: per_step * w / step_,
+        # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
+        # unmined for the whole window is the fault itself; its blips are the quiet case instead.
+        blip=w < seconds(c.d.mempool))]
+
+
+def _gap_steps(c: Ctx) -> tuple[list[float], float]:
+    gaps = c.chain.random_gaps()
+    return gaps or [], (60.0 if gaps and min(gaps) >= 300 else 30.0)
+
+
+def random_gaps_quiet(series: str, labels) -> Callable[[Ctx], list[Quiet]]:
+    """Head age (or reference stall) sawing through the block gaps a healthy random-arrival chain
+    shows, the longest last: none of it may page (docs/rules.md, random block arrival)."""
+
+    def quiet(c: Ctx) -> list[Quiet]:
+        gaps, step_ = _gap_steps(c)
+        if not gaps:
+            return []
+        values: list[float] = []
+        for gap in gaps:
+            values += [i * step_ for i in range(int(math.ceil(gap / step_)) + 1)]
+        longest = int(math.ceil(gaps[-1] / step_) * step_)
+        return [Quiet(f"random block gaps up to {longest}s (mean {fmt(c.chain.block_time)}s)", [(series, labels(c), values)], step_)]
+
+    return quiet
+
+
+def _mempool_quiet(c: Ctx) -> list[Quiet]:
+    """The blips of a random-arrival chain: the pool grows through each gap and drops at each block."""
+    gaps, step_ = _gap_steps(c)
+    if not gaps:
+        return []
+    values: list[float] = []
+    for gap in gaps:
+        values += [200 + 50 * i for i in range(int(math.ceil(gap / step_)) + 1)]
+    longest = int(math.ceil(gaps[-1] / step_) * step_)
+    return [Quiet(f"blips: pending grows through random block gaps up to {longest}s and drops at each block",
+                  [("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, values)], step_)]
+
+
+def _halt_quiet(c: Ctx) -> list[Quiet]:
+    if c.chain.references:
+        return random_gaps_quiet("chainwatch_reference_head_stall_seconds", lambda c: c.chain_labels)(c)
+    return random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels)(c)
 
 
 def _latency_test(c: Ctx) -> list[Recipe]:
@@ -301,6 +359,101 @@ def _quorum_need(c: Ctx) -> float:
     return min(c.t.references_min, len(c.chain.references))
 
 
+# --------------------------------------------------------------------------- TLS and subscriptions
+
+DAY = 86400
+TLS_SERIES = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+
+
+def _tls_days(c: Ctx) -> tuple[float, float]:
+    """(fault days of the warning recipe, of the critical one): N.5 days, clear of both thresholds."""
+    warn, crit = c.t.tls_cert_expiry_days_warning, c.t.tls_cert_expiry_days_critical
+    mid = float(int((warn + crit) / 2)) + 0.5 if warn - crit > 1 else crit + 0.5
+    low = float(int(crit / 2)) + 0.5 if crit >= 1 else crit / 2
+    if low >= crit:
+        low = max(0.0, crit - 0.5)
+    return mid, low
+
+
+def _tls_test(c: Ctx) -> list[Recipe]:
+    """promtool's clock starts at 0, so an expiry of "N.5 days after the epoch" reads N days
+    at a check tens of minutes in; the rendered value is 0.01 day below N.5 (%.0f: N)."""
+    e = c.endpoint_labels
+    far = float(int(c.t.tls_cert_expiry_days_warning)) + 60.5
+    mid, low = _tls_days(c)
+    if c.severity == "warning":
+        if mid >= c.t.tls_cert_expiry_days_warning:
+            return []  # warning and critical too close to separate: only the critical scenario
+        return [Recipe([Series(TLS_SERIES, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
+    return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]],
+                   note="certificate about to expire")]
+
+
+def _streamed(c: Ctx) -> dict[str, str] | None:
+    """Endpoint labels of the chain's first node with a ws_url (None: no subscription to watch)."""
+    node = next((e for e in c.chain.nodes if e.ws_url), None)
+    return None if node is None else {**c.chain_labels, "endpoint": node.name, "role": node.role.value}
+
+
+def _stream_window(c: Ctx) -> str:
+    return duration_text(max(300.0, 2 * c.chain.stream_quiet_seconds))
+
+
+def _while_http_head_advances(c: Ctx) -> str:
+    return f" and on ({by(ENDPOINT_LABELS)}) changes({c.sel('chainwatch_head_height')}[{_stream_window(c)}]) > 0"
+
+
+def _stream_test(series: str, healthy, fault, note: str):
+    def recipe(c: Ctx) -> list[Recipe]:
+        e = _streamed(c)
+        h, f = healthy(c), fault(c)
+        return [Recipe([
+            Series(series, e, h, f),
+            Series("chainwatch_head_height", e, 5, 5, "height", start=1000),  # the HTTP head keeps advancing
+        ], f, e, window=seconds(_stream_window(c)), note=note)]
+
+    return recipe
+
+
+TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchTLSCertExpiringSoon", "endpoint", ("warning", "critical"),
+        threshold=lambda c: c.t.tls_cert_expiry_days_warning if c.severity == "warning" else c.t.tls_cert_expiry_days_critical,
+        expr=lambda c: f"({c.sel(TLS_SERIES)} - time()) / {DAY} < {fmt(c.threshold)}",
+        for_=lambda c: c.d.tls_cert,
+        summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
+        description=lambda c: "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+        + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint.",
+        value="{value:%.0f} days left",
+        test=_tls_test,
+    ),
+    AlertSpec(
+        "ChainwatchStreamQuiet", "endpoint", ("warning",), needs="stream",
+        when=lambda c: _streamed(c) is not None,
+        threshold=lambda c: c.chain.stream_quiet_seconds,
+        expr=lambda c: f"{c.sel('chainwatch_stream_last_message_age_seconds')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
+        for_=lambda c: c.d.stream,
+        summary="Head subscription of {endpoint} on {chain} quiet for {value:%.0f}s",
+        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
+        + f"(threshold {fmt(c.threshold)}s) while its HTTP head advanced within {_stream_window(c)}: applications subscribed to it see a frozen chain.",
+        value="{value:%.0f}s quiet",
+        test=_stream_test("chainwatch_stream_last_message_age_seconds", lambda c: 1, lambda c: ceil(c.threshold * 3), "subscription stops delivering"),
+    ),
+    AlertSpec(
+        "ChainwatchStreamBehind", "endpoint", ("warning",), needs="stream",
+        when=lambda c: _streamed(c) is not None,
+        threshold=lambda c: c.chain.stream_lag_blocks,
+        expr=lambda c: f"{c.sel('chainwatch_stream_lag_blocks')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
+        for_=lambda c: c.d.stream,
+        summary=lambda c: "Head subscription of {endpoint} on {chain} is {value:%.0f} " + c.unit + " behind",
+        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + c.unit
+        + f" behind the endpoint's own HTTP head (threshold {fmt(c.threshold)}) while that head advances: subscribers get stale heads.",
+        value=lambda kind: "{value:%.0f} " + kind.unit,
+        test=_stream_test("chainwatch_stream_lag_blocks", lambda c: c.threshold, lambda c: ceil(c.threshold * 2 + 1), "subscription falls behind"),
+    ),
+)
+
+
 HEAD_STALE_INHIBITS_LAG = Inhibition("ChainwatchHeadStale", ("chain", "endpoint"),
                                      "A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).")
 LAG_IN_TWO_UNITS = Inhibition("ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"),
@@ -353,6 +506,7 @@ SHARED: tuple[AlertSpec, ...] = (
         + fmt(c.chain.block_time) + f"s (threshold {fmt(c.threshold)}s).",
         value="{value:%.0f}s",
         test=step("chainwatch_head_age_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "head stopped"),
+        quiet=random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
@@ -388,10 +542,11 @@ SHARED: tuple[AlertSpec, ...] = (
         expr=_mempool_not_mined_expr,
         for_=lambda c: c.d.mempool,
         summary="Transactions pile up unmined on {endpoint} ({chain})",
-        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + MEMPOOL_WINDOW + " plus "
-        + c.d.mempool + " (now {value:%.0f} more than " + MEMPOOL_WINDOW + " ago): nothing leaves it, nothing is being mined or propagated.",
-        value="+{value:%.0f} pending in " + MEMPOOL_WINDOW,
+        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + mempool_window(c) + " plus "
+        + c.d.mempool + " (now {value:%.0f} more than " + mempool_window(c) + " ago): nothing leaves it, nothing is being mined or propagated.",
+        value="+{value:%.0f} pending in {window}",
         test=_mempool_not_mined_test,
+        quiet=_mempool_quiet,
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
@@ -420,6 +575,7 @@ SHARED: tuple[AlertSpec, ...] = (
         test=_rpc_errors_test,
         inhibited_by=(DOWN,),
     ),
+    *TLS_AND_STREAMS,
     AlertSpec(
         "ChainwatchReferenceQuorumLost", "chain", ("warning",),
         when=lambda c: len(c.chain.references) > 0,
@@ -443,6 +599,9 @@ SHARED: tuple[AlertSpec, ...] = (
         + fmt(c.threshold) + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms.",
         value="{value:%.0f}s",
         test=halt_test,
+        quiet=_halt_quiet,
+        # A rollup's sequencer down (an opnode chain's alert, labelled with this L2 chain) is the one page.
+        inhibited_by=(Inhibition("ChainwatchSequencerDown", ("chain",), "A stopped rollup sequencer pages once as ChainwatchSequencerDown."),),
     ),
     AlertSpec(
         "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",

@@ -30,6 +30,8 @@ FAILURE_REASONS = (
     "rpc_error",
     "wrong_chain",
     "response_too_large",
+    "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
+    "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
 )
 
 # The request whose round trip stands for "the endpoint's latency" per chain kind (latency
@@ -70,6 +72,16 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_mempool_transactions", G, "", "Transactions in the node's mempool by state (absent when txpool_status is unsupported). Solana has no public mempool.",
        labels=("state",), needs="mempool"),
     _m("chainwatch_node_info", G, "", "Client version reported by the endpoint; value is always 1.", labels=("client_version",)),
+    # ----------------------------------------------------------------- TLS
+    _m("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", G, "seconds",
+       "Unix time the earliest certificate of the endpoint's served TLS chain expires (notAfter), read on the probe's own connection; https:// endpoints only (as blackbox_exporter's probe_ssl_earliest_cert_expiry).",
+       example='chainwatch_tls_earliest_cert_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09'),
+    # ----------------------------------------------------------------- subscriptions (endpoints with ws_url)
+    _m("chainwatch_stream_connected", G, "", "1 while the endpoint's head subscription (ws_url: WebSocket or Server-Sent Events) is connected and subscribed.", needs="stream"),
+    _m("chainwatch_stream_reconnects_total", C, "", "Times the head subscription was connected again after it closed or failed since the exporter started.", needs="stream"),
+    _m("chainwatch_stream_last_message_age_seconds", G, "seconds", "Seconds since the head subscription last delivered a head (or since the watch started, before the first).", needs="stream"),
+    _m("chainwatch_stream_head_height", G, "", "Latest head announced by the endpoint's subscription (newHeads block number, slotNotification slot, beacon head event slot).", needs="stream"),
+    _m("chainwatch_stream_lag_blocks", G, "", "Blocks (slots) the subscription's head is behind the endpoint's own HTTP head; 0 when not behind.", needs="stream"),
     # ----------------------------------------------------------------- chain-wide (references)
     _m("chainwatch_reference_head_height", G, "", "Median head of the chain's reachable reference endpoints.", scope="chain"),
     _m("chainwatch_references_configured", G, "", "Reference endpoints configured for the chain.", scope="chain"),

@@ -44,9 +44,35 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- endpoints
 
 
+class TLSConfig(Strict):
+    """How to reach an ``https://`` (or ``wss://``) endpoint; the names of blackbox_exporter's ``tls_config``.
+
+    ``ca_file``: PEM bundle of the CA(s) to trust instead of the system store (a private CA);
+    ``cert_file`` + ``key_file``: the client certificate to present (mutual TLS); ``server_name``:
+    the name to send (SNI) and to verify the certificate against, when it differs from the URL's
+    host; ``insecure_skip_verify``: accept any certificate (the expiry is still reported).
+    """
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")] | None = None
+    insecure_skip_verify: bool = False
+
+    @model_validator(mode="after")
+    def _pair(self):
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("cert_file and key_file go together (the client certificate and its key)")
+        return self
+
+
 class Endpoint(Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: str
+    # A streaming URL watched by a persistent subscription (ws:// or wss:// for JSON-RPC
+    # WebSockets, http(s):// for a Server-Sent Events stream such as the beacon API's events).
+    ws_url: str | None = None
+    tls: TLSConfig | None = None
     role: Role = Role.NODE
     headers: dict[str, str] = Field(default_factory=dict)
     timeout_seconds: Annotated[float, Field(gt=0, le=300)] | None = None
@@ -68,6 +94,18 @@ class Endpoint(Strict):
             raise ValueError("has no host")
         return value
 
+    @field_validator("ws_url")
+    @classmethod
+    def _ws_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("ws", "wss", "http", "https"):
+            raise ValueError("must be a ws://, wss:// (WebSocket) or http(s):// (Server-Sent Events) URL")
+        if not parts.hostname:
+            raise ValueError("has no host")
+        return value
+
     @model_validator(mode="after")
     def _one_authorization(self):
         # aiohttp refuses a request with both (ValueError on every probe, reported as "connect").
@@ -75,6 +113,15 @@ class Endpoint(Strict):
         if (parts.username or parts.password) and any(k.lower() == "authorization" for k in self.headers):
             raise ValueError("url has user:password@ credentials and headers set Authorization: use one of them")
         return self
+
+    def extra_urls(self) -> tuple[str, ...]:
+        """Other URLs of this endpoint (a kind's side API), kept as secret as ``url``."""
+        return ()
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        """Every URL of the endpoint (a kind may add one, e.g. a REST API beside the RPC): all are scrubbed as secrets."""
+        return (self.url,)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -107,6 +154,8 @@ class Durations(Strict):
     finality: str = "5m"
     validator: str = "0m"
     solana: str = "2m"
+    tls_cert: str = "15m"
+    stream: str = "2m"
 
     @field_validator("*")
     @classmethod
@@ -144,7 +193,21 @@ class Thresholds(Strict):
     solana_skip_ratio: float = Field(0.1, gt=0, le=1)
     solana_vote_lag_slots: int = Field(150, gt=0)
     solana_behind_slots: int = Field(100, gt=0)
+    # TLS: days before the earliest certificate of an https:// endpoint's served chain expires.
+    tls_cert_expiry_days_warning: float = Field(21, gt=0)
+    tls_cert_expiry_days_critical: float = Field(3, gt=0)
+    # WebSocket / SSE subscription (endpoints with ws_url): no message for this long while the
+    # HTTP head advances (default: the head-stale threshold), or this many blocks behind the
+    # HTTP head (default: the warning lag threshold).
+    stream_quiet_seconds: float | None = Field(None, gt=0)
+    stream_lag_blocks: float | None = Field(None, gt=0)
     durations: Durations = Field(default_factory=Durations)
+
+    @model_validator(mode="after")
+    def _tls_levels(self):
+        if self.tls_cert_expiry_days_critical >= self.tls_cert_expiry_days_warning:
+            raise ValueError("tls_cert_expiry_days_critical must be below tls_cert_expiry_days_warning")
+        return self
 
 
 class LatencySLO(Strict):
@@ -214,6 +277,10 @@ class ChainBase(Strict):
         """The chain whose references this chain's lag is measured against (None: its own)."""
         return None
 
+    def link(self, chains: dict) -> None:
+        """Called once every chain of the config is validated, with all of them by name, for a
+        chain that takes values from its ``linked_chains()`` (raise ValueError to refuse)."""
+
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:
         t = self.thresholds
@@ -243,6 +310,20 @@ class ChainBase(Strict):
         """A halted chain must page once, before every node's HeadStale would."""
         d = self.thresholds.durations
         return self.chain_halt_seconds + duration_seconds(d.chain_halt) < self.head_stale_seconds + duration_seconds(d.head_stale)
+
+    def random_gaps(self) -> list[float] | None:
+        """Block gaps (seconds, longest last) a healthy chain shows when its blocks arrive at random
+        (proof of work); the head-stale and halt alerts get a promtool case proving they stay silent
+        on them. None for chains whose blocks come on a slot clock."""
+        return None
+
+    @property
+    def stream_quiet_seconds(self) -> float:
+        return self.thresholds.stream_quiet_seconds or self.head_stale_seconds
+
+    @property
+    def stream_lag_blocks(self) -> float:
+        return self.thresholds.stream_lag_blocks or self.lag_blocks("warning")
 
     @property
     def freshness_max_lag_blocks(self) -> float:

@@ -39,6 +39,7 @@ from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config mode
     LatencySLO,
     Role,
     Strict,
+    TLSConfig,
     Thresholds,
     duration_seconds,
 )
@@ -160,6 +161,9 @@ class Config(Strict):
         if dup:
             raise ValueError(f"endpoint names must be unique across chains (they are the /probe target): {', '.join(dup)}")
         for cname, chain in self.chains.items():
+            streamed = [e.name for e in chain.endpoints if e.ws_url]
+            if streamed and "stream" not in kinds.get(chain.kind).capabilities:
+                raise ValueError(f"chains.{cname}: ws_url is set on {', '.join(streamed)} but {chain.kind} chains have no subscription to watch")
             if chain.team not in self.teams:
                 raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
             if chain.routing is not None:
@@ -167,6 +171,10 @@ class Config(Strict):
             for other in chain.linked_chains():
                 if other not in self.chains or other == cname:
                     raise ValueError(f"chains.{cname}: refers to chain {other!r}, which is not another chain of this config")
+            try:
+                chain.link(self.chains)
+            except ValueError as exc:
+                raise ValueError(f"chains.{cname}.{exc}") from None
         return self
 
 
@@ -183,7 +191,7 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file"}
+_INTERPOLATED = {"url", "ws_url", "index_node_url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file", "password_file", "cookie_file"}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -217,7 +225,15 @@ def _endpoint_key(path: tuple) -> tuple:
 
 
 def _url_secrets(endpoint: Endpoint) -> list[str]:
-    parts = urlsplit(endpoint.url)
+    out = []
+    for url in (*endpoint.urls, *([endpoint.ws_url] if endpoint.ws_url else []), *endpoint.extra_urls()):
+        out.extend(_one_url_secrets(url))
+    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
+    return out
+
+
+def _one_url_secrets(url: str) -> list[str]:
+    parts = urlsplit(url)
     out = []
     if parts.password:
         out.append(parts.password)
@@ -229,7 +245,6 @@ def _url_secrets(endpoint: Endpoint) -> list[str]:
     if parts.query:
         out.append(parts.query)
         out.extend(v for kv in parts.query.split("&") for v in kv.split("=")[1:] if len(v) >= 4)
-    out.extend(v for v in endpoint.headers.values() if len(v) >= 4)
     return out
 
 

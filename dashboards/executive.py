@@ -8,12 +8,29 @@ status cell links to the operational dashboard with that chain selected.
 
 from __future__ import annotations
 
-from chainwatch.core import generated
-
-from chainwatch.core import uids
+from chainwatch import kinds
+from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
-    GREEN, NONE, ORANGE, RATIO, RED, Grid, alert_annotation, dashboard, data_link, higher_is_worse, link, or_zero, q,
-    query_variable, stat, steps, table, threshold_override, timeseries, value_text,
+    GREEN,
+    NONE,
+    ORANGE,
+    RATIO,
+    RED,
+    Grid,
+    alert_annotation,
+    dashboard,
+    data_link,
+    higher_is_worse,
+    link,
+    or_zero,
+    q,
+    query_variable,
+    stat,
+    steps,
+    table,
+    threshold_override,
+    timeseries,
+    value_text,
 )
 from chainwatch.dashboards.sections import m, r
 
@@ -58,6 +75,18 @@ def build(config) -> dict:
         "Critical alerts (the ones that page someone) firing right now for the selected chains. 0 is the normal state.",
         q(or_zero(f'count(ALERTS{{alertstate="firing", severity="critical", {C}}})'), "critical", instant=True),
         unit=NONE, thresholds=higher_is_worse(None, 1), text_mode="value"), w=6, h=6)
+
+    indexers = sorted(n for n, c in config.chains.items() if c.kind in kinds.with_capability("indexer"))
+    if indexers:
+        sel = 'chain=~"' + "|".join(indexers) + '"'
+        own = sorted({a.name for k in kinds.with_capability("indexer") for a in kinds.get(k).alert_specs()})
+        grid.add(stat(
+            "Indexers behind",
+            "Indexers (subgraphs) behind the chain they index, stalled, failed or on a fork right now (any lag alert or "
+            f"indexer alert firing), of {len(indexers)} watched. 0 is the normal state; each indexer's own dashboard shows why.",
+            q(or_zero(f'count(count by (chain) (ALERTS{{alertstate="firing", alertname=~"{"|".join(["ChainwatchSyncLag.*", *own])}", {sel}, {C}}}))'),
+              "indexers behind", instant=True),
+            unit=NONE, thresholds=higher_is_worse(1), text_mode="value"), w=24, h=4)
 
     grid.row(f"Service level ({period})")
     grid.add(stat(

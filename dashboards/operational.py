@@ -11,8 +11,8 @@ from chainwatch.core.names import CHAIN_WIDE
 
 from chainwatch.core import uids
 from chainwatch.dashboards.panels import (
-    NONE, RATIO, SECONDS, Grid, alert_annotation, dashboard, higher_is_worse, link, or_zero, q, query_variable, stat,
-    steps, timeseries, GREEN, RED,
+    NONE, RATIO, SECONDS, Grid, alert_annotation, dashboard, higher_is_worse, link, lower_is_worse, or_zero, q, query_variable, stat,
+    steps, table, timeseries, GREEN, RED,
 )
 from chainwatch.dashboards.sections import Limits, alerts_firing_panel, m, peers_stat, probe_row, r, references_panel, rpc_row, sync_row
 
@@ -64,6 +64,8 @@ def build(config) -> dict:
         unit=NONE, thresholds=higher_is_worse(lim.mempool_pending_max) if lim.mempool_pending_max is not None else None), w=8, h=8)
     grid.add(references_panel(C, lim), w=8, h=8)
 
+    _tls_and_streams(grid, config)
+
     grid.row("Exporter health")
     grid.add(timeseries(
         "Exporter scrape duration",
@@ -99,6 +101,41 @@ def build(config) -> dict:
         ],
         grid=grid, links=links, annotations=[alert_annotation(C)],
     )
+
+
+def _common(values) -> float | None:
+    """A threshold every chain shares, else None (a line for one chain would mislead on another)."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else None
+
+
+def _tls_and_streams(grid: Grid, config) -> None:
+    """Certificate expiry of https:// endpoints and the head subscriptions of endpoints with ws_url."""
+    chains = list(config.chains.values())
+    warn = _common(c.thresholds.tls_cert_expiry_days_warning for c in chains)
+    crit = _common(c.thresholds.tls_cert_expiry_days_critical for c in chains)
+    quiet = _common(c.stream_quiet_seconds for c in chains)
+    behind = _common(c.stream_lag_blocks for c in chains)
+    grid.row("TLS certificates and subscriptions")
+    grid.add(table(
+        "TLS certificate expiry",
+        "Time left until the earliest certificate of each https:// endpoint's served chain expires (its notAfter, read on the probe's own connection)."
+        + (f" Orange below {warn:g} days, red below {crit:g} days (the alert thresholds)." if warn is not None and crit is not None else ""),
+        q(f"min by (chain, endpoint) ({m('chainwatch_tls_earliest_cert_expiry_timestamp_seconds')}{{{E}}}) - time()", "", instant=True, table=True),
+        unit=SECONDS, thresholds=lower_is_worse(crit * 86400, warn * 86400) if warn is not None and crit is not None else None), w=8, h=8)
+    grid.add(timeseries(
+        "Subscription quiet time",
+        "Seconds since each endpoint's head subscription (ws_url: newHeads, slotSubscribe, beacon head events) last delivered a head."
+        + (f" The line is the quiet alert threshold ({quiet:g}s)." if quiet is not None else ""),
+        q(f"max by (chain, endpoint) ({m('chainwatch_stream_last_message_age_seconds')}{{{E}}})", "{{chain}} {{endpoint}}"),
+        unit=SECONDS, thresholds=higher_is_worse(quiet) if quiet is not None else None), w=8, h=8)
+    grid.add(timeseries(
+        "Subscription lag and reconnects",
+        "Blocks (slots) each subscription's head is behind its endpoint's HTTP head, and reconnects per interval (a connection that keeps dropping)."
+        + (f" The line is the lag alert threshold ({behind:g})." if behind is not None else ""),
+        q(f"max by (chain, endpoint) ({m('chainwatch_stream_lag_blocks')}{{{E}}})", "{{chain}} {{endpoint}} lag"),
+        q(f"max by (chain, endpoint) (increase({m('chainwatch_stream_reconnects_total')}{{{E}}}[$__rate_interval]))", "{{chain}} {{endpoint}} reconnects"),
+        unit=NONE, thresholds=higher_is_worse(behind) if behind is not None else None), w=8, h=8)
 
 
 def _ok_failed():

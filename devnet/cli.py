@@ -210,19 +210,23 @@ def where(state: dict) -> list[str]:
 @run_dir_option
 @click.option("--no-beacon", is_flag=True, help="Do not start the Lodestar dev chain even when it is installed.")
 @click.option("--no-solana", is_flag=True, help="Do not start the simulated Solana cluster.")
+@click.option("--no-subgraph", is_flag=True, help="Do not start the simulated graph-node (a subgraph indexing the anvil devnet).")
+@click.option("--no-cosmos", is_flag=True, help="Do not start the simulated CometBFT chain.")
+@click.option("--no-bitcoin", is_flag=True, help="Do not start the litecoind regtest pair even when litecoind is installed.")
+@click.option("--no-rollup", is_flag=True, help="Do not start the OP Stack rollup (L2 anvil and simulated op-node).")
 @click.option("--exit-after", type=float, default=None, hidden=True, help="Stop after this many seconds once ready (smoke tests).")
 @click.pass_context
-def demo(ctx: click.Context, run_dir: Path | None, no_beacon: bool, no_solana: bool, exit_after: float | None) -> None:
-    """Run chainwatch on a local devnet: anvil, Lodestar, a simulated Solana cluster, the exporter,
+def demo(ctx: click.Context, run_dir: Path | None, no_beacon: bool, no_solana: bool, no_subgraph: bool, no_cosmos: bool, no_bitcoin: bool, no_rollup: bool, exit_after: float | None) -> None:
+    """Run chainwatch on a local devnet: anvil, Lodestar, a simulated Solana cluster, a litecoind regtest pair, an OP Stack rollup, the exporter,
     Prometheus and Alertmanager paging a local PagerDuty/Opsgenie stand-in. Installs nothing."""
     ctx.ensure_object(dict)
     ctx.obj["run_dir"] = run_dir or default_run_dir()
     if ctx.invoked_subcommand is not None:
         return
-    sys.exit(run_demo(ctx.obj["run_dir"], beacon=False if no_beacon else None, solana=not no_solana, exit_after=exit_after))
+    sys.exit(run_demo(ctx.obj["run_dir"], beacon=False if no_beacon else None, solana=not no_solana, subgraph=not no_subgraph, cosmos=not no_cosmos, bitcoin=not no_bitcoin, rollup=not no_rollup, exit_after=exit_after))
 
 
-def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, exit_after: float | None = None) -> int:
+def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, subgraph: bool = True, cosmos: bool = True, bitcoin: bool = True, rollup: bool = True, exit_after: float | None = None) -> int:
     from chainwatch.devnet.control import STATE_FILE, Control, NotRunning, read_state
     from chainwatch.devnet.stack import Options, Stack
 
@@ -262,7 +266,7 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, exit_after: fl
     sys.stderr = SafeStream(sys.stderr, lambda: None)  # errors may go unseen; only stdout's reader decides
     screen = Screen()
     click.echo(f"Starting the chainwatch demo in {run_dir} ...")
-    stack = Stack(Options(run_dir=run_dir, beacon=beacon, solana=solana), progress=lambda s: screen.draw(s))
+    stack = Stack(Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup), progress=lambda s: screen.draw(s))
     ticker_stop = threading.Event()
 
     def ticker():

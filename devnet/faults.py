@@ -1,6 +1,6 @@
 """Faults the demo can inject into its running stack, what each must page, and its budget.
 
-Each fault changes a real piece (an anvil's mining, the RPC proxy, the Solana simulator,
+Each fault changes a real piece (an anvil's mining, the RPC proxy, the Solana and graph-node simulators,
 a Lodestar validator client, the exporter process) — never the metrics or the alerts — so
 what pages is what chainwatch actually detected.
 
@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chainwatch.devnet.procs import rpc, wait_until
-from chainwatch.devnet.stack import BEACON_CHAIN, DURATIONS, EVM_CHAIN, REFERENCES, SOLANA_CHAIN, Stack, seconds
+from chainwatch.devnet.stack import (
+    BEACON_CHAIN, BITCOIN_CHAIN, COSMOS_CHAIN, COSMOS_DURATIONS, DURATIONS, EVM_CHAIN, REFERENCES, ROLLUP_CHAIN, ROLLUP_L1_LAG_BLOCKS,
+    ROLLUP_L2_CHAIN, ROLLUP_SAFE_LAG_SECONDS, SOLANA_CHAIN, SUBGRAPH_CHAIN, Stack, seconds,
+)
 
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
@@ -43,11 +46,19 @@ class Fault:
 
     def budget(self, stack: Stack) -> float:
         scrape = stack.options.scrape_interval
-        return self.threshold_seconds(stack) + seconds(DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
+        return self.threshold_seconds(stack) + seconds(COSMOS_DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
 
     def available(self, stack: Stack) -> None:
         if self.chain == SOLANA_CHAIN and not stack.has_solana:
             raise FaultUnavailable(f"{self.name} needs the Solana simulator, which is not running: {stack.skipped.get('solana', 'unknown reason')}")
+        if self.chain == SUBGRAPH_CHAIN and not stack.has_subgraph:
+            raise FaultUnavailable(f"{self.name} needs the graph-node simulator, which is not running: {stack.skipped.get('subgraph', 'unknown reason')}")
+        if self.chain == COSMOS_CHAIN and not stack.has_cosmos:
+            raise FaultUnavailable(f"{self.name} needs the CometBFT simulator, which is not running: {stack.skipped.get('cosmos', 'unknown reason')}")
+        if self.chain == BITCOIN_CHAIN and not stack.has_bitcoin:
+            raise FaultUnavailable(f"{self.name} needs the litecoind regtest pair, which is not running: {stack.skipped.get('bitcoin', 'unknown reason')}")
+        if self.chain in (ROLLUP_CHAIN, ROLLUP_L2_CHAIN) and not stack.has_rollup:
+            raise FaultUnavailable(f"{self.name} needs the rollup (L2 anvil and simulated op-node), which is not running: {stack.skipped.get('rollup', 'unknown reason')}")
         if self.chain == BEACON_CHAIN and not stack.has_beacon:
             raise FaultUnavailable(f"{self.name} needs the Lodestar dev chain, which is not running: {stack.skipped.get('beacon', 'unknown reason')}")
 
@@ -169,6 +180,37 @@ def _solana(stack: Stack, body: dict) -> None:
     http_json(stack.solana_url + "/-/control", body)
 
 
+def _subgraph(stack: Stack, *bodies: dict) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    for body in bodies:
+        http_json(stack.subgraph_url + "/-/control", body)
+
+
+SUBGRAPH_BEHIND = 110  # blocks: past the demo's critical lag of 100 (the article's indexer threshold)
+
+
+def subgraph_behind_inject(stack: Stack) -> None:
+    """graph-node's own chain head freezes and the subgraph drops SUBGRAPH_BEHIND blocks behind the
+    chain: graph-node itself sees no lag (it never indexes past its own stale head)."""
+    _subgraph(stack, {"action": "node_head_stale"}, {"action": "behind", "blocks": SUBGRAPH_BEHIND})
+
+
+def _subgraph_behind_threshold(stack: Stack) -> float:
+    # Lag is SUBGRAPH_BEHIND at once when the chain is that long; on a younger chain it is the whole head and grows 1/s.
+    return max(3.0, 101.0 - _head(stack.anvils[REFERENCES[0]]))
+
+
+def _cosmos(stack: Stack, body: dict) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    http_json(stack.cosmos_url + "/-/control", body)
+
+
+def _cosmos_heal_jail(stack: Stack) -> None:
+    _cosmos(stack, {"action": "unjail", "validator": "val-2"})
+
+
 def spare_validator(stack: Stack, stop: bool) -> None:
     import signal
 
@@ -180,11 +222,43 @@ def spare_validator(stack: Stack, stop: bool) -> None:
     comp.detail = f"pid {comp.proc.pid}, index 6" + (" (SIGSTOPped by miss-attestations)" if stop else "")
 
 
+def _opnode(stack: Stack, action: str) -> None:
+    from chainwatch.devnet.procs import http_json
+
+    http_json(stack.opnode_url.rstrip("/") + "/-/control", {"action": action})
+
+
 def _epochs(stack: Stack, n: float) -> float:
     return n * 8 * stack.options.seconds_per_slot
 
 
 LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
+
+
+# --------------------------------------------------------------------------- litecoind regtest pair
+
+
+def ltc_network(stack: Stack, active: bool) -> None:
+    """``setnetworkactive`` on ltc-node: false cuts it off (peers 0) while ltc-ref keeps mining."""
+    stack.ltc_rpc("ltc-node", "setnetworkactive", active)
+    comp = stack.components["litecoind-ltc-node"]
+    comp.detail = f"pid {comp.proc.pid}, REAL regtest node" + ("" if active else " (network off: isolate-ltc-node)")
+
+
+def ltc_stop(stack: Stack) -> None:
+    comp = stack.components["litecoind-ltc-node"]
+    comp.proc.stop()
+    comp.status, comp.detail = "stopped", "stopped by the stop-ltc-node fault"
+
+
+def ltc_start(stack: Stack) -> None:
+    comp = stack.components["litecoind-ltc-node"]
+    if comp.proc is None or not comp.proc.alive():
+        stack.start_litecoind("ltc-node")
+
+
+def _ltc_blocks(stack: Stack, n: float) -> float:
+    return n * stack.options.ltc_block_seconds
 
 FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("stall-node", "node-1 stops producing blocks (anvil mining frozen)", EVM_CHAIN,
@@ -218,6 +292,51 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
     Fault("solana-halt", "the simulated Solana cluster stops producing slots", SOLANA_CHAIN,
           ("ChainwatchSolanaClusterHalted",), (), {"chain": SOLANA_CHAIN}, "chain_halt",
           lambda s: 7, lambda s: _solana(s, {"action": "halt"}), lambda s: _solana(s, {"action": "resume"})),
+    Fault("subgraph-behind", f"the simulated subgraph drops {SUBGRAPH_BEHIND} blocks behind devnet while graph-node's own chain head goes stale",
+          SUBGRAPH_CHAIN, ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchSubgraphStalled"), {"endpoint": "graph-sim"},
+          "sync_lag", _subgraph_behind_threshold, subgraph_behind_inject, lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-stalled", "the simulated subgraph stops indexing while devnet goes on", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphStalled",), LAG_ALERTS, {"endpoint": "graph-sim"}, "head_stale",
+          lambda s: 10, lambda s: _subgraph(s, {"action": "stall"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-failed", "the simulated subgraph hits a fatal error (health failed, indexing stops)", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphFailed",), LAG_ALERTS, {"endpoint": "graph-sim"}, "validator",
+          lambda s: 2, lambda s: _subgraph(s, {"action": "fatal"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("subgraph-fork", "the simulated subgraph reports block hashes devnet does not have (it indexed a fork)", SUBGRAPH_CHAIN,
+          ("ChainwatchSubgraphOnFork",), (), {"endpoint": "graph-sim"}, "down",
+          lambda s: 2, lambda s: _subgraph(s, {"action": "fork"}), lambda s: _subgraph(s, {"action": "heal"})),
+    Fault("cosmos-miss-blocks", "validator val-1 of the simulated CometBFT chain stops signing", COSMOS_CHAIN,
+          ("ChainwatchCosmosValidatorMissingBlocks",), ("ChainwatchCosmosValidatorSoloMissRatioHigh", "ChainwatchCosmosValidatorCloseToJail",
+                                                        "ChainwatchCosmosValidatorJailed"),
+          {"chain": COSMOS_CHAIN}, "cosmos_signing",
+          lambda s: 5 + 2, lambda s: _cosmos(s, {"action": "stop_signing", "validator": "val-1"}),
+          lambda s: _cosmos(s, {"action": "unjail", "validator": "val-1"})),  # signs again (and leaves jail if it got there)
+    Fault("cosmos-halt", "the simulated CometBFT chain stops making blocks: one halt page, no validator page", COSMOS_CHAIN,
+          ("ChainwatchChainHalted",), (), {"chain": COSMOS_CHAIN}, "chain_halt",
+          lambda s: 7, lambda s: _cosmos(s, {"action": "halt"}), lambda s: _cosmos(s, {"action": "resume"})),
+    Fault("cosmos-jailed", "validator val-2 of the simulated CometBFT chain is jailed", COSMOS_CHAIN,
+          ("ChainwatchCosmosValidatorJailed",), (), {"chain": COSMOS_CHAIN}, "cosmos_signing",
+          lambda s: 4, lambda s: _cosmos(s, {"action": "jail", "validator": "val-2"}), _cosmos_heal_jail),
+    Fault("cosmos-catching-up", "cos-rpc-1 reports catching_up and stops at its height", COSMOS_CHAIN,
+          ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchHeadStale"), {"endpoint": "cos-rpc-1"}, "sync_lag",
+          lambda s: 9, lambda s: _cosmos(s, {"action": "catch_up", "node": "cos-rpc-1"}), lambda s: _cosmos(s, {"action": "caught_up", "node": "cos-rpc-1"})),
+    Fault("cosmos-wrong-network", "cos-rpc-1 answers another chain id in node_info.network", COSMOS_CHAIN,
+          ("ChainwatchWrongChain",), ("ChainwatchEndpointDown", "ChainwatchProbeFailing"), {"endpoint": "cos-rpc-1"}, "down",
+          lambda s: 3, lambda s: _cosmos(s, {"action": "set_network", "node": "cos-rpc-1"}), lambda s: _cosmos(s, {"action": "reset_network", "node": "cos-rpc-1"})),
+    Fault("isolate-ltc-node", "ltc-node (real litecoind) is cut off the network (setnetworkactive false) while ltc-ref keeps mining",
+          BITCOIN_CHAIN, ("ChainwatchSyncLagHigh",), ("ChainwatchSyncLagSecondsHigh", "ChainwatchPeersLow"), {"endpoint": "ltc-node"},
+          "sync_lag", lambda s: _ltc_blocks(s, 4) + 2, lambda s: ltc_network(s, False), lambda s: ltc_network(s, True)),
+    Fault("stop-ltc-node", "the litecoind of ltc-node is stopped", BITCOIN_CHAIN,
+          ("ChainwatchEndpointDown",), ("ChainwatchProbeFailing",), {"endpoint": "ltc-node"}, "down",
+          lambda s: 3, ltc_stop, ltc_start),
+    Fault("batcher-stall", "the rollup's batcher stops: the op-node's safe head freezes while the sequencer goes on", ROLLUP_CHAIN,
+          ("ChainwatchRollupSafeHeadLagging",), (), {"endpoint": "op-node-1"}, "sync_lag",
+          lambda s: ROLLUP_SAFE_LAG_SECONDS, lambda s: _opnode(s, "stall_batcher"), lambda s: _opnode(s, "heal")),
+    Fault("lag-l1-view", "the op-node's L1 node stops following L1 (its L1 view freezes while L1 goes on)", ROLLUP_CHAIN,
+          ("ChainwatchRollupL1ViewBehind",), ("ChainwatchRollupSafeHeadLagging",), {"endpoint": "op-node-1"}, "sync_lag",
+          lambda s: ROLLUP_L1_LAG_BLOCKS + 1, lambda s: _opnode(s, "lag_l1"), lambda s: _opnode(s, "heal")),
+    Fault("halt-sequencer", "the rollup's sequencer stops (L2 anvil mining frozen) while L1 goes on: one page for rollup-l2", ROLLUP_L2_CHAIN,
+          ("ChainwatchSequencerDown",), (), {"chain": ROLLUP_L2_CHAIN}, "chain_halt",
+          lambda s: 6, lambda s: _opnode(s, "halt_sequencer"), lambda s: _opnode(s, "heal")),
     Fault("miss-attestations", "the validator client of group spare (index 6) is frozen with SIGSTOP", BEACON_CHAIN,
           ("ChainwatchAttestationsMissed",), ("ChainwatchAttestationMissRatioHigh", "ChainwatchProposalMissed"), {"chain": BEACON_CHAIN},
           "validator", lambda s: _epochs(s, 4.5), lambda s: spare_validator(s, True), lambda s: spare_validator(s, False)),

@@ -8,11 +8,21 @@
    three RPC front-ends ``node-2``, ``node-3``, ``node-4`` (``proxy.py``);
 3. the SIMULATED Solana cluster (``chainwatch.kinds.solana.simulator``) as ``solana-sim``,
    when that module is present;
-4. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
+4. the SIMULATED graph-node (``chainwatch.kinds.subgraph.simulator``) as ``subgraph-sim``: one
+   subgraph (endpoint ``graph-sim``) following the head of ``ref-1``'s anvil, indexing ``devnet``;
+5. the SIMULATED CometBFT + LCD chain (``chainwatch.kinds.cosmos.simulator``) as ``cosmos-sim``,
+   when that module is present: 5 validators, val-1 and val-2 watched (group ``main``);
+6. a REAL Litecoin Core regtest pair as ``ltc-regtest`` when Debian's ``litecoind`` is installed:
+   ``ltc-ref`` mines a block every ``ltc_block_seconds`` (a miner thread), ``ltc-node`` follows it
+   over P2P; both read with their cookie file;
+7. an OP Stack rollup: an anvil playing the sequencer's L2 chain ``rollup-l2`` (chain id 901)
+   and the SIMULATED op-node (``chainwatch.kinds.opnode.simulator``) deriving it from ``ref-1``
+   as its L1, watched as the ``opnode`` chain ``rollup`` (L1 = ``devnet``);
+5. Lodestar's dev beacon chain as ``beacon-dev`` when ``.ci/install-lodestar`` installed it:
    8 genesis validators: 0..5 in one validator client (group ``main``), 6 in another
    (group ``spare``, the one ``miss-attestations`` freezes), 7 never started (offline from
    genesis, not watched);
-5. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
+6. ``chainwatch serve`` with the generated config, ``chainwatch generate`` output, real
    Prometheus loading the generated rules and real Alertmanager with the generated config.
 
 Thresholds and ``for:`` durations are shortened (see :func:`demo_config`) so a fault pages
@@ -46,11 +56,22 @@ from chainwatch.devnet.proxy import FaultProxy
 EVM_CHAIN = "devnet"
 SOLANA_CHAIN = "solana-sim"
 BEACON_CHAIN = "beacon-dev"
+SUBGRAPH_CHAIN = "subgraph-sim"
+COSMOS_CHAIN = "cosmos-sim"
+BITCOIN_CHAIN = "ltc-regtest"
+LTC_NODES = ("ltc-ref", "ltc-node")  # ltc-node connects to ltc-ref; ltc-ref mines
+LTC_DESCRIPTOR = "raw(51)#8lvh9jxk"  # anyone-can-spend output: mining needs no wallet
+ROLLUP_CHAIN = "rollup"  # the op-node (kind opnode)
+ROLLUP_L2_CHAIN = "rollup-l2"  # its L2 execution chain (kind evm), L1 = EVM_CHAIN
+ROLLUP_L2_CHAIN_ID = 901
 TEAM = "demo-ops"
 REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
 SOLANA_NODES = ("sol-rpc-1", "sol-ref-1", "sol-ref-2", "sol-ref-3")
 SOLANA_WATCHED = ("val-1", "val-2")
+COSMOS_NODES = ("cos-rpc-1", "cos-ref-1", "cos-ref-2", "cos-ref-3")
+COSMOS_WATCHED = ("val-1", "val-2")
+COSMOS_BLOCK_SECONDS = 1.0
 BEACON_GENESIS_VALIDATORS = 8
 BEACON_GROUPS = {"main": [0, 1, 2, 3, 4, 5], "spare": [6]}
 
@@ -59,6 +80,10 @@ DURATIONS = {
     "down": "10s", "sync_lag": "10s", "head_stale": "15s", "peers_low": "10m", "mempool": "10s", "rpc_latency": "10s",
     "rpc_errors": "10s", "reference_quorum": "20s", "chain_halt": "5s", "finality": "10s", "validator": "0m", "solana": "10s",
 }
+COSMOS_DURATIONS = {**DURATIONS, "cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
+# The simulated op-node keeps its safe head 2 blocks (2 s) behind; the L1 view lags 0-1 blocks.
+ROLLUP_SAFE_LAG_SECONDS = 10
+ROLLUP_L1_LAG_BLOCKS = 3
 FAST_AM = {"group_wait": "1s", "group_interval": "1s", "repeat_interval": "1h"}
 PAGERDUTY_KEY = "demo-pagerduty-routing-key"
 OPSGENIE_KEY = "demo-opsgenie-api-key"
@@ -81,6 +106,11 @@ class Options:
     evaluation_interval: float = 1.0
     beacon: bool | None = None  # None: when Lodestar is installed
     solana: bool = True
+    subgraph: bool = True
+    cosmos: bool = True
+    bitcoin: bool = True  # when litecoind is installed
+    ltc_block_seconds: float = 2.0
+    rollup: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
 
 
@@ -102,6 +132,12 @@ class Stack:
         self.anvils: dict[str, str] = {}  # anvil name -> url
         self.endpoints: dict[str, str] = {}  # endpoint name -> url probed by the exporter
         self.solana_url = ""
+        self.subgraph_url = ""
+        self.cosmos_url = ""
+        self.ltc: dict[str, dict] = {}  # ltc node name -> {"url", "cookie", "datadir", "p2p", "rpc"}
+        self._miner_stop = threading.Event()
+        self.rollup_l2_url = ""  # the L2 anvil: not in `anvils`, so halt-chain leaves the rollup's L2 running
+        self.opnode_url = ""
         self.beacon_url = ""
         self.exporter_port = 0
         self.prometheus_url = ""
@@ -148,6 +184,22 @@ class Stack:
         return SOLANA_CHAIN in self.chains
 
     @property
+    def has_subgraph(self) -> bool:
+        return SUBGRAPH_CHAIN in self.chains
+
+    @property
+    def has_cosmos(self) -> bool:
+        return COSMOS_CHAIN in self.chains
+
+    @property
+    def has_bitcoin(self) -> bool:
+        return BITCOIN_CHAIN in self.chains
+
+    @property
+    def has_rollup(self) -> bool:
+        return ROLLUP_CHAIN in self.chains
+
+    @property
     def has_beacon(self) -> bool:
         return BEACON_CHAIN in self.chains
 
@@ -172,6 +224,38 @@ class Stack:
                 self._component("solana-sim")
         else:
             self.skipped["solana"] = "disabled with --no-solana"
+        if not self.options.subgraph:
+            self.skipped["subgraph"] = "disabled with --no-subgraph"
+        elif importlib.util.find_spec("chainwatch.kinds.subgraph.simulator") is None:
+            self.skipped["subgraph"] = "the graph-node simulator (chainwatch.kinds.subgraph.simulator) is not part of this build"
+        else:
+            self.chains.append(SUBGRAPH_CHAIN)
+            self._component("subgraph-sim")
+        if self.options.cosmos:
+            if importlib.util.find_spec("chainwatch.kinds.cosmos.simulator") is None:
+                self.skipped["cosmos"] = "the CometBFT simulator (chainwatch.kinds.cosmos.simulator) is not part of this build"
+            else:
+                self.chains.append(COSMOS_CHAIN)
+                self._component("cosmos-sim")
+        else:
+            self.skipped["cosmos"] = "disabled with --no-cosmos"
+        if not self.options.bitcoin:
+            self.skipped["bitcoin"] = "disabled with --no-bitcoin"
+        elif shutil.which("litecoind") is None:
+            self.skipped["bitcoin"] = "litecoind is not installed (Debian package litecoind; .ci/setup installs it where the release ships it)"
+        else:
+            self.chains.append(BITCOIN_CHAIN)
+            for name in LTC_NODES:
+                self._component(f"litecoind-{name}")
+            self._component("ltc-miner", "thread")
+        if not self.options.rollup:
+            self.skipped["rollup"] = "disabled with --no-rollup"
+        elif importlib.util.find_spec("chainwatch.kinds.opnode.simulator") is None:
+            self.skipped["rollup"] = "the op-node simulator (chainwatch.kinds.opnode.simulator) is not part of this build"
+        else:
+            self.chains += [ROLLUP_L2_CHAIN, ROLLUP_CHAIN]
+            self._component("anvil-rollup-l2")
+            self._component("opnode-sim")
         want_beacon = self.options.beacon
         if want_beacon is False:
             self.skipped["beacon"] = "disabled with --no-beacon"
@@ -217,6 +301,14 @@ class Stack:
             self._start_proxy()
             if self.has_solana:
                 self._start_solana()
+            if self.has_subgraph:
+                self._start_subgraph()
+            if self.has_cosmos:
+                self._start_cosmos()
+            if self.has_bitcoin:
+                self._start_litecoind()
+            if self.has_rollup:
+                self._start_rollup(tools["anvil"])
             if self.has_beacon:
                 self._wait_validators_live()
             self._write_config()
@@ -271,6 +363,114 @@ class Stack:
         wait_http(self.solana_url + "/-/state", 30, proc)
         self.solana_state = http_json(self.solana_url + "/-/state")
         self._set("solana-sim", "up", detail=f"pid {proc.pid}, SIMULATED cluster")
+
+    def _start_subgraph(self) -> None:
+        port = free_port()
+        self.subgraph_url = f"http://127.0.0.1:{port}"
+        self._set("subgraph-sim", "starting", self.subgraph_url, "SIMULATED graph-node")
+        args = [sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", self.anvils[REFERENCES[0]], "--port", str(port),
+                "--name", "sim", "--poll-ms", "250"]
+        proc = self._spawn("subgraph-sim", args)
+        wait_http(self.subgraph_url + "/-/state", 30, proc)
+        self._set("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{REFERENCES[0]}")
+
+    def _start_cosmos(self) -> None:
+        port = free_port()
+        self.cosmos_url = f"http://127.0.0.1:{port}"
+        self._set("cosmos-sim", "starting", self.cosmos_url, "SIMULATED CometBFT chain")
+        # A 100-block signing window at 50 %: a validator that stops signing is 50 blocks (50 s) from jail.
+        args = [sys.executable, "-m", "chainwatch.kinds.cosmos.simulator", "--port", str(port), "--nodes", ",".join(COSMOS_NODES),
+                "--validators", "5", "--block-ms", str(int(COSMOS_BLOCK_SECONDS * 1000)), "--window", "100"]
+        proc = self._spawn("cosmos-sim", args)
+        wait_http(self.cosmos_url + "/-/state", 30, proc)
+        self.cosmos_state = http_json(self.cosmos_url + "/-/state")
+        self._set("cosmos-sim", "up", detail=f"pid {proc.pid}, SIMULATED CometBFT chain")
+    # ------------------------------------------------------------------ litecoind regtest pair
+
+    def ltc_rpc(self, name: str, method: str, *params, timeout: float = 10.0):
+        """JSON-RPC 1.0 call to one of the regtest nodes, with its cookie."""
+        import base64
+        import urllib.error
+        import urllib.request
+
+        node = self.ltc[name]
+        token = base64.b64encode(Path(node["cookie"]).read_bytes().strip()).decode()
+        body = json.dumps({"jsonrpc": "1.0", "id": 1, "method": method, "params": list(params)}).encode()
+        req = urllib.request.Request(node["url"], body, {"Content-Type": "application/json", "Authorization": f"Basic {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                answer = json.loads(r.read())
+        except urllib.error.HTTPError as e:  # RPC errors come with HTTP 500 and a JSON body
+            answer = json.loads(e.read() or b"{}")
+        if answer.get("error"):
+            raise RuntimeError(f"{name} {method}: {answer['error']}")
+        return answer["result"]
+
+    def start_litecoind(self, name: str) -> Proc:
+        """Start (or restart, same datadir and ports) one regtest node and wait for its RPC."""
+        node = self.ltc[name]
+        comp = f"litecoind-{name}"
+        self._set(comp, "starting", node["url"], "regtest")
+        args = [shutil.which("litecoind") or "litecoind", "-regtest", f"-datadir={node['datadir']}", "-server=1", "-listen=1", "-bind=127.0.0.1",
+                f"-port={node['p2p']}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={node['rpc']}", "-dnsseed=0", "-discover=0",
+                "-listenonion=0", "-upnp=0", "-disablewallet=1", "-printtoconsole=0"]
+        if name != "ltc-ref":
+            args.append(f"-connect=127.0.0.1:{self.ltc['ltc-ref']['p2p']}")
+        proc = self._spawn(comp, args, grace=15.0)
+
+        def ready():
+            if not proc.alive():
+                raise Fatal(f"litecoind {name} exited: see {node['datadir']}/regtest/debug.log")
+            try:
+                return self.ltc_rpc(name, "getblockcount", timeout=2) is not None
+            except (OSError, RuntimeError):
+                return False
+
+        wait_until(ready, 60, f"litecoind {name} did not answer", proc)
+        self._set(comp, "up", detail=f"pid {proc.pid}, REAL regtest node")
+        return proc
+
+    def _start_litecoind(self) -> None:
+        base = self.run_dir / "litecoind"
+        for name in LTC_NODES:
+            datadir = base / name
+            datadir.mkdir(parents=True, exist_ok=True)
+            rpc_port, p2p = free_port(), free_port()
+            self.ltc[name] = {"url": f"http://127.0.0.1:{rpc_port}", "cookie": str(datadir / "regtest" / ".cookie"),
+                              "datadir": str(datadir), "p2p": p2p, "rpc": rpc_port}
+        for name in LTC_NODES:
+            self.start_litecoind(name)
+        wait_until(lambda: self.ltc_rpc("ltc-node", "getconnectioncount") >= 1, 30, "ltc-node did not connect to ltc-ref")
+        self.ltc_rpc("ltc-ref", "generatetodescriptor", 10, LTC_DESCRIPTOR)  # out of initial block download
+        wait_until(lambda: self.ltc_rpc("ltc-node", "getblockcount") >= 10, 30, "ltc-node did not sync the first blocks")
+        self._set("ltc-miner", "starting")
+        threading.Thread(target=self._mine, name="chainwatch-demo-ltc-miner", daemon=True).start()
+        self._set("ltc-miner", "up", detail=f"ltc-ref mines a block every {self.options.ltc_block_seconds:g} s")
+
+    def _mine(self) -> None:
+        while not self._miner_stop.wait(self.options.ltc_block_seconds):
+            try:
+                self.ltc_rpc("ltc-ref", "generatetodescriptor", 1, LTC_DESCRIPTOR)
+            except (OSError, RuntimeError):
+                pass  # ltc-ref restarting or stopping: mine again next time
+
+    def _start_rollup(self, binary: str) -> None:
+        port = free_port()
+        self.rollup_l2_url = f"http://127.0.0.1:{port}"
+        self._set("anvil-rollup-l2", "starting", self.rollup_l2_url, "the sequencer's L2 chain")
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent", "--prune-history",
+                "--chain-id", str(ROLLUP_L2_CHAIN_ID)]
+        proc = self._spawn("anvil-rollup-l2", args)
+        wait_until(lambda: rpc(self.rollup_l2_url, "eth_blockNumber", timeout=1), 20, "anvil rollup-l2 did not answer", proc)
+        self._set("anvil-rollup-l2", "up")
+        port = free_port()
+        self.opnode_url = f"http://127.0.0.1:{port}"
+        self._set("opnode-sim", "starting", self.opnode_url, "SIMULATED op-node")
+        args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(port), "--l1", self.anvils[REFERENCES[0]],
+                "--l2", self.rollup_l2_url]
+        proc = self._spawn("opnode-sim", args)
+        wait_http(self.opnode_url + "/-/state", 30, proc)
+        self._set("opnode-sim", "up", detail=f"pid {proc.pid}, SIMULATED op-node (L1 {REFERENCES[0]}, L2 anvil-rollup-l2)")
 
     def _start_beacon(self) -> None:
         node, index = lodestar_paths()
@@ -365,6 +565,73 @@ class Stack:
                     {"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED
                 ]}},
             }
+        if self.has_subgraph:
+            from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
+
+            chains[SUBGRAPH_CHAIN] = {
+                "kind": "subgraph", "network": "anvil", "indexes": EVM_CHAIN, "team": TEAM, "deployment": SIM_DEPLOYMENT,
+                "stall_seconds": 10,
+                "thresholds": {
+                    # The article's indexer alert: 100 blocks (here 1 s blocks, so also 100 s); warning at half.
+                    "sync_lag_blocks_warning": 50, "sync_lag_blocks_critical": 100, "sync_lag_seconds_warning": 50, "sync_lag_seconds_critical": 100,
+                    "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                },
+                "slo": relaxed_slo,
+                "endpoints": [{"name": "graph-sim", "url": f"{self.subgraph_url}/subgraphs/name/sim", "index_node_url": f"{self.subgraph_url}/graphql"}],
+            }
+        if self.has_cosmos:
+            validators = {v["name"]: v for v in self.cosmos_state["validators"]}
+            chains[COSMOS_CHAIN] = {
+                "kind": "cosmos", "network": "simulated", "team": TEAM, "chain_id": self.cosmos_state["chain_id"],
+                "block_time_seconds": COSMOS_BLOCK_SECONDS,
+                "thresholds": {
+                    "sync_lag_blocks_warning": 5, "sync_lag_blocks_critical": 20, "sync_lag_seconds_warning": 5, "sync_lag_seconds_critical": 20,
+                    "head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0,
+                    "cosmos_consecutive_misses": 5, "cosmos_solo_miss_ratio": 0.5, "cosmos_miss_ratio_window": "1m",
+                    # 100-block window at 1 s blocks: at most 50 s until jail, so the headrooms are seconds here (14.4 s, 7.2 s).
+                    "cosmos_jail_headroom_warning_hours": 0.004, "cosmos_jail_headroom_critical_hours": 0.002,
+                    "durations": COSMOS_DURATIONS,
+                },
+                "slo": relaxed_slo,
+                "endpoints": [{"name": n, "url": f"{self.cosmos_url}/{n}", "lcd_url": f"{self.cosmos_url}/{n}/lcd",
+                               "role": "reference" if "ref" in n else "node"} for n in COSMOS_NODES],
+                "validators": {"endpoint": "cos-ref-1", "fallbacks": ["cos-ref-2"], "interval_seconds": 1, "lcd_interval_seconds": 2, "groups": {"main": [
+                    {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
+                    {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
+                ]}},
+            }
+        if self.has_bitcoin:
+            chains[BITCOIN_CHAIN] = {
+                "kind": "bitcoin", "network": "regtest", "chain": "regtest", "team": TEAM, "block_time_seconds": self.options.ltc_block_seconds,
+                "thresholds": {
+                    "sync_lag_blocks_warning": 1, "sync_lag_blocks_critical": 3, "sync_lag_seconds_warning": 10, "sync_lag_seconds_critical": 30,
+                    "head_stale_blocks": 10, "head_stale_min_seconds": 20, "chain_halt_blocks": 10, "chain_halt_min_seconds": 20,
+                    "peers_min": 1, "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                },
+                "signal_for": "30s",
+                "slo": relaxed_slo,
+                "endpoints": [{"name": n, "url": self.ltc[n]["url"], "role": "reference" if n == "ltc-ref" else "node", "cookie_file": self.ltc[n]["cookie"]}
+                              for n in LTC_NODES],
+            }
+        if self.has_rollup:
+            fast = {"head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0, "durations": DURATIONS}
+            chains[ROLLUP_L2_CHAIN] = {
+                "kind": "evm", "network": "anvil", "chain_id": ROLLUP_L2_CHAIN_ID, "team": TEAM, "block_time_seconds": 1,
+                "thresholds": fast, "slo": relaxed_slo,
+                "endpoints": [{"name": "l2-seq", "url": self.rollup_l2_url, "role": "reference"},
+                              {"name": "l2-node-1", "url": self.rollup_l2_url, "role": "node"}],
+            }
+            chains[ROLLUP_CHAIN] = {
+                "kind": "opnode", "network": "anvil", "team": TEAM, "block_time_seconds": 1,
+                "l1_chain": EVM_CHAIN, "l2_chain": ROLLUP_L2_CHAIN, "l2_chain_id": ROLLUP_L2_CHAIN_ID,
+                "thresholds": fast, "slo": relaxed_slo,
+                "rollup": {"safe_lag_seconds": ROLLUP_SAFE_LAG_SECONDS, "safe_lag_for": DURATIONS["sync_lag"],
+                           "l1_lag_blocks": ROLLUP_L1_LAG_BLOCKS, "l1_lag_for": DURATIONS["sync_lag"],
+                           "finality_lag_seconds": 600, "finality_lag_for": "1m"},
+                "endpoints": [{"name": "op-node-1", "url": self.opnode_url, "role": "node"}],
+            }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
             chains[BEACON_CHAIN] = {
@@ -447,7 +714,10 @@ class Stack:
         path = self.run_dir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         args = [binary, f"--config.file={path}", f"--storage.tsdb.path={self.run_dir / 'prometheus-data'}", f"--web.listen-address=127.0.0.1:{port}",
-                f"--web.external-url={self.prometheus_url}/", "--storage.tsdb.retention.time=1d"]
+                f"--web.external-url={self.prometheus_url}/", "--storage.tsdb.retention.time=1d",
+                # The demo runs on a 1 s clock; Prometheus' 1 min resend of resolved alerts would hold
+                # a resolve that an inhibition muted (SyncLagHigh under HeadStale) for a minute.
+                "--rules.alert.resend-delay=10s"]
         proc = self._spawn("prometheus", args)
         wait_http(self.prometheus_url + "/-/ready", 60, proc)
         self._set("prometheus", "up", detail=f"pid {proc.pid}")
@@ -509,7 +779,11 @@ class Stack:
         if self._stopped:
             return
         self._stopped = True
+        self._miner_stop.set()
+        if "ltc-miner" in self.components:
+            self.components["ltc-miner"].status = "stopped"
         order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
+                 "subgraph-sim", "cosmos-sim", "opnode-sim", *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
                  *(n for n in self.components if n.startswith("anvil-"))]
         for name in order:
             comp = self.components.get(name)

@@ -8,6 +8,7 @@ command can gate a deploy. Only endpoint names and hosts are printed, never URLs
 from __future__ import annotations
 
 import asyncio
+import time
 
 import click
 
@@ -15,7 +16,7 @@ from chainwatch.core.config import Config, Role
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 
-COLUMNS = ("chain", "endpoint", "role", "chain id", "head", "lag", "head age", "peers", "mempool", "latency", "status")
+COLUMNS = ("chain", "endpoint", "role", "chain id", "head", "lag", "head age", "peers", "mempool", "latency", "cert expiry", "status")
 
 
 def _fmt(value, unit: str = "") -> str:
@@ -48,6 +49,8 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
         pending = r.get("chainwatch_mempool_transactions", state="pending")
         batch = next((c.seconds for c in r.calls if c.ok and c.seconds is not None), None)
         status = "ok" if r.success else f"FAIL {r.reason}: {r.detail}"
+        expiry = r.get("chainwatch_tls_earliest_cert_expiry_timestamp_seconds")  # https only: days left of the served chain
+        cert = "-" if expiry is None else ("EXPIRED" if expiry <= time.time() else f"{(expiry - time.time()) / 86400:.0f}d")
         out.append(
             (
                 state.chain_name,
@@ -60,6 +63,7 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
                 _fmt(r.get("chainwatch_peers")),
                 _fmt(pending),
                 _fmt(batch * 1000 if batch is not None else None, "ms"),
+                cert,
                 status,
             )
         )

@@ -83,6 +83,7 @@ class ProbeContext:
     cache: dict[str, Any]
     chain: Any  # the chain config object
     calls: list[Call] = field(default_factory=list)
+    tls_expiry: float | None = None  # from the last https answer of this probe
 
     async def request(self, endpoint: Endpoint, label: str, **kwargs) -> Reply:
         """Transport request that also records the call for latency/error metrics."""
@@ -92,6 +93,8 @@ class ProbeContext:
             self.calls.append(Call(label, None, False))
             raise
         self.calls.append(Call(label, reply.elapsed, True))
+        if reply.tls_expiry is not None:
+            self.tls_expiry = reply.tls_expiry
         return reply
 
 

@@ -174,6 +174,7 @@ class Scheduler:
                 log.debug("probe raised", exc_info=True, extra={"endpoint": endpoint.name})
         result.duration = time.perf_counter() - started
         result.calls = ctx.calls
+        result.set("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", ctx.tls_expiry)
         result.finished_at = time.time()
         self._record(state, result)
         return result

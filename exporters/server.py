@@ -6,6 +6,8 @@
   Prometheus can shard targets across replicas); ``/probe?chain=<chain>``: that chain's
   chain-wide and validator metrics. Only configured names are accepted — the exporter
   never fetches a URL a request gives it.
+- ``/health?target=<endpoint name>``: 200 or 503 and a one-line reason for a load balancer
+  (:mod:`chainwatch.exporters.health`); 404 for a name that is not configured.
 - ``/-/metrics``: only the exporter's own metrics (scrape it beside ``/probe`` targets).
 - ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
   rejected, logged, and the old one keeps serving.
@@ -28,9 +30,11 @@ from chainwatch.core import catalog
 from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters import __version__
 from chainwatch.exporters.exposition import render, render_chunks, round_samples
-from chainwatch.exporters.monitors import monitor_for
+from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.monitors import monitor_for
+from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -44,6 +48,7 @@ class Exporter:
         self.transport = Transport(config.exporter.max_response_bytes)
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
+        self.streams: dict[str, object] = {}  # endpoint name -> StreamWatch (endpoints with ws_url)
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
@@ -59,7 +64,15 @@ class Exporter:
         await self._stop_monitors()
         await self.transport.close()
 
+    def _http_head(self, name: str) -> float | None:
+        state = self.scheduler.states.get(name)
+        last = state.last if state is not None else None
+        return last.head_height if last is not None and last.success else None
+
     async def _start_monitors(self) -> None:
+        self.streams = watches_for(self.config, self._http_head)
+        for watch in self.streams.values():
+            await watch.start()
         for cname, chain in sorted(self.config.chains.items()):
             monitor = monitor_for(cname, chain, self.transport, self.config.exporter)
             if monitor is not None:
@@ -68,11 +81,12 @@ class Exporter:
 
     async def _stop_monitors(self) -> None:
         monitors, self.monitors = self.monitors, {}
-        for monitor in monitors.values():
+        streams, self.streams = self.streams, {}
+        for monitor in [*monitors.values(), *streams.values()]:
             try:
                 await monitor.stop()
             except Exception:  # noqa: BLE001 - shutting down must not fail
-                log.warning("validator monitor did not stop cleanly", exc_info=True)
+                log.warning("background monitor did not stop cleanly", exc_info=True)
 
     async def reload(self) -> tuple[bool, str]:
         async with self._reload_lock:
@@ -119,13 +133,20 @@ class Exporter:
             if monitor is not None:
                 yield from monitor.samples()
 
+    def stream_samples(self, endpoints):
+        for name in endpoints:
+            watch = self.streams.get(name)
+            if watch is not None:
+                yield from watch.samples()
+
     async def handle_metrics(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
         scheduler = self.scheduler
         snap = await scheduler.round(list(scheduler.states.values()), sorted(self.config.chains), self.deadline(request))
-        rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()]
-        if any(catalog.get(name).scope == "endpoint" for name, _, _ in rest):  # a family must not be split in two blocks
-            chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *self.exporter_samples()])
+        streams = list(self.stream_samples(sorted(self.streams)))  # their own families: never in the endpoint block
+        rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()]
+        if any(catalog.get(name).scope == "endpoint" and name not in STREAM_FAMILIES for name, _, _ in rest):  # a family must not be split in two blocks
+            chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()])
         else:
             chunks = [*self._endpoint_block(scheduler, snap), *render_chunks(rest)]
         self.last_scrape_seconds = time.perf_counter() - started
@@ -171,13 +192,29 @@ class Exporter:
                 return _bad(f"unknown target {target!r}: /probe only accepts configured endpoint names")
             snap = await scheduler.round([state], [], self.deadline(request))
             snap.chains = {}  # chain-wide series come from /probe?chain=, once per chain
-            samples = list(round_samples(snap))
+            samples = [*round_samples(snap), *self.stream_samples([target])]
         else:
             if chain not in self.config.chains:
                 return _bad(f"unknown chain {chain!r}")
             snap = await scheduler.round([], [chain], self.deadline(request))
             samples = [*round_samples(snap), *self.monitor_samples([chain])]
         return web.Response(body=render(samples), headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_health(self, request: web.Request) -> web.Response:
+        """A load balancer's check of one endpoint: the shared, rate-limited probe result, judged."""
+        targets = request.query.getall("target", [])
+        if len(targets) != 1:
+            return _bad("give one target=<endpoint name>")
+        target = targets[0]
+        if len(target) > 64 or not _NAME.match(target):
+            return web.Response(status=404, text="unknown target: not a configured endpoint name\n")
+        scheduler = self.scheduler
+        state = scheduler.states.get(target)
+        if state is None:
+            return web.Response(status=404, text=f"unknown target {target}: /health only accepts configured endpoint names\n")
+        snap = await scheduler.round([state], [], self.deadline(request))
+        answer = verdict(state, snap)
+        return web.Response(status=answer.status, text=answer.line + "\n", headers={"Cache-Control": "no-store"})
 
     async def handle_reload(self, request: web.Request) -> web.Response:
         ok, message = await self.reload()
@@ -227,6 +264,7 @@ def build_app(exporter: Exporter) -> web.Application:
     app.router.add_get("/", exporter.handle_index)
     app.router.add_get("/metrics", exporter.handle_metrics)
     app.router.add_get("/probe", exporter.handle_probe)
+    app.router.add_get("/health", exporter.handle_health)
     app.router.add_get("/-/metrics", exporter.handle_own_metrics)
     app.router.add_get("/-/healthy", _ok)
     app.router.add_get("/-/ready", _ok)

@@ -32,6 +32,7 @@ import orjson
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.redact import clip, scrub, use
+from chainwatch.exporters import tlsinfo
 
 USER_AGENT = "chainwatch"
 
@@ -42,6 +43,7 @@ class Reply:
     body: bytes
     elapsed: float
     retry_after: float | None = None
+    tls_expiry: float | None = None  # earliest notAfter of the served chain (unix time), https only
 
     def json(self) -> Any:
         """The body parsed as JSON (RFC 8259). orjson first (~4x faster than ``json`` on
@@ -126,25 +128,32 @@ class Transport:
         body: Any = None,
         deadline: float,
         ok_statuses: tuple[int, ...] = (),
+        headers: dict[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> Reply:
         """Send one request; raise :class:`ProbeFailure` on anything but a usable answer.
 
         ``deadline`` is an event-loop time. Statuses in ``ok_statuses`` (e.g. 404 for an
         optional Beacon API route, 206/503 for /node/health) are returned, not raised.
+        ``headers`` are added to the endpoint's own (e.g. credentials a probe read from a
+        file); ``secrets`` are scrubbed from every message like the endpoint's.
         """
-        use((endpoint.url, *endpoint.secrets))  # so details quoting this answer are scrubbed before they are cut
+        secrets = (*endpoint.secrets, *secrets)
+        use((endpoint.url, *secrets))  # so details quoting this answer are scrubbed before they are cut
         session = await self.session()
         url = join_url(endpoint.url, path)
-        headers = dict(endpoint.headers)
+        headers = {**endpoint.headers, **(headers or {})}
         data = None
         if body is not None:
             data = json.dumps(body, separators=(",", ":")).encode()
             headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
+        extra = tls_options(endpoint)
         started = time.perf_counter()
         try:
             async with asyncio.timeout_at(deadline):
-                async with session.request(method, url, data=data, headers=headers, allow_redirects=False) as resp:
+                async with session.request(method, url, data=data, headers=headers, allow_redirects=False, **extra) as resp:
+                    tls_expiry = tlsinfo.connection_expiry(resp)
                     status = resp.status
                     retry_after = _retry_after(resp.headers.get("Retry-After"))
                     length = resp.content_length
@@ -156,7 +165,7 @@ class Transport:
         except TimeoutError:
             raise ProbeFailure("timeout", f"no complete answer within the deadline ({time.perf_counter() - started:.3f}s)") from None
         except Exception as exc:  # noqa: BLE001 - every transport error maps to a bounded reason
-            raise _classify(exc, endpoint) from None
+            raise _classify(exc, endpoint, secrets) from None
         elapsed = time.perf_counter() - started
         # Answers that arrived together wake their probes in one loop iteration: yield once so
         # every one of them is timed before any of them is parsed (keeps JSON parsing and
@@ -167,7 +176,7 @@ class Transport:
             raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)
         if not (200 <= status < 300) and status not in ok_statuses:
             raise ProbeFailure("http_status", f"HTTP {status}", status=status)
-        return Reply(status, payload, elapsed, retry_after)
+        return Reply(status, payload, elapsed, retry_after, tls_expiry)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         chunks: list[bytes] = []
@@ -180,8 +189,25 @@ class Transport:
         return b"".join(chunks)
 
 
-def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
-    message = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *endpoint.secrets])
+def tls_options(endpoint: Endpoint) -> dict:
+    """aiohttp request options for the endpoint's ``tls:`` (empty: aiohttp's defaults).
+
+    Raises ProbeFailure("tls") when a configured CA or client certificate cannot be loaded.
+    """
+    if endpoint.tls is None:
+        return {}
+    try:
+        options: dict = {"ssl": tlsinfo.context(endpoint.tls)}
+    except tlsinfo.TLSConfigError as exc:
+        raise ProbeFailure("tls", str(exc)) from None
+    if endpoint.tls.server_name:
+        options["server_hostname"] = endpoint.tls.server_name
+    return options
+
+
+def _classify(exc: BaseException, endpoint: Endpoint, secrets: tuple[str, ...] = ()) -> ProbeFailure:
+    secrets = secrets or endpoint.secrets
+    message = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *secrets])
     if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError)):
         return ProbeFailure("tls", message)
     if isinstance(exc, aiohttp.ClientConnectorError):
@@ -194,6 +220,6 @@ def _classify(exc: BaseException, endpoint: Endpoint) -> ProbeFailure:
         # Statuses are checked by hand (no raise_for_status, no redirects), so this is
         # aiohttp's parser refusing the answer (not HTTP, header over 8 KB, 100+ headers,
         # bad chunk size) with a made-up 400: a malformed answer, not an HTTP status.
-        detail = scrub(f"malformed HTTP answer: {exc.message}", [endpoint.url, *endpoint.secrets])
+        detail = scrub(f"malformed HTTP answer: {exc.message}", [endpoint.url, *secrets])
         return ProbeFailure("invalid_response", detail)
     return ProbeFailure("connect", message)

@@ -12,6 +12,8 @@ used (so loading the config never imports a probe or a dashboard):
   including the chain's ``linked_chains()``), for values measured against another chain;
 - ``monitor.py`` (optional): ``create(chain_name, chain, transport, settings)``, the
   background monitor of the chain's validators;
+- ``stream.py`` (with the ``stream`` capability): ``STREAM``, the head subscription an
+  endpoint's ``ws_url`` is watched with (``exporters.streams``);
 - ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations
   (:class:`~chainwatch.core.alertkit.AlertSpec`), with their runbooks in ``runbooks/*.md``;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
@@ -34,6 +36,8 @@ CAPABILITIES = frozenset({
     "mempool",  # chainwatch_mempool_transactions: a public mempool
     "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
     "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
+    "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
+    "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
 })
 
 
@@ -74,6 +78,9 @@ class ChainKind:
     def monitor_factory(self):
         module = self.module("monitor")
         return module.create if module is not None else None
+
+    def stream(self):
+        return self.module("stream").STREAM
 
     def alert_specs(self) -> tuple:
         """The kind's own alert declarations (``alerts.py`` ``ALERTS``), in rule order."""

@@ -66,8 +66,16 @@ def build(config: Config) -> list[RuleFile]:
     files = [RuleFile(RECORDING_FILE, recording.groups(config), [])]
     exporter = [annotate(a, config) for a in alert_rules.exporter_absent(config)]
     files.append(RuleFile(EXPORTER_FILE, [{"name": "chainwatch-exporter", "rules": [a.rule() for a in exporter]}], exporter))
+    # An alert lives in the file of the chain it is labelled with: a rollup's SequencerDown is the
+    # L2 chain's, in the L2 chain's group after that chain's own alerts, so within one evaluation
+    # the symptoms it inhibits (HeadStale, ChainHalted) resolve before it does.
+    own: dict[str, list[Alert]] = {name: [] for name in config.chains}
+    foreign: dict[str, list[Alert]] = {name: [] for name in config.chains}
     for name in sorted(config.chains):
-        chain_alerts = [annotate(a, config) for a in alert_rules.chain_alerts(config, name)]
+        for a in alert_rules.chain_alerts(config, name):
+            (own[name] if a.chain == name or a.chain not in own else foreign[a.chain]).append(a)
+    for name in sorted(config.chains):
+        chain_alerts = [annotate(a, config) for a in own[name] + foreign[name]]
         slo_group, slo_alerts = slo.group(config, name)
         slo_alerts = [annotate(a, config) for a in slo_alerts]
         slo_group["rules"] += [a.rule() for a in slo_alerts]

@@ -130,6 +130,15 @@ def alert_tests(alert: Alert) -> list[dict]:
                 {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total)
             ],
         })
+    for case in alert.quiet:
+        total = max(len(values) for _, _, values in case.series)
+        checks = sorted(set(range(0, total, 5)) | {total - 1})
+        out.append({
+            "name": f"{alert.name} {alert.severity} {alert.chain}: silent on {case.note}",
+            "interval": _interval(case.step),
+            "input_series": [{"series": Series(name, labels, 0, 0).text(), "values": notation(values)} for name, labels, values in case.series],
+            "alert_rule_test": [{"eval_time": _minutes(t, case.step), "alertname": alert.name, "exp_alerts": []} for t in checks],
+        })
     return out
 
 

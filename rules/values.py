@@ -11,6 +11,8 @@ string come from one text and cannot drift apart. The default is ``{value:humani
 
 from __future__ import annotations
 
+import re
+
 from chainwatch import kinds
 from chainwatch.core import names
 from chainwatch.core.alertkit import Alert
@@ -20,4 +22,8 @@ DEFAULT = "{value:humanize}"
 
 def value_text(alert: Alert, kind: str | None) -> str:
     """The value text of ``alert`` on a chain of ``kind`` (None: the exporter's own alert)."""
-    return names.ALERT_BY_NAME[alert.name].value_text(kinds.get(kind) if kind is not None else None)
+    text = names.ALERT_BY_NAME[alert.name].value_text(kinds.get(kind) if kind is not None else None)
+    if "{window}" in text:  # the look-back of the rule's first range selector (it may follow the chain's block clock)
+        found = re.search(r"\[(\w+)\]", alert.expr)
+        text = text.replace("{window}", found.group(1) if found else "the window")
+    return text

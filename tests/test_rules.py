@@ -114,6 +114,44 @@ def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
     assert "ChainwatchSyncLagHigh" in result.stdout + result.stderr
 
 
+def test_unit_tests_catch_an_alert_that_outlives_its_fault(generated, tmp_path):
+    """Issue #15: without its short window and its EndpointDown guard, RpcErrorRatioHigh keeps
+    firing after the recovery (5m window) and fires once an EndpointDown that inhibited it ends;
+    the generated recovery tests must say so (promtool 2.42 on the example's ethereum rules)."""
+    src = generated["example"] / "rules"
+    text = (src / "chainwatch-ethereum.rules.yml").read_text()
+    mutated = re.sub(r'(expr: endpoint:chainwatch_rpc_errors:ratio_rate5m\{chain="ethereum",role!="reference"\} > [0-9.]+) and .*', r"\1", text)
+    assert mutated != text
+    tests = yaml.safe_load((src / "tests" / "chainwatch-ethereum.test.yml").read_text())
+    tests["tests"] = [t for t in tests["tests"] if any(a.get("alertname") == "ChainwatchRpcErrorRatioHigh" for a in t.get("alert_rule_test") or [])]
+    out = tmp_path / "mutated"
+    (out / "tests").mkdir(parents=True)
+    (out / "chainwatch-ethereum.rules.yml").write_text(mutated)
+    (out / "chainwatch-recording.rules.yml").write_text((src / "chainwatch-recording.rules.yml").read_text())
+    (out / "tests" / "t.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    result = subprocess.run([promtool(), "test", "rules", "t.yml"], cwd=out / "tests", capture_output=True, text=True)
+    assert result.returncode != 0
+    failed = result.stdout + result.stderr
+    assert "ChainwatchRpcErrorRatioHigh warning ethereum: fires on half the requests fail, then resolves within 2m of the recovery" in failed
+    assert "ChainwatchEndpointDown ethereum: down, then up again" in failed
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_every_alert_but_the_events_has_a_recovery_test(generated, key):
+    """Fault, recovery, resolved within its resolve time, and nothing firing after (issue #15)."""
+    names_ = {t["name"].split(":")[0] for doc in _test_docs(generated[key]) for t in doc["tests"] if "nothing fires after it" in t["name"]}
+    events = {"ChainwatchProposalMissed", "ChainwatchValidatorSlashed", "ChainwatchValidatorExited", "ChainwatchSLOErrorBudgetBurn"}
+    for rule in alerts(generated[key]):
+        if rule["alert"] in events:
+            continue
+        title = f"{rule['alert']} {rule['labels']['severity']} {rule['labels']['chain']}"
+        recipe_less = rule["alert"] == "ChainwatchSyncLagHigh" and rule["labels"]["severity"] == "warning"  # too close to critical to separate
+        assert title in names_ or recipe_less or rule["labels"]["chain"] == "*" and rule["alert"] == "ChainwatchExporterAbsent", title
+    down = [t["name"] for doc in _test_docs(generated[key]) for t in doc["tests"] if t["name"].startswith("ChainwatchEndpointDown") and "up again" in t["name"]]
+    chains = {r["labels"]["chain"] for r in alerts(generated[key]) if r["alert"] == "ChainwatchEndpointDown"}
+    assert len(down) == len(chains), down
+
+
 # --------------------------------------------------------------------------- coverage of the alert list
 
 
@@ -163,7 +201,10 @@ def test_alert_labels_and_annotations(generated, key):
             assert labels["team"] == chain.team
             assert f'chain="{labels["chain"]}"' in rule["expr"]
             assert ann["dashboard_url"].endswith(f"?var-chain={labels['chain']}")
-            assert chain.kind in spec.kinds
+            # An alert about another chain of the config (a rollup's SequencerDown on its L2 chain)
+            # comes from a chain of its kind that links that chain.
+            linking = {c.kind for c in config.chains.values() if labels["chain"] in c.linked_chains()}
+            assert chain.kind in spec.kinds or linking & set(spec.kinds)
         if spec.scope == "endpoint":
             assert 'role!="reference"' in rule["expr"], rule["alert"]
             assert "$labels.endpoint" in ann["description"]

@@ -12,7 +12,6 @@ from chainwatch.core.alertkit import CHAIN_LABELS, GROUP_LABELS, AlertSpec, Ctx,
 # Miss-ratio warning: at least this many epochs with misses within the hour (one epoch of false
 # "not live" after a beacon restart is ~10.7% of a mainnet hour), and hysteresis at the threshold.
 RATIO_MIN_MISSED_EPOCHS = 2
-RATIO_KEEP_FIRING = "15m"
 # Beacon head optimistic / execution client offline for longer than this: warning.
 OPTIMISTIC_FOR = "5m"
 EL_OFFLINE_FOR = "5m"
@@ -25,9 +24,15 @@ def _has_groups(c: Ctx) -> bool:
 
 
 def _recent_window(c: Ctx) -> str:
-    """AttestationMissRatioHigh's short window: two epochs (at least 2m), whole minutes. The
+    """AttestationMissRatioHigh's short window: two epochs (at least 1m), whole minutes. The
     monitor adds an epoch's misses at once after the epoch, so misses still happening show in it."""
-    return duration(math.ceil(max(2 * c.chain.epoch_seconds, 120) / 60) * 60)
+    return duration(math.ceil(max(2 * c.chain.epoch_seconds, 60) / 60) * 60)
+
+
+def _keep_firing(c: Ctx) -> str:
+    """Hysteresis of the miss-ratio warning: one epoch, whole minutes (7m on mainnet), so a
+    ratio hovering at the threshold does not flap and a real recovery still ends the page soon."""
+    return duration(math.ceil(c.chain.epoch_seconds / 60) * 60)
 
 
 def _missed(c: Ctx) -> str:
@@ -99,13 +104,13 @@ ALERTS: tuple[AlertSpec, ...] = (
         f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (changes({_missed(c)}[1h]) - resets({_missed(c)}[1h])) >= {RATIO_MIN_MISSED_EPOCHS}"
         f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({_missed(c)}[{_recent_window(c)}])) > 0",
         for_=lambda c: c.d.validator,
-        keep_firing_for=RATIO_KEEP_FIRING,
+        keep_firing_for=_keep_firing,
         summary="Group {group} on {chain} missed {value:pct} of attestations",
         description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their attestations over the last hour, in at least "
         + str(RATIO_MIN_MISSED_EPOCHS) + " epochs and in the last " + _recent_window(c) + " (threshold " + f"{c.threshold:.0%}"
-        + "; one epoch of false misses, e.g. after a beacon node restart, does not fire it; it keeps firing " + RATIO_KEEP_FIRING
+        + "; one epoch of false misses, e.g. after a beacon node restart, does not fire it; it keeps firing " + _keep_firing(c)
         + " after the ratio drops, so it does not flap).",
-        resolves=lambda c: seconds(_recent_window(c)) + seconds(RATIO_KEEP_FIRING),
+        resolves=lambda c: seconds(_recent_window(c)) + seconds(_keep_firing(c)),
         value="{value:pct} missed",
         test=lambda c: [Recipe([
             Series("chainwatch_validator_attestations_checked_total", c.group_labels, 100, 100, "counter"),

@@ -49,6 +49,42 @@ def calls_for(cache: dict) -> list[tuple[str, list]]:
     return calls
 
 
+# eth_syncing object fields exported as chainwatch_evm_sync_progress{field=...}: the set is
+# closed so that the label stays bounded. geth/Nethermind/Besu (execution-apis eth_syncing:
+# hex quantities) and Arbitrum Nitro's SyncProgressMap (arbnode/sync_monitor.go and
+# execution/gethexec/sync_monitor.go: JSON integers; lastL1BlockNum is the node's L1 view).
+SYNC_PROGRESS_FIELDS = frozenset({
+    "startingBlock", "currentBlock", "highestBlock",
+    "msgCount", "maxMessageCount", "feedPendingMessageCount", "syncTargetMsgCount", "consensusSyncTargetMsgCount",
+    "batchSeen", "batchProcessed", "messageOfProcessedBatch", "messageOfLastBlock", "blockNum",
+    "lastL1BlockNum", "builtBlock", "consensusSyncTarget", "coordinatorMessageCount", "broadcasterQueuedMessagesPos",
+})
+
+
+def _number(value: object) -> int | None:
+    """A hex QUANTITY or a non-negative JSON integer (Nitro); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 2**64 else None
+    if isinstance(value, str) and value[:2] in ("0x", "0X") and 2 < len(value) <= 18:
+        try:
+            return int(value, 16)
+        except ValueError:
+            return None
+    return None
+
+
+def syncing_progress(progress: dict) -> dict[str, int]:
+    """The known numeric fields of an ``eth_syncing`` object; others (hashes, error texts) are dropped."""
+    out = {}
+    for key in sorted(SYNC_PROGRESS_FIELDS & set(progress)):
+        value = _number(progress[key])
+        if value is not None:
+            out[key] = value
+    return out
+
+
 def client_version_label(raw: object) -> str:
     text = _SAFE_VERSION.sub("_", str(raw))
     return text[:96] or "unknown"
@@ -113,6 +149,12 @@ class EvmProbe:
                 if syncing.result is not False and not isinstance(syncing.result, dict):
                     raise invalid(f"eth_syncing: expected false or an object, got {str(syncing.result)[:30]!r}")
                 result.set("chainwatch_syncing", 0 if syncing.result is False else 1)
+                if isinstance(syncing.result, dict):  # geth's progress object, Nitro's SyncProgressMap
+                    for key, value in syncing_progress(syncing.result).items():
+                        result.set("chainwatch_evm_sync_progress", value, field=key)
+        if block.ok and isinstance(block.result, dict) and block.result.get("l1BlockNumber") is not None:
+            l1_block = _number(block.result["l1BlockNumber"])  # Arbitrum: the L1 block as seen by the head block
+            result.set("chainwatch_evm_l1_block_number", l1_block)
 
         with result.optional("net_peerCount"):
             if (peers := _optional(out, "net_peerCount")) is not None:

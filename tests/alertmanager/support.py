@@ -59,6 +59,27 @@ chains:
     team: data
     endpoints:
       - {name: agave-1, url: "http://10.0.6.11:8899"}
+  uniswap-v3:                     # a subgraph indexing ethereum, owned by the data team
+    kind: subgraph
+    network: mainnet
+    indexes: ethereum
+    team: data
+    endpoints:
+      - {name: graph-node-1, url: "http://10.0.7.11:8000/subgraphs/name/uniswap/uniswap-v3"}
+  cosmoshub:
+    kind: cosmos
+    network: mainnet
+    chain_id: cosmoshub-4
+    team: core-infra
+    endpoints:
+      - {name: gaia-1, url: "http://10.0.7.11:26657"}
+  bitcoin:
+    kind: bitcoin
+    network: mainnet
+    chain: main
+    team: data
+    endpoints:
+      - {name: btc-1, url: "http://10.0.7.11:8332", cookie_file: /var/lib/bitcoind/.cookie}
   # Per-chain routing overrides: testnets and a low-value chain that must not page like mainnet.
   sepolia:                        # testnet: never page, tickets only (critical -> the team's warnings)
     kind: evm
@@ -85,6 +106,14 @@ chains:
     routing: {business_hours_only: false}
     endpoints:
       - {name: base-1, url: "http://10.0.2.41:8545"}
+  base-rollup:                    # the op-node of base: rollup alerts of a business-hours team
+    kind: opnode
+    network: mainnet
+    team: l2-infra
+    l1_chain: ethereum
+    l2_chain: base
+    endpoints:
+      - {name: op-node-1, url: "http://10.0.2.42:9545"}
   solana-devnet:                  # nothing critical about devnet: warnings to Slack, criticals nowhere
     kind: solana
     network: devnet
@@ -95,13 +124,13 @@ chains:
 """
 
 # Which chain each alert kind is tried on in the routing table.
-CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"]}
-TEAM_OF_CHAIN = {"ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data",
-                 "sepolia": "core-infra", "polygon-amoy": "l2-infra", "base": "l2-infra", "solana-devnet": "data"}
-NETWORK_OF_CHAIN = {"ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta",
-                    "sepolia": "sepolia", "polygon-amoy": "amoy", "base": "mainnet", "solana-devnet": "devnet"}
-ENDPOINT_OF_CHAIN = {"ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1",
-                     "sepolia": "geth-sepolia-1", "polygon-amoy": "bor-amoy-1", "base": "base-1", "solana-devnet": "agave-devnet-1"}
+CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"], "subgraph": ["uniswap-v3"], "cosmos": ["cosmoshub"], "bitcoin": ["bitcoin"], "opnode": ["base-rollup"]}
+TEAM_OF_CHAIN = {"uniswap-v3": "data", "ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data", "cosmoshub": "core-infra", "bitcoin": "data",
+                 "sepolia": "core-infra", "polygon-amoy": "l2-infra", "base": "l2-infra", "base-rollup": "l2-infra", "solana-devnet": "data"}
+NETWORK_OF_CHAIN = {"uniswap-v3": "mainnet", "ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta", "cosmoshub": "mainnet", "bitcoin": "mainnet",
+                    "sepolia": "sepolia", "polygon-amoy": "amoy", "base": "mainnet", "base-rollup": "mainnet", "solana-devnet": "devnet"}
+ENDPOINT_OF_CHAIN = {"uniswap-v3": "graph-node-1", "ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1", "bitcoin": "btc-1",
+                     "sepolia": "geth-sepolia-1", "polygon-amoy": "bor-amoy-1", "base": "base-1", "base-rollup": "op-node-1", "solana-devnet": "agave-devnet-1"}
 
 
 def write_secrets(folder: Path) -> dict[str, Path]:

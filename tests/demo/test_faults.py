@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainwatch.devnet import faults
-from chainwatch.devnet.stack import DURATIONS, Options, Stack, seconds
+from chainwatch.devnet.stack import COSMOS_DURATIONS, DURATIONS, Options, Stack, seconds
 from chainwatch.core import names
 
 ISSUE_FAULTS = ["stall-node", "lag-node", "flood-mempool", "slow-rpc", "rpc-errors", "wrong-chain", "halt-chain",
-                "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter"]
+                "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter",
+                "subgraph-behind", "subgraph-stalled", "subgraph-failed", "subgraph-fork",
+                "cosmos-miss-blocks", "cosmos-halt", "cosmos-jailed", "cosmos-catching-up", "cosmos-wrong-network",
+                "isolate-ltc-node", "stop-ltc-node",
+                "batcher-stall", "lag-l1-view", "halt-sequencer"]  # issue #19: rollups
 
 
 def test_every_fault_of_the_issue_exists_and_names_real_alerts():
@@ -18,7 +22,7 @@ def test_every_fault_of_the_issue_exists_and_names_real_alerts():
         assert f.expect, f.name
         for alert in (*f.expect, *f.allow):
             assert alert in names.ALERT_BY_NAME, (f.name, alert)
-        assert f.duration in DURATIONS
+        assert f.duration in COSMOS_DURATIONS  # the shared durations plus the cosmos ones
 
 
 def test_budget_is_threshold_plus_for_plus_two_scrapes_plus_slack(tmp_path: Path):
@@ -28,9 +32,9 @@ def test_budget_is_threshold_plus_for_plus_two_scrapes_plus_slack(tmp_path: Path
 
 
 def test_faults_of_missing_pieces_say_why(tmp_path: Path):
-    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False))
+    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False, subgraph=False, cosmos=False, bitcoin=False, rollup=False))
     stack.plan()
-    for name, piece in (("solana-halt", "Solana simulator"), ("miss-attestations", "Lodestar")):
+    for name, piece in (("solana-halt", "Solana simulator"), ("miss-attestations", "Lodestar"), ("subgraph-stalled", "graph-node simulator"), ("cosmos-halt", "CometBFT simulator"), ("isolate-ltc-node", "litecoind"), ("halt-sequencer", "rollup")):
         try:
             faults.FAULTS[name].available(stack)
         except faults.FaultUnavailable as exc:

@@ -1,6 +1,6 @@
 """`chainwatch demo` leaves no process behind, whatever ends it.
 
-Real children (anvil nodes, the SIMULATED Solana cluster, ``chainwatch serve``, Debian's
+Real children (anvil nodes, the SIMULATED Solana cluster and CometBFT chain, ``chainwatch serve``, Debian's
 Prometheus and Alertmanager; Lodestar left out with ``--no-beacon`` to keep each start
 light). Each case starts the demo as a user would (``chainwatch demo``, stdout to a file or
 a pipe), records every descendant process from /proc once it runs (pid and start time, so a
@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanage
 DEMO = [sys.executable, "-m", "chainwatch.cli", "demo", "--no-beacon"]
 STOP_BOUND = 60.0  # see the module docstring
 READY_BOUND = 120.0  # the demo's own start-up waits (Prometheus' first scrape and rule evaluation) on a loaded machine
-CHILDREN = 8  # 4 anvils, solana-sim, exporter, Prometheus, Alertmanager
+CHILDREN = 9  # 4 anvils, solana-sim, cosmos-sim, exporter, Prometheus, Alertmanager
 
 
 def _stat(pid: int) -> list[str] | None:

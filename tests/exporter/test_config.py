@@ -69,7 +69,7 @@ def test_wrong_type_and_bad_kind():
     assert problems(GOOD.replace("chain_id: 1", "chain_id: one")) == [
         "chainwatch.yaml:5: chains.ethereum.chain_id: Input should be a valid integer, unable to parse string as an integer"
     ]
-    assert problems(GOOD.replace("kind: evm", "kind: cosmos"))[0].startswith("chainwatch.yaml:2: chains.ethereum: ")
+    assert problems(GOOD.replace("kind: evm", "kind: tezos"))[0].startswith("chainwatch.yaml:2: chains.ethereum: ")
 
 
 def test_missing_env_var_is_named():

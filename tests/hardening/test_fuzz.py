@@ -34,7 +34,7 @@ from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch import kinds
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
-from chainwatch.exporters.scheduler import EndpointState, Snapshot
+from chainwatch.exporters.scheduler import ChainSummary, EndpointState, Snapshot
 from chainwatch.exporters.transport import Reply
 from tests.support.hostile import beacon_table, evm_results, solana_results
 
@@ -45,6 +45,9 @@ CONFIGS = {
     "evm": "chains: {c: {kind: evm, network: n, chain_id: 1, endpoints: [{name: e, url: 'http://127.0.0.1:1/', timed_methods: [eth_getBalance]}]}}",
     "beacon": "chains: {c: {kind: beacon, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
     "solana": "chains: {c: {kind: solana, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/', timed_methods: [getBalance]}]}}",
+    "opnode": "chains: {l1: {kind: evm, network: n, chain_id: 1, endpoints: [{name: l1e, url: 'http://127.0.0.1:1/'}]},"
+              " l2: {kind: evm, network: n, chain_id: 10, endpoints: [{name: l2e, url: 'http://127.0.0.1:1/'}]},"
+              " c: {kind: opnode, network: n, l1_chain: l1, l2_chain: l2, l2_chain_id: 10, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
 }
 
 KEYS = [
@@ -53,6 +56,7 @@ KEYS = [
     "epoch", "genesis_time", "SECONDS_PER_SLOT", "SLOTS_PER_EPOCH", "version", "absoluteSlot", "blockHeight",
     "slotIndex", "slotsInEpoch", "transactionCount", "numSlots", "numTransactions", "numNonVoteTransactions",
     "samplePeriodSecs", "slot", "solana-core", "feature-set", "code", "message", "numSlotsBehind", "result", "error", "id",
+    "unsafe_l2", "safe_l2", "finalized_l2", "head_l1", "current_l1", "l2_chain_id", "l1origin",
 ]
 
 atoms = st.one_of(
@@ -100,7 +104,22 @@ def mutate(data, value):
     return value
 
 
+def opnode_results(method: str, params: list):
+    """optimism_* answers as op-node encodes them (op-service/eth/sync_status.go, id.go; rollup.Config)."""
+    ref = lambda n: {"hash": "0x" + "ab" * 32, "number": n, "parentHash": "0x" + "cd" * 32, "timestamp": 1_700_000_000 + n}
+    if method == "optimism_syncStatus":
+        return {k: ref(n) for k, n in (("current_l1", 90), ("current_l1_finalized", 80), ("head_l1", 90), ("safe_l1", 88), ("finalized_l1", 80),
+                                        ("unsafe_l2", 200), ("safe_l2", 190), ("finalized_l2", 150), ("pending_safe_l2", 190))}
+    if method == "optimism_rollupConfig":
+        return {"l1_chain_id": 1, "l2_chain_id": 10, "block_time": 2}
+    if method == "optimism_version":
+        return "v1.9.4"
+    return {"code": -32601, "message": "method not found"}
+
+
 def good_jsonrpc(kind: str, method: str, params: list):
+    if kind == "opnode":
+        return opnode_results(method, params)
     results = evm_results(head=16, chain_id=1) if kind == "evm" else solana_results(slot=16)
     return results(method, params)
 
@@ -173,7 +192,7 @@ PARSED = {kind: parse(text, env={}) for kind, text in CONFIGS.items()}
 
 def run_probe(kind: str, data, rounds: int = 2) -> None:
     config = PARSED[kind]
-    cname, chain, endpoint = config.endpoints()[0]
+    cname, chain, endpoint = next(e for e in config.endpoints() if e[0] == "c")
     state = EndpointState(cname, chain, endpoint)
     probe = kinds.get(kind).probe()
     for _ in range(rounds):  # the second round sees what the first cached (versions, clocks, block times)
@@ -184,6 +203,9 @@ def run_probe(kind: str, data, rounds: int = 2) -> None:
         except ProbeFailure as failure:
             assert failure.reason in FAILURE_REASONS
             result.success, result.reason, result.detail = False, failure.reason, failure.detail
+        finish = getattr(probe, "finish", None)
+        if finish is not None and result.success:  # measured against linked chains' references (scheduler.round)
+            finish(result, chain, {n: ChainSummary(configured=1, reachable=1, head=100.0, head_timestamp=1_700_000_100.0) for n in config.chains})
         for (metric, labels), value in result.values.items():
             assert isinstance(value, float) and math.isfinite(value), (metric, labels, value)
         for value in (result.head_height, result.head_timestamp, result.expected_head):
@@ -276,7 +298,7 @@ def probe_with(kind: str, override: dict) -> ProbeResult:
         BEACON["/eth/v1/beacon/genesis"]["data"]["genesis_time"] = "1600000000"
     result = ProbeResult(True)
     ctx = ProbeContext(AnswerTransport(kind, override), LOOP.time() + 10, {}, chain)
-    LOOP.run_until_complete(probe_for(kind).run(endpoint, ctx, result))
+    LOOP.run_until_complete(kinds.get(kind).probe().run(endpoint, ctx, result))
     return result
 
 

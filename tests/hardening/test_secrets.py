@@ -23,7 +23,7 @@ import sys
 
 import pytest
 
-from tests.support.hostile import DNS_FAIL_URL, HostileServer, beacon_kind, evm_kind, refused_url, solana_kind
+from tests.support.hostile import COSMOS_CHAIN_ID, DNS_FAIL_URL, HostileServer, beacon_kind, cosmos_kind, evm_kind, refused_url, solana_kind
 from tests.support.poll import wait_until
 from tests.support.stack import Samples
 
@@ -49,8 +49,14 @@ KINDS = {
     "evm": (lambda: evm_kind(chain_id=1, head=16), {"kind": "evm", "network": "mainnet", "chain_id": 1}),
     "beacon": (lambda: beacon_kind(head=16), {"kind": "beacon", "network": "mainnet"}),
     "solana": (lambda: solana_kind(slot=16), {"kind": "solana", "network": "mainnet-beta"}),
+    "cosmos": (lambda: cosmos_kind(head=16), {"kind": "cosmos", "network": "mainnet", "chain_id": COSMOS_CHAIN_ID}),
 }
 SKIP = {"stall_before_headers", "slow_drip"}  # timeouts say nothing about the answer; keep the test fast
+# Answers that succeed or are read like another case (test_matrix.py has them): keep the scrape small.
+SKIP |= {"batch_refused_400", "batch_refused_413", "batch_refused_dropped", "health_404", "health_501", "peers_405", "finality_501",
+         "peers_bad_entry", "rate_limited_item"}
+# Cosmos shares the transport: its endpoints take the cases that quote or carry secrets, and its own errors.
+COSMOS_CASES = {"ok", "echo_secrets", "echo_in_rpc_error", "status_500", "html", "redirect", "rate_limited", "rpc_error_objects", "wrong_chain"}
 
 
 BASIC = base64.b64encode(f"user:{TOKENS['password']}".encode()).decode()
@@ -87,7 +93,7 @@ def outputs(tmp_path_factory):
             servers += [srv] + ([tls] if tls else [])
             endpoints = [{"name": f"{kind}-ref", "url": secret_url(srv.url("ok")), "role": "reference", "headers": headers}]
             for case in srv.cases:
-                if case not in SKIP:
+                if case not in SKIP and (kind != "cosmos" or case in COSMOS_CASES):
                     endpoints.append({"name": f"{kind}-{case.replace('_', '-')}", "url": secret_url(srv.url(case)), "headers": headers})
             endpoints += [
                 {"name": f"{kind}-refused", "url": secret_url(refused_url()), "headers": headers},
@@ -96,12 +102,19 @@ def outputs(tmp_path_factory):
             ]
             if tls is not None:
                 endpoints.append({"name": f"{kind}-tls", "url": secret_url(tls.url("ok")), "headers": headers})
+            if kind == "cosmos":  # the LCD URL carries the same secrets (its own path, query, env and password)
+                for e in endpoints:
+                    e["lcd_url"] = e["url"].replace("/${CW_HARDEN_KEY}", "/lcd/${CW_HARDEN_KEY}")
             names += [e["name"] for e in endpoints]
             chains[f"{kind}-chain"] = {**chain, "endpoints": endpoints}
         chains["beacon-chain"]["validators"] = {"endpoint": "beacon-echo-secrets", "fallbacks": ["beacon-echo-in-rpc-error"], "groups": {"ops": [1, 2]}}
         chains["solana-chain"]["validators"] = {
             "endpoint": "solana-echo-in-rpc-error",
             "groups": {"ops": [{"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]},
+        }
+        chains["cosmos-chain"]["validators"] = {
+            "endpoint": "cosmos-echo-in-rpc-error", "fallbacks": ["cosmos-echo-secrets"],
+            "groups": {"ops": ["4748B1921F9D6CF16D8B3D5DECC5CEC3442203D5", "cosmosvaloper1ltazq835ufmjsslxhf0y2wvd5laeh7jq5haf92"]},
         }
         config = write_config(tmp / "chainwatch.yaml", chains, exporter={"min_probe_interval_seconds": 0, "state_dir": str(tmp / "state")})
         texts: dict[str, str] = {}

@@ -29,7 +29,8 @@ Handler = Callable[[web.Request, bytes], Any]
 
 
 class FakeServer:
-    def __init__(self) -> None:
+    def __init__(self, ssl_context=None) -> None:
+        self.ssl_context = ssl_context  # serve HTTPS with this server context (tests/exporter/test_tls.py)
         self.port = free_port()
         self.routes: dict[tuple[str, str], Handler] = {}
         self.hits: dict[tuple[str, str], int] = {}
@@ -39,7 +40,7 @@ class FakeServer:
         self._runner: web.AppRunner | None = None
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}{path}"
 
     # ------------------------------------------------------------------ routes
 
@@ -125,7 +126,7 @@ class FakeServer:
             # A delayed answer still in flight is cancelled on stop instead of holding the test's teardown for its delay.
             self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
             await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+            await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=self.ssl_context).start()
 
         asyncio.run_coroutine_threadsafe(boot(), self._loop).result(10)
         return self

@@ -342,6 +342,113 @@ def beacon_kind(head: int = 16) -> Kind:
     return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
 
 
+COSMOS_CHAIN_ID = "cosmoshub-4"
+
+
+def cosmos_table(head: int = 16, age: float = 1.0) -> dict[str, Any]:
+    """Standard CometBFT v0.38 RPC answers by route (heights as decimal strings, as CometBFT sends them)."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - age)) + ".123456789Z"
+    return {
+        "/status": {"jsonrpc": "2.0", "id": -1, "result": {
+            "node_info": {"protocol_version": {"p2p": "8", "block": "11", "app": "0"}, "id": "ab" * 20, "listen_addr": "tcp://0.0.0.0:26656",
+                          "network": COSMOS_CHAIN_ID, "version": "0.38.17", "channels": "40202122233038606100", "moniker": "hostile",
+                          "other": {"tx_index": "on", "rpc_address": "tcp://0.0.0.0:26657"}},
+            "sync_info": {"latest_block_hash": "AB" * 32, "latest_app_hash": "CD" * 32, "latest_block_height": str(head),
+                          "latest_block_time": stamp, "catching_up": False},
+            "validator_info": {"address": "EF" * 20, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A" * 43 + "="}, "voting_power": "0"}}},
+        "/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"listening": True, "listeners": ["Listener(@)"], "n_peers": "50", "peers": []}},
+    }
+
+
+def cosmos_answers(head: int = 16, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
+    table = {**cosmos_table(head), **override}
+
+    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
+        route = "/" + request.path.rstrip("/").rsplit("/", 1)[-1]
+        if route not in table:
+            return 404, {"jsonrpc": "2.0", "id": -1, "error": {"code": -32601, "message": "Method not found", "data": ""}}
+        return (500 if "error" in (table[route] or {}) else 200), table[route]
+
+    return answer
+
+
+def cosmos_kind(head: int = 16) -> Kind:
+    def make(**override) -> Mutation:
+        answer = cosmos_answers(head=head, **override)
+
+        async def handler(request, raw, kind):
+            return _json(*answer(request, raw))
+
+        return handler
+
+    good = cosmos_table(head)["/status"]
+
+    def status(**sync) -> dict:
+        result = {**good["result"], "sync_info": {**good["result"]["sync_info"], **sync}}
+        return {"/status": {**good, "result": result}}
+
+    mutations = {
+        "height_as_hex": make(**status(latest_block_height=hex(head))),
+        "nulls": make(**status(latest_block_height=None, latest_block_time=None)),
+        "negative_height": make(**status(latest_block_height=str(-head))),
+        "unicode_digits": make(**status(latest_block_height="\u00b9\u2076")),
+        "bool_as_string": make(**status(catching_up="false")),
+        "time_not_rfc3339": make(**status(latest_block_time="yesterday")),
+        "no_result": make(**{"/status": {"jsonrpc": "2.0", "id": -1}}),
+        "rpc_error_objects": make(**{"/status": {"jsonrpc": "2.0", "id": -1, "error": {"code": -32603, "message": "Internal error", "data": "boom"}}}),
+        "optional_wrong_type": make(**{"/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"n_peers": [1]}}}),
+        "wrong_chain": make(**{"/status": {**good, "result": {**good["result"], "node_info": {**good["result"]["node_info"], "network": "osmosis-1"}}}}),
+    }
+    return Kind("cosmos", cosmos_answers(head=head), mutations)
+BITCOIN_BEST = "00000000000000000001c3f0d4d3c79fbd0bd4a0a5f1a2b3c4d5e6f708192a3b"
+
+
+def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable[[str, list], Any]:
+    """Bitcoin Core answers in the shapes of its RPC reference (Bitcoin Core 0.21: no ``time`` in
+    getblockchaininfo, so the probe asks getblockheader; JSON-RPC 1.0 items carry ``error: null``)."""
+
+    def results(method: str, params: list) -> Any:
+        table = {
+            "getblockchaininfo": {"chain": chain, "blocks": head, "headers": head, "bestblockhash": BITCOIN_BEST, "mediantime": int(time.time()) - 600,
+                                  "verificationprogress": 0.9999, "initialblockdownload": False, "size_on_disk": 123456, "warnings": ""},
+            "getnetworkinfo": {"version": 210000, "subversion": "/Satoshi:0.21.0/", "connections": 10, "connections_in": 2, "connections_out": 8,
+                               "networkactive": True, "warnings": ""},
+            "getmempoolinfo": {"loaded": True, "size": 120, "bytes": 50000, "usage": 200000, "maxmempool": 300000000, "mempoolminfee": 0.00001},
+            "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
+            "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
+            "getblockheader": {"hash": BITCOIN_BEST, "height": head, "time": int(time.time()) - 60},
+        }
+        table.update(override)
+        if method in table:
+            value = table[method]
+            return value(params) if callable(value) else value
+        return {"code": -32601, "message": "Method not found"}
+
+    return results
+
+
+def bitcoin_kind(head: int = 16) -> Kind:
+    def make(**override) -> Mutation:
+        return _results_mutation(**override)(lambda **kw: bitcoin_results(head=head, **kw))
+
+    info = lambda **o: {"getblockchaininfo": {"chain": "main", "blocks": head, "headers": head, "bestblockhash": BITCOIN_BEST, **o}}  # noqa: E731
+    mutations = {
+        **jsonrpc_batch_mutations(),
+        "blocks_as_string": make(**info(blocks=str(head))),
+        "blocks_as_float": make(**info(blocks=head + 0.5)),
+        "nulls": make(getblockchaininfo=None, getnetworkinfo=None, getmempoolinfo=None),
+        "negative_height": make(**info(blocks=-head)),
+        "rpc_error_objects": make(getblockchaininfo={"code": -1, "message": "Internal error"}),
+        "warming_up": make(getblockchaininfo={"code": -28, "message": "Loading block index..."}),
+        "error_code_not_int": make(getchaintips={"code": [1], "message": {"nested": True}}),
+        "best_hash_not_hex": make(**info(bestblockhash="<script>")),
+        "header_wrong_shape": make(getblockheader=[1, 2]),
+        "optional_wrong_type": make(getnetworkinfo={"connections": "ten", "warnings": {"x": 1}}, getchaintips="tips"),
+        "wrong_chain": make(**info(chain="test")),
+    }
+    return Kind("bitcoin", jsonrpc_answer(bitcoin_results(head=head)), mutations)
+
+
 # --------------------------------------------------------------------------- transport misbehaviour
 
 
@@ -508,9 +615,10 @@ TRANSPORT_CASES: dict[str, str | None] = {
 class HostileServer:
     """Serve ``/<case>/...``: the case named by the first path segment."""
 
-    def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None):
+    def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None, ssl_context: ssl.SSLContext | None = None):
         self.kind = good
-        self.tls = tls
+        self.tls = tls or ssl_context is not None
+        self.given_context = ssl_context  # a certificate of the test's choosing (trustme: expired, other host)
         self.workdir = workdir
         self.port = free_port()
         self.requests: list[tuple[str, str, dict, bytes]] = []
@@ -580,6 +688,8 @@ class HostileServer:
         return await handler(request, raw, self.kind)
 
     def _ssl_context(self) -> ssl.SSLContext:
+        if self.given_context is not None:
+            return self.given_context
         openssl = require_binary("openssl")
         assert self.workdir is not None, "tls=True needs a workdir for the certificate"
         cert, key = self.workdir / "selfsigned.pem", self.workdir / "selfsigned.key"

@@ -1,0 +1,558 @@
+"""Validator signing monitor for Cosmos SDK / CometBFT chains: runs per block in the background.
+
+Each round (every ``validators.interval_seconds``, 5 s by default), on the chain's monitor endpoint (``validators.endpoint``, default the first
+reference, else the first node; then ``fallbacks``), through the exporter's one transport:
+
+1. ``GET /status`` for the latest height;
+2. every block not read yet, each **once per chain whatever the number of validators and
+   groups**: ``GET /block?height=H``. The signatures in ``last_commit`` of block H are the
+   precommits for H-1: ``block_id_flag`` 2 (commit) and 3 (nil) count as signed, 1 (absent)
+   as missed, as x/slashing counts them (an absent entry has an empty address, so a watched
+   validator of H-1's set without a flag-2/3 entry missed H-1);
+3. the validator set of H-1 for voting power, ``GET /validators?height=H-1&page=N&per_page=100``
+   (every page), asked again only when a block header's ``validators_hash`` changes;
+4. every ``validators.lcd_interval_seconds`` on the LCD: ``/cosmos/slashing/v1beta1/params``,
+   ``/cosmos/slashing/v1beta1/signing_infos/{valcons}`` per watched validator, and (unless
+   ``staking: false``) ``/cosmos/staking/v1beta1/validators/{valoper}`` for operator
+   addresses (consensus key -> address, ``jailed``, ``status``).
+
+A *solo* miss is a miss in a block whose commit carries more than 2/3 of H-1's voting power:
+the validator missed while the network signed. A chain halt makes no blocks, so it adds no
+miss of any kind (it pages once as the shared chain halt instead).
+
+Blocks until jail follow x/slashing (``HandleValidatorSignature``): jailed when
+``missed_blocks_counter > window - MinSignedPerWindow``, so
+``blocks_until_jail = window - round(window x min_signed_per_window) - missed_blocks_counter``
+further misses can be absorbed (0: the next miss jails); ``time_until_jail_seconds`` multiplies by
+the chain's block time (the time it takes if every coming block is missed).
+
+The last counted height and every counter are persisted atomically (temp file +
+``os.replace``) after each round, so a restart resumes at the next block: nothing is
+counted twice and nothing is lost while the node still serves those blocks; blocks older
+than ``max_backfill_blocks`` are skipped and counted in
+``chainwatch_cosmos_monitor_blocks_skipped_total``. A state file of another chain id is
+ignored. Monitor health is exported from the first second: the last-success timestamp
+starts at the monitor's creation and failed rounds are counted.
+
+Exposition (per user-named group; a validator listed in two groups counts in each)::
+
+    chainwatch_cosmos_validator_blocks_checked_total{chain="hub",group="ops",network="mainnet"} 1200
+    chainwatch_cosmos_validator_missed_blocks_total{...,group="ops"} 14
+    chainwatch_cosmos_validator_solo_missed_blocks_total{...,group="ops"} 14
+    chainwatch_cosmos_validator_consecutive_missed_blocks{...,group="ops"} 3
+    chainwatch_cosmos_validator_signing_window_missed_blocks{...,group="ops"} 52
+    chainwatch_cosmos_validator_blocks_until_jail{...,group="ops"} 9448
+    chainwatch_cosmos_validator_time_until_jail_seconds{...,group="ops"} 56688
+    chainwatch_cosmos_validators_active{...,group="ops"} 2
+    chainwatch_cosmos_validator_voting_power{...,group="ops"} 1.2e+06
+    chainwatch_cosmos_validator_jailed{...,group="ops"} 0
+    chainwatch_cosmos_validator_tombstoned{...,group="ops"} 0
+    chainwatch_cosmos_validator_bond_status{...,group="ops",status="bonded"} 2
+    chainwatch_cosmos_commit_signed_power_ratio{chain="hub",network="mainnet"} 0.93
+    chainwatch_cosmos_monitor_last_height{chain="hub",network="mainnet"} 2.3515e+07
+    chainwatch_cosmos_monitor_blocks_skipped_total{...} 0
+    chainwatch_validator_monitor_last_success_timestamp_seconds{...} 1.7e+09
+    chainwatch_validator_monitor_failures_total{...} 0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.transport import Reply, Transport
+from chainwatch.kinds.cosmos.cometbft import (
+    RPC_ERROR_STATUSES, arr, bech32_decode, bech32_encode, blocks_until_jail, boolean, dec, duration, hex_address, obj, result_of, timestamp, uint,
+)
+from chainwatch.kinds.cosmos.config import CosmosChain, CosmosEndpoint
+
+log = logging.getLogger("chainwatch.validators.cosmos")
+
+STATE_VERSION = 1
+COUNTERS = ("checked", "missed", "solo_missed")
+FLAG_ABSENT, FLAG_COMMIT, FLAG_NIL = 1, 2, 3
+PER_PAGE = 100  # CometBFT's maximum per_page for /validators
+MAX_PAGES = 100  # 10,000 validators: far above any chain's active set
+REQUEST_TIMEOUT = 10.0
+WARN_EVERY_SECONDS = 60.0
+BOND_STATUSES = {"BOND_STATUS_BONDED": "bonded", "BOND_STATUS_UNBONDING": "unbonding", "BOND_STATUS_UNBONDED": "unbonded",
+                 "BOND_STATUS_UNSPECIFIED": "unspecified"}
+STATUS_LABELS = ("bonded", "unbonding", "unbonded", "unspecified")
+
+
+class AllEndpointsFailed(Exception):
+    pass
+
+
+@dataclass
+class Member:
+    """One configured validator of one group (a validator listed twice in a group is one member)."""
+
+    group: str
+    label: str
+    consensus_address: str | None  # configured (hex, upper case)
+    operator_address: str | None
+
+
+@dataclass
+class Facts:
+    """What the LCD said about one validator at the last LCD refresh."""
+
+    address: str | None = None  # resolved consensus address
+    jailed: bool | None = None
+    tombstoned: bool | None = None
+    status: str | None = None  # bonded / unbonding / unbonded / unspecified (x/staking)
+    missed_in_window: int | None = None
+
+
+@dataclass
+class State:
+    last_height: int | None = None
+    skipped: int = 0
+    groups: dict[str, dict[str, int]] = field(default_factory=dict)
+    consecutive: dict[str, int] = field(default_factory=dict)  # consensus address -> run of misses
+
+    def to_json(self, chain_id: str) -> dict:
+        return {"version": STATE_VERSION, "chain_id": chain_id, "last_height": self.last_height, "skipped": self.skipped,
+                "groups": self.groups, "consecutive": self.consecutive}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "State":
+        return cls(
+            last_height=None if data.get("last_height") is None else int(data["last_height"]),
+            skipped=int(data.get("skipped", 0)),
+            groups={str(g): {k: int(v.get(k, 0)) for k in COUNTERS} for g, v in dict(data.get("groups", {})).items()},
+            consecutive={str(k).upper(): int(v) for k, v in dict(data.get("consecutive", {})).items()},
+        )
+
+    def copy(self) -> "State":
+        return State(self.last_height, self.skipped, {g: dict(v) for g, v in self.groups.items()}, dict(self.consecutive))
+
+
+def write_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, sort_keys=True, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def consensus_address_of(pubkey: Any, what: str) -> str:
+    """Consensus address of an SDK ``consensus_pubkey`` (``{"@type": "/cosmos.crypto.ed25519.PubKey",
+    "key": base64}``): SHA-256(key)[:20], as CometBFT derives ed25519 addresses."""
+    pk = obj(pubkey, what)
+    if pk.get("@type") != "/cosmos.crypto.ed25519.PubKey":
+        raise invalid(f"{what}: unsupported consensus key type {str(pk.get('@type'))[:60]!r}")
+    try:
+        raw = base64.b64decode(str(pk.get("key")), validate=True)
+    except ValueError:
+        raise invalid(f"{what}: key is not base64") from None
+    if len(raw) != 32:
+        raise invalid(f"{what}: an ed25519 key has 32 bytes, got {len(raw)}")
+    return hashlib.sha256(raw).digest()[:20].hex().upper()
+
+
+def parse_commit(block: dict, height: int) -> tuple[str, set[str]]:
+    """(this block's validators_hash, addresses that signed H-1: flag 2 or 3) of ``/block`` result."""
+    b = obj(block.get("block"), "block")
+    header = obj(b.get("header"), "block.header")
+    if uint(header.get("height"), "block.header.height") != height:
+        raise invalid(f"block: asked for height {height}, got {str(header.get('height'))[:20]}")
+    vhash = header.get("validators_hash")
+    if not isinstance(vhash, str) or not vhash:
+        raise invalid("block.header.validators_hash: expected a hash")
+    commit = obj(b.get("last_commit"), "block.last_commit")
+    if uint(commit.get("height"), "last_commit.height") != height - 1:
+        raise invalid(f"last_commit.height: expected {height - 1}")
+    signed: set[str] = set()
+    for i, sig in enumerate(arr(commit.get("signatures"), "last_commit.signatures")):
+        s = obj(sig, f"signatures[{i}]")
+        flag = s.get("block_id_flag")
+        if isinstance(flag, bool) or flag not in (FLAG_ABSENT, FLAG_COMMIT, FLAG_NIL):
+            raise invalid(f"signatures[{i}].block_id_flag: expected 1, 2 or 3, got {str(flag)[:10]!r}")
+        if flag != FLAG_ABSENT:
+            signed.add(hex_address(s.get("validator_address"), f"signatures[{i}].validator_address"))
+    return vhash.upper(), signed
+
+
+def parse_validators_page(result: dict, what: str) -> tuple[dict[str, int], int]:
+    """({address: voting power} of one ``/validators`` page, total validators)."""
+    out: dict[str, int] = {}
+    for i, v in enumerate(arr(result.get("validators"), f"{what}.validators")):
+        row = obj(v, f"{what}.validators[{i}]")
+        out[hex_address(row.get("address"), f"{what}.validators[{i}].address")] = uint(row.get("voting_power"), f"{what}.validators[{i}].voting_power")
+    return out, uint(result.get("total"), f"{what}.total")
+
+
+class CosmosMonitor:
+    def __init__(self, chain_name: str, chain: CosmosChain, transport: Transport, settings):
+        self.chain_name = chain_name
+        self.chain = chain
+        self.transport = transport
+        cfg = chain.validators
+        self.cfg = cfg
+        first = cfg.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
+        self.candidates: list[CosmosEndpoint] = [chain.endpoint(n) for n in dict.fromkeys([first, *cfg.fallbacks])]
+        self.state_path = Path(cfg.state_file or Path(settings.state_dir) / f"{chain_name}-validators.json")
+        self.members: list[Member] = []
+        for group, vals in cfg.groups.items():
+            seen = set()
+            for v in vals:
+                key = (v.consensus_address, v.operator_address)
+                if key in seen:
+                    continue
+                seen.add(key)
+                self.members.append(Member(group, v.label, v.consensus_address, v.operator_address))
+        self.groups = list(cfg.groups)
+        self.state = State(groups={g: dict.fromkeys(COUNTERS, 0) for g in self.groups})
+        self.loaded = False
+        self.facts: dict[int, Facts] = {}  # index in self.members -> facts
+        self.params: tuple[int, Decimal] | None = None  # (signed_blocks_window, min_signed_per_window)
+        self.valsets: dict[str, dict[str, int]] = {}  # validators_hash -> {address: power}
+        self.prev_hash: tuple[int, str] | None = None  # (height, validators_hash) of the last block read
+        self.active: dict[str, int] = {}  # the last counted set (address -> power)
+        self.signed_ratio: float | None = None
+        self.hrp: str | None = chain.bech32_prefix
+        self.last_lcd = -math.inf
+        self.last_success = time.time()  # health from the first second: "no success yet" ages from here
+        self.failures = 0  # rounds that failed (no endpoint answered, or the LCD part failed)
+        self.lcd_failed = False
+        self.endpoint = self.candidates[0]
+        self._task: asyncio.Task | None = None
+        self._last_warning = -math.inf
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"validators-{self.chain_name}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+
+    async def _loop(self) -> None:
+        interval = self.cfg.interval_seconds
+        while True:
+            started = time.monotonic()
+            try:
+                await self.round()
+            except asyncio.CancelledError:
+                raise
+            except AllEndpointsFailed as exc:  # counted in round()
+                self._warn(str(exc))
+            except Exception as exc:  # noqa: BLE001 - a bug or a bad answer must not kill the monitor
+                self.failures += 1
+                self._warn(f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(max(0.05, interval - (time.monotonic() - started)))
+
+    def _warn(self, message: str) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= WARN_EVERY_SECONDS:
+            self._last_warning = now
+            log.warning("cosmos validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(message)[:300]})
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, [s for e in self.candidates for s in (*e.urls, *e.secrets)])
+
+    # ------------------------------------------------------------------ HTTP
+
+    async def get(self, endpoint, path: str, what: str, ok_statuses=()) -> Reply:
+        deadline = asyncio.get_running_loop().time() + REQUEST_TIMEOUT
+        return await self.transport.request(endpoint, method="GET", path=path, deadline=deadline, ok_statuses=ok_statuses)
+
+    async def rpc(self, path: str, what: str) -> dict:
+        return result_of(await self.get(self.endpoint, path, what, RPC_ERROR_STATUSES), what)
+
+    # ------------------------------------------------------------------ state file
+
+    def load_state(self) -> None:
+        self.loaded = True
+        try:
+            data = json.loads(self.state_path.read_text())
+            if data.get("version") != STATE_VERSION or data.get("chain_id") != self.chain.chain_id:
+                log.warning("validator state file belongs to another chain or version; starting fresh",
+                            extra={"chain": self.chain_name, "path": str(self.state_path)})
+                return
+            saved = State.from_json(data)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]})
+            return
+        saved.groups = {g: saved.groups.get(g, dict.fromkeys(COUNTERS, 0)) for g in self.groups}  # new groups at 0, removed dropped
+        self.state = saved
+        log.info("cosmos validator monitor resumed", extra={"chain": self.chain_name, "last_height": saved.last_height})
+
+    def save_state(self, state: State) -> None:
+        write_atomic(self.state_path, state.to_json(self.chain.chain_id))
+
+    # ------------------------------------------------------------------ one round
+
+    async def round(self) -> None:
+        """One round on the first candidate endpoint that answers."""
+        if not self.loaded:
+            self.load_state()
+        failures = []
+        for ep in self.candidates:
+            self.endpoint = ep
+            self.lcd_failed = False
+            try:
+                await self._round()
+                if self.lcd_failed:
+                    self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
+                else:
+                    self.last_success = time.time()
+                return
+            except ProbeFailure as failure:
+                failures.append(f"{ep.name}: {failure}")
+        self.failures += 1
+        raise AllEndpointsFailed("; ".join(failures))
+
+    async def _round(self) -> None:
+        if self.endpoint.lcd is not None and time.monotonic() - self.last_lcd >= self.cfg.lcd_interval_seconds:
+            try:
+                await self.refresh_lcd()
+                self.last_lcd = time.monotonic()
+            except ProbeFailure as failure:  # the LCD is down: block counting goes on without it
+                self.lcd_failed = True
+                self._warn(f"LCD: {failure}")
+        status = await self.rpc("/status", "/status")
+        network = obj(status.get("node_info"), "status.node_info").get("network")
+        if network != self.chain.chain_id:
+            raise ProbeFailure("wrong_chain", f"node_info.network {str(network)[:50]!r}, expected {self.chain.chain_id!r}")
+        latest = uint(obj(status.get("sync_info"), "status.sync_info").get("latest_block_height"), "latest_block_height")
+        await self.count_blocks(latest)
+
+    async def count_blocks(self, latest: int) -> None:
+        nxt = self.state.copy()
+        if nxt.last_height is None:
+            nxt.last_height = latest - 1  # first run: start at the newest block
+        if latest - nxt.last_height > self.cfg.max_backfill_blocks:
+            gap = latest - nxt.last_height - self.cfg.max_backfill_blocks
+            nxt.skipped += gap
+            log.warning("cosmos blocks skipped: older than max_backfill_blocks", extra={
+                "chain": self.chain_name, "first": nxt.last_height + 1, "last": nxt.last_height + gap, "blocks": gap})
+            nxt.last_height += gap
+            self.prev_hash = None
+        stop = min(latest, nxt.last_height + self.cfg.max_blocks_per_round)
+        try:
+            for height in range(nxt.last_height + 1, stop + 1):
+                await self.count_block(nxt, height)
+                nxt.last_height = height
+        finally:  # what was counted is saved, so a failure mid-way neither loses nor repeats it
+            if nxt.last_height != self.state.last_height or nxt.skipped != self.state.skipped:
+                self.save_state(nxt)
+                self.state = nxt
+
+    async def count_block(self, state: State, height: int) -> None:
+        block = await self.rpc(f"/block?height={height}", "/block")
+        vhash, signed = parse_commit(block, height)
+        voted = height - 1
+        if self.prev_hash is not None and self.prev_hash[0] == voted and self.prev_hash[1] in self.valsets:
+            valset = self.valsets[self.prev_hash[1]]
+        else:
+            valset = await self.validator_set(voted)
+            if self.prev_hash is not None and self.prev_hash[0] == voted:
+                self.valsets[self.prev_hash[1]] = valset
+        self.prev_hash = (height, vhash)
+        if len(self.valsets) > 8:
+            self.valsets.pop(next(iter(self.valsets)))
+        total = sum(valset.values())
+        signed_power = sum(p for a, p in valset.items() if a in signed)
+        ratio = signed_power / total if total else 0.0
+        solo = 3 * signed_power > 2 * total
+        self.signed_ratio = round(ratio, 6)
+        self.active = valset
+        addresses = {m_i: self.address_of(m_i) for m_i in range(len(self.members))}
+        for address in set(addresses.values()):
+            if address is None:
+                continue
+            if address not in valset:
+                state.consecutive.pop(address, None)  # not in the set: nothing to sign (jailed, unbonded)
+            elif address in signed:
+                state.consecutive[address] = 0
+            else:
+                state.consecutive[address] = state.consecutive.get(address, 0) + 1
+        counted: set[tuple[str, str]] = set()
+        for i, m in enumerate(self.members):
+            address = addresses[i]
+            if address is None or address not in valset or (m.group, address) in counted:
+                continue  # a validator named twice in one group (by both addresses) counts once
+            counted.add((m.group, address))
+            g = state.groups[m.group]
+            g["checked"] += 1
+            if address not in signed:
+                g["missed"] += 1
+                if solo:
+                    g["solo_missed"] += 1
+
+    async def validator_set(self, height: int) -> dict[str, int]:
+        out: dict[str, int] = {}
+        page = 1
+        while True:
+            result = await self.rpc(f"/validators?height={height}&page={page}&per_page={PER_PAGE}", "/validators")
+            rows, total = parse_validators_page(result, "/validators")
+            out.update(rows)
+            if len(out) >= total or not rows or page >= MAX_PAGES:
+                return out
+            page += 1
+
+    def address_of(self, index: int) -> str | None:
+        m = self.members[index]
+        if m.consensus_address:
+            return m.consensus_address
+        f = self.facts.get(index)
+        return f.address if f else None
+
+    # ------------------------------------------------------------------ LCD
+
+    async def lcd(self, path: str, what: str, ok_statuses=()) -> tuple[int, Any]:
+        reply = await self.get(self.endpoint.lcd, path, what, ok_statuses)
+        return reply.status, reply.json()
+
+    async def refresh_lcd(self) -> None:
+        _, body = await self.lcd("/cosmos/slashing/v1beta1/params", "slashing params")
+        p = obj(obj(body, "slashing params").get("params"), "slashing params.params")
+        window = uint(p.get("signed_blocks_window"), "params.signed_blocks_window")
+        min_signed = dec(p.get("min_signed_per_window"), "params.min_signed_per_window")
+        if window == 0 or min_signed > 1:
+            raise invalid("slashing params: signed_blocks_window must be > 0 and min_signed_per_window <= 1")
+        duration(p.get("downtime_jail_duration"), "params.downtime_jail_duration")
+        self.params = (window, min_signed)
+        facts: dict[int, Facts] = {}
+        for i, m in enumerate(self.members):
+            try:
+                facts[i] = await self.validator_facts(m)
+            except ProbeFailure as failure:  # one validator's bad answer drops only its facts
+                if failure.reason not in ("invalid_response", "invalid_json", "http_status"):
+                    raise
+                facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address)
+                self._warn(f"validator {m.label}: {failure}")
+        self.facts = facts
+
+    async def validator_facts(self, m: Member) -> Facts:
+        f = Facts(address=m.consensus_address)
+        if m.operator_address and self.chain.staking:
+            status, body = await self.lcd(f"/cosmos/staking/v1beta1/validators/{m.operator_address}", "staking validator", ok_statuses=(404,))
+            if status == 404:
+                f.status = "unspecified"
+            else:
+                v = obj(obj(body, "staking validator").get("validator"), "staking validator.validator")
+                derived = consensus_address_of(v.get("consensus_pubkey"), "validator.consensus_pubkey")
+                f.address = f.address or derived
+                f.jailed = boolean(v.get("jailed"), "validator.jailed")
+                raw = v.get("status")
+                if not isinstance(raw, str) or raw not in BOND_STATUSES:
+                    raise invalid(f"validator.status: unknown bond status {str(raw)[:40]!r}")
+                f.status = BOND_STATUSES[raw]
+                if self.hrp is None:
+                    self.hrp = m.operator_address.split("valoper1")[0]
+        if f.address is None:
+            return f
+        hrp = await self.valcons_hrp()
+        if hrp is None:
+            return f
+        valcons = bech32_encode(hrp + "valcons", bytes.fromhex(f.address))
+        status, body = await self.lcd(f"/cosmos/slashing/v1beta1/signing_infos/{valcons}", "signing info", ok_statuses=(404,))
+        if status == 404:
+            return f  # never bonded: no signing info yet
+        info = obj(obj(body, "signing info").get("val_signing_info"), "signing info.val_signing_info")
+        f.missed_in_window = uint(info.get("missed_blocks_counter"), "val_signing_info.missed_blocks_counter")
+        f.tombstoned = boolean(info.get("tombstoned"), "val_signing_info.tombstoned")
+        if not self.chain.staking or f.jailed is None:
+            jailed_until = timestamp(info.get("jailed_until"), "val_signing_info.jailed_until")
+            f.jailed = jailed_until > time.time()
+        return f
+
+    async def valcons_hrp(self) -> str | None:
+        """The chain's bech32 prefix: configured, from an operator address, or from one signing info."""
+        if self.hrp is None:
+            _, body = await self.lcd("/cosmos/slashing/v1beta1/signing_infos?pagination.limit=1", "signing infos")
+            infos = arr(obj(body, "signing infos").get("info"), "signing infos.info")
+            if infos:
+                decoded = bech32_decode(str(obj(infos[0], "info[0]").get("address")))
+                if decoded and decoded[0].endswith("valcons"):
+                    self.hrp = decoded[0].removesuffix("valcons")
+        return self.hrp
+
+    # ------------------------------------------------------------------ exposition
+
+    def samples(self) -> list[tuple[str, dict, float]]:
+        base = {"chain": self.chain_name, "network": self.chain.network}
+        out: list[tuple[str, dict, float]] = []
+        s = self.state
+        block_time = self.chain.block_time
+        for group in self.groups:
+            labels = {**base, "group": group}
+            counts = s.groups[group]
+            out.append(("chainwatch_cosmos_validator_blocks_checked_total", labels, counts["checked"]))
+            out.append(("chainwatch_cosmos_validator_missed_blocks_total", labels, counts["missed"]))
+            out.append(("chainwatch_cosmos_validator_solo_missed_blocks_total", labels, counts["solo_missed"]))
+            idx = [i for i, m in enumerate(self.members) if m.group == group]
+            addresses = {self.address_of(i) for i in idx} - {None}
+            out.append(("chainwatch_cosmos_validator_consecutive_missed_blocks", labels, max((s.consecutive.get(a, 0) for a in addresses), default=0)))
+            out.append(("chainwatch_cosmos_validators_active", labels, sum(1 for a in addresses if a in self.active)))
+            out.append(("chainwatch_cosmos_validator_voting_power", labels, sum(self.active.get(a, 0) for a in addresses)))
+            facts = {}
+            for i in idx:  # one entry per validator (a validator named by both addresses is one)
+                f = self.facts.get(i)
+                if f is not None:
+                    facts[self.address_of(i) or self.members[i].operator_address] = f
+            if not facts:
+                continue
+            windows = [f.missed_in_window for f in facts.values() if f.missed_in_window is not None]
+            if windows:
+                out.append(("chainwatch_cosmos_validator_signing_window_missed_blocks", labels, max(windows)))
+            if self.params is not None:
+                window, min_signed = self.params
+                left = [blocks_until_jail(window, min_signed, f.missed_in_window)
+                        for f in facts.values() if f.missed_in_window is not None and not f.jailed and not f.tombstoned]
+                if left:
+                    out.append(("chainwatch_cosmos_validator_blocks_until_jail", labels, min(left)))
+                    out.append(("chainwatch_cosmos_validator_time_until_jail_seconds", labels, round(min(left) * block_time, 3)))
+            out.append(("chainwatch_cosmos_validator_jailed", labels, sum(1 for f in facts.values() if f.jailed)))
+            out.append(("chainwatch_cosmos_validator_tombstoned", labels, sum(1 for f in facts.values() if f.tombstoned)))
+            if self.chain.staking and any(f.status for f in facts.values()):
+                for status in STATUS_LABELS:
+                    out.append(("chainwatch_cosmos_validator_bond_status", {**labels, "status": status},
+                                sum(1 for f in facts.values() if f.status == status)))
+        if s.last_height is not None:
+            out.append(("chainwatch_cosmos_monitor_last_height", base, s.last_height))
+        if self.signed_ratio is not None:
+            out.append(("chainwatch_cosmos_commit_signed_power_ratio", base, self.signed_ratio))
+        out.append(("chainwatch_cosmos_monitor_blocks_skipped_total", base, s.skipped))
+        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))
+        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
+        return out
+
+
+def create(chain_name: str, chain: CosmosChain, transport: Transport, settings) -> CosmosMonitor:
+    return CosmosMonitor(chain_name, chain, transport, settings)

@@ -1,0 +1,142 @@
+"""OP Stack rollup-node probe: ``optimism_syncStatus`` of an op-node, one JSON-RPC batch.
+
+The answer (op-node ``op-service/eth/sync_status.go``, ``op-service/eth/id.go``) is an object
+of block references, ``number`` and ``timestamp`` as JSON integers::
+
+    {"current_l1": {"hash": "0x…", "number": 19000000, "parentHash": "0x…", "timestamp": 1700000000},
+     "current_l1_finalized": {…}, "head_l1": {…}, "safe_l1": {…}, "finalized_l1": {…},
+     "unsafe_l2": {"hash": "0x…", "number": 115000000, "parentHash": "0x…", "timestamp": 1700000001,
+                   "l1origin": {"hash": "0x…", "number": 18999990}, "sequenceNumber": 3},
+     "safe_l2": {…}, "finalized_l2": {…}, "pending_safe_l2": {…}, "queued_unsafe_l2": {…}}
+
+Exposition it contributes (besides the shared probe, head and lag series)::
+
+    chainwatch_opnode_head_height{…,head="unsafe_l2"} 1.15e+08
+    chainwatch_opnode_head_height{…,head="safe_l2"} 1.14999e+08
+    chainwatch_opnode_safe_lag_blocks{…} 150
+    chainwatch_opnode_safe_lag_seconds{…} 300
+    chainwatch_opnode_finalized_lag_seconds{…} 900
+    chainwatch_opnode_l1_lag_blocks{…,view="head_l1"} 0
+
+The unsafe L2 head is the endpoint's head (``chainwatch_head_height``), measured against the
+references of the chain's ``l2_chain`` by the scheduler; the L1 view (``head_l1``,
+``current_l1``) is measured against the ``l1_chain`` references in :meth:`OpNodeProbe.finish`.
+No ``chainwatch_head_age_seconds``: an op-node's unsafe head stops with the sequencer, which
+``ChainwatchSequencerDown`` pages for once; a single op-node falling behind shows as sync lag.
+
+A malformed head drops that head and the lags derived from it; only a missing or malformed
+``unsafe_l2`` (or a non-object answer) fails the probe.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from chainwatch.core.config import Endpoint
+from chainwatch.exporters import jsonrpc
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.kinds.opnode.metrics import L1_HEADS, L1_VIEWS, L2_HEADS
+
+VERSION_TTL = 600.0
+MAX_NUMBER = 2**63  # uint64 in Go; anything larger is not a block number we can plot
+_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
+
+
+def _uint(value: object) -> int | None:
+    """A JSON integer (op-node's encoding) or a hex quantity; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < MAX_NUMBER else None
+    if isinstance(value, str) and value[:2] in ("0x", "0X") and 2 < len(value) <= 18:
+        try:
+            return int(value, 16)
+        except ValueError:
+            return None
+    return None
+
+
+def block_ref(raw: object) -> tuple[int, int] | None:
+    """(number, timestamp) of one block reference, or None when it is not one."""
+    if not isinstance(raw, dict):
+        return None
+    number, stamp = _uint(raw.get("number")), _uint(raw.get("timestamp"))
+    if number is None or stamp is None:
+        return None
+    return number, stamp
+
+
+def parse_sync_status(status: object) -> dict[str, tuple[int, int]]:
+    """The well-formed heads of an ``optimism_syncStatus`` answer, by JSON key."""
+    if not isinstance(status, dict):
+        raise invalid(f"optimism_syncStatus: expected an object, got {type(status).__name__}")
+    heads = {}
+    for key in L2_HEADS + L1_HEADS:
+        ref = block_ref(status.get(key))
+        if ref is not None:
+            heads[key] = ref
+    if "unsafe_l2" not in heads:
+        raise invalid("optimism_syncStatus: unsafe_l2 lacks an integer number and timestamp")
+    return heads
+
+
+class OpNodeProbe:
+    async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
+        calls = [("optimism_syncStatus", [])]
+        if time.monotonic() - ctx.cache.get("version_at", -1e9) > VERSION_TTL:
+            calls.append(("optimism_version", []))
+        expected = getattr(ctx.chain, "l2_chain_id", None)
+        if expected is not None and time.monotonic() - ctx.cache.get("rollup_at", -1e9) > VERSION_TTL:
+            calls.append(("optimism_rollupConfig", []))
+        reply = await ctx.request(endpoint, "batch", body=jsonrpc.build(calls))
+        out = jsonrpc.parse(reply, calls)
+        rollup = out.get("optimism_rollupConfig")
+        if rollup is not None and rollup.ok:
+            got = _uint(rollup.result.get("l2_chain_id")) if isinstance(rollup.result, dict) else None
+            if got is None:
+                raise invalid("optimism_rollupConfig: l2_chain_id is not an integer")
+            ctx.cache["rollup_l2_chain_id"], ctx.cache["rollup_at"] = got, time.monotonic()
+        if expected is not None and ctx.cache.get("rollup_l2_chain_id", expected) != expected:
+            raise ProbeFailure("wrong_chain", f"optimism_rollupConfig l2_chain_id {ctx.cache['rollup_l2_chain_id']}, expected {expected}")
+        status = out["optimism_syncStatus"]
+        if not status.ok:
+            raise ProbeFailure("rpc_error" if status.error else "invalid_response", f"optimism_syncStatus: {status.describe()}")
+        heads = parse_sync_status(status.result)
+        for key, (number, stamp) in heads.items():
+            result.set("chainwatch_opnode_head_height", number, head=key)
+            result.set("chainwatch_opnode_head_timestamp_seconds", stamp, head=key)
+        unsafe_n, unsafe_t = heads["unsafe_l2"]
+        result.head_height, result.head_timestamp = unsafe_n, unsafe_t
+        result.set("chainwatch_head_height", unsafe_n)
+        for key, prefix in (("safe_l2", "chainwatch_opnode_safe_lag"), ("finalized_l2", "chainwatch_opnode_finalized_lag")):
+            if key in heads:
+                number, stamp = heads[key]
+                result.set(prefix + "_blocks", max(0, unsafe_n - number))
+                result.set(prefix + "_seconds", max(0, unsafe_t - stamp))
+
+        version = out.get("optimism_version")
+        if version is not None and (version.ok or version.unsupported):
+            text = _SAFE_VERSION.sub("_", version.result)[:96] if version.ok and isinstance(version.result, str) else ""
+            ctx.cache["version"] = text or "unknown"
+            ctx.cache["version_at"] = time.monotonic()
+        if "version" in ctx.cache:
+            result.set("chainwatch_node_info", 1, client_version=ctx.cache["version"])
+
+    def finish(self, result: ProbeResult, chain, summaries: dict) -> None:
+        """The op-node's L1 view against the median head of the ``l1_chain`` references."""
+        l1 = summaries.get(chain.l1_chain)
+        if l1 is None or l1.head is None:
+            return
+        for view in L1_VIEWS:
+            number = result.get("chainwatch_opnode_head_height", head=view)
+            if number is None:
+                continue
+            result.set("chainwatch_opnode_l1_lag_blocks", max(0.0, l1.head - number), view=view)
+            stamp = result.get("chainwatch_opnode_head_timestamp_seconds", head=view)
+            if stamp is not None and l1.head_timestamp is not None:
+                result.set("chainwatch_opnode_l1_lag_seconds", max(0.0, l1.head_timestamp - stamp), view=view)
+
+
+PROBE = OpNodeProbe()
