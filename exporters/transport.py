@@ -62,6 +62,16 @@ class Reply:
             raise ProbeFailure("invalid_json", f"{type(exc).__name__} at {snippet!r}") from None
 
 
+def encode(body: Any) -> bytes:
+    """A request body as compact JSON: orjson (the 1000-endpoint profile had ``json.dumps``
+    at ~3 % of the exporter's CPU), ``json`` for what orjson refuses (integers past 64 bits).
+    Our bodies are ASCII method names and hex parameters, where both give the same bytes."""
+    try:
+        return orjson.dumps(body)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
 def join_url(base: str, path: str) -> str:
     """Append an API route to an endpoint URL, keeping the URL's query (``?apikey=``) a query.
 
@@ -145,7 +155,7 @@ class Transport:
         headers = {**endpoint.headers, **(headers or {})}
         data = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":")).encode()
+            data = encode(body)
             headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
         extra = tls_options(endpoint)
