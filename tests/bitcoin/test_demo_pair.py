@@ -16,7 +16,7 @@ from .litecoind import litecoind_binary, wait_until
 
 def test_demo_pair_mines_and_its_faults_inject_and_heal(tmp_path):
     litecoind_binary()  # skip (fail under CI) without litecoind
-    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False, ltc_block_seconds=0.5))
+    stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False, subgraph=False, cosmos=False, rollup=False, ltc_block_seconds=0.5))
     (tmp_path / "logs").mkdir()
     stack.plan()
     assert stack.has_bitcoin

@@ -1,8 +1,8 @@
 """`chainwatch demo` leaves no process behind, whatever ends it.
 
 Real children (anvil nodes, the SIMULATED Solana cluster and CometBFT chain, ``chainwatch serve``, Debian's
-Prometheus and Alertmanager; Lodestar left out with ``--no-beacon`` to keep each start
-light). Each case starts the demo as a user would (``chainwatch demo``, stdout to a file or
+Prometheus and Alertmanager; Lodestar, the subgraph and rollup simulators and the
+litecoind pair left out to keep seven simultaneous starts light on 2 cores). Each case starts the demo as a user would (``chainwatch demo``, stdout to a file or
 a pipe), records every descendant process from /proc once it runs (pid and start time, so a
 reused pid is not mistaken for a survivor), ends the demo one way, and polls until none of
 them is alive.
@@ -29,7 +29,9 @@ from tests.support.poll import StopWaiting, wait_until
 
 pytestmark = [pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager]
 
-DEMO = [sys.executable, "-m", "chainwatch.cli", "demo", "--no-beacon"]
+# The new kinds' simulators and nodes are spawned exactly like the anvils and the Solana simulator
+# (one code path, devnet/procs.py); left out, seven demos started together stay light on 2 cores.
+DEMO = [sys.executable, "-m", "chainwatch.cli", "demo", "--no-beacon", "--no-subgraph", "--no-bitcoin", "--no-rollup"]
 STOP_BOUND = 60.0  # see the module docstring
 READY_BOUND = 120.0  # the demo's own start-up waits (Prometheus' first scrape and rule evaluation) on a loaded machine
 CHILDREN = 9  # 4 anvils, solana-sim, cosmos-sim, exporter, Prometheus, Alertmanager
@@ -235,7 +237,7 @@ def test_an_exception_stops_every_child(demos):
 
 def test_sigterm_during_start_up_stops_what_was_started(demo_factory):
     demo = demo_factory()
-    demo.wait(lambda: len(descendants(demo.proc.pid)) >= 4, "the demo's first children running")  # the anvils
+    demo.wait(lambda: len(descendants(demo.proc.pid)) >= 1, "the demo's first child running")  # an anvil: as early as possible, the rest still starting
     children = demo.record()
     assert "ready in" not in demo.output()
     demo.proc.send_signal(signal.SIGTERM)
