@@ -254,11 +254,13 @@ def _chain_routes(config: Config, name: str, team: Team, targets: dict[str, str]
             receiver = f"{name}-critical" if receivers.get(f"{name}-critical") == body else f"{name}-critical-{kind}"
             receivers[receiver] = body
             critical = _severity_route(config, "critical", receiver, [])
-        out.append({
-            "matchers": [f'chain="{cname}"'],
-            "receiver": targets["info"],
-            "routes": [critical, _severity_route(config, "warning", warning, intervals), _severity_route(config, "info", targets["info"], [])],
-        })
+        out.append(
+            {
+                "matchers": [f'chain="{cname}"'],
+                "receiver": targets["info"],
+                "routes": [critical, _severity_route(config, "warning", warning, intervals), _severity_route(config, "info", targets["info"], [])],
+            }
+        )
     return out
 
 
@@ -369,7 +371,7 @@ def render(config: Config) -> dict[str, str]:
     ] + [f"# NOTE: {n}" for n in notes]
     text = dump_yaml(data, config.path, sort_keys=False)
     head = header(config.path)
-    files = {"alertmanager.yml": head + "\n".join(top) + "\n" + text[len(head):]}
+    files = {"alertmanager.yml": head + "\n".join(top) + "\n" + text[len(head) :]}
     tmpl_head = "{{/*\n" + header(config.path, comment="") + "*/}}\n"
     for fname, body in template_files().items():
         files[f"templates/{fname}"] = tmpl_head + body

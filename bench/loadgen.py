@@ -71,8 +71,14 @@ def answer(body: bytes) -> bytes:
 
 def http_response(status: str, payload: bytes, content_type: bytes = b"application/json") -> bytes:
     return (
-        b"HTTP/1.1 " + status.encode() + b"\r\nContent-Type: " + content_type
-        + b"\r\nContent-Length: " + str(len(payload)).encode() + b"\r\nConnection: keep-alive\r\n\r\n" + payload
+        b"HTTP/1.1 "
+        + status.encode()
+        + b"\r\nContent-Type: "
+        + content_type
+        + b"\r\nContent-Length: "
+        + str(len(payload)).encode()
+        + b"\r\nConnection: keep-alive\r\n\r\n"
+        + payload
     )
 
 
@@ -127,7 +133,7 @@ class HttpProtocol(asyncio.Protocol):
             total = end + 4 + length
             if len(self.buffer) < total:
                 return
-            body = self.buffer[end + 4:total]
+            body = self.buffer[end + 4 : total]
             self.buffer = self.buffer[total:]
             parts = lines[0].split(" ")
             self.on_request(self, parts[0], parts[1] if len(parts) > 1 else "/", body)
@@ -158,6 +164,7 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1") ->
             reply = fleet.reply_for(body)
             arrived = loop.time()
             loop.call_later(fleet.injected(), answer_now, proto, reply, arrived)
+
         return on_request
 
     def answer_now(proto: HttpProtocol, reply: bytes, arrived: float) -> None:

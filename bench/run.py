@@ -195,11 +195,16 @@ async def timed_get(session: aiohttp.ClientSession, url: str, headers: dict | No
     return time.perf_counter() - started, body, status
 
 
-async def bench_chainwatch(session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path) -> dict:
+async def bench_chainwatch(
+    session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path
+) -> dict:
     cfg = workdir / f"chainwatch-{n}.yaml"
     cfg.write_text(chainwatch_config(ports))
     port = free_port()
-    child = Child([sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"], log=workdir / f"chainwatch-{n}.log")
+    child = Child(
+        [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"],
+        log=workdir / f"chainwatch-{n}.log",
+    )
     url = f"http://127.0.0.1:{port}/metrics"
     headers = {"X-Prometheus-Scrape-Timeout-Seconds": SCRAPE_TIMEOUT}
     try:
@@ -214,7 +219,7 @@ async def bench_chainwatch(session, n: int, ports: list[int], gen: Loadgen, roun
             wall, body, status = await timed_get(session, url, headers)
             walls.append(wall)
             text = body.decode()
-            failed += text.count('chainwatch_probe_success{') - len(re.findall(r'^chainwatch_probe_success\{[^}]*\} 1\.0$', text, re.M))
+            failed += text.count("chainwatch_probe_success{") - len(re.findall(r"^chainwatch_probe_success\{[^}]*\} 1\.0$", text, re.M))
             injected = (await gen.state())["last_delay"]
             for idx, value in LAST_BATCH.findall(text):
                 if injected[int(idx)] is not None:
@@ -350,10 +355,13 @@ def targets(results: list[dict], delay: float) -> dict:
     """The goals of issue #21, each True/False; ratios are against blackbox_exporter in the same run."""
     big = next((r for r in results if r["endpoints"] == 1000), None)
     huge = next((r for r in results if r["endpoints"] == 5000), None)
-    out = {"upstream_one_request_per_endpoint_per_round": all(
-        s["upstream_requests_per_endpoint_per_round"]["max"] <= 1.0
-        for r in results for s in [r["chainwatch"], *r["chainwatch"]["concurrent_scrapers"].values()]
-    )}
+    out = {
+        "upstream_one_request_per_endpoint_per_round": all(
+            s["upstream_requests_per_endpoint_per_round"]["max"] <= 1.0
+            for r in results
+            for s in [r["chainwatch"], *r["chainwatch"]["concurrent_scrapers"].values()]
+        )
+    }
     if big:
         cw, rt = big["chainwatch"], big.get("ratio_chainwatch_over_blackbox", {})
         if rt:
@@ -390,8 +398,20 @@ def table(results: list[dict]) -> str:
         rows += [
             (n, "scrape / N probes wall ms (median)", ms(cw["scrape_seconds"]["median"]), ms(bbw.get("median")), fmt(rt.get("wall_seconds_median"))),
             (n, "scrape / N probes wall ms (p95)", ms(cw["scrape_seconds"]["p95"]), ms(bbw.get("p95")), ""),
-            (n, "CPU ms per endpoint / per probe", fmt(cw["cpu_seconds_per_endpoint"] * 1000, ".3f"), fmt(bb["cpu_seconds_per_probe"] * 1000, ".3f") if bb else "-", fmt(rt.get("cpu_seconds_per_endpoint"))),
-            (n, "peak RSS MB (1 scraper / all phases)", f'{fmt(cw["peak_rss_mb_one_scraper"], ".1f")} / {fmt(cw["peak_rss_mb"], ".1f")}', fmt(bb.get("peak_rss_mb"), ".1f"), fmt(rt.get("peak_rss_mb"))),
+            (
+                n,
+                "CPU ms per endpoint / per probe",
+                fmt(cw["cpu_seconds_per_endpoint"] * 1000, ".3f"),
+                fmt(bb["cpu_seconds_per_probe"] * 1000, ".3f") if bb else "-",
+                fmt(rt.get("cpu_seconds_per_endpoint")),
+            ),
+            (
+                n,
+                "peak RSS MB (1 scraper / all phases)",
+                f"{fmt(cw['peak_rss_mb_one_scraper'], '.1f')} / {fmt(cw['peak_rss_mb'], '.1f')}",
+                fmt(bb.get("peak_rss_mb"), ".1f"),
+                fmt(rt.get("peak_rss_mb")),
+            ),
             (n, "latency error ms (median abs)", ms(cw["latency_error_seconds"]["median_abs"]), ms(bb.get("latency_error_seconds", {}).get("median_abs")), ""),
             (n, "latency error ms (p95 abs)", ms(cw["latency_error_seconds"]["p95_abs"]), ms(bb.get("latency_error_seconds", {}).get("p95_abs")), ""),
             (n, "latency error ms (max abs)", ms(cw["latency_error_seconds"]["max_abs"]), ms(bb.get("latency_error_seconds", {}).get("max_abs")), ""),
@@ -399,7 +419,15 @@ def table(results: list[dict]) -> str:
         ]
         for k, s in cw["concurrent_scrapers"].items():
             up = s["upstream_requests_per_endpoint_per_round"]
-            rows.append((n, f"{k} scrapers: upstream req/endpoint/round, scrape ms med/p95", f"{up['max']:.2f}  {ms(s['scrape_seconds']['median'])}/{ms(s['scrape_seconds']['p95'])}", "", ""))
+            rows.append(
+                (
+                    n,
+                    f"{k} scrapers: upstream req/endpoint/round, scrape ms med/p95",
+                    f"{up['max']:.2f}  {ms(s['scrape_seconds']['median'])}/{ms(s['scrape_seconds']['p95'])}",
+                    "",
+                    "",
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
@@ -437,7 +465,12 @@ def main(argv: list[str] | None = None) -> int:
             result = asyncio.run(scenario(n, args, Path(tmp)))
             result["load_average_1m"] = {"start": load_before, "end": os.getloadavg()[0]}  # every figure comes with the load it was taken under
             results.append(result)
-    report = {"machine": machine(), "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "scenarios": results, "targets": targets(results, args.delay)}
+    report = {
+        "machine": machine(),
+        "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scenarios": results,
+        "targets": targets(results, args.delay),
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2, sort_keys=True) + "\n"
     args.out.write_text(text)

@@ -24,7 +24,10 @@ async def main(n: int, rounds: int) -> None:
     nodes = [f"n-{i}" for i in range(n)]
     async with Simulator(Cluster(nodes, slot_seconds=0.4)) as sim:
         eps = "\n".join(f'      - {{name: {x}, url: "{sim.url(x)}", role: {"reference" if i < 3 else "node"}}}' for i, x in enumerate(nodes))
-        config = parse(f"exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0}}\nchains:\n  sol:\n    kind: solana\n    network: simnet\n    endpoints:\n{eps}\n", env={})
+        config = parse(
+            f"exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0}}\nchains:\n  sol:\n    kind: solana\n    network: simnet\n    endpoints:\n{eps}\n",
+            env={},
+        )
         transport = Transport()
         scheduler = Scheduler(config, transport)
         states = list(scheduler.states.values())
@@ -39,8 +42,10 @@ async def main(n: int, rounds: int) -> None:
             await asyncio.sleep(0.45)  # a new slot: getBlockTime is asked again
         cpu = time.process_time() - cpu0
         await transport.close()
-    print(f"{n} endpoints x {rounds} rounds: median round {sorted(walls)[len(walls) // 2] * 1000:.1f} ms, "
-          f"CPU {cpu / (n * rounds) * 1000:.2f} ms per endpoint-probe (exporter + simulator)")
+    print(
+        f"{n} endpoints x {rounds} rounds: median round {sorted(walls)[len(walls) // 2] * 1000:.1f} ms, "
+        f"CPU {cpu / (n * rounds) * 1000:.2f} ms per endpoint-probe (exporter + simulator)"
+    )
 
 
 if __name__ == "__main__":

@@ -522,8 +522,16 @@ def build(spec: AlertSpec, c: Ctx) -> list[Alert]:
         c.severity = severity
         c.threshold = thresholds[severity] = spec.threshold(c) if spec.threshold else 0.0
         c.rules[severity] = Alert(
-            spec.name, severity, c.name, c.team, spec.scope, spec.expr(c), _text(spec.for_, c),
-            _text(spec.summary, c), _text(spec.description, c), dashboard_for(spec.scope, c.name),
+            spec.name,
+            severity,
+            c.name,
+            c.team,
+            spec.scope,
+            spec.expr(c),
+            _text(spec.for_, c),
+            _text(spec.summary, c),
+            _text(spec.description, c),
+            dashboard_for(spec.scope, c.name),
             keep_firing_for=_text(spec.keep_firing_for, c),
         )
     for severity, alert in c.rules.items():

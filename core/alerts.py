@@ -83,10 +83,19 @@ def _exporter_absent(spec: AlertSpec, config) -> list[Alert]:
         for_ = min((c.thresholds.durations.down for c in chains), key=seconds)
         up = f'up{{job="{job}"}}'
         alert = Alert(
-            spec.name, "critical", ALL_CHAINS, team, spec.scope, f"{up} == 0 or absent({up})", for_,
+            spec.name,
+            "critical",
+            ALL_CHAINS,
+            team,
+            spec.scope,
+            f"{up} == 0 or absent({up})",
+            for_,
             "chainwatch exporter is not being scraped",
-            "Prometheus has not scraped the chainwatch exporter (job {job}) for " + for_
-            + ": every chainwatch alert of team " + team + " is blind until it is back.",
+            "Prometheus has not scraped the chainwatch exporter (job {job}) for "
+            + for_
+            + ": every chainwatch alert of team "
+            + team
+            + " is blind until it is back.",
             OPERATIONAL,
         )
         instance = {"job": job, "instance": "chainwatch:9877"}
@@ -111,20 +120,26 @@ EXPORTER_ABSENT = AlertSpec("ChainwatchExporterAbsent", "exporter", ("critical",
 
 def _down_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    return [Recipe(
-        [
-            Series("chainwatch_probe_success", e, 1, 0),
-            Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1),
-            Series("chainwatch_probe_failure_reason", {**e, "reason": "connect"}, 0, 0),
-        ],
-        0, e, queried={"failure_reason": "timeout"}, note="every probe times out",
-    )]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_probe_success", e, 1, 0),
+                Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1),
+                Series("chainwatch_probe_failure_reason", {**e, "reason": "connect"}, 0, 0),
+            ],
+            0,
+            e,
+            queried={"failure_reason": "timeout"},
+            note="every probe times out",
+        )
+    ]
 
 
 def _probe_failing_test(c: Ctx) -> list[Recipe]:
     labels = {**c.endpoint_labels, "reason": "rate_limited"}
-    return [Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited",
-                   step=SHORT_STEP)]
+    return [
+        Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited", step=SHORT_STEP)
+    ]
 
 
 def _wrong_chain_expr(c: Ctx) -> str:
@@ -137,15 +152,25 @@ def _wrong_chain_expr(c: Ctx) -> str:
 def _wrong_chain_description(c: Ctx) -> str:
     identity = kinds.get(c.kind).identity
     if identity is None:
-        return ("{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id " + str(c.chain.chain_id)
-                + ": it points at the wrong network, every answer from it is wrong.")
+        return (
+            "{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id "
+            + str(c.chain.chain_id)
+            + ": it points at the wrong network, every answer from it is wrong."
+        )
     # Beacon / Solana have no chain id metric: only the probe's ``wrong_chain`` failure says it
     # (it needs the genesis identity in the config; without, it never fires).
     field_, source = identity
     pinned = getattr(c.chain, field_, None)  # a hash, or a number (a rollup's l2_chain_id)
     expected = str(pinned) if pinned is not None else f"the configured {field_} (none is: set it to enable this check)"
-    return ("{endpoint} ({role}) on {chain}/{network} answers " + source + " of another network: its " + field_
-            + " is not " + expected + ". It points at the wrong network, every answer from it is wrong.")
+    return (
+        "{endpoint} ({role}) on {chain}/{network} answers "
+        + source
+        + " of another network: its "
+        + field_
+        + " is not "
+        + expected
+        + ". It points at the wrong network, every answer from it is wrong."
+    )
 
 
 def _wrong_chain_test(c: Ctx) -> list[Recipe]:
@@ -155,8 +180,15 @@ def _wrong_chain_test(c: Ctx) -> list[Recipe]:
         return [Recipe([reason], 1, e, note="endpoint switched to another network")]
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6
-    return [Recipe([Series("chainwatch_chain_id", e, expected, wrong), reason], wrong, e,
-                   queried={"reported_chain_id": str(wrong)}, note="endpoint switched to another network")]
+    return [
+        Recipe(
+            [Series("chainwatch_chain_id", e, expected, wrong), reason],
+            wrong,
+            e,
+            queried={"reported_chain_id": str(wrong)},
+            note="endpoint switched to another network",
+        )
+    ]
 
 
 def _lag_test(c: Ctx) -> list[Recipe]:
@@ -179,13 +211,20 @@ def _lag_test(c: Ctx) -> list[Recipe]:
 
 def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by) -> AlertSpec:
     return AlertSpec(
-        name, "endpoint", ("warning", "critical"),
+        name,
+        "endpoint",
+        ("warning", "critical"),
         threshold=threshold,
         expr=above(series),
         for_=lambda c: c.d.sync_lag,
         summary=lambda c: "{endpoint} on {chain} is {value:%.0f} " + unit(c) + " behind",
-        description=lambda c: "{endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + unit(c) + " behind " + what
-        + f" (threshold {fmt(c.threshold)} {unit(c)}, for {c.d.sync_lag}).",
+        description=lambda c: (
+            "{endpoint} ({role}) on {chain}/{network} is {value:%.0f} "
+            + unit(c)
+            + " behind "
+            + what
+            + f" (threshold {fmt(c.threshold)} {unit(c)}, for {c.d.sync_lag})."
+        ),
         value=value,
         test=_lag_test,
         inhibited_by=inhibited_by,
@@ -201,21 +240,31 @@ def mempool_window(c: Ctx) -> str:
 def _mempool_not_mined_expr(c: Ctx) -> str:
     pending = c.sel("chainwatch_mempool_transactions", state="pending")
     w = mempool_window(c)
-    return (f"max without (state) (delta({pending}[{w}])) > 0"
-            f" and on ({by(ENDPOINT_LABELS)}) max without (state) (resets({pending}[{w}])) == 0"
-            f" and on ({by(ENDPOINT_LABELS)}) max without (state) ({pending}) > 0")
+    return (
+        f"max without (state) (delta({pending}[{w}])) > 0"
+        f" and on ({by(ENDPOINT_LABELS)}) max without (state) (resets({pending}[{w}])) == 0"
+        f" and on ({by(ENDPOINT_LABELS)}) max without (state) ({pending}) > 0"
+    )
 
 
 def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
     per_step = 50  # while healthy, blocks take 5 a step out of the pool
     w = seconds(mempool_window(c))
-    return [Recipe([
-        Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
-    ], None, c.endpoint_labels, window=w, note="pending grows and never shrinks",
-        value_at=lambda steps, step_: per_step * w / step_,
-        # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
-        # unmined for the whole window is the fault itself; its blips are the quiet case instead.
-        blip=w < seconds(c.d.mempool))]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, -5, per_step, "height", start=1000),
+            ],
+            None,
+            c.endpoint_labels,
+            window=w,
+            note="pending grows and never shrinks",
+            value_at=lambda steps, step_: per_step * w / step_,
+            # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
+            # unmined for the whole window is the fault itself; its blips are the quiet case instead.
+            blip=w < seconds(c.d.mempool),
+        )
+    ]
 
 
 def _gap_steps(c: Ctx) -> tuple[list[float], float]:
@@ -249,8 +298,13 @@ def _mempool_quiet(c: Ctx) -> list[Quiet]:
     for gap in gaps:
         values += [200 + 50 * i for i in range(int(math.ceil(gap / step_)) + 1)]
     longest = int(math.ceil(gaps[-1] / step_) * step_)
-    return [Quiet(f"blips: pending grows through random block gaps up to {longest}s and drops at each block",
-                  [("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, values)], step_)]
+    return [
+        Quiet(
+            f"blips: pending grows through random block gaps up to {longest}s and drops at each block",
+            [("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, values)],
+            step_,
+        )
+    ]
 
 
 def _halt_quiet(c: Ctx) -> list[Quiet]:
@@ -269,10 +323,7 @@ def _latency_test(c: Ctx) -> list[Recipe]:
     upper = above_[0]
     lower = max([b for b in LATENCY_BUCKETS if b < upper], default=0.0)
     bucket = "chainwatch_rpc_request_duration_seconds_bucket"
-    series = [
-        Series(bucket, {**e, "method": "batch", "le": floatToGoString(b)}, 60, 60 if b >= upper else 0, "counter")
-        for b in LATENCY_BUCKETS
-    ]
+    series = [Series(bucket, {**e, "method": "batch", "le": floatToGoString(b)}, 60, 60 if b >= upper else 0, "counter") for b in LATENCY_BUCKETS]
     series.append(Series(bucket, {**e, "method": "batch", "le": "+Inf"}, 60, 60, "counter"))
     return [Recipe(series, lower + (upper - lower) * 0.95, e, window=300, note="every request slower than the threshold", step=SHORT_STEP)]
 
@@ -280,10 +331,19 @@ def _latency_test(c: Ctx) -> list[Recipe]:
 def _rpc_errors_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
     ok = {**e, "method": "batch"}
-    return [Recipe([
-        Series("chainwatch_rpc_requests_total", ok, 60, 60, "counter"),
-        Series("chainwatch_rpc_errors_total", ok, 0, 30, "counter"),
-    ], 0.5, e, window=300, note="half the requests fail", step=SHORT_STEP)]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_rpc_requests_total", ok, 60, 60, "counter"),
+                Series("chainwatch_rpc_errors_total", ok, 0, 30, "counter"),
+            ],
+            0.5,
+            e,
+            window=300,
+            note="half the requests fail",
+            step=SHORT_STEP,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- chain-wide
@@ -325,8 +385,11 @@ def _monitor_interval(c: Ctx) -> tuple[float, str]:
 
 def _monitor_presence(c: Ctx) -> list[str]:
     """The monitor's unlabelled counters, which exist from the exporter's start."""
-    return [m.name for m in catalog.METRICS if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels
-            and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds]
+    return [
+        m.name
+        for m in catalog.METRICS
+        if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds
+    ]
 
 
 def _monitor_stuck_expr(c: Ctx) -> str:
@@ -336,21 +399,33 @@ def _monitor_stuck_expr(c: Ctx) -> str:
     monitor's counters that exist from the start."""
     last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
     existed = " or ".join(f"{c.csel(name)} offset {fmt(c.threshold)}s" for name in _monitor_presence(c))
-    return (f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
-            f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})")
+    return (
+        f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
+        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})"
+    )
 
 
 def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
     return [
         Recipe(
             [Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock")],
-            None, c.chain_labels, window=c.threshold, note="monitor stopped", value_at=lambda steps, step_: steps * step_,
+            None,
+            c.chain_labels,
+            window=c.threshold,
+            note="monitor stopped",
+            value_at=lambda steps, step_: steps * step_,
         ),
         Recipe(
-            [Series(_monitor_presence(c)[0], c.chain_labels, 0, 0),
-             Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock_presence")],
+            [
+                Series(_monitor_presence(c)[0], c.chain_labels, 0, 0),
+                Series("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, 0, 0, "clock_presence"),
+            ],
             # past Prometheus' 5m look-back, so the vanished timestamp is really gone
-            c.threshold, c.chain_labels, window=max(c.threshold, 360), note="no last-success series at all (never succeeded, older exporter)", full=False,
+            c.threshold,
+            c.chain_labels,
+            window=max(c.threshold, 360),
+            note="no last-success series at all (never succeeded, older exporter)",
+            full=False,
         ),
     ]
 
@@ -385,8 +460,7 @@ def _tls_test(c: Ctx) -> list[Recipe]:
         if mid >= c.t.tls_cert_expiry_days_warning:
             return []  # warning and critical too close to separate: only the critical scenario
         return [Recipe([Series(TLS_SERIES, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
-    return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]],
-                   note="certificate about to expire")]
+    return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]], note="certificate about to expire")]
 
 
 def _streamed(c: Ctx) -> dict[str, str] | None:
@@ -407,61 +481,88 @@ def _stream_test(series: str, healthy, fault, note: str):
     def recipe(c: Ctx) -> list[Recipe]:
         e = _streamed(c)
         h, f = healthy(c), fault(c)
-        return [Recipe([
-            Series(series, e, h, f),
-            Series("chainwatch_head_height", e, 5, 5, "height", start=1000),  # the HTTP head keeps advancing
-        ], f, e, window=seconds(_stream_window(c)), note=note)]
+        return [
+            Recipe(
+                [
+                    Series(series, e, h, f),
+                    Series("chainwatch_head_height", e, 5, 5, "height", start=1000),  # the HTTP head keeps advancing
+                ],
+                f,
+                e,
+                window=seconds(_stream_window(c)),
+                note=note,
+            )
+        ]
 
     return recipe
 
 
 TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchTLSCertExpiringSoon", "endpoint", ("warning", "critical"),
+        "ChainwatchTLSCertExpiringSoon",
+        "endpoint",
+        ("warning", "critical"),
         threshold=lambda c: c.t.tls_cert_expiry_days_warning if c.severity == "warning" else c.t.tls_cert_expiry_days_critical,
         expr=lambda c: f"({c.sel(TLS_SERIES)} - time()) / {DAY} < {fmt(c.threshold)}",
         for_=lambda c: c.d.tls_cert,
         summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
-        description=lambda c: "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
-        + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint.",
+        description=lambda c: (
+            "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+            + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint."
+        ),
         value="{value:%.0f} days left",
         test=_tls_test,
     ),
     AlertSpec(
-        "ChainwatchStreamQuiet", "endpoint", ("warning",), needs="stream",
+        "ChainwatchStreamQuiet",
+        "endpoint",
+        ("warning",),
+        needs="stream",
         when=lambda c: _streamed(c) is not None,
         threshold=lambda c: c.chain.stream_quiet_seconds,
         expr=lambda c: f"{c.sel('chainwatch_stream_last_message_age_seconds')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
         for_=lambda c: c.d.stream,
         summary="Head subscription of {endpoint} on {chain} quiet for {value:%.0f}s",
-        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
-        + f"(threshold {fmt(c.threshold)}s) while its HTTP head advanced within {_stream_window(c)}: applications subscribed to it see a frozen chain.",
+        description=lambda c: (
+            "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
+            + f"(threshold {fmt(c.threshold)}s) while its HTTP head advanced within {_stream_window(c)}: applications subscribed to it see a frozen chain."
+        ),
         value="{value:%.0f}s quiet",
         test=_stream_test("chainwatch_stream_last_message_age_seconds", lambda c: 1, lambda c: ceil(c.threshold * 3), "subscription stops delivering"),
     ),
     AlertSpec(
-        "ChainwatchStreamBehind", "endpoint", ("warning",), needs="stream",
+        "ChainwatchStreamBehind",
+        "endpoint",
+        ("warning",),
+        needs="stream",
         when=lambda c: _streamed(c) is not None,
         threshold=lambda c: c.chain.stream_lag_blocks,
         expr=lambda c: f"{c.sel('chainwatch_stream_lag_blocks')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
         for_=lambda c: c.d.stream,
         summary=lambda c: "Head subscription of {endpoint} on {chain} is {value:%.0f} " + c.unit + " behind",
-        description=lambda c: "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} " + c.unit
-        + f" behind the endpoint's own HTTP head (threshold {fmt(c.threshold)}) while that head advances: subscribers get stale heads.",
+        description=lambda c: (
+            "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} "
+            + c.unit
+            + f" behind the endpoint's own HTTP head (threshold {fmt(c.threshold)}) while that head advances: subscribers get stale heads."
+        ),
         value=lambda kind: "{value:%.0f} " + kind.unit,
         test=_stream_test("chainwatch_stream_lag_blocks", lambda c: c.threshold, lambda c: ceil(c.threshold * 2 + 1), "subscription falls behind"),
     ),
 )
 
 
-HEAD_STALE_INHIBITS_LAG = Inhibition("ChainwatchHeadStale", ("chain", "endpoint"),
-                                     "A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m).")
-LAG_IN_TWO_UNITS = Inhibition("ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"),
-                              "Lag in blocks and lag in seconds are one symptom in two units: page for it once.")
+HEAD_STALE_INHIBITS_LAG = Inhibition(
+    "ChainwatchHeadStale", ("chain", "endpoint"), "A node whose head is old is also behind: the head-stale page (1m) explains the lag (5m)."
+)
+LAG_IN_TWO_UNITS = Inhibition(
+    "ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"), "Lag in blocks and lag in seconds are one symptom in two units: page for it once."
+)
 
 SHARED: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchEndpointDown", "endpoint", ("critical",),
+        "ChainwatchEndpointDown",
+        "endpoint",
+        ("critical",),
         expr=lambda c: f"{c.sel('chainwatch_probe_success')} == 0",
         for_=lambda c: c.d.down,
         summary="{endpoint} on {chain} is down",
@@ -470,20 +571,31 @@ SHARED: tuple[AlertSpec, ...] = (
         test=_down_test,
     ),
     AlertSpec(
-        "ChainwatchProbeFailing", "endpoint", ("warning",),  # labelled by reason
+        "ChainwatchProbeFailing",
+        "endpoint",
+        ("warning",),  # labelled by reason
         threshold=lambda c: max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
-        expr=lambda c: f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(c.threshold)}"
-        f" and avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{SHORT}]) > {fmt(c.threshold)}" + _unless_down(c),
+        expr=lambda c: (
+            f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(c.threshold)}"
+            f" and avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{SHORT}]) > {fmt(c.threshold)}" + _unless_down(c)
+        ),
         for_=lambda c: c.d.rpc_errors,
         summary="Probes of {endpoint} on {chain} fail with {reason}",
-        description=lambda c: "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
-        + PROBE_WINDOW + " (threshold " + f"{c.threshold:.0%}" + ").",
+        description=lambda c: (
+            "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
+            + PROBE_WINDOW
+            + " (threshold "
+            + f"{c.threshold:.0%}"
+            + ")."
+        ),
         value="{value:pct} of probes ({reason})",
         test=_probe_failing_test,
         inhibited_by=(DOWN,),
     ),
     AlertSpec(
-        "ChainwatchWrongChain", "endpoint", ("critical",),
+        "ChainwatchWrongChain",
+        "endpoint",
+        ("critical",),
         expr=_wrong_chain_expr,
         for_=lambda c: c.d.down,
         summary="{endpoint} on {chain} serves the wrong chain",
@@ -492,111 +604,182 @@ SHARED: tuple[AlertSpec, ...] = (
         value=lambda kind: "wrong network" if kind.identity is not None else "chain id {reported_chain_id}",
         test=_wrong_chain_test,
     ),
-    _lag("ChainwatchSyncLagHigh", "chainwatch_sync_lag_blocks", lambda c: c.chain.lag_blocks(c.severity), lambda c: c.unit,
-         "the median head of the references", lambda kind: "{value:%.0f} " + kind.unit, SYMPTOM + (HEAD_STALE_INHIBITS_LAG,)),
-    _lag("ChainwatchSyncLagSecondsHigh", "chainwatch_sync_lag_seconds", lambda c: c.chain.lag_seconds(c.severity), lambda c: "seconds",
-         "the references' head", "{value:%.0f}s", SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS)),
+    _lag(
+        "ChainwatchSyncLagHigh",
+        "chainwatch_sync_lag_blocks",
+        lambda c: c.chain.lag_blocks(c.severity),
+        lambda c: c.unit,
+        "the median head of the references",
+        lambda kind: "{value:%.0f} " + kind.unit,
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG,),
+    ),
+    _lag(
+        "ChainwatchSyncLagSecondsHigh",
+        "chainwatch_sync_lag_seconds",
+        lambda c: c.chain.lag_seconds(c.severity),
+        lambda c: "seconds",
+        "the references' head",
+        "{value:%.0f}s",
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS),
+    ),
     AlertSpec(
-        "ChainwatchHeadStale", "endpoint", ("critical",),
+        "ChainwatchHeadStale",
+        "endpoint",
+        ("critical",),
         threshold=lambda c: c.chain.head_stale_seconds,
         expr=above("chainwatch_head_age_seconds"),
         for_=lambda c: c.d.head_stale,
         summary="{endpoint} on {chain} has no new block for {value:%.0f}s",
-        description=lambda c: "The head of {endpoint} ({role}) on {chain}/{network} is {value:%.0f}s old; a new block is expected every "
-        + fmt(c.chain.block_time) + f"s (threshold {fmt(c.threshold)}s).",
+        description=lambda c: (
+            "The head of {endpoint} ({role}) on {chain}/{network} is {value:%.0f}s old; a new block is expected every "
+            + fmt(c.chain.block_time)
+            + f"s (threshold {fmt(c.threshold)}s)."
+        ),
         value="{value:%.0f}s",
         test=step("chainwatch_head_age_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "head stopped"),
         quiet=random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
-        "ChainwatchPeersLow", "endpoint", ("warning",), needs="peers",
+        "ChainwatchPeersLow",
+        "endpoint",
+        ("warning",),
+        needs="peers",
         when=lambda c: c.t.peers_min > 0,
         threshold=lambda c: c.t.peers_min,
         expr=lambda c: f"{c.sel('chainwatch_peers')} < {c.t.peers_min}",
         for_=lambda c: c.d.peers_low,
         summary="{endpoint} on {chain} has only {value:%.0f} peers",
-        description=lambda c: "{endpoint} ({role}) on {chain}/{network} has {value:%.0f} peers (minimum " + str(c.t.peers_min)
-        + "): it may be isolated from the network and fall behind.",
+        description=lambda c: (
+            "{endpoint} ({role}) on {chain}/{network} has {value:%.0f} peers (minimum "
+            + str(c.t.peers_min)
+            + "): it may be isolated from the network and fall behind."
+        ),
         value="{value:%.0f} peers",
         test=step("chainwatch_peers", lambda c: c.t.peers_min, lambda c: max(0, c.t.peers_min // 3), "peers dropped"),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
-        "ChainwatchMempoolHigh", "endpoint", ("warning",), needs="mempool",
+        "ChainwatchMempoolHigh",
+        "endpoint",
+        ("warning",),
+        needs="mempool",
         threshold=lambda c: c.t.mempool_pending_max,
         expr=lambda c: f"max without (state) ({c.sel('chainwatch_mempool_transactions', state='pending')}) > {c.threshold}",
         for_=lambda c: c.d.mempool,
         summary="{endpoint} on {chain} holds {value:%.0f} pending transactions",
-        description=lambda c: "The mempool of {endpoint} ({role}) on {chain}/{network} holds {value:%.0f} pending transactions (threshold "
-        + str(c.threshold) + ").",
+        description=lambda c: (
+            "The mempool of {endpoint} ({role}) on {chain}/{network} holds {value:%.0f} pending transactions (threshold " + str(c.threshold) + ")."
+        ),
         value="{value:%.0f} pending",
-        test=lambda c: [Recipe([
-            Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, c.threshold, c.threshold * 2 + 1),
-            Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "queued"}, 10, 10),
-        ], c.threshold * 2 + 1, c.endpoint_labels, note="pending pool full")],
+        test=lambda c: [
+            Recipe(
+                [
+                    Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "pending"}, c.threshold, c.threshold * 2 + 1),
+                    Series("chainwatch_mempool_transactions", {**c.endpoint_labels, "state": "queued"}, 10, 10),
+                ],
+                c.threshold * 2 + 1,
+                c.endpoint_labels,
+                note="pending pool full",
+            )
+        ],
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
-        "ChainwatchMempoolNotMined", "endpoint", ("warning",), needs="mempool",
+        "ChainwatchMempoolNotMined",
+        "endpoint",
+        ("warning",),
+        needs="mempool",
         expr=_mempool_not_mined_expr,
         for_=lambda c: c.d.mempool,
         summary="Transactions pile up unmined on {endpoint} ({chain})",
-        description=lambda c: "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least " + mempool_window(c) + " plus "
-        + c.d.mempool + " (now {value:%.0f} more than " + mempool_window(c) + " ago): nothing leaves it, nothing is being mined or propagated.",
+        description=lambda c: (
+            "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least "
+            + mempool_window(c)
+            + " plus "
+            + c.d.mempool
+            + " (now {value:%.0f} more than "
+            + mempool_window(c)
+            + " ago): nothing leaves it, nothing is being mined or propagated."
+        ),
         value="+{value:%.0f} pending in {window}",
         test=_mempool_not_mined_test,
         quiet=_mempool_quiet,
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
-        "ChainwatchRpcLatencyHigh", "endpoint", ("warning",),
+        "ChainwatchRpcLatencyHigh",
+        "endpoint",
+        ("warning",),
         threshold=lambda c: c.t.rpc_latency_p95_seconds,
-        expr=lambda c: f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
-        f' and endpoint:chainwatch_rpc_request_duration_seconds:p95_1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
+        expr=lambda c: (
+            f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+            f' and endpoint:chainwatch_rpc_request_duration_seconds:p95_1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c)
+        ),
         for_=lambda c: c.d.rpc_latency,
         summary="RPC p95 latency of {endpoint} on {chain} is {value:%.3f}s",
-        description=lambda c: "95% of RPC requests to {endpoint} ({role}) on {chain}/{network} took up to {value:%.3f}s over the last 5m (threshold "
-        + fmt(c.threshold) + "s).",
+        description=lambda c: (
+            "95% of RPC requests to {endpoint} ({role}) on {chain}/{network} took up to {value:%.3f}s over the last 5m (threshold " + fmt(c.threshold) + "s)."
+        ),
         value="{value:%.3f}s p95",
         test=_latency_test,
         inhibited_by=(DOWN,),
     ),
     AlertSpec(
-        "ChainwatchRpcErrorRatioHigh", "endpoint", ("warning",),
+        "ChainwatchRpcErrorRatioHigh",
+        "endpoint",
+        ("warning",),
         threshold=lambda c: c.t.rpc_error_ratio,
-        expr=lambda c: f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
-        f' and endpoint:chainwatch_rpc_errors:ratio_rate1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c),
+        expr=lambda c: (
+            f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
+            f' and endpoint:chainwatch_rpc_errors:ratio_rate1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c)
+        ),
         for_=lambda c: c.d.rpc_errors,
         summary="{value:pct} of RPC requests to {endpoint} on {chain} fail",
-        description=lambda c: "{value:pct} of RPC requests to {endpoint} ({role}) on {chain}/{network} failed over the last 5m (threshold "
-        + f"{c.threshold:.0%}" + ").",
+        description=lambda c: (
+            "{value:pct} of RPC requests to {endpoint} ({role}) on {chain}/{network} failed over the last 5m (threshold " + f"{c.threshold:.0%}" + ")."
+        ),
         value="{value:pct} errors",
         test=_rpc_errors_test,
         inhibited_by=(DOWN,),
     ),
     *TLS_AND_STREAMS,
     AlertSpec(
-        "ChainwatchReferenceQuorumLost", "chain", ("warning",),
+        "ChainwatchReferenceQuorumLost",
+        "chain",
+        ("warning",),
         when=lambda c: len(c.chain.references) > 0,
         threshold=_quorum_need,
         expr=lambda c: f"max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_references_agreeing')}) < {c.threshold}",
         for_=lambda c: c.d.reference_quorum,
         summary="Only {value:%.0f} reference(s) of {chain} reachable and agreeing",
-        description=lambda c: "Only {value:%.0f} of the " + str(len(c.chain.references)) + " reference endpoints of {chain}/{network} are reachable and agree on the head (need "
-        + str(c.threshold) + "): lag figures of the chain's nodes are unreliable.",
+        description=lambda c: (
+            "Only {value:%.0f} of the "
+            + str(len(c.chain.references))
+            + " reference endpoints of {chain}/{network} are reachable and agree on the head (need "
+            + str(c.threshold)
+            + "): lag figures of the chain's nodes are unreliable."
+        ),
         value="{value:%.0f} agreeing",
         test=step("chainwatch_references_agreeing", lambda c: c.threshold, lambda c: c.threshold - 1, "references unreachable"),
     ),
     AlertSpec(
-        "ChainwatchChainHalted", "chain", ("critical",), needs="reference_halt", chain_wide=True,
+        "ChainwatchChainHalted",
+        "chain",
+        ("critical",),
+        needs="reference_halt",
+        chain_wide=True,
         threshold=lambda c: c.chain.chain_halt_seconds,
         expr=halt_expr,
         for_=lambda c: c.d.chain_halt,
         summary="{chain} has produced no block for {value:%.0f}s",
-        description=lambda c: "The head of {chain}/{network} has not advanced for {value:%.0f}s on every "
-        + ("reference" if c.chain.references else "endpoint (no references configured)") + " (threshold "
-        + fmt(c.threshold) + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms.",
+        description=lambda c: (
+            "The head of {chain}/{network} has not advanced for {value:%.0f}s on every "
+            + ("reference" if c.chain.references else "endpoint (no references configured)")
+            + " (threshold "
+            + fmt(c.threshold)
+            + "s): the chain itself is halted, not one node. Per-node lag and head-stale alerts are symptoms."
+        ),
         value="{value:%.0f}s",
         test=halt_test,
         quiet=_halt_quiet,
@@ -604,14 +787,19 @@ SHARED: tuple[AlertSpec, ...] = (
         inhibited_by=(Inhibition("ChainwatchSequencerDown", ("chain",), "A stopped rollup sequencer pages once as ChainwatchSequencerDown."),),
     ),
     AlertSpec(
-        "ChainwatchValidatorMonitorStuck", "chain", ("warning",), needs="validators",
+        "ChainwatchValidatorMonitorStuck",
+        "chain",
+        ("warning",),
+        needs="validators",
         when=lambda c: bool(c.groups),
         threshold=lambda c: _monitor_interval(c)[0],
         expr=_monitor_stuck_expr,
         for_=lambda c: c.d.validator,
         summary="Validator monitor of {chain} has not succeeded for {value:%.0f}s",
-        description=lambda c: "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
-        "or not since the exporter started (threshold " + fmt(c.threshold) + "s = " + _monitor_interval(c)[1] + "): validator misses are not being counted.",
+        description=lambda c: (
+            "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
+            "or not since the exporter started (threshold " + fmt(c.threshold) + "s = " + _monitor_interval(c)[1] + "): validator misses are not being counted."
+        ),
         value="{value:%.0f}s",
         test=_monitor_stuck_test,
     ),
@@ -619,5 +807,11 @@ SHARED: tuple[AlertSpec, ...] = (
 
 # The SLO burn alerts summarise every chain's endpoints (built by rules/slo.py); they come
 # after every kind's own.
-SLO_BURN = AlertSpec("ChainwatchSLOErrorBudgetBurn", "chain", ("critical", "warning"),  # labelled by slo
-                     value="{value:%.1f}x burn rate", inhibited_by=(HALT_BUDGET,), package="chainwatch.rules")
+SLO_BURN = AlertSpec(
+    "ChainwatchSLOErrorBudgetBurn",
+    "chain",
+    ("critical", "warning"),  # labelled by slo
+    value="{value:%.1f}x burn rate",
+    inhibited_by=(HALT_BUDGET,),
+    package="chainwatch.rules",
+)

@@ -44,57 +44,147 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 SHARED: tuple[Metric, ...] = (
     # ----------------------------------------------------------------- probe outcome
-    _m("chainwatch_probe_success", G, "", "1 if the last probe of the endpoint succeeded, 0 if it failed.",
-       example='chainwatch_probe_success{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1'),
+    _m(
+        "chainwatch_probe_success",
+        G,
+        "",
+        "1 if the last probe of the endpoint succeeded, 0 if it failed.",
+        example='chainwatch_probe_success{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1',
+    ),
     _m("chainwatch_probe_duration_seconds", G, "seconds", "Wall time of the last probe of the endpoint."),
-    _m("chainwatch_probe_failure_reason", G, "", "1 for the reason the last probe failed, 0 for every other reason (all reasons always present).",
-       labels=("reason",), example='chainwatch_probe_failure_reason{...,reason="timeout"} 1'),
+    _m(
+        "chainwatch_probe_failure_reason",
+        G,
+        "",
+        "1 for the reason the last probe failed, 0 for every other reason (all reasons always present).",
+        labels=("reason",),
+        example='chainwatch_probe_failure_reason{...,reason="timeout"} 1',
+    ),
     _m("chainwatch_probes_total", C, "", "Probes of the endpoint since the exporter started."),
     _m("chainwatch_probe_failures_total", C, "", "Failed probes of the endpoint by reason since the exporter started.", labels=("reason",)),
     _m("chainwatch_probe_deadline_exceeded_total", C, "", "Scrapes that reported this endpoint as timed out because the scrape deadline ran out."),
-    _m("chainwatch_probe_dropped_values_total", C, "",
-       "Optional values the endpoint answered in a shape that could not be read (or with an error), by field; their metric was left absent, the probe did not fail.",
-       labels=("field",), example='chainwatch_probe_dropped_values_total{...,field="txpool_status.pending"} 3'),
+    _m(
+        "chainwatch_probe_dropped_values_total",
+        C,
+        "",
+        "Optional values the endpoint answered in a shape that could not be read (or with an error), by field; their metric was left absent, the probe did not fail.",
+        labels=("field",),
+        example='chainwatch_probe_dropped_values_total{...,field="txpool_status.pending"} 3',
+    ),
     # ----------------------------------------------------------------- RPC
-    _m("chainwatch_rpc_request_duration_seconds", H, "seconds",
-       "Round trip of RPC requests to the endpoint; method=batch is the probe's batched request, others are individually timed calls.",
-       labels=("method",)),
+    _m(
+        "chainwatch_rpc_request_duration_seconds",
+        H,
+        "seconds",
+        "Round trip of RPC requests to the endpoint; method=batch is the probe's batched request, others are individually timed calls.",
+        labels=("method",),
+    ),
     _m("chainwatch_rpc_last_request_duration_seconds", G, "seconds", "Round trip of the last RPC request to the endpoint.", labels=("method",)),
     _m("chainwatch_rpc_requests_total", C, "", "HTTP requests sent to the endpoint (one batch counts once).", labels=("method",)),
     _m("chainwatch_rpc_errors_total", C, "", "Requests to the endpoint that failed (transport, HTTP status or JSON-RPC error).", labels=("method",)),
     # ----------------------------------------------------------------- head and sync
     _m("chainwatch_head_height", G, "", "Latest block number (EVM), head slot (beacon) or confirmed slot (Solana) of the endpoint."),
-    _m("chainwatch_head_age_seconds", G, "seconds", "Seconds since the endpoint's head block was produced (from its timestamp, or slot time for beacon/Solana)."),
+    _m(
+        "chainwatch_head_age_seconds",
+        G,
+        "seconds",
+        "Seconds since the endpoint's head block was produced (from its timestamp, or slot time for beacon/Solana).",
+    ),
     _m("chainwatch_sync_lag_blocks", G, "", "Blocks (slots) the endpoint is behind the median head of the chain's reachable references; 0 when ahead."),
     _m("chainwatch_sync_lag_seconds", G, "seconds", "Seconds the endpoint's head is behind the references' head, from block timestamps."),
     _m("chainwatch_syncing", G, "", "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / getHealth behind)."),
     _m("chainwatch_peers", G, "", "Connected peers reported by the endpoint (absent when the node does not expose it).", needs="peers"),
-    _m("chainwatch_mempool_transactions", G, "", "Transactions in the node's mempool by state (absent when txpool_status is unsupported). Solana has no public mempool.",
-       labels=("state",), needs="mempool"),
+    _m(
+        "chainwatch_mempool_transactions",
+        G,
+        "",
+        "Transactions in the node's mempool by state (absent when txpool_status is unsupported). Solana has no public mempool.",
+        labels=("state",),
+        needs="mempool",
+    ),
     _m("chainwatch_node_info", G, "", "Client version reported by the endpoint; value is always 1.", labels=("client_version",)),
     # ----------------------------------------------------------------- TLS
-    _m("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", G, "seconds",
-       "Unix time the earliest certificate of the endpoint's served TLS chain expires (notAfter), read on the probe's own connection; https:// endpoints only (as blackbox_exporter's probe_ssl_earliest_cert_expiry).",
-       example='chainwatch_tls_earliest_cert_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09'),
+    _m(
+        "chainwatch_tls_earliest_cert_expiry_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the earliest certificate of the endpoint's served TLS chain expires (notAfter), read on the probe's own connection; https:// endpoints only (as blackbox_exporter's probe_ssl_earliest_cert_expiry).",
+        example='chainwatch_tls_earliest_cert_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
+    ),
     # ----------------------------------------------------------------- subscriptions (endpoints with ws_url)
-    _m("chainwatch_stream_connected", G, "", "1 while the endpoint's head subscription (ws_url: WebSocket or Server-Sent Events) is connected and subscribed.", needs="stream"),
-    _m("chainwatch_stream_reconnects_total", C, "", "Times the head subscription was connected again after it closed or failed since the exporter started.", needs="stream"),
-    _m("chainwatch_stream_last_message_age_seconds", G, "seconds", "Seconds since the head subscription last delivered a head (or since the watch started, before the first).", needs="stream"),
-    _m("chainwatch_stream_head_height", G, "", "Latest head announced by the endpoint's subscription (newHeads block number, slotNotification slot, beacon head event slot).", needs="stream"),
-    _m("chainwatch_stream_lag_blocks", G, "", "Blocks (slots) the subscription's head is behind the endpoint's own HTTP head; 0 when not behind.", needs="stream"),
+    _m(
+        "chainwatch_stream_connected",
+        G,
+        "",
+        "1 while the endpoint's head subscription (ws_url: WebSocket or Server-Sent Events) is connected and subscribed.",
+        needs="stream",
+    ),
+    _m(
+        "chainwatch_stream_reconnects_total",
+        C,
+        "",
+        "Times the head subscription was connected again after it closed or failed since the exporter started.",
+        needs="stream",
+    ),
+    _m(
+        "chainwatch_stream_last_message_age_seconds",
+        G,
+        "seconds",
+        "Seconds since the head subscription last delivered a head (or since the watch started, before the first).",
+        needs="stream",
+    ),
+    _m(
+        "chainwatch_stream_head_height",
+        G,
+        "",
+        "Latest head announced by the endpoint's subscription (newHeads block number, slotNotification slot, beacon head event slot).",
+        needs="stream",
+    ),
+    _m(
+        "chainwatch_stream_lag_blocks",
+        G,
+        "",
+        "Blocks (slots) the subscription's head is behind the endpoint's own HTTP head; 0 when not behind.",
+        needs="stream",
+    ),
     # ----------------------------------------------------------------- chain-wide (references)
     _m("chainwatch_reference_head_height", G, "", "Median head of the chain's reachable reference endpoints.", scope="chain"),
     _m("chainwatch_references_configured", G, "", "Reference endpoints configured for the chain.", scope="chain"),
     _m("chainwatch_references_reachable", G, "", "Reference endpoints that answered the last round.", scope="chain"),
     _m("chainwatch_references_agreeing", G, "", "Reachable references within tolerance of the median reference head.", scope="chain"),
-    _m("chainwatch_reference_head_stall_seconds", G, "seconds",
-       "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.", scope="chain"),
+    _m(
+        "chainwatch_reference_head_stall_seconds",
+        G,
+        "seconds",
+        "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.",
+        scope="chain",
+    ),
     # ----------------------------------------------------------------- background monitors
-    _m("chainwatch_validator_monitor_last_success_timestamp_seconds", G, "seconds", "Unix time the validator monitor last succeeded (processed an epoch, read the vote accounts); the exporter's start time until it first does, so a monitor that never succeeds is seen.", scope="chain", needs="validators"),
-    _m("chainwatch_validator_monitor_failures_total", C, "", "Validator monitor rounds or cycles that failed since the exporter started.", scope="chain", needs="validators"),
-    _m("chainwatch_validator_monitor_dropped_entries_total", C, "",
-       "Entries of a list answer the validator monitor could not read and left out (one vote account, validator row, duty or liveness row), by field.",
-       scope="chain", labels=("field",), needs="validators"),
+    _m(
+        "chainwatch_validator_monitor_last_success_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the validator monitor last succeeded (processed an epoch, read the vote accounts); the exporter's start time until it first does, so a monitor that never succeeds is seen.",
+        scope="chain",
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_failures_total",
+        C,
+        "",
+        "Validator monitor rounds or cycles that failed since the exporter started.",
+        scope="chain",
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_dropped_entries_total",
+        C,
+        "",
+        "Entries of a list answer the validator monitor could not read and left out (one vote account, validator row, duty or liveness row), by field.",
+        scope="chain",
+        labels=("field",),
+        needs="validators",
+    ),
     # ----------------------------------------------------------------- exporter
     _m("chainwatch_build_info", G, "", "Version of the running exporter; value is always 1.", scope="exporter", labels=("version",)),
     _m("chainwatch_config_last_reload_successful", G, "", "1 if the last config (re)load succeeded.", scope="exporter"),
@@ -136,11 +226,16 @@ def _check() -> None:
     seen: set[str] = set()
     for m in METRICS:
         problem = (
-            "must start with chainwatch_" if not m.name.startswith("chainwatch_")
-            else "declared twice" if m.name in seen
-            else "_total is for counters only, and every counter ends in it" if (m.type is Type.COUNTER) != m.name.endswith("_total")
-            else "a metric in seconds ends in _seconds" if m.unit == "seconds" and not m.name.endswith("_seconds")
-            else f"unknown scope {m.scope!r}" if m.scope not in SCOPE_LABELS
+            "must start with chainwatch_"
+            if not m.name.startswith("chainwatch_")
+            else "declared twice"
+            if m.name in seen
+            else "_total is for counters only, and every counter ends in it"
+            if (m.type is Type.COUNTER) != m.name.endswith("_total")
+            else "a metric in seconds ends in _seconds"
+            if m.unit == "seconds" and not m.name.endswith("_seconds")
+            else f"unknown scope {m.scope!r}"
+            if m.scope not in SCOPE_LABELS
             else ""
         )
         if problem:

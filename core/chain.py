@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
 
+
 def duration_seconds(text: str) -> float:
     units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
     return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text))
@@ -239,6 +240,7 @@ class ChainRouting(Strict):
 
 
 # --------------------------------------------------------------------------- chains
+
 
 # Expected block (or slot) time in seconds by EVM chain id; unknown chains must set it.
 class ChainBase(Strict):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from chainwatch import kinds
 from chainwatch.core import yamlsource
@@ -191,7 +191,19 @@ def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) ->
 
 # --------------------------------------------------------------------------- loading
 
-_INTERPOLATED = {"url", "ws_url", "index_node_url", "lcd_url", "headers", "routing_key_file", "api_key_file", "api_url_file", "url_file", "password_file", "cookie_file"}
+_INTERPOLATED = {
+    "url",
+    "ws_url",
+    "index_node_url",
+    "lcd_url",
+    "headers",
+    "routing_key_file",
+    "api_key_file",
+    "api_url_file",
+    "url_file",
+    "password_file",
+    "cookie_file",
+}
 
 
 def _interpolate(data: Any, path: tuple, secrets: dict[tuple, list[str]], errors: list[tuple[tuple, str]], env, active=False):
@@ -298,7 +310,7 @@ def _format(exc: ValidationError, data: Any, source: yamlsource.SourceMap, filen
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see docs/config.md)"
         elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         elif err["type"] == "union_tag_invalid":
             msg = f"kind must be one of {', '.join(kinds.NAMES)} (got {err.get('input', {}).get('kind')!r})" if isinstance(err.get("input"), dict) else msg
         elif err["type"] == "union_tag_not_found":

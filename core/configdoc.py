@@ -78,10 +78,27 @@ def _default(field) -> str:
 
 
 MODELS = [
-    cfg.Config, cfg.ExporterSettings, cfg.GeneratorSettings, cfg.AlertmanagerSettings, cfg.SeverityTiming,
-    cfg.Team, cfg.PagerDuty, cfg.Opsgenie, cfg.Responder, cfg.Slack, cfg.Webhook, cfg.BusinessHours,
-    *kinds.chain_models(), cfg.ChainRouting, cfg.Endpoint, cfg.TLSConfig, cfg.Thresholds, cfg.Durations,
-    cfg.SLO, cfg.LatencySLO, cfg.FreshnessSLO,
+    cfg.Config,
+    cfg.ExporterSettings,
+    cfg.GeneratorSettings,
+    cfg.AlertmanagerSettings,
+    cfg.SeverityTiming,
+    cfg.Team,
+    cfg.PagerDuty,
+    cfg.Opsgenie,
+    cfg.Responder,
+    cfg.Slack,
+    cfg.Webhook,
+    cfg.BusinessHours,
+    *kinds.chain_models(),
+    cfg.ChainRouting,
+    cfg.Endpoint,
+    cfg.TLSConfig,
+    cfg.Thresholds,
+    cfg.Durations,
+    cfg.SLO,
+    cfg.LatencySLO,
+    cfg.FreshnessSLO,
     # each kind's nested models (validators, ...), as its package lists them
     *(model for k in kinds.all_kinds() for model in k.config_models),
 ]

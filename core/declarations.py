@@ -36,6 +36,7 @@ SCOPE_LABELS = {
     "exporter": (),
 }
 
+
 @dataclass(frozen=True)
 class Metric:
     name: str

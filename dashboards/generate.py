@@ -36,29 +36,33 @@ def build_all(config) -> dict[str, dict]:
 def provisioning(config) -> dict[str, dict]:
     provider = {
         "apiVersion": 1,
-        "providers": [{
-            "name": "chainwatch",
-            "orgId": 1,
-            "folder": "chainwatch",
-            "folderUid": "chainwatch",
-            "type": "file",
-            "disableDeletion": False,
-            "allowUiUpdates": False,
-            "updateIntervalSeconds": 60,
-            "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
-        }],
+        "providers": [
+            {
+                "name": "chainwatch",
+                "orgId": 1,
+                "folder": "chainwatch",
+                "folderUid": "chainwatch",
+                "type": "file",
+                "disableDeletion": False,
+                "allowUiUpdates": False,
+                "updateIntervalSeconds": 60,
+                "options": {"path": DASHBOARDS_PATH, "foldersFromFilesStructure": False},
+            }
+        ],
     }
     datasource = {
         "apiVersion": 1,
-        "datasources": [{
-            "name": DATASOURCE_NAME,
-            "uid": "prometheus",
-            "type": "prometheus",
-            "access": "proxy",
-            "url": PROMETHEUS_URL,
-            "isDefault": True,
-            "jsonData": {"timeInterval": "15s"},
-        }],
+        "datasources": [
+            {
+                "name": DATASOURCE_NAME,
+                "uid": "prometheus",
+                "type": "prometheus",
+                "access": "proxy",
+                "url": PROMETHEUS_URL,
+                "isDefault": True,
+                "jsonData": {"timeInterval": "15s"},
+            }
+        ],
     }
     return {"dashboards/chainwatch.yaml": provider, "datasources/prometheus.yaml": datasource}
 

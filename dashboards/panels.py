@@ -60,7 +60,8 @@ def steps(base: str, *pairs: tuple[float, str]) -> list[dict]:
     """Grafana threshold steps: base colour, then (value, colour) in ascending value order."""
     out = [{"color": base, "value": None}]
     values = [generated.number(v) for v, _ in pairs]
-    assert values == sorted(values), f"threshold values must ascend: {values}"
+    if not (values == sorted(values)):
+        raise ValueError(f"threshold values must ascend: {values}")
     out += [{"color": colour, "value": value} for value, (_, colour) in zip(values, pairs)]
     return out
 
@@ -110,8 +111,10 @@ def data_link(title: str, url: str) -> dict:
 
 
 def _check(title: str, description: str, targets: tuple) -> None:
-    assert title and description, "every panel needs a title and a description"
-    assert targets, f"{title}: a panel without a query shows nothing"
+    if not (title and description):
+        raise ValueError("every panel needs a title and a description")
+    if not (targets):
+        raise ValueError(f"{title}: a panel without a query shows nothing")
 
 
 def _refs(targets) -> list[g.Target]:
@@ -119,51 +122,119 @@ def _refs(targets) -> list[g.Target]:
     return [attr.evolve(t, refId=chr(ord("A") + i)) for i, t in enumerate(targets)]
 
 
-def timeseries(title: str, description: str, *targets: g.Target, unit: str, thresholds: list[dict] | None = None,
-               stack: bool = False, min_zero: bool = True, overrides: list | None = None, links: list | None = None) -> g.TimeSeries:
+def timeseries(
+    title: str,
+    description: str,
+    *targets: g.Target,
+    unit: str,
+    thresholds: list[dict] | None = None,
+    stack: bool = False,
+    min_zero: bool = True,
+    overrides: list | None = None,
+    links: list | None = None,
+) -> g.TimeSeries:
     _check(title, description, targets)
     return g.TimeSeries(
-        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), unit=unit,
-        thresholds=thresholds or NEUTRAL, thresholdsStyleMode="line" if thresholds else "off",
-        stacking={"mode": "normal", "group": "A"} if stack else {}, fillOpacity=30 if stack else 10,
-        valueMin=0 if min_zero else None, legendDisplayMode="table", legendPlacement="bottom", legendCalcs=["lastNotNull", "max"],
-        tooltipMode="multi", tooltipSort="desc", overrides=overrides or [], maxDataPoints=None,
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_refs(targets),
+        unit=unit,
+        thresholds=thresholds or NEUTRAL,
+        thresholdsStyleMode="line" if thresholds else "off",
+        stacking={"mode": "normal", "group": "A"} if stack else {},
+        fillOpacity=30 if stack else 10,
+        valueMin=0 if min_zero else None,
+        legendDisplayMode="table",
+        legendPlacement="bottom",
+        legendCalcs=["lastNotNull", "max"],
+        tooltipMode="multi",
+        tooltipSort="desc",
+        overrides=overrides or [],
+        maxDataPoints=None,
         extraJson={"fieldConfig": {"defaults": {"links": links or []}}},
     )
 
 
-def stat(title: str, description: str, *targets: g.Target, unit: str, thresholds: list[dict] | None = None,
-         mappings: list | None = None, decimals: int | None = None, overrides: list | None = None, links: list | None = None,
-         color_mode: str = "background", text_mode: str = "value_and_name", graph: bool = False, no_value: str = "no data") -> g.Stat:
+def stat(
+    title: str,
+    description: str,
+    *targets: g.Target,
+    unit: str,
+    thresholds: list[dict] | None = None,
+    mappings: list | None = None,
+    decimals: int | None = None,
+    overrides: list | None = None,
+    links: list | None = None,
+    color_mode: str = "background",
+    text_mode: str = "value_and_name",
+    graph: bool = False,
+    no_value: str = "no data",
+) -> g.Stat:
     _check(title, description, targets)
     return g.Stat(
-        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), format=unit,
-        thresholds=thresholds or NEUTRAL, mappings=mappings or [], decimals=decimals, overrides=overrides or [],
-        colorMode=color_mode, textMode=text_mode, graphMode="area" if graph else "none", reduceCalc="lastNotNull",
-        orientation="auto", noValue=no_value, maxDataPoints=None, color={"mode": "thresholds"},
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_refs(targets),
+        format=unit,
+        thresholds=thresholds or NEUTRAL,
+        mappings=mappings or [],
+        decimals=decimals,
+        overrides=overrides or [],
+        colorMode=color_mode,
+        textMode=text_mode,
+        graphMode="area" if graph else "none",
+        reduceCalc="lastNotNull",
+        orientation="auto",
+        noValue=no_value,
+        maxDataPoints=None,
+        color={"mode": "thresholds"},
         extraJson={"fieldConfig": {"defaults": {"links": links or []}}},
     )
 
 
-def state_timeline(title: str, description: str, *targets: g.Target, mappings: list, thresholds: list[dict] | None = None,
-                   unit: str = NONE) -> g.StateTimeline:
+def state_timeline(title: str, description: str, *targets: g.Target, mappings: list, thresholds: list[dict] | None = None, unit: str = NONE) -> g.StateTimeline:
     _check(title, description, targets)
     return g.StateTimeline(
-        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), mappings=mappings,
-        thresholds=thresholds or NEUTRAL, showValue="never", rowHeight=0.8, maxDataPoints=None,
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_refs(targets),
+        mappings=mappings,
+        thresholds=thresholds or NEUTRAL,
+        showValue="never",
+        rowHeight=0.8,
+        maxDataPoints=None,
         extraJson={"fieldConfig": {"defaults": {"unit": unit}}},
     )
 
 
-def table(title: str, description: str, *targets: g.Target, unit: str, thresholds: list[dict] | None = None,
-          mappings: list | None = None, overrides: list | None = None, hide: tuple[str, ...] = ("Time",)) -> g.Table:
+def table(
+    title: str,
+    description: str,
+    *targets: g.Target,
+    unit: str,
+    thresholds: list[dict] | None = None,
+    mappings: list | None = None,
+    overrides: list | None = None,
+    hide: tuple[str, ...] = ("Time",),
+) -> g.Table:
     """Instant queries merged into one row per series (label columns + one value column per query)."""
     _check(title, description, targets)
     return g.Table(
-        title=title, description=description, dataSource=DATASOURCE, targets=_refs(targets), unit=unit,
-        thresholds=thresholds or NEUTRAL, mappings=mappings or [], overrides=overrides or [], displayMode="color-text",
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_refs(targets),
+        unit=unit,
+        thresholds=thresholds or NEUTRAL,
+        mappings=mappings or [],
+        overrides=overrides or [],
+        displayMode="color-text",
         transformations=[{"id": "merge", "options": {}}, {"id": "organize", "options": {"excludeByName": {h: True for h in hide}}}],
-        maxDataPoints=None, extraJson={"fieldConfig": {"defaults": {"mappings": mappings or []}}},
+        maxDataPoints=None,
+        extraJson={"fieldConfig": {"defaults": {"mappings": mappings or []}}},
     )
 
 
@@ -171,8 +242,14 @@ def heatmap(title: str, description: str, target: g.Target, *, unit: str) -> g.H
     """Latency distribution from histogram buckets (``sum by (le) (rate(..._bucket[...]))``)."""
     _check(title, description, (target,))
     return g.Heatmap(
-        title=title, description=description, dataSource=DATASOURCE, targets=_refs([target]), dataFormat="tsbuckets",
-        yBucketBound="upper", hideZeroBuckets=True, maxDataPoints=None,
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_refs([target]),
+        dataFormat="tsbuckets",
+        yBucketBound="upper",
+        hideZeroBuckets=True,
+        maxDataPoints=None,
         extraJson={"fieldConfig": {"defaults": {"unit": unit}}, "options": {"calculate": False, "yAxis": {"unit": unit}, "cellGap": 1}},
     )
 
@@ -185,8 +262,18 @@ def datasource_variable() -> g.Template:
 
 
 def query_variable(name: str, label: str, query: str, *, include_all: bool = True, multi: bool = True) -> g.Template:
-    t = g.Template(name=name, label=label, query=query, dataSource=DATASOURCE, includeAll=include_all, multi=multi,
-                   allValue=".*" if include_all else None, refresh=2, sort=1, default="All" if include_all else None)
+    t = g.Template(
+        name=name,
+        label=label,
+        query=query,
+        dataSource=DATASOURCE,
+        includeAll=include_all,
+        multi=multi,
+        allValue=".*" if include_all else None,
+        refresh=2,
+        sort=1,
+        default="All" if include_all else None,
+    )
     if include_all:
         t._current = {"selected": True, "text": ["All"], "value": ["$__all"]}
     return t
@@ -223,7 +310,8 @@ class Grid:
         return self
 
     def add(self, panel, w: int = 12, h: int = 8) -> Grid:
-        assert 0 < w <= GRID_COLUMNS, w
+        if not (0 < w <= GRID_COLUMNS):
+            raise ValueError(f"panel width {w} is not within 1..{GRID_COLUMNS}")
         if self._x + w > GRID_COLUMNS:
             self._newline()
         self._items.append(attr.evolve(panel, gridPos=g.GridPos(h=h, w=w, x=self._x, y=self._y)))
@@ -258,15 +346,35 @@ def link(title: str, url: str, tooltip: str = "") -> g.DashboardLink:
     return g.DashboardLink(title=title, uri=url, type="link", icon="dashboard", keepTime=True, tooltip=tooltip)
 
 
-def dashboard(*, title: str, uid: str, source: str, about: str, tags: list[str], variables: list, grid: Grid,
-              links: list | None = None, annotations: list | None = None, time_from: str = "now-6h") -> dict:
+def dashboard(
+    *,
+    title: str,
+    uid: str,
+    source: str,
+    about: str,
+    tags: list[str],
+    variables: list,
+    grid: Grid,
+    links: list | None = None,
+    annotations: list | None = None,
+    time_from: str = "now-6h",
+) -> dict:
     """The finished dashboard as plain JSON data (sorted and written by ``generated.dump_json``)."""
     head = " ".join(line.strip() for line in generated.header(source, comment="").splitlines())
     d = g.Dashboard(
-        title=title, uid=uid, description=f"{about} {head}", tags=sorted(tags), editable=False,
-        panels=grid.panels(), templating=g.Templating(list=[datasource_variable(), *variables]),
-        links=links or [], annotations=g.Annotations(list=annotations or []), refresh="30s",
-        time=g.Time(time_from, "now"), timezone="browser", graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
+        title=title,
+        uid=uid,
+        description=f"{about} {head}",
+        tags=sorted(tags),
+        editable=False,
+        panels=grid.panels(),
+        templating=g.Templating(list=[datasource_variable(), *variables]),
+        links=links or [],
+        annotations=g.Annotations(list=annotations or []),
+        refresh="30s",
+        time=g.Time(time_from, "now"),
+        timezone="browser",
+        graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         schemaVersion=39,
     )
     return json.loads(json.dumps(d.to_json_data(), cls=DashboardEncoder))

@@ -16,13 +16,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chainwatch.core import catalog
+from chainwatch.dashboards.panels import (
+    NONE,
+    PER_SECOND,
+    RATIO,
+    SECONDS,
+    UP_DOWN,
+    Grid,
+    higher_is_worse,
+    lower_is_worse,
+    nan_text,
+    or_zero,
+    q,
+    stat,
+    state_timeline,
+    steps,
+    timeseries,
+    value_text,
+    heatmap,
+    GREEN,
+    RED,
+)
 
 PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
-
-from chainwatch.dashboards.panels import (
-    NONE, PER_SECOND, RATIO, SECONDS, UP_DOWN, Grid, higher_is_worse, lower_is_worse, nan_text, or_zero, q, stat,
-    state_timeline, steps, timeseries, value_text, heatmap, GREEN, RED,
-)
 
 
 def m(name: str) -> str:
@@ -40,7 +56,8 @@ def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
     from chainwatch.core.names import RECORDING
 
-    assert name in RECORDING, f"{name} is not a declared recording rule (rules/names.py)"
+    if name not in RECORDING:
+        raise ValueError(f"{name} is not a declared recording rule (core/names.py)")
     return name
 
 
@@ -63,10 +80,16 @@ class Limits:
     def of(cls, chain) -> Limits:
         t = chain.thresholds
         return cls(
-            lag_blocks_warning=chain.lag_blocks("warning"), lag_blocks_critical=chain.lag_blocks("critical"),
-            lag_seconds_warning=chain.lag_seconds("warning"), lag_seconds_critical=chain.lag_seconds("critical"),
-            head_stale_seconds=chain.head_stale_seconds, peers_min=t.peers_min, mempool_pending_max=t.mempool_pending_max,
-            rpc_latency_p95_seconds=t.rpc_latency_p95_seconds, rpc_error_ratio=t.rpc_error_ratio, references_min=t.references_min,
+            lag_blocks_warning=chain.lag_blocks("warning"),
+            lag_blocks_critical=chain.lag_blocks("critical"),
+            lag_seconds_warning=chain.lag_seconds("warning"),
+            lag_seconds_critical=chain.lag_seconds("critical"),
+            head_stale_seconds=chain.head_stale_seconds,
+            peers_min=t.peers_min,
+            mempool_pending_max=t.mempool_pending_max,
+            rpc_latency_p95_seconds=t.rpc_latency_p95_seconds,
+            rpc_error_ratio=t.rpc_error_ratio,
+            references_min=t.references_min,
         )
 
     @classmethod
@@ -83,26 +106,50 @@ def _lim(note: str, value) -> str:
 
 def probe_row(grid: Grid, e: str, *, title: str = "Probe outcome") -> None:
     grid.row(title)
-    grid.add(state_timeline(
-        "Probe success by endpoint",
-        "Whether the last probe of each endpoint succeeded (green up, red down). A red stripe is what ChainwatchEndpointDown pages on once it lasts.",
-        q(f"max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        mappings=[UP_DOWN], thresholds=steps(RED, (1, GREEN))), w=12, h=8)
-    grid.add(timeseries(
-        "Probe success ratio (5m)",
-        "Share of probes that succeeded over the last 5 minutes, per endpoint. Below 100% means intermittent failures even when the endpoint is up now.",
-        q(f"avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{e}}}[5m]))", "{{chain}} {{endpoint}}"),
-        unit=RATIO, thresholds=lower_is_worse(0.9, 0.99)), w=12, h=8)
-    grid.add(timeseries(
-        "Endpoints failing, by reason",
-        "How many endpoints' last probe failed, split by reason (timeout, connect, tls, http_status, rate_limited, rpc_error, wrong_chain, ...). Zero everywhere is healthy.",
-        q(f"sum by (reason) (max by (chain, endpoint, reason) ({m('chainwatch_probe_failure_reason')}{{{e}}}))", "{{reason}}"),
-        unit=NONE, stack=True, thresholds=higher_is_worse(1)), w=12, h=8)
-    grid.add(timeseries(
-        "Probe duration",
-        "Wall time of the last probe per endpoint: the whole batched request including connection set-up. It cannot exceed the scrape deadline.",
-        q(f"max by (chain, endpoint) ({m('chainwatch_probe_duration_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        unit=SECONDS), w=12, h=8)
+    grid.add(
+        state_timeline(
+            "Probe success by endpoint",
+            "Whether the last probe of each endpoint succeeded (green up, red down). A red stripe is what ChainwatchEndpointDown pages on once it lasts.",
+            q(f"max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            mappings=[UP_DOWN],
+            thresholds=steps(RED, (1, GREEN)),
+        ),
+        w=12,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Probe success ratio (5m)",
+            "Share of probes that succeeded over the last 5 minutes, per endpoint. Below 100% means intermittent failures even when the endpoint is up now.",
+            q(f"avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{e}}}[5m]))", "{{chain}} {{endpoint}}"),
+            unit=RATIO,
+            thresholds=lower_is_worse(0.9, 0.99),
+        ),
+        w=12,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Endpoints failing, by reason",
+            "How many endpoints' last probe failed, split by reason (timeout, connect, tls, http_status, rate_limited, rpc_error, wrong_chain, ...). Zero everywhere is healthy.",
+            q(f"sum by (reason) (max by (chain, endpoint, reason) ({m('chainwatch_probe_failure_reason')}{{{e}}}))", "{{reason}}"),
+            unit=NONE,
+            stack=True,
+            thresholds=higher_is_worse(1),
+        ),
+        w=12,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Probe duration",
+            "Wall time of the last probe per endpoint: the whole batched request including connection set-up. It cannot exceed the scrape deadline.",
+            q(f"max by (chain, endpoint) ({m('chainwatch_probe_duration_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=SECONDS,
+        ),
+        w=12,
+        h=8,
+    )
 
 
 def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> None:
@@ -111,70 +158,136 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
     for quantile in ("p50", "p95", "p99"):
         rule = r(f"endpoint:chainwatch_rpc_request_duration_seconds:{quantile}_5m")
         note = f"The line is the p95 alert threshold ({p95:g} s)." if p95 else ""
-        grid.add(timeseries(
-            f"RPC latency {quantile} (5m)",
-            f"{quantile} round trip of RPC requests per endpoint over 5 minutes, every method together (the probe's batch and any timed calls)."
-            + (_lim(note, p95) if quantile == "p95" else ""),
-            q(f"max by (chain, endpoint) ({rule}{{{e}}})", "{{chain}} {{endpoint}}"),
-            unit=SECONDS, thresholds=higher_is_worse(p95) if quantile == "p95" and p95 else None), w=8, h=8)
+        grid.add(
+            timeseries(
+                f"RPC latency {quantile} (5m)",
+                f"{quantile} round trip of RPC requests per endpoint over 5 minutes, every method together (the probe's batch and any timed calls)."
+                + (_lim(note, p95) if quantile == "p95" else ""),
+                q(f"max by (chain, endpoint) ({rule}{{{e}}})", "{{chain}} {{endpoint}}"),
+                unit=SECONDS,
+                thresholds=higher_is_worse(p95) if quantile == "p95" and p95 else None,
+            ),
+            w=8,
+            h=8,
+        )
     bucket = m("chainwatch_rpc_request_duration_seconds_bucket")
-    grid.add(timeseries(
-        "RPC latency p95 by method (5m)",
-        "p95 round trip per endpoint and method: method=batch is the probe's batched request, others are individually timed calls configured per endpoint.",
-        q(f"histogram_quantile(0.95, sum by (chain, endpoint, method, le) (rate({bucket}{{{e}}}[5m])))", "{{chain}} {{endpoint}} {{method}}"),
-        unit=SECONDS, thresholds=higher_is_worse(p95) if p95 else None), w=24, h=8)
+    grid.add(
+        timeseries(
+            "RPC latency p95 by method (5m)",
+            "p95 round trip per endpoint and method: method=batch is the probe's batched request, others are individually timed calls configured per endpoint.",
+            q(f"histogram_quantile(0.95, sum by (chain, endpoint, method, le) (rate({bucket}{{{e}}}[5m])))", "{{chain}} {{endpoint}} {{method}}"),
+            unit=SECONDS,
+            thresholds=higher_is_worse(p95) if p95 else None,
+        ),
+        w=24,
+        h=8,
+    )
     ratio = lim.rpc_error_ratio
-    grid.add(timeseries(
-        "RPC error ratio (5m)",
-        "Share of requests that failed (transport, HTTP status or JSON-RPC error) over 5 minutes."
-        + _lim(f"The line is the alert threshold ({ratio:g})." if ratio else "", ratio),
-        q(f"max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_errors:ratio_rate5m')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        unit=RATIO, thresholds=higher_is_worse(ratio) if ratio else None), w=12, h=8)
-    grid.add(timeseries(
-        "RPC requests per second",
-        "Requests sent to each endpoint by the exporter, per method (one batch counts once). Flat is normal: chainwatch must never hammer a node.",
-        q(f"max by (chain, endpoint, method) (rate({m('chainwatch_rpc_requests_total')}{{{e}}}[$__rate_interval]))", "{{chain}} {{endpoint}} {{method}}"),
-        unit=PER_SECOND), w=12, h=8)
+    grid.add(
+        timeseries(
+            "RPC error ratio (5m)",
+            "Share of requests that failed (transport, HTTP status or JSON-RPC error) over 5 minutes."
+            + _lim(f"The line is the alert threshold ({ratio:g})." if ratio else "", ratio),
+            q(f"max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_errors:ratio_rate5m')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=RATIO,
+            thresholds=higher_is_worse(ratio) if ratio else None,
+        ),
+        w=12,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "RPC requests per second",
+            "Requests sent to each endpoint by the exporter, per method (one batch counts once). Flat is normal: chainwatch must never hammer a node.",
+            q(f"max by (chain, endpoint, method) (rate({m('chainwatch_rpc_requests_total')}{{{e}}}[$__rate_interval]))", "{{chain}} {{endpoint}} {{method}}"),
+            unit=PER_SECOND,
+        ),
+        w=12,
+        h=8,
+    )
     if with_heatmap:
-        grid.add(heatmap(
-            "Probe latency distribution",
-            "Distribution of the probe's main request round trip (the JSON-RPC batch; the beacon node's /eth/v1/node/syncing) across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
-            q(f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method=~"{PRIMARY_METHODS}"}}[$__rate_interval])))', "{{le}}", heatmap=True),
-            unit=SECONDS), w=24, h=8)
+        grid.add(
+            heatmap(
+                "Probe latency distribution",
+                "Distribution of the probe's main request round trip (the JSON-RPC batch; the beacon node's /eth/v1/node/syncing) across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
+                q(
+                    f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method=~"{PRIMARY_METHODS}"}}[$__rate_interval])))',
+                    "{{le}}",
+                    heatmap=True,
+                ),
+                unit=SECONDS,
+            ),
+            w=24,
+            h=8,
+        )
 
 
 def sync_row(grid: Grid, e: str, lim: Limits, *, unit_name: str = "blocks") -> None:
     grid.row("Sync")
-    grid.add(timeseries(
-        f"Sync lag ({unit_name})",
-        f"{unit_name.capitalize()} each endpoint is behind the median head of the chain's reachable references (0 when ahead)."
-        + _lim(f"Lines: warning {lim.lag_blocks_warning:g} and critical {lim.lag_blocks_critical:g} {unit_name}." if lim.lag_blocks_warning is not None else "", lim.lag_blocks_warning),
-        q(f"max by (chain, endpoint) ({m('chainwatch_sync_lag_blocks')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        unit=NONE, thresholds=higher_is_worse(lim.lag_blocks_warning, lim.lag_blocks_critical) if lim.lag_blocks_warning is not None else None), w=8, h=8)
-    grid.add(timeseries(
-        "Sync lag (seconds)",
-        "How far behind the references each endpoint's head is, in seconds of block time."
-        + _lim(f"Lines: warning {lim.lag_seconds_warning:g} s and critical {lim.lag_seconds_critical:g} s." if lim.lag_seconds_warning is not None else "", lim.lag_seconds_warning),
-        q(f"max by (chain, endpoint) ({m('chainwatch_sync_lag_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        unit=SECONDS, thresholds=higher_is_worse(lim.lag_seconds_warning, lim.lag_seconds_critical) if lim.lag_seconds_warning is not None else None), w=8, h=8)
-    grid.add(timeseries(
-        "Head age",
-        "Seconds since each endpoint's head block was produced. It saws up to one block time and drops; a steady climb is a stalled node."
-        + _lim(f"The line is the head-stale alert threshold ({lim.head_stale_seconds:g} s)." if lim.head_stale_seconds is not None else "", lim.head_stale_seconds),
-        q(f"max by (chain, endpoint) ({m('chainwatch_head_age_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        unit=SECONDS, thresholds=higher_is_worse(None, lim.head_stale_seconds) if lim.head_stale_seconds is not None else None), w=8, h=8)
-    grid.add(state_timeline(
-        "Syncing",
-        "Whether the endpoint reports itself syncing (eth_syncing, beacon is_syncing, Solana getHealth behind). Red means it knows it is catching up.",
-        q(f"max by (chain, endpoint) ({m('chainwatch_syncing')}{{{e}}})", "{{chain}} {{endpoint}}"),
-        mappings=[value_text((0, "in sync", GREEN), (1, "syncing", RED))], thresholds=steps(GREEN, (1, RED))), w=24, h=6)
+    grid.add(
+        timeseries(
+            f"Sync lag ({unit_name})",
+            f"{unit_name.capitalize()} each endpoint is behind the median head of the chain's reachable references (0 when ahead)."
+            + _lim(
+                f"Lines: warning {lim.lag_blocks_warning:g} and critical {lim.lag_blocks_critical:g} {unit_name}."
+                if lim.lag_blocks_warning is not None
+                else "",
+                lim.lag_blocks_warning,
+            ),
+            q(f"max by (chain, endpoint) ({m('chainwatch_sync_lag_blocks')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=NONE,
+            thresholds=higher_is_worse(lim.lag_blocks_warning, lim.lag_blocks_critical) if lim.lag_blocks_warning is not None else None,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Sync lag (seconds)",
+            "How far behind the references each endpoint's head is, in seconds of block time."
+            + _lim(
+                f"Lines: warning {lim.lag_seconds_warning:g} s and critical {lim.lag_seconds_critical:g} s." if lim.lag_seconds_warning is not None else "",
+                lim.lag_seconds_warning,
+            ),
+            q(f"max by (chain, endpoint) ({m('chainwatch_sync_lag_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=SECONDS,
+            thresholds=higher_is_worse(lim.lag_seconds_warning, lim.lag_seconds_critical) if lim.lag_seconds_warning is not None else None,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Head age",
+            "Seconds since each endpoint's head block was produced. It saws up to one block time and drops; a steady climb is a stalled node."
+            + _lim(
+                f"The line is the head-stale alert threshold ({lim.head_stale_seconds:g} s)." if lim.head_stale_seconds is not None else "",
+                lim.head_stale_seconds,
+            ),
+            q(f"max by (chain, endpoint) ({m('chainwatch_head_age_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            unit=SECONDS,
+            thresholds=higher_is_worse(None, lim.head_stale_seconds) if lim.head_stale_seconds is not None else None,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        state_timeline(
+            "Syncing",
+            "Whether the endpoint reports itself syncing (eth_syncing, beacon is_syncing, Solana getHealth behind). Red means it knows it is catching up.",
+            q(f"max by (chain, endpoint) ({m('chainwatch_syncing')}{{{e}}})", "{{chain}} {{endpoint}}"),
+            mappings=[value_text((0, "in sync", GREEN), (1, "syncing", RED))],
+            thresholds=steps(GREEN, (1, RED)),
+        ),
+        w=24,
+        h=6,
+    )
 
 
 def or_not_exposed(expr_by: str, metric: str, e: str) -> str:
     """``max by (<expr_by>) (metric)``, or NaN for endpoints that do not expose it — shown as
     "not exposed" through a value mapping instead of "No data"."""
-    return (f"max by ({expr_by}) ({m(metric)}{{{e}}})"
-            f" or max by ({expr_by}) ({m('chainwatch_probe_success')}{{{e}}} * 0 / 0)")
+    return f"max by ({expr_by}) ({m(metric)}{{{e}}}) or max by ({expr_by}) ({m('chainwatch_probe_success')}{{{e}}} * 0 / 0)"
 
 
 def peers_stat(e: str, lim: Limits, metric: str = "chainwatch_peers") -> object:
@@ -183,9 +296,13 @@ def peers_stat(e: str, lim: Limits, metric: str = "chainwatch_peers") -> object:
     note = f"Red below the alert threshold ({lim.peers_min:g})." if lim.peers_min is not None else ""
     return stat(
         "Peers",
-        "Connected peers each endpoint reports. Nodes that do not expose a peer count (managed providers, anvil) show \"not exposed\"." + _lim(note, lim.peers_min),
+        'Connected peers each endpoint reports. Nodes that do not expose a peer count (managed providers, anvil) show "not exposed".'
+        + _lim(note, lim.peers_min),
         q(expr, "{{chain}} {{endpoint}}", instant=True),
-        unit=NONE, thresholds=lower_is_worse(lim.peers_min) if lim.peers_min is not None else None, mappings=[nan_text("not exposed")])
+        unit=NONE,
+        thresholds=lower_is_worse(lim.peers_min) if lim.peers_min is not None else None,
+        mappings=[nan_text("not exposed")],
+    )
 
 
 def references_panel(c: str, lim: Limits):
@@ -197,7 +314,9 @@ def references_panel(c: str, lim: Limits):
         q(f"max by (chain) ({m('chainwatch_references_configured')}{{{c}}})", "{{chain}} configured"),
         q(f"max by (chain) ({m('chainwatch_references_reachable')}{{{c}}})", "{{chain}} reachable"),
         q(f"max by (chain) ({m('chainwatch_references_agreeing')}{{{c}}})", "{{chain}} agreeing"),
-        unit=NONE, thresholds=lower_is_worse(lim.references_min) if lim.references_min is not None else None)
+        unit=NONE,
+        thresholds=lower_is_worse(lim.references_min) if lim.references_min is not None else None,
+    )
 
 
 def alerts_firing_panel(selector: str, title: str = "Alerts firing"):
@@ -205,7 +324,10 @@ def alerts_firing_panel(selector: str, title: str = "Alerts firing"):
         title,
         "Alerts currently firing for this selection, by alert and severity (Prometheus ALERTS series). Zero is the normal state.",
         q(or_zero(f'count by (alertname, severity) (ALERTS{{alertstate="firing", {selector}}})'), "{{alertname}} {{severity}}"),
-        unit=NONE, stack=True, thresholds=higher_is_worse(1))
+        unit=NONE,
+        stack=True,
+        thresholds=higher_is_worse(1),
+    )
 
 
 def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, grid: Grid) -> dict:
@@ -218,26 +340,45 @@ def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, gr
         link("Operational", uids.url(uids.OPERATIONAL, chain=name), f"Every endpoint, {name} selected"),
     ]
     return dashboard(
-        title=f"chainwatch / {name} ({kind_title})", uid=uids.chain_uid(name), source=config.path,
-        tags=["chainwatch", "chain", chain.kind], about=about,
+        title=f"chainwatch / {name} ({kind_title})",
+        uid=uids.chain_uid(name),
+        source=config.path,
+        tags=["chainwatch", "chain", chain.kind],
+        about=about,
         variables=[
             fixed_variable("chain", "Chain", name),
             query_variable("endpoint", "Endpoint", f'label_values({m("chainwatch_probe_success")}{{chain="$chain"}}, endpoint)'),
         ],
-        grid=grid, links=links, annotations=[alert_annotation('chain="$chain"')],
+        grid=grid,
+        links=links,
+        annotations=[alert_annotation('chain="$chain"')],
     )
 
 
 def chain_header_row(grid: Grid, e: str, c: str) -> None:
     """Top row of every per-chain dashboard: endpoints up/down and alerts firing."""
     grid.row("Now")
-    grid.add(stat(
-        "Endpoints",
-        "Whether each endpoint's last probe succeeded. Role in the legend: node (we run it), provider (we depend on it), reference (used to measure lag).",
-        q(f"max by (endpoint, role) ({m('chainwatch_probe_success')}{{{e}}})", "{{endpoint}} ({{role}})", instant=True),
-        unit=NONE, mappings=[UP_DOWN], thresholds=steps(RED, (1, GREEN))), w=16, h=5)
-    grid.add(stat(
-        "Alerts firing",
-        "Alerts firing for this chain, all severities. 0 is the normal state.",
-        q(or_zero(f'count(ALERTS{{alertstate="firing", {c}}})'), "firing", instant=True),
-        unit=NONE, thresholds=higher_is_worse(1), text_mode="value"), w=8, h=5)
+    grid.add(
+        stat(
+            "Endpoints",
+            "Whether each endpoint's last probe succeeded. Role in the legend: node (we run it), provider (we depend on it), reference (used to measure lag).",
+            q(f"max by (endpoint, role) ({m('chainwatch_probe_success')}{{{e}}})", "{{endpoint}} ({{role}})", instant=True),
+            unit=NONE,
+            mappings=[UP_DOWN],
+            thresholds=steps(RED, (1, GREEN)),
+        ),
+        w=16,
+        h=5,
+    )
+    grid.add(
+        stat(
+            "Alerts firing",
+            "Alerts firing for this chain, all severities. 0 is the normal state.",
+            q(or_zero(f'count(ALERTS{{alertstate="firing", {c}}})'), "firing", instant=True),
+            unit=NONE,
+            thresholds=higher_is_worse(1),
+            text_mode="value",
+        ),
+        w=8,
+        h=5,
+    )

@@ -103,9 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
             status = 202
         else:
             service, action, reply, status = "other", self.command.lower(), {"message": "not found"}, 404
-        self.server.owner._record(
-            Notification(service, action, self.command, self.path, body, time.time(), {k: v for k, v in self.headers.items()})
-        )
+        self.server.owner._record(Notification(service, action, self.command, self.path, body, time.time(), {k: v for k, v in self.headers.items()}))
         data = json.dumps(reply).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

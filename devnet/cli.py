@@ -39,8 +39,9 @@ def default_run_dir() -> Path:
     return Path(os.environ.get("CHAINWATCH_DEMO_DIR") or Path(tempfile.gettempdir()) / f"chainwatch-demo-{os.getuid()}")
 
 
-run_dir_option = click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                              help="Where the running demo keeps its state, logs and generated files.")
+run_dir_option = click.option(
+    "--run-dir", type=click.Path(file_okay=False, path_type=Path), default=None, help="Where the running demo keeps its state, logs and generated files."
+)
 
 
 # --------------------------------------------------------------------------- terminal output
@@ -198,8 +199,13 @@ def where(state: dict) -> list[str]:
     ]
     for piece, why in state.get("skipped", {}).items():
         lines.append(f"  not running      {piece}: {why}")
-    lines += ["", "Inject a fault from another terminal:  chainwatch demo fault stall-node   (list: chainwatch demo faults)",
-              "Undo it:                              chainwatch demo heal", "Stop everything: Ctrl-C", ""]
+    lines += [
+        "",
+        "Inject a fault from another terminal:  chainwatch demo fault stall-node   (list: chainwatch demo faults)",
+        "Undo it:                              chainwatch demo heal",
+        "Stop everything: Ctrl-C",
+        "",
+    ]
     return lines
 
 
@@ -216,23 +222,56 @@ def where(state: dict) -> list[str]:
 @click.option("--no-rollup", is_flag=True, help="Do not start the OP Stack rollup (L2 anvil and simulated op-node).")
 @click.option("--exit-after", type=float, default=None, hidden=True, help="Stop after this many seconds once ready (smoke tests).")
 @click.pass_context
-def demo(ctx: click.Context, run_dir: Path | None, no_beacon: bool, no_solana: bool, no_subgraph: bool, no_cosmos: bool, no_bitcoin: bool, no_rollup: bool, exit_after: float | None) -> None:
+def demo(
+    ctx: click.Context,
+    run_dir: Path | None,
+    no_beacon: bool,
+    no_solana: bool,
+    no_subgraph: bool,
+    no_cosmos: bool,
+    no_bitcoin: bool,
+    no_rollup: bool,
+    exit_after: float | None,
+) -> None:
     """Run chainwatch on a local devnet: anvil, Lodestar, a simulated Solana cluster, a litecoind regtest pair, an OP Stack rollup, the exporter,
     Prometheus and Alertmanager paging a local PagerDuty/Opsgenie stand-in. Installs nothing."""
     ctx.ensure_object(dict)
     ctx.obj["run_dir"] = run_dir or default_run_dir()
     if ctx.invoked_subcommand is not None:
         return
-    sys.exit(run_demo(ctx.obj["run_dir"], beacon=False if no_beacon else None, solana=not no_solana, subgraph=not no_subgraph, cosmos=not no_cosmos, bitcoin=not no_bitcoin, rollup=not no_rollup, exit_after=exit_after))
+    sys.exit(
+        run_demo(
+            ctx.obj["run_dir"],
+            beacon=False if no_beacon else None,
+            solana=not no_solana,
+            subgraph=not no_subgraph,
+            cosmos=not no_cosmos,
+            bitcoin=not no_bitcoin,
+            rollup=not no_rollup,
+            exit_after=exit_after,
+        )
+    )
 
 
-def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, subgraph: bool = True, cosmos: bool = True, bitcoin: bool = True, rollup: bool = True, exit_after: float | None = None) -> int:
+def run_demo(
+    run_dir: Path,
+    *,
+    beacon: bool | None,
+    solana: bool,
+    subgraph: bool = True,
+    cosmos: bool = True,
+    bitcoin: bool = True,
+    rollup: bool = True,
+    exit_after: float | None = None,
+) -> int:
     from chainwatch.devnet.control import STATE_FILE, Control, NotRunning, read_state
     from chainwatch.devnet.stack import Options, Stack
 
     try:
         state = read_state(run_dir)
-        click.echo(f"a demo is already running (pid {state['pid']}, run dir {run_dir}); stop it first (Ctrl-C in its terminal, or kill -TERM {state['pid']})", err=True)
+        click.echo(
+            f"a demo is already running (pid {state['pid']}, run dir {run_dir}); stop it first (Ctrl-C in its terminal, or kill -TERM {state['pid']})", err=True
+        )
         return 1
     except NotRunning:
         pass
@@ -266,7 +305,10 @@ def run_demo(run_dir: Path, *, beacon: bool | None, solana: bool, subgraph: bool
     sys.stderr = SafeStream(sys.stderr, lambda: None)  # errors may go unseen; only stdout's reader decides
     screen = Screen()
     click.echo(f"Starting the chainwatch demo in {run_dir} ...")
-    stack = Stack(Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup), progress=lambda s: screen.draw(s))
+    stack = Stack(
+        Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup),
+        progress=lambda s: screen.draw(s),
+    )
     ticker_stop = threading.Event()
 
     def ticker():
@@ -368,8 +410,9 @@ def watch(stack, screen: Screen, stopping: threading.Event, exit_after: float | 
         except Exception:  # noqa: BLE001 - Prometheus restarting is not a reason to stop the view
             alerts = []
         extra = [""]
-        firing = sorted({(a["labels"]["alertname"], a["labels"].get("endpoint") or a["labels"].get("group") or a["labels"].get("chain", ""), a["state"])
-                         for a in alerts})
+        firing = sorted(
+            {(a["labels"]["alertname"], a["labels"].get("endpoint") or a["labels"].get("group") or a["labels"].get("chain", ""), a["state"]) for a in alerts}
+        )
         extra.append(f"  alerts in Prometheus: {len(firing)}" + ("" if firing else " (healthy)"))
         extra += [f"    {state:<8} {name} {where_}" for name, where_, state in firing[:12]]
         extra.append(f"  pages captured: {seen} (log: {pages_log})   active faults: {', '.join(stack.active_faults) or 'none'}")

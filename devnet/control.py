@@ -63,10 +63,16 @@ class Control:
             return web.json_response({"error": exc.args[0]}, status=404)
         except (faults.FaultUnavailable, ValueError) as exc:
             return web.json_response({"error": str(exc)}, status=409)
-        return web.json_response({
-            "fault": fault.name, "help": fault.help, "injected_at": self.stack.active_faults[name], "expect": fault.expect, "allow": fault.allow,
-            "budget": round(fault.budget(self.stack), 1),
-        })
+        return web.json_response(
+            {
+                "fault": fault.name,
+                "help": fault.help,
+                "injected_at": self.stack.active_faults[name],
+                "expect": fault.expect,
+                "allow": fault.allow,
+                "budget": round(fault.budget(self.stack), 1),
+            }
+        )
 
     async def heal(self, request: web.Request) -> web.Response:
         only = request.query.getall("fault", [])

@@ -63,9 +63,17 @@ def interpret(notifications: list[Notification]) -> list[Page]:
         else:
             details = opened.get(f"{n.service}:{key}", {})
         endpoint = details.get("endpoint", "")
-        out.append(Page(
-            service=n.service, action=n.action, alertname=details.get("alertname", "?"), chain=details.get("chain", ""),
-            endpoint="" if endpoint in ("-", "*") or endpoint.startswith("all ") else endpoint, severity=details.get("severity", ""),
-            summary=n.summary, key=key, received_at=n.received_at,
-        ))
+        out.append(
+            Page(
+                service=n.service,
+                action=n.action,
+                alertname=details.get("alertname", "?"),
+                chain=details.get("chain", ""),
+                endpoint="" if endpoint in ("-", "*") or endpoint.startswith("all ") else endpoint,
+                severity=details.get("severity", ""),
+                summary=n.summary,
+                key=key,
+                received_at=n.received_at,
+            )
+        )
     return out

@@ -134,10 +134,12 @@ def _die_with_parent(parent: int):
     Runs between fork and exec, so it only calls the already-resolved ``prctl`` and
     ``getppid``; if the parent died before ``prctl`` took effect, the child ends itself.
     """
+
     def preexec() -> None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(1)
+
     return preexec
 
 

@@ -42,7 +42,7 @@ import shutil
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -50,7 +50,20 @@ import yaml
 
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.devnet.pages import interpret
-from chainwatch.devnet.procs import Fatal, MissingTool, Proc, anvil_binary, find_tool, free_port, http_get, http_json, lodestar_paths, rpc, wait_http, wait_until
+from chainwatch.devnet.procs import (
+    Fatal,
+    MissingTool,
+    Proc,
+    anvil_binary,
+    find_tool,
+    free_port,
+    http_get,
+    http_json,
+    lodestar_paths,
+    rpc,
+    wait_http,
+    wait_until,
+)
 from chainwatch.devnet.proxy import FaultProxy
 
 EVM_CHAIN = "devnet"
@@ -77,8 +90,18 @@ BEACON_GROUPS = {"main": [0, 1, 2, 3, 4, 5], "spare": [6]}
 
 # Short enough to see a page within seconds, long enough that a scrape hiccup does not page.
 DURATIONS = {
-    "down": "10s", "sync_lag": "10s", "head_stale": "15s", "peers_low": "10m", "mempool": "10s", "rpc_latency": "10s",
-    "rpc_errors": "10s", "reference_quorum": "20s", "chain_halt": "5s", "finality": "10s", "validator": "0m", "solana": "10s",
+    "down": "10s",
+    "sync_lag": "10s",
+    "head_stale": "15s",
+    "peers_low": "10m",
+    "mempool": "10s",
+    "rpc_latency": "10s",
+    "rpc_errors": "10s",
+    "reference_quorum": "20s",
+    "chain_halt": "5s",
+    "finality": "10s",
+    "validator": "0m",
+    "solana": "10s",
 }
 COSMOS_DURATIONS = {**DURATIONS, "cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
 # The simulated op-node keeps its safe head 2 blocks (2 s) behind; the L1 view lags 0-1 blocks.
@@ -280,7 +303,8 @@ class Stack:
             "anvil": anvil_binary(),
             "prometheus": find_tool("prometheus", what="prometheus (Debian package prometheus)"),
             "alertmanager": find_tool("prometheus-alertmanager", what="Alertmanager (Debian package prometheus-alertmanager)")
-            if shutil.which("prometheus-alertmanager") else find_tool("alertmanager", what="Alertmanager (Debian package prometheus-alertmanager)"),
+            if shutil.which("prometheus-alertmanager")
+            else find_tool("alertmanager", what="Alertmanager (Debian package prometheus-alertmanager)"),
         }
 
     def start(self) -> "Stack":
@@ -357,8 +381,19 @@ class Stack:
         port = free_port()
         self.solana_url = f"http://127.0.0.1:{port}"
         self._set("solana-sim", "starting", self.solana_url, "SIMULATED cluster")
-        args = [sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", ",".join(SOLANA_NODES),
-                "--validators", "4", "--delinquent-slots", "20"]
+        args = [
+            sys.executable,
+            "-m",
+            "chainwatch.kinds.solana.simulator",
+            "--port",
+            str(port),
+            "--nodes",
+            ",".join(SOLANA_NODES),
+            "--validators",
+            "4",
+            "--delinquent-slots",
+            "20",
+        ]
         proc = self._spawn("solana-sim", args)
         wait_http(self.solana_url + "/-/state", 30, proc)
         self.solana_state = http_json(self.solana_url + "/-/state")
@@ -368,8 +403,19 @@ class Stack:
         port = free_port()
         self.subgraph_url = f"http://127.0.0.1:{port}"
         self._set("subgraph-sim", "starting", self.subgraph_url, "SIMULATED graph-node")
-        args = [sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", self.anvils[REFERENCES[0]], "--port", str(port),
-                "--name", "sim", "--poll-ms", "250"]
+        args = [
+            sys.executable,
+            "-m",
+            "chainwatch.kinds.subgraph.simulator",
+            "--chain-url",
+            self.anvils[REFERENCES[0]],
+            "--port",
+            str(port),
+            "--name",
+            "sim",
+            "--poll-ms",
+            "250",
+        ]
         proc = self._spawn("subgraph-sim", args)
         wait_http(self.subgraph_url + "/-/state", 30, proc)
         self._set("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{REFERENCES[0]}")
@@ -379,12 +425,26 @@ class Stack:
         self.cosmos_url = f"http://127.0.0.1:{port}"
         self._set("cosmos-sim", "starting", self.cosmos_url, "SIMULATED CometBFT chain")
         # A 100-block signing window at 50 %: a validator that stops signing is 50 blocks (50 s) from jail.
-        args = [sys.executable, "-m", "chainwatch.kinds.cosmos.simulator", "--port", str(port), "--nodes", ",".join(COSMOS_NODES),
-                "--validators", "5", "--block-ms", str(int(COSMOS_BLOCK_SECONDS * 1000)), "--window", "100"]
+        args = [
+            sys.executable,
+            "-m",
+            "chainwatch.kinds.cosmos.simulator",
+            "--port",
+            str(port),
+            "--nodes",
+            ",".join(COSMOS_NODES),
+            "--validators",
+            "5",
+            "--block-ms",
+            str(int(COSMOS_BLOCK_SECONDS * 1000)),
+            "--window",
+            "100",
+        ]
         proc = self._spawn("cosmos-sim", args)
         wait_http(self.cosmos_url + "/-/state", 30, proc)
         self.cosmos_state = http_json(self.cosmos_url + "/-/state")
         self._set("cosmos-sim", "up", detail=f"pid {proc.pid}, SIMULATED CometBFT chain")
+
     # ------------------------------------------------------------------ litecoind regtest pair
 
     def ltc_rpc(self, name: str, method: str, *params, timeout: float = 10.0):
@@ -411,9 +471,24 @@ class Stack:
         node = self.ltc[name]
         comp = f"litecoind-{name}"
         self._set(comp, "starting", node["url"], "regtest")
-        args = [shutil.which("litecoind") or "litecoind", "-regtest", f"-datadir={node['datadir']}", "-server=1", "-listen=1", "-bind=127.0.0.1",
-                f"-port={node['p2p']}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={node['rpc']}", "-dnsseed=0", "-discover=0",
-                "-listenonion=0", "-upnp=0", "-disablewallet=1", "-printtoconsole=0"]
+        args = [
+            shutil.which("litecoind") or "litecoind",
+            "-regtest",
+            f"-datadir={node['datadir']}",
+            "-server=1",
+            "-listen=1",
+            "-bind=127.0.0.1",
+            f"-port={node['p2p']}",
+            "-rpcbind=127.0.0.1",
+            "-rpcallowip=127.0.0.1",
+            f"-rpcport={node['rpc']}",
+            "-dnsseed=0",
+            "-discover=0",
+            "-listenonion=0",
+            "-upnp=0",
+            "-disablewallet=1",
+            "-printtoconsole=0",
+        ]
         if name != "ltc-ref":
             args.append(f"-connect=127.0.0.1:{self.ltc['ltc-ref']['p2p']}")
         proc = self._spawn(comp, args, grace=15.0)
@@ -436,8 +511,13 @@ class Stack:
             datadir = base / name
             datadir.mkdir(parents=True, exist_ok=True)
             rpc_port, p2p = free_port(), free_port()
-            self.ltc[name] = {"url": f"http://127.0.0.1:{rpc_port}", "cookie": str(datadir / "regtest" / ".cookie"),
-                              "datadir": str(datadir), "p2p": p2p, "rpc": rpc_port}
+            self.ltc[name] = {
+                "url": f"http://127.0.0.1:{rpc_port}",
+                "cookie": str(datadir / "regtest" / ".cookie"),
+                "datadir": str(datadir),
+                "p2p": p2p,
+                "rpc": rpc_port,
+            }
         for name in LTC_NODES:
             self.start_litecoind(name)
         wait_until(lambda: self.ltc_rpc("ltc-node", "getconnectioncount") >= 1, 30, "ltc-node did not connect to ltc-ref")
@@ -458,16 +538,14 @@ class Stack:
         port = free_port()
         self.rollup_l2_url = f"http://127.0.0.1:{port}"
         self._set("anvil-rollup-l2", "starting", self.rollup_l2_url, "the sequencer's L2 chain")
-        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent", "--prune-history",
-                "--chain-id", str(ROLLUP_L2_CHAIN_ID)]
+        args = [binary, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--silent", "--prune-history", "--chain-id", str(ROLLUP_L2_CHAIN_ID)]
         proc = self._spawn("anvil-rollup-l2", args)
         wait_until(lambda: rpc(self.rollup_l2_url, "eth_blockNumber", timeout=1), 20, "anvil rollup-l2 did not answer", proc)
         self._set("anvil-rollup-l2", "up")
         port = free_port()
         self.opnode_url = f"http://127.0.0.1:{port}"
         self._set("opnode-sim", "starting", self.opnode_url, "SIMULATED op-node")
-        args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(port), "--l1", self.anvils[REFERENCES[0]],
-                "--l2", self.rollup_l2_url]
+        args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(port), "--l1", self.anvils[REFERENCES[0]], "--l2", self.rollup_l2_url]
         proc = self._spawn("opnode-sim", args)
         wait_http(self.opnode_url + "/-/state", 30, proc)
         self._set("opnode-sim", "up", detail=f"pid {proc.pid}, SIMULATED op-node (L1 {REFERENCES[0]}, L2 anvil-rollup-l2)")
@@ -480,9 +558,32 @@ class Stack:
         work.mkdir(parents=True, exist_ok=True)
         sps = str(self.options.seconds_per_slot)
         self._set("lodestar", "starting", self.beacon_url, "dev chain")
-        args = [str(node), str(index), "dev", "--genesisValidators", str(BEACON_GENESIS_VALIDATORS), "--genesisTime", str(int(time.time()) + 8),
-                "--reset", "--dataDir", str(work / "data"), "--rest.address", "127.0.0.1", "--rest.port", str(port), "--server", self.beacon_url,
-                "--port", str(p2p), "--listenAddress", "127.0.0.1", "--discv5", "false", "--params.SECONDS_PER_SLOT", sps]
+        args = [
+            str(node),
+            str(index),
+            "dev",
+            "--genesisValidators",
+            str(BEACON_GENESIS_VALIDATORS),
+            "--genesisTime",
+            str(int(time.time()) + 8),
+            "--reset",
+            "--dataDir",
+            str(work / "data"),
+            "--rest.address",
+            "127.0.0.1",
+            "--rest.port",
+            str(port),
+            "--server",
+            self.beacon_url,
+            "--port",
+            str(p2p),
+            "--listenAddress",
+            "127.0.0.1",
+            "--discv5",
+            "false",
+            "--params.SECONDS_PER_SLOT",
+            sps,
+        ]
         proc = self._spawn("lodestar", args, cwd=work, grace=3.0)
         wait_http(self.beacon_url + "/eth/v1/node/syncing", 90, proc)
         self._set("lodestar", "up")
@@ -494,8 +595,21 @@ class Stack:
         work = self.run_dir / "lodestar"
         for comp, indexes in (("lodestar-validators", "0..5"), ("lodestar-validator-spare", "6..6")):
             self._set(comp, "starting", detail=f"indexes {indexes}")
-            args = [str(node), str(index), "validator", "--network", "dev", "--interopIndexes", indexes, "--server", self.beacon_url,
-                    "--dataDir", str(work / f"vdata-{comp}"), "--params.SECONDS_PER_SLOT", str(self.options.seconds_per_slot)]
+            args = [
+                str(node),
+                str(index),
+                "validator",
+                "--network",
+                "dev",
+                "--interopIndexes",
+                indexes,
+                "--server",
+                self.beacon_url,
+                "--dataDir",
+                str(work / f"vdata-{comp}"),
+                "--params.SECONDS_PER_SLOT",
+                str(self.options.seconds_per_slot),
+            ]
             proc = self._spawn(comp, args, cwd=work, grace=3.0)
             self._set(comp, "up", detail=f"pid {proc.pid}, indexes {indexes}")
 
@@ -537,11 +651,24 @@ class Stack:
         relaxed_slo = {"availability": 0.5, "latency": {"threshold_seconds": 0.5, "target": 0.5}, "freshness": {"target": 0.5}}
         chains: dict = {
             EVM_CHAIN: {
-                "kind": "evm", "network": "anvil", "chain_id": 31337, "team": TEAM, "block_time_seconds": 1,
+                "kind": "evm",
+                "network": "anvil",
+                "chain_id": 31337,
+                "team": TEAM,
+                "block_time_seconds": 1,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5, "sync_lag_blocks_critical": 20, "sync_lag_seconds_warning": 5, "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
-                    "mempool_pending_max": 20, "rpc_latency_p95_seconds": 0.25, "rpc_error_ratio": 0.05, "peers_min": 0,
+                    "sync_lag_blocks_warning": 5,
+                    "sync_lag_blocks_critical": 20,
+                    "sync_lag_seconds_warning": 5,
+                    "sync_lag_seconds_critical": 20,
+                    "head_stale_blocks": 5,
+                    "head_stale_min_seconds": 5,
+                    "chain_halt_blocks": 5,
+                    "chain_halt_min_seconds": 5,
+                    "mempool_pending_max": 20,
+                    "rpc_latency_p95_seconds": 0.25,
+                    "rpc_error_ratio": 0.05,
+                    "peers_min": 0,
                     "durations": DURATIONS,
                 },
                 "slo": relaxed_slo,
@@ -552,29 +679,52 @@ class Stack:
         if self.has_solana:
             validators = {v["name"]: v for v in self.solana_state["validators"]}
             chains[SOLANA_CHAIN] = {
-                "kind": "solana", "network": "simulated", "team": TEAM,
+                "kind": "solana",
+                "network": "simulated",
+                "team": TEAM,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 50, "sync_lag_blocks_critical": 200, "sync_lag_seconds_warning": 20, "sync_lag_seconds_critical": 80,
-                    "head_stale_blocks": 10, "head_stale_min_seconds": 5, "chain_halt_blocks": 10, "chain_halt_min_seconds": 5,
-                    "solana_vote_lag_slots": 30, "solana_behind_slots": 100, "rpc_latency_p95_seconds": 0.25,
+                    "sync_lag_blocks_warning": 50,
+                    "sync_lag_blocks_critical": 200,
+                    "sync_lag_seconds_warning": 20,
+                    "sync_lag_seconds_critical": 80,
+                    "head_stale_blocks": 10,
+                    "head_stale_min_seconds": 5,
+                    "chain_halt_blocks": 10,
+                    "chain_halt_min_seconds": 5,
+                    "solana_vote_lag_slots": 30,
+                    "solana_behind_slots": 100,
+                    "rpc_latency_p95_seconds": 0.25,
                     "durations": DURATIONS,
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": n, "url": f"{self.solana_url}/{n}", "role": "reference" if "ref" in n else "node"} for n in SOLANA_NODES],
-                "validators": {"endpoint": "sol-ref-1", "fallbacks": ["sol-ref-2"], "interval_seconds": 3, "groups": {"main": [
-                    {"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED
-                ]}},
+                "validators": {
+                    "endpoint": "sol-ref-1",
+                    "fallbacks": ["sol-ref-2"],
+                    "interval_seconds": 3,
+                    "groups": {
+                        "main": [{"name": v, "vote_account": validators[v]["vote_account"], "identity": validators[v]["identity"]} for v in SOLANA_WATCHED]
+                    },
+                },
             }
         if self.has_subgraph:
             from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
 
             chains[SUBGRAPH_CHAIN] = {
-                "kind": "subgraph", "network": "anvil", "indexes": EVM_CHAIN, "team": TEAM, "deployment": SIM_DEPLOYMENT,
+                "kind": "subgraph",
+                "network": "anvil",
+                "indexes": EVM_CHAIN,
+                "team": TEAM,
+                "deployment": SIM_DEPLOYMENT,
                 "stall_seconds": 10,
                 "thresholds": {
                     # The article's indexer alert: 100 blocks (here 1 s blocks, so also 100 s); warning at half.
-                    "sync_lag_blocks_warning": 50, "sync_lag_blocks_critical": 100, "sync_lag_seconds_warning": 50, "sync_lag_seconds_critical": 100,
-                    "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                    "sync_lag_blocks_warning": 50,
+                    "sync_lag_blocks_critical": 100,
+                    "sync_lag_seconds_warning": 50,
+                    "sync_lag_seconds_critical": 100,
+                    "rpc_latency_p95_seconds": 0.25,
+                    "durations": DURATIONS,
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": "graph-sim", "url": f"{self.subgraph_url}/subgraphs/name/sim", "index_node_url": f"{self.subgraph_url}/graphql"}],
@@ -582,66 +732,142 @@ class Stack:
         if self.has_cosmos:
             validators = {v["name"]: v for v in self.cosmos_state["validators"]}
             chains[COSMOS_CHAIN] = {
-                "kind": "cosmos", "network": "simulated", "team": TEAM, "chain_id": self.cosmos_state["chain_id"],
+                "kind": "cosmos",
+                "network": "simulated",
+                "team": TEAM,
+                "chain_id": self.cosmos_state["chain_id"],
                 "block_time_seconds": COSMOS_BLOCK_SECONDS,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5, "sync_lag_blocks_critical": 20, "sync_lag_seconds_warning": 5, "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0,
-                    "cosmos_consecutive_misses": 5, "cosmos_solo_miss_ratio": 0.5, "cosmos_miss_ratio_window": "1m",
+                    "sync_lag_blocks_warning": 5,
+                    "sync_lag_blocks_critical": 20,
+                    "sync_lag_seconds_warning": 5,
+                    "sync_lag_seconds_critical": 20,
+                    "head_stale_blocks": 5,
+                    "head_stale_min_seconds": 5,
+                    "chain_halt_blocks": 5,
+                    "chain_halt_min_seconds": 5,
+                    "rpc_latency_p95_seconds": 0.25,
+                    "peers_min": 0,
+                    "cosmos_consecutive_misses": 5,
+                    "cosmos_solo_miss_ratio": 0.5,
+                    "cosmos_miss_ratio_window": "1m",
                     # 100-block window at 1 s blocks: at most 50 s until jail, so the headrooms are seconds here (14.4 s, 7.2 s).
-                    "cosmos_jail_headroom_warning_hours": 0.004, "cosmos_jail_headroom_critical_hours": 0.002,
+                    "cosmos_jail_headroom_warning_hours": 0.004,
+                    "cosmos_jail_headroom_critical_hours": 0.002,
                     "durations": COSMOS_DURATIONS,
                 },
                 "slo": relaxed_slo,
-                "endpoints": [{"name": n, "url": f"{self.cosmos_url}/{n}", "lcd_url": f"{self.cosmos_url}/{n}/lcd",
-                               "role": "reference" if "ref" in n else "node"} for n in COSMOS_NODES],
-                "validators": {"endpoint": "cos-ref-1", "fallbacks": ["cos-ref-2"], "interval_seconds": 1, "lcd_interval_seconds": 2, "groups": {"main": [
-                    {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
-                    {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
-                ]}},
+                "endpoints": [
+                    {"name": n, "url": f"{self.cosmos_url}/{n}", "lcd_url": f"{self.cosmos_url}/{n}/lcd", "role": "reference" if "ref" in n else "node"}
+                    for n in COSMOS_NODES
+                ],
+                "validators": {
+                    "endpoint": "cos-ref-1",
+                    "fallbacks": ["cos-ref-2"],
+                    "interval_seconds": 1,
+                    "lcd_interval_seconds": 2,
+                    "groups": {
+                        "main": [
+                            {"name": "val-1", "consensus_address": validators["val-1"]["address"]},
+                            {"name": "val-2", "operator_address": validators["val-2"]["valoper"]},
+                        ]
+                    },
+                },
             }
         if self.has_bitcoin:
             chains[BITCOIN_CHAIN] = {
-                "kind": "bitcoin", "network": "regtest", "chain": "regtest", "team": TEAM, "block_time_seconds": self.options.ltc_block_seconds,
+                "kind": "bitcoin",
+                "network": "regtest",
+                "chain": "regtest",
+                "team": TEAM,
+                "block_time_seconds": self.options.ltc_block_seconds,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 1, "sync_lag_blocks_critical": 3, "sync_lag_seconds_warning": 10, "sync_lag_seconds_critical": 30,
-                    "head_stale_blocks": 10, "head_stale_min_seconds": 20, "chain_halt_blocks": 10, "chain_halt_min_seconds": 20,
-                    "peers_min": 1, "rpc_latency_p95_seconds": 0.25, "durations": DURATIONS,
+                    "sync_lag_blocks_warning": 1,
+                    "sync_lag_blocks_critical": 3,
+                    "sync_lag_seconds_warning": 10,
+                    "sync_lag_seconds_critical": 30,
+                    # generatetoaddress can stall on a loaded machine: a minute without a block before a page
+                    "head_stale_blocks": 30,
+                    "head_stale_min_seconds": 60,
+                    "chain_halt_blocks": 30,
+                    "chain_halt_min_seconds": 60,
+                    "peers_min": 1,
+                    "rpc_latency_p95_seconds": 0.25,
+                    "durations": DURATIONS,
                 },
                 "signal_for": "30s",
                 "slo": relaxed_slo,
-                "endpoints": [{"name": n, "url": self.ltc[n]["url"], "role": "reference" if n == "ltc-ref" else "node", "cookie_file": self.ltc[n]["cookie"]}
-                              for n in LTC_NODES],
+                "endpoints": [
+                    {"name": n, "url": self.ltc[n]["url"], "role": "reference" if n == "ltc-ref" else "node", "cookie_file": self.ltc[n]["cookie"]}
+                    for n in LTC_NODES
+                ],
             }
         if self.has_rollup:
-            fast = {"head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25, "peers_min": 0, "durations": DURATIONS}
+            fast = {
+                "head_stale_blocks": 5,
+                "head_stale_min_seconds": 5,
+                "chain_halt_blocks": 5,
+                "chain_halt_min_seconds": 5,
+                "rpc_latency_p95_seconds": 0.25,
+                "peers_min": 0,
+                "durations": DURATIONS,
+            }
             chains[ROLLUP_L2_CHAIN] = {
-                "kind": "evm", "network": "anvil", "chain_id": ROLLUP_L2_CHAIN_ID, "team": TEAM, "block_time_seconds": 1,
-                "thresholds": fast, "slo": relaxed_slo,
-                "endpoints": [{"name": "l2-seq", "url": self.rollup_l2_url, "role": "reference"},
-                              {"name": "l2-node-1", "url": self.rollup_l2_url, "role": "node"}],
+                "kind": "evm",
+                "network": "anvil",
+                "chain_id": ROLLUP_L2_CHAIN_ID,
+                "team": TEAM,
+                "block_time_seconds": 1,
+                "thresholds": fast,
+                "slo": relaxed_slo,
+                "endpoints": [
+                    {"name": "l2-seq", "url": self.rollup_l2_url, "role": "reference"},
+                    {"name": "l2-node-1", "url": self.rollup_l2_url, "role": "node"},
+                ],
             }
             chains[ROLLUP_CHAIN] = {
-                "kind": "opnode", "network": "anvil", "team": TEAM, "block_time_seconds": 1,
-                "l1_chain": EVM_CHAIN, "l2_chain": ROLLUP_L2_CHAIN, "l2_chain_id": ROLLUP_L2_CHAIN_ID,
-                "thresholds": fast, "slo": relaxed_slo,
-                "rollup": {"safe_lag_seconds": ROLLUP_SAFE_LAG_SECONDS, "safe_lag_for": DURATIONS["sync_lag"],
-                           "l1_lag_blocks": ROLLUP_L1_LAG_BLOCKS, "l1_lag_for": DURATIONS["sync_lag"],
-                           "finality_lag_seconds": 600, "finality_lag_for": "1m"},
+                "kind": "opnode",
+                "network": "anvil",
+                "team": TEAM,
+                "block_time_seconds": 1,
+                "l1_chain": EVM_CHAIN,
+                "l2_chain": ROLLUP_L2_CHAIN,
+                "l2_chain_id": ROLLUP_L2_CHAIN_ID,
+                "thresholds": fast,
+                "slo": relaxed_slo,
+                "rollup": {
+                    "safe_lag_seconds": ROLLUP_SAFE_LAG_SECONDS,
+                    "safe_lag_for": DURATIONS["sync_lag"],
+                    "l1_lag_blocks": ROLLUP_L1_LAG_BLOCKS,
+                    "l1_lag_for": DURATIONS["sync_lag"],
+                    "finality_lag_seconds": 600,
+                    "finality_lag_for": "1m",
+                },
                 "endpoints": [{"name": "op-node-1", "url": self.opnode_url, "role": "node"}],
             }
         if self.has_beacon:
             sps = self.options.seconds_per_slot
             chains[BEACON_CHAIN] = {
-                "kind": "beacon", "network": "dev", "team": TEAM, "seconds_per_slot": sps, "slots_per_epoch": 8,
+                "kind": "beacon",
+                "network": "dev",
+                "team": TEAM,
+                "seconds_per_slot": sps,
+                "slots_per_epoch": 8,
                 "thresholds": {
-                    "head_stale_blocks": 4, "head_stale_min_seconds": 8, "chain_halt_blocks": 6, "chain_halt_min_seconds": 10,
-                    "sync_lag_blocks_warning": 4, "sync_lag_blocks_critical": 16, "sync_lag_seconds_warning": 8, "sync_lag_seconds_critical": 32,
+                    "head_stale_blocks": 4,
+                    "head_stale_min_seconds": 8,
+                    "chain_halt_blocks": 6,
+                    "chain_halt_min_seconds": 10,
+                    "sync_lag_blocks_warning": 4,
+                    "sync_lag_blocks_critical": 16,
+                    "sync_lag_seconds_warning": 8,
+                    "sync_lag_seconds_critical": 32,
                     # 8 epochs (128 s at 2 s slots): a loaded laptop's dev chain can slip finality by an epoch or two
                     # while validators are offline; the demo must page for the misses, not for that.
-                    "finality_epochs": 8, "attestation_consecutive_misses": 2, "attestation_miss_ratio": 0.5, "peers_min": 0,
+                    "finality_epochs": 8,
+                    "attestation_consecutive_misses": 2,
+                    "attestation_miss_ratio": 0.5,
+                    "peers_min": 0,
                     "durations": DURATIONS,
                 },
                 "slo": relaxed_slo,
@@ -653,11 +879,13 @@ class Stack:
             "exporter": {"state_dir": str(self.run_dir / "state"), "min_probe_interval_seconds": 1.0, "reference_max_age_seconds": 1.0},
             "generate": {"runbook_base_url": "https://github.com/chainwatch/chainwatch/blob/main/docs/runbooks", "grafana_url": "http://127.0.0.1:3000"},
             "alertmanager": {**timing, "external_url": self.alertmanager_url or "http://127.0.0.1:9093"},
-            "teams": {TEAM: {
-                "pagerduty": {"routing_key_file": str(pd_key), "url": self.capture.pagerduty_url},
-                "opsgenie": {"api_key_file": str(og_key), "api_url": self.capture.opsgenie_url, "responders": [{"type": "team", "name": TEAM}]},
-                "warnings_to": "opsgenie",
-            }},
+            "teams": {
+                TEAM: {
+                    "pagerduty": {"routing_key_file": str(pd_key), "url": self.capture.pagerduty_url},
+                    "opsgenie": {"api_key_file": str(og_key), "api_url": self.capture.opsgenie_url, "responders": [{"type": "team", "name": TEAM}]},
+                    "warnings_to": "opsgenie",
+                }
+            },
             "chains": chains,
         }
 
@@ -686,16 +914,30 @@ class Stack:
         if not self.exporter_port:
             self.exporter_port = free_port()
         self._set("exporter", "starting", self.exporter_url)
-        args = [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(self.config_path),
-                "--web.listen-address", f"127.0.0.1:{self.exporter_port}"]
+        args = [
+            sys.executable,
+            "-m",
+            "chainwatch.cli",
+            "serve",
+            "--config.file",
+            str(self.config_path),
+            "--web.listen-address",
+            f"127.0.0.1:{self.exporter_port}",
+        ]
         proc = self._spawn("exporter", args)
         wait_http(self.exporter_url + "/-/healthy", 30, proc)
         self._set("exporter", "up", detail=f"pid {proc.pid}")
 
     def _start_alertmanager(self, binary: str) -> None:
         self._set("alertmanager", "starting", self.alertmanager_url)
-        args = [binary, f"--config.file={self.generated / 'alertmanager' / 'alertmanager.yml'}", f"--storage.path={self.run_dir / 'alertmanager-data'}",
-                f"--web.listen-address=127.0.0.1:{self.am_port}", "--cluster.listen-address=", f"--web.external-url={self.alertmanager_url}"]
+        args = [
+            binary,
+            f"--config.file={self.generated / 'alertmanager' / 'alertmanager.yml'}",
+            f"--storage.path={self.run_dir / 'alertmanager-data'}",
+            f"--web.listen-address=127.0.0.1:{self.am_port}",
+            "--cluster.listen-address=",
+            f"--web.external-url={self.alertmanager_url}",
+        ]
         proc = self._spawn("alertmanager", args)
         wait_http(self.alertmanager_url + "/-/ready", 30, proc)
         self._set("alertmanager", "up", detail=f"pid {proc.pid}")
@@ -713,17 +955,24 @@ class Stack:
         }
         path = self.run_dir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
-        args = [binary, f"--config.file={path}", f"--storage.tsdb.path={self.run_dir / 'prometheus-data'}", f"--web.listen-address=127.0.0.1:{port}",
-                f"--web.external-url={self.prometheus_url}/", "--storage.tsdb.retention.time=1d",
-                # The demo runs on a 1 s clock; Prometheus' 1 min resend of resolved alerts would hold
-                # a resolve that an inhibition muted (SyncLagHigh under HeadStale) for a minute.
-                "--rules.alert.resend-delay=10s"]
+        args = [
+            binary,
+            f"--config.file={path}",
+            f"--storage.tsdb.path={self.run_dir / 'prometheus-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            f"--web.external-url={self.prometheus_url}/",
+            "--storage.tsdb.retention.time=1d",
+            # The demo runs on a 1 s clock; Prometheus' 1 min resend of resolved alerts would hold
+            # a resolve that an inhibition muted (SyncLagHigh under HeadStale) for a minute.
+            "--rules.alert.resend-delay=10s",
+        ]
         proc = self._spawn("prometheus", args)
         wait_http(self.prometheus_url + "/-/ready", 60, proc)
         self._set("prometheus", "up", detail=f"pid {proc.pid}")
 
     def _wait_healthy(self) -> None:
         """Ready when Prometheus has scraped the exporter and evaluated the chainwatch rules."""
+
         def scraped():
             data = self.prom_query('up{job="chainwatch"} == 1')
             return bool(data)
@@ -771,8 +1020,9 @@ class Stack:
             "chains": list(self.chains),
             "skipped": self.skipped,
             "active_faults": self.active_faults,
-            "components": {c.name: {"status": c.status, "address": c.address, "detail": c.detail, "pid": c.proc.pid if c.proc else None}
-                           for c in self.components.values()},
+            "components": {
+                c.name: {"status": c.status, "address": c.address, "detail": c.detail, "pid": c.proc.pid if c.proc else None} for c in self.components.values()
+            },
         }
 
     def stop(self) -> None:
@@ -782,9 +1032,20 @@ class Stack:
         self._miner_stop.set()
         if "ltc-miner" in self.components:
             self.components["ltc-miner"].status = "stopped"
-        order = ["prometheus", "alertmanager", "exporter", "lodestar-validator-spare", "lodestar-validators", "lodestar", "solana-sim",
-                 "subgraph-sim", "cosmos-sim", "opnode-sim", *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
-                 *(n for n in self.components if n.startswith("anvil-"))]
+        order = [
+            "prometheus",
+            "alertmanager",
+            "exporter",
+            "lodestar-validator-spare",
+            "lodestar-validators",
+            "lodestar",
+            "solana-sim",
+            "subgraph-sim",
+            "cosmos-sim",
+            "opnode-sim",
+            *(f"litecoind-{n}" for n in reversed(LTC_NODES)),
+            *(n for n in self.components if n.startswith("anvil-")),
+        ]
         for name in order:
             comp = self.components.get(name)
             if comp is not None and comp.proc is not None:

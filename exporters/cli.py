@@ -24,9 +24,7 @@ def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:
         sys.exit(2)
 
 
-config_option = click.option(
-    "--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file."
-)
+config_option = click.option("--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file.")
 
 
 @click.command()

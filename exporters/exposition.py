@@ -140,7 +140,7 @@ def _spec(name: str) -> _Spec:
 def _escape(value: object) -> str:
     text = str(value)
     if "\\" in text or "\n" in text or '"' in text:
-        text = text.replace("\\", r"\\").replace("\n", r"\n").replace('"', r'\"')
+        text = text.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
     return text
 
 

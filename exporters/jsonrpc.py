@@ -40,13 +40,34 @@ log = logging.getLogger("chainwatch.jsonrpc")
 # After an endpoint refused a batch, single calls for this long, then one batch again.
 BATCH_RETRY_SECONDS = 600.0
 RATE_LIMIT_CODES = frozenset({-32005, -32029, -32012, -32090})
-_RATE_HINTS = ("rate limit", "rate-limit", "ratelimit", "too many requests", "throttl", "quota", "request limit", "requests limit",
-               "request count exceeded", "credits", "compute units", "capacity exceeded")
+_RATE_HINTS = (
+    "rate limit",
+    "rate-limit",
+    "ratelimit",
+    "too many requests",
+    "throttl",
+    "quota",
+    "request limit",
+    "requests limit",
+    "request count exceeded",
+    "credits",
+    "compute units",
+    "capacity exceeded",
+)
 _LIMIT_WORDS = ("limit exceeded", "limit reached", "exceeded the limit", "exceeds the limit")
 # "... limit exceeded" about the size of something is not a rate limit (batch size, block range, response size).
 _NOT_RATE = ("batch", "range", "size", "result", "gas", "length", "depth")
-_HINT_KEYS = {"retryafter": 1.0, "retryafterseconds": 1.0, "backoffseconds": 1.0, "backoff": 1.0, "retryin": 1.0,
-              "tryagainin": 1.0, "waitseconds": 1.0, "retryafterms": 0.001, "backoffms": 0.001}
+_HINT_KEYS = {
+    "retryafter": 1.0,
+    "retryafterseconds": 1.0,
+    "backoffseconds": 1.0,
+    "backoff": 1.0,
+    "retryin": 1.0,
+    "tryagainin": 1.0,
+    "waitseconds": 1.0,
+    "retryafterms": 0.001,
+    "backoffms": 0.001,
+}
 _HINT_TEXT = re.compile(r"(?:try again|retry) (?:in|after) (\d+(?:\.\d+)?) ?(ms|milliseconds?|s|seconds?)\b", re.IGNORECASE)
 _BATCH_REFUSED_STATUSES = frozenset(range(400, 500)) - {401, 407, 429}  # auth and rate limits are not about batching
 
@@ -210,8 +231,9 @@ def batching(endpoint: Any, cache: dict) -> bool:
     return getattr(endpoint, "batch", True) is not False and time.monotonic() >= cache.get("no_batch_until", -math.inf)
 
 
-async def call(send: Send, endpoint: Any, cache: dict, calls: list[tuple[str, str, list]], *,
-               reserved: frozenset[int] = frozenset(), label: str = "batch") -> dict[str, Outcome]:
+async def call(
+    send: Send, endpoint: Any, cache: dict, calls: list[tuple[str, str, list]], *, reserved: frozenset[int] = frozenset(), label: str = "batch"
+) -> dict[str, Outcome]:
     """Ask ``calls`` (``(key, method, params)``; keys unique, methods may repeat) of one endpoint.
 
     One batch, or single calls where batches are refused (see the module docstring); ``cache``
@@ -236,8 +258,10 @@ async def call(send: Send, endpoint: Any, cache: dict, calls: list[tuple[str, st
             if not any(o.ok for o in outcomes.values()):
                 return _judge(outcomes, reserved)  # refuses everything: nothing learnt, batch again next time
             cache["no_batch_until"] = time.monotonic() + BATCH_RETRY_SECONDS
-            log.info("endpoint refuses JSON-RPC batches; using single calls", extra={
-                "endpoint": getattr(endpoint, "name", "?"), "detail": failure.detail[:120], "retry_batch_after_seconds": BATCH_RETRY_SECONDS})
+            log.info(
+                "endpoint refuses JSON-RPC batches; using single calls",
+                extra={"endpoint": getattr(endpoint, "name", "?"), "detail": failure.detail[:120], "retry_batch_after_seconds": BATCH_RETRY_SECONDS},
+            )
     else:
         outcomes = await _singles(send, calls)
     return _judge(outcomes, reserved)

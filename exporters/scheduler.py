@@ -187,8 +187,12 @@ class Scheduler:
             state.last_drop_warning = time.monotonic()
             values_log.warning(
                 "optional values unreadable; their metrics are absent",
-                extra={"endpoint": state.endpoint.name, "chain": state.chain_name, "fields": ",".join(sorted({f for f, _ in result.dropped})),
-                       "detail": scrub(result.dropped[0][1], state.endpoint.secrets)[:200]},
+                extra={
+                    "endpoint": state.endpoint.name,
+                    "chain": state.chain_name,
+                    "fields": ",".join(sorted({f for f, _ in result.dropped})),
+                    "detail": scrub(result.dropped[0][1], state.endpoint.secrets)[:200],
+                },
             )
         for call in result.calls:
             state.requests[call.method] += 1
@@ -206,7 +210,12 @@ class Scheduler:
                 state.last_warning = now
                 log.warning(
                     "probe failed",
-                    extra={"endpoint": state.endpoint.name, "chain": state.chain_name, "reason": result.reason, "detail": scrub(result.detail, state.endpoint.secrets)},
+                    extra={
+                        "endpoint": state.endpoint.name,
+                        "chain": state.chain_name,
+                        "reason": result.reason,
+                        "detail": scrub(result.detail, state.endpoint.secrets),
+                    },
                 )
         state.last = result
         state.last_at = time.monotonic()
@@ -313,4 +322,3 @@ class Scheduler:
         else:
             seconds = blocks * self.config.chains[against].block_time
         snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
-

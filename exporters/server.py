@@ -243,7 +243,7 @@ async def _stream(request: web.Request, chunks: list[bytes]) -> web.StreamRespon
     for chunk in chunks:
         view = memoryview(chunk)
         for i in range(0, len(view), STREAM_PIECE):
-            await resp.write(view[i:i + STREAM_PIECE])
+            await resp.write(view[i : i + STREAM_PIECE])
     await resp.write_eof()
     return resp
 

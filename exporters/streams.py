@@ -52,13 +52,15 @@ from chainwatch.exporters.failures import ProbeFailure
 log = logging.getLogger("chainwatch.stream")
 
 # Families only stream watches produce (never in a probe round's per-endpoint block).
-FAMILIES = frozenset({
-    "chainwatch_stream_connected",
-    "chainwatch_stream_reconnects_total",
-    "chainwatch_stream_last_message_age_seconds",
-    "chainwatch_stream_head_height",
-    "chainwatch_stream_lag_blocks",
-})
+FAMILIES = frozenset(
+    {
+        "chainwatch_stream_connected",
+        "chainwatch_stream_reconnects_total",
+        "chainwatch_stream_last_message_age_seconds",
+        "chainwatch_stream_head_height",
+        "chainwatch_stream_lag_blocks",
+    }
+)
 
 HANDSHAKE_SECONDS = 10.0
 HEARTBEAT_SECONDS = 15.0
@@ -99,8 +101,7 @@ class StreamWatch:
 
     async def start(self) -> None:
         self.last_message = time.monotonic()
-        self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, trust_env=False,
-                                              timeout=aiohttp.ClientTimeout(total=None))
+        self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}, trust_env=False, timeout=aiohttp.ClientTimeout(total=None))
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"stream:{self.endpoint.name}")
 
     async def stop(self) -> None:
@@ -194,9 +195,14 @@ class StreamWatch:
         assert self._session is not None
         async with asyncio.timeout(self.handshake_seconds):
             ws = await self._session.ws_connect(
-                self.endpoint.ws_url, headers=dict(self.endpoint.headers), heartbeat=HEARTBEAT_SECONDS,
-                max_msg_size=MAX_MESSAGE_BYTES, autoping=True, timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_SECONDS),
-                **tls_options(self.endpoint))
+                self.endpoint.ws_url,
+                headers=dict(self.endpoint.headers),
+                heartbeat=HEARTBEAT_SECONDS,
+                max_msg_size=MAX_MESSAGE_BYTES,
+                autoping=True,
+                timeout=aiohttp.ClientWSTimeout(ws_close=CLOSE_SECONDS),
+                **tls_options(self.endpoint),
+            )
         async with ws:
             await ws.send_str(json.dumps(self.stream.subscribe(), separators=(",", ":")))
             self.connected = True

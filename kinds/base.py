@@ -31,14 +31,16 @@ from types import ModuleType
 from chainwatch.core.declarations import Metric
 
 # What a kind can offer; shared metrics, alerts and panels say which one they need.
-CAPABILITIES = frozenset({
-    "peers",  # chainwatch_peers: connected peers of a node
-    "mempool",  # chainwatch_mempool_transactions: a public mempool
-    "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
-    "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
-    "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
-    "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
-})
+CAPABILITIES = frozenset(
+    {
+        "peers",  # chainwatch_peers: connected peers of a node
+        "mempool",  # chainwatch_mempool_transactions: a public mempool
+        "validators",  # a background validator monitor by group (chainwatch_validator_monitor_*)
+        "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
+        "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
+        "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -104,18 +104,20 @@ def tests(config: Config) -> list[dict]:
 
     cases.append(("chain:chainwatch_probe_success:avg", gauges("chainwatch_probe_success", 1, 0, 0), [(chain, 0.5)]))
     # 100 probes a minute on each node; node a fails 10 of them, the reference fails all (ignored).
-    cases.append((
-        "chain:chainwatch_probe_success:ratio_rate5m",
-        [
-            Series("chainwatch_probes_total", a, 100, 100, "counter"),
-            Series("chainwatch_probes_total", b, 100, 100, "counter"),
-            Series("chainwatch_probes_total", ref, 100, 100, "counter"),
-            Series("chainwatch_probe_failures_total", {**a, "reason": "timeout"}, 10, 10, "counter"),
-            Series("chainwatch_probe_failures_total", {**b, "reason": "timeout"}, 0, 0, "counter"),
-            Series("chainwatch_probe_failures_total", {**ref, "reason": "connect"}, 100, 100, "counter"),
-        ],
-        [(chain, 0.95)],
-    ))
+    cases.append(
+        (
+            "chain:chainwatch_probe_success:ratio_rate5m",
+            [
+                Series("chainwatch_probes_total", a, 100, 100, "counter"),
+                Series("chainwatch_probes_total", b, 100, 100, "counter"),
+                Series("chainwatch_probes_total", ref, 100, 100, "counter"),
+                Series("chainwatch_probe_failures_total", {**a, "reason": "timeout"}, 10, 10, "counter"),
+                Series("chainwatch_probe_failures_total", {**b, "reason": "timeout"}, 0, 0, "counter"),
+                Series("chainwatch_probe_failures_total", {**ref, "reason": "connect"}, 100, 100, "counter"),
+            ],
+            [(chain, 0.95)],
+        )
+    )
     # Latency: 60 requests a minute, all in the (0.25, 0.5] bucket: linear interpolation inside it.
     hist = "chainwatch_rpc_request_duration_seconds_bucket"
     buckets = []
@@ -124,46 +126,55 @@ def tests(config: Config) -> list[dict]:
     for q, expected in (("50", 0.375), ("95", 0.4875), ("99", 0.4975)):
         cases.append((f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m", buckets, [(endpoint_a, expected)]))
     cases.append(("endpoint:chainwatch_rpc_request_duration_seconds:p95_1m", buckets, [(endpoint_a, 0.4875)]))
-    cases.append((
-        "endpoint:chainwatch_rpc_errors:ratio_rate5m",
-        [
-            Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
-            Series("chainwatch_rpc_requests_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
-            Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 0, 0, "counter"),
-            Series("chainwatch_rpc_errors_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
-        ],
-        [(endpoint_a, 0.25)],
-    ))
-    cases.append((
-        "endpoint:chainwatch_rpc_errors:ratio_rate1m",
-        [
-            Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
-            Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 3, 3, "counter"),
-        ],
-        [(endpoint_a, 0.1)],
-    ))
-    cases.append((
-        "group:chainwatch_validator_attestations_missed:ratio_rate1h",
-        [
-            Series("chainwatch_validator_attestations_checked_total", group, 64, 64, "counter"),
-            Series("chainwatch_validator_attestations_missed_total", group, 2, 2, "counter"),
-        ],
-        [(group, 0.03125)],
-    ))
+    cases.append(
+        (
+            "endpoint:chainwatch_rpc_errors:ratio_rate5m",
+            [
+                Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
+                Series("chainwatch_rpc_requests_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
+                Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 0, 0, "counter"),
+                Series("chainwatch_rpc_errors_total", {**a, "method": "eth_getLogs"}, 10, 10, "counter"),
+            ],
+            [(endpoint_a, 0.25)],
+        )
+    )
+    cases.append(
+        (
+            "endpoint:chainwatch_rpc_errors:ratio_rate1m",
+            [
+                Series("chainwatch_rpc_requests_total", {**a, "method": "batch"}, 30, 30, "counter"),
+                Series("chainwatch_rpc_errors_total", {**a, "method": "batch"}, 3, 3, "counter"),
+            ],
+            [(endpoint_a, 0.1)],
+        )
+    )
+    cases.append(
+        (
+            "group:chainwatch_validator_attestations_missed:ratio_rate1h",
+            [
+                Series("chainwatch_validator_attestations_checked_total", group, 64, 64, "counter"),
+                Series("chainwatch_validator_attestations_missed_total", group, 2, 2, "counter"),
+            ],
+            [(group, 0.03125)],
+        )
+    )
     out = []
     for record, series, samples in cases:
         n = 70 if record.endswith("1h") else 15
-        out.append({
-            "name": f"recording rule {record}",
-            "interval": "1m",
-            "input_series": [{"series": s.text(), "values": notation(s.values([False] * n, 60))} for s in series],
-            "promql_expr_test": [{
-                "expr": record,
-                "eval_time": "65m" if record.endswith("1h") else at,
-                "exp_samples": [
-                    {"labels": record + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lbl.items())) + "}", "value": value}
-                    for lbl, value in samples
+        out.append(
+            {
+                "name": f"recording rule {record}",
+                "interval": "1m",
+                "input_series": [{"series": s.text(), "values": notation(s.values([False] * n, 60))} for s in series],
+                "promql_expr_test": [
+                    {
+                        "expr": record,
+                        "eval_time": "65m" if record.endswith("1h") else at,
+                        "exp_samples": [
+                            {"labels": record + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lbl.items())) + "}", "value": value} for lbl, value in samples
+                        ],
+                    }
                 ],
-            }],
-        })
+            }
+        )
     return out

@@ -34,7 +34,10 @@ def template(spec: AlertSpec) -> str:
 def render(name: str, config: Config, alerts: list[Alert]) -> str:
     spec = names.ALERT_BY_NAME[name]
     body = Template(template(spec)).substitute(
-        name=name, severities=" / ".join(spec.severities), scope=spec.scope, kinds=", ".join(spec.kinds),
+        name=name,
+        severities=" / ".join(spec.severities),
+        scope=spec.scope,
+        kinds=", ".join(spec.kinds),
     )
     out = ["<!--\n" + header(config.path, " ") + "-->\n", body]
     mine = [a for a in alerts if a.name == name]

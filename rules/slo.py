@@ -124,11 +124,13 @@ def records(slo: Slo) -> list[Record]:
     period = rec(f"chain_slo:sli_error:ratio_rate{slo.period}")
     out.append(Record(period, f"avg_over_time({five}{slo.sel()}[{slo.period}])", {"slo": slo.name}))
     out.append(Record(rec("chain_slo:objective:ratio"), f"vector({fmt(slo.objective)})", slo.labels))
-    out.append(Record(
-        rec("chain_slo:error_budget_remaining:ratio"),
-        f"1 - {period}{slo.sel()} / {fmt(slo.budget)}",
-        {"slo": slo.name},
-    ))
+    out.append(
+        Record(
+            rec("chain_slo:error_budget_remaining:ratio"),
+            f"1 - {period}{slo.sel()} / {fmt(slo.budget)}",
+            {"slo": slo.name},
+        )
+    )
     return out
 
 
@@ -153,14 +155,33 @@ def burn_alerts(slo: Slo) -> list[Alert]:
     for severity, windows, kind in (("critical", PAGE, "page"), ("warning", TICKET, "ticket")):
         expr = " or ".join(_burn(slo, w) for w in windows)
         spec = ", ".join(f"{fmt(w.factor)}x over {w.long} and {w.short}" for w in windows)
-        out.append(Alert(
-            "ChainwatchSLOErrorBudgetBurn", severity, slo.chain, slo.team, "chain", expr, "",
-            "{chain} burns its {slo} error budget {value:%.1f}x too fast",
-            "{chain}/{network} is burning the error budget of its " + slo.name + " SLO (" + objective + " " + what + " over "
-            + slo.period + ") {value:%.1f}x faster than sustainable (" + kind + ": " + spec + ").",
-            EXECUTIVE,
-            extra_labels={"slo": slo.name},
-        ))
+        out.append(
+            Alert(
+                "ChainwatchSLOErrorBudgetBurn",
+                severity,
+                slo.chain,
+                slo.team,
+                "chain",
+                expr,
+                "",
+                "{chain} burns its {slo} error budget {value:%.1f}x too fast",
+                "{chain}/{network} is burning the error budget of its "
+                + slo.name
+                + " SLO ("
+                + objective
+                + " "
+                + what
+                + " over "
+                + slo.period
+                + ") {value:%.1f}x faster than sustainable ("
+                + kind
+                + ": "
+                + spec
+                + ").",
+                EXECUTIVE,
+                extra_labels={"slo": slo.name},
+            )
+        )
     return out
 
 
@@ -173,4 +194,5 @@ def group(config: Config, name: str) -> tuple[dict, list[Alert]]:
     return {"name": f"chainwatch-{name}-slo", "rules": rules}, alerts
 
 
-assert set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)
+if not (set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)):
+    raise ValueError("every SLO window needs its chain_slo:sli_error recording rule in core/names.py RECORDING")

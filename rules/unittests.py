@@ -95,50 +95,54 @@ def alert_tests(alert: Alert) -> list[dict]:
         value = recipe.value_at(fire - lead + 1, step) if recipe.value_at else recipe.value
         expected = [a.expected(recipe, value) for a in [alert, *recipe.companions]]
         expected.sort(key=lambda e: sorted(e["exp_labels"].items()))
-        then = (f"then resolves within {_minutes(first - healed, step)} of the recovery and nothing fires after it"
-                if recovery else "then resolves")
-        out.append({
-            "name": f"{title}: fires on {recipe.note or 'the fault'}, {then}",
-            "interval": _interval(step),
-            "input_series": _input(recipe.series, faulty, step),
-            "alert_rule_test": [
-                {"eval_time": _minutes(lead - 1, step), "alertname": alert.name, "exp_alerts": []},
-                {"eval_time": _minutes(fire, step), "alertname": alert.name, "exp_alerts": expected},
-            ] + [{"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in resolved],
-        })
+        then = f"then resolves within {_minutes(first - healed, step)} of the recovery and nothing fires after it" if recovery else "then resolves"
+        out.append(
+            {
+                "name": f"{title}: fires on {recipe.note or 'the fault'}, {then}",
+                "interval": _interval(step),
+                "input_series": _input(recipe.series, faulty, step),
+                "alert_rule_test": [
+                    {"eval_time": _minutes(lead - 1, step), "alertname": alert.name, "exp_alerts": []},
+                    {"eval_time": _minutes(fire, step), "alertname": alert.name, "exp_alerts": expected},
+                ]
+                + [{"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in resolved],
+            }
+        )
         if not recipe.full or index:
             continue
         total = lead + 30
-        out.append({
-            "name": f"{title}: silent on a healthy series (on the threshold)",
-            "interval": _interval(step),
-            "input_series": _input(recipe.series, [False] * total, step),
-            "alert_rule_test": [
-                {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total, 5)
-            ],
-        })
+        out.append(
+            {
+                "name": f"{title}: silent on a healthy series (on the threshold)",
+                "interval": _interval(step),
+                "input_series": _input(recipe.series, [False] * total, step),
+                "alert_rule_test": [{"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total, 5)],
+            }
+        )
         if for_steps == 0 or not recipe.blip:
             continue
         blip = max(1, for_steps - win - 1)
         total = lead + blip + win + for_steps + 3
         faulty = [lead <= i < lead + blip for i in range(total)]
-        out.append({
-            "name": f"{title}: silent on a {_minutes(blip, step)} blip (for: {alert.for_})",
-            "interval": _interval(step),
-            "input_series": _input(recipe.series, faulty, step),
-            "alert_rule_test": [
-                {"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total)
-            ],
-        })
+        out.append(
+            {
+                "name": f"{title}: silent on a {_minutes(blip, step)} blip (for: {alert.for_})",
+                "interval": _interval(step),
+                "input_series": _input(recipe.series, faulty, step),
+                "alert_rule_test": [{"eval_time": _minutes(t, step), "alertname": alert.name, "exp_alerts": []} for t in range(lead, total)],
+            }
+        )
     for case in alert.quiet:
         total = max(len(values) for _, _, values in case.series)
         checks = sorted(set(range(0, total, 5)) | {total - 1})
-        out.append({
-            "name": f"{alert.name} {alert.severity} {alert.chain}: silent on {case.note}",
-            "interval": _interval(case.step),
-            "input_series": [{"series": Series(name, labels, 0, 0).text(), "values": notation(values)} for name, labels, values in case.series],
-            "alert_rule_test": [{"eval_time": _minutes(t, case.step), "alertname": alert.name, "exp_alerts": []} for t in checks],
-        })
+        out.append(
+            {
+                "name": f"{alert.name} {alert.severity} {alert.chain}: silent on {case.note}",
+                "interval": _interval(case.step),
+                "input_series": [{"series": Series(name, labels, 0, 0).text(), "values": notation(values)} for name, labels, values in case.series],
+                "alert_rule_test": [{"eval_time": _minutes(t, case.step), "alertname": alert.name, "exp_alerts": []} for t in checks],
+            }
+        )
     return out
 
 
@@ -167,12 +171,15 @@ def down_recovery_tests(alerts: list[Alert]) -> list[dict]:
     batch = {**e, "method": "batch"}
     bucket = "chainwatch_rpc_request_duration_seconds_bucket"
     # Every request fails, and slowly: each symptom's condition holds during the outage.
-    series = list(recipe.series) + [
-        Series("chainwatch_rpc_requests_total", batch, 60, 60, "counter"),
-        Series("chainwatch_rpc_errors_total", batch, 0, 60, "counter"),
-    ] + [
-        Series(bucket, {**batch, "le": floatToGoString(b)}, 60, 60 if b >= LATENCY_BUCKETS[-1] else 0, "counter") for b in LATENCY_BUCKETS
-    ] + [Series(bucket, {**batch, "le": "+Inf"}, 60, 60, "counter")]
+    series = (
+        list(recipe.series)
+        + [
+            Series("chainwatch_rpc_requests_total", batch, 60, 60, "counter"),
+            Series("chainwatch_rpc_errors_total", batch, 0, 60, "counter"),
+        ]
+        + [Series(bucket, {**batch, "le": floatToGoString(b)}, 60, 60 if b >= LATENCY_BUCKETS[-1] else 0, "counter") for b in LATENCY_BUCKETS]
+        + [Series(bucket, {**batch, "le": "+Inf"}, 60, 60, "counter")]
+    )
     longest = max(seconds(w) for w in ("15m", "5m")) + max(seconds(a.for_) for a in mine)
     lead = 10
     down_for = _steps(seconds(down.for_), step)
@@ -185,12 +192,14 @@ def down_recovery_tests(alerts: list[Alert]) -> list[dict]:
     checks += [{"eval_time": _minutes(t, step), "alertname": down.name, "exp_alerts": []} for t in range(first, total)]
     for name in symptoms:
         checks += [{"eval_time": _minutes(t, step), "alertname": name, "exp_alerts": []} for t in range(lead + down_for + 1, total)]
-    return [{
-        "name": f"ChainwatchEndpointDown {down.chain}: down, then up again: none of the {len(symptoms)} alerts it inhibits fires while it fires or after it",
-        "interval": _interval(step),
-        "input_series": _input(series, faulty, step),
-        "alert_rule_test": checks,
-    }]
+    return [
+        {
+            "name": f"ChainwatchEndpointDown {down.chain}: down, then up again: none of the {len(symptoms)} alerts it inhibits fires while it fires or after it",
+            "interval": _interval(step),
+            "input_series": _input(series, faulty, step),
+            "alert_rule_test": checks,
+        }
+    ]
 
 
 # --------------------------------------------------------------------------- SLO burn tests
@@ -216,11 +225,11 @@ class _Sim:
         w = _window_steps(window)
         first = max(0, t - w)
         if self.kind == "freshness":
-            samples = self.error[first:t + 1]
+            samples = self.error[first : t + 1]
             return sum(samples) / len(samples)
         if first == t:
             return None
-        inc = self.error[first + 1:t + 1]
+        inc = self.error[first + 1 : t + 1]
         return sum(inc) / len(inc)  # same number of events each step: the ratio of the sums
 
     def burn(self, s: slo_rules.Slo, t: int, windows) -> float | None:
@@ -301,14 +310,17 @@ def slo_tests(alerts: list[Alert], s: slo_rules.Slo) -> list[dict]:
             if actual_burn > 14.4 and not any(e["exp_labels"]["severity"] == "critical" for e in fired):
                 raise AssertionError(f"{s.chain} {s.name}: a {actual_burn:.1f}x burn must page")
         else:
-            assert all(not c["exp_alerts"] for c in checks), (s.chain, s.name)
+            if not (all(not c["exp_alerts"] for c in checks)):
+                raise ValueError(f"{s.chain} {s.name}: a quiet-after-recovery case expects no alert")
         what = f"burning {actual_burn:.3g}x the error budget" + (f" for {length}m" if burn > 1 else "")
-        out.append({
-            "name": f"ChainwatchSLOErrorBudgetBurn {s.chain} slo={s.name}: {what}",
-            "interval": "1m",
-            "input_series": inputs,
-            "alert_rule_test": checks,
-        })
+        out.append(
+            {
+                "name": f"ChainwatchSLOErrorBudgetBurn {s.chain} slo={s.name}: {what}",
+                "interval": "1m",
+                "input_series": inputs,
+                "alert_rule_test": checks,
+            }
+        )
     return out
 
 
@@ -316,11 +328,16 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording rules."""
     from chainwatch.rules.generate import RECORDING_FILE
 
-    out = [("recording.test.yml", {
-        "rule_files": [f"../{RECORDING_FILE}"],
-        "evaluation_interval": "1m",
-        "tests": recording.tests(config),
-    })]
+    out = [
+        (
+            "recording.test.yml",
+            {
+                "rule_files": [f"../{RECORDING_FILE}"],
+                "evaluation_interval": "1m",
+                "tests": recording.tests(config),
+            },
+        )
+    ]
     for f in files:
         if not f.alerts:
             continue
@@ -336,9 +353,14 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
         # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.
         interval = min([t["interval"] for t in tests if "interval" in t] or ["1m"], key=seconds)
-        out.append((f.name.removesuffix(".rules.yml") + ".test.yml", {
-            "rule_files": rule_files,
-            "evaluation_interval": interval,
-            "tests": tests,
-        }))
+        out.append(
+            (
+                f.name.removesuffix(".rules.yml") + ".test.yml",
+                {
+                    "rule_files": rule_files,
+                    "evaluation_interval": interval,
+                    "tests": tests,
+                },
+            )
+        )
     return out

@@ -22,4 +22,3 @@ def test_committed_alertmanager_output_matches_regenerated():
     assert sorted(committed) == sorted(fresh), "files added or missing: regenerate examples/generated/alertmanager"
     for rel, text in fresh.items():
         assert committed[rel] == text, f"examples/generated/alertmanager/{rel} is stale: regenerate it"
-

@@ -72,7 +72,7 @@ def test_the_module_import_graph_has_no_cycle():
         stack.append(m)
         for n in sorted(g[m]):
             if state.get(n) == 1:
-                pytest.fail("import cycle: " + " -> ".join(stack[stack.index(n):] + [n]))
+                pytest.fail("import cycle: " + " -> ".join(stack[stack.index(n) :] + [n]))
             if n not in state:
                 visit(n)
         stack.pop()
@@ -86,9 +86,7 @@ def test_the_module_import_graph_has_no_cycle():
 @pytest.mark.parametrize("package", GENERATORS + ("core",))
 def test_generators_and_core_stay_in_their_lane(package):
     allowed = {"core", "kinds", package}
-    wrong = sorted(
-        f"{m} imports {i}" for m, deps in graph().items() if m.split(".")[1] == package for i in deps if i.split(".")[1] not in allowed
-    )
+    wrong = sorted(f"{m} imports {i}" for m, deps in graph().items() if m.split(".")[1] == package for i in deps if i.split(".")[1] not in allowed)
     assert not wrong, "\n".join(wrong)
 
 

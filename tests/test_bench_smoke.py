@@ -16,9 +16,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 CHAINWATCH_KEYS = {
-    "scrape_seconds", "failed_probes", "cpu_seconds_per_endpoint", "cpu_seconds_total", "peak_rss_mb", "peak_rss_mb_one_scraper", "idle_rss_mb",
-    "latency_error_seconds", "upstream_requests_per_endpoint_per_round", "endpoints_not_asked_once_per_round",
-    "foreign_requests_ignored", "concurrent_scrapers",
+    "scrape_seconds",
+    "failed_probes",
+    "cpu_seconds_per_endpoint",
+    "cpu_seconds_total",
+    "peak_rss_mb",
+    "peak_rss_mb_one_scraper",
+    "idle_rss_mb",
+    "latency_error_seconds",
+    "upstream_requests_per_endpoint_per_round",
+    "endpoints_not_asked_once_per_round",
+    "foreign_requests_ignored",
+    "concurrent_scrapers",
 }
 BLACKBOX_KEYS = {"wall_seconds_for_n_probes", "failed_probes", "cpu_seconds_per_probe", "cpu_seconds_total", "peak_rss_mb", "latency_error_seconds"}
 
@@ -27,7 +36,10 @@ def test_bench_runs_and_keeps_one_upstream_request_per_endpoint_per_round(tmp_pa
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--endpoints", "5", "--rounds", "2", "--scrapers", "1", "3", "--scraper-rounds", "2", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "scrape / N probes wall ms" in proc.stdout  # the table was printed

@@ -91,7 +91,9 @@ def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
     """The generated tests are not vacuous: loosen one threshold in a rule file and promtool fails."""
     src = generated["example"] / "rules"
     text = (src / "chainwatch-ethereum.rules.yml").read_text()
-    mutated = text.replace('chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 25', 'chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 2500')
+    mutated = text.replace(
+        'chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 25', 'chainwatch_sync_lag_blocks{chain="ethereum",role!="reference"} > 2500'
+    )
     assert mutated != text
     # Only the test groups of the mutated alert: the rest of the file cannot notice the
     # mutation and took ~12 s of promtool on a loaded machine.
@@ -211,7 +213,9 @@ def test_alert_labels_and_annotations(generated, key):
 
 
 def test_thresholds_follow_each_chain(generated):
-    lag = {r["labels"]["chain"]: r["expr"] for r in alerts(generated["example"]) if r["alert"] == "ChainwatchSyncLagHigh" and r["labels"]["severity"] == "warning"}
+    lag = {
+        r["labels"]["chain"]: r["expr"] for r in alerts(generated["example"]) if r["alert"] == "ChainwatchSyncLagHigh" and r["labels"]["severity"] == "warning"
+    }
     assert lag["ethereum"].endswith("> 5")  # 60 s of 12 s blocks
     assert lag["polygon"].endswith("> 30")  # 60 s of 2 s blocks
     assert lag["arbitrum"].endswith("> 120")  # 30 s (configured) of 0.25 s blocks

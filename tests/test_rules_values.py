@@ -61,16 +61,34 @@ HUMANIZE_CASES = [42, 0.5, 0, 1, 999.95, 1234, 12345678, 0.000123, -0.5, -2500, 
 def test_humanize_matches_prometheus(tmp_path):
     """Our Python ``humanize`` (used for the expected strings) against Prometheus 2.42's template."""
     promtool = require_binary("promtool")
-    rules = {"groups": [{"name": "h", "rules": [{
-        "alert": "H", "expr": "humanize_input", "annotations": {"value": "{{ $value | humanize }}"},
-    }]}]}
+    rules = {
+        "groups": [
+            {
+                "name": "h",
+                "rules": [
+                    {
+                        "alert": "H",
+                        "expr": "humanize_input",
+                        "annotations": {"value": "{{ $value | humanize }}"},
+                    }
+                ],
+            }
+        ]
+    }
     (tmp_path / "h.rules.yml").write_text(yaml.safe_dump(rules))
     series = [{"series": f'humanize_input{{i="{i}"}}', "values": repr(float(v))} for i, v in enumerate(HUMANIZE_CASES)]
     expected = [{"exp_labels": {"i": str(i)}, "exp_annotations": {"value": humanize(v)}} for i, v in enumerate(HUMANIZE_CASES)]
-    test = {"rule_files": ["h.rules.yml"], "evaluation_interval": "1m", "tests": [{
-        "interval": "1m", "input_series": series,
-        "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}],
-    }]}
+    test = {
+        "rule_files": ["h.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": series,
+                "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}],
+            }
+        ],
+    }
     (tmp_path / "h.test.yml").write_text(yaml.safe_dump(test))
     result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -82,11 +100,17 @@ def test_humanize_check_can_fail(tmp_path):
     promtool = require_binary("promtool")
     rules = {"groups": [{"name": "h", "rules": [{"alert": "H", "expr": "humanize_input", "annotations": {"value": "{{ $value | humanize }}"}}]}]}
     (tmp_path / "h.rules.yml").write_text(yaml.safe_dump(rules))
-    test = {"rule_files": ["h.rules.yml"], "evaluation_interval": "1m", "tests": [{
-        "interval": "1m", "input_series": [{"series": "humanize_input", "values": "0.5"}],
-        "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": [{"exp_annotations": {"value": "0.5"}}]}],
-    }]}
+    test = {
+        "rule_files": ["h.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": "humanize_input", "values": "0.5"}],
+                "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": [{"exp_annotations": {"value": "0.5"}}]}],
+            }
+        ],
+    }
     (tmp_path / "h.test.yml").write_text(yaml.safe_dump(test))
     result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0 and "500m" in result.stdout + result.stderr
-

@@ -42,6 +42,7 @@ MAINNET_GENESIS_VALIDATORS_ROOT = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf
 # Solana mainnet-beta genesis hash (getGenesisHash); devnet is EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG,
 # testnet 4uhcVJyU9pJkvQyS88uRDiswHXSCkY3zQawwpjk2NsNY.
 
+
 class BeaconChain(ChainBase):
     """A consensus-layer chain. Set `genesis_validators_root` (mainnet:
     `0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95`) and an endpoint

@@ -269,7 +269,9 @@ class BeaconMonitor:
 
     # ------------------------------------------------------------------ HTTP with fallbacks
 
-    async def request(self, what: str, path: str, *, method: str = "GET", body: Any = None, ok_statuses=(), endpoint: Endpoint | None = None) -> tuple[Endpoint, Reply]:
+    async def request(
+        self, what: str, path: str, *, method: str = "GET", body: Any = None, ok_statuses=(), endpoint: Endpoint | None = None
+    ) -> tuple[Endpoint, Reply]:
         failures = []
         for ep in [endpoint] if endpoint else self.endpoints:
             deadline = asyncio.get_running_loop().time() + REQUEST_TIMEOUT
@@ -288,7 +290,9 @@ class BeaconMonitor:
         except FileNotFoundError:
             return
         except (OSError, ValueError) as exc:
-            log.warning("validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]})
+            log.warning(
+                "validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]}
+            )
             return
         memberships: dict[str, list[str]] = {}
         for w in self.watched:
@@ -297,7 +301,9 @@ class BeaconMonitor:
                 if w.group not in memberships[str(w.key)]:
                     memberships[str(w.key)].append(w.group)
         if data.get("version") not in (1, STATE_VERSION) or data.get("genesis_time") != self.clock.genesis_time:
-            log.warning("validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)})
+            log.warning(
+                "validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)}
+            )
             return
         saved = Counters.from_json(data, memberships)
         for group in self.counters.groups:  # groups added since keep 0; removed ones are dropped
@@ -451,8 +457,9 @@ class BeaconMonitor:
     async def _liveness_from(self, ep: Endpoint, epoch: int, indices: list[int]) -> dict[int, bool]:
         rows: list = []
         if self.liveness_mode.get(ep.name) != "get":
-            _, reply = await self.request("liveness", f"/eth/v1/validator/liveness/{epoch}", method="POST",
-                                          body=[str(i) for i in indices], ok_statuses=UNSUPPORTED, endpoint=ep)
+            _, reply = await self.request(
+                "liveness", f"/eth/v1/validator/liveness/{epoch}", method="POST", body=[str(i) for i in indices], ok_statuses=UNSUPPORTED, endpoint=ep
+            )
             if reply.status not in UNSUPPORTED:
                 self.liveness_mode[ep.name] = "post"
                 rows = data_of(reply, "liveness")
@@ -533,8 +540,9 @@ class BeaconMonitor:
             if key not in keep and not any(str(w.index) == index for w in members.get(group, [])):
                 del nxt.consecutive[key]  # no longer active (or no longer watched in that group)
         if duties is None:
-            log.warning("proposer duties of this epoch were not read while it was current; proposals not checked",
-                        extra={"chain": self.chain_name, "epoch": epoch})
+            log.warning(
+                "proposer duties of this epoch were not read while it was current; proposals not checked", extra={"chain": self.chain_name, "epoch": epoch}
+            )
         else:
             for slot, index in duties:
                 for group in self.cfg.groups:
@@ -549,9 +557,16 @@ class BeaconMonitor:
         self.counters = nxt
         self.last_success = time.time()
         missed = sorted({i for i in indices if i in live and not live[i]})
-        log.info("validator epoch processed", extra={
-            "chain": self.chain_name, "epoch": epoch, "checked": len(indices), "missed": len(missed),
-            "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else "")})
+        log.info(
+            "validator epoch processed",
+            extra={
+                "chain": self.chain_name,
+                "epoch": epoch,
+                "checked": len(indices),
+                "missed": len(missed),
+                "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else ""),
+            },
+        )
 
     # ------------------------------------------------------------------ exposition
 
@@ -611,4 +626,3 @@ class BeaconMonitor:
 
 def create(chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings) -> BeaconMonitor:
     return BeaconMonitor(chain_name, chain, transport, settings)
-

@@ -225,7 +225,9 @@ class BeaconProbe:
                     raise invalid("peers: 'data' is not a list")
                 by_direction = dict.fromkeys(DIRECTIONS, 0)
                 for peer in listed:
-                    if isinstance(peer, dict) and peer.get("state", "connected") == "connected" and peer.get("direction") in DIRECTIONS:  # tuple: no hashing of server values
+                    if (
+                        isinstance(peer, dict) and peer.get("state", "connected") == "connected" and peer.get("direction") in DIRECTIONS
+                    ):  # tuple: no hashing of server values
                         by_direction[peer["direction"]] += 1
                 for direction, n in by_direction.items():
                     result.set("chainwatch_beacon_connected_peers", n, direction=direction)

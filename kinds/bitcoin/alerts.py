@@ -14,25 +14,37 @@ from chainwatch.core.alertkit import SYMPTOM, AlertSpec, above, step
 
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchBitcoinHeadersBehind", "endpoint", ("warning",),
+        "ChainwatchBitcoinHeadersBehind",
+        "endpoint",
+        ("warning",),
         threshold=lambda c: c.chain.headers_behind_max_blocks,
         expr=above("chainwatch_bitcoin_headers_behind_blocks"),
         for_=lambda c: c.chain.signal_for,
         summary="{endpoint} on {chain} has {value:%.0f} blocks it has not validated",
-        description=lambda c: "{endpoint} ({role}) on {chain}/{network} has headers {value:%.0f} blocks past its validated chain (headers - blocks; threshold "
-        + str(c.threshold) + ", for " + c.chain.signal_for + "): it hears of new blocks but does not connect them (slow disk or CPU, stuck validation, "
-        "an invalid block, a full disk).",
+        description=lambda c: (
+            "{endpoint} ({role}) on {chain}/{network} has headers {value:%.0f} blocks past its validated chain (headers - blocks; threshold "
+            + str(c.threshold)
+            + ", for "
+            + c.chain.signal_for
+            + "): it hears of new blocks but does not connect them (slow disk or CPU, stuck validation, "
+            "an invalid block, a full disk)."
+        ),
         value="{value:%.0f} blocks not validated",
         test=step("chainwatch_bitcoin_headers_behind_blocks", lambda c: c.threshold, lambda c: c.threshold * 5, "validation stuck"),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
-        "ChainwatchBitcoinInitialBlockDownload", "endpoint", ("warning",),
+        "ChainwatchBitcoinInitialBlockDownload",
+        "endpoint",
+        ("warning",),
         expr=lambda c: f"{c.sel('chainwatch_bitcoin_initial_block_download')} == 1",
         for_=lambda c: c.chain.signal_for,
         summary="{endpoint} on {chain} is in initial block download",
-        description=lambda c: "{endpoint} ({role}) on {chain}/{network} has reported initialblockdownload=true for " + c.chain.signal_for
-        + ": its tip is more than a day old (Bitcoin Core's -maxtipage) or it is still loading, so it serves stale data until it catches up.",
+        description=lambda c: (
+            "{endpoint} ({role}) on {chain}/{network} has reported initialblockdownload=true for "
+            + c.chain.signal_for
+            + ": its tip is more than a day old (Bitcoin Core's -maxtipage) or it is still loading, so it serves stale data until it catches up."
+        ),
         value="in initial block download",
         test=step("chainwatch_bitcoin_initial_block_download", 0, 1, "node fell back into initial block download"),
         inhibited_by=SYMPTOM,

@@ -16,70 +16,123 @@ def build(config, name: str, chain) -> dict:
     chain_header_row(grid, E, C)
 
     grid.row("Head")
-    grid.add(timeseries(
-        "Head vs references",
-        "Validated height (blocks) of each endpoint and the median of the reachable references. Block gaps are random: a flat stretch of an hour happens on a healthy chain; a node line below the reference line is a node falling behind.",
-        q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
-        q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
-        unit=NONE, min_zero=False), w=12, h=8)
+    grid.add(
+        timeseries(
+            "Head vs references",
+            "Validated height (blocks) of each endpoint and the median of the reachable references. Block gaps are random: a flat stretch of an hour happens on a healthy chain; a node line below the reference line is a node falling behind.",
+            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
+            q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
+            unit=NONE,
+            min_zero=False,
+        ),
+        w=12,
+        h=8,
+    )
     grid.add(references_panel(C, lim), w=12, h=8)
     sync_row(grid, E, lim)
 
     grid.row("Validation")
-    grid.add(timeseries(
-        "Headers not yet validated",
-        f"headers - blocks per endpoint: blocks the node has heard of but not connected. 0-1 is normal; above {chain.headers_behind_max_blocks} for {chain.signal_for} warns.",
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_headers_behind_blocks')}{{{E}}})", "{{endpoint}}"),
-        unit=NONE, thresholds=higher_is_worse(chain.headers_behind_max_blocks + 1)), w=8, h=8)
-    grid.add(timeseries(
-        "Initial block download and verification progress",
-        "initialblockdownload (1 while the node catches up) and verificationprogress (share of the chain verified, 1 when synced).",
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_initial_block_download')}{{{E}}})", "{{endpoint}} IBD"),
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_verification_progress_ratio')}{{{E}}})", "{{endpoint}} progress"),
-        unit=NONE), w=8, h=8)
-    grid.add(timeseries(
-        "Chain tips (forks)",
-        "getchaintips entries other than the active tip, by status: valid-fork and valid-headers are stale branches the node saw, invalid ones it rejected (or invalidateblock). A new tip appearing is a reorg or a fork on the network.",
-        q(f"max by (endpoint, status) ({m('chainwatch_bitcoin_chain_tips')}{{{E}, status!=\"active\"}})", "{{endpoint}} {{status}}"),
-        unit=NONE), w=8, h=8)
+    grid.add(
+        timeseries(
+            "Headers not yet validated",
+            f"headers - blocks per endpoint: blocks the node has heard of but not connected. 0-1 is normal; above {chain.headers_behind_max_blocks} for {chain.signal_for} warns.",
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_headers_behind_blocks')}{{{E}}})", "{{endpoint}}"),
+            unit=NONE,
+            thresholds=higher_is_worse(chain.headers_behind_max_blocks + 1),
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Initial block download and verification progress",
+            "initialblockdownload (1 while the node catches up) and verificationprogress (share of the chain verified, 1 when synced).",
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_initial_block_download')}{{{E}}})", "{{endpoint}} IBD"),
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_verification_progress_ratio')}{{{E}}})", "{{endpoint}} progress"),
+            unit=NONE,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Chain tips (forks)",
+            "getchaintips entries other than the active tip, by status: valid-fork and valid-headers are stale branches the node saw, invalid ones it rejected (or invalidateblock). A new tip appearing is a reorg or a fork on the network.",
+            q(f'max by (endpoint, status) ({m("chainwatch_bitcoin_chain_tips")}{{{E}, status!="active"}})', "{{endpoint}} {{status}}"),
+            unit=NONE,
+        ),
+        w=8,
+        h=8,
+    )
 
     grid.row("Network")
     grid.add(peers_stat(E, lim), w=8, h=8)
-    grid.add(timeseries(
-        "Connections by direction",
-        "Inbound and outbound peer connections (getnetworkinfo). Outbound 0 is a node that cannot reach the network; a node without inbound does not listen.",
-        q(f"max by (endpoint, direction) ({m('chainwatch_bitcoin_connections')}{{{E}}})", "{{endpoint}} {{direction}}"),
-        unit=NONE), w=8, h=8)
-    grid.add(timeseries(
-        "Network active",
-        "getnetworkinfo networkactive: 0 after `setnetworkactive false` (all P2P traffic off on purpose). Warnings: the node's own warnings count.",
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_network_active')}{{{E}}})", "{{endpoint}} active"),
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_warnings')}{{{E}}})", "{{endpoint}} warnings"),
-        unit=NONE, thresholds=lower_is_worse(1)), w=8, h=8)
+    grid.add(
+        timeseries(
+            "Connections by direction",
+            "Inbound and outbound peer connections (getnetworkinfo). Outbound 0 is a node that cannot reach the network; a node without inbound does not listen.",
+            q(f"max by (endpoint, direction) ({m('chainwatch_bitcoin_connections')}{{{E}}})", "{{endpoint}} {{direction}}"),
+            unit=NONE,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Network active",
+            "getnetworkinfo networkactive: 0 after `setnetworkactive false` (all P2P traffic off on purpose). Warnings: the node's own warnings count.",
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_network_active')}{{{E}}})", "{{endpoint}} active"),
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_warnings')}{{{E}}})", "{{endpoint}} warnings"),
+            unit=NONE,
+            thresholds=lower_is_worse(1),
+        ),
+        w=8,
+        h=8,
+    )
 
     grid.row("Mempool and fees")
-    grid.add(timeseries(
-        "Mempool transactions",
-        f"Transactions in each node's mempool (getmempoolinfo size). It grows between blocks and drops at each one; the line is the alert threshold ({lim.mempool_pending_max:g}).",
-        q(f"max by (endpoint) ({m('chainwatch_mempool_transactions')}{{{E}, state=\"pending\"}})", "{{endpoint}}"),
-        unit=NONE, thresholds=higher_is_worse(lim.mempool_pending_max)), w=8, h=8)
-    grid.add(timeseries(
-        "Mempool size and memory",
-        "Sum of virtual sizes (bytes), memory used (usage) and the memory limit (maxmempool). Usage reaching the limit raises the minimum fee.",
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_bytes')}{{{E}}})", "{{endpoint}} vsize"),
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_usage_bytes')}{{{E}}})", "{{endpoint}} usage"),
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_max_bytes')}{{{E}}})", "{{endpoint}} limit"),
-        unit=BYTES), w=8, h=8)
-    grid.add(timeseries(
-        "Fee rates",
-        "estimatesmartfee per confirmation target and the mempool's minimum fee, in sat/vB. Targets with insufficient data (regtest, a fresh node) are absent.",
-        q(f"max by (endpoint, conf_target) ({m('chainwatch_bitcoin_fee_estimate_sat_per_vbyte')}{{{E}}})", "{{endpoint}} {{conf_target}} blocks"),
-        q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte')}{{{E}}})", "{{endpoint}} mempool min"),
-        unit=SAT_PER_VB), w=8, h=8)
+    grid.add(
+        timeseries(
+            "Mempool transactions",
+            f"Transactions in each node's mempool (getmempoolinfo size). It grows between blocks and drops at each one; the line is the alert threshold ({lim.mempool_pending_max:g}).",
+            q(f'max by (endpoint) ({m("chainwatch_mempool_transactions")}{{{E}, state="pending"}})', "{{endpoint}}"),
+            unit=NONE,
+            thresholds=higher_is_worse(lim.mempool_pending_max),
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Mempool size and memory",
+            "Sum of virtual sizes (bytes), memory used (usage) and the memory limit (maxmempool). Usage reaching the limit raises the minimum fee.",
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_bytes')}{{{E}}})", "{{endpoint}} vsize"),
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_usage_bytes')}{{{E}}})", "{{endpoint}} usage"),
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_max_bytes')}{{{E}}})", "{{endpoint}} limit"),
+            unit=BYTES,
+        ),
+        w=8,
+        h=8,
+    )
+    grid.add(
+        timeseries(
+            "Fee rates",
+            "estimatesmartfee per confirmation target and the mempool's minimum fee, in sat/vB. Targets with insufficient data (regtest, a fresh node) are absent.",
+            q(f"max by (endpoint, conf_target) ({m('chainwatch_bitcoin_fee_estimate_sat_per_vbyte')}{{{E}}})", "{{endpoint}} {{conf_target}} blocks"),
+            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte')}{{{E}}})", "{{endpoint}} mempool min"),
+            unit=SAT_PER_VB,
+        ),
+        w=8,
+        h=8,
+    )
 
     rpc_row(grid, E, lim, with_heatmap=True)
     probe_row(grid, E, title="Probe detail")
     return chain_dashboard(
-        config, name, chain, kind_title="Bitcoin", grid=grid,
+        config,
+        name,
+        chain,
+        kind_title="Bitcoin",
+        grid=grid,
         about=f"{name} ({chain.network}, chain {chain.chain}, {chain.block_time:g} s mean block time): head and lag against references, validation (headers, IBD), forks, peers, mempool and fee estimates per endpoint.",
     )

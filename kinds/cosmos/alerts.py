@@ -45,10 +45,18 @@ def _solo_ratio_expr(c: Ctx) -> str:
 
 def _solo_ratio_test(c: Ctx) -> list[Recipe]:
     g = c.group_labels
-    return [Recipe([
-        Series("chainwatch_cosmos_validator_blocks_checked_total", g, 10, 10, "counter"),
-        Series("chainwatch_cosmos_validator_solo_missed_blocks_total", g, 0, 5, "counter"),
-    ], 0.5, g, window=seconds(c.t.cosmos_miss_ratio_window), note="half the blocks missed")]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_cosmos_validator_blocks_checked_total", g, 10, 10, "counter"),
+                Series("chainwatch_cosmos_validator_solo_missed_blocks_total", g, 0, 5, "counter"),
+            ],
+            0.5,
+            g,
+            window=seconds(c.t.cosmos_miss_ratio_window),
+            note="half the blocks missed",
+        )
+    ]
 
 
 def _jail_test(c: Ctx) -> list[Recipe]:
@@ -65,45 +73,62 @@ def _jail_test(c: Ctx) -> list[Recipe]:
 
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchCosmosValidatorMissingBlocks", "group", ("critical",),
+        "ChainwatchCosmosValidatorMissingBlocks",
+        "group",
+        ("critical",),
         when=_has_groups,
         threshold=lambda c: c.t.cosmos_consecutive_misses,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_consecutive_missed_blocks')} >= {c.threshold}",
         for_=lambda c: c.d.cosmos_signing,
         summary="A validator of group {group} on {chain} missed {value:%.0f} blocks in a row",
-        description=lambda c: "At least one validator of group {group} on {chain}/{network} has not signed the last {value:%.0f} blocks (threshold "
-        + str(c.threshold) + "): its signer is down, cannot reach its node, or its node is not in consensus.",
+        description=lambda c: (
+            "At least one validator of group {group} on {chain}/{network} has not signed the last {value:%.0f} blocks (threshold "
+            + str(c.threshold)
+            + "): its signer is down, cannot reach its node, or its node is not in consensus."
+        ),
         value="{value:%.0f} in a row",
         test=step("chainwatch_cosmos_validator_consecutive_missed_blocks", 0, lambda c: c.threshold + 2, "validator stopped signing"),
     ),
     AlertSpec(
-        "ChainwatchCosmosValidatorSoloMissRatioHigh", "group", ("warning",),
+        "ChainwatchCosmosValidatorSoloMissRatioHigh",
+        "group",
+        ("warning",),
         when=_has_groups,
         threshold=lambda c: c.t.cosmos_solo_miss_ratio,
         expr=_solo_ratio_expr,
         for_=lambda c: c.d.cosmos_miss_ratio,
         summary="Group {group} on {chain} missed {value:pct} of blocks the network signed",
-        description=lambda c: "Validators of group {group} on {chain}/{network} missed {value:pct} of their blocks over the last "
-        + c.t.cosmos_miss_ratio_window + " while more than 2/3 of the voting power signed them (threshold " + f"{c.threshold:.0%}"
-        + "): the misses are theirs, not the network's.",
+        description=lambda c: (
+            "Validators of group {group} on {chain}/{network} missed {value:pct} of their blocks over the last "
+            + c.t.cosmos_miss_ratio_window
+            + " while more than 2/3 of the voting power signed them (threshold "
+            + f"{c.threshold:.0%}"
+            + "): the misses are theirs, not the network's."
+        ),
         value="{value:pct} missed",
         test=_solo_ratio_test,
         resolves=lambda c: seconds(c.t.cosmos_miss_ratio_window) + 120,
     ),
     AlertSpec(
-        "ChainwatchCosmosValidatorCloseToJail", "group", ("warning", "critical"),
+        "ChainwatchCosmosValidatorCloseToJail",
+        "group",
+        ("warning", "critical"),
         when=_has_groups,
         threshold=_headroom,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_time_until_jail_seconds', 'min')} < {fmt(c.threshold)}",
         for_=lambda c: c.d.cosmos_jail,
         summary="A validator of group {group} on {chain} is {value:%.0f}s of missed blocks from jail",
-        description=lambda c: "If it keeps missing every block, x/slashing jails a validator of group {group} on {chain}/{network} in {value:%.0f}s "
-        + f"(threshold {fmt(c.threshold)}s): its signing window holds too many misses. Jailing unbonds its stake and slashes it for downtime.",
+        description=lambda c: (
+            "If it keeps missing every block, x/slashing jails a validator of group {group} on {chain}/{network} in {value:%.0f}s "
+            + f"(threshold {fmt(c.threshold)}s): its signing window holds too many misses. Jailing unbonds its stake and slashes it for downtime."
+        ),
         value="jail in {value:%.0f}s",
         test=_jail_test,
     ),
     AlertSpec(
-        "ChainwatchCosmosValidatorJailed", "group", ("critical",),
+        "ChainwatchCosmosValidatorJailed",
+        "group",
+        ("critical",),
         when=_has_groups,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_jailed')} > 0",
         for_=lambda c: c.d.cosmos_signing,
@@ -114,7 +139,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         test=step("chainwatch_cosmos_validator_jailed", 0, 1, "validator jailed"),
     ),
     AlertSpec(
-        "ChainwatchCosmosValidatorTombstoned", "group", ("critical",),
+        "ChainwatchCosmosValidatorTombstoned",
+        "group",
+        ("critical",),
         when=_has_groups,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_tombstoned')} > 0",
         for_=lambda c: c.d.cosmos_signing,

@@ -119,7 +119,7 @@ def duration(value: Any, what: str) -> float:
     """A protobuf Duration in JSON (``"600s"``, ``"0.5s"``)."""
     m = _DURATION.fullmatch(value) if isinstance(value, str) else None
     if m is None:
-        raise invalid(f"{what}: expected a duration such as \"600s\", got {str(value)[:32]!r}")
+        raise invalid(f'{what}: expected a duration such as "600s", got {str(value)[:32]!r}')
     return float(m.group(1) + (m.group(2) or ""))
 
 

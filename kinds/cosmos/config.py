@@ -176,6 +176,8 @@ class CosmosChain(ChainBase):
             for group, members in v.groups.items():
                 for m in members:
                     if m.consensus_address is None:
-                        raise ValueError(f"validators.groups.{group}: with staking: false, name validators by consensus_address "
-                                         "(an operator address needs x/staking to resolve)")
+                        raise ValueError(
+                            f"validators.groups.{group}: with staking: false, name validators by consensus_address "
+                            "(an operator address needs x/staking to resolve)"
+                        )
         return self

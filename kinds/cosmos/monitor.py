@@ -75,7 +75,19 @@ from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.cometbft import (
-    RPC_ERROR_STATUSES, arr, bech32_decode, bech32_encode, blocks_until_jail, boolean, dec, duration, hex_address, obj, result_of, timestamp, uint,
+    RPC_ERROR_STATUSES,
+    arr,
+    bech32_decode,
+    bech32_encode,
+    blocks_until_jail,
+    boolean,
+    dec,
+    duration,
+    hex_address,
+    obj,
+    result_of,
+    timestamp,
+    uint,
 )
 from chainwatch.kinds.cosmos.config import CosmosChain, CosmosEndpoint
 
@@ -88,8 +100,12 @@ PER_PAGE = 100  # CometBFT's maximum per_page for /validators
 MAX_PAGES = 100  # 10,000 validators: far above any chain's active set
 REQUEST_TIMEOUT = 10.0
 WARN_EVERY_SECONDS = 60.0
-BOND_STATUSES = {"BOND_STATUS_BONDED": "bonded", "BOND_STATUS_UNBONDING": "unbonding", "BOND_STATUS_UNBONDED": "unbonded",
-                 "BOND_STATUS_UNSPECIFIED": "unspecified"}
+BOND_STATUSES = {
+    "BOND_STATUS_BONDED": "bonded",
+    "BOND_STATUS_UNBONDING": "unbonding",
+    "BOND_STATUS_UNBONDED": "unbonded",
+    "BOND_STATUS_UNSPECIFIED": "unspecified",
+}
 STATUS_LABELS = ("bonded", "unbonding", "unbonded", "unspecified")
 
 
@@ -126,8 +142,14 @@ class State:
     consecutive: dict[str, int] = field(default_factory=dict)  # consensus address -> run of misses
 
     def to_json(self, chain_id: str) -> dict:
-        return {"version": STATE_VERSION, "chain_id": chain_id, "last_height": self.last_height, "skipped": self.skipped,
-                "groups": self.groups, "consecutive": self.consecutive}
+        return {
+            "version": STATE_VERSION,
+            "chain_id": chain_id,
+            "last_height": self.last_height,
+            "skipped": self.skipped,
+            "groups": self.groups,
+            "consecutive": self.consecutive,
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "State":
@@ -298,14 +320,17 @@ class CosmosMonitor:
         try:
             data = json.loads(self.state_path.read_text())
             if data.get("version") != STATE_VERSION or data.get("chain_id") != self.chain.chain_id:
-                log.warning("validator state file belongs to another chain or version; starting fresh",
-                            extra={"chain": self.chain_name, "path": str(self.state_path)})
+                log.warning(
+                    "validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)}
+                )
                 return
             saved = State.from_json(data)
         except FileNotFoundError:
             return
         except (OSError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]})
+            log.warning(
+                "validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]}
+            )
             return
         saved.groups = {g: saved.groups.get(g, dict.fromkeys(COUNTERS, 0)) for g in self.groups}  # new groups at 0, removed dropped
         self.state = saved
@@ -358,8 +383,10 @@ class CosmosMonitor:
         if latest - nxt.last_height > self.cfg.max_backfill_blocks:
             gap = latest - nxt.last_height - self.cfg.max_backfill_blocks
             nxt.skipped += gap
-            log.warning("cosmos blocks skipped: older than max_backfill_blocks", extra={
-                "chain": self.chain_name, "first": nxt.last_height + 1, "last": nxt.last_height + gap, "blocks": gap})
+            log.warning(
+                "cosmos blocks skipped: older than max_backfill_blocks",
+                extra={"chain": self.chain_name, "first": nxt.last_height + 1, "last": nxt.last_height + gap, "blocks": gap},
+            )
             nxt.last_height += gap
             self.prev_hash = None
         stop = min(latest, nxt.last_height + self.cfg.max_blocks_per_round)
@@ -533,8 +560,11 @@ class CosmosMonitor:
                 out.append(("chainwatch_cosmos_validator_signing_window_missed_blocks", labels, max(windows)))
             if self.params is not None:
                 window, min_signed = self.params
-                left = [blocks_until_jail(window, min_signed, f.missed_in_window)
-                        for f in facts.values() if f.missed_in_window is not None and not f.jailed and not f.tombstoned]
+                left = [
+                    blocks_until_jail(window, min_signed, f.missed_in_window)
+                    for f in facts.values()
+                    if f.missed_in_window is not None and not f.jailed and not f.tombstoned
+                ]
                 if left:
                     out.append(("chainwatch_cosmos_validator_blocks_until_jail", labels, min(left)))
                     out.append(("chainwatch_cosmos_validator_time_until_jail_seconds", labels, round(min(left) * block_time, 3)))
@@ -542,8 +572,7 @@ class CosmosMonitor:
             out.append(("chainwatch_cosmos_validator_tombstoned", labels, sum(1 for f in facts.values() if f.tombstoned)))
             if self.chain.staking and any(f.status for f in facts.values()):
                 for status in STATUS_LABELS:
-                    out.append(("chainwatch_cosmos_validator_bond_status", {**labels, "status": status},
-                                sum(1 for f in facts.values() if f.status == status)))
+                    out.append(("chainwatch_cosmos_validator_bond_status", {**labels, "status": status}, sum(1 for f in facts.values() if f.status == status)))
         if s.last_height is not None:
             out.append(("chainwatch_cosmos_monitor_last_height", base, s.last_height))
         if self.signed_ratio is not None:

@@ -158,7 +158,9 @@ class Chain:
         manual: bool = False,
     ):
         self.nodes = {n: Node(n) for n in nodes}
-        self.validators = validators if validators is not None else [Validator(f"val-{i}", power=26 - 2 * i) for i in range(1, 6)]  # 24..16: no single one holds 1/3
+        self.validators = (
+            validators if validators is not None else [Validator(f"val-{i}", power=26 - 2 * i) for i in range(1, 6)]
+        )  # 24..16: no single one holds 1/3
         self.chain_id = chain_id
         self.block_seconds = block_seconds
         self.manual = manual
@@ -347,12 +349,23 @@ class Chain:
             "height": self.height,
             "halted": self.halted,
             "slashing": {"signed_blocks_window": self.window, "min_signed_per_window": self.min_signed, "max_missed": self.max_missed()},
-            "nodes": {n.name: {"height": self.node_height(n), "catching_up": n.catching_up, "network": n.network or self.chain_id,
-                              "down": n.down} for n in self.nodes.values()},
+            "nodes": {
+                n.name: {"height": self.node_height(n), "catching_up": n.catching_up, "network": n.network or self.chain_id, "down": n.down}
+                for n in self.nodes.values()
+            },
             "validators": [
-                {"name": v.name, "address": v.address, "valoper": v.valoper, "valcons": v.valcons, "power": v.power,
-                 "signing": v.signing, "jailed": v.jailed, "tombstoned": v.tombstoned, "status": v.status,
-                 "missed_blocks_counter": len(v.missed)}
+                {
+                    "name": v.name,
+                    "address": v.address,
+                    "valoper": v.valoper,
+                    "valcons": v.valcons,
+                    "power": v.power,
+                    "signing": v.signing,
+                    "jailed": v.jailed,
+                    "tombstoned": v.tombstoned,
+                    "status": v.status,
+                    "missed_blocks_counter": len(v.missed),
+                }
                 for v in self.validators
             ],
         }
@@ -416,9 +429,12 @@ class Chain:
 
     def rpc_net_info(self, node: Node, params: dict) -> dict:
         peers = [
-            {"node_info": self._node_info(Node(f"{node.name}-peer-{i}")), "is_outbound": i % 2 == 0,
-             "connection_status": {"Duration": "3600000000000", "SendMonitor": {}, "RecvMonitor": {}, "Channels": []},
-             "remote_ip": f"127.0.0.{i + 2}"}
+            {
+                "node_info": self._node_info(Node(f"{node.name}-peer-{i}")),
+                "is_outbound": i % 2 == 0,
+                "connection_status": {"Duration": "3600000000000", "SendMonitor": {}, "RecvMonitor": {}, "Channels": []},
+                "remote_ip": f"127.0.0.{i + 2}",
+            }
             for i in range(node.peers)
         ]
         return {"listening": True, "listeners": ["Listener(@)"], "n_peers": str(node.peers), "peers": peers}
@@ -444,15 +460,18 @@ class Chain:
             "proposer_address": b.proposer,
         }
         sigs = [
-            {"block_id_flag": flag, "validator_address": addr, "timestamp": rfc3339(ts) if flag != FLAG_ABSENT else ZERO_TIME,
-             "signature": base64.b64encode(hashlib.sha512(f"{addr}/{h}".encode()).digest()).decode() if flag != FLAG_ABSENT else None}
+            {
+                "block_id_flag": flag,
+                "validator_address": addr,
+                "timestamp": rfc3339(ts) if flag != FLAG_ABSENT else ZERO_TIME,
+                "signature": base64.b64encode(hashlib.sha512(f"{addr}/{h}".encode()).digest()).decode() if flag != FLAG_ABSENT else None,
+            }
             for flag, addr, ts in b.votes
         ]
         last_commit = {"height": str(h - 1), "round": 0, "block_id": prev_id, "signatures": sigs}
         if not sigs:  # the oldest block: no commit to carry (as block 1)
             last_commit = {"height": "0", "round": 0, "block_id": {"hash": "", "parts": {"total": 0, "hash": ""}}, "signatures": []}
-        return {"block_id": self._block_id(h),
-                "block": {"header": header, "data": {"txs": []}, "evidence": {"evidence": []}, "last_commit": last_commit}}
+        return {"block_id": self._block_id(h), "block": {"header": header, "data": {"txs": []}, "evidence": {"evidence": []}, "last_commit": last_commit}}
 
     def rpc_validators(self, node: Node, params: dict) -> dict:
         h = self._height_param(node, params.get("height"))
@@ -471,8 +490,12 @@ class Chain:
         return {
             "block_height": str(h),
             "validators": [
-                {"address": a, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": base64.b64encode(by_addr[a].pubkey).decode()},
-                 "voting_power": str(p), "proposer_priority": "0"}
+                {
+                    "address": a,
+                    "pub_key": {"type": "tendermint/PubKeyEd25519", "value": base64.b64encode(by_addr[a].pubkey).decode()},
+                    "voting_power": str(p),
+                    "proposer_priority": "0",
+                }
                 for a, p in chunk
             ],
             "count": str(len(chunk)),
@@ -494,9 +517,15 @@ class Chain:
     def lcd(self, path: str, query) -> tuple[int, dict]:
         not_found = (404, {"code": 5, "message": "not found", "details": []})
         if path == "cosmos/slashing/v1beta1/params":
-            return 200, {"params": {"signed_blocks_window": str(self.window), "min_signed_per_window": self.min_signed,
-                                    "downtime_jail_duration": f"{self.downtime_jail_seconds}s",
-                                    "slash_fraction_double_sign": "0.050000000000000000", "slash_fraction_downtime": "0.000100000000000000"}}
+            return 200, {
+                "params": {
+                    "signed_blocks_window": str(self.window),
+                    "min_signed_per_window": self.min_signed,
+                    "downtime_jail_duration": f"{self.downtime_jail_seconds}s",
+                    "slash_fraction_double_sign": "0.050000000000000000",
+                    "slash_fraction_downtime": "0.000100000000000000",
+                }
+            }
         if path == "cosmos/slashing/v1beta1/signing_infos":
             infos = [self._signing_info(v) for v in self.validators]
             limit = int(query.get("pagination.limit", "100") or 100)
@@ -514,16 +543,30 @@ class Chain:
             key = path.rsplit("/", 1)[1]
             for v in self.validators:
                 if v.valoper == key:
-                    return 200, {"validator": {
-                        "operator_address": v.valoper,
-                        "consensus_pubkey": {"@type": "/cosmos.crypto.ed25519.PubKey", "key": base64.b64encode(v.pubkey).decode()},
-                        "jailed": v.jailed, "status": v.status, "tokens": str(v.power * 10**6), "delegator_shares": f"{v.power * 10**6}.000000000000000000",
-                        "description": {"moniker": v.name, "identity": "", "website": "", "security_contact": "", "details": ""},
-                        "unbonding_height": "0", "unbonding_time": "1970-01-01T00:00:00Z",
-                        "commission": {"commission_rates": {"rate": "0.050000000000000000", "max_rate": "0.200000000000000000",
-                                                            "max_change_rate": "0.010000000000000000"},
-                                       "update_time": "2024-01-01T00:00:00Z"},
-                        "min_self_delegation": "1", "unbonding_on_hold_ref_count": "0", "unbonding_ids": []}}
+                    return 200, {
+                        "validator": {
+                            "operator_address": v.valoper,
+                            "consensus_pubkey": {"@type": "/cosmos.crypto.ed25519.PubKey", "key": base64.b64encode(v.pubkey).decode()},
+                            "jailed": v.jailed,
+                            "status": v.status,
+                            "tokens": str(v.power * 10**6),
+                            "delegator_shares": f"{v.power * 10**6}.000000000000000000",
+                            "description": {"moniker": v.name, "identity": "", "website": "", "security_contact": "", "details": ""},
+                            "unbonding_height": "0",
+                            "unbonding_time": "1970-01-01T00:00:00Z",
+                            "commission": {
+                                "commission_rates": {
+                                    "rate": "0.050000000000000000",
+                                    "max_rate": "0.200000000000000000",
+                                    "max_change_rate": "0.010000000000000000",
+                                },
+                                "update_time": "2024-01-01T00:00:00Z",
+                            },
+                            "min_self_delegation": "1",
+                            "unbonding_on_hold_ref_count": "0",
+                            "unbonding_ids": [],
+                        }
+                    }
             return 404, {"code": 5, "message": f"rpc error: code = NotFound desc = validator {key} not found: key not found", "details": []}
         return not_found
 
@@ -652,22 +695,29 @@ def chain_config(chain: Chain, base_url: str, name: str = "cosmos-sim", state_fi
     """A ``chainwatch.yaml`` chain block for this simulated chain: nodes whose name starts
     with ``ref`` are references, the others nodes; validators in one group ``sim``, the
     first by consensus address, the others by operator address."""
-    lines = [f"  {name}:", "    kind: cosmos", "    network: simnet", f"    chain_id: {chain.chain_id}",
-             f"    block_time_seconds: {chain.block_seconds}", "    endpoints:"]
+    lines = [
+        f"  {name}:",
+        "    kind: cosmos",
+        "    network: simnet",
+        f"    chain_id: {chain.chain_id}",
+        f"    block_time_seconds: {chain.block_seconds}",
+        "    endpoints:",
+    ]
     for n in chain.nodes:
         role = "reference" if n.startswith("ref") else "node"
-        lines.append(f"      - {{name: {n}, url: \"{base_url}/{n}\", lcd_url: \"{base_url}/{n}/lcd\", role: {role}}}")
+        lines.append(f'      - {{name: {n}, url: "{base_url}/{n}", lcd_url: "{base_url}/{n}/lcd", role: {role}}}')
     lines += ["    validators:", "      groups:", "        sim:"]
     for i, v in enumerate(chain.validators):
-        lines.append(f"          - {{consensus_address: \"{v.address}\"}}" if i == 0 else f"          - {{operator_address: {v.valoper}}}")
+        lines.append(f'          - {{consensus_address: "{v.address}"}}' if i == 0 else f"          - {{operator_address: {v.valoper}}}")
     if state_file:
         lines.append(f"      state_file: {state_file}")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m chainwatch.kinds.cosmos.simulator",
-                                     description="SIMULATED CometBFT chain with a Cosmos SDK LCD (tests and demo; not a node).")
+    parser = argparse.ArgumentParser(
+        prog="python -m chainwatch.kinds.cosmos.simulator", description="SIMULATED CometBFT chain with a Cosmos SDK LCD (tests and demo; not a node)."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="Listen address (loopback by default).")
     parser.add_argument("--port", type=int, default=26657)
     parser.add_argument("--nodes", default="rpc-1,ref-1,ref-2,ref-3", help="Comma-separated node names; RPC at /N, LCD at /N/lcd.")
@@ -677,9 +727,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--print-config", action="store_true", help="Print a chainwatch.yaml chain for this simulated chain and exit.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    chain = Chain([n.strip() for n in args.nodes.split(",") if n.strip()],
-                  [Validator(f"val-{i}", power=20 + args.validators - i) for i in range(1, args.validators + 1)],  # near-equal: no single one holds 1/3
-                  block_seconds=args.block_ms / 1000, signed_blocks_window=args.window)
+    chain = Chain(
+        [n.strip() for n in args.nodes.split(",") if n.strip()],
+        [Validator(f"val-{i}", power=20 + args.validators - i) for i in range(1, args.validators + 1)],  # near-equal: no single one holds 1/3
+        block_seconds=args.block_ms / 1000,
+        signed_blocks_window=args.window,
+    )
     if args.print_config:
         print(chain_config(chain, f"http://{args.host}:{args.port}"), end="")
         return

@@ -53,12 +53,28 @@ def calls_for(cache: dict) -> list[tuple[str, list]]:
 # closed so that the label stays bounded. geth/Nethermind/Besu (execution-apis eth_syncing:
 # hex quantities) and Arbitrum Nitro's SyncProgressMap (arbnode/sync_monitor.go and
 # execution/gethexec/sync_monitor.go: JSON integers; lastL1BlockNum is the node's L1 view).
-SYNC_PROGRESS_FIELDS = frozenset({
-    "startingBlock", "currentBlock", "highestBlock",
-    "msgCount", "maxMessageCount", "feedPendingMessageCount", "syncTargetMsgCount", "consensusSyncTargetMsgCount",
-    "batchSeen", "batchProcessed", "messageOfProcessedBatch", "messageOfLastBlock", "blockNum",
-    "lastL1BlockNum", "builtBlock", "consensusSyncTarget", "coordinatorMessageCount", "broadcasterQueuedMessagesPos",
-})
+SYNC_PROGRESS_FIELDS = frozenset(
+    {
+        "startingBlock",
+        "currentBlock",
+        "highestBlock",
+        "msgCount",
+        "maxMessageCount",
+        "feedPendingMessageCount",
+        "syncTargetMsgCount",
+        "consensusSyncTargetMsgCount",
+        "batchSeen",
+        "batchProcessed",
+        "messageOfProcessedBatch",
+        "messageOfLastBlock",
+        "blockNum",
+        "lastL1BlockNum",
+        "builtBlock",
+        "consensusSyncTarget",
+        "coordinatorMessageCount",
+        "broadcasterQueuedMessagesPos",
+    }
+)
 
 
 def _number(value: object) -> int | None:

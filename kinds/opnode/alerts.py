@@ -12,11 +12,25 @@ declares it as an inhibitor. The rules generator files it with the L2 chain's al
 from __future__ import annotations
 
 from chainwatch.core.alertkit import (
-    CHAIN_LABELS, Alert, AlertSpec, Ctx, Inhibition, Recipe, Series, above, by, ceil, dashboard_for, fmt, selector, step,
+    CHAIN_LABELS,
+    Alert,
+    AlertSpec,
+    Ctx,
+    Inhibition,
+    Recipe,
+    Series,
+    above,
+    by,
+    ceil,
+    dashboard_for,
+    fmt,
+    selector,
+    step,
 )
 
-L1_VIEW = Inhibition("ChainwatchRollupL1ViewBehind", ("chain", "endpoint"),
-                     "A lagging L1 view stalls derivation: the same op-node's safe and finalized heads lag because of it.")
+L1_VIEW = Inhibition(
+    "ChainwatchRollupL1ViewBehind", ("chain", "endpoint"), "A lagging L1 view stalls derivation: the same op-node's safe and finalized heads lag because of it."
+)
 
 
 def _sequencer_down(spec: AlertSpec, c: Ctx) -> list[Alert]:
@@ -29,64 +43,104 @@ def _sequencer_down(spec: AlertSpec, c: Ctx) -> list[Alert]:
     limit, l1_limit = l2.chain_halt_seconds, l1.chain_halt_seconds
     stall = "chainwatch_reference_head_stall_seconds"
     g = by(CHAIN_LABELS)
-    expr = (f"max by ({g}) ({selector(stall, l2_name)}) > {fmt(limit)}"
-            f" and on () max by ({g}) ({selector(stall, l1_name)}) < {fmt(l1_limit)}")
+    expr = f"max by ({g}) ({selector(stall, l2_name)}) > {fmt(limit)} and on () max by ({g}) ({selector(stall, l1_name)}) < {fmt(l1_limit)}"
     a = Alert(
-        spec.name, "critical", l2_name, l2.team, "chain", expr, "0s",
+        spec.name,
+        "critical",
+        l2_name,
+        l2.team,
+        "chain",
+        expr,
+        "0s",
         "Sequencer of {chain} is down: no L2 block for {value:%.0f}s while L1 advances",
-        "No reference of the rollup {chain}/{network} has seen a new L2 block for {value:%.0f}s (threshold " + fmt(limit)
-        + "s) while " + l1_name + " keeps producing blocks: the sequencer (or its execution client) has stopped. "
+        "No reference of the rollup {chain}/{network} has seen a new L2 block for {value:%.0f}s (threshold "
+        + fmt(limit)
+        + "s) while "
+        + l1_name
+        + " keeps producing blocks: the sequencer (or its execution client) has stopped. "
         "Per-node head-stale and lag alerts of {chain} are symptoms (watched by op-nodes of " + c.name + ").",
         dashboard_for("chain", l2_name),
     )
     l2_labels = {"chain": l2_name, "network": l2.network}
     stalled = ceil(limit * 3)
-    a.recipes = [Recipe([Series(stall, l2_labels, 0, stalled), Series(stall, {"chain": l1_name, "network": l1.network}, 0, 0)],
-                        stalled, l2_labels, note="L2 stopped, L1 advancing")]
+    a.recipes = [
+        Recipe(
+            [Series(stall, l2_labels, 0, stalled), Series(stall, {"chain": l1_name, "network": l1.network}, 0, 0)],
+            stalled,
+            l2_labels,
+            note="L2 stopped, L1 advancing",
+        )
+    ]
     return [a]
 
 
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchRollupSafeHeadLagging", "endpoint", ("critical",),
+        "ChainwatchRollupSafeHeadLagging",
+        "endpoint",
+        ("critical",),
         threshold=lambda c: c.chain.rollup.safe_lag_seconds,
         expr=above("chainwatch_opnode_safe_lag_seconds"),
         for_=lambda c: c.chain.rollup.safe_lag_for,
         summary="Safe head of {endpoint} ({chain}) is {value:%.0f}s behind the unsafe head",
-        description=lambda c: "The safe L2 head of op-node {endpoint} on {chain}/{network} is {value:%.0f}s behind its unsafe head (threshold "
-        + fmt(c.threshold) + "s): no new batch has been derived from L1. The batcher stopped posting, or its L1 data "
-        "(calldata/blobs) is not available. Withdrawals and bridges that wait for the safe head stall.",
+        description=lambda c: (
+            "The safe L2 head of op-node {endpoint} on {chain}/{network} is {value:%.0f}s behind its unsafe head (threshold "
+            + fmt(c.threshold)
+            + "s): no new batch has been derived from L1. The batcher stopped posting, or its L1 data "
+            "(calldata/blobs) is not available. Withdrawals and bridges that wait for the safe head stall."
+        ),
         value="{value:%.0f}s behind unsafe",
         test=step("chainwatch_opnode_safe_lag_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "batcher stalled"),
         inhibited_by=(L1_VIEW,),
     ),
     AlertSpec(
-        "ChainwatchRollupL1ViewBehind", "endpoint", ("critical",),
+        "ChainwatchRollupL1ViewBehind",
+        "endpoint",
+        ("critical",),
         threshold=lambda c: c.chain.rollup.l1_lag_blocks,
         expr=above("chainwatch_opnode_l1_lag_blocks", view="head_l1"),
         for_=lambda c: c.chain.rollup.l1_lag_for,
         summary="op-node {endpoint} ({chain}) sees L1 {value:%.0f} blocks behind",
-        description=lambda c: "The L1 head that op-node {endpoint} on {chain}/{network} derives from is {value:%.0f} blocks behind the references of "
-        + c.chain.l1_chain + " (threshold " + fmt(c.threshold) + " blocks): its L1 node is lagging or stuck, so derivation "
-        "(the safe head) stalls and deposits are not picked up.",
+        description=lambda c: (
+            "The L1 head that op-node {endpoint} on {chain}/{network} derives from is {value:%.0f} blocks behind the references of "
+            + c.chain.l1_chain
+            + " (threshold "
+            + fmt(c.threshold)
+            + " blocks): its L1 node is lagging or stuck, so derivation "
+            "(the safe head) stalls and deposits are not picked up."
+        ),
         value="{value:%.0f} L1 blocks",
-        test=lambda c: [Recipe([Series("chainwatch_opnode_l1_lag_blocks", {**c.labels, "view": "head_l1"}, c.threshold, ceil(c.threshold * 3))],
-                               ceil(c.threshold * 3), {**c.labels, "view": "head_l1"}, note="L1 view frozen")],
+        test=lambda c: [
+            Recipe(
+                [Series("chainwatch_opnode_l1_lag_blocks", {**c.labels, "view": "head_l1"}, c.threshold, ceil(c.threshold * 3))],
+                ceil(c.threshold * 3),
+                {**c.labels, "view": "head_l1"},
+                note="L1 view frozen",
+            )
+        ],
     ),
     AlertSpec(
-        "ChainwatchRollupFinalityLagging", "endpoint", ("warning",),
+        "ChainwatchRollupFinalityLagging",
+        "endpoint",
+        ("warning",),
         threshold=lambda c: c.chain.rollup.finality_lag_seconds,
         expr=above("chainwatch_opnode_finalized_lag_seconds"),
         for_=lambda c: c.chain.rollup.finality_lag_for,
         summary="Finalized head of {endpoint} ({chain}) is {value:%.0f}s behind",
-        description=lambda c: "The finalized L2 head of op-node {endpoint} on {chain}/{network} is {value:%.0f}s behind its unsafe head (threshold "
-        + fmt(c.threshold) + "s): L1 finality or derivation is stalled.",
+        description=lambda c: (
+            "The finalized L2 head of op-node {endpoint} on {chain}/{network} is {value:%.0f}s behind its unsafe head (threshold "
+            + fmt(c.threshold)
+            + "s): L1 finality or derivation is stalled."
+        ),
         value="{value:%.0f}s behind unsafe",
         test=step("chainwatch_opnode_finalized_lag_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 2), "finality stalled"),
         inhibited_by=(L1_VIEW,),
     ),
     AlertSpec(
-        "ChainwatchSequencerDown", "chain", ("critical",), chain_wide=True,
+        "ChainwatchSequencerDown",
+        "chain",
+        ("critical",),
+        chain_wide=True,
         value="{value:%.0f}s",
         build=_sequencer_down,
     ),

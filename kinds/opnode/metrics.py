@@ -17,14 +17,40 @@ L1_HEADS = ("head_l1", "current_l1", "safe_l1", "finalized_l1", "current_l1_fina
 L1_VIEWS = ("head_l1", "current_l1")  # compared with the L1 references
 
 METRICS: tuple[Metric, ...] = (
-    _m("chainwatch_opnode_head_height", G, "", "Block number of each head in the op-node's optimism_syncStatus (head = unsafe_l2, safe_l2, finalized_l2, pending_safe_l2, head_l1, current_l1, safe_l1, finalized_l1, current_l1_finalized).",
-       labels=("head",), kinds=KIND, example='chainwatch_opnode_head_height{chain="op-rollup",endpoint="op-node-1",head="safe_l2",network="mainnet",role="node"} 1.3e+08'),
+    _m(
+        "chainwatch_opnode_head_height",
+        G,
+        "",
+        "Block number of each head in the op-node's optimism_syncStatus (head = unsafe_l2, safe_l2, finalized_l2, pending_safe_l2, head_l1, current_l1, safe_l1, finalized_l1, current_l1_finalized).",
+        labels=("head",),
+        kinds=KIND,
+        example='chainwatch_opnode_head_height{chain="op-rollup",endpoint="op-node-1",head="safe_l2",network="mainnet",role="node"} 1.3e+08',
+    ),
     _m("chainwatch_opnode_head_timestamp_seconds", G, "seconds", "Unix time of the block of each head in optimism_syncStatus.", labels=("head",), kinds=KIND),
-    _m("chainwatch_opnode_safe_lag_blocks", G, "", "L2 blocks the safe head is behind the unsafe head (grows while the batcher or data availability is stalled).", kinds=KIND),
+    _m(
+        "chainwatch_opnode_safe_lag_blocks",
+        G,
+        "",
+        "L2 blocks the safe head is behind the unsafe head (grows while the batcher or data availability is stalled).",
+        kinds=KIND,
+    ),
     _m("chainwatch_opnode_safe_lag_seconds", G, "seconds", "Seconds the safe head's block time is behind the unsafe head's.", kinds=KIND),
     _m("chainwatch_opnode_finalized_lag_blocks", G, "", "L2 blocks the finalized head is behind the unsafe head.", kinds=KIND),
     _m("chainwatch_opnode_finalized_lag_seconds", G, "seconds", "Seconds the finalized head's block time is behind the unsafe head's.", kinds=KIND),
-    _m("chainwatch_opnode_l1_lag_blocks", G, "", "L1 blocks the op-node's L1 view (view = head_l1, current_l1) is behind the median head of the l1_chain's references; 0 when ahead.",
-       labels=("view",), kinds=KIND),
-    _m("chainwatch_opnode_l1_lag_seconds", G, "seconds", "Seconds the op-node's L1 view block is older than the l1_chain references' head block.", labels=("view",), kinds=KIND),
+    _m(
+        "chainwatch_opnode_l1_lag_blocks",
+        G,
+        "",
+        "L1 blocks the op-node's L1 view (view = head_l1, current_l1) is behind the median head of the l1_chain's references; 0 when ahead.",
+        labels=("view",),
+        kinds=KIND,
+    ),
+    _m(
+        "chainwatch_opnode_l1_lag_seconds",
+        G,
+        "seconds",
+        "Seconds the op-node's L1 view block is older than the l1_chain references' head block.",
+        labels=("view",),
+        kinds=KIND,
+    ),
 )

@@ -54,8 +54,7 @@ class RpcError(Exception):
 
 
 class OpNodeSim:
-    def __init__(self, l1_url: str, l2_url: str, *, safe_delay_blocks: int = 2, finalized_delay_blocks: int = 10,
-                 l2_block_seconds: float = 1.0):
+    def __init__(self, l1_url: str, l2_url: str, *, safe_delay_blocks: int = 2, finalized_delay_blocks: int = 10, l2_block_seconds: float = 1.0):
         self.l1_url, self.l2_url = l1_url, l2_url
         self.safe_delay_blocks = safe_delay_blocks
         self.finalized_delay_blocks = finalized_delay_blocks
@@ -87,8 +86,7 @@ class OpNodeSim:
         block = await self._rpc(url, "eth_getBlockByNumber", [tag, False])
         if block is None:
             raise RpcError(-32000, f"block {tag} not found")
-        parsed = {"hash": block["hash"], "number": int(block["number"], 16), "parentHash": block["parentHash"],
-                  "timestamp": int(block["timestamp"], 16)}
+        parsed = {"hash": block["hash"], "number": int(block["number"], 16), "parentHash": block["parentHash"], "timestamp": int(block["timestamp"], 16)}
         self._blocks[(url, parsed["number"])] = parsed
         if len(self._blocks) > 4096:  # keep memory flat on long demo runs
             for key in sorted(self._blocks, key=lambda k: k[1])[:1024]:
@@ -100,8 +98,12 @@ class OpNodeSim:
         try:
             return await self._block(url, number)
         except RpcError:  # pruned history: an estimate, like a node that lost the block
-            return {"hash": ZERO_HASH, "number": number, "parentHash": ZERO_HASH,
-                    "timestamp": latest["timestamp"] - int((latest["number"] - number) * block_seconds)}
+            return {
+                "hash": ZERO_HASH,
+                "number": number,
+                "parentHash": ZERO_HASH,
+                "timestamp": latest["timestamp"] - int((latest["number"] - number) * block_seconds),
+            }
 
     # ------------------------------------------------------------------ the answer
 
@@ -127,12 +129,23 @@ class OpNodeSim:
             return {**ref, "l1origin": {"hash": origin["hash"], "number": origin["number"]}, "sequenceNumber": 0}
 
         return {
-            "current_l1": head_l1, "current_l1_finalized": finalized_l1, "head_l1": head_l1,
-            "safe_l1": safe_l1, "finalized_l1": finalized_l1,
-            "unsafe_l2": l2(l2_latest), "safe_l2": l2(safe), "finalized_l2": l2(finalized),
+            "current_l1": head_l1,
+            "current_l1_finalized": finalized_l1,
+            "head_l1": head_l1,
+            "safe_l1": safe_l1,
+            "finalized_l1": finalized_l1,
+            "unsafe_l2": l2(l2_latest),
+            "safe_l2": l2(safe),
+            "finalized_l2": l2(finalized),
             "pending_safe_l2": l2(safe),
-            "queued_unsafe_l2": {"hash": ZERO_HASH, "number": 0, "parentHash": ZERO_HASH, "timestamp": 0,
-                                 "l1origin": {"hash": ZERO_HASH, "number": 0}, "sequenceNumber": 0},
+            "queued_unsafe_l2": {
+                "hash": ZERO_HASH,
+                "number": 0,
+                "parentHash": ZERO_HASH,
+                "timestamp": 0,
+                "l1origin": {"hash": ZERO_HASH, "number": 0},
+                "sequenceNumber": 0,
+            },
         }
 
     async def rollup_config(self) -> dict:
@@ -197,8 +210,12 @@ class OpNodeSim:
         await getattr(self, action)()
 
     def state(self) -> dict:
-        return {"batcher_stalled": self.batcher_stalled, "sequencer_halted": self.sequencer_halted,
-                "l1_frozen_at": self.l1_frozen_at, "safe_frozen_at": self.safe_frozen_at}
+        return {
+            "batcher_stalled": self.batcher_stalled,
+            "sequencer_halted": self.sequencer_halted,
+            "l1_frozen_at": self.l1_frozen_at,
+            "safe_frozen_at": self.safe_frozen_at,
+        }
 
     # ------------------------------------------------------------------ HTTP
 
@@ -261,8 +278,10 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m chainwatch.kinds.opnode.simulator",
-                                     description="SIMULATED op-node (optimism_syncStatus) driven by two anvils (tests and demo; not an op-node).")
+    parser = argparse.ArgumentParser(
+        prog="python -m chainwatch.kinds.opnode.simulator",
+        description="SIMULATED op-node (optimism_syncStatus) driven by two anvils (tests and demo; not an op-node).",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="Listen address (loopback by default).")
     parser.add_argument("--port", type=int, default=9545)
     parser.add_argument("--l1", required=True, help="JSON-RPC URL of the anvil playing L1.")
@@ -272,8 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--finalized-delay-blocks", type=int, default=10)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    sim = OpNodeSim(args.l1, args.l2, safe_delay_blocks=args.safe_delay_blocks, finalized_delay_blocks=args.finalized_delay_blocks,
-                    l2_block_seconds=args.l2_block_seconds)
+    sim = OpNodeSim(
+        args.l1, args.l2, safe_delay_blocks=args.safe_delay_blocks, finalized_delay_blocks=args.finalized_delay_blocks, l2_block_seconds=args.l2_block_seconds
+    )
     log.info("SIMULATED op-node on http://%s:%d/ (L1 %s, L2 %s)", args.host, args.port, args.l1, args.l2)
     web.run_app(sim.app(), host=args.host, port=args.port, print=None, access_log=None)
 

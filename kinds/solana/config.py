@@ -27,6 +27,7 @@ class SolanaValidators(Strict):
 
 MAINNET_BETA_GENESIS_HASH = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
 
+
 class SolanaChain(ChainBase):
     """A Solana cluster. Set `genesis_hash` (mainnet-beta:
     `5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d`) and an endpoint answering another

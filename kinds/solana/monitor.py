@@ -117,11 +117,7 @@ class SolanaMonitor:
         name = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
         self.candidates: list[Endpoint] = [chain.endpoint(n) for n in dict.fromkeys([name, *spec.fallbacks])]
         self.endpoint: Endpoint = self.candidates[0]  # the one the current cycle talks to
-        self.watched = [
-            Watched(group, v.name or v.vote_account, v.vote_account, v.identity)
-            for group, members in sorted(spec.groups.items())
-            for v in members
-        ]
+        self.watched = [Watched(group, v.name or v.vote_account, v.vote_account, v.identity) for group, members in sorted(spec.groups.items()) for v in members]
         self.groups = sorted(spec.groups)
         self.per_validator = len(self.watched) <= spec.per_validator_cap
         self._samples: list[tuple[str, dict, float]] = []
@@ -185,8 +181,10 @@ class SolanaMonitor:
         now = time.monotonic()
         if now - self._last_drop_warning >= WARN_EVERY_SECONDS:
             self._last_drop_warning = now
-            log.warning("solana validator monitor left out unreadable entries", extra={
-                "chain": self.chain_name, "endpoint": self.endpoint.name, "field": field_, "detail": scrub(detail, self.endpoint.secrets)[:200]})
+            log.warning(
+                "solana validator monitor left out unreadable entries",
+                extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "field": field_, "detail": scrub(detail, self.endpoint.secrets)[:200]},
+            )
 
     async def _batch(self, calls: list[tuple[str, str, list]], deadline: float) -> dict[str, jsonrpc.Outcome]:
         """Through the shared JSON-RPC layer: batch refusals fall back to single calls, rate limits back off."""
@@ -201,7 +199,9 @@ class SolanaMonitor:
         """(delinquent, account) per readable entry of getVoteAccounts; an entry that cannot be read
         (a missing or mistyped field, a malformed pubkey) is left out and counted, the others stand."""
         if not outcome.ok:
-            raise outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getVoteAccounts: {outcome.describe()}", self.endpoint.secrets))
+            raise outcome.failure or ProbeFailure(
+                "rpc_error" if outcome.error else "invalid_response", scrub(f"getVoteAccounts: {outcome.describe()}", self.endpoint.secrets)
+            )
         value = outcome.result
         if not isinstance(value, dict) or not isinstance(value.get("current"), list) or not isinstance(value.get("delinquent"), list):
             raise invalid("getVoteAccounts: expected an object with 'current' and 'delinquent' arrays")
@@ -252,9 +252,11 @@ class SolanaMonitor:
         else:
             calls = [(i, "getBlockProduction", [{"commitment": "confirmed", "identity": i, "range": rng}]) for i in identities]
         produced: dict[str, tuple[int, int]] = {}
-        for key, outcome in (await self._batch(calls, deadline)).items():
+        for _key, outcome in (await self._batch(calls, deadline)).items():
             if not outcome.ok:
-                raise outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets))
+                raise outcome.failure or ProbeFailure(
+                    "rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets)
+                )
             value = outcome.result.get("value") if isinstance(outcome.result, dict) else None
             prod = _typed(RpcBlockProduction, jsonrpc.Outcome(result=value), "getBlockProduction", self.endpoint)
             with _solders("getBlockProduction"):

@@ -115,7 +115,7 @@ def health(outcome: jsonrpc.Outcome) -> tuple[int, int | None] | None:
     """(syncing, slots behind) from getHealth; None when the node does not say."""
     if outcome.ok:
         if outcome.result != "ok":
-            raise invalid(f"getHealth: expected \"ok\", got {str(outcome.result)[:32]!r}")
+            raise invalid(f'getHealth: expected "ok", got {str(outcome.result)[:32]!r}')
         return 0, 0
     if outcome.error is None or outcome.error.get("code") != NODE_UNHEALTHY:
         return None

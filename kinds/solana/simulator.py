@@ -190,8 +190,16 @@ class Cluster:
         started, slot, txs = self._sample_start
         now = time.monotonic()
         period = max(1, round(now - started))
-        self.samples.insert(0, {"numNonVoteTransactions": (self.transactions - txs) // 4, "numSlots": self.tip - slot,
-                                "numTransactions": self.transactions - txs, "samplePeriodSecs": period, "slot": self.tip})
+        self.samples.insert(
+            0,
+            {
+                "numNonVoteTransactions": (self.transactions - txs) // 4,
+                "numSlots": self.tip - slot,
+                "numTransactions": self.transactions - txs,
+                "samplePeriodSecs": period,
+                "slot": self.tip,
+            },
+        )
         del self.samples[720:]
         self._sample_start = (now, self.tip, self.transactions)
 
@@ -324,11 +332,26 @@ class Cluster:
             "halted": self.halted,
             "slot": {c: self.node_slot(Node("cluster"), c) for c in ("processed", "confirmed", "finalized")},
             "epoch": self.epoch_of(self.tip),
-            "nodes": {n.name: {"slot": self.node_tip(n), "held": n.held_at is not None, "lag": n.lag, "down": n.down,
-                              "genesis_hash": n.genesis_hash or SIM_GENESIS_HASH} for n in self.nodes.values()},
+            "nodes": {
+                n.name: {
+                    "slot": self.node_tip(n),
+                    "held": n.held_at is not None,
+                    "lag": n.lag,
+                    "down": n.down,
+                    "genesis_hash": n.genesis_hash or SIM_GENESIS_HASH,
+                }
+                for n in self.nodes.values()
+            },
             "validators": [
-                {"name": v.name, "identity": v.identity, "vote_account": v.vote_account, "voting": v.voting,
-                 "delinquent": self.delinquent(v, self.tip), "skip_ratio": v.skip_ratio, "last_vote": v.last_vote}
+                {
+                    "name": v.name,
+                    "identity": v.identity,
+                    "vote_account": v.vote_account,
+                    "voting": v.voting,
+                    "delinquent": self.delinquent(v, self.tip),
+                    "skip_ratio": v.skip_ratio,
+                    "last_vote": v.last_vote,
+                }
                 for v in self.validators
             ],
         }
@@ -388,9 +411,14 @@ class Cluster:
 
     def rpc_getEpochInfo(self, node: Node, params: list) -> dict:
         slot = self.node_slot(node, self._commitment(params))
-        return {"absoluteSlot": slot, "blockHeight": self._height(slot), "epoch": self.epoch_of(slot),
-                "slotIndex": slot % self.slots_per_epoch, "slotsInEpoch": self.slots_per_epoch,
-                "transactionCount": self.transactions}
+        return {
+            "absoluteSlot": slot,
+            "blockHeight": self._height(slot),
+            "epoch": self.epoch_of(slot),
+            "slotIndex": slot % self.slots_per_epoch,
+            "slotsInEpoch": self.slots_per_epoch,
+            "transactionCount": self.transactions,
+        }
 
     def rpc_getRecentPerformanceSamples(self, node: Node, params: list) -> list:
         limit = params[0] if params else 720
@@ -461,8 +489,7 @@ class Cluster:
             entry[0] += 1
             if slot not in self.skipped:
                 entry[1] += 1
-        return {"context": {"apiVersion": SOLANA_CORE, "slot": bank_slot},
-                "value": {"byIdentity": counts, "range": {"firstSlot": first, "lastSlot": last}}}
+        return {"context": {"apiVersion": SOLANA_CORE, "slot": bank_slot}, "value": {"byIdentity": counts, "range": {"firstSlot": first, "lastSlot": last}}}
 
     # ------------------------------------------------------------------ HTTP
 
@@ -547,19 +574,26 @@ class Simulator:
 def chain_config(cluster: Cluster, base_url: str, chain: str = "solana-sim") -> str:
     """A ``chainwatch.yaml`` chain block for this cluster: nodes whose name starts with
     ``ref`` are references, the others nodes; every validator in one group ``sim``."""
-    lines = [f"  {chain}:", "    kind: solana", "    network: simnet", f"    block_time_seconds: {cluster.slot_seconds}",
-             f"    genesis_hash: {SIM_GENESIS_HASH}", "    endpoints:"]
+    lines = [
+        f"  {chain}:",
+        "    kind: solana",
+        "    network: simnet",
+        f"    block_time_seconds: {cluster.slot_seconds}",
+        f"    genesis_hash: {SIM_GENESIS_HASH}",
+        "    endpoints:",
+    ]
     for name in cluster.nodes:
         role = "reference" if name.startswith("ref") else "node"
-        lines.append(f"      - {{name: {name}, url: \"{base_url}/{name}\", role: {role}}}")
+        lines.append(f'      - {{name: {name}, url: "{base_url}/{name}", role: {role}}}')
     lines += ["    validators:", "      groups:", "        sim:"]
     lines += [f"          - {{name: {v.name}, vote_account: {v.vote_account}, identity: {v.identity}}}" for v in cluster.validators]
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m chainwatch.kinds.solana.simulator",
-                                     description="SIMULATED Solana cluster with a JSON-RPC interface (tests and demo; not a validator).")
+    parser = argparse.ArgumentParser(
+        prog="python -m chainwatch.kinds.solana.simulator", description="SIMULATED Solana cluster with a JSON-RPC interface (tests and demo; not a validator)."
+    )
     parser.add_argument("--host", default="127.0.0.1", help="Listen address (loopback by default).")
     parser.add_argument("--port", type=int, default=8899)
     parser.add_argument("--nodes", default="rpc-1,ref-1,ref-2,ref-3", help="Comma-separated node names; node N answers at POST /N.")
@@ -572,9 +606,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     validators = [Validator(f"val-{i}", stake=i * 10**15) for i in range(1, args.validators + 1)]
-    cluster = Cluster([n.strip() for n in args.nodes.split(",") if n.strip()], validators, slot_seconds=args.slot_ms / 1000,
-                      slots_per_epoch=args.slots_per_epoch, sample_period_seconds=args.sample_seconds,
-                      delinquent_slot_distance=args.delinquent_slots)
+    cluster = Cluster(
+        [n.strip() for n in args.nodes.split(",") if n.strip()],
+        validators,
+        slot_seconds=args.slot_ms / 1000,
+        slots_per_epoch=args.slots_per_epoch,
+        sample_period_seconds=args.sample_seconds,
+        delinquent_slot_distance=args.delinquent_slots,
+    )
     if args.print_config:
         print(chain_config(cluster, f"http://{args.host}:{args.port}"), end="")
         return

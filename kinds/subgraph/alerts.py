@@ -23,10 +23,12 @@ def _fatal(c: Ctx) -> str:
 
 def _stalled_expr(c: Ctx) -> str:
     w = duration(c.chain.stall_window_seconds)
-    return (f"{c.sel('chainwatch_sync_lag_blocks')}"
-            f" and on ({by(ENDPOINT_LABELS)}) changes({c.sel('chainwatch_head_height')}[{w}]) == 0"
-            f" and on () max(delta({selector('chainwatch_reference_head_height', c.chain.indexes)}[{w}])) > 0"
-            f" unless {_fatal(c)}")
+    return (
+        f"{c.sel('chainwatch_sync_lag_blocks')}"
+        f" and on ({by(ENDPOINT_LABELS)}) changes({c.sel('chainwatch_head_height')}[{w}]) == 0"
+        f" and on () max(delta({selector('chainwatch_reference_head_height', c.chain.indexes)}[{w}])) > 0"
+        f" unless {_fatal(c)}"
+    )
 
 
 def _stalled_test(c: Ctx) -> list[Recipe]:
@@ -34,20 +36,36 @@ def _stalled_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
     ref = {"chain": c.chain.indexes, "network": c.config.chains[c.chain.indexes].network}
     every = next(s for s in _STEPS if 2 * s <= window) if window >= 2 else 1
-    return [Recipe([
-        Series("chainwatch_sync_lag_blocks", e, 1, 100),
-        Series("chainwatch_head_height", e, 5, 0, "height", start=1000),
-        Series("chainwatch_reference_head_height", ref, 5, 5, "height", start=1001),
-        Series("chainwatch_subgraph_fatal_error", e, 0, 0),
-    ], 100, e, window=window, step=float(every), note="indexed block stopped, chain goes on")]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_sync_lag_blocks", e, 1, 100),
+                Series("chainwatch_head_height", e, 5, 0, "height", start=1000),
+                Series("chainwatch_reference_head_height", ref, 5, 5, "height", start=1001),
+                Series("chainwatch_subgraph_fatal_error", e, 0, 0),
+            ],
+            100,
+            e,
+            window=window,
+            step=float(every),
+            note="indexed block stopped, chain goes on",
+        )
+    ]
 
 
 def _indexing_errors_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    return [Recipe([
-        Series("chainwatch_subgraph_indexing_errors", e, 0, 1),
-        Series("chainwatch_subgraph_fatal_error", e, 0, 0),
-    ], 1, e, note="non-fatal indexing error")]
+    return [
+        Recipe(
+            [
+                Series("chainwatch_subgraph_indexing_errors", e, 0, 1),
+                Series("chainwatch_subgraph_fatal_error", e, 0, 0),
+            ],
+            1,
+            e,
+            note="non-fatal indexing error",
+        )
+    ]
 
 
 def _fatal_test(c: Ctx) -> list[Recipe]:
@@ -57,19 +75,27 @@ def _fatal_test(c: Ctx) -> list[Recipe]:
 
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
-        "ChainwatchSubgraphStalled", "endpoint", ("critical",),
+        "ChainwatchSubgraphStalled",
+        "endpoint",
+        ("critical",),
         expr=_stalled_expr,
         for_=lambda c: c.d.head_stale,
         summary="Subgraph {chain} on {endpoint} is stalled, {value:%.0f} blocks behind",
-        description=lambda c: "The indexed block of subgraph {chain} on {endpoint} ({role}) has not moved for "
-        + duration(c.chain.stall_window_seconds) + " while the references of " + c.chain.indexes
-        + " advanced: indexing is stuck (now {value:%.0f} blocks behind). A failed subgraph pages as ChainwatchSubgraphFailed instead.",
+        description=lambda c: (
+            "The indexed block of subgraph {chain} on {endpoint} ({role}) has not moved for "
+            + duration(c.chain.stall_window_seconds)
+            + " while the references of "
+            + c.chain.indexes
+            + " advanced: indexing is stuck (now {value:%.0f} blocks behind). A failed subgraph pages as ChainwatchSubgraphFailed instead."
+        ),
         value="{value:%.0f} blocks behind",
         test=_stalled_test,
         inhibited_by=(DOWN,),
     ),
     AlertSpec(
-        "ChainwatchSubgraphFailed", "endpoint", ("critical",),
+        "ChainwatchSubgraphFailed",
+        "endpoint",
+        ("critical",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_fatal_error')} == 1",
         for_=lambda c: c.d.validator,
         summary="Subgraph {chain} failed on {endpoint}",
@@ -80,7 +106,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         inhibited_by=(DOWN,),
     ),
     AlertSpec(
-        "ChainwatchSubgraphIndexingErrors", "endpoint", ("warning",),
+        "ChainwatchSubgraphIndexingErrors",
+        "endpoint",
+        ("warning",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_indexing_errors')} == 1 unless {_fatal(c)}",
         for_=lambda c: c.d.down,
         summary="Subgraph {chain} on {endpoint} has indexing errors",
@@ -92,13 +120,17 @@ ALERTS: tuple[AlertSpec, ...] = (
         inhibited_by=(DOWN,),
     ),
     AlertSpec(
-        "ChainwatchSubgraphOnFork", "endpoint", ("warning",),
+        "ChainwatchSubgraphOnFork",
+        "endpoint",
+        ("warning",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_block_hash_mismatch')} == 1",
         for_=lambda c: c.d.down,
         summary=lambda c: "Subgraph {chain} on {endpoint} is on a fork of " + c.chain.indexes,
-        description=lambda c: "The block hash subgraph {chain} on {endpoint} ({role}) reports at its indexed height is not the hash the "
-        "references of " + c.chain.indexes + " have at that height: graph-node indexed a branch the chain abandoned (its reorg "
-        "handling or its own chain head is behind a reorg), and serves data of that branch.",
+        description=lambda c: (
+            "The block hash subgraph {chain} on {endpoint} ({role}) reports at its indexed height is not the hash the "
+            "references of " + c.chain.indexes + " have at that height: graph-node indexed a branch the chain abandoned (its reorg "
+            "handling or its own chain head is behind a reorg), and serves data of that branch."
+        ),
         value="on a fork",
         test=step("chainwatch_subgraph_block_hash_mismatch", 0, 1, "wrong block hash"),
         inhibited_by=(DOWN,),

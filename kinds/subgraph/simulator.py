@@ -157,11 +157,15 @@ class Subgraph:
         digest, stamp = self.blocks.get(self.block, (None, None))
         if digest is not None and self.faults.fork:
             digest = "0x" + hashlib.sha256(bytes.fromhex(digest[2:])).hexdigest()
-        return {"data": {"_meta": {
-            "block": {"number": self.block, "hash": digest, "timestamp": None if self.faults.null_timestamp else stamp},
-            "hasIndexingErrors": self.faults.indexing_error or self.faults.fatal_block is not None,
-            "deployment": self.deployment,
-        }}}
+        return {
+            "data": {
+                "_meta": {
+                    "block": {"number": self.block, "hash": digest, "timestamp": None if self.faults.null_timestamp else stamp},
+                    "hasIndexingErrors": self.faults.indexing_error or self.faults.fatal_block is not None,
+                    "deployment": self.deployment,
+                }
+            }
+        }
 
     def _block(self, height: int | None) -> dict | None:
         if height is None:
@@ -172,22 +176,34 @@ class Subgraph:
     def status(self) -> dict:
         fatal = None
         if self.faults.fatal_block is not None:
-            fatal = {"message": "Mapping aborted at ~lib/simulated.ts, line 42: simulated fatal error", "block": self._block(self.faults.fatal_block),
-                     "handler": "handleTransfer", "deterministic": True}
+            fatal = {
+                "message": "Mapping aborted at ~lib/simulated.ts, line 42: simulated fatal error",
+                "block": self._block(self.faults.fatal_block),
+                "handler": "handleTransfer",
+                "deterministic": True,
+            }
         health = "failed" if fatal else "unhealthy" if self.faults.indexing_error else "healthy"
         self.synced = self.synced or (self.block is not None and self.node_head is not None and self.block >= self.node_head - 1)
-        return {"data": {"indexingStatuses": [{
-            "subgraph": self.deployment,
-            "synced": self.synced,  # sticky, as graph-node's: once synced it stays so
-            "health": health,
-            "fatalError": fatal,
-            "nonFatalErrors": [],
-            "chains": [{
-                "network": self.network,
-                "chainHeadBlock": self._block(self.node_head),
-                "latestBlock": self._block(self.block),
-            }],
-        }]}}
+        return {
+            "data": {
+                "indexingStatuses": [
+                    {
+                        "subgraph": self.deployment,
+                        "synced": self.synced,  # sticky, as graph-node's: once synced it stays so
+                        "health": health,
+                        "fatalError": fatal,
+                        "nonFatalErrors": [],
+                        "chains": [
+                            {
+                                "network": self.network,
+                                "chainHeadBlock": self._block(self.node_head),
+                                "latestBlock": self._block(self.block),
+                            }
+                        ],
+                    }
+                ]
+            }
+        }
 
     def control(self, body: dict) -> None:
         action = body.get("action")
@@ -217,9 +233,22 @@ class Subgraph:
 
     def state(self) -> dict:
         f = self.faults
-        return {"chain_head": self.chain_head, "node_head": self.node_head, "block": self.block, "deployment": self.deployment,
-                "faults": {"stall": f.stall, "behind": f.behind, "indexing_error": f.indexing_error, "fatal_block": f.fatal_block,
-                           "fork": f.fork, "node_head_stale": f.node_head_stale, "null_timestamp": f.null_timestamp, "raw": sorted(f.raw)}}
+        return {
+            "chain_head": self.chain_head,
+            "node_head": self.node_head,
+            "block": self.block,
+            "deployment": self.deployment,
+            "faults": {
+                "stall": f.stall,
+                "behind": f.behind,
+                "indexing_error": f.indexing_error,
+                "fatal_block": f.fatal_block,
+                "fork": f.fork,
+                "node_head_stale": f.node_head_stale,
+                "null_timestamp": f.null_timestamp,
+                "raw": sorted(f.raw),
+            },
+        }
 
     # ------------------------------------------------------------------ HTTP
 
@@ -299,8 +328,10 @@ async def _serve(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m chainwatch.kinds.subgraph.simulator",
-                                     description="SIMULATED graph-node serving one subgraph that follows a real EVM chain (tests and demo; not graph-node).")
+    parser = argparse.ArgumentParser(
+        prog="python -m chainwatch.kinds.subgraph.simulator",
+        description="SIMULATED graph-node serving one subgraph that follows a real EVM chain (tests and demo; not graph-node).",
+    )
     parser.add_argument("--chain-url", required=True, help="EVM JSON-RPC URL whose head the subgraph follows (e.g. anvil).")
     parser.add_argument("--host", default="127.0.0.1", help="Listen address (loopback by default).")
     parser.add_argument("--port", type=int, default=8000)

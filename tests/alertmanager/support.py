@@ -124,13 +124,56 @@ chains:
 """
 
 # Which chain each alert kind is tried on in the routing table.
-CHAIN_OF_KIND = {"evm": ["ethereum", "polygon"], "beacon": ["ethereum-beacon"], "solana": ["solana"], "subgraph": ["uniswap-v3"], "cosmos": ["cosmoshub"], "bitcoin": ["bitcoin"], "opnode": ["base-rollup"]}
-TEAM_OF_CHAIN = {"uniswap-v3": "data", "ethereum": "core-infra", "ethereum-beacon": "core-infra", "polygon": "l2-infra", "solana": "data", "cosmoshub": "core-infra", "bitcoin": "data",
-                 "sepolia": "core-infra", "polygon-amoy": "l2-infra", "base": "l2-infra", "base-rollup": "l2-infra", "solana-devnet": "data"}
-NETWORK_OF_CHAIN = {"uniswap-v3": "mainnet", "ethereum": "mainnet", "ethereum-beacon": "mainnet", "polygon": "mainnet", "solana": "mainnet-beta", "cosmoshub": "mainnet", "bitcoin": "mainnet",
-                    "sepolia": "sepolia", "polygon-amoy": "amoy", "base": "mainnet", "base-rollup": "mainnet", "solana-devnet": "devnet"}
-ENDPOINT_OF_CHAIN = {"uniswap-v3": "graph-node-1", "ethereum": "geth-1", "ethereum-beacon": "lighthouse-1", "polygon": "bor-1", "solana": "agave-1", "bitcoin": "btc-1",
-                     "sepolia": "geth-sepolia-1", "polygon-amoy": "bor-amoy-1", "base": "base-1", "base-rollup": "op-node-1", "solana-devnet": "agave-devnet-1"}
+CHAIN_OF_KIND = {
+    "evm": ["ethereum", "polygon"],
+    "beacon": ["ethereum-beacon"],
+    "solana": ["solana"],
+    "subgraph": ["uniswap-v3"],
+    "cosmos": ["cosmoshub"],
+    "bitcoin": ["bitcoin"],
+    "opnode": ["base-rollup"],
+}
+TEAM_OF_CHAIN = {
+    "uniswap-v3": "data",
+    "ethereum": "core-infra",
+    "ethereum-beacon": "core-infra",
+    "polygon": "l2-infra",
+    "solana": "data",
+    "cosmoshub": "core-infra",
+    "bitcoin": "data",
+    "sepolia": "core-infra",
+    "polygon-amoy": "l2-infra",
+    "base": "l2-infra",
+    "base-rollup": "l2-infra",
+    "solana-devnet": "data",
+}
+NETWORK_OF_CHAIN = {
+    "uniswap-v3": "mainnet",
+    "ethereum": "mainnet",
+    "ethereum-beacon": "mainnet",
+    "polygon": "mainnet",
+    "solana": "mainnet-beta",
+    "cosmoshub": "mainnet",
+    "bitcoin": "mainnet",
+    "sepolia": "sepolia",
+    "polygon-amoy": "amoy",
+    "base": "mainnet",
+    "base-rollup": "mainnet",
+    "solana-devnet": "devnet",
+}
+ENDPOINT_OF_CHAIN = {
+    "uniswap-v3": "graph-node-1",
+    "ethereum": "geth-1",
+    "ethereum-beacon": "lighthouse-1",
+    "polygon": "bor-1",
+    "solana": "agave-1",
+    "bitcoin": "btc-1",
+    "sepolia": "geth-sepolia-1",
+    "polygon-amoy": "bor-amoy-1",
+    "base": "base-1",
+    "base-rollup": "op-node-1",
+    "solana-devnet": "agave-devnet-1",
+}
 
 
 def write_secrets(folder: Path) -> dict[str, Path]:
@@ -145,8 +188,14 @@ def write_secrets(folder: Path) -> dict[str, Path]:
 BERLIN_OFFICE = '{timezone: Europe/Berlin, start: "09:00", end: "17:00"}'
 
 
-def config_text(secrets: dict[str, Path], *, capture_url: str | None = None, timings: str = "", external_url: str = "http://alertmanager.test:9093",
-                business_hours: str = BERLIN_OFFICE) -> str:
+def config_text(
+    secrets: dict[str, Path],
+    *,
+    capture_url: str | None = None,
+    timings: str = "",
+    external_url: str = "http://alertmanager.test:9093",
+    business_hours: str = BERLIN_OFFICE,
+) -> str:
     pd_url = f', url: "{capture_url}/pagerduty/v2/enqueue"' if capture_url else ""
     og_url = f'\n      api_url: "{capture_url}/opsgenie/"' if capture_url else ""
     return f"""
@@ -158,19 +207,19 @@ generate:
   grafana_url: https://grafana.test
 teams:
   core-infra:
-    pagerduty: {{routing_key_file: "{secrets['pagerduty']}"{pd_url}}}
+    pagerduty: {{routing_key_file: "{secrets["pagerduty"]}"{pd_url}}}
     opsgenie:
-      api_key_file: "{secrets['opsgenie']}"{og_url}
+      api_key_file: "{secrets["opsgenie"]}"{og_url}
       responders: [{{type: team, name: core-infra}}]
       tags: [blockchain]
   l2-infra:
     opsgenie:
-      api_key_file: "{secrets['opsgenie']}"{og_url}
+      api_key_file: "{secrets["opsgenie"]}"{og_url}
       responders: [{{type: team, name: l2-infra}}]
     business_hours: {business_hours}
   data:
-    pagerduty: {{routing_key_file: "{secrets['pagerduty']}"{pd_url}}}
-    slack: {{api_url_file: "{secrets['slack']}", channel: "#data-alerts"}}
+    pagerduty: {{routing_key_file: "{secrets["pagerduty"]}"{pd_url}}}
+    slack: {{api_url_file: "{secrets["slack"]}", channel: "#data-alerts"}}
     warnings_to: slack
 {CHAINS}"""
 
@@ -202,7 +251,13 @@ def labels_for(alert: names.AlertSpec, chain: str, severity: str, **extra) -> di
     if alert.scope == "exporter":  # one per team that owns a chain, chain "*" (core/alerts.py)
         team = TEAM_OF_CHAIN.get(chain, "core-infra")
         return {"alertname": alert.name, "severity": severity, "team": team, "chain": "*", "job": "chainwatch", "instance": "chainwatch:9877", **extra}
-    out = {"alertname": alert.name, "severity": severity, "team": TEAM_OF_CHAIN.get(chain, "core-infra"), "chain": chain, "network": NETWORK_OF_CHAIN.get(chain, "mainnet")}
+    out = {
+        "alertname": alert.name,
+        "severity": severity,
+        "team": TEAM_OF_CHAIN.get(chain, "core-infra"),
+        "chain": chain,
+        "network": NETWORK_OF_CHAIN.get(chain, "mainnet"),
+    }
     if alert.scope == "endpoint":
         out.update(endpoint=ENDPOINT_OF_CHAIN.get(chain, "node-1"), role="node")
     elif alert.scope == "group":

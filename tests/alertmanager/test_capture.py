@@ -30,7 +30,10 @@ def test_records_pages_and_resolves_like_the_real_apis_answer():
         post(capture.pagerduty_url, {"routing_key": "k", "dedup_key": "abc", "event_action": "resolve"})
         assert post(capture.url + "/elsewhere", {})[0] == 404
 
-        assert [(n.service, n.action, n.key, n.summary) for n in capture.pages()] == [("pagerduty", "trigger", "abc", "[eth] x"), ("opsgenie", "create", "abc", "[eth] x")]
+        assert [(n.service, n.action, n.key, n.summary) for n in capture.pages()] == [
+            ("pagerduty", "trigger", "abc", "[eth] x"),
+            ("opsgenie", "create", "abc", "[eth] x"),
+        ]
         assert [(n.service, n.action, n.key) for n in capture.resolves()] == [("opsgenie", "close", "abc"), ("pagerduty", "resolve", "abc")]
         assert capture.received("other")[0].path == "/elsewhere"
         og = capture.pages("opsgenie")[0]

@@ -41,10 +41,14 @@ def am(tmp_path, capture):
 
 def lag(endpoint: str, behind: int, chain: str = "ethereum", severity: str = "critical") -> dict:
     labels = labels_for(names.ALERT_BY_NAME["ChainwatchSyncLagHigh"], chain, severity, endpoint=endpoint)
-    return firing(labels, f"{endpoint} is {behind} blocks behind",
-                  f"{endpoint} on {chain}/mainnet is {behind} blocks behind the best reference.", str(behind),
-                  runbook="https://runbooks.test/chainwatch/ChainwatchSyncLagHigh.md",
-                  dashboard=f"https://grafana.test/d/chainwatch-endpoint/endpoint?var-endpoint={endpoint}")
+    return firing(
+        labels,
+        f"{endpoint} is {behind} blocks behind",
+        f"{endpoint} on {chain}/mainnet is {behind} blocks behind the best reference.",
+        str(behind),
+        runbook="https://runbooks.test/chainwatch/ChainwatchSyncLagHigh.md",
+        dashboard=f"https://grafana.test/d/chainwatch-endpoint/endpoint?var-endpoint={endpoint}",
+    )
 
 
 def halted(chain: str = "ethereum") -> dict:
@@ -68,7 +72,12 @@ def test_critical_alert_pages_pagerduty_and_opsgenie_then_resolves(am, capture):
     assert (payload["source"], payload["component"], payload["group"], payload["class"]) == ("ethereum/geth-1", "geth-1", "ethereum", "ChainwatchSyncLagHigh")
     details = payload["custom_details"]
     assert {k: details[k] for k in ("chain", "network", "endpoint", "severity", "team", "value", "runbook", "dashboard", "firing")} == {
-        "chain": "ethereum", "network": "mainnet", "endpoint": "geth-1", "severity": "critical", "team": "core-infra", "value": "42",
+        "chain": "ethereum",
+        "network": "mainnet",
+        "endpoint": "geth-1",
+        "severity": "critical",
+        "team": "core-infra",
+        "value": "42",
         "runbook": "https://runbooks.test/chainwatch/ChainwatchSyncLagHigh.md",
         "dashboard": "https://grafana.test/d/chainwatch-endpoint/endpoint?var-endpoint=geth-1",
         "firing": "geth-1: geth-1 is 42 blocks behind",
@@ -89,7 +98,12 @@ def test_critical_alert_pages_pagerduty_and_opsgenie_then_resolves(am, capture):
     assert og.body["responders"] == [{"type": "team", "name": "core-infra"}]
     assert og.body["entity"] == "ethereum/geth-1"
     assert {k: og.body["details"][k] for k in ("chain", "endpoint", "severity", "team", "value")} == {
-        "chain": "ethereum", "endpoint": "geth-1", "severity": "critical", "team": "core-infra", "value": "42"}
+        "chain": "ethereum",
+        "endpoint": "geth-1",
+        "severity": "critical",
+        "team": "core-infra",
+        "value": "42",
+    }
     assert og.body["description"].startswith("geth-1 on ethereum/mainnet is 42 blocks behind the best reference.\n\nRunbook: https://runbooks.test/")
 
     am.post(resolved(alert))
@@ -118,8 +132,12 @@ def test_chain_halt_and_five_lagging_endpoints_page_once(am, capture):
     am.post(halted(), *lagging)
     capture.wait_for(lambda got: any(n.is_page for n in got), timeout=20)
     halt_only = ["[ethereum] no new block on any reference for 2m"]
-    hold(lambda: all(set(n.summary for n in capture.pages(s)) <= set(halt_only) for s in ("pagerduty", "opsgenie")), SETTLE,
-         "nothing but the halt pages", describe=lambda _: str([n.summary for n in capture.pages()]))
+    hold(
+        lambda: all(set(n.summary for n in capture.pages(s)) <= set(halt_only) for s in ("pagerduty", "opsgenie")),
+        SETTLE,
+        "nothing but the halt pages",
+        describe=lambda _: str([n.summary for n in capture.pages()]),
+    )
     capture.wait_for(lambda got: len([n for n in got if n.is_page]) >= 2, timeout=20)
     assert [n.summary for n in capture.pages("pagerduty")] == halt_only
     assert [n.summary for n in capture.pages("opsgenie")] == halt_only
@@ -144,57 +162,138 @@ def alert_named(name: str, chain: str = "ethereum", severity: str | None = None,
 
 INHIBITION = [
     # (why, alerts posted, alert -> inhibited?)  — read straight from Alertmanager's API
-    ("endpoint down mutes that endpoint's symptoms, not another endpoint's",
-     [alert_named("ChainwatchEndpointDown", endpoint="geth-1"), alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
-      alert_named("ChainwatchPeersLow", endpoint="geth-1"), alert_named("ChainwatchMempoolHigh", endpoint="geth-1"),
-      alert_named("ChainwatchRpcLatencyHigh", endpoint="geth-1"), alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="critical")],
-     {"ChainwatchEndpointDown/geth-1": False, "ChainwatchSyncLagHigh/geth-1": True, "ChainwatchPeersLow/geth-1": True,
-      "ChainwatchMempoolHigh/geth-1": True, "ChainwatchRpcLatencyHigh/geth-1": True, "ChainwatchSyncLagHigh/geth-2": False}),
-    ("a halted chain mutes endpoint symptoms and SLO burn on that chain only",
-     [alert_named("ChainwatchChainHalted"), alert_named("ChainwatchHeadStale", endpoint="geth-1"),
-      alert_named("ChainwatchHeadStale", chain="polygon", endpoint="bor-1"), alert_named("ChainwatchRpcErrorRatioHigh", endpoint="geth-1"),
-      alert_named("ChainwatchSLOErrorBudgetBurn", slo="freshness"), alert_named("ChainwatchSLOErrorBudgetBurn", chain="polygon", slo="freshness")],
-     {"ChainwatchChainHalted/ethereum": False, "ChainwatchHeadStale/geth-1": True, "ChainwatchHeadStale/bor-1": False,
-      "ChainwatchRpcErrorRatioHigh/geth-1": False, "ChainwatchSLOErrorBudgetBurn/ethereum": True, "ChainwatchSLOErrorBudgetBurn/polygon": False}),
-    ("stalled finality mutes beacon node lag",
-     [alert_named("ChainwatchFinalityStalled", chain="ethereum-beacon"),
-      alert_named("ChainwatchSyncLagHigh", chain="ethereum-beacon", endpoint="lighthouse-1", severity="warning")],
-     {"ChainwatchFinalityStalled/ethereum-beacon": False, "ChainwatchSyncLagHigh/lighthouse-1": True}),
-    ("critical mutes the warning of the same alert and endpoint",
-     [alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
-      alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="warning"),
-      alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="warning")],
-     {"ChainwatchSyncLagHigh/geth-1/critical": False, "ChainwatchSyncLagHigh/geth-1/warning": True, "ChainwatchSyncLagHigh/geth-2/warning": False}),
-    ("lag in seconds is muted by lag in blocks of the same endpoint and severity",
-     [alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
-      alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-1", severity="critical"),
-      alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-2", severity="critical"),
-      alert_named("ChainwatchSyncLagHigh", endpoint="geth-3", severity="warning"),
-      alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-3", severity="critical")],
-     {"ChainwatchSyncLagHigh/geth-1": False, "ChainwatchSyncLagSecondsHigh/geth-1": True, "ChainwatchSyncLagSecondsHigh/geth-2": False,
-      "ChainwatchSyncLagHigh/geth-3": False, "ChainwatchSyncLagSecondsHigh/geth-3": False}),
-    ("a stale head mutes that endpoint's lag",
-     [alert_named("ChainwatchHeadStale", endpoint="geth-1"), alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
-      alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-1", severity="warning"), alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="critical")],
-     {"ChainwatchHeadStale/geth-1": False, "ChainwatchSyncLagHigh/geth-1": True, "ChainwatchSyncLagSecondsHigh/geth-1": True,
-      "ChainwatchSyncLagHigh/geth-2": False}),
-    ("a rollup's sequencer down (labelled with its L2 chain) mutes that chain's halt and stale heads only",
-     [alert_named("ChainwatchSequencerDown", chain="polygon"), alert_named("ChainwatchChainHalted", chain="polygon"),
-      alert_named("ChainwatchHeadStale", chain="polygon", endpoint="bor-1"), alert_named("ChainwatchHeadStale", endpoint="geth-1")],
-     {"ChainwatchSequencerDown/polygon": False, "ChainwatchChainHalted/polygon": True, "ChainwatchHeadStale/bor-1": True,
-      "ChainwatchHeadStale/geth-1": False}),
-    ("an op-node's lagging L1 view mutes that op-node's safe-head and finality lag",
-     [alert_named("ChainwatchRollupL1ViewBehind", chain="base", endpoint="op-node-1"),
-      alert_named("ChainwatchRollupSafeHeadLagging", chain="base", endpoint="op-node-1"),
-      alert_named("ChainwatchRollupFinalityLagging", chain="base", endpoint="op-node-1"),
-      alert_named("ChainwatchRollupSafeHeadLagging", chain="base", endpoint="op-node-2")],
-     {"ChainwatchRollupL1ViewBehind/op-node-1": False, "ChainwatchRollupSafeHeadLagging/op-node-1": True,
-      "ChainwatchRollupFinalityLagging/op-node-1": True, "ChainwatchRollupSafeHeadLagging/op-node-2": False}),
-    ("exporter absent mutes everything it fed",
-     [alert_named("ChainwatchExporterAbsent"), alert_named("ChainwatchEndpointDown", endpoint="geth-1"),
-      alert_named("ChainwatchChainHalted", chain="polygon"), alert_named("ChainwatchAttestationsMissed", chain="ethereum-beacon")],
-     {"ChainwatchExporterAbsent/*": False, "ChainwatchEndpointDown/geth-1": True, "ChainwatchChainHalted/polygon": True,
-      "ChainwatchAttestationsMissed/berlin": True}),
+    (
+        "endpoint down mutes that endpoint's symptoms, not another endpoint's",
+        [
+            alert_named("ChainwatchEndpointDown", endpoint="geth-1"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
+            alert_named("ChainwatchPeersLow", endpoint="geth-1"),
+            alert_named("ChainwatchMempoolHigh", endpoint="geth-1"),
+            alert_named("ChainwatchRpcLatencyHigh", endpoint="geth-1"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="critical"),
+        ],
+        {
+            "ChainwatchEndpointDown/geth-1": False,
+            "ChainwatchSyncLagHigh/geth-1": True,
+            "ChainwatchPeersLow/geth-1": True,
+            "ChainwatchMempoolHigh/geth-1": True,
+            "ChainwatchRpcLatencyHigh/geth-1": True,
+            "ChainwatchSyncLagHigh/geth-2": False,
+        },
+    ),
+    (
+        "a halted chain mutes endpoint symptoms and SLO burn on that chain only",
+        [
+            alert_named("ChainwatchChainHalted"),
+            alert_named("ChainwatchHeadStale", endpoint="geth-1"),
+            alert_named("ChainwatchHeadStale", chain="polygon", endpoint="bor-1"),
+            alert_named("ChainwatchRpcErrorRatioHigh", endpoint="geth-1"),
+            alert_named("ChainwatchSLOErrorBudgetBurn", slo="freshness"),
+            alert_named("ChainwatchSLOErrorBudgetBurn", chain="polygon", slo="freshness"),
+        ],
+        {
+            "ChainwatchChainHalted/ethereum": False,
+            "ChainwatchHeadStale/geth-1": True,
+            "ChainwatchHeadStale/bor-1": False,
+            "ChainwatchRpcErrorRatioHigh/geth-1": False,
+            "ChainwatchSLOErrorBudgetBurn/ethereum": True,
+            "ChainwatchSLOErrorBudgetBurn/polygon": False,
+        },
+    ),
+    (
+        "stalled finality mutes beacon node lag",
+        [
+            alert_named("ChainwatchFinalityStalled", chain="ethereum-beacon"),
+            alert_named("ChainwatchSyncLagHigh", chain="ethereum-beacon", endpoint="lighthouse-1", severity="warning"),
+        ],
+        {"ChainwatchFinalityStalled/ethereum-beacon": False, "ChainwatchSyncLagHigh/lighthouse-1": True},
+    ),
+    (
+        "critical mutes the warning of the same alert and endpoint",
+        [
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="warning"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="warning"),
+        ],
+        {"ChainwatchSyncLagHigh/geth-1/critical": False, "ChainwatchSyncLagHigh/geth-1/warning": True, "ChainwatchSyncLagHigh/geth-2/warning": False},
+    ),
+    (
+        "lag in seconds is muted by lag in blocks of the same endpoint and severity",
+        [
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
+            alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-1", severity="critical"),
+            alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-2", severity="critical"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-3", severity="warning"),
+            alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-3", severity="critical"),
+        ],
+        {
+            "ChainwatchSyncLagHigh/geth-1": False,
+            "ChainwatchSyncLagSecondsHigh/geth-1": True,
+            "ChainwatchSyncLagSecondsHigh/geth-2": False,
+            "ChainwatchSyncLagHigh/geth-3": False,
+            "ChainwatchSyncLagSecondsHigh/geth-3": False,
+        },
+    ),
+    (
+        "a stale head mutes that endpoint's lag",
+        [
+            alert_named("ChainwatchHeadStale", endpoint="geth-1"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-1", severity="critical"),
+            alert_named("ChainwatchSyncLagSecondsHigh", endpoint="geth-1", severity="warning"),
+            alert_named("ChainwatchSyncLagHigh", endpoint="geth-2", severity="critical"),
+        ],
+        {
+            "ChainwatchHeadStale/geth-1": False,
+            "ChainwatchSyncLagHigh/geth-1": True,
+            "ChainwatchSyncLagSecondsHigh/geth-1": True,
+            "ChainwatchSyncLagHigh/geth-2": False,
+        },
+    ),
+    (
+        "a rollup's sequencer down (labelled with its L2 chain) mutes that chain's halt and stale heads only",
+        [
+            alert_named("ChainwatchSequencerDown", chain="polygon"),
+            alert_named("ChainwatchChainHalted", chain="polygon"),
+            alert_named("ChainwatchHeadStale", chain="polygon", endpoint="bor-1"),
+            alert_named("ChainwatchHeadStale", endpoint="geth-1"),
+        ],
+        {
+            "ChainwatchSequencerDown/polygon": False,
+            "ChainwatchChainHalted/polygon": True,
+            "ChainwatchHeadStale/bor-1": True,
+            "ChainwatchHeadStale/geth-1": False,
+        },
+    ),
+    (
+        "an op-node's lagging L1 view mutes that op-node's safe-head and finality lag",
+        [
+            alert_named("ChainwatchRollupL1ViewBehind", chain="base", endpoint="op-node-1"),
+            alert_named("ChainwatchRollupSafeHeadLagging", chain="base", endpoint="op-node-1"),
+            alert_named("ChainwatchRollupFinalityLagging", chain="base", endpoint="op-node-1"),
+            alert_named("ChainwatchRollupSafeHeadLagging", chain="base", endpoint="op-node-2"),
+        ],
+        {
+            "ChainwatchRollupL1ViewBehind/op-node-1": False,
+            "ChainwatchRollupSafeHeadLagging/op-node-1": True,
+            "ChainwatchRollupFinalityLagging/op-node-1": True,
+            "ChainwatchRollupSafeHeadLagging/op-node-2": False,
+        },
+    ),
+    (
+        "exporter absent mutes everything it fed",
+        [
+            alert_named("ChainwatchExporterAbsent"),
+            alert_named("ChainwatchEndpointDown", endpoint="geth-1"),
+            alert_named("ChainwatchChainHalted", chain="polygon"),
+            alert_named("ChainwatchAttestationsMissed", chain="ethereum-beacon"),
+        ],
+        {
+            "ChainwatchExporterAbsent/*": False,
+            "ChainwatchEndpointDown/geth-1": True,
+            "ChainwatchChainHalted/polygon": True,
+            "ChainwatchAttestationsMissed/berlin": True,
+        },
+    ),
 ]
 
 

@@ -77,8 +77,8 @@ def test_opsgenie_without_page_critical_leaves_critical_to_pagerduty(tmp_path):
     text = f"""
 teams:
   core-infra:
-    pagerduty: {{routing_key_file: "{secrets['pagerduty']}"}}
-    opsgenie: {{api_key_file: "{secrets['opsgenie']}", page_critical: false}}
+    pagerduty: {{routing_key_file: "{secrets["pagerduty"]}"}}
+    opsgenie: {{api_key_file: "{secrets["opsgenie"]}", page_critical: false}}
 """ + CHAINS.replace("team: l2-infra", "team: core-infra").replace("team: data", "team: core-infra")
     data, _ = generate.build(parse(text, need_secrets=False))
     assert set(receiver(data, "core-infra-critical")) == {"name", "pagerduty_configs"}
@@ -132,14 +132,16 @@ def test_secret_path_from_environment_is_not_resolved_by_generator(tmp_path, mon
 
 def test_webhook_team_is_refused_on_alertmanager_025_rather_than_inlining_the_url(tmp_path):
     secrets = write_secrets(tmp_path)
-    text = config_text(secrets).replace('    warnings_to: slack\n', f'    warnings_to: webhook\n    webhook: {{url_file: "{secrets["slack"]}"}}\n')
+    text = config_text(secrets).replace("    warnings_to: slack\n", f'    warnings_to: webhook\n    webhook: {{url_file: "{secrets["slack"]}"}}\n')
     with pytest.raises(generate.GenerateError, match=r"teams\.data\.webhook: .*url_file needs Alertmanager newer than 0\.25") as err:
         generate.build(parse(text, need_secrets=False))
     assert SLACK_URL not in str(err.value)
 
 
 def test_team_without_any_receiver_is_flagged_in_the_file_header(tmp_path):
-    text = "teams:\n  default: {}\n" + CHAINS.replace("team: core-infra", "team: default").replace("team: l2-infra", "team: default").replace("team: data", "team: default")
+    text = "teams:\n  default: {}\n" + CHAINS.replace("team: core-infra", "team: default").replace("team: l2-infra", "team: default").replace(
+        "team: data", "team: default"
+    )
     files = generate.render(parse(text, need_secrets=False))
     assert "# NOTE: team default has no receiver: its critical alerts notify nobody" in files["alertmanager.yml"]
     assert [r["name"] for r in yaml.safe_load(files["alertmanager.yml"])["receivers"]] == ["null"]
@@ -150,7 +152,7 @@ def test_team_names_with_dots_are_literal_in_the_unowned_route(tmp_path):
     text = f"""
 teams:
   ops.eu:
-    pagerduty: {{routing_key_file: "{secrets['pagerduty']}"}}
+    pagerduty: {{routing_key_file: "{secrets["pagerduty"]}"}}
 """ + CHAINS.replace("team: core-infra", "team: ops.eu").replace("team: l2-infra", "team: ops.eu").replace("team: data", "team: ops.eu")
     path = generated(tmp_path, text)
     for team, expected in (("ops.eu", "ops.eu-critical"), ("opsXeu", "ops.eu-critical"), ("", "ops.eu-critical")):
@@ -171,12 +173,20 @@ def test_chain_overrides_come_before_the_team_routes_with_ticket_timings_and_hou
     _, data = am_config
     l2 = team_route(data, "l2-infra")
     assert [r["matchers"] for r in l2["routes"]] == [
-        ['chain="base"'], ['chain="polygon-amoy"'], ['severity="critical"'], ['severity="warning"'], ['severity="info"'],
+        ['chain="base"'],
+        ['chain="polygon-amoy"'],
+        ['severity="critical"'],
+        ['severity="warning"'],
+        ['severity="info"'],
     ]
     amoy = {r["matchers"][0]: r for r in l2["routes"][1]["routes"]}
     crit = amoy['severity="critical"']  # a testnet's critical is a ticket: P3 receiver, warning timings, office hours
     assert (crit["receiver"], crit["group_wait"], crit["repeat_interval"], crit["active_time_intervals"]) == (
-        "l2-infra-warning", "1m", "12h", ["l2-infra-business-hours"])
+        "l2-infra-warning",
+        "1m",
+        "12h",
+        ["l2-infra-business-hours"],
+    )
     base = {r["matchers"][0]: r.get("active_time_intervals") for r in l2["routes"][0]["routes"]}
     assert base == {'severity="critical"': None, 'severity="warning"': None, 'severity="info"': None}  # any hour
     # the warning receiver is a fixed P3, so a critical sent there is not an Opsgenie P1 page
@@ -197,12 +207,15 @@ def route_of(path, **labels) -> str:
     return amtool("config", "routes", "test", f"--config.file={path}", *args).stdout.strip()
 
 
-@pytest.mark.parametrize("routing,critical,warning", [
-    ("{critical_to: pagerduty}", "core-infra-critical-pagerduty", "core-infra-warning"),
-    ("{critical_to: opsgenie}", "core-infra-critical-opsgenie", "core-infra-warning"),
-    ("{critical_to: warnings, warnings_to: none}", "null", "null"),
-    ("{}", "core-infra-critical", "core-infra-warning"),
-])
+@pytest.mark.parametrize(
+    "routing,critical,warning",
+    [
+        ("{critical_to: pagerduty}", "core-infra-critical-pagerduty", "core-infra-warning"),
+        ("{critical_to: opsgenie}", "core-infra-critical-opsgenie", "core-infra-warning"),
+        ("{critical_to: warnings, warnings_to: none}", "null", "null"),
+        ("{}", "core-infra-critical", "core-infra-warning"),
+    ],
+)
 def test_chain_critical_and_warnings_overrides(tmp_path, routing, critical, warning):
     path = generated(tmp_path, _override(tmp_path, routing))
     assert amtool("check-config", str(path), check=False).returncode == 0
@@ -228,13 +241,16 @@ def test_chain_warnings_to_another_channel_of_the_team(tmp_path):
     assert receiver(data, "data-warning-opsgenie")["opsgenie_configs"][0]["priority"] == "P3"
 
 
-@pytest.mark.parametrize("routing,message", [
-    ("{critical_to: opsgenie}", "chains.solana-devnet.routing.critical_to: team data has no opsgenie configured"),
-    ("{warnings_to: opsgenie}", "chains.solana-devnet.routing.warnings_to: team data has no opsgenie configured"),
-    ("{business_hours_only: true}", "chains.solana-devnet.routing.business_hours_only: team data has no business_hours to restrict to"),
-    ("{critical_to: sms}", "chains.solana-devnet.routing.critical_to: Input should be 'pagerduty', 'opsgenie', 'warnings' or 'none'"),
-    ("{page: never}", "chains.solana-devnet.routing.page: unknown key"),
-])
+@pytest.mark.parametrize(
+    "routing,message",
+    [
+        ("{critical_to: opsgenie}", "chains.solana-devnet.routing.critical_to: team data has no opsgenie configured"),
+        ("{warnings_to: opsgenie}", "chains.solana-devnet.routing.warnings_to: team data has no opsgenie configured"),
+        ("{business_hours_only: true}", "chains.solana-devnet.routing.business_hours_only: team data has no business_hours to restrict to"),
+        ("{critical_to: sms}", "chains.solana-devnet.routing.critical_to: Input should be 'pagerduty', 'opsgenie', 'warnings' or 'none'"),
+        ("{page: never}", "chains.solana-devnet.routing.page: unknown key"),
+    ],
+)
 def test_chain_routing_that_cannot_be_honoured_is_a_config_error(tmp_path, routing, message):
     from chainwatch.core.config import ConfigError
 

@@ -78,12 +78,13 @@ def metrics_server():
 def test_halted_chain_with_five_lagging_nodes_pages_once_through_prometheus(tmp_path, metrics_server):
     secrets = write_secrets(tmp_path / "secrets")
     with CaptureServer() as capture:
-        text = f"""
+        text = (
+            f"""
 alertmanager:
 {FAST}
 teams:
   core-infra:
-    pagerduty: {{routing_key_file: "{secrets['pagerduty']}", url: "{capture.pagerduty_url}"}}
+    pagerduty: {{routing_key_file: "{secrets["pagerduty"]}", url: "{capture.pagerduty_url}"}}
 chains:
   ethereum:
     kind: evm
@@ -95,18 +96,24 @@ chains:
       sync_lag_blocks_critical: 25
       durations: {{sync_lag: 0s, head_stale: 0s, chain_halt: 0s, down: 0s}}
     endpoints:
-""" + "".join(f'      - {{name: {e}, url: "http://10.0.1.1{i}:8545"}}\n' for i, e in enumerate(NODES)) + """      - {name: infura, url: "https://mainnet.infura.io/v3/key", role: reference}
 """
+            + "".join(f'      - {{name: {e}, url: "http://10.0.1.1{i}:8545"}}\n' for i, e in enumerate(NODES))
+            + """      - {name: infura, url: "https://mainnet.infura.io/v3/key", role: reference}
+"""
+        )
         am_file = generated(tmp_path, text)
         config = parse(text, need_secrets=False)
         rule_paths = [p for p in rules_generate.write(config, tmp_path / "out") if p.name.endswith(".rules.yml")]
         assert rule_paths, "the rules generator wrote no rule files"
-        with Alertmanager(am_file, tmp_path) as am, Prometheus(
-            tmp_path / "prometheus",
-            [{"job_name": config.generate.exporter_job, "static_configs": [{"targets": [metrics_server]}]}],
-            rule_files=[str(p) for p in rule_paths],
-            alertmanager=f"127.0.0.1:{am.port}",
-        ) as prom:
+        with (
+            Alertmanager(am_file, tmp_path) as am,
+            Prometheus(
+                tmp_path / "prometheus",
+                [{"job_name": config.generate.exporter_job, "static_configs": [{"targets": [metrics_server]}]}],
+                rule_files=[str(p) for p in rule_paths],
+                alertmanager=f"127.0.0.1:{am.port}",
+            ) as prom,
+        ):
             firing = prom.wait_for('ALERTS{alertstate="firing", alertname="ChainwatchChainHalted"}')
             capture.wait_for(lambda got: any(n.is_page for n in got), timeout=30)
             lagging = prom.wait_for('ALERTS{alertstate="firing", alertname="ChainwatchSyncLagHigh", severity="critical"}')
@@ -114,8 +121,12 @@ chains:
             held_back = lambda: [a for a in am.alerts() if a["labels"]["alertname"] != "ChainwatchChainHalted" and a["status"]["inhibitedBy"]]  # noqa: E731
             held = wait_until(lambda: len(held_back()) >= 2 * len(NODES) and held_back(), 15, "every symptom inhibited in Alertmanager", interval=0.5)
             # Three 1 s group intervals and a second of margin: a symptom that would page has paged.
-            hold(lambda: [p.body["payload"]["class"] for p in capture.pages("pagerduty")] == ["ChainwatchChainHalted"], 4,
-                 "only the halt pages", describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]))
+            hold(
+                lambda: [p.body["payload"]["class"] for p in capture.pages("pagerduty")] == ["ChainwatchChainHalted"],
+                4,
+                "only the halt pages",
+                describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]),
+            )
             pages = capture.pages("pagerduty")
             halted = [a for a in am.alerts() if a["labels"]["alertname"] == "ChainwatchChainHalted"]
 

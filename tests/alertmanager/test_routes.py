@@ -49,20 +49,38 @@ TABLE = [
     # the exporter's own alert: the rules write one per team (chain "*"), each pages its team
     ({"alertname": "ChainwatchExporterAbsent", "severity": "critical", "team": "l2-infra", "chain": "*", "job": "chainwatch"}, "l2-infra-critical"),
     # unowned alerts (no or an unknown team label) reach every team that would hear that severity
-    ({"alertname": "ChainwatchExporterAbsent", "severity": "critical", "job": "chainwatch", "instance": "chainwatch:9877"}, "core-infra-critical,data-critical,l2-infra-critical"),
-    ({"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "typo-team", "chain": "ethereum"}, "core-infra-warning,data-warning,l2-infra-warning"),
+    (
+        {"alertname": "ChainwatchExporterAbsent", "severity": "critical", "job": "chainwatch", "instance": "chainwatch:9877"},
+        "core-infra-critical,data-critical,l2-infra-critical",
+    ),
+    (
+        {"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "typo-team", "chain": "ethereum"},
+        "core-infra-warning,data-warning,l2-infra-warning",
+    ),
     ({"alertname": "ChainwatchSyncLagHigh", "severity": "info", "team": "typo-team", "chain": "ethereum"}, "data-info"),
     # no severity label: treated like info (never a page)
     ({"alertname": "ChainwatchSyncLagHigh", "team": "core-infra", "chain": "ethereum"}, "null"),
     # per-chain overrides: a testnet never pages, its criticals become the team's tickets ...
     ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "core-infra", "chain": "sepolia"}, "core-infra-warning"),
-    ({"alertname": "ChainwatchEndpointDown", "severity": "critical", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "core-infra-warning"),
-    ({"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "core-infra-warning"),
-    ({"alertname": "ChainwatchSLOErrorBudgetBurn", "severity": "critical", "team": "core-infra", "chain": "sepolia", "slo": "availability"}, "core-infra-warning"),
+    (
+        {"alertname": "ChainwatchEndpointDown", "severity": "critical", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"},
+        "core-infra-warning",
+    ),
+    (
+        {"alertname": "ChainwatchSyncLagHigh", "severity": "warning", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"},
+        "core-infra-warning",
+    ),
+    (
+        {"alertname": "ChainwatchSLOErrorBudgetBurn", "severity": "critical", "team": "core-infra", "chain": "sepolia", "slo": "availability"},
+        "core-infra-warning",
+    ),
     ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "core-infra", "chain": "sepolia", "endpoint": "geth-sepolia-1"}, "null"),
     ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "l2-infra", "chain": "polygon-amoy"}, "l2-infra-warning"),
     ({"alertname": "ChainwatchSolanaClusterHalted", "severity": "critical", "team": "data", "chain": "solana-devnet"}, "null"),
-    ({"alertname": "ChainwatchSolanaNodeBehind", "severity": "warning", "team": "data", "chain": "solana-devnet", "endpoint": "agave-devnet-1"}, "data-warning"),
+    (
+        {"alertname": "ChainwatchSolanaNodeBehind", "severity": "warning", "team": "data", "chain": "solana-devnet", "endpoint": "agave-devnet-1"},
+        "data-warning",
+    ),
     ({"alertname": "ChainwatchRpcLatencyHigh", "severity": "info", "team": "data", "chain": "solana-devnet", "endpoint": "agave-devnet-1"}, "data-info"),
     # ... an override that changes only hours keeps the team's receivers
     ({"alertname": "ChainwatchChainHalted", "severity": "critical", "team": "l2-infra", "chain": "base"}, "l2-infra-critical"),

@@ -76,10 +76,16 @@ class FakeBeacon:
         return self.genesis_time + (epoch * self.slots_per_epoch + slot_in_epoch) * self.seconds_per_slot
 
     def install(self, srv: FakeServer) -> FakeServer:
-        srv.route("GET", "/eth/v1/beacon/genesis", json_body={"data": {
-            "genesis_time": str(self.genesis_time), "genesis_validators_root": "0x" + "4b" * 32, "genesis_fork_version": "0x00000000"}})
-        srv.route("GET", "/eth/v1/config/spec", lambda r, b: {"data": {
-            "SECONDS_PER_SLOT": str(self.seconds_per_slot), "SLOTS_PER_EPOCH": str(self.slots_per_epoch), "CONFIG_NAME": "mainnet"}})
+        srv.route(
+            "GET",
+            "/eth/v1/beacon/genesis",
+            json_body={"data": {"genesis_time": str(self.genesis_time), "genesis_validators_root": "0x" + "4b" * 32, "genesis_fork_version": "0x00000000"}},
+        )
+        srv.route(
+            "GET",
+            "/eth/v1/config/spec",
+            lambda r, b: {"data": {"SECONDS_PER_SLOT": str(self.seconds_per_slot), "SLOTS_PER_EPOCH": str(self.slots_per_epoch), "CONFIG_NAME": "mainnet"}},
+        )
         srv.route("GET", "/eth/v1/beacon/states/head/validators", self._validators)
         srv.route("GET", "/eth/v1/validator/liveness", self._liveness_get)
         for epoch in range(0, 200):
@@ -114,10 +120,13 @@ class FakeBeacon:
     def _liveness_post(self, epoch: int):
         def handler(request, raw):
             if self.legacy:
-                return web.json_response({"message": f"Route POST:/eth/v1/validator/liveness/{epoch} not found", "error": "Not Found", "statusCode": 404}, status=404)
+                return web.json_response(
+                    {"message": f"Route POST:/eth/v1/validator/liveness/{epoch} not found", "error": "Not Found", "statusCode": 404}, status=404
+                )
             body = json.loads(raw)
             assert isinstance(body, list) and all(isinstance(x, str) for x in body), body  # spec: array of decimal strings
             return self._answer(epoch, [int(x) for x in body], "post")
+
         return handler
 
     def _liveness_get(self, request, raw):
@@ -132,13 +141,30 @@ class FakeBeacon:
                 return _err(400, f"Requested epoch {epoch} must equal current {self.current_epoch} or next epoch")
             data = [{"pubkey": PUBKEYS[i], "validator_index": str(i), "slot": str(s)} for s, i in self.duties.get(epoch, [])]
             return {"dependent_root": "0x" + "aa" * 32, "execution_optimistic": False, "data": data}
+
         return handler
 
     def _header(self, slot: int):
         def handler(request, raw):
             if slot not in self.blocks:
                 return _err(404, f"No block found for id '{slot}'")
-            return {"execution_optimistic": False, "finalized": False, "data": {"root": "0x" + "cc" * 32, "canonical": True, "header": {
-                "message": {"slot": str(slot), "proposer_index": "1", "parent_root": "0x" + "dd" * 32, "state_root": "0x" + "ee" * 32,
-                            "body_root": "0x" + "ff" * 32}, "signature": "0x" + "00" * 96}}}
+            return {
+                "execution_optimistic": False,
+                "finalized": False,
+                "data": {
+                    "root": "0x" + "cc" * 32,
+                    "canonical": True,
+                    "header": {
+                        "message": {
+                            "slot": str(slot),
+                            "proposer_index": "1",
+                            "parent_root": "0x" + "dd" * 32,
+                            "state_root": "0x" + "ee" * 32,
+                            "body_root": "0x" + "ff" * 32,
+                        },
+                        "signature": "0x" + "00" * 96,
+                    },
+                },
+            }
+
         return handler

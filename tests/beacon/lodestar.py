@@ -62,13 +62,30 @@ class Lodestar(Managed):
         self.seconds_per_slot = seconds_per_slot
         workdir.mkdir(parents=True, exist_ok=True)
         args = [
-            str(NODE), str(LODESTAR), "dev",
-            "--genesisValidators", str(genesis_validators),
-            "--genesisTime", str(int(time.time()) + genesis_delay), "--reset",
-            "--dataDir", str(workdir / "data"),
-            "--rest.address", "127.0.0.1", "--rest.port", str(self.port), "--server", self.url,
-            "--port", str(self.p2p_port), "--listenAddress", "127.0.0.1", "--discv5", "false",
-            "--params.SECONDS_PER_SLOT", str(seconds_per_slot),
+            str(NODE),
+            str(LODESTAR),
+            "dev",
+            "--genesisValidators",
+            str(genesis_validators),
+            "--genesisTime",
+            str(int(time.time()) + genesis_delay),
+            "--reset",
+            "--dataDir",
+            str(workdir / "data"),
+            "--rest.address",
+            "127.0.0.1",
+            "--rest.port",
+            str(self.port),
+            "--server",
+            self.url,
+            "--port",
+            str(self.p2p_port),
+            "--listenAddress",
+            "127.0.0.1",
+            "--discv5",
+            "false",
+            "--params.SECONDS_PER_SLOT",
+            str(seconds_per_slot),
         ]
         if start_validators is not None:
             args += ["--startValidators", start_validators]
@@ -103,7 +120,18 @@ class ValidatorClient(Managed):
     def __init__(self, workdir: Path, beacon: Lodestar, indexes: str = "0..5", seconds_per_slot: int = 1):
         workdir.mkdir(parents=True, exist_ok=True)
         args = [
-            str(NODE), str(LODESTAR), "validator", "--network", "dev", "--interopIndexes", indexes,
-            "--server", beacon.url, "--dataDir", str(workdir / "vdata"), "--params.SECONDS_PER_SLOT", str(seconds_per_slot),
+            str(NODE),
+            str(LODESTAR),
+            "validator",
+            "--network",
+            "dev",
+            "--interopIndexes",
+            indexes,
+            "--server",
+            beacon.url,
+            "--dataDir",
+            str(workdir / "vdata"),
+            "--params.SECONDS_PER_SLOT",
+            str(seconds_per_slot),
         ]
         super().__init__(args, cwd=workdir, log=workdir / "validator.log", grace=5.0)

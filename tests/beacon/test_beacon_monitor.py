@@ -210,8 +210,9 @@ async def test_failed_epoch_is_retried_inside_its_window_then_skipped(fake, tran
 
 
 async def test_state_of_another_chain_is_ignored(fake, transport, tmp_path):
-    (tmp_path / "state.json").write_text(json.dumps({"version": 1, "genesis_time": 1, "last_epoch": 2, "skipped": 99,
-                                                     "groups": {"offline": {"missed": 50}}, "consecutive": {}, "duties": {}}))
+    (tmp_path / "state.json").write_text(
+        json.dumps({"version": 1, "genesis_time": 1, "last_epoch": 2, "skipped": 99, "groups": {"offline": {"missed": 50}}, "consecutive": {}, "duties": {}})
+    )
     monitor = make(fake, transport, tmp_path)
     await monitor.step(now=fake.time_at(6, 9))
     s = exposition(monitor)

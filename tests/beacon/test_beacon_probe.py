@@ -25,8 +25,20 @@ SPS, SPE = 12, 32
 ROOT = "0x" + "ab" * 32
 
 
-def install(srv: FakeServer, prefix: str, *, head: int, genesis: int, el_offline=None, optimistic=False, syncing=False, health=200,
-            finalized: int | None = None, justified: int | None = None, without=()):
+def install(
+    srv: FakeServer,
+    prefix: str,
+    *,
+    head: int,
+    genesis: int,
+    el_offline=None,
+    optimistic=False,
+    syncing=False,
+    health=200,
+    finalized: int | None = None,
+    justified: int | None = None,
+    without=(),
+):
     sync = {"head_slot": str(head), "sync_distance": "0", "is_syncing": syncing, "is_optimistic": optimistic}
     if el_offline is not None:
         sync["el_offline"] = el_offline
@@ -36,14 +48,23 @@ def install(srv: FakeServer, prefix: str, *, head: int, genesis: int, el_offline
         "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": str(SPS), "SLOTS_PER_EPOCH": str(SPE), "PRESET_BASE": "mainnet"}},
         "/eth/v1/node/syncing": {"data": sync},
         "/eth/v1/node/peer_count": {"data": {"disconnected": "12", "connecting": "1", "connected": "3", "disconnecting": "0"}, "meta": {"count": 16}},
-        "/eth/v1/node/peers": {"data": [
-            {"peer_id": f"16Uiu2HAm{i}", "enr": None, "last_seen_p2p_address": "/ip4/10.0.0.1/tcp/9000", "state": "connected", "direction": d}
-            for i, d in enumerate(["inbound", "inbound", "outbound"])], "meta": {"count": 3}},
+        "/eth/v1/node/peers": {
+            "data": [
+                {"peer_id": f"16Uiu2HAm{i}", "enr": None, "last_seen_p2p_address": "/ip4/10.0.0.1/tcp/9000", "state": "connected", "direction": d}
+                for i, d in enumerate(["inbound", "inbound", "outbound"])
+            ],
+            "meta": {"count": 3},
+        },
         "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
-        "/eth/v1/beacon/states/head/finality_checkpoints": {"execution_optimistic": False, "finalized": False, "data": {
-            "previous_justified": {"epoch": str((justified if justified is not None else wall_epoch - 1) - 1), "root": ROOT},
-            "current_justified": {"epoch": str(justified if justified is not None else wall_epoch - 1), "root": ROOT},
-            "finalized": {"epoch": str(finalized if finalized is not None else wall_epoch - 2), "root": ROOT}}},
+        "/eth/v1/beacon/states/head/finality_checkpoints": {
+            "execution_optimistic": False,
+            "finalized": False,
+            "data": {
+                "previous_justified": {"epoch": str((justified if justified is not None else wall_epoch - 1) - 1), "root": ROOT},
+                "current_justified": {"epoch": str(justified if justified is not None else wall_epoch - 1), "root": ROOT},
+                "finalized": {"epoch": str(finalized if finalized is not None else wall_epoch - 2), "root": ROOT},
+            },
+        },
     }
     for path, body in routes.items():
         if path in without:
@@ -125,8 +146,14 @@ async def test_optional_routes_404_leave_metrics_absent(srv):
     assert s.value("chainwatch_probe_success", **NODE) == 1
     assert s.value("chainwatch_head_height", **NODE) == 500
     assert s.value("chainwatch_beacon_health_status_code", **NODE) == 503
-    for metric in ("chainwatch_peers", "chainwatch_beacon_peers", "chainwatch_beacon_connected_peers", "chainwatch_beacon_finalized_epoch",
-                   "chainwatch_beacon_epochs_since_finalized", "chainwatch_beacon_el_offline"):
+    for metric in (
+        "chainwatch_peers",
+        "chainwatch_beacon_peers",
+        "chainwatch_beacon_connected_peers",
+        "chainwatch_beacon_finalized_epoch",
+        "chainwatch_beacon_epochs_since_finalized",
+        "chainwatch_beacon_el_offline",
+    ):
         assert s.find(metric, **NODE) == [], metric
     assert s.value("chainwatch_node_info", client_version="unknown", **NODE) == 1
 
@@ -149,11 +176,14 @@ async def test_lag_against_reference_beacon_node(srv):
     assert s.value("chainwatch_sync_lag_seconds", **NODE) == 9 * SPS  # from slot start times
 
 
-@pytest.mark.parametrize("case,reason", [
-    ("syncing_500", "http_status"),
-    ("head_not_a_number", "invalid_response"),
-    ("genesis_404", "http_status"),
-])
+@pytest.mark.parametrize(
+    "case,reason",
+    [
+        ("syncing_500", "http_status"),
+        ("head_not_a_number", "invalid_response"),
+        ("genesis_404", "http_status"),
+    ],
+)
 async def test_failures_map_to_bounded_reasons(srv, case, reason):
     genesis = int(time.time()) - 100 * SPS
     install(srv, "/node", head=100, genesis=genesis)

@@ -31,8 +31,11 @@ def config_text(srv: FakeServer, root: str | None) -> str:
 
 
 def set_root(srv: FakeServer, genesis: int, root: str) -> None:
-    srv.route("GET", "/node/eth/v1/beacon/genesis", json_body={"data": {
-        "genesis_time": str(genesis), "genesis_validators_root": root, "genesis_fork_version": "0x01017000"}})
+    srv.route(
+        "GET",
+        "/node/eth/v1/beacon/genesis",
+        json_body={"data": {"genesis_time": str(genesis), "genesis_validators_root": root, "genesis_fork_version": "0x01017000"}},
+    )
 
 
 @pytest.fixture
@@ -108,8 +111,13 @@ async def test_node_without_a_root_fails_when_one_is_configured(srv, genesis):
 
 @pytest.mark.parametrize("bad", ["0x" + "ab" * 31, "4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95", "0x" + "zz" * 32])
 def test_config_rejects_a_malformed_root(bad):
-    text = json.dumps({"chains": {"c": {"kind": "beacon", "network": "mainnet", "genesis_validators_root": bad,
-                                        "endpoints": [{"name": "bn-1", "url": "http://127.0.0.1:1/"}]}}})
+    text = json.dumps(
+        {
+            "chains": {
+                "c": {"kind": "beacon", "network": "mainnet", "genesis_validators_root": bad, "endpoints": [{"name": "bn-1", "url": "http://127.0.0.1:1/"}]}
+            }
+        }
+    )
     with pytest.raises(ValueError, match="genesis_validators_root"):
         parse(text, env={})
 

@@ -40,14 +40,18 @@ def wait_metric(exporter: Exporter, predicate, timeout: float, what: str):
 def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, tmp_path):
     pubkey7 = devchain.api("/eth/v1/beacon/states/head/validators?id=7")[0]["validator"]["pubkey"]
     groups = {"online": [0, 1, 2, 3, 4, 5], "offline": [6, pubkey7]}  # 7 by pubkey: resolved through the node
-    config = write_config(tmp_path / "chainwatch.yaml", chain_config(devchain, tmp_path / "state.json",
-                          validators={"groups": groups, "per_validator_metrics": True}),
-                          exporter={"state_dir": str(tmp_path)})
+    config = write_config(
+        tmp_path / "chainwatch.yaml",
+        chain_config(devchain, tmp_path / "state.json", validators={"groups": groups, "per_validator_metrics": True}),
+        exporter={"state_dir": str(tmp_path)},
+    )
     started = time.monotonic()
     with Exporter(config, tmp_path) as exporter:
+
         def two_epochs(s):
             checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
             return checked is not None and checked >= 4  # 2 validators x 2 epochs
+
         # Two epochs are 16 slots; the monitor reads an epoch once it is over, plus a margin.
         s = wait_metric(exporter, two_epochs, 16 * devchain.seconds_per_slot + 60, "two processed epochs")
         elapsed = time.monotonic() - started
@@ -86,7 +90,9 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         # Proposals: every duty of 6/7 is a missed slot, 0-5 propose theirs.
         assert s.value("chainwatch_validator_proposals_missed_total", group="offline") == s.value("chainwatch_validator_proposals_total", group="offline")
         assert s.value("chainwatch_validator_proposals_missed_total", group="online") == 0
-        assert s.value("chainwatch_validator_proposals_total", group="online") + s.value("chainwatch_validator_proposals_total", group="offline") == 8 * (offline_checked // 2)
+        assert s.value("chainwatch_validator_proposals_total", group="online") + s.value("chainwatch_validator_proposals_total", group="offline") == 8 * (
+            offline_checked // 2
+        )
         print(f"\ntwo epochs processed {elapsed:.1f}s after exporter start; last epoch {last}")
 
     # Restart the exporter: it resumes from the state file, counts nothing twice.
@@ -94,8 +100,12 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         s = exporter.metrics("/probe?chain=devcl")  # the chain's page carries its validator metrics too
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") >= offline_checked
         assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
-        s = wait_metric(exporter, lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1,
-                        8 * devchain.seconds_per_slot + 30, "next epoch after restart")
+        s = wait_metric(
+            exporter,
+            lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1,
+            8 * devchain.seconds_per_slot + 30,
+            "next epoch after restart",
+        )
         epochs = s.value("chainwatch_validator_monitor_last_epoch") - last + offline_checked // 2
         skipped = s.value("chainwatch_validator_monitor_epochs_skipped_total")
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") == 2 * (epochs - skipped)

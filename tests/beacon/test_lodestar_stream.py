@@ -30,7 +30,8 @@ async def test_head_events_follow_the_node_and_survive_faults(devchain, monkeypa
     monkeypatch.setattr(streams, "BACKOFF_MAX", 1.0)
     devchain.wait_slot(2, timeout=90)  # Lodestar sends the stream's headers only with its first event
     proxy = await TcpProxy(devchain.port).start()
-    config = parse(f"""
+    config = parse(
+        f"""
 chains:
   dev:
     kind: beacon
@@ -39,7 +40,9 @@ chains:
     slots_per_epoch: 8
     endpoints:
       - {{name: lodestar-1, url: "{devchain.url}", ws_url: "http://127.0.0.1:{proxy.port}"}}
-""", env={})
+""",
+        env={},
+    )
     http = {"head": None}
     watch = watches_for(config, lambda name: http["head"])["lodestar-1"]
     await watch.start()

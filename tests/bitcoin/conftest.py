@@ -33,7 +33,10 @@ class Pair:
         else:
             node["auth"] = {"username": USER, "password_file": str(password_file or self.password_file)}
         return {
-            "kind": "bitcoin", "network": "regtest", "chain": chain, "block_time_seconds": 150,
+            "kind": "bitcoin",
+            "network": "regtest",
+            "chain": chain,
+            "block_time_seconds": 150,
             "endpoints": [{"name": "ltc-ref", "url": self.ref.url, "role": "reference", "cookie_file": str(self.ref.cookie)}, node],
         }
 

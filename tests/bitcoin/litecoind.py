@@ -41,8 +41,16 @@ def rpcauth_line(user: str, password: str) -> str:
 class Litecoind(Managed):
     """One regtest node: RPC on ``self.url``, P2P on ``self.p2p_port``; ``call`` uses its cookie."""
 
-    def __init__(self, datadir: Path, *, name: str, connect: "Litecoind | None" = None, rpcauth: str | None = None,
-                 p2p_port: int | None = None, rpc_port: int | None = None):
+    def __init__(
+        self,
+        datadir: Path,
+        *,
+        name: str,
+        connect: "Litecoind | None" = None,
+        rpcauth: str | None = None,
+        p2p_port: int | None = None,
+        rpc_port: int | None = None,
+    ):
         self.name = name
         self.datadir = datadir
         datadir.mkdir(parents=True, exist_ok=True)
@@ -51,9 +59,22 @@ class Litecoind(Managed):
         self.url = f"http://127.0.0.1:{self.rpc_port}"
         self.cookie = datadir / "regtest" / ".cookie"
         args = [
-            litecoind_binary(), "-regtest", f"-datadir={datadir}", "-server=1", "-listen=1", "-bind=127.0.0.1",
-            f"-port={self.p2p_port}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", f"-rpcport={self.rpc_port}",
-            "-dnsseed=0", "-discover=0", "-listenonion=0", "-upnp=0", "-disablewallet=1", "-printtoconsole=0",
+            litecoind_binary(),
+            "-regtest",
+            f"-datadir={datadir}",
+            "-server=1",
+            "-listen=1",
+            "-bind=127.0.0.1",
+            f"-port={self.p2p_port}",
+            "-rpcbind=127.0.0.1",
+            "-rpcallowip=127.0.0.1",
+            f"-rpcport={self.rpc_port}",
+            "-dnsseed=0",
+            "-discover=0",
+            "-listenonion=0",
+            "-upnp=0",
+            "-disablewallet=1",
+            "-printtoconsole=0",
             "-rpcthreads=4",
         ]
         if connect is not None:
@@ -67,8 +88,7 @@ class Litecoind(Managed):
 
     def restart(self) -> "Litecoind":
         """The same node (datadir, ports) started again."""
-        return Litecoind(self.datadir, name=self.name, connect=self.connect_to, rpcauth=self.rpcauth,
-                         p2p_port=self.p2p_port, rpc_port=self.rpc_port)
+        return Litecoind(self.datadir, name=self.name, connect=self.connect_to, rpcauth=self.rpcauth, p2p_port=self.p2p_port, rpc_port=self.rpc_port)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout

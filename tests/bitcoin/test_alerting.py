@@ -35,10 +35,14 @@ def test_isolated_node_pages_and_resolves_after_reconnecting(pair, tmp_path):
     config = parse(text, str(path), need_secrets=False)
     rules = [str(p) for p in rules_generate.write(config, tmp_path / "out") if p.name.endswith(".rules.yml")]
 
-    with Exporter(path, tmp_path) as exporter, Prometheus(
-        tmp_path / "prometheus", [{"job_name": config.generate.exporter_job, "static_configs": [{"targets": [exporter.url.removeprefix("http://")]}]}],
-        rule_files=rules,
-    ) as prom:
+    with (
+        Exporter(path, tmp_path) as exporter,
+        Prometheus(
+            tmp_path / "prometheus",
+            [{"job_name": config.generate.exporter_job, "static_configs": [{"targets": [exporter.url.removeprefix("http://")]}]}],
+            rule_files=rules,
+        ) as prom,
+    ):
         prom.wait_for('chainwatch_peers{endpoint="ltc-node"} == 1', timeout=60)
         assert firing(prom, "ChainwatchSyncLagHigh") == [] and firing(prom, "ChainwatchPeersLow") == []
 

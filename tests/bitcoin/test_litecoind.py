@@ -52,6 +52,7 @@ async def test_synced_pair_reads_every_method(pair):
 async def test_best_block_header_is_asked_once_per_new_head(pair):
     rig = LiveRig(pair.chain_config())
     try:
+
         def headers_asked(snap) -> int:
             return sum(1 for c in snap.results["ltc-node"].calls if c.method == "getblockheader")
 
@@ -149,8 +150,7 @@ def test_secret_never_in_check_output_metrics_or_logs(pair, tmp_path):
     cookie = pair.ref.cookie.read_text().strip().split(":", 1)[1]
     secrets = {"password": PASSWORD, "cookie": cookie}
 
-    check = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(path)],
-                           capture_output=True, text=True, timeout=60)
+    check = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(path)], capture_output=True, text=True, timeout=60)
     out = check.stdout + check.stderr
     assert "ltc-node" in out and "FAIL auth" in out, out
     exporter = DebugExporter(path, tmp_path)

@@ -25,19 +25,52 @@ BEST = "00000000000000000001c3f0d4d3c79fbd0bd4a0a5f1a2b3c4d5e6f708192a3b"
 SECRET = "s3cret-rpc-password-0123456789"
 
 CHAININFO = {  # Bitcoin Core 28 (has "time", warnings as an array)
-    "chain": "main", "blocks": 871234, "headers": 871236, "bestblockhash": BEST, "bits": "17030ecd",
-    "target": "0000000000000000000000000000000000000000", "difficulty": 1.1e14, "time": 1732870000,
-    "mediantime": 1732868000, "verificationprogress": 0.9999987, "initialblockdownload": False,
-    "chainwork": "00", "size_on_disk": 690000000000, "pruned": False, "warnings": [],
+    "chain": "main",
+    "blocks": 871234,
+    "headers": 871236,
+    "bestblockhash": BEST,
+    "bits": "17030ecd",
+    "target": "0000000000000000000000000000000000000000",
+    "difficulty": 1.1e14,
+    "time": 1732870000,
+    "mediantime": 1732868000,
+    "verificationprogress": 0.9999987,
+    "initialblockdownload": False,
+    "chainwork": "00",
+    "size_on_disk": 690000000000,
+    "pruned": False,
+    "warnings": [],
 }
 NETINFO = {
-    "version": 280100, "subversion": "/Satoshi:28.1.0/", "protocolversion": 70016, "localservices": "0c09",
-    "localrelay": True, "timeoffset": 0, "networkactive": True, "connections": 10, "connections_in": 0,
-    "connections_out": 10, "networks": [], "relayfee": 0.00001, "incrementalfee": 0.00001, "localaddresses": [],
+    "version": 280100,
+    "subversion": "/Satoshi:28.1.0/",
+    "protocolversion": 70016,
+    "localservices": "0c09",
+    "localrelay": True,
+    "timeoffset": 0,
+    "networkactive": True,
+    "connections": 10,
+    "connections_in": 0,
+    "connections_out": 10,
+    "networks": [],
+    "relayfee": 0.00001,
+    "incrementalfee": 0.00001,
+    "localaddresses": [],
     "warnings": ["This is a pre-release test build - use at your own risk"],
 }
-MEMPOOL = {"loaded": True, "size": 48211, "bytes": 23100000, "usage": 130000000, "total_fee": 1.2, "maxmempool": 300000000,
-           "mempoolminfee": 0.00001, "minrelaytxfee": 0.00001, "incrementalrelayfee": 0.00001, "unbroadcastcount": 0, "fullrbf": True}
+MEMPOOL = {
+    "loaded": True,
+    "size": 48211,
+    "bytes": 23100000,
+    "usage": 130000000,
+    "total_fee": 1.2,
+    "maxmempool": 300000000,
+    "mempoolminfee": 0.00001,
+    "minrelaytxfee": 0.00001,
+    "incrementalrelayfee": 0.00001,
+    "unbroadcastcount": 0,
+    "fullrbf": True,
+}
 TIPS = [
     {"height": 871234, "hash": BEST, "branchlen": 0, "status": "active"},
     {"height": 870001, "hash": "00" * 32, "branchlen": 1, "status": "valid-fork"},
@@ -54,9 +87,14 @@ class Node:
     """Answers a JSON-RPC 1.0 batch from per-method tables, as Bitcoin Core does (HTTP 200, error per item)."""
 
     def __init__(self, **overrides):
-        self.answers = {"getblockchaininfo": CHAININFO, "getnetworkinfo": NETINFO, "getmempoolinfo": MEMPOOL,
-                        "estimatesmartfee": fees, "getchaintips": TIPS,
-                        "getblockheader": lambda best, verbose: {"hash": best, "height": 871234, "time": 1732870000}}
+        self.answers = {
+            "getblockchaininfo": CHAININFO,
+            "getnetworkinfo": NETINFO,
+            "getmempoolinfo": MEMPOOL,
+            "estimatesmartfee": fees,
+            "getchaintips": TIPS,
+            "getblockheader": lambda best, verbose: {"hash": best, "height": 871234, "time": 1732870000},
+        }
         self.answers.update(overrides)
         self.requests: list = []
         self.auth: list = []
@@ -119,9 +157,13 @@ async def test_docs_shaped_answers_map_onto_the_schema():
     result, s = await Rig().probe(node)
     assert result.success, result.detail
     assert [(i["jsonrpc"], i["method"], i["params"]) for i in node.requests[0]] == [
-        ("1.0", "getblockchaininfo", []), ("1.0", "getnetworkinfo", []), ("1.0", "getmempoolinfo", []),
-        ("1.0", "estimatesmartfee", [2, "CONSERVATIVE"]), ("1.0", "estimatesmartfee", [6, "CONSERVATIVE"]),
-        ("1.0", "estimatesmartfee", [144, "CONSERVATIVE"]), ("1.0", "getchaintips", []),
+        ("1.0", "getblockchaininfo", []),
+        ("1.0", "getnetworkinfo", []),
+        ("1.0", "getmempoolinfo", []),
+        ("1.0", "estimatesmartfee", [2, "CONSERVATIVE"]),
+        ("1.0", "estimatesmartfee", [6, "CONSERVATIVE"]),
+        ("1.0", "estimatesmartfee", [144, "CONSERVATIVE"]),
+        ("1.0", "getchaintips", []),
     ]
     assert len(node.requests) == 1  # "time" present: no getblockheader
     v = s.value
@@ -172,9 +214,16 @@ async def test_malformed_optional_fields_drop_only_their_metric():
     result, s = await Rig().probe(node)
     assert result.success, result.detail
     assert s.value("chainwatch_head_height") == 871234
-    for gone in ("chainwatch_bitcoin_verification_progress_ratio", "chainwatch_bitcoin_headers", "chainwatch_bitcoin_headers_behind_blocks",
-                 "chainwatch_syncing", "chainwatch_peers", "chainwatch_bitcoin_warnings", "chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte",
-                 "chainwatch_bitcoin_chain_tips"):
+    for gone in (
+        "chainwatch_bitcoin_verification_progress_ratio",
+        "chainwatch_bitcoin_headers",
+        "chainwatch_bitcoin_headers_behind_blocks",
+        "chainwatch_syncing",
+        "chainwatch_peers",
+        "chainwatch_bitcoin_warnings",
+        "chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte",
+        "chainwatch_bitcoin_chain_tips",
+    ):
         assert s.find(gone) == [], gone
     assert s.value("chainwatch_bitcoin_connections", direction="out") == 10
 
@@ -228,11 +277,14 @@ async def test_missing_cookie_file_sends_no_credentials(tmp_path):
     assert result.success and node.auth == [None]
 
 
-@pytest.mark.parametrize("endpoint, message", [
-    ("auth: {username: u, password_file: /p}, cookie_file: /c", "either auth"),
-    ('headers: {Authorization: "Basic eDp5"}', "headers set Authorization"),
-    ("auth: {username: u, password: hunter2}", "unknown key"),
-])
+@pytest.mark.parametrize(
+    "endpoint, message",
+    [
+        ("auth: {username: u, password_file: /p}, cookie_file: /c", "either auth"),
+        ('headers: {Authorization: "Basic eDp5"}', "headers set Authorization"),
+        ("auth: {username: u, password: hunter2}", "unknown key"),
+    ],
+)
 def test_inline_secrets_are_config_errors(endpoint, message):
     with pytest.raises(ConfigError) as err:
         parse(chain_yaml(endpoint=endpoint), env={})

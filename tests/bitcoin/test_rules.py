@@ -44,8 +44,7 @@ def quiet_run(tmp_path, text: str) -> tuple[subprocess.CompletedProcess, list[st
     (out / "rules/tests/quiet.yml").write_text(yaml.safe_dump({**tests, "tests": groups}))
     rules = yaml.safe_load((out / "rules/chainwatch-btc.rules.yml").read_text())
     exprs = {r["alert"]: r["expr"] for g in rules["groups"] for r in g["rules"] if "alert" in r}
-    result = subprocess.run([require_binary("promtool"), "test", "rules", "quiet.yml"], cwd=out / "rules/tests",
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run([require_binary("promtool"), "test", "rules", "quiet.yml"], cwd=out / "rules/tests", capture_output=True, text=True, timeout=120)
     return result, [g["name"] for g in groups], exprs
 
 

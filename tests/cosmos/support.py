@@ -15,12 +15,18 @@ from chainwatch.kinds.cosmos.simulator import Chain, Simulator
 
 
 def chain_model(chain: Chain, sim: Simulator, groups: dict, state_file: Path, **validators) -> CosmosChain:
-    return CosmosChain.model_validate({
-        "kind": "cosmos", "network": "simnet", "chain_id": chain.chain_id, "block_time_seconds": 6,
-        "endpoints": [{"name": n, "url": sim.url(n), "lcd_url": sim.lcd_url(n), "role": "reference" if n.startswith("ref") else "node"}
-                      for n in chain.nodes],
-        "validators": {"groups": groups, "state_file": str(state_file), "lcd_interval_seconds": 0.1, **validators},
-    })
+    return CosmosChain.model_validate(
+        {
+            "kind": "cosmos",
+            "network": "simnet",
+            "chain_id": chain.chain_id,
+            "block_time_seconds": 6,
+            "endpoints": [
+                {"name": n, "url": sim.url(n), "lcd_url": sim.lcd_url(n), "role": "reference" if n.startswith("ref") else "node"} for n in chain.nodes
+            ],
+            "validators": {"groups": groups, "state_file": str(state_file), "lcd_interval_seconds": 0.1, **validators},
+        }
+    )
 
 
 def monitor(chain: Chain, sim: Simulator, groups: dict, state_file: Path, transport, **validators) -> CosmosMonitor:

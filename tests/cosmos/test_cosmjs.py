@@ -48,8 +48,14 @@ async def test_cosmjs_decodes_status_block_validators_and_net_info():
         chain.halt()  # freeze the height so status and block agree with what we compare
         height = chain.height
         proc = await asyncio.create_subprocess_exec(
-            node, str(SCRIPT), sim.url("rpc-1"), str(height),
-            env={**os.environ, "NODE_PATH": str(MODULES)}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            node,
+            str(SCRIPT),
+            sim.url("rpc-1"),
+            str(height),
+            env={**os.environ, "NODE_PATH": str(MODULES)},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()[-2000:]
     got = json.loads(out)

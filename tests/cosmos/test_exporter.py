@@ -42,8 +42,10 @@ class Stack:
         self.port = 0
 
     def config_text(self) -> str:
-        text = "exporter: {min_probe_interval_seconds: 0, reference_max_age_seconds: 0, default_timeout_seconds: 5, " \
-               f"state_dir: \"{self.state_dir}\"}}\nchains:\n" + chain_config(self.chain, f"http://127.0.0.1:{self.sim.port}", name="hub")
+        text = (
+            "exporter: {min_probe_interval_seconds: 0, reference_max_age_seconds: 0, default_timeout_seconds: 5, "
+            f'state_dir: "{self.state_dir}"}}\nchains:\n' + chain_config(self.chain, f"http://127.0.0.1:{self.sim.port}", name="hub")
+        )
         text = text.replace(f"block_time_seconds: {self.chain.block_seconds}", f"block_time_seconds: {BLOCK}")
         text = text.replace(f'url: "http://127.0.0.1:{self.sim.port}/rpc-1"', f'url: "http://127.0.0.1:{self.sim.port}/rpc-1?key={SECRET}"')
         return text.replace("    validators:\n", "    validators:\n      lcd_interval_seconds: 0.2\n      interval_seconds: 0.1\n")

@@ -201,7 +201,9 @@ async def test_a_state_file_of_another_chain_is_ignored(tmp_path, transport):
     chain = Chain(manual=True)
     async with Simulator(chain) as sim:
         state = tmp_path / "s.json"
-        state.write_text('{"version": 1, "chain_id": "other-1", "last_height": 5, "skipped": 0, "groups": {"ops": {"checked": 9, "missed": 9, "solo_missed": 9}}, "consecutive": {}}')
+        state.write_text(
+            '{"version": 1, "chain_id": "other-1", "last_height": 5, "skipped": 0, "groups": {"ops": {"checked": 9, "missed": 9, "solo_missed": 9}}, "consecutive": {}}'
+        )
         m = monitor(chain, sim, {"ops": [chain.validators[0].address]}, state, transport)
         await m.round()
         assert sample(m, MISSED, group="ops") == 0

@@ -58,11 +58,16 @@ def scrape_configs(pattern: str, address: str, endpoints: list[str], chains: lis
         return [plain]
 
     def probe(job: str, targets: list[str], param: str) -> dict:
-        return {"job_name": job, "metrics_path": "/probe", "static_configs": [{"targets": targets}], "relabel_configs": [
-            {"source_labels": ["__address__"], "target_label": f"__param_{param}"},
-            {"source_labels": [f"__param_{param}"], "target_label": "instance"},
-            {"target_label": "__address__", "replacement": address},
-        ]}
+        return {
+            "job_name": job,
+            "metrics_path": "/probe",
+            "static_configs": [{"targets": targets}],
+            "relabel_configs": [
+                {"source_labels": ["__address__"], "target_label": f"__param_{param}"},
+                {"source_labels": [f"__param_{param}"], "target_label": "instance"},
+                {"target_label": "__address__", "replacement": address},
+            ],
+        }
 
     return [probe("chainwatch-probe", endpoints, "target"), probe("chainwatch-chain", chains, "chain"), plain]
 
@@ -73,11 +78,21 @@ def test_every_panel_of_evm_operational_and_executive_returns_data(tmp_path, pat
     ref = Anvil(tmp_path, name="ref")
     node = Anvil(tmp_path, name="node")
     try:
-        path = write_config(tmp_path / "chainwatch.yaml", {"devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [
-            {"name": "ref-1", "url": ref.url, "role": "reference"},
-            # anvil answers eth_subscribe on its HTTP port: the subscription panels get real data
-            {"name": "node-1", "url": node.url, "role": "node", "ws_url": node.url.replace("http://", "ws://")},
-        ]}})
+        path = write_config(
+            tmp_path / "chainwatch.yaml",
+            {
+                "devnet": {
+                    "kind": "evm",
+                    "network": "anvil",
+                    "chain_id": 31337,
+                    "endpoints": [
+                        {"name": "ref-1", "url": ref.url, "role": "reference"},
+                        # anvil answers eth_subscribe on its HTTP port: the subscription panels get real data
+                        {"name": "node-1", "url": node.url, "role": "node", "ws_url": node.url.replace("http://", "ws://")},
+                    ],
+                }
+            },
+        )
         config = load(path, need_secrets=False)
         out = tmp_path / "generated"
         rule_files = [str(p) for p in rules_generate.write(config, out) if p.name.endswith(".rules.yml")]
@@ -125,18 +140,48 @@ def test_every_panel_of_the_solana_dashboard_returns_data_on_the_simulated_clust
     from tests.support.procs import Managed, free_port, wait_http
 
     port = free_port()
-    sim = Managed([sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", "rpc-1,ref-1,ref-2",
-                   "--validators", "2", "--slot-ms", "100", "--sample-seconds", "1"], log=tmp_path / "solana-sim.log")
+    sim = Managed(
+        [
+            sys.executable,
+            "-m",
+            "chainwatch.kinds.solana.simulator",
+            "--port",
+            str(port),
+            "--nodes",
+            "rpc-1,ref-1,ref-2",
+            "--validators",
+            "2",
+            "--slot-ms",
+            "100",
+            "--sample-seconds",
+            "1",
+        ],
+        log=tmp_path / "solana-sim.log",
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/-/state", proc=sim.proc)
         url = f"http://127.0.0.1:{port}"
-        path = write_config(tmp_path / "chainwatch.yaml", {"sol": {"kind": "solana", "network": "simnet", "endpoints": [
-            {"name": "rpc-1", "url": f"{url}/rpc-1", "role": "node"},
-            {"name": "ref-1", "url": f"{url}/ref-1", "role": "reference"},
-            {"name": "ref-2", "url": f"{url}/ref-2", "role": "reference"},
-        ], "validators": {"groups": {"main": [
-            {"name": "val-1", "vote_account": pubkey("val-1/vote"), "identity": pubkey("val-1/identity")},
-        ]}}}})
+        path = write_config(
+            tmp_path / "chainwatch.yaml",
+            {
+                "sol": {
+                    "kind": "solana",
+                    "network": "simnet",
+                    "endpoints": [
+                        {"name": "rpc-1", "url": f"{url}/rpc-1", "role": "node"},
+                        {"name": "ref-1", "url": f"{url}/ref-1", "role": "reference"},
+                        {"name": "ref-2", "url": f"{url}/ref-2", "role": "reference"},
+                    ],
+                    "validators": {
+                        "groups": {
+                            "main": [
+                                {"name": "val-1", "vote_account": pubkey("val-1/vote"), "identity": pubkey("val-1/identity")},
+                            ]
+                        }
+                    },
+                }
+            },
+        )
         config = load(path, need_secrets=False)
         rule_files = [str(p) for p in rules_generate.write(config, tmp_path / "generated") if p.name.endswith(".rules.yml")]
         board = dashboards_generate.build_all(config)["chain-sol"]
@@ -160,11 +205,20 @@ def test_every_panel_of_the_beacon_dashboard_returns_data_on_a_lodestar_dev_chai
     ensure_installed()
     node = Lodestar(tmp_path / "lodestar", start_validators="0..5")
     try:
-        path = write_config(tmp_path / "chainwatch.yaml", {"beacon": {
-            "kind": "beacon", "network": "dev", "seconds_per_slot": 1, "slots_per_epoch": 8,
-            "endpoints": [{"name": "lodestar-1", "url": node.url, "role": "node"}],
-            "validators": {"endpoint": "lodestar-1", "groups": {"online": [0, 1, 2, 3, 4, 5], "offline": [6, 7]}},
-        }}, exporter={"state_dir": str(tmp_path / "state")})
+        path = write_config(
+            tmp_path / "chainwatch.yaml",
+            {
+                "beacon": {
+                    "kind": "beacon",
+                    "network": "dev",
+                    "seconds_per_slot": 1,
+                    "slots_per_epoch": 8,
+                    "endpoints": [{"name": "lodestar-1", "url": node.url, "role": "node"}],
+                    "validators": {"endpoint": "lodestar-1", "groups": {"online": [0, 1, 2, 3, 4, 5], "offline": [6, 7]}},
+                }
+            },
+            exporter={"state_dir": str(tmp_path / "state")},
+        )
         config = load(path, need_secrets=False)
         rule_files = [str(p) for p in rules_generate.write(config, tmp_path / "generated") if p.name.endswith(".rules.yml")]
         board = dashboards_generate.build_all(config)["chain-beacon"]

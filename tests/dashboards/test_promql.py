@@ -76,7 +76,7 @@ def test_per_chain_dashboards_use_only_metrics_their_kind_exports(stem):
 
 
 def test_the_parser_check_is_real():
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - promql-parser raises its own (unexported) error type
         promql_parser.parse("sum by (chain) (rate(chainwatch_probes_total[5m])")
     assert [s.name for s in selectors('max by (chain) (chain:chainwatch_probe_success:avg{chain=~".*"}) or on() vector(0)')] == [
         "chain:chainwatch_probe_success:avg"

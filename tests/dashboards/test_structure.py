@@ -150,10 +150,16 @@ def test_changing_a_threshold_in_the_config_moves_the_line():
 def test_kind_specific_panels():
     titles = {k: {p["title"] for p in data_panels(d)} for k, d in ALL.items()}
     assert {"Head vs references", "Gas price and base fee", "Mempool pending and queued", "Probe latency distribution"} <= titles["chain-ethereum"]
-    assert {"Epochs since finalized", "Attestation miss ratio (1h)", "Proposals (1h)", "Validators by status", "Sync lag (slots)"} <= titles["chain-ethereum-beacon"]
-    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate (epoch)", "Transactions per second", "Sync lag (slots)"} <= titles["chain-solana"]
+    assert {"Epochs since finalized", "Attestation miss ratio (1h)", "Proposals (1h)", "Validators by status", "Sync lag (slots)"} <= titles[
+        "chain-ethereum-beacon"
+    ]
+    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate (epoch)", "Transactions per second", "Sync lag (slots)"} <= titles[
+        "chain-solana"
+    ]
     assert not {"Mempool pending and queued", "Gas price and base fee"} & titles["chain-solana"]
-    assert {"Exporter scrape duration", "Probe deadline misses", "RPC latency p50 (5m)", "RPC latency p99 (5m)", "Endpoints failing, by reason"} <= titles["operational"]
+    assert {"Exporter scrape duration", "Probe deadline misses", "RPC latency p50 (5m)", "RPC latency p99 (5m)", "Endpoints failing, by reason"} <= titles[
+        "operational"
+    ]
     assert {"Chain status", "Critical alerts firing", "Error budget remaining", "SLOs per chain"} <= titles["executive"]
     assert {v for v in variables(ALL["operational"])} == {"datasource", "chain", "role", "endpoint"}
 

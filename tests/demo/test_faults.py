@@ -8,12 +8,33 @@ from chainwatch.devnet import faults
 from chainwatch.devnet.stack import COSMOS_DURATIONS, DURATIONS, Options, Stack, seconds
 from chainwatch.core import names
 
-ISSUE_FAULTS = ["stall-node", "lag-node", "flood-mempool", "slow-rpc", "rpc-errors", "wrong-chain", "halt-chain",
-                "miss-attestations", "solana-delinquent", "solana-halt", "kill-exporter",
-                "subgraph-behind", "subgraph-stalled", "subgraph-failed", "subgraph-fork",
-                "cosmos-miss-blocks", "cosmos-halt", "cosmos-jailed", "cosmos-catching-up", "cosmos-wrong-network",
-                "isolate-ltc-node", "stop-ltc-node",
-                "batcher-stall", "lag-l1-view", "halt-sequencer"]  # issue #19: rollups
+ISSUE_FAULTS = [
+    "stall-node",
+    "lag-node",
+    "flood-mempool",
+    "slow-rpc",
+    "rpc-errors",
+    "wrong-chain",
+    "halt-chain",
+    "miss-attestations",
+    "solana-delinquent",
+    "solana-halt",
+    "kill-exporter",
+    "subgraph-behind",
+    "subgraph-stalled",
+    "subgraph-failed",
+    "subgraph-fork",
+    "cosmos-miss-blocks",
+    "cosmos-halt",
+    "cosmos-jailed",
+    "cosmos-catching-up",
+    "cosmos-wrong-network",
+    "isolate-ltc-node",
+    "stop-ltc-node",
+    "batcher-stall",
+    "lag-l1-view",
+    "halt-sequencer",
+]  # issue #19: rollups
 
 
 def test_every_fault_of_the_issue_exists_and_names_real_alerts():
@@ -34,7 +55,14 @@ def test_budget_is_threshold_plus_for_plus_two_scrapes_plus_slack(tmp_path: Path
 def test_faults_of_missing_pieces_say_why(tmp_path: Path):
     stack = Stack(Options(run_dir=tmp_path, beacon=False, solana=False, subgraph=False, cosmos=False, bitcoin=False, rollup=False))
     stack.plan()
-    for name, piece in (("solana-halt", "Solana simulator"), ("miss-attestations", "Lodestar"), ("subgraph-stalled", "graph-node simulator"), ("cosmos-halt", "CometBFT simulator"), ("isolate-ltc-node", "litecoind"), ("halt-sequencer", "rollup")):
+    for name, piece in (
+        ("solana-halt", "Solana simulator"),
+        ("miss-attestations", "Lodestar"),
+        ("subgraph-stalled", "graph-node simulator"),
+        ("cosmos-halt", "CometBFT simulator"),
+        ("isolate-ltc-node", "litecoind"),
+        ("halt-sequencer", "rollup"),
+    ):
         try:
             faults.FAULTS[name].available(stack)
         except faults.FaultUnavailable as exc:

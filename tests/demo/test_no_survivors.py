@@ -94,8 +94,9 @@ class Demo:
             stdout = write_fd
         else:
             stdout = open(self.log, "w")
-        self.proc = subprocess.Popen([*DEMO, "--run-dir", str(self.run_dir)], stdout=stdout, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [*DEMO, "--run-dir", str(self.run_dir)], stdout=stdout, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
         if pipe:
             os.close(write_fd)
         else:
@@ -120,6 +121,7 @@ class Demo:
             if self.proc.poll() is not None:
                 raise StopWaiting(f"the demo exited with {self.proc.returncode} before {what}:\n{self.output()[-3000:]}")
             return condition()
+
         wait_until(check, READY_BOUND, what, interval=0.25)
 
     def wait_ready(self) -> dict[int, str]:
@@ -148,16 +150,20 @@ class Demo:
 
 
 def assert_nothing_survives(demo: Demo, recorded: dict[int, str]) -> None:
-    wait_until(lambda: not survivors(recorded), STOP_BOUND, "every child of the demo gone", interval=0.25,
-               describe=lambda _: f"still running: {survivors(recorded)}; demo output:\n{demo.output()[-2000:] if demo.read_fd != -1 else ''}")
+    wait_until(
+        lambda: not survivors(recorded),
+        STOP_BOUND,
+        "every child of the demo gone",
+        interval=0.25,
+        describe=lambda _: f"still running: {survivors(recorded)}; demo output:\n{demo.output()[-2000:] if demo.read_fd != -1 else ''}",
+    )
     demo.proc.wait(STOP_BOUND)  # the demo itself ends too
 
 
 # Every case after start-up gets its own demo; all of them start at once when the module
 # begins (each start is mostly waiting for Prometheus' first scrape and rule evaluation), so
 # the cases cost one start-up, not seven. Case name -> output to a pipe (True) or a file.
-AFTER_READY = {"SIGINT": False, "SIGTERM": False, "SIGHUP": False, "SIGKILL": False, "closed-stdout": True, "tee-ctrl-c": True,
-               "exception": False}
+AFTER_READY = {"SIGINT": False, "SIGTERM": False, "SIGHUP": False, "SIGKILL": False, "closed-stdout": True, "tee-ctrl-c": True, "exception": False}
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,12 @@ DEPLOY = REPO / "deploy"
 
 # apiVersion/kind pairs a cluster with the Prometheus Operator serves.
 KNOWN = {
-    ("apps/v1", "Deployment"), ("v1", "Service"), ("v1", "ConfigMap"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor"), ("monitoring.coreos.com/v1", "Probe"), ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("apps/v1", "Deployment"),
+    ("v1", "Service"),
+    ("v1", "ConfigMap"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "Probe"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 }
 
 

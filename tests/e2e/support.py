@@ -84,6 +84,7 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
     F.inject(stack, name)
     run = Run(fault, stack.active_faults[name], budget)
     CURRENT.append(run)
+
     def detected_all() -> bool:
         for p in pages_since(stack, run.injected_at):
             if p.alertname in fault.expect and matches_target(p, fault.target):
@@ -102,16 +103,17 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
         heal(stack, run)
         got = [p.line() for p in pages_since(stack, run.injected_at)]
         firing = sorted({(a["labels"]["alertname"], a["state"]) for a in stack.firing()})
-        pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing}"
-                    " (timeline below)")
+        pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing} (timeline below)")
     return run
 
 
-def assert_only_expected(stack: Stack, run: Run, ignore: set[tuple[str, str]] = frozenset(), until: float | None = None,
-                         also: tuple[str, ...] = ()) -> None:
+def assert_only_expected(stack: Stack, run: Run, ignore: set[tuple[str, str]] = frozenset(), until: float | None = None, also: tuple[str, ...] = ()) -> None:
     allowed = set(run.fault.expect) | set(run.fault.allow) | set(also)
-    unexpected = [p.line() for p in pages_since(stack, run.injected_at)
-                  if (until is None or p.received_at <= until) and p.alertname not in allowed and not lingering(p, ignore)]
+    unexpected = [
+        p.line()
+        for p in pages_since(stack, run.injected_at)
+        if (until is None or p.received_at <= until) and p.alertname not in allowed and not lingering(p, ignore)
+    ]
     assert not unexpected, f"{run.fault.name} paged more than it should: {unexpected}"
 
 
@@ -145,12 +147,23 @@ def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[s
 
 def wait_quiet(stack: Stack, timeout: float = 40.0, ignore_windowed: bool = True) -> None:
     """Before the next fault: no chainwatch alert pending or firing in Prometheus (windowed ones aside)."""
-    def active() -> list:
-        return sorted({(a["labels"]["alertname"], a["labels"].get("endpoint", ""), a["state"]) for a in stack.firing()
-                       if not (ignore_windowed and a["labels"]["alertname"] in WINDOWED)})
 
-    wait_until(lambda: not active(), timeout, "Prometheus quiet after the heal (no alert pending or firing)", interval=0.5,
-               describe=lambda _: f"still active: {active()}")
+    def active() -> list:
+        return sorted(
+            {
+                (a["labels"]["alertname"], a["labels"].get("endpoint", ""), a["state"])
+                for a in stack.firing()
+                if not (ignore_windowed and a["labels"]["alertname"] in WINDOWED)
+            }
+        )
+
+    wait_until(
+        lambda: not active(),
+        timeout,
+        "Prometheus quiet after the heal (no alert pending or firing)",
+        interval=0.5,
+        describe=lambda _: f"still active: {active()}",
+    )
 
 
 def write_report(results: list[Result], path: Path = REPORT) -> list[str]:
@@ -160,8 +173,10 @@ def write_report(results: list[Result], path: Path = REPORT) -> list[str]:
         res = f"{r.resolve_seconds:.1f}s" if r.resolve_seconds is not None else "-"
         lines.append(f"| {r.fault} | {r.alert} | {det} | {r.budget_seconds:.0f}s | {res} | {r.note} |")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# chainwatch end-to-end time to detect\n\nMeasured from fault injection to the first PagerDuty/Opsgenie "
-                    "notification at the capture receiver (scrape 2s, evaluation 1s, group_wait 1s).\n\n" + "\n".join(lines) + "\n")
+    path.write_text(
+        "# chainwatch end-to-end time to detect\n\nMeasured from fault injection to the first PagerDuty/Opsgenie "
+        "notification at the capture receiver (scrape 2s, evaluation 1s, group_wait 1s).\n\n" + "\n".join(lines) + "\n"
+    )
     path.with_suffix(".json").write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     return lines
 
@@ -267,9 +282,11 @@ def timeline(stack: Stack, since: float, until: float | None = None, runs: list[
         lines.append("Alertmanager now: " + ("nothing" if not am else ""))
         for a in sorted(am, key=lambda a: a["labels"]["alertname"]):
             st = a["status"]
-            lines.append(f"  {a['labels']['alertname']} {_who(a['labels'])} [{a['labels'].get('severity', '')}] {st['state']}"
-                         + (f" inhibited by {len(st['inhibitedBy'])}" if st.get("inhibitedBy") else "")
-                         + f" startsAt={a.get('startsAt', '')} endsAt={a.get('endsAt', '')}")
+            lines.append(
+                f"  {a['labels']['alertname']} {_who(a['labels'])} [{a['labels'].get('severity', '')}] {st['state']}"
+                + (f" inhibited by {len(st['inhibitedBy'])}" if st.get("inhibitedBy") else "")
+                + f" startsAt={a.get('startsAt', '')} endsAt={a.get('endsAt', '')}"
+            )
         prom = stack.firing()
         lines.append("Prometheus alerts now: " + (", ".join(f"{a['labels']['alertname']}/{_who(a['labels'])}:{a['state']}" for a in prom) or "none"))
     except Exception as exc:  # noqa: BLE001

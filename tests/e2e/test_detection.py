@@ -57,7 +57,9 @@ IGNORE: set[tuple[str, str]] = set()  # (alert, endpoint) of windowed alerts sti
 def stack(tmp_path_factory):
     # CHAINWATCH_E2E_BEACON=0 leaves Lodestar out (a quicker stack to rerun one EVM case); its cases then skip.
     beacon = None if os.environ.get("CHAINWATCH_E2E_BEACON", "") != "0" else False
-    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack"), beacon=beacon))
+    # The litecoind pair is left out: its faults are proven on real litecoind in tests/bitcoin (with
+    # Prometheus), and its miner thread on a loaded 2-core box is one more clock that can slip.
+    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack"), beacon=beacon, bitcoin=False))
     try:
         st.start()
     except MissingTool as exc:
@@ -96,8 +98,13 @@ def assert_recovered(stack: Stack, runs, quiet: float = RECOVERY_SECONDS) -> Non
         return [p.line() for p in pages_since(stack, healed) if (p.service, p.key) not in before]
 
     names = ", ".join(r.fault.name for r in runs)
-    hold(lambda: not new(), max(0.0, healed + quiet - time.time()), f"{names}: no new notification within {quiet:.0f}s after the heal",
-         interval=0.5, describe=lambda _: str(new()))
+    hold(
+        lambda: not new(),
+        max(0.0, healed + quiet - time.time()),
+        f"{names}: no new notification within {quiet:.0f}s after the heal",
+        interval=0.5,
+        describe=lambda _: str(new()),
+    )
     resolved = {(p.service, p.key) for p in stack.pages(first) if p.is_resolve}
     still = sorted({p.alertname for p in pages_since(stack, first) if (p.service, p.key) not in resolved and p.alertname not in EVENTS})
     assert not still, f"{names}: not resolved {quiet:.0f}s after the heal: {still}"
@@ -134,8 +141,13 @@ def check_fault(stack: Stack, name: str, resolve_timeout: float = RESOLVE_SECOND
 def test_healthy_stack_pages_nobody(stack):
     started = time.time()
     # Watched for the whole window, failing at the first page.
-    hold(lambda: pages_since(stack, 0) == [], HEALTHY_SECONDS, "a healthy stack pages nobody", interval=1.0,
-         describe=lambda _: str([p.line() for p in pages_since(stack, 0)]))
+    hold(
+        lambda: pages_since(stack, 0) == [],
+        HEALTHY_SECONDS,
+        "a healthy stack pages nobody",
+        interval=1.0,
+        describe=lambda _: str([p.line() for p in pages_since(stack, 0)]),
+    )
     firing = [a["labels"]["alertname"] for a in stack.firing() if a["state"] == "firing"]
     assert firing == []
     # The stack really was watching: every operated EVM node was scraped and near the references.
@@ -209,10 +221,13 @@ def test_chain_halt_with_every_node_stale_pages_once(stack):
     # Keep the halt until every operated node is a firing "head stale" symptom in Prometheus ...
     stale = lambda: {a["labels"]["endpoint"] for a in stack.firing() if a["labels"]["alertname"] == "ChainwatchHeadStale" and a["state"] == "firing"}  # noqa: E731
     # head_stale: 5 s threshold + 15 s for: + a scrape, within 30 s.
-    wait_until(lambda: stale() == {"node-1", "node-2", "node-3", "node-4"}, 30, "every node head-stale during the halt", interval=0.5,
-               describe=lambda _: str(stale()))
+    wait_until(
+        lambda: stale() == {"node-1", "node-2", "node-3", "node-4"}, 30, "every node head-stale during the halt", interval=0.5, describe=lambda _: str(stale())
+    )
     # ... and still: one incident, paged once on each service (watched for three 1 s group intervals).
-    others = lambda: [p.line() for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE and p.alertname != "ChainwatchChainHalted"]  # noqa: E731
+    others = lambda: [
+        p.line() for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE and p.alertname != "ChainwatchChainHalted"
+    ]  # noqa: E731
     hold(lambda: not others(), 3, "nothing but the halt pages", describe=lambda _: str(others()))
     pages = [p for p in pages_since(stack, run.injected_at) if (p.alertname, p.endpoint) not in IGNORE]
     assert [(p.service, p.alertname) for p in pages if p.service == "pagerduty"] == [("pagerduty", "ChainwatchChainHalted")]
@@ -325,7 +340,7 @@ def test_missed_attestations_page(stack):
 
 
 def test_killed_exporter_pages_exporter_absent(stack):
-    run = check_fault(stack, "kill-exporter")
+    check_fault(stack, "kill-exporter")
     assert stack.components["exporter"].proc.alive()
 
 

@@ -58,9 +58,17 @@ def test_frozen_node_lag_and_head_age_grow(tmp_path, devnet):
         assert first.value("chainwatch_peers", endpoint="node-1") is None  # anvil: net_peerCount -32601
         node.freeze()
         # The references make a block a second: 3 blocks behind within ~3 s, 10 s on a loaded machine.
-        later = wait_until(lambda: (s := exporter.metrics()).value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
-                           and s.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
-                           and s.value("chainwatch_head_age_seconds", endpoint="node-1") >= 3 and s, 10, "node-1 frozen 3 s behind", interval=0.25)
+        later = wait_until(
+            lambda: (
+                (s := exporter.metrics()).value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
+                and s.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
+                and s.value("chainwatch_head_age_seconds", endpoint="node-1") >= 3
+                and s
+            ),
+            10,
+            "node-1 frozen 3 s behind",
+            interval=0.25,
+        )
         assert later.value("chainwatch_sync_lag_blocks", endpoint="node-1") >= 3
         assert later.value("chainwatch_sync_lag_seconds", endpoint="node-1") >= 3
         assert later.value("chainwatch_head_age_seconds", endpoint="node-1") >= 3
@@ -145,8 +153,12 @@ def test_reload_rejects_invalid_config_and_keeps_serving(tmp_path, devnet):
         assert exporter.proc.poll() is None
         path.write_text(good.replace("name: node-1", "name: node-2"))
         exporter.signal(signal.SIGHUP)
-        s = wait_until(lambda: (m := exporter.metrics()).value("chainwatch_probe_success", endpoint="node-2") is not None and m, 5,
-                       "node-2 served after the SIGHUP reload", interval=0.2)
+        s = wait_until(
+            lambda: (m := exporter.metrics()).value("chainwatch_probe_success", endpoint="node-2") is not None and m,
+            5,
+            "node-2 served after the SIGHUP reload",
+            interval=0.2,
+        )
         assert s.value("chainwatch_probe_success", endpoint="node-2") == 1
         assert s.value("chainwatch_config_last_reload_successful") == 1
 
@@ -156,10 +168,17 @@ def test_check_prints_table_and_fails_only_for_operated_nodes(tmp_path, devnet):
     import sys
 
     ref, node = devnet
-    chains = {"devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [
-        {"name": "ref-1", "url": ref.url, "role": "reference"},
-        {"name": "node-1", "url": node.url, "role": "node"},
-    ]}}
+    chains = {
+        "devnet": {
+            "kind": "evm",
+            "network": "anvil",
+            "chain_id": 31337,
+            "endpoints": [
+                {"name": "ref-1", "url": ref.url, "role": "reference"},
+                {"name": "node-1", "url": node.url, "role": "node"},
+            ],
+        }
+    }
     path = write_config(tmp_path / "ok.yaml", chains)
     run = lambda p: subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(p), "--timeout", "3"], capture_output=True, text=True)
     ok = run(path)
@@ -167,7 +186,12 @@ def test_check_prints_table_and_fails_only_for_operated_nodes(tmp_path, devnet):
     header, *rows = ok.stdout.splitlines()
     assert header.split()[:3] == ["chain", "endpoint", "role"]
     assert any(r.split()[1] == "node-1" and r.split()[3] == "ok" and r.rstrip().endswith("ok") for r in rows)
-    wrong = {"devnet": {**chains["devnet"], "endpoints": [*chains["devnet"]["endpoints"], {"name": "other", "url": ref.url.replace(str(ref.port), "1"), "role": "provider"}]}}
+    wrong = {
+        "devnet": {
+            **chains["devnet"],
+            "endpoints": [*chains["devnet"]["endpoints"], {"name": "other", "url": ref.url.replace(str(ref.port), "1"), "role": "provider"}],
+        }
+    }
     assert run(write_config(tmp_path / "provider-down.yaml", wrong)).returncode == 0  # a provider down is not our node
     node.stop()
     failed = run(path)

@@ -7,10 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from chainwatch.core import catalog, metricsdoc
-from chainwatch.exporters.probe import ProbeResult
 
 REPO = Path(__file__).resolve().parents[2]
 

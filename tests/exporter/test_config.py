@@ -106,8 +106,12 @@ def test_example_config_is_valid():
 def test_cli_exits_2_with_the_error(tmp_path):
     path = tmp_path / "chainwatch.yaml"
     path.write_text(GOOD.replace("network: mainnet", "netwrok: mainnet"))
-    proc = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(path)], capture_output=True, text=True,
-                          env={"INFURA_KEY": "k", "TOKEN": "t", "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(path)],
+        capture_output=True,
+        text=True,
+        env={"INFURA_KEY": "k", "TOKEN": "t", "PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode == 2
     assert f"{path}:4: chains.ethereum.netwrok: unknown key" in proc.stderr
 

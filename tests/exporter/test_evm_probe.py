@@ -45,7 +45,10 @@ DROP = object()
 
 
 def reference(srv: FakeServer, head: int = 20) -> None:
-    srv.jsonrpc(f"/v3/{SECRET}", geth(eth_blockNumber=hex(head), eth_getBlockByNumber=lambda p: {"number": hex(head), "timestamp": hex(int(time.time())), "baseFeePerGas": "0x1"}))
+    srv.jsonrpc(
+        f"/v3/{SECRET}",
+        geth(eth_blockNumber=hex(head), eth_getBlockByNumber=lambda p: {"number": hex(head), "timestamp": hex(int(time.time())), "baseFeePerGas": "0x1"}),
+    )
 
 
 def config_text(srv: FakeServer, node_url: str | None = None, extra: str = "") -> str:
@@ -57,8 +60,8 @@ chains:
     network: mainnet
     chain_id: 1
     endpoints:
-      - {{name: geth-1, url: "{node_url or srv.url('/node')}", role: node}}
-      - {{name: ref-1, url: "{srv.url('/v3/' + SECRET)}", role: reference}}
+      - {{name: geth-1, url: "{node_url or srv.url("/node")}", role: node}}
+      - {{name: ref-1, url: "{srv.url("/v3/" + SECRET)}", role: reference}}
 """
 
 
@@ -237,7 +240,7 @@ async def test_slow_endpoint_times_out_within_deadline_without_delaying_others(s
 async def test_timed_methods_get_their_own_latency_series(srv):
     srv.jsonrpc("/node", geth())
     reference(srv)
-    text = config_text(srv).replace('role: node}', 'role: node, timed_methods: [eth_blockNumber]}')
+    text = config_text(srv).replace("role: node}", "role: node, timed_methods: [eth_blockNumber]}")
     _, s, _ = await scrape(text)
     assert s.value("chainwatch_rpc_request_duration_seconds_count", endpoint="geth-1", method="eth_blockNumber") == 1
     assert s.value("chainwatch_rpc_request_duration_seconds_count", endpoint="geth-1", method="batch") == 1

@@ -15,7 +15,7 @@ from chainwatch.core.catalog import Type
 from chainwatch.exporters.exposition import render, render_with_client
 from chainwatch.exporters.scheduler import Histogram
 
-TRICKY = ['plain', 'with "quotes"', "back\\slash", "new\nline", "ünïcode-✓", "", "0x1f"]
+TRICKY = ["plain", 'with "quotes"', "back\\slash", "new\nline", "ünïcode-✓", "", "0x1f"]
 VALUES = [0, 1, True, 2.5e7, 20_000_000, 1e-7, 0.1, -3.5, math.inf, -math.inf, math.nan, 123456789.123, 1e21]
 
 

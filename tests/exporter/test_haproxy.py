@@ -43,8 +43,10 @@ def haproxy_config(path: Path, listen: int, sock: Path, exporter_port: int, serv
         "    option httpchk",
         "    http-check send meth GET uri-lf /health?target=%[srv_name]",
         "    http-check expect status 200",
-        *(f"    server {name} 127.0.0.1:{port} check addr 127.0.0.1 port {exporter_port} inter {CHECK_INTER_MS}ms fall 2 rise 2"
-          for name, port in servers.items()),
+        *(
+            f"    server {name} 127.0.0.1:{port} check addr 127.0.0.1 port {exporter_port} inter {CHECK_INTER_MS}ms fall 2 rise 2"
+            for name, port in servers.items()
+        ),
     ]
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -95,13 +97,20 @@ def test_haproxy_drops_the_lagging_node_and_takes_it_back(tmp_path):
     try:
         gap = b.head() - a.head()  # started apart: align the heads so both start healthy
         (a if gap > 0 else b).call("anvil_mine", [hex(abs(gap) + 1)])
-        cfg = write_config(tmp_path / "chainwatch.yaml", {
-            "local": {
-                "kind": "evm", "network": "devnet", "chain_id": 31337, "block_time_seconds": 1,
-                "thresholds": {"sync_lag_blocks_warning": 3, "sync_lag_blocks_critical": 40},
-                "endpoints": [{"name": "node-a", "url": a.url}, {"name": "node-b", "url": b.url}],
-            }
-        }, exporter={"min_probe_interval_seconds": 0.5, "reference_max_age_seconds": 0.5})
+        cfg = write_config(
+            tmp_path / "chainwatch.yaml",
+            {
+                "local": {
+                    "kind": "evm",
+                    "network": "devnet",
+                    "chain_id": 31337,
+                    "block_time_seconds": 1,
+                    "thresholds": {"sync_lag_blocks_warning": 3, "sync_lag_blocks_critical": 40},
+                    "endpoints": [{"name": "node-a", "url": a.url}, {"name": "node-b", "url": b.url}],
+                }
+            },
+            exporter={"min_probe_interval_seconds": 0.5, "reference_max_age_seconds": 0.5},
+        )
         exporter = Exporter(cfg, tmp_path)
         managed.append(exporter)
         listen, sock = free_port(), tmp_path / "haproxy.sock"

@@ -31,8 +31,8 @@ chains:
     chain_id: 1
     thresholds: {{sync_lag_blocks_warning: 5, sync_lag_blocks_critical: 20}}
     endpoints:
-      - {{name: geth-1, url: "{srv.url('/node')}", role: node}}
-      - {{name: ref-1, url: "{srv.url('/ref')}", role: reference}}
+      - {{name: geth-1, url: "{srv.url("/node")}", role: node}}
+      - {{name: ref-1, url: "{srv.url("/ref")}", role: reference}}
 """
 
 

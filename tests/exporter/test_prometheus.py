@@ -35,10 +35,17 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
     node = Anvil(tmp_path, name="node")
     path = write_config(
         tmp_path / "chainwatch.yaml",
-        {"devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [
-            {"name": "ref-1", "url": ref.url, "role": "reference"},
-            {"name": "node-1", "url": node.url, "role": "node"},
-        ]}},
+        {
+            "devnet": {
+                "kind": "evm",
+                "network": "anvil",
+                "chain_id": 31337,
+                "endpoints": [
+                    {"name": "ref-1", "url": ref.url, "role": "reference"},
+                    {"name": "node-1", "url": node.url, "role": "node"},
+                ],
+            }
+        },
     )
     try:
         with Exporter(path, tmp_path) as exporter:
@@ -49,11 +56,14 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
                 assert lint.returncode == 0 and lint.stdout.strip() == "" and lint.stderr.strip() == "", (path_qs, lint.stdout, lint.stderr)
             address = f"127.0.0.1:{exporter.port}"
             node.freeze()
-            with Prometheus(tmp_path / "prom", [
-                probe_scrape_config(address, ["node-1", "ref-1"], "chainwatch-probe"),
-                probe_scrape_config(address, ["devnet"], "chainwatch-chain", param="chain"),
-                {"job_name": "chainwatch", "metrics_path": "/-/metrics", "static_configs": [{"targets": [address]}]},
-            ]) as prom:
+            with Prometheus(
+                tmp_path / "prom",
+                [
+                    probe_scrape_config(address, ["node-1", "ref-1"], "chainwatch-probe"),
+                    probe_scrape_config(address, ["devnet"], "chainwatch-chain", param="chain"),
+                    {"job_name": "chainwatch", "metrics_path": "/-/metrics", "static_configs": [{"targets": [address]}]},
+                ],
+            ) as prom:
                 lag = prom.wait_for('chainwatch_sync_lag_blocks{job="chainwatch-probe",endpoint="node-1"} >= 3', timeout=40)
                 assert lag[0]["metric"]["instance"] == "node-1"
                 assert lag[0]["metric"]["chain"] == "devnet"

@@ -29,8 +29,8 @@ chains:
     network: mainnet
     chain_id: 1
     endpoints:
-      - {{name: geth-1, url: "{srv.url('/node')}", role: node}}
-      - {{name: ref-1, url: "{srv.url('/ref')}", role: reference}}
+      - {{name: geth-1, url: "{srv.url("/node")}", role: node}}
+      - {{name: ref-1, url: "{srv.url("/ref")}", role: reference}}
 """
 
 

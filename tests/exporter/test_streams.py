@@ -110,16 +110,24 @@ async def test_server_stops_sending_then_resumes(anvil, fast):
             proxy.stall()
             stalled_at = anvil.head()
             # Quiet and behind while the HTTP head moves on: what the alerts look for.
-            s = await ex.until(lambda s: v(s, "chainwatch_stream_last_message_age_seconds") > 4 and (v(s, "chainwatch_stream_lag_blocks") or 0) >= 3,
-                               what="quiet and behind")
+            s = await ex.until(
+                lambda s: v(s, "chainwatch_stream_last_message_age_seconds") > 4 and (v(s, "chainwatch_stream_lag_blocks") or 0) >= 3, what="quiet and behind"
+            )
             assert v(s, "chainwatch_head_height") >= stalled_at + 3
             assert v(s, "chainwatch_stream_head_height") <= stalled_at
             # Heartbeats go unanswered: the watch gives the connection up and keeps trying.
-            await ex.until(lambda s: v(s, "chainwatch_stream_connected") == 0 and v(s, "chainwatch_stream_reconnects_total") >= 1,
-                           what="disconnected and retrying")
+            await ex.until(
+                lambda s: v(s, "chainwatch_stream_connected") == 0 and v(s, "chainwatch_stream_reconnects_total") >= 1, what="disconnected and retrying"
+            )
             proxy.resume()
-            await ex.until(lambda s: v(s, "chainwatch_stream_connected") == 1 and v(s, "chainwatch_stream_last_message_age_seconds") < 2
-                           and (v(s, "chainwatch_stream_lag_blocks") or 0) <= 1, what="caught up again")
+            await ex.until(
+                lambda s: (
+                    v(s, "chainwatch_stream_connected") == 1
+                    and v(s, "chainwatch_stream_last_message_age_seconds") < 2
+                    and (v(s, "chainwatch_stream_lag_blocks") or 0) <= 1
+                ),
+                what="caught up again",
+            )
     finally:
         await proxy.stop()
 
@@ -131,8 +139,14 @@ async def test_dropped_connection_reconnects_with_backoff(anvil, fast):
             await ex.until(lambda s: v(s, "chainwatch_stream_connected") == 1 and v(s, "chainwatch_stream_head_height") is not None, what="subscribed")
             first = proxy.connections
             proxy.drop()
-            s = await ex.until(lambda s: v(s, "chainwatch_stream_reconnects_total") >= 1 and v(s, "chainwatch_stream_connected") == 1
-                               and v(s, "chainwatch_stream_last_message_age_seconds") < 2, what="reconnected and hearing heads")
+            s = await ex.until(
+                lambda s: (
+                    v(s, "chainwatch_stream_reconnects_total") >= 1
+                    and v(s, "chainwatch_stream_connected") == 1
+                    and v(s, "chainwatch_stream_last_message_age_seconds") < 2
+                ),
+                what="reconnected and hearing heads",
+            )
             assert first + 1 <= proxy.connections <= first + 3  # a new connection, not a storm
             head = v(s, "chainwatch_stream_head_height")
             await ex.until(lambda s: v(s, "chainwatch_stream_head_height") > head, what="heads flow again")

@@ -21,11 +21,13 @@ METRIC = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
-def serve(ca: trustme.CA, *identities: str, not_after: dt.datetime | None = None, issuer: trustme.CA | None = None,
-          client_ca: trustme.CA | None = None) -> FakeServer:
+def serve(
+    ca: trustme.CA, *identities: str, not_after: dt.datetime | None = None, issuer: trustme.CA | None = None, client_ca: trustme.CA | None = None
+) -> FakeServer:
     """An HTTPS JSON-RPC server whose leaf is issued by ``issuer`` (default ``ca``) for ``identities``."""
-    leaf = (issuer or ca).issue_cert(*(identities or ("127.0.0.1",)), not_after=not_after,
-                                      not_before=None if not_after is None or not_after > NOW else not_after - dt.timedelta(days=30))
+    leaf = (issuer or ca).issue_cert(
+        *(identities or ("127.0.0.1",)), not_after=not_after, not_before=None if not_after is None or not_after > NOW else not_after - dt.timedelta(days=30)
+    )
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     leaf.configure_cert(ctx)
     if client_ca is not None:  # mutual TLS: the server requires a client certificate of this CA

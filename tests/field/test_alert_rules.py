@@ -31,8 +31,7 @@ def rules_of(config_name: str, out):
 
 
 def promtool_expr_test(tmp_path, rule_files: list[str], interval: str, series: list[dict], checks: list[dict]) -> None:
-    test = {"rule_files": rule_files, "evaluation_interval": interval,
-            "tests": [{"interval": interval, "input_series": series, "promql_expr_test": checks}]}
+    test = {"rule_files": rule_files, "evaluation_interval": interval, "tests": [{"interval": interval, "input_series": series, "promql_expr_test": checks}]}
     path = tmp_path / "case.test.yml"
     path.write_text(yaml.safe_dump(test, sort_keys=False))
     done = subprocess.run([require_binary("promtool"), "test", "rules", path.name], cwd=tmp_path, capture_output=True, text=True)
@@ -49,12 +48,18 @@ def test_monitor_stuck_fires_when_the_monitor_never_succeeded(tmp_path):
     labels = 'chain="eth-cl",network="devnet"'
     series = [
         {"series": f'chainwatch_validator_attestations_checked_total{{{labels},group="ops"}}', "values": "0+0x40"},
-        {"series": f'chainwatch_validator_monitor_epochs_skipped_total{{{labels}}}', "values": "0+0x40"},
+        {"series": f"chainwatch_validator_monitor_epochs_skipped_total{{{labels}}}", "values": "0+0x40"},
     ]
-    promtool_expr_test(tmp_path, [], "15s", series, [
-        {"expr": expr, "eval_time": "0s", "exp_samples": []},  # the monitor has not existed for 3 epochs yet
-        {"expr": expr, "eval_time": "5m", "exp_samples": [{"labels": f"{{{labels}}}", "value": 12}]},
-    ])
+    promtool_expr_test(
+        tmp_path,
+        [],
+        "15s",
+        series,
+        [
+            {"expr": expr, "eval_time": "0s", "exp_samples": []},  # the monitor has not existed for 3 epochs yet
+            {"expr": expr, "eval_time": "5m", "exp_samples": [{"labels": f"{{{labels}}}", "value": 12}]},
+        ],
+    )
 
 
 def test_monitor_stuck_fires_from_the_start_timestamp_and_resolves_on_success(tmp_path):
@@ -62,15 +67,21 @@ def test_monitor_stuck_fires_from_the_start_timestamp_and_resolves_on_success(tm
     expr = rules_of("liveness-refused-chainwatch.yaml", tmp_path)["ChainwatchValidatorMonitorStuck"][0]["expr"]
     labels = 'chain="eth-cl",network="devnet"'
     series = [
-        {"series": f'chainwatch_validator_monitor_last_success_timestamp_seconds{{{labels}}}', "values": "0x20 600+0x10"},
-        {"series": f'chainwatch_validator_monitor_failures_total{{{labels}}}', "values": "0+1x20 20+0x10"},
+        {"series": f"chainwatch_validator_monitor_last_success_timestamp_seconds{{{labels}}}", "values": "0x20 600+0x10"},
+        {"series": f"chainwatch_validator_monitor_failures_total{{{labels}}}", "values": "0+1x20 20+0x10"},
     ]
-    promtool_expr_test(tmp_path, [], "15s", series, [
-        {"expr": expr, "eval_time": "0s", "exp_samples": []},
-        {"expr": expr, "eval_time": "30s", "exp_samples": [{"labels": f"{{{labels}}}", "value": 30}]},
-        {"expr": expr, "eval_time": "5m", "exp_samples": [{"labels": f"{{{labels}}}", "value": 300}]},
-        {"expr": expr, "eval_time": "5m15s", "exp_samples": []},  # succeeded at 5m
-    ])
+    promtool_expr_test(
+        tmp_path,
+        [],
+        "15s",
+        series,
+        [
+            {"expr": expr, "eval_time": "0s", "exp_samples": []},
+            {"expr": expr, "eval_time": "30s", "exp_samples": [{"labels": f"{{{labels}}}", "value": 30}]},
+            {"expr": expr, "eval_time": "5m", "exp_samples": [{"labels": f"{{{labels}}}", "value": 300}]},
+            {"expr": expr, "eval_time": "5m15s", "exp_samples": []},  # succeeded at 5m
+        ],
+    )
 
 
 def test_every_monitor_kind_has_a_stuck_alert(tmp_path):
@@ -84,9 +95,11 @@ def test_every_monitor_kind_has_a_stuck_alert(tmp_path):
 
 def test_optimistic_head_and_el_offline_have_warnings(tmp_path):
     rules = rules_of("restart-ratio-chainwatch.yaml", tmp_path)
-    for name, metric in (("ChainwatchBeaconHeadOptimistic", "chainwatch_beacon_optimistic"),
-                         ("ChainwatchBeaconExecutionOffline", "chainwatch_beacon_el_offline")):
-        rule, = rules[name]
+    for name, metric in (
+        ("ChainwatchBeaconHeadOptimistic", "chainwatch_beacon_optimistic"),
+        ("ChainwatchBeaconExecutionOffline", "chainwatch_beacon_el_offline"),
+    ):
+        (rule,) = rules[name]
         assert metric in rule["expr"] and rule["for"] == "5m" and rule["labels"]["severity"] == "warning"
 
 
@@ -108,7 +121,7 @@ RATIO = 'group:chainwatch_validator_attestations_missed:ratio_rate1h{chain="eth-
 
 def _ratio_case(tmp_path, missed_per_epoch: list[int]):
     rules = rules_of("restart-ratio-chainwatch.yaml", tmp_path)
-    rule, = rules["ChainwatchAttestationMissRatioHigh"]
+    (rule,) = rules["ChainwatchAttestationMissRatioHigh"]
     labels = 'chain="eth-cl",group="ops",network="mainnet"'
     series = [
         {"series": f"chainwatch_validator_attestations_checked_total{{{labels}}}", "values": _counter([0] + [3] * (len(missed_per_epoch) - 1))},
@@ -129,7 +142,13 @@ def test_misses_in_two_epochs_of_the_hour_do_warn(tmp_path):
     rule, series, files = _ratio_case(tmp_path, [0] * 8 + [3, 0, 0, 2] + [0] * 6)
     # the value is the ratio (a float): check whether the condition holds with count()
     present = f"count({rule['expr']})"
-    promtool_expr_test(tmp_path, files, "32s", series, [
-        {"expr": present, "eval_time": "60m", "exp_samples": []},
-        {"expr": present, "eval_time": "80m", "exp_samples": [{"labels": "{}", "value": 1}]},
-    ])
+    promtool_expr_test(
+        tmp_path,
+        files,
+        "32s",
+        series,
+        [
+            {"expr": present, "eval_time": "60m", "exp_samples": []},
+            {"expr": present, "eval_time": "80m", "exp_samples": [{"labels": "{}", "value": 1}]},
+        ],
+    )

@@ -58,24 +58,48 @@ EVM_FIELDS = {
 }
 SOLANA_FIELDS = {
     "getBlockHeight": (lambda v: {"getBlockHeight": v}, "chainwatch_solana_block_height", {}),
-    "getSlot(processed)": (lambda v: {"getSlot": lambda p: v if p and p[0].get("commitment") == "processed" else 16},
-                           "chainwatch_solana_slot", {"commitment": "processed"}),
-    "getSlot(finalized)": (lambda v: {"getSlot": lambda p: v if p and p[0].get("commitment") == "finalized" else 16},
-                           "chainwatch_solana_slot", {"commitment": "finalized"}),
+    "getSlot(processed)": (
+        lambda v: {"getSlot": lambda p: v if p and p[0].get("commitment") == "processed" else 16},
+        "chainwatch_solana_slot",
+        {"commitment": "processed"},
+    ),
+    "getSlot(finalized)": (
+        lambda v: {"getSlot": lambda p: v if p and p[0].get("commitment") == "finalized" else 16},
+        "chainwatch_solana_slot",
+        {"commitment": "finalized"},
+    ),
 }
 BEACON_FIELDS = {
-    "syncing.sync_distance": (lambda v: {"/eth/v1/node/syncing": {"data": {"head_slot": "16", "sync_distance": v, "is_syncing": False}}},
-                              "chainwatch_beacon_sync_distance_slots", {}),
-    "peer_count.connected": (lambda v: {"/eth/v1/node/peer_count": {"data": {"connected": v, "disconnected": "3"}}},
-                             "chainwatch_beacon_peers", {"state": "connected"}),
-    "peer_count.disconnected": (lambda v: {"/eth/v1/node/peer_count": {"data": {"connected": "50", "disconnected": v}}},
-                                "chainwatch_beacon_peers", {"state": "disconnected"}),
-    "finality_checkpoints": (lambda v: {"/eth/v1/beacon/states/head/finality_checkpoints": {"data": {
-        "previous_justified": {"epoch": "0", "root": "0x" + "00" * 32}, "current_justified": {"epoch": "0", "root": "0x" + "00" * 32},
-        "finalized": {"epoch": v, "root": "0x" + "00" * 32}}}}, "chainwatch_beacon_finalized_epoch", {}),
+    "syncing.sync_distance": (
+        lambda v: {"/eth/v1/node/syncing": {"data": {"head_slot": "16", "sync_distance": v, "is_syncing": False}}},
+        "chainwatch_beacon_sync_distance_slots",
+        {},
+    ),
+    "peer_count.connected": (
+        lambda v: {"/eth/v1/node/peer_count": {"data": {"connected": v, "disconnected": "3"}}},
+        "chainwatch_beacon_peers",
+        {"state": "connected"},
+    ),
+    "peer_count.disconnected": (
+        lambda v: {"/eth/v1/node/peer_count": {"data": {"connected": "50", "disconnected": v}}},
+        "chainwatch_beacon_peers",
+        {"state": "disconnected"},
+    ),
+    "finality_checkpoints": (
+        lambda v: {
+            "/eth/v1/beacon/states/head/finality_checkpoints": {
+                "data": {
+                    "previous_justified": {"epoch": "0", "root": "0x" + "00" * 32},
+                    "current_justified": {"epoch": "0", "root": "0x" + "00" * 32},
+                    "finalized": {"epoch": v, "root": "0x" + "00" * 32},
+                }
+            }
+        },
+        "chainwatch_beacon_finalized_epoch",
+        {},
+    ),
 }
-ROWS = [(kind, f, enc) for kind, fields in (("evm", EVM_FIELDS), ("solana", SOLANA_FIELDS), ("beacon", BEACON_FIELDS))
-        for f in fields for enc in ENCODINGS]
+ROWS = [(kind, f, enc) for kind, fields in (("evm", EVM_FIELDS), ("solana", SOLANA_FIELDS), ("beacon", BEACON_FIELDS)) for f in fields for enc in ENCODINGS]
 
 
 async def _probe(kind: str, answers: dict):
@@ -126,12 +150,15 @@ async def test_beacon_flags_are_json_booleans_or_absent(key, value, expected):
     assert s.value(f"chainwatch_beacon_{key.removeprefix('is_')}", **NODE) == expected
 
 
-@pytest.mark.parametrize("kind, inject", [
-    ("evm", {"eth_chainId": "1"}),
-    ("evm", {"eth_blockNumber": None, "eth_getBlockByNumber": None}),
-    ("solana", {"getSlot": "16"}),
-    ("beacon", {"/eth/v1/node/syncing": {"data": {"head_slot": "16.0", "sync_distance": "0", "is_syncing": False}}}),
-])
+@pytest.mark.parametrize(
+    "kind, inject",
+    [
+        ("evm", {"eth_chainId": "1"}),
+        ("evm", {"eth_blockNumber": None, "eth_getBlockByNumber": None}),
+        ("solana", {"getSlot": "16"}),
+        ("beacon", {"/eth/v1/node/syncing": {"data": {"head_slot": "16.0", "sync_distance": "0", "is_syncing": False}}}),
+    ],
+)
 async def test_identity_and_head_still_fail_the_probe(kind, inject):
     snap, s, _ = await _probe(kind, inject)
     assert s.value("chainwatch_probe_success", **NODE) == 0

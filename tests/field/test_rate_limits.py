@@ -27,8 +27,11 @@ SIGNALS = {
     "infura_-32005_backoff_hint": (INFURA, "whole", 30.0),
     "item_-32005": ({"code": -32005, "message": "limit exceeded"}, "item", DEFAULT_BACKOFF_SECONDS),
     "item_-32029": ({"code": -32029, "message": "Too many requests"}, "item", DEFAULT_BACKOFF_SECONDS),
-    "item_-32090": ({"code": -32090, "message": "Too many requests, reason: call rate limit exhausted, retry in 10s",
-                     "data": {"trace_id": "x", "retry_after": 10}}, "item", 10.0),
+    "item_-32090": (
+        {"code": -32090, "message": "Too many requests, reason: call rate limit exhausted, retry in 10s", "data": {"trace_id": "x", "retry_after": 10}},
+        "item",
+        10.0,
+    ),
     "whole_-32012": ({"code": -32012, "message": "credits limited to 50/s"}, "whole", DEFAULT_BACKOFF_SECONDS),
     "message_only": ({"code": -32000, "message": "Your app has exceeded its compute units per second capacity"}, "item", DEFAULT_BACKOFF_SECONDS),
     "message_hint": ({"code": -32000, "message": "rate limit reached, try again in 2s"}, "whole", 2.0),
@@ -69,12 +72,15 @@ async def test_rate_limits_inside_http_200_back_off_like_429(kind, signal):
     assert backoff - 1 <= until <= backoff + 5
 
 
-@pytest.mark.parametrize("error", [
-    {"code": -32600, "message": "batch limit 100 exceeded"},
-    {"code": -32000, "message": "query returned more than 10000 results / block range limit exceeded"},
-    {"code": -32000, "message": "response size limit exceeded"},
-    {"code": -32601, "message": "method not found"},
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"code": -32600, "message": "batch limit 100 exceeded"},
+        {"code": -32000, "message": "query returned more than 10000 results / block range limit exceeded"},
+        {"code": -32000, "message": "response size limit exceeded"},
+        {"code": -32601, "message": "method not found"},
+    ],
+)
 def test_size_limits_are_not_rate_limits(error):
     assert not jsonrpc.rate_limited(error)
 
@@ -89,15 +95,18 @@ async def test_solana_node_unhealthy_is_data_not_a_rate_limit():
     assert s.value("chainwatch_solana_health_behind_slots", **NODE) == 42
 
 
-@pytest.mark.parametrize("data, message, seconds", [
-    ({"rate": {"backoff_seconds": 30}}, "", 30.0),
-    ({"retry-after": "7"}, "", 7.0),
-    ({"backoff_ms": 250}, "", 0.25),
-    ({"retry_after": "nan"}, "", None),
-    ({"retry_after": 10**9}, "", 3600.0),
-    (None, "Try again in 3 seconds", 3.0),
-    ("not an object", "retry after 500ms", 0.5),
-    (None, "slow down", None),
-])
+@pytest.mark.parametrize(
+    "data, message, seconds",
+    [
+        ({"rate": {"backoff_seconds": 30}}, "", 30.0),
+        ({"retry-after": "7"}, "", 7.0),
+        ({"backoff_ms": 250}, "", 0.25),
+        ({"retry_after": "nan"}, "", None),
+        ({"retry_after": 10**9}, "", 3600.0),
+        (None, "Try again in 3 seconds", 3.0),
+        ("not an object", "retry after 500ms", 0.5),
+        (None, "slow down", None),
+    ],
+)
 def test_backoff_hint(data, message, seconds):
     assert jsonrpc.backoff_hint({"code": -32029, "message": message, "data": data}) == seconds

@@ -64,6 +64,7 @@ class Replay:
                 return self.liveness_status, {"code": self.liveness_status, "message": "BAD_REQUEST: liveness refused"}
             asked = json.loads(raw)
             return {"data": [row for row in self.liveness[epoch]["data"] if row["index"] in asked] + self.liveness[epoch].get("extra", [])}
+
         return handler
 
 
@@ -81,9 +82,12 @@ async def transport():
 
 
 def monitor_of(replay, transport, tmp_path, groups, per_validator=True):
-    chain = {"kind": "beacon", "network": "sepolia", "endpoints": [{"name": "lighthouse-rec", "url": replay.srv.url("")}],
-             "validators": {"endpoint": "lighthouse-rec", "groups": groups, "per_validator_metrics": per_validator,
-                            "state_file": str(tmp_path / "state.json")}}
+    chain = {
+        "kind": "beacon",
+        "network": "sepolia",
+        "endpoints": [{"name": "lighthouse-rec", "url": replay.srv.url("")}],
+        "validators": {"endpoint": "lighthouse-rec", "groups": groups, "per_validator_metrics": per_validator, "state_file": str(tmp_path / "state.json")},
+    }
     config = parse(json.dumps({"chains": {"sepolia-cl": chain}}), env={})
     return monitor_for("sepolia-cl", config.chains["sepolia-cl"], transport, config.exporter)
 
@@ -126,8 +130,19 @@ async def test_validator_listed_twice_in_one_group_counts_once(replay, transport
 
 async def test_version_1_state_file_runs_are_split_per_group(replay, transport, tmp_path):
     # 0.1.0 kept one run per index, incremented once per membership: 1979 in 2 groups, 1 epoch -> 2.
-    (tmp_path / "state.json").write_text(json.dumps({"version": 1, "genesis_time": GENESIS, "last_epoch": 240248, "skipped": 0,
-                                                      "groups": {g: {} for g in OVERLAP}, "consecutive": {"1979": 2, "1985": 1}, "duties": {}}))
+    (tmp_path / "state.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "genesis_time": GENESIS,
+                "last_epoch": 240248,
+                "skipped": 0,
+                "groups": {g: {} for g in OVERLAP},
+                "consecutive": {"1979": 2, "1985": 1},
+                "duties": {},
+            }
+        )
+    )
     monitor = monitor_of(replay, transport, tmp_path, OVERLAP)
     await monitor.step(now=time_at(240250, 9))
     s = exposition(monitor)
@@ -135,12 +150,15 @@ async def test_version_1_state_file_runs_are_split_per_group(replay, transport, 
         assert s.value("chainwatch_validator_consecutive_missed_attestations", group=group) == 2, group
 
 
-@pytest.mark.parametrize("broken, field", [
-    ("validator_row_garbage", "validator_row"),
-    ("validator_row_unknown_status", "validator_status"),
-    ("liveness_row_garbage", "liveness_row"),
-    ("duty_garbage", "proposer_duty"),
-])
+@pytest.mark.parametrize(
+    "broken, field",
+    [
+        ("validator_row_garbage", "validator_row"),
+        ("validator_row_unknown_status", "validator_status"),
+        ("liveness_row_garbage", "liveness_row"),
+        ("duty_garbage", "proposer_duty"),
+    ],
+)
 async def test_one_bad_list_entry_affects_only_that_entry(replay, transport, tmp_path, broken, field):
     if broken == "validator_row_garbage":
         replay.extra_rows = [{"index": "not-a-number", "status": "active_ongoing", "validator": {}}, "x"]
@@ -186,8 +204,8 @@ async def test_monitor_that_never_succeeds_exports_its_health_from_the_first_sec
     assert s.value("chainwatch_validator_monitor_last_epoch") is None
     assert s.value("chainwatch_validators", group="solo", status="active_ongoing") == 1  # statuses were read: fresh
     # STALE_EPOCHS epochs later nothing was refreshed: the gauges go, the counters and health stay.
-    monitor.started -= (beacon_monitor.STALE_EPOCHS * 384 + 1)
-    monitor.refreshed -= (beacon_monitor.STALE_EPOCHS * 384 + 1)
+    monitor.started -= beacon_monitor.STALE_EPOCHS * 384 + 1
+    monitor.refreshed -= beacon_monitor.STALE_EPOCHS * 384 + 1
     s = exposition(monitor)
     assert s.find("chainwatch_validators") == []
     assert s.find("chainwatch_validator_consecutive_missed_attestations") == []

@@ -72,8 +72,20 @@ class DebugExporter(Exporter):
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(config_path),
-                "--web.listen-address", f"127.0.0.1:{self.port}", "--log.level", log_level, "--log.format", log_format]
+        args = [
+            sys.executable,
+            "-m",
+            "chainwatch.cli",
+            "serve",
+            "--config.file",
+            str(config_path),
+            "--web.listen-address",
+            f"127.0.0.1:{self.port}",
+            "--log.level",
+            log_level,
+            "--log.format",
+            log_format,
+        ]
         self.log_path = log_dir / f"exporter-{self.port}.log"
         Managed.__init__(self, args, env={**os.environ, **(extra_env or {})}, log=self.log_path)
         wait_http(self.url + "/-/healthy", proc=self.proc)

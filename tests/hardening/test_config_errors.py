@@ -61,9 +61,21 @@ CASES = [
     ("wrong_type_nested", edit("  min_probe_interval_seconds: 0", "  min_probe_interval_seconds: soon"), 2, "min_probe_interval_seconds"),
     # Located at the chain (line 5) that holds both: pydantic reports model-level checks there.
     ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 5, "duplicate endpoint name"),
-    ("duplicate_name_across_chains", lambda t: t + "  eth2:\n    kind: evm\n    network: sepolia\n    chain_id: 11155111\n    endpoints:\n      - {name: node-1, url: 'http://127.0.0.1:1/'}\n", 1, "unique across chains"),
+    (
+        "duplicate_name_across_chains",
+        lambda t: (
+            t + "  eth2:\n    kind: evm\n    network: sepolia\n    chain_id: 11155111\n    endpoints:\n      - {name: node-1, url: 'http://127.0.0.1:1/'}\n"
+        ),
+        1,
+        "unique across chains",
+    ),
     ("missing_env_var", edit('/ok/node"', '/ok/node${CW_HARDENING_UNSET}"'), 11, "CW_HARDENING_UNSET is not set"),
-    ("missing_env_in_secret_file_path", lambda t: t + "teams:\n  default:\n    pagerduty:\n      routing_key_file: \"/etc/am/${CW_HARDENING_UNSET_PD}\"\n", 19, "CW_HARDENING_UNSET_PD is not set"),
+    (
+        "missing_env_in_secret_file_path",
+        lambda t: t + 'teams:\n  default:\n    pagerduty:\n      routing_key_file: "/etc/am/${CW_HARDENING_UNSET_PD}"\n',
+        19,
+        "CW_HARDENING_UNSET_PD is not set",
+    ),
     ("not_utf8", lambda t: t.replace("    network: mainnet", "    network: main\udce9net"), 7, "not UTF-8"),
 ]
 
@@ -73,8 +85,7 @@ def write(path: Path, text: str) -> None:
 
 
 def cli(*args: str, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "chainwatch.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "chainwatch.cli", *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
 @pytest.fixture(scope="module")

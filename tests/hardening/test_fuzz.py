@@ -46,17 +46,58 @@ CONFIGS = {
     "beacon": "chains: {c: {kind: beacon, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
     "solana": "chains: {c: {kind: solana, network: n, endpoints: [{name: e, url: 'http://127.0.0.1:1/', timed_methods: [getBalance]}]}}",
     "opnode": "chains: {l1: {kind: evm, network: n, chain_id: 1, endpoints: [{name: l1e, url: 'http://127.0.0.1:1/'}]},"
-              " l2: {kind: evm, network: n, chain_id: 10, endpoints: [{name: l2e, url: 'http://127.0.0.1:1/'}]},"
-              " c: {kind: opnode, network: n, l1_chain: l1, l2_chain: l2, l2_chain_id: 10, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
+    " l2: {kind: evm, network: n, chain_id: 10, endpoints: [{name: l2e, url: 'http://127.0.0.1:1/'}]},"
+    " c: {kind: opnode, network: n, l1_chain: l1, l2_chain: l2, l2_chain_id: 10, endpoints: [{name: e, url: 'http://127.0.0.1:1/'}]}}",
 }
 
 KEYS = [
-    "number", "timestamp", "baseFeePerGas", "pending", "queued", "data", "head_slot", "sync_distance", "is_syncing",
-    "is_optimistic", "el_offline", "connected", "connecting", "direction", "state", "finalized", "current_justified",
-    "epoch", "genesis_time", "SECONDS_PER_SLOT", "SLOTS_PER_EPOCH", "version", "absoluteSlot", "blockHeight",
-    "slotIndex", "slotsInEpoch", "transactionCount", "numSlots", "numTransactions", "numNonVoteTransactions",
-    "samplePeriodSecs", "slot", "solana-core", "feature-set", "code", "message", "numSlotsBehind", "result", "error", "id",
-    "unsafe_l2", "safe_l2", "finalized_l2", "head_l1", "current_l1", "l2_chain_id", "l1origin",
+    "number",
+    "timestamp",
+    "baseFeePerGas",
+    "pending",
+    "queued",
+    "data",
+    "head_slot",
+    "sync_distance",
+    "is_syncing",
+    "is_optimistic",
+    "el_offline",
+    "connected",
+    "connecting",
+    "direction",
+    "state",
+    "finalized",
+    "current_justified",
+    "epoch",
+    "genesis_time",
+    "SECONDS_PER_SLOT",
+    "SLOTS_PER_EPOCH",
+    "version",
+    "absoluteSlot",
+    "blockHeight",
+    "slotIndex",
+    "slotsInEpoch",
+    "transactionCount",
+    "numSlots",
+    "numTransactions",
+    "numNonVoteTransactions",
+    "samplePeriodSecs",
+    "slot",
+    "solana-core",
+    "feature-set",
+    "code",
+    "message",
+    "numSlotsBehind",
+    "result",
+    "error",
+    "id",
+    "unsafe_l2",
+    "safe_l2",
+    "finalized_l2",
+    "head_l1",
+    "current_l1",
+    "l2_chain_id",
+    "l1origin",
 ]
 
 atoms = st.one_of(
@@ -68,14 +109,33 @@ atoms = st.one_of(
     st.text(max_size=12),
     st.integers(min_value=-5, max_value=2**300).map(hex),
     st.integers(min_value=-5, max_value=2**80).map(str),
-    st.sampled_from(["0x", "0x-1", "-0x1", "0x1_0", " 0x1", "0x1 ", "ok", "", "\u00b2", "\u0661\u0662", "NaN", "1e400", "true", "-32005",
-                     "Node is behind by 99999999999999999999999 slots", "method not found"]),
+    st.sampled_from(
+        [
+            "0x",
+            "0x-1",
+            "-0x1",
+            "0x1_0",
+            " 0x1",
+            "0x1 ",
+            "ok",
+            "",
+            "\u00b2",
+            "\u0661\u0662",
+            "NaN",
+            "1e400",
+            "true",
+            "-32005",
+            "Node is behind by 99999999999999999999999 slots",
+            "method not found",
+        ]
+    ),
 )
 values = st.recursive(
     atoms,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children, max_size=6),
     max_leaves=16,
 )
+
 
 def encode(value) -> bytes:
     return json.dumps(value, allow_nan=True).encode()
@@ -108,8 +168,20 @@ def opnode_results(method: str, params: list):
     """optimism_* answers as op-node encodes them (op-service/eth/sync_status.go, id.go; rollup.Config)."""
     ref = lambda n: {"hash": "0x" + "ab" * 32, "number": n, "parentHash": "0x" + "cd" * 32, "timestamp": 1_700_000_000 + n}
     if method == "optimism_syncStatus":
-        return {k: ref(n) for k, n in (("current_l1", 90), ("current_l1_finalized", 80), ("head_l1", 90), ("safe_l1", 88), ("finalized_l1", 80),
-                                        ("unsafe_l2", 200), ("safe_l2", 190), ("finalized_l2", 150), ("pending_safe_l2", 190))}
+        return {
+            k: ref(n)
+            for k, n in (
+                ("current_l1", 90),
+                ("current_l1_finalized", 80),
+                ("head_l1", 90),
+                ("safe_l1", 88),
+                ("finalized_l1", 80),
+                ("unsafe_l2", 200),
+                ("safe_l2", 190),
+                ("finalized_l2", 150),
+                ("pending_safe_l2", 190),
+            )
+        }
     if method == "optimism_rollupConfig":
         return {"l1_chain_id": 1, "l2_chain_id": 10, "block_time": 2}
     if method == "optimism_version":
@@ -216,8 +288,13 @@ def run_probe(kind: str, data, rounds: int = 2) -> None:
 
 
 def fuzz(kind: str, examples: int):
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
     @given(st.data())
     def check(data):
         run_probe(kind, data)
@@ -243,7 +320,7 @@ def test_probe_parsers_never_raise_nightly(kind):
 # Beacon API), otherwise that metric alone is absent, and the probe never fails for it.
 
 from chainwatch.exporters import numbers  # noqa: E402
-from tests.field.test_numbers import BEACON_FIELDS, EVM_FIELDS, READ, SOLANA_FIELDS  # noqa: E402
+from tests.field.test_numbers import BEACON_FIELDS, EVM_FIELDS, SOLANA_FIELDS  # noqa: E402
 
 FIELDS = {"evm": EVM_FIELDS, "solana": SOLANA_FIELDS, "beacon": BEACON_FIELDS}
 FIELD_ROWS = [(kind, name) for kind, table in FIELDS.items() for name in table]
@@ -280,7 +357,7 @@ class AnswerTransport:
             table = {**BEACON, **self.override}
             route = path.split("?", 1)[0]
             return Reply(200 if route in table else 404, encode(table.get(route, {"code": 404, "message": "not found"})), 0.001)
-        results = (evm_results(head=16, chain_id=1, **self.override) if self.kind == "evm" else solana_results(slot=16, **self.override))
+        results = evm_results(head=16, chain_id=1, **self.override) if self.kind == "evm" else solana_results(slot=16, **self.override)
 
         def item(call):
             value = results(call["method"], call.get("params") or [])

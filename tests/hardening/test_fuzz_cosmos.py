@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainwatch.exporters.exposition import render
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Reply, Transport
@@ -38,8 +37,11 @@ from .test_fuzz import encode, mutate, values
 
 CI_EXAMPLES = 200
 NIGHTLY_EXAMPLES = 5000
-COUNTERS = ("chainwatch_cosmos_validator_blocks_checked_total", "chainwatch_cosmos_validator_missed_blocks_total",
-            "chainwatch_cosmos_validator_solo_missed_blocks_total")
+COUNTERS = (
+    "chainwatch_cosmos_validator_blocks_checked_total",
+    "chainwatch_cosmos_validator_missed_blocks_total",
+    "chainwatch_cosmos_validator_solo_missed_blocks_total",
+)
 
 
 class MutatingTransport:
@@ -76,8 +78,7 @@ def run(examples: int) -> None:
     v = chain.validators
     chain.stop_signing(v[4].name)
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
     def check(data):
         transport.data = data

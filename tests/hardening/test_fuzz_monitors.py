@@ -74,16 +74,34 @@ def run(node, examples: int):
     transport = MutatingTransport(real)
     state_dir = Path(tempfile.mkdtemp(prefix="cw-fuzz-monitor-"))
 
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+    )
     @given(st.data())
     def check(data):
         transport.data = data
         state = state_dir / "state.json"
         state.unlink(missing_ok=True)
-        text = json.dumps({"chains": {"cl": {"kind": "beacon", "network": "mainnet", "endpoints": [{"name": "bn-1", "url": node.srv.url("")}],
-                                             "validators": {"endpoint": "bn-1", "state_file": str(state), "per_validator_metrics": True,
-                                                            "groups": {"online": [0, 1, 2, 3, 4, 5], "offline": [6, PUBKEYS[7]]}}}}})
+        text = json.dumps(
+            {
+                "chains": {
+                    "cl": {
+                        "kind": "beacon",
+                        "network": "mainnet",
+                        "endpoints": [{"name": "bn-1", "url": node.srv.url("")}],
+                        "validators": {
+                            "endpoint": "bn-1",
+                            "state_file": str(state),
+                            "per_validator_metrics": True,
+                            "groups": {"online": [0, 1, 2, 3, 4, 5], "offline": [6, PUBKEYS[7]]},
+                        },
+                    }
+                }
+            }
+        )
         config = parse(text, env={})
         monitor = monitor_for("cl", config.chains["cl"], transport, config.exporter)
         for epoch, slot in ((6, 9), (7, 9), (7, 20)):

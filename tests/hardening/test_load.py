@@ -82,6 +82,7 @@ async def run_load(base: str, names: list[str], seconds: float, pid: int) -> tup
     stop_at = time.monotonic() + seconds
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def sample_memory():
             while time.monotonic() < stop_at:
                 samples.append(rss_kib(pid))
@@ -93,10 +94,7 @@ async def run_load(base: str, names: list[str], seconds: float, pid: int) -> tup
 
 def load_run(tmp_path, seconds: float):
     with HostileServer(evm_kind()) as srv:
-        endpoints = [
-            {"name": f"ep-{i:03d}", "url": srv.url("ok", f"ep-{i:03d}"), "role": "reference" if i < REFERENCES else "node"}
-            for i in range(ENDPOINTS)
-        ]
+        endpoints = [{"name": f"ep-{i:03d}", "url": srv.url("ok", f"ep-{i:03d}"), "role": "reference" if i < REFERENCES else "node"} for i in range(ENDPOINTS)]
         chains = {"eth": {"kind": "evm", "network": "mainnet", "chain_id": 1, "endpoints": endpoints}}
         with start(tmp_path, chains, min_probe_interval_seconds=1, reference_max_age_seconds=2) as exporter:
             names = [e["name"] for e in endpoints]
@@ -125,8 +123,10 @@ def check(outcome, failures, rss, upstream, elapsed, seconds):
     # Memory: flat after warm-up (first third): no more than 16 MiB above the warm level.
     warm = rss[len(rss) // 3 :]
     assert max(warm) <= warm[0] + 16 * 1024, f"RSS grew from {warm[0] // 1024} to {max(warm) // 1024} MiB: {rss}"
-    print(f"{total} scrapes ({outcome['probe']} /probe, {outcome['metrics']} /metrics) in {elapsed:.1f}s, "
-          f"mean {outcome['seconds'] / total * 1000:.0f} ms; upstream max {worst}/endpoint; RSS {rss[0] // 1024}->{rss[-1] // 1024} MiB")
+    print(
+        f"{total} scrapes ({outcome['probe']} /probe, {outcome['metrics']} /metrics) in {elapsed:.1f}s, "
+        f"mean {outcome['seconds'] / total * 1000:.0f} ms; upstream max {worst}/endpoint; RSS {rss[0] // 1024}->{rss[-1] // 1024} MiB"
+    )
 
 
 def test_fifty_scrapers_fifteen_seconds(tmp_path):

@@ -76,8 +76,21 @@ FIELD_CASES = {
     },
 }
 FIELD_ROWS = [(k, c, r) for k, cases in FIELD_CASES.items() for c, r in cases.items()]
-COSMOS_SKIPPED_TRANSPORT = {"huge_declared", "huge_chunked", "gzip_bomb", "deep_nesting", "slow_drip", "stall_before_headers",
-                            "many_headers", "huge_header", "not_http", "bad_chunked", "bad_gzip", "cut_mid_body", "close_before_headers"}
+COSMOS_SKIPPED_TRANSPORT = {
+    "huge_declared",
+    "huge_chunked",
+    "gzip_bomb",
+    "deep_nesting",
+    "slow_drip",
+    "stall_before_headers",
+    "many_headers",
+    "huge_header",
+    "not_http",
+    "bad_chunked",
+    "bad_gzip",
+    "cut_mid_body",
+    "close_before_headers",
+}
 KINDS = {
     "evm": {
         "kind": lambda: evm_kind(chain_id=1, head=16),
@@ -119,8 +132,12 @@ KINDS = {
     "solana": {
         "kind": lambda: solana_kind(slot=16),
         "chain": {"kind": "solana", "network": "mainnet-beta", "genesis_hash": SOLANA_GENESIS},
-        "validators": {"validators": {"endpoint": "solana-html", "groups": {"ops": [
-            {"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]}}},
+        "validators": {
+            "validators": {
+                "endpoint": "solana-html",
+                "groups": {"ops": [{"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]},
+            }
+        },
         "cases": {
             **TRANSPORT_CASES,
             **BATCH_CASES,
@@ -216,8 +233,9 @@ def stack(tmp_path_factory):
                 endpoints.append({"name": name(kind, "tls_self_signed"), "url": tls.url("ok"), "role": "node"})
             names += [e["name"] for e in endpoints]
             chains[f"{kind}-chain"] = {**spec["chain"], "endpoints": endpoints, **spec.get("validators", {})}
-        with start(tmp, chains, min_probe_interval_seconds=MIN_PROBE_INTERVAL, reference_max_age_seconds=MIN_PROBE_INTERVAL,
-                   state_dir=str(tmp / "state")) as exporter:
+        with start(
+            tmp, chains, min_probe_interval_seconds=MIN_PROBE_INTERVAL, reference_max_age_seconds=MIN_PROBE_INTERVAL, state_dir=str(tmp / "state")
+        ) as exporter:
             started = time.monotonic()
             status, text = exporter.get("/metrics", SCRAPE)  # what Prometheus waits for: the HTTP answer, not our parsing
             took = time.monotonic() - started
@@ -228,8 +246,15 @@ def stack(tmp_path_factory):
             time.sleep(max(0.0, started + took + MIN_PROBE_INTERVAL + 0.05 - time.monotonic()))
             counts_after_first = {k: dict(s.hits) for k, s in servers.items()}
             second = exporter.metrics(headers=SCRAPE)
-            yield {"servers": servers, "exporter": exporter, "first": first, "second": second, "took": took,
-                   "names": names, "hits_after_first": counts_after_first}
+            yield {
+                "servers": servers,
+                "exporter": exporter,
+                "first": first,
+                "second": second,
+                "took": took,
+                "names": names,
+                "hits_after_first": counts_after_first,
+            }
     finally:
         for srv in servers.values():
             if srv is not None:

@@ -53,8 +53,17 @@ KINDS = {
 }
 SKIP = {"stall_before_headers", "slow_drip"}  # timeouts say nothing about the answer; keep the test fast
 # Answers that succeed or are read like another case (test_matrix.py has them): keep the scrape small.
-SKIP |= {"batch_refused_400", "batch_refused_413", "batch_refused_dropped", "health_404", "health_501", "peers_405", "finality_501",
-         "peers_bad_entry", "rate_limited_item"}
+SKIP |= {
+    "batch_refused_400",
+    "batch_refused_413",
+    "batch_refused_dropped",
+    "health_404",
+    "health_501",
+    "peers_405",
+    "finality_501",
+    "peers_bad_entry",
+    "rate_limited_item",
+}
 # Cosmos shares the transport: its endpoints take the cases that quote or carry secrets, and its own errors.
 COSMOS_CASES = {"ok", "echo_secrets", "echo_in_rpc_error", "status_500", "html", "redirect", "rate_limited", "rpc_error_objects", "wrong_chain"}
 
@@ -64,12 +73,12 @@ BASIC = base64.b64encode(f"user:{TOKENS['password']}".encode()).decode()
 
 def leaks(text: str) -> list[str]:
     found = []
-    if BASIC[8:8 + WINDOW + 4] in text:
+    if BASIC[8 : 8 + WINDOW + 4] in text:
         found.append("basic-auth header value")
     for label, tok in TOKENS.items():
         for i in range(len(tok) - WINDOW + 1):
             if tok[i : i + WINDOW] in text:
-                found.append(f"{label} token ({tok[i:i + WINDOW]!r}...)")
+                found.append(f"{label} token ({tok[i : i + WINDOW]!r}...)")
                 break
     return found
 
@@ -113,7 +122,8 @@ def outputs(tmp_path_factory):
             "groups": {"ops": [{"vote_account": "Vote111111111111111111111111111111111111111", "identity": "11111111111111111111111111111111"}]},
         }
         chains["cosmos-chain"]["validators"] = {
-            "endpoint": "cosmos-echo-in-rpc-error", "fallbacks": ["cosmos-echo-secrets"],
+            "endpoint": "cosmos-echo-in-rpc-error",
+            "fallbacks": ["cosmos-echo-secrets"],
             "groups": {"ops": ["4748B1921F9D6CF16D8B3D5DECC5CEC3442203D5", "cosmosvaloper1ltazq835ufmjsslxhf0y2wvd5laeh7jq5haf92"]},
         }
         config = write_config(tmp / "chainwatch.yaml", chains, exporter={"min_probe_interval_seconds": 0, "state_dir": str(tmp / "state")})
@@ -128,18 +138,32 @@ def outputs(tmp_path_factory):
                 texts[f"/probe?chain={c}"] = exporter.get(f"/probe?chain={c}", scrape)[1]
             texts["/"] = exporter.get("/")[1]
             # Both validator monitors have failed a round against the echoing endpoints (and said so in the log).
-            wait_until(lambda: all(m in exporter.log_path.read_text(errors="replace") for m in MONITOR_FAILURES), 10,
-                       f"the validator monitors logging {MONITOR_FAILURES}", interval=0.2)
+            wait_until(
+                lambda: all(m in exporter.log_path.read_text(errors="replace") for m in MONITOR_FAILURES),
+                10,
+                f"the validator monitors logging {MONITOR_FAILURES}",
+                interval=0.2,
+            )
         texts["serve log"] = exporter.log_path.read_text(errors="replace")
         env = {**os.environ, **ENV}
-        check = subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(config), "--timeout", "4"],
-                               capture_output=True, text=True, env=env, timeout=120)
+        check = subprocess.run(
+            [sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(config), "--timeout", "4"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         texts["check stdout"], texts["check stderr"] = check.stdout, check.stderr
         generated = {}
         for part in ("rules", "dashboards", "alertmanager"):
             out = tmp / "generated" / part
-            run = subprocess.run([sys.executable, "-m", "chainwatch.cli", "generate", "--config.file", str(config), "--out", str(out), "--only", part],
-                                 capture_output=True, text=True, env=env, timeout=120)
+            run = subprocess.run(
+                [sys.executable, "-m", "chainwatch.cli", "generate", "--config.file", str(config), "--out", str(out), "--only", part],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=120,
+            )
             texts[f"generate {part} output"] = run.stdout + run.stderr
             generated[part] = run.returncode
             for path in sorted(out.rglob("*")) if out.exists() else []:

@@ -23,10 +23,17 @@ from .harness import start
 def setup(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ssrf")
     with HostileServer(evm_kind()) as srv:
-        chains = {"eth": {"kind": "evm", "network": "mainnet", "chain_id": 1, "endpoints": [
-            {"name": "node-1", "url": srv.url("ok", "node"), "role": "node"},
-            {"name": "ref-1", "url": srv.url("ok", "ref"), "role": "reference"},
-        ]}}
+        chains = {
+            "eth": {
+                "kind": "evm",
+                "network": "mainnet",
+                "chain_id": 1,
+                "endpoints": [
+                    {"name": "node-1", "url": srv.url("ok", "node"), "role": "node"},
+                    {"name": "ref-1", "url": srv.url("ok", "ref"), "role": "reference"},
+                ],
+            }
+        }
         with start(tmp, chains, min_probe_interval_seconds=0, reference_max_age_seconds=0) as exporter:
             yield srv, exporter
 

@@ -43,8 +43,17 @@ async def _ws(request: web.Request, frames) -> web.WebSocketResponse:
 
 CASES = {
     # case: (frames, expected head, expects reconnects)
-    "garbage_frames": (["not json {", "[1,2,3]", json.dumps({"method": "eth_subscription", "params": {"result": {"number": 16}}}),
-                        json.dumps({"method": "eth_subscription", "params": "x"}), json.dumps(HEAD)], 16, False),
+    "garbage_frames": (
+        [
+            "not json {",
+            "[1,2,3]",
+            json.dumps({"method": "eth_subscription", "params": {"result": {"number": 16}}}),
+            json.dumps({"method": "eth_subscription", "params": "x"}),
+            json.dumps(HEAD),
+        ],
+        16,
+        False,
+    ),
     "binary_frames": ([b"\x00\xff" * 100, json.dumps(HEAD)], 16, False),
     "huge_frame": (["[" + "1," * (streams.MAX_MESSAGE_BYTES // 2 + 10) + "1]"], None, True),
     "refused": ([json.dumps({"jsonrpc": "2.0", "id": 1, "error": {"code": -32601, "message": "notifications not supported"}})], None, True),
@@ -58,12 +67,15 @@ def hostile():
     async def start():
         app = web.Application()
         for case, (frames, _, _) in CASES.items():
+
             async def handler(request, f=frames):
                 return await _ws(request, f)
+
             app.router.add_get(f"/{case}", handler)
 
         async def html(request):
             return web.Response(text="<html>Welcome to nginx!</html>", content_type="text/html")
+
         app.router.add_get("/html", html)
         app.router.add_get("/sse/eth/v1/events", _sse_garbage)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
@@ -81,9 +93,9 @@ async def _sse_garbage(request: web.Request) -> web.StreamResponse:
     resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
     await resp.prepare(request)
     await resp.write(b"event: head\ndata: {not json\n\n")
-    await resp.write(b"event: head\ndata: {\"slot\": 17}\n\n")  # a number, not the API's decimal string
+    await resp.write(b'event: head\ndata: {"slot": 17}\n\n')  # a number, not the API's decimal string
     await resp.write(b": keep-alive comment\n\n")
-    await resp.write(b"event: head\ndata: {\"slot\": \"18\", \"block\": \"0x1\"}\n\n")
+    await resp.write(b'event: head\ndata: {"slot": "18", "block": "0x1"}\n\n')
     await resp.write(b"event: head\ndata: " + b"9" * (200 * 1024))  # one endless line
     await asyncio.sleep(30)
     return resp
@@ -91,19 +103,29 @@ async def _sse_garbage(request: web.Request) -> web.StreamResponse:
 
 def _config(port: int, silent_port: int) -> str:
     ws = [f'      - {{name: ws-{c.replace("_", "-")}, url: "http://127.0.0.1:1/", ws_url: "ws://127.0.0.1:{port}/{c}"}}' for c in CASES]
-    return "\n".join([
-        "chains:",
-        "  e:",
-        "    kind: evm", "    network: devnet", "    chain_id: 1", "    block_time_seconds: 1",
-        "    endpoints:",
-        *ws,
-        f'      - {{name: ws-html, url: "http://127.0.0.1:1/", ws_url: "ws://127.0.0.1:{port}/html"}}',
-        f'      - {{name: ws-silent, url: "http://127.0.0.1:1/", ws_url: "ws://127.0.0.1:{silent_port}/"}}',
-        "  b:",
-        "    kind: beacon", "    network: devnet", "    seconds_per_slot: 1",
-        "    endpoints:",
-        f'      - {{name: sse-garbage, url: "http://127.0.0.1:1/", ws_url: "http://127.0.0.1:{port}/sse"}}',
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "chains:",
+                "  e:",
+                "    kind: evm",
+                "    network: devnet",
+                "    chain_id: 1",
+                "    block_time_seconds: 1",
+                "    endpoints:",
+                *ws,
+                f'      - {{name: ws-html, url: "http://127.0.0.1:1/", ws_url: "ws://127.0.0.1:{port}/html"}}',
+                f'      - {{name: ws-silent, url: "http://127.0.0.1:1/", ws_url: "ws://127.0.0.1:{silent_port}/"}}',
+                "  b:",
+                "    kind: beacon",
+                "    network: devnet",
+                "    seconds_per_slot: 1",
+                "    endpoints:",
+                f'      - {{name: sse-garbage, url: "http://127.0.0.1:1/", ws_url: "http://127.0.0.1:{port}/sse"}}',
+            ]
+        )
+        + "\n"
+    )
 
 
 def _sample(watch, name):
@@ -125,9 +147,12 @@ async def test_hostile_subscriptions_stay_bounded(hostile, monkeypatch, caplog):
             await w.start()
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            done = (watches["ws-garbage-frames"].head == 16 and watches["ws-binary-frames"].head == 16
-                    and watches["sse-garbage"].head == 18
-                    and all(watches[n].reconnects >= 2 for n in ("ws-huge-frame", "ws-refused", "ws-html", "ws-silent")))
+            done = (
+                watches["ws-garbage-frames"].head == 16
+                and watches["ws-binary-frames"].head == 16
+                and watches["sse-garbage"].head == 18
+                and all(watches[n].reconnects >= 2 for n in ("ws-huge-frame", "ws-refused", "ws-html", "ws-silent"))
+            )
             if done:
                 break
             await asyncio.sleep(0.1)

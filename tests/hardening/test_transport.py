@@ -15,13 +15,16 @@ from chainwatch.exporters.transport import Transport, join_url
 from tests.support.hostile import HostileServer, beacon_kind, evm_kind
 
 
-@pytest.mark.parametrize("base, route, expected", [
-    ("http://h:5052", "/eth/v1/node/syncing", "http://h:5052/eth/v1/node/syncing"),
-    ("http://h:5052/", "/eth/v1/node/syncing", "http://h:5052/eth/v1/node/syncing"),
-    ("https://h/key/K?apikey=Q", "/eth/v1/node/peers?state=connected", "https://h/key/K/eth/v1/node/peers?apikey=Q&state=connected"),
-    ("https://u:p@h/v1/", "eth/v1/node/health", "https://u:p@h/v1/eth/v1/node/health"),
-    ("https://h/key", "", "https://h/key"),
-])
+@pytest.mark.parametrize(
+    "base, route, expected",
+    [
+        ("http://h:5052", "/eth/v1/node/syncing", "http://h:5052/eth/v1/node/syncing"),
+        ("http://h:5052/", "/eth/v1/node/syncing", "http://h:5052/eth/v1/node/syncing"),
+        ("https://h/key/K?apikey=Q", "/eth/v1/node/peers?state=connected", "https://h/key/K/eth/v1/node/peers?apikey=Q&state=connected"),
+        ("https://u:p@h/v1/", "eth/v1/node/health", "https://u:p@h/v1/eth/v1/node/health"),
+        ("https://h/key", "", "https://h/key"),
+    ],
+)
 def test_routes_are_appended_to_the_path_and_queries_merged(base, route, expected):
     assert join_url(base, route) == expected
 
@@ -48,8 +51,7 @@ async def test_stalled_endpoints_do_not_starve_others_on_the_same_host():
     # Beacon probes send ~7 requests at once; two stalled beacon endpoints on one host
     # used to fill aiohttp's per-host pool (4) and time out every other endpoint there.
     with HostileServer(beacon_kind()) as srv:
-        text = config([("stall-1", srv.url("stall_before_headers")), ("stall-2", srv.url("stall_before_headers")),
-                       ("good", srv.url("ok"))], kind="beacon")
+        text = config([("stall-1", srv.url("stall_before_headers")), ("stall-2", srv.url("stall_before_headers")), ("good", srv.url("ok"))], kind="beacon")
         snap, took = await one_round(text, timeout=2.0)
     assert snap.results["good"].success, snap.results["good"].detail
     assert snap.results["stall-1"].reason == "timeout"
@@ -75,8 +77,10 @@ def test_clip_scrubs_a_secret_that_the_cut_would_halve():
     assert "0123456789abcdef" not in ProbeFailure("rpc_error", text).detail
 
 
-@pytest.mark.parametrize("header, seconds", [("120", 120.0), ("-5", 0.0), ("1e9", 3600.0), ("nan", None), ("inf", None),
-                                             ("Wed, 21 Oct 2026 07:28:00 GMT", None), ("", None), (None, None)])
+@pytest.mark.parametrize(
+    "header, seconds",
+    [("120", 120.0), ("-5", 0.0), ("1e9", 3600.0), ("nan", None), ("inf", None), ("Wed, 21 Oct 2026 07:28:00 GMT", None), ("", None), (None, None)],
+)
 def test_retry_after_is_bounded_and_unusable_values_fall_back(header, seconds):
     from chainwatch.exporters.transport import _retry_after
 

@@ -42,13 +42,28 @@ class Rollup:
         """chainwatch.yaml chains: l1 and l2 (evm, anvil references plus an L2 node), and the op-node."""
         fast = {"chain_halt_min_seconds": 3, "head_stale_min_seconds": 3, "durations": {"chain_halt": "5s", "head_stale": "10s"}}
         return {
-            "l1": {"kind": "evm", "network": "devnet", "chain_id": 31337, "thresholds": fast,
-                   "endpoints": [{"name": "l1-ref", "url": self.l1.url, "role": "reference"}]},
-            "l2": {"kind": "evm", "network": "devnet", "chain_id": L2_CHAIN_ID, "block_time_seconds": 1, "thresholds": fast,
-                   "endpoints": [{"name": "l2-ref", "url": self.l2.url, "role": "reference"},
-                                 {"name": "l2-node", "url": self.l2.url, "role": "node"}]},
-            "rollup": {"kind": "opnode", "network": "devnet", "l1_chain": "l1", "l2_chain": "l2", "l2_chain_id": L2_CHAIN_ID,
-                       "rollup": {"safe_lag_seconds": 4, "safe_lag_for": "0s", "l1_lag_blocks": 3, "l1_lag_for": "0s",
-                                  "finality_lag_seconds": 3600, **rollup},
-                       "endpoints": [{"name": "op-node-1", "url": self.sim.url, "role": "node"}]},
+            "l1": {
+                "kind": "evm",
+                "network": "devnet",
+                "chain_id": 31337,
+                "thresholds": fast,
+                "endpoints": [{"name": "l1-ref", "url": self.l1.url, "role": "reference"}],
+            },
+            "l2": {
+                "kind": "evm",
+                "network": "devnet",
+                "chain_id": L2_CHAIN_ID,
+                "block_time_seconds": 1,
+                "thresholds": fast,
+                "endpoints": [{"name": "l2-ref", "url": self.l2.url, "role": "reference"}, {"name": "l2-node", "url": self.l2.url, "role": "node"}],
+            },
+            "rollup": {
+                "kind": "opnode",
+                "network": "devnet",
+                "l1_chain": "l1",
+                "l2_chain": "l2",
+                "l2_chain_id": L2_CHAIN_ID,
+                "rollup": {"safe_lag_seconds": 4, "safe_lag_for": "0s", "l1_lag_blocks": 3, "l1_lag_for": "0s", "finality_lag_seconds": 3600, **rollup},
+                "endpoints": [{"name": "op-node-1", "url": self.sim.url, "role": "node"}],
+            },
         }

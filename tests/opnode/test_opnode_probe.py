@@ -28,10 +28,16 @@ def l2ref(number: int, ts: int) -> dict:
 
 def status(**overrides) -> dict:
     out = {
-        "current_l1": ref(198, NOW - 24), "current_l1_finalized": ref(150, NOW - 600), "head_l1": ref(198, NOW - 24),
-        "safe_l1": ref(190, NOW - 120), "finalized_l1": ref(150, NOW - 600),
-        "unsafe_l2": l2ref(5000, NOW - 1), "safe_l2": l2ref(4850, NOW - 301), "finalized_l2": l2ref(4400, NOW - 1201),
-        "pending_safe_l2": l2ref(4850, NOW - 301), "queued_unsafe_l2": l2ref(0, 0),
+        "current_l1": ref(198, NOW - 24),
+        "current_l1_finalized": ref(150, NOW - 600),
+        "head_l1": ref(198, NOW - 24),
+        "safe_l1": ref(190, NOW - 120),
+        "finalized_l1": ref(150, NOW - 600),
+        "unsafe_l2": l2ref(5000, NOW - 1),
+        "safe_l2": l2ref(4850, NOW - 301),
+        "finalized_l2": l2ref(4400, NOW - 1201),
+        "pending_safe_l2": l2ref(4850, NOW - 301),
+        "queued_unsafe_l2": l2ref(0, 0),
     }
     out.update(overrides)
     return out
@@ -45,13 +51,13 @@ chains:
     network: mainnet
     chain_id: 1
     endpoints:
-      - {{name: l1-ref, url: "{srv.url('/l1')}", role: reference}}
+      - {{name: l1-ref, url: "{srv.url("/l1")}", role: reference}}
   op:
     kind: evm
     network: mainnet
     chain_id: 10
     endpoints:
-      - {{name: l2-ref, url: "{srv.url('/l2')}", role: reference}}
+      - {{name: l2-ref, url: "{srv.url("/l2")}", role: reference}}
   op-rollup:
     kind: opnode
     network: mainnet
@@ -59,7 +65,7 @@ chains:
     l2_chain: op
     {l2_chain_id}
     endpoints:
-      - {{name: op-node-1, url: "{srv.url('/opnode')}"}}
+      - {{name: op-node-1, url: "{srv.url("/opnode")}"}}
 """
 
 
@@ -92,15 +98,18 @@ async def test_sync_status_heads_lags_and_l1_view(srv):
     assert s.value("chainwatch_head_age_seconds", **node) is None
 
 
-@pytest.mark.parametrize("answer,why", [
-    ([], "an array"),
-    ("synced", "a string"),
-    (status(unsafe_l2=None), "unsafe_l2 null"),
-    (status(unsafe_l2={"number": "5000", "timestamp": NOW}), "number as a decimal string"),
-    (status(unsafe_l2={"number": -1, "timestamp": NOW}), "negative number"),
-    (status(unsafe_l2={"number": True, "timestamp": NOW}), "boolean number"),
-    (status(unsafe_l2={"number": 2**70, "timestamp": NOW}), "number beyond uint64"),
-])
+@pytest.mark.parametrize(
+    "answer,why",
+    [
+        ([], "an array"),
+        ("synced", "a string"),
+        (status(unsafe_l2=None), "unsafe_l2 null"),
+        (status(unsafe_l2={"number": "5000", "timestamp": NOW}), "number as a decimal string"),
+        (status(unsafe_l2={"number": -1, "timestamp": NOW}), "negative number"),
+        (status(unsafe_l2={"number": True, "timestamp": NOW}), "boolean number"),
+        (status(unsafe_l2={"number": 2**70, "timestamp": NOW}), "number beyond uint64"),
+    ],
+)
 async def test_unusable_answer_fails_the_probe_as_invalid_response(srv, answer, why):
     srv.jsonrpc("/opnode", {"optimism_syncStatus": answer, "optimism_version": "v1"})
     _, s, _ = await scrape(config_text(srv))
@@ -111,9 +120,15 @@ async def test_unusable_answer_fails_the_probe_as_invalid_response(srv, answer, 
 
 
 async def test_a_malformed_head_drops_only_what_it_breaks(srv):
-    srv.jsonrpc("/opnode", {"optimism_syncStatus": status(safe_l2={"number": "0x12", "timestamp": [1]}, head_l1="garbage",
-                                                          finalized_l2={"number": 4400, "timestamp": NOW - 1201, "hash": 7}),
-                            "optimism_version": {"not": "a string"}})
+    srv.jsonrpc(
+        "/opnode",
+        {
+            "optimism_syncStatus": status(
+                safe_l2={"number": "0x12", "timestamp": [1]}, head_l1="garbage", finalized_l2={"number": 4400, "timestamp": NOW - 1201, "hash": 7}
+            ),
+            "optimism_version": {"not": "a string"},
+        },
+    )
     _, s, _ = await scrape(config_text(srv))
     node = dict(endpoint="op-node-1")
     assert s.value("chainwatch_probe_success", **node) == 1
@@ -151,16 +166,27 @@ def test_config_names_other_chains_of_the_config(srv):
 
 
 NITRO_SYNCING = {  # FullSyncProgressMap of arbnode/sync_monitor.go while catching up
-    "consensusSyncTargetMsgCount": 2000, "maxMessageCount": 2000, "msgCount": 1500, "feedPendingMessageCount": 0,
-    "batchSeen": 120, "batchProcessed": 100, "messageOfProcessedBatch": 1490, "lastL1BlockNum": 19000000,
-    "lastl1BlockHash": "0x" + "12" * 32, "builtBlock": 1499, "consensusSyncTarget": 2000, "maxMessageCountError": None,
+    "consensusSyncTargetMsgCount": 2000,
+    "maxMessageCount": 2000,
+    "msgCount": 1500,
+    "feedPendingMessageCount": 0,
+    "batchSeen": 120,
+    "batchProcessed": 100,
+    "messageOfProcessedBatch": 1490,
+    "lastL1BlockNum": 19000000,
+    "lastl1BlockHash": "0x" + "12" * 32,
+    "builtBlock": 1499,
+    "consensusSyncTarget": 2000,
+    "maxMessageCountError": None,
 }
 
 
 async def test_nitro_syncing_object_is_syncing_with_bounded_progress_fields():
     with FakeServer() as srv:
-        srv.jsonrpc("/node", geth(eth_chainId="0xa4b1", eth_syncing=NITRO_SYNCING,
-                                  eth_getBlockByNumber={"number": "0x10", "timestamp": hex(NOW), "l1BlockNumber": "0x121eac0"}))
+        srv.jsonrpc(
+            "/node",
+            geth(eth_chainId="0xa4b1", eth_syncing=NITRO_SYNCING, eth_getBlockByNumber={"number": "0x10", "timestamp": hex(NOW), "l1BlockNumber": "0x121eac0"}),
+        )
         text = f"""
 chains:
   arb:
@@ -168,23 +194,34 @@ chains:
     network: mainnet
     chain_id: 42161
     endpoints:
-      - {{name: nitro-1, url: "{srv.url('/node')}"}}
+      - {{name: nitro-1, url: "{srv.url("/node")}"}}
 """
         _, s, _ = await scrape(text)
     node = dict(endpoint="nitro-1")
     assert s.value("chainwatch_probe_success", **node) == 1
     assert s.value("chainwatch_syncing", **node) == 1
     progress = {l["field"]: v for l, v in s.find("chainwatch_evm_sync_progress", **node)}
-    assert progress == {"consensusSyncTargetMsgCount": 2000, "maxMessageCount": 2000, "msgCount": 1500, "feedPendingMessageCount": 0,
-                        "batchSeen": 120, "batchProcessed": 100, "messageOfProcessedBatch": 1490, "lastL1BlockNum": 19000000,
-                        "builtBlock": 1499, "consensusSyncTarget": 2000}
+    assert progress == {
+        "consensusSyncTargetMsgCount": 2000,
+        "maxMessageCount": 2000,
+        "msgCount": 1500,
+        "feedPendingMessageCount": 0,
+        "batchSeen": 120,
+        "batchProcessed": 100,
+        "messageOfProcessedBatch": 1490,
+        "lastL1BlockNum": 19000000,
+        "builtBlock": 1499,
+        "consensusSyncTarget": 2000,
+    }
     assert s.value("chainwatch_evm_l1_block_number", **node) == 19000000
 
 
 async def test_geth_syncing_object_and_garbage_fields():
     with FakeServer() as srv:
-        srv.jsonrpc("/node", geth(eth_syncing={"startingBlock": "0x0", "currentBlock": "0x10", "highestBlock": "0x20",
-                                               "msgCount": "lots", "evil label\"}": 1, "batchSeen": -3}))
+        srv.jsonrpc(
+            "/node",
+            geth(eth_syncing={"startingBlock": "0x0", "currentBlock": "0x10", "highestBlock": "0x20", "msgCount": "lots", 'evil label"}': 1, "batchSeen": -3}),
+        )
         text = f"""
 chains:
   eth:
@@ -192,7 +229,7 @@ chains:
     network: mainnet
     chain_id: 1
     endpoints:
-      - {{name: geth-1, url: "{srv.url('/node')}"}}
+      - {{name: geth-1, url: "{srv.url("/node")}"}}
 """
         _, s, _ = await scrape(text)
     progress = {l["field"]: v for l, v in s.find("chainwatch_evm_sync_progress", endpoint="geth-1")}

@@ -29,8 +29,7 @@ ROLLUP_ALERTS = {"ChainwatchRollupSafeHeadLagging", "ChainwatchRollupL1ViewBehin
 class Stack:
     def __init__(self, tmp):
         self.rollup = Rollup(tmp)
-        path = write_config(tmp / "chainwatch.yaml", self.rollup.chains(),
-                            exporter={"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0})
+        path = write_config(tmp / "chainwatch.yaml", self.rollup.chains(), exporter={"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0})
         config = load(path)
         self.rules = [a for name in config.chains for a in chain_alerts(config, name)]
         self.exporter = Exporter(path, tmp)
@@ -63,9 +62,12 @@ class Stack:
             return True
 
         def muted(t):
-            return any(matches(t, r["target_matchers"]) and any(
-                    s is not t and matches(s, r["source_matchers"]) and all(s.get(k) == t.get(k) for k in r["equal"]) for s in alerts)
-                    for r in rules)
+            return any(
+                matches(t, r["target_matchers"])
+                and any(s is not t and matches(s, r["source_matchers"]) and all(s.get(k) == t.get(k) for k in r["equal"]) for s in alerts)
+                for r in rules
+            )
+
         return {(a["alertname"], a["chain"], a.get("endpoint", "")) for a in alerts if not muted(a)}
 
     def until(self, check, timeout: float, what: str):
@@ -84,7 +86,7 @@ def stack(tmp_path):
     s = Stack(tmp_path)
     try:
         # Healthy first: Prometheus needs its first scrapes, then nothing may page.
-        s.until(lambda p: s.prom.query('chainwatch_opnode_safe_lag_seconds') and not p, 40, "a quiet healthy rollup")
+        s.until(lambda p: s.prom.query("chainwatch_opnode_safe_lag_seconds") and not p, 40, "a quiet healthy rollup")
         yield s
     finally:
         s.stop()
@@ -122,8 +124,9 @@ def test_sequencer_halt_is_one_page_for_the_l2_chain_and_resolves(stack):
     pages = stack.until(lambda p: "ChainwatchSequencerDown" in names(p), 30, "sequencer-down page")
     assert pages == {("ChainwatchSequencerDown", "l2", "")}
     # The L2 node's head goes stale and the L2 chain halts: both true, both muted.
-    stack.until(lambda p: {"ChainwatchHeadStale", "ChainwatchChainHalted"} <= {a["alertname"] for a in stack.firing()}, 30,
-                "per-node stale and chain halt expressions")
+    stack.until(
+        lambda p: {"ChainwatchHeadStale", "ChainwatchChainHalted"} <= {a["alertname"] for a in stack.firing()}, 30, "per-node stale and chain halt expressions"
+    )
     assert stack.pages() == {("ChainwatchSequencerDown", "l2", "")}
     stack.rollup.sim.control("heal")
     stack.until(lambda p: not p, 30, "resolved after the sequencer resumed")

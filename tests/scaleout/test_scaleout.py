@@ -47,8 +47,16 @@ BROKEN = "node-broken"  # a closed loopback port: probe_success 0 from the first
 ENDPOINTS = REFERENCES + NODES + [BROKEN]
 SHARDS = 2
 REPLICAS = 3
-DURATIONS = {"down": "5s", "sync_lag": "10s", "head_stale": "10s", "chain_halt": "3s", "reference_quorum": "20s",
-             "rpc_latency": "30s", "rpc_errors": "30s", "mempool": "30s"}
+DURATIONS = {
+    "down": "5s",
+    "sync_lag": "10s",
+    "head_stale": "10s",
+    "chain_halt": "3s",
+    "reference_quorum": "20s",
+    "rpc_latency": "30s",
+    "rpc_errors": "30s",
+    "mempool": "30s",
+}
 PAGERDUTY_KEY = "scaleout-pagerduty-key"
 
 
@@ -61,16 +69,29 @@ def config_text(anvil_url: str, dead_url: str, pd_key: Path, capture_url: str) -
         "exporter": {"min_probe_interval_seconds": 0.5, "reference_max_age_seconds": 1.0},
         "alertmanager": {"critical": fast, "warning": fast, "info": fast},
         "teams": {"core-infra": {"pagerduty": {"routing_key_file": str(pd_key), "url": capture_url}}},
-        "chains": {CHAIN: {
-            "kind": "evm", "network": "anvil", "chain_id": 31337, "team": "core-infra", "block_time_seconds": 1,
-            "thresholds": {
-                "sync_lag_blocks_warning": 5, "sync_lag_blocks_critical": 20, "sync_lag_seconds_warning": 5, "sync_lag_seconds_critical": 20,
-                "head_stale_blocks": 5, "head_stale_min_seconds": 5, "chain_halt_blocks": 5, "chain_halt_min_seconds": 5, "peers_min": 0,
-                "durations": DURATIONS,
-            },
-            "slo": {"availability": 0.5, "latency": {"threshold_seconds": 0.5, "target": 0.5}, "freshness": {"target": 0.5}},
-            "endpoints": endpoints,
-        }},
+        "chains": {
+            CHAIN: {
+                "kind": "evm",
+                "network": "anvil",
+                "chain_id": 31337,
+                "team": "core-infra",
+                "block_time_seconds": 1,
+                "thresholds": {
+                    "sync_lag_blocks_warning": 5,
+                    "sync_lag_blocks_critical": 20,
+                    "sync_lag_seconds_warning": 5,
+                    "sync_lag_seconds_critical": 20,
+                    "head_stale_blocks": 5,
+                    "head_stale_min_seconds": 5,
+                    "chain_halt_blocks": 5,
+                    "chain_halt_min_seconds": 5,
+                    "peers_min": 0,
+                    "durations": DURATIONS,
+                },
+                "slo": {"availability": 0.5, "latency": {"threshold_seconds": 0.5, "target": 0.5}, "freshness": {"target": 0.5}},
+                "endpoints": endpoints,
+            }
+        },
     }
     return yaml.safe_dump(doc, sort_keys=False)
 
@@ -111,8 +132,10 @@ def shard_config(shard: int, service: str, replicas: list[str], global_url: str)
     """The README's multi-target pattern with the doc's hashmod lines; the chain job and each
     replica's own ``/-/metrics`` stay whole on every shard."""
     probe = {
-        "job_name": "chainwatch-probe", "metrics_path": "/probe",
-        "scrape_interval": "1s", "scrape_timeout": "1s",
+        "job_name": "chainwatch-probe",
+        "metrics_path": "/probe",
+        "scrape_interval": "1s",
+        "scrape_timeout": "1s",
         "static_configs": [{"targets": ENDPOINTS}],
         "relabel_configs": [
             {"source_labels": ["__address__"], "target_label": "__param_target"},
@@ -122,14 +145,19 @@ def shard_config(shard: int, service: str, replicas: list[str], global_url: str)
             {"target_label": "__address__", "replacement": service},
         ],
     }
-    chain = {"job_name": "chainwatch-chain", "metrics_path": "/probe", "params": {"chain": [CHAIN]},
-             "static_configs": [{"targets": [service]}]}
+    chain = {"job_name": "chainwatch-chain", "metrics_path": "/probe", "params": {"chain": [CHAIN]}, "static_configs": [{"targets": [service]}]}
     own = {"job_name": "chainwatch", "metrics_path": "/-/metrics", "static_configs": [{"targets": replicas}]}
-    extra = {"global": {"external_labels": {"prometheus_shard": str(shard)}},
-             # a shard's chain-wide aggregates cover only its endpoints: the global ruler computes its own
-             "remote_write": [{"url": global_url + "/api/v1/write",
-                               "write_relabel_configs": [{"source_labels": ["__name__"], "regex": "chain:.*|chain_slo:.*", "action": "drop"}],
-                               "queue_config": {"batch_send_deadline": "1s", "min_backoff": "100ms", "max_backoff": "1s"}}]}
+    extra = {
+        "global": {"external_labels": {"prometheus_shard": str(shard)}},
+        # a shard's chain-wide aggregates cover only its endpoints: the global ruler computes its own
+        "remote_write": [
+            {
+                "url": global_url + "/api/v1/write",
+                "write_relabel_configs": [{"source_labels": ["__name__"], "regex": "chain:.*|chain_slo:.*", "action": "drop"}],
+                "queue_config": {"batch_send_deadline": "1s", "min_backoff": "100ms", "max_backoff": "1s"},
+            }
+        ],
+    }
     return [probe, chain, own], extra
 
 
@@ -171,11 +199,14 @@ def stack(tmp_path):
             shard_files = [v for v in rule_paths.values() if v not in slo_files]
             replicas = [Exporter(src, tmp_path) for _ in range(REPLICAS)]
             try:
-                with HAProxy(tmp_path, [r.url.removeprefix("http://") for r in replicas]) as lb, \
-                        Alertmanager(tmp_path / "out" / "alertmanager" / "alertmanager.yml", tmp_path) as am:
+                with (
+                    HAProxy(tmp_path, [r.url.removeprefix("http://") for r in replicas]) as lb,
+                    Alertmanager(tmp_path / "out" / "alertmanager" / "alertmanager.yml", tmp_path) as am,
+                ):
                     am_addr = f"127.0.0.1:{am.port}"
-                    with Prometheus(tmp_path / "global", [], rule_files=global_files, alertmanager=am_addr,
-                                    extra_args=["--web.enable-remote-write-receiver"]) as glob:
+                    with Prometheus(
+                        tmp_path / "global", [], rule_files=global_files, alertmanager=am_addr, extra_args=["--web.enable-remote-write-receiver"]
+                    ) as glob:
                         shards = []
                         try:
                             for i in range(SHARDS):
@@ -202,8 +233,11 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     assert owned[0].isdisjoint(owned[1]), owned
     assert owned[0] | owned[1] == set(ENDPOINTS)
     assert all(owned), f"hashmod left a shard empty: {owned}"
-    per_endpoint = wait_until(lambda: (r := glob.query(f"count by (endpoint) ({probe})")) and len(r) == len(ENDPOINTS) and r,
-                              60, "the global Prometheus holding every endpoint from remote_write")
+    per_endpoint = wait_until(
+        lambda: (r := glob.query(f"count by (endpoint) ({probe})")) and len(r) == len(ENDPOINTS) and r,
+        60,
+        "the global Prometheus holding every endpoint from remote_write",
+    )
     assert {r["metric"]["endpoint"]: r["value"][1] for r in per_endpoint} == {e: "1" for e in ENDPOINTS}
     shard_of = {r["metric"]["endpoint"]: r["metric"]["prometheus_shard"] for r in glob.query(probe)}
     assert {e for e, s in shard_of.items() if s == "0"} == owned[0]
@@ -211,8 +245,12 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     # 12 of the 13 nodes succeed (the broken one fails), whichever shard scrapes them
     avg = f'chain:chainwatch_probe_success:avg{{chain="{CHAIN}"}}'
     nodes = len(NODES) + 1
-    got = wait_until(lambda: (r := glob.query(avg)) and abs(float(r[0]["value"][1]) - len(NODES) / nodes) < 1e-9 and r, 60,
-                     f"{avg} = {len(NODES)}/{nodes} on the global Prometheus", describe=lambda r: str(glob.query(avg)))
+    got = wait_until(
+        lambda: (r := glob.query(avg)) and abs(float(r[0]["value"][1]) - len(NODES) / nodes) < 1e-9 and r,
+        60,
+        f"{avg} = {len(NODES)}/{nodes} on the global Prometheus",
+        describe=lambda r: str(glob.query(avg)),
+    )
     assert len(got) == 1 and "prometheus_shard" not in got[0]["metric"], got  # the global's own result, no shard copy
     for i, s in enumerate(shards):  # what one shard alone would say: its own nodes only
         mine = owned[i] - set(REFERENCES)
@@ -236,8 +274,12 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     pages_before = len(capture.pages("pagerduty"))
     # 3. The chain halts: both shards fire it (each scrapes the chain job); one page.
     stack["anvil"].freeze()
-    wait_until(lambda: pages_of(capture, "ChainwatchChainHalted"), 90, "the chain halt paging",
-               describe=lambda _: str([(s.query("ALERTS"), s.query("chainwatch_reference_head_stall_seconds")) for s in shards]) + str(capture.pages()))
+    wait_until(
+        lambda: pages_of(capture, "ChainwatchChainHalted"),
+        90,
+        "the chain halt paging",
+        describe=lambda _: str([(s.query("ALERTS"), s.query("chainwatch_reference_head_stall_seconds")) for s in shards]) + str(capture.pages()),
+    )
     wait_until(lambda: all(s.query('ALERTS{alertname="ChainwatchChainHalted",alertstate="firing"}') for s in shards), 30, "the halt firing on both shards")
     # one incident: every notification of the halt carries the same dedup key (the second shard's copy joins the group)
     incidents = lambda: {p.body["dedup_key"] for p in pages_of(capture, "ChainwatchChainHalted")}  # noqa: E731
@@ -252,8 +294,11 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     killed = time.time()
     # every target scraped successfully again after the kill, on each shard
     for i, (s, mine) in enumerate(zip(shards, owned)):
-        wait_until(lambda s=s, mine=mine: len(s.query(f'up{{job="chainwatch-probe"}} == 1 and timestamp(up{{job="chainwatch-probe"}}) > {killed + 1}')) == len(mine),
-                   30, f"shard {i}: every target up again after the kill")
+        wait_until(
+            lambda s=s, mine=mine: len(s.query(f'up{{job="chainwatch-probe"}} == 1 and timestamp(up{{job="chainwatch-probe"}}) > {killed + 1}')) == len(mine),
+            30,
+            f"shard {i}: every target up again after the kill",
+        )
     window = int(time.time() - killed) + 3
     lost = {}
     for s in shards:
@@ -263,14 +308,22 @@ def test_two_shards_three_replicas_one_global_ruler(stack):
     assert max(lost.values()) <= 1, f"a target lost more than its in-flight scrape: {lost}"
     # the dead replica's own health (job chainwatch, /-/metrics) pages as ChainwatchExporterAbsent; no endpoint pages
     replica_only = lambda: {p.body["payload"]["class"] for p in capture.pages("pagerduty")[pages_before:]} <= {"ChainwatchExporterAbsent"}  # noqa: E731
-    hold(replica_only, 5, "no endpoint page for the lost replica's in-flight scrapes",
-         describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]))
+    hold(
+        replica_only,
+        5,
+        "no endpoint page for the lost replica's in-flight scrapes",
+        describe=lambda _: str([p.body["payload"]["class"] for p in capture.pages("pagerduty")]),
+    )
     lost_scrapes = sum(lost.values())
 
     elapsed = time.monotonic() - started
     shard_load = [(int(own_metric(s, "prometheus_tsdb_head_series")), own_metric(s, "process_cpu_seconds_total") / elapsed) for s in shards]
-    print(f"\nscale-out: shards (head series, CPU s/s since start): {shard_load}; replica RSS MB: "
-          f"{[round(int(open(f'/proc/{r.proc.pid}/status').read().split('VmHWM:')[1].split()[0]) / 1024) for r in replicas if r.proc.poll() is None]}")
-    print(f"scale-out: sharded+global in {sharded_at:.1f}s, fault paged at {fault_paged_at:.1f}s, "
-          f"replica kill lost {lost_scrapes} scrapes of {len(ENDPOINTS)} targets, halt paged at {halt_paged_at:.1f}s, done at {time.monotonic() - started:.1f}s; "
-          f"shard sizes {[len(o) for o in owned]}")
+    print(
+        f"\nscale-out: shards (head series, CPU s/s since start): {shard_load}; replica RSS MB: "
+        f"{[round(int(open(f'/proc/{r.proc.pid}/status').read().split('VmHWM:')[1].split()[0]) / 1024) for r in replicas if r.proc.poll() is None]}"
+    )
+    print(
+        f"scale-out: sharded+global in {sharded_at:.1f}s, fault paged at {fault_paged_at:.1f}s, "
+        f"replica kill lost {lost_scrapes} scrapes of {len(ENDPOINTS)} targets, halt paged at {halt_paged_at:.1f}s, done at {time.monotonic() - started:.1f}s; "
+        f"shard sizes {[len(o) for o in owned]}"
+    )

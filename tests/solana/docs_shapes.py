@@ -75,7 +75,9 @@ class Rpc:
         if isinstance(body, list):
             self.batches += 1
             if self.reject_batches:
-                return CallbackResult(payload={"jsonrpc": "2.0", "error": {"code": -32600, "message": "Batch requests are not allowed on this plan"}, "id": None})
+                return CallbackResult(
+                    payload={"jsonrpc": "2.0", "error": {"code": -32600, "message": "Batch requests are not allowed on this plan"}, "id": None}
+                )
             return CallbackResult(body=json.dumps([self.item(r) for r in body]))
         if self.reject_all:
             return CallbackResult(payload={"jsonrpc": "2.0", "error": {"code": -32600, "message": "Invalid request"}, "id": None})

@@ -113,11 +113,14 @@ async def test_not_configured_never_asks(make):
     assert "getGenesisHash" not in rpc.seen
 
 
-@pytest.mark.parametrize("answer,reason", [
-    (12345, "invalid_response"),
-    ("0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95", "invalid_response"),  # not base58
-    ({"error": {"code": -32000, "message": "boom"}}, "rpc_error"),
-])
+@pytest.mark.parametrize(
+    "answer,reason",
+    [
+        (12345, "invalid_response"),
+        ("0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95", "invalid_response"),  # not base58
+        ({"error": {"code": -32000, "message": "boom"}}, "rpc_error"),
+    ],
+)
 async def test_bad_genesis_answers(make, answer, reason):
     result = await make(MAINNET_BETA_GENESIS_HASH).run(Rpc(node(getGenesisHash=answer)))
     assert (result.success, result.reason) == (False, reason)
@@ -145,8 +148,8 @@ chains:
     network: simnet
     genesis_hash: {SIM_GENESIS_HASH}
     endpoints:
-      - {{name: rpc-1, url: "{sim.url('rpc-1')}", role: node}}
-      - {{name: ref-1, url: "{sim.url('ref-1')}", role: reference}}
+      - {{name: rpc-1, url: "{sim.url("rpc-1")}", role: node}}
+      - {{name: ref-1, url: "{sim.url("ref-1")}", role: reference}}
 """
     runner = web.AppRunner(build_app(Exporter(parse(text, env={}))), access_log=None)
     await runner.setup()
@@ -154,6 +157,7 @@ chains:
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         async with ClientSession() as session:
+
             async def control(**body):
                 async with session.post(f"http://127.0.0.1:{sim.port}/-/control", json=body) as resp:
                     assert resp.status == 200, await resp.text()
@@ -167,6 +171,7 @@ chains:
                 async def ready():
                     s = await scrape()
                     return s if check(s) else None
+
                 return await async_wait_until(ready, 5, what)
 
             async with session.post(sim.url("rpc-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getGenesisHash"}) as resp:

@@ -26,8 +26,16 @@ EPOCH = dict(EPOCH_INFO, absoluteSlot=166598, slotIndex=2790, epoch=27)
 
 
 def account(vote, node, last_vote, root, stake, commission=10, credits=((26, 1000, 600), (27, 1500, 1000))):
-    return {"commission": commission, "epochVoteAccount": True, "epochCredits": [list(c) for c in credits], "nodePubkey": node,
-            "lastVote": last_vote, "activatedStake": stake, "votePubkey": vote, "rootSlot": root}
+    return {
+        "commission": commission,
+        "epochVoteAccount": True,
+        "epochCredits": [list(c) for c in credits],
+        "nodePubkey": node,
+        "lastVote": last_vote,
+        "activatedStake": stake,
+        "votePubkey": vote,
+        "rootSlot": root,
+    }
 
 
 VOTES = {
@@ -49,12 +57,15 @@ def production(params):
 
 
 def config_text(cap: int = 16, groups: str | None = None) -> str:
-    groups = groups or f"""
+    groups = (
+        groups
+        or f"""
         ops:
           - {{name: val-a, vote_account: {VOTE_A}, identity: {NODE_A}}}
           - {{name: val-b, vote_account: {VOTE_B}, identity: {NODE_B}}}
         lost:
           - {{vote_account: {VOTE_C}, identity: {NODE_C}}}"""
+    )
     return f"""
 chains:
   solana:

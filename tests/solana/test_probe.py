@@ -171,7 +171,7 @@ async def test_other_rpc_errors_of_optional_methods_drop_them_with_no_secret(pro
     error = {"code": -32000, "message": f"internal error talking to https://upstream/?api-key={SECRET}"}
     result = await probe.run(Rpc(node(getEpochInfo={"error": error})))
     assert (result.success, result.reason) == (True, None)
-    (field, detail), = result.dropped
+    ((field, detail),) = result.dropped
     assert field == "getEpochInfo" and detail.startswith("rpc_error") and SECRET not in detail
 
 

@@ -73,9 +73,11 @@ class Stack:
 
     async def until(self, check, timeout: float = 8.0, every: float = 0.1, what: str = "condition on the scraped metrics") -> Metrics:
         """Scrape until ``check(metrics)``; 8 s is hundreds of 25 ms slots, enough on a loaded machine."""
+
         async def ready():
             m = await self.scrape()
             return m if check(m) else None
+
         return await async_wait_until(ready, timeout, what, interval=every)
 
 
@@ -90,10 +92,10 @@ chains:
     kind: solana
     network: simnet
     endpoints:
-      - {{name: rpc-1, url: "{sim.url('rpc-1')}?api-key={SECRET}", role: node}}
-      - {{name: ref-1, url: "{sim.url('ref-1')}", role: reference}}
-      - {{name: ref-2, url: "{sim.url('ref-2')}", role: reference}}
-      - {{name: ref-3, url: "{sim.url('ref-3')}", role: reference}}
+      - {{name: rpc-1, url: "{sim.url("rpc-1")}?api-key={SECRET}", role: node}}
+      - {{name: ref-1, url: "{sim.url("ref-1")}", role: reference}}
+      - {{name: ref-2, url: "{sim.url("ref-2")}", role: reference}}
+      - {{name: ref-3, url: "{sim.url("ref-3")}", role: reference}}
     validators:
       interval_seconds: 0.2
       fallbacks: [ref-2]
@@ -105,8 +107,9 @@ chains:
 @pytest.fixture
 async def stack():
     validators = [Validator("val-1", 10**15), Validator("val-2", 2 * 10**15, skip_ratio=0.5), Validator("val-3", 3 * 10**15)]
-    cluster = Cluster(["rpc-1", "ref-1", "ref-2", "ref-3"], validators, slot_seconds=SLOT, sample_period_seconds=0.5,
-                      delinquent_slot_distance=10, health_slot_distance=20)
+    cluster = Cluster(
+        ["rpc-1", "ref-1", "ref-2", "ref-3"], validators, slot_seconds=SLOT, sample_period_seconds=0.5, delinquent_slot_distance=10, health_slot_distance=20
+    )
     sim = await Simulator(cluster).start()
     exporter = Exporter(parse(config_text(sim, validators), env={}))
     runner = web.AppRunner(build_app(exporter), access_log=None)
@@ -151,9 +154,11 @@ async def test_halt_detected_only_when_every_reference_stops(stack):
     # Two of three references stop (the median stops too), one keeps seeing new slots.
     stack.cluster.hold("ref-1")
     stack.cluster.hold("ref-2")
+
     async def no_stall():
         stall = (await stack.scrape()).get1("chainwatch_reference_head_stall_seconds")
         return stall < 0.6 or f"stall of {stall}s"
+
     # 1.5 s = 60 slots with ref-3 advancing: a median-based stall would have shown by then.
     await async_hold(no_stall, 1.5, "no stall reported while ref-3 still advances", interval=0.15)
     stack.cluster.release("ref-1")
@@ -217,6 +222,7 @@ async def test_simulator_answers_parse_as_documented_types(stack):
     # The first performance sample appears after one 0.5 s sample period.
     async def sampled():
         return (await rpc_result(stack, "ref-1", "getRecentPerformanceSamples", [2])).get("result")
+
     await async_wait_until(sampled, 5, "a performance sample")
     cases = [
         ("getHealth", [], GetHealthResp),
@@ -233,7 +239,9 @@ async def test_simulator_answers_parse_as_documented_types(stack):
             body = await resp.text()
         parsed = resp_type.from_json(body)
         assert "RPCError" not in type(parsed).__name__ and "Message" not in type(parsed).__name__, (method, body)
-    async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getSlot", "params": [{"commitment": "confirmed"}]}) as resp:
+    async with stack.session.post(
+        stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 1, "method": "getSlot", "params": [{"commitment": "confirmed"}]}
+    ) as resp:
         slot = (await resp.json())["result"]
     async with stack.session.post(stack.sim.url("ref-1"), json={"jsonrpc": "2.0", "id": 7, "method": "getBlockTime", "params": [slot]}) as resp:
         assert GetBlockTimeResp.from_json(await resp.text()).value > time.time() - 10
@@ -242,6 +250,7 @@ async def test_simulator_answers_parse_as_documented_types(stack):
     async def behind():  # past the 20-slot health distance
         answer = await rpc_result(stack, "rpc-1", "getHealth")
         return answer if answer.get("error", {}).get("data", {}).get("numSlotsBehind", 0) > 20 else None
+
     error = (await async_wait_until(behind, 5, "rpc-1 unhealthy once 20 slots behind"))["error"]
     assert error["code"] == -32005 and error["message"].startswith("Node is behind by ")
     assert error["data"]["numSlotsBehind"] > 20
@@ -255,9 +264,11 @@ def test_command_line_entry_point(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/state") as r:
             state = json.load(r)
         assert state["simulator"] is True and set(state["nodes"]) == {"a", "b"} and len(state["validators"]) == 4
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/b", data=json.dumps([
-            {"jsonrpc": "2.0", "id": 1, "method": "getSlot"}, {"jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber"}]).encode(),
-            headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/b",
+            data=json.dumps([{"jsonrpc": "2.0", "id": 1, "method": "getSlot"}, {"jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber"}]).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request) as r:
             answers = json.load(r)
         assert isinstance(answers[0]["result"], int)

@@ -14,12 +14,26 @@ DEPLOYMENT = "QmPZKJUpWsmbhamHczpE5wEuNiVL12JhK7S4zrAxhNb3DT"
 
 def config(**subgraph):
     chains = {
-        "arbitrum": {"kind": "evm", "network": "mainnet", "chain_id": 42161,
-                     "endpoints": [{"name": "arb-ref", "url": "https://arb.example/v2/ARBKEY12345", "role": "reference"}]},
+        "arbitrum": {
+            "kind": "evm",
+            "network": "mainnet",
+            "chain_id": 42161,
+            "endpoints": [{"name": "arb-ref", "url": "https://arb.example/v2/ARBKEY12345", "role": "reference"}],
+        },
         "solana": {"kind": "solana", "network": "mainnet-beta", "endpoints": [{"name": "sol", "url": "http://127.0.0.1:8899"}]},
-        "gmx": {"kind": "subgraph", "network": "mainnet", "indexes": "arbitrum",
-                "endpoints": [{"name": "graph-1", "url": "http://10.0.0.1:8000/subgraphs/name/gmx",
-                               "index_node_url": "http://user:IndexPass99@10.0.0.1:8030/graphql?token=${INDEX_TOKEN}"}], **subgraph},
+        "gmx": {
+            "kind": "subgraph",
+            "network": "mainnet",
+            "indexes": "arbitrum",
+            "endpoints": [
+                {
+                    "name": "graph-1",
+                    "url": "http://10.0.0.1:8000/subgraphs/name/gmx",
+                    "index_node_url": "http://user:IndexPass99@10.0.0.1:8030/graphql?token=${INDEX_TOKEN}",
+                }
+            ],
+            **subgraph,
+        },
     }
     return parse(yaml.safe_dump({"chains": chains}), env={"INDEX_TOKEN": "tok-SECRET-42"})
 
@@ -37,11 +51,14 @@ def test_index_node_url_credentials_and_env_values_are_secrets():
     assert "IndexPass99" in secrets and "tok-SECRET-42" in secrets
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"indexes": "nowhere"}, "refers to chain 'nowhere', which is not another chain of this config"),
-    ({"indexes": "solana"}, "indexes: chain 'solana' is a solana chain; a subgraph indexes an EVM chain"),
-    ({"deployment": "Qm-not-a-hash"}, "deployment"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"indexes": "nowhere"}, "refers to chain 'nowhere', which is not another chain of this config"),
+        ({"indexes": "solana"}, "indexes: chain 'solana' is a solana chain; a subgraph indexes an EVM chain"),
+        ({"deployment": "Qm-not-a-hash"}, "deployment"),
+    ],
+)
 def test_bad_links_are_clear_errors(change, message):
     with pytest.raises(ConfigError) as err:
         config(**change)

@@ -29,8 +29,10 @@ class Sim(Managed):
     def __init__(self, tmp_path, chain_url: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__([sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", chain_url, "--port", str(self.port),
-                          "--poll-ms", "100"], log=tmp_path / "subgraph-sim.log")
+        super().__init__(
+            [sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", chain_url, "--port", str(self.port), "--poll-ms", "100"],
+            log=tmp_path / "subgraph-sim.log",
+        )
         wait_http(self.url + "/-/state", proc=self.proc)
 
     def control(self, **body) -> dict:
@@ -50,13 +52,22 @@ def stack(tmp_path):
     anvil = Anvil(tmp_path, name="indexed")
     anvil.call("anvil_mine", ["0xc8"])  # 200 blocks of room for "behind"
     sim = Sim(tmp_path, anvil.url)
-    path = write_config(tmp_path / "chainwatch.yaml", {
-        "devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337,
-                   "endpoints": [{"name": "anvil-ref", "url": anvil.url, "role": "reference"}]},
-        "sim": {"kind": "subgraph", "network": "anvil", "indexes": "devnet", "deployment": SIM_DEPLOYMENT, "stall_seconds": 5,
+    path = write_config(
+        tmp_path / "chainwatch.yaml",
+        {
+            "devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [{"name": "anvil-ref", "url": anvil.url, "role": "reference"}]},
+            "sim": {
+                "kind": "subgraph",
+                "network": "anvil",
+                "indexes": "devnet",
+                "deployment": SIM_DEPLOYMENT,
+                "stall_seconds": 5,
                 "thresholds": {"sync_lag_blocks_warning": 50, "sync_lag_blocks_critical": 100},
-                "endpoints": [{"name": "graph-sim", "url": sim.url + "/subgraphs/name/sim/K3yInPathSecret", "index_node_url": sim.url + "/graphql"}]},
-    }, exporter={"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0})
+                "endpoints": [{"name": "graph-sim", "url": sim.url + "/subgraphs/name/sim/K3yInPathSecret", "index_node_url": sim.url + "/graphql"}],
+            },
+        },
+        exporter={"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0},
+    )
     config = load(path)
     exporter = Exporter(path, tmp_path)
     prom = Prometheus(tmp_path / "prom", [{"job_name": "chainwatch", "static_configs": [{"targets": [f"127.0.0.1:{exporter.port}"]}]}])
@@ -120,8 +131,12 @@ def test_lag_stall_fatal_fork_and_heal(stack):
     assert v("chainwatch_subgraph_health", state="failed") == 1
     assert until(lambda: fires(prom, rules[("ChainwatchSubgraphFailed", "critical")]), "failed expression")
     # For longer than the stall window (5 s) plus a few scrapes: Stalled and IndexingErrors stay silent.
-    hold(lambda: not fires(prom, rules[("ChainwatchSubgraphStalled", "critical")]) and not fires(prom, rules[("ChainwatchSubgraphIndexingErrors", "warning")]),
-         8, "a failed subgraph pages once (Failed), not also Stalled or IndexingErrors", interval=0.5)
+    hold(
+        lambda: not fires(prom, rules[("ChainwatchSubgraphStalled", "critical")]) and not fires(prom, rules[("ChainwatchSubgraphIndexingErrors", "warning")]),
+        8,
+        "a failed subgraph pages once (Failed), not also Stalled or IndexingErrors",
+        interval=0.5,
+    )
     sim.control(action="heal")
 
     # On a fork: the hash at the indexed height is not the reference's.
@@ -131,8 +146,15 @@ def test_lag_stall_fatal_fork_and_heal(stack):
 
     # Everything back to normal after the heal.
     sim.control(action="heal")
-    until(lambda: v("chainwatch_subgraph_block_hash_mismatch") == 0 and v("chainwatch_subgraph_fatal_error") == 0
-          and v("chainwatch_subgraph_health", state="healthy") == 1 and (v("chainwatch_sync_lag_blocks") or 0) <= 2, "healed")
+    until(
+        lambda: (
+            v("chainwatch_subgraph_block_hash_mismatch") == 0
+            and v("chainwatch_subgraph_fatal_error") == 0
+            and v("chainwatch_subgraph_health", state="healthy") == 1
+            and (v("chainwatch_sync_lag_blocks") or 0) <= 2
+        ),
+        "healed",
+    )
     for (name, severity), expr in rules.items():
         if name.startswith("ChainwatchSubgraph") or name.startswith("ChainwatchSyncLag"):
             until(lambda expr=expr: not fires(prom, expr), f"{name} {severity} resolves", timeout=40)

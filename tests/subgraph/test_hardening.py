@@ -18,13 +18,30 @@ from tests.support.stack import Anvil
 pytestmark = pytest.mark.anvil
 
 
-
 def config(anvil_url: str, sim: Simulator, deployment: str = SIM_DEPLOYMENT):
-    return parse(json.dumps({"exporter": {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0}, "chains": {
-        "devnet": {"kind": "evm", "network": "anvil", "chain_id": 31337, "endpoints": [{"name": "anvil-ref", "url": anvil_url, "role": "reference"}]},
-        "sim": {"kind": "subgraph", "network": "anvil", "indexes": "devnet", "deployment": deployment,
-                "endpoints": [{"name": "graph-sim", "url": sim.subgraph_url, "index_node_url": sim.index_node_url}]},
-    }}), env={})
+    return parse(
+        json.dumps(
+            {
+                "exporter": {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0},
+                "chains": {
+                    "devnet": {
+                        "kind": "evm",
+                        "network": "anvil",
+                        "chain_id": 31337,
+                        "endpoints": [{"name": "anvil-ref", "url": anvil_url, "role": "reference"}],
+                    },
+                    "sim": {
+                        "kind": "subgraph",
+                        "network": "anvil",
+                        "indexes": "devnet",
+                        "deployment": deployment,
+                        "endpoints": [{"name": "graph-sim", "url": sim.subgraph_url, "index_node_url": sim.index_node_url}],
+                    },
+                },
+            }
+        ),
+        env={},
+    )
 
 
 async def round_(cfg):
@@ -84,15 +101,26 @@ def test_malformed_meta_drops_only_what_it_breaks(anvil, case):
         assert (result.get("chainwatch_subgraph_indexing_errors") is None) == (expect == "no_errors_metric")
         if case == "timestamp a string":
             assert result.head_timestamp is not None  # taken from the reference's block at that height
+
     run(go())
 
 
-@pytest.mark.parametrize("body", [
-    {"data": {"indexingStatuses": "nope"}},
-    {"errors": [{"message": "boom"}]},
-    {"data": {"indexingStatuses": [{"subgraph": SIM_DEPLOYMENT, "health": "weird", "synced": "yes", "fatalError": 3, "chains": [{"chainHeadBlock": {"number": "0x10"}}]}]}},
-    [1, 2],
-], ids=["not a list", "errors", "every field wrong", "not an object"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": {"indexingStatuses": "nope"}},
+        {"errors": [{"message": "boom"}]},
+        {
+            "data": {
+                "indexingStatuses": [
+                    {"subgraph": SIM_DEPLOYMENT, "health": "weird", "synced": "yes", "fatalError": 3, "chains": [{"chainHeadBlock": {"number": "0x10"}}]}
+                ]
+            }
+        },
+        [1, 2],
+    ],
+    ids=["not a list", "errors", "every field wrong", "not an object"],
+)
 def test_malformed_index_node_answer_drops_only_its_metrics(anvil, body):
     async def go():
         sim = Simulator(Subgraph(anvil.url, poll_seconds=0.1))
@@ -102,6 +130,7 @@ def test_malformed_index_node_answer_drops_only_its_metrics(anvil, body):
             return await round_(config(anvil.url, sim))
         finally:
             await sim.stop()
+
     result, lag = run(go())
     assert result.success, result.detail
     assert lag is not None and lag[0] <= 3
@@ -122,6 +151,7 @@ def test_graphql_errors_without_data_fail_as_rpc_error_and_another_deployment_is
             return wrong, errors
         finally:
             await sim.stop()
+
     wrong, errors = run(go())
     assert not wrong.success and wrong.reason == "wrong_chain"
     assert not errors.success and errors.reason == "rpc_error" and "deployment not found" in errors.detail
@@ -136,6 +166,7 @@ def test_older_graph_node_without_timestamp_uses_the_references_block_time(anvil
             return await round_(config(anvil.url, sim))
         finally:
             await sim.stop()
+
     result, lag = run(go())
     assert result.success
     assert result.head_timestamp is not None

@@ -51,8 +51,11 @@ def test_simulator_answers_execute_under_graph_nodes_schema(fault):
     got = graphql_sync(META, META_QUERY, root_value=meta)
     assert got.errors is None, got.errors
     assert got.data == {"_meta": {k: meta["_meta"][k] for k in ("block", "hasIndexingErrors", "deployment")}} | {
-        "_meta": {**{k: meta["_meta"][k] for k in ("hasIndexingErrors", "deployment")},
-                  "block": {k: meta["_meta"]["block"][k] for k in ("number", "hash", "timestamp")}}}
+        "_meta": {
+            **{k: meta["_meta"][k] for k in ("hasIndexingErrors", "deployment")},
+            "block": {k: meta["_meta"]["block"][k] for k in ("number", "hash", "timestamp")},
+        }
+    }
     status = sim.status()["data"]
     for s in status["indexingStatuses"]:
         for c in s["chains"]:

@@ -44,20 +44,34 @@ class FakeServer:
 
     # ------------------------------------------------------------------ routes
 
-    def route(self, method: str, path: str, handler: Handler | None = None, *, json_body: Any = None, status: int = 200,
-              body: bytes | str | None = None, headers: dict | None = None, delay: float = 0.0) -> None:
+    def route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler | None = None,
+        *,
+        json_body: Any = None,
+        status: int = 200,
+        body: bytes | str | None = None,
+        headers: dict | None = None,
+        delay: float = 0.0,
+    ) -> None:
         """Answer ``method path`` with a fixed reply, or with ``handler(request, body)``.
 
         A handler may return a ``web.StreamResponse``, a (status, json) tuple or a JSON value.
         """
         if handler is None:
+
             async def handler(request, raw):
                 if delay:
                     await asyncio.sleep(delay)
                 if body is not None:
                     data = body.encode() if isinstance(body, str) else body
-                    return web.Response(status=status, body=data, headers=headers, content_type=None if headers and "Content-Type" in headers else "application/json")
+                    return web.Response(
+                        status=status, body=data, headers=headers, content_type=None if headers and "Content-Type" in headers else "application/json"
+                    )
                 return web.json_response(json_body, status=status, headers=headers)
+
         self.routes[(method.upper(), path)] = handler
         self.hits.setdefault((method.upper(), path), 0)
 

@@ -161,8 +161,11 @@ def _refuse_batches(status: int = 200, body: Any = None, *, drop: bool = False) 
 def _rate_limited_in_200(item_method: str | None = None) -> Mutation:
     """Rate limits inside HTTP 200 (issue #14, kind 3): Infura's whole-request -32005 with its
     back-off hint, or a -32029 on one item of the batch."""
-    whole = {"code": -32005, "message": "daily request count exceeded, request rate limited",
-             "data": {"see": "https://infura.io/dashboard", "current_rps": 13.3, "allowed_rps": 10.0, "backoff_seconds": 120.0}}
+    whole = {
+        "code": -32005,
+        "message": "daily request count exceeded, request rate limited",
+        "data": {"see": "https://infura.io/dashboard", "current_rps": 13.3, "allowed_rps": 10.0, "backoff_seconds": 120.0},
+    }
 
     async def handler(request: web.Request, raw: bytes, kind: Kind) -> web.StreamResponse:
         if item_method is None:
@@ -206,7 +209,9 @@ def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
         "json_numbers": make(eth_chainId=chain_id, eth_blockNumber=head),
         "nulls": make(eth_chainId=None, eth_blockNumber=None, eth_getBlockByNumber=None),
         "negative_height": make(eth_blockNumber="-0x10", eth_getBlockByNumber={"number": "-0x10", "timestamp": hex(int(time.time()))}),
-        "rpc_error_objects": make(eth_chainId={"code": -32000, "message": "header not found"}, eth_getBlockByNumber={"code": -32000, "message": "header not found"}),
+        "rpc_error_objects": make(
+            eth_chainId={"code": -32000, "message": "header not found"}, eth_getBlockByNumber={"code": -32000, "message": "header not found"}
+        ),
         "error_code_not_int": make(net_peerCount={"code": [1, 2], "message": {"nested": True}}),
         "optional_wrong_type": make(net_peerCount=[1, 2, 3]),
         "rate_limited_item": _rate_limited_in_200("eth_gasPrice"),
@@ -268,14 +273,24 @@ def beacon_table(head: int = 16, genesis: int | None = None) -> dict[str, Any]:
     genesis = int(time.time()) - head * 12 - 1 if genesis is None else genesis
     root = "0x" + "00" * 32
     return {
-        "/eth/v1/beacon/genesis": {"data": {"genesis_time": str(genesis), "genesis_validators_root": BEACON_GENESIS_ROOT, "genesis_fork_version": "0x00000000"}},
+        "/eth/v1/beacon/genesis": {
+            "data": {"genesis_time": str(genesis), "genesis_validators_root": BEACON_GENESIS_ROOT, "genesis_fork_version": "0x00000000"}
+        },
         "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
         "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
         "/eth/v1/node/health": None,
         "/eth/v1/node/peer_count": {"data": {"connected": "50", "connecting": "1", "disconnecting": "0", "disconnected": "3"}},
-        "/eth/v1/node/peers": {"data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30 + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20},
-        "/eth/v1/beacon/states/head/finality_checkpoints": {"data": {
-            "previous_justified": {"epoch": "0", "root": root}, "current_justified": {"epoch": "0", "root": root}, "finalized": {"epoch": "0", "root": root}}},
+        "/eth/v1/node/peers": {
+            "data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30
+            + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20
+        },
+        "/eth/v1/beacon/states/head/finality_checkpoints": {
+            "data": {
+                "previous_justified": {"epoch": "0", "root": root},
+                "current_justified": {"epoch": "0", "root": root},
+                "finalized": {"epoch": "0", "root": root},
+            }
+        },
         "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
     }
 
@@ -285,7 +300,7 @@ def beacon_answers(head: int = 16, genesis: int | None = None, **override) -> Ca
 
     def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
         path = request.path
-        route = path[path.index("/eth/"):] if "/eth/" in path else path
+        route = path[path.index("/eth/") :] if "/eth/" in path else path
         if route not in table:
             return 404, {"code": 404, "message": "route not found"}
         return 200, table[route]
@@ -333,11 +348,20 @@ def beacon_kind(head: int = 16) -> Kind:
         "peers_405": status_of("/eth/v1/node/peers", 405),
         "finality_501": status_of("/eth/v1/beacon/states/head/finality_checkpoints", 501),
         # one bad element of a list answer (kind 5): only that element is left out
-        "peers_bad_entry": make(**{"/eth/v1/node/peers": {"data": [None, 7, {"state": ["x"], "direction": {}}]
-                                                          + beacon_table(head)["/eth/v1/node/peers"]["data"]}}),
-        "wrong_chain": make(**{"/eth/v1/beacon/genesis": {"data": {  # Holesky's root
-            "genesis_time": str(genesis), "genesis_validators_root": "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1",
-            "genesis_fork_version": "0x01017000"}}}),
+        "peers_bad_entry": make(
+            **{"/eth/v1/node/peers": {"data": [None, 7, {"state": ["x"], "direction": {}}] + beacon_table(head)["/eth/v1/node/peers"]["data"]}}
+        ),
+        "wrong_chain": make(
+            **{
+                "/eth/v1/beacon/genesis": {
+                    "data": {  # Holesky's root
+                        "genesis_time": str(genesis),
+                        "genesis_validators_root": "0x9143aa7c615a7f7115e2b6aac319c03529df8242ae705fba9df39b79c59fa8b1",
+                        "genesis_fork_version": "0x01017000",
+                    }
+                }
+            }
+        ),
     }
     return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
 
@@ -349,13 +373,30 @@ def cosmos_table(head: int = 16, age: float = 1.0) -> dict[str, Any]:
     """Standard CometBFT v0.38 RPC answers by route (heights as decimal strings, as CometBFT sends them)."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - age)) + ".123456789Z"
     return {
-        "/status": {"jsonrpc": "2.0", "id": -1, "result": {
-            "node_info": {"protocol_version": {"p2p": "8", "block": "11", "app": "0"}, "id": "ab" * 20, "listen_addr": "tcp://0.0.0.0:26656",
-                          "network": COSMOS_CHAIN_ID, "version": "0.38.17", "channels": "40202122233038606100", "moniker": "hostile",
-                          "other": {"tx_index": "on", "rpc_address": "tcp://0.0.0.0:26657"}},
-            "sync_info": {"latest_block_hash": "AB" * 32, "latest_app_hash": "CD" * 32, "latest_block_height": str(head),
-                          "latest_block_time": stamp, "catching_up": False},
-            "validator_info": {"address": "EF" * 20, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A" * 43 + "="}, "voting_power": "0"}}},
+        "/status": {
+            "jsonrpc": "2.0",
+            "id": -1,
+            "result": {
+                "node_info": {
+                    "protocol_version": {"p2p": "8", "block": "11", "app": "0"},
+                    "id": "ab" * 20,
+                    "listen_addr": "tcp://0.0.0.0:26656",
+                    "network": COSMOS_CHAIN_ID,
+                    "version": "0.38.17",
+                    "channels": "40202122233038606100",
+                    "moniker": "hostile",
+                    "other": {"tx_index": "on", "rpc_address": "tcp://0.0.0.0:26657"},
+                },
+                "sync_info": {
+                    "latest_block_hash": "AB" * 32,
+                    "latest_app_hash": "CD" * 32,
+                    "latest_block_height": str(head),
+                    "latest_block_time": stamp,
+                    "catching_up": False,
+                },
+                "validator_info": {"address": "EF" * 20, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A" * 43 + "="}, "voting_power": "0"},
+            },
+        },
         "/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"listening": True, "listeners": ["Listener(@)"], "n_peers": "50", "peers": []}},
     }
 
@@ -400,6 +441,8 @@ def cosmos_kind(head: int = 16) -> Kind:
         "wrong_chain": make(**{"/status": {**good, "result": {**good["result"], "node_info": {**good["result"]["node_info"], "network": "osmosis-1"}}}}),
     }
     return Kind("cosmos", cosmos_answers(head=head), mutations)
+
+
 BITCOIN_BEST = "00000000000000000001c3f0d4d3c79fbd0bd4a0a5f1a2b3c4d5e6f708192a3b"
 
 
@@ -409,10 +452,26 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
 
     def results(method: str, params: list) -> Any:
         table = {
-            "getblockchaininfo": {"chain": chain, "blocks": head, "headers": head, "bestblockhash": BITCOIN_BEST, "mediantime": int(time.time()) - 600,
-                                  "verificationprogress": 0.9999, "initialblockdownload": False, "size_on_disk": 123456, "warnings": ""},
-            "getnetworkinfo": {"version": 210000, "subversion": "/Satoshi:0.21.0/", "connections": 10, "connections_in": 2, "connections_out": 8,
-                               "networkactive": True, "warnings": ""},
+            "getblockchaininfo": {
+                "chain": chain,
+                "blocks": head,
+                "headers": head,
+                "bestblockhash": BITCOIN_BEST,
+                "mediantime": int(time.time()) - 600,
+                "verificationprogress": 0.9999,
+                "initialblockdownload": False,
+                "size_on_disk": 123456,
+                "warnings": "",
+            },
+            "getnetworkinfo": {
+                "version": 210000,
+                "subversion": "/Satoshi:0.21.0/",
+                "connections": 10,
+                "connections_in": 2,
+                "connections_out": 8,
+                "networkactive": True,
+                "warnings": "",
+            },
             "getmempoolinfo": {"loaded": True, "size": 120, "bytes": 50000, "usage": 200000, "maxmempool": 300000000, "mempoolminfee": 0.00001},
             "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
             "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
@@ -695,9 +754,26 @@ class HostileServer:
         cert, key = self.workdir / "selfsigned.pem", self.workdir / "selfsigned.key"
         if not cert.exists():
             subprocess.run(
-                [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                check=True, capture_output=True,
+                [
+                    openssl,
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                    "-keyout",
+                    str(key),
+                    "-out",
+                    str(cert),
+                ],
+                check=True,
+                capture_output=True,
             )
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(cert, key)

@@ -40,8 +40,15 @@ def _message(what: str, timeout: float, last: Any, error: BaseException | None, 
     return f"{what}: not within {timeout:g}s ({seen})"
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str = "condition", *, interval: float = 0.1,
-               describe: Callable[[Any], str] | None = None, errors: tuple[type[BaseException], ...] = (Exception,)) -> Any:
+def wait_until(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str = "condition",
+    *,
+    interval: float = 0.1,
+    describe: Callable[[Any], str] | None = None,
+    errors: tuple[type[BaseException], ...] = (Exception,),
+) -> Any:
     """Call ``check()`` every ``interval`` s until it returns something truthy; return that.
 
     Exceptions of the types in ``errors`` count as "not yet" (a server still starting);
@@ -64,16 +71,16 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str = "condition"
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())) or 0.01)
 
 
-def hold(check: Callable[[], Any], seconds: float, what: str = "condition", *, interval: float = 0.1,
-         describe: Callable[[Any], str] | None = None) -> None:
+def hold(check: Callable[[], Any], seconds: float, what: str = "condition", *, interval: float = 0.1, describe: Callable[[Any], str] | None = None) -> None:
     """``check()`` must stay truthy for ``seconds``; fail at the first falsy answer."""
     started = time.monotonic()
     deadline = started + seconds * SCALE
     while True:
         value = check()
         if not value:
-            raise AssertionError(f"{what}: broken after {time.monotonic() - started:.1f}s of {seconds * SCALE:g}s "
-                                 f"({describe(value) if describe else repr(value)[:2000]})")
+            raise AssertionError(
+                f"{what}: broken after {time.monotonic() - started:.1f}s of {seconds * SCALE:g}s ({describe(value) if describe else repr(value)[:2000]})"
+            )
         if time.monotonic() >= deadline:
             return
         time.sleep(min(interval, max(0.0, deadline - time.monotonic())) or 0.01)
@@ -86,9 +93,15 @@ async def _call(check: Callable[[], Any | Awaitable[Any]]) -> Any:
     return value
 
 
-async def async_wait_until(check: Callable[[], Any | Awaitable[Any]], timeout: float, what: str = "condition", *,
-                           interval: float = 0.1, describe: Callable[[Any], str] | None = None,
-                           errors: tuple[type[BaseException], ...] = (Exception,)) -> Any:
+async def async_wait_until(
+    check: Callable[[], Any | Awaitable[Any]],
+    timeout: float,
+    what: str = "condition",
+    *,
+    interval: float = 0.1,
+    describe: Callable[[Any], str] | None = None,
+    errors: tuple[type[BaseException], ...] = (Exception,),
+) -> Any:
     """:func:`wait_until` for a running event loop; ``check`` may be a coroutine function."""
     timeout *= SCALE
     deadline = time.monotonic() + timeout
@@ -107,16 +120,18 @@ async def async_wait_until(check: Callable[[], Any | Awaitable[Any]], timeout: f
         await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())) or 0.01)
 
 
-async def async_hold(check: Callable[[], Any | Awaitable[Any]], seconds: float, what: str = "condition", *,
-                     interval: float = 0.1, describe: Callable[[Any], str] | None = None) -> None:
+async def async_hold(
+    check: Callable[[], Any | Awaitable[Any]], seconds: float, what: str = "condition", *, interval: float = 0.1, describe: Callable[[Any], str] | None = None
+) -> None:
     """:func:`hold` for a running event loop."""
     started = time.monotonic()
     deadline = started + seconds * SCALE
     while True:
         value = await _call(check)
         if not value:
-            raise AssertionError(f"{what}: broken after {time.monotonic() - started:.1f}s of {seconds * SCALE:g}s "
-                                 f"({describe(value) if describe else repr(value)[:2000]})")
+            raise AssertionError(
+                f"{what}: broken after {time.monotonic() - started:.1f}s of {seconds * SCALE:g}s ({describe(value) if describe else repr(value)[:2000]})"
+            )
         if time.monotonic() >= deadline:
             return
         await asyncio.sleep(min(interval, max(0.0, deadline - time.monotonic())) or 0.01)

@@ -36,6 +36,7 @@ class Anvil(Managed):
         if chain_id:
             args += ["--chain-id", str(chain_id)]
         super().__init__(args, log=log_dir / f"{name}-{self.port}.log")
+
         def answers():
             if self.proc.poll() is not None:
                 raise StopWaiting(f"anvil exited with {self.proc.returncode}")
@@ -118,8 +119,17 @@ class Samples:
 
 
 class Prometheus(Managed):
-    def __init__(self, workdir: Path, scrape_configs: list[dict], *, rule_files: list[str] | None = None, interval: str = "1s", alertmanager: str | None = None,
-                 extra_config: dict | None = None, extra_args: list[str] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        scrape_configs: list[dict],
+        *,
+        rule_files: list[str] | None = None,
+        interval: str = "1s",
+        alertmanager: str | None = None,
+        extra_config: dict | None = None,
+        extra_args: list[str] | None = None,
+    ):
         """``extra_config`` merges top-level keys (``remote_write``, ``external_labels`` under ``global``);
         ``extra_args`` adds flags (``--web.enable-remote-write-receiver``)."""
         binary = require_binary("prometheus")
@@ -135,7 +145,14 @@ class Prometheus(Managed):
         workdir.mkdir(parents=True, exist_ok=True)
         path = workdir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config))
-        args = [binary, f"--config.file={path}", f"--storage.tsdb.path={workdir / 'data'}", f"--web.listen-address=127.0.0.1:{self.port}", f"--web.external-url={self.url}/", *(extra_args or [])]
+        args = [
+            binary,
+            f"--config.file={path}",
+            f"--storage.tsdb.path={workdir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            f"--web.external-url={self.url}/",
+            *(extra_args or []),
+        ]
         super().__init__(args, log=workdir / "prometheus.log")
         wait_http(self.url + "/-/ready", proc=self.proc, timeout=30)
 
