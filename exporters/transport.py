@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import orjson
 
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
@@ -45,11 +46,30 @@ class Reply:
     tls_expiry: float | None = None  # earliest notAfter of the served chain (unix time), https only
 
     def json(self) -> Any:
+        """The body parsed as JSON (RFC 8259). orjson first (``json`` was a few per cent of
+        the exporter's CPU in a 1000-endpoint profile); what orjson refuses but ``json`` takes
+        (integers past 64 bits, ``NaN``, UTF-16/32 bodies, nesting past 1024) falls back to
+        ``json``, so the answers accepted and their values are exactly those of ``json``.
+        Raises :class:`ProbeFailure` ``invalid_json`` when neither parses."""
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            pass
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit
             snippet = clip(self.body[:400].decode("utf-8", "replace"), 40)
             raise ProbeFailure("invalid_json", f"{type(exc).__name__} at {snippet!r}") from None
+
+
+def encode(body: Any) -> bytes:
+    """A request body as compact JSON: orjson (the 1000-endpoint profile had ``json.dumps``
+    at ~3 % of the exporter's CPU), ``json`` for what orjson refuses (integers past 64 bits).
+    Our bodies are ASCII method names and hex parameters, where both give the same bytes."""
+    try:
+        return orjson.dumps(body)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(body, separators=(",", ":")).encode()
 
 
 def join_url(base: str, path: str) -> str:
@@ -135,7 +155,7 @@ class Transport:
         headers = {**endpoint.headers, **(headers or {})}
         data = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":")).encode()
+            data = encode(body)
             headers.setdefault("Content-Type", "application/json")
         headers.setdefault("Accept", "application/json")
         extra = tls_options(endpoint)

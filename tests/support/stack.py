@@ -120,8 +120,18 @@ class Samples:
 
 class Prometheus(Managed):
     def __init__(
-        self, workdir: Path, scrape_configs: list[dict], *, rule_files: list[str] | None = None, interval: str = "1s", alertmanager: str | None = None
+        self,
+        workdir: Path,
+        scrape_configs: list[dict],
+        *,
+        rule_files: list[str] | None = None,
+        interval: str = "1s",
+        alertmanager: str | None = None,
+        extra_config: dict | None = None,
+        extra_args: list[str] | None = None,
     ):
+        """``extra_config`` merges top-level keys (``remote_write``, ``external_labels`` under ``global``);
+        ``extra_args`` adds flags (``--web.enable-remote-write-receiver``)."""
         binary = require_binary("prometheus")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -130,6 +140,8 @@ class Prometheus(Managed):
             config["rule_files"] = rule_files
         if alertmanager:
             config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
+        for key, value in (extra_config or {}).items():
+            config[key] = {**config[key], **value} if isinstance(config.get(key), dict) else value
         workdir.mkdir(parents=True, exist_ok=True)
         path = workdir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config))
@@ -139,6 +151,7 @@ class Prometheus(Managed):
             f"--storage.tsdb.path={workdir / 'data'}",
             f"--web.listen-address=127.0.0.1:{self.port}",
             f"--web.external-url={self.url}/",
+            *(extra_args or []),
         ]
         super().__init__(args, log=workdir / "prometheus.log")
         wait_http(self.url + "/-/ready", proc=self.proc, timeout=30)
