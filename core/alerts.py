@@ -88,7 +88,9 @@ def _exporter_absent(spec: AlertSpec, config) -> list[Alert]:
             ALL_CHAINS,
             team,
             spec.scope,
-            f"{up} == 0 or absent({up})",
+            # Any replica scraped is enough: with several exporter replicas (docs/scale-out.md) one
+            # dead replica must not fire this, whose inhibition mutes every other alert.
+            f"max by (job) ({up}) == 0 or absent({up})",
             for_,
             "chainwatch exporter is not being scraped",
             "Prometheus has not scraped the chainwatch exporter (job {job}) for "
@@ -100,7 +102,7 @@ def _exporter_absent(spec: AlertSpec, config) -> list[Alert]:
         )
         instance = {"job": job, "instance": "chainwatch:9877"}
         alert.recipes = [
-            Recipe([Series("up", instance, 1, 0)], 0, instance, note="up == 0"),
+            Recipe([Series("up", instance, 1, 0)], 0, {"job": job}, note="up == 0"),
             Recipe([Series("up", instance, 1, 0, "presence")], 1, {"job": job}, window=300, note="no up series at all", full=False),
         ]
         out.append(alert)
