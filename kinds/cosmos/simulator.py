@@ -65,7 +65,7 @@ from typing import Any
 import bech32
 from aiohttp import web
 
-from chainwatch.devnet.loopback import AppSite
+from chainwatch.devnet.loopback import AppSite, control_app
 
 log = logging.getLogger("chainwatch.simulators.cosmos")
 
@@ -632,33 +632,12 @@ class Chain:
         status, body = self.lcd(path, request.query)
         return web.json_response(body, status=status)
 
-    async def handle_control(self, request: web.Request) -> web.Response:
-        try:
-            self.control(await request.json())
-        except (ValueError, KeyError, TypeError) as exc:
-            return web.Response(status=400, text=f"{exc}\n")
-        return web.json_response(self.state())
-
-    async def handle_state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.state())
-
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/-/state", self.handle_state)
-        app.router.add_post("/-/control", self.handle_control)
+        app = control_app(self.state, self.control, self.start_clock, self.stop_clock)
         app.router.add_get("/{node}/lcd/{path:.*}", self.handle_lcd)
         app.router.add_post("/{node}", self.handle_jsonrpc)
         app.router.add_post("/{node}/", self.handle_jsonrpc)
         app.router.add_get("/{node}/{method}", self.handle_uri)
-
-        async def on_startup(_app):
-            self.start_clock()
-
-        async def on_cleanup(_app):
-            await self.stop_clock()
-
-        app.on_startup.append(on_startup)
-        app.on_cleanup.append(on_cleanup)
         return app
 
 

@@ -39,7 +39,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from chainwatch.devnet.loopback import AppSite
+from chainwatch.devnet.loopback import AppSite, control_app
 
 log = logging.getLogger("chainwatch.opnode.simulator")
 
@@ -230,32 +230,17 @@ class OpNodeSim:
             return web.json_response([await self.answer(item) for item in body])
         return web.json_response(await self.answer(body))
 
-    async def handle_control(self, request: web.Request) -> web.Response:
-        try:
-            await self.control(await request.json())
-        except (ValueError, TypeError) as exc:
-            return web.Response(status=400, text=f"{exc}\n")
-        return web.json_response(self.state())
-
-    async def handle_state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.state())
-
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/-/state", self.handle_state)
-        app.router.add_post("/-/control", self.handle_control)
+        app = control_app(self.state, self.control, self._open_session, self._close_session)
         app.router.add_post("/", self.handle_rpc)
-
-        async def on_startup(_app):
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-
-        async def on_cleanup(_app):
-            if self._session is not None:
-                await self._session.close()
-
-        app.on_startup.append(on_startup)
-        app.on_cleanup.append(on_cleanup)
         return app
+
+    def _open_session(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
+
+    async def _close_session(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 class Simulator:

@@ -56,7 +56,7 @@ from typing import Any
 from aiohttp import web
 from solders.pubkey import Pubkey
 
-from chainwatch.devnet.loopback import AppSite
+from chainwatch.devnet.loopback import AppSite, control_app
 
 log = logging.getLogger("chainwatch.simulators.solana")
 
@@ -518,30 +518,9 @@ class Cluster:
             return web.json_response([self.answer(node, item) for item in body])
         return web.json_response(self.answer(node, body))
 
-    async def handle_control(self, request: web.Request) -> web.Response:
-        try:
-            self.control(await request.json())
-        except (ValueError, KeyError, TypeError) as exc:
-            return web.Response(status=400, text=f"{exc}\n")
-        return web.json_response(self.state())
-
-    async def handle_state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.state())
-
     def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/-/state", self.handle_state)
-        app.router.add_post("/-/control", self.handle_control)
+        app = control_app(self.state, self.control, self.start_clock, self.stop_clock)
         app.router.add_post("/{node}", self.handle_rpc)
-
-        async def on_startup(_app):
-            self.start_clock()
-
-        async def on_cleanup(_app):
-            await self.stop_clock()
-
-        app.on_startup.append(on_startup)
-        app.on_cleanup.append(on_cleanup)
         return app
 
 
