@@ -300,6 +300,7 @@ class Quiet:
     note: str
     series: list[tuple[str, dict[str, str], list[float]]]
     step: float = 60.0
+    every: int = 5  # check every n-th step (1: a one-step race must not slip between checks)
 
 
 @dataclass

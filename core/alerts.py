@@ -212,13 +212,38 @@ def _lag_test(c: Ctx) -> list[Recipe]:
     return [Recipe([Series(series, e, warn, high)], high, e, companions=[c.rules["warning"]], note=f"{high} {unit} behind")]
 
 
-def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by) -> AlertSpec:
+def _unless_lag_in_blocks(c: Ctx) -> str:
+    """Lag in seconds stays silent while (and 2m after) the same severity's lag in blocks fires
+    on the endpoint. Alertmanager's inhibition alone ends the moment the block lag resolves, and
+    the seconds lag (from head timestamps, a probe behind) can still be firing for that moment:
+    it was paged as a new incident right after the recovery (issue #15)."""
+    blocks = c.csel("ALERTS", alertname="ChainwatchSyncLagHigh", alertstate="firing", severity=c.severity)
+    return f" unless on ({by(ENDPOINT_LABELS)}) max_over_time({blocks}[{DOWN_MEMORY}])"
+
+
+def _two_units_quiet(c: Ctx) -> list[Quiet]:
+    """Both lags above their thresholds for longer than ``for:``, the seconds one clearing a
+    step after the blocks one: one page (the block lag), none for the seconds when it clears."""
+    for_steps = math.ceil(seconds(c.d.sync_lag) / 60)
+    fault = for_steps + 4
+    blocks = [0.0] * 5 + [ceil(c.chain.lag_blocks(c.severity) * 2 + 1)] * fault + [0.0] * 7
+    secs = [0.0] * 5 + [ceil(c.chain.lag_seconds(c.severity) * 2 + 1)] * (fault + 1) + [0.0] * 6
+    return [
+        Quiet(
+            "both lags high, the seconds one clearing a step after the blocks one",
+            [("chainwatch_sync_lag_blocks", c.endpoint_labels, blocks), ("chainwatch_sync_lag_seconds", c.endpoint_labels, secs)],
+            every=1,
+        )
+    ]
+
+
+def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by, unless=None, quiet=None) -> AlertSpec:
     return AlertSpec(
         name,
         "endpoint",
         ("warning", "critical"),
         threshold=threshold,
-        expr=above(series),
+        expr=above(series) if unless is None else lambda c: above(series)(c) + unless(c),
         for_=lambda c: c.d.sync_lag,
         summary=lambda c: "{endpoint} on {chain} is {value:%.0f} " + unit(c) + " behind",
         description=lambda c: (
@@ -230,6 +255,7 @@ def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by
         ),
         value=value,
         test=_lag_test,
+        quiet=quiet,
         inhibited_by=inhibited_by,
     )
 
@@ -642,6 +668,8 @@ SHARED: tuple[AlertSpec, ...] = (
         "the references' head",
         "{value:%.0f}s",
         SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS),
+        unless=_unless_lag_in_blocks,
+        quiet=_two_units_quiet,
     ),
     AlertSpec(
         "ChainwatchHeadStale",

@@ -134,7 +134,7 @@ def alert_tests(alert: Alert) -> list[dict]:
         )
     for case in alert.quiet:
         total = max(len(values) for _, _, values in case.series)
-        checks = sorted(set(range(0, total, 5)) | {total - 1})
+        checks = sorted(set(range(0, total, case.every)) | {total - 1})
         out.append(
             {
                 "name": f"{alert.name} {alert.severity} {alert.chain}: silent on {case.note}",
