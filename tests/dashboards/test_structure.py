@@ -153,9 +153,7 @@ def test_kind_specific_panels():
     assert {"Epochs since finalized", "Attestation miss ratio (1h)", "Proposals (1h)", "Validators by status", "Sync lag (slots)"} <= titles[
         "chain-ethereum-beacon"
     ]
-    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate", "Transactions per second", "Sync lag (slots)"} <= titles[
-        "chain-solana"
-    ]
+    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate", "Transactions per second", "Sync lag (slots)"} <= titles["chain-solana"]
     assert not {"Mempool pending and queued", "Gas price and base fee"} & titles["chain-solana"]
     assert {"Exporter scrape duration", "Probe deadline misses", "RPC latency p50 (5m)", "RPC latency p99 (5m)", "Endpoints failing, by reason"} <= titles[
         "operational"
