@@ -28,6 +28,7 @@ from chainwatch.core.alertkit import (
     ENDPOINT_LABELS,
     HALT_BUDGET,
     OPERATIONAL,
+    STALE,
     SYMPTOM,
     Alert,
     AlertSpec,
@@ -265,6 +266,7 @@ def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
             # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
             # unmined for the whole window is the fault itself; its blips are the quiet case instead.
             blip=w < seconds(c.d.mempool),
+            recovers=True,  # mined again: the pool shrinks and the alert resolves at once
         )
     ]
 
@@ -401,10 +403,27 @@ def _monitor_stuck_expr(c: Ctx) -> str:
     monitor's counters that exist from the start."""
     last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
     existed = " or ".join(f"{c.csel(name)} offset {fmt(c.threshold)}s" for name in _monitor_presence(c))
+    # The counters must exist now too: when the exporter itself is gone, the offset view still
+    # has them and the timestamp is gone, which is ChainwatchExporterAbsent, not a stuck monitor.
+    present = " or ".join(c.csel(name) for name in _monitor_presence(c))
     return (
         f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
-        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})"
+        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)}"
+        f" and on ({by(CHAIN_LABELS)}) max by ({by(CHAIN_LABELS)}) ({present})"
+        f" unless on ({by(CHAIN_LABELS)}) {last})"
     )
+
+
+def _monitor_gone_quiet(c: Ctx) -> list[Quiet]:
+    """The whole exporter is gone (killed, not scraped): every monitor series turns stale at
+    once. That is ChainwatchExporterAbsent's page, not a stuck monitor per chain."""
+    steps = max(12, int(c.threshold // 60) + 8)
+    up = 10
+    clock = [float(i * 60) for i in range(up)] + [STALE] * (steps - up)
+    counter = [0.0] * up + [STALE] * (steps - up)
+    series = [("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, clock)]
+    series += [(name, c.chain_labels, counter) for name in _monitor_presence(c)]
+    return [Quiet("the exporter gone (every series stale at once)", series)]
 
 
 def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
@@ -804,6 +823,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ),
         value="{value:%.0f}s",
         test=_monitor_stuck_test,
+        quiet=_monitor_gone_quiet,
     ),
 )
 

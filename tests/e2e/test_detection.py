@@ -125,17 +125,33 @@ def settle(stack: Stack, run, recovery: float = RECOVERY_SECONDS) -> None:
 
 def check_fault(stack: Stack, name: str, resolve_timeout: float = RESOLVE_SECONDS, recovery: float = RECOVERY_SECONDS, group_end: bool = True):
     run = inject_and_detect(stack, name, IGNORE)
-    assert_only_expected(stack, run, IGNORE)
-    heal(stack, run)
-    wait_resolved(stack, run, resolve_timeout)
-    assert_only_expected(stack, run, IGNORE)
-    if group_end:
-        settle(stack, run, recovery)
-    else:
-        assert_recovered(stack, [run], 0)
-        DEFERRED.append(run)
-    wait_quiet(stack)
+    try:
+        assert_only_expected(stack, run, IGNORE)
+        heal(stack, run)
+        wait_resolved(stack, run, resolve_timeout)
+        assert_only_expected(stack, run, IGNORE)
+        if group_end:
+            settle(stack, run, recovery)
+        else:
+            assert_recovered(stack, [run], 0)
+            DEFERRED.append(run)
+        wait_quiet(stack)
+    except BaseException:
+        _leave_clean(stack, run)
+        raise
     return run
+
+
+def _leave_clean(stack: Stack, run) -> None:
+    """A failed fault check still heals its fault and lets the stack go quiet, so the next
+    fault's test judges its own fault, not this one's leftovers."""
+    DEFERRED.clear()
+    if run.healed_at is None:
+        heal(stack, run)
+    try:
+        wait_quiet(stack, timeout=120.0)
+    except AssertionError:
+        pass  # the failure being raised already says what went wrong
 
 
 def test_healthy_stack_pages_nobody(stack):
