@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from chainwatch.core.alerts import SHORT
 from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, SOL, Grid, higher_is_worse, q, timeseries
 from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, probe_row, references_panel, rpc_row, sync_row
+from chainwatch.kinds.solana.alerts import PASSED, SKIP_WINDOW, SKIPPED
 
 E = 'chain="$chain", endpoint=~"$endpoint"'
 C = 'chain="$chain"'
@@ -104,9 +106,14 @@ def build(config, name: str, chain) -> dict:
         )
         grid.add(
             timeseries(
-                "Skip rate (epoch)",
-                f"1 - blocks produced / leader slots this epoch per group. The line is the alert threshold ({t.solana_skip_ratio:g}).",
-                q(f"max by (group) ({m('chainwatch_solana_skip_ratio')}{{{C}}})", "{{group}}"),
+                "Skip rate",
+                f"Skipped / leader slots per group over the last {SKIP_WINDOW} (what ChainwatchSolanaSkipRateHigh reads, with the last {SHORT}), "
+                f"and 1 - blocks produced / leader slots this epoch so far. The line is the alert threshold ({t.solana_skip_ratio:g}).",
+                q(
+                    f"max by (group) (increase({m(SKIPPED)}{{{C}}}[{SKIP_WINDOW}])) / max by (group) (increase({m(PASSED)}{{{C}}}[{SKIP_WINDOW}]))",
+                    f"{{{{group}}}} last {SKIP_WINDOW}",
+                ),
+                q(f"max by (group) ({m('chainwatch_solana_skip_ratio')}{{{C}}})", "{{group}} epoch"),
                 unit=RATIO,
                 thresholds=higher_is_worse(t.solana_skip_ratio),
             ),
