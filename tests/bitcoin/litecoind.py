@@ -22,7 +22,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.procs import Managed, free_port, require_binary
+from chainwatch.devnet.procs import Proc, free_port
+from tests.support import require_binary
 
 DESCRIPTOR = "raw(51)#8lvh9jxk"  # OP_TRUE output; checksum as getdescriptorinfo "raw(51)" reports it
 
@@ -38,7 +39,7 @@ def rpcauth_line(user: str, password: str) -> str:
     return f"{user}:{salt}${digest}"
 
 
-class Litecoind(Managed):
+class Litecoind(Proc):
     """One regtest node: RPC on ``self.url``, P2P on ``self.p2p_port``; ``call`` uses its cookie."""
 
     def __init__(
@@ -51,7 +52,6 @@ class Litecoind(Managed):
         p2p_port: int | None = None,
         rpc_port: int | None = None,
     ):
-        self.name = name
         self.datadir = datadir
         datadir.mkdir(parents=True, exist_ok=True)
         self.p2p_port = p2p_port or free_port()
@@ -83,7 +83,8 @@ class Litecoind(Managed):
             args.append(f"-rpcauth={rpcauth}")
         self.rpcauth = rpcauth
         self.connect_to = connect
-        super().__init__(args, log=datadir / f"{name}.stdout", grace=20)
+        super().__init__(name, args, log=datadir / f"{name}.stdout", grace=20)
+        self.start()
         self.wait_ready()
 
     def restart(self) -> "Litecoind":

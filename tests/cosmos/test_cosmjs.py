@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from chainwatch.kinds.cosmos.simulator import FLAG_ABSENT, FLAG_COMMIT, Chain, Simulator, Validator
-from tests.support.procs import TOOLS, require_binary
+from tests.support import TOOLS, require_binary
 
 SCRIPT = Path(__file__).with_name("cosmjs_client.cjs")
 MODULES = TOOLS / "node_modules"

@@ -21,7 +21,7 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.cosmos.cometbft import blocks_until_jail
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator, chain_config
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 
 BLOCK = 0.1
 SECRET = "SECRETKEY123456"

@@ -19,7 +19,7 @@ from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 from tests.support.stack import Samples
 
 SECRET = "SECRETKEY123456"

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.procs import Managed, free_port, require_binary
+from chainwatch.devnet.procs import Proc, free_port
+from tests.support import require_binary
 from tests.support.stack import Anvil, Exporter, write_config
 
 pytestmark = pytest.mark.anvil
@@ -115,7 +116,7 @@ def test_haproxy_drops_the_lagging_node_and_takes_it_back(tmp_path):
         managed.append(exporter)
         listen, sock = free_port(), tmp_path / "haproxy.sock"
         conf = haproxy_config(tmp_path / "haproxy.cfg", listen, sock, exporter.port, {"node-a": a.port, "node-b": b.port})
-        proxy = Managed([haproxy, "-f", str(conf), "-db"], log=tmp_path / "haproxy.log")
+        proxy = Proc("haproxy", [haproxy, "-f", str(conf), "-db"], log=tmp_path / "haproxy.log").start()
         managed.append(proxy)
         deadline = time.monotonic() + 10
         while not sock.exists() and time.monotonic() < deadline:

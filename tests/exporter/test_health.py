@@ -18,7 +18,7 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from tests.exporter.test_evm_probe import geth
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 
 
 def config_text(srv: FakeServer, interval: float = 1.0) -> str:

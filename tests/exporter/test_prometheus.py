@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from tests.support.procs import require_binary
+from tests.support import require_binary
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
 pytestmark = [pytest.mark.anvil, pytest.mark.prometheus]

@@ -15,7 +15,7 @@ from aiohttp import web
 from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 from tests.support.stack import Samples
 from tests.exporter.test_evm_probe import geth
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from chainwatch.core.config import parse
 from chainwatch.exporters import streams
 from chainwatch.exporters.server import Exporter, build_app
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 from tests.support.stack import Anvil, Samples
 from tests.support.tcpproxy import TcpProxy
 

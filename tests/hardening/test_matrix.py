@@ -36,7 +36,7 @@ from tests.support.hostile import (
     refused_url,
     solana_kind,
 )
-from tests.support.procs import require_binary
+from tests.support import require_binary
 from tests.support.stack import Samples
 
 from .harness import assert_quiet_logs, reasons, start

@@ -20,7 +20,7 @@ from aiohttp import web
 from chainwatch.core.config import parse
 from chainwatch.exporters import streams
 from chainwatch.exporters.streams import watches_for
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 
 HEAD = {"jsonrpc": "2.0", "method": "eth_subscription", "params": {"subscription": "0x1", "result": {"number": "0x10"}}}
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .procs import free_port
+from chainwatch.devnet.procs import free_port
 
 Handler = Callable[[web.Request, bytes], Any]
 

@@ -36,7 +36,8 @@ from typing import Any
 
 from aiohttp import web
 
-from .procs import free_port, require_binary
+from chainwatch.devnet.procs import free_port
+from . import require_binary
 
 DNS_FAIL_URL = "http://chainwatch-hardening.invalid:8545/"
 
