@@ -17,13 +17,13 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from chainwatch.devnet.procs import Proc, free_port
 from tests.support import require_binary
+from tests.support.poll import StopWaiting, wait_until
 
 DESCRIPTOR = "raw(51)#8lvh9jxk"  # OP_TRUE output; checksum as getdescriptorinfo "raw(51)" reports it
 
@@ -92,18 +92,13 @@ class Litecoind(Proc):
         return Litecoind(self.datadir, name=self.name, connect=self.connect_to, rpcauth=self.rpcauth, p2p_port=self.p2p_port, rpc_port=self.rpc_port)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"litecoind {self.name} exited with {self.proc.returncode}: see {self.datadir}/regtest/debug.log")
-            try:
-                self.call("getblockchaininfo")
-                return
-            except (OSError, RuntimeError) as exc:  # not listening yet, no cookie yet, -28 warming up
-                last = exc
-            time.sleep(0.1)
-        raise TimeoutError(f"litecoind {self.name} not ready within {timeout}s: {last}")
+        def answers():
+            if not self.alive():
+                raise StopWaiting(f"litecoind {self.name} exited with {self.proc.returncode}: see {self.datadir}/regtest/debug.log")
+            return self.call("getblockchaininfo")
+
+        # Not listening yet, no cookie yet, -28 warming up: not ready yet.
+        wait_until(answers, timeout, f"litecoind {self.name} ready", errors=(OSError, RuntimeError))
 
     def call(self, method: str, *params, timeout: float = 30.0):
         token = base64.b64encode(self.cookie.read_bytes().strip()).decode()
@@ -126,15 +121,3 @@ class Litecoind(Proc):
 
     def peers(self) -> int:
         return self.call("getconnectioncount")
-
-
-def wait_until(check, timeout: float = 30.0, what: str = "condition"):
-    """Poll ``check()`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")

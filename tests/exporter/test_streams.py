@@ -9,8 +9,6 @@ show within seconds (the production values are 15 s and 10 s).
 
 from __future__ import annotations
 
-import asyncio
-import time
 
 import aiohttp
 import pytest
@@ -21,6 +19,7 @@ from chainwatch.exporters import streams
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.devnet.procs import free_port
 from tests.support.stack import Anvil, Samples
+from tests.support.poll import async_wait_until
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.anvil
@@ -62,15 +61,16 @@ class Running:
             return Samples.parse(await resp.text())
 
     async def until(self, check, timeout: float = 20.0, what: str = "") -> Samples:
-        deadline = time.monotonic() + timeout
-        while True:
-            s = await self.scrape()
-            if check(s):
-                return s
-            if time.monotonic() > deadline:
-                rows = [r for r in s.rows if r[0].startswith(("chainwatch_stream", "chainwatch_head_height"))]
-                raise AssertionError(f"not within {timeout}s: {what}: {rows}")
-            await asyncio.sleep(0.2)
+        seen: list[Samples] = []
+
+        async def scraped():
+            seen[:] = [await self.scrape()]
+            return seen[0] if check(seen[0]) else None
+
+        def rows(_) -> str:
+            return str([r for s in seen for r in s.rows if r[0].startswith(("chainwatch_stream", "chainwatch_head_height"))])
+
+        return await async_wait_until(scraped, timeout, what, interval=0.2, errors=(), describe=rows)
 
 
 def config(http_url: str, ws_url: str) -> str:

@@ -25,7 +25,9 @@ from tests.support.poll import async_wait_until
 from chainwatch.devnet.procs import free_port
 from tests.support.stack import Samples
 
-from .docs_shapes import METHOD_NOT_FOUND, Rpc, node
+from tests.support.answers import METHOD_NOT_FOUND, solana_node as node
+
+from .docs_shapes import Rpc
 
 URL = "https://solana-mainnet.example.com/"
 
