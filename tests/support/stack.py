@@ -1,4 +1,5 @@
-"""Real servers for integration tests: anvil nodes, the exporter, Prometheus.
+"""Real servers for integration tests: anvil nodes, the exporter, Prometheus (each a
+:class:`chainwatch.devnet.procs.Proc`, the demo's own process helper).
 
 Everything binds to 127.0.0.1 on a free port and is stopped by the fixture that started it.
 """
@@ -14,20 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from .poll import StopWaiting, wait_until
-from chainwatch.devnet.procs import Proc, free_port, wait_http
+from chainwatch.devnet.procs import Proc, free_port, rpc, wait_http
 
 from . import anvil, require_binary
-
-
-def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        answer = json.loads(r.read())
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
+from .poll import StopWaiting, wait_until
 
 
 class Anvil(Proc):
