@@ -10,16 +10,11 @@ show within seconds (the production values are 15 s and 10 s).
 from __future__ import annotations
 
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from chainwatch.core.config import parse
 from chainwatch.exporters import streams
-from chainwatch.exporters.server import Exporter, build_app
-from chainwatch.devnet.procs import free_port
 from tests.support.stack import Anvil, Samples
-from tests.support.poll import async_wait_until
+from tests.support.served import ServedExporter
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.anvil
@@ -39,38 +34,9 @@ def anvil(tmp_path):
     node.stop()
 
 
-class Running:
-    def __init__(self, text: str):
-        self.exporter = Exporter(parse(text, env={}))
-        self.port = free_port()
-
-    async def __aenter__(self):
-        self.runner = web.AppRunner(build_app(self.exporter), access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        self.session = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.session.close()
-        await self.runner.cleanup()
-
-    async def scrape(self) -> Samples:
-        async with self.session.get(f"http://127.0.0.1:{self.port}/metrics") as resp:
-            assert resp.status == 200
-            return Samples.parse(await resp.text())
-
+class Running(ServedExporter):
     async def until(self, check, timeout: float = 20.0, what: str = "") -> Samples:
-        seen: list[Samples] = []
-
-        async def scraped():
-            seen[:] = [await self.scrape()]
-            return seen[0] if check(seen[0]) else None
-
-        def rows(_) -> str:
-            return str([r for s in seen for r in s.rows if r[0].startswith(("chainwatch_stream", "chainwatch_head_height"))])
-
-        return await async_wait_until(scraped, timeout, what, interval=0.2, errors=(), describe=rows)
+        return await super().until(check, timeout, what, show=("chainwatch_stream", "chainwatch_head_height"))
 
 
 def config(http_url: str, ws_url: str) -> str:
