@@ -16,7 +16,9 @@ from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
 
-from .docs_shapes import EPOCH_INFO, METHOD_NOT_FOUND, Rpc
+from tests.support.answers import EPOCH_INFO, METHOD_NOT_FOUND
+
+from .docs_shapes import Rpc
 
 URL = "https://solana-mainnet.example.com/?api-key=SECRETKEY123456"
 VOTE_A, NODE_A = "3ZT31jkAGhUaw8jsy4bTknwBMP8i4Eueh52By4zXcsVw", "B97CCUW3AEZFGy6uUg6zUdnNYvnVq5VG8PUtb2HayTDD"

@@ -33,7 +33,8 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.solana.simulator import Cluster, Simulator, Validator
 from tests.support.poll import async_hold, async_wait_until
-from tests.support.procs import Managed, free_port, require_binary, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
+from tests.support import require_binary
 
 SLOT = 0.025
 SECRET = "SECRETKEY123456"
@@ -310,8 +311,8 @@ async def test_simulator_answers_parse_as_documented_types(stack):
 def test_command_line_entry_point(tmp_path):
     port = free_port()
     args = [sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", "a,b", "--slot-ms", "50"]
-    with Managed(args, log=tmp_path / "sim.log") as proc:
-        wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc.proc)
+    with Proc("solana-sim", args, log=tmp_path / "sim.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/state") as r:
             state = json.load(r)
         assert state["simulator"] is True and set(state["nodes"]) == {"a", "b"} and len(state["validators"]) == 4
