@@ -20,7 +20,7 @@ import yaml
 from chainwatch.core.alertkit import Recipe, notation
 from chainwatch.core.config import load
 from chainwatch.rules import generate
-from tests.support.procs import REPO, require_binary
+from tests.support import REPO, require_binary
 
 pytestmark = pytest.mark.prometheus
 
