@@ -148,7 +148,7 @@ def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
     node = Lodestar(tmp_path / "bn", start_validators=None)
     vc = ValidatorClient(tmp_path / "vc", node)
     try:
-        node.wait_slot(4, timeout=60)
+        node.wait_slot(4, timeout=180)  # set-up, not a contract: a loaded machine starts the pair slowly
         config = write_config(tmp_path / "chainwatch.yaml", chain_config(node, tmp_path / "state.json"), exporter={"state_dir": str(tmp_path)})
         with Exporter(config, tmp_path) as exporter:
             s = exporter.metrics()

@@ -92,10 +92,15 @@ def assert_recovered(stack: Stack, runs, quiet: float = RECOVERY_SECONDS) -> Non
     that had not paged before its heal), and by then every alert each fault paged has resolved."""
     healed = max(r.healed_at for r in runs)
     first = min(r.injected_at for r in runs)
-    before = {(p.service, p.key) for r in runs for p in pages_since(stack, first) if p.received_at <= r.healed_at}
+    # An alert, not a receiver's copy of it: the second receiver's notification of an alert that
+    # paged before the heal may arrive a few milliseconds after it, and is no new incident.
+    def alert(p) -> tuple[str, str, str, str]:
+        return (p.alertname, p.chain, p.endpoint, p.severity)
+
+    before = {alert(p) for r in runs for p in pages_since(stack, first) if p.received_at <= r.healed_at}
 
     def new() -> list[str]:
-        return [p.line() for p in pages_since(stack, healed) if (p.service, p.key) not in before]
+        return [p.line() for p in pages_since(stack, healed) if alert(p) not in before]
 
     names = ", ".join(r.fault.name for r in runs)
     hold(
