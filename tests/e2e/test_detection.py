@@ -92,6 +92,7 @@ def assert_recovered(stack: Stack, runs, quiet: float = RECOVERY_SECONDS) -> Non
     that had not paged before its heal), and by then every alert each fault paged has resolved."""
     healed = max(r.healed_at for r in runs)
     first = min(r.injected_at for r in runs)
+
     # An alert, not a receiver's copy of it: the second receiver's notification of an alert that
     # paged before the heal may arrive a few milliseconds after it, and is no new incident.
     def alert(p) -> tuple[str, str, str, str]:
