@@ -135,6 +135,9 @@ def lag_inject(stack: Stack) -> None:
 def flood_inject(stack: Stack) -> None:
     url = stack.anvils["node-1"]
     rpc(url, "evm_setBlockGasLimit", [hex(21000)])  # one transfer per block: the pool cannot drain
+    # anvil may already be building the next block with the old limit, which would take most of
+    # the flood at once: send only once a block carries the new one.
+    wait_until(lambda: int(rpc(url, "eth_getBlockByNumber", ["latest", False])["gasLimit"], 16) == 21000, 15, "node-1 mining with the one-transfer gas limit")
     for _ in range(100):
         rpc(url, "eth_sendTransaction", [{"from": DEV_ACCOUNT, "to": DEV_ACCOUNT, "value": "0x1"}])
 
