@@ -30,6 +30,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -116,8 +117,12 @@ async def wait_http(session: aiohttp.ClientSession, url: str, child: Child, time
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+TOKEN = secrets.token_hex(6)  # the endpoints' path: the load generator counts only requests to it (bench/loadgen.py)
+
+
 def start_loadgen(n: int, delay: float, jitter: float) -> tuple[Child, list[int], int]:
-    child = Child([sys.executable, "-m", "bench.loadgen", "--endpoints", str(n), "--delay", str(delay), "--jitter", str(jitter)], stdout=subprocess.PIPE)
+    args = [sys.executable, "-m", "bench.loadgen", "--endpoints", str(n), "--delay", str(delay), "--jitter", str(jitter), "--token", TOKEN]
+    child = Child(args, stdout=subprocess.PIPE)
     line = child.proc.stdout.readline()
     if not line:
         raise RuntimeError("load generator did not start")
@@ -140,7 +145,7 @@ def chainwatch_config(ports: list[int]) -> str:
     refs = min(3, max(1, len(ports) // 3))
     for i, port in enumerate(ports):
         role = "reference" if i < refs else "node"
-        lines.append(f'      - {{name: ep-{i:04d}, url: "http://127.0.0.1:{port}/", role: {role}}}')
+        lines.append(f'      - {{name: ep-{i:04d}, url: "http://127.0.0.1:{port}/{TOKEN}/", role: {role}}}')
     return "\n".join(lines) + "\n"
 
 
@@ -238,10 +243,13 @@ async def bench_chainwatch(
                 got = await asyncio.gather(*(timed_get(session, url, headers) for _ in range(k)))
                 lat.extend(w for w, _, _ in got)
                 await asyncio.sleep(GAP)
-            counts = (await gen.state())["counts"]
+            state = await gen.state()
+            counts = state["counts"]
             per = [c / scraper_rounds for c in counts]
             concurrent[str(k)] = {
                 "upstream_requests_per_endpoint_per_round": {"min": min(per), "max": max(per)},
+                "endpoints_not_asked_once_per_round": dict(list({f"ep-{i:04d}": c for i, c in enumerate(counts) if c != scraper_rounds}.items())[:20]),
+                "foreign_requests_ignored": state["foreign"],
                 "scrape_seconds": quantiles(lat),
             }
         abs_err = [abs(e) for e in errors]
@@ -279,7 +287,7 @@ async def bench_blackbox(session, n: int, ports: list[int], gen: Loadgen, rounds
     binary = BLACKBOX if Path(BLACKBOX).exists() else shutil.which("prometheus-blackbox-exporter")
     child = Child([binary, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], log=workdir / f"blackbox-{n}.log")
     headers = {"X-Prometheus-Scrape-Timeout-Seconds": SCRAPE_TIMEOUT}
-    urls = [f"http://127.0.0.1:{port}/probe?module=evm_batch&target=http://127.0.0.1:{p}/" for p in ports]
+    urls = [f"http://127.0.0.1:{port}/probe?module=evm_batch&target=http://127.0.0.1:{p}/{TOKEN}/" for p in ports]
 
     async def probe_round():
         started = time.perf_counter()
