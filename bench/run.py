@@ -67,16 +67,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its live children (``serve --workers N``: the parent and its workers)."""
+    try:
+        kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    return [pid, *kids]
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
+    """utime + stime of ``pid`` and its live children (fields 14, 15 of /proc/<pid>/stat)."""
+    total = 0
+    for p in tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """VmHWM of ``pid``, plus its children's (with workers: a sum of peaks, an upper bound)."""
+    total = 0.0
+    for p in tree(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total if total else float("nan")
 
 
 class Child:
@@ -201,13 +217,14 @@ async def timed_get(session: aiohttp.ClientSession, url: str, headers: dict | No
 
 
 async def bench_chainwatch(
-    session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path
+    session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path, workers: int = 1
 ) -> dict:
     cfg = workdir / f"chainwatch-{n}.yaml"
     cfg.write_text(chainwatch_config(ports))
     port = free_port()
     child = Child(
-        [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"],
+        [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"]
+        + (["--workers", str(workers)] if workers > 1 else []),
         log=workdir / f"chainwatch-{n}.log",
     )
     url = f"http://127.0.0.1:{port}/metrics"
@@ -345,11 +362,19 @@ async def scenario(n: int, args, workdir: Path) -> dict:
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
             gen = Loadgen(session, control)
             rounds = args.rounds or max(10, min(30, 300 // n))
-            cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir)
+            cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
     finally:
         loadgen.stop()
-    out = {"endpoints": n, "delay_seconds": args.delay, "jitter_seconds": args.jitter, "rounds": rounds, "chainwatch": cw, "blackbox": bb}
+    out = {
+        "endpoints": n,
+        "workers": args.workers,
+        "delay_seconds": args.delay,
+        "jitter_seconds": args.jitter,
+        "rounds": rounds,
+        "chainwatch": cw,
+        "blackbox": bb,
+    }
     if bb:
         out["ratio_chainwatch_over_blackbox"] = {
             "wall_seconds_median": ratio(cw["scrape_seconds"]["median"], bb["wall_seconds_for_n_probes"]["median"]),
@@ -461,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scrapers", type=int, nargs="+", default=[1, 2, 10])
     parser.add_argument("--scraper-rounds", type=int, default=3)
     parser.add_argument("--no-blackbox", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="chainwatch serve --workers N (default 1: one process)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

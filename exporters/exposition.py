@@ -360,6 +360,16 @@ class Block:
             yield b"".join(parts)
 
 
+def family_lines(samples: Iterable[Sample]) -> dict[str, bytes]:
+    """:func:`render_chunks` as family -> lines without ``# HELP``/``# TYPE``, to merge into a
+    :class:`Block` (so a family with lines from several sources is still written once)."""
+    by_name = {}
+    for chunk in render_chunks(samples):
+        name = chunk[7 : chunk.index(b" ", 7)].decode("ascii")  # b"# HELP <name> ..."
+        by_name[name] = chunk[len(_SPECS[name].encoded) :]
+    return by_name
+
+
 def endpoint_block(snap: Snapshot) -> Block:
     """The per-endpoint families of ``snap`` (chain-wide ones excluded), from the cache."""
     results, lag = snap.results, snap.lag

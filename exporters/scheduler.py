@@ -311,13 +311,32 @@ class Scheduler:
         for cname in involved:
             snap.chains[cname] = self._summarise(cname, by_name)
         summaries = {**snap.chains, **{cname: self._summarise(cname, by_name) for cname in linked}}
-        for t in targets:
+        self._conclude(snap, summaries)
+        return snap
+
+    async def round_against(self, targets: list[EndpointState], summaries: dict[str, ChainSummary], deadline: float) -> Snapshot:
+        """A round of ``targets`` only, measured against reference summaries read elsewhere
+        (a worker process against its parent's one reference snapshot, :mod:`chainwatch.exporters.workers`).
+        ``summaries``: every chain a target's lag or ``finish`` may ask for. No chain-wide series."""
+        round_ = Round(time.monotonic())
+        try:
+            by_name = await self._collect(
+                await self._launch({t.endpoint.name: t for t in targets}, deadline, round_), deadline, asyncio.get_running_loop().time()
+            )
+        finally:
+            round_.open = False
+        snap = Snapshot(states=targets, config=self.config)
+        snap.results = by_name
+        self._conclude(snap, summaries)
+        return snap
+
+    def _conclude(self, snap: Snapshot, summaries: dict[str, ChainSummary]) -> None:
+        for t in snap.states:
             finish = getattr(t.probe, "finish", None)
             result = snap.results[t.endpoint.name]
             if finish is not None and result.success:
                 finish(result, t.chain, summaries)
             self._lag(t, snap, summaries)
-        return snap
 
     async def _launch(self, wanted: dict[str, EndpointState], deadline: float, round_: Round) -> dict[str, tuple[EndpointState, ProbeResult | asyncio.Task]]:
         """Start (or reuse, or join) the probes in waves of LAUNCH_WAVE, yielding to the event loop in between.

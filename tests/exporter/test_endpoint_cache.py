@@ -169,3 +169,24 @@ def test_a_catalog_violation_still_fails_loudly():
     snap.results["ref-1"].set("chainwatch_peers", 3, region="eu")
     with pytest.raises(KeyError, match="unexpected labels"):
         endpoint_fragments(sched.states["ref-1"], snap.results["ref-1"], None)
+
+
+def test_a_block_merging_endpoint_lines_with_other_families_is_one_exposition():
+    """Worker mode merges the endpoints' cached lines with the parent's chain-wide and
+    exporter families in one :class:`Block`: the same bytes as rendering everything at once."""
+    from chainwatch.exporters.exposition import Block, family_lines
+    from chainwatch.exporters.scheduler import ChainSummary
+
+    sched = scheduler()
+    snap = fed(sched)
+    snap.chains = {"eth": ChainSummary(configured=1, reachable=1, agreeing=1, head=101.0, stall_seconds=0.5)}
+    extra = [
+        ("chainwatch_build_info", {"version": "1.2.3"}, 1),
+        ("chainwatch_probe_deadline_exceeded_total", {**sched.states["geth-1"].labels, "endpoint": "x-9"}, 4),
+    ]
+    everything = [*round_samples(snap), *extra]
+    fragments = [endpoint_fragments(s, snap.results[s.endpoint.name], snap.lag.get(s.endpoint.name)) for s in snap.states]
+    block = Block([*fragments, family_lines([*round_samples(replace(snap, states=[])), *extra])])
+    body = b"".join(block.pieces(100))
+    assert body == render(everything) == render_with_client(everything) and len(body) == block.length
+    assert body.count(b"# TYPE chainwatch_probe_deadline_exceeded_total ") == 1  # an endpoint family with lines from both sources, once
