@@ -53,11 +53,14 @@ _REASON_EXTRAS = tuple(((("reason", reason),), reason) for reason in FAILURE_REA
 Extra = tuple[tuple[str, str], ...]  # labels beyond the endpoint's own, as (label, value) pairs
 
 
-def endpoint_samples(state: EndpointState, result: ProbeResult | None, lag: tuple[float, float] | None) -> Iterator[tuple[str, Extra, object]]:
+def endpoint_samples(
+    state: EndpointState, result: ProbeResult | None, lag: tuple[float, float] | None, counters: bool = True
+) -> Iterator[tuple[str, Extra, object]]:
     """One endpoint's samples as ``(family, extra labels, value)``; a sample's labels are
     ``state.labels`` plus ``extra``. The one list of what an endpoint exposes: both
     :func:`round_samples` and the cached per-endpoint rendering (:func:`endpoint_fragments`)
-    read it, so they cannot disagree."""
+    read it, so they cannot disagree. ``counters=False``: the result's gauges only (a worker
+    that failed a round: its counters live in the worker, and a 0 here would read as a reset)."""
     if result is not None:
         yield "chainwatch_probe_success", (), 1 if result.success else 0
         yield "chainwatch_probe_duration_seconds", (), round(result.duration, 6)
@@ -70,6 +73,8 @@ def endpoint_samples(state: EndpointState, result: ProbeResult | None, lag: tupl
             blocks, seconds = lag
             yield "chainwatch_sync_lag_blocks", (), blocks
             yield "chainwatch_sync_lag_seconds", (), seconds
+    if not counters:
+        return
     yield "chainwatch_probes_total", (), state.probes
     failures = state.failures
     for extra, reason in _REASON_EXTRAS:
@@ -281,6 +286,17 @@ class Rendered:
         self.fragments = fragments  # family name -> this endpoint's lines of it (no HELP/TYPE)
         self.prefixes = prefixes  # (family, extra) -> _line_prefix(...)
         self.base = base  # the endpoint's own labels these prefixes were built with
+
+
+def result_fragments(state: EndpointState, result: ProbeResult) -> dict[str, bytes]:
+    """The gauges of ``result`` for ``state``'s endpoint, family -> lines, without its counters
+    and histograms (not cached: the failure path of worker mode)."""
+    lines: dict[str, list[str]] = {}
+    labels = state.labels
+    for name, extra, value in endpoint_samples(state, result, None, counters=False):
+        prefix = _line_prefix(name, {**labels, **dict(extra)} if extra else labels)
+        lines.setdefault(name, []).append(f"{prefix}{_number(value)}\n")
+    return {name: "".join(out).encode("utf-8") for name, out in lines.items()}
 
 
 def endpoint_fragments(state: EndpointState, result: ProbeResult | None, lag: tuple[float, float] | None) -> dict[str, bytes]:

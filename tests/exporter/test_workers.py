@@ -118,6 +118,7 @@ def test_a_killed_worker_costs_its_endpoints_one_scrape_and_comes_back(tmp_path)
             for name in owned[0]:
                 assert samples.value("chainwatch_probe_success", endpoint=name) == 0
                 assert samples.value("chainwatch_probe_failure_reason", endpoint=name, reason="timeout") == 1
+                assert samples.value("chainwatch_probes_total", endpoint=name) is None  # not a 0 that rate() would read as a reset
             for name in owned[1] + ["ref-1", "ref-2"]:
                 assert samples.value("chainwatch_probe_success", endpoint=name) == 1
             assert "worker failed" in exporter.log_path.read_text()
