@@ -140,6 +140,9 @@ class Worker:
         fragments = [endpoint_fragments(s, results.get(s.endpoint.name), lag.get(s.endpoint.name)) for s in snap.states]
         return web.Response(body=encode_block(fragments), content_type="application/octet-stream")
 
+    async def handle_ready(self, request: web.Request) -> web.Response:
+        return web.Response(text=f"{len(self.owned)} endpoints\n")
+
     async def handle_reload(self, request: web.Request) -> web.Response:
         try:
             config = load(self.config_path)
@@ -153,7 +156,7 @@ class Worker:
         app = web.Application(client_max_size=1024 * 1024)
         app.router.add_post("/round", self.handle_round)
         app.router.add_post("/reload", self.handle_reload)
-        app.router.add_get("/ready", lambda _request: web.Response(text=f"{len(self.owned)}\n"))
+        app.router.add_get("/ready", self.handle_ready)
 
         async def cleanup(_app):
             await self.transport.close()

@@ -113,6 +113,12 @@ def test_one_render_per_result_and_a_new_render_for_everything_a_scrape_shows():
         sched._record(state, good(200, seconds=0.3))
         snap.results["geth-1"] = state.last
 
+    def a_labelled_series_goes_away():  # the same family at the same place, other labels: the label strings must not be reused
+        result = good(201)
+        del result.values[("chainwatch_mempool_transactions", (("state", "pending"),))]
+        sched._record(state, result)
+        snap.results["geth-1"] = state.last
+
     def finish_adds_a_value():  # what subgraph/opnode finish() do to a result after the round
         snap.results["geth-1"].set("chainwatch_evm_l1_block_number", 99)
 
@@ -136,6 +142,8 @@ def test_one_render_per_result_and_a_new_render_for_everything_a_scrape_shows():
         del snap.lag["geth-1"]
 
     for step in (
+        new_result,
+        a_labelled_series_goes_away,
         new_result,
         finish_adds_a_value,
         finish_changes_a_value,

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chainwatch.core.config import load
 from chainwatch.exporters.workers import parent_owned, partition
@@ -153,3 +154,20 @@ def test_a_worker_count_out_of_range_is_refused(tmp_path, count):
         [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(path), "--workers", count], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2 and "--workers" in done.stderr
+
+
+def test_a_reload_reaches_the_workers(tmp_path):
+    with FakeServer() as srv:
+        path = fleet(srv, tmp_path)
+        with Exporter(path, tmp_path, extra_args=["--workers", "2"]) as exporter:
+            assert exporter.metrics(headers=SCRAPE).value("chainwatch_probe_success", endpoint="node-new") is None
+            srv.jsonrpc("/node-new", geth())
+            doc = yaml.safe_load(path.read_text())
+            doc["chains"]["eth"]["endpoints"].append({"name": "node-new", "url": srv.url("/node-new"), "role": "node"})
+            path.write_text(yaml.safe_dump(doc, sort_keys=False))
+            status, body = exporter.post("/-/reload")
+            assert status == 200, body
+            samples = exporter.metrics(headers=SCRAPE)
+            assert samples.value("chainwatch_probe_success", endpoint="node-new") == 1
+            assert samples.value("chainwatch_sync_lag_blocks", endpoint="node-new") == 16
+            assert samples.value("chainwatch_endpoints_configured") == 11
