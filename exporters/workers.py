@@ -23,8 +23,9 @@ the listener and N worker processes share the probing and rendering:
   the parent dies, however it dies, the kernel kills them.
 
 Not (yet) in worker mode: ``/probe?target=`` and ``/health`` are answered by the parent's
-own scheduler (the multi-target pattern scales by replicas, docs/scale-out.md), and stream
-watches and validator monitors run in the parent only.
+own scheduler (the multi-target pattern scales by replicas, docs/scale-out.md); stream
+watches and validator monitors run in the parent only, so ``chainwatch_stream_lag_blocks``
+(which needs the endpoint's HTTP head) is absent for a worker's endpoint.
 
 Wire format of a worker's answer (``POST /round``, body ``{"budget": seconds, "chains":
 {name: ChainSummary fields}}``): for each family, ``b"<family name> <length>\\n"`` followed
