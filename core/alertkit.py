@@ -231,20 +231,27 @@ def _num(v: float) -> str:
     return format(v, ".12g")
 
 
-def notation(values: list[float | None]) -> str:
-    """promtool's expanding notation: runs of equal steps become ``a+bxn``; ``None`` is ``_``."""
+# A staleness marker in a test's input: what Prometheus records when a scrape stops returning
+# the series (or the target is gone), unlike ``None`` (no sample: the last one stays visible
+# for the 5m look-back).
+STALE = "stale"
+
+
+def notation(values: list[float | None | str]) -> str:
+    """promtool's expanding notation: runs of equal steps become ``a+bxn``; ``None`` is ``_``,
+    ``STALE`` is ``stale``."""
     out: list[str] = []
     i = 0
     while i < len(values):
         v = values[i]
-        if v is None:
-            out.append("_")
+        if v is None or v == STALE:
+            out.append("_" if v is None else STALE)
             i += 1
             continue
         j = i + 1
-        if j < len(values) and values[j] is not None:
+        if j < len(values) and values[j] is not None and values[j] != STALE:
             d = round(values[j] - v, 9)
-            while j + 1 < len(values) and values[j + 1] is not None and round(values[j + 1] - values[j], 9) == d:
+            while j + 1 < len(values) and values[j + 1] is not None and values[j + 1] != STALE and round(values[j + 1] - values[j], 9) == d:
                 j += 1
             n = j - i
             if n >= 2 or d == 0:
@@ -278,6 +285,9 @@ class Recipe:
     # False for alerts on events held in a look-back window (a missed proposal): one event is
     # the whole fault and must alert however short it was, so there is no "blip" to ignore.
     blip: bool = True
+    # The fault is a state that ends (a recovery test applies) although there is no blip test;
+    # None: the same as ``blip``.
+    recovers: bool | None = None
     full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
 
 
@@ -290,6 +300,7 @@ class Quiet:
     note: str
     series: list[tuple[str, dict[str, str], list[float]]]
     step: float = 60.0
+    every: int = 5  # check every n-th step (1: a one-step race must not slip between checks)
 
 
 @dataclass

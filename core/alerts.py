@@ -28,6 +28,7 @@ from chainwatch.core.alertkit import (
     ENDPOINT_LABELS,
     HALT_BUDGET,
     OPERATIONAL,
+    STALE,
     SYMPTOM,
     Alert,
     AlertSpec,
@@ -211,13 +212,38 @@ def _lag_test(c: Ctx) -> list[Recipe]:
     return [Recipe([Series(series, e, warn, high)], high, e, companions=[c.rules["warning"]], note=f"{high} {unit} behind")]
 
 
-def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by) -> AlertSpec:
+def _unless_lag_in_blocks(c: Ctx) -> str:
+    """Lag in seconds stays silent while (and 2m after) the same severity's lag in blocks fires
+    on the endpoint. Alertmanager's inhibition alone ends the moment the block lag resolves, and
+    the seconds lag (from head timestamps, a probe behind) can still be firing for that moment:
+    it was paged as a new incident right after the recovery (issue #15)."""
+    blocks = c.csel("ALERTS", alertname="ChainwatchSyncLagHigh", alertstate="firing", severity=c.severity)
+    return f" unless on ({by(ENDPOINT_LABELS)}) max_over_time({blocks}[{DOWN_MEMORY}])"
+
+
+def _two_units_quiet(c: Ctx) -> list[Quiet]:
+    """Both lags above their thresholds for longer than ``for:``, the seconds one clearing a
+    step after the blocks one: one page (the block lag), none for the seconds when it clears."""
+    for_steps = math.ceil(seconds(c.d.sync_lag) / 60)
+    fault = for_steps + 4
+    blocks = [0.0] * 5 + [ceil(c.chain.lag_blocks(c.severity) * 2 + 1)] * fault + [0.0] * 7
+    secs = [0.0] * 5 + [ceil(c.chain.lag_seconds(c.severity) * 2 + 1)] * (fault + 1) + [0.0] * 6
+    return [
+        Quiet(
+            "both lags high, the seconds one clearing a step after the blocks one",
+            [("chainwatch_sync_lag_blocks", c.endpoint_labels, blocks), ("chainwatch_sync_lag_seconds", c.endpoint_labels, secs)],
+            every=1,
+        )
+    ]
+
+
+def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by, unless=None, quiet=None) -> AlertSpec:
     return AlertSpec(
         name,
         "endpoint",
         ("warning", "critical"),
         threshold=threshold,
-        expr=above(series),
+        expr=above(series) if unless is None else lambda c: above(series)(c) + unless(c),
         for_=lambda c: c.d.sync_lag,
         summary=lambda c: "{endpoint} on {chain} is {value:%.0f} " + unit(c) + " behind",
         description=lambda c: (
@@ -229,6 +255,7 @@ def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by
         ),
         value=value,
         test=_lag_test,
+        quiet=quiet,
         inhibited_by=inhibited_by,
     )
 
@@ -265,6 +292,7 @@ def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
             # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
             # unmined for the whole window is the fault itself; its blips are the quiet case instead.
             blip=w < seconds(c.d.mempool),
+            recovers=True,  # mined again: the pool shrinks and the alert resolves at once
         )
     ]
 
@@ -401,10 +429,27 @@ def _monitor_stuck_expr(c: Ctx) -> str:
     monitor's counters that exist from the start."""
     last = c.csel("chainwatch_validator_monitor_last_success_timestamp_seconds")
     existed = " or ".join(f"{c.csel(name)} offset {fmt(c.threshold)}s" for name in _monitor_presence(c))
+    # The counters must exist now too: when the exporter itself is gone, the offset view still
+    # has them and the timestamp is gone, which is ChainwatchExporterAbsent, not a stuck monitor.
+    present = " or ".join(c.csel(name) for name in _monitor_presence(c))
     return (
         f"time() - max by ({by(CHAIN_LABELS)}) ({last}) > {fmt(c.threshold)}"
-        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)} unless on ({by(CHAIN_LABELS)}) {last})"
+        f" or (max by ({by(CHAIN_LABELS)}) ({existed}) * 0 + {fmt(c.threshold)}"
+        f" and on ({by(CHAIN_LABELS)}) max by ({by(CHAIN_LABELS)}) ({present})"
+        f" unless on ({by(CHAIN_LABELS)}) {last})"
     )
+
+
+def _monitor_gone_quiet(c: Ctx) -> list[Quiet]:
+    """The whole exporter is gone (killed, not scraped): every monitor series turns stale at
+    once. That is ChainwatchExporterAbsent's page, not a stuck monitor per chain."""
+    steps = max(12, int(c.threshold // 60) + 8)
+    up = 10
+    clock = [float(i * 60) for i in range(up)] + [STALE] * (steps - up)
+    counter = [0.0] * up + [STALE] * (steps - up)
+    series = [("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, clock)]
+    series += [(name, c.chain_labels, counter) for name in _monitor_presence(c)]
+    return [Quiet("the exporter gone (every series stale at once)", series)]
 
 
 def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
@@ -623,6 +668,8 @@ SHARED: tuple[AlertSpec, ...] = (
         "the references' head",
         "{value:%.0f}s",
         SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS),
+        unless=_unless_lag_in_blocks,
+        quiet=_two_units_quiet,
     ),
     AlertSpec(
         "ChainwatchHeadStale",
@@ -804,6 +851,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ),
         value="{value:%.0f}s",
         test=_monitor_stuck_test,
+        quiet=_monitor_gone_quiet,
     ),
 )
 

@@ -141,7 +141,9 @@ class Endpoint(Strict):
 
 
 class Durations(Strict):
-    """``for:`` durations of the generated alerts, in Prometheus duration syntax."""
+    """``for:`` durations of the generated alerts, in Prometheus duration syntax: those of the
+    alerts every kind (or a capability) shares. A kind's own alerts add theirs in a subclass
+    (``kinds/<kind>/config.py``), accepted under the same ``durations:`` key of that kind's chains."""
 
     down: str = "2m"
     sync_lag: str = "5m"
@@ -152,9 +154,7 @@ class Durations(Strict):
     rpc_errors: str = "5m"
     reference_quorum: str = "10m"
     chain_halt: str = "30s"
-    finality: str = "5m"
     validator: str = "0m"
-    solana: str = "2m"
     tls_cert: str = "15m"
     stream: str = "2m"
 
@@ -167,10 +167,12 @@ class Durations(Strict):
 
 
 class Thresholds(Strict):
-    """Alert thresholds; unset values get defaults derived from the chain's block time.
+    """Alert thresholds every kind (or a capability) uses; unset values get defaults derived from the chain's block time.
 
     Block times differ by two orders of magnitude (12 s Ethereum, 0.25 s Arbitrum), so
     defaults are stated in seconds and turned into blocks per chain, never copied across.
+    A kind's own thresholds live in its subclass (``kinds/<kind>/config.py``) under the same
+    ``thresholds:`` key; on a chain of another kind they are unknown keys.
     """
 
     sync_lag_seconds_warning: float | None = None
@@ -188,12 +190,6 @@ class Thresholds(Strict):
     # halt's `for:` is shorter, so a chain halt pages (and inhibits per-node HeadStale) first.
     chain_halt_blocks: float = Field(5, gt=0)
     chain_halt_min_seconds: float = Field(30, ge=0)
-    finality_epochs: int = Field(4, ge=2)  # beacon: epochs since finalized
-    attestation_consecutive_misses: int = Field(2, ge=1)
-    attestation_miss_ratio: float = Field(0.1, gt=0, le=1)
-    solana_skip_ratio: float = Field(0.1, gt=0, le=1)
-    solana_vote_lag_slots: int = Field(150, gt=0)
-    solana_behind_slots: int = Field(100, gt=0)
     # TLS: days before the earliest certificate of an https:// endpoint's served chain expires.
     tls_cert_expiry_days_warning: float = Field(21, gt=0)
     tls_cert_expiry_days_critical: float = Field(3, gt=0)

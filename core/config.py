@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from chainwatch import kinds
 from chainwatch.core import yamlsource
@@ -308,7 +309,12 @@ def _format(exc: ValidationError, data: Any, source: yamlsource.SourceMap, filen
         where = yamlsource.dotted(path) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling; see docs/config.md)"
+            others = _kinds_with_key(path, data)
+            if others:
+                which = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " and " + others[-1]
+                msg = f"unknown key for a chain of kind {data['chains'][path[1]]['kind']}: only {which} chains have it (see docs/config.md)"
+            else:
+                msg = "unknown key (check the spelling; see docs/config.md)"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         elif err["type"] == "union_tag_invalid":
@@ -319,6 +325,45 @@ def _format(exc: ValidationError, data: Any, source: yamlsource.SourceMap, filen
         if line not in problems:
             problems.append(line)
     return problems
+
+
+def _model_of(annotation) -> type[BaseModel] | None:
+    """The pydantic model a field holds (through ``Annotated``, ``X | None``, ``list[X]``, ``dict[str, X]``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in reversed(typing.get_args(annotation)):
+        model = _model_of(arg)
+        if model is not None:
+            return model
+    return None
+
+
+def _kinds_with_key(path: tuple, data: Any) -> list[str]:
+    """Other chain kinds whose config has the unknown key at this place of a chain (a kind's own
+    threshold on a chain of another kind), for an error that says so instead of "check the spelling"."""
+    if len(path) < 3 or path[0] != "chains" or not isinstance(data.get("chains"), dict):
+        return []
+    chain = data["chains"].get(path[1])
+    own = chain.get("kind") if isinstance(chain, dict) else None
+    if own not in kinds.NAMES:
+        return []
+    found = []
+    for kind in kinds.all_kinds():
+        model: type[BaseModel] | None = kind.config
+        for part in path[2:]:
+            if isinstance(part, int):
+                continue
+            field = model.model_fields.get(part) if model is not None else None
+            if field is None:
+                model = None
+                break
+            model = _model_of(field.annotation)
+            if model is None and part != path[-1]:
+                break
+        else:
+            if kind.name != own:
+                found.append(kind.name)
+    return found
 
 
 def _data_path(loc: tuple, data: Any) -> tuple:

@@ -104,6 +104,11 @@ MODELS = [
 ]
 
 
+def _documented_base(model: type) -> type | None:
+    """The shared model a kind's model extends, when that one has a section of its own."""
+    return next((b for b in model.__mro__[1:] if b in MODELS), None)
+
+
 def render() -> str:
     times = "; ".join(f"{k.name}: {k.block_time_doc}" for k in kinds.all_kinds())
     out = [INTRO.replace("{block_times}", times)]
@@ -112,8 +117,14 @@ def render() -> str:
         doc = (model.__doc__ or "").strip().split("\n\n")[0]
         if doc and not doc.startswith("!!!") and "Usage docs" not in doc:
             out.append(" ".join(doc.split()) + "\n")
+        base = _documented_base(model)
+        fields = model.model_fields.items()
+        if base is not None:
+            # A kind's own keys on top of a shared model (its thresholds, durations, endpoints).
+            out.append(f"Every key of [{base.__name__}](#{base.__name__.lower()}), and:\n")
+            fields = [(n, f) for n, f in fields if n not in base.model_fields or f.annotation != base.model_fields[n].annotation]
         out.append("| Key | Type | Default |\n| --- | --- | --- |")
-        for name, field in model.model_fields.items():
+        for name, field in fields:
             out.append(f"| `{name}` | {_type(field.annotation)} | {_default(field)} |")
         out.append("")
     return "\n".join(out)

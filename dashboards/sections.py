@@ -52,6 +52,49 @@ def m(name: str) -> str:
     return name
 
 
+# One chain's dashboard (kinds/<kind>/dashboard.py): its endpoints, and the chain-wide series.
+E = 'chain="$chain", endpoint=~"$endpoint"'
+C = 'chain="$chain"'
+
+
+def per_endpoint(metric: str, what: str = "", **options):
+    """``max by (endpoint) (<metric>{E})``: one line per endpoint, legend ``{{endpoint}} <what>``."""
+    return q(f"max by (endpoint) ({m(metric)}{{{E}}})", "{{endpoint}}" + (f" {what}" if what else ""), **options)
+
+
+def per_group(metric: str, what: str = "", **options):
+    """``max by (group) (<metric>{C})``: one line per validator group, legend ``{{group}} <what>``."""
+    return q(f"max by (group) ({m(metric)}{{{C}}})", "{{group}}" + (f" {what}" if what else ""), **options)
+
+
+def chain_line(metric: str, legend: str, **options):
+    """``max by (chain) (<metric>{C})``: the one chain-wide line, named ``legend``."""
+    return q(f"max by (chain) ({m(metric)}{{{C}}})", legend, **options)
+
+
+def head_vs_references(title: str, description: str):
+    """Each endpoint's head and the median head of the reachable references, on one axis."""
+    return timeseries(
+        title,
+        description,
+        per_endpoint("chainwatch_head_height"),
+        chain_line("chainwatch_reference_head_height", "reference median"),
+        unit=NONE,
+        min_zero=False,
+    )
+
+
+def halt_panel(title: str, description: str, legend: str, halt_seconds: float):
+    """Seconds since the median reference head last moved, against the chain's halt threshold."""
+    return timeseries(
+        title,
+        description,
+        chain_line("chainwatch_reference_head_stall_seconds", legend),
+        unit=SECONDS,
+        thresholds=higher_is_worse(None, halt_seconds),
+    )
+
+
 def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
     from chainwatch.core.names import RECORDING

@@ -21,7 +21,7 @@ from chainwatch.devnet.stack import (
     BEACON_CHAIN,
     BITCOIN_CHAIN,
     COSMOS_CHAIN,
-    COSMOS_DURATIONS,
+    ALL_DURATIONS,
     EVM_CHAIN,
     REFERENCES,
     ROLLUP_CHAIN,
@@ -58,7 +58,7 @@ class Fault:
 
     def budget(self, stack: Stack) -> float:
         scrape = stack.options.scrape_interval
-        return self.threshold_seconds(stack) + seconds(COSMOS_DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
+        return self.threshold_seconds(stack) + seconds(ALL_DURATIONS[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
 
     def available(self, stack: Stack) -> None:
         if self.chain == SOLANA_CHAIN and not stack.has_solana:

@@ -1,11 +1,14 @@
-"""Child processes of the demo: found tools, free loopback ports, process groups, clean stops.
+"""Child processes of the demo and the tests: found tools, free loopback ports, process groups, clean stops.
 
 Every child runs in its own session (process group), so stopping it also stops whatever
 it spawned (Lodestar's worker threads, a shell wrapper) and nothing outlives the demo.
 On Linux every child also carries a parent-death signal (``prctl(PR_SET_PDEATHSIG,
 SIGKILL)``): should the demo itself die without stopping it (SIGKILL, a crash in the
 stop path), the kernel kills the child at once. The demo installs nothing: a missing tool
-is a :class:`MissingTool` naming the set-up command that installs it.
+is a :class:`MissingTool` naming the set-up command that installs it. The tests start their
+real servers (anvil, Prometheus, Alertmanager, litecoind, Lodestar, HAProxy) with the same
+:class:`Proc`; ``tests/support`` only turns a :class:`MissingTool` into a skip or, under CI,
+a failure.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]  # the checkout, for an editable install (devnet/ is one level down)
 SETUP_HINT = ".ci/setup"
 
 
@@ -196,9 +199,13 @@ class Fatal(RuntimeError):
 
 
 class Proc:
-    """A child in its own process group: SIGTERM to the group, SIGKILL after ``grace``."""
+    """A child in its own process group: SIGTERM to the group, SIGKILL after ``grace``.
 
-    def __init__(self, name: str, args: list[str], *, log: Path, cwd: Path | None = None, env: dict | None = None, grace: float = 5.0):
+    Output (stdout and stderr) is appended to ``log``, or dropped when ``log`` is None.
+    ``with Proc(...) as p:`` starts it (unless already started) and stops it on exit.
+    """
+
+    def __init__(self, name: str, args: list[str], *, log: Path | None = None, cwd: Path | None = None, env: dict | None = None, grace: float = 5.0):
         self.name = name
         self.args = args
         self.log = log
@@ -208,10 +215,19 @@ class Proc:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Proc":
+        if self.log is None:
+            self.proc = spawn(self.args, cwd=self.cwd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            return self
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = spawn(self.args, cwd=self.cwd, env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         return self
+
+    def __enter__(self) -> "Proc":
+        return self if self.proc is not None else self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     @property
     def pid(self) -> int | None:
@@ -248,6 +264,8 @@ class Proc:
             pass
 
     def tail(self, chars: int = 1500) -> str:
+        if self.log is None:
+            return ""
         try:
             return self.log.read_text(errors="replace")[-chars:]
         except OSError:
@@ -274,5 +292,6 @@ def wait_until(check, timeout: float, what: str, proc: Proc | None = None, inter
     raise TimeoutError(f"{what} within {timeout:.0f}s (last error: {last}){tail}")
 
 
-def wait_http(url: str, timeout: float, proc: Proc | None = None) -> None:
+def wait_http(url: str, timeout: float = 20.0, proc: Proc | None = None) -> None:
+    """Poll ``url`` until it answers below 500; fail at once (with its log tail) if ``proc`` exits."""
     wait_until(lambda: http_get(url, 1.0)[0] < 500, timeout, f"{url} did not answer", proc)

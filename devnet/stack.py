@@ -99,11 +99,14 @@ DURATIONS = {
     "rpc_errors": "10s",
     "reference_quorum": "20s",
     "chain_halt": "5s",
-    "finality": "10s",
     "validator": "0m",
-    "solana": "10s",
 }
+# A kind's own alerts' `for:` (its Durations subclass): only on chains of that kind.
+SOLANA_DURATIONS = {**DURATIONS, "solana": "10s"}
+BEACON_DURATIONS = {**DURATIONS, "finality": "10s"}
 COSMOS_DURATIONS = {**DURATIONS, "cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
+# Every `for:` of the demo by key (a fault's budget looks its alert's up here).
+ALL_DURATIONS = {**SOLANA_DURATIONS, **BEACON_DURATIONS, **COSMOS_DURATIONS}
 # The simulated op-node keeps its safe head 2 blocks (2 s) behind; the L1 view lags 0-1 blocks.
 ROLLUP_SAFE_LAG_SECONDS = 10
 ROLLUP_L1_LAG_BLOCKS = 3
@@ -694,7 +697,7 @@ class Stack:
                     "solana_vote_lag_slots": 30,
                     "solana_behind_slots": 100,
                     "rpc_latency_p95_seconds": 0.25,
-                    "durations": DURATIONS,
+                    "durations": SOLANA_DURATIONS,
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": n, "url": f"{self.solana_url}/{n}", "role": "reference" if "ref" in n else "node"} for n in SOLANA_NODES],
@@ -868,7 +871,7 @@ class Stack:
                     "attestation_consecutive_misses": 2,
                     "attestation_miss_ratio": 0.5,
                     "peers_min": 0,
-                    "durations": DURATIONS,
+                    "durations": BEACON_DURATIONS,
                 },
                 "slo": relaxed_slo,
                 "endpoints": [{"name": "lodestar-1", "url": self.beacon_url, "role": "node"}],

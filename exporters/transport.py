@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import math
 import ssl
 import time
@@ -35,6 +36,7 @@ from chainwatch.exporters.redact import clip, scrub, use
 from chainwatch.exporters import tlsinfo
 
 USER_AGENT = "chainwatch"
+_WIDE_INT = re.compile(rb"\d{20}")
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,14 @@ class Reply:
         (integers past 64 bits, ``NaN``, UTF-16/32 bodies, nesting past 1024) falls back to
         ``json``, so the answers accepted and their values are exactly those of ``json``.
         Raises :class:`ProbeFailure` ``invalid_json`` when neither parses."""
-        try:
-            return orjson.loads(self.body)
-        except orjson.JSONDecodeError:
-            pass
+        # orjson does not refuse an integer past 64 bits: it reads it as a float, which no
+        # longer says "integer" (and the readers refuse floats); a run of 20 digits is cheap to
+        # spot and is the only way such an integer can be written.
+        if _WIDE_INT.search(self.body) is None:
+            try:
+                return orjson.loads(self.body)
+            except orjson.JSONDecodeError:
+                pass
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nested past the limit

@@ -5,7 +5,9 @@ A kind is a package ``chainwatch.kinds.<name>`` whose ``__init__`` sets ``KIND``
 used (so loading the config never imports a probe or a dashboard):
 
 - ``config.py``: the chain's pydantic model (subclass of ``core.chain.ChainBase`` with
-  ``kind: Literal["<name>"]``) — passed as ``KIND.config``;
+  ``kind: Literal["<name>"]``) — passed as ``KIND.config``; thresholds and ``for:`` durations
+  only its own alerts read go in subclasses of ``core.chain.Thresholds`` / ``Durations``
+  (its ``thresholds`` field), never in the shared models;
 - ``probe.py``: ``PROBE``, one round against one endpoint (``exporters.probe.Probe``);
   optionally ``PROBE.finish(result, chain, summaries)``, called after the round with every
   involved chain's reference summary (``exporters.scheduler.ChainSummary`` by chain name,

@@ -71,7 +71,7 @@ def alert_tests(alert: Alert) -> list[dict]:
         win = _steps(recipe.window, step)
         lead = max(10, win + 2)
         title = f"{alert.name} {alert.severity} {alert.chain}" + (f" slo={alert.extra_labels['slo']}" if "slo" in alert.extra_labels else "")
-        recovery = not recipe.event and recipe.blip
+        recovery = not recipe.event and (recipe.blip if recipe.recovers is None else recipe.recovers)
         if recipe.event:
             fault = for_steps + win + 5
             fire = lead + for_steps + 1
@@ -134,7 +134,7 @@ def alert_tests(alert: Alert) -> list[dict]:
         )
     for case in alert.quiet:
         total = max(len(values) for _, _, values in case.series)
-        checks = sorted(set(range(0, total, 5)) | {total - 1})
+        checks = sorted(set(range(0, total, case.every)) | {total - 1})
         out.append(
             {
                 "name": f"{alert.name} {alert.severity} {alert.chain}: silent on {case.note}",

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,14 @@ def test_every_registered_kind_fills_in_the_plug_in_shape():
         assert callable(kind.probe().run)
         assert callable(kind.dashboard())
         assert all(m.kinds == (kind.name,) for m in kind.metrics)
+
+
+def test_shared_thresholds_hold_only_what_shared_code_reads():
+    """``core/chain.py``'s Thresholds and Durations hold what every kind (or a capability) uses:
+    each field is read (``.field``) by a module outside the kind packages. A setting only one
+    kind's alerts read belongs in that kind's subclass (``kinds/<kind>/config.py``)."""
+    from chainwatch.core.chain import Durations, Thresholds
+
+    shared = "\n".join(p.read_text() for name, p in modules().items() if not name.startswith(tuple(f"chainwatch.kinds.{k}" for k in kinds.NAMES)))
+    unread = [f"{model.__name__}.{field}" for model in (Thresholds, Durations) for field in model.model_fields if not re.search(rf"\.{field}\b", shared)]
+    assert not unread, f"only a kind reads these: move them to its Thresholds/Durations subclass: {unread}"

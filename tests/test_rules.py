@@ -20,7 +20,7 @@ import yaml
 from chainwatch.core import catalog, names
 from chainwatch.core.config import ConfigError, load, parse
 from chainwatch.rules import generate
-from tests.support.procs import REPO, require_binary
+from tests.support import REPO, require_binary
 
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"
 SMALL = REPO / "tests" / "rules" / "small.yaml"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chainwatch.core.config import load
 from chainwatch.rules import generate
-from tests.support.procs import REPO
+from tests.support import REPO
 
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"
 

@@ -13,7 +13,7 @@ from chainwatch.core.config import load
 from chainwatch.core import names
 from chainwatch.rules import generate, values
 from chainwatch.rules.common import humanize, render
-from tests.support.procs import REPO, require_binary
+from tests.support import REPO, require_binary
 
 pytestmark = pytest.mark.prometheus
 

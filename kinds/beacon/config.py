@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Strict
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Strict, Thresholds
 
 PUBKEY_PATTERN = r"^0x[0-9a-fA-F]{96}$"
 
@@ -37,6 +37,22 @@ class BeaconValidators(Strict):
         return fixed
 
 
+class BeaconDurations(Durations):
+    """``for:`` of the beacon alerts, besides the shared ones."""
+
+    finality: str = "5m"
+
+
+class BeaconThresholds(Thresholds):
+    """Beacon alert thresholds, besides the shared ones: epochs since the finalized checkpoint
+    (normal is 2) and the attestation misses of validator groups."""
+
+    finality_epochs: int = Field(4, ge=2)
+    attestation_consecutive_misses: int = Field(2, ge=1)
+    attestation_miss_ratio: float = Field(0.1, gt=0, le=1)
+    durations: BeaconDurations = Field(default_factory=BeaconDurations)
+
+
 # Ethereum mainnet genesis_validators_root (GET /eth/v1/beacon/genesis):
 MAINNET_GENESIS_VALIDATORS_ROOT = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"
 # Solana mainnet-beta genesis hash (getGenesisHash); devnet is EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG,
@@ -49,6 +65,7 @@ class BeaconChain(ChainBase):
     answering another network's root fails with reason `wrong_chain`."""
 
     kind: Literal["beacon"]
+    thresholds: BeaconThresholds = Field(default_factory=BeaconThresholds)
     # Only used for rule defaults; the probe reads the real values from the node's spec.
     seconds_per_slot: Annotated[float, Field(gt=0)] = 12
     slots_per_epoch: Annotated[int, Field(gt=0)] = 32

@@ -21,10 +21,22 @@ from chainwatch.dashboards.panels import (
     timeseries,
     value_text,
 )
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, or_not_exposed, probe_row, r, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
+from chainwatch.dashboards.sections import (
+    C,
+    E,
+    Limits,
+    chain_dashboard,
+    chain_header_row,
+    head_vs_references,
+    m,
+    or_not_exposed,
+    per_endpoint,
+    per_group,
+    probe_row,
+    r,
+    rpc_row,
+    sync_row,
+)
 
 
 def build(config, name: str, chain) -> dict:
@@ -35,13 +47,9 @@ def build(config, name: str, chain) -> dict:
 
     grid.row("Head and finality")
     grid.add(
-        timeseries(
+        head_vs_references(
             "Head slot",
             "Head slot of each beacon node and, where references are configured, their median head.",
-            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
-            q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
-            unit=NONE,
-            min_zero=False,
         ),
         w=8,
         h=8,
@@ -50,7 +58,7 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Sync distance",
             "sync_distance each beacon node reports: slots between its head and the wall-clock slot.",
-            q(f"max by (endpoint) ({m('chainwatch_beacon_sync_distance_slots')}{{{E}}})", "{{endpoint}}"),
+            per_endpoint("chainwatch_beacon_sync_distance_slots"),
             unit=NONE,
             thresholds=higher_is_worse(lim.lag_blocks_warning, lim.lag_blocks_critical),
         ),
@@ -61,8 +69,8 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Epochs since finalized",
             f"Epochs between now and the finalized checkpoint (2 is normal). Above {t.finality_epochs} the chain is not finalizing: a chain-wide incident.",
-            q(f"max by (endpoint) ({m('chainwatch_beacon_epochs_since_finalized')}{{{E}}})", "{{endpoint}} finalized"),
-            q(f"max by (endpoint) ({m('chainwatch_beacon_epochs_since_justified')}{{{E}}})", "{{endpoint}} justified"),
+            per_endpoint("chainwatch_beacon_epochs_since_finalized", "finalized"),
+            per_endpoint("chainwatch_beacon_epochs_since_justified", "justified"),
             unit=NONE,
             thresholds=higher_is_worse(None, t.finality_epochs),
         ),
@@ -87,7 +95,7 @@ def build(config, name: str, chain) -> dict:
         state_timeline(
             "Optimistic head / execution client offline",
             'Red when the node\'s head is optimistic (execution payload not verified) or it reports its execution client offline (clients without el_offline, e.g. Lodestar 1.5.1, show "not reported").',
-            q(f"max by (endpoint) ({m('chainwatch_beacon_optimistic')}{{{E}}})", "{{endpoint}} optimistic"),
+            per_endpoint("chainwatch_beacon_optimistic", "optimistic"),
             q(or_not_exposed("endpoint", "chainwatch_beacon_el_offline", E), "{{endpoint}} EL offline"),
             mappings=[value_text((0, "ok", GREEN), (1, "yes", RED)), nan_text("not reported by this client")],
             thresholds=steps(GREEN, (1, RED)),
@@ -99,7 +107,7 @@ def build(config, name: str, chain) -> dict:
         stat(
             "Node health",
             "HTTP status of /eth/v1/node/health: 200 ready, 206 syncing, 503 not initialised.",
-            q(f"max by (endpoint) ({m('chainwatch_beacon_health_status_code')}{{{E}}})", "{{endpoint}}", instant=True),
+            per_endpoint("chainwatch_beacon_health_status_code", instant=True),
             unit=NONE,
             mappings=[value_text((200, "ready", GREEN), (206, "syncing", ORANGE), (503, "not initialised", RED))],
             thresholds=steps(RED, (200, GREEN), (201, ORANGE)),
@@ -127,7 +135,7 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Consecutive missed attestations",
                 f"Longest current run of missed attestations in each group. {t.attestation_consecutive_misses} in a row pages.",
-                q(f"max by (group) ({m('chainwatch_validator_consecutive_missed_attestations')}{{{C}}})", "{{group}}"),
+                per_group("chainwatch_validator_consecutive_missed_attestations"),
                 unit=NONE,
                 thresholds=higher_is_worse(None, t.attestation_consecutive_misses),
             ),

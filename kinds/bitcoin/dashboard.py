@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from chainwatch.dashboards.panels import NONE, Grid, higher_is_worse, lower_is_worse, q, timeseries
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, peers_stat, probe_row, references_panel, rpc_row, sync_row
+from chainwatch.dashboards.sections import (
+    C,
+    E,
+    Limits,
+    chain_dashboard,
+    chain_header_row,
+    head_vs_references,
+    m,
+    peers_stat,
+    per_endpoint,
+    probe_row,
+    references_panel,
+    rpc_row,
+    sync_row,
+)
 
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
 BYTES, SAT_PER_VB = "bytes", "suffix:sat/vB"
 
 
@@ -17,13 +29,9 @@ def build(config, name: str, chain) -> dict:
 
     grid.row("Head")
     grid.add(
-        timeseries(
+        head_vs_references(
             "Head vs references",
             "Validated height (blocks) of each endpoint and the median of the reachable references. Block gaps are random: a flat stretch of an hour happens on a healthy chain; a node line below the reference line is a node falling behind.",
-            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
-            q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
-            unit=NONE,
-            min_zero=False,
         ),
         w=12,
         h=8,
@@ -36,7 +44,7 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Headers not yet validated",
             f"headers - blocks per endpoint: blocks the node has heard of but not connected. 0-1 is normal; above {chain.headers_behind_max_blocks} for {chain.signal_for} warns.",
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_headers_behind_blocks')}{{{E}}})", "{{endpoint}}"),
+            per_endpoint("chainwatch_bitcoin_headers_behind_blocks"),
             unit=NONE,
             thresholds=higher_is_worse(chain.headers_behind_max_blocks + 1),
         ),
@@ -47,8 +55,8 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Initial block download and verification progress",
             "initialblockdownload (1 while the node catches up) and verificationprogress (share of the chain verified, 1 when synced).",
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_initial_block_download')}{{{E}}})", "{{endpoint}} IBD"),
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_verification_progress_ratio')}{{{E}}})", "{{endpoint}} progress"),
+            per_endpoint("chainwatch_bitcoin_initial_block_download", "IBD"),
+            per_endpoint("chainwatch_bitcoin_verification_progress_ratio", "progress"),
             unit=NONE,
         ),
         w=8,
@@ -81,8 +89,8 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Network active",
             "getnetworkinfo networkactive: 0 after `setnetworkactive false` (all P2P traffic off on purpose). Warnings: the node's own warnings count.",
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_network_active')}{{{E}}})", "{{endpoint}} active"),
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_warnings')}{{{E}}})", "{{endpoint}} warnings"),
+            per_endpoint("chainwatch_bitcoin_network_active", "active"),
+            per_endpoint("chainwatch_bitcoin_warnings", "warnings"),
             unit=NONE,
             thresholds=lower_is_worse(1),
         ),
@@ -106,9 +114,9 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Mempool size and memory",
             "Sum of virtual sizes (bytes), memory used (usage) and the memory limit (maxmempool). Usage reaching the limit raises the minimum fee.",
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_bytes')}{{{E}}})", "{{endpoint}} vsize"),
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_usage_bytes')}{{{E}}})", "{{endpoint}} usage"),
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_max_bytes')}{{{E}}})", "{{endpoint}} limit"),
+            per_endpoint("chainwatch_bitcoin_mempool_bytes", "vsize"),
+            per_endpoint("chainwatch_bitcoin_mempool_usage_bytes", "usage"),
+            per_endpoint("chainwatch_bitcoin_mempool_max_bytes", "limit"),
             unit=BYTES,
         ),
         w=8,
@@ -119,7 +127,7 @@ def build(config, name: str, chain) -> dict:
             "Fee rates",
             "estimatesmartfee per confirmation target and the mempool's minimum fee, in sat/vB. Targets with insufficient data (regtest, a fresh node) are absent.",
             q(f"max by (endpoint, conf_target) ({m('chainwatch_bitcoin_fee_estimate_sat_per_vbyte')}{{{E}}})", "{{endpoint}} {{conf_target}} blocks"),
-            q(f"max by (endpoint) ({m('chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte')}{{{E}}})", "{{endpoint}} mempool min"),
+            per_endpoint("chainwatch_bitcoin_mempool_min_fee_sat_per_vbyte", "mempool min"),
             unit=SAT_PER_VB,
         ),
         w=8,

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, Grid, higher_is_worse, q, timeseries
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, probe_row, references_panel, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
+from chainwatch.dashboards.sections import (
+    C,
+    E,
+    Limits,
+    chain_dashboard,
+    chain_header_row,
+    chain_line,
+    halt_panel,
+    head_vs_references,
+    m,
+    per_endpoint,
+    per_group,
+    probe_row,
+    references_panel,
+    rpc_row,
+    sync_row,
+)
 
 
 def build(config, name: str, chain) -> dict:
@@ -17,25 +30,20 @@ def build(config, name: str, chain) -> dict:
 
     grid.row("Chain")
     grid.add(
-        timeseries(
+        head_vs_references(
             "Block height",
             "latest_block_height of each node (/status) and the median of the references.",
-            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
-            q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
-            unit=NONE,
-            min_zero=False,
         ),
         w=8,
         h=8,
     )
     grid.add(
-        timeseries(
+        halt_panel(
             "Chain halt",
             f"Seconds since the median reference height last advanced. Every reference stalling for {chain.chain_halt_seconds:g} s is a chain halt "
             "(consensus lost more than 1/3 of the voting power), not one node lagging.",
-            q(f"max by (chain) ({m('chainwatch_reference_head_stall_seconds')}{{{C}}})", "reference height stalled for"),
-            unit=SECONDS,
-            thresholds=higher_is_worse(None, chain.chain_halt_seconds),
+            "reference height stalled for",
+            chain.chain_halt_seconds,
         ),
         w=8,
         h=8,
@@ -44,8 +52,8 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Peers and catching up",
             f"n_peers of /net_info (absent where a provider closes it) and catching_up of /status. The line is the peer minimum ({t.peers_min}).",
-            q(f"max by (endpoint) ({m('chainwatch_peers')}{{{E}}})", "{{endpoint}} peers"),
-            q(f"max by (endpoint) ({m('chainwatch_syncing')}{{{E}}})", "{{endpoint}} catching up"),
+            per_endpoint("chainwatch_peers", "peers"),
+            per_endpoint("chainwatch_syncing", "catching up"),
             unit=NONE,
         ),
         w=8,
@@ -61,7 +69,7 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Consecutive missed blocks",
                 f"Longest current run of missed blocks in each group (absent precommits in last_commit). The line is the alert threshold ({t.cosmos_consecutive_misses}).",
-                q(f"max by (group) ({m('chainwatch_cosmos_validator_consecutive_missed_blocks')}{{{C}}})", "{{group}}"),
+                per_group("chainwatch_cosmos_validator_consecutive_missed_blocks"),
                 unit=NONE,
                 thresholds=higher_is_worse(None, t.cosmos_consecutive_misses),
             ),
@@ -83,7 +91,7 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Signed voting power",
                 "Share of the voting power in the last block's commit: above 2/3 the chain goes on; near 2/3 it is close to halting.",
-                q(f"max by (chain) ({m('chainwatch_cosmos_commit_signed_power_ratio')}{{{C}}})", "signed power"),
+                chain_line("chainwatch_cosmos_commit_signed_power_ratio", "signed power"),
                 unit=RATIO,
             ),
             w=8,
@@ -105,7 +113,7 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Signing window",
                 "Misses in the x/slashing signed blocks window (worst validator of each group) and blocks left before jail.",
-                q(f"max by (group) ({m('chainwatch_cosmos_validator_signing_window_missed_blocks')}{{{C}}})", "{{group}} missed in window"),
+                per_group("chainwatch_cosmos_validator_signing_window_missed_blocks", "missed in window"),
                 q(f"min by (group) ({m('chainwatch_cosmos_validator_blocks_until_jail')}{{{C}}})", "{{group}} blocks until jail"),
                 unit=NONE,
             ),
@@ -116,9 +124,9 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Jailed, tombstoned, active",
                 "Watched validators per group that are jailed, tombstoned, or in the current validator set. Any jailed or tombstoned validator pages.",
-                q(f"max by (group) ({m('chainwatch_cosmos_validator_jailed')}{{{C}}})", "{{group}} jailed"),
-                q(f"max by (group) ({m('chainwatch_cosmos_validator_tombstoned')}{{{C}}})", "{{group}} tombstoned"),
-                q(f"max by (group) ({m('chainwatch_cosmos_validators_active')}{{{C}}})", "{{group}} active"),
+                per_group("chainwatch_cosmos_validator_jailed", "jailed"),
+                per_group("chainwatch_cosmos_validator_tombstoned", "tombstoned"),
+                per_group("chainwatch_cosmos_validators_active", "active"),
                 unit=NONE,
             ),
             w=8,

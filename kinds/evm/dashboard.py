@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from chainwatch.dashboards.panels import GWEI, NONE, Grid, higher_is_worse, q, timeseries
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, peers_stat, probe_row, references_panel, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
+from chainwatch.dashboards.sections import (
+    C,
+    E,
+    Limits,
+    chain_dashboard,
+    chain_header_row,
+    head_vs_references,
+    m,
+    peers_stat,
+    probe_row,
+    references_panel,
+    rpc_row,
+    sync_row,
+)
 
 
 def build(config, name: str, chain) -> dict:
@@ -16,13 +26,9 @@ def build(config, name: str, chain) -> dict:
 
     grid.row("Head")
     grid.add(
-        timeseries(
+        head_vs_references(
             "Head vs references",
             "Latest block of each endpoint and the median head of the reachable references. A node line falling away from the reference line is a node falling behind.",
-            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}}"),
-            q(f"max by (chain) ({m('chainwatch_reference_head_height')}{{{C}}})", "reference median"),
-            unit=NONE,
-            min_zero=False,
         ),
         w=12,
         h=8,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from chainwatch.dashboards.panels import NONE, SECONDS, Grid, higher_is_worse, q, timeseries
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, probe_row, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
+from chainwatch.dashboards.sections import C, E, Limits, chain_dashboard, chain_header_row, m, per_endpoint, probe_row, rpc_row, sync_row
 
 
 def build(config, name: str, chain) -> dict:
@@ -33,8 +30,8 @@ def build(config, name: str, chain) -> dict:
             "Safe and finalized lag behind unsafe",
             f"Seconds the safe and finalized heads' blocks are older than the unsafe head's. Lines: safe-lag page at {r.safe_lag_seconds:g}s "
             f"(for {r.safe_lag_for}), finality warning at {r.finality_lag_seconds:g}s.",
-            q(f"max by (endpoint) ({m('chainwatch_opnode_safe_lag_seconds')}{{{E}}})", "{{endpoint}} safe"),
-            q(f"max by (endpoint) ({m('chainwatch_opnode_finalized_lag_seconds')}{{{E}}})", "{{endpoint}} finalized"),
+            per_endpoint("chainwatch_opnode_safe_lag_seconds", "safe"),
+            per_endpoint("chainwatch_opnode_finalized_lag_seconds", "finalized"),
             unit=SECONDS,
             thresholds=higher_is_worse(r.safe_lag_seconds),
         ),
@@ -60,7 +57,7 @@ def build(config, name: str, chain) -> dict:
             f"Unsafe head vs {chain.l2_chain} references",
             f"Blocks each op-node's unsafe head is behind the median head of {chain.l2_chain}'s references, and "
             f"how long no {chain.l2_chain} reference advanced (a stopped sequencer).",
-            q(f"max by (endpoint) ({m('chainwatch_sync_lag_blocks')}{{{E}}})", "{{endpoint}} unsafe lag (blocks)"),
+            per_endpoint("chainwatch_sync_lag_blocks", "unsafe lag (blocks)"),
             q(f'max by (chain) ({m("chainwatch_reference_head_stall_seconds")}{{chain="{chain.l2_chain}"}})', "{{chain}} references stalled (s)"),
             unit=NONE,
         ),

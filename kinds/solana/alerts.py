@@ -5,11 +5,18 @@ One :class:`~chainwatch.core.alertkit.AlertSpec` each; runbooks in ``runbooks/<A
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import GROUP_LABELS, SYMPTOM, AlertSpec, Ctx, Recipe, Series, above, by, fmt, step
-from chainwatch.core.alerts import halt_expr, halt_test
+from chainwatch.core.alertkit import GROUP_LABELS, SYMPTOM, AlertSpec, Ctx, Quiet, Recipe, Series, above, by, fmt, seconds, step
+from chainwatch.core.alerts import SHORT, halt_expr, halt_test
 
-# Skip rate is noise until the epoch has given the group a few leader rotations (4 slots each).
+# Skip rate is noise until the window has given the group a few leader rotations (4 slots
+# each): 1 skipped of 2 is not 50%.
 SOLANA_MIN_LEADER_SLOTS = 16
+# SkipRateHigh's long window (the rate that pages) and the test step, whose short window
+# (core.alerts.SHORT) then holds three samples.
+SKIP_WINDOW = "1h"
+SKIP_STEP = 30.0
+PASSED = "chainwatch_solana_leader_slots_passed_total"
+SKIPPED = "chainwatch_solana_leader_slots_skipped_total"
 
 
 def _has_groups(c: Ctx) -> bool:
@@ -20,6 +27,59 @@ def _delinquent_expr(c: Ctx) -> str:
     g = by(GROUP_LABELS)
     vote_lag = f"max by ({g}) ({c.csel('chainwatch_solana_vote_lag_slots')})"
     return f"{vote_lag} and on ({g}) (max by ({g}) ({c.csel('chainwatch_solana_validators_delinquent')}) > 0 or on ({g}) {vote_lag} > {c.threshold})"
+
+
+def _increase(c: Ctx, name: str, window: str) -> str:
+    """The group's increase over ``window`` (one exporter replica's: every replica counts the same slots)."""
+    return f"max by ({by(GROUP_LABELS)}) (increase({c.csel(name)}[{window}]))"
+
+
+def _skip_expr(c: Ctx) -> str:
+    """Skipped / leader slots over SKIP_WINDOW above the threshold, with at least
+    SOLANA_MIN_LEADER_SLOTS leader slots in it, and over SHORT too (the multi-window rule of
+    issue #15: it resolves within SHORT of the group producing again, and cannot open after).
+    A group that had no leader slot in the last SHORT keeps the state it had (pending or firing
+    stays, nothing new opens): a validator with a leader rotation every few minutes must not
+    flap between its rotations, and says nothing new until it leads again."""
+    g, r = by(GROUP_LABELS), fmt(c.threshold)
+    state = c.csel("ALERTS", alertname="ChainwatchSolanaSkipRateHigh")
+    return (
+        f"{_increase(c, SKIPPED, SKIP_WINDOW)} / {_increase(c, PASSED, SKIP_WINDOW)} > {r}"
+        f" and on ({g}) {_increase(c, PASSED, SKIP_WINDOW)} >= {SOLANA_MIN_LEADER_SLOTS}"
+        f" and on ({g}) ({_increase(c, SKIPPED, SHORT)} / {_increase(c, PASSED, SHORT)} > {r}"
+        f" or on ({g}) ({_increase(c, PASSED, SHORT)} == 0 and on ({g}) max by ({g}) ({state})))"
+    )
+
+
+def _skip_test(c: Ctx) -> list[Recipe]:
+    """8 leader slots a step (16 a minute, a large validator), none skipped; the fault skips half."""
+    return [
+        Recipe(
+            [Series(PASSED, c.group_labels, 8, 8, "counter"), Series(SKIPPED, c.group_labels, 0, 4, "counter")],
+            0.5,
+            c.group_labels,
+            window=seconds(SKIP_WINDOW),
+            step=SKIP_STEP,
+            note="half the leader slots skipped",
+        )
+    ]
+
+
+def _skip_quiet(c: Ctx) -> list[Quiet]:
+    """A small validator leads 2 slots twice in the hour and skips one each time: 50% of 4 slots
+    is below the minimum of leader slots, not a skip rate."""
+    passed, skipped, p, k = [], [], 0, 0
+    for i in range(75):
+        if i in (20, 50):
+            p, k = p + 2, k + 1
+        passed.append(float(p))
+        skipped.append(float(k))
+    return [
+        Quiet(
+            "1 of 2 leader slots skipped, twice in the hour (below the minimum of leader slots)",
+            [(PASSED, c.group_labels, passed), (SKIPPED, c.group_labels, skipped)],
+        )
+    ]
 
 
 ALERTS: tuple[AlertSpec, ...] = (
@@ -88,26 +148,22 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("warning",),
         when=_has_groups,
         threshold=lambda c: c.t.solana_skip_ratio,
-        expr=lambda c: (
-            f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_skip_ratio')}) > {fmt(c.threshold)}"
-            f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_solana_leader_slots')}) >= {SOLANA_MIN_LEADER_SLOTS}"
-        ),
+        expr=_skip_expr,
         for_=lambda c: c.d.solana,
         summary="Group {group} on {chain} skips {value:pct} of its leader slots",
         description=lambda c: (
-            "Validators of group {group} on {chain}/{network} skipped {value:pct} of their leader slots this epoch (threshold " + f"{c.threshold:.0%}" + ")."
+            "Validators of group {group} on {chain}/{network} skipped {value:pct} of their leader slots over the last "
+            + SKIP_WINDOW
+            + " (threshold "
+            + f"{c.threshold:.0%}"
+            + ", with at least "
+            + str(SOLANA_MIN_LEADER_SLOTS)
+            + " leader slots in it), and more than that in the last "
+            + SHORT
+            + ": they are still skipping."
         ),
         value="{value:pct} skipped",
-        test=lambda c: [
-            Recipe(
-                [
-                    Series("chainwatch_solana_skip_ratio", c.group_labels, c.threshold, 0.5),
-                    Series("chainwatch_solana_leader_slots", c.group_labels, 40, 40),
-                ],
-                0.5,
-                c.group_labels,
-                note="half the leader slots skipped",
-            )
-        ],
+        test=_skip_test,
+        quiet=_skip_quiet,
     ),
 )

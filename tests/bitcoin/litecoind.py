@@ -17,12 +17,13 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.procs import Managed, free_port, require_binary
+from chainwatch.devnet.procs import Proc, free_port
+from tests.support import require_binary
+from tests.support.poll import StopWaiting, wait_until
 
 DESCRIPTOR = "raw(51)#8lvh9jxk"  # OP_TRUE output; checksum as getdescriptorinfo "raw(51)" reports it
 
@@ -38,7 +39,7 @@ def rpcauth_line(user: str, password: str) -> str:
     return f"{user}:{salt}${digest}"
 
 
-class Litecoind(Managed):
+class Litecoind(Proc):
     """One regtest node: RPC on ``self.url``, P2P on ``self.p2p_port``; ``call`` uses its cookie."""
 
     def __init__(
@@ -51,7 +52,6 @@ class Litecoind(Managed):
         p2p_port: int | None = None,
         rpc_port: int | None = None,
     ):
-        self.name = name
         self.datadir = datadir
         datadir.mkdir(parents=True, exist_ok=True)
         self.p2p_port = p2p_port or free_port()
@@ -83,7 +83,8 @@ class Litecoind(Managed):
             args.append(f"-rpcauth={rpcauth}")
         self.rpcauth = rpcauth
         self.connect_to = connect
-        super().__init__(args, log=datadir / f"{name}.stdout", grace=20)
+        super().__init__(name, args, log=datadir / f"{name}.stdout", grace=20)
+        self.start()
         self.wait_ready()
 
     def restart(self) -> "Litecoind":
@@ -91,18 +92,13 @@ class Litecoind(Managed):
         return Litecoind(self.datadir, name=self.name, connect=self.connect_to, rpcauth=self.rpcauth, p2p_port=self.p2p_port, rpc_port=self.rpc_port)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        last: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"litecoind {self.name} exited with {self.proc.returncode}: see {self.datadir}/regtest/debug.log")
-            try:
-                self.call("getblockchaininfo")
-                return
-            except (OSError, RuntimeError) as exc:  # not listening yet, no cookie yet, -28 warming up
-                last = exc
-            time.sleep(0.1)
-        raise TimeoutError(f"litecoind {self.name} not ready within {timeout}s: {last}")
+        def answers():
+            if not self.alive():
+                raise StopWaiting(f"litecoind {self.name} exited with {self.proc.returncode}: see {self.datadir}/regtest/debug.log")
+            return self.call("getblockchaininfo")
+
+        # Not listening yet, no cookie yet, -28 warming up: not ready yet.
+        wait_until(answers, timeout, f"litecoind {self.name} ready", errors=(OSError, RuntimeError))
 
     def call(self, method: str, *params, timeout: float = 30.0):
         token = base64.b64encode(self.cookie.read_bytes().strip()).decode()
@@ -125,15 +121,3 @@ class Litecoind(Managed):
 
     def peers(self) -> int:
         return self.call("getconnectioncount")
-
-
-def wait_until(check, timeout: float = 30.0, what: str = "condition"):
-    """Poll ``check()`` until it returns something truthy; fail with ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not reached within {timeout}s (last: {last!r})")

@@ -15,7 +15,7 @@ from chainwatch.core.config import parse
 from chainwatch.rules import generate as rules_generate
 from tests.support.stack import Exporter, Prometheus
 
-from .litecoind import wait_until
+from tests.support.poll import wait_until
 
 pytestmark = [pytest.mark.prometheus]
 

@@ -11,7 +11,9 @@ from chainwatch.core.config import parse
 from chainwatch.devnet import faults
 from chainwatch.devnet.stack import BITCOIN_CHAIN, Options, Stack
 
-from .litecoind import litecoind_binary, wait_until
+from tests.support.poll import wait_until
+
+from .litecoind import litecoind_binary
 
 
 def test_demo_pair_mines_and_its_faults_inject_and_heal(tmp_path):

@@ -15,7 +15,7 @@ import yaml
 
 from chainwatch.core.config import parse
 from chainwatch.rules import generate
-from tests.support.procs import require_binary
+from tests.support import require_binary
 
 pytestmark = pytest.mark.prometheus
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from chainwatch.kinds.cosmos.simulator import FLAG_ABSENT, FLAG_COMMIT, Chain, Simulator, Validator
-from tests.support.procs import TOOLS, require_binary
+from tests.support import TOOLS, require_binary
+from tests.support.poll import async_wait_until
 
 SCRIPT = Path(__file__).with_name("cosmjs_client.cjs")
 MODULES = TOOLS / "node_modules"
@@ -31,10 +32,9 @@ def _require_cosmjs() -> None:
 
 
 async def _wait_height(chain: Chain, height: int, timeout: float = 20.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while chain.height < height:
-        assert asyncio.get_running_loop().time() < deadline, f"simulated chain stuck at {chain.height}"
-        await asyncio.sleep(0.05)
+    await async_wait_until(
+        lambda: chain.height >= height, timeout, f"simulated chain reaching {height}", interval=0.05, describe=lambda _: f"at {chain.height}"
+    )
 
 
 async def test_cosmjs_decodes_status_block_validators_and_net_info():

@@ -8,8 +8,6 @@ its validator monitor runs in the background as in production.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +19,8 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.cosmos.cometbft import blocks_until_jail
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator, chain_config
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
+from tests.support.poll import async_wait_until
 
 BLOCK = 0.1
 SECRET = "SECRETKEY123456"
@@ -73,14 +72,12 @@ class Stack:
         return out
 
     async def until(self, check, timeout: float = 10.0, every: float = 0.1) -> Metrics:
-        deadline = time.monotonic() + timeout
-        while True:
+        async def scraped():
             m = await self.scrape()
-            if check(m):
-                return m
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition not met within {timeout}s")
-            await asyncio.sleep(every)
+            return (m,) if check(m) else None  # a tuple: an empty Metrics is falsy
+
+        [m] = await async_wait_until(scraped, timeout, "metrics condition", interval=every, errors=())
+        return m
 
 
 @pytest.fixture
@@ -129,10 +126,9 @@ async def test_a_chain_halt_is_a_halt_and_no_validator_miss(stack):
     await stack.until(lambda m: (m.get1("chainwatch_cosmos_validator_blocks_checked_total", **G) or 0) > 3)
     stack.chain.stop_signing("val-1")
     stack.chain.stop_signing("val-2")  # 46 % of the power gone: consensus stops, no block is made
-    m1 = await stack.until(lambda m: (m.get1("chainwatch_reference_head_stall_seconds", chain="hub") or 0) >= 1.0)
-    await asyncio.sleep(0.5)
-    m2 = await stack.scrape()
-    assert m2.get1("chainwatch_reference_head_stall_seconds", chain="hub") > m1.get1("chainwatch_reference_head_stall_seconds", chain="hub")
+    stall = lambda m: m.get1("chainwatch_reference_head_stall_seconds", chain="hub") or 0  # noqa: E731
+    m1 = await stack.until(lambda m: stall(m) >= 1.0)
+    m2 = await stack.until(lambda m: stall(m) > stall(m1))  # the stall keeps growing: no new block
     assert m2.get1(MISSED, **G) == m1.get1(MISSED, **G) == 0
     assert m2.get1("chainwatch_cosmos_validator_solo_missed_blocks_total", **G) == 0
     assert m2.get1(CONSECUTIVE, **G) == 0
@@ -155,9 +151,11 @@ async def test_an_exporter_restart_neither_double_counts_nor_loses_misses(stack)
     stack.chain.stop_signing("val-1")
     await stack.until(lambda m: (m.get1(MISSED, **G) or 0) >= 5)
     await stack.stop_exporter()
-    await asyncio.sleep(0.5)  # blocks made while the exporter is down
+    down = stack.chain.height
+    await async_wait_until(lambda: stack.chain.height >= down + 3, 10, "three blocks made while the exporter is down")
     await stack.start_exporter()
-    await asyncio.sleep(0.3)
+    up = stack.chain.height
+    await async_wait_until(lambda: stack.chain.height >= up + 2, 10, "two blocks made after the restart")
     stack.chain.halt()
     height = stack.chain.height
     m = await stack.until(lambda m: m.get1("chainwatch_cosmos_monitor_last_height", chain="hub") == height)

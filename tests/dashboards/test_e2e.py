@@ -137,10 +137,11 @@ def test_every_panel_of_the_solana_dashboard_returns_data_on_the_simulated_clust
     import sys
 
     from chainwatch.kinds.solana.simulator import pubkey
-    from tests.support.procs import Managed, free_port, wait_http
+    from chainwatch.devnet.procs import Proc, free_port, wait_http
 
     port = free_port()
-    sim = Managed(
+    sim = Proc(
+        "solana-sim",
         [
             sys.executable,
             "-m",
@@ -157,9 +158,9 @@ def test_every_panel_of_the_solana_dashboard_returns_data_on_the_simulated_clust
             "1",
         ],
         log=tmp_path / "solana-sim.log",
-    )
+    ).start()
     try:
-        wait_http(f"http://127.0.0.1:{port}/-/state", proc=sim.proc)
+        wait_http(f"http://127.0.0.1:{port}/-/state", proc=sim)
         url = f"http://127.0.0.1:{port}"
         path = write_config(
             tmp_path / "chainwatch.yaml",

@@ -130,7 +130,7 @@ def test_thresholds_follow_the_config_of_each_chain():
     assert _steps(_panel(ALL["chain-ethereum"], "Peers")) == [("red", None), ("green", eth.thresholds.peers_min)]
     assert _steps(_panel(ALL["chain-ethereum-beacon"], "Epochs since finalized"))[-1] == ("red", 4)
     sol = config.chains["solana"].thresholds
-    assert _steps(_panel(ALL["chain-solana"], "Skip rate (epoch)"))[-1] == ("orange", sol.solana_skip_ratio)
+    assert _steps(_panel(ALL["chain-solana"], "Skip rate"))[-1] == ("orange", sol.solana_skip_ratio)
     # operational spans chains with different lag thresholds: no misleading line, and it says so
     op_lag = _panel(ALL["operational"], "Sync lag (blocks)")
     assert _steps(op_lag) == [("green", None)] and "per-chain dashboards" in op_lag["description"]
@@ -153,9 +153,7 @@ def test_kind_specific_panels():
     assert {"Epochs since finalized", "Attestation miss ratio (1h)", "Proposals (1h)", "Validators by status", "Sync lag (slots)"} <= titles[
         "chain-ethereum-beacon"
     ]
-    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate (epoch)", "Transactions per second", "Sync lag (slots)"} <= titles[
-        "chain-solana"
-    ]
+    assert {"Cluster halt", "Delinquent vote accounts", "Vote lag", "Skip rate", "Transactions per second", "Sync lag (slots)"} <= titles["chain-solana"]
     assert not {"Mempool pending and queued", "Gas price and base fee"} & titles["chain-solana"]
     assert {"Exporter scrape duration", "Probe deadline misses", "RPC latency p50 (5m)", "RPC latency p99 (5m)", "Endpoints failing, by reason"} <= titles[
         "operational"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainwatch.devnet import faults
-from chainwatch.devnet.stack import COSMOS_DURATIONS, DURATIONS, Options, Stack, seconds
+from chainwatch.devnet.stack import ALL_DURATIONS, DURATIONS, Options, Stack, seconds
 from chainwatch.core import names
 
 ISSUE_FAULTS = [
@@ -43,7 +43,7 @@ def test_every_fault_of_the_issue_exists_and_names_real_alerts():
         assert f.expect, f.name
         for alert in (*f.expect, *f.allow):
             assert alert in names.ALERT_BY_NAME, (f.name, alert)
-        assert f.duration in COSMOS_DURATIONS  # the shared durations plus the cosmos ones
+        assert f.duration in ALL_DURATIONS  # the shared durations plus every kind's own
 
 
 def test_budget_is_threshold_plus_for_plus_two_scrapes_plus_slack(tmp_path: Path):

@@ -103,6 +103,10 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
         heal(stack, run)
         got = [p.line() for p in pages_since(stack, run.injected_at)]
         firing = sorted({(a["labels"]["alertname"], a["state"]) for a in stack.firing()})
+        try:  # the next fault's test starts from a quiet stack, not this one's leftovers
+            wait_quiet(stack, timeout=120.0)
+        except AssertionError:
+            pass
         pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing} (timeline below)")
     return run
 

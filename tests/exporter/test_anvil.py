@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from tests.support.configs import anvil_chain, node_at, ref_at
 from tests.support.poll import wait_until
 from tests.support.stack import DEV_ACCOUNT, Anvil, Exporter, Samples, write_config
 
@@ -31,21 +32,7 @@ def devnet(tmp_path):
 
 def start_exporter(tmp_path, ref, node, **exporter):
     settings = {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0, **exporter}
-    path = write_config(
-        tmp_path / "chainwatch.yaml",
-        {
-            "devnet": {
-                "kind": "evm",
-                "network": "anvil",
-                "chain_id": 31337,
-                "endpoints": [
-                    {"name": "ref-1", "url": ref.url, "role": "reference"},
-                    {"name": "node-1", "url": node.url, "role": "node"},
-                ],
-            }
-        },
-        exporter=settings,
-    )
+    path = write_config(tmp_path / "chainwatch.yaml", {"devnet": anvil_chain(ref_at(ref.url), node_at(node.url))}, exporter=settings)
     return Exporter(path, tmp_path)
 
 
@@ -168,17 +155,7 @@ def test_check_prints_table_and_fails_only_for_operated_nodes(tmp_path, devnet):
     import sys
 
     ref, node = devnet
-    chains = {
-        "devnet": {
-            "kind": "evm",
-            "network": "anvil",
-            "chain_id": 31337,
-            "endpoints": [
-                {"name": "ref-1", "url": ref.url, "role": "reference"},
-                {"name": "node-1", "url": node.url, "role": "node"},
-            ],
-        }
-    }
+    chains = {"devnet": anvil_chain(ref_at(ref.url), node_at(node.url))}
     path = write_config(tmp_path / "ok.yaml", chains)
     run = lambda p: subprocess.run([sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(p), "--timeout", "3"], capture_output=True, text=True)
     ok = run(path)

@@ -18,30 +18,17 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
+from tests.support.answers import DROP, evm_table
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 from tests.support.stack import Samples
 
 SECRET = "SECRETKEY123456"
 
 
 def geth(**overrides):
-    now = int(time.time())
-    results = {
-        "eth_chainId": "0x1",
-        "eth_blockNumber": "0x10",
-        "eth_syncing": False,
-        "net_peerCount": "0x32",
-        "txpool_status": {"pending": "0x7", "queued": "0x2"},
-        "eth_getBlockByNumber": {"number": "0x10", "timestamp": hex(now - 3), "baseFeePerGas": "0x3b9aca00"},
-        "eth_gasPrice": "0x4a817c800",
-        "web3_clientVersion": "Geth/v1.14.8-stable/linux-amd64/go1.22.6",
-    }
-    results.update(overrides)
-    return {k: v for k, v in results.items() if v is not DROP}
-
-
-DROP = object()
+    """A healthy geth by method (tests/support/answers.py ``evm_table``), its head block 3 s old."""
+    return evm_table(age=3, **overrides)
 
 
 def reference(srv: FakeServer, head: int = 20) -> None:

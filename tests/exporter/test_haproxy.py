@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.procs import Managed, free_port, require_binary
+from chainwatch.devnet.procs import Proc, free_port
+from tests.support import require_binary
+from tests.support.poll import wait_until
 from tests.support.stack import Anvil, Exporter, write_config
 
 pytestmark = pytest.mark.anvil
@@ -72,14 +74,14 @@ def server_states(sock: Path) -> dict[str, str]:
 
 
 def wait_states(sock: Path, want: dict[str, str], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    seen = None
-    while time.monotonic() < deadline:
-        seen = server_states(sock)
-        if all(seen.get(k) == v for k, v in want.items()):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"HAProxy servers {seen}, expected {want} within {timeout}s")
+    seen: dict[str, str] = {}
+
+    def reached() -> bool:
+        seen.clear()
+        seen.update(server_states(sock))
+        return all(seen.get(k) == v for k, v in want.items())
+
+    wait_until(reached, timeout, f"HAProxy servers {want}", describe=lambda _: f"servers {seen}")
 
 
 def head_through(port: int) -> int:
@@ -115,11 +117,9 @@ def test_haproxy_drops_the_lagging_node_and_takes_it_back(tmp_path):
         managed.append(exporter)
         listen, sock = free_port(), tmp_path / "haproxy.sock"
         conf = haproxy_config(tmp_path / "haproxy.cfg", listen, sock, exporter.port, {"node-a": a.port, "node-b": b.port})
-        proxy = Managed([haproxy, "-f", str(conf), "-db"], log=tmp_path / "haproxy.log")
+        proxy = Proc("haproxy", [haproxy, "-f", str(conf), "-db"], log=tmp_path / "haproxy.log").start()
         managed.append(proxy)
-        deadline = time.monotonic() + 10
-        while not sock.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(sock.exists, 10, "HAProxy's stats socket", interval=0.05, describe=lambda _: proxy.tail())
         wait_states(sock, {"node-a": "UP", "node-b": "UP"})
 
         a.freeze()

@@ -11,14 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-import aiohttp
-from aiohttp import web
 
-from chainwatch.core.config import parse
-from chainwatch.exporters.server import Exporter, build_app
 from tests.exporter.test_evm_probe import geth
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from tests.support.served import ServedExporter
 
 
 def config_text(srv: FakeServer, interval: float = 1.0) -> str:
@@ -36,26 +32,9 @@ chains:
 """
 
 
-class Served:
-    def __init__(self, text: str):
-        self.exporter = Exporter(parse(text, env={}))
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self):
-        self.runner = web.AppRunner(build_app(self.exporter), access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        self.session = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.session.close()
-        await self.runner.cleanup()
-
+class Served(ServedExporter):
     async def health(self, query: str) -> tuple[int, str]:
-        async with self.session.get(f"{self.base}/health?{query}") as resp:
-            return resp.status, await resp.text()
+        return await self.get(f"/health?{query}")
 
 
 def head(n: int):

@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from tests.support.procs import require_binary
+from tests.support import require_binary
+from tests.support.configs import anvil_chain, node_at, ref_at
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
 pytestmark = [pytest.mark.anvil, pytest.mark.prometheus]
@@ -33,20 +34,7 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
     promtool = require_binary("promtool")
     ref = Anvil(tmp_path, name="ref")
     node = Anvil(tmp_path, name="node")
-    path = write_config(
-        tmp_path / "chainwatch.yaml",
-        {
-            "devnet": {
-                "kind": "evm",
-                "network": "anvil",
-                "chain_id": 31337,
-                "endpoints": [
-                    {"name": "ref-1", "url": ref.url, "role": "reference"},
-                    {"name": "node-1", "url": node.url, "role": "node"},
-                ],
-            }
-        },
-    )
+    path = write_config(tmp_path / "chainwatch.yaml", {"devnet": anvil_chain(ref_at(ref.url), node_at(node.url))})
     try:
         with Exporter(path, tmp_path) as exporter:
             for path_qs in ("/metrics", "/probe?target=node-1", "/probe?chain=devnet", "/-/metrics"):

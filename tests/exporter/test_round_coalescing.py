@@ -15,16 +15,12 @@ from __future__ import annotations
 
 import asyncio
 
-import aiohttp
-from aiohttp import web
-
 from chainwatch.core.config import parse
-from chainwatch.exporters.server import Exporter, build_app
-from tests.exporter.test_evm_probe import geth
+from chainwatch.exporters.server import Exporter
+from tests.support.answers import evm_table
 from tests.support.fakeserver import FakeServer
 from tests.support.poll import async_wait_until
-from tests.support.procs import free_port
-from tests.support.stack import Samples
+from tests.support.served import ServedExporter
 
 WAIT = 10  # seconds: an in-process exporter on loopback answering held requests; a loaded 2-core machine
 
@@ -44,60 +40,41 @@ chains:
 """
 
 
-async def serve(exporter: Exporter) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(build_app(exporter), access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}"
-
-
-async def get(session: aiohttp.ClientSession, url: str) -> Samples:
-    async with session.get(url, headers={"X-Prometheus-Scrape-Timeout-Seconds": "30"}) as resp:
-        assert resp.status == 200
-        return Samples.parse((await resp.read()).decode())
-
-
 async def test_a_scrape_arriving_during_a_slow_round_joins_it_instead_of_probing_again():
     with FakeServer() as srv:
         gate = srv.gate()
-        srv.jsonrpc("/ref", geth())  # answers at once: its result is "stale" (interval 0) long before the round ends
-        srv.jsonrpc("/slow", geth(), hold=gate)
-        srv.jsonrpc("/late", geth(), hold=gate)
-        exporter = Exporter(parse(config_text(srv), env={}))
-        runner, base = await serve(exporter)
-        try:
-            async with aiohttp.ClientSession() as session:
-                # Scrape A: slow-1 and its chain's reference. ref-1 answers; slow-1 is held.
-                first = asyncio.ensure_future(get(session, base + "/probe?target=slow-1"))
-                ref = exporter.scheduler.states["ref-1"]
-                await async_wait_until(lambda: ref.last is not None and srv.calls("POST", "/slow") == 1, WAIT, "A's reference read done, slow-1 in flight")
-                # Scrape B, /metrics, while A's round runs: every endpoint. Probes are decided in
-                # config order, so once late-1's request is seen, B has decided ref-1 and slow-1.
-                second = asyncio.ensure_future(get(session, base + "/metrics"))
-                await async_wait_until(lambda: srv.calls("POST", "/late") == 1, WAIT, "B reached late-1")
-                gate.release()
-                a, b = await asyncio.wait_for(asyncio.gather(first, second), WAIT)
-                assert (srv.calls("POST", "/ref"), srv.calls("POST", "/slow"), srv.calls("POST", "/late")) == (1, 1, 1)
-                for name in ("ref-1", "slow-1", "late-1"):
-                    assert b.value("chainwatch_probe_success", endpoint=name) == 1
-                    assert b.value("chainwatch_probes_total", endpoint=name) == 1
-                assert a.value("chainwatch_probe_success", endpoint="slow-1") == 1
-                assert a.value("chainwatch_sync_lag_blocks", endpoint="slow-1") == b.value("chainwatch_sync_lag_blocks", endpoint="slow-1") == 0
+        srv.jsonrpc("/ref", evm_table())  # answers at once: its result is "stale" (interval 0) long before the round ends
+        srv.jsonrpc("/slow", evm_table(), hold=gate)
+        srv.jsonrpc("/late", evm_table(), hold=gate)
+        async with ServedExporter(config_text(srv)) as served:
+            exporter = served.exporter
+            # Scrape A: slow-1 and its chain's reference. ref-1 answers; slow-1 is held.
+            first = asyncio.ensure_future(served.scrape("/probe?target=slow-1"))
+            ref = exporter.scheduler.states["ref-1"]
+            await async_wait_until(lambda: ref.last is not None and srv.calls("POST", "/slow") == 1, WAIT, "A's reference read done, slow-1 in flight")
+            # Scrape B, /metrics, while A's round runs: every endpoint. Probes are decided in
+            # config order, so once late-1's request is seen, B has decided ref-1 and slow-1.
+            second = asyncio.ensure_future(served.scrape("/metrics"))
+            await async_wait_until(lambda: srv.calls("POST", "/late") == 1, WAIT, "B reached late-1")
+            gate.release()
+            a, b = await asyncio.wait_for(asyncio.gather(first, second), WAIT)
+            assert (srv.calls("POST", "/ref"), srv.calls("POST", "/slow"), srv.calls("POST", "/late")) == (1, 1, 1)
+            for name in ("ref-1", "slow-1", "late-1"):
+                assert b.value("chainwatch_probe_success", endpoint=name) == 1
+                assert b.value("chainwatch_probes_total", endpoint=name) == 1
+            assert a.value("chainwatch_probe_success", endpoint="slow-1") == 1
+            assert a.value("chainwatch_sync_lag_blocks", endpoint="slow-1") == b.value("chainwatch_sync_lag_blocks", endpoint="slow-1") == 0
 
-                # Both rounds are over: the next scrape is a new round and reads every endpoint again.
-                third = await asyncio.wait_for(get(session, base + "/metrics"), WAIT)
-                assert (srv.calls("POST", "/ref"), srv.calls("POST", "/slow"), srv.calls("POST", "/late")) == (2, 2, 2)
-                assert third.value("chainwatch_probes_total", endpoint="ref-1") == 2
-        finally:
-            await runner.cleanup()
+            # Both rounds are over: the next scrape is a new round and reads every endpoint again.
+            third = await asyncio.wait_for(served.scrape("/metrics"), WAIT)
+            assert (srv.calls("POST", "/ref"), srv.calls("POST", "/slow"), srv.calls("POST", "/late")) == (2, 2, 2)
+            assert third.value("chainwatch_probes_total", endpoint="ref-1") == 2
 
 
 async def test_no_request_is_sent_for_a_scrape_whose_deadline_has_passed():
     with FakeServer() as srv:
-        srv.jsonrpc("/ref", geth())
-        srv.jsonrpc("/slow", geth())
-        srv.jsonrpc("/late", geth())
+        for path in ("/ref", "/slow", "/late"):
+            srv.jsonrpc(path, evm_table())
         exporter = Exporter(parse(config_text(srv), env={}))
         try:
             state = exporter.scheduler.states["late-1"]

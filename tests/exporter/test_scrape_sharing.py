@@ -10,12 +10,9 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from aiohttp import web
 
-from chainwatch.core.config import parse
-from chainwatch.exporters.server import Exporter, build_app
 from tests.support.fakeserver import FakeServer
-from tests.support.procs import free_port
+from tests.support.served import ServedExporter
 from tests.support.stack import Samples
 from tests.exporter.test_evm_probe import geth
 
@@ -34,15 +31,6 @@ chains:
 """
 
 
-async def serve(config_text: str):
-    exporter = Exporter(parse(config_text, env={}))
-    runner = web.AppRunner(build_app(exporter), access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner, f"http://127.0.0.1:{port}/metrics"
-
-
 async def get(session: aiohttp.ClientSession, url: str) -> str:
     async with session.get(url) as resp:
         assert resp.status == 200
@@ -58,12 +46,8 @@ async def test_concurrent_scrapes_share_one_round_and_get_identical_endpoint_ser
     with FakeServer() as srv:
         srv.jsonrpc("/node", geth(), delay=0.2)
         srv.jsonrpc("/ref", geth(), delay=0.2)
-        runner, url = await serve(config_text(srv, interval=0))
-        try:
-            async with aiohttp.ClientSession() as session:
-                bodies = await asyncio.gather(*(get(session, url) for _ in range(3)))
-        finally:
-            await runner.cleanup()
+        async with ServedExporter(config_text(srv, interval=0)) as ex:
+            bodies = await asyncio.gather(*(get(ex.session, ex.url + "/metrics") for _ in range(3)))
         assert srv.calls("POST", "/node") == 1 and srv.calls("POST", "/ref") == 1  # one upstream batch each
         assert endpoint_part(bodies[0]) == endpoint_part(bodies[1]) == endpoint_part(bodies[2])
         for body in bodies:  # still a complete exposition: chain-wide and exporter families too
@@ -77,14 +61,10 @@ async def test_a_new_round_is_never_served_from_the_previous_block():
     with FakeServer() as srv:
         srv.jsonrpc("/node", geth())
         srv.jsonrpc("/ref", geth())
-        runner, url = await serve(config_text(srv, interval=0))
-        try:
-            async with aiohttp.ClientSession() as session:
-                first = Samples.parse(await get(session, url))
-                srv.jsonrpc("/node", geth(net_peerCount="0x5"))
-                second = Samples.parse(await get(session, url))
-        finally:
-            await runner.cleanup()
+        async with ServedExporter(config_text(srv, interval=0)) as ex:
+            first = Samples.parse(await get(ex.session, ex.url + "/metrics"))
+            srv.jsonrpc("/node", geth(net_peerCount="0x5"))
+            second = Samples.parse(await get(ex.session, ex.url + "/metrics"))
         assert first.value("chainwatch_probes_total", endpoint="geth-1") == 1
         assert second.value("chainwatch_probes_total", endpoint="geth-1") == 2
         assert second.value("chainwatch_rpc_request_duration_seconds_count", endpoint="geth-1", method="batch") == 2

@@ -9,18 +9,12 @@ show within seconds (the production values are 15 s and 10 s).
 
 from __future__ import annotations
 
-import asyncio
-import time
 
-import aiohttp
 import pytest
-from aiohttp import web
 
-from chainwatch.core.config import parse
 from chainwatch.exporters import streams
-from chainwatch.exporters.server import Exporter, build_app
-from tests.support.procs import free_port
 from tests.support.stack import Anvil, Samples
+from tests.support.served import ServedExporter
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = pytest.mark.anvil
@@ -40,37 +34,9 @@ def anvil(tmp_path):
     node.stop()
 
 
-class Running:
-    def __init__(self, text: str):
-        self.exporter = Exporter(parse(text, env={}))
-        self.port = free_port()
-
-    async def __aenter__(self):
-        self.runner = web.AppRunner(build_app(self.exporter), access_log=None)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-        self.session = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc):
-        await self.session.close()
-        await self.runner.cleanup()
-
-    async def scrape(self) -> Samples:
-        async with self.session.get(f"http://127.0.0.1:{self.port}/metrics") as resp:
-            assert resp.status == 200
-            return Samples.parse(await resp.text())
-
+class Running(ServedExporter):
     async def until(self, check, timeout: float = 20.0, what: str = "") -> Samples:
-        deadline = time.monotonic() + timeout
-        while True:
-            s = await self.scrape()
-            if check(s):
-                return s
-            if time.monotonic() > deadline:
-                rows = [r for r in s.rows if r[0].startswith(("chainwatch_stream", "chainwatch_head_height"))]
-                raise AssertionError(f"not within {timeout}s: {what}: {rows}")
-            await asyncio.sleep(0.2)
+        return await super().until(check, timeout, what, show=("chainwatch_stream", "chainwatch_head_height"))
 
 
 def config(http_url: str, ws_url: str) -> str:

@@ -22,7 +22,7 @@ import yaml
 
 from chainwatch.core.config import load
 from chainwatch.exporters.workers import parent_owned, partition
-from tests.exporter.test_evm_probe import geth
+from tests.support.answers import evm_table
 from tests.support.fakeserver import FakeServer
 from tests.support.poll import wait_until
 from tests.support.stack import Exporter, Samples, write_config
@@ -33,11 +33,10 @@ SCRAPE = {"X-Prometheus-Scrape-Timeout-Seconds": "10"}
 
 
 def fleet(srv: FakeServer, tmp_path: Path) -> Path:
-    ahead = geth(eth_blockNumber="0x20", eth_getBlockByNumber=lambda _p: {"number": "0x20", "timestamp": hex(int(time.time())), "baseFeePerGas": "0x1"})
-    srv.jsonrpc("/ref-1", ahead)
-    srv.jsonrpc("/ref-2", ahead)
+    srv.jsonrpc("/ref-1", evm_table(head=0x20))
+    srv.jsonrpc("/ref-2", evm_table(head=0x20))
     for name in NODES:
-        srv.jsonrpc(f"/{name}", geth())
+        srv.jsonrpc(f"/{name}", evm_table())
     endpoints = [{"name": f"ref-{i}", "url": srv.url(f"/ref-{i}"), "role": "reference"} for i in (1, 2)]
     endpoints += [{"name": n, "url": srv.url(f"/{n}"), "role": "node"} for n in NODES]
     return write_config(
@@ -161,7 +160,7 @@ def test_a_reload_reaches_the_workers(tmp_path):
         path = fleet(srv, tmp_path)
         with Exporter(path, tmp_path, extra_args=["--workers", "2"]) as exporter:
             assert exporter.metrics(headers=SCRAPE).value("chainwatch_probe_success", endpoint="node-new") is None
-            srv.jsonrpc("/node-new", geth())
+            srv.jsonrpc("/node-new", evm_table())
             doc = yaml.safe_load(path.read_text())
             doc["chains"]["eth"]["endpoints"].append({"name": "node-new", "url": srv.url("/node-new"), "role": "node"})
             path.write_text(yaml.safe_dump(doc, sort_keys=False))

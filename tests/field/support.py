@@ -18,7 +18,8 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
-from tests.support.hostile import BEACON_GENESIS_ROOT, beacon_table, evm_results, solana_results
+from tests.support.answers import beacon_table, evm_results, solana_results
+from tests.support.configs import mainnet, node_at
 from tests.support.stack import Samples
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "field"
@@ -30,12 +31,7 @@ def fixture(name: str) -> Any:
 
 
 def chain_config(kind: str, url: str, **endpoint) -> dict:
-    ep = {"name": "node-1", "url": url, "role": "node", **endpoint}
-    if kind == "evm":
-        return {"kind": "evm", "network": "mainnet", "chain_id": 1, "endpoints": [ep]}
-    if kind == "beacon":
-        return {"kind": "beacon", "network": "mainnet", "genesis_validators_root": BEACON_GENESIS_ROOT, "endpoints": [ep]}
-    return {"kind": "solana", "network": "mainnet-beta", "endpoints": [ep]}
+    return mainnet(kind, node_at(url, **endpoint))
 
 
 async def probe_rounds(chain: dict, rounds: int = 1, *, extra: dict | None = None):

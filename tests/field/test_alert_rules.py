@@ -14,7 +14,7 @@ import yaml
 
 from chainwatch.core.config import load
 from chainwatch.rules import generate
-from tests.support.procs import require_binary
+from tests.support import require_binary
 
 from .support import FIXTURES
 

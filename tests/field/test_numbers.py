@@ -1,7 +1,7 @@
 """Kind 1 of issue #14: every optional number of every chain kind, in every encoding a client
 might send, is read or leaves only its metric absent (counted); the probe stays successful.
 
-Servers: loopback fakes answering in the documented shapes (tests/support/hostile.py tables),
+Servers: loopback fakes answering in the documented shapes (tests/support/answers.py tables),
 with one value replaced per row. The recorded Nethermind answer is the fixture of the handed
 instance (field case ``nethermind-txpool-numbers``).
 """

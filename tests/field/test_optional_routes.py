@@ -2,7 +2,7 @@
 this client (or the proxy in front of it)": its metrics are absent, the probe succeeds, nothing
 is counted as dropped. Every optional route of every REST kind (``rest.NOT_SUPPORTED``).
 
-Server: a loopback fake answering the Beacon API routes as the spec shows (hostile.beacon_table);
+Server: a loopback fake answering the Beacon API routes as the spec shows (tests/support/answers.py beacon_table);
 the field case ``beacon-health-404-fails-probe`` is the health rows.
 """
 

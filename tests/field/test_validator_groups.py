@@ -8,7 +8,6 @@ sepolia-lighthouse/, see its README): validators 1979 and 1985 are ``active_ongo
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -22,6 +21,7 @@ from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.beacon import monitor as beacon_monitor
 from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 from tests.support.fakeserver import FakeServer
+from tests.support.poll import async_wait_until
 from tests.support.stack import Samples
 
 from .support import fixture
@@ -231,10 +231,9 @@ async def test_failing_monitor_warns_once_a_minute_not_once_per_epoch(replay, tr
     monitor.clock = beacon_monitor.Clock(GENESIS, 0.2, 32)  # retry a failed round after 0.2 s (one slot)
     caplog.set_level(logging.WARNING, logger="chainwatch.validators.beacon")
     await monitor.start()
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while calls < 6 and loop.time() < deadline:
-        await asyncio.sleep(0.05)
-    await monitor.stop()
+    try:
+        await async_wait_until(lambda: calls >= 6, 10, "six monitor rounds (0.2 s retries)", interval=0.05)
+    finally:
+        await monitor.stop()
     assert calls >= 6 and monitor.failures >= 3
     assert [r.getMessage() for r in caplog.records].count("validator monitor round failed; retrying") == 1

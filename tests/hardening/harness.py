@@ -68,7 +68,7 @@ class DebugExporter(Exporter):
         import os
         import sys
 
-        from tests.support.procs import Managed, free_port, wait_http
+        from chainwatch.devnet.procs import Proc, free_port, wait_http
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -87,5 +87,6 @@ class DebugExporter(Exporter):
             log_format,
         ]
         self.log_path = log_dir / f"exporter-{self.port}.log"
-        Managed.__init__(self, args, env={**os.environ, **(extra_env or {})}, log=self.log_path)
-        wait_http(self.url + "/-/healthy", proc=self.proc)
+        Proc.__init__(self, "exporter", args, env={**os.environ, **(extra_env or {})}, log=self.log_path)
+        self.start()
+        wait_http(self.url + "/-/healthy", proc=self)

@@ -58,6 +58,19 @@ CASES = [
     ("duplicate_yaml_key", edit("    network: mainnet\n", "    network: mainnet\n    network: goerli\n"), 8, "duplicate key"),
     ("unknown_key", edit("    chain_id: 1\n", "    chain_id: 1\n    block_time_secs: 12\n"), 9, "block_time_secs: unknown key"),
     ("wrong_type", edit("    chain_id: 1", "    chain_id: one"), 8, "chain_id"),
+    # A kind's own setting on a chain of another kind: refused where it stands, saying whose it is.
+    (
+        "kind_only_threshold_on_another_kind",
+        edit("    chain_id: 1\n", "    chain_id: 1\n    thresholds:\n      peers_min: 3\n      solana_skip_ratio: 0.2\n"),
+        11,
+        "chains.eth.thresholds.solana_skip_ratio: unknown key for a chain of kind evm: only solana chains have it",
+    ),
+    (
+        "kind_only_duration_on_another_kind",
+        edit("    chain_id: 1\n", "    chain_id: 1\n    thresholds:\n      durations: {down: 1m, finality: 10m}\n"),
+        10,
+        "chains.eth.thresholds.durations.finality: unknown key for a chain of kind evm: only beacon chains have it",
+    ),
     ("wrong_type_nested", edit("  min_probe_interval_seconds: 0", "  min_probe_interval_seconds: soon"), 2, "min_probe_interval_seconds"),
     # Located at the chain (line 5) that holds both: pydantic reports model-level checks there.
     ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 5, "duplicate endpoint name"),

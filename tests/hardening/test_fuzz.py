@@ -36,7 +36,7 @@ from chainwatch import kinds
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.scheduler import ChainSummary, EndpointState, Snapshot
 from chainwatch.exporters.transport import Reply
-from tests.support.hostile import beacon_table, evm_results, solana_results
+from tests.support.answers import beacon_table, evm_results, solana_results
 
 CI_EXAMPLES = 800
 NIGHTLY_EXAMPLES = 30000

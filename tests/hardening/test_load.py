@@ -72,7 +72,7 @@ async def scraper(session: aiohttp.ClientSession, base: str, index: int, stop_at
                 outcome["metrics" if full else "probe"] += 1
         outcome["seconds"] += time.monotonic() - started
         i += 1
-        await asyncio.sleep(0.25)  # each scraper: ~3 requests per second
+        await asyncio.sleep(0.25)  # the scenario (the load), not a wait: each scraper ~3 requests per second
 
 
 async def run_load(base: str, names: list[str], seconds: float, pid: int) -> tuple[Counter, list, list[int]]:
@@ -86,7 +86,7 @@ async def run_load(base: str, names: list[str], seconds: float, pid: int) -> tup
         async def sample_memory():
             while time.monotonic() < stop_at:
                 samples.append(rss_kib(pid))
-                await asyncio.sleep(1.0)
+                await asyncio.sleep(1.0)  # the scenario: one RSS sample a second for the whole run
 
         await asyncio.gather(sample_memory(), *(scraper(session, base, k * 7, stop_at, names, outcome, failures) for k in range(SCRAPERS)))
     return outcome, failures, samples

@@ -23,11 +23,10 @@ import time
 import pytest
 import trustme
 
+from tests.support.answers import SOLANA_GENESIS
+from tests.support.configs import mainnet
 from tests.support.hostile import (
-    BEACON_GENESIS_ROOT,
-    COSMOS_CHAIN_ID,
     DNS_FAIL_URL,
-    SOLANA_GENESIS,
     TRANSPORT_CASES,
     HostileServer,
     beacon_kind,
@@ -36,7 +35,7 @@ from tests.support.hostile import (
     refused_url,
     solana_kind,
 )
-from tests.support.procs import require_binary
+from tests.support import require_binary
 from tests.support.stack import Samples
 
 from .harness import assert_quiet_logs, reasons, start
@@ -94,7 +93,7 @@ COSMOS_SKIPPED_TRANSPORT = {
 KINDS = {
     "evm": {
         "kind": lambda: evm_kind(chain_id=1, head=16),
-        "chain": {"kind": "evm", "network": "mainnet", "chain_id": 1},
+        "chain": mainnet("evm"),
         "cases": {
             **TRANSPORT_CASES,
             **BATCH_CASES,
@@ -110,7 +109,7 @@ KINDS = {
     },
     "beacon": {
         "kind": lambda: beacon_kind(head=16),
-        "chain": {"kind": "beacon", "network": "mainnet", "genesis_validators_root": BEACON_GENESIS_ROOT},
+        "chain": mainnet("beacon"),
         # The validator monitor reads a broken endpoint: it must warn once, like a probe.
         "validators": {"validators": {"endpoint": "beacon-garbage-bytes", "groups": {"ops": [1, 2]}}},
         "cases": {
@@ -131,7 +130,7 @@ KINDS = {
     },
     "solana": {
         "kind": lambda: solana_kind(slot=16),
-        "chain": {"kind": "solana", "network": "mainnet-beta", "genesis_hash": SOLANA_GENESIS},
+        "chain": mainnet("solana", genesis_hash=SOLANA_GENESIS),
         "validators": {
             "validators": {
                 "endpoint": "solana-html",
@@ -155,7 +154,7 @@ KINDS = {
     },
     "cosmos": {
         "kind": lambda: cosmos_kind(head=16),
-        "chain": {"kind": "cosmos", "network": "mainnet", "chain_id": COSMOS_CHAIN_ID},
+        "chain": mainnet("cosmos"),
         "cases": {
             # The transport is shared: the size, bomb and stall cases (CPU-heavy in one shared
             # scrape) are covered by the other kinds; cosmos keeps those its own reading maps
@@ -243,7 +242,7 @@ def stack(tmp_path_factory):
             first = Samples.parse(text)
             # A second real round: every result of the first (the last ones finished when it
             # answered) must be older than min_probe_interval, a configured clock, not a wait.
-            time.sleep(max(0.0, started + took + MIN_PROBE_INTERVAL + 0.05 - time.monotonic()))
+            time.sleep(max(0.0, started + took + MIN_PROBE_INTERVAL + 0.05 - time.monotonic()))  # the scenario: a clock, no state to poll
             counts_after_first = {k: dict(s.hits) for k, s in servers.items()}
             second = exporter.metrics(headers=SCRAPE)
             yield {
@@ -370,7 +369,7 @@ def field_stack(tmp_path_factory):
         with start(tmp, chains, min_probe_interval_seconds=1, reference_max_age_seconds=1) as exporter:
             first = exporter.metrics(headers=SCRAPE)
             hits = {k: dict(s.hits) for k, s in servers.items()}
-            time.sleep(1.2)  # past min_probe_interval: a second real round
+            time.sleep(1.2)  # the scenario, not a wait: past min_probe_interval, so the next scrape runs a second real round
             second = exporter.metrics(headers=SCRAPE)
             yield {"servers": servers, "exporter": exporter, "first": first, "second": second, "hits_after_first": hits}
     finally:

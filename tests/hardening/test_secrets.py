@@ -23,7 +23,8 @@ import sys
 
 import pytest
 
-from tests.support.hostile import COSMOS_CHAIN_ID, DNS_FAIL_URL, HostileServer, beacon_kind, cosmos_kind, evm_kind, refused_url, solana_kind
+from tests.support.configs import mainnet
+from tests.support.hostile import DNS_FAIL_URL, HostileServer, beacon_kind, cosmos_kind, evm_kind, refused_url, solana_kind
 from tests.support.poll import wait_until
 from tests.support.stack import Samples
 
@@ -46,10 +47,10 @@ TOKENS = {
 MONITOR_FAILURES = ("validator monitor round failed", "solana validator monitor cycle failed")
 ENV = {"CW_HARDEN_KEY": TOKENS["env"], "CW_HARDEN_HEADER": TOKENS["header"]}
 KINDS = {
-    "evm": (lambda: evm_kind(chain_id=1, head=16), {"kind": "evm", "network": "mainnet", "chain_id": 1}),
-    "beacon": (lambda: beacon_kind(head=16), {"kind": "beacon", "network": "mainnet"}),
-    "solana": (lambda: solana_kind(slot=16), {"kind": "solana", "network": "mainnet-beta"}),
-    "cosmos": (lambda: cosmos_kind(head=16), {"kind": "cosmos", "network": "mainnet", "chain_id": COSMOS_CHAIN_ID}),
+    "evm": (lambda: evm_kind(chain_id=1, head=16), mainnet("evm")),
+    "beacon": (lambda: beacon_kind(head=16), mainnet("beacon")),
+    "solana": (lambda: solana_kind(slot=16), mainnet("solana")),
+    "cosmos": (lambda: cosmos_kind(head=16), mainnet("cosmos")),
 }
 SKIP = {"stall_before_headers", "slow_drip"}  # timeouts say nothing about the answer; keep the test fast
 # Answers that succeed or are read like another case (test_matrix.py has them): keep the scrape small.

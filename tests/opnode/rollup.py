@@ -8,19 +8,20 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.support.procs import Managed, free_port, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
 from tests.support.stack import Anvil
 
 L2_CHAIN_ID = 901
 
 
-class OpNodeSimProc(Managed):
+class OpNodeSimProc(Proc):
     def __init__(self, log_dir: Path, l1_url: str, l2_url: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         args = [sys.executable, "-m", "chainwatch.kinds.opnode.simulator", "--port", str(self.port), "--l1", l1_url, "--l2", l2_url]
-        super().__init__(args, log=log_dir / f"opnode-sim-{self.port}.log")
-        wait_http(self.url + "-/state", proc=self.proc)
+        super().__init__("opnode-sim", args, log=log_dir / f"opnode-sim-{self.port}.log")
+        self.start()
+        wait_http(self.url + "-/state", proc=self)
 
     def control(self, action: str) -> dict:
         req = urllib.request.Request(self.url + "-/control", json.dumps({"action": action}).encode(), {"Content-Type": "application/json"})

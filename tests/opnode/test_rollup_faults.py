@@ -11,7 +11,6 @@ Alertmanager inhibition rules (real Alertmanager inhibition: tests/alertmanager/
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -19,6 +18,7 @@ from chainwatch.alertmanager.generate import _inhibit_rules
 from chainwatch.core.config import load
 from chainwatch.rules.alerts import chain_alerts
 from tests.opnode.rollup import Rollup
+from tests.support.poll import wait_until
 from tests.support.stack import Exporter, Prometheus, write_config
 
 pytestmark = [pytest.mark.anvil, pytest.mark.prometheus]
@@ -71,14 +71,14 @@ class Stack:
         return {(a["alertname"], a["chain"], a.get("endpoint", "")) for a in alerts if not muted(a)}
 
     def until(self, check, timeout: float, what: str):
-        deadline = time.monotonic() + timeout
-        while True:
-            pages = self.pages()
-            if check(pages):
-                return pages
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{what} not reached within {timeout}s; pages now: {sorted(pages)}")
-            time.sleep(0.5)
+        seen: list[set] = [set()]
+
+        def paged():
+            seen[0] = self.pages()
+            return (seen[0],) if check(seen[0]) else None  # a tuple: "no page" is an answer too
+
+        [pages] = wait_until(paged, timeout, what, interval=0.5, errors=(), describe=lambda _: f"pages now: {sorted(seen[0])}")
+        return pages
 
 
 @pytest.fixture
@@ -100,9 +100,9 @@ def test_batcher_stall_pages_only_the_safe_head_alert_and_resolves(stack):
     stack.rollup.sim.control("stall_batcher")
     pages = stack.until(lambda p: "ChainwatchRollupSafeHeadLagging" in names(p), 20, "safe-head page")
     assert pages == {("ChainwatchRollupSafeHeadLagging", "rollup", "op-node-1")}
-    lag = float(stack.prom.query("chainwatch_opnode_safe_lag_seconds")[0]["value"][1])
-    time.sleep(2)
-    assert float(stack.prom.query("chainwatch_opnode_safe_lag_seconds")[0]["value"][1]) > lag  # still growing
+    lag = lambda: float(stack.prom.query("chainwatch_opnode_safe_lag_seconds")[0]["value"][1])  # noqa: E731
+    before = lag()
+    wait_until(lambda: lag() > before, 10, "the safe-head lag still growing")  # 1 s scrapes and evaluations
     assert stack.pages() == {("ChainwatchRollupSafeHeadLagging", "rollup", "op-node-1")}
     stack.rollup.sim.control("heal")
     stack.until(lambda p: not p, 20, "resolved after the batcher resumed")

@@ -35,7 +35,8 @@ from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
 from tests.alertmanager.support import Alertmanager
 from tests.support.poll import hold, wait_until
-from tests.support.procs import Managed, free_port, require_binary, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
+from tests.support import require_binary
 from tests.support.stack import Anvil, Exporter, Prometheus
 
 pytestmark = [pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager]
@@ -96,7 +97,7 @@ def config_text(anvil_url: str, dead_url: str, pd_key: Path, capture_url: str) -
     return yaml.safe_dump(doc, sort_keys=False)
 
 
-class HAProxy(Managed):
+class HAProxy(Proc):
     """Debian HAProxy as the replicas' Service: round robin, health checks on ``/-/ready``,
     a refused connection retried on another replica (``option redispatch``)."""
 
@@ -124,8 +125,9 @@ backend replicas
     option httpchk GET /-/ready
 {servers}
 """)
-        super().__init__([binary, "-db", "-f", str(path)], log=workdir / "haproxy.log")
-        wait_http(self.url + "/-/healthy", proc=self.proc)
+        super().__init__("haproxy", [binary, "-db", "-f", str(path)], log=workdir / "haproxy.log")
+        self.start()
+        wait_http(self.url + "/-/healthy", proc=self)
 
 
 def shard_config(shard: int, service: str, replicas: list[str], global_url: str) -> tuple[list[dict], dict]:

@@ -22,10 +22,12 @@ from chainwatch.kinds.solana import probe as solana_probe
 from chainwatch.kinds.solana.config import MAINNET_BETA_GENESIS_HASH
 from chainwatch.kinds.solana.simulator import DEVNET_GENESIS_HASH, SIM_GENESIS_HASH, Cluster, Simulator
 from tests.support.poll import async_wait_until
-from tests.support.procs import free_port
+from chainwatch.devnet.procs import free_port
 from tests.support.stack import Samples
 
-from .docs_shapes import METHOD_NOT_FOUND, Rpc, node
+from tests.support.answers import METHOD_NOT_FOUND, solana_node as node
+
+from .docs_shapes import Rpc
 
 URL = "https://solana-mainnet.example.com/"
 

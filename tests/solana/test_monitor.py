@@ -16,7 +16,9 @@ from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
 
-from .docs_shapes import EPOCH_INFO, METHOD_NOT_FOUND, Rpc
+from tests.support.answers import EPOCH_INFO, METHOD_NOT_FOUND
+
+from .docs_shapes import Rpc
 
 URL = "https://solana-mainnet.example.com/?api-key=SECRETKEY123456"
 VOTE_A, NODE_A = "3ZT31jkAGhUaw8jsy4bTknwBMP8i4Eueh52By4zXcsVw", "B97CCUW3AEZFGy6uUg6zUdnNYvnVq5VG8PUtb2HayTDD"
@@ -202,3 +204,53 @@ async def test_vote_accounts_without_their_lists_are_rejected():
 async def test_malformed_block_production_is_rejected():
     bad = lambda params: {"context": {"slot": 1}, "value": {"byIdentity": {NODE_A: [40]}, "range": {"firstSlot": 0, "lastSlot": 1}}}  # noqa: E731
     await cycle(config_text(), dict(ANSWERS, getBlockProduction=bad), fails_with="getBlockProduction")
+
+
+async def test_leader_slot_counters_grow_across_cycles_and_epochs():
+    """The ``_total`` counters: 0 at the first cycle (the baseline), then what the epoch-so-far
+    numbers grew by; an endpoint a few slots behind takes nothing back; a new epoch adds the
+    previous epoch's rest (asked for with its own range) and the new epoch's slots."""
+    first = 166598 - 2790  # epoch 27's first slot
+    epoch28 = first + 8192
+    # (epoch info, {range: {identity: [leader slots, blocks produced]}}) per cycle
+    steps = [
+        (EPOCH, {(first, 166598): {NODE_A: [40, 36], NODE_B: [20, 0]}}),
+        (dict(EPOCH, absoluteSlot=166700, slotIndex=2892), {(first, 166700): {NODE_A: [44, 38], NODE_B: [24, 0]}}),
+        # a fallback a little behind: smaller epoch-so-far numbers, nothing is counted twice later
+        (dict(EPOCH, absoluteSlot=166650, slotIndex=2842), {(first, 166650): {NODE_A: [42, 37], NODE_B: [22, 0]}}),
+        (
+            dict(EPOCH, absoluteSlot=epoch28 + 10, slotIndex=10, epoch=28),
+            {(epoch28, epoch28 + 10): {NODE_A: [4, 4]}, (first, epoch28 - 1): {NODE_A: [50, 42], NODE_B: [24, 0]}},
+        ),
+    ]
+    expected = [(0, 0), (8, 6), (8, 6), (18, 8)]  # (passed, skipped) of group ops
+    asked: list[tuple[int, int]] = []
+    config = parse(config_text(), env={})
+    transport = Transport()
+    monitor = monitor_for("solana", config.chains["solana"], transport, config.exporter)
+    try:
+        for (info, table), (passed, skipped) in zip(steps, expected):
+
+            def production(params, table=table):
+                r = params[0]["range"]
+                asked.append((r["firstSlot"], r["lastSlot"]))
+                rows = table[(r["firstSlot"], r["lastSlot"])]
+                wanted = params[0].get("identity")
+                return {"context": {"slot": r["lastSlot"]}, "value": {"byIdentity": {k: v for k, v in rows.items() if wanted in (None, k)}, "range": r}}
+
+            with aioresponses() as mock:
+                mock.post(URL, callback=Rpc(dict(ANSWERS, getEpochInfo=info, getBlockProduction=production)), repeat=True)
+                await monitor.cycle()
+            v = values(monitor)
+            assert (v[("chainwatch_solana_leader_slots_passed_total", "ops", None)], v[("chainwatch_solana_leader_slots_skipped_total", "ops", None)]) == (
+                passed,
+                skipped,
+            ), info
+            assert v[("chainwatch_solana_leader_slots_passed_total", "lost", None)] == 0  # every group from the start
+    finally:
+        await transport.close()
+    assert (first, epoch28 - 1) in asked  # the previous epoch's rest, in the new epoch's first cycle only
+    assert asked.count((first, epoch28 - 1)) == 3  # one call per watched identity (A, B, C)
+    body = render(monitor.samples()).decode()
+    assert "# TYPE chainwatch_solana_leader_slots_passed_total counter" in body
+    assert 'chainwatch_solana_leader_slots_skipped_total{chain="solana",group="ops",network="mainnet-beta"} 8.0' in body

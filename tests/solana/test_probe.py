@@ -18,7 +18,9 @@ from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 
-from .docs_shapes import BEHIND_42, METHOD_NOT_FOUND, SLOT_SKIPPED, UNHEALTHY_UNKNOWN, Rpc, node
+from tests.support.answers import BEHIND_42, METHOD_NOT_FOUND, SLOT_SKIPPED, UNHEALTHY_UNKNOWN, solana_node as node
+
+from .docs_shapes import Rpc
 
 SECRET = "SECRETKEY123456"
 URL = f"https://solana-mainnet.example.com/?api-key={SECRET}"

@@ -33,7 +33,8 @@ from chainwatch.core.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.solana.simulator import Cluster, Simulator, Validator
 from tests.support.poll import async_hold, async_wait_until
-from tests.support.procs import Managed, free_port, require_binary, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
+from tests.support import require_binary
 
 SLOT = 0.025
 SECRET = "SECRETKEY123456"
@@ -201,6 +202,57 @@ async def test_delinquency_and_skip_rate_match_the_simulator(stack):
     await stack.until(lambda m: m.get1("chainwatch_solana_validators_delinquent", group="a") == 0)
 
 
+async def test_leader_slot_counters_count_every_slot_across_epochs():
+    """``_passed_total`` / ``_skipped_total`` against the simulator's own leader schedule, over
+    several epochs of 64 slots (1.6 s at 25 ms slots, 8 monitor cycles each): from the first
+    cycle's slot (the baseline) to the halted cluster's last one, every slot of each validator
+    is counted exactly once, the last slots of each epoch included (the monitor asks for the
+    previous epoch's rest in the first cycle of a new one)."""
+    validators = [Validator("val-1", 10**15), Validator("val-2", 2 * 10**15, skip_ratio=0.5), Validator("val-3", 3 * 10**15)]
+    cluster = Cluster(["rpc-1", "ref-1", "ref-2", "ref-3"], validators, slot_seconds=SLOT, slots_per_epoch=64, sample_period_seconds=0.5)
+    answered: list[dict] = []
+    production = cluster.rpc_getBlockProduction
+
+    def spy(node, params):  # records the ranges the monitor asked for (test-side spy on the simulator)
+        answer = production(node, params)
+        answered.append(answer["value"]["range"])
+        return answer
+
+    cluster.rpc_getBlockProduction = spy
+    sim = await Simulator(cluster).start()
+    exporter = Exporter(parse(config_text(sim, validators), env={}))
+    runner = web.AppRunner(build_app(exporter), access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with ClientSession() as session:
+            stack = Stack(cluster, sim, runner, port, session)
+            await async_wait_until(lambda: answered, 8, "first getBlockProduction")
+            start_epoch = cluster.epoch_of(answered[0]["lastSlot"])
+            await async_wait_until(lambda: cluster.epoch_of(cluster.tip - 2) >= start_epoch + 3, 15, "three epoch boundaries")
+            cluster.halt()
+            halted = cluster.tip
+            # Two cycles after the halt: both read the halted slot, the counters stand still.
+            await async_wait_until(lambda: sum(r["lastSlot"] >= halted - 2 for r in answered) >= 6, 8, "cycles after the halt")
+            m = await stack.scrape()
+    finally:
+        await runner.cleanup()
+        await sim.stop()
+    first, last = answered[0]["lastSlot"], max(r["lastSlot"] for r in answered)
+    tails = [r for r in answered if r["lastSlot"] < last and (r["lastSlot"] + 1) % 64 == 0]
+    assert len({r["lastSlot"] for r in tails}) >= 2, answered  # a previous-epoch call at each boundary crossed
+    for group, v in zip("abc", validators):
+        # the simulator has no slot before its start_slot: it counts (and we expect) none of them
+        slots = [s for s in range(max(first, cluster.start_slot) + 1, last + 1) if cluster.leader(s) is v]
+        passed = m.get1("chainwatch_solana_leader_slots_passed_total", group=group)
+        skipped = m.get1("chainwatch_solana_leader_slots_skipped_total", group=group)
+        assert (passed, skipped) == (len(slots), sum(s in cluster.skipped for s in slots)), (group, first, last)
+    assert m.get1("chainwatch_solana_leader_slots_skipped_total", group="b") == pytest.approx(
+        m.get1("chainwatch_solana_leader_slots_passed_total", group="b") / 2, abs=1
+    )
+
+
 async def test_validator_monitor_falls_back_when_its_endpoint_is_down(stack):
     await stack.until(lambda m: m.get1("chainwatch_validator_monitor_last_success_timestamp_seconds") is not None)
     stack.cluster.set_down("ref-1")  # the monitor's endpoint (first reference); fallback: ref-2
@@ -259,8 +311,8 @@ async def test_simulator_answers_parse_as_documented_types(stack):
 def test_command_line_entry_point(tmp_path):
     port = free_port()
     args = [sys.executable, "-m", "chainwatch.kinds.solana.simulator", "--port", str(port), "--nodes", "a,b", "--slot-ms", "50"]
-    with Managed(args, log=tmp_path / "sim.log") as proc:
-        wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc.proc)
+    with Proc("solana-sim", args, log=tmp_path / "sim.log") as proc:
+        wait_http(f"http://127.0.0.1:{port}/-/state", timeout=20, proc=proc)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/state") as r:
             state = json.load(r)
         assert state["simulator"] is True and set(state["nodes"]) == {"a", "b"} and len(state["validators"]) == 4

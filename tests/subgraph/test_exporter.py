@@ -19,21 +19,24 @@ from chainwatch.core.config import load
 from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
 from chainwatch.rules.alerts import chain_alerts
 from tests.support.poll import hold, wait_until
-from tests.support.procs import Managed, free_port, require_binary, wait_http
+from chainwatch.devnet.procs import Proc, free_port, wait_http
+from tests.support import require_binary
 from tests.support.stack import Anvil, Exporter, Prometheus, write_config
 
 pytestmark = pytest.mark.anvil
 
 
-class Sim(Managed):
+class Sim(Proc):
     def __init__(self, tmp_path, chain_url: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         super().__init__(
+            "subgraph-sim",
             [sys.executable, "-m", "chainwatch.kinds.subgraph.simulator", "--chain-url", chain_url, "--port", str(self.port), "--poll-ms", "100"],
             log=tmp_path / "subgraph-sim.log",
         )
-        wait_http(self.url + "/-/state", proc=self.proc)
+        self.start()
+        wait_http(self.url + "/-/state", proc=self)
 
     def control(self, **body) -> dict:
         req = urllib.request.Request(self.url + "/-/control", json.dumps(body).encode(), {"Content-Type": "application/json"})

@@ -1,4 +1,4 @@
-"""A programmable HTTP server on loopback, for probe tests.
+"""The one fake upstream server of the tests: a programmable HTTP(S) server on loopback.
 
 aioresponses (the aiohttp counterpart of respx) does not work with aiohttp 3.14
 (``ClientResponse`` now needs a ``stream_writer``), and a real socket is the better
@@ -11,6 +11,12 @@ a thread, so synchronous and asynchronous tests can both use it.
         srv.route("GET", "/eth/v1/node/health", status=206)
         ... probe srv.url("/") ...
         srv.assert_all_called()
+
+What it answers comes from tables: :mod:`tests.support.answers` holds each kind's
+well-behaved answers in the shapes of its API's public documentation (``srv.jsonrpc("/",
+answers.evm_results())``), and :class:`tests.support.hostile.HostileServer` is this server
+with the table of ways an upstream misbehaves (``/<case>/...``), per kind. Every request is
+recorded in ``requests`` as ``(method, path_qs, headers, body)``.
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
-from .procs import free_port
+from chainwatch.devnet.procs import free_port
 
 Handler = Callable[[web.Request, bytes], Any]
 
@@ -50,13 +57,24 @@ class FakeServer:
         self.port = free_port()
         self.routes: dict[tuple[str, str], Handler] = {}
         self.hits: dict[tuple[str, str], int] = {}
-        self.requests: list[tuple[str, str, bytes]] = []
+        self.requests: list[tuple[str, str, dict, bytes]] = []
+        self._closing = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
 
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_context else "http"
+
     def url(self, path: str = "/") -> str:
-        return f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep inside a handler, but wake up when the server stops (stop() never waits on a stall)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self._closing.is_set():
+            await asyncio.sleep(min(0.1, end - time.monotonic()))
 
     # ------------------------------------------------------------------ routes
 
@@ -139,10 +157,10 @@ class FakeServer:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         key = (request.method, request.path)
-        self.requests.append((request.method, request.path_qs, raw))
+        self.requests.append((request.method, request.path_qs, dict(request.headers), raw))
         handler = self.routes.get(key)
         if handler is None:
-            return web.Response(status=404, text="not found")
+            return await self.unrouted(request, raw)
         self.hits[key] += 1
         out = handler(request, raw)
         if asyncio.iscoroutine(out):
@@ -153,14 +171,22 @@ class FakeServer:
             return web.json_response(out[1], status=out[0])
         return web.json_response(out)
 
+    async def unrouted(self, request: web.Request, raw: bytes) -> web.StreamResponse:
+        """The answer to a request no route matches (a subclass may dispatch it by table)."""
+        return web.Response(status=404, text="not found")
+
+    # Request body cap and how long stop() lets an answer in flight finish (a delayed answer is
+    # cancelled instead of holding the test's teardown for its delay).
+    client_max_size = 1024**3
+    shutdown_timeout = 0.25
+
     def start(self) -> "FakeServer":
         self._thread.start()
 
         async def boot():
-            app = web.Application(client_max_size=1024**3)
+            app = web.Application(client_max_size=self.client_max_size)
             app.router.add_route("*", "/{tail:.*}", self._dispatch)
-            # A delayed answer still in flight is cancelled on stop instead of holding the test's teardown for its delay.
-            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.25)
+            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=self.shutdown_timeout, handle_signals=False)
             await self._runner.setup()
             await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=self.ssl_context).start()
 
@@ -168,8 +194,12 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        self._closing.set()
         if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            try:
+                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(15)
+            except Exception:  # noqa: BLE001 - a test server that dies while stopping is still stopped
+                pass
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 

@@ -22,11 +22,9 @@ reserved by RFC 2606 and never resolves).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import ssl
 import subprocess
-import threading
 import time
 import zlib
 from collections.abc import Awaitable, Callable
@@ -36,7 +34,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .procs import free_port, require_binary
+from chainwatch.devnet.procs import free_port
+
+from . import require_binary
+from .answers import BITCOIN_BEST, beacon_answers, beacon_table, bitcoin_results, cosmos_answers, cosmos_table, evm_results, jsonrpc_answer, solana_results
+from .fakeserver import FakeServer
 
 DNS_FAIL_URL = "http://chainwatch-hardening.invalid:8545/"
 
@@ -57,45 +59,6 @@ class Kind:
     name: str
     answer: Callable[[web.Request, bytes], tuple[int, Any]]
     mutations: dict[str, Mutation] = field(default_factory=dict)
-
-
-def jsonrpc_answer(results: Callable[[str, list], Any]) -> Callable[[web.Request, bytes], tuple[int, Any]]:
-    """JSON-RPC over POST: ``results(method, params)`` is a value or an error dict."""
-
-    def item(call: dict) -> dict:
-        value = results(call.get("method"), call.get("params") or [])
-        if isinstance(value, dict) and set(value) >= {"code", "message"} and len(value) <= 3:
-            return {"jsonrpc": "2.0", "id": call.get("id"), "error": value}
-        return {"jsonrpc": "2.0", "id": call.get("id"), "result": value}
-
-    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
-        payload = json.loads(raw)
-        if isinstance(payload, list):
-            return 200, [item(c) for c in payload]
-        return 200, item(payload)
-
-    return answer
-
-
-def evm_results(head: int = 0x10, chain_id: int = 1, **override) -> Callable[[str, list], Any]:
-    def results(method: str, params: list) -> Any:
-        now = int(time.time())
-        table = {
-            "eth_chainId": hex(chain_id),
-            "eth_blockNumber": hex(head),
-            "eth_syncing": False,
-            "net_peerCount": "0x32",
-            "txpool_status": {"pending": "0x7", "queued": "0x2"},
-            "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - 2), "baseFeePerGas": "0x3b9aca00"},
-            "eth_gasPrice": "0x4a817c800",
-            "web3_clientVersion": "Geth/v1.14.8-stable/linux-amd64/go1.22.6",
-        }
-        table.update(override)
-        if method in table:
-            return table[method]
-        return {"code": -32601, "message": f"the method {method} does not exist/is not available"}
-
-    return results
 
 
 def _json(status: int, data: Any) -> web.Response:
@@ -219,34 +182,6 @@ def evm_kind(chain_id: int = 1, head: int = 0x10) -> Kind:
     return Kind("evm", jsonrpc_answer(evm_results(head=head, chain_id=chain_id)), mutations)
 
 
-# The network identity the well-behaved answers carry (configure it to have it checked).
-BEACON_GENESIS_ROOT = "0x" + "ab" * 32
-SOLANA_GENESIS = "5eykt4UsFv8P8NJdTREpY1vzqKqZKvdpKuc147dw2N9d"  # mainnet-beta
-
-
-def solana_results(slot: int = 16, **override) -> Callable[[str, list], Any]:
-    """Solana answers in the shapes the Solana RPC docs show (tests/solana/docs_shapes.py)."""
-
-    def results(method: str, params: list) -> Any:
-        table = {
-            "getHealth": "ok",
-            "getSlot": slot,
-            "getBlockHeight": slot - 2,
-            "getEpochInfo": {"absoluteSlot": slot, "blockHeight": slot - 2, "epoch": 0, "slotIndex": slot, "slotsInEpoch": 8192, "transactionCount": 1000},
-            "getRecentPerformanceSamples": [{"numNonVoteTransactions": 10, "numSlots": 150, "numTransactions": 6000, "samplePeriodSecs": 60, "slot": slot}],
-            "getVersion": {"feature-set": 2891131721, "solana-core": "1.18.26"},
-            "getBlockTime": int(time.time()) - 1,
-            "getGenesisHash": SOLANA_GENESIS,
-        }
-        table.update(override)
-        if method in table:
-            value = table[method]
-            return value(params) if callable(value) else value
-        return {"code": -32601, "message": "Method not found"}
-
-    return results
-
-
 def solana_kind(slot: int = 16) -> Kind:
     def make(**override) -> Mutation:
         return _results_mutation(**override)(lambda **kw: solana_results(slot=slot, **kw))
@@ -266,46 +201,6 @@ def solana_kind(slot: int = 16) -> Kind:
         "rate_limited_item": _rate_limited_in_200("getBlockHeight"),
     }
     return Kind("solana", jsonrpc_answer(solana_results(slot=slot)), mutations)
-
-
-def beacon_table(head: int = 16, genesis: int | None = None) -> dict[str, Any]:
-    """Standard Beacon API answers by route (strings for integers, as the spec has them)."""
-    genesis = int(time.time()) - head * 12 - 1 if genesis is None else genesis
-    root = "0x" + "00" * 32
-    return {
-        "/eth/v1/beacon/genesis": {
-            "data": {"genesis_time": str(genesis), "genesis_validators_root": BEACON_GENESIS_ROOT, "genesis_fork_version": "0x00000000"}
-        },
-        "/eth/v1/config/spec": {"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}},
-        "/eth/v1/node/syncing": {"data": {"head_slot": str(head), "sync_distance": "0", "is_syncing": False, "is_optimistic": False, "el_offline": False}},
-        "/eth/v1/node/health": None,
-        "/eth/v1/node/peer_count": {"data": {"connected": "50", "connecting": "1", "disconnecting": "0", "disconnected": "3"}},
-        "/eth/v1/node/peers": {
-            "data": [{"peer_id": "16Uiu2", "state": "connected", "direction": "inbound"}] * 30
-            + [{"peer_id": "16Uiu3", "state": "connected", "direction": "outbound"}] * 20
-        },
-        "/eth/v1/beacon/states/head/finality_checkpoints": {
-            "data": {
-                "previous_justified": {"epoch": "0", "root": root},
-                "current_justified": {"epoch": "0", "root": root},
-                "finalized": {"epoch": "0", "root": root},
-            }
-        },
-        "/eth/v1/node/version": {"data": {"version": "Lighthouse/v5.3.0-d6ba8c3/x86_64-linux"}},
-    }
-
-
-def beacon_answers(head: int = 16, genesis: int | None = None, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
-    table = {**beacon_table(head, genesis), **override}
-
-    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
-        path = request.path
-        route = path[path.index("/eth/") :] if "/eth/" in path else path
-        if route not in table:
-            return 404, {"code": 404, "message": "route not found"}
-        return 200, table[route]
-
-    return answer
 
 
 def beacon_kind(head: int = 16) -> Kind:
@@ -366,53 +261,6 @@ def beacon_kind(head: int = 16) -> Kind:
     return Kind("beacon", beacon_answers(head=head, genesis=genesis), mutations)
 
 
-COSMOS_CHAIN_ID = "cosmoshub-4"
-
-
-def cosmos_table(head: int = 16, age: float = 1.0) -> dict[str, Any]:
-    """Standard CometBFT v0.38 RPC answers by route (heights as decimal strings, as CometBFT sends them)."""
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() - age)) + ".123456789Z"
-    return {
-        "/status": {
-            "jsonrpc": "2.0",
-            "id": -1,
-            "result": {
-                "node_info": {
-                    "protocol_version": {"p2p": "8", "block": "11", "app": "0"},
-                    "id": "ab" * 20,
-                    "listen_addr": "tcp://0.0.0.0:26656",
-                    "network": COSMOS_CHAIN_ID,
-                    "version": "0.38.17",
-                    "channels": "40202122233038606100",
-                    "moniker": "hostile",
-                    "other": {"tx_index": "on", "rpc_address": "tcp://0.0.0.0:26657"},
-                },
-                "sync_info": {
-                    "latest_block_hash": "AB" * 32,
-                    "latest_app_hash": "CD" * 32,
-                    "latest_block_height": str(head),
-                    "latest_block_time": stamp,
-                    "catching_up": False,
-                },
-                "validator_info": {"address": "EF" * 20, "pub_key": {"type": "tendermint/PubKeyEd25519", "value": "A" * 43 + "="}, "voting_power": "0"},
-            },
-        },
-        "/net_info": {"jsonrpc": "2.0", "id": -1, "result": {"listening": True, "listeners": ["Listener(@)"], "n_peers": "50", "peers": []}},
-    }
-
-
-def cosmos_answers(head: int = 16, **override) -> Callable[[web.Request, bytes], tuple[int, Any]]:
-    table = {**cosmos_table(head), **override}
-
-    def answer(request: web.Request, raw: bytes) -> tuple[int, Any]:
-        route = "/" + request.path.rstrip("/").rsplit("/", 1)[-1]
-        if route not in table:
-            return 404, {"jsonrpc": "2.0", "id": -1, "error": {"code": -32601, "message": "Method not found", "data": ""}}
-        return (500 if "error" in (table[route] or {}) else 200), table[route]
-
-    return answer
-
-
 def cosmos_kind(head: int = 16) -> Kind:
     def make(**override) -> Mutation:
         answer = cosmos_answers(head=head, **override)
@@ -441,49 +289,6 @@ def cosmos_kind(head: int = 16) -> Kind:
         "wrong_chain": make(**{"/status": {**good, "result": {**good["result"], "node_info": {**good["result"]["node_info"], "network": "osmosis-1"}}}}),
     }
     return Kind("cosmos", cosmos_answers(head=head), mutations)
-
-
-BITCOIN_BEST = "00000000000000000001c3f0d4d3c79fbd0bd4a0a5f1a2b3c4d5e6f708192a3b"
-
-
-def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable[[str, list], Any]:
-    """Bitcoin Core answers in the shapes of its RPC reference (Bitcoin Core 0.21: no ``time`` in
-    getblockchaininfo, so the probe asks getblockheader; JSON-RPC 1.0 items carry ``error: null``)."""
-
-    def results(method: str, params: list) -> Any:
-        table = {
-            "getblockchaininfo": {
-                "chain": chain,
-                "blocks": head,
-                "headers": head,
-                "bestblockhash": BITCOIN_BEST,
-                "mediantime": int(time.time()) - 600,
-                "verificationprogress": 0.9999,
-                "initialblockdownload": False,
-                "size_on_disk": 123456,
-                "warnings": "",
-            },
-            "getnetworkinfo": {
-                "version": 210000,
-                "subversion": "/Satoshi:0.21.0/",
-                "connections": 10,
-                "connections_in": 2,
-                "connections_out": 8,
-                "networkactive": True,
-                "warnings": "",
-            },
-            "getmempoolinfo": {"loaded": True, "size": 120, "bytes": 50000, "usage": 200000, "maxmempool": 300000000, "mempoolminfee": 0.00001},
-            "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
-            "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
-            "getblockheader": {"hash": BITCOIN_BEST, "height": head, "time": int(time.time()) - 60},
-        }
-        table.update(override)
-        if method in table:
-            value = table[method]
-            return value(params) if callable(value) else value
-        return {"code": -32601, "message": "Method not found"}
-
-    return results
 
 
 def bitcoin_kind(head: int = 16) -> Kind:
@@ -671,21 +476,18 @@ TRANSPORT_CASES: dict[str, str | None] = {
 }
 
 
-class HostileServer:
-    """Serve ``/<case>/...``: the case named by the first path segment."""
+class HostileServer(FakeServer):
+    """The fake upstream serving ``/<case>/...``: the case named by the first path segment,
+    looked up in the table of transport misbehaviours plus the kind's own mutations."""
+
+    client_max_size = 1024**2
+    shutdown_timeout = 1.0
 
     def __init__(self, good: Kind, *, tls: bool = False, workdir: Path | None = None, ssl_context: ssl.SSLContext | None = None):
+        super().__init__(ssl_context)  # a certificate of the test's choosing (trustme: expired, other host)
         self.kind = good
         self.tls = tls or ssl_context is not None
-        self.given_context = ssl_context  # a certificate of the test's choosing (trustme: expired, other host)
         self.workdir = workdir
-        self.port = free_port()
-        self.requests: list[tuple[str, str, dict, bytes]] = []
-        self.hits: dict[str, int] = {}
-        self._closing = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._runner: web.AppRunner | None = None
         stall = Stall(self)
         self.cases: dict[str, Mutation] = {
             "ok": _ok,
@@ -724,21 +526,13 @@ class HostileServer:
     def scheme(self) -> str:
         return "https" if self.tls else "http"
 
-    def url(self, case: str, rest: str = "") -> str:
+    def url(self, case: str, rest: str = "") -> str:  # type: ignore[override]
         return f"{self.scheme}://127.0.0.1:{self.port}/{case}/{rest}"
 
     def count(self, case: str) -> int:
         return self.hits.get(case, 0)
 
-    async def sleep(self, seconds: float) -> None:
-        """Sleep, but wake up when the server stops (so stop() never waits on a stall)."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end and not self._closing.is_set():
-            await asyncio.sleep(min(0.1, end - time.monotonic()))
-
-    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        self.requests.append((request.method, request.path_qs, dict(request.headers), raw))
+    async def unrouted(self, request: web.Request, raw: bytes) -> web.StreamResponse:
         case = request.path.strip("/").split("/", 1)[0]
         handler = self.cases.get(case)
         if handler is None:
@@ -746,9 +540,7 @@ class HostileServer:
         self.hits[case] = self.hits.get(case, 0) + 1
         return await handler(request, raw, self.kind)
 
-    def _ssl_context(self) -> ssl.SSLContext:
-        if self.given_context is not None:
-            return self.given_context
+    def _self_signed(self) -> ssl.SSLContext:
         openssl = require_binary("openssl")
         assert self.workdir is not None, "tls=True needs a workdir for the certificate"
         cert, key = self.workdir / "selfsigned.pem", self.workdir / "selfsigned.key"
@@ -785,31 +577,7 @@ class HostileServer:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> "HostileServer":
-        context = self._ssl_context() if self.tls else None
-        self._thread.start()
-
-        async def boot():
-            app = web.Application(client_max_size=1024**2)
-            app.router.add_route("*", "/{tail:.*}", self._dispatch)
-            self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0, handle_signals=False)
-            await self._runner.setup()
-            await web.TCPSite(self._runner, "127.0.0.1", self.port, ssl_context=context).start()
-
-        asyncio.run_coroutine_threadsafe(boot(), self._loop).result(10)
+        if self.tls and self.ssl_context is None:
+            self.ssl_context = self._self_signed()
+        super().start()
         return self
-
-    def stop(self) -> None:
-        self._closing.set()
-        if self._runner is not None:
-            try:
-                asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(15)
-            except Exception:  # noqa: BLE001 - a test server that dies while stopping is still stopped
-                pass
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def __enter__(self) -> "HostileServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -1,4 +1,5 @@
-"""Real servers for integration tests: anvil nodes, the exporter, Prometheus.
+"""Real servers for integration tests: anvil nodes, the exporter, Prometheus (each a
+:class:`chainwatch.devnet.procs.Proc`, the demo's own process helper).
 
 Everything binds to 127.0.0.1 on a free port and is stopped by the fixture that started it.
 """
@@ -14,28 +15,21 @@ from pathlib import Path
 
 import yaml
 
+from chainwatch.devnet.procs import Proc, free_port, rpc, wait_http
+
+from . import anvil, require_binary
 from .poll import StopWaiting, wait_until
-from .procs import Managed, anvil_binary, free_port, require_binary, wait_http
 
 
-def rpc(url: str, method: str, params: list | None = None, timeout: float = 5.0):
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
-    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=timeout) as r:
-        answer = json.loads(r.read())
-    if "error" in answer:
-        raise RuntimeError(f"{method}: {answer['error']}")
-    return answer["result"]
-
-
-class Anvil(Managed):
+class Anvil(Proc):
     def __init__(self, log_dir: Path, *, block_time: float = 1.0, chain_id: int | None = None, name: str = "anvil"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [anvil_binary(), "--host", "127.0.0.1", "--port", str(self.port), "--block-time", str(block_time), "--silent", "--prune-history"]
+        args = [anvil(), "--host", "127.0.0.1", "--port", str(self.port), "--block-time", str(block_time), "--silent", "--prune-history"]
         if chain_id:
             args += ["--chain-id", str(chain_id)]
-        super().__init__(args, log=log_dir / f"{name}-{self.port}.log")
+        super().__init__(name, args, log=log_dir / f"{name}-{self.port}.log")
+        self.start()
 
         def answers():
             if self.proc.poll() is not None:
@@ -61,7 +55,7 @@ class Anvil(Managed):
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 
 
-class Exporter(Managed):
+class Exporter(Proc):
     def __init__(self, config_path: Path, log_dir: Path, *, extra_env: dict | None = None, extra_args: list[str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -69,8 +63,9 @@ class Exporter(Managed):
         args = [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(config_path), "--web.listen-address", f"127.0.0.1:{self.port}"]
         args += extra_args or []
         self.log_path = log_dir / f"exporter-{self.port}.log"
-        super().__init__(args, env=env, log=self.log_path)
-        wait_http(self.url + "/-/healthy", proc=self.proc)
+        super().__init__("exporter", args, env=env, log=self.log_path)
+        self.start()
+        wait_http(self.url + "/-/healthy", proc=self)
 
     def get(self, path: str, headers: dict | None = None, timeout: float = 30) -> tuple[int, str]:
         req = urllib.request.Request(self.url + path, headers=headers or {})
@@ -119,7 +114,7 @@ class Samples:
         return found[0][1] if found else None
 
 
-class Prometheus(Managed):
+class Prometheus(Proc):
     def __init__(
         self,
         workdir: Path,
@@ -154,8 +149,9 @@ class Prometheus(Managed):
             f"--web.external-url={self.url}/",
             *(extra_args or []),
         ]
-        super().__init__(args, log=workdir / "prometheus.log")
-        wait_http(self.url + "/-/ready", proc=self.proc, timeout=30)
+        super().__init__("prometheus", args, log=workdir / "prometheus.log")
+        self.start()
+        wait_http(self.url + "/-/ready", proc=self, timeout=30)
 
     def query(self, expr: str) -> list[dict]:
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
