@@ -30,6 +30,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import shutil
 import signal
 import socket
@@ -66,16 +67,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and its live children (``serve --workers N``: the parent and its workers)."""
+    try:
+        kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    return [pid, *kids]
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime (fields 14, 15)
+    """utime + stime of ``pid`` and its live children (fields 14, 15 of /proc/<pid>/stat)."""
+    total = 0
+    for p in tree(pid):
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
 
 
 def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """VmHWM of ``pid``, plus its children's (with workers: a sum of peaks, an upper bound)."""
+    total = 0.0
+    for p in tree(pid):
+        for line in Path(f"/proc/{p}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total if total else float("nan")
 
 
 class Child:
@@ -116,8 +133,12 @@ async def wait_http(session: aiohttp.ClientSession, url: str, child: Child, time
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+TOKEN = secrets.token_hex(6)  # the endpoints' path: the load generator counts only requests to it (bench/loadgen.py)
+
+
 def start_loadgen(n: int, delay: float, jitter: float) -> tuple[Child, list[int], int]:
-    child = Child([sys.executable, "-m", "bench.loadgen", "--endpoints", str(n), "--delay", str(delay), "--jitter", str(jitter)], stdout=subprocess.PIPE)
+    args = [sys.executable, "-m", "bench.loadgen", "--endpoints", str(n), "--delay", str(delay), "--jitter", str(jitter), "--token", TOKEN]
+    child = Child(args, stdout=subprocess.PIPE)
     line = child.proc.stdout.readline()
     if not line:
         raise RuntimeError("load generator did not start")
@@ -140,7 +161,7 @@ def chainwatch_config(ports: list[int]) -> str:
     refs = min(3, max(1, len(ports) // 3))
     for i, port in enumerate(ports):
         role = "reference" if i < refs else "node"
-        lines.append(f'      - {{name: ep-{i:04d}, url: "http://127.0.0.1:{port}/", role: {role}}}')
+        lines.append(f'      - {{name: ep-{i:04d}, url: "http://127.0.0.1:{port}/{TOKEN}/", role: {role}}}')
     return "\n".join(lines) + "\n"
 
 
@@ -196,13 +217,14 @@ async def timed_get(session: aiohttp.ClientSession, url: str, headers: dict | No
 
 
 async def bench_chainwatch(
-    session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path
+    session, n: int, ports: list[int], gen: Loadgen, rounds: int, scrapers: list[int], scraper_rounds: int, delay: float, workdir: Path, workers: int = 1
 ) -> dict:
     cfg = workdir / f"chainwatch-{n}.yaml"
     cfg.write_text(chainwatch_config(ports))
     port = free_port()
     child = Child(
-        [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"],
+        [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(cfg), "--web.listen-address", f"127.0.0.1:{port}", "--log.level", "warning"]
+        + (["--workers", str(workers)] if workers > 1 else []),
         log=workdir / f"chainwatch-{n}.log",
     )
     url = f"http://127.0.0.1:{port}/metrics"
@@ -238,10 +260,13 @@ async def bench_chainwatch(
                 got = await asyncio.gather(*(timed_get(session, url, headers) for _ in range(k)))
                 lat.extend(w for w, _, _ in got)
                 await asyncio.sleep(GAP)
-            counts = (await gen.state())["counts"]
+            state = await gen.state()
+            counts = state["counts"]
             per = [c / scraper_rounds for c in counts]
             concurrent[str(k)] = {
                 "upstream_requests_per_endpoint_per_round": {"min": min(per), "max": max(per)},
+                "endpoints_not_asked_once_per_round": dict(list({f"ep-{i:04d}": c for i, c in enumerate(counts) if c != scraper_rounds}.items())[:20]),
+                "foreign_requests_ignored": state["foreign"],
                 "scrape_seconds": quantiles(lat),
             }
         abs_err = [abs(e) for e in errors]
@@ -279,7 +304,7 @@ async def bench_blackbox(session, n: int, ports: list[int], gen: Loadgen, rounds
     binary = BLACKBOX if Path(BLACKBOX).exists() else shutil.which("prometheus-blackbox-exporter")
     child = Child([binary, f"--config.file={cfg}", f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"], log=workdir / f"blackbox-{n}.log")
     headers = {"X-Prometheus-Scrape-Timeout-Seconds": SCRAPE_TIMEOUT}
-    urls = [f"http://127.0.0.1:{port}/probe?module=evm_batch&target=http://127.0.0.1:{p}/" for p in ports]
+    urls = [f"http://127.0.0.1:{port}/probe?module=evm_batch&target=http://127.0.0.1:{p}/{TOKEN}/" for p in ports]
 
     async def probe_round():
         started = time.perf_counter()
@@ -337,11 +362,19 @@ async def scenario(n: int, args, workdir: Path) -> dict:
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
             gen = Loadgen(session, control)
             rounds = args.rounds or max(10, min(30, 300 // n))
-            cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir)
+            cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
     finally:
         loadgen.stop()
-    out = {"endpoints": n, "delay_seconds": args.delay, "jitter_seconds": args.jitter, "rounds": rounds, "chainwatch": cw, "blackbox": bb}
+    out = {
+        "endpoints": n,
+        "workers": args.workers,
+        "delay_seconds": args.delay,
+        "jitter_seconds": args.jitter,
+        "rounds": rounds,
+        "chainwatch": cw,
+        "blackbox": bb,
+    }
     if bb:
         out["ratio_chainwatch_over_blackbox"] = {
             "wall_seconds_median": ratio(cw["scrape_seconds"]["median"], bb["wall_seconds_for_n_probes"]["median"]),
@@ -453,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scrapers", type=int, nargs="+", default=[1, 2, 10])
     parser.add_argument("--scraper-rounds", type=int, default=3)
     parser.add_argument("--no-blackbox", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="chainwatch serve --workers N (default 1: one process)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

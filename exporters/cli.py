@@ -32,7 +32,14 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
 @click.option("--web.listen-address", "listen", default="127.0.0.1:9877", show_default=True, help="host:port to serve /metrics and /probe on.")
 @click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
 @click.option("--log.format", "log_format", type=click.Choice(["logfmt", "json"]), default="logfmt", show_default=True)
-def serve(config_file: str, listen: str, log_level: str, log_format: str) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes probing the endpoints behind the one listener (1: all in this process). See chainwatch.exporters.workers.",
+)
+def serve(config_file: str, listen: str, log_level: str, log_format: str, workers: int) -> None:
     """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload."""
     from chainwatch.exporters.logs import setup
     from chainwatch.exporters.server import run
@@ -42,7 +49,7 @@ def serve(config_file: str, listen: str, log_level: str, log_format: str) -> Non
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise click.BadParameter(f"{listen!r} is not host:port", param_hint="--web.listen-address")
-    run(config, config_file, host.strip("[]"), int(port))
+    run(config, config_file, host.strip("[]"), int(port), workers=workers, log_level=log_level, log_format=log_format)
 
 
 @click.command()

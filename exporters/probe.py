@@ -48,6 +48,9 @@ class ProbeResult:
     # Optional values that could not be read this round: (field, detail). The field is a
     # name from the probe's code (bounded), counted in chainwatch_probe_dropped_values_total.
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    # Bumped by every set(): a kind's finish() adds values after the round, and the cached
+    # rendering of this result (exposition.endpoint_fragments) must see them.
+    revision: int = field(default=0, compare=False, repr=False)
 
     def drop(self, field_: str, detail: str) -> None:
         self.dropped.append((field_, detail))
@@ -71,6 +74,7 @@ class ProbeResult:
         if value is None:
             return
         self.values[(metric, tuple(sorted(labels.items())))] = float(value)
+        self.revision += 1
 
     def get(self, metric: str, **labels: str) -> float | None:
         return self.values.get((metric, tuple(sorted(labels.items()))))

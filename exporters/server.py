@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 import re
 import signal
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 
 import uvloop
@@ -29,10 +31,11 @@ from aiohttp import web
 from chainwatch.core import catalog
 from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters import __version__
-from chainwatch.exporters.exposition import render, render_chunks, round_samples
+from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
@@ -42,9 +45,10 @@ _NAME = re.compile(NAME_PATTERN)
 
 
 class Exporter:
-    def __init__(self, config: Config, config_path: str | None = None):
+    def __init__(self, config: Config, config_path: str | None = None, workers: Workers | None = None):
         self.config = config
         self.config_path = config_path
+        self.workers = workers  # serve --workers N (N > 1): endpoints probed by worker processes
         self.transport = Transport(config.exporter.max_response_bytes)
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
@@ -52,17 +56,21 @@ class Exporter:
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
-        self._endpoint_cache: tuple | None = None  # (scheduler, probe results, rendered per-endpoint families)
         self._reload_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
+        if self.workers is not None:
+            self.workers.start()
+            await self.workers.ready()
         await self._start_monitors()
 
     async def stop(self) -> None:
         await self._stop_monitors()
         await self.transport.close()
+        if self.workers is not None:
+            await self.workers.stop()
 
     def _http_head(self, name: str) -> float | None:
         state = self.scheduler.states.get(name)
@@ -100,6 +108,8 @@ class Exporter:
             self.transport.max_response_bytes = config.exporter.max_response_bytes
             self.scheduler = Scheduler(config, self.transport, previous=self.scheduler)
             self.config = config
+            if self.workers is not None:
+                await self.workers.reload()
             await self._start_monitors()
             self.reload_ok = True
             self.reload_at = time.time()
@@ -139,37 +149,46 @@ class Exporter:
             if watch is not None:
                 yield from watch.samples()
 
-    async def handle_metrics(self, request: web.Request) -> web.Response:
+    async def handle_metrics(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         scheduler = self.scheduler
+        if self.workers is not None:
+            return await self._metrics_from_workers(request, started)
         snap = await scheduler.round(list(scheduler.states.values()), sorted(self.config.chains), self.deadline(request))
         streams = list(self.stream_samples(sorted(self.streams)))  # their own families: never in the endpoint block
         rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()]
         if any(catalog.get(name).scope == "endpoint" and name not in STREAM_FAMILIES for name, _, _ in rest):  # a family must not be split in two blocks
             chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()])
-        else:
-            chunks = [*self._endpoint_block(scheduler, snap), *render_chunks(rest)]
+            self.last_scrape_seconds = time.perf_counter() - started
+            return await _stream(request, chunks, sum(len(c) for c in chunks))
+        # The per-endpoint families (~95 % of the body) come from each endpoint's cached
+        # rendering of its probe result (exposition.endpoint_fragments): rendered once per
+        # result, whatever the number of scrapes that report it. Chain-wide, validator and
+        # exporter families are rendered per scrape.
+        block = endpoint_block(snap)
+        tail = render_chunks(rest)
         self.last_scrape_seconds = time.perf_counter() - started
-        return await _stream(request, chunks)
+        return await _stream(request, itertools.chain(block.pieces(STREAM_PIECE), tail), block.length + sum(len(c) for c in tail))
 
-    def _endpoint_block(self, scheduler: Scheduler, snap) -> list[bytes]:
-        """The per-endpoint families, rendered once per set of probe results.
-
-        Scrapes that coalesced onto one probe round (two HA Prometheus servers, a human
-        with curl) get the very same result objects, and every per-endpoint sample (counters,
-        histograms, lag) changes only together with a new result object. So the block is
-        shared by identity: at 1000 endpoints 10 concurrent scrapers cost one render (~0.15 s
-        CPU, ~6 MB) instead of ten. Chain-wide, validator and exporter families are rendered
-        per scrape.
-        """
-        results = tuple(snap.results.values())
-        cached = self._endpoint_cache
-        if cached is not None and cached[0] is scheduler and len(cached[1]) == len(results) and all(a is b for a, b in zip(cached[1], results)):
-            return cached[2]
-        self._endpoint_cache = cached = None  # let the old block go before the new one is built (-6 MB peak at 1000)
-        block = render_chunks(round_samples(replace(snap, chains={})))
-        self._endpoint_cache = (scheduler, results, block)
-        return block
+    async def _metrics_from_workers(self, request: web.Request, started: float) -> web.StreamResponse:
+        """``/metrics`` with ``--workers N``: the references here, every other endpoint in its
+        worker against this round's reference summaries (:mod:`chainwatch.exporters.workers`)."""
+        scheduler, workers, deadline = self.scheduler, self.workers, self.deadline(request)
+        mine = [s for name, s in scheduler.states.items() if name in workers.parent_names]
+        snap = await scheduler.round(mine, sorted(self.config.chains), deadline)
+        answers = await workers.round(snap.chains, deadline)
+        fragments = [endpoint_fragments(s, snap.results.get(s.endpoint.name), snap.lag.get(s.endpoint.name)) for s in mine]
+        for index, answer in enumerate(answers):
+            fragments.extend([answer] if answer is not None else workers.failed_fragments(index, scheduler.states))
+        rest = [
+            *round_samples(replace(snap, states=[])),
+            *self.monitor_samples(sorted(self.monitors)),
+            *self.stream_samples(sorted(self.streams)),
+            *self.exporter_samples(),
+        ]
+        block = Block([*fragments, family_lines(rest)])  # one block: a family with lines from several sources is still written once
+        self.last_scrape_seconds = time.perf_counter() - started
+        return await _stream(request, block.pieces(STREAM_PIECE), block.length)
 
     async def handle_own_metrics(self, request: web.Request) -> web.Response:
         """Only the exporter's own health, for the multi-target pattern (no probing)."""
@@ -229,16 +248,17 @@ class Exporter:
         return web.Response(text=html, content_type="text/html")
 
 
-async def _stream(request: web.Request, chunks: list[bytes]) -> web.StreamResponse:
-    """Send the exposition chunk by chunk under flow control.
+async def _stream(request: web.Request, chunks: Iterable[bytes], length: int) -> web.StreamResponse:
+    """Send the exposition (``length`` bytes in ``chunks``) piece by piece under flow control.
 
     A 1000-endpoint exposition is ~6 MB. ``web.Response(body=...)`` would need it joined
     (one more copy) and hands it to the socket at once, so whatever the client has not read
     yet is copied into the transport's buffer: two extra copies per concurrent scrape.
-    Written in pieces with drain, a slow scraper holds only its socket's buffer.
+    Written in pieces with drain, a slow scraper holds only its socket's buffer and the
+    piece being written.
     """
     resp = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
-    resp.content_length = sum(len(c) for c in chunks)
+    resp.content_length = length
     await resp.prepare(request)
     for chunk in chunks:
         view = memoryview(chunk)
@@ -306,10 +326,11 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run(config: Config, config_path: str, host: str, port: int) -> None:
-    exporter = Exporter(config, config_path)
+def run(config: Config, config_path: str, host: str, port: int, workers: int = 1, log_level: str = "info", log_format: str = "logfmt") -> None:
+    pool = Workers(config, config_path, workers, log_level, log_format) if workers > 1 else None
+    exporter = Exporter(config, config_path, pool)
     tune_gc()
-    log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "version": __version__})
+    log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
     web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True, loop=event_loop())
 
 

@@ -65,3 +65,17 @@ def test_bench_runs_and_keeps_one_upstream_request_per_endpoint_per_round(tmp_pa
         assert BLACKBOX_KEYS <= set(scenario["blackbox"])
         assert scenario["blackbox"]["failed_probes"] == 0
         assert set(scenario["ratio_chainwatch_over_blackbox"]) == {"wall_seconds_median", "cpu_seconds_per_endpoint", "peak_rss_mb"}
+
+
+def test_bench_with_workers_keeps_one_upstream_request_per_endpoint_per_round(tmp_path):
+    """``--workers 2`` (chainwatch serve --workers 2): the same contract through worker processes."""
+    out = tmp_path / "bench.json"
+    args = ["--endpoints", "9", "--rounds", "2", "--scrapers", "1", "3", "--scraper-rounds", "2", "--workers", "2", "--no-blackbox", "--out", str(out)]
+    proc = subprocess.run([sys.executable, "-m", "bench", *args], cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (scenario,) = json.loads(out.read_text())["scenarios"]
+    cw = scenario["chainwatch"]
+    assert scenario["workers"] == 2 and cw["failed_probes"] == 0
+    assert cw["upstream_requests_per_endpoint_per_round"] == {"min": 1.0, "max": 1.0}
+    for scrapers in cw["concurrent_scrapers"].values():
+        assert scrapers["upstream_requests_per_endpoint_per_round"] == {"min": 1.0, "max": 1.0}

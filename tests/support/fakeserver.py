@@ -35,6 +35,22 @@ from chainwatch.devnet.procs import free_port
 Handler = Callable[[web.Request, bytes], Any]
 
 
+class Gate:
+    """Answers held until the test says so: ``gate = srv.gate()``, ``srv.jsonrpc(path, ..., hold=gate)``,
+    then ``gate.release()`` from the test. Lets a test keep a probe in flight for as long as it
+    needs without guessing a delay."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._event = asyncio.Event()
+
+    def release(self) -> None:
+        self._loop.call_soon_threadsafe(self._event.set)
+
+    async def wait(self) -> None:
+        await self._event.wait()
+
+
 class FakeServer:
     def __init__(self, ssl_context=None) -> None:
         self.ssl_context = ssl_context  # serve HTTPS with this server context (tests/exporter/test_tls.py)
@@ -93,8 +109,12 @@ class FakeServer:
         self.routes[(method.upper(), path)] = handler
         self.hits.setdefault((method.upper(), path), 0)
 
-    def jsonrpc(self, path: str, results: dict[str, Any] | Callable[[str, list], Any], *, delay: float = 0.0) -> None:
+    def gate(self) -> Gate:
+        return Gate(self._loop)
+
+    def jsonrpc(self, path: str, results: dict[str, Any] | Callable[[str, list], Any], *, delay: float = 0.0, hold: Gate | None = None) -> None:
         """JSON-RPC over POST ``path``: single calls and batches, results by method.
+        ``hold``: every answer waits for that gate's release (counted on arrival, as always).
 
         ``results[method]`` may be a value, ``{"code":..,"message":..}`` (an error object),
         or a callable ``(params) -> value``. Methods not listed answer -32601.
@@ -114,6 +134,8 @@ class FakeServer:
             return {"jsonrpc": "2.0", "id": call.get("id"), "result": value}
 
         async def handler(request, raw):
+            if hold is not None:
+                await hold.wait()
             if delay:
                 await asyncio.sleep(delay)
             payload = json.loads(raw)

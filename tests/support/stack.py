@@ -56,11 +56,12 @@ DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 
 
 class Exporter(Proc):
-    def __init__(self, config_path: Path, log_dir: Path, *, extra_env: dict | None = None):
+    def __init__(self, config_path: Path, log_dir: Path, *, extra_env: dict | None = None, extra_args: list[str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, **(extra_env or {})}
         args = [sys.executable, "-m", "chainwatch.cli", "serve", "--config.file", str(config_path), "--web.listen-address", f"127.0.0.1:{self.port}"]
+        args += extra_args or []
         self.log_path = log_dir / f"exporter-{self.port}.log"
         super().__init__("exporter", args, env=env, log=self.log_path)
         self.start()
