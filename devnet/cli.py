@@ -393,11 +393,16 @@ def _alive(pid: int) -> bool:
 def watch(stack, screen: Screen, stopping: threading.Event, exit_after: float | None, out: SafeStream | None = None) -> int:
     """The live view: firing alerts and pages, until Ctrl-C/SIGTERM/SIGHUP, a closed stdout (or ``exit_after``)."""
     pages_log = stack.run_dir / "pages.log"
+    marker = stack.run_dir / MARKER
     seen = 0
     started = time.monotonic()
     while not stopping.wait(1.0 if out is not None else 2.0):
         if out is not None and out.reader_gone():
             break
+        # A wiped run directory (a tmp cleaner) may be re-created at once by a child writing its
+        # state there, so the marker, which only the demo writes, is what says it is gone.
+        if not marker.exists():
+            raise FileNotFoundError(f"the demo's run directory {stack.run_dir} was removed while the demo ran")
         pages = stack.pages()
         with open(pages_log, "a") as log:
             for p in pages[seen:]:
