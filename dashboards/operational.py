@@ -41,78 +41,54 @@ def build(config) -> dict:
     grid = Grid()
 
     grid.row("Overview")
-    grid.add(
-        stat(
-            "Endpoints up",
-            "Selected endpoints whose last probe succeeded.",
-            q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 1) or on() vector(0)", "up", instant=True),
-            unit=NONE,
-            thresholds=steps(GREEN),
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Endpoints up",
+        "Selected endpoints whose last probe succeeded.",
+        q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 1) or on() vector(0)", "up", instant=True),
+        unit=NONE,
+        thresholds=steps(GREEN),
     )
-    grid.add(
-        stat(
-            "Endpoints down",
-            "Selected endpoints whose last probe failed. Anything above zero deserves a look at the reasons below.",
-            q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 0) or on() vector(0)", "down", instant=True),
-            unit=NONE,
-            thresholds=higher_is_worse(None, 1),
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Endpoints down",
+        "Selected endpoints whose last probe failed. Anything above zero deserves a look at the reasons below.",
+        q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 0) or on() vector(0)", "down", instant=True),
+        unit=NONE,
+        thresholds=higher_is_worse(None, 1),
     )
-    grid.add(
-        stat(
-            "Chains halted",
-            "Selected chains with a chain-wide halt or finality stall alert firing (every reference stopped, not one node lagging).",
-            q(or_zero(f'count(ALERTS{{alertstate="firing", alertname=~"{"|".join(CHAIN_WIDE)}", {C}}})'), "halted", instant=True),
-            unit=NONE,
-            thresholds=higher_is_worse(None, 1),
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Chains halted",
+        "Selected chains with a chain-wide halt or finality stall alert firing (every reference stopped, not one node lagging).",
+        q(or_zero(f'count(ALERTS{{alertstate="firing", alertname=~"{"|".join(CHAIN_WIDE)}", {C}}})'), "halted", instant=True),
+        unit=NONE,
+        thresholds=higher_is_worse(None, 1),
     )
-    grid.add(
-        stat(
-            "Alerts firing",
-            "Alerts firing for the selected chains, all severities.",
-            q(or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", instant=True),
-            unit=NONE,
-            thresholds=higher_is_worse(1),
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Alerts firing",
+        "Alerts firing for the selected chains, all severities.",
+        q(or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", instant=True),
+        unit=NONE,
+        thresholds=higher_is_worse(1),
     )
-    grid.add(
-        stat(
-            "Worst p95 latency (5m)",
-            "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
-            q(f"max(max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{E}}}))", "p95", instant=True),
-            unit=SECONDS,
-            thresholds=higher_is_worse(lim.rpc_latency_p95_seconds) if lim.rpc_latency_p95_seconds else None,
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Worst p95 latency (5m)",
+        "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
+        q(f"max(max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{E}}}))", "p95", instant=True),
+        unit=SECONDS,
+        thresholds=higher_is_worse(lim.rpc_latency_p95_seconds) if lim.rpc_latency_p95_seconds else None,
     )
-    grid.add(
-        stat(
-            "Probe success (5m)",
-            "Share of all selected endpoints' probes that succeeded over the last 5 minutes.",
-            q(f"avg(avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{E}}}[5m])))", "success", instant=True),
-            unit=RATIO,
-            decimals=2,
-            thresholds=steps(RED, (0.9, "orange"), (0.99, GREEN)),
-            text_mode="value",
-        ),
-        w=4,
-        h=4,
+    _headline(
+        grid,
+        "Probe success (5m)",
+        "Share of all selected endpoints' probes that succeeded over the last 5 minutes.",
+        q(f"avg(avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{E}}}[5m])))", "success", instant=True),
+        unit=RATIO,
+        decimals=2,
+        thresholds=steps(RED, (0.9, "orange"), (0.99, GREEN)),
     )
 
     probe_row(grid, E)
@@ -207,6 +183,11 @@ def build(config) -> dict:
         links=links,
         annotations=[alert_annotation(C)],
     )
+
+
+def _headline(grid: Grid, *args, **options) -> None:
+    """One 4x4 headline stat of the top row: a single value, no sparkline."""
+    grid.add(stat(*args, text_mode="value", **options), w=4, h=4)
 
 
 def _common(values) -> float | None:
