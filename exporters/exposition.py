@@ -252,11 +252,14 @@ def render_chunks(samples: Iterable[Sample]) -> list[bytes]:
 
 
 def _number(value) -> str:
-    """``floatToGoString`` with a shortcut for the small non-negative ints most samples are
-    (counters, 0/1 flags): ``repr(float(v))`` of those is ``"<v>.0"``, and Go's switch to
-    exponents starts at 7 digits."""
-    if value.__class__ is int and 0 <= value < 1_000_000:
+    """``floatToGoString`` with a shortcut for the small non-negative numbers most samples are
+    (counters, 0/1 flags, seconds): ``repr(float(v))`` of those is ``"<v>.0"`` for an int and
+    ``repr(v)`` for a float, and Go's switch to exponents starts at 7 digits."""
+    cls = value.__class__
+    if cls is int and 0 <= value < 1_000_000:
         return f"{value}.0"
+    if cls is float and 0.0 <= value < 1_000_000.0:  # NaN and inf fail the comparison
+        return repr(value)  # what floatToGoString returns below Go's switch to exponents
     return floatToGoString(value)
 
 
@@ -363,7 +366,7 @@ def endpoint_fragments(state: EndpointState, result: ProbeResult | None, lag: tu
         for bound, n in buckets:
             out.append(f'{head}le="{bound}"{tail}{_number(n)}\n')
         out.append(f"{count}{_number(buckets[-1][1])}\n")
-        out.append(f"{total_prefix}{floatToGoString(total)}\n")
+        out.append(f"{total_prefix}{_number(total)}\n")
     fragments = {name: "".join(out).encode("utf-8") for name, out in lines.items()}
     state.rendered = Rendered(key, fragments, tuple(names), tuple(extras), tuple(prefixes), base)
     return fragments
