@@ -23,6 +23,7 @@ import re
 import math
 import ssl
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -116,31 +117,35 @@ class _Plan:
     ``Endpoint`` object instead of per request (the secrets are a pydantic private attribute,
     ~4 % of a 1000-endpoint round's CPU read per request; parsing the URL string, ~3 %)."""
 
-    __slots__ = ("endpoint", "secrets", "scrubbed", "urls", "json_headers", "plain_headers")
+    __slots__ = ("endpoint", "text", "secrets", "scrubbed", "base", "urls", "json_headers", "plain_headers")
 
     MAX_PATHS = 64  # REST routes carry slots and epochs: a bounded number of parsed URLs kept
 
-    def __init__(self, endpoint: Endpoint):
-        self.endpoint = endpoint  # held so that its id() is not reused while the plan is cached
+    def __init__(self, endpoint: Endpoint, ref: weakref.ref):
+        self.endpoint = ref  # weak: the plan goes when the config that made the endpoint goes
+        self.text = endpoint.url
         self.secrets = endpoint.secrets
         self.scrubbed = tuple(s for s in (endpoint.url, *self.secrets) if s)
-        self.urls: dict[str, URL] = {}
+        self.base = URL(endpoint.url)
+        self.urls: dict[str, URL] | None = None  # by route, for the kinds that call routes
         # Shared by every endpoint without headers of its own (most): aiohttp copies them.
         self.plain_headers = {**_PLAIN, **endpoint.headers} if endpoint.headers else _PLAIN
         self.json_headers = {**_JSON, **endpoint.headers} if endpoint.headers else _JSON
 
     def url(self, path: str) -> URL:
+        if not path:
+            return self.base
+        if self.urls is None:
+            self.urls = {}
         url = self.urls.get(path)
         if url is None:
-            url = URL(join_url(self.endpoint.url, path))
+            url = URL(join_url(self.text, path))
             if len(self.urls) < self.MAX_PATHS:
                 self.urls[path] = url
         return url
 
 
 class Transport:
-    MAX_PLANS = 65536  # endpoints of every config since start; a reload makes new ones
-
     def __init__(self, max_response_bytes: int = 10 * 1024 * 1024):
         self.max_response_bytes = max_response_bytes
         self._session: aiohttp.ClientSession | None = None
@@ -148,11 +153,14 @@ class Transport:
         self._plans: dict[int, _Plan] = {}
 
     def _plan(self, endpoint: Endpoint) -> _Plan:
-        plan = self._plans.get(id(endpoint))
-        if plan is None or plan.endpoint is not endpoint:
-            if len(self._plans) >= self.MAX_PLANS:
-                self._plans.clear()  # a cache: whatever is dropped is computed again
-            plan = self._plans[id(endpoint)] = _Plan(endpoint)
+        """The endpoint's :class:`_Plan`, by ``id()``: pydantic models are not hashable. The
+        entry is removed when the endpoint object dies (a reload's old config), before its
+        id can be reused."""
+        key = id(endpoint)
+        plans = self._plans
+        plan = plans.get(key)
+        if plan is None or plan.endpoint() is not endpoint:
+            plan = plans[key] = _Plan(endpoint, weakref.ref(endpoint, lambda _, key=key: plans.pop(key, None)))
         return plan
 
     async def session(self) -> aiohttp.ClientSession:
@@ -198,7 +206,7 @@ class Transport:
         file); ``secrets`` are scrubbed from every message like the endpoint's.
         """
         plan = self._plans.get(id(endpoint))
-        if plan is None or plan.endpoint is not endpoint:
+        if plan is None or plan.endpoint() is not endpoint:
             plan = self._plan(endpoint)
         if secrets:
             secrets = (*plan.secrets, *secrets)
