@@ -132,7 +132,7 @@ def rate_limit_failure(what: str, error: dict) -> ProbeFailure:
     return ProbeFailure("rate_limited", f"{what}: {error.get('code')} {clip(error.get('message', ''), 60)} ({told})", retry_after=hint)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen init sets each field through object.__setattr__ (8 per probe)
 class Outcome:
     result: Any = None
     error: dict | None = None

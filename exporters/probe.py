@@ -12,8 +12,6 @@ Probes keep small per-endpoint caches (client version, genesis time) in
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,7 +22,7 @@ from chainwatch.exporters.transport import Reply, Transport
 Labels = tuple[tuple[str, str], ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One HTTP request the probe made, for the latency histogram and error counters."""
 
@@ -55,29 +53,45 @@ class ProbeResult:
     def drop(self, field_: str, detail: str) -> None:
         self.dropped.append((field_, detail))
 
-    @contextmanager
-    def optional(self, field_: str) -> Iterator[None]:
+    def optional(self, field_: str) -> "_Optional":
         """Read an optional value: an unreadable answer (``invalid_response``, or an error of
         an optional method) drops what the block would have set, never the probe.
 
             with result.optional("txpool_status"):
                 result.set("chainwatch_mempool_transactions", numbers.uint(pool["pending"], "txpool_status.pending"), state="pending")
         """
-        try:
-            yield
-        except ProbeFailure as failure:
-            if failure.reason in ("rate_limited", "timeout"):
-                raise  # back off / out of time: the endpoint, not this value
-            self.drop(field_, f"{failure.reason}: {failure.detail}")
+        return _Optional(self, field_)
 
     def set(self, metric: str, value: float | int | bool | None, **labels: str) -> None:
         if value is None:
             return
-        self.values[(metric, tuple(sorted(labels.items())))] = float(value)
+        self.values[(metric, tuple(sorted(labels.items())) if labels else ())] = float(value)
         self.revision += 1
 
     def get(self, metric: str, **labels: str) -> float | None:
         return self.values.get((metric, tuple(sorted(labels.items()))))
+
+
+class _Optional:
+    """:meth:`ProbeResult.optional`'s context manager (a class: probes open several per
+    round, and a ``contextlib.contextmanager`` costs a generator and a wrapper each)."""
+
+    __slots__ = ("result", "field")
+
+    def __init__(self, result: ProbeResult, field_: str):
+        self.result = result
+        self.field = field_
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, failure, tb) -> bool:
+        if kind is None or not issubclass(kind, ProbeFailure):
+            return False
+        if failure.reason in ("rate_limited", "timeout"):
+            return False  # back off / out of time: the endpoint, not this value
+        self.result.drop(self.field, f"{failure.reason}: {failure.detail}")
+        return True
 
 
 @dataclass

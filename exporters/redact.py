@@ -35,6 +35,11 @@ def use(secrets: Iterable[str]) -> None:
     _ACTIVE.set(tuple(s for s in secrets if s))
 
 
+def use_exact(secrets: tuple[str, ...]) -> None:
+    """:func:`use` for a tuple already without empty strings (kept per endpoint, set per request)."""
+    _ACTIVE.set(secrets)
+
+
 def active() -> tuple[str, ...]:
     return _ACTIVE.get()
 

@@ -71,6 +71,7 @@ class EndpointState:
         self.chain_name = chain_name
         self.chain = chain
         self.endpoint = endpoint
+        self.scrubbed = tuple(s for s in (endpoint.url, *endpoint.secrets) if s)  # what redact.use gets per probe
         self.probe = kinds.get(chain.kind).probe()
         self.inflight: asyncio.Task | None = None
         self.last: ProbeResult | None = None
@@ -219,7 +220,7 @@ class Scheduler:
         result = ProbeResult(True)
         started = time.perf_counter()
         ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
-        redact.use((endpoint.url, *endpoint.secrets))  # details quoting the server are scrubbed before they are cut
+        redact.use_exact(state.scrubbed)  # details quoting the server are scrubbed before they are cut
         if time.monotonic() < state.backoff_until:
             wait = state.backoff_until - time.monotonic()
             result.success, result.reason, result.detail = False, "rate_limited", f"backing off for {wait:.0f}s after HTTP 429"

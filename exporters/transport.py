@@ -23,23 +23,25 @@ import re
 import math
 import ssl
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import orjson
+from yarl import URL
 
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.redact import clip, scrub, use
+from chainwatch.exporters.redact import clip, scrub, use, use_exact
 from chainwatch.exporters import tlsinfo
 
 USER_AGENT = "chainwatch"
 _WIDE_INT = re.compile(rb"\d{20}")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reply:
     status: int
     body: bytes
@@ -106,11 +108,60 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, min(seconds, 3600.0))
 
 
+_JSON = {"Content-Type": "application/json", "Accept": "application/json"}
+_PLAIN = {"Accept": "application/json"}
+
+
+class _Plan:
+    """What every request to one endpoint needs and its config fixes: computed once per
+    ``Endpoint`` object instead of per request (the secrets are a pydantic private attribute,
+    ~4 % of a 1000-endpoint round's CPU read per request; parsing the URL string, ~3 %)."""
+
+    __slots__ = ("endpoint", "text", "secrets", "scrubbed", "base", "urls", "json_headers", "plain_headers")
+
+    MAX_PATHS = 64  # REST routes carry slots and epochs: a bounded number of parsed URLs kept
+
+    def __init__(self, endpoint: Endpoint, ref: weakref.ref):
+        self.endpoint = ref  # weak: the plan goes when the config that made the endpoint goes
+        self.text = endpoint.url
+        self.secrets = endpoint.secrets
+        self.scrubbed = tuple(s for s in (endpoint.url, *self.secrets) if s)
+        self.base = URL(endpoint.url)
+        self.urls: dict[str, URL] | None = None  # by route, for the kinds that call routes
+        # Shared by every endpoint without headers of its own (most): aiohttp copies them.
+        self.plain_headers = {**_PLAIN, **endpoint.headers} if endpoint.headers else _PLAIN
+        self.json_headers = {**_JSON, **endpoint.headers} if endpoint.headers else _JSON
+
+    def url(self, path: str) -> URL:
+        if not path:
+            return self.base
+        if self.urls is None:
+            self.urls = {}
+        url = self.urls.get(path)
+        if url is None:
+            url = URL(join_url(self.text, path))
+            if len(self.urls) < self.MAX_PATHS:
+                self.urls[path] = url
+        return url
+
+
 class Transport:
     def __init__(self, max_response_bytes: int = 10 * 1024 * 1024):
         self.max_response_bytes = max_response_bytes
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
+        self._plans: dict[int, _Plan] = {}
+
+    def _plan(self, endpoint: Endpoint) -> _Plan:
+        """The endpoint's :class:`_Plan`, by ``id()``: pydantic models are not hashable. The
+        entry is removed when the endpoint object dies (a reload's old config), before its
+        id can be reused."""
+        key = id(endpoint)
+        plans = self._plans
+        plan = plans.get(key)
+        if plan is None or plan.endpoint() is not endpoint:
+            plan = plans[key] = _Plan(endpoint, weakref.ref(endpoint, lambda _, key=key: plans.pop(key, None)))
+        return plan
 
     async def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -154,17 +205,28 @@ class Transport:
         ``headers`` are added to the endpoint's own (e.g. credentials a probe read from a
         file); ``secrets`` are scrubbed from every message like the endpoint's.
         """
-        secrets = (*endpoint.secrets, *secrets)
-        use((endpoint.url, *secrets))  # so details quoting this answer are scrubbed before they are cut
-        session = await self.session()
-        url = join_url(endpoint.url, path)
-        headers = {**endpoint.headers, **(headers or {})}
+        plan = self._plans.get(id(endpoint))
+        if plan is None or plan.endpoint() is not endpoint:
+            plan = self._plan(endpoint)
+        if secrets:
+            secrets = (*plan.secrets, *secrets)
+            use((endpoint.url, *secrets))  # so details quoting this answer are scrubbed before they are cut
+        else:
+            secrets = plan.secrets
+            use_exact(plan.scrubbed)
+        session = self._session if self._session is not None and not self._session.closed else await self.session()
+        url = plan.url(path)
         data = None
         if body is not None:
             data = encode(body)
-            headers.setdefault("Content-Type", "application/json")
-        headers.setdefault("Accept", "application/json")
-        extra = tls_options(endpoint)
+        if headers:
+            headers = {**endpoint.headers, **headers}
+            if data is not None:
+                headers.setdefault("Content-Type", "application/json")
+            headers.setdefault("Accept", "application/json")
+        else:
+            headers = plan.json_headers if data is not None else plan.plain_headers
+        extra = tls_options(endpoint) if endpoint.tls is not None else {}
         started = time.perf_counter()
         try:
             async with asyncio.timeout_at(deadline):
