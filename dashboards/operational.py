@@ -41,55 +41,26 @@ def build(config) -> dict:
     grid = Grid()
 
     grid.row("Overview")
-    _headline(
-        grid,
-        "Endpoints up",
-        "Selected endpoints whose last probe succeeded.",
-        q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 1) or on() vector(0)", "up", instant=True),
-        unit=NONE,
-        thresholds=steps(GREEN),
-    )
-    _headline(
-        grid,
-        "Endpoints down",
-        "Selected endpoints whose last probe failed. Anything above zero deserves a look at the reasons below.",
-        q(f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 0) or on() vector(0)", "down", instant=True),
-        unit=NONE,
-        thresholds=higher_is_worse(None, 1),
-    )
-    _headline(
-        grid,
-        "Chains halted",
-        "Selected chains with a chain-wide halt or finality stall alert firing (every reference stopped, not one node lagging).",
-        q(or_zero(f'count(ALERTS{{alertstate="firing", alertname=~"{"|".join(CHAIN_WIDE)}", {C}}})'), "halted", instant=True),
-        unit=NONE,
-        thresholds=higher_is_worse(None, 1),
-    )
-    _headline(
-        grid,
-        "Alerts firing",
-        "Alerts firing for the selected chains, all severities.",
-        q(or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", instant=True),
-        unit=NONE,
-        thresholds=higher_is_worse(1),
-    )
-    _headline(
-        grid,
-        "Worst p95 latency (5m)",
-        "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
-        q(f"max(max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{E}}}))", "p95", instant=True),
-        unit=SECONDS,
-        thresholds=higher_is_worse(lim.rpc_latency_p95_seconds) if lim.rpc_latency_p95_seconds else None,
-    )
-    _headline(
-        grid,
-        "Probe success (5m)",
-        "Share of all selected endpoints' probes that succeeded over the last 5 minutes.",
-        q(f"avg(avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{E}}}[5m])))", "success", instant=True),
-        unit=RATIO,
-        decimals=2,
-        thresholds=steps(RED, (0.9, "orange"), (0.99, GREEN)),
-    )
+    p95 = lim.rpc_latency_p95_seconds
+    headlines = (  # (title, description, query, legend, unit, thresholds, decimals)
+        ("Endpoints up", "Selected endpoints whose last probe succeeded.",
+         f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 1) or on() vector(0)", "up", NONE, steps(GREEN), None),
+        ("Endpoints down", "Selected endpoints whose last probe failed. Anything above zero deserves a look at the reasons below.",
+         f"count(max by (chain, endpoint) ({m('chainwatch_probe_success')}{{{E}}}) == 0) or on() vector(0)", "down", NONE, higher_is_worse(None, 1), None),
+        ("Chains halted", "Selected chains with a chain-wide halt or finality stall alert firing (every reference stopped, not one node lagging).",
+         or_zero(f'count(ALERTS{{alertstate="firing", alertname=~"{"|".join(CHAIN_WIDE)}", {C}}})'), "halted", NONE, higher_is_worse(None, 1), None),
+        ("Alerts firing", "Alerts firing for the selected chains, all severities.",
+         or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", NONE, higher_is_worse(1), None),
+        ("Worst p95 latency (5m)", "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
+         f"max(max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{E}}}))", "p95", SECONDS,
+         higher_is_worse(p95) if p95 else None, None),
+        ("Probe success (5m)", "Share of all selected endpoints' probes that succeeded over the last 5 minutes.",
+         f"avg(avg by (chain, endpoint) (avg_over_time({m('chainwatch_probe_success')}{{{E}}}[5m])))", "success", RATIO,
+         steps(RED, (0.9, "orange"), (0.99, GREEN)), 2),
+    )  # fmt: skip
+    for title, description, expr, legend, unit, thresholds, decimals in headlines:
+        extra = {"decimals": decimals} if decimals is not None else {}
+        _headline(grid, title, description, q(expr, legend, instant=True), unit=unit, thresholds=thresholds, **extra)
 
     probe_row(grid, E)
     rpc_row(grid, E, lim)
