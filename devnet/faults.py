@@ -602,7 +602,7 @@ def inject(stack: Stack, name: str) -> Fault:
 
 def heal(stack: Stack, names: list[str] | None = None) -> list[str]:
     """Undo the given (default: every active) fault, most recent first."""
-    todo = sorted(stack.active_faults.items(), key=lambda kv: -kv[1])
+    todo = sorted(stack.active_faults.copy().items(), key=lambda kv: -kv[1])  # a copy: the e2e suite injects from several threads
     healed = []
     for name, _ in todo:
         if names and name not in names:

@@ -33,6 +33,36 @@ REPORT = Path(os.environ.get("CHAINWATCH_E2E_REPORT", REPO / "build" / "e2e" / "
 WINDOWED = ("ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing", "ChainwatchProposalMissed")
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a fault may page about: its chains (``None``: every chain) and, within them, its
+    endpoints (``None``: every endpoint and the chain-wide alerts). Faults whose scopes do not
+    overlap run side by side; a page is judged only by the faults whose scope it falls in."""
+
+    chains: frozenset[str] | None = None
+    endpoints: frozenset[str] | None = None
+
+    def covers(self, chain: str, endpoint: str) -> bool:
+        if self.chains is not None and chain not in self.chains:
+            return False
+        return self.endpoints is None or endpoint in self.endpoints
+
+    def page(self, page: Page) -> bool:
+        return self.covers(page.chain, page.endpoint)
+
+    def alert(self, alert: dict) -> bool:
+        labels = alert["labels"]
+        return self.covers(labels.get("chain", ""), labels.get("endpoint", ""))
+
+    def overlaps(self, other: "Scope") -> bool:
+        if self.chains is not None and other.chains is not None and not self.chains & other.chains:
+            return False
+        return self.endpoints is None or other.endpoints is None or bool(self.endpoints & other.endpoints)
+
+
+EVERYTHING = Scope()
+
+
 @dataclass
 class Result:
     fault: str
@@ -57,10 +87,11 @@ class Run:
     detected: dict[str, float] = field(default_factory=dict)  # alert -> seconds after inject
     healed_at: float | None = None
     results: list[Result] = field(default_factory=list)
+    scope: Scope = EVERYTHING
 
 
-def pages_since(stack: Stack, since: float) -> list[Page]:
-    return [p for p in stack.pages(since) if p.is_page]
+def pages_since(stack: Stack, since: float, scope: Scope = EVERYTHING) -> list[Page]:
+    return [p for p in stack.pages(since) if p.is_page and scope.page(p)]
 
 
 def lingering(page: Page, ignore: set[tuple[str, str]]) -> bool:
@@ -72,7 +103,7 @@ def matches_target(page: Page, target: dict) -> bool:
     return all(getattr(page, k) == v for k, v in target.items())
 
 
-def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = frozenset()) -> Run:
+def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = frozenset(), scope: Scope = EVERYTHING, runs: list | None = None) -> Run:
     fault = F.FAULTS[name]
     try:
         fault.available(stack)
@@ -82,11 +113,11 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
         pytest.skip(str(exc))
     budget = fault.budget(stack)
     F.inject(stack, name)
-    run = Run(fault, stack.active_faults[name], budget)
-    CURRENT.append(run)
+    run = Run(fault, stack.active_faults[name], budget, scope=scope)
+    (CURRENT if runs is None else runs).append(run)
 
     def detected_all() -> bool:
-        for p in pages_since(stack, run.injected_at):
+        for p in pages_since(stack, run.injected_at, scope):
             if p.alertname in fault.expect and matches_target(p, fault.target):
                 run.detected.setdefault(p.alertname, p.received_at - run.injected_at)
         return not set(fault.expect) - set(run.detected)
@@ -101,10 +132,10 @@ def inject_and_detect(stack: Stack, name: str, ignore: set[tuple[str, str]] = fr
     missing = set(fault.expect) - set(run.detected)
     if missing:
         heal(stack, run)
-        got = [p.line() for p in pages_since(stack, run.injected_at)]
-        firing = sorted({(a["labels"]["alertname"], a["state"]) for a in stack.firing()})
+        got = [p.line() for p in pages_since(stack, run.injected_at, scope)]
+        firing = sorted({(a["labels"]["alertname"], a["state"]) for a in stack.firing() if scope.alert(a)})
         try:  # the next fault's test starts from a quiet stack, not this one's leftovers
-            wait_quiet(stack, timeout=120.0)
+            wait_quiet(stack, timeout=120.0, scope=scope)
         except AssertionError:
             pass
         pytest.fail(f"{name}: {sorted(missing)} did not page within the {budget:.0f}s budget; pages: {got}; Prometheus alerts: {firing} (timeline below)")
@@ -115,7 +146,7 @@ def assert_only_expected(stack: Stack, run: Run, ignore: set[tuple[str, str]] = 
     allowed = set(run.fault.expect) | set(run.fault.allow) | set(also)
     unexpected = [
         p.line()
-        for p in pages_since(stack, run.injected_at)
+        for p in pages_since(stack, run.injected_at, run.scope)
         if (until is None or p.received_at <= until) and p.alertname not in allowed and not lingering(p, ignore)
     ]
     assert not unexpected, f"{run.fault.name} paged more than it should: {unexpected}"
@@ -129,7 +160,7 @@ def heal(stack: Stack, run: Run) -> None:
 def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[str, ...] | None = None) -> None:
     """Every alert this fault paged (default) gets a resolve notification after the heal."""
     assert run.healed_at is not None
-    paged = {(p.service, p.key): p.alertname for p in pages_since(stack, run.injected_at) if alerts is None or p.alertname in alerts}
+    paged = {(p.service, p.key): p.alertname for p in pages_since(stack, run.injected_at, run.scope) if alerts is None or p.alertname in alerts}
     paged = {k: v for k, v in paged.items() if v not in WINDOWED or alerts is not None}
     open_ = dict(paged)
 
@@ -149,15 +180,15 @@ def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[s
     assert not open_, f"{run.fault.name}: no resolve within {timeout:.0f}s of the heal for {sorted(set(open_.values()))} (timeline below)"
 
 
-def wait_quiet(stack: Stack, timeout: float = 40.0, ignore_windowed: bool = True) -> None:
-    """Before the next fault: no chainwatch alert pending or firing in Prometheus (windowed ones aside)."""
+def wait_quiet(stack: Stack, timeout: float = 40.0, ignore_windowed: bool = True, scope: Scope = EVERYTHING) -> None:
+    """Before the next fault: no chainwatch alert of ``scope`` pending or firing in Prometheus (windowed ones aside)."""
 
     def active() -> list:
         return sorted(
             {
                 (a["labels"]["alertname"], a["labels"].get("endpoint", ""), a["state"])
                 for a in stack.firing()
-                if not (ignore_windowed and a["labels"]["alertname"] in WINDOWED)
+                if scope.alert(a) and not (ignore_windowed and a["labels"]["alertname"] in WINDOWED)
             }
         )
 
