@@ -221,6 +221,13 @@ def where(state: dict) -> list[str]:
 @click.option("--no-bitcoin", is_flag=True, help="Do not start the litecoind regtest pair even when litecoind is installed.")
 @click.option("--no-rollup", is_flag=True, help="Do not start the OP Stack rollup (L2 anvil and simulated op-node).")
 @click.option("--exit-after", type=float, default=None, hidden=True, help="Stop after this many seconds once ready (smoke tests).")
+@click.option(
+    "--start-gate",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    hidden=True,
+    help="Test hook: hold start-up, once the anvils run, until this file exists.",
+)
 @click.pass_context
 def demo(
     ctx: click.Context,
@@ -232,6 +239,7 @@ def demo(
     no_bitcoin: bool,
     no_rollup: bool,
     exit_after: float | None,
+    start_gate: Path | None,
 ) -> None:
     """Run chainwatch on a local devnet: anvil, Lodestar, a simulated Solana cluster, a litecoind regtest pair, an OP Stack rollup, the exporter,
     Prometheus and Alertmanager paging a local PagerDuty/Opsgenie stand-in. Installs nothing."""
@@ -249,6 +257,7 @@ def demo(
             bitcoin=not no_bitcoin,
             rollup=not no_rollup,
             exit_after=exit_after,
+            start_gate=start_gate,
         )
     )
 
@@ -263,6 +272,7 @@ def run_demo(
     bitcoin: bool = True,
     rollup: bool = True,
     exit_after: float | None = None,
+    start_gate: Path | None = None,
 ) -> int:
     from chainwatch.devnet.control import STATE_FILE, Control, NotRunning, read_state
     from chainwatch.devnet.stack import Options, Stack
@@ -306,7 +316,7 @@ def run_demo(
     screen = Screen()
     click.echo(f"Starting the chainwatch demo in {run_dir} ...")
     stack = Stack(
-        Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup),
+        Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup, start_gate=start_gate),
         progress=lambda s: screen.draw(s),
     )
     ticker_stop = threading.Event()

@@ -118,7 +118,7 @@ OPSGENIE_KEY = "demo-opsgenie-api-key"
 @dataclass
 class Component:
     name: str
-    kind: str  # process | thread | external
+    kind: str  # process | thread | external | hook
     status: str = "waiting"  # waiting | starting | up | failed | missing | stopped
     address: str = ""
     detail: str = ""
@@ -138,6 +138,7 @@ class Options:
     ltc_block_seconds: float = 2.0
     rollup: bool = True
     seconds_per_slot: int = 2  # Lodestar dev chain
+    start_gate: Path | None = None  # test hook: see Stack._hold_start_up
 
 
 def seconds(duration: str) -> float:
@@ -326,6 +327,8 @@ class Stack:
                 self._start_beacon()  # first: its genesis clock runs while the rest starts
             self._start_anvils(tools["anvil"])
             self._start_proxy()
+            if self.options.start_gate is not None:
+                self._hold_start_up(self.options.start_gate)
             if self.has_solana:
                 self._start_solana()
             if self.has_subgraph:
@@ -355,6 +358,18 @@ class Stack:
         self.loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(target=self.loop.run_forever, name="chainwatch-demo-loop", daemon=True)
         self._loop_thread.start()
+
+    def _hold_start_up(self, gate: Path) -> None:
+        """Test hook (``chainwatch demo --start-gate FILE``, hidden): with the anvils running and
+        the rest not started, start-up waits here until FILE exists. The status table says so
+        (``start-gate: starting ... held until FILE exists``), so a test can signal a demo that is
+        certainly still starting instead of racing its start-up (issue #36). A signal ends the
+        wait like any other start-up step (the sleep is in the main thread)."""
+        self._component("start-gate", "hook")
+        self._set("start-gate", "starting", detail=f"held until {gate} exists (test hook)")
+        while not gate.exists():
+            time.sleep(0.1)
+        self._set("start-gate", "up", detail=f"released: {gate} exists")
 
     def _start_anvils(self, binary: str) -> None:
         procs = {}
