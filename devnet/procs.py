@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import queue
+import random
 import shutil
 import signal
 import socket
@@ -73,7 +74,40 @@ def lodestar_paths() -> tuple[Path, Path] | None:
     return None
 
 
+def _ephemeral_low() -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default range starts here
+
+
+_EPHEMERAL_LOW = _ephemeral_low()
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
+    """A loopback port nothing listens on, for a server (often a child process) that binds it a
+    moment later.
+
+    Picked at random below the kernel's ephemeral range, so that no outgoing connection of this
+    machine (Prometheus scraping, a probe) can take it between the pick and the bind, and never
+    the same twice in one process; tests run on several workers at once and each starts many
+    servers. Where the ephemeral range leaves no room below it, the kernel picks.
+    """
+    low, high = 15000, _EPHEMERAL_LOW
+    if high - low >= 2000:
+        for _ in range(100):
+            port = random.randrange(low, high)
+            if port in _handed_out:
+                continue
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
