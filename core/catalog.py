@@ -100,7 +100,12 @@ SHARED: tuple[Metric, ...] = (
     ),
     _m("chainwatch_sync_lag_blocks", G, "", "Blocks (slots) the endpoint is behind the median head of the chain's reachable references; 0 when ahead."),
     _m("chainwatch_sync_lag_seconds", G, "seconds", "Seconds the endpoint's head is behind the references' head, from block timestamps."),
-    _m("chainwatch_syncing", G, "", "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / catching_up / getHealth behind / initialblockdownload; an op-node with no safe head yet): the node's own opinion, shown beside the measured chainwatch_sync_lag_blocks, which /health and alerts judge by."),
+    _m(
+        "chainwatch_syncing",
+        G,
+        "",
+        "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / catching_up / getHealth behind / initialblockdownload; an op-node with no safe head yet): the node's own opinion, shown beside the measured chainwatch_sync_lag_blocks, which /health and alerts judge by.",
+    ),
     _m("chainwatch_peers", G, "", "Connected peers reported by the endpoint (absent when the node does not expose it).", needs="peers"),
     _m(
         "chainwatch_mempool_transactions",

@@ -10,7 +10,7 @@ The node's own syncing flag (``eth_syncing``, ``catching_up``, ``is_syncing``, `
 (Zilliqa zq2#2227, zkevm-node#2172, bnc-tendermint#140). It counts only where nothing
 independent measured the node — no reference answered, or the chain has none and the lag is
 against its other endpoints — or where the node is also measurably behind (further than two
-reference heads may differ, :func:`~chainwatch.exporters.scheduler.agreement_tolerance`).
+reference heads may differ, ``head_tolerance_blocks`` of the chain).
 The body says which. A measured reason the node cannot serve at the head (an op-node with
 no safe head yet, ``ProbeResult.unready``) is 503 whatever the lag. The body is one line::
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chainwatch import kinds
-from chainwatch.exporters.scheduler import EndpointState, Snapshot, agreement_tolerance
+from chainwatch.exporters.scheduler import EndpointState, Snapshot
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def verdict(state: EndpointState, snap: Snapshot) -> Verdict:
         return Verdict(True, f"ok: {measured}")
     if basis == "endpoints":
         return Verdict(False, f"unhealthy: {measured}; the node reports itself syncing, and with no reference to measure against its flag counts")
-    if blocks > agreement_tolerance(state.chain):
+    if blocks > state.chain.head_tolerance_blocks:
         return Verdict(False, f"unhealthy: {measured} and the node reports itself syncing")
     where = "the wall-clock slot" if basis == "clock" else "the references' head"
     return Verdict(True, f"ok: {measured}; the node reports itself syncing, not counted: measured at {where}")

@@ -370,7 +370,7 @@ class Scheduler:
             return summary
         heights = sorted(h for h, _ in heads)
         head = statistics.median(heights) if chain.references else heights[-1]
-        tolerance = agreement_tolerance(chain)
+        tolerance = chain.head_tolerance_blocks
         summary.reachable = len(heads)
         summary.agreeing = sum(1 for h, _ in heads if abs(h - head) <= tolerance)
         summary.head = head
@@ -412,9 +412,3 @@ class Scheduler:
             seconds = blocks * self.config.chains[against].block_time
         snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
         snap.lag_basis[target.endpoint.name] = basis
-
-
-def agreement_tolerance(chain) -> int:
-    """Blocks (slots) two heads of ``chain`` may differ by and still agree: answers read a moment
-    apart see different heads. A node this close to the references is at the head."""
-    return max(2, math.ceil(3.0 / chain.block_time))
