@@ -110,7 +110,9 @@ async def test_opnode_with_a_real_safe_head_is_not_syncing():
     status["current_l1"] = status["head_l1"]
     with FakeServer() as srv:
         srv.jsonrpc("/l1", geth(eth_blockNumber=hex(21355000), eth_getBlockByNumber={"number": hex(21355000), "timestamp": hex(NOW)}))
-        srv.jsonrpc("/l2", geth(eth_chainId="0xa", eth_blockNumber=hex(unsafe["number"]), eth_getBlockByNumber={"number": hex(unsafe["number"]), "timestamp": hex(NOW)}))
+        srv.jsonrpc(
+            "/l2", geth(eth_chainId="0xa", eth_blockNumber=hex(unsafe["number"]), eth_getBlockByNumber={"number": hex(unsafe["number"]), "timestamp": hex(NOW)})
+        )
         srv.jsonrpc("/opnode", {"optimism_syncStatus": status, "optimism_version": "v1.16.3", "optimism_rollupConfig": {"l2_chain_id": 10}})
         async with ServedExporter(opnode_config(srv)) as ex:
             s = await ex.scrape()
@@ -126,7 +128,7 @@ async def test_opnode_with_a_real_safe_head_is_not_syncing():
 
 
 def flag_config(srv: FakeServer, references: bool = True) -> str:
-    ref = 'role: reference' if references else 'role: node'
+    ref = "role: reference" if references else "role: node"
     return f"""
 exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0}}
 chains:
