@@ -565,6 +565,19 @@ def above(series: str, op: str = ">", **matchers: str) -> Callable[[Ctx], str]:
     return lambda c: f"{c.sel(series, **matchers)} {op} {fmt(c.threshold)}"
 
 
+def unless_measured_at_head(c: Ctx) -> str:
+    """`` unless`` the endpoint's lag measured against the chain's references is within the
+    chain's head tolerance (``head_tolerance_blocks``): appended to an alert on a node's own
+    sync opinion (Bitcoin's initialblockdownload, Solana's getHealth behind), which then counts
+    only where nothing independent measured the node (no references configured, no lag) or the
+    node is also behind. Clients leave such flags on at the head (zq2#2227, bnc-tendermint#140;
+    Bitcoin Core's IBD on a chain quiet for a day)."""
+    return (
+        f" unless on ({by(ENDPOINT_LABELS)}) ({c.sel('chainwatch_sync_lag_blocks')} <= {c.chain.head_tolerance_blocks}"
+        f" and on ({by(CHAIN_LABELS)}) {c.csel('chainwatch_references_configured')} > 0)"
+    )
+
+
 def step(series: str, healthy, fault, note: str, value=None) -> Callable[[Ctx], list[Recipe]]:
     """The common test: one series of the alert's scope moves from ``healthy`` to ``fault``;
     the alert then reports ``value`` (default: the fault value). Values may be ``(c) -> x``."""

@@ -71,6 +71,14 @@ SHARED: tuple[Metric, ...] = (
         labels=("field",),
         example='chainwatch_probe_dropped_values_total{...,field="txpool_status.pending"} 3',
     ),
+    _m(
+        "chainwatch_probe_value_unknown",
+        G,
+        "",
+        "1 for each field the endpoint's last answer filled with a sentinel meaning \"not known yet\" (a zero block ref, an epoch-0 or Go-zero time, a zero hash, a null list); the field's own series and those derived from it are absent, never a value that pages.",
+        labels=("field",),
+        example='chainwatch_probe_value_unknown{...,field="safe_l2"} 1',
+    ),
     # ----------------------------------------------------------------- RPC
     _m(
         "chainwatch_rpc_request_duration_seconds",
@@ -92,7 +100,12 @@ SHARED: tuple[Metric, ...] = (
     ),
     _m("chainwatch_sync_lag_blocks", G, "", "Blocks (slots) the endpoint is behind the median head of the chain's reachable references; 0 when ahead."),
     _m("chainwatch_sync_lag_seconds", G, "seconds", "Seconds the endpoint's head is behind the references' head, from block timestamps."),
-    _m("chainwatch_syncing", G, "", "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / getHealth behind)."),
+    _m(
+        "chainwatch_syncing",
+        G,
+        "",
+        "1 if the endpoint reports itself syncing (eth_syncing / is_syncing / catching_up / getHealth behind / initialblockdownload; an op-node with no safe head yet): the node's own opinion, shown beside the measured chainwatch_sync_lag_blocks, which /health and alerts judge by.",
+    ),
     _m("chainwatch_peers", G, "", "Connected peers reported by the endpoint (absent when the node does not expose it).", needs="peers"),
     _m(
         "chainwatch_mempool_transactions",

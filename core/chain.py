@@ -279,6 +279,13 @@ class ChainBase(Strict):
         """Called once every chain of the config is validated, with all of them by name, for a
         chain that takes values from its ``linked_chains()`` (raise ValueError to refuse)."""
 
+    @property
+    def head_tolerance_blocks(self) -> int:
+        """Blocks (slots) two heads of the chain may differ by and still agree: answers read a
+        moment apart see different heads. A node this close to the references is at the head
+        (the references' agreement, /health and the alerts that weigh a node's own sync flag)."""
+        return max(2, math.ceil(3.0 / self.block_time))
+
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:
         t = self.thresholds

@@ -46,12 +46,25 @@ class ProbeResult:
     # Optional values that could not be read this round: (field, detail). The field is a
     # name from the probe's code (bounded), counted in chainwatch_probe_dropped_values_total.
     dropped: list[tuple[str, str]] = field(default_factory=list)
+    # Fields the endpoint answered with a sentinel ("not known yet": a zero block ref, an
+    # epoch-0 time, a zero hash, a null list; :mod:`chainwatch.exporters.sentinels`): their
+    # series are absent and chainwatch_probe_value_unknown{field} is 1. (field, what was sent)
+    unknowns: list[tuple[str, str]] = field(default_factory=list)
+    # A measured reason the endpoint cannot serve although it answers and is at the head
+    # (an op-node with no safe head during execution-layer sync): /health answers 503 with it.
+    unready: str | None = None
     # Bumped by every set(): a kind's finish() adds values after the round, and the cached
     # rendering of this result (exposition.endpoint_fragments) must see them.
     revision: int = field(default=0, compare=False, repr=False)
 
     def drop(self, field_: str, detail: str) -> None:
         self.dropped.append((field_, detail))
+
+    def unknown(self, field_: str, sent: str) -> None:
+        """Mark ``field_`` (a bounded name from the probe's code) as answered with a sentinel:
+        no value of its own or derived from it is set this round."""
+        self.unknowns.append((field_, sent))
+        self.set("chainwatch_probe_value_unknown", 1, field=field_)
 
     def optional(self, field_: str) -> "_Optional":
         """Read an optional value: an unreadable answer (``invalid_response``, or an error of

@@ -139,6 +139,10 @@ class Snapshot:
     config: Config
     results: dict[str, ProbeResult] = field(default_factory=dict)
     lag: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # What each lag was measured against: "references" (the chain's reference endpoints),
+    # "clock" (the wall-clock slot) — both independent of the node — or "endpoints" (the
+    # chain's other endpoints, when it has no references: they may share the node's fault).
+    lag_basis: dict[str, str] = field(default_factory=dict)
     chains: dict[str, ChainSummary] = field(default_factory=dict)
 
 
@@ -366,7 +370,7 @@ class Scheduler:
             return summary
         heights = sorted(h for h, _ in heads)
         head = statistics.median(heights) if chain.references else heights[-1]
-        tolerance = max(2, math.ceil(3.0 / chain.block_time))
+        tolerance = chain.head_tolerance_blocks
         summary.reachable = len(heads)
         summary.agreeing = sum(1 for h, _ in heads if abs(h - head) <= tolerance)
         summary.head = head
@@ -394,10 +398,11 @@ class Scheduler:
         # per target, O(endpoints^2) per round (12% of a 1000-endpoint scrape).
         ref_head = summary.head if summary and summary.configured else None
         ref_ts = summary.head_timestamp if summary and summary.configured else None
+        basis = "references"
         if ref_head is None and result.expected_head is not None:
-            ref_head, ref_ts = result.expected_head, None
+            ref_head, ref_ts, basis = result.expected_head, None, "clock"
         if ref_head is None and summary is not None:
-            ref_head, ref_ts = summary.head, summary.head_timestamp
+            ref_head, ref_ts, basis = summary.head, summary.head_timestamp, "endpoints"
         if ref_head is None:
             return
         blocks = max(0.0, ref_head - result.head_height)
@@ -406,3 +411,4 @@ class Scheduler:
         else:
             seconds = blocks * self.config.chains[against].block_time
         snap.lag[target.endpoint.name] = (blocks, round(seconds, 3))
+        snap.lag_basis[target.endpoint.name] = basis

@@ -36,6 +36,14 @@ in ``chainwatch_probe_dropped_values_total{field=...}`` (a 429 still backs the e
 three are answers and recorded as the status code, not probe failures; 404/405/501 there
 too mean "not supported" (a proxy's allow-list, a client build without the route). ``el_offline``
 only exists on newer clients (Lodestar 1.5.1 lacks it): absent there, not 0.
+
+A finality checkpoint with the zero root (``{"epoch": "0", "root": "0x00…00"}``, the phase0
+genesis checkpoint a node reports before its head state has finalized anything: a fresh or
+syncing node) is "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field="finality_checkpoints.finalized"} 1`` (or
+``.current_justified``): no epochs-since value counted from epoch 0 (https://ethereum.github.io/beacon-APIs/#/Beacon/getStateFinalityCheckpoints).
+``is_syncing`` is exported as the node says it (``chainwatch_syncing``), beside the slot lag
+measured against the references or the wall-clock slot, which /health and alerts judge by.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.transport import Reply
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.sentinels import zero_hash
 
 log = logging.getLogger("chainwatch.probe.beacon")
 
@@ -240,12 +249,18 @@ class BeaconProbe:
                 try:
                     finalized = uint(f["finalized"]["epoch"], "finalized.epoch")
                     justified = uint(f["current_justified"]["epoch"], "current_justified.epoch")
-                except (KeyError, TypeError):
+                    roots = {"finalized": f["finalized"].get("root"), "current_justified": f["current_justified"].get("root")}
+                except (KeyError, TypeError, AttributeError):
                     raise invalid("finality_checkpoints: missing finalized/current_justified epoch") from None
                 wall_epoch = clock.epoch_at(now)
-                result.set("chainwatch_beacon_finalized_epoch", finalized)
-                result.set("chainwatch_beacon_epochs_since_finalized", max(0, wall_epoch - finalized))
-                result.set("chainwatch_beacon_epochs_since_justified", max(0, wall_epoch - justified))
+                for key, epoch in (("finalized", finalized), ("current_justified", justified)):
+                    if epoch == 0 and zero_hash(roots[key]):  # the genesis placeholder: nothing finalized (justified) yet
+                        result.unknown(f"finality_checkpoints.{key}", "epoch 0, zero root")
+                    elif key == "finalized":
+                        result.set("chainwatch_beacon_finalized_epoch", finalized)
+                        result.set("chainwatch_beacon_epochs_since_finalized", max(0, wall_epoch - finalized))
+                    else:
+                        result.set("chainwatch_beacon_epochs_since_justified", max(0, wall_epoch - justified))
 
         if "version" in answers:
             with result.optional("version"):

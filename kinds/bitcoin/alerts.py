@@ -10,7 +10,7 @@ and initial block download. One :class:`~chainwatch.core.alertkit.AlertSpec` eac
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import SYMPTOM, AlertSpec, above, step
+from chainwatch.core.alertkit import SYMPTOM, AlertSpec, above, step, unless_measured_at_head
 
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
@@ -37,13 +37,16 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchBitcoinInitialBlockDownload",
         "endpoint",
         ("warning",),
-        expr=lambda c: f"{c.sel('chainwatch_bitcoin_initial_block_download')} == 1",
+        expr=lambda c: f"{c.sel('chainwatch_bitcoin_initial_block_download')} == 1" + unless_measured_at_head(c),
         for_=lambda c: c.chain.signal_for,
         summary="{endpoint} on {chain} is in initial block download",
         description=lambda c: (
             "{endpoint} ({role}) on {chain}/{network} has reported initialblockdownload=true for "
             + c.chain.signal_for
             + ": its tip is more than a day old (Bitcoin Core's -maxtipage) or it is still loading, so it serves stale data until it catches up."
+            " (Not while its lag measured against the references is within "
+            + str(c.chain.head_tolerance_blocks)
+            + " blocks: a quiet chain keeps the flag on at the head.)"
         ),
         value="in initial block download",
         test=step("chainwatch_bitcoin_initial_block_download", 0, 1, "node fell back into initial block download"),

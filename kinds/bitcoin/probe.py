@@ -40,6 +40,12 @@ Failures: getblockchaininfo answering error -28 (``RPC_IN_WARMUP``, "Loading blo
 is reason ``warmup``; HTTP 401 is reason ``auth``; ``chain`` other than the configured one is
 ``wrong_chain``. A missing or mistyped optional field drops only its metric.
 
+Sentinels are "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field=...} 1``: a best-block ``time`` of 0 and an all-zero
+``bestblockhash`` (a node still loading its index) give no head age and no ``getblockheader``
+request. ``initialblockdownload`` is exported as the node says it (``chainwatch_syncing``),
+beside the lag measured against the references, which /health and alerts judge by.
+
 Credentials come from the endpoint's ``cookie_file`` (``__cookie__:<hex>``, rewritten by the node at
 every start) or ``auth.password_file``, read at every probe and kept out of every message: the
 transport scrubs the password and the Authorization header from anything it reports.
@@ -57,6 +63,7 @@ from chainwatch.exporters import jsonrpc
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.redact import clip
+from chainwatch.exporters.sentinels import zero_hash, zero_time
 
 RPC_IN_WARMUP = -28  # RPCErrorCode::RPC_IN_WARMUP ("Loading block index...", "Verifying blocks...")
 TIP_STATUSES = ("active", "valid-fork", "valid-headers", "headers-only", "invalid")  # getchaintips "status"
@@ -241,9 +248,15 @@ class BitcoinProbe:
                 self.tips(tips, result)
 
         stamp = _count(info, "time")  # Bitcoin Core 23+
-        if stamp is None:
+        best = info.get("bestblockhash")
+        if stamp is None and best is not None and zero_hash(best):
+            result.unknown("getblockchaininfo.bestblockhash", "a zero hash")
+        elif stamp is None:
             with result.optional("getblockheader"):
-                stamp = await self.best_block_time(endpoint, ctx, info.get("bestblockhash"), headers, secrets, source)
+                stamp = await self.best_block_time(endpoint, ctx, best, headers, secrets, source)
+        if stamp is not None and zero_time(stamp):
+            result.unknown("getblockchaininfo.time", "0")
+            stamp = None
         if stamp is not None:
             result.head_timestamp = stamp
             # Miners may stamp a block up to 2 h ahead of the network's time: never a negative age.

@@ -17,6 +17,14 @@ version. From ``/net_info``: ``n_peers`` (a decimal string). Providers often clo
 ``/net_info``; when it fails or is malformed only ``chainwatch_peers`` is absent (the failed
 call still counts in the RPC error counters). Lag against the references, head age alerts
 and the chain halt come from the shared scheduler and rules.
+
+Sentinels are "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field=...} 1``: ``latest_block_height "0"`` (a node that has
+no block yet: state sync, waiting for genesis) is no head — no head height, no lag, and
+``/health`` answers 503 "no block yet" — and a ``latest_block_time`` of Go's zero time
+``0001-01-01T00:00:00Z`` or the epoch is no head age. ``catching_up`` is exported as the node
+says it; it sticks on at the head on some forks (bnc-tendermint#140), so /health and alerts
+judge by the lag measured against the references.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import time
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.sentinels import zero_time
 from chainwatch.kinds.cosmos.cometbft import RPC_ERROR_STATUSES, boolean, obj, result_of, timestamp, uint
 
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
@@ -50,13 +59,19 @@ class CosmosProbe:
 
         sync = obj(status.get("sync_info"), "status.sync_info")
         height = uint(sync.get("latest_block_height"), "sync_info.latest_block_height")
-        result.head_height = height
-        result.set("chainwatch_head_height", height)
         result.set("chainwatch_syncing", boolean(sync.get("catching_up"), "sync_info.catching_up"))
-        if height > 0:  # a node that has no block yet answers the zero time
+        if height == 0:  # no block yet (state sync, before genesis): no head, and its time is the zero time
+            result.unknown("sync_info.latest_block_height", "0")
+            result.unready = "no block yet (latest_block_height 0)"
+        else:
+            result.head_height = height
+            result.set("chainwatch_head_height", height)
             stamp = timestamp(sync.get("latest_block_time"), "sync_info.latest_block_time")
-            result.head_timestamp = stamp
-            result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - stamp), 3))
+            if zero_time(stamp):
+                result.unknown("sync_info.latest_block_time", str(sync.get("latest_block_time"))[:32])
+            else:
+                result.head_timestamp = stamp
+                result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - stamp), 3))
         result.set("chainwatch_node_info", 1, client_version=client_version_label(node_info.get("version")))
         net = await self.net_info(endpoint, ctx)  # only once /status answered: a broken endpoint is asked once per round
         if net is not None:

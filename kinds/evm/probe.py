@@ -16,6 +16,13 @@ ethereum-metrics-exporter#94); an optional value still unreadable, or an optiona
 answering an error, drops only its metric and is counted in
 ``chainwatch_probe_dropped_values_total{field=...}``. Batches refused by relays
 (hiero-json-rpc-relay#1820) fall back to single calls (``jsonrpc.call``).
+
+Sentinels are "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field=...} 1`` and never a value: a head block with timestamp 0
+(dev-chain genesis) has no head age; an ``eth_syncing`` object's ``highestBlock`` 0 (the node
+has not seen a peer's head yet) is no progress value. The ``eth_syncing`` flag itself is
+exported as the node says it (``chainwatch_syncing``), beside the lag measured against the
+references; /health and alerts judge by the lag (https://ethereum.org/en/developers/docs/apis/json-rpc/#eth_syncing).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from chainwatch.exporters import jsonrpc
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.sentinels import zero_time
 
 CLIENT_VERSION_TTL = 600.0  # web3_clientVersion rarely changes; ask every 10 minutes
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
@@ -153,8 +161,11 @@ class EvmProbe:
         if block.ok and isinstance(block.result, dict) and block.result.get("number") is not None:
             with result.optional("eth_getBlockByNumber.timestamp"):
                 stamp = jsonrpc.quantity(block.result.get("timestamp"), "block.timestamp")
-                result.head_timestamp = stamp
-                result.set("chainwatch_head_age_seconds", max(0.0, time.time() - stamp))
+                if zero_time(stamp):
+                    result.unknown("eth_getBlockByNumber.timestamp", "timestamp 0")
+                else:
+                    result.head_timestamp = stamp
+                    result.set("chainwatch_head_age_seconds", max(0.0, time.time() - stamp))
             if block.result.get("baseFeePerGas") is not None:  # absent before London: no base fee, nothing dropped
                 with result.optional("eth_getBlockByNumber.baseFeePerGas"):
                     result.set("chainwatch_base_fee_wei", jsonrpc.quantity(block.result["baseFeePerGas"], "baseFeePerGas"))
@@ -167,6 +178,9 @@ class EvmProbe:
                 result.set("chainwatch_syncing", 0 if syncing.result is False else 1)
                 if isinstance(syncing.result, dict):  # geth's progress object, Nitro's SyncProgressMap
                     for key, value in syncing_progress(syncing.result).items():
+                        if key == "highestBlock" and value == 0:  # no peer's head seen yet: not a target of 0
+                            result.unknown("eth_syncing.highestBlock", "0")
+                            continue
                         result.set("chainwatch_evm_sync_progress", value, field=key)
         if block.ok and isinstance(block.result, dict) and block.result.get("l1BlockNumber") is not None:
             l1_block = _number(block.result["l1BlockNumber"])  # Arbitrum: the L1 block as seen by the head block

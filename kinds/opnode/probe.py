@@ -26,6 +26,19 @@ No ``chainwatch_head_age_seconds``: an op-node's unsafe head stops with the sequ
 
 A malformed head drops that head and the lags derived from it; only a missing or malformed
 ``unsafe_l2`` (or a non-object answer) fails the probe.
+
+The zero block reference (``{"hash": "0x00…00", "number": 0, "timestamp": 0}``, Go's
+``eth.L2BlockRef{}``) is "not known yet", never a head: an op-node in execution-layer sync
+(``--syncmode=execution-layer``, for hours on a new node) reports it for ``safe_l2``,
+``finalized_l2``, ``pending_safe_l2`` and ``current_l1`` while ``unsafe_l2`` follows gossip at
+the tip (optimism#18468, op-geth#413). Such a head and every lag derived from it are absent
+and marked ``chainwatch_probe_value_unknown{field="<head>"} 1``; no safe head while the unsafe
+head is known is the node's own sync, ``chainwatch_syncing 1``, and ``/health`` answers 503
+(the node cannot answer ``safe``/``finalized`` queries) — not a batcher outage the
+chain-wide safe-head alert would page for::
+
+    chainwatch_syncing{…,endpoint="op-node-1"} 1
+    chainwatch_probe_value_unknown{…,field="safe_l2"} 1
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ from chainwatch.core.config import Endpoint
 from chainwatch.exporters import jsonrpc
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.sentinels import zero_ref
 from chainwatch.kinds.opnode.metrics import L1_HEADS, L1_VIEWS, L2_HEADS
 
 VERSION_TTL = 600.0
@@ -68,18 +82,25 @@ def block_ref(raw: object) -> tuple[int, int] | None:
     return number, stamp
 
 
-def parse_sync_status(status: object) -> dict[str, tuple[int, int]]:
-    """The well-formed heads of an ``optimism_syncStatus`` answer, by JSON key."""
+def parse_sync_status(status: object) -> tuple[dict[str, tuple[int, int]], tuple[str, ...]]:
+    """``optimism_syncStatus`` (https://docs.optimism.io/operators/node-operators/json-rpc#optimism_syncstatus):
+    its well-formed heads by JSON key, and the keys that hold the zero block reference ("not known
+    yet", :func:`chainwatch.exporters.sentinels.zero_ref`), which are not among the heads."""
     if not isinstance(status, dict):
         raise invalid(f"optimism_syncStatus: expected an object, got {type(status).__name__}")
-    heads = {}
+    heads, unknown = {}, []
     for key in L2_HEADS + L1_HEADS:
-        ref = block_ref(status.get(key))
-        if ref is not None:
+        raw = status.get(key)
+        ref = block_ref(raw)
+        if ref is None:
+            continue
+        if zero_ref(*ref, raw.get("hash")):
+            unknown.append(key)
+        else:
             heads[key] = ref
-    if "unsafe_l2" not in heads:
+    if "unsafe_l2" not in heads and "unsafe_l2" not in unknown:
         raise invalid("optimism_syncStatus: unsafe_l2 lacks an integer number and timestamp")
-    return heads
+    return heads, tuple(unknown)
 
 
 class OpNodeProbe:
@@ -103,18 +124,28 @@ class OpNodeProbe:
         status = out["optimism_syncStatus"]
         if not status.ok:
             raise ProbeFailure("rpc_error" if status.error else "invalid_response", f"optimism_syncStatus: {status.describe()}")
-        heads = parse_sync_status(status.result)
+        heads, unknown = parse_sync_status(status.result)
+        for key in unknown:
+            result.unknown(key, "the zero block ref")
         for key, (number, stamp) in heads.items():
             result.set("chainwatch_opnode_head_height", number, head=key)
             result.set("chainwatch_opnode_head_timestamp_seconds", stamp, head=key)
-        unsafe_n, unsafe_t = heads["unsafe_l2"]
-        result.head_height, result.head_timestamp = unsafe_n, unsafe_t
-        result.set("chainwatch_head_height", unsafe_n)
-        for key, prefix in (("safe_l2", "chainwatch_opnode_safe_lag"), ("finalized_l2", "chainwatch_opnode_finalized_lag")):
-            if key in heads:
-                number, stamp = heads[key]
-                result.set(prefix + "_blocks", max(0, unsafe_n - number))
-                result.set(prefix + "_seconds", max(0, unsafe_t - stamp))
+        if "unsafe_l2" not in heads:  # nothing synced yet: no head, no lag, not ready
+            result.set("chainwatch_syncing", 1)
+            result.unready = "no unsafe L2 head yet (unsafe_l2 is the zero block ref)"
+        else:
+            unsafe_n, unsafe_t = heads["unsafe_l2"]
+            result.head_height, result.head_timestamp = unsafe_n, unsafe_t
+            result.set("chainwatch_head_height", unsafe_n)
+            for key, prefix in (("safe_l2", "chainwatch_opnode_safe_lag"), ("finalized_l2", "chainwatch_opnode_finalized_lag")):
+                if key in heads:
+                    number, stamp = heads[key]
+                    result.set(prefix + "_blocks", max(0, unsafe_n - number))
+                    result.set(prefix + "_seconds", max(0, unsafe_t - stamp))
+            el_sync = "safe_l2" in unknown
+            result.set("chainwatch_syncing", int(el_sync))
+            if el_sync:
+                result.unready = "no safe L2 head yet (safe_l2 is the zero block ref: execution-layer sync)"
 
         version = out.get("optimism_version")
         if version is not None and (version.ok or version.unsupported):

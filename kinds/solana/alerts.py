@@ -5,7 +5,7 @@ One :class:`~chainwatch.core.alertkit.AlertSpec` each; runbooks in ``runbooks/<A
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import GROUP_LABELS, SYMPTOM, AlertSpec, Ctx, Quiet, Recipe, Series, above, by, fmt, seconds, step
+from chainwatch.core.alertkit import GROUP_LABELS, SYMPTOM, AlertSpec, Ctx, Quiet, Recipe, Series, above, by, fmt, seconds, step, unless_measured_at_head
 from chainwatch.core.alerts import SHORT, halt_expr, halt_test
 
 # Skip rate is noise until the window has given the group a few leader rotations (4 slots
@@ -105,11 +105,13 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning",),
         threshold=lambda c: c.t.solana_behind_slots,
-        expr=above("chainwatch_solana_health_behind_slots"),
+        expr=lambda c: above("chainwatch_solana_health_behind_slots")(c) + unless_measured_at_head(c),
         for_=lambda c: c.d.solana,
         summary="{endpoint} on {chain} reports itself {value:%.0f} slots behind",
         description=lambda c: (
-            "getHealth of {endpoint} ({role}) on {chain}/{network} says it is {value:%.0f} slots behind the cluster (threshold " + str(c.threshold) + ")."
+            "getHealth of {endpoint} ({role}) on {chain}/{network} says it is {value:%.0f} slots behind the cluster (threshold "
+            + str(c.threshold)
+            + "), and its lag measured against the references does not show it at the head (or the chain has no references)."
         ),
         value="{value:%.0f} slots",
         test=step("chainwatch_solana_health_behind_slots", lambda c: c.threshold, lambda c: c.threshold * 3, "node behind"),

@@ -57,6 +57,14 @@ RPC endpoint hiccuped), then disappear instead of freezing;
 second. One unreadable vote account is left out and counted
 (``chainwatch_validator_monitor_dropped_entries_total{field="vote_account"}``), never the
 whole answer.
+
+A ``null`` list in ``getVoteAccounts`` (``"delinquent": null``, seen from RPC proxies that
+re-encode an empty Rust ``Vec`` as null) is "not known", not "none": a watched account found
+in the other list is judged as usual, one found in neither has an unknown status, so its
+group's ``chainwatch_solana_validators_delinquent`` (and its own ``..._validator_delinquent``)
+is absent that cycle rather than a quiet 0, and the cycle is counted in
+``chainwatch_validator_monitor_dropped_entries_total{field="vote_accounts.delinquent"}``
+(https://solana.com/docs/rpc/http/getvoteaccounts).
 """
 
 from __future__ import annotations
@@ -140,6 +148,7 @@ class SolanaMonitor:
         self.last_error: str | None = None
         self.failures = 0
         self.dropped: Counter[str] = Counter()
+        self.unknown_lists: tuple[str, ...] = ()  # getVoteAccounts lists answered null in the last cycle
         # Leader slots per identity: (epoch, leader slots, skipped) highest seen this epoch, and
         # the counted totals since the monitor started.
         self.seen: dict[str, tuple[int, int, int]] = {}
@@ -223,10 +232,16 @@ class SolanaMonitor:
                 "rpc_error" if outcome.error else "invalid_response", scrub(f"getVoteAccounts: {outcome.describe()}", self.endpoint.secrets)
             )
         value = outcome.result
-        if not isinstance(value, dict) or not isinstance(value.get("current"), list) or not isinstance(value.get("delinquent"), list):
+        lists = ("current", "delinquent")
+        if not isinstance(value, dict) or any(not isinstance(value.get(k), list) and value.get(k, 0) is not None for k in lists):
             raise invalid("getVoteAccounts: expected an object with 'current' and 'delinquent' arrays")
+        self.unknown_lists = tuple(k for k in lists if value[k] is None)  # null: not known, not empty
+        if len(self.unknown_lists) == len(lists):
+            raise invalid("getVoteAccounts: both 'current' and 'delinquent' are null")
+        for k in self.unknown_lists:
+            self.drop(f"vote_accounts.{k}", "null list: status of accounts not in the other list unknown")
         out = []
-        for delinquent, members in ((False, value["current"]), (True, value["delinquent"])):
+        for delinquent, members in ((False, value["current"] or []), (True, value["delinquent"] or [])):
             for entry in members:
                 try:
                     if not isinstance(entry, dict):
@@ -338,6 +353,7 @@ class SolanaMonitor:
             labels = {**scope, "group": group}
             found = delinquents = stake = leader = blocks = 0
             vote_lag = root_lag = 0
+            undetermined = False  # a member whose delinquency a null list left unknown
             # one entry per vote account: listed twice in a group, it still counts once
             members = list({w.vote_account: w for w in reversed([w for w in self.watched if w.group == group])}.values())[::-1]
             for w in members:
@@ -347,6 +363,7 @@ class SolanaMonitor:
                 skip = round(1 - made / slots, 6) if slots else 0.0
                 entry = accounts.get(w.vote_account)
                 if entry is None:
+                    undetermined = undetermined or bool(self.unknown_lists)
                     continue
                 delinquent, a = entry
                 found += 1
@@ -364,9 +381,10 @@ class SolanaMonitor:
                         ("chainwatch_solana_validator_commission_ratio", vl, a.commission / 100),
                         ("chainwatch_solana_validator_epoch_credits", vl, credits),
                     ]
+            out += [("chainwatch_solana_validators", labels, found)]
+            if not undetermined:
+                out += [("chainwatch_solana_validators_delinquent", labels, delinquents)]
             out += [
-                ("chainwatch_solana_validators", labels, found),
-                ("chainwatch_solana_validators_delinquent", labels, delinquents),
                 ("chainwatch_solana_vote_lag_slots", labels, vote_lag),
                 ("chainwatch_solana_root_lag_slots", labels, root_lag),
                 ("chainwatch_solana_activated_stake_lamports", labels, stake),

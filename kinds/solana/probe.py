@@ -30,6 +30,11 @@ numbers are recorded, and is asked again every round until it matches.
 probe: the node is reachable and tells us it is behind, which becomes
 ``chainwatch_syncing 1`` and ``chainwatch_solana_health_behind_slots N``.
 
+A ``getBlockTime`` of 0 is "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field="getBlockTime"} 1``: no head age. ``getHealth`` behind
+is exported as the node says it (``chainwatch_syncing``), beside the slot lag measured
+against the references, which /health and alerts judge by.
+
 Solana has no public mempool (transactions are forwarded straight to upcoming leaders,
 there is no pool to query), so ``chainwatch_mempool_transactions`` is never exported
 for Solana: absent, not a meaningless zero.
@@ -58,6 +63,7 @@ from chainwatch.exporters import jsonrpc
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.sentinels import zero_time
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 
 VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
@@ -237,7 +243,11 @@ class SolanaProbe:
             if answer.failure is not None:
                 raise answer.failure
             if answer.ok and answer.result is not None:
-                cached = (slot, u64(answer.result, "getBlockTime"))
+                stamp = u64(answer.result, "getBlockTime")
+                if zero_time(stamp):
+                    result.unknown("getBlockTime", "0")
+                    return
+                cached = (slot, stamp)
                 ctx.cache["block_time"] = cached
             elif answer.ok or answer.unsupported or (answer.error or {}).get("code") in BLOCK_TIME_UNAVAILABLE:
                 return  # no time for this slot: head age unknown this round, lag falls back to slots x slot time

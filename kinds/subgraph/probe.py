@@ -29,6 +29,13 @@ missing or malformed drops only its own metric. The index node failing drops onl
 (``chainwatch_subgraph_index_node_success`` 0). No ``chainwatch_head_age_seconds``: a subgraph's
 head only moves when the indexed chain's does, and "stalled while the chain advances" is
 :data:`ChainwatchSubgraphStalled`'s job, so the shared head-stale page would double it.
+
+Sentinels are "not known" (:mod:`chainwatch.exporters.sentinels`), marked
+``chainwatch_probe_value_unknown{field=...} 1``: a zero ``_meta.block.hash`` is no hash to
+compare (no ``chainwatch_subgraph_block_hash_mismatch``), a ``_meta.block.timestamp`` of 0 no
+block time, an index node's ``chainHeadBlock`` that is null or number 0 (graph-node has not
+polled the chain yet) no chain head and no chain-head lag. ``synced`` is exported as
+graph-node says it; the subgraph's lag is measured against the indexed chain's references.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from chainwatch.exporters import jsonrpc, redact
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.redact import clip
+from chainwatch.exporters.sentinels import zero_hash, zero_time
 from chainwatch.kinds.subgraph.metrics import HEALTH_STATES
 
 META_QUERY = "{ _meta { block { number hash timestamp } hasIndexingErrors deployment } }"
@@ -109,6 +117,9 @@ class SubgraphProbe:
         result.head_height = height
         result.set("chainwatch_head_height", height)
         stamp = _int(block.get("timestamp"))
+        if stamp is not None and zero_time(stamp):
+            result.unknown("_meta.block.timestamp", "0")
+            stamp = None
         result.head_timestamp = stamp
         errors = _bool(meta.get("hasIndexingErrors"))
         if errors is not None:
@@ -116,6 +127,9 @@ class SubgraphProbe:
 
         digest = block.get("hash")
         ours = digest.lower() if isinstance(digest, str) and _HASH.match(digest) else None
+        if ours is not None and zero_hash(ours):
+            result.unknown("_meta.block.hash", "a zero hash")
+            ours = None
         ref = await self._reference_block(ctx, height, ours)
         redact.use((endpoint.url, *endpoint.secrets))
         if ref is not None:
@@ -160,7 +174,12 @@ class SubgraphProbe:
                 result.set("chainwatch_subgraph_fatal_error_block", _block_number(fatal.get("block")))
         chains = status.get("chains")
         if isinstance(chains, list) and chains and isinstance(chains[0], dict):
-            result.set("chainwatch_subgraph_node_chain_head_height", _block_number(chains[0].get("chainHeadBlock")))
+            head = chains[0].get("chainHeadBlock")
+            number = _block_number(head)
+            if head is None or number == 0:  # graph-node has not polled the chain's head yet
+                result.unknown("indexingStatuses.chainHeadBlock", "null" if head is None else "0")
+            else:
+                result.set("chainwatch_subgraph_node_chain_head_height", number)
 
     async def _reference_block(self, ctx: ProbeContext, height: int, ours: str | None) -> tuple[str | None, int | None] | None:
         """(hash, timestamp) of the indexed chain's block ``height`` from one reachable reference,
