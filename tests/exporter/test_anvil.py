@@ -81,13 +81,14 @@ def test_stopped_node_times_out_within_deadline_while_reference_reports(tmp_path
         node.signal(signal.SIGSTOP)
         try:
             started = time.monotonic()
-            status, text = exporter.get("/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "2"})
+            status, text = exporter.get("/metrics", {"X-Prometheus-Scrape-Timeout-Seconds": "5"})
             took = time.monotonic() - started  # what Prometheus waits for (not our parsing below)
         finally:
             node.signal(signal.SIGCONT)
-        # Contract: the answer is in before Prometheus' 2 s scrape timeout; the exporter's own
-        # 0.5 s offset (probes cut at 1.5 s) is the margin for a loaded machine.
-        assert status == 200 and took < 2.0, took
+        # Contract: the answer is in before Prometheus' 5 s scrape timeout; the exporter's own
+        # 0.5 s offset (probes cut at 4.5 s) is the margin for a loaded machine, and the
+        # reference's probe has those 4.5 s on a machine running the suite on both cores.
+        assert status == 200 and took < 5.0, took
         s = Samples.parse(text)
         assert s.value("chainwatch_probe_failure_reason", endpoint="node-1", reason="timeout") == 1
         assert s.value("chainwatch_probe_success", endpoint="ref-1") == 1
