@@ -561,7 +561,9 @@ def wait_pages(state: dict, since: float, names: set[str], timeout: float, *, re
                 if p["alertname"] in names and p["action"] in (("resolve", "close") if resolve else ("trigger", "create")):
                     first.setdefault(p["alertname"], p["received_at"] - since)
             for n, dt in sorted(first.items()):
-                click.echo(f"{'resolved' if resolve else 'detected'}: {n} reached the capture receiver {dt:.1f}s after the {started or ('heal' if resolve else 'fault')}")
+                click.echo(
+                    f"{'resolved' if resolve else 'detected'}: {n} reached the capture receiver {dt:.1f}s after the {started or ('heal' if resolve else 'fault')}"
+                )
             return True
         time.sleep(0.5)
     click.echo(f"not {'resolved' if resolve else 'detected'} within {timeout:.0f}s: {', '.join(sorted(names - done))}", err=True)

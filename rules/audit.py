@@ -179,7 +179,15 @@ def _healthy_scenarios(world: list[Series], chain: str, alerts: list[Alert]) -> 
         for recipe in alert.recipes:
             for s in _own(recipe.series):
                 every.setdefault(_key(s), s)
-    out = [Scenario(f"{chain}: healthy, every recipe's series on its healthy value", chain, 60.0, _inputs(world, list(every.values()), [False] * HEALTHY_RUN, 60.0), True)]
+    out = [
+        Scenario(
+            f"{chain}: healthy, every recipe's series on its healthy value",
+            chain,
+            60.0,
+            _inputs(world, list(every.values()), [False] * HEALTHY_RUN, 60.0),
+            True,
+        )
+    ]
     seen = set()
     for alert in alerts:
         for case in alert.quiet:
@@ -273,7 +281,13 @@ def _document(config: Config, items: list[Scenario], interval: float, rule_files
                 "name": f"page audit: {s.name}: " + ("no page" if s.healthy else "at most one page per team"),
                 "interval": _interval(s.step),
                 "input_series": [{"series": text, "values": notation(values)} for text, values in s.series],
-                "promql_expr_test": [{"expr": f'label_replace({pages(config, span, _dur(interval))}, "audit", "policy {index}", "", "") > {limit}', "eval_time": end, "exp_samples": []}],
+                "promql_expr_test": [
+                    {
+                        "expr": f'label_replace({pages(config, span, _dur(interval))}, "audit", "policy {index}", "", "") > {limit}',
+                        "eval_time": end,
+                        "exp_samples": [],
+                    }
+                ],
             }
         )
     return {"rule_files": [f"../{n}" for n in rule_files], "evaluation_interval": _interval(interval), "tests": tests}

@@ -43,10 +43,7 @@ def _jail_expr(c: Ctx) -> str:
     """Time to jail below the threshold *and* a miss in the window: with zero misses the time to
     jail is the whole headroom, which on a chain with a short window or a low min_signed can be
     below any threshold; a validator that misses nothing is never close to jail."""
-    return (
-        f"{_group(c, 'chainwatch_cosmos_validator_time_until_jail_seconds', 'min')} < {fmt(c.threshold)}"
-        f" and on ({by(GROUP_LABELS)}) {_group(c, MISSED)} > 0"
-    )
+    return f"{_group(c, 'chainwatch_cosmos_validator_time_until_jail_seconds', 'min')} < {fmt(c.threshold)} and on ({by(GROUP_LABELS)}) {_group(c, MISSED)} > 0"
 
 
 def _jail_quiet(c: Ctx) -> list[Quiet]:
