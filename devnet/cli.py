@@ -504,7 +504,7 @@ def heal_faults(ctx: click.Context, only: tuple[str, ...], no_wait: bool) -> Non
         return
     windowed = paged & {"ChainwatchRpcLatencyHigh", "ChainwatchRpcErrorRatioHigh", "ChainwatchProbeFailing"}
     timeout = 150 if windowed else 90
-    by_design = {n: t for n, t in resolve_times(state["config"], paged).items() if t > timeout}
+    by_design = long_resolving(resolve_times(state["config"], paged))
     for n, t in sorted(by_design.items()):
         click.echo(f"  {n} resolves by design at ~{math.ceil(t / 60)} min after the heal (its look-back window / keep_firing_for): not waited for")
     waiting = paged - set(by_design)
@@ -515,6 +515,16 @@ def heal_faults(ctx: click.Context, only: tuple[str, ...], no_wait: bool) -> Non
         click.echo(f"  note: {', '.join(sorted(windowed))} average over a 5m/15m window and the last minute: they resolve within 2 min")
     ok = wait_pages(state, requested_at, waiting, timeout, resolve=True, started="heal command")
     sys.exit(0 if ok else 1)
+
+
+# Alerts resolve within 2 min of the heal (docs/rules.md); the multi-window ones within 150 s.
+# One that resolves later does so by design (an event held in its look-back window, a
+# keep_firing_for): the heal reports when, instead of waiting and calling it a failure.
+BY_DESIGN_AFTER = 150.0
+
+
+def long_resolving(times: dict[str, float]) -> dict[str, float]:
+    return {n: t for n, t in times.items() if t > BY_DESIGN_AFTER}
 
 
 def resolve_times(config_path: str, names: set[str]) -> dict[str, float]:
