@@ -29,7 +29,7 @@ import click
 
 from chainwatch.core.config import Config, Team
 from chainwatch.core.generated import dump_yaml, header, write as write_file
-from chainwatch.core import alertkit, names
+from chainwatch.core import names
 
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups
@@ -40,7 +40,7 @@ SEVERITIES = ("critical", "warning", "info")
 # Where Alertmanager 0.25 (Debian bookworm/trixie) needs a secret inline we refuse instead.
 UNSUPPORTED_025 = {"webhook": "webhook_configs.url_file needs Alertmanager newer than 0.25"}
 
-CHAINWATCH_ALERTS = tuple(a.name for a in names.ALERTS)
+CHAINWATCH_ALERTS = names.ALERT_NAMES
 
 
 class GenerateError(click.ClickException):
@@ -275,43 +275,10 @@ def _time_interval(name: str, team: Team) -> dict:
 # --------------------------------------------------------------------------- inhibitions
 
 
-def _matcher(names_: list[str] | tuple[str, ...]) -> str:
-    return f'alertname="{names_[0]}"' if len(names_) == 1 else f'alertname=~"{_regex(names_)}"'
-
-
 def _inhibit_rules() -> list[dict]:
-    """Derived from the declarations: every alert says which inhibitions silence it
-    (``AlertSpec.inhibited_by``); one rule per inhibition, its targets in declaration order.
-    The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones."""
-    targets: dict[alertkit.Inhibition, list[str]] = {i: [] for i in alertkit.COMMON_INHIBITIONS}
-    for alert in names.ALERTS:
-        for inhibition in alert.inhibited_by:
-            targets.setdefault(inhibition, []).append(alert.name)
-    fed = [n for n in CHAINWATCH_ALERTS if n != "ChainwatchExporterAbsent"]
-    rules = []
-    for inhibition, alerts in targets.items():
-        if not alerts:
-            continue
-        if inhibition.source == alertkit.CHAIN_WIDE:
-            source = f'alertname=~"{_regex(names.CHAIN_WIDE)}"'
-        elif inhibition.source in names.ALERT_BY_NAME:
-            source = f'alertname="{inhibition.source}"'
-        else:  # an alert was renamed: fail the build, not the inhibition
-            raise RuntimeError(f"{', '.join(alerts)}: inhibited by {inhibition.source}, which no declaration has")
-        rules.append({"source_matchers": [source], "target_matchers": [_matcher(alerts)], "equal": list(inhibition.equal)})
-    return rules + [
-        {
-            # The critical variant of an alert silences its warning variant for the same thing.
-            "source_matchers": ['severity="critical"'],
-            "target_matchers": ['severity="warning"'],
-            "equal": ["alertname", "chain", "endpoint", "group", "slo"],
-        },
-        {
-            # Without the exporter every probe fails: page for the exporter, not for each symptom.
-            "source_matchers": ['alertname="ChainwatchExporterAbsent"'],
-            "target_matchers": [f'alertname=~"{_regex(fed)}"'],
-        },
-    ]
+    """Derived from the declarations (:func:`chainwatch.core.names.inhibit_rules`): the page
+    audit (rules/audit.py) evaluates the same rules."""
+    return names.inhibit_rules()
 
 
 # --------------------------------------------------------------------------- assembly

@@ -301,6 +301,9 @@ class Quiet:
     series: list[tuple[str, dict[str, str], list[float]]]
     step: float = 60.0
     every: int = 5  # check every n-th step (1: a one-step race must not slip between checks)
+    # False: a fault other alerts answer (this one must stay silent on it); the page audit
+    # then allows one page instead of none.
+    healthy: bool = True
 
 
 @dataclass
@@ -430,7 +433,9 @@ class Ctx:
 class Inhibition:
     """Alertmanager silences the alert while ``source`` fires with the same ``equal`` labels.
 
-    ``source`` is an alert name, or :data:`CHAIN_WIDE` for every alert declared ``chain_wide``.
+    ``source`` is an alert name, :data:`CHAIN_WIDE` for every alert declared ``chain_wide``, or
+    :data:`EXPLANATION` for the critical variant of every alert that explains an SLO burn
+    (:attr:`AlertSpec.explains_burn`).
     """
 
     source: str
@@ -441,14 +446,17 @@ class Inhibition:
 CHAIN_WIDE = "<chain-wide>"
 # A halted chain (or stalled finality) pages once, not once per node.
 HALT = Inhibition(CHAIN_WIDE, ("chain",), "A halted chain (or stalled finality) pages once, not once per node.")
-# ... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.
-HALT_BUDGET = Inhibition(CHAIN_WIDE, ("chain",), "... and the chain's SLO burn alerts: the budget burns because of the halt, which has paged.")
 # A down endpoint has no lag, peers, mempool or latency worth a second page.
 DOWN = Inhibition("ChainwatchEndpointDown", ("chain", "endpoint"), "A down endpoint has no lag, peers, mempool or latency worth a second page.")
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
 SYMPTOM = (HALT, DOWN)
+# Every page about one endpoint or the whole chain (EndpointDown, SyncLagHigh critical,
+# ChainHalted, ...) explains the chain's SLO burn: the burn is one incident with it (the burn
+# alerts also wait longer and stay quiet while their windows remember it, rules/slo.py).
+EXPLANATION = "<explanation>"
+EXPLAINED = Inhibition(EXPLANATION, ("chain",), "An endpoint- or chain-level page explains the chain's SLO burn: one incident, one page.")
 # The order of the generated inhibit rules: these first, then alert-to-alert ones as declared.
-COMMON_INHIBITIONS = (HALT, HALT_BUDGET, DOWN)
+COMMON_INHIBITIONS = (HALT, DOWN, EXPLAINED)
 
 Text = Union[str, Callable[[Ctx], str]]
 
@@ -470,6 +478,8 @@ class AlertSpec:
       rule; texts use the placeholders of :func:`go_template`;
     - ``value``: the ``value`` annotation (a text, or ``(kind or None) -> text``);
     - ``chain_wide`` (its firing inhibits the chain's symptoms) and ``inhibited_by``;
+    - ``ahead``: an advance warning (a certificate about to expire): its page explains no
+      failure happening now, so it is not an explanation of the chain's SLO burn;
     - ``test``: its promtool recipes, ``(c) -> [Recipe]`` for ``c.severity``; ``quiet``:
       ``(c) -> [Quiet]``, healthy extremes the generated tests hold it silent on;
     - ``runbook``: the Markdown template (``runbooks/<runbook>.md`` beside the declaring
@@ -496,6 +506,7 @@ class AlertSpec:
     needs: str = ""
     kinds: tuple[str, ...] = ()
     chain_wide: bool = False
+    ahead: bool = False
     inhibited_by: tuple[Inhibition, ...] = ()
     runbook: str = ""
     package: str = "chainwatch.rules"
@@ -507,6 +518,12 @@ class AlertSpec:
     def symptom(self) -> bool:
         """Inhibited by a chain-wide alert of its chain (and by its endpoint being down)."""
         return HALT in self.inhibited_by
+
+    @property
+    def explains_burn(self) -> bool:
+        """Its critical variant is a page about an endpoint or the whole chain happening now:
+        the chain's SLO burn alerts are one incident with it (:data:`EXPLAINED`)."""
+        return self.scope in ("endpoint", "chain") and "critical" in self.severities and not self.ahead and EXPLAINED not in self.inhibited_by
 
     @property
     def template(self) -> str:

@@ -26,7 +26,7 @@ from chainwatch.core.alertkit import (
     CHAIN_LABELS,
     DOWN,
     ENDPOINT_LABELS,
-    HALT_BUDGET,
+    EXPLAINED,
     OPERATIONAL,
     STALE,
     SYMPTOM,
@@ -233,6 +233,7 @@ def _two_units_quiet(c: Ctx) -> list[Quiet]:
             "both lags high, the seconds one clearing a step after the blocks one",
             [("chainwatch_sync_lag_blocks", c.endpoint_labels, blocks), ("chainwatch_sync_lag_seconds", c.endpoint_labels, secs)],
             every=1,
+            healthy=False,  # the block lag pages
         )
     ]
 
@@ -449,7 +450,7 @@ def _monitor_gone_quiet(c: Ctx) -> list[Quiet]:
     counter = [0.0] * up + [STALE] * (steps - up)
     series = [("chainwatch_validator_monitor_last_success_timestamp_seconds", c.chain_labels, clock)]
     series += [(name, c.chain_labels, counter) for name in _monitor_presence(c)]
-    return [Quiet("the exporter gone (every series stale at once)", series)]
+    return [Quiet("the exporter gone (every series stale at once)", series, healthy=False)]
 
 
 def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
@@ -559,6 +560,7 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         ),
         value="{value:%.0f} days left",
         test=_tls_test,
+        ahead=True,  # an expiry ahead, no failure now: explains no SLO burn
     ),
     AlertSpec(
         "ChainwatchStreamQuiet",
@@ -862,6 +864,6 @@ SLO_BURN = AlertSpec(
     "chain",
     ("critical", "warning"),  # labelled by slo
     value="{value:%.1f}x burn rate",
-    inhibited_by=(HALT_BUDGET,),
+    inhibited_by=(EXPLAINED,),  # a chain-wide page (ChainHalted, ...) is one of the explanations
     package="chainwatch.rules",
 )

@@ -235,6 +235,38 @@ class ChainRouting(Strict):
     business_hours_only: bool | None = None
 
 
+# --------------------------------------------------------------------------- impossible thresholds
+
+
+class Adjusted(BaseModel):
+    """A threshold the chain's own parameters make impossible, and what the rules use instead.
+
+    A lag threshold below one block time fires on a node one block behind (every block on
+    its way); a time-to-jail threshold longer than the whole jail headroom fires with zero
+    missed blocks. ``chainwatch check`` and ``generate`` print each as a config warning and
+    the generated rule uses ``used`` (``None``: the alert is not generated)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    setting: str  # e.g. thresholds.sync_lag_seconds_warning
+    configured: float
+    used: float | None
+    why: str
+
+    def __str__(self) -> str:
+        then = "the alert is disabled" if self.used is None else f"the rule uses {self.used:g}"
+        return f"{self.setting}: {self.configured:g} {self.why}; {then}"
+
+
+def at_least_one_block(setting: str, value: float, block_time: float, what: str = "one block time") -> tuple[float, Adjusted | None]:
+    """A time threshold below the chain's block time, raised to it (reported)."""
+    if value >= block_time:
+        return value, None
+    return block_time, Adjusted(
+        setting=setting, configured=value, used=block_time, why=f"s is below {what} ({block_time:g}s): it fires on a node one block behind"
+    )
+
+
 # --------------------------------------------------------------------------- chains
 
 
@@ -288,11 +320,23 @@ class ChainBase(Strict):
 
     # Resolved thresholds, in the units the rules use.
     def lag_seconds(self, level: Literal["warning", "critical"]) -> float:
+        return self._lag_seconds(level)[0]
+
+    def _lag_seconds(self, level: Literal["warning", "critical"]) -> tuple[float, Adjusted | None]:
         t = self.thresholds
         value = t.sync_lag_seconds_warning if level == "warning" else t.sync_lag_seconds_critical
         if value is not None:
-            return value
-        return max(60.0, 5 * self.block_time) if level == "warning" else max(300.0, 25 * self.block_time)
+            return at_least_one_block(f"thresholds.sync_lag_seconds_{level}", value, self.block_time)
+        return (max(60.0, 5 * self.block_time) if level == "warning" else max(300.0, 25 * self.block_time)), None
+
+    def adjustments(self) -> list[Adjusted]:
+        """Thresholds this chain's own parameters make impossible (:class:`Adjusted`). A kind
+        with thresholds of its own adds its findings to these (``super().adjustments()``)."""
+        found = [self._lag_seconds("warning")[1], self._lag_seconds("critical")[1]]
+        found += [self._head_stale()[1], self._chain_halt()[1]]
+        if self.thresholds.stream_quiet_seconds is not None:
+            found.append(at_least_one_block("thresholds.stream_quiet_seconds", self.thresholds.stream_quiet_seconds, self.block_time)[1])
+        return [a for a in found if a is not None]
 
     def lag_blocks(self, level: Literal["warning", "critical"]) -> float:
         t = self.thresholds
@@ -303,13 +347,21 @@ class ChainBase(Strict):
 
     @property
     def head_stale_seconds(self) -> float:
+        return self._head_stale()[0]
+
+    def _head_stale(self) -> tuple[float, Adjusted | None]:
         t = self.thresholds
-        return round(max(t.head_stale_blocks * self.block_time, t.head_stale_min_seconds), 3)
+        value = round(max(t.head_stale_blocks * self.block_time, t.head_stale_min_seconds), 3)
+        return at_least_one_block("thresholds.head_stale_blocks x block time", value, self.block_time)
 
     @property
     def chain_halt_seconds(self) -> float:
+        return self._chain_halt()[0]
+
+    def _chain_halt(self) -> tuple[float, Adjusted | None]:
         t = self.thresholds
-        return round(max(t.chain_halt_blocks * self.block_time, t.chain_halt_min_seconds), 3)
+        value = round(max(t.chain_halt_blocks * self.block_time, t.chain_halt_min_seconds), 3)
+        return at_least_one_block("thresholds.chain_halt_blocks x block time", value, self.block_time)
 
     def halt_pages_before_stale(self) -> bool:
         """A halted chain must page once, before every node's HeadStale would."""
@@ -324,7 +376,9 @@ class ChainBase(Strict):
 
     @property
     def stream_quiet_seconds(self) -> float:
-        return self.thresholds.stream_quiet_seconds or self.head_stale_seconds
+        if self.thresholds.stream_quiet_seconds is None:
+            return self.head_stale_seconds
+        return at_least_one_block("thresholds.stream_quiet_seconds", self.thresholds.stream_quiet_seconds, self.block_time)[0]
 
     @property
     def stream_lag_blocks(self) -> float:

@@ -146,6 +146,11 @@ class Config(Strict):
     def path(self) -> str:
         return self._path
 
+    def warnings(self) -> list[str]:
+        """Config warnings: thresholds the chains' own parameters make impossible, and what the
+        generated rules use instead (:class:`chainwatch.core.chain.Adjusted`)."""
+        return [f"chains.{name}.{a}" for name, chain in sorted(self.chains.items()) for a in chain.adjustments()]
+
     def endpoints(self) -> list[tuple[str, Chain, Endpoint]]:
         return [(cname, chain, e) for cname, chain in sorted(self.chains.items()) for e in chain.endpoints]
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from chainwatch import kinds as registry
 from chainwatch.core import alerts as shared
+from chainwatch.core import alertkit
 from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
@@ -40,6 +41,7 @@ ALERTS: tuple[AlertSpec, ...] = (
 )
 
 ALERT_BY_NAME = {a.name: a for a in ALERTS}
+ALERT_NAMES = tuple(a.name for a in ALERTS)
 if len(ALERT_BY_NAME) != len(ALERTS):
     raise ValueError("two alert declarations share a name: " + ", ".join(sorted({a.name for a in ALERTS if sum(b.name == a.name for b in ALERTS) > 1})))
 
@@ -47,6 +49,14 @@ if len(ALERT_BY_NAME) != len(ALERTS):
 CHAIN_WIDE = tuple(a.name for a in ALERTS if a.chain_wide)
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
 ENDPOINT_SYMPTOMS = tuple(a.name for a in ALERTS if a.symptom)
+# Pages that explain the SLO burn of their chain (their critical variant; AlertSpec.explains_burn).
+EXPLANATIONS = tuple(a.name for a in ALERTS if a.explains_burn)
+
+
+def explanations(alerts, chain: str) -> list:
+    """The built alerts (:class:`~chainwatch.core.alertkit.Alert`) among ``alerts`` that explain
+    ``chain``'s SLO burn: the critical variants of :data:`EXPLANATIONS` labelled with the chain."""
+    return [a for a in alerts if a.name in EXPLANATIONS and a.severity == "critical" and a.chain == chain]
 
 
 def for_kind(kind: str) -> tuple[AlertSpec, ...]:
@@ -83,3 +93,58 @@ RECORDING = (
     # 1 while an endpoint's lag exceeds the chain's freshness SLO threshold (input of the freshness SLI)
     "endpoint_slo:freshness_error:bool",
 )
+
+
+# --------------------------------------------------------------------------- inhibitions
+
+
+def _alternatives(alternatives) -> str:
+    return "|".join(alternatives)
+
+
+def _matcher(names_: list[str] | tuple[str, ...]) -> str:
+    return f'alertname="{names_[0]}"' if len(names_) == 1 else f'alertname=~"{_alternatives(names_)}"'
+
+
+def inhibit_rules() -> list[dict]:
+    """Derived from the declarations: every alert says which inhibitions silence it
+    (``AlertSpec.inhibited_by``); one rule per inhibition, its targets in declaration order.
+    The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones."""
+    targets: dict[alertkit.Inhibition, list[str]] = {i: [] for i in alertkit.COMMON_INHIBITIONS}
+    for alert in ALERTS:
+        for inhibition in alert.inhibited_by:
+            targets.setdefault(inhibition, []).append(alert.name)
+    fed = [n for n in ALERT_NAMES if n != "ChainwatchExporterAbsent"]
+    rules = []
+    for inhibition, alerts in targets.items():
+        if not alerts:
+            continue
+        if inhibition.source == alertkit.CHAIN_WIDE:
+            source = f'alertname=~"{_alternatives(CHAIN_WIDE)}"'
+        elif inhibition.source == alertkit.EXPLANATION:
+            rules.append(
+                {
+                    "source_matchers": [f'alertname=~"{_alternatives(EXPLANATIONS)}"', 'severity="critical"'],
+                    "target_matchers": [_matcher(alerts)],
+                    "equal": list(inhibition.equal),
+                }
+            )
+            continue
+        elif inhibition.source in ALERT_BY_NAME:
+            source = f'alertname="{inhibition.source}"'
+        else:  # an alert was renamed: fail the build, not the inhibition
+            raise RuntimeError(f"{', '.join(alerts)}: inhibited by {inhibition.source}, which no declaration has")
+        rules.append({"source_matchers": [source], "target_matchers": [_matcher(alerts)], "equal": list(inhibition.equal)})
+    return rules + [
+        {
+            # The critical variant of an alert silences its warning variant for the same thing.
+            "source_matchers": ['severity="critical"'],
+            "target_matchers": ['severity="warning"'],
+            "equal": ["alertname", "chain", "endpoint", "group", "slo"],
+        },
+        {
+            # Without the exporter every probe fails: page for the exporter, not for each symptom.
+            "source_matchers": ['alertname="ChainwatchExporterAbsent"'],
+            "target_matchers": [f'alertname=~"{_alternatives(fed)}"'],
+        },
+    ]

@@ -16,12 +16,16 @@ from chainwatch.core.config import Config, ConfigError, load
 
 
 def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:
+    """The config, its warnings printed (``warning: chains.x.thresholds....``); exit 2 on errors."""
     try:
-        return load(path, need_secrets=need_secrets)
+        config = load(path, need_secrets=need_secrets)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(2)
+    for warning in config.warnings():
+        click.echo(f"warning: {path}: {warning}", err=True)
+    return config
 
 
 config_option = click.option("--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file.")

@@ -7,6 +7,8 @@ Writes into ``OUT/rules/``:
 - ``chainwatch-<chain>.rules.yml``: the chain's alerts (its own thresholds);
 - ``chainwatch-<chain>-slo.rules.yml``: the chain's SLI recording rules, error budget and burn-rate alerts;
 - ``tests/*.yml``: promtool unit tests for every alert and recording rule (``promtool test rules``);
+- ``audit/<chain>.audit.yml``: the page audit (:mod:`chainwatch.rules.audit`): every fault recipe
+  pages at most once, a healthy chain never (``promtool test rules``);
 
 and ``OUT/runbooks/<AlertName>.md``. With ``--format prometheus-operator`` the same groups are
 written as ``PrometheusRule`` custom resources (``*.prometheusrule.yaml``) instead of rule files
@@ -25,7 +27,7 @@ from chainwatch.core.config import Config
 from chainwatch.core.generated import dump_yaml, write as write_file
 
 from chainwatch.rules import alerts as alert_rules
-from chainwatch.rules import recording, runbooks, slo, unittests, values
+from chainwatch.rules import audit, recording, runbooks, slo, unittests, values
 from chainwatch.rules.common import ALL_CHAINS, Alert
 
 RECORDING_FILE = "chainwatch-recording.rules.yml"
@@ -76,7 +78,7 @@ def build(config: Config) -> list[RuleFile]:
             (own[name] if a.chain == name or a.chain not in own else foreign[a.chain]).append(a)
     for name in sorted(config.chains):
         chain_alerts = [annotate(a, config) for a in own[name] + foreign[name]]
-        slo_group, slo_alerts = slo.group(config, name)
+        slo_group, slo_alerts = slo.group(config, name, chain_alerts)
         slo_alerts = [annotate(a, config) for a in slo_alerts]
         slo_group["rules"] += [a.rule() for a in slo_alerts]
         files.append(RuleFile(chain_file(name), [{"name": f"chainwatch-{name}-alerts", "rules": [a.rule() for a in chain_alerts]}], chain_alerts))
@@ -114,6 +116,7 @@ def write(config: Config, out: Path, fmt: str = "prometheus", preview: bool = Fa
     files = build(config)
     _clean(rules_dir, ("*.rules.yml", "*.prometheusrule.yaml"))
     _clean(rules_dir / "tests", ("*.yml",))
+    _clean(rules_dir / audit.AUDIT_DIR, ("*.yml",))
     written: list[Path] = []
     if fmt == "prometheus-operator":
         for f in files:
@@ -124,5 +127,7 @@ def write(config: Config, out: Path, fmt: str = "prometheus", preview: bool = Fa
             written.append(write_file(rules_dir / f.name, dump_yaml({"groups": f.groups}, source)))
         for name, body in unittests.test_files(config, files):
             written.append(write_file(rules_dir / "tests" / name, dump_yaml(body, source)))
+        for name, body in audit.test_files(config, files):
+            written.append(write_file(rules_dir / audit.AUDIT_DIR / name, dump_yaml(body, source)))
     written += runbooks.write(config, out / "runbooks", [a for f in files for a in f.alerts])
     return written

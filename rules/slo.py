@@ -10,6 +10,18 @@ The pipeline follows sloth (validate -> SLI recording rules -> metadata -> burn-
 - ``ChainwatchSLOErrorBudgetBurn`` as in the SRE workbook: page (critical) at 14.4x over 1h and
   5m or 6x over 6h and 30m; ticket (warning) at 3x over 1d and 2h or 1x over 3d and 6h.
 
+The burn alerts are part of the incident model (docs/rules.md, "One incident, one page"): an
+endpoint- or chain-level page of the same chain (EndpointDown, SyncLagHigh critical,
+ChainHalted, ...: its *explanations*) explains the budget it burns. So a burn alert
+
+- has a ``for:`` longer than every explanation's (``burn_for``), so the explanation fires first;
+- stays quiet while an explanation fires and for as long as its short window still remembers
+  it (``unless on (chain) max_over_time(ALERTS{...}[<short window>])``): Alertmanager's
+  inhibition (``EXPLAINED`` in core/alertkit.py) ends with the explanation, and without the
+  memory the burn alert would page about an incident that is over;
+- pages for what no endpoint-level page explains: a share of probes failing, slow answers,
+  a fleet that lags a little everywhere.
+
 The three SLOs of a chain (``slo`` label):
 
 - ``availability``: share of probes of our endpoints (``role!="reference"``) that succeed;
@@ -29,7 +41,7 @@ from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.core.config import Config
 
 from chainwatch.core import names
-from chainwatch.core.alertkit import EXECUTIVE
+from chainwatch.core.alertkit import EXECUTIVE, duration, seconds
 from chainwatch.rules.common import CHAIN_LABELS, Alert, Record, by, fmt, selector
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
@@ -148,12 +160,47 @@ WHAT = {
 }
 
 
-def burn_alerts(slo: Slo) -> list[Alert]:
+# The burn alerts wait this much longer than the slowest explanation's ``for:``.
+BURN_FOR_MARGIN = 60.0
+# Without any explanation (a chain with no endpoint- or chain-level page), still a ``for:``:
+# a fresh Prometheus' short windows hold a few samples, and one failed probe must not page.
+BURN_FOR_MIN = 120.0
+
+
+def burn_for(explained_by: list[Alert]) -> str:
+    """``for:`` of the burn alerts: longer than every explanation's, so the explanation pages
+    first and the burn alert's pending state is reset by its guard."""
+    longest = max((seconds(a.for_) for a in explained_by), default=0.0)
+    return duration(max(BURN_FOR_MIN, longest + BURN_FOR_MARGIN))
+
+
+def memory(windows: tuple[BurnWindow, ...]) -> str:
+    """How long after an explanation ends its burn still shows: the longest short window."""
+    return max((w.short for w in windows), key=seconds)
+
+
+def _guard(slo: Slo, explained_by: list[Alert], windows: tuple[BurnWindow, ...]) -> str:
+    """`` unless`` an explanation fired on the chain within the windows' memory."""
+    names_ = sorted({a.name for a in explained_by})
+    if not names_:
+        return ""
+    alertname = names_[0] if len(names_) == 1 else "~" + "|".join(names_)
+    paged = selector("ALERTS", slo.chain, alertname=alertname, alertstate="firing", severity="critical")
+    return f" unless on (chain) max_over_time({paged}[{memory(windows)}])"
+
+
+def burn_alerts(slo: Slo, explained_by: list[Alert] | None = None) -> list[Alert]:
+    """The page and the ticket; ``explained_by``: the chain's alerts that explain its burn
+    (:func:`chainwatch.core.names.explanations`)."""
+    explained_by = explained_by or []
     out = []
     objective = f"{slo.objective * 100:.10g}%"
     what = WHAT[slo.name].format(threshold=fmt(slo.threshold) if slo.threshold is not None else "")
+    for_ = burn_for(explained_by)
     for severity, windows, kind in (("critical", PAGE, "page"), ("warning", TICKET, "ticket")):
-        expr = " or ".join(_burn(slo, w) for w in windows)
+        burns = " or ".join(_burn(slo, w) for w in windows)
+        guard = _guard(slo, explained_by, windows)
+        expr = f"({burns}){guard}" if guard else burns
         spec = ", ".join(f"{fmt(w.factor)}x over {w.long} and {w.short}" for w in windows)
         out.append(
             Alert(
@@ -163,7 +210,7 @@ def burn_alerts(slo: Slo) -> list[Alert]:
                 slo.team,
                 "chain",
                 expr,
-                "",
+                for_,
                 "{chain} burns its {slo} error budget {value:%.1f}x too fast",
                 "{chain}/{network} is burning the error budget of its "
                 + slo.name
@@ -185,12 +232,15 @@ def burn_alerts(slo: Slo) -> list[Alert]:
     return out
 
 
-def group(config: Config, name: str) -> tuple[dict, list[Alert]]:
+def group(config: Config, name: str, chain_alerts: list[Alert] | None = None) -> tuple[dict, list[Alert]]:
+    """The chain's SLO rule group; ``chain_alerts``: the chain's own alerts (its burn alerts
+    are guarded by those that explain a burn)."""
     rules: list[dict] = []
     alerts: list[Alert] = []
+    explained_by = names.explanations(chain_alerts or [], name)
     for slo in slos(config, name):
         rules += [r.rule() for r in records(slo)]
-        alerts += burn_alerts(slo)
+        alerts += burn_alerts(slo, explained_by)
     return {"name": f"chainwatch-{name}-slo", "rules": rules}, alerts
 
 

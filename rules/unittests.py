@@ -232,7 +232,10 @@ class _Sim:
         inc = self.error[first + 1 : t + 1]
         return sum(inc) / len(inc)  # same number of events each step: the ratio of the sums
 
-    def burn(self, s: slo_rules.Slo, t: int, windows) -> float | None:
+    def burn(self, s: slo_rules.Slo, t: int, windows, for_steps: int = 0) -> float | None:
+        """The alert's value at ``t``: firing once the burn held at every step of its ``for:``."""
+        if t < for_steps or any(self.burn(s, t - k, windows) is None for k in range(1, for_steps + 1)):
+            return None
         for w in windows:
             long, short = self.ratio(t, w.long), self.ratio(t, w.short)
             if long is None or short is None:
@@ -299,7 +302,7 @@ def slo_tests(alerts: list[Alert], s: slo_rules.Slo) -> list[dict]:
         for t in evals:
             expected = []
             for severity, windows in (("critical", slo_rules.PAGE), ("warning", slo_rules.TICKET)):
-                value = sim.burn(s, t, windows)
+                value = sim.burn(s, t, windows, _steps(seconds(by_severity[severity].for_), 60))
                 if value is not None:
                     recipe = Recipe([], value, {"chain": s.chain, "network": s.network, "slo": s.name})
                     expected.append(by_severity[severity].expected(recipe))

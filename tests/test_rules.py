@@ -177,7 +177,9 @@ def test_every_generated_alert_rule_has_fire_healthy_and_blip_tests(generated, k
             ident = (rule["alert"], "critical", "*", "")
         assert ident in fired, f"no test makes {ident} fire"
         # A missed proposal is an event held in a look-back window: one is the whole fault (no blip to ignore).
-        if "for" in rule and rule["alert"] not in ("ChainwatchExporterAbsent", "ChainwatchProposalMissed"):
+        # The SLO burn's for: orders it after the pages that explain it (docs/rules.md); its windows
+        # are what ignore blips, proven by the 15x and 0.5x burn tests.
+        if "for" in rule and rule["alert"] not in ("ChainwatchExporterAbsent", "ChainwatchProposalMissed", "ChainwatchSLOErrorBudgetBurn"):
             prefix = f"{rule['alert']} {labels['severity']} {labels['chain']}:"
             assert any(t["name"].startswith(prefix) and "blip" in t["name"] for t in tests), prefix
             assert any(t["name"].startswith(prefix) and "healthy" in t["name"] for t in tests), prefix

@@ -18,7 +18,7 @@ Defaults (``thresholds`` of the chain):
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import GROUP_LABELS, AlertSpec, Ctx, Recipe, Series, by, fmt, seconds, step
+from chainwatch.core.alertkit import GROUP_LABELS, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt, seconds, step
 from chainwatch.core.generated import number
 
 
@@ -31,8 +31,29 @@ def _group(c: Ctx, metric: str, agg: str = "max") -> str:
 
 
 def _headroom(c: Ctx) -> float:
-    hours = c.t.cosmos_jail_headroom_warning_hours if c.severity == "warning" else c.t.cosmos_jail_headroom_critical_hours
-    return number(hours * 3600)
+    """The configured time-to-jail threshold, scaled when the chain's slashing params make it
+    impossible (kinds/cosmos/config.py ``jail_threshold``; reported as a config warning)."""
+    return number(c.chain.jail_threshold(c.severity))
+
+
+MISSED = "chainwatch_cosmos_validator_signing_window_missed_blocks"
+
+
+def _jail_expr(c: Ctx) -> str:
+    """Time to jail below the threshold *and* a miss in the window: with zero misses the time to
+    jail is the whole headroom, which on a chain with a short window or a low min_signed can be
+    below any threshold; a validator that misses nothing is never close to jail."""
+    return f"{_group(c, 'chainwatch_cosmos_validator_time_until_jail_seconds', 'min')} < {fmt(c.threshold)} and on ({by(GROUP_LABELS)}) {_group(c, MISSED)} > 0"
+
+
+def _jail_quiet(c: Ctx) -> list[Quiet]:
+    """A chain whose whole headroom is below the threshold, and no missed block: silent."""
+    return [
+        Quiet(
+            "the whole jail headroom below the threshold, zero missed blocks",
+            [("chainwatch_cosmos_validator_time_until_jail_seconds", c.group_labels, [number(c.threshold / 2)] * 20), (MISSED, c.group_labels, [0.0] * 20)],
+        )
+    ]
 
 
 def _solo_ratio_expr(c: Ctx) -> str:
@@ -66,9 +87,9 @@ def _jail_test(c: Ctx) -> list[Recipe]:
     series = "chainwatch_cosmos_validator_time_until_jail_seconds"
     if c.severity == "warning":
         mid = number((warn + crit) / 2)
-        return [Recipe([Series(series, g, healthy, mid)], mid, g, note="signing window filling up")]
+        return [Recipe([Series(series, g, healthy, mid), Series(MISSED, g, 0, 50)], mid, g, note="signing window filling up")]
     low = number(crit / 2)
-    return [Recipe([Series(series, g, healthy, low)], low, g, companions=[c.rules["warning"]], note="jail near")]
+    return [Recipe([Series(series, g, healthy, low), Series(MISSED, g, 0, 200)], low, g, companions=[c.rules["warning"]], note="jail near")]
 
 
 ALERTS: tuple[AlertSpec, ...] = (
@@ -115,7 +136,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("warning", "critical"),
         when=_has_groups,
         threshold=_headroom,
-        expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_time_until_jail_seconds', 'min')} < {fmt(c.threshold)}",
+        expr=_jail_expr,
         for_=lambda c: c.d.cosmos_jail,
         summary="A validator of group {group} on {chain} is {value:%.0f}s of missed blocks from jail",
         description=lambda c: (
@@ -124,6 +145,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ),
         value="jail in {value:%.0f}s",
         test=_jail_test,
+        quiet=_jail_quiet,
     ),
     AlertSpec(
         "ChainwatchCosmosValidatorJailed",

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
+from chainwatch.core.chain import NAME_PATTERN, Adjusted, ChainBase, Durations, Endpoint, Strict, Thresholds
 
 CHAIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"  # CometBFT: at most 50 characters
 CONSENSUS_ADDRESS_PATTERN = r"^[0-9A-Fa-f]{40}$"  # SHA-256(pubkey)[:20] in hex
@@ -144,6 +144,14 @@ class CosmosThresholds(Thresholds):
         return self
 
 
+class SlashingParams(Strict):
+    """The chain's x/slashing parameters (``/cosmos/slashing/v1beta1/params``), so the generator
+    knows the whole jail headroom; the validator monitor reads them from the chain at run time."""
+
+    signed_blocks_window: int = Field(gt=0)
+    min_signed_per_window: float = Field(ge=0, le=1)
+
+
 class CosmosChain(ChainBase):
     """A Cosmos SDK / CometBFT chain. `chain_id` is required: an endpoint whose
     `/status` `node_info.network` is another chain id fails with reason `wrong_chain`."""
@@ -155,10 +163,50 @@ class CosmosChain(ChainBase):
     endpoints: list[CosmosEndpoint] = Field(min_length=1)
     thresholds: CosmosThresholds = Field(default_factory=CosmosThresholds)
     validators: CosmosValidators | None = None
+    slashing: SlashingParams | None = None  # the chain's x/slashing params: checks the jail thresholds against them
 
     @property
     def block_time(self) -> float:
         return self.block_time_seconds or DEFAULT_BLOCK_TIME
+
+    @property
+    def jail_headroom_seconds(self) -> float | None:
+        """Time until jail of a validator with no missed block in its window (``None``: the
+        slashing params are not configured): the largest value time-to-jail can take."""
+        p = self.slashing
+        if p is None:
+            return None
+        return (p.signed_blocks_window - round(p.signed_blocks_window * p.min_signed_per_window)) * self.block_time
+
+    def jail_threshold(self, level: str) -> float:
+        """Seconds of time-to-jail below which ``ChainwatchCosmosValidatorCloseToJail`` fires."""
+        return self._jail_thresholds()[0][level]
+
+    def _jail_thresholds(self) -> tuple[dict[str, float], list[Adjusted]]:
+        """The configured thresholds, scaled when the whole headroom is not above them: a
+        threshold at or above the headroom fires with zero missed blocks. Both scale by the
+        factor that puts the warning at half the headroom (the critical keeps its ratio)."""
+        t = self.thresholds
+        hours = {"warning": t.cosmos_jail_headroom_warning_hours, "critical": t.cosmos_jail_headroom_critical_hours}
+        configured = {k: v * 3600 for k, v in hours.items()}
+        headroom = self.jail_headroom_seconds
+        if headroom is None or configured["warning"] < headroom:
+            return configured, []
+        factor = headroom / 2 / configured["warning"]
+        used = {k: round(v * factor, 3) for k, v in configured.items()}
+        w, m = self.slashing.signed_blocks_window, self.slashing.min_signed_per_window
+        why = (
+            f"h is not below the whole jail headroom of a validator with no missed block ({headroom:g}s: {w} - round({w} x {m:g}) "
+            f"blocks of {self.block_time:g}s): it fires with zero missed blocks; scaled to keep the warning at half the headroom"
+        )
+        found = [
+            Adjusted(setting=f"thresholds.cosmos_jail_headroom_{k}_hours", configured=hours[k], used=round(used[k] / 3600, 6), why=why)
+            for k in ("warning", "critical")
+        ]
+        return used, found
+
+    def adjustments(self) -> list[Adjusted]:
+        return super().adjustments() + (self._jail_thresholds()[1] if self.validators is not None else [])
 
     @model_validator(mode="after")
     def _validators(self):
