@@ -9,6 +9,8 @@ tree) is checked against the real Alertmanager and ``amtool config routes test``
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -64,9 +66,34 @@ def test_default_config_pages_once_per_fault(default_out):
     assert healthy and all(not r.delivered for r in healthy), text
 
 
-def test_example_config_pages_once_per_fault(tmp_path):
-    config = _generate(EXAMPLE, tmp_path)
-    _check(config, tmp_path)
+@pytest.fixture(scope="module")
+def example_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("audit-example")
+    return _generate(EXAMPLE, out), out
+
+
+# One test per audit file (a chain and its evaluation interval), so that the ~20 promtool runs
+# spread over both cores. The committed generation names them (the drift test proves it fresh).
+EXAMPLE_AUDITS = sorted(p.name for p in (REPO / "examples" / "generated" / "rules" / audit.AUDIT_DIR).glob("*.audit.yml"))
+
+
+@pytest.mark.parametrize("name", EXAMPLE_AUDITS)
+def test_example_config_pages_once_per_fault(example_out, name, tmp_path):
+    config, out = example_out
+    (tmp_path / "rules" / audit.AUDIT_DIR).mkdir(parents=True)
+    for f in (out / "rules").glob("*.yml"):
+        (tmp_path / "rules" / f.name).symlink_to(f)
+    shutil.copy(out / "rules" / audit.AUDIT_DIR / name, tmp_path / "rules" / audit.AUDIT_DIR / name)
+    (tmp_path / "alertmanager").symlink_to(out / "alertmanager")
+    results, _ = _check(config, tmp_path)
+    assert len(results) == len(yaml.safe_load((out / "rules" / audit.AUDIT_DIR / name).read_text())["tests"])
+
+
+def test_every_chain_of_the_example_is_audited(example_out):
+    config, out = example_out
+    fresh = sorted(p.name for p in (out / "rules" / audit.AUDIT_DIR).glob("*.audit.yml"))
+    assert fresh == EXAMPLE_AUDITS
+    assert {re.sub(r"-\d+s$", "", n.removesuffix(".audit.yml")) for n in fresh} == set(config.chains)
 
 
 def test_the_audit_catches_a_double_page(default_out, tmp_path):
