@@ -422,10 +422,10 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
         rule_files = [groups_of[f.removeprefix("../")] for f in doc["rule_files"]]
         tests = []
         for test in doc["tests"]:
-            body = {k: v for k, v in test.items() if k != "name"}
-            signature = json.dumps(rename([doc["evaluation_interval"], _rules_read(rule_files, test), body]), sort_keys=True)
+            # The name too (renamed): it says which rule the test stands for (two severities' tests may be alike).
+            signature = json.dumps(rename([doc["evaluation_interval"], _rules_read(rule_files, test), test]), sort_keys=True)
             owner, first = kept.setdefault(signature, (chain, test))
-            if owner == chain:  # the chain's own (a chain's two tests may be the same: both kept)
+            if owner == chain:
                 tests.append(test)
             elif chain not in also.setdefault(id(first), []):
                 also[id(first)].append(chain)
