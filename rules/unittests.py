@@ -16,11 +16,25 @@ SLO burn-rate alerts are tested with counters burning the budget at ~15x (the pa
 fire, and resolve) and at 0.5x (nothing may fire). Expected values come from a small
 simulation of the same windows (Prometheus 2.x ranges include both ends).
 Recording rules get ``promql_expr_test`` cases (see :mod:`chainwatch.rules.recording`).
+
+**One test per distinct rule, not per chain** (issue #26). Most rules are the same for every
+chain of a kind (and many for every chain): the same expression, threshold and ``for:``, only
+the chain's names differ. A test group is written once, in the file of the first chain (in
+file order) that has it; a later chain's test group is left out when it is that one with the
+chain's names renamed (chain, network, team, endpoint and group names, as whole label
+values) *and* so are the rules it runs against: the rules it asserts on and every rule they
+read (``ALERTS{alertname=...}``, recording rules), transitively, in evaluation order, under the
+same ``evaluation_interval``. promtool's verdict cannot tell such renamed copies apart, so the
+kept test proves both rules; its name lists the chains it stands for (``(the same rule of:
+bsc, polygon)``). A different threshold, ``for:``, recipe or dependency makes a different
+test, which is kept.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 from prometheus_client.utils import floatToGoString
 
@@ -28,6 +42,7 @@ from chainwatch.core import alertkit, names
 from chainwatch.core import alerts as alert_defs
 from chainwatch.core.catalog import LATENCY_BUCKETS
 from chainwatch.core.config import Config
+from chainwatch.core.uids import chain_uid
 
 from chainwatch.rules import recording, slo as slo_rules
 from chainwatch.rules.common import Alert, Recipe, Series, notation, seconds
@@ -327,11 +342,110 @@ def slo_tests(alerts: list[Alert], s: slo_rules.Slo) -> list[dict]:
     return out
 
 
-def test_files(config: Config, files) -> list[tuple[str, dict]]:
-    """(file name, promtool test document) for every rule file that has alerts, plus recording rules."""
-    from chainwatch.rules.generate import RECORDING_FILE
+# --------------------------------------------------------------------------- one test per distinct rule
 
-    out = [
+SAME_RULE = " (the same rule of: {})"
+_TOKEN = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
+
+
+def renaming(config: Config, chain_name: str) -> dict[str, str]:
+    """The chain's own names (whole label values) -> placeholders: what may differ between
+    two chains whose rules and tests are otherwise the same. Values without a letter (a
+    numeric name could be a threshold) are not renamed."""
+    chain = config.chains[chain_name]
+    validators = getattr(chain, "validators", None)
+    named = [("chain", chain_name), ("dashboard", chain_uid(chain_name)), ("network", chain.network), ("team", chain.team)]
+    named += [(f"endpoint{i}", e.name) for i, e in enumerate(chain.endpoints)]
+    named += [(f"group{i}", g) for i, g in enumerate(sorted(validators.groups) if validators else [])]
+    out: dict[str, str] = {}
+    for role, value in named:
+        if value and re.search(r"[A-Za-z]", value) and value not in out:
+            out[value] = f"\u27e8{role}\u27e9"
+    return out
+
+
+def _renamer(names: dict[str, str], config: Config):
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(re.escape(v) for v in sorted(names, key=len, reverse=True)) + r")(?![\w.-])")
+    # The links every chain shares go first: a name must not be found inside them ("/blob/main/").
+    shared = [(u, f"\u27e8{k}\u27e9") for k, u in (("runbooks", config.generate.runbook_base_url), ("grafana", config.generate.grafana_url)) if u]
+
+    def rename(obj):
+        if isinstance(obj, str):
+            for url, token in shared:
+                obj = obj.replace(url, token)
+            return pattern.sub(lambda m: names[m.group(1)], obj) if names else obj
+        if isinstance(obj, dict):
+            return {rename(k): rename(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [rename(v) for v in obj]
+        return obj
+
+    return rename
+
+
+def _rules_read(rule_files: list[list[dict]], test: dict) -> list:
+    """The rules a test group's outcome depends on: those it asserts on and, transitively,
+    every rule whose name (alert or record) their expressions mention, in evaluation order."""
+    wanted = {check["alertname"] for check in test.get("alert_rule_test", [])}
+    wanted |= set(_TOKEN.findall(" ".join(check["expr"] for check in test.get("promql_expr_test", []))))
+    while True:
+        found = {
+            name
+            for groups in rule_files
+            for group in groups
+            for rule in group["rules"]
+            if (rule.get("alert") or rule.get("record")) in wanted
+            for name in _TOKEN.findall(rule["expr"])
+        }
+        if found <= wanted:
+            break
+        wanted |= found
+    return [
+        [f, g, rule]
+        for f, groups in enumerate(rule_files)
+        for g, group in enumerate(groups)
+        for rule in group["rules"]
+        if (rule.get("alert") or rule.get("record")) in wanted
+    ]
+
+
+def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, list[dict]], config: Config) -> list[tuple[str, dict]]:
+    """Leave out every test group that is an earlier chain's, renamed (see the module docstring).
+
+    ``docs``: (file name, test document, chain or None) in file order; ``groups_of``: rule file
+    name -> its groups."""
+    kept: dict[str, tuple[str, dict]] = {}  # signature -> (chain, the test group that stands for it)
+    also: dict[int, list[str]] = {}  # id(kept test) -> the other chains it stands for
+    out = []
+    for name, doc, chain in docs:
+        if chain is None:
+            out.append((name, doc))
+            continue
+        rename = _renamer(renaming(config, chain), config)
+        rule_files = [groups_of[f.removeprefix("../")] for f in doc["rule_files"]]
+        tests = []
+        for test in doc["tests"]:
+            # The name too (renamed): it says which rule the test stands for (two severities' tests may be alike).
+            signature = json.dumps(rename([doc["evaluation_interval"], _rules_read(rule_files, test), test]), sort_keys=True)
+            owner, first = kept.setdefault(signature, (chain, test))
+            if owner == chain:
+                tests.append(test)
+            elif chain not in also.setdefault(id(first), []):
+                also[id(first)].append(chain)
+        out.append((name, {**doc, "tests": tests}))
+    for _, test in kept.values():
+        if also.get(id(test)):
+            test["name"] += SAME_RULE.format(", ".join(sorted(also[id(test)])))
+    return out
+
+
+def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, dict]]:
+    """(file name, promtool test document) for every rule file that has alerts, plus recording
+    rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
+    from chainwatch.rules.generate import RECORDING_FILE, chain_file
+
+    chain_of = {chain_file(name): name for name in config.chains}
+    docs: list[tuple[str, dict, str | None]] = [
         (
             "recording.test.yml",
             {
@@ -339,6 +453,7 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
                 "evaluation_interval": "1m",
                 "tests": recording.tests(config),
             },
+            None,
         )
     ]
     for f in files:
@@ -355,8 +470,9 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
             tests += down_recovery_tests(f.alerts)
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
         # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.
+        # (Of all the chain's tests, before any is left out: the kept ones run as they would have.)
         interval = min([t["interval"] for t in tests if "interval" in t] or ["1m"], key=seconds)
-        out.append(
+        docs.append(
             (
                 f.name.removesuffix(".rules.yml") + ".test.yml",
                 {
@@ -364,6 +480,9 @@ def test_files(config: Config, files) -> list[tuple[str, dict]]:
                     "evaluation_interval": interval,
                     "tests": tests,
                 },
+                f.slo_chain or chain_of.get(f.name),
             )
         )
-    return out
+    if not dedupe:
+        return [(name, doc) for name, doc, _ in docs]
+    return deduplicate(docs, {f.name: f.groups for f in files}, config)

@@ -8,6 +8,7 @@ would fail here.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,8 @@ import yaml
 
 from chainwatch.core import catalog, names
 from chainwatch.core.config import ConfigError, load, parse
-from chainwatch.rules import generate
+from chainwatch.core.uids import chain_uid
+from chainwatch.rules import generate, unittests
 from tests.support import REPO, require_binary
 
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"
@@ -69,14 +71,33 @@ def test_promtool_check_rules_is_lint_clean(generated, key):
     assert "SUCCESS" in result.stdout and "FAILED" not in result.stdout
 
 
+SHARDS = 2  # pytest-xdist spreads the shards; each also runs its files on both cores
+
+
+def shard(files: list[Path], index: int) -> list[Path]:
+    """The test files of one shard: largest first onto the lightest shard (size ~ promtool time)."""
+    load = [0] * SHARDS
+    mine = []
+    for f in sorted(files, key=lambda f: (-f.stat().st_size, f.name)):
+        lightest = load.index(min(load))
+        load[lightest] += f.stat().st_size
+        if lightest == index:
+            mine.append(f)
+    return mine
+
+
+@pytest.mark.parametrize("index", range(SHARDS))
 @pytest.mark.parametrize("key", CONFIGS)
-def test_generated_promtool_unit_tests_pass(generated, key):
+def test_generated_promtool_unit_tests_pass(generated, key, index):
     """Every alert fires on its fault with exact labels and annotations, stays silent on a
     healthy series and a blip shorter than for:, resolves; SLO burns at ~15x page and 0.5x
-    stay silent; recording rules produce the exact samples."""
+    stay silent; recording rules produce the exact samples. (Files split over SHARDS tests.)"""
     tool = promtool()
-    files = sorted((generated[key] / "rules" / "tests").glob("*.yml"))
-    assert len(files) >= 3
+    every = sorted((generated[key] / "rules" / "tests").glob("*.yml"))
+    assert len(every) >= 3
+    assert sorted(f for i in range(SHARDS) for f in shard(every, i)) == every
+    files = shard(every, index)
+    assert files
 
     def run(path: Path):
         return path, subprocess.run([tool, "test", "rules", path.name], cwd=path.parent, capture_output=True, text=True)
@@ -121,27 +142,42 @@ def test_unit_tests_catch_an_alert_that_outlives_its_fault(generated, tmp_path):
     firing after the recovery (5m window) and fires once an EndpointDown that inhibited it ends;
     the generated recovery tests must say so (promtool 2.42 on the example's ethereum rules)."""
     src = generated["example"] / "rules"
-    text = (src / "chainwatch-ethereum.rules.yml").read_text()
-    mutated = re.sub(r'(expr: endpoint:chainwatch_rpc_errors:ratio_rate5m\{chain="ethereum",role!="reference"\} > [0-9.]+) and .*', r"\1", text)
+    # The chain whose file holds the test groups of the rule (one test per distinct rule: the
+    # first chain that has it; ethereum's rule is the same, renamed).
+    chain = next(_title(t)[2] for doc in _test_docs(generated["example"]) for t in doc["tests"] if t["name"].startswith("ChainwatchRpcErrorRatioHigh warning "))
+    assert "ethereum" in _stands_for(
+        next(t for doc in _test_docs(generated["example"]) for t in doc["tests"] if t["name"].startswith(f"ChainwatchRpcErrorRatioHigh warning {chain}:"))
+    )
+    text = (src / f"chainwatch-{chain}.rules.yml").read_text()
+    mutated = re.sub(
+        r'(expr: endpoint:chainwatch_rpc_errors:ratio_rate5m\{chain="' + re.escape(chain) + r'",role!="reference"\} > [0-9.]+) and .*', r"\1", text
+    )
     assert mutated != text
-    tests = yaml.safe_load((src / "tests" / "chainwatch-ethereum.test.yml").read_text())
+    tests = yaml.safe_load((src / "tests" / f"chainwatch-{chain}.test.yml").read_text())
     tests["tests"] = [t for t in tests["tests"] if any(a.get("alertname") == "ChainwatchRpcErrorRatioHigh" for a in t.get("alert_rule_test") or [])]
     out = tmp_path / "mutated"
     (out / "tests").mkdir(parents=True)
-    (out / "chainwatch-ethereum.rules.yml").write_text(mutated)
+    (out / f"chainwatch-{chain}.rules.yml").write_text(mutated)
     (out / "chainwatch-recording.rules.yml").write_text((src / "chainwatch-recording.rules.yml").read_text())
     (out / "tests" / "t.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
     result = subprocess.run([promtool(), "test", "rules", "t.yml"], cwd=out / "tests", capture_output=True, text=True)
     assert result.returncode != 0
     failed = result.stdout + result.stderr
-    assert "ChainwatchRpcErrorRatioHigh warning ethereum: fires on half the requests fail, then resolves within 2m of the recovery" in failed
-    assert "ChainwatchEndpointDown ethereum: down, then up again" in failed
+    assert f"ChainwatchRpcErrorRatioHigh warning {chain}: fires on half the requests fail, then resolves within 2m of the recovery" in failed
+    assert f"ChainwatchEndpointDown {chain}: down, then up again" in failed
 
 
 @pytest.mark.parametrize("key", CONFIGS)
 def test_every_alert_but_the_events_has_a_recovery_test(generated, key):
     """Fault, recovery, resolved within its resolve time, and nothing firing after (issue #15)."""
-    names_ = {t["name"].split(":")[0] for doc in _test_docs(generated[key]) for t in doc["tests"] if "nothing fires after it" in t["name"]}
+    names_ = {
+        f"{alert} {severity} {chain}"
+        for doc in _test_docs(generated[key])
+        for t in doc["tests"]
+        if "nothing fires after it" in t["name"]
+        for alert, severity, _ in [_title(t)]
+        for chain in _stands_for(t)
+    }
     events = {"ChainwatchProposalMissed", "ChainwatchValidatorSlashed", "ChainwatchValidatorExited", "ChainwatchSLOErrorBudgetBurn"}
     for rule in alerts(generated[key]):
         if rule["alert"] in events:
@@ -149,9 +185,15 @@ def test_every_alert_but_the_events_has_a_recovery_test(generated, key):
         title = f"{rule['alert']} {rule['labels']['severity']} {rule['labels']['chain']}"
         recipe_less = rule["alert"] == "ChainwatchSyncLagHigh" and rule["labels"]["severity"] == "warning"  # too close to critical to separate
         assert title in names_ or recipe_less or rule["labels"]["chain"] == "*" and rule["alert"] == "ChainwatchExporterAbsent", title
-    down = [t["name"] for doc in _test_docs(generated[key]) for t in doc["tests"] if t["name"].startswith("ChainwatchEndpointDown") and "up again" in t["name"]]
+    down = [
+        chain
+        for doc in _test_docs(generated[key])
+        for t in doc["tests"]
+        if t["name"].startswith("ChainwatchEndpointDown") and "up again" in t["name"]
+        for chain in _stands_for(t)
+    ]
     chains = {r["labels"]["chain"] for r in alerts(generated[key]) if r["alert"] == "ChainwatchEndpointDown"}
-    assert len(down) == len(chains), down
+    assert sorted(down) == sorted(chains), down
 
 
 # --------------------------------------------------------------------------- coverage of the alert list
@@ -159,6 +201,30 @@ def test_every_alert_but_the_events_has_a_recovery_test(generated, key):
 
 def _test_docs(out: Path) -> list[dict]:
     return [yaml.safe_load(p.read_text()) for p in sorted((out / "rules" / "tests").glob("*.yml"))]
+
+
+_SAME_RULE = re.compile(r" \(the same rule of: ([^()]+)\)$")
+
+
+def _title(test: dict) -> tuple[str, str, str]:
+    """(alert, severity or "", chain) of a test group's name: ``Alert [severity] chain[ slo=x]: ...``."""
+    words = test["name"].split(":")[0].split()
+    words = [w for w in words if not w.startswith("slo=")]
+    return (words[0], words[1], words[2]) if len(words) == 3 else (words[0], "", words[1])
+
+
+def _unchained(test: dict) -> str:
+    """A test group's name without its chain (nor the chains it stands for)."""
+    head, rest = _SAME_RULE.sub("", test["name"]).split(":", 1)
+    words = head.split()
+    words.remove(_title(test)[2])
+    return " ".join(words) + ":" + rest
+
+
+def _stands_for(test: dict) -> set[str]:
+    """The chains whose rule a test group proves: its own, and those its name lists as the same rule."""
+    same = _SAME_RULE.search(test["name"])
+    return {_title(test)[2], *(same.group(1).split(", ") if same else ())}
 
 
 @pytest.mark.parametrize("key", CONFIGS)
@@ -169,7 +235,9 @@ def test_every_generated_alert_rule_has_fire_healthy_and_blip_tests(generated, k
         for check in t.get("alert_rule_test", []):
             for exp in check["exp_alerts"]:
                 lbl = exp["exp_labels"]
-                fired.setdefault((check["alertname"], lbl["severity"], lbl["chain"], lbl.get("slo", "")), []).append(t["name"])
+                # A test kept for several chains (the same rule, renamed) makes each one's fire.
+                for chain in _stands_for(t) if lbl["chain"] == _title(t)[2] else {lbl["chain"]}:
+                    fired.setdefault((check["alertname"], lbl["severity"], chain, lbl.get("slo", "")), []).append(t["name"])
     for rule in alerts(generated[key]):
         labels = rule["labels"]
         ident = (rule["alert"], labels["severity"], labels["chain"], labels.get("slo", ""))
@@ -181,8 +249,59 @@ def test_every_generated_alert_rule_has_fire_healthy_and_blip_tests(generated, k
         # are what ignore blips, proven by the 15x and 0.5x burn tests.
         if "for" in rule and rule["alert"] not in ("ChainwatchExporterAbsent", "ChainwatchProposalMissed", "ChainwatchSLOErrorBudgetBurn"):
             prefix = f"{rule['alert']} {labels['severity']} {labels['chain']}:"
-            assert any(t["name"].startswith(prefix) and "blip" in t["name"] for t in tests), prefix
-            assert any(t["name"].startswith(prefix) and "healthy" in t["name"] for t in tests), prefix
+            mine = [t for t in tests if _title(t)[:2] == (rule["alert"], labels["severity"]) and labels["chain"] in _stands_for(t)]
+            assert any("blip" in t["name"] for t in mine), prefix
+            assert any("healthy" in t["name"] for t in mine), prefix
+
+
+def _renamed(rule: dict, a: str, b: str, config) -> dict:
+    """Chain ``a``'s rule with ``b``'s names: its chain matcher, chain and team labels, dashboard link."""
+    text = json.dumps(rule, sort_keys=True)
+    for old, new in (
+        (f'chain=\\"{a}\\"', f'chain=\\"{b}\\"'),
+        (f'"chain": "{a}"', f'"chain": "{b}"'),
+        (f'"team": "{config.chains[a].team}"', f'"team": "{config.chains[b].team}"'),
+        (f"/d/{chain_uid(a)}?", f"/d/{chain_uid(b)}?"),
+        (f'?var-chain={a}"', f'?var-chain={b}"'),
+    ):
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("key", CONFIGS)
+def test_a_test_left_out_is_kept_for_the_same_rule_of_another_chain(generated, key):
+    """One test per distinct rule, not per chain (issue #26): every test group of the full
+    per-chain set that a chain's file leaves out is kept, under the same name, in the file of
+    another chain, whose name lists the chain; and the chain's rules it asserts on are that
+    chain's, renamed: the same expression but the chain matcher, threshold, for:, labels but
+    chain and team, annotations but the dashboard link."""
+    config = load(CONFIGS[key], need_secrets=False)
+    full = unittests.test_files(config, generate.build(config), dedupe=False)
+    written = {p.name: yaml.safe_load(p.read_text())["tests"] for p in (generated[key] / "rules" / "tests").glob("*.yml")}
+    assert sorted(written) == sorted(name for name, _ in full)
+    kept = [t for tests in written.values() for t in tests]
+    rules = {(r["alert"], r["labels"]["severity"], r["labels"]["chain"], r["labels"].get("slo", "")): r for r in alerts(generated[key])}
+    left_out = 0
+    for name, doc in full:
+        here = [_SAME_RULE.sub("", t["name"]) for t in written[name]]
+        assert all(h in [t["name"] for t in doc["tests"]] for h in here), name
+        for t in doc["tests"]:
+            if t["name"] in here:
+                continue
+            left_out += 1
+            chain = _title(t)[2]
+            keepers = [k for k in kept if _unchained(k) == _unchained(t) and chain in _stands_for(k)]
+            assert len(keepers) == 1, (name, t["name"], [k["name"] for k in keepers])
+            other = _title(keepers[0])[2]
+            assert other != chain
+            asserted = {check["alertname"] for check in t["alert_rule_test"]}
+            mine = {(a, sv, sl): r for (a, sv, c, sl), r in rules.items() if c == chain and a in asserted}
+            theirs = {(a, sv, sl): r for (a, sv, c, sl), r in rules.items() if c == other and a in asserted}
+            assert mine and sorted(mine) == sorted(theirs), t["name"]
+            for ident, rule in mine.items():
+                assert rule == _renamed(theirs[ident], other, chain, config), (t["name"], ident)
+    if key == "example":  # ten chains, five of them EVM: most rules are the same for several
+        assert left_out > len(kept) / 2, left_out
 
 
 def test_every_alert_name_is_generated_for_the_example_and_small_configs(generated):
