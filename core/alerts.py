@@ -484,7 +484,7 @@ def _quorum_need(c: Ctx) -> float:
 # --------------------------------------------------------------------------- TLS and subscriptions
 
 DAY = 86400
-TLS_SERIES = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+TLS_SERIES = "chainwatch_tls_verified_chain_expiry_timestamp_seconds"  # the verified chain, not every certificate served (AddTrust case)
 
 
 def _tls_days(c: Ctx) -> tuple[float, float]:
@@ -554,7 +554,7 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         for_=lambda c: c.d.tls_cert,
         summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
         description=lambda c: (
-            "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+            "The earliest certificate of the TLS chain the probe verified for {endpoint} ({role}) on {chain}/{network} expires in {value:%.0f} days"
             + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint."
         ),
         value="{value:%.0f} days left",

@@ -111,6 +111,13 @@ SHARED: tuple[Metric, ...] = (
         "Unix time the earliest certificate of the endpoint's served TLS chain expires (notAfter), read on the probe's own connection; https:// endpoints only (as blackbox_exporter's probe_ssl_earliest_cert_expiry).",
         example='chainwatch_tls_earliest_cert_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
     ),
+    _m(
+        "chainwatch_tls_verified_chain_expiry_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the earliest certificate of the chain the probe's TLS handshake verified (leaf to trust anchor) expires; what the expiry alert and `chainwatch check` read. Below the served-chain expiry when the server also sends a certificate no client uses (an expired cross-signed root, the AddTrust case); absent with insecure_skip_verify, when nothing is verified (as blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).",
+        example='chainwatch_tls_verified_chain_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
+    ),
     # ----------------------------------------------------------------- subscriptions (endpoints with ws_url)
     _m(
         "chainwatch_stream_connected",
