@@ -26,6 +26,7 @@ from chainwatch.core.alertkit import (
     CHAIN_LABELS,
     DOWN,
     ENDPOINT_LABELS,
+    GROUP_LABELS,
     HALT_BUDGET,
     OPERATIONAL,
     STALE,
@@ -852,6 +853,23 @@ SHARED: tuple[AlertSpec, ...] = (
         value="{value:%.0f}s",
         test=_monitor_stuck_test,
         quiet=_monitor_gone_quiet,
+    ),
+    AlertSpec(
+        "ChainwatchValidatorUnresolved",
+        "group",
+        ("warning",),
+        needs="validators",
+        when=lambda c: bool(c.groups),
+        expr=lambda c: f"sum by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')}) > 0",
+        for_=lambda c: c.d.validator,
+        summary="{value:%.0f} configured validator(s) of group {group} on {chain} are not watched",
+        description=(
+            "The validator monitor of {chain}/{network} cannot resolve {value:%.0f} configured validator(s) of group {group} to something it can count "
+            "(chainwatch_validator_monitor_unresolved_validators by reason: not_found, no_identity, unreadable): their misses, jailing and "
+            "delinquency are not seen, and no other alert about them can fire. Fix the key in the config or the data the monitor needs."
+        ),
+        value="{value:%.0f} unresolved",
+        test=step("chainwatch_validator_monitor_unresolved_validators", 0, 1, "configured validator not resolvable"),
     ),
 )
 

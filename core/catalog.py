@@ -18,6 +18,9 @@ from dataclasses import replace
 from chainwatch import kinds as registry
 from chainwatch.core.declarations import C, G, H, SCOPE_LABELS, Metric, Type, metric as _m  # noqa: F401
 
+# Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
+UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
+
 # Failure reasons are a closed set so that `reason` stays a bounded label.
 FAILURE_REASONS = (
     "timeout",
@@ -190,6 +193,18 @@ SHARED: tuple[Metric, ...] = (
         "Entries of a list answer the validator monitor could not read and left out (one vote account, validator row, duty or liveness row), by field.",
         scope="chain",
         labels=("field",),
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_unresolved_validators",
+        G,
+        "",
+        "Configured validators (keys, vote accounts, operator addresses) the monitor cannot resolve to something it can count, by reason: "
+        "not_found (the chain does not know it), no_identity (its identity needs data the chain left empty: no consensus key, an unsupported key type, no LCD), "
+        "unreadable (the answer about it could not be read). Every reason is exported per group, 0 when none: a configured validator is never silently unwatched.",
+        scope="group",
+        labels=("reason",),
+        example='chainwatch_validator_monitor_unresolved_validators{chain="cosmoshub",group="ops",network="mainnet",reason="no_identity"} 1',
         needs="validators",
     ),
     # ----------------------------------------------------------------- exporter

@@ -75,6 +75,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
@@ -146,6 +147,7 @@ class Facts:
     tombstoned: bool | None = None
     status: str | None = None  # bonded / unbonding / unbonded / unspecified (x/staking)
     missed_in_window: int | None = None
+    unresolved: str | None = None  # why no consensus address could be had (catalog.UNRESOLVED_REASONS)
 
 
 @dataclass
@@ -518,6 +520,20 @@ class CosmosMonitor:
                 return out
             page += 1
 
+    def unresolved(self, index: int) -> str | None:
+        """Why member ``index`` has no consensus address to count by (None: it has one, or the
+        LCD has not been asked yet). Configured by operator address only, it needs the LCD's
+        ``consensus_pubkey``: no LCD, ``staking: false``, a 404 or an unreadable key leave it unwatched."""
+        if self.address_of(index) is not None:
+            return None
+        m = self.members[index]
+        if not (m.operator_address and self.chain.staking) or all(e.lcd is None for e in self.candidates):
+            return "no_identity"
+        f = self.facts.get(index)
+        if f is None:
+            return None  # not asked yet
+        return f.unresolved or "no_identity"
+
     def address_of(self, index: int) -> str | None:
         m = self.members[index]
         if m.consensus_address:
@@ -547,7 +563,7 @@ class CosmosMonitor:
             except ProbeFailure as failure:  # one validator's bad answer drops only its facts
                 if failure.reason not in ("invalid_response", "invalid_json", "http_status"):
                     raise
-                facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address)
+                facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address, unresolved="unreadable")
                 self._warn(f"validator {m.label}: {failure}")
         self.facts = facts
 
@@ -556,10 +572,16 @@ class CosmosMonitor:
         if m.operator_address and self.chain.staking:
             status, body = await self.lcd(f"/cosmos/staking/v1beta1/validators/{m.operator_address}", "staking validator", ok_statuses=(404,))
             if status == 404:
-                f.status = "unspecified"
+                f.status, f.unresolved = "unspecified", "not_found"
             else:
                 v = obj(obj(body, "staking validator").get("validator"), "staking validator.validator")
-                derived = consensus_address_of(v.get("consensus_pubkey"), "validator.consensus_pubkey")
+                try:
+                    derived = consensus_address_of(v.get("consensus_pubkey"), "validator.consensus_pubkey")
+                except ProbeFailure as failure:  # a key type or shape we cannot turn into an address
+                    if f.address is None:
+                        f.unresolved = "no_identity"
+                        self._warn(f"validator {m.label}: {failure}")
+                    derived = None
                 f.address = f.address or derived
                 f.jailed = boolean(v.get("jailed"), "validator.jailed")
                 raw = v.get("status")
@@ -611,6 +633,13 @@ class CosmosMonitor:
             out.append(("chainwatch_cosmos_validator_solo_missed_blocks_total", labels, counts["solo_missed"]))
             idx = [i for i, m in enumerate(self.members) if m.group == group]
             addresses = {self.address_of(i) for i in idx} - {None}
+            unresolved = dict.fromkeys(UNRESOLVED_REASONS, 0)
+            for i in idx:
+                why = self.unresolved(i)
+                if why is not None:
+                    unresolved[why] += 1
+            for why, n in unresolved.items():
+                out.append(("chainwatch_validator_monitor_unresolved_validators", {**labels, "reason": why}, n))
             out.append(("chainwatch_cosmos_validator_consecutive_missed_blocks", labels, max((s.consecutive.get(a, 0) for a in addresses), default=0)))
             out.append(("chainwatch_cosmos_validators_active", labels, sum(1 for a in addresses if a in self.active)))
             out.append(("chainwatch_cosmos_validator_voting_power", labels, sum(self.active.get(a, 0) for a in addresses)))

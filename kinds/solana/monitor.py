@@ -76,6 +76,7 @@ from collections import Counter
 
 from chainwatch.kinds.solana.probe import AGAVE_CODES
 from chainwatch.exporters import jsonrpc
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
@@ -364,6 +365,11 @@ class SolanaMonitor:
                         ("chainwatch_solana_validator_commission_ratio", vl, a.commission / 100),
                         ("chainwatch_solana_validator_epoch_credits", vl, credits),
                     ]
+            # a configured vote account getVoteAccounts does not list (mistyped, closed, never voted) is never checked
+            out += [
+                ("chainwatch_validator_monitor_unresolved_validators", {**labels, "reason": why}, len(members) - found if why == "not_found" else 0)
+                for why in UNRESOLVED_REASONS
+            ]
             out += [
                 ("chainwatch_solana_validators", labels, found),
                 ("chainwatch_solana_validators_delinquent", labels, delinquents),

@@ -341,3 +341,30 @@ async def test_a_fallback_that_still_keeps_the_blocks_is_read_before_anything_is
         assert sample(m, CHECKED, group="ops") == checked + 20
     finally:
         await sim.__aexit__(None, None, None)
+
+
+# ----------------------------------------------------------------------------- issue #25: nothing configured is silently unwatched
+
+UNRESOLVED = "chainwatch_validator_monitor_unresolved_validators"
+
+
+async def test_a_validator_the_monitor_cannot_resolve_is_a_reason_not_a_quiet_zero(tmp_path, transport):
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        v1, v2 = chain.validators[0], chain.validators[1]
+        unknown = v2.valoper[:-6] + ("qqqqqq" if not v2.valoper.endswith("qqqqqq") else "pppppp")  # not on chain
+        groups = {"ops": [v1.valoper], "typo": [v1.address, unknown]}
+        m = monitor(chain, sim, groups, tmp_path / "s.json", transport)
+        await lcd_round(m)
+        for reason in ("not_found", "no_identity", "unreadable"):  # every reason, every group, from the first round
+            assert sample(m, UNRESOLVED, group="ops", reason=reason) == 0
+        assert sample(m, UNRESOLVED, group="typo", reason="not_found") == 1
+        assert sample(m, UNRESOLVED, group="typo", reason="no_identity") == 0
+        # a chain without x/staking: an operator address alone gives no consensus address to count by
+        m.chain = m.chain.model_copy(update={"staking": False})
+        await lcd_round(m)
+        assert sample(m, UNRESOLVED, group="ops", reason="no_identity") == 1
+        checked = sample(m, CHECKED, group="ops")
+        advance(chain, 2)
+        await m.round()
+        assert sample(m, CHECKED, group="ops") == checked  # what the reason explains: nothing counted for it
