@@ -860,7 +860,8 @@ SHARED: tuple[AlertSpec, ...] = (
         ("warning",),
         needs="validators",
         when=lambda c: bool(c.groups),
-        expr=lambda c: f"sum by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')}) > 0",
+        # max over exporter replicas (each reports the same validators), summed over reasons
+        expr=lambda c: f"sum by ({by(GROUP_LABELS)}) (max by ({by((*GROUP_LABELS, 'reason'))}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')})) > 0",
         for_=lambda c: c.d.validator,
         summary="{value:%.0f} configured validator(s) of group {group} on {chain} are not watched",
         description=(
