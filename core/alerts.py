@@ -861,7 +861,9 @@ SHARED: tuple[AlertSpec, ...] = (
         needs="validators",
         when=lambda c: bool(c.groups),
         # max over exporter replicas (each reports the same validators), summed over reasons
-        expr=lambda c: f"sum by ({by(GROUP_LABELS)}) (max by ({by((*GROUP_LABELS, 'reason'))}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')})) > 0",
+        expr=lambda c: (
+            f"sum by ({by(GROUP_LABELS)}) (max by ({by((*GROUP_LABELS, 'reason'))}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')})) > 0"
+        ),
         for_=lambda c: c.d.validator,
         summary="{value:%.0f} configured validator(s) of group {group} on {chain} are not watched",
         description=(
