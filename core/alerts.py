@@ -27,6 +27,8 @@ from chainwatch.core.alertkit import (
     DOWN,
     ENDPOINT_LABELS,
     EXPLAINED,
+    GROUP_LABELS,
+    HALT_BUDGET,
     OPERATIONAL,
     STALE,
     SYMPTOM,
@@ -485,7 +487,7 @@ def _quorum_need(c: Ctx) -> float:
 # --------------------------------------------------------------------------- TLS and subscriptions
 
 DAY = 86400
-TLS_SERIES = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+TLS_SERIES = "chainwatch_tls_verified_chain_expiry_timestamp_seconds"  # the verified chain, not every certificate served (AddTrust case)
 
 
 def _tls_days(c: Ctx) -> tuple[float, float]:
@@ -555,7 +557,7 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         for_=lambda c: c.d.tls_cert,
         summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
         description=lambda c: (
-            "The earliest certificate in the TLS chain {endpoint} ({role}) on {chain}/{network} serves expires in {value:%.0f} days"
+            "The earliest certificate of the TLS chain the probe verified for {endpoint} ({role}) on {chain}/{network} expires in {value:%.0f} days"
             + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint."
         ),
         value="{value:%.0f} days left",
@@ -854,6 +856,26 @@ SHARED: tuple[AlertSpec, ...] = (
         value="{value:%.0f}s",
         test=_monitor_stuck_test,
         quiet=_monitor_gone_quiet,
+    ),
+    AlertSpec(
+        "ChainwatchValidatorUnresolved",
+        "group",
+        ("warning",),
+        needs="validators",
+        when=lambda c: bool(c.groups),
+        # max over exporter replicas (each reports the same validators), summed over reasons
+        expr=lambda c: (
+            f"sum by ({by(GROUP_LABELS)}) (max by ({by((*GROUP_LABELS, 'reason'))}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')})) > 0"
+        ),
+        for_=lambda c: c.d.validator,
+        summary="{value:%.0f} configured validator(s) of group {group} on {chain} are not watched",
+        description=(
+            "The validator monitor of {chain}/{network} cannot resolve {value:%.0f} configured validator(s) of group {group} to something it can count "
+            "(chainwatch_validator_monitor_unresolved_validators by reason: not_found, no_identity, unreadable): their misses, jailing and "
+            "delinquency are not seen, and no other alert about them can fire. Fix the key in the config or the data the monitor needs."
+        ),
+        value="{value:%.0f} unresolved",
+        test=step("chainwatch_validator_monitor_unresolved_validators", 0, 1, "configured validator not resolvable"),
     ),
 )
 

@@ -18,6 +18,9 @@ from dataclasses import replace
 from chainwatch import kinds as registry
 from chainwatch.core.declarations import C, G, H, SCOPE_LABELS, Metric, Type, metric as _m  # noqa: F401
 
+# Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
+UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
+
 # Failure reasons are a closed set so that `reason` stays a bounded label.
 FAILURE_REASONS = (
     "timeout",
@@ -124,6 +127,13 @@ SHARED: tuple[Metric, ...] = (
         "Unix time the earliest certificate of the endpoint's served TLS chain expires (notAfter), read on the probe's own connection; https:// endpoints only (as blackbox_exporter's probe_ssl_earliest_cert_expiry).",
         example='chainwatch_tls_earliest_cert_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
     ),
+    _m(
+        "chainwatch_tls_verified_chain_expiry_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the earliest certificate of the chain the probe's TLS handshake verified (leaf to trust anchor) expires; what the expiry alert and `chainwatch check` read. Below the served-chain expiry when the server also sends a certificate no client uses (an expired cross-signed root, the AddTrust case); absent with insecure_skip_verify, when nothing is verified (as blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).",
+        example='chainwatch_tls_verified_chain_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
+    ),
     # ----------------------------------------------------------------- subscriptions (endpoints with ws_url)
     _m(
         "chainwatch_stream_connected",
@@ -196,6 +206,18 @@ SHARED: tuple[Metric, ...] = (
         "Entries of a list answer the validator monitor could not read and left out (one vote account, validator row, duty or liveness row), by field.",
         scope="chain",
         labels=("field",),
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_unresolved_validators",
+        G,
+        "",
+        "Configured validators (keys, vote accounts, operator addresses) the monitor cannot resolve to something it can count, by reason: "
+        "not_found (the chain does not know it), no_identity (its identity needs data the chain left empty: no consensus key, an unsupported key type, no LCD), "
+        "unreadable (the answer about it could not be read). Every reason is exported per group, 0 when none: a configured validator is never silently unwatched.",
+        scope="group",
+        labels=("reason",),
+        example='chainwatch_validator_monitor_unresolved_validators{chain="cosmoshub",group="ops",network="mainnet",reason="no_identity"} 1',
         needs="validators",
     ),
     # ----------------------------------------------------------------- exporter

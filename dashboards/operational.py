@@ -178,9 +178,10 @@ def _tls_and_streams(grid: Grid, config) -> None:
     grid.add(
         table(
             "TLS certificate expiry",
-            "Time left until the earliest certificate of each https:// endpoint's served chain expires (its notAfter, read on the probe's own connection)."
+            "Time left until the earliest certificate of the chain each https:// endpoint's TLS handshake verified expires (its notAfter, read on the probe's own connection; what the alert reads)."
+            " An expired certificate the server sends but nobody uses shows only in chainwatch_tls_earliest_cert_expiry_timestamp_seconds."
             + (f" Orange below {warn:g} days, red below {crit:g} days (the alert thresholds)." if warn is not None and crit is not None else ""),
-            q(f"min by (chain, endpoint) ({m('chainwatch_tls_earliest_cert_expiry_timestamp_seconds')}{{{E}}}) - time()", "", instant=True, table=True),
+            q(f"min by (chain, endpoint) ({m('chainwatch_tls_verified_chain_expiry_timestamp_seconds')}{{{E}}}) - time()", "", instant=True, table=True),
             unit=SECONDS,
             thresholds=lower_is_worse(crit * 86400, warn * 86400) if warn is not None and crit is not None else None,
         ),

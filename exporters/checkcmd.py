@@ -49,8 +49,12 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
         pending = r.get("chainwatch_mempool_transactions", state="pending")
         batch = next((c.seconds for c in r.calls if c.ok and c.seconds is not None), None)
         status = "ok" if r.success else f"FAIL {r.reason}: {r.detail}"
-        expiry = r.get("chainwatch_tls_earliest_cert_expiry_timestamp_seconds")  # https only: days left of the served chain
-        cert = "-" if expiry is None else ("EXPIRED" if expiry <= time.time() else f"{(expiry - time.time()) / 86400:.0f}d")
+        # https only: days left of the chain the handshake verified, not of every certificate served
+        # (an unused expired cross certificate is no reason to print EXPIRED); unverified: the served one
+        expiry, note = r.get("chainwatch_tls_verified_chain_expiry_timestamp_seconds"), ""
+        if expiry is None:  # insecure_skip_verify: nothing verified, the served chain is all there is
+            expiry, note = r.get("chainwatch_tls_earliest_cert_expiry_timestamp_seconds"), " (unverified)"
+        cert = "-" if expiry is None else ("EXPIRED" if expiry <= time.time() else f"{(expiry - time.time()) / 86400:.0f}d") + note
         out.append(
             (
                 state.chain_name,

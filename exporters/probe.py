@@ -114,7 +114,7 @@ class ProbeContext:
     cache: dict[str, Any]
     chain: Any  # the chain config object
     calls: list[Call] = field(default_factory=list)
-    tls_expiry: float | None = None  # from the last https answer of this probe
+    tls_expiry: Any = None  # tlsinfo.ChainExpiry (served, verified) of the last https answer of this probe
 
     async def request(self, endpoint: Endpoint, label: str, **kwargs) -> Reply:
         """Transport request that also records the call for latency/error metrics."""

@@ -243,7 +243,9 @@ class Scheduler:
                 log.debug("probe raised", exc_info=True, extra={"endpoint": endpoint.name})
         result.duration = time.perf_counter() - started
         result.calls = ctx.calls
-        result.set("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", ctx.tls_expiry)
+        if ctx.tls_expiry is not None:
+            result.set("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", ctx.tls_expiry.served)
+            result.set("chainwatch_tls_verified_chain_expiry_timestamp_seconds", ctx.tls_expiry.verified)
         result.finished_at = time.time()
         self._record(state, result, round_)
         return result

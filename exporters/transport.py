@@ -47,7 +47,7 @@ class Reply:
     body: bytes
     elapsed: float
     retry_after: float | None = None
-    tls_expiry: float | None = None  # earliest notAfter of the served chain (unix time), https only
+    tls_expiry: tlsinfo.ChainExpiry | None = None  # earliest notAfter of the served and of the verified chain (unix time), https only
 
     def json(self) -> Any:
         """The body parsed as JSON (RFC 8259). orjson first (``json`` was a few per cent of

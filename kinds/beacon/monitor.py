@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.exporters import rest
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.core.config import Endpoint, ExporterSettings
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
@@ -603,6 +604,10 @@ class BeaconMonitor:
                     by_status[w.status] += 1
                 for status, n in by_status.items():
                     out.append(("chainwatch_validators", {**labels, "status": status}, n))
+                # a key the beacon state does not hold (mistyped, deposit not yet processed) is never checked
+                missing = sum(1 for w in members if w.index is None)
+                for why in UNRESOLVED_REASONS:
+                    out.append(("chainwatch_validator_monitor_unresolved_validators", {**labels, "reason": why}, missing if why == "not_found" else 0))
                 out.append(("chainwatch_validator_effective_balance_wei", labels, sum(w.effective_balance_gwei for w in members) * 10**9))
         if c.last_epoch is not None:
             out.append(("chainwatch_validator_monitor_last_epoch", base, c.last_epoch))

@@ -63,6 +63,28 @@ def result_of(reply: Reply, what: str) -> dict:
     return result
 
 
+_NOT_AVAILABLE = re.compile(r"height (\d{1,19}) is not available, lowest height is (\d{1,19})")
+
+
+def lowest_kept_height(reply: Reply) -> int | None:
+    """Y of CometBFT's answer for a height the node no longer stores (``rpc/core/env.go``
+    ``getHeight``): HTTP 500, ``{"error": {"code": -32603, "message": "Internal error", "data":
+    "height X is not available, lowest height is Y"}}`` — a pruned node (``min-retain-blocks``)
+    or one bootstrapped by state sync. None for every other answer."""
+    if 200 <= reply.status < 300 and b'"error"' not in reply.body[:4096]:
+        return None
+    try:
+        body = json.loads(reply.body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    err = body.get("error") if isinstance(body, dict) else None
+    data = err.get("data") if isinstance(err, dict) else None
+    m = _NOT_AVAILABLE.search(data) if isinstance(data, str) else None
+    if m is None or int(m.group(2)) <= int(m.group(1)) or int(m.group(2)) > INT64_MAX:
+        return None
+    return int(m.group(2))
+
+
 def obj(value: Any, what: str) -> dict:
     if not isinstance(value, dict):
         raise invalid(f"{what}: expected an object, got {type(value).__name__}")

@@ -107,7 +107,7 @@ METRICS: tuple[Metric, ...] = (
         "chainwatch_cosmos_monitor_blocks_skipped_total",
         C,
         "",
-        "Blocks the monitor did not count because they were more than max_backfill_blocks behind (after a long outage).",
+        "Blocks the monitor did not count: more than max_backfill_blocks behind (after a long outage), or no longer kept by any monitor endpoint (pruned with min-retain-blocks, or before a state-sync snapshot).",
         scope="chain",
         kinds=KIND,
     ),

@@ -30,7 +30,11 @@ The last counted height and every counter are persisted atomically (temp file +
 ``os.replace``) after each round, so a restart resumes at the next block: nothing is
 counted twice and nothing is lost while the node still serves those blocks; blocks older
 than ``max_backfill_blocks`` are skipped and counted in
-``chainwatch_cosmos_monitor_blocks_skipped_total``. A state file of another chain id is
+``chainwatch_cosmos_monitor_blocks_skipped_total``. So are blocks the node no longer keeps
+(pruned with ``min-retain-blocks``, or bootstrapped by state sync after them): when
+``/status`` ``earliest_block_height`` is past the next height, or a request answers CometBFT's
+"height X is not available, lowest height is Y", the fallbacks are tried first (an archive node
+still has them); when none keeps them, counting resumes at the lowest height kept. A state file of another chain id is
 ignored. Monitor health is exported from the first second: the last-success timestamp
 starts at the monitor's creation and failed rounds are counted.
 
@@ -71,6 +75,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
@@ -84,6 +89,7 @@ from chainwatch.kinds.cosmos.cometbft import (
     dec,
     duration,
     hex_address,
+    lowest_kept_height,
     obj,
     result_of,
     timestamp,
@@ -100,6 +106,7 @@ PER_PAGE = 100  # CometBFT's maximum per_page for /validators
 MAX_PAGES = 100  # 10,000 validators: far above any chain's active set
 REQUEST_TIMEOUT = 10.0
 WARN_EVERY_SECONDS = 60.0
+PRUNED_RETRIES = 3  # skips in one round when the node prunes while the monitor resumes at its edge
 BOND_STATUSES = {
     "BOND_STATUS_BONDED": "bonded",
     "BOND_STATUS_UNBONDING": "unbonding",
@@ -111,6 +118,14 @@ STATUS_LABELS = ("bonded", "unbonding", "unbonded", "unspecified")
 
 class AllEndpointsFailed(Exception):
     pass
+
+
+class Pruned(ProbeFailure):
+    """The endpoint no longer keeps a height the monitor needs; ``lowest`` is the first it keeps."""
+
+    def __init__(self, lowest: int, detail: str):
+        super().__init__("rpc_error", detail)
+        self.lowest = lowest
 
 
 @dataclass
@@ -132,6 +147,7 @@ class Facts:
     tombstoned: bool | None = None
     status: str | None = None  # bonded / unbonding / unbonded / unspecified (x/staking)
     missed_in_window: int | None = None
+    unresolved: str | None = None  # why no consensus address could be had (catalog.UNRESOLVED_REASONS)
 
 
 @dataclass
@@ -311,7 +327,11 @@ class CosmosMonitor:
         return await self.transport.request(endpoint, method="GET", path=path, deadline=deadline, ok_statuses=ok_statuses)
 
     async def rpc(self, path: str, what: str) -> dict:
-        return result_of(await self.get(self.endpoint, path, what, RPC_ERROR_STATUSES), what)
+        reply = await self.get(self.endpoint, path, what, RPC_ERROR_STATUSES)
+        lowest = lowest_kept_height(reply)
+        if lowest is not None:
+            raise Pruned(lowest, f"{what}: height not available on {self.endpoint.name}, lowest height is {lowest}")
+        return result_of(reply, what)
 
     # ------------------------------------------------------------------ state file
 
@@ -346,20 +366,62 @@ class CosmosMonitor:
         if not self.loaded:
             self.load_state()
         failures = []
+        pruned: dict[int, CosmosEndpoint] = {}
         for ep in self.candidates:
-            self.endpoint = ep
-            self.lcd_failed = False
-            try:
-                await self._round()
-                if self.lcd_failed:
-                    self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
-                else:
-                    self.last_success = time.time()
+            if await self._try(ep, failures, pruned):
                 return
-            except ProbeFailure as failure:
-                failures.append(f"{ep.name}: {failure}")
+        for _ in range(PRUNED_RETRIES):
+            if not pruned:
+                break
+            # Every endpoint that answered no longer keeps the next height (pruned, or state-synced
+            # after it): skip to the lowest height one of them keeps, count the gap, go on there
+            # (again if the node pruned further meanwhile: the monitor started at its very edge).
+            lowest = min(pruned)
+            if not self.skip_to(lowest, "pruned"):
+                break
+            ep, pruned = pruned[lowest], {}
+            if await self._try(ep, failures, pruned):
+                return
         self.failures += 1
         raise AllEndpointsFailed("; ".join(failures))
+
+    async def _try(self, ep: CosmosEndpoint, failures: list[str], pruned: dict[int, CosmosEndpoint]) -> bool:
+        self.endpoint = ep
+        self.lcd_failed = False
+        try:
+            await self._round()
+        except Pruned as failure:
+            failures.append(f"{ep.name}: {failure}")
+            pruned.setdefault(failure.lowest, ep)
+            return False
+        except ProbeFailure as failure:
+            failures.append(f"{ep.name}: {failure}")
+            return False
+        if self.lcd_failed:
+            self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
+        else:
+            self.last_success = time.time()
+        return True
+
+    def skip_to(self, lowest: int, why: str) -> bool:
+        """Resume after the blocks an endpoint no longer keeps: block ``lowest + 1`` is the first
+        whose commit (for ``lowest``) can be read with its validator set (``/validators`` of a
+        height below the lowest kept one is refused too). The heights passed over are counted in
+        ``chainwatch_cosmos_monitor_blocks_skipped_total``, as those past ``max_backfill_blocks``."""
+        state = self.state.copy()
+        if state.last_height is None or lowest <= state.last_height:
+            return False
+        gap = lowest - state.last_height
+        log.warning(
+            "cosmos blocks skipped: no longer kept by the node",
+            extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "first": state.last_height, "last": lowest - 1, "blocks": gap, "reason": why},
+        )
+        state.skipped += gap
+        state.last_height = lowest
+        self.prev_hash = None
+        self.save_state(state)
+        self.state = state
+        return True
 
     async def _round(self) -> None:
         if self.endpoint.lcd is not None and time.monotonic() - self.last_lcd >= self.cfg.lcd_interval_seconds:
@@ -373,7 +435,13 @@ class CosmosMonitor:
         network = obj(status.get("node_info"), "status.node_info").get("network")
         if network != self.chain.chain_id:
             raise ProbeFailure("wrong_chain", f"node_info.network {str(network)[:50]!r}, expected {self.chain.chain_id!r}")
-        latest = uint(obj(status.get("sync_info"), "status.sync_info").get("latest_block_height"), "latest_block_height")
+        sync = obj(status.get("sync_info"), "status.sync_info")
+        latest = uint(sync.get("latest_block_height"), "latest_block_height")
+        earliest = sync.get("earliest_block_height")  # absent on old nodes; "0" / "1": everything kept
+        earliest = uint(earliest, "earliest_block_height") if earliest is not None else 0
+        last = self.state.last_height
+        if last is not None and 1 < earliest <= latest and last < earliest:
+            raise Pruned(earliest, f"/status: earliest_block_height {earliest} on {self.endpoint.name}, the monitor is at {last}")
         await self.count_blocks(latest)
 
     async def count_blocks(self, latest: int) -> None:
@@ -452,6 +520,20 @@ class CosmosMonitor:
                 return out
             page += 1
 
+    def unresolved(self, index: int) -> str | None:
+        """Why member ``index`` has no consensus address to count by (None: it has one, or the
+        LCD has not been asked yet). Configured by operator address only, it needs the LCD's
+        ``consensus_pubkey``: no LCD, ``staking: false``, a 404 or an unreadable key leave it unwatched."""
+        if self.address_of(index) is not None:
+            return None
+        m = self.members[index]
+        if not (m.operator_address and self.chain.staking) or all(e.lcd is None for e in self.candidates):
+            return "no_identity"
+        f = self.facts.get(index)
+        if f is None:
+            return None  # not asked yet
+        return f.unresolved or "no_identity"
+
     def address_of(self, index: int) -> str | None:
         m = self.members[index]
         if m.consensus_address:
@@ -481,7 +563,7 @@ class CosmosMonitor:
             except ProbeFailure as failure:  # one validator's bad answer drops only its facts
                 if failure.reason not in ("invalid_response", "invalid_json", "http_status"):
                     raise
-                facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address)
+                facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address, unresolved="unreadable")
                 self._warn(f"validator {m.label}: {failure}")
         self.facts = facts
 
@@ -490,10 +572,16 @@ class CosmosMonitor:
         if m.operator_address and self.chain.staking:
             status, body = await self.lcd(f"/cosmos/staking/v1beta1/validators/{m.operator_address}", "staking validator", ok_statuses=(404,))
             if status == 404:
-                f.status = "unspecified"
+                f.status, f.unresolved = "unspecified", "not_found"
             else:
                 v = obj(obj(body, "staking validator").get("validator"), "staking validator.validator")
-                derived = consensus_address_of(v.get("consensus_pubkey"), "validator.consensus_pubkey")
+                try:
+                    derived = consensus_address_of(v.get("consensus_pubkey"), "validator.consensus_pubkey")
+                except ProbeFailure as failure:  # a key type or shape we cannot turn into an address
+                    if f.address is None:
+                        f.unresolved = "no_identity"
+                        self._warn(f"validator {m.label}: {failure}")
+                    derived = None
                 f.address = f.address or derived
                 f.jailed = boolean(v.get("jailed"), "validator.jailed")
                 raw = v.get("status")
@@ -545,6 +633,13 @@ class CosmosMonitor:
             out.append(("chainwatch_cosmos_validator_solo_missed_blocks_total", labels, counts["solo_missed"]))
             idx = [i for i, m in enumerate(self.members) if m.group == group]
             addresses = {self.address_of(i) for i in idx} - {None}
+            unresolved = dict.fromkeys(UNRESOLVED_REASONS, 0)
+            for i in idx:
+                why = self.unresolved(i)
+                if why is not None:
+                    unresolved[why] += 1
+            for why, n in unresolved.items():
+                out.append(("chainwatch_validator_monitor_unresolved_validators", {**labels, "reason": why}, n))
             out.append(("chainwatch_cosmos_validator_consecutive_missed_blocks", labels, max((s.consecutive.get(a, 0) for a in addresses), default=0)))
             out.append(("chainwatch_cosmos_validators_active", labels, sum(1 for a in addresses if a in self.active)))
             out.append(("chainwatch_cosmos_validator_voting_power", labels, sum(self.active.get(a, 0) for a in addresses)))

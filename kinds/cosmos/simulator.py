@@ -123,6 +123,7 @@ class Node:
     down: bool = False
     peers: int = 8
     net_info_closed: bool = False  # answers /net_info with HTTP 403, as providers that close it do
+    lowest: int | None = None  # pruned (min-retain-blocks) or state-synced: the first height this node keeps
 
 
 @dataclass
@@ -267,6 +268,15 @@ class Chain:
     def node_height(self, node: Node) -> int:
         return self.height if node.held_at is None else min(node.held_at, self.height)
 
+    def node_lowest(self, node: Node) -> int:
+        return self.first_height if node.lowest is None else max(self.first_height, min(node.lowest, self.node_height(node)))
+
+    def prune(self, node: str, keep: int) -> None:
+        """The node keeps only its last ``keep`` blocks from now on (as after ``min-retain-blocks``
+        pruning or a state-sync bootstrap): older heights answer "height X is not available"."""
+        n = self.node(node)
+        n.lowest = self.node_height(n) - keep + 1
+
     def stop_signing(self, validator: str) -> None:
         self.validator(validator).signing = False
 
@@ -384,8 +394,9 @@ class Chain:
             raise RpcError("Internal error", "height must be greater than 0, but got %d" % h)
         if h > top:
             raise RpcError("Internal error", f"height {h} must be less than or equal to the current blockchain height {top}")
-        if h < self.first_height:
-            raise RpcError("Internal error", f"height {h} is not available, lowest height is {self.first_height}")
+        lowest = self.node_lowest(node)
+        if h < lowest:
+            raise RpcError("Internal error", f"height {h} is not available, lowest height is {lowest}")
         return h
 
     def _node_info(self, node: Node) -> dict:
@@ -406,7 +417,7 @@ class Chain:
     def rpc_status(self, node: Node, params: dict) -> dict:
         h = self.node_height(node)
         b = self.blocks[h]
-        first = self.blocks[self.first_height]
+        first = self.blocks[self.node_lowest(node)]
         return {
             "node_info": self._node_info(node),
             "sync_info": {

@@ -84,6 +84,7 @@ from collections import Counter
 
 from chainwatch.kinds.solana.probe import AGAVE_CODES
 from chainwatch.exporters import jsonrpc
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.core.config import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
@@ -384,6 +385,11 @@ class SolanaMonitor:
             out += [("chainwatch_solana_validators", labels, found)]
             if not undetermined:
                 out += [("chainwatch_solana_validators_delinquent", labels, delinquents)]
+            # a configured vote account getVoteAccounts does not list (mistyped, closed, never voted) is never checked
+            out += [
+                ("chainwatch_validator_monitor_unresolved_validators", {**labels, "reason": why}, len(members) - found if why == "not_found" else 0)
+                for why in UNRESOLVED_REASONS
+            ]
             out += [
                 ("chainwatch_solana_vote_lag_slots", labels, vote_lag),
                 ("chainwatch_solana_root_lag_slots", labels, root_lag),

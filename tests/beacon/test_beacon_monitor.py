@@ -132,6 +132,8 @@ async def test_unknown_pubkey_is_reported_not_missing(fake, transport, tmp_path)
     await monitor.step(now=fake.time_at(8, 9))
     s = exposition(monitor)
     assert s.value("chainwatch_validators", group="new", status="unknown") == 1
+    assert s.value("chainwatch_validator_monitor_unresolved_validators", group="new", reason="not_found") == 1  # never checked: said, not a quiet zero
+    assert s.value("chainwatch_validator_monitor_unresolved_validators", group="new", reason="unreadable") == 0
     assert s.value("chainwatch_validator_attestations_checked_total", group="new") == 1
 
 

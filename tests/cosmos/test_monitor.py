@@ -250,3 +250,121 @@ async def test_an_lcd_outage_keeps_block_counting_going(tmp_path, transport):
         assert sample(m, MISSED, group="ops") == 3
         assert sample(m, "chainwatch_cosmos_validator_blocks_until_jail", group="ops") is None
         assert sample(m, "chainwatch_validator_monitor_failures_total") >= 1
+
+
+# ----------------------------------------------------------------------------- issue #25: resume from what the node has
+
+SKIPPED = "chainwatch_cosmos_monitor_blocks_skipped_total"
+
+
+def test_the_recorded_not_available_answer_names_the_lowest_kept_height():
+    from chainwatch.exporters.transport import Reply
+    from chainwatch.kinds.cosmos.cometbft import lowest_kept_height
+    from tests.field.support import FIXTURES
+
+    recorded = (FIXTURES / "cometbft-height-not-available.json").read_bytes()  # field case cosmos-pruned-resume-stuck
+    assert lowest_kept_height(Reply(500, recorded, 0.01)) == 1999902
+    other = b'{"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error","data":"height 9 must be less than or equal to the current blockchain height 5"}}'
+    assert lowest_kept_height(Reply(500, other, 0.01)) is None
+    assert lowest_kept_height(Reply(200, b'{"jsonrpc":"2.0","id":-1,"result":{}}', 0.01)) is None
+
+
+async def _restart_on_a_pruned_node(tmp_path, transport, *, keep: int, hide_earliest: bool = False, **validators):
+    chain = Chain(manual=True)
+    sim = Simulator(chain)
+    await sim.__aenter__()
+    v1 = chain.validators[0]
+    groups = {"ops": [v1.address]}
+    first = monitor(chain, sim, groups, tmp_path / "s.json", transport, **validators)
+    await first.round()
+    checked = sample(first, CHECKED, group="ops")
+    chain.stop_signing(v1.name)
+    advance(chain, 20)  # the exporter is down for 20 blocks ...
+    chain.prune("ref-1", keep=keep)  # ... while the node pruned (or was re-state-synced)
+    if hide_earliest:  # a node whose /status has no earliest_block_height (Tendermint before 0.34)
+        status = chain.rpc_status
+
+        def without_earliest(node, params):
+            out = status(node, params)
+            out["sync_info"].pop("earliest_block_height")
+            return out
+
+        chain.rpc_status = without_earliest
+    second = monitor(chain, sim, groups, tmp_path / "s.json", transport, **validators)
+    return chain, sim, first, second, checked
+
+
+async def test_a_restart_on_a_pruned_node_skips_to_its_lowest_height_and_counts_the_gap(tmp_path, transport):
+    # Field case cosmos-pruned-resume-stuck: the state file says 1000, the node keeps 1016-1020.
+    chain, sim, first, m, checked = await _restart_on_a_pruned_node(tmp_path, transport, keep=5)
+    try:
+        last = first.state.last_height
+        lowest = chain.node_lowest(chain.node("ref-1"))
+        await m.round()  # no AllEndpointsFailed: the gap is skipped in this very round
+        assert sample(m, SKIPPED) == lowest - last == 16
+        assert sample(m, "chainwatch_cosmos_monitor_last_height") == chain.height
+        assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+        # counting goes on from the lowest kept height: the commits of 1016..1019, all missed
+        assert sample(m, MISSED, group="ops") == chain.height - lowest == 4
+        assert sample(m, CHECKED, group="ops") == checked + 4
+        advance(chain, 3)
+        await m.round()
+        assert sample(m, MISSED, group="ops") == 7  # the missed-blocks alert keeps its input
+        assert sample(m, CONSECUTIVE, group="ops") == 7
+        assert sample(m, SKIPPED) == 16  # counted once, and kept across a restart
+        third = monitor(chain, sim, {"ops": [chain.validators[0].address]}, tmp_path / "s.json", transport)
+        assert sample(third, SKIPPED) is not None
+        await third.round()
+        assert sample(third, SKIPPED) == 16
+    finally:
+        await sim.__aexit__(None, None, None)
+
+
+async def test_the_not_available_answer_itself_moves_the_monitor_on(tmp_path, transport):
+    # No earliest_block_height to read first: the /block answer "lowest height is Y" is the signal.
+    chain, sim, first, m, _ = await _restart_on_a_pruned_node(tmp_path, transport, keep=5, hide_earliest=True)
+    try:
+        await m.round()
+        assert sample(m, SKIPPED) == chain.node_lowest(chain.node("ref-1")) - first.state.last_height
+        assert sample(m, MISSED, group="ops") == 4
+        assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+    finally:
+        await sim.__aexit__(None, None, None)
+
+
+async def test_a_fallback_that_still_keeps_the_blocks_is_read_before_anything_is_skipped(tmp_path, transport):
+    chain, sim, _, m, checked = await _restart_on_a_pruned_node(tmp_path, transport, keep=5, endpoint="ref-1", fallbacks=["ref-2"])
+    try:
+        await m.round()
+        assert sample(m, SKIPPED) == 0
+        assert sample(m, MISSED, group="ops") == 20  # every block read on ref-2 (an archive node)
+        assert sample(m, CHECKED, group="ops") == checked + 20
+    finally:
+        await sim.__aexit__(None, None, None)
+
+
+# ----------------------------------------------------------------------------- issue #25: nothing configured is silently unwatched
+
+UNRESOLVED = "chainwatch_validator_monitor_unresolved_validators"
+
+
+async def test_a_validator_the_monitor_cannot_resolve_is_a_reason_not_a_quiet_zero(tmp_path, transport):
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        v1, v2 = chain.validators[0], chain.validators[1]
+        unknown = v2.valoper[:-6] + ("qqqqqq" if not v2.valoper.endswith("qqqqqq") else "pppppp")  # not on chain
+        groups = {"ops": [v1.valoper], "typo": [v1.address, unknown]}
+        m = monitor(chain, sim, groups, tmp_path / "s.json", transport)
+        await lcd_round(m)
+        for reason in ("not_found", "no_identity", "unreadable"):  # every reason, every group, from the first round
+            assert sample(m, UNRESOLVED, group="ops", reason=reason) == 0
+        assert sample(m, UNRESOLVED, group="typo", reason="not_found") == 1
+        assert sample(m, UNRESOLVED, group="typo", reason="no_identity") == 0
+        # a chain without x/staking: an operator address alone gives no consensus address to count by
+        m.chain = m.chain.model_copy(update={"staking": False})
+        await lcd_round(m)
+        assert sample(m, UNRESOLVED, group="ops", reason="no_identity") == 1
+        checked = sample(m, CHECKED, group="ops")
+        advance(chain, 2)
+        await m.round()
+        assert sample(m, CHECKED, group="ops") == checked  # what the reason explains: nothing counted for it

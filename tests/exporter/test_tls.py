@@ -18,6 +18,7 @@ from tests.exporter.test_evm_probe import geth, scrape
 from tests.support.fakeserver import FakeServer
 
 METRIC = "chainwatch_tls_earliest_cert_expiry_timestamp_seconds"
+VERIFIED = "chainwatch_tls_verified_chain_expiry_timestamp_seconds"
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
@@ -73,6 +74,7 @@ async def test_private_ca_reports_the_served_certificates_expiry(ca):
         snap, s, _ = await scrape(config(srv.url("/node"), {"ca_file": ca.path}))
         assert s.value("chainwatch_probe_success", endpoint="geth-1") == 1, snap.results["geth-1"].detail
         assert s.value(METRIC, endpoint="geth-1") == expires.timestamp()
+        assert s.value(VERIFIED, endpoint="geth-1") == expires.timestamp()  # one path: served = verified
     finally:
         srv.stop()
 
@@ -109,6 +111,7 @@ async def test_expired_certificate_is_tls_unless_verification_is_skipped(ca):
         _, s, _ = await scrape(config(srv.url("/node"), {"insecure_skip_verify": True}))
         assert s.value("chainwatch_probe_success", endpoint="geth-1") == 1
         assert s.value(METRIC, endpoint="geth-1") == expired.timestamp()
+        assert s.value(VERIFIED, endpoint="geth-1") is None  # nothing was verified: no verified expiry
     finally:
         srv.stop()
 
@@ -161,5 +164,90 @@ async def test_plain_http_has_no_expiry_and_keep_alive_costs_no_extra_request(ca
         _, s, _ = await scrape(config(srv.url("/node"), {"ca_file": ca.path}))
         assert s.value(METRIC, endpoint="geth-1") is not None
         assert srv.calls("POST", "/node") == 1  # the expiry came with the probe's own answer
+    finally:
+        srv.stop()
+
+
+# ----------------------------------------------------------------------------- the verified chain (issue #25)
+
+
+def _cross_signed_pki(tmp_path):
+    """The AddTrust/USERTrust shape of blackbox_exporter#637 (field case tls-expired-cross-cert):
+    a trusted root, an intermediate, a 127.0.0.1 leaf valid 80 days, and a cross-signed copy of
+    the root (same subject and key) issued by an old root that expired 400 days ago. The server
+    sends leaf + intermediate + cross; a client trusting the root verifies leaf -> intermediate ->
+    root and never uses the cross certificate. Made at test time with ``cryptography`` (trustme's
+    own dependency), since trustme issues no cross certificates."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    def cert(subject, key, issuer, issuer_key, not_after, ca, days_before=3000):
+        b = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - dt.timedelta(days=days_before))
+            .not_valid_after(not_after)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        )
+        if ca:
+            b = b.add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        else:
+            b = b.add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        return b.sign(issuer_key, hashes.SHA256())
+
+    root_key, old_key, inter_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(4))
+    root_name = name("Test Root R2")
+    leaf_expiry = NOW + dt.timedelta(days=80)
+    cross_expiry = NOW - dt.timedelta(days=400)
+    root = cert(root_name, root_key, root_name, root_key, NOW + dt.timedelta(days=5000), True)
+    cross = cert(root_name, root_key, name("Old External CA Root"), old_key, cross_expiry, True)
+    inter = cert(name("Test Intermediate"), inter_key, root_name, root_key, NOW + dt.timedelta(days=1500), True, days_before=300)
+    leaf = cert(name("127.0.0.1"), leaf_key, name("Test Intermediate"), inter_key, leaf_expiry, False, days_before=10)
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM)  # noqa: E731
+    (tmp_path / "root.pem").write_bytes(pem(root))
+    (tmp_path / "chain.pem").write_bytes(pem(leaf) + pem(inter) + pem(cross))
+    (tmp_path / "leaf.key").write_bytes(leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return tmp_path / "root.pem", leaf_expiry, cross_expiry
+
+
+def _serve_chain(tmp_path) -> FakeServer:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(str(tmp_path / "chain.pem"), str(tmp_path / "leaf.key"))
+    srv = FakeServer(ssl_context=ctx).start()
+    srv.jsonrpc("/node", geth())
+    return srv
+
+
+async def test_an_unused_expired_cross_certificate_is_not_the_verified_expiry(tmp_path):
+    from chainwatch.core.config import parse
+    from chainwatch.exporters.checkcmd import COLUMNS, rows
+
+    root, leaf_expiry, cross_expiry = _cross_signed_pki(tmp_path)
+    srv = _serve_chain(tmp_path)
+    try:
+        text = config(srv.url("/node"), {"ca_file": root})
+        snap, s, _ = await scrape(text)
+        assert s.value("chainwatch_probe_success", endpoint="geth-1") == 1, snap.results["geth-1"].detail  # the handshake verifies
+        assert s.value(METRIC, endpoint="geth-1") == cross_expiry.timestamp()  # served: the cross certificate, 400 days ago
+        assert s.value(VERIFIED, endpoint="geth-1") == leaf_expiry.timestamp()  # verified: leaf -> intermediate -> root
+        (row,) = rows(parse(text, env={}), snap)
+        assert row[COLUMNS.index("cert expiry")] in ("79d", "80d")  # not EXPIRED
+        # verification off: nothing verified, so no verified expiry; check says whose expiry it shows
+        snap, s, _ = await scrape(config(srv.url("/node"), {"insecure_skip_verify": True}))
+        assert s.value(METRIC, endpoint="geth-1") == cross_expiry.timestamp()
+        assert s.value(VERIFIED, endpoint="geth-1") is None
+        (row,) = rows(parse(config(srv.url("/node"), {"insecure_skip_verify": True}), env={}), snap)
+        assert row[COLUMNS.index("cert expiry")] == "EXPIRED (unverified)"
     finally:
         srv.stop()

@@ -152,3 +152,48 @@ def test_misses_in_two_epochs_of_the_hour_do_warn(tmp_path):
             {"expr": present, "eval_time": "80m", "exp_samples": [{"labels": "{}", "value": 1}]},
         ],
     )
+
+
+# ----------------------------------------------------------------------------- issue #25: the verified chain
+
+
+def test_tls_expiry_alert_reads_the_verified_chain_not_an_unused_expired_cross_certificate(tmp_path):
+    # Field case tls-expired-cross-cert: the exporter served the cross certificate's expiry
+    # (400 days ago) as the earliest served one and the leaf's (80 days ahead) as the verified
+    # chain's. promtool's clock starts at 0, so the values are relative to it.
+    generate.write(load(FIXTURES / "tls-expired-cross-chainwatch.yaml", need_secrets=False), tmp_path)
+    labels = 'chain="ethereum",endpoint="geth-tls",network="mainnet",role="provider"'
+    day = 86400
+
+    def case(verified_days: float, expected: list[str]) -> dict:
+        return {
+            "interval": "1m",
+            "input_series": [
+                {"series": f"chainwatch_tls_earliest_cert_expiry_timestamp_seconds{{{labels}}}", "values": f"{-400 * day}x30"},
+                {"series": f"chainwatch_tls_verified_chain_expiry_timestamp_seconds{{{labels}}}", "values": f"{verified_days * day:.0f}x30"},
+            ],
+            "promql_expr_test": [
+                {
+                    "expr": 'ALERTS{alertname="ChainwatchTLSCertExpiringSoon",alertstate="firing"}',
+                    "eval_time": "20m",
+                    "exp_samples": [
+                        {
+                            "labels": f'ALERTS{{alertname="ChainwatchTLSCertExpiringSoon",alertstate="firing",{labels},severity="{severity}",team="default"}}',
+                            "value": 1,
+                        }
+                        for severity in expected
+                    ],
+                }
+            ],
+        }
+
+    test = {
+        "rule_files": ["rules/chainwatch-ethereum.rules.yml"],
+        "evaluation_interval": "1m",
+        # the recorded pair: no alert; the verified chain itself expiring in 2.5 days: both severities
+        "tests": [case(80, []), case(2.5, ["warning", "critical"])],
+    }
+    path = tmp_path / "cross.test.yml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run([require_binary("promtool"), "test", "rules", path.name], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

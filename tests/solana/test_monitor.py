@@ -130,6 +130,10 @@ async def test_group_and_validator_series_from_vote_accounts_and_block_productio
     assert v[("chainwatch_solana_validators", "lost", None)] == 0
     assert v[("chainwatch_solana_skip_ratio", "lost", None)] == 0.0
     assert ("chainwatch_solana_validator_delinquent", "lost", VOTE_C) not in v
+    # ... but it is said (issue #25: nothing configured is silently unwatched)
+    unresolved = {(l["group"], l["reason"]): x for n, l, x in monitor.samples() if n == "chainwatch_validator_monitor_unresolved_validators"}
+    assert unresolved[("lost", "not_found")] == 1 and unresolved[("ops", "not_found")] == 0
+    assert unresolved[("lost", "no_identity")] == unresolved[("lost", "unreadable")] == 0
     # One getBlockProduction per identity, in one batch, after epoch info and vote accounts.
     assert rpc.batches == 2 and rpc.seen.count("getBlockProduction") == 3
     # Every sample fits the catalog (labels and all): rendering raises otherwise.
