@@ -28,7 +28,6 @@ from chainwatch.core.alertkit import (
     ENDPOINT_LABELS,
     EXPLAINED,
     GROUP_LABELS,
-    HALT_BUDGET,
     OPERATIONAL,
     STALE,
     SYMPTOM,
