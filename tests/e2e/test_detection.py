@@ -9,7 +9,7 @@ the generated config paging the capture receiver.
 First a healthy stack must page nobody for 2 minutes. Then the faults run in lanes
 (``campaign.py``): faults of one chain or endpoint one after the other, lanes of disjoint
 scopes side by side; the devnet halt (which stops the rollup's L1 and the subgraph's chain)
-after the lanes it touches, the killed exporter (which silences everything) last and alone.
+before the lanes it touches, the killed exporter (which silences everything) last and alone.
 
 For every fault: the expected alert must reach the capture receiver within its budget
 (threshold crossing + ``for:`` + 2 x scrape interval + group wait + a few seconds), nothing
@@ -33,7 +33,8 @@ from tests.support.poll import hold, wait_until
 from .campaign import RECOVERY_SECONDS, RESOLVE_SECONDS, Campaign, Lane, step
 from .support import EVERYTHING, RESULTS, Result, Run, Scope, assert_only_expected, heal, pages_since, wait_resolved
 
-pytestmark = [pytest.mark.e2e, pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager]
+# One stack and one campaign: under pytest-xdist (--dist loadgroup) the module stays on one worker.
+pytestmark = [pytest.mark.e2e, pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanager, pytest.mark.xdist_group("detection")]
 
 HEALTHY_SECONDS = float(os.environ.get("CHAINWATCH_E2E_HEALTHY_SECONDS", "120"))
 # RESOLVE_SECONDS (campaign.py), the user-visible resolve contract (issue #15): every endpoint
@@ -47,18 +48,21 @@ def _scope(chains, endpoints=None) -> Scope:
     return Scope(frozenset(chains), None if endpoints is None else frozenset(endpoints))
 
 
-DEVNET_TOUCHED = ("node-1", "node-2/3", "node-4", "rollup", "subgraph")
+# The devnet halt freezes every anvil: the rollup's L1 and the chain the subgraph indexes too.
+# It runs first, before the lanes it touches: a lane that follows another one inherits the
+# state of its windowed alerts (slow-rpc's latency stays in the 5m window), a lane that leads
+# inherits nothing.
+AFTER_HALT = ("devnet",)
 LANES = (
-    lambda: Lane("node-1", _scope([EVM_CHAIN], ["node-1"])),
-    lambda: Lane("node-2/3", _scope([EVM_CHAIN], ["node-2", "node-3"])),
-    lambda: Lane("node-4", _scope([EVM_CHAIN], ["node-4"])),
-    lambda: Lane("rollup", _scope([ROLLUP_CHAIN, ROLLUP_L2_CHAIN])),
-    lambda: Lane("subgraph", _scope([SUBGRAPH_CHAIN])),
+    lambda: Lane("devnet", _scope([EVM_CHAIN, ROLLUP_CHAIN, ROLLUP_L2_CHAIN, SUBGRAPH_CHAIN])),
+    lambda: Lane("node-1", _scope([EVM_CHAIN], ["node-1"]), after=AFTER_HALT),
+    lambda: Lane("node-2/3", _scope([EVM_CHAIN], ["node-2", "node-3"]), after=AFTER_HALT),
+    lambda: Lane("node-4", _scope([EVM_CHAIN], ["node-4"]), after=AFTER_HALT),
+    lambda: Lane("rollup", _scope([ROLLUP_CHAIN, ROLLUP_L2_CHAIN]), after=AFTER_HALT),
+    lambda: Lane("subgraph", _scope([SUBGRAPH_CHAIN]), after=AFTER_HALT),
     lambda: Lane("solana", _scope([SOLANA_CHAIN])),
     lambda: Lane("cosmos", _scope([COSMOS_CHAIN])),
     lambda: Lane("beacon", _scope([BEACON_CHAIN])),
-    # The halt freezes every anvil: the rollup's L1 and the chain the subgraph indexes too.
-    lambda: Lane("devnet", _scope([EVM_CHAIN, ROLLUP_CHAIN, ROLLUP_L2_CHAIN, SUBGRAPH_CHAIN]), after=DEVNET_TOUCHED),
     # A dead exporter silences every chain: alone, after everything else.
     lambda: Lane("exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "beacon", "devnet")),
 )

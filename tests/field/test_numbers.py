@@ -91,7 +91,8 @@ BEACON_FIELDS = {
                 "data": {
                     "previous_justified": {"epoch": "0", "root": "0x" + "00" * 32},
                     "current_justified": {"epoch": "0", "root": "0x" + "00" * 32},
-                    "finalized": {"epoch": v, "root": "0x" + "00" * 32},
+                    # a real block root: epoch 0 with the zero root is the "nothing finalized yet" sentinel
+                    "finalized": {"epoch": v, "root": "0x" + "ab" * 32},
                 }
             }
         },
