@@ -186,7 +186,8 @@ INHIBITION = [
         [
             alert_named("ChainwatchChainHalted"),
             alert_named("ChainwatchHeadStale", endpoint="geth-1"),
-            alert_named("ChainwatchHeadStale", chain="polygon", endpoint="bor-1"),
+            # a warning on polygon: no page, so it explains nothing of polygon's burn
+            alert_named("ChainwatchPeersLow", chain="polygon", endpoint="bor-1"),
             alert_named("ChainwatchRpcErrorRatioHigh", endpoint="geth-1"),
             alert_named("ChainwatchSLOErrorBudgetBurn", slo="freshness"),
             alert_named("ChainwatchSLOErrorBudgetBurn", chain="polygon", slo="freshness"),
@@ -194,10 +195,23 @@ INHIBITION = [
         {
             "ChainwatchChainHalted/ethereum": False,
             "ChainwatchHeadStale/geth-1": True,
-            "ChainwatchHeadStale/bor-1": False,
+            "ChainwatchPeersLow/bor-1": False,
             "ChainwatchRpcErrorRatioHigh/geth-1": False,
             "ChainwatchSLOErrorBudgetBurn/ethereum": True,
             "ChainwatchSLOErrorBudgetBurn/polygon": False,
+        },
+    ),
+    (
+        "a critical endpoint page explains its chain's SLO burn: one incident, one page (issue #25)",
+        [
+            alert_named("ChainwatchEndpointDown", chain="polygon", endpoint="bor-1"),
+            alert_named("ChainwatchSLOErrorBudgetBurn", chain="polygon", slo="availability"),
+            alert_named("ChainwatchSLOErrorBudgetBurn", slo="availability"),
+        ],
+        {
+            "ChainwatchEndpointDown/bor-1": False,
+            "ChainwatchSLOErrorBudgetBurn/polygon": True,
+            "ChainwatchSLOErrorBudgetBurn/ethereum": False,
         },
     ),
     (
