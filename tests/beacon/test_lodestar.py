@@ -152,7 +152,9 @@ def settled_head(node: Lodestar, still: float = 3.0, timeout: float = 30.0) -> i
 
 def test_stall_after_validator_client_is_killed(lodestar_install, tmp_path):
     """Beacon node with a separate validator client; killing the client freezes the head."""
-    node = Lodestar(tmp_path / "bn", start_validators=None)
+    # The validator client starts only once the node answers, and Node.js can take 15 s to start it
+    # on a busy machine: genesis far enough ahead that its first block comes within 8 slots.
+    node = Lodestar(tmp_path / "bn", start_validators=None, genesis_delay=25)
     vc = ValidatorClient(tmp_path / "vc", node)
     try:
         node.wait_slot(4, timeout=180)  # set-up, not a contract: a loaded machine starts the pair slowly
