@@ -93,6 +93,9 @@ def assert_recovered(stack: Stack, runs: list[Run], quiet: float, scope: Scope) 
         return (p.alertname, p.chain, p.endpoint, p.severity)
 
     before = {alert(p) for r in runs for p in pages_since(stack, first, scope) if p.received_at <= r.healed_at}
+    # An alert of the fault that was already pending in Prometheus at the heal (its `for:` ran
+    # out within the scrape-and-evaluate lag after it) belongs to the fault, not to a new incident.
+    before |= {a for r in runs for a in r.active_at_heal}
     # An event the fault itself caused (a proposal the frozen validator missed) is reported once
     # the monitor has read that slot, which can be just after the heal: late, not new.
     own_events = {a for r in runs for a in (*r.fault.expect, *r.fault.allow) if a in EVENTS}

@@ -88,6 +88,9 @@ class Run:
     healed_at: float | None = None
     results: list[Result] = field(default_factory=list)
     scope: Scope = EVERYTHING
+    # (alertname, chain, endpoint, severity) of the fault's own alerts pending or firing in
+    # Prometheus when it was healed: their notification may still arrive just after the heal.
+    active_at_heal: set[tuple[str, str, str, str]] = field(default_factory=set)
 
 
 def pages_since(stack: Stack, since: float, scope: Scope = EVERYTHING) -> list[Page]:
@@ -153,8 +156,18 @@ def assert_only_expected(stack: Stack, run: Run, ignore: set[tuple[str, str]] = 
 
 
 def heal(stack: Stack, run: Run) -> None:
+    own = set(run.fault.expect) | set(run.fault.allow)
+    try:
+        alerts = stack.firing()
+    except OSError:
+        alerts = []  # Prometheus itself is what the fault broke: nothing is in progress there
     F.heal(stack, [run.fault.name])
     run.healed_at = time.time()
+    run.active_at_heal = {
+        (a["labels"]["alertname"], a["labels"].get("chain", ""), a["labels"].get("endpoint", ""), a["labels"].get("severity", ""))
+        for a in alerts
+        if a["labels"]["alertname"] in own and run.scope.alert(a)
+    }
 
 
 def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[str, ...] | None = None) -> None:
