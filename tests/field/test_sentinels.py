@@ -20,6 +20,7 @@ import pytest
 from chainwatch.exporters.sentinels import zero_hash, zero_ref, zero_time
 from tests.exporter.test_evm_probe import geth
 from tests.support.answers import COSMOS_CHAIN_ID, bitcoin_results, cosmos_table, evm_table
+from tests.support.configs import IMMEDIATE, chain, config_text, mainnet, node_at, ref_at
 from tests.support.fakeserver import FakeServer
 from tests.support.served import ServedExporter
 
@@ -48,30 +49,14 @@ def test_sentinel_predicates():
 
 
 def opnode_config(srv: FakeServer) -> str:
-    return f"""
-exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0}}
-chains:
-  ethereum:
-    kind: evm
-    network: mainnet
-    chain_id: 1
-    endpoints:
-      - {{name: l1-ref, url: "{srv.url("/l1")}", role: reference}}
-  optimism:
-    kind: evm
-    network: mainnet
-    chain_id: 10
-    endpoints:
-      - {{name: l2-ref, url: "{srv.url("/l2")}", role: reference}}
-  optimism-rollup:
-    kind: opnode
-    network: mainnet
-    l1_chain: ethereum
-    l2_chain: optimism
-    l2_chain_id: 10
-    endpoints:
-      - {{name: op-node-1, url: "{srv.url("/opnode")}", role: node}}
-"""
+    chains = {
+        "ethereum": mainnet("evm", ref_at(srv.url("/l1"), name="l1-ref")),
+        "optimism": mainnet("evm", ref_at(srv.url("/l2"), name="l2-ref"), chain_id=10),
+        "optimism-rollup": chain(
+            "opnode", node_at(srv.url("/opnode"), name="op-node-1"), network="mainnet", l1_chain="ethereum", l2_chain="optimism", l2_chain_id=10
+        ),
+    }
+    return config_text(chains, exporter=IMMEDIATE)
 
 
 async def test_opnode_in_execution_layer_sync_has_no_safe_lag_and_is_not_served():
@@ -128,27 +113,26 @@ async def test_opnode_with_a_real_safe_head_is_not_syncing():
 
 
 def flag_config(srv: FakeServer, references: bool = True) -> str:
-    ref = "role: reference" if references else "role: node"
-    return f"""
-exporter: {{min_probe_interval_seconds: 0, reference_max_age_seconds: 0}}
-chains:
-  zq2:
-    kind: evm
-    network: mainnet
-    chain_id: 32769
-    block_time_seconds: 1
-    endpoints:
-      - {{name: zq2-node-1, url: "{srv.url("/zq2-node")}", role: node}}
-      - {{name: zq2-ref, url: "{srv.url("/zq2-ref")}", {ref}}}
-  testhub:
-    kind: cosmos
-    network: testnet
-    chain_id: testhub-1
-    block_time_seconds: 1
-    endpoints:
-      - {{name: hub-1, url: "{srv.url("/hub")}", role: node}}
-      - {{name: hub-ref, url: "{srv.url("/hub-ref")}", {ref}}}
-"""
+    second = ref_at if references else node_at
+    chains = {
+        "zq2": chain(
+            "evm",
+            node_at(srv.url("/zq2-node"), name="zq2-node-1"),
+            second(srv.url("/zq2-ref"), name="zq2-ref"),
+            network="mainnet",
+            chain_id=32769,
+            block_time_seconds=1,
+        ),
+        "testhub": chain(
+            "cosmos",
+            node_at(srv.url("/hub"), name="hub-1"),
+            second(srv.url("/hub-ref"), name="hub-ref"),
+            network="testnet",
+            chain_id="testhub-1",
+            block_time_seconds=1,
+        ),
+    }
+    return config_text(chains, exporter=IMMEDIATE)
 
 
 def serve_flag_case(srv: FakeServer, node_head: int, ref_head: int, cosmos_ref_head: int) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from .answers import BEACON_GENESIS_ROOT, COSMOS_CHAIN_ID
 
 
@@ -48,3 +50,12 @@ MAINNET: dict[str, dict[str, Any]] = {
 def mainnet(kind: str, *endpoints: dict, **fields: Any) -> dict[str, Any]:
     identity = dict(MAINNET[kind])
     return chain(kind, *endpoints, network=identity.pop("network"), **{**identity, **fields})
+
+
+# Probe on every scrape and trust a reference answer of any age: what a test of one scrape needs.
+IMMEDIATE = {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0}
+
+
+def config_text(chains: dict[str, dict], **top: Any) -> str:
+    """A whole chainwatch.yaml (``top`` fields such as ``exporter`` first, then ``chains``)."""
+    return yaml.safe_dump({**top, "chains": chains}, sort_keys=False)
