@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, ClassVar
+from typing import Any, Callable, ClassVar
 
-if TYPE_CHECKING:
-    from chainwatch.devnet.stack import Stack
+# The running devnet.stack.Stack; not imported, as the stack imports this module.
+RunningStack = Any
 
 TEAM = "demo-ops"
 # Short enough to see a page within seconds, long enough that a scrape hiccup does not page.
@@ -59,15 +59,15 @@ class Fault:
     allow: tuple[str, ...]
     target: dict  # labels every expected page carries, e.g. {"endpoint": "node-1"}
     duration: str  # key of thresholds.durations that is the alert's for:
-    threshold_seconds: Callable[["Stack"], float]
-    inject: Callable[["Stack"], None]
-    heal: Callable[["Stack"], None]
+    threshold_seconds: Callable[[RunningStack], float]
+    inject: Callable[[RunningStack], None]
+    heal: Callable[[RunningStack], None]
 
-    def budget(self, stack: "Stack") -> float:
+    def budget(self, stack: RunningStack) -> float:
         scrape = stack.options.scrape_interval
         return self.threshold_seconds(stack) + seconds(stack.durations()[self.duration]) + 2 * scrape + stack.options.evaluation_interval + 1 + SLACK_SECONDS
 
-    def available(self, stack: "Stack") -> None:
+    def available(self, stack: RunningStack) -> None:
         part = stack.part_of_chain(self.chain)
         if part is not None and self.chain not in stack.chains:
             raise FaultUnavailable(f"{self.name} needs {part.what}, which is not running: {stack.skipped.get(part.name, 'unknown reason')}")
@@ -93,7 +93,7 @@ class DemoPart:
     settings: ClassVar[dict[str, float]] = {}  # its knobs and their defaults (Options.settings overrides)
     faults: ClassVar[tuple[Fault, ...]] = ()
 
-    def __init__(self, stack: "Stack"):
+    def __init__(self, stack: RunningStack):
         self.stack = stack
 
     def setting(self, key: str) -> float:
