@@ -147,6 +147,16 @@ class BasePart(DemoPart):
         """The URL of a reference node: the chain a simulator follows or derives from."""
         raise NotImplementedError
 
+    @property
+    def reference_name(self) -> str:
+        """That reference's endpoint name (``ref-1``)."""
+        raise NotImplementedError
+
+    @property
+    def reference_component(self) -> str:
+        """That reference's component in the status table (``anvil-ref-1``)."""
+        raise NotImplementedError
+
     def start_chain(self, component: str, chain_id: int, detail: str) -> str:
         """Start another chain of its kind as ``component`` for a part on top of it (a rollup's
         L2 execution chain); returns its URL. It stops with the component."""

@@ -132,8 +132,6 @@ class Stack:
             comp.detail = detail
         self.progress(self)
 
-    _set = set_status
-
     def spawn(self, name: str, args: list[str], *, cwd: Path | None = None, env: dict | None = None, grace: float = 5.0) -> Proc:
         proc = Proc(name, args, log=self.run_dir / "logs" / f"{name}.log", cwd=cwd, env=env, grace=grace).start()
         self._component(name).proc = proc
@@ -196,9 +194,9 @@ class Stack:
         self.progress(self)
         try:
             self._start_loop()
-            self._set("capture", "starting")
+            self.set_status("capture", "starting")
             self.capture.start()
-            self._set("capture", "up", self.capture.url, "PagerDuty + Opsgenie stand-in")
+            self.set_status("capture", "up", self.capture.url, "PagerDuty + Opsgenie stand-in")
             for part in self.running:
                 if part.early:
                     part.prepare()  # first: its clock runs while the rest starts
@@ -235,10 +233,10 @@ class Stack:
         certainly still starting instead of racing its start-up (issue #36). A signal ends the
         wait like any other start-up step (the sleep is in the main thread)."""
         self._component("start-gate", "hook")
-        self._set("start-gate", "starting", detail=f"held until {gate} exists (test hook)")
+        self.set_status("start-gate", "starting", detail=f"held until {gate} exists (test hook)")
         while not gate.exists():
             time.sleep(0.1)
-        self._set("start-gate", "up", detail=f"released: {gate} exists")
+        self.set_status("start-gate", "up", detail=f"released: {gate} exists")
 
     # ------------------------------------------------------------------ config
 
@@ -293,7 +291,7 @@ class Stack:
     def start_exporter(self) -> None:
         if not self.exporter_port:
             self.exporter_port = free_port()
-        self._set("exporter", "starting", self.exporter_url)
+        self.set_status("exporter", "starting", self.exporter_url)
         args = [
             sys.executable,
             "-m",
@@ -306,10 +304,10 @@ class Stack:
         ]
         proc = self.spawn("exporter", args)
         wait_http(self.exporter_url + "/-/healthy", 30, proc)
-        self._set("exporter", "up", detail=f"pid {proc.pid}")
+        self.set_status("exporter", "up", detail=f"pid {proc.pid}")
 
     def _start_alertmanager(self, binary: str) -> None:
-        self._set("alertmanager", "starting", self.alertmanager_url)
+        self.set_status("alertmanager", "starting", self.alertmanager_url)
         args = [
             binary,
             f"--config.file={self.generated / 'alertmanager' / 'alertmanager.yml'}",
@@ -320,12 +318,12 @@ class Stack:
         ]
         proc = self.spawn("alertmanager", args)
         wait_http(self.alertmanager_url + "/-/ready", 30, proc)
-        self._set("alertmanager", "up", detail=f"pid {proc.pid}")
+        self.set_status("alertmanager", "up", detail=f"pid {proc.pid}")
 
     def _start_prometheus(self, binary: str) -> None:
         port = free_port()
         self.prometheus_url = f"http://127.0.0.1:{port}"
-        self._set("prometheus", "starting", self.prometheus_url)
+        self.set_status("prometheus", "starting", self.prometheus_url)
         interval = f"{self.options.scrape_interval:g}s"
         config = {
             "global": {"scrape_interval": interval, "scrape_timeout": interval, "evaluation_interval": f"{self.options.evaluation_interval:g}s"},
@@ -348,7 +346,7 @@ class Stack:
         ]
         proc = self.spawn("prometheus", args)
         wait_http(self.prometheus_url + "/-/ready", 60, proc)
-        self._set("prometheus", "up", detail=f"pid {proc.pid}")
+        self.set_status("prometheus", "up", detail=f"pid {proc.pid}")
 
     def _wait_healthy(self) -> None:
         """Ready when Prometheus has scraped the exporter and evaluated the chainwatch rules."""

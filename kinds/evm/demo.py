@@ -122,6 +122,10 @@ class EvmDevnet(BasePart):
     def reference_name(self) -> str:
         return REFERENCES[0]
 
+    @property
+    def reference_component(self) -> str:
+        return f"anvil-{REFERENCES[0]}"
+
     def start_chain(self, component: str, chain_id: int, detail: str) -> str:
         stack = self.stack
         port = free_port()

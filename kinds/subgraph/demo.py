@@ -49,7 +49,7 @@ class SubgraphDemo(DemoPart):
         args = [sys.executable, "-m", SIMULATOR, "--chain-url", base.reference_url, "--port", str(port), "--name", "sim", "--poll-ms", "250"]
         proc = stack.spawn("subgraph-sim", args)
         wait_http(self.url + "/-/state", 30, proc)
-        stack.set_status("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following anvil-{base.reference_name}")
+        stack.set_status("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following {base.reference_component}")
 
     def control(self, *bodies: dict) -> None:
         for body in bodies:
