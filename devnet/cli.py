@@ -28,6 +28,7 @@ from pathlib import Path
 
 import click
 
+from chainwatch import kinds
 from chainwatch.devnet import faults as fault_catalog
 from chainwatch.devnet.procs import MissingTool
 
@@ -213,68 +214,38 @@ def where(state: dict) -> list[str]:
 # --------------------------------------------------------------------------- commands
 
 
+def part_flags(command):
+    """``--no-<name>`` for every demo part but the base, from the registry (``kinds/<kind>/demo.py``)."""
+    for part in reversed(kinds.demo_parts()):
+        if not part.base:
+            command = click.option(f"--no-{part.name}", f"without_{part.name}", is_flag=True, help=part.flag_help)(command)
+    return command
+
+
 @click.group("demo", invoke_without_command=True)
 @run_dir_option
-@click.option("--no-beacon", is_flag=True, help="Do not start the Lodestar dev chain even when it is installed.")
-@click.option("--no-solana", is_flag=True, help="Do not start the simulated Solana cluster.")
-@click.option("--no-subgraph", is_flag=True, help="Do not start the simulated graph-node (a subgraph indexing the anvil devnet).")
-@click.option("--no-cosmos", is_flag=True, help="Do not start the simulated CometBFT chain.")
-@click.option("--no-bitcoin", is_flag=True, help="Do not start the litecoind regtest pair even when litecoind is installed.")
-@click.option("--no-rollup", is_flag=True, help="Do not start the OP Stack rollup (L2 anvil and simulated op-node).")
+@part_flags
 @click.option("--exit-after", type=float, default=None, hidden=True, help="Stop after this many seconds once ready (smoke tests).")
 @click.option(
     "--start-gate",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     hidden=True,
-    help="Test hook: hold start-up, once the anvils run, until this file exists.",
+    help="Test hook: hold start-up, once the base chain runs, until this file exists.",
 )
 @click.pass_context
-def demo(
-    ctx: click.Context,
-    run_dir: Path | None,
-    no_beacon: bool,
-    no_solana: bool,
-    no_subgraph: bool,
-    no_cosmos: bool,
-    no_bitcoin: bool,
-    no_rollup: bool,
-    exit_after: float | None,
-    start_gate: Path | None,
-) -> None:
+def demo(ctx: click.Context, run_dir: Path | None, exit_after: float | None, start_gate: Path | None, **flags: bool) -> None:
     """Run chainwatch on a local devnet: anvil, Lodestar, a simulated Solana cluster, a litecoind regtest pair, an OP Stack rollup, the exporter,
     Prometheus and Alertmanager paging a local PagerDuty/Opsgenie stand-in. Installs nothing."""
     ctx.ensure_object(dict)
     ctx.obj["run_dir"] = run_dir or default_run_dir()
     if ctx.invoked_subcommand is not None:
         return
-    sys.exit(
-        run_demo(
-            ctx.obj["run_dir"],
-            beacon=False if no_beacon else None,
-            solana=not no_solana,
-            subgraph=not no_subgraph,
-            cosmos=not no_cosmos,
-            bitcoin=not no_bitcoin,
-            rollup=not no_rollup,
-            exit_after=exit_after,
-            start_gate=start_gate,
-        )
-    )
+    without = frozenset(key.removeprefix("without_") for key, on in flags.items() if on)
+    sys.exit(run_demo(ctx.obj["run_dir"], without=without, exit_after=exit_after, start_gate=start_gate))
 
 
-def run_demo(
-    run_dir: Path,
-    *,
-    beacon: bool | None,
-    solana: bool,
-    subgraph: bool = True,
-    cosmos: bool = True,
-    bitcoin: bool = True,
-    rollup: bool = True,
-    exit_after: float | None = None,
-    start_gate: Path | None = None,
-) -> int:
+def run_demo(run_dir: Path, *, without: frozenset[str] = frozenset(), exit_after: float | None = None, start_gate: Path | None = None) -> int:
     from chainwatch.devnet.control import STATE_FILE, Control, NotRunning, read_state
     from chainwatch.devnet.stack import Options, Stack
 
@@ -317,7 +288,7 @@ def run_demo(
     screen = Screen()
     click.echo(f"Starting the chainwatch demo in {run_dir} ...")
     stack = Stack(
-        Options(run_dir=run_dir, beacon=beacon, solana=solana, subgraph=subgraph, cosmos=cosmos, bitcoin=bitcoin, rollup=rollup, start_gate=start_gate),
+        Options(run_dir=run_dir, without=without, start_gate=start_gate),
         progress=lambda s: screen.draw(s),
     )
     ticker_stop = threading.Event()

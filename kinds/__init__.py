@@ -32,3 +32,8 @@ def chain_models() -> tuple[type, ...]:
 
 def with_capability(capability: str) -> tuple[str, ...]:
     return tuple(k.name for k in all_kinds() if capability in k.capabilities)
+
+
+def demo_parts() -> tuple[type, ...]:
+    """The demo parts of every kind that has one (``ChainKind.demo``), in their demo order."""
+    return tuple(sorted((part for k in all_kinds() if (part := k.demo()) is not None), key=lambda part: part.order))

@@ -19,7 +19,11 @@ used (so loading the config never imports a probe or a dashboard):
 - ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations
   (:class:`~chainwatch.core.alertkit.AlertSpec`), with their runbooks in ``runbooks/*.md``;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
-- ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here.
+- ``simulator.py`` (optional): a docs-shaped stand-in where no real node runs here, built on
+  ``devnet.simulator.Simulation`` (HTTP server, ``/-/state`` + ``/-/control``, clock);
+- ``demo.py`` (optional): ``DEMO``, the kind's part of ``chainwatch demo``
+  (a ``devnet.part.DemoPart`` subclass): its nodes or simulator, its chain block(s) of the demo
+  config, its faults and its ``--no-<name>`` flag.
 
 Shared alerts and panels choose by :attr:`ChainKind.capabilities`, never by kind name.
 """
@@ -93,3 +97,8 @@ class ChainKind:
 
     def dashboard(self):
         return self.module("dashboard").build
+
+    def demo(self) -> type | None:
+        """The kind's demo part (``demo.py`` ``DEMO``, a ``devnet.part.DemoPart`` subclass), or None."""
+        module = self.module("demo")
+        return module.DEMO if module is not None else None

@@ -51,7 +51,6 @@ Run it: ``python -m chainwatch.kinds.cosmos.simulator --port 26657``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import base64
 import hashlib
 import logging
@@ -65,7 +64,8 @@ from typing import Any
 import bech32
 from aiohttp import web
 
-from chainwatch.devnet.loopback import AppSite, control_app
+from chainwatch.devnet.simulator import Simulation, serve
+from chainwatch.devnet.simulator import Simulator as _Simulator
 
 log = logging.getLogger("chainwatch.simulators.cosmos")
 
@@ -142,7 +142,7 @@ class RpcError(Exception):
         self.message, self.data = message, data
 
 
-class Chain:
+class Chain(Simulation):
     """The simulated chain: block clock, validator set, x/slashing window, and its nodes."""
 
     def __init__(
@@ -173,7 +173,6 @@ class Chain:
         self.blocks: dict[int, Block] = {}
         self.height = start_height
         self.first_height = start_height - 1  # the oldest block served, with an empty commit as block 1 has
-        self._task: asyncio.Task | None = None
         self.blocks[start_height - 1] = self._make_block(start_height - 1, [])
         first = self.blocks[start_height - 1]
         self.blocks[start_height] = self._make_block(start_height, [(FLAG_COMMIT, a, first.time) for a, _ in first.validators])
@@ -230,27 +229,13 @@ class Chain:
             if voted.height > v.start_height + self.window and len(v.missed) > self.max_missed():
                 self.jail(v.name, seconds=self.downtime_jail_seconds)
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        nxt = loop.time()
-        while True:
-            nxt += self.block_seconds
-            await asyncio.sleep(max(0.0, nxt - loop.time()))
-            self.advance()
+    @property
+    def clock_seconds(self) -> float | None:
+        """A block every ``block_seconds``; a chain with ``manual=True`` only moves on ``advance()``."""
+        return None if self.manual else self.block_seconds
 
-    def start_clock(self) -> None:
-        """Produce blocks every ``block_seconds``; a chain with ``manual=True`` only moves on ``advance()``."""
-        if self._task is None and not self.manual:
-            self._task = asyncio.get_running_loop().create_task(self.run())
-
-    async def stop_clock(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+    def tick(self) -> None:
+        self.advance()
 
     # ------------------------------------------------------------------ controls
 
@@ -643,42 +628,18 @@ class Chain:
         status, body = self.lcd(path, request.query)
         return web.json_response(body, status=status)
 
-    def app(self) -> web.Application:
-        app = control_app(self.state, self.control, self.start_clock, self.stop_clock)
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/{node}/lcd/{path:.*}", self.handle_lcd)
         app.router.add_post("/{node}", self.handle_jsonrpc)
         app.router.add_post("/{node}/", self.handle_jsonrpc)
         app.router.add_get("/{node}/{method}", self.handle_uri)
-        return app
 
 
-class Simulator:
-    """Run a :class:`Chain` on a loopback port inside an event loop (tests, demo)."""
-
-    def __init__(self, chain: Chain, host: str = "127.0.0.1", port: int = 0):
-        self.chain = chain
-        self.host = host
-        self.port = port
-        self._site = AppSite(host, port)
-
-    async def start(self) -> "Simulator":
-        self.port = await self._site.start(self.chain.app())
-        return self
-
-    async def stop(self) -> None:
-        await self._site.stop()
-
-    def url(self, node: str) -> str:
-        return f"http://{self.host}:{self.port}/{node}"
+class Simulator(_Simulator):
+    """A :class:`Chain` on a loopback port: node ``n``'s RPC at :meth:`url`, its LCD at :meth:`lcd_url`."""
 
     def lcd_url(self, node: str) -> str:
-        return f"http://{self.host}:{self.port}/{node}/lcd"
-
-    async def __aenter__(self):
-        return await self.start()
-
-    async def __aexit__(self, *exc):
-        await self.stop()
+        return self.url(f"{node}/lcd")
 
 
 def chain_config(chain: Chain, base_url: str, name: str = "cosmos-sim", state_file: str | None = None) -> str:
@@ -727,7 +688,7 @@ def main(argv: list[str] | None = None) -> None:
         print(chain_config(chain, f"http://{args.host}:{args.port}"), end="")
         return
     log.info("SIMULATED CometBFT chain %s on http://%s:%d/<node> (nodes: %s)", chain.chain_id, args.host, args.port, ", ".join(chain.nodes))
-    web.run_app(chain.app(), host=args.host, port=args.port, print=None, access_log=None)
+    serve(chain, args.host, args.port)
 
 
 if __name__ == "__main__":

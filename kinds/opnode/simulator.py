@@ -39,7 +39,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from chainwatch.devnet.loopback import AppSite, control_app
+from chainwatch.devnet.simulator import Simulation, Simulator, serve
 
 log = logging.getLogger("chainwatch.opnode.simulator")
 
@@ -53,7 +53,7 @@ class RpcError(Exception):
         self.code, self.message = code, message
 
 
-class OpNodeSim:
+class OpNodeSim(Simulation):
     def __init__(self, l1_url: str, l2_url: str, *, safe_delay_blocks: int = 2, finalized_delay_blocks: int = 10, l2_block_seconds: float = 1.0):
         self.l1_url, self.l2_url = l1_url, l2_url
         self.safe_delay_blocks = safe_delay_blocks
@@ -230,36 +230,18 @@ class OpNodeSim:
             return web.json_response([await self.answer(item) for item in body])
         return web.json_response(await self.answer(body))
 
-    def app(self) -> web.Application:
-        app = control_app(self.state, self.control, self._open_session, self._close_session)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/", self.handle_rpc)
-        return app
 
-    def _open_session(self) -> None:
+    async def on_start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
 
-    async def _close_session(self) -> None:
+    async def on_stop(self) -> None:
         if self._session is not None:
             await self._session.close()
 
 
-class Simulator:
-    """Run an :class:`OpNodeSim` on a loopback port inside an event loop (tests, demo)."""
-
-    def __init__(self, sim: OpNodeSim, host: str = "127.0.0.1", port: int = 0):
-        self.sim, self.host, self.port = sim, host, port
-        self._site = AppSite(host, port)
-
-    async def start(self) -> "Simulator":
-        self.port = await self._site.start(self.sim.app())
-        return self
-
-    async def stop(self) -> None:
-        await self._site.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+__all__ = ["OpNodeSim", "Simulator"]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -280,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
         args.l1, args.l2, safe_delay_blocks=args.safe_delay_blocks, finalized_delay_blocks=args.finalized_delay_blocks, l2_block_seconds=args.l2_block_seconds
     )
     log.info("SIMULATED op-node on http://%s:%d/ (L1 %s, L2 %s)", args.host, args.port, args.l1, args.l2)
-    web.run_app(sim.app(), host=args.host, port=args.port, print=None, access_log=None)
+    serve(sim, args.host, args.port)
 
 
 if __name__ == "__main__":

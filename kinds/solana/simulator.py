@@ -56,7 +56,7 @@ from typing import Any
 from aiohttp import web
 from solders.pubkey import Pubkey
 
-from chainwatch.devnet.loopback import AppSite, control_app
+from chainwatch.devnet.simulator import Simulation, Simulator, serve
 
 log = logging.getLogger("chainwatch.simulators.solana")
 
@@ -115,7 +115,7 @@ class RpcError(Exception):
         return err
 
 
-class Cluster:
+class Cluster(Simulation):
     """The simulated cluster: slot clock, leader schedule, votes, and its RPC nodes."""
 
     def __init__(
@@ -149,7 +149,7 @@ class Cluster:
         self.transactions = 0
         self.samples: list[dict] = []
         self._sample_start = (time.monotonic(), self.tip, self.transactions)
-        self._task: asyncio.Task | None = None
+        self._next_sample = 0.0
         for v in self.validators:
             v.last_vote = start_slot
         self._by_name = {v.name: v for v in self.validators}
@@ -210,30 +210,19 @@ class Cluster:
             self.heights = {s: h for s, h in self.heights.items() if s >= floor}
             self.skipped = {s for s in self.skipped if s >= floor}
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        next_slot = next_sample = loop.time()
-        next_sample += self.sample_period_seconds
-        while True:
-            next_slot += self.slot_seconds
-            await asyncio.sleep(max(0.0, next_slot - loop.time()))
-            self.advance()
-            if loop.time() >= next_sample:
-                self.sample()
-                next_sample += self.sample_period_seconds
+    @property
+    def clock_seconds(self) -> float:
+        return self.slot_seconds
 
-    def start_clock(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self.run())
+    def clock_started(self, now: float) -> None:
+        self._next_sample = now + self.sample_period_seconds
 
-    async def stop_clock(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+    def tick(self) -> None:
+        self.advance()
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_sample:
+            self.sample()
+            self._next_sample += self.sample_period_seconds
 
     # ------------------------------------------------------------------ views
 
@@ -518,36 +507,11 @@ class Cluster:
             return web.json_response([self.answer(node, item) for item in body])
         return web.json_response(self.answer(node, body))
 
-    def app(self) -> web.Application:
-        app = control_app(self.state, self.control, self.start_clock, self.stop_clock)
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/{node}", self.handle_rpc)
-        return app
 
 
-class Simulator:
-    """Run a :class:`Cluster` on a loopback port inside an event loop (tests, demo)."""
-
-    def __init__(self, cluster: Cluster, host: str = "127.0.0.1", port: int = 0):
-        self.cluster = cluster
-        self.host = host
-        self.port = port
-        self._site = AppSite(host, port)
-
-    async def start(self) -> "Simulator":
-        self.port = await self._site.start(self.cluster.app())
-        return self
-
-    async def stop(self) -> None:
-        await self._site.stop()
-
-    def url(self, node: str) -> str:
-        return f"http://{self.host}:{self.port}/{node}"
-
-    async def __aenter__(self):
-        return await self.start()
-
-    async def __aexit__(self, *exc):
-        await self.stop()
+__all__ = ["Cluster", "Simulator", "Validator", "chain_config"]
 
 
 def chain_config(cluster: Cluster, base_url: str, chain: str = "solana-sim") -> str:
@@ -597,7 +561,7 @@ def main(argv: list[str] | None = None) -> None:
         print(chain_config(cluster, f"http://{args.host}:{args.port}"), end="")
         return
     log.info("SIMULATED Solana cluster on http://%s:%d/<node> (nodes: %s)", args.host, args.port, ", ".join(cluster.nodes))
-    web.run_app(cluster.app(), host=args.host, port=args.port, print=None, access_log=None)
+    serve(cluster, args.host, args.port)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,6 @@ Run it: ``python -m chainwatch.kinds.subgraph.simulator --chain-url http://127.0
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import json
 import logging
@@ -54,7 +53,8 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
-from chainwatch.devnet.loopback import AppSite
+from chainwatch.devnet.simulator import Simulation, serve
+from chainwatch.devnet.simulator import Simulator as _Simulator
 
 log = logging.getLogger("chainwatch.subgraph.simulator")
 
@@ -74,7 +74,7 @@ class Faults:
     raw: dict = field(default_factory=dict)  # api -> JSON body answered verbatim
 
 
-class Subgraph:
+class Subgraph(Simulation):
     """The simulated deployment, following the chain at ``chain_url``."""
 
     def __init__(self, chain_url: str, *, name: str = "sim", deployment: str = SIM_DEPLOYMENT, network: str = SIM_NETWORK, poll_seconds: float = 0.2):
@@ -89,7 +89,6 @@ class Subgraph:
         self.block: int | None = None  # the subgraph's latest indexed block
         self.blocks: dict[int, tuple[str, int]] = {}  # height -> (hash, timestamp) of the real chain
         self.synced = False  # graph-node's flag: sticky, once caught up it stays true
-        self._task: asyncio.Task | None = None
         self._session: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------------ following the chain
@@ -121,31 +120,26 @@ class Subgraph:
             for old in sorted(self.blocks)[:-256]:
                 del self.blocks[old]
 
-    async def run(self) -> None:
-        while True:
-            try:
-                await self.poll()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the chain may be down for a while; keep serving the last state
-                log.debug("poll failed: %s", exc)
-            await asyncio.sleep(self.poll_seconds)
+    catch_up = False  # a poller: a slow poll delays the next one
 
-    async def start(self) -> None:
+    @property
+    def clock_seconds(self) -> float:
+        return self.poll_seconds
+
+    async def tick(self) -> None:
+        try:
+            await self.poll()
+        except Exception as exc:  # noqa: BLE001 - the chain may be down for a while; keep serving the last state
+            log.debug("poll failed: %s", exc)
+
+    async def on_start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
         try:
             await self.poll()
         except Exception as exc:  # noqa: BLE001
             log.warning("first poll of %s failed: %s", self.chain_url, exc)
-        self._task = asyncio.ensure_future(self.run())
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+    async def on_stop(self) -> None:
         if self._session is not None:
             await self._session.close()
 
@@ -271,60 +265,25 @@ class Subgraph:
     async def _status_handler(self, request: web.Request) -> web.Response:
         return await self._graphql(request, "status")
 
-    async def _control(self, request: web.Request) -> web.Response:
-        try:
-            self.control(await request.json())
-        except (ValueError, KeyError, TypeError) as exc:
-            return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response(self.state())
-
-    async def _state(self, request: web.Request) -> web.Response:
-        return web.json_response(self.state())
-
-    def app(self) -> web.Application:
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/subgraphs/{path:.+}", self._meta_handler)
         app.router.add_post("/graphql", self._status_handler)
-        app.router.add_post("/-/control", self._control)
-        app.router.add_get("/-/state", self._state)
-        return app
 
 
-class Simulator:
-    """Run a :class:`Subgraph` on a loopback port inside an event loop (tests, demo)."""
+class Simulator(_Simulator):
+    """A :class:`Subgraph` on a loopback port, with its two endpoints' URLs."""
 
-    def __init__(self, subgraph: Subgraph, host: str = "127.0.0.1", port: int = 0):
-        self.subgraph = subgraph
-        self.host = host
-        self.port = port
-        self._site = AppSite(host, port)
-
-    async def start(self) -> "Simulator":
-        await self.subgraph.start()
-        self.port = await self._site.start(self.subgraph.app())
-        return self
-
-    async def stop(self) -> None:
-        await self._site.stop()
-        await self.subgraph.stop()
+    @property
+    def subgraph(self) -> Subgraph:
+        return self.sim
 
     @property
     def subgraph_url(self) -> str:
-        return f"http://{self.host}:{self.port}/subgraphs/name/{self.subgraph.name}"
+        return self.url(f"subgraphs/name/{self.sim.name}")
 
     @property
     def index_node_url(self) -> str:
-        return f"http://{self.host}:{self.port}/graphql"
-
-
-async def _serve(args) -> None:
-    sim = Simulator(Subgraph(args.chain_url, name=args.name, poll_seconds=args.poll_ms / 1000), args.host, args.port)
-    await sim.start()
-    log.info("SIMULATED graph-node: subgraph %s, index node %s (following %s)", sim.subgraph_url, sim.index_node_url, args.chain_url)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await sim.stop()
+        return self.url("graphql")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -339,10 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--poll-ms", type=float, default=200.0, help="How often the chain's head is read.")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    try:
-        asyncio.run(_serve(args))
-    except KeyboardInterrupt:
-        pass
+    base = f"http://{args.host}:{args.port}"
+    log.info("SIMULATED graph-node: subgraph %s/subgraphs/name/%s, index node %s/graphql (following %s)", base, args.name, base, args.chain_url)
+    serve(Subgraph(args.chain_url, name=args.name, poll_seconds=args.poll_ms / 1000), args.host, args.port)
 
 
 if __name__ == "__main__":

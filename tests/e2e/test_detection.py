@@ -27,7 +27,14 @@ import pytest
 
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.procs import MissingTool
-from chainwatch.devnet.stack import BEACON_CHAIN, COSMOS_CHAIN, EVM_CHAIN, ROLLUP_CHAIN, ROLLUP_L2_CHAIN, SOLANA_CHAIN, SUBGRAPH_CHAIN, Options, Stack
+from chainwatch.devnet.stack import Options, Stack
+from chainwatch.kinds.beacon.demo import CHAIN as BEACON_CHAIN
+from chainwatch.kinds.cosmos.demo import CHAIN as COSMOS_CHAIN
+from chainwatch.kinds.evm.demo import CHAIN as EVM_CHAIN
+from chainwatch.kinds.opnode.demo import CHAIN as ROLLUP_CHAIN
+from chainwatch.kinds.opnode.demo import L2_CHAIN as ROLLUP_L2_CHAIN
+from chainwatch.kinds.solana.demo import CHAIN as SOLANA_CHAIN
+from chainwatch.kinds.subgraph.demo import CHAIN as SUBGRAPH_CHAIN
 from tests.support.poll import hold, wait_until
 
 from .campaign import RECOVERY_SECONDS, RESOLVE_SECONDS, Campaign, Lane, step
@@ -71,10 +78,10 @@ LANES = (
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     # CHAINWATCH_E2E_BEACON=0 leaves Lodestar out (a quicker stack to rerun one EVM case); its cases then skip.
-    beacon = None if os.environ.get("CHAINWATCH_E2E_BEACON", "") != "0" else False
     # The litecoind pair is left out: its faults are proven on real litecoind in tests/bitcoin (with
     # Prometheus), and its miner thread on a loaded 2-core box is one more clock that can slip.
-    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack"), beacon=beacon, bitcoin=False))
+    without = {"bitcoin"} | ({"beacon"} if os.environ.get("CHAINWATCH_E2E_BEACON", "") == "0" else set())
+    st = Stack(Options(run_dir=tmp_path_factory.mktemp("demo-stack"), without=frozenset(without)))
     try:
         st.start()
     except MissingTool as exc:

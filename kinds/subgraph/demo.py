@@ -1,0 +1,154 @@
+"""The demo's SIMULATED graph-node (``chainwatch.kinds.subgraph.simulator``) as chain ``subgraph-sim``.
+
+graph-node needs PostgreSQL and IPFS, which do not run here: the simulator serves one subgraph
+(endpoint ``graph-sim``) that follows the head of the demo's base chain (its first reference)
+and indexes that chain. Faults go through the simulator's ``POST /-/control``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import TYPE_CHECKING
+
+from chainwatch.devnet.part import DURATIONS, LAG_ALERTS, TEAM, DemoPart, Fault
+from chainwatch.devnet.procs import free_port, http_json, rpc, wait_http
+
+if TYPE_CHECKING:
+    from chainwatch.devnet.stack import Stack
+
+CHAIN = "subgraph-sim"
+SIMULATOR = "chainwatch.kinds.subgraph.simulator"
+BEHIND = 110  # blocks: past the demo's critical lag of 100 (the article's indexer threshold)
+
+
+class SubgraphDemo(DemoPart):
+    name = "subgraph"
+    what = "the graph-node simulator"
+    flag_help = "Do not start the simulated graph-node (a subgraph indexing the anvil devnet)."
+    order = 20
+    chains = (CHAIN,)
+
+    def __init__(self, stack: "Stack"):
+        super().__init__(stack)
+        self.url = ""
+
+    def missing(self) -> str | None:
+        if importlib.util.find_spec(SIMULATOR) is None:
+            return f"the graph-node simulator ({SIMULATOR}) is not part of this build"
+        return None
+
+    def components(self) -> tuple[tuple[str, str], ...]:
+        return (("subgraph-sim", "process"),)
+
+    def start(self) -> None:
+        stack, base = self.stack, self.stack.base
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        stack.set_status("subgraph-sim", "starting", self.url, "SIMULATED graph-node")
+        args = [sys.executable, "-m", SIMULATOR, "--chain-url", base.reference_url, "--port", str(port), "--name", "sim", "--poll-ms", "250"]
+        proc = stack.spawn("subgraph-sim", args)
+        wait_http(self.url + "/-/state", 30, proc)
+        stack.set_status("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following {base.reference_component}")
+
+    def control(self, *bodies: dict) -> None:
+        for body in bodies:
+            http_json(self.url + "/-/control", body)
+
+    def chain_blocks(self, slo: dict) -> dict[str, dict]:
+        from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
+
+        return {
+            CHAIN: {
+                "kind": "subgraph",
+                "network": "anvil",
+                "indexes": self.stack.base.chain,
+                "team": TEAM,
+                "deployment": SIM_DEPLOYMENT,
+                "stall_seconds": 10,
+                "thresholds": {
+                    # The article's indexer alert: 100 blocks (here 1 s blocks, so also 100 s); warning at half.
+                    "sync_lag_blocks_warning": 50,
+                    "sync_lag_blocks_critical": 100,
+                    "sync_lag_seconds_warning": 50,
+                    "sync_lag_seconds_critical": 100,
+                    "rpc_latency_p95_seconds": 0.25,
+                    "durations": DURATIONS,
+                },
+                "slo": slo,
+                "endpoints": [{"name": "graph-sim", "url": f"{self.url}/subgraphs/name/sim", "index_node_url": f"{self.url}/graphql"}],
+            }
+        }
+
+
+def _control(stack: "Stack", *bodies: dict) -> None:
+    stack.part(SubgraphDemo.name).control(*bodies)
+
+
+def behind_inject(stack: "Stack") -> None:
+    """graph-node's own chain head freezes and the subgraph drops BEHIND blocks behind the
+    chain: graph-node itself sees no lag (it never indexes past its own stale head)."""
+    _control(stack, {"action": "node_head_stale"}, {"action": "behind", "blocks": BEHIND})
+
+
+def _behind_threshold(stack: "Stack") -> float:
+    # Lag is BEHIND at once when the chain is that long; on a younger chain it is the whole head and grows 1/s.
+    return max(3.0, 101.0 - int(rpc(stack.base.reference_url, "eth_blockNumber"), 16))
+
+
+def _heal(stack: "Stack") -> None:
+    _control(stack, {"action": "heal"})
+
+
+SubgraphDemo.faults = (
+    Fault(
+        "subgraph-behind",
+        f"the simulated subgraph drops {BEHIND} blocks behind devnet while graph-node's own chain head goes stale",
+        CHAIN,
+        ("ChainwatchSyncLagHigh",),
+        ("ChainwatchSyncLagSecondsHigh", "ChainwatchSubgraphStalled"),
+        {"endpoint": "graph-sim"},
+        "sync_lag",
+        _behind_threshold,
+        behind_inject,
+        _heal,
+    ),
+    Fault(
+        "subgraph-stalled",
+        "the simulated subgraph stops indexing while devnet goes on",
+        CHAIN,
+        ("ChainwatchSubgraphStalled",),
+        LAG_ALERTS,
+        {"endpoint": "graph-sim"},
+        "head_stale",
+        lambda s: 10,
+        lambda s: _control(s, {"action": "stall"}),
+        _heal,
+    ),
+    Fault(
+        "subgraph-failed",
+        "the simulated subgraph hits a fatal error (health failed, indexing stops)",
+        CHAIN,
+        ("ChainwatchSubgraphFailed",),
+        LAG_ALERTS,
+        {"endpoint": "graph-sim"},
+        "validator",
+        lambda s: 2,
+        lambda s: _control(s, {"action": "fatal"}),
+        _heal,
+    ),
+    Fault(
+        "subgraph-fork",
+        "the simulated subgraph reports block hashes devnet does not have (it indexed a fork)",
+        CHAIN,
+        ("ChainwatchSubgraphOnFork",),
+        (),
+        {"endpoint": "graph-sim"},
+        "down",
+        lambda s: 2,
+        lambda s: _control(s, {"action": "fork"}),
+        _heal,
+    ),
+)
+
+DEMO = SubgraphDemo
