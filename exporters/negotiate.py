@@ -1,0 +1,121 @@
+"""What a scraper asked for: the exposition format (``Accept``) and the encoding (``Accept-Encoding``).
+
+- **OpenMetrics 1.0.0** when ``Accept`` names ``application/openmetrics-text`` without a
+  version or with version 1.0.0 (Prometheus sends that first by default; the choice is
+  prometheus_client's ``choose_encoder`` rule, which also takes the first acceptable range
+  whatever its ``q``); otherwise the text format 0.0.4. Spec:
+  https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md
+- **gzip** when ``Accept-Encoding`` lists ``gzip`` (not ``q=0``), as Go's promhttp does.
+
+The text exposition is rendered once (:mod:`chainwatch.exporters.exposition`, cached per
+endpoint); OpenMetrics differs from it only in each family's ``# HELP``/``# TYPE`` lines
+(a counter's family name drops ``_total``; ``"`` is escaped in help text) and the final
+``# EOF``. :func:`to_openmetrics` swaps those header lines in the rendered chunks, so an
+OpenMetrics scrape costs one scan for ``#`` lines, not a second rendering. Its output equals
+``prometheus_client.openmetrics.exposition.generate_latest`` of the same samples byte for
+byte (tests/exporter/test_listener_formats.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
+from prometheus_client.openmetrics import exposition as openmetrics
+
+from chainwatch.core import catalog
+from chainwatch.core.catalog import Type
+
+TEXT = "text/plain; version=0.0.4; charset=utf-8"
+OPENMETRICS = openmetrics.CONTENT_TYPE_LATEST  # application/openmetrics-text; version=1.0.0; charset=utf-8
+EOF = b"# EOF\n"
+
+
+def wants_openmetrics(accept: str | None) -> bool:
+    """``Accept: application/openmetrics-text; version=1.0.0`` (or no version) -> True."""
+    for media_range in (accept or "").split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        if kind.lower() != "application/openmetrics-text":
+            continue
+        options = dict(p.partition("=")[::2] for p in params)
+        if options.get("version", "1.0.0").strip() == "1.0.0":
+            return True
+    return False
+
+
+def wants_gzip(accept_encoding: str | None) -> bool:
+    """``Accept-Encoding: gzip`` (also ``gzip;q=0.5``, ``*``), not ``gzip;q=0``."""
+    for coding in (accept_encoding or "").split(","):
+        name, _, params = coding.partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params or float(q) > 0
+            except ValueError:
+                return False
+    return False
+
+
+_HEADERS: dict[bytes, bytes] = {}
+
+
+def _openmetrics_header(name: bytes) -> bytes | None:
+    """The ``# HELP``/``# TYPE`` lines OpenMetrics wants for catalog family ``name`` (None: not ours)."""
+    header = _HEADERS.get(name)
+    if header is None:
+        try:
+            metric = catalog.get(name.decode("ascii"))
+        except KeyError:
+            return None
+        base = metric.name.removesuffix("_total") if metric.type is Type.COUNTER else metric.name
+        doc = metric.help.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+        header = _HEADERS[name] = f"# HELP {base} {doc}\n# TYPE {base} {metric.type.value}\n".encode()
+    return header
+
+
+def to_openmetrics(chunks: Iterable[bytes], tail: bytes = b"") -> Iterator[bytes]:
+    """Text-format ``chunks`` of catalog families (each whole lines, as the exposition writes
+    them) as OpenMetrics, then ``tail`` (already OpenMetrics), then ``# EOF``."""
+    for chunk in chunks:
+        if b"# HELP " not in chunk:
+            yield chunk
+            continue
+        out: list[bytes] = []
+        at = 0
+        start = _next_help(chunk, 0)
+        while start >= 0:
+            name_end = chunk.index(b" ", start + 7)
+            type_end = chunk.index(b"\n", chunk.index(b"\n", name_end) + 1) + 1  # the HELP line and the TYPE line after it
+            header = _openmetrics_header(chunk[start + 7 : name_end])
+            if header is not None:
+                out.append(chunk[at:start])
+                out.append(header)
+                at = type_end
+            start = _next_help(chunk, type_end)
+        out.append(chunk[at:])
+        yield b"".join(out)
+    yield tail + EOF
+
+
+def _next_help(chunk: bytes, at: int) -> int:
+    """Offset of the next line starting ``# HELP `` at or after line start ``at``; -1 if none.
+    Only header lines start with ``#``: a label value's newline is escaped (``\\n``)."""
+    if chunk.startswith(b"# HELP ", at):
+        return at
+    found = chunk.find(b"\n# HELP ", at)
+    return found + 1 if found >= 0 else -1
+
+
+class ProcessMetrics:
+    """The exporter's own ``process_*`` series (CPU seconds, resident memory, open file
+    descriptors, start time: prometheus_client's ``ProcessCollector``, read from /proc), for
+    ``/metrics`` and ``/-/metrics`` only: ``/probe`` answers describe the probed target."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        ProcessCollector(registry=self.registry)
+
+    def render(self, openmetrics_format: bool) -> bytes:
+        if openmetrics_format:
+            return openmetrics.generate_latest(self.registry).removesuffix(EOF)
+        return generate_latest(self.registry)
