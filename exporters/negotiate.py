@@ -18,6 +18,7 @@ byte (tests/exporter/test_listener_formats.py).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
@@ -56,6 +57,20 @@ def wants_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
+GZIP_LEVEL = 1
+
+
+def gzipped(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """``pieces`` as one gzip stream, compressed as they go (a 256 KiB piece at level 1 holds
+    the event loop ~0.5 ms). Level 1, not zlib's default 6: the 5.4 MB exposition of 1000
+    endpoints compressed to 170 kB in 11 ms of CPU at level 1, to 151 kB in 26 ms at level 6
+    (docs/listener.md); the last 20 kB are not worth doubling the cost on every scrape."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    for piece in pieces:
+        yield compressor.compress(piece)
+    yield compressor.flush()
+
+
 _HEADERS: dict[bytes, bytes] = {}
 
 
@@ -77,33 +92,41 @@ def to_openmetrics(chunks: Iterable[bytes], tail: bytes = b"") -> Iterator[bytes
     """Text-format ``chunks`` of catalog families (each whole lines, as the exposition writes
     them) as OpenMetrics, then ``tail`` (already OpenMetrics), then ``# EOF``."""
     for chunk in chunks:
-        if b"# HELP " not in chunk:
+        start = _next_help(chunk, 0)
+        if start < 0:  # most pieces of a large exposition: one family's lines, no header
             yield chunk
             continue
-        out: list[bytes] = []
+        view = memoryview(chunk)  # slices without copies; one join per chunk
+        out: list = []
         at = 0
-        start = _next_help(chunk, 0)
         while start >= 0:
             name_end = chunk.index(b" ", start + 7)
             type_end = chunk.index(b"\n", chunk.index(b"\n", name_end) + 1) + 1  # the HELP line and the TYPE line after it
             header = _openmetrics_header(chunk[start + 7 : name_end])
             if header is not None:
-                out.append(chunk[at:start])
+                out.append(view[at:start])
                 out.append(header)
                 at = type_end
             start = _next_help(chunk, type_end)
-        out.append(chunk[at:])
+        out.append(view[at:])
         yield b"".join(out)
     yield tail + EOF
 
 
 def _next_help(chunk: bytes, at: int) -> int:
     """Offset of the next line starting ``# HELP `` at or after line start ``at``; -1 if none.
-    Only header lines start with ``#``: a label value's newline is escaped (``\\n``)."""
-    if chunk.startswith(b"# HELP ", at):
-        return at
-    found = chunk.find(b"\n# HELP ", at)
-    return found + 1 if found >= 0 else -1
+
+    Looks for ``#`` alone (memchr: ~0.7 ms over a 5 MB exposition, where searching
+    ``\\n# HELP `` took ~9 ms because every line starts with the needle's ``\\n``), then
+    checks it starts a header line; a ``#`` inside a label value is skipped.
+    """
+    while True:
+        found = chunk.find(b"#", at)
+        if found < 0:
+            return -1
+        if (found == 0 or chunk[found - 1] == 0x0A) and chunk.startswith(b"# HELP ", found):
+            return found
+        at = found + 1
 
 
 class ProcessMetrics:

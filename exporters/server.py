@@ -38,7 +38,7 @@ from chainwatch.exporters import __version__
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.listen import Address
-from chainwatch.exporters.negotiate import OPENMETRICS, TEXT, ProcessMetrics, to_openmetrics, wants_gzip, wants_openmetrics
+from chainwatch.exporters.negotiate import OPENMETRICS, TEXT, ProcessMetrics, gzipped, to_openmetrics, wants_gzip, wants_openmetrics
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.webconfig import WebListener
@@ -275,15 +275,16 @@ async def _stream(request: web.Request, chunks: Iterable[bytes], length: int, pr
     tail = process.render(openmetrics) if process is not None else b""
     chunks = to_openmetrics(chunks, tail) if openmetrics else itertools.chain(chunks, [tail])
     resp = web.StreamResponse(headers={"Content-Type": OPENMETRICS if openmetrics else TEXT, "Vary": "Accept, Accept-Encoding"})
+    pieces = (view[i : i + STREAM_PIECE] for chunk in chunks for view in (memoryview(chunk),) for i in range(0, len(view), STREAM_PIECE))
     if wants_gzip(request.headers.get("Accept-Encoding")):
-        resp.enable_compression(web.ContentCoding.gzip)  # chunked; aiohttp compresses pieces > 4 KiB in a thread
+        resp.headers["Content-Encoding"] = "gzip"  # chunked: the compressed length is known at the end only
+        pieces = gzipped(pieces)
     elif not openmetrics:
         resp.content_length = length + len(tail)
     await resp.prepare(request)
-    for chunk in chunks:
-        view = memoryview(chunk)
-        for i in range(0, len(view), STREAM_PIECE):
-            await resp.write(view[i : i + STREAM_PIECE])
+    for piece in pieces:
+        if piece:
+            await resp.write(piece)
     await resp.write_eof()
     return resp
 
