@@ -28,9 +28,10 @@ operator asked for): inline ``cert``/``key``, ``client_allowed_sans``, ``curve_p
 (the listener speaks HTTP/1.1).
 
 Reload: SIGHUP (and every config reload) reads the file again. New users, passwords,
-headers and certificates apply to the next request or TLS handshake; a file that fails to
-load is logged and the previous one stays. Turning TLS on or off needs a restart (the
-listening socket is plain or TLS from the start).
+headers, certificates, keys and client CAs apply to the next request or TLS handshake; a
+file that fails to load is logged and the previous one stays. Turning TLS on or off, and
+changing ``client_auth_type``, the versions or the cipher suites, need a restart (a
+connection takes those from the listening socket's context, which cannot be replaced).
 """
 
 from __future__ import annotations
@@ -172,6 +173,7 @@ class WebConfig:
     tls: ssl.SSLContext | None = None
     users: dict[str, bytes] = field(default_factory=dict)  # user -> bcrypt hash
     headers: list[tuple[str, str]] = field(default_factory=list)
+    tls_policy: dict[str, object] = field(default_factory=dict)  # the TLS fields a reload cannot change (see WebListener.reload)
 
 
 def load(path: str | os.PathLike) -> WebConfig:
@@ -200,7 +202,13 @@ def load(path: str | os.PathLike) -> WebConfig:
     base = Path(filename).parent
     tls = _context(model.tls_server_config, base, source, filename) if model.tls_server_config else None
     users = {user: hashed.encode("ascii") for user, hashed in model.basic_auth_users.items()}
-    return WebConfig(path=filename, tls=tls, users=users, headers=model.http_server_config.headers.items())
+    policy = model.tls_server_config.model_dump(include=set(_POLICY)) if model.tls_server_config else {}
+    return WebConfig(path=filename, tls=tls, users=users, headers=model.http_server_config.headers.items(), tls_policy=policy)
+
+
+# Set on each connection when it is created from the listening socket's context; switching a
+# handshake to a reloaded context (the SNI callback) changes its certificate and CA store only.
+_POLICY = ("client_auth_type", "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites")
 
 
 def _refused(data: dict, source: yamlsource.SourceMap, filename: str) -> list[str]:
@@ -327,6 +335,13 @@ class WebListener:
             return False
         if (config.tls is None) != (self.config.tls is None):
             log.error("web config reload rejected: turning TLS on or off needs a restart", extra={"web_config": config.path})
+            return False
+        changed = [name for name in _POLICY if config.tls_policy.get(name) != self.config.tls_policy.get(name)]
+        if changed:
+            log.error(
+                "web config reload rejected: a TLS policy change needs a restart",
+                extra={"web_config": config.path, "fields": ",".join(f"tls_server_config.{name}" for name in changed)},
+            )
             return False
         self.config = config
         self._verdicts.clear()

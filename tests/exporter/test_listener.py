@@ -220,10 +220,30 @@ def test_tls_and_basic_auth_on_every_path_and_sighup_reload(pki):
         wait_until(lambda: _get(base + "/-/healthy", auth=("prometheus", "n3w"), context=context)[0] == 200, 10, "new password after SIGHUP")
         assert _get(base + "/-/healthy", auth=("prometheus", "s3cret"), context=context)[0] == 401
 
+        renewed = trustme.CA()  # certificate rotation: a new key and chain, no restart
+        leaf = renewed.issue_cert("127.0.0.1")
+        leaf.cert_chain_pems[0].write_to_path(pki / "tls.crt")
+        leaf.private_key_pem.write_to_path(pki / "tls.key")
+        renewed_client = ssl.create_default_context()
+        renewed.configure_trust(renewed_client)
+        proc.signal(signal.SIGHUP)
+
+        def served_by_renewed():
+            try:
+                return _get(base + "/-/healthy", auth=("prometheus", "n3w"), context=renewed_client)[0] == 200
+            except (ssl.SSLError, urllib.error.URLError):
+                return False
+
+        wait_until(served_by_renewed, 10, "renewed certificate served after SIGHUP")
+
+        web.write_text(web.read_text().replace("  key_file: tls.key\n", "  key_file: tls.key\n  min_version: TLS13\n"))
+        proc.signal(signal.SIGHUP)  # a policy a live socket cannot take: rejected, named
+        wait_until(lambda: "tls_server_config.min_version" in proc.log.read_text(), 10, "policy change rejected")
+
         web.write_text("basic_auth_users: {prometheus: not-a-hash}\n")  # a broken file: logged, the previous one stays
         proc.signal(signal.SIGHUP)
-        wait_until(lambda: "web config reload rejected" in proc.log.read_text(), 10, "rejected reload logged")
-        assert _get(base + "/-/healthy", auth=("prometheus", "n3w"), context=context)[0] == 200
+        wait_until(lambda: "web config reload rejected; keeping the previous one" in proc.log.read_text(), 10, "rejected reload logged")
+        assert _get(base + "/-/healthy", auth=("prometheus", "n3w"), context=renewed_client)[0] == 200
         assert "s3cret" not in proc.log.read_text() and "n3w" not in proc.log.read_text()
 
 
