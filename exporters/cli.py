@@ -64,9 +64,10 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
 @click.option(
     "--web.listen-address",
     "listen",
-    default="127.0.0.1:9877",
+    multiple=True,
+    default=["127.0.0.1:9877"],
     show_default=True,
-    help="Address to serve /metrics and /probe on: host:port, :port (every interface) or [ipv6]:port.",
+    help="Address to serve /metrics and /probe on: host:port, :port (every interface) or [ipv6]:port. Repeatable.",
 )
 @click.option(
     "--web.config.file",
@@ -83,21 +84,23 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
     show_default=True,
     help="Processes probing the endpoints behind the one listener (1: all in this process). See chainwatch.exporters.workers.",
 )
-def serve(config_file: str, listen: str, web_config_file: str | None, log_level: str, log_format: str, workers: int) -> None:
+def serve(config_file: str, listen: tuple[str, ...], web_config_file: str | None, log_level: str, log_format: str, workers: int) -> None:
     """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload.
 
-    Order matters: flags, config and web config are checked, then the port is bound, and only
-    then does anything start (a port in use: one line, exit 1, nothing started).
+    The config and web config are checked and the port bound before anything starts: a port
+    in use is one error line and exit status 1.
     """
     from chainwatch.exporters import listen as listening
     from chainwatch.exporters import webconfig
     from chainwatch.exporters.logs import setup
     from chainwatch.exporters.server import run
 
-    try:
-        address = listening.parse_address(listen)
-    except listening.ListenError as exc:
-        raise click.BadParameter(str(exc).removeprefix(f"--web.listen-address {listen!r}: "), param_hint="--web.listen-address") from None
+    addresses = []
+    for text in listen:
+        try:
+            addresses.append(listening.parse_address(text))
+        except listening.ListenError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--web.listen-address "), param_hint="--web.listen-address") from None
     setup(log_level, log_format)
     config = load_or_exit(config_file)
     web = None
@@ -109,11 +112,11 @@ def serve(config_file: str, listen: str, web_config_file: str | None, log_level:
                 click.echo(f"error: {problem}", err=True)
             sys.exit(2)
     try:
-        sockets = listening.bind(address)
+        sockets = listening.bind_all(addresses)
     except listening.ListenError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    run(config, config_file, address, sockets, workers=workers, log_level=log_level, log_format=log_format, web_listener=web)
+    run(config, config_file, addresses, sockets, workers=workers, log_level=log_level, log_format=log_format, web_listener=web)
 
 
 @click.command()

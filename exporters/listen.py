@@ -88,6 +88,19 @@ def bind(address: Address) -> list[socket.socket]:
     return sockets
 
 
+def bind_all(addresses: list[Address]) -> list[socket.socket]:
+    """:func:`bind` for each address (``--web.listen-address`` repeated); all or none."""
+    sockets: list[socket.socket] = []
+    try:
+        for address in addresses:
+            sockets.extend(bind(address))
+    except ListenError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
 def _listen(family: int, sockaddr: tuple, *, dual_stack: bool) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

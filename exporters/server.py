@@ -352,20 +352,23 @@ def tune_gc() -> None:
 def run(
     config: Config,
     config_path: str,
-    address: Address,
+    addresses: list[Address],
     sockets: list,
     workers: int = 1,
     log_level: str = "info",
     log_format: str = "logfmt",
     web_listener: WebListener | None = None,
 ) -> None:
-    """Serve on ``sockets``, already bound to ``address`` (:func:`chainwatch.exporters.listen.bind`):
+    """Serve on ``sockets``, already bound to ``addresses`` (:func:`chainwatch.exporters.listen.bind_all`):
     nothing (workers, monitors) starts before the port is ours."""
     pool = Workers(config, config_path, workers, log_level, log_format) if workers > 1 else None
     exporter = Exporter(config, config_path, pool, web_listener)
     tune_gc()
     tls = web_listener is not None and web_listener.ssl_context is not None
-    log.info("listening", extra={"address": str(address), "tls": tls, "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
+    log.info(
+        "listening",
+        extra={"address": ",".join(map(str, addresses)), "tls": tls, "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__},
+    )
     app = build_app(exporter)
     ssl_context = web_listener.ssl_context if tls else None
     web.run_app(app, sock=sockets, ssl_context=ssl_context, print=None, access_log=None, handle_signals=True, loop=event_loop())

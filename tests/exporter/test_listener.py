@@ -103,12 +103,13 @@ def _ipv6_loopback() -> bool:
 
 
 def test_serve_on_port_only_answers_on_ipv4_and_ipv6_loopback(tmp_path):
-    port = free_port()
-    with _serve(tmp_path, "--web.listen-address", f":{port}") as proc:
+    port, second = free_port(), free_port()
+    with _serve(tmp_path, "--web.listen-address", f":{port}", "--web.listen-address", f"127.0.0.1:{second}") as proc:  # repeatable, as in node_exporter
         _answers(proc, f"http://127.0.0.1:{port}/-/healthy")
         if _ipv6_loopback():
             assert _get(f"http://[::1]:{port}/-/healthy")[0] == 200
-        assert f"address=:{port}" in proc.log.read_text()
+        assert _get(f"http://127.0.0.1:{second}/-/healthy")[0] == 200
+        assert f"address=:{port},127.0.0.1:{second}" in proc.log.read_text()
 
 
 @pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
@@ -118,6 +119,17 @@ def test_serve_on_bracketed_ipv6_address(tmp_path):
         _answers(proc, f"http://[::1]:{port}/-/healthy")
         with pytest.raises(OSError):  # only the address asked for
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_bind_all_is_all_or_none():
+    with socket.socket() as occupant:
+        occupant.bind(("127.0.0.1", 0))
+        occupant.listen()
+        free, taken = free_port(), occupant.getsockname()[1]
+        with pytest.raises(listen.ListenError, match=f"127.0.0.1:{taken}: address already in use"):
+            listen.bind_all([listen.parse_address(f"127.0.0.1:{free}"), listen.parse_address(f"127.0.0.1:{taken}")])
+        for sock in listen.bind_all([listen.parse_address(f"127.0.0.1:{free}")]):  # the first one was released
+            sock.close()
 
 
 def test_port_in_use_is_one_line_and_exit_1_before_anything_starts(tmp_path):
