@@ -21,8 +21,12 @@ wrong password is ``401`` with ``WWW-Authenticate: Basic``. A password is checke
 once (~70 ms at cost 10, in a thread, never on the event loop) and the verdict is cached,
 as exporter-toolkit does.
 
+``client_allowed_sans`` (with ``RequireAndVerifyClientCert``): a verified client certificate
+must also carry one of these SANs (DNS name, IP address, e-mail or URI, exact match), else
+the request is answered ``403`` and the connection closed.
+
 Not supported, and refused rather than ignored (each would silently weaken what the
-operator asked for): inline ``cert``/``key``, ``client_allowed_sans``, ``curve_preferences``,
+operator asked for): inline ``cert``/``key``, ``curve_preferences``,
 ``rate_limit``, and the client auth types that accept an unverified certificate
 (``RequestClientCert``, ``RequireAnyClientCert``). ``http2`` is accepted and has no effect
 (the listener speaks HTTP/1.1).
@@ -50,7 +54,7 @@ from typing import Annotated, Any, Literal
 
 import bcrypt
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from chainwatch.core import yamlsource
 
@@ -100,7 +104,6 @@ _BCRYPT = re.compile(r"^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$")
 _REFUSED = {
     "cert": "inline certificates are not supported by chainwatch: use cert_file",
     "key": "inline keys are not supported by chainwatch: use key_file",
-    "client_allowed_sans": "not supported by chainwatch: restrict clients with client_ca_file (a CA that signs only them)",
     "curve_preferences": "not supported by chainwatch (OpenSSL's default curves are used)",
     "rate_limit": "not supported by chainwatch",
 }
@@ -112,6 +115,7 @@ class TLSServerConfig(_Strict):
     client_auth_type: str = "NoClientCert"
     client_ca_file: str | None = None
     client_ca: str | None = None
+    client_allowed_sans: list[str] = Field(default_factory=list)
     min_version: Literal["TLS10", "TLS11", "TLS12", "TLS13"] = "TLS12"
     max_version: Literal["TLS10", "TLS11", "TLS12", "TLS13"] = "TLS13"
     cipher_suites: list[str] = Field(default_factory=list)
@@ -124,6 +128,13 @@ class TLSServerConfig(_Strict):
             raise ValueError(f"{value} accepts a certificate nobody verified; chainwatch supports {', '.join(CLIENT_AUTH)}")
         if value not in CLIENT_AUTH:
             raise ValueError(f"must be one of {', '.join(CLIENT_AUTH)} (got {value!r})")
+        return value
+
+    @field_validator("client_allowed_sans")
+    @classmethod
+    def _sans_need_certificates(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        if value and info.data.get("client_auth_type") != "RequireAndVerifyClientCert":
+            raise ValueError("needs client_auth_type: RequireAndVerifyClientCert (a client without a verified certificate has no SAN to match)")
         return value
 
     @field_validator("cipher_suites")
@@ -174,6 +185,7 @@ class WebConfig:
     users: dict[str, bytes] = field(default_factory=dict)  # user -> bcrypt hash
     headers: list[tuple[str, str]] = field(default_factory=list)
     tls_policy: dict[str, object] = field(default_factory=dict)  # the TLS fields a reload cannot change (see WebListener.reload)
+    allowed_sans: frozenset[str] = frozenset()  # client_allowed_sans: a client certificate must carry one of them
 
 
 def load(path: str | os.PathLike) -> WebConfig:
@@ -203,7 +215,8 @@ def load(path: str | os.PathLike) -> WebConfig:
     tls = _context(model.tls_server_config, base, source, filename) if model.tls_server_config else None
     users = {user: hashed.encode("ascii") for user, hashed in model.basic_auth_users.items()}
     policy = model.tls_server_config.model_dump(include=set(_POLICY)) if model.tls_server_config else {}
-    return WebConfig(path=filename, tls=tls, users=users, headers=model.http_server_config.headers.items(), tls_policy=policy)
+    sans = frozenset(model.tls_server_config.client_allowed_sans) if model.tls_server_config else frozenset()
+    return WebConfig(path=filename, tls=tls, users=users, headers=model.http_server_config.headers.items(), tls_policy=policy, allowed_sans=sans)
 
 
 # Set on each connection when it is created from the listening socket's context; switching a
@@ -213,7 +226,7 @@ _POLICY = ("client_auth_type", "min_version", "max_version", "cipher_suites", "p
 
 def _refused(data: dict, source: yamlsource.SourceMap, filename: str) -> list[str]:
     out = []
-    for section, keys in (((), ("rate_limit",)), (("tls_server_config",), ("cert", "key", "client_allowed_sans", "curve_preferences"))):
+    for section, keys in (((), ("rate_limit",)), (("tls_server_config",), ("cert", "key", "curve_preferences"))):
         node: Any = data
         for part in section:
             node = node.get(part) if isinstance(node, dict) else None
@@ -378,6 +391,10 @@ class WebListener:
 
         @web.middleware
         async def basic_auth(request: web.Request, handler):
+            allowed = self.config.allowed_sans
+            if allowed and not allowed.intersection(_sans(request.transport.get_extra_info("peercert") if request.transport else None)):
+                # exporter-toolkit ends such a handshake; here the handshake is over, so answer and close
+                return web.Response(status=403, text="client certificate not allowed\n", headers={"Connection": "close"})
             if not await self.authorized(request.headers.get("Authorization")):
                 return web.Response(status=401, text="Unauthorized\n", headers={"WWW-Authenticate": 'Basic realm="chainwatch"'})
             return await handler(request)
@@ -388,3 +405,9 @@ class WebListener:
 
         app.middlewares.insert(0, basic_auth)
         app.on_response_prepare.append(add_headers)
+
+
+def _sans(peercert: dict | None) -> list[str]:
+    """The Subject Alternative Names of a verified client certificate (DNS, IP, e-mail, URI),
+    as ``ssl.SSLSocket.getpeercert()`` gives them: ``(("DNS", "x"), ("IP Address", "10.0.0.1"), ...)``."""
+    return [value for _kind, value in (peercert or {}).get("subjectAltName", ())]

@@ -180,8 +180,8 @@ def pki(tmp_path):
     server.cert_chain_pems[0].write_to_path(tmp_path / "tls.crt")
     server.private_key_pem.write_to_path(tmp_path / "tls.key")
     ca.cert_pem.write_to_path(tmp_path / "ca.crt")
-    client = ca.issue_cert("prometheus@example.org")
-    client.private_key_and_cert_chain_pem.write_to_path(tmp_path / "client.pem")
+    ca.issue_cert("prometheus@example.org").private_key_and_cert_chain_pem.write_to_path(tmp_path / "client.pem")
+    ca.issue_cert("intruder@example.org").private_key_and_cert_chain_pem.write_to_path(tmp_path / "other-client.pem")
     return tmp_path
 
 
@@ -189,10 +189,10 @@ def _hash(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()  # cost 4: the test's speed, not a deployment's
 
 
-def _client(pki: Path, cert: bool = False) -> ssl.SSLContext:
+def _client(pki: Path, cert: str | None = None) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
     if cert:
-        context.load_cert_chain(str(pki / "client.pem"))
+        context.load_cert_chain(str(pki / cert))
     return context
 
 
@@ -268,14 +268,17 @@ def test_client_certificate_required_when_configured(pki):
     web.write_text(
         f"tls_server_config:\n  cert_file: {pki / 'tls.crt'}\n  key_file: {pki / 'tls.key'}\n"
         f"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {pki / 'ca.crt'}\n  min_version: TLS13\n"
+        "  client_allowed_sans: [prometheus@example.org]\n"
     )
     port = free_port()
     url = f"https://127.0.0.1:{port}/-/healthy"
     with _serve(pki, "--web.listen-address", f"127.0.0.1:{port}", "--web.config.file", str(web)) as proc:
-        _answers(proc, url, _client(pki, cert=True))
-        assert _get(url, context=_client(pki, cert=True))[0] == 200
-        with pytest.raises((ssl.SSLError, urllib.error.URLError, ConnectionError)):
-            _get(url, context=_client(pki, cert=False))
+        _answers(proc, url, _client(pki, "client.pem"))
+        assert _get(url, context=_client(pki, "client.pem"))[0] == 200
+        with pytest.raises(OSError):  # no certificate: no handshake (URLError, SSLError and resets are all OSErrors)
+            _get(url, context=_client(pki))
+        status, _, body = _get(url, context=_client(pki, "other-client.pem"))  # signed by the CA, SAN not allowed
+        assert (status, body) == (403, "client certificate not allowed\n")
 
 
 def test_bad_web_config_names_file_line_field_and_exits_2(tmp_path):
@@ -313,7 +316,11 @@ def test_bad_web_config_names_file_line_field_and_exits_2(tmp_path):
         ),
         (
             "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  client_allowed_sans: [a]\n",
-            ":4: tls_server_config.client_allowed_sans: not supported",
+            ":4: tls_server_config.client_allowed_sans: needs client_auth_type: RequireAndVerifyClientCert",
+        ),
+        (
+            "tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n  curve_preferences: [X25519]\n",
+            ":4: tls_server_config.curve_preferences: not supported",
         ),
         ("http_server_config:\n  headers:\n    X-Frame-Options: allow\n", ":3: http_server_config.headers.X-Frame-Options: Input should be"),
         ("http_server_config:\n  headers:\n    Server: x\n", ":3: http_server_config.headers.Server: unknown key"),
