@@ -1,10 +1,10 @@
 """What a scraper asked for: the exposition format (``Accept``) and the encoding (``Accept-Encoding``).
 
-- **OpenMetrics 1.0.0** when ``Accept`` names ``application/openmetrics-text`` without a
-  version or with version 1.0.0 (Prometheus sends that first by default; the choice is
-  prometheus_client's ``choose_encoder`` rule, which also takes the first acceptable range
-  whatever its ``q``); otherwise the text format 0.0.4. Spec:
-  https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md
+- **OpenMetrics 1.0.0** when ``Accept`` lists ``application/openmetrics-text`` without a
+  version or with version 1.0.0, and not with ``q=0`` (Prometheus lists it first by
+  default); otherwise the text format 0.0.4. Like prometheus_client's ``choose_encoder``,
+  the ``q`` order among acceptable ranges is not weighed: OpenMetrics is preferred whenever
+  it is acceptable. Spec: https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md
 - **gzip** when ``Accept-Encoding`` lists ``gzip`` (not ``q=0``), as Go's promhttp does.
 
 The text exposition is rendered once (:mod:`chainwatch.exporters.exposition`, cached per
@@ -38,22 +38,29 @@ def wants_openmetrics(accept: str | None) -> bool:
         kind, *params = (part.strip() for part in media_range.split(";"))
         if kind.lower() != "application/openmetrics-text":
             continue
-        options = dict(p.partition("=")[::2] for p in params)
-        if options.get("version", "1.0.0").strip() == "1.0.0":
+        options = {key.strip().lower(): value.strip() for key, _, value in (p.partition("=") for p in params)}
+        if options.get("version", "1.0.0") == "1.0.0" and _q(options.get("q")) > 0:
             return True
     return False
+
+
+def _q(value: str | None) -> float:
+    """A media range's or coding's weight (RFC 9110 section 12.4.2): 1 when absent, 0 when unreadable."""
+    if value is None:
+        return 1.0
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
 
 
 def wants_gzip(accept_encoding: str | None) -> bool:
     """``Accept-Encoding: gzip`` (also ``gzip;q=0.5``, ``*``), not ``gzip;q=0``."""
     for coding in (accept_encoding or "").split(","):
-        name, _, params = coding.partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip", "*"):
-            q = params.strip().removeprefix("q=")
-            try:
-                return not params or float(q) > 0
-            except ValueError:
-                return False
+        name, *params = (part.strip() for part in coding.split(";"))
+        if name.lower() in ("gzip", "x-gzip", "*"):
+            options = {key.strip().lower(): value.strip() for key, _, value in (p.partition("=") for p in params)}
+            return _q(options.get("q")) > 0
     return False
 
 

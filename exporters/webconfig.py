@@ -311,7 +311,7 @@ def _context(tls: TLSServerConfig, base: Path, source: yamlsource.SourceMap, fil
 # ---------------------------------------------------------------------- serving
 
 
-_DUMMY_HASH = b"$2b$10$" + b"." * 53  # well-formed, matches no password: an unknown user's check costs as much as a known one's
+_DUMMY_HASH = b"$2b$10$" + b"." * 53  # well-formed, matches no password: an unknown user costs a cost-10 check, as htpasswd -B makes
 _CACHE_SIZE = 1024
 
 

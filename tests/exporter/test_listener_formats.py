@@ -50,6 +50,7 @@ PROMETHEUS_3_ACCEPT = (
         ("application/openmetrics-text; version=1.0.0", True),
         ("application/openmetrics-text", True),
         ("application/openmetrics-text; version=0.0.1", False),  # a version we do not write
+        ("application/openmetrics-text; q=0, text/plain", False),  # refused explicitly
         ("text/plain;version=0.0.4", False),
         ("*/*", False),
         (None, False),
@@ -61,7 +62,17 @@ def test_openmetrics_negotiation(accept, expected):
 
 @pytest.mark.parametrize(
     "header, expected",
-    [("gzip", True), ("gzip, deflate", True), ("br;q=1.0, gzip;q=0.8", True), ("gzip;q=0", False), ("deflate", False), ("", False), (None, False)],
+    [
+        ("gzip", True),
+        ("gzip, deflate", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("gzip;q=0", False),
+        ("gzip; q=0.0", False),
+        ("*;q=0.1", True),
+        ("deflate", False),
+        ("", False),
+        (None, False),
+    ],
 )
 def test_gzip_negotiation(header, expected):
     assert wants_gzip(header) is expected
