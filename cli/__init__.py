@@ -10,14 +10,13 @@ from pathlib import Path
 
 import click
 
-from chainwatch.exporters import __version__
-from chainwatch.exporters.cli import check, config_option, load_or_exit, serve
+from chainwatch.exporters.cli import check, config_option, load_or_exit, serve, version_option
 
 GENERATORS = ("rules", "dashboards", "alertmanager")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="chainwatch")
+@version_option
 def main() -> None:
     """Observability for blockchain nodes, validators and RPC providers."""
 

@@ -8,6 +8,7 @@ itself is :mod:`chainwatch.cli`.
 
 from __future__ import annotations
 
+import platform
 import sys
 
 import click
@@ -28,12 +29,52 @@ def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:
     return config
 
 
+def version_text() -> str:
+    """What ``--version`` prints, after ``node_exporter --version``::
+
+    chainwatch, version 0.1.0
+      python:   3.11.2 (CPython)
+      platform: linux/x86_64
+    """
+    from chainwatch.exporters import __version__
+
+    return (
+        f"chainwatch, version {__version__}\n"
+        f"  python:   {platform.python_version()} ({platform.python_implementation()})\n"
+        f"  platform: {sys.platform}/{platform.machine()}"
+    )
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
+version_option = click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version, help="Print version, Python and platform, then exit."
+)
+
 config_option = click.option("--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file.")
 
 
 @click.command()
+@version_option
 @config_option
-@click.option("--web.listen-address", "listen", default="127.0.0.1:9877", show_default=True, help="host:port to serve /metrics and /probe on.")
+@click.option(
+    "--web.listen-address",
+    "listen",
+    multiple=True,
+    default=["127.0.0.1:9877"],
+    show_default=True,
+    help="Address to serve /metrics and /probe on: host:port, :port (every interface) or [ipv6]:port. Repeatable.",
+)
+@click.option(
+    "--web.config.file",
+    "web_config_file",
+    default=None,
+    help="exporter-toolkit web config: TLS and basic auth on the listener (docs/listener.md). Re-read on SIGHUP.",
+)
 @click.option("--log.level", "log_level", type=click.Choice(["debug", "info", "warning", "error"]), default="info", show_default=True)
 @click.option("--log.format", "log_format", type=click.Choice(["logfmt", "json"]), default="logfmt", show_default=True)
 @click.option(
@@ -43,17 +84,39 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
     show_default=True,
     help="Processes probing the endpoints behind the one listener (1: all in this process). See chainwatch.exporters.workers.",
 )
-def serve(config_file: str, listen: str, log_level: str, log_format: str, workers: int) -> None:
-    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload."""
+def serve(config_file: str, listen: tuple[str, ...], web_config_file: str | None, log_level: str, log_format: str, workers: int) -> None:
+    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload.
+
+    The config and web config are checked and the port bound before anything starts: a port
+    in use is one error line and exit status 1.
+    """
+    from chainwatch.exporters import listen as listening
+    from chainwatch.exporters import webconfig
     from chainwatch.exporters.logs import setup
     from chainwatch.exporters.server import run
 
+    addresses = []
+    for text in listen:
+        try:
+            addresses.append(listening.parse_address(text))
+        except listening.ListenError as exc:
+            raise click.BadParameter(str(exc).removeprefix("--web.listen-address "), param_hint="--web.listen-address") from None
     setup(log_level, log_format)
     config = load_or_exit(config_file)
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise click.BadParameter(f"{listen!r} is not host:port", param_hint="--web.listen-address")
-    run(config, config_file, host.strip("[]"), int(port), workers=workers, log_level=log_level, log_format=log_format)
+    web = None
+    if web_config_file is not None:
+        try:
+            web = webconfig.WebListener(webconfig.load(web_config_file))
+        except webconfig.WebConfigError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            sys.exit(2)
+    try:
+        sockets = listening.bind_all(addresses)
+    except listening.ListenError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    run(config, config_file, addresses, sockets, workers=workers, log_level=log_level, log_format=log_format, web_listener=web)
 
 
 @click.command()

@@ -9,6 +9,10 @@
 - ``/health?target=<endpoint name>``: 200 or 503 and a one-line reason for a load balancer
   (:mod:`chainwatch.exporters.health`); 404 for a name that is not configured.
 - ``/-/metrics``: only the exporter's own metrics (scrape it beside ``/probe`` targets).
+  ``/metrics`` and ``/-/metrics`` also carry the process's own ``process_*`` series.
+- Every exposition answer is OpenMetrics or text and gzipped or not, as the scraper's
+  ``Accept``/``Accept-Encoding`` ask (:mod:`chainwatch.exporters.negotiate`); TLS and basic
+  auth come from ``--web.config.file`` (:mod:`chainwatch.exporters.webconfig`).
 - ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
   rejected, logged, and the old one keeps serving.
 """
@@ -33,20 +37,25 @@ from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters import __version__
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
+from chainwatch.exporters.listen import Address
+from chainwatch.exporters.negotiate import OPENMETRICS, TEXT, ProcessMetrics, gzipped, to_openmetrics, wants_gzip, wants_openmetrics
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.webconfig import WebListener
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+CONTENT_TYPE = TEXT
 _NAME = re.compile(NAME_PATTERN)
 
 
 class Exporter:
-    def __init__(self, config: Config, config_path: str | None = None, workers: Workers | None = None):
+    def __init__(self, config: Config, config_path: str | None = None, workers: Workers | None = None, web: WebListener | None = None):
         self.config = config
+        self.web = web  # --web.config.file: TLS, basic auth, headers; re-read with the config
+        self.process = ProcessMetrics()
         self.config_path = config_path
         self.workers = workers  # serve --workers N (N > 1): endpoints probed by worker processes
         self.transport = Transport(config.exporter.max_response_bytes)
@@ -98,6 +107,8 @@ class Exporter:
 
     async def reload(self) -> tuple[bool, str]:
         async with self._reload_lock:
+            if self.web is not None:
+                self.web.reload()
             try:
                 config = load(self.config_path)
             except ConfigError as exc:
@@ -160,7 +171,7 @@ class Exporter:
         if any(catalog.get(name).scope == "endpoint" and name not in STREAM_FAMILIES for name, _, _ in rest):  # a family must not be split in two blocks
             chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()])
             self.last_scrape_seconds = time.perf_counter() - started
-            return await _stream(request, chunks, sum(len(c) for c in chunks))
+            return await _stream(request, chunks, sum(len(c) for c in chunks), self.process)
         # The per-endpoint families (~95 % of the body) come from each endpoint's cached
         # rendering of its probe result (exposition.endpoint_fragments): rendered once per
         # result, whatever the number of scrapes that report it. Chain-wide, validator and
@@ -168,7 +179,7 @@ class Exporter:
         block = endpoint_block(snap)
         tail = render_chunks(rest)
         self.last_scrape_seconds = time.perf_counter() - started
-        return await _stream(request, itertools.chain(block.pieces(STREAM_PIECE), tail), block.length + sum(len(c) for c in tail))
+        return await _stream(request, itertools.chain(block.pieces(STREAM_PIECE), tail), block.length + sum(len(c) for c in tail), self.process)
 
     async def _metrics_from_workers(self, request: web.Request, started: float) -> web.StreamResponse:
         """``/metrics`` with ``--workers N``: the references here, every other endpoint in its
@@ -188,11 +199,12 @@ class Exporter:
         ]
         block = Block([*fragments, family_lines(rest)])  # one block: a family with lines from several sources is still written once
         self.last_scrape_seconds = time.perf_counter() - started
-        return await _stream(request, block.pieces(STREAM_PIECE), block.length)
+        return await _stream(request, block.pieces(STREAM_PIECE), block.length, self.process)
 
-    async def handle_own_metrics(self, request: web.Request) -> web.Response:
+    async def handle_own_metrics(self, request: web.Request) -> web.StreamResponse:
         """Only the exporter's own health, for the multi-target pattern (no probing)."""
-        return web.Response(body=render(list(self.exporter_samples())), headers={"Content-Type": CONTENT_TYPE})
+        body = render(list(self.exporter_samples()))
+        return await _stream(request, [body], len(body), self.process)
 
     async def handle_probe(self, request: web.Request) -> web.Response:
         if len(request.query.getall("target", [])) > 1 or len(request.query.getall("chain", [])) > 1:
@@ -217,7 +229,8 @@ class Exporter:
                 return _bad(f"unknown chain {chain!r}")
             snap = await scheduler.round([], [chain], self.deadline(request))
             samples = [*round_samples(snap), *self.monitor_samples([chain])]
-        return web.Response(body=render(samples), headers={"Content-Type": CONTENT_TYPE})
+        body = render(samples)
+        return await _stream(request, [body], len(body))
 
     async def handle_health(self, request: web.Request) -> web.Response:
         """A load balancer's check of one endpoint: the shared, rate-limited probe result, judged."""
@@ -248,8 +261,9 @@ class Exporter:
         return web.Response(text=html, content_type="text/html")
 
 
-async def _stream(request: web.Request, chunks: Iterable[bytes], length: int) -> web.StreamResponse:
-    """Send the exposition (``length`` bytes in ``chunks``) piece by piece under flow control.
+async def _stream(request: web.Request, chunks: Iterable[bytes], length: int, process: ProcessMetrics | None = None) -> web.StreamResponse:
+    """Send the exposition (``length`` bytes in ``chunks``, then ``process``'s series) piece by
+    piece under flow control, in the format and encoding the request asks for.
 
     A 1000-endpoint exposition is ~6 MB. ``web.Response(body=...)`` would need it joined
     (one more copy) and hands it to the socket at once, so whatever the client has not read
@@ -257,13 +271,20 @@ async def _stream(request: web.Request, chunks: Iterable[bytes], length: int) ->
     Written in pieces with drain, a slow scraper holds only its socket's buffer and the
     piece being written.
     """
-    resp = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
-    resp.content_length = length
+    openmetrics = wants_openmetrics(request.headers.get("Accept"))
+    tail = process.render(openmetrics) if process is not None else b""
+    chunks = to_openmetrics(chunks, tail) if openmetrics else itertools.chain(chunks, [tail])
+    resp = web.StreamResponse(headers={"Content-Type": OPENMETRICS if openmetrics else TEXT, "Vary": "Accept, Accept-Encoding"})
+    pieces = (view[i : i + STREAM_PIECE] for chunk in chunks for view in (memoryview(chunk),) for i in range(0, len(view), STREAM_PIECE))
+    if wants_gzip(request.headers.get("Accept-Encoding")):
+        resp.headers["Content-Encoding"] = "gzip"  # chunked: the compressed length is known at the end only
+        pieces = gzipped(pieces)
+    elif not openmetrics:
+        resp.content_length = length + len(tail)
     await resp.prepare(request)
-    for chunk in chunks:
-        view = memoryview(chunk)
-        for i in range(0, len(view), STREAM_PIECE):
-            await resp.write(view[i : i + STREAM_PIECE])
+    for piece in pieces:
+        if piece:
+            await resp.write(piece)
     await resp.write_eof()
     return resp
 
@@ -281,6 +302,8 @@ async def _ok(_request: web.Request) -> web.Response:
 
 def build_app(exporter: Exporter) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
+    if exporter.web is not None:
+        exporter.web.install(app)
     app.router.add_get("/", exporter.handle_index)
     app.router.add_get("/metrics", exporter.handle_metrics)
     app.router.add_get("/probe", exporter.handle_probe)
@@ -326,12 +349,29 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run(config: Config, config_path: str, host: str, port: int, workers: int = 1, log_level: str = "info", log_format: str = "logfmt") -> None:
+def run(
+    config: Config,
+    config_path: str,
+    addresses: list[Address],
+    sockets: list,
+    workers: int = 1,
+    log_level: str = "info",
+    log_format: str = "logfmt",
+    web_listener: WebListener | None = None,
+) -> None:
+    """Serve on ``sockets``, already bound to ``addresses`` (:func:`chainwatch.exporters.listen.bind_all`):
+    nothing (workers, monitors) starts before the port is ours."""
     pool = Workers(config, config_path, workers, log_level, log_format) if workers > 1 else None
-    exporter = Exporter(config, config_path, pool)
+    exporter = Exporter(config, config_path, pool, web_listener)
     tune_gc()
-    log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
-    web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True, loop=event_loop())
+    tls = web_listener is not None and web_listener.ssl_context is not None
+    log.info(
+        "listening",
+        extra={"address": ",".join(map(str, addresses)), "tls": tls, "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__},
+    )
+    app = build_app(exporter)
+    ssl_context = web_listener.ssl_context if tls else None
+    web.run_app(app, sock=sockets, ssl_context=ssl_context, print=None, access_log=None, handle_signals=True, loop=event_loop())
 
 
 def event_loop() -> asyncio.AbstractEventLoop:

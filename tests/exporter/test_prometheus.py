@@ -58,6 +58,10 @@ def test_prometheus_scrapes_probe_pattern_and_exposition_passes_promtool(tmp_pat
                 assert prom.wait_for('chainwatch_references_reachable{job="chainwatch-chain",chain="devnet"} == 1')
                 assert prom.wait_for('up{job="chainwatch-probe"} == 1')
                 assert prom.wait_for('chainwatch_build_info{job="chainwatch"} == 1')
+                # Prometheus asks for OpenMetrics and gzip first: counters still land under their _total names
+                assert prom.wait_for('chainwatch_probes_total{job="chainwatch-probe",endpoint="node-1"} > 0')
+                assert prom.wait_for('process_cpu_seconds_total{job="chainwatch"} > 0')
+                assert prom.query('count(process_cpu_seconds_total{job="chainwatch-probe"})') == []  # process_* only on the exporter's own job
                 # The exporter's own job carries no endpoint series: nothing is counted twice.
                 assert prom.query('count(chainwatch_probe_success{job="chainwatch"})') == []
     finally:
