@@ -43,8 +43,17 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
     show_default=True,
     help="Processes probing the endpoints behind the one listener (1: all in this process). See chainwatch.exporters.workers.",
 )
-def serve(config_file: str, listen: str, log_level: str, log_format: str, workers: int) -> None:
-    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload."""
+@click.option("--web.enable-lifecycle", "enable_lifecycle", is_flag=True, help="Enable POST /-/reload (SIGHUP always reloads).")
+@click.option(
+    "--web.shutdown-timeout",
+    "shutdown_timeout",
+    type=click.FloatRange(0.5, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds after SIGTERM within which scrapes in flight are answered (probes still running: timeout), then exit.",
+)
+def serve(config_file: str, listen: str, log_level: str, log_format: str, workers: int, enable_lifecycle: bool, shutdown_timeout: float) -> None:
+    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload (with --web.enable-lifecycle)."""
     from chainwatch.exporters.logs import setup
     from chainwatch.exporters.server import run
 
@@ -53,7 +62,17 @@ def serve(config_file: str, listen: str, log_level: str, log_format: str, worker
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit():
         raise click.BadParameter(f"{listen!r} is not host:port", param_hint="--web.listen-address")
-    run(config, config_file, host.strip("[]"), int(port), workers=workers, log_level=log_level, log_format=log_format)
+    run(
+        config,
+        config_file,
+        host.strip("[]"),
+        int(port),
+        workers=workers,
+        log_level=log_level,
+        log_format=log_format,
+        enable_lifecycle=enable_lifecycle,
+        shutdown_timeout=shutdown_timeout,
+    )
 
 
 @click.command()

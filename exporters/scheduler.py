@@ -156,6 +156,7 @@ class Scheduler:
             fresh = EndpointState(cname, chain, endpoint)
             self.states[endpoint.name] = carried.get(fresh.identity, fresh)
             self.states[endpoint.name].chain = chain
+        self.cutoff = math.inf  # event-loop time no probe may run past (set at shutdown: chainwatch.exporters.shutdown)
         # chain -> (best head seen per reference, monotonic time any of them last advanced)
         self._advance: dict[str, tuple[dict[str, float], float]] = dict(previous._advance) if previous else {}
 
@@ -190,6 +191,7 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         if state.endpoint.timeout_seconds:
             deadline = min(deadline, loop.time() + state.endpoint.timeout_seconds)
+        deadline = min(deadline, self.cutoff)
         if loop.time() >= deadline:  # out of time before sending: no request the scrape could not wait for
             state.deadline_exceeded += 1
             return ProbeResult(False, reason="timeout", detail="scrape deadline reached before the endpoint's turn")

@@ -9,8 +9,14 @@
 - ``/health?target=<endpoint name>``: 200 or 503 and a one-line reason for a load balancer
   (:mod:`chainwatch.exporters.health`); 404 for a name that is not configured.
 - ``/-/metrics``: only the exporter's own metrics (scrape it beside ``/probe`` targets).
-- ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
+- ``/-/healthy``, ``/-/ready``; ``POST /-/reload`` with ``--web.enable-lifecycle``
+  (:mod:`chainwatch.exporters.lifecycle`), SIGHUP always. An invalid new config is
   rejected, logged, and the old one keeps serving.
+- ``HEAD`` of every page: headers only, no probe (:mod:`chainwatch.exporters.head`).
+
+The listener's request limits and its log of refused requests are
+:mod:`chainwatch.exporters.limits`; SIGTERM's bounded drain is
+:mod:`chainwatch.exporters.shutdown`.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from aiohttp import web
 
 from chainwatch.core import catalog
 from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
-from chainwatch.exporters import __version__
+from chainwatch.exporters import __version__, head, lifecycle, limits, shutdown
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
@@ -279,17 +285,22 @@ async def _ok(_request: web.Request) -> web.Response:
     return web.Response(text="OK\n")
 
 
-def build_app(exporter: Exporter) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
-    app.router.add_get("/", exporter.handle_index)
-    app.router.add_get("/metrics", exporter.handle_metrics)
-    app.router.add_get("/probe", exporter.handle_probe)
-    app.router.add_get("/health", exporter.handle_health)
-    app.router.add_get("/-/metrics", exporter.handle_own_metrics)
-    app.router.add_get("/-/healthy", _ok)
-    app.router.add_get("/-/ready", _ok)
-    app.router.add_post("/-/reload", exporter.handle_reload)
-    app.router.add_put("/-/reload", exporter.handle_reload)
+def build_app(exporter: Exporter, *, enable_lifecycle: bool = False, shutdown_timeout: float = shutdown.DEFAULT_SECONDS) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024, handler_args=limits.handler_args())
+    app.router.add_get("/", exporter.handle_index, allow_head=False)
+    app.router.add_get("/metrics", exporter.handle_metrics, allow_head=False)
+    app.router.add_get("/probe", exporter.handle_probe, allow_head=False)
+    app.router.add_get("/health", exporter.handle_health, allow_head=False)
+    app.router.add_get("/-/metrics", exporter.handle_own_metrics, allow_head=False)
+    app.router.add_get("/-/healthy", _ok, allow_head=False)
+    app.router.add_get("/-/ready", _ok, allow_head=False)
+    plain = "text/plain; charset=utf-8"
+    head.add(
+        app.router,
+        {"/": "text/html; charset=utf-8", "/metrics": CONTENT_TYPE, "/probe": CONTENT_TYPE, "/-/metrics": CONTENT_TYPE, "/-/healthy": plain, "/-/ready": plain},
+    )
+    lifecycle.add(app.router, exporter.handle_reload, enabled=enable_lifecycle)
+    app.on_shutdown.append(shutdown.Drain(exporter, shutdown_timeout).on_shutdown)
 
     async def on_startup(app: web.Application) -> None:
         await exporter.start()
@@ -326,12 +337,24 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run(config: Config, config_path: str, host: str, port: int, workers: int = 1, log_level: str = "info", log_format: str = "logfmt") -> None:
+def run(
+    config: Config,
+    config_path: str,
+    host: str,
+    port: int,
+    workers: int = 1,
+    log_level: str = "info",
+    log_format: str = "logfmt",
+    *,
+    enable_lifecycle: bool = False,
+    shutdown_timeout: float = shutdown.DEFAULT_SECONDS,
+) -> None:
     pool = Workers(config, config_path, workers, log_level, log_format) if workers > 1 else None
     exporter = Exporter(config, config_path, pool)
     tune_gc()
     log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
-    web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True, loop=event_loop())
+    app = build_app(exporter, enable_lifecycle=enable_lifecycle, shutdown_timeout=shutdown_timeout)
+    web.run_app(app, host=host, port=port, print=None, access_log=None, handle_signals=True, shutdown_timeout=shutdown_timeout, loop=event_loop())
 
 
 def event_loop() -> asyncio.AbstractEventLoop:
