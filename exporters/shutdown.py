@@ -13,7 +13,8 @@ start after that point is reported so without a request; the answers are written
 margin; at ``T`` aiohttp cancels whatever handler is left, and the process exits.
 
 With ``--workers N`` the workers' probes are not cut: a scrape still waiting for a worker
-at ``T`` is cancelled without an answer (the exit is bounded all the same).
+at ``T`` is cancelled without an answer, and the workers get 5 s more to stop
+(:meth:`chainwatch.exporters.workers.Workers.stop`).
 """
 
 from __future__ import annotations

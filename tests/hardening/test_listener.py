@@ -22,7 +22,7 @@ from chainwatch.exporters.limits import ListenerLog
 from tests.support.hostile import HostileServer, evm_kind
 from tests.support.poll import wait_until
 from tests.support.served import ServedExporter
-from tests.support.stack import Samples
+from tests.support.stack import Samples, write_config
 
 from .harness import reasons, start
 
@@ -182,3 +182,15 @@ def test_sigterm_answers_a_300s_scrape_in_flight_and_exits_within_the_drain_time
         assert samples.value("chainwatch_probe_success", endpoint="node-1") == 0
         assert reasons(samples, "node-1") == ["timeout"]
         assert samples.value("chainwatch_build_info") == 1  # complete: the exporter's own families at the end
+
+
+def test_without_the_lifecycle_flag_post_is_refused_and_sighup_still_reloads(tmp_path):
+    with HostileServer(evm_kind()) as srv, start(tmp_path, chains(srv.url("ok", "node"))) as exporter:
+        doc = chains(srv.url("ok", "node"))
+        doc["eth"]["endpoints"].append({"name": "node-2", "url": srv.url("ok", "node2"), "role": "node"})
+        write_config(tmp_path / "chainwatch.yaml", doc)
+        status, body = exporter.post("/-/reload")
+        assert (status, body) == (403, "Lifecycle API is not enabled.\n")
+        assert exporter.metrics().value("chainwatch_probe_success", endpoint="node-2") is None
+        exporter.signal(signal.SIGHUP)
+        wait_until(lambda: exporter.metrics().value("chainwatch_probe_success", endpoint="node-2") == 1, 10, "node-2 served after SIGHUP")
