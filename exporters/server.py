@@ -354,7 +354,8 @@ def run(
     tune_gc()
     log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
     app = build_app(exporter, enable_lifecycle=enable_lifecycle, shutdown_timeout=shutdown_timeout)
-    web.run_app(app, host=host, port=port, print=None, access_log=None, handle_signals=True, shutdown_timeout=shutdown_timeout, loop=event_loop())
+    sockets = limits.listening_sockets(host, port)  # small receive buffers: a malformed request costs little memory
+    web.run_app(app, sock=sockets, print=None, access_log=None, handle_signals=True, shutdown_timeout=shutdown_timeout, loop=event_loop())
 
 
 def event_loop() -> asyncio.AbstractEventLoop:
