@@ -82,6 +82,7 @@ def test_a_flood_of_malformed_requests_keeps_memory_bounded_and_logs_few_bounded
         samples = exporter.metrics()  # and it still serves
         assert samples.value("chainwatch_probe_success", endpoint="node-1") == 1
         log = exporter.log_path.read_text().splitlines()
+        assert all(line.startswith("ts=") for line in log), [line[:200] for line in log if not line.startswith("ts=")][:5]  # no raw newline
         listener = [line for line in log if "logger=chainwatch.listener" in line]
         assert 1 <= len(listener) <= 12, listener[:20]  # ten a minute at most, then summarised
         assert all("level=warning" in line and len(line) < 500 for line in listener), listener
