@@ -67,6 +67,12 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_probe_failures_total", C, "", "Failed probes of the endpoint by reason since the exporter started.", labels=("reason",)),
     _m("chainwatch_probe_deadline_exceeded_total", C, "", "Scrapes that reported this endpoint as timed out because the scrape deadline ran out."),
     _m(
+        "chainwatch_probe_backoff_seconds",
+        G,
+        "seconds",
+        "Seconds the endpoint is still not probed for after timeouts in a row or a rate limit; it is reported as failed meanwhile (0: probed as usual).",
+    ),
+    _m(
         "chainwatch_probe_dropped_values_total",
         C,
         "",

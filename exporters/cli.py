@@ -84,8 +84,26 @@ config_option = click.option("--config.file", "config_file", default="chainwatch
     show_default=True,
     help="Processes probing the endpoints behind the one listener (1: all in this process). See chainwatch.exporters.workers.",
 )
-def serve(config_file: str, listen: tuple[str, ...], web_config_file: str | None, log_level: str, log_format: str, workers: int) -> None:
-    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload.
+@click.option("--web.enable-lifecycle", "enable_lifecycle", is_flag=True, help="Enable POST /-/reload (SIGHUP always reloads).")
+@click.option(
+    "--web.shutdown-timeout",
+    "shutdown_timeout",
+    type=click.FloatRange(0.5, 300),
+    default=10.0,
+    show_default=True,
+    help="Seconds after SIGTERM within which scrapes in flight are answered (probes still running: timeout), then exit.",
+)
+def serve(
+    config_file: str,
+    listen: tuple[str, ...],
+    web_config_file: str | None,
+    log_level: str,
+    log_format: str,
+    workers: int,
+    enable_lifecycle: bool,
+    shutdown_timeout: float,
+) -> None:
+    """Run the exporter: /metrics, /probe?target=<endpoint>, /-/healthy, /-/ready, /-/reload (with --web.enable-lifecycle).
 
     The config and web config are checked and the port bound before anything starts: a port
     in use is one error line and exit status 1.
@@ -116,7 +134,18 @@ def serve(config_file: str, listen: tuple[str, ...], web_config_file: str | None
     except listening.ListenError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    run(config, config_file, addresses, sockets, workers=workers, log_level=log_level, log_format=log_format, web_listener=web)
+    run(
+        config,
+        config_file,
+        addresses,
+        sockets,
+        workers=workers,
+        log_level=log_level,
+        log_format=log_format,
+        web_listener=web,
+        enable_lifecycle=enable_lifecycle,
+        shutdown_timeout=shutdown_timeout,
+    )
 
 
 @click.command()

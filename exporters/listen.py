@@ -17,6 +17,8 @@ import os
 import socket
 from dataclasses import dataclass
 
+from chainwatch.exporters.limits import RECEIVE_BUFFER_BYTES
+
 BACKLOG = 128
 
 
@@ -108,6 +110,8 @@ def _listen(family: int, sockaddr: tuple, *, dual_stack: bool) -> socket.socket:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0 if dual_stack else 1)
+        # Inherited by every accepted connection: a malformed request costs one small read.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
         sock.bind(sockaddr)
         sock.listen(BACKLOG)
         sock.setblocking(False)

@@ -8,6 +8,13 @@ chain, whether scraped through ``/metrics`` or ``/probe``.
 
 Every wait is bounded by the scrape deadline: an endpoint that has not answered when the
 deadline comes is reported as ``timeout`` and never delays the others.
+
+An endpoint that times out :data:`TIMEOUT_BACKOFF_AFTER` probes in a row is backed off: it is
+not probed for 15 s, then 30, 60, up to :data:`TIMEOUT_BACKOFF_MAX_SECONDS` while it keeps
+timing out, and reported meanwhile as ``timeout`` at once, without a request (a never-answering
+node would otherwise hold every scrape that includes it until the scrape's deadline, every
+round). The first answer ends the back-off. ``chainwatch_probe_backoff_seconds`` says how long
+the endpoint is still left alone (timeouts and rate limits alike). docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ log = logging.getLogger("chainwatch.probe")
 values_log = logging.getLogger("chainwatch.probe.values")  # dropped optional values: its own once-a-minute budget
 
 DEFAULT_BACKOFF_SECONDS = 30.0
+TIMEOUT_BACKOFF_AFTER = 3  # timeouts in a row before the endpoint is backed off
+TIMEOUT_BACKOFF_SECONDS = 15.0  # the first back-off; doubled at each further timeout
+TIMEOUT_BACKOFF_MAX_SECONDS = 120.0  # a recovered node is seen again within this
 WARN_EVERY_SECONDS = 60.0
 MAX_FIELD = 64  # dropped-value field names come from probe code; cut anyway, they are label values
 LAUNCH_WAVE = 8  # probes started per event-loop iteration (see Scheduler._launch)
@@ -78,7 +88,9 @@ class EndpointState:
         self.last_at = -math.inf  # monotonic
         self.last_round: Round | None = None  # the round whose probe produced ``last``
         self.cache: dict = {}
-        self.backoff_until = -math.inf
+        self.backoff_until = -math.inf  # monotonic; after a rate limit
+        self.timeouts_in_row = 0
+        self.timeout_backoff_until = -math.inf  # monotonic; after TIMEOUT_BACKOFF_AFTER timeouts in a row
         primary = PRIMARY_METHOD[chain.kind]  # created at 0 up front so rate() works from the first scrape
         self.histograms: dict[str, Histogram] = {primary: Histogram()}
         self.last_seconds: dict[str, float] = {}
@@ -100,6 +112,19 @@ class EndpointState:
     @property
     def labels(self) -> dict[str, str]:
         return {"chain": self.chain_name, "network": self.chain.network, "endpoint": self.endpoint.name, "role": self.endpoint.role.value}
+
+
+def _note_timeouts(state: EndpointState, result: ProbeResult) -> None:
+    """Count timeouts in a row; back off from the :data:`TIMEOUT_BACKOFF_AFTER`-th on."""
+    if result.success or result.reason != "timeout":
+        state.timeouts_in_row = 0
+        state.timeout_backoff_until = -math.inf
+        return
+    state.timeouts_in_row += 1
+    beyond = state.timeouts_in_row - TIMEOUT_BACKOFF_AFTER
+    if beyond >= 0:
+        seconds = min(TIMEOUT_BACKOFF_MAX_SECONDS, TIMEOUT_BACKOFF_SECONDS * 2 ** min(beyond, 8))
+        state.timeout_backoff_until = time.monotonic() + seconds
 
 
 class Round:
@@ -156,6 +181,7 @@ class Scheduler:
             fresh = EndpointState(cname, chain, endpoint)
             self.states[endpoint.name] = carried.get(fresh.identity, fresh)
             self.states[endpoint.name].chain = chain
+        self.cutoff = math.inf  # event-loop time no probe may run past (set at shutdown: chainwatch.exporters.shutdown)
         # chain -> (best head seen per reference, monotonic time any of them last advanced)
         self._advance: dict[str, tuple[dict[str, float], float]] = dict(previous._advance) if previous else {}
 
@@ -190,6 +216,7 @@ class Scheduler:
         loop = asyncio.get_running_loop()
         if state.endpoint.timeout_seconds:
             deadline = min(deadline, loop.time() + state.endpoint.timeout_seconds)
+        deadline = min(deadline, self.cutoff)
         if loop.time() >= deadline:  # out of time before sending: no request the scrape could not wait for
             state.deadline_exceeded += 1
             return ProbeResult(False, reason="timeout", detail="scrape deadline reached before the endpoint's turn")
@@ -225,10 +252,16 @@ class Scheduler:
         started = time.perf_counter()
         ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
         redact.use_exact(state.scrubbed)  # details quoting the server are scrubbed before they are cut
-        if time.monotonic() < state.backoff_until:
-            wait = state.backoff_until - time.monotonic()
+        now = time.monotonic()
+        probed = False
+        if now < state.backoff_until:
+            wait = state.backoff_until - now
             result.success, result.reason, result.detail = False, "rate_limited", f"backing off for {wait:.0f}s after HTTP 429"
+        elif now < state.timeout_backoff_until:
+            wait = state.timeout_backoff_until - now
+            result.success, result.reason, result.detail = False, "timeout", f"backing off for {wait:.0f}s after {state.timeouts_in_row} timeouts in a row"
         else:
+            probed = True
             try:
                 await state.probe.run(endpoint, ctx, result)
             except ProbeFailure as failure:
@@ -247,6 +280,10 @@ class Scheduler:
             result.set("chainwatch_tls_earliest_cert_expiry_timestamp_seconds", ctx.tls_expiry.served)
             result.set("chainwatch_tls_verified_chain_expiry_timestamp_seconds", ctx.tls_expiry.verified)
         result.finished_at = time.time()
+        if probed:
+            _note_timeouts(state, result)
+        left = max(state.backoff_until, state.timeout_backoff_until) - time.monotonic()
+        result.set("chainwatch_probe_backoff_seconds", round(max(0.0, left), 3))
         self._record(state, result, round_)
         return result
 

@@ -13,8 +13,14 @@
 - Every exposition answer is OpenMetrics or text and gzipped or not, as the scraper's
   ``Accept``/``Accept-Encoding`` ask (:mod:`chainwatch.exporters.negotiate`); TLS and basic
   auth come from ``--web.config.file`` (:mod:`chainwatch.exporters.webconfig`).
-- ``/-/healthy``, ``/-/ready``, ``POST /-/reload`` (also SIGHUP). An invalid new config is
+- ``/-/healthy``, ``/-/ready``; ``POST /-/reload`` with ``--web.enable-lifecycle``
+  (:mod:`chainwatch.exporters.lifecycle`), SIGHUP always. An invalid new config is
   rejected, logged, and the old one keeps serving.
+- ``HEAD`` of every page: headers only, no probe (:mod:`chainwatch.exporters.head`).
+
+The listener's request limits and its log of refused requests are
+:mod:`chainwatch.exporters.limits`; SIGTERM's bounded drain is
+:mod:`chainwatch.exporters.shutdown`.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from aiohttp import web
 
 from chainwatch.core import catalog
 from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
-from chainwatch.exporters import __version__
+from chainwatch.exporters import __version__, head, lifecycle, limits, shutdown
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.listen import Address
@@ -300,19 +306,24 @@ async def _ok(_request: web.Request) -> web.Response:
     return web.Response(text="OK\n")
 
 
-def build_app(exporter: Exporter) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+def build_app(exporter: Exporter, *, enable_lifecycle: bool = False, shutdown_timeout: float = shutdown.DEFAULT_SECONDS) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024, handler_args=limits.handler_args())
     if exporter.web is not None:
         exporter.web.install(app)
-    app.router.add_get("/", exporter.handle_index)
-    app.router.add_get("/metrics", exporter.handle_metrics)
-    app.router.add_get("/probe", exporter.handle_probe)
-    app.router.add_get("/health", exporter.handle_health)
-    app.router.add_get("/-/metrics", exporter.handle_own_metrics)
-    app.router.add_get("/-/healthy", _ok)
-    app.router.add_get("/-/ready", _ok)
-    app.router.add_post("/-/reload", exporter.handle_reload)
-    app.router.add_put("/-/reload", exporter.handle_reload)
+    app.router.add_get("/", exporter.handle_index, allow_head=False)
+    app.router.add_get("/metrics", exporter.handle_metrics, allow_head=False)
+    app.router.add_get("/probe", exporter.handle_probe, allow_head=False)
+    app.router.add_get("/health", exporter.handle_health, allow_head=False)
+    app.router.add_get("/-/metrics", exporter.handle_own_metrics, allow_head=False)
+    app.router.add_get("/-/healthy", _ok, allow_head=False)
+    app.router.add_get("/-/ready", _ok, allow_head=False)
+    plain = "text/plain; charset=utf-8"
+    head.add(
+        app.router,
+        {"/": "text/html; charset=utf-8", "/metrics": CONTENT_TYPE, "/probe": CONTENT_TYPE, "/-/metrics": CONTENT_TYPE, "/-/healthy": plain, "/-/ready": plain},
+    )
+    lifecycle.add(app.router, exporter.handle_reload, enabled=enable_lifecycle)
+    app.on_shutdown.append(shutdown.Drain(exporter, shutdown_timeout).on_shutdown)
 
     async def on_startup(app: web.Application) -> None:
         await exporter.start()
@@ -358,6 +369,9 @@ def run(
     log_level: str = "info",
     log_format: str = "logfmt",
     web_listener: WebListener | None = None,
+    *,
+    enable_lifecycle: bool = False,
+    shutdown_timeout: float = shutdown.DEFAULT_SECONDS,
 ) -> None:
     """Serve on ``sockets``, already bound to ``addresses`` (:func:`chainwatch.exporters.listen.bind_all`):
     nothing (workers, monitors) starts before the port is ours."""
@@ -369,9 +383,11 @@ def run(
         "listening",
         extra={"address": ",".join(map(str, addresses)), "tls": tls, "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__},
     )
-    app = build_app(exporter)
+    app = build_app(exporter, enable_lifecycle=enable_lifecycle, shutdown_timeout=shutdown_timeout)
     ssl_context = web_listener.ssl_context if tls else None
-    web.run_app(app, sock=sockets, ssl_context=ssl_context, print=None, access_log=None, handle_signals=True, loop=event_loop())
+    web.run_app(
+        app, sock=sockets, ssl_context=ssl_context, print=None, access_log=None, handle_signals=True, shutdown_timeout=shutdown_timeout, loop=event_loop()
+    )
 
 
 def event_loop() -> asyncio.AbstractEventLoop:

@@ -30,10 +30,10 @@ def devnet(tmp_path):
         ref.stop()
 
 
-def start_exporter(tmp_path, ref, node, **exporter):
+def start_exporter(tmp_path, ref, node, args=(), **exporter):
     settings = {"min_probe_interval_seconds": 0, "reference_max_age_seconds": 0, **exporter}
     path = write_config(tmp_path / "chainwatch.yaml", {"devnet": anvil_chain(ref_at(ref.url), node_at(node.url))}, exporter=settings)
-    return Exporter(path, tmp_path)
+    return Exporter(path, tmp_path, extra_args=list(args))
 
 
 def test_frozen_node_lag_and_head_age_grow(tmp_path, devnet):
@@ -127,7 +127,7 @@ def test_probe_endpoint_accepts_only_configured_names(tmp_path, devnet):
 
 def test_reload_rejects_invalid_config_and_keeps_serving(tmp_path, devnet):
     ref, node = devnet
-    with start_exporter(tmp_path, ref, node) as exporter:
+    with start_exporter(tmp_path, ref, node, args=["--web.enable-lifecycle"]) as exporter:
         path = tmp_path / "chainwatch.yaml"
         good = path.read_text()
         path.write_text(good.replace("network: anvil", "netwerk: anvil"))

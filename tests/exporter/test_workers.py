@@ -158,7 +158,7 @@ def test_a_worker_count_out_of_range_is_refused(tmp_path, count):
 def test_a_reload_reaches_the_workers(tmp_path):
     with FakeServer() as srv:
         path = fleet(srv, tmp_path)
-        with Exporter(path, tmp_path, extra_args=["--workers", "2"]) as exporter:
+        with Exporter(path, tmp_path, extra_args=["--workers", "2", "--web.enable-lifecycle"]) as exporter:
             assert exporter.metrics(headers=SCRAPE).value("chainwatch_probe_success", endpoint="node-new") is None
             srv.jsonrpc("/node-new", evm_table())
             doc = yaml.safe_load(path.read_text())

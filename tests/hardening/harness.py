@@ -52,9 +52,9 @@ def assert_quiet_logs(log_path: Path, endpoints: list[str]) -> Counter:
     return per_endpoint
 
 
-def start(tmp_path: Path, chains: dict, *, env: dict | None = None, **exporter) -> Exporter:
+def start(tmp_path: Path, chains: dict, *, env: dict | None = None, args: tuple[str, ...] = (), **exporter) -> Exporter:
     path = write_config(tmp_path / "chainwatch.yaml", chains, exporter=exporter or {})
-    return Exporter(path, tmp_path, extra_env=env)
+    return Exporter(path, tmp_path, extra_env=env, extra_args=list(args))
 
 
 def reasons(samples: Samples, endpoint: str) -> list[str]:

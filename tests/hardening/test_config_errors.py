@@ -154,7 +154,7 @@ def test_reload_with_each_bad_config_keeps_the_old_one_serving(tmp_path, good_te
     path = tmp_path / "chainwatch.yaml"
     write(path, good_text)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CW_HARDENING_UNSET")}
-    with Exporter(path, tmp_path, extra_env=env) as exporter:
+    with Exporter(path, tmp_path, extra_env=env, extra_args=["--web.enable-lifecycle"]) as exporter:
         assert metrics_value(exporter, "chainwatch_probe_success", endpoint="node-1") == 1
         for case, breaker, line, words in CASES:
             # Through POST /-/reload: refused with the same one-line message.
