@@ -78,7 +78,11 @@ def test_a_flood_of_malformed_requests_keeps_memory_bounded_and_logs_few_bounded
         after = memory_mb(exporter.pid)
         assert after["VmHWM"] < RSS_BOUND_MB, (before, after)
         refused = [a for a in answers if isinstance(a, bytes) and a[:12] in (b"HTTP/1.0 400", b"HTTP/1.1 400")]
-        assert len(refused) > 1000, answers[:3]  # refused, not dropped
+        # Each one answered 400, or reset: closing a socket with the client's unread bytes still
+        # in it sends a reset, which may overtake the 400 (how often depends on the machine's
+        # load). None hangs, and none gets anything else.
+        other = [a for a in answers if not (a in refused or isinstance(a, ConnectionError) or a == b"")]
+        assert refused and not other, (len(refused), other[:3])
         samples = exporter.metrics()  # and it still serves
         assert samples.value("chainwatch_probe_success", endpoint="node-1") == 1
         log = exporter.log_path.read_text().splitlines()
