@@ -5,7 +5,7 @@ Every alert is declared once, as an :class:`AlertSpec` (shared alerts in
 :mod:`chainwatch.core.alerts`, a kind's own in ``kinds/<kind>/alerts.py``): its name,
 scope, severities, the capability or kind it applies to, its expression, ``for:``, summary,
 description, value text, the inhibitions it takes part in, its promtool test recipe and its
-runbook template. The names list (:mod:`chainwatch.core.names`), the rules, the value
+runbook template. The names list (:mod:`chainwatch.assembly.names`), the rules, the value
 annotations, the Alertmanager inhibitions, the promtool tests and the runbooks are all
 derived from these records.
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from chainwatch import kinds
-from chainwatch.core import catalog
+from chainwatch.assembly import catalog
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid
 
@@ -39,7 +39,7 @@ ALL_CHAINS = "*"
 def metric(name: str) -> str:
     """A series name, checked against the catalog (histogram suffixes allowed)."""
     if name not in catalog.series_names():
-        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
+        raise KeyError(f"{name} is not in the metric catalog (assembly/catalog.py, kinds/*/metrics.py)")
     return name
 
 
@@ -472,7 +472,7 @@ class AlertSpec:
     - ``name``, ``scope`` (``endpoint``/``chain``/``group``/``exporter``: the labels that
       identify one firing instance), ``severities`` (one rule per severity);
     - ``needs``: the capability a kind must have (shared alerts; "" = every kind); ``kinds``:
-      the kinds it applies to, filled in by :mod:`chainwatch.core.names` (a kind's own alerts:
+      the kinds it applies to, filled in by :mod:`chainwatch.assembly.names` (a kind's own alerts:
       that kind); ``when``: whether the configured chain gets it (e.g. only with groups);
     - ``threshold`` (per ``c.severity``), ``expr``, ``for_``, ``summary``, ``description``: the
       rule; texts use the placeholders of :func:`go_template`;

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from prometheus_client.utils import floatToGoString
 
 from chainwatch import kinds
-from chainwatch.core import catalog
+from chainwatch.assembly import catalog
 from chainwatch.core.alertkit import (
     ALL_CHAINS,
     CHAIN_LABELS,
@@ -46,7 +46,7 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
-from chainwatch.core.catalog import LATENCY_BUCKETS
+from chainwatch.assembly.catalog import LATENCY_BUCKETS
 from chainwatch.core.generated import number
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.

@@ -1,7 +1,7 @@
 """What every chain kind's config shares: endpoints, roles, thresholds, SLOs, routing.
 
 A chain kind's own model (``chainwatch.kinds.<kind>.config``) subclasses :class:`ChainBase`
-and adds its identity and validator settings; :mod:`chainwatch.core.config` assembles the
+and adds its identity and validator settings; :mod:`chainwatch.assembly.config` assembles the
 whole file from the kinds in the registry.
 """
 

@@ -1,6 +1,6 @@
 """The declaration types every part of chainwatch fills in: metrics (alerts: core/alertkit.py).
 
-Kept apart from :mod:`chainwatch.core.catalog` and :mod:`chainwatch.core.names` (which
+Kept apart from :mod:`chainwatch.assembly.catalog` and :mod:`chainwatch.assembly.names` (which
 assemble the shared declarations with every chain kind's own) so that a kind's package can
 declare its metrics and alerts without importing the assembled whole.
 

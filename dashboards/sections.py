@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chainwatch.core import catalog
+from chainwatch.assembly import catalog
 from chainwatch.dashboards.panels import (
     NONE,
     PER_SECOND,
@@ -48,7 +48,7 @@ def m(name: str) -> str:
         if name.endswith(suffix) and catalog.metric_for_series(name):
             base = catalog.metric_for_series(name).name
     if base not in catalog.BY_NAME:
-        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
+        raise KeyError(f"{name} is not in the metric catalog (assembly/catalog.py, kinds/*/metrics.py)")
     return name
 
 
@@ -97,10 +97,10 @@ def halt_panel(title: str, description: str, legend: str, halt_seconds: float):
 
 def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
-    from chainwatch.core.names import RECORDING
+    from chainwatch.assembly.names import RECORDING
 
     if name not in RECORDING:
-        raise ValueError(f"{name} is not a declared recording rule (core/names.py)")
+        raise ValueError(f"{name} is not a declared recording rule (assembly/names.py)")
     return name
 
 

@@ -28,8 +28,8 @@ from dataclasses import replace
 import uvloop
 from aiohttp import web
 
-from chainwatch.core import catalog
-from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
+from chainwatch.assembly import catalog
+from chainwatch.assembly.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters import __version__
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict

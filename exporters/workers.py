@@ -52,7 +52,7 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from chainwatch.core.config import Config, ConfigError, load
+from chainwatch.assembly.config import Config, ConfigError, load
 from chainwatch.exporters.exposition import endpoint_fragments, result_fragments
 from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.scheduler import ChainSummary, EndpointState, Scheduler

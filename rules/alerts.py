@@ -10,9 +10,9 @@ into :class:`~chainwatch.core.alertkit.Alert` objects, each carrying the
 from __future__ import annotations
 
 from chainwatch.core import alerts as shared
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.core.alertkit import EXECUTIVE, OPERATIONAL, Alert, Ctx, build  # noqa: F401 (EXECUTIVE: rules/slo.py)
-from chainwatch.core.config import Config
+from chainwatch.assembly.config import Config
 
 
 def exporter_absent(config: Config) -> list[Alert]:

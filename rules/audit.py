@@ -19,7 +19,7 @@ page windows remember an incident), so a page opened by the recovery counts too.
 
 Every rule file of the chain is loaded (recording, the chain's alerts, its SLO rules, the
 exporter's). What Alertmanager delivers is computed in PromQL from ``ALERTS``, with the
-generated inhibit rules (:func:`chainwatch.core.names.inhibit_rules`) translated one to one:
+generated inhibit rules (:func:`chainwatch.assembly.names.inhibit_rules`) translated one to one:
 a rule with source matchers S, target matchers T and ``equal`` E removes ``ALERTS{T} and on (E)
 ALERTS{S}`` (Alertmanager compares absent labels as empty, as ``on`` does; no rule's source and
 target match the same alert, so the self-inhibition exception never applies). Inhibition is
@@ -47,9 +47,9 @@ from pathlib import Path
 import yaml
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core import names
-from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
-from chainwatch.core.config import Config
+from chainwatch.assembly import names
+from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch.assembly.config import Config
 
 from chainwatch.rules.common import Alert, Series, notation, seconds
 

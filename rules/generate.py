@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from chainwatch.core.config import Config
+from chainwatch.assembly.config import Config
 from chainwatch.core.generated import dump_yaml, write as write_file
 
 from chainwatch.rules import alerts as alert_rules

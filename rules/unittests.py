@@ -38,10 +38,11 @@ import re
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core import alertkit, names
+from chainwatch.assembly import names
+from chainwatch.core import alertkit
 from chainwatch.core import alerts as alert_defs
-from chainwatch.core.catalog import LATENCY_BUCKETS
-from chainwatch.core.config import Config
+from chainwatch.assembly.catalog import LATENCY_BUCKETS
+from chainwatch.assembly.config import Config
 from chainwatch.core.uids import chain_uid
 
 from chainwatch.rules import recording, slo as slo_rules

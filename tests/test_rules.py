@@ -18,8 +18,8 @@ import promql_parser
 import pytest
 import yaml
 
-from chainwatch.core import catalog, names
-from chainwatch.core.config import ConfigError, load, parse
+from chainwatch.assembly import catalog, names
+from chainwatch.assembly.config import ConfigError, load, parse
 from chainwatch.core.uids import chain_uid
 from chainwatch.rules import generate, unittests
 from tests.support import REPO, require_binary

@@ -50,8 +50,8 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.exporters import rest
-from chainwatch.core.catalog import UNRESOLVED_REASONS
-from chainwatch.core.config import Endpoint, ExporterSettings
+from chainwatch.assembly.catalog import UNRESOLVED_REASONS
+from chainwatch.assembly.config import Endpoint, ExporterSettings
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.kinds.beacon.probe import Clock, data_of, read_clock, uint

@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from chainwatch.alertmanager import generate
-from chainwatch.core.config import parse
-from chainwatch.core import names
+from chainwatch.assembly.config import parse
+from chainwatch.assembly import names
 from chainwatch.devnet.procs import Proc, free_port, wait_http
 from tests.support import require_binary
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 
 from .support import CHAIN_OF_KIND, amtool, config_text, generated, labels_for, write_secrets
 

@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.devnet import faults
 from chainwatch.devnet.stack import BITCOIN_CHAIN, Options, Stack
 
