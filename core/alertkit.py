@@ -22,14 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from chainwatch import kinds
-from chainwatch.assembly import catalog
+from chainwatch.core import declarations
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid
 
-ENDPOINT_LABELS = catalog.SCOPE_LABELS["endpoint"]
-CHAIN_LABELS = catalog.SCOPE_LABELS["chain"]
-GROUP_LABELS = catalog.SCOPE_LABELS["group"]
+ENDPOINT_LABELS = declarations.SCOPE_LABELS["endpoint"]
+CHAIN_LABELS = declarations.SCOPE_LABELS["chain"]
+GROUP_LABELS = declarations.SCOPE_LABELS["group"]
 SCOPE_LABELS = {"endpoint": ENDPOINT_LABELS, "chain": CHAIN_LABELS, "group": GROUP_LABELS, "exporter": ()}
 
 # Label value of ``chain`` on alerts about the exporter itself (not a valid chain name).
@@ -37,9 +36,9 @@ ALL_CHAINS = "*"
 
 
 def metric(name: str) -> str:
-    """A series name, checked against the catalog (histogram suffixes allowed)."""
-    if name not in catalog.series_names():
-        raise KeyError(f"{name} is not in the metric catalog (assembly/catalog.py, kinds/*/metrics.py)")
+    """A series name of the metric catalog (histogram suffixes allowed). Checked where the
+    catalog is assembled, on every generated expression (:func:`chainwatch.assembly.catalog.check_expr`):
+    the core cannot list the kinds' metrics."""
     return name
 
 
@@ -387,11 +386,16 @@ class Ctx:
     (severity -> :class:`Alert`), so one callable serves every severity.
     """
 
-    def __init__(self, config, name: str):
+    def __init__(self, config, name: str, kind, metrics: tuple = ()):
+        """``kind``: the chain's :class:`~chainwatch.kinds.base.ChainKind`; ``metrics``: the
+        assembled metric catalog (:class:`~chainwatch.core.declarations.Metric` rows), for
+        declarations that select rows by kind."""
         self.config = config
         self.name = name
         self.chain = config.chains[name]
         self.kind = self.chain.kind
+        self.chain_kind = kind
+        self.metrics = metrics
         self.team = self.chain.team
         self.t = self.chain.thresholds
         self.d = self.chain.thresholds.durations
@@ -414,7 +418,7 @@ class Ctx:
     @property
     def unit(self) -> str:
         """What the chain's head heights count (``blocks``/``slots``), from its kind."""
-        return kinds.get(self.kind).unit
+        return self.chain_kind.unit
 
     @property
     def labels(self) -> dict[str, str]:

@@ -37,6 +37,29 @@ SCOPE_LABELS = {
 }
 
 
+# Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
+UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
+
+# Failure reasons are a closed set so that `reason` stays a bounded label.
+FAILURE_REASONS = (
+    "timeout",
+    "connect",
+    "tls",
+    "http_status",
+    "rate_limited",
+    "invalid_json",
+    "invalid_response",
+    "rpc_error",
+    "wrong_chain",
+    "response_too_large",
+    "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
+    "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
+)
+
+# Buckets of chainwatch_rpc_request_duration_seconds (seconds).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str

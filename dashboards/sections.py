@@ -43,13 +43,7 @@ PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
 
 def m(name: str) -> str:
     """A metric or series name, checked against the catalog (typos fail at generate time)."""
-    base = name
-    for suffix in ("_bucket", "_sum", "_count"):
-        if name.endswith(suffix) and catalog.metric_for_series(name):
-            base = catalog.metric_for_series(name).name
-    if base not in catalog.BY_NAME:
-        raise KeyError(f"{name} is not in the metric catalog (assembly/catalog.py, kinds/*/metrics.py)")
-    return name
+    return catalog.check(name)
 
 
 # One chain's dashboard (kinds/<kind>/dashboard.py): its endpoints, and the chain-wide series.

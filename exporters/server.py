@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import itertools
 import logging
 import re
@@ -25,7 +24,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 
-import uvloop
 from aiohttp import web
 
 from chainwatch.assembly import catalog
@@ -35,6 +33,7 @@ from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_frag
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.runtime import event_loop, tune_gc
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
@@ -307,34 +306,9 @@ def build_app(exporter: Exporter) -> web.Application:
     return app
 
 
-GC_THRESHOLDS = (20_000, 20, 100)
-
-
-def tune_gc() -> None:
-    """Keep the cyclic GC off the scrape path.
-
-    The exporter holds a few hundred thousand long-lived objects (config models, web3 and
-    pydantic modules, endpoint states) and a 1000-endpoint scrape allocates ~10^5 short-lived
-    containers (tasks, futures, sample dicts). With the default thresholds (700, 10, 10)
-    the collector ran ~100 times per scrape and its full passes re-walked the long-lived
-    heap: 40% of the exporter's CPU (bench: 0.59 -> 0.36 ms per endpoint, GC frozen after
-    start-up and gen0 collected every 20 000 allocations). Reference counting still frees
-    everything acyclic at once; cycles wait a little longer.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def run(config: Config, config_path: str, host: str, port: int, workers: int = 1, log_level: str = "info", log_format: str = "logfmt") -> None:
     pool = Workers(config, config_path, workers, log_level, log_format) if workers > 1 else None
     exporter = Exporter(config, config_path, pool)
     tune_gc()
     log.info("listening", extra={"address": f"{host}:{port}", "endpoints": len(exporter.scheduler.states), "workers": workers, "version": __version__})
     web.run_app(build_app(exporter), host=host, port=port, print=None, access_log=None, handle_signals=True, loop=event_loop())
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop (libuv): the same asyncio API, a cheaper socket and timer path
-    (docs/benchmark.md: CPU per endpoint and latency error at N=1000)."""
-    return uvloop.new_event_loop()

@@ -52,6 +52,7 @@ from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.assembly.config import Config
 
 from chainwatch.rules.common import Alert, Series, notation, seconds
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
 
 AUDIT_DIR = "audit"
 PROBES_PER_STEP = 60
@@ -295,8 +296,6 @@ def _document(config: Config, items: list[Scenario], interval: float, rule_files
 
 def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """What ``generate`` writes into ``OUT/rules/audit/``."""
-    from chainwatch.rules.generate import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
-
     rule_files = {name: [RECORDING_FILE, EXPORTER_FILE, chain_file(name), slo_file(name)] for name in config.chains}
     return documents(config, files, rule_files)
 

@@ -47,6 +47,7 @@ from chainwatch.core.uids import chain_uid
 
 from chainwatch.rules import recording, slo as slo_rules
 from chainwatch.rules.common import Alert, Recipe, Series, notation, seconds
+from chainwatch.rules.files import RECORDING_FILE, chain_file
 
 
 def _steps(secs: float, step: float) -> int:
@@ -443,8 +444,6 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
 def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording
     rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
-    from chainwatch.rules.generate import RECORDING_FILE, chain_file
-
     chain_of = {chain_file(name): name for name in config.chains}
     docs: list[tuple[str, dict, str | None]] = [
         (

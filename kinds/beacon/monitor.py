@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from chainwatch.exporters import rest
-from chainwatch.assembly.catalog import UNRESOLVED_REASONS
+from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.assembly.config import Endpoint, ExporterSettings
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid

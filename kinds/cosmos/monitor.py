@@ -75,7 +75,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chainwatch.assembly.catalog import UNRESOLVED_REASONS
+from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport

@@ -84,8 +84,8 @@ from collections import Counter
 
 from chainwatch.kinds.solana.probe import AGAVE_CODES
 from chainwatch.exporters import jsonrpc
-from chainwatch.assembly.catalog import UNRESOLVED_REASONS
-from chainwatch.assembly.config import Endpoint
+from chainwatch.core.declarations import UNRESOLVED_REASONS
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
