@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from chainwatch.core import declarations
+from chainwatch.core import declarations, durations
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid
 
@@ -67,29 +67,14 @@ def fmt(value: float) -> str:
     return str(number(value))
 
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-
-
 def seconds(duration: str) -> float:
-    if not duration:
-        return 0.0
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration):
-        total += int(amount) * _UNITS[unit]
-    return total
+    """A Prometheus duration in seconds (:func:`chainwatch.core.durations.seconds`)."""
+    return durations.seconds(duration)
 
 
 def duration(secs: float) -> str:
-    """Seconds as a Prometheus duration (``90`` -> ``1m30s``)."""
-    secs = int(round(secs))
-    if secs == 0:
-        return "0s"
-    out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if secs >= size:
-            out += f"{secs // size}{unit}"
-            secs %= size
-    return out
+    """Seconds as a Prometheus duration (``90`` -> ``1m30s``; :func:`chainwatch.core.durations.text`)."""
+    return durations.text(secs)
 
 
 # --------------------------------------------------------------------------- text templates
