@@ -20,7 +20,7 @@ from chainwatch import kinds as registry
 from chainwatch.core.declarations import C, G, H, SCOPE_LABELS, Metric, Type, metric as _m  # noqa: F401
 
 # The bounded label values, declared in core (the probing toolkit needs them without the assembly).
-from chainwatch.core.declarations import FAILURE_REASONS, LATENCY_BUCKETS, UNRESOLVED_REASONS  # noqa: F401
+from chainwatch.core.declarations import FAILURE_REASONS, LATENCY_BUCKETS, RESYNC_REASONS, UNRESOLVED_REASONS  # noqa: F401
 
 # The request whose round trip stands for "the endpoint's latency" per chain kind (latency
 # SLO, RPC latency alert, dashboards): the JSON-RPC batch, or the beacon node's
@@ -170,7 +170,7 @@ SHARED: tuple[Metric, ...] = (
         "chainwatch_validator_monitor_last_success_timestamp_seconds",
         G,
         "seconds",
-        "Unix time the validator monitor last succeeded (processed an epoch, read the vote accounts); the exporter's start time until it first does, so a monitor that never succeeds is seen.",
+        "Unix time the validator monitor last made progress (processed an epoch, counted blocks up to the node's head, read the vote accounts; a round whose saved position is ahead of the chain is not one); the exporter's start time until it first does, so a monitor that never succeeds is seen.",
         scope="chain",
         needs="validators",
     ),
@@ -180,6 +180,18 @@ SHARED: tuple[Metric, ...] = (
         "",
         "Validator monitor rounds or cycles that failed since the exporter started.",
         scope="chain",
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_resyncs_total",
+        C,
+        "",
+        "Times the validator monitor restarted from another position than its saved one, by reason: ahead_of_chain (the saved block/epoch was ahead of the chain for 3 rounds: "
+        "a node restored from an older snapshot, a reset devnet, the clock stepped back; it restarts from the chain's head), behind_retention (the saved position is older than the node keeps; it resumes at what the node keeps). "
+        "Every reason is exported, 0 when none.",
+        scope="chain",
+        labels=("reason",),
+        example='chainwatch_validator_monitor_resyncs_total{chain="cosmoshub",network="mainnet",reason="ahead_of_chain"} 1',
         needs="validators",
     ),
     _m(

@@ -40,6 +40,11 @@ SCOPE_LABELS = {
 # Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
 UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
 
+# Why a validator monitor restarted from another position than its saved one
+# (chainwatch_validator_monitor_resyncs_total): the saved position was ahead of the chain, or
+# older than the node keeps.
+RESYNC_REASONS = ("ahead_of_chain", "behind_retention")
+
 # Failure reasons are a closed set so that `reason` stays a bounded label.
 FAILURE_REASONS = (
     "timeout",
