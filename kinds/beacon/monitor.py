@@ -53,7 +53,7 @@ from typing import Any
 
 from chainwatch.exporters import rest
 from chainwatch.core.declarations import UNRESOLVED_REASONS
-from chainwatch.assembly.config import Endpoint, ExporterSettings
+from chainwatch.core.chain import Endpoint
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.monitorbase import ValidatorMonitor
@@ -173,7 +173,7 @@ class Counters:
 
 
 class BeaconMonitor(ValidatorMonitor):
-    def __init__(self, chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings):
+    def __init__(self, chain_name: str, chain: BeaconChain, transport: Transport, settings):
         super().__init__(chain_name, chain, log)
         self.transport = transport
         cfg = chain.validators
@@ -578,5 +578,5 @@ class BeaconMonitor(ValidatorMonitor):
         return out
 
 
-def create(chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings) -> BeaconMonitor:
+def create(chain_name: str, chain: BeaconChain, transport: Transport, settings) -> BeaconMonitor:
     return BeaconMonitor(chain_name, chain, transport, settings)
