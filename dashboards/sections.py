@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chainwatch import kinds
 from chainwatch.assembly import catalog
 from chainwatch.dashboards.panels import (
     NONE,
@@ -100,7 +101,9 @@ def r(name: str) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """Alert thresholds drawn on panels; ``None`` draws no line."""
+    """Alert thresholds drawn on panels (``None`` draws no line), and the request whose round
+    trip stands for the endpoints' latency (their kind's ``primary_method``; ``None`` when the
+    chains' kinds differ)."""
 
     lag_blocks_warning: float | None = None
     lag_blocks_critical: float | None = None
@@ -112,6 +115,7 @@ class Limits:
     rpc_latency_p95_seconds: float | None = None
     rpc_error_ratio: float | None = None
     references_min: float | None = None
+    primary_method: str | None = None
 
     @classmethod
     def of(cls, chain) -> Limits:
@@ -127,6 +131,7 @@ class Limits:
             rpc_latency_p95_seconds=t.rpc_latency_p95_seconds,
             rpc_error_ratio=t.rpc_error_ratio,
             references_min=t.references_min,
+            primary_method=kinds.get(chain.kind).primary_method,
         )
 
     @classmethod
@@ -135,6 +140,11 @@ class Limits:
         each = [cls.of(c) for c in chains]
         fields = cls.__dataclass_fields__
         return cls(**{f: getattr(each[0], f) if len({getattr(x, f) for x in each}) == 1 else None for f in fields})
+
+
+def _primary(lim: Limits) -> str:
+    """The matcher of the chain's primary request: its kind's own, or any kind's when mixed."""
+    return f'method="{lim.primary_method}"' if lim.primary_method else f'method=~"{PRIMARY_METHODS}"'
 
 
 def _lim(note: str, value) -> str:
@@ -248,7 +258,7 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
                 "Probe latency distribution",
                 "Distribution of the probe's main request round trip (the JSON-RPC batch; the beacon node's /eth/v1/node/syncing) across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
                 q(
-                    f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method=~"{PRIMARY_METHODS}"}}[$__rate_interval])))',
+                    f"sum by (le) (max by (chain, endpoint, le) (rate({m('chainwatch_rpc_request_duration_seconds_bucket')}{{{e}, {_primary(lim)}}}[$__rate_interval])))",
                     "{{le}}",
                     heatmap=True,
                 ),
