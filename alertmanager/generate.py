@@ -27,9 +27,9 @@ from pathlib import Path
 
 import click
 
-from chainwatch.core.config import Config, Team
+from chainwatch.assembly.config import Config, Team
 from chainwatch.core.generated import dump_yaml, header, write as write_file
-from chainwatch.core import names
+from chainwatch.assembly import names
 
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups
@@ -276,7 +276,7 @@ def _time_interval(name: str, team: Team) -> dict:
 
 
 def _inhibit_rules() -> list[dict]:
-    """Derived from the declarations (:func:`chainwatch.core.names.inhibit_rules`): the page
+    """Derived from the declarations (:func:`chainwatch.assembly.names.inhibit_rules`): the page
     audit (rules/audit.py) evaluates the same rules."""
     return names.inhibit_rules()
 

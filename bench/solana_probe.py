@@ -14,7 +14,7 @@ import asyncio
 import sys
 import time
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.kinds.solana.simulator import Cluster, Simulator
 from chainwatch.exporters.transport import Transport

@@ -5,7 +5,7 @@ Every alert is declared once, as an :class:`AlertSpec` (shared alerts in
 :mod:`chainwatch.core.alerts`, a kind's own in ``kinds/<kind>/alerts.py``): its name,
 scope, severities, the capability or kind it applies to, its expression, ``for:``, summary,
 description, value text, the inhibitions it takes part in, its promtool test recipe and its
-runbook template. The names list (:mod:`chainwatch.core.names`), the rules, the value
+runbook template. The names list (:mod:`chainwatch.assembly.names`), the rules, the value
 annotations, the Alertmanager inhibitions, the promtool tests and the runbooks are all
 derived from these records.
 
@@ -22,14 +22,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from chainwatch import kinds
-from chainwatch.core import catalog
+from chainwatch.core import declarations, durations
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid
 
-ENDPOINT_LABELS = catalog.SCOPE_LABELS["endpoint"]
-CHAIN_LABELS = catalog.SCOPE_LABELS["chain"]
-GROUP_LABELS = catalog.SCOPE_LABELS["group"]
+ENDPOINT_LABELS = declarations.SCOPE_LABELS["endpoint"]
+CHAIN_LABELS = declarations.SCOPE_LABELS["chain"]
+GROUP_LABELS = declarations.SCOPE_LABELS["group"]
 SCOPE_LABELS = {"endpoint": ENDPOINT_LABELS, "chain": CHAIN_LABELS, "group": GROUP_LABELS, "exporter": ()}
 
 # Label value of ``chain`` on alerts about the exporter itself (not a valid chain name).
@@ -37,9 +36,9 @@ ALL_CHAINS = "*"
 
 
 def metric(name: str) -> str:
-    """A series name, checked against the catalog (histogram suffixes allowed)."""
-    if name not in catalog.series_names():
-        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
+    """A series name of the metric catalog (histogram suffixes allowed). Checked where the
+    catalog is assembled, on every generated expression (:func:`chainwatch.assembly.catalog.check_expr`):
+    the core cannot list the kinds' metrics."""
     return name
 
 
@@ -68,29 +67,14 @@ def fmt(value: float) -> str:
     return str(number(value))
 
 
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-
-
 def seconds(duration: str) -> float:
-    if not duration:
-        return 0.0
-    total = 0.0
-    for amount, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", duration):
-        total += int(amount) * _UNITS[unit]
-    return total
+    """A Prometheus duration in seconds (:func:`chainwatch.core.durations.seconds`)."""
+    return durations.seconds(duration)
 
 
 def duration(secs: float) -> str:
-    """Seconds as a Prometheus duration (``90`` -> ``1m30s``)."""
-    secs = int(round(secs))
-    if secs == 0:
-        return "0s"
-    out = ""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if secs >= size:
-            out += f"{secs // size}{unit}"
-            secs %= size
-    return out
+    """Seconds as a Prometheus duration (``90`` -> ``1m30s``; :func:`chainwatch.core.durations.text`)."""
+    return durations.text(secs)
 
 
 # --------------------------------------------------------------------------- text templates
@@ -387,11 +371,16 @@ class Ctx:
     (severity -> :class:`Alert`), so one callable serves every severity.
     """
 
-    def __init__(self, config, name: str):
+    def __init__(self, config, name: str, kind, metrics: tuple = ()):
+        """``kind``: the chain's :class:`~chainwatch.kinds.base.ChainKind`; ``metrics``: the
+        assembled metric catalog (:class:`~chainwatch.core.declarations.Metric` rows), for
+        declarations that select rows by kind."""
         self.config = config
         self.name = name
         self.chain = config.chains[name]
         self.kind = self.chain.kind
+        self.chain_kind = kind
+        self.metrics = metrics
         self.team = self.chain.team
         self.t = self.chain.thresholds
         self.d = self.chain.thresholds.durations
@@ -414,7 +403,7 @@ class Ctx:
     @property
     def unit(self) -> str:
         """What the chain's head heights count (``blocks``/``slots``), from its kind."""
-        return kinds.get(self.kind).unit
+        return self.chain_kind.unit
 
     @property
     def labels(self) -> dict[str, str]:
@@ -472,7 +461,7 @@ class AlertSpec:
     - ``name``, ``scope`` (``endpoint``/``chain``/``group``/``exporter``: the labels that
       identify one firing instance), ``severities`` (one rule per severity);
     - ``needs``: the capability a kind must have (shared alerts; "" = every kind); ``kinds``:
-      the kinds it applies to, filled in by :mod:`chainwatch.core.names` (a kind's own alerts:
+      the kinds it applies to, filled in by :mod:`chainwatch.assembly.names` (a kind's own alerts:
       that kind); ``when``: whether the configured chain gets it (e.g. only with groups);
     - ``threshold`` (per ``c.severity``), ``expr``, ``for_``, ``summary``, ``description``: the
       rule; texts use the placeholders of :func:`go_template`;

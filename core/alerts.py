@@ -19,8 +19,6 @@ from collections.abc import Callable
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch import kinds
-from chainwatch.core import catalog
 from chainwatch.core.alertkit import (
     ALL_CHAINS,
     CHAIN_LABELS,
@@ -46,7 +44,7 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
-from chainwatch.core.catalog import LATENCY_BUCKETS
+from chainwatch.core.declarations import LATENCY_BUCKETS, Type
 from chainwatch.core.generated import number
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.
@@ -148,13 +146,13 @@ def _probe_failing_test(c: Ctx) -> list[Recipe]:
 
 def _wrong_chain_expr(c: Ctx) -> str:
     sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
-    if kinds.get(c.kind).identity is not None:
+    if c.chain_kind.identity is not None:
         return f"max without (reason) ({sel_reason}) == 1"
     return f"{c.sel('chainwatch_chain_id')} != {c.chain.chain_id} or on ({by(ENDPOINT_LABELS)}) (max without (reason) ({sel_reason}) == 1)"
 
 
 def _wrong_chain_description(c: Ctx) -> str:
-    identity = kinds.get(c.kind).identity
+    identity = c.chain_kind.identity
     if identity is None:
         return (
             "{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id "
@@ -180,7 +178,7 @@ def _wrong_chain_description(c: Ctx) -> str:
 def _wrong_chain_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
     reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1)
-    if kinds.get(c.kind).identity is not None:
+    if c.chain_kind.identity is not None:
         return [Recipe([reason], 1, e, note="endpoint switched to another network")]
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6
@@ -419,8 +417,8 @@ def _monitor_presence(c: Ctx) -> list[str]:
     """The monitor's unlabelled counters, which exist from the exporter's start."""
     return [
         m.name
-        for m in catalog.METRICS
-        if m.scope == "chain" and m.type is catalog.Type.COUNTER and not m.labels and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds
+        for m in c.metrics
+        if m.scope == "chain" and m.type is Type.COUNTER and not m.labels and m.name.startswith("chainwatch_validator_monitor_") and c.kind in m.kinds
     ]
 
 

@@ -1,27 +1,28 @@
 """What every chain kind's config shares: endpoints, roles, thresholds, SLOs, routing.
 
 A chain kind's own model (``chainwatch.kinds.<kind>.config``) subclasses :class:`ChainBase`
-and adds its identity and validator settings; :mod:`chainwatch.core.config` assembles the
+and adds its identity and validator settings; :mod:`chainwatch.assembly.config` assembles the
 whole file from the kinds in the registry.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from enum import StrEnum
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from chainwatch.core import durations
+
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
 
 
 def duration_seconds(text: str) -> float:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", text))
+    """A Prometheus duration in seconds (:func:`chainwatch.core.durations.seconds`)."""
+    return durations.seconds(text)
 
 
 class ConfigError(ValueError):
@@ -161,7 +162,7 @@ class Durations(Strict):
     @field_validator("*")
     @classmethod
     def _duration(cls, value: str) -> str:
-        if not re.fullmatch(r"(\d+(ms|s|m|h|d|w|y))+", value):
+        if not durations.valid(value):
             raise ValueError(f"{value!r} is not a Prometheus duration such as 30s, 5m or 1h")
         return value
 

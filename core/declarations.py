@@ -1,6 +1,6 @@
 """The declaration types every part of chainwatch fills in: metrics (alerts: core/alertkit.py).
 
-Kept apart from :mod:`chainwatch.core.catalog` and :mod:`chainwatch.core.names` (which
+Kept apart from :mod:`chainwatch.assembly.catalog` and :mod:`chainwatch.assembly.names` (which
 assemble the shared declarations with every chain kind's own) so that a kind's package can
 declare its metrics and alerts without importing the assembled whole.
 
@@ -35,6 +35,34 @@ SCOPE_LABELS = {
     "validator": ("chain", "network", "group", "validator"),
     "exporter": (),
 }
+
+
+# Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
+UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
+
+# Why a validator monitor restarted from another position than its saved one
+# (chainwatch_validator_monitor_resyncs_total): the saved position was ahead of the chain, or
+# older than the node keeps.
+RESYNC_REASONS = ("ahead_of_chain", "behind_retention")
+
+# Failure reasons are a closed set so that `reason` stays a bounded label.
+FAILURE_REASONS = (
+    "timeout",
+    "connect",
+    "tls",
+    "http_status",
+    "rate_limited",
+    "invalid_json",
+    "invalid_response",
+    "rpc_error",
+    "wrong_chain",
+    "response_too_large",
+    "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
+    "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
+)
+
+# Buckets of chainwatch_rpc_request_duration_seconds (seconds).
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 @dataclass(frozen=True)

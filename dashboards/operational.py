@@ -7,7 +7,7 @@ the per-chain dashboards draw each chain's own.
 
 from __future__ import annotations
 
-from chainwatch.core.names import CHAIN_WIDE
+from chainwatch.assembly.names import CHAIN_WIDE
 
 from chainwatch.core import uids
 from chainwatch.dashboards.panels import (

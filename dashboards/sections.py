@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chainwatch.core import catalog
+from chainwatch import kinds
+from chainwatch.assembly import catalog
 from chainwatch.dashboards.panels import (
     NONE,
     PER_SECOND,
@@ -43,13 +44,7 @@ PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
 
 def m(name: str) -> str:
     """A metric or series name, checked against the catalog (typos fail at generate time)."""
-    base = name
-    for suffix in ("_bucket", "_sum", "_count"):
-        if name.endswith(suffix) and catalog.metric_for_series(name):
-            base = catalog.metric_for_series(name).name
-    if base not in catalog.BY_NAME:
-        raise KeyError(f"{name} is not in the metric catalog (core/catalog.py, kinds/*/metrics.py)")
-    return name
+    return catalog.check(name)
 
 
 # One chain's dashboard (kinds/<kind>/dashboard.py): its endpoints, and the chain-wide series.
@@ -97,16 +92,18 @@ def halt_panel(title: str, description: str, legend: str, halt_seconds: float):
 
 def r(name: str) -> str:
     """A recording rule name, checked against rules/names.py RECORDING."""
-    from chainwatch.core.names import RECORDING
+    from chainwatch.assembly.names import RECORDING
 
     if name not in RECORDING:
-        raise ValueError(f"{name} is not a declared recording rule (core/names.py)")
+        raise ValueError(f"{name} is not a declared recording rule (assembly/names.py)")
     return name
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Alert thresholds drawn on panels; ``None`` draws no line."""
+    """Alert thresholds drawn on panels (``None`` draws no line), and the request whose round
+    trip stands for the endpoints' latency (their kind's ``primary_method``; ``None`` when the
+    chains' kinds differ)."""
 
     lag_blocks_warning: float | None = None
     lag_blocks_critical: float | None = None
@@ -118,6 +115,7 @@ class Limits:
     rpc_latency_p95_seconds: float | None = None
     rpc_error_ratio: float | None = None
     references_min: float | None = None
+    primary_method: str | None = None
 
     @classmethod
     def of(cls, chain) -> Limits:
@@ -133,6 +131,7 @@ class Limits:
             rpc_latency_p95_seconds=t.rpc_latency_p95_seconds,
             rpc_error_ratio=t.rpc_error_ratio,
             references_min=t.references_min,
+            primary_method=kinds.get(chain.kind).primary_method,
         )
 
     @classmethod
@@ -141,6 +140,11 @@ class Limits:
         each = [cls.of(c) for c in chains]
         fields = cls.__dataclass_fields__
         return cls(**{f: getattr(each[0], f) if len({getattr(x, f) for x in each}) == 1 else None for f in fields})
+
+
+def _primary(lim: Limits) -> str:
+    """The matcher of the chain's primary request: its kind's own, or any kind's when mixed."""
+    return f'method="{lim.primary_method}"' if lim.primary_method else f'method=~"{PRIMARY_METHODS}"'
 
 
 def _lim(note: str, value) -> str:
@@ -254,7 +258,7 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
                 "Probe latency distribution",
                 "Distribution of the probe's main request round trip (the JSON-RPC batch; the beacon node's /eth/v1/node/syncing) across the selected endpoints (histogram buckets): a second band appearing is a slow replica or provider.",
                 q(
-                    f'sum by (le) (max by (chain, endpoint, le) (rate({m("chainwatch_rpc_request_duration_seconds_bucket")}{{{e}, method=~"{PRIMARY_METHODS}"}}[$__rate_interval])))',
+                    f"sum by (le) (max by (chain, endpoint, le) (rate({m('chainwatch_rpc_request_duration_seconds_bucket')}{{{e}, {_primary(lim)}}}[$__rate_interval])))",
                     "{{le}}",
                     heatmap=True,
                 ),

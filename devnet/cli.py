@@ -513,7 +513,7 @@ def resolve_times(config_path: str, names: set[str]) -> dict[str, float]:
     as built for the demo's config: its ``resolves`` (windows, ``keep_firing_for``), or for an
     event held in a look-back window (a missed proposal) that window."""
     try:
-        from chainwatch.core.config import load
+        from chainwatch.assembly.config import load
         from chainwatch.rules import generate
 
         files = generate.build(load(config_path, need_secrets=False))

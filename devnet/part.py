@@ -11,7 +11,7 @@ own (``devnet/faults.py``).
 
 from __future__ import annotations
 
-import re
+from chainwatch.core.durations import seconds
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
@@ -34,12 +34,6 @@ DURATIONS = {
 }
 SLACK_SECONDS = 6.0
 LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
-
-
-def seconds(duration: str) -> float:
-    """``"1m30s"`` -> 90.0 (units ms, s, m, h, d)."""
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
-    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+)(ms|s|m|h|d)", duration))
 
 
 class FaultUnavailable(RuntimeError):

@@ -275,7 +275,7 @@ class Stack:
         self.config_path.write_text(text)
 
     def _generate(self) -> None:
-        from chainwatch.core.config import load
+        from chainwatch.assembly.config import load
 
         config = load(self.config_path, need_secrets=False)
         for part in ("rules", "alertmanager"):

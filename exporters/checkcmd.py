@@ -12,7 +12,7 @@ import time
 
 import click
 
-from chainwatch.core.config import Config, Role
+from chainwatch.assembly.config import Config, Role
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 

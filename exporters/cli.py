@@ -13,7 +13,7 @@ import sys
 
 import click
 
-from chainwatch.core.config import Config, ConfigError, load
+from chainwatch.assembly.config import Config, ConfigError, load
 
 
 def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core import catalog
-from chainwatch.core.catalog import FAILURE_REASONS, Type
+from chainwatch.assembly import catalog
+from chainwatch.assembly.catalog import FAILURE_REASONS, Type
 from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.scheduler import EndpointState, Snapshot
 

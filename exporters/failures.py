@@ -7,7 +7,7 @@ capped in length, because it may quote a server's answer.
 
 from __future__ import annotations
 
-from chainwatch.core.catalog import FAILURE_REASONS
+from chainwatch.core.declarations import FAILURE_REASONS
 from chainwatch.exporters.redact import active, scrub
 
 MAX_DETAIL = 200

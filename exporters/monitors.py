@@ -4,7 +4,8 @@ A monitor is created per chain whose config asks for one, started with the serve
 stopped on reload or shutdown. Scrapes only read its latest samples, so a scrape never
 waits on an epoch's worth of queries.
 
-Interface (duck-typed)::
+Every kind's monitor builds on :class:`chainwatch.exporters.monitorbase.ValidatorMonitor`
+(round loop, freshness, failures, position check, state file); the interface the server uses::
 
     class Monitor:
         async def start(self) -> None: ...

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator
 from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.openmetrics import exposition as openmetrics
 
-from chainwatch.core import catalog
-from chainwatch.core.catalog import Type
+from chainwatch.assembly import catalog
+from chainwatch.assembly.catalog import Type
 
 TEXT = "text/plain; version=0.0.4; charset=utf-8"
 OPENMETRICS = openmetrics.CONTENT_TYPE_LATEST  # application/openmetrics-text; version=1.0.0; charset=utf-8

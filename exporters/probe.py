@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.transport import Reply, Transport
 

@@ -27,9 +27,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch import kinds
-from chainwatch.core.config import Config, Endpoint, Role
+from chainwatch.assembly.config import Config, Endpoint, Role
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters import redact

@@ -26,7 +26,6 @@ The listener's request limits and its log of refused requests are
 from __future__ import annotations
 
 import asyncio
-import gc
 import itertools
 import logging
 import re
@@ -35,11 +34,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import replace
 
-import uvloop
 from aiohttp import web
 
-from chainwatch.core import catalog
-from chainwatch.core.config import NAME_PATTERN, Config, ConfigError, load
+from chainwatch.assembly import catalog
+from chainwatch.assembly.config import NAME_PATTERN, Config, ConfigError, load
 from chainwatch.exporters import __version__, head, lifecycle, limits, shutdown
 from chainwatch.exporters.exposition import Block, endpoint_block, endpoint_fragments, family_lines, render, render_chunks, round_samples
 from chainwatch.exporters.health import verdict
@@ -48,6 +46,7 @@ from chainwatch.exporters.negotiate import OPENMETRICS, TEXT, ProcessMetrics, gz
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.webconfig import WebListener
+from chainwatch.exporters.runtime import event_loop, tune_gc
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
@@ -341,25 +340,6 @@ def build_app(exporter: Exporter, *, enable_lifecycle: bool = False, shutdown_ti
     return app
 
 
-GC_THRESHOLDS = (20_000, 20, 100)
-
-
-def tune_gc() -> None:
-    """Keep the cyclic GC off the scrape path.
-
-    The exporter holds a few hundred thousand long-lived objects (config models, web3 and
-    pydantic modules, endpoint states) and a 1000-endpoint scrape allocates ~10^5 short-lived
-    containers (tasks, futures, sample dicts). With the default thresholds (700, 10, 10)
-    the collector ran ~100 times per scrape and its full passes re-walked the long-lived
-    heap: 40% of the exporter's CPU (bench: 0.59 -> 0.36 ms per endpoint, GC frozen after
-    start-up and gen0 collected every 20 000 allocations). Reference counting still frees
-    everything acyclic at once; cycles wait a little longer.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def run(
     config: Config,
     config_path: str,
@@ -388,9 +368,3 @@ def run(
     web.run_app(
         app, sock=sockets, ssl_context=ssl_context, print=None, access_log=None, handle_signals=True, shutdown_timeout=shutdown_timeout, loop=event_loop()
     )
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's event loop (libuv): the same asyncio API, a cheaper socket and timer path
-    (docs/benchmark.md: CPU per endpoint and latency error at N=1000)."""
-    return uvloop.new_event_loop()

@@ -44,7 +44,7 @@ from typing import Callable
 import aiohttp
 
 from chainwatch import kinds
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import USER_AGENT, join_url, tls_options
 from chainwatch.exporters.failures import ProbeFailure

@@ -32,7 +32,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.redact import clip, scrub, use, use_exact
 from chainwatch.exporters import tlsinfo

@@ -52,11 +52,13 @@ import aiohttp
 import orjson
 from aiohttp import web
 
-from chainwatch.core.config import Config, ConfigError, load
+from chainwatch.assembly.config import Config, ConfigError, load
 from chainwatch.exporters.exposition import endpoint_fragments, result_fragments
 from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.scheduler import ChainSummary, EndpointState, Scheduler
 from chainwatch.exporters.transport import Transport
+from chainwatch.exporters.logs import setup
+from chainwatch.exporters.runtime import event_loop, tune_gc
 
 log = logging.getLogger("chainwatch.workers")
 
@@ -167,9 +169,6 @@ class Worker:
 
 
 def worker_main(argv: list[str] | None = None) -> None:
-    from chainwatch.exporters.logs import setup
-    from chainwatch.exporters.server import event_loop, tune_gc
-
     parser = argparse.ArgumentParser(prog="python -m chainwatch.exporters.workers", description="one worker of chainwatch serve --workers N")
     parser.add_argument("--config.file", dest="config_file", required=True)
     parser.add_argument("--index", type=int, required=True)

@@ -10,9 +10,10 @@ into :class:`~chainwatch.core.alertkit.Alert` objects, each carrying the
 from __future__ import annotations
 
 from chainwatch.core import alerts as shared
-from chainwatch.core import names
+from chainwatch import kinds
+from chainwatch.assembly import catalog, names
 from chainwatch.core.alertkit import EXECUTIVE, OPERATIONAL, Alert, Ctx, build  # noqa: F401 (EXECUTIVE: rules/slo.py)
-from chainwatch.core.config import Config
+from chainwatch.assembly.config import Config
 
 
 def exporter_absent(config: Config) -> list[Alert]:
@@ -20,7 +21,7 @@ def exporter_absent(config: Config) -> list[Alert]:
 
 
 def chain_alerts(config: Config, name: str) -> list[Alert]:
-    c = Ctx(config, name)
+    c = Ctx(config, name, kinds.get(config.chains[name].kind), catalog.METRICS)
     out: list[Alert] = []
     for spec in names.for_kind(c.kind):
         out.extend(build(spec, c))

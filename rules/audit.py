@@ -19,7 +19,7 @@ page windows remember an incident), so a page opened by the recovery counts too.
 
 Every rule file of the chain is loaded (recording, the chain's alerts, its SLO rules, the
 exporter's). What Alertmanager delivers is computed in PromQL from ``ALERTS``, with the
-generated inhibit rules (:func:`chainwatch.core.names.inhibit_rules`) translated one to one:
+generated inhibit rules (:func:`chainwatch.assembly.names.inhibit_rules`) translated one to one:
 a rule with source matchers S, target matchers T and ``equal`` E removes ``ALERTS{T} and on (E)
 ALERTS{S}`` (Alertmanager compares absent labels as empty, as ``on`` does; no rule's source and
 target match the same alert, so the self-inhibition exception never applies). Inhibition is
@@ -47,11 +47,12 @@ from pathlib import Path
 import yaml
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core import names
-from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
-from chainwatch.core.config import Config
+from chainwatch.assembly import names
+from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch.assembly.config import Config
 
 from chainwatch.rules.common import Alert, Series, notation, seconds
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
 
 AUDIT_DIR = "audit"
 PROBES_PER_STEP = 60
@@ -295,8 +296,6 @@ def _document(config: Config, items: list[Scenario], interval: float, rule_files
 
 def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """What ``generate`` writes into ``OUT/rules/audit/``."""
-    from chainwatch.rules.generate import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
-
     rule_files = {name: [RECORDING_FILE, EXPORTER_FILE, chain_file(name), slo_file(name)] for name in config.chains}
     return documents(config, files, rule_files)
 

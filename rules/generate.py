@@ -23,23 +23,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from chainwatch.core.config import Config
+from chainwatch.assembly import catalog
+from chainwatch.assembly.config import Config
 from chainwatch.core.generated import dump_yaml, write as write_file
 
 from chainwatch.rules import alerts as alert_rules
 from chainwatch.rules import audit, recording, runbooks, slo, unittests, values
-from chainwatch.rules.common import ALL_CHAINS, Alert
-
-RECORDING_FILE = "chainwatch-recording.rules.yml"
-EXPORTER_FILE = "chainwatch-exporter.rules.yml"
-
-
-def chain_file(chain: str) -> str:
-    return f"chainwatch-{chain}.rules.yml"
-
-
-def slo_file(chain: str) -> str:
-    return f"chainwatch-{chain}-slo.rules.yml"
+from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
 
 
 class RuleFile:
@@ -83,6 +74,12 @@ def build(config: Config) -> list[RuleFile]:
         slo_group["rules"] += [a.rule() for a in slo_alerts]
         files.append(RuleFile(chain_file(name), [{"name": f"chainwatch-{name}-alerts", "rules": [a.rule() for a in chain_alerts]}], chain_alerts))
         files.append(RuleFile(slo_file(name), [slo_group], slo_alerts, slo_chain=name))
+    for f in files:  # a renamed metric breaks the build, not the rule
+        for group in f.groups:
+            for rule in group["rules"]:
+                catalog.check_expr(rule["expr"])
+    for query, _ in QUERIES.values():
+        catalog.check_expr(query)
     return files
 
 

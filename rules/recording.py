@@ -1,7 +1,7 @@
 """Recording rules shared by every chain (``level:metric:operations``).
 
 They aggregate across chains with ``by (chain, network)`` so the dashboards (which use
-exactly these names, see :data:`chainwatch.core.names.RECORDING`) stay cheap with many
+exactly these names, see :data:`chainwatch.assembly.names.RECORDING`) stay cheap with many
 chains. A recording rule that no alert, dashboard panel or SLO reads is not generated
 (``docs/metrics.md`` lists what reads each metric). Endpoints with ``role="reference"`` are someone else's provider: they are left
 out of our own lag, success and availability figures.
@@ -13,9 +13,9 @@ second node and a reference and checks the exact output sample.
 from __future__ import annotations
 
 from chainwatch.core.alerts import SHORT
-from chainwatch.core.config import Config
+from chainwatch.assembly.config import Config
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, selector
 
 GROUP = "chainwatch-recording"
@@ -24,7 +24,7 @@ RATE = "5m"
 
 def _name(record: str) -> str:
     if record not in names.RECORDING:
-        raise KeyError(f"{record} is not declared in core/names.py RECORDING")
+        raise KeyError(f"{record} is not declared in assembly/names.py RECORDING")
     return record
 
 

@@ -17,9 +17,9 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.core.alertkit import ALL_CHAINS, Alert, AlertSpec
-from chainwatch.core.config import Config
+from chainwatch.assembly.config import Config
 from chainwatch.core.generated import header, write as write_file
 
 

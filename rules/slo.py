@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
-from chainwatch.core.config import Config
+from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
+from chainwatch.assembly.config import Config
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.core.alertkit import EXECUTIVE, duration, seconds
 from chainwatch.rules.common import CHAIN_LABELS, Alert, Record, by, fmt, selector
 
@@ -191,7 +191,7 @@ def _guard(slo: Slo, explained_by: list[Alert], windows: tuple[BurnWindow, ...])
 
 def burn_alerts(slo: Slo, explained_by: list[Alert] | None = None) -> list[Alert]:
     """The page and the ticket; ``explained_by``: the chain's alerts that explain its burn
-    (:func:`chainwatch.core.names.explanations`)."""
+    (:func:`chainwatch.assembly.names.explanations`)."""
     explained_by = explained_by or []
     out = []
     objective = f"{slo.objective * 100:.10g}%"
@@ -245,4 +245,4 @@ def group(config: Config, name: str, chain_alerts: list[Alert] | None = None) ->
 
 
 if not (set(f"chain_slo:sli_error:ratio_rate{w}" for w in WINDOWS) <= set(names.RECORDING)):
-    raise ValueError("every SLO window needs its chain_slo:sli_error recording rule in core/names.py RECORDING")
+    raise ValueError("every SLO window needs its chain_slo:sli_error recording rule in assembly/names.py RECORDING")

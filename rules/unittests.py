@@ -38,14 +38,16 @@ import re
 
 from prometheus_client.utils import floatToGoString
 
-from chainwatch.core import alertkit, names
+from chainwatch.assembly import names
+from chainwatch.core import alertkit
 from chainwatch.core import alerts as alert_defs
-from chainwatch.core.catalog import LATENCY_BUCKETS
-from chainwatch.core.config import Config
+from chainwatch.assembly.catalog import LATENCY_BUCKETS
+from chainwatch.assembly.config import Config
 from chainwatch.core.uids import chain_uid
 
 from chainwatch.rules import recording, slo as slo_rules
 from chainwatch.rules.common import Alert, Recipe, Series, notation, seconds
+from chainwatch.rules.files import RECORDING_FILE, chain_file
 
 
 def _steps(secs: float, step: float) -> int:
@@ -442,8 +444,6 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
 def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording
     rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
-    from chainwatch.rules.generate import RECORDING_FILE, chain_file
-
     chain_of = {chain_file(name): name for name in config.chains}
     docs: list[tuple[str, dict, str | None]] = [
         (

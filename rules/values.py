@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from chainwatch import kinds
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.core.alertkit import Alert
 
 DEFAULT = "{value:humanize}"

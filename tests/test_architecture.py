@@ -3,14 +3,17 @@
 - Only a kind's own package and the registry (``kinds/__init__.py``) name a chain kind;
   everything else asks the registry or selects by capability, the demo (``devnet/``) too: each
   kind holds its demo part (``test_kind_names.py`` scans the kinds' packages among each other too).
-- The module import graph has no cycle, the generators never import each other, and the
-  core imports no generator and no exporter.
+- The module import graph has no cycle, imports inside functions included (a function-level
+  import only hides a circle), the generators never import each other, and the core is a
+  ground floor: it imports nothing of the kinds, the assembly of every kind (``assembly/``),
+  the exporter, the generators, the demo or the CLI (issue #27).
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,10 +21,13 @@ import pytest
 from chainwatch import kinds
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("core", "kinds", "exporters", "rules", "dashboards", "alertmanager", "devnet", "cli")
+PACKAGES = ("core", "kinds", "assembly", "exporters", "rules", "dashboards", "alertmanager", "devnet", "cli")
+# What core/ may not import: everything above it.
+ABOVE_CORE = ("kinds", "assembly", "exporters", "rules", "dashboards", "alertmanager", "devnet", "cli")
 GENERATORS = ("rules", "dashboards", "alertmanager")
 
 
+@cache
 def modules() -> dict[str, Path]:
     out = {}
     for top in PACKAGES:
@@ -32,21 +38,31 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def imports(path: Path) -> set[str]:
-    """Absolute chainwatch imports at module level (imports inside functions are lazy on purpose)."""
-    found = set()
-    for node in ast.parse(path.read_text()).body:
+def imports(path: Path, *, nested: bool = True) -> dict[str, int]:
+    """Absolute chainwatch imports of a module -> the line of the first one; ``nested``: also the
+    imports inside functions and classes (they run later, but they are edges all the same)."""
+    found: dict[str, int] = {}
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree) if nested else tree.body:
+        names: list[str] = []
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("chainwatch"):
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
         elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith("chainwatch"))
+            names = [a.name for a in node.names if a.name.startswith("chainwatch")]
+        for name in names:
+            found.setdefault(name, node.lineno)
     return found
 
 
-def graph() -> dict[str, set[str]]:
+@cache
+def graph(*, nested: bool = True) -> dict[str, dict[str, int]]:
+    """module -> {imported chainwatch module: line}."""
     mods = modules()
-    return {m: {i for i in imports(p) if i in mods and i != m} for m, p in mods.items()}
+    return {m: {i: line for i, line in imports(p, nested=nested).items() if i in mods and i != m} for m, p in mods.items()}
+
+
+def where(module: str, imported: str, g: dict[str, dict[str, int]]) -> str:
+    return f"{modules()[module].relative_to(REPO)}:{g[module][imported]}: {module} imports {imported}"
 
 
 def test_only_kind_packages_and_the_registry_name_a_kind():
@@ -62,31 +78,81 @@ def test_only_kind_packages_and_the_registry_name_a_kind():
     assert not offenders, "a kind is named outside its package (select by capability or ask the registry):\n" + "\n".join(offenders)
 
 
-def test_the_module_import_graph_has_no_cycle():
-    g = graph()
-    state: dict[str, int] = {}
+def cycles(g: dict[str, dict[str, int]]) -> list[list[str]]:
+    """Every import circle, each once (as the strongly connected components of the graph, and
+    one concrete circle through each)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
     stack: list[str] = []
+    on: set[str] = set()
+    components: list[list[str]] = []
 
-    def visit(m: str) -> None:
-        state[m] = 1
-        stack.append(m)
-        for n in sorted(g[m]):
-            if state.get(n) == 1:
-                pytest.fail("import cycle: " + " -> ".join(stack[stack.index(n) :] + [n]))
-            if n not in state:
-                visit(n)
-        stack.pop()
-        state[m] = 2
+    def strong(v: str) -> None:  # Tarjan
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in sorted(g[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                components.append(sorted(component))
 
-    for m in sorted(g):
-        if m not in state:
-            visit(m)
+    for v in sorted(g):
+        if v not in index:
+            strong(v)
+    out = []
+    for component in components:
+        inside = set(component)
+        path, seen = [component[0]], {component[0]}
+        while True:  # walk inside the component until a module repeats
+            nxt = sorted(n for n in g[path[-1]] if n in inside)[0]
+            if nxt in seen:
+                out.append(path[path.index(nxt) :] + [nxt])
+                break
+            path.append(nxt)
+            seen.add(nxt)
+    return out
 
 
-@pytest.mark.parametrize("package", GENERATORS + ("core",))
-def test_generators_and_core_stay_in_their_lane(package):
-    allowed = {"core", "kinds", package}
-    wrong = sorted(f"{m} imports {i}" for m, deps in graph().items() if m.split(".")[1] == package for i in deps if i.split(".")[1] not in allowed)
+def test_the_module_import_graph_has_no_cycle():
+    """Function-level imports count: one that closes a circle only postpones it to run time."""
+    g = graph()
+    found = cycles(g)
+    report = ["import cycle: " + " -> ".join(c) + "\n  " + "\n  ".join(where(a, b, g) for a, b in zip(c, c[1:])) for c in found]
+    assert not found, "\n".join(report)
+
+
+def test_cycles_finds_a_circle_hidden_in_a_function():
+    g = {"a": {"b": 1}, "b": {"c": 1}, "c": {"a": 1}, "d": {"a": 1}}
+    assert cycles(g) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b": 1}, "b": {}}) == []
+
+
+def test_core_imports_nothing_above_it():
+    """core/ holds types and pure helpers (chain and alert declarations, PromQL/selector/duration
+    helpers, rule-test specs, the generated-file writer); what assembles every kind lives in
+    assembly/, the kinds' registry in kinds/."""
+    g = graph()
+    wrong = [where(m, i, g) for m, deps in sorted(g.items()) if m.split(".")[1] == "core" for i in sorted(deps) if i.split(".")[1] in ABOVE_CORE]
+    assert not wrong, "core/ imports from above it:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("package", GENERATORS)
+def test_generators_stay_in_their_lane(package):
+    allowed = {"core", "kinds", "assembly", package}
+    g = graph()
+    wrong = sorted(where(m, i, g) for m, deps in g.items() if m.split(".")[1] == package for i in deps if i.split(".")[1] not in allowed)
     assert not wrong, "\n".join(wrong)
 
 
@@ -107,3 +173,30 @@ def test_shared_thresholds_hold_only_what_shared_code_reads():
     shared = "\n".join(p.read_text() for name, p in modules().items() if not name.startswith(tuple(f"chainwatch.kinds.{k}" for k in kinds.NAMES)))
     unread = [f"{model.__name__}.{field}" for model in (Thresholds, Durations) for field in model.model_fields if not re.search(rf"\.{field}\b", shared)]
     assert not unread, f"only a kind reads these: move them to its Thresholds/Durations subclass: {unread}"
+
+
+TOOLKIT = ("failures", "transport", "redact", "tlsinfo", "jsonrpc", "rest", "numbers", "sentinels")
+
+
+@pytest.mark.parametrize("module", TOOLKIT)
+def test_the_probing_toolkit_does_not_pull_the_assembly(module):
+    """What a kind's probe builds on (``exporters/<toolkit>.py``) reaches core and the toolkit
+    only: importing it must not assemble every kind (the registry, the catalog, the config)."""
+    g = graph()
+    start = f"chainwatch.exporters.{module}"
+    reached, todo, via = {start}, [start], {}
+    while todo:
+        m = todo.pop()
+        for n in g[m]:
+            if n not in reached:
+                reached.add(n)
+                via[n] = m
+                todo.append(n)
+    wrong = sorted(m for m in reached if m.split(".")[1] not in ("core", "exporters"))
+    chains = []
+    for m in wrong:
+        path = [m]
+        while path[-1] != start:
+            path.append(via[path[-1]])
+        chains.append(" <- ".join(path))
+    assert not wrong, "\n".join(chains)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chainwatch.dashboards import generate
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "examples/generated/dashboards"

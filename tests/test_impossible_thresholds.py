@@ -6,7 +6,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from chainwatch.cli import main
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.devnet.cli import long_resolving, resolve_times
 from chainwatch.rules import generate
 from tests.support import REPO

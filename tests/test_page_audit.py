@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from chainwatch.alertmanager import generate as am_generate
-from chainwatch.core import names
-from chainwatch.core.config import load
+from chainwatch.assembly import names
+from chainwatch.assembly.config import load
 from chainwatch.rules import audit, generate
 from tests.alertmanager.support import Alertmanager
 from tests.support import REPO, require_binary

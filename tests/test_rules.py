@@ -18,8 +18,8 @@ import promql_parser
 import pytest
 import yaml
 
-from chainwatch.core import catalog, names
-from chainwatch.core.config import ConfigError, load, parse
+from chainwatch.assembly import catalog, names
+from chainwatch.assembly.config import ConfigError, load, parse
 from chainwatch.core.uids import chain_uid
 from chainwatch.rules import generate, unittests
 from tests.support import REPO, require_binary
@@ -384,9 +384,7 @@ def test_every_metric_a_rule_uses_is_in_the_catalog_or_recorded(generated, key):
 
 
 def test_a_renamed_metric_breaks_the_build(monkeypatch):
-    from chainwatch.rules import common
-
-    monkeypatch.setattr(common.catalog, "series_names", lambda: set())
+    monkeypatch.setattr(catalog, "series_names", lambda: frozenset())
     with pytest.raises(KeyError, match="not in the metric catalog"):
         generate.build(load(EXAMPLE, need_secrets=False))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.rules import generate
 from tests.support import REPO
 

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import yaml
 
-from chainwatch.core.config import load
-from chainwatch.core import names
+from chainwatch.assembly.config import load
+from chainwatch.assembly import names
 from chainwatch.rules import generate, values
 from chainwatch.rules.common import humanize, render
 from tests.support import REPO, require_binary

@@ -16,10 +16,16 @@ beacon endpoint (then its fallbacks):
 
 Liveness only answers for the current and previous epoch, so each epoch has one window
 in which it can be checked. The last processed epoch and every counter are persisted
-atomically (temp file + ``os.replace``) after each epoch: a restart continues after the
-saved epoch, never counts an epoch twice, and an epoch that can no longer be queried is
-counted in ``chainwatch_validator_monitor_epochs_skipped_total`` and logged, never
-silently dropped. A state file of another chain (different genesis) is ignored.
+atomically after each epoch (:mod:`chainwatch.exporters.statefile`: temp file + rename; a
+corrupt file is kept aside): a restart continues after the saved epoch, never counts an
+epoch twice, and an epoch that can no longer be queried is counted in
+``chainwatch_validator_monitor_epochs_skipped_total`` (and
+``chainwatch_validator_monitor_resyncs_total{reason="behind_retention"}``) and logged, never
+silently dropped. A saved epoch that has not ended yet (the host clock stepped back, a
+reset chain with the same genesis) counts nothing and fails the round; after 3 such rounds
+(a slot apart) the monitor restarts at the last ended epoch (``reason="ahead_of_chain"``,
+:class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). A state file of another chain
+(different genesis) is ignored.
 
 Exposition (per user-named group; per validator only when enabled, up to the cap)::
 
@@ -40,20 +46,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
-import os
-import tempfile
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from chainwatch.exporters import rest
-from chainwatch.core.catalog import UNRESOLVED_REASONS
-from chainwatch.core.config import Endpoint, ExporterSettings
+from chainwatch.core.declarations import UNRESOLVED_REASONS
+from chainwatch.core.chain import Endpoint
 from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.monitorbase import ValidatorMonitor
+from chainwatch.exporters.statefile import Foreign, StateFile, mapping, sequence, whole
 from chainwatch.kinds.beacon.probe import Clock, data_of, read_clock, uint
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
@@ -78,7 +82,6 @@ REQUEST_TIMEOUT = 10.0
 STATUS_CHUNK = 64  # ids per validators query (pubkeys make long URLs)
 LIVENESS_GET_CHUNK = 200
 UNSUPPORTED = rest.NOT_SUPPORTED
-WARN_EVERY_SECONDS = 60.0
 # Gauges (runs, statuses, balances) not refreshed for this many epochs stop being exported
 # (counters stay: they count what was processed). The stuck alert fires at the same age.
 STALE_EPOCHS = 3
@@ -138,117 +141,59 @@ class Counters:
     @classmethod
     def from_json(cls, data: dict, memberships: dict[str, list[str]] | None = None) -> "Counters":
         """``memberships`` (index -> groups holding it) migrates a version-1 file, whose one run per
-        index was incremented once per membership: each group gets the run divided by their number."""
-        consecutive = {str(k): int(v) for k, v in data.get("consecutive", {}).items()}
+        index was incremented once per membership: each group gets the run divided by their number.
+        Every field is checked for shape and type (:class:`~chainwatch.exporters.statefile.Unreadable`
+        names the wrong one)."""
+        consecutive = {str(k): whole(v, f"consecutive.{k}") for k, v in mapping(data.get("consecutive", {}), "consecutive").items()}
         if memberships is not None and data.get("version") == 1:
             consecutive = {f"{g}|{k}": v // max(1, len(memberships.get(k, []))) for k, v in consecutive.items() for g in memberships.get(k, [])}
+
+        def duty(entry, what: str) -> list[int]:
+            pair = sequence(entry, what)
+            if len(pair) != 2:
+                raise ValueError(f"{what}: expected [slot, index]")
+            return [whole(pair[0], f"{what}[0]"), whole(pair[1], f"{what}[1]")]
+
         return cls(
-            last_epoch=data.get("last_epoch"),
-            groups={g: {k: int(v.get(k, 0)) for k in COUNTERS} for g, v in data.get("groups", {}).items()},
+            last_epoch=whole(data.get("last_epoch"), "last_epoch", optional=True),
+            groups={
+                g: {k: whole(mapping(v, f"groups.{g}").get(k, 0), f"groups.{g}.{k}") for k in COUNTERS}
+                for g, v in mapping(data.get("groups", {}), "groups").items()
+            },
             consecutive=consecutive,
-            skipped=int(data.get("skipped", 0)),
-            duties={str(k): [[int(s), int(i)] for s, i in v] for k, v in data.get("duties", {}).items()},
+            skipped=whole(data.get("skipped", 0), "skipped"),
+            duties={
+                str(k): [duty(d, f"duties.{k}[{i}]") for i, d in enumerate(sequence(v, f"duties.{k}"))]
+                for k, v in mapping(data.get("duties", {}), "duties").items()
+            },
         )
 
     def copy(self) -> "Counters":
         return Counters.from_json(json.loads(json.dumps(self.to_json(0))))
 
 
-def write_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, sort_keys=True, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-class BeaconMonitor:
-    def __init__(self, chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings):
-        self.chain_name = chain_name
-        self.chain = chain
+class BeaconMonitor(ValidatorMonitor):
+    def __init__(self, chain_name: str, chain: BeaconChain, transport: Transport, settings):
+        super().__init__(chain_name, chain, log)
         self.transport = transport
         cfg = chain.validators
         self.cfg = cfg
         self.endpoints: list[Endpoint] = [chain.endpoint(n) for n in [cfg.endpoint, *cfg.fallbacks]]
         self.state_path = Path(cfg.state_file or Path(settings.state_dir) / f"{chain_name}-validators.json")
+        self.state_file = StateFile(self.state_path, chain_name)
         # One entry per (group, configured key); a key listed twice in a group is one entry, and one
         # validator configured twice (by index and by pubkey) counts once: see members().
         self.watched: list[Watched] = [Watched(group, key) for group, keys in cfg.groups.items() for key in dict.fromkeys(keys)]
         self.counters = Counters(groups={g: dict.fromkeys(COUNTERS, 0) for g in cfg.groups})
         self.clock: Clock | None = None
         self.statuses_known = False
-        # From the first second: "last succeeded" starts at the exporter's start, so a monitor that
-        # never succeeds is as visible (and alerted on) as one that stopped succeeding.
-        self.started = time.time()
-        self.last_success: float | None = None
         self.refreshed: float | None = None  # unix time statuses/balances were last read
-        self.failures = 0
-        self.dropped: Counter[str] = Counter()
-        self._last_drop_warning = -math.inf
         self.liveness_mode: dict[str, str] = {}  # endpoint name -> "post" | "get"
-        self._task: asyncio.Task | None = None
-        self._stopping = asyncio.Event()
 
-    # ------------------------------------------------------------------ lifecycle
+    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
-    async def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"validators-{self.chain_name}")
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
-            self._task = None
-
-    async def _loop(self) -> None:
-        last_warning = -math.inf  # monotonic; kept across successful waits, so a failure is said once a minute
-        while not self._stopping.is_set():
-            try:
-                delay = await self.step()
-            except asyncio.CancelledError:
-                raise
-            except (AllEndpointsFailed, ProbeFailure) as exc:
-                self.failures += 1
-                now = time.monotonic()
-                if now - last_warning >= WARN_EVERY_SECONDS:
-                    last_warning = now
-                    log.warning("validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(str(exc))})
-                delay = self.clock.seconds_per_slot if self.clock else 5.0
-                if getattr(exc, "retry_after", None):  # rate limited: the node's back-off hint, like a probe
-                    delay = max(delay, exc.retry_after)
-            except Exception:  # noqa: BLE001 - a bug must not kill the monitor silently
-                self.failures += 1
-                now = time.monotonic()  # ... nor log a traceback every slot: once a minute, like failures
-                if now - last_warning >= WARN_EVERY_SECONDS:
-                    last_warning = now
-                    log.exception("validator monitor round raised", extra={"chain": self.chain_name})
-                delay = self.clock.seconds_per_slot if self.clock else 5.0
-            try:
-                await asyncio.wait_for(self._stopping.wait(), timeout=max(0.2, delay))
-            except TimeoutError:
-                pass
-
-    def drop(self, field_: str, detail: str) -> None:
-        """One entry of a list answer left out (bounded ``field`` from this module's code)."""
-        self.dropped[field_] += 1
-        now = time.monotonic()
-        if now - self._last_drop_warning >= WARN_EVERY_SECONDS:
-            self._last_drop_warning = now
-            log.warning("validator monitor left out unreadable entries", extra={"chain": self.chain_name, "field": field_, "detail": self._scrub(detail)[:200]})
+    def retry_delay(self, exc: Exception) -> float:
+        return self.clock.seconds_per_slot if self.clock else 5.0
 
     def members(self, group: str) -> list[Watched]:
         """The group's watched entries, one per validator: the first entry of each resolved index
@@ -265,7 +210,7 @@ class BeaconMonitor:
             out.append(w)
         return out
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         return scrub(text, [s for e in self.endpoints for s in (e.url, *e.secrets)])
 
     # ------------------------------------------------------------------ HTTP with fallbacks
@@ -286,27 +231,21 @@ class BeaconMonitor:
     # ------------------------------------------------------------------ state file
 
     def load_state(self) -> None:
-        try:
-            data = json.loads(self.state_path.read_text())
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning(
-                "validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]}
-            )
-            return
         memberships: dict[str, list[str]] = {}
         for w in self.watched:
             if isinstance(w.key, int):
                 memberships.setdefault(str(w.key), [])
                 if w.group not in memberships[str(w.key)]:
                     memberships[str(w.key)].append(w.group)
-        if data.get("version") not in (1, STATE_VERSION) or data.get("genesis_time") != self.clock.genesis_time:
-            log.warning(
-                "validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)}
-            )
+
+        def read(data: dict) -> Counters:
+            if data.get("version") not in (1, STATE_VERSION) or data.get("genesis_time") != self.clock.genesis_time:
+                raise Foreign(f"version {str(data.get('version'))[:10]}, genesis_time {str(data.get('genesis_time'))[:20]}")
+            return Counters.from_json(data, memberships)
+
+        saved = self.state_file.load(read)
+        if saved is None:
             return
-        saved = Counters.from_json(data, memberships)
         for group in self.counters.groups:  # groups added since keep 0; removed ones are dropped
             saved.groups.setdefault(group, dict.fromkeys(COUNTERS, 0))
         saved.groups = {g: saved.groups[g] for g in self.counters.groups}
@@ -314,7 +253,7 @@ class BeaconMonitor:
         log.info("validator monitor resumed", extra={"chain": self.chain_name, "last_epoch": saved.last_epoch})
 
     def save_state(self, counters: Counters) -> None:
-        write_atomic(self.state_path, counters.to_json(self.clock.genesis_time))
+        self.state_file.save(counters.to_json(self.clock.genesis_time))
 
     # ------------------------------------------------------------------ one step
 
@@ -331,11 +270,23 @@ class BeaconMonitor:
         current = clock.epoch_at(now)
         if now < clock.genesis_time:
             return min(clock.genesis_time - now, 60.0)
+        # An epoch is processed once it has ended: a saved epoch at or past the current one is
+        # ahead of the chain (the clock stepped back, a reset chain with the same genesis).
+        if self.counters.last_epoch is not None:
+            verdict = self.check_position(self.counters.last_epoch, current - 1, "epochs")
+            if verdict == "wait":
+                return clock.seconds_per_slot
+            if verdict == "resync":  # restart at the last ended epoch, counters kept
+                nxt = self.counters.copy()
+                nxt.last_epoch = current - 2
+                nxt.duties = {k: v for k, v in nxt.duties.items() if int(k) <= current}
+                self.save_state(nxt)
+                self.counters = nxt
 
         try:
             await self.remember_duties(current)
         except (AllEndpointsFailed, ProbeFailure) as exc:
-            log.warning("proposer duties unavailable; retrying", extra={"chain": self.chain_name, "epoch": current, "detail": self._scrub(str(exc))})
+            log.warning("proposer duties unavailable; retrying", extra={"chain": self.chain_name, "epoch": current, "detail": self.scrub(str(exc))})
         c = self.counters
         # Epochs that ended and can no longer be queried (liveness: current and previous only).
         if c.last_epoch is not None and c.last_epoch < current - 2:
@@ -351,6 +302,7 @@ class BeaconMonitor:
                 "validator epochs skipped: too old to query liveness",
                 extra={"chain": self.chain_name, "first": gap[0], "last": gap[-1], "epochs": len(gap)},
             )
+            self.resynced("behind_retention", first=gap[0], last=gap[-1])
         target = current - 1
         due = clock.epoch_start(current) + self.delay_slots() * clock.seconds_per_slot
         if target >= 0 and (self.counters.last_epoch is None or self.counters.last_epoch < target):
@@ -556,7 +508,7 @@ class BeaconMonitor:
         nxt.duties.pop(str(epoch), None)
         self.save_state(nxt)
         self.counters = nxt
-        self.last_success = time.time()
+        self.succeeded()
         missed = sorted({i for i in indices if i in live and not live[i]})
         log.info(
             "validator epoch processed",
@@ -611,10 +563,7 @@ class BeaconMonitor:
                 out.append(("chainwatch_validator_effective_balance_wei", labels, sum(w.effective_balance_gwei for w in members) * 10**9))
         if c.last_epoch is not None:
             out.append(("chainwatch_validator_monitor_last_epoch", base, c.last_epoch))
-        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
-        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
-        for field_ in sorted(self.dropped):
-            out.append(("chainwatch_validator_monitor_dropped_entries_total", {**base, "field": field_}, self.dropped[field_]))
+        out += self.health_samples(base)
         out.append(("chainwatch_validator_monitor_epochs_skipped_total", base, c.skipped))
         if self.cfg.per_validator_metrics and self.statuses_known and fresh and runs_fresh:
             seen = set()
@@ -629,5 +578,5 @@ class BeaconMonitor:
         return out
 
 
-def create(chain_name: str, chain: BeaconChain, transport: Transport, settings: ExporterSettings) -> BeaconMonitor:
+def create(chain_name: str, chain: BeaconChain, transport: Transport, settings) -> BeaconMonitor:
     return BeaconMonitor(chain_name, chain, transport, settings)

@@ -56,7 +56,7 @@ import time
 from typing import Any
 
 from chainwatch.exporters import numbers, rest
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.transport import Reply
 from chainwatch.exporters.probe import ProbeContext, ProbeResult

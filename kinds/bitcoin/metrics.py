@@ -1,5 +1,5 @@
 """The bitcoin kind's own catalog rows, named with Bitcoin Core's RPC words (shared rows:
-:mod:`chainwatch.core.catalog`)."""
+:mod:`chainwatch.assembly.catalog`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The cosmos kind's own catalog rows (shared rows: :mod:`chainwatch.core.catalog`).
+"""The cosmos kind's own catalog rows (shared rows: :mod:`chainwatch.assembly.catalog`).
 
 Words are CometBFT's and the Cosmos SDK's: blocks (not slots), signing (precommits in
 ``last_commit``), the x/slashing signing window, jailed / tombstoned, bond status.

@@ -26,17 +26,23 @@ Blocks until jail follow x/slashing (``HandleValidatorSignature``): jailed when
 further misses can be absorbed (0: the next miss jails); ``time_until_jail_seconds`` multiplies by
 the chain's block time (the time it takes if every coming block is missed).
 
-The last counted height and every counter are persisted atomically (temp file +
-``os.replace``) after each round, so a restart resumes at the next block: nothing is
-counted twice and nothing is lost while the node still serves those blocks; blocks older
+The last counted height and every counter are persisted atomically after each round
+(:mod:`chainwatch.exporters.statefile`: temp file + rename; a corrupt file is kept aside), so a
+restart resumes at the next block: nothing is counted twice and nothing is lost while the node
+still serves those blocks; blocks older
 than ``max_backfill_blocks`` are skipped and counted in
 ``chainwatch_cosmos_monitor_blocks_skipped_total``. So are blocks the node no longer keeps
 (pruned with ``min-retain-blocks``, or bootstrapped by state sync after them): when
 ``/status`` ``earliest_block_height`` is past the next height, or a request answers CometBFT's
 "height X is not available, lowest height is Y", the fallbacks are tried first (an archive node
-still has them); when none keeps them, counting resumes at the lowest height kept. A state file of another chain id is
-ignored. Monitor health is exported from the first second: the last-success timestamp
-starts at the monitor's creation and failed rounds are counted.
+still has them); when none keeps them, counting resumes at the lowest height kept
+(``chainwatch_validator_monitor_resyncs_total{reason="behind_retention"}``). A saved height
+above the node's latest block (a node restored from an older snapshot, a reset devnet) counts
+nothing and fails the round; after 3 such rounds the monitor restarts at the node's head
+(``reason="ahead_of_chain"``, :class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). A
+state file of another chain id is ignored. Monitor health is exported from the first second:
+the last-success timestamp starts at the monitor's creation and moves only when a round is at
+the node's head (blocks counted, or none left to count); failed rounds are counted.
 
 Exposition (per user-named group; a validator listed in two groups counts in each)::
 
@@ -64,20 +70,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import logging
 import math
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from chainwatch.core.catalog import UNRESOLVED_REASONS
+from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.statefile import Foreign, StateFile, mapping, whole
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.cometbft import (
     RPC_ERROR_STATUSES,
@@ -105,7 +110,6 @@ FLAG_ABSENT, FLAG_COMMIT, FLAG_NIL = 1, 2, 3
 PER_PAGE = 100  # CometBFT's maximum per_page for /validators
 MAX_PAGES = 100  # 10,000 validators: far above any chain's active set
 REQUEST_TIMEOUT = 10.0
-WARN_EVERY_SECONDS = 60.0
 PRUNED_RETRIES = 3  # skips in one round when the node prunes while the monitor resumes at its edge
 BOND_STATUSES = {
     "BOND_STATUS_BONDED": "bonded",
@@ -117,7 +121,7 @@ STATUS_LABELS = ("bonded", "unbonding", "unbonded", "unspecified")
 
 
 class AllEndpointsFailed(Exception):
-    pass
+    counted = True  # round() counted the failed round already
 
 
 class Pruned(ProbeFailure):
@@ -169,32 +173,17 @@ class State:
 
     @classmethod
     def from_json(cls, data: dict) -> "State":
+        """Every field checked for shape and type (:class:`~chainwatch.exporters.statefile.Unreadable` names the wrong one)."""
+        groups = mapping(data.get("groups", {}), "groups")
         return cls(
-            last_height=None if data.get("last_height") is None else int(data["last_height"]),
-            skipped=int(data.get("skipped", 0)),
-            groups={str(g): {k: int(v.get(k, 0)) for k in COUNTERS} for g, v in dict(data.get("groups", {})).items()},
-            consecutive={str(k).upper(): int(v) for k, v in dict(data.get("consecutive", {})).items()},
+            last_height=whole(data.get("last_height"), "last_height", optional=True),
+            skipped=whole(data.get("skipped", 0), "skipped"),
+            groups={str(g): {k: whole(mapping(v, f"groups.{g}").get(k, 0), f"groups.{g}.{k}") for k in COUNTERS} for g, v in groups.items()},
+            consecutive={str(k).upper(): whole(v, f"consecutive.{k}") for k, v in mapping(data.get("consecutive", {}), "consecutive").items()},
         )
 
     def copy(self) -> "State":
         return State(self.last_height, self.skipped, {g: dict(v) for g, v in self.groups.items()}, dict(self.consecutive))
-
-
-def write_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, sort_keys=True, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def consensus_address_of(pubkey: Any, what: str) -> str:
@@ -244,16 +233,18 @@ def parse_validators_page(result: dict, what: str) -> tuple[dict[str, int], int]
     return out, uint(result.get("total"), f"{what}.total")
 
 
-class CosmosMonitor:
+class CosmosMonitor(ValidatorMonitor):
+    what = "cosmos validator monitor"
+
     def __init__(self, chain_name: str, chain: CosmosChain, transport: Transport, settings):
-        self.chain_name = chain_name
-        self.chain = chain
+        super().__init__(chain_name, chain, log)
         self.transport = transport
         cfg = chain.validators
         self.cfg = cfg
         first = cfg.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
         self.candidates: list[CosmosEndpoint] = [chain.endpoint(n) for n in dict.fromkeys([first, *cfg.fallbacks])]
         self.state_path = Path(cfg.state_file or Path(settings.state_dir) / f"{chain_name}-validators.json")
+        self.state_file = StateFile(self.state_path, chain_name)
         self.members: list[Member] = []
         for group, vals in cfg.groups.items():
             seen = set()
@@ -274,50 +265,21 @@ class CosmosMonitor:
         self.signed_ratio: float | None = None
         self.hrp: str | None = chain.bech32_prefix
         self.last_lcd = -math.inf
-        self.last_success = time.time()  # health from the first second: "no success yet" ages from here
-        self.failures = 0  # rounds that failed (no endpoint answered, or the LCD part failed)
         self.lcd_failed = False
+        self.ahead = False  # this round found the saved height above the node's head
         self.endpoint = self.candidates[0]
-        self._task: asyncio.Task | None = None
-        self._last_warning = -math.inf
 
-    # ------------------------------------------------------------------ lifecycle
+    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"validators-{self.chain_name}")
+    async def step(self) -> float:
+        started = time.monotonic()
+        await self.round()
+        return max(0.05, self.cfg.interval_seconds - (time.monotonic() - started))
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+    def retry_delay(self, exc: Exception) -> float:
+        return self.cfg.interval_seconds
 
-    async def _loop(self) -> None:
-        interval = self.cfg.interval_seconds
-        while True:
-            started = time.monotonic()
-            try:
-                await self.round()
-            except asyncio.CancelledError:
-                raise
-            except AllEndpointsFailed as exc:  # counted in round()
-                self._warn(str(exc))
-            except Exception as exc:  # noqa: BLE001 - a bug or a bad answer must not kill the monitor
-                self.failures += 1
-                self._warn(f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(max(0.05, interval - (time.monotonic() - started)))
-
-    def _warn(self, message: str) -> None:
-        now = time.monotonic()
-        if now - self._last_warning >= WARN_EVERY_SECONDS:
-            self._last_warning = now
-            log.warning("cosmos validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": self._scrub(message)[:300]})
-
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         return scrub(text, [s for e in self.candidates for s in (*e.urls, *e.secrets)])
 
     # ------------------------------------------------------------------ HTTP
@@ -337,27 +299,21 @@ class CosmosMonitor:
 
     def load_state(self) -> None:
         self.loaded = True
-        try:
-            data = json.loads(self.state_path.read_text())
+
+        def read(data: dict) -> State:
             if data.get("version") != STATE_VERSION or data.get("chain_id") != self.chain.chain_id:
-                log.warning(
-                    "validator state file belongs to another chain or version; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path)}
-                )
-                return
-            saved = State.from_json(data)
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, TypeError, AttributeError) as exc:
-            log.warning(
-                "validator state file unreadable; starting fresh", extra={"chain": self.chain_name, "path": str(self.state_path), "detail": str(exc)[:200]}
-            )
+                raise Foreign(f"version {str(data.get('version'))[:10]}, chain_id {str(data.get('chain_id'))[:60]!r}")
+            return State.from_json(data)
+
+        saved = self.state_file.load(read)
+        if saved is None:
             return
         saved.groups = {g: saved.groups.get(g, dict.fromkeys(COUNTERS, 0)) for g in self.groups}  # new groups at 0, removed dropped
         self.state = saved
         log.info("cosmos validator monitor resumed", extra={"chain": self.chain_name, "last_height": saved.last_height})
 
     def save_state(self, state: State) -> None:
-        write_atomic(self.state_path, state.to_json(self.chain.chain_id))
+        self.state_file.save(state.to_json(self.chain.chain_id))
 
     # ------------------------------------------------------------------ one round
 
@@ -388,6 +344,7 @@ class CosmosMonitor:
     async def _try(self, ep: CosmosEndpoint, failures: list[str], pruned: dict[int, CosmosEndpoint]) -> bool:
         self.endpoint = ep
         self.lcd_failed = False
+        self.ahead = False
         try:
             await self._round()
         except Pruned as failure:
@@ -399,8 +356,8 @@ class CosmosMonitor:
             return False
         if self.lcd_failed:
             self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
-        else:
-            self.last_success = time.time()
+        elif not self.ahead:  # counted up to the node's head: progress (ahead: counted in check_position)
+            self.succeeded()
         return True
 
     def skip_to(self, lowest: int, why: str) -> bool:
@@ -421,6 +378,7 @@ class CosmosMonitor:
         self.prev_hash = None
         self.save_state(state)
         self.state = state
+        self.resynced("behind_retention", first=lowest - gap + 1, last=lowest)
         return True
 
     async def _round(self) -> None:
@@ -430,7 +388,7 @@ class CosmosMonitor:
                 self.last_lcd = time.monotonic()
             except ProbeFailure as failure:  # the LCD is down: block counting goes on without it
                 self.lcd_failed = True
-                self._warn(f"LCD: {failure}")
+                self.warn(f"LCD: {failure}")
         status = await self.rpc("/status", "/status")
         network = obj(status.get("node_info"), "status.node_info").get("network")
         if network != self.chain.chain_id:
@@ -442,6 +400,17 @@ class CosmosMonitor:
         last = self.state.last_height
         if last is not None and 1 < earliest <= latest and last < earliest:
             raise Pruned(earliest, f"/status: earliest_block_height {earliest} on {self.endpoint.name}, the monitor is at {last}")
+        if last is not None:
+            verdict = self.check_position(last, latest, "blocks")
+            if verdict == "wait":
+                self.ahead = True
+                return
+            if verdict == "resync":  # restart from the node's head, counters kept
+                state = self.state.copy()
+                state.last_height = latest - 1
+                self.prev_hash = None
+                self.save_state(state)
+                self.state = state
         await self.count_blocks(latest)
 
     async def count_blocks(self, latest: int) -> None:
@@ -564,7 +533,7 @@ class CosmosMonitor:
                 if failure.reason not in ("invalid_response", "invalid_json", "http_status"):
                     raise
                 facts[i] = Facts(address=m.consensus_address or (self.facts.get(i) or Facts()).address, unresolved="unreadable")
-                self._warn(f"validator {m.label}: {failure}")
+                self.warn(f"validator {m.label}: {failure}")
         self.facts = facts
 
     async def validator_facts(self, m: Member) -> Facts:
@@ -580,7 +549,7 @@ class CosmosMonitor:
                 except ProbeFailure as failure:  # a key type or shape we cannot turn into an address
                     if f.address is None:
                         f.unresolved = "no_identity"
-                        self._warn(f"validator {m.label}: {failure}")
+                        self.warn(f"validator {m.label}: {failure}")
                     derived = None
                 f.address = f.address or derived
                 f.jailed = boolean(v.get("jailed"), "validator.jailed")
@@ -673,9 +642,7 @@ class CosmosMonitor:
         if self.signed_ratio is not None:
             out.append(("chainwatch_cosmos_commit_signed_power_ratio", base, self.signed_ratio))
         out.append(("chainwatch_cosmos_monitor_blocks_skipped_total", base, s.skipped))
-        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))
-        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
-        return out
+        return out + self.health_samples(base)
 
 
 def create(chain_name: str, chain: CosmosChain, transport: Transport, settings) -> CosmosMonitor:

@@ -1,4 +1,4 @@
-"""The evm kind's own catalog rows (shared rows: :mod:`chainwatch.core.catalog`)."""
+"""The evm kind's own catalog rows (shared rows: :mod:`chainwatch.assembly.catalog`)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ import re
 import time
 
 from chainwatch.exporters import jsonrpc
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.sentinels import zero_time

@@ -1,4 +1,4 @@
-"""The opnode kind's own catalog rows (shared rows: :mod:`chainwatch.core.catalog`).
+"""The opnode kind's own catalog rows (shared rows: :mod:`chainwatch.assembly.catalog`).
 
 Heads come from ``optimism_syncStatus`` (op-node ``op-service/eth/sync_status.go``); the L1
 lags are measured against the references of the chain's ``l1_chain`` in the same round.

@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 import time
 
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters import jsonrpc
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult

@@ -1,4 +1,4 @@
-"""The solana kind's own catalog rows (shared rows: :mod:`chainwatch.core.catalog`)."""
+"""The solana kind's own catalog rows (shared rows: :mod:`chainwatch.assembly.catalog`)."""
 
 from __future__ import annotations
 

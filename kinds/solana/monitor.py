@@ -72,7 +72,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,16 +83,16 @@ from collections import Counter
 
 from chainwatch.kinds.solana.probe import AGAVE_CODES
 from chainwatch.exporters import jsonrpc
-from chainwatch.core.catalog import UNRESOLVED_REASONS
-from chainwatch.core.config import Endpoint
+from chainwatch.core.declarations import UNRESOLVED_REASONS
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
 
 log = logging.getLogger("chainwatch.validators.solana")
 
 IDENTITY_BATCH_MAX = 16
-WARN_EVERY_SECONDS = 60.0
 # Values not refreshed for this many intervals stop being exported (the stuck alert fires then).
 STALE_INTERVALS = 4
 
@@ -129,10 +128,11 @@ class Watched:
     identity: str
 
 
-class SolanaMonitor:
+class SolanaMonitor(ValidatorMonitor):
+    what = "solana validator monitor"
+
     def __init__(self, chain_name: str, chain, transport: Transport, settings, interval: float | None = None):
-        self.chain_name = chain_name
-        self.chain = chain
+        super().__init__(chain_name, chain, log)
         self.transport = transport
         self.settings = settings
         spec = chain.validators
@@ -144,11 +144,7 @@ class SolanaMonitor:
         self.groups = sorted(spec.groups)
         self.per_validator = len(self.watched) <= spec.per_validator_cap
         self._samples: list[tuple[str, dict, float]] = []
-        self.started = time.time()  # "last success" until the first cycle succeeds: a monitor that never does is seen
-        self.last_success: float | None = None
         self.last_error: str | None = None
-        self.failures = 0
-        self.dropped: Counter[str] = Counter()
         self.unknown_lists: tuple[str, ...] = ()  # getVoteAccounts lists answered null in the last cycle
         # Leader slots per identity: (epoch, leader slots, skipped) highest seen this epoch, and
         # the counted totals since the monitor started.
@@ -158,63 +154,26 @@ class SolanaMonitor:
         self.epoch_start: tuple[int, int] | None = None  # (epoch, its first slot) of the last success
         self.caches: dict[str, dict] = {}  # per endpoint: the shared JSON-RPC layer remembers batch refusals here
         self.retry_after: float | None = None
-        self._task: asyncio.Task | None = None
-        self._last_warning = -math.inf
-        self._last_drop_warning = -math.inf
 
-    # ------------------------------------------------------------------ lifecycle
+    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+    async def step(self) -> float:
+        started = time.monotonic()
+        await self.cycle()
+        self.last_error = None
+        return max(0.0, self.interval - (time.monotonic() - started))
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+    def retry_delay(self, exc: Exception) -> float:
+        return self.interval
 
-    async def _loop(self) -> None:
-        while True:
-            started = time.monotonic()
-            wait = self.interval
-            try:
-                await self.cycle()
-                self.last_error = None
-            except asyncio.CancelledError:
-                raise
-            except ProbeFailure as failure:
-                self.failures += 1
-                self._warn(f"{failure.reason}: {failure.detail}")
-                if failure.retry_after:  # rate limited: the provider's back-off hint, like a probe
-                    wait = max(wait, failure.retry_after)
-            except Exception as exc:  # noqa: BLE001 - a bad answer must not kill the monitor
-                self.failures += 1
-                self._warn(scrub(f"{type(exc).__name__}: {exc}", [self.endpoint.url, *self.endpoint.secrets])[:200])
-            await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
+    def scrub(self, text: str) -> str:
+        return scrub(text, [self.endpoint.url, *self.endpoint.secrets])
 
-    def _warn(self, message: str) -> None:
-        self.last_error = message
-        now = time.monotonic()
-        if now - self._last_warning >= WARN_EVERY_SECONDS:
-            self._last_warning = now
-            log.warning("solana validator monitor cycle failed", extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "detail": message})
+    def warn(self, detail: str) -> None:
+        self.last_error = detail
+        super().warn(f"{self.endpoint.name}: {detail}")
 
     # ------------------------------------------------------------------ one cycle
-
-    def drop(self, field_: str, detail: str) -> None:
-        """One entry of a list answer left out (bounded ``field`` from this module's code)."""
-        self.dropped[field_] += 1
-        now = time.monotonic()
-        if now - self._last_drop_warning >= WARN_EVERY_SECONDS:
-            self._last_drop_warning = now
-            log.warning(
-                "solana validator monitor left out unreadable entries",
-                extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "field": field_, "detail": scrub(detail, self.endpoint.secrets)[:200]},
-            )
 
     async def _batch(self, calls: list[tuple[str, str, list]], deadline: float) -> dict[str, jsonrpc.Outcome]:
         """Through the shared JSON-RPC layer: batch refusals fall back to single calls, rate limits back off."""
@@ -309,7 +268,7 @@ class SolanaMonitor:
             self.count(identity, epoch.epoch, produced["now"].get(identity, (0, 0)), produced.get("tail", {}).get(identity))
         self._samples = samples
         self.epoch_start = (epoch.epoch, start)
-        self.last_success = time.time()
+        self.succeeded()
 
     def count(self, identity: str, epoch: int, now: tuple[int, int], tail: tuple[int, int] | None = None) -> None:
         """Grow the identity's leader-slot counters by what its epoch-so-far ``(leader slots,
@@ -408,11 +367,7 @@ class SolanaMonitor:
         fresh = self.last_success is not None and time.time() - self.last_success <= STALE_INTERVALS * self.interval
         out = list(self._samples) if fresh else []
         out += self.counters()
-        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
-        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
-        for field_ in sorted(self.dropped):
-            out.append(("chainwatch_validator_monitor_dropped_entries_total", {**base, "field": field_}, self.dropped[field_]))
-        return out
+        return out + self.health_samples(base)
 
 
 def create(chain_name: str, chain, transport: Transport, settings) -> SolanaMonitor:

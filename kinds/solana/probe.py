@@ -60,7 +60,7 @@ from solders.rpc.responses import RpcPerfSample, RpcVersionInfo
 
 from chainwatch.exporters import numbers
 from chainwatch.exporters import jsonrpc
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.sentinels import zero_time

@@ -71,7 +71,7 @@ class SubgraphChain(ChainBase):
     endpoints: list[SubgraphEndpoint] = Field(min_length=1)
     stall_seconds: Annotated[float, Field(gt=0)] | None = None
 
-    # Filled by the config once every chain is known (core.config.Config._cross -> link()).
+    # Filled by the config once every chain is known (assembly.config.Config._cross -> link()).
     _indexed_block_time: float | None = PrivateAttr(default=None)
     _indexed_references: tuple[Endpoint, ...] = PrivateAttr(default=())
 

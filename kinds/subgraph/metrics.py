@@ -1,4 +1,4 @@
-"""The subgraph kind's own catalog rows (shared rows: :mod:`chainwatch.core.catalog`).
+"""The subgraph kind's own catalog rows (shared rows: :mod:`chainwatch.assembly.catalog`).
 
 Words are graph-node's: ``hasIndexingErrors`` (subgraph ``_meta``), ``health``, ``fatalError``,
 ``synced`` and per-chain ``chainHeadBlock`` (index node ``indexingStatuses``).

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 
-from chainwatch.core.config import Endpoint
+from chainwatch.core.chain import Endpoint
 from chainwatch.exporters import jsonrpc, redact
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult

@@ -16,9 +16,12 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
+import yaml
+
+from chainwatch import kinds
 from chainwatch.alertmanager import generate
-from chainwatch.core.config import parse
-from chainwatch.core import names
+from chainwatch.assembly.config import parse
+from chainwatch.assembly import names
 from chainwatch.devnet.procs import Proc, free_port, wait_http
 from tests.support import require_binary
 
@@ -124,16 +127,21 @@ chains:
       - {name: agave-devnet-1, url: "http://10.0.6.31:8899"}
 """
 
-# Which chain each alert kind is tried on in the routing table.
-CHAIN_OF_KIND = {
-    "evm": ["ethereum", "polygon"],
-    "beacon": ["ethereum-beacon"],
-    "solana": ["solana"],
-    "subgraph": ["uniswap-v3"],
-    "cosmos": ["cosmoshub"],
-    "bitcoin": ["bitcoin"],
-    "opnode": ["base-rollup"],
-}
+
+def chains_of_kind() -> dict[str, list[str]]:
+    """Which chains each registered kind's alerts are tried on in the routing table: the test
+    config's chains of that kind without a routing override (at most two); a kind it has none
+    of (a kind added since) gets a chain named after it, routed by the default team like any
+    chain, so a new kind is tested instead of stopping collection."""
+    chains = yaml.safe_load(CHAINS)["chains"]
+    out = {}
+    for kind in kinds.NAMES:
+        mine = [name for name, chain in chains.items() if chain["kind"] == kind and "routing" not in chain][:2]
+        out[kind] = mine or [f"{kind}-chain"]
+    return out
+
+
+CHAIN_OF_KIND = chains_of_kind()
 TEAM_OF_CHAIN = {
     "uniswap-v3": "data",
     "ethereum": "core-infra",

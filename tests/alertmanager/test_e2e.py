@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 from chainwatch.devnet.capture import CaptureServer
 from tests.support.poll import hold, wait_until
 

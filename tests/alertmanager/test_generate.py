@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from chainwatch.alertmanager import generate
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 
 from .support import CHAINS, OPSGENIE_KEY, PAGERDUTY_KEY, SLACK_URL, amtool, config_text, generated, write_secrets
 
@@ -252,7 +252,7 @@ def test_chain_warnings_to_another_channel_of_the_team(tmp_path):
     ],
 )
 def test_chain_routing_that_cannot_be_honoured_is_a_config_error(tmp_path, routing, message):
-    from chainwatch.core.config import ConfigError
+    from chainwatch.assembly.config import ConfigError
 
     with pytest.raises(ConfigError) as err:
         parse(_override(tmp_path, routing, chain="solana-devnet"), need_secrets=False)

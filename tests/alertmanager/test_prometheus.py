@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from chainwatch.core import catalog
-from chainwatch.core.config import parse
+from chainwatch.assembly import catalog
+from chainwatch.assembly.config import parse
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
 from tests.support.poll import hold, wait_until

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import pytest
 
-from chainwatch.core import names
+from chainwatch.assembly import names
 
 from .support import CHAIN_OF_KIND, amtool, config_text, generated, labels_for, write_secrets
 
@@ -136,3 +136,15 @@ def test_wrong_receiver_is_reported(am_config):
     labels = {"alertname": "ChainwatchSyncLagHigh", "severity": "critical", "team": "core-infra", "chain": "ethereum"}
     with pytest.raises(AssertionError, match="went to core-infra-critical, expected core-infra-warning"):
         route(am_config, labels, "core-infra-warning")
+
+
+def test_a_kind_the_test_config_does_not_list_is_still_tried(monkeypatch):
+    """A kind registered after this test config was written gets a chain of its own (no KeyError
+    at collection): its alerts are routed by team like every other."""
+    from chainwatch import kinds
+
+    from .support import chains_of_kind
+
+    monkeypatch.setattr(kinds, "NAMES", (*kinds.NAMES, "newkind"))
+    assert chains_of_kind()["newkind"] == ["newkind-chain"]
+    assert chains_of_kind()["evm"] == CHAIN_OF_KIND["evm"]

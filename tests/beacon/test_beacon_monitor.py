@@ -12,7 +12,7 @@ import logging
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
@@ -239,3 +239,31 @@ async def test_per_validator_series_only_when_enabled_and_capped(fake, transport
     if enabled and cap >= 8:
         assert s.value("chainwatch_validator_missed_attestations_consecutive", group="offline", validator="7") == 1
         assert s.value("chainwatch_validator_status", validator="7", status="active_ongoing") == 1
+
+
+async def test_a_saved_epoch_that_has_not_ended_fails_warns_once_and_resyncs(fake, transport, tmp_path, caplog):
+    """The host clock stepped back (or the chain was reset with the same genesis): the saved
+    epoch is ahead. Nothing is counted and nothing is a success until the monitor, after 3
+    rounds, restarts at the last ended epoch (issue #35)."""
+    first = make(fake, transport, tmp_path)
+    await first.step(now=fake.time_at(6, 9))  # epoch 5 counted
+    saved = json.loads((tmp_path / "state.json").read_text())
+    (tmp_path / "state.json").write_text(json.dumps({**saved, "last_epoch": 40}))
+    second = make(fake, transport, tmp_path)
+    started = exposition(second).value("chainwatch_validator_monitor_last_success_timestamp_seconds")
+    with caplog.at_level(logging.INFO, logger="chainwatch.validators"):
+        for slot in (9, 10):
+            await second.step(now=fake.time_at(7, slot))
+            s = exposition(second)
+            assert s.value("chainwatch_validator_monitor_last_success_timestamp_seconds") == started
+            assert s.value("chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 0
+        assert s.value("chainwatch_validator_monitor_failures_total") == 2
+        assert [e for _, e, _ in fake.liveness_calls] == [5]
+        await second.step(now=fake.time_at(7, 11))
+    s = exposition(second)
+    assert s.value("chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 1
+    assert [e for _, e, _ in fake.liveness_calls] == [5, 6]  # restarted at the last ended epoch
+    assert s.value("chainwatch_validator_monitor_last_epoch") == 6
+    assert s.value("chainwatch_validator_monitor_last_success_timestamp_seconds") > started
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and "ahead" in r.getMessage()]
+    assert warned == ["validator monitor position is ahead of the chain; counting nothing"]

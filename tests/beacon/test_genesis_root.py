@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.kinds.beacon.config import MAINNET_GENESIS_VALIDATORS_ROOT
 from chainwatch.kinds.beacon import probe as beacon_probe
 from tests.support.fakeserver import FakeServer

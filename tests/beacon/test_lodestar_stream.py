@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters import streams
 from chainwatch.exporters.streams import watches_for
 from tests.support.poll import async_wait_until

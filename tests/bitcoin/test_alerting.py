@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.rules import generate as rules_generate
 from tests.support.stack import Exporter, Prometheus
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from chainwatch import kinds
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.devnet import faults
 from chainwatch.devnet.stack import Options, Stack
 from chainwatch.kinds.bitcoin.demo import CHAIN

@@ -13,7 +13,7 @@ import json
 import pytest
 from aiohttp import web
 
-from chainwatch.core.config import ConfigError, parse
+from chainwatch.assembly.config import ConfigError, parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport

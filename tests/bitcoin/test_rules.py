@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.rules import generate
 from tests.support import require_binary
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import ClientSession, web
 from prometheus_client.parser import text_string_to_metric_families
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.cosmos.cometbft import blocks_until_jail
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator, chain_config

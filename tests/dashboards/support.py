@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from chainwatch.dashboards import generate
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "chainwatch.yaml"

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
 from tests.support.poll import wait_until

@@ -1,6 +1,6 @@
 """Every PromQL expression of every dashboard parses, and names only metrics that exist.
 
-"Exist" means: in the metric catalog (core/catalog.py, kinds/*/metrics.py), a recording rule declared in
+"Exist" means: in the metric catalog (assembly/catalog.py, kinds/*/metrics.py), a recording rule declared in
 rules/names.py RECORDING, or Prometheus's own ALERTS series. Label matchers on catalog
 metrics must use labels the metric carries, or the panel silently matches nothing.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import promql_parser
 import pytest
 
-from chainwatch.core import catalog
-from chainwatch.core.names import RECORDING
+from chainwatch.assembly import catalog
+from chainwatch.assembly.names import RECORDING
 
 from .support import dashboards, example_config, queries, substitute
 

@@ -12,7 +12,7 @@ import yaml
 
 from chainwatch.core import uids
 from chainwatch.dashboards import generate
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 
 from .support import EXAMPLE, data_panels, dashboards, example_config, links, panels, queries, variable_refs, variables
 

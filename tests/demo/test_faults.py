@@ -6,7 +6,7 @@ from pathlib import Path
 
 from chainwatch.devnet import faults
 from chainwatch.devnet.stack import DURATIONS, Options, Stack, seconds
-from chainwatch.core import names
+from chainwatch.assembly import names
 
 ISSUE_FAULTS = [
     "stall-node",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 
-from chainwatch.core import catalog, metricsdoc
+from chainwatch.assembly import catalog, metricsdoc
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_metrics_doc_is_generated_from_the_catalog():
     committed = (REPO / "docs/metrics.md").read_text()
-    assert committed == metricsdoc.render(), "docs/metrics.md drifted: python -m chainwatch.core.metricsdoc > docs/metrics.md"
+    assert committed == metricsdoc.render(), "docs/metrics.md drifted: python -m chainwatch.assembly.metricsdoc > docs/metrics.md"
 
 
 def test_names_follow_prometheus_conventions():
@@ -44,7 +44,7 @@ def test_version_flag():
 
 
 def test_config_reference_is_generated_from_the_model():
-    from chainwatch.core import configdoc
+    from chainwatch.assembly import configdoc
 
     committed = (REPO / "docs/config.md").read_text()
-    assert committed == configdoc.render(), "docs/config.md drifted: python -m chainwatch.core.configdoc > docs/config.md"
+    assert committed == configdoc.render(), "docs/config.md drifted: python -m chainwatch.assembly.configdoc > docs/config.md"

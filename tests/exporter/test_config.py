@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chainwatch.core.config import ConfigError, Role, load, parse
+from chainwatch.assembly.config import ConfigError, Role, load, parse
 from chainwatch.kinds.evm.config import EvmChain
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import endpoint_block, endpoint_fragments, render, render_with_client, round_samples
 from chainwatch.exporters.probe import Call, ProbeResult
 from chainwatch.exporters.scheduler import Scheduler, Snapshot

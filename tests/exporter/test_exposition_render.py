@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from chainwatch.core import catalog
-from chainwatch.core.catalog import Type
+from chainwatch.assembly import catalog
+from chainwatch.assembly.catalog import Type
 from chainwatch.exporters.exposition import render, render_with_client
 from chainwatch.exporters.scheduler import Histogram
 

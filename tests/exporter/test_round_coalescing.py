@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.server import Exporter
 from tests.support.answers import evm_table
 from tests.support.fakeserver import FakeServer

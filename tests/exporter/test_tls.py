@@ -230,7 +230,7 @@ def _serve_chain(tmp_path) -> FakeServer:
 
 
 async def test_an_unused_expired_cross_certificate_is_not_the_verified_expiry(tmp_path):
-    from chainwatch.core.config import parse
+    from chainwatch.assembly.config import parse
     from chainwatch.exporters.checkcmd import COLUMNS, rows
 
     root, leaf_expiry, cross_expiry = _cross_signed_pki(tmp_path)

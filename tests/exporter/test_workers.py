@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.exporters.workers import parent_owned, partition
 from tests.support.answers import evm_table
 from tests.support.fakeserver import FakeServer

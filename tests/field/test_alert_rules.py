@@ -12,7 +12,7 @@ import subprocess
 
 import yaml
 
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.rules import generate
 from tests.support import require_binary
 

@@ -14,7 +14,7 @@ import logging
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.transport import Transport

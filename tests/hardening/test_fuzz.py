@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainwatch.core.catalog import FAILURE_REASONS
-from chainwatch.core.config import parse
+from chainwatch.assembly.catalog import FAILURE_REASONS
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch import kinds

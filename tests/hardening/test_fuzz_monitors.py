@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.transport import Reply, Transport

@@ -17,7 +17,7 @@ import logging
 import pytest
 from aiohttp import web
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters import streams
 from chainwatch.exporters.streams import watches_for
 from chainwatch.devnet.procs import free_port

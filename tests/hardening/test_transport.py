@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters import redact
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.scheduler import Scheduler

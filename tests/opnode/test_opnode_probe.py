@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from chainwatch.core.config import ConfigError, parse
+from chainwatch.assembly.config import ConfigError, parse
 from tests.exporter.test_evm_probe import geth, scrape
 from tests.support.fakeserver import FakeServer
 

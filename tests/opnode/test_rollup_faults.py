@@ -15,7 +15,7 @@ import re
 import pytest
 
 from chainwatch.alertmanager.generate import _inhibit_rules
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.rules.alerts import chain_alerts
 from tests.opnode.rollup import Rollup
 from tests.support.poll import wait_until

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from chainwatch.alertmanager import generate as am_generate
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
 from tests.alertmanager.support import Alertmanager

@@ -15,7 +15,7 @@ from aiohttp import ClientSession, web
 from aioresponses import aioresponses
 from solders.rpc.responses import GetGenesisHashResp
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.solana import probe as solana_probe

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from chainwatch.exporters import scheduler as sched
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.transport import Transport
 

@@ -10,8 +10,8 @@ import copy
 import pytest
 from aioresponses import aioresponses
 
-from chainwatch.core import catalog
-from chainwatch.core.config import parse
+from chainwatch.assembly import catalog
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for

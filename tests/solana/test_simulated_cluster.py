@@ -29,7 +29,7 @@ from solders.rpc.responses import (
     GetVoteAccountsResp,
 )
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.server import Exporter, build_app
 from chainwatch.kinds.solana.simulator import Cluster, Simulator, Validator
 from tests.support.poll import async_hold, async_wait_until

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from chainwatch.core.alertkit import Recipe, notation
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.rules import generate
 from tests.support import REPO, require_binary
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import yaml
 
-from chainwatch.core.config import ConfigError, parse
+from chainwatch.assembly.config import ConfigError, parse
 
 DEPLOYMENT = "QmPZKJUpWsmbhamHczpE5wEuNiVL12JhK7S4zrAxhNb3DT"
 

@@ -15,7 +15,7 @@ import urllib.request
 
 import pytest
 
-from chainwatch.core.config import load
+from chainwatch.assembly.config import load
 from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
 from chainwatch.rules.alerts import chain_alerts
 from tests.support.poll import hold, wait_until

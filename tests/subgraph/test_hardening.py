@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT, Simulator, Subgraph

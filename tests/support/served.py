@@ -14,7 +14,7 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.devnet.procs import free_port
 from chainwatch.exporters.server import Exporter, build_app
 

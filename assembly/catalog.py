@@ -13,36 +13,19 @@ Scopes and their labels: :mod:`chainwatch.core.declarations`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from chainwatch import kinds as registry
 from chainwatch.core.declarations import C, G, H, SCOPE_LABELS, Metric, Type, metric as _m  # noqa: F401
 
-# Why a configured validator cannot be resolved (chainwatch_validator_monitor_unresolved_validators).
-UNRESOLVED_REASONS = ("not_found", "no_identity", "unreadable")
-
-# Failure reasons are a closed set so that `reason` stays a bounded label.
-FAILURE_REASONS = (
-    "timeout",
-    "connect",
-    "tls",
-    "http_status",
-    "rate_limited",
-    "invalid_json",
-    "invalid_response",
-    "rpc_error",
-    "wrong_chain",
-    "response_too_large",
-    "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
-    "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
-)
+# The bounded label values, declared in core (the probing toolkit needs them without the assembly).
+from chainwatch.core.declarations import FAILURE_REASONS, LATENCY_BUCKETS, RESYNC_REASONS, UNRESOLVED_REASONS  # noqa: F401
 
 # The request whose round trip stands for "the endpoint's latency" per chain kind (latency
 # SLO, RPC latency alert, dashboards): the JSON-RPC batch, or the beacon node's
 # /eth/v1/node/syncing read, the one request a beacon probe cannot do without.
 PRIMARY_METHOD = {k.name: k.primary_method for k in registry.all_kinds()}
-
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 SHARED: tuple[Metric, ...] = (
@@ -193,7 +176,7 @@ SHARED: tuple[Metric, ...] = (
         "chainwatch_validator_monitor_last_success_timestamp_seconds",
         G,
         "seconds",
-        "Unix time the validator monitor last succeeded (processed an epoch, read the vote accounts); the exporter's start time until it first does, so a monitor that never succeeds is seen.",
+        "Unix time the validator monitor last made progress (processed an epoch, counted blocks up to the node's head, read the vote accounts; a round whose saved position is ahead of the chain is not one); the exporter's start time until it first does, so a monitor that never succeeds is seen.",
         scope="chain",
         needs="validators",
     ),
@@ -203,6 +186,18 @@ SHARED: tuple[Metric, ...] = (
         "",
         "Validator monitor rounds or cycles that failed since the exporter started.",
         scope="chain",
+        needs="validators",
+    ),
+    _m(
+        "chainwatch_validator_monitor_resyncs_total",
+        C,
+        "",
+        "Times the validator monitor restarted from another position than its saved one, by reason: ahead_of_chain (the saved block/epoch was ahead of the chain for 3 rounds: "
+        "a node restored from an older snapshot, a reset devnet, the clock stepped back; it restarts from the chain's head), behind_retention (the saved position is older than the node keeps; it resumes at what the node keeps). "
+        "Every reason is exported, 0 when none.",
+        scope="chain",
+        labels=("reason",),
+        example='chainwatch_validator_monitor_resyncs_total{chain="cosmoshub",network="mainnet",reason="ahead_of_chain"} 1',
         needs="validators",
     ),
     _m(
@@ -250,9 +245,36 @@ def get(name: str) -> Metric:
     return BY_NAME[name]
 
 
-def series_names() -> set[str]:
+def series_names() -> frozenset[str]:
     """Every series name a PromQL expression may reference."""
-    return {s for m in METRICS for s in m.series_names}
+    return _SERIES_NAMES
+
+
+_SERIES_NAMES = frozenset(s for m in METRICS for s in m.series_names)
+
+
+def check(name: str) -> str:
+    """``name`` if the catalog has it, else ``KeyError``: the one metric-name check, used by the
+    rules (:func:`check_expr`) and dashboards generators, so a renamed metric breaks the build
+    of every alert and panel that used it. A series name (``_bucket``/``_sum``/``_count`` of a
+    histogram) or a histogram's own name."""
+    known = series_names()
+    if name not in known and f"{name}_count" not in known:
+        raise KeyError(f"{name} is not in the metric catalog (assembly/catalog.py, kinds/*/metrics.py)")
+    return name
+
+
+# A chainwatch series name in PromQL: not inside a string, not part of a recording rule's
+# level:metric:operations name.
+_SERIES = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w:])(chainwatch_\w+)(?![\w:])')
+
+
+def check_expr(expr: str) -> str:
+    """``expr`` if every ``chainwatch_*`` series it selects is in the catalog (:func:`check`)."""
+    for match in _SERIES.finditer(expr):
+        if match.group(1):
+            check(match.group(1))
+    return expr
 
 
 def metric_for_series(series: str) -> Metric | None:
