@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from chainwatch.exporters import __version__
-from chainwatch.exporters.cli import check, config_option, load_or_exit, serve
+from chainwatch.exporters.cli import check, config_option, exit_on_secret_files, load_or_exit, secret_files_option, serve
 
 GENERATORS = ("rules", "dashboards", "alertmanager")
 
@@ -32,7 +32,8 @@ main.add_command(check)
 @click.option("--format", "fmt", type=click.Choice(["prometheus", "prometheus-operator"]), default="prometheus", show_default=True, help="Rule file flavour.")
 @click.option("--preview", is_flag=True, help="Also write a static HTML sketch of each dashboard's layout.")
 @click.option("--only", "only", multiple=True, type=click.Choice(GENERATORS), help="Generate only these parts (repeatable).")
-def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tuple[str, ...]) -> None:
+@secret_files_option
+def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tuple[str, ...], check_secret_files: bool) -> None:
     """Write Prometheus rules, Grafana dashboards and Alertmanager config from the config."""
     from chainwatch.alertmanager import generate as alertmanager
     from chainwatch.dashboards import generate as dashboards
@@ -40,6 +41,8 @@ def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tupl
 
     modules = {"rules": rules, "dashboards": dashboards, "alertmanager": alertmanager}
     config = load_or_exit(config_file, need_secrets=False)
+    if check_secret_files and "alertmanager" in (only or GENERATORS):
+        exit_on_secret_files(config)  # alertmanager.yml would name a file the first page cannot read
     out = Path(out_dir)
     for part in only or GENERATORS:
         for path in modules[part].write(config, out, fmt=fmt, preview=preview):
