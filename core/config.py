@@ -128,10 +128,26 @@ class ExporterSettings(Strict):
     state_dir: str = "./chainwatch-state"
 
 
+class PrometheusOperatorSettings(Strict):
+    """What `generate --format prometheus-operator` writes into the PrometheusRule, Probe and ServiceMonitor objects."""
+
+    # Added to every PrometheusRule, Probe and ServiceMonitor: kube-prometheus-stack selects them
+    # by its Helm release (`release: <release name>`) and ignores objects without that label.
+    labels: dict[str, str] = Field(default_factory=dict)
+    namespace: str = "monitoring"  # the namespace of the exporter's Service (named generate.exporter_job)
+    port: int = Field(9877, gt=0, lt=65536)  # the Service's port
+    probe_interval: str = "15s"
+    probe_timeout: str = "10s"
+
+
 class GeneratorSettings(Strict):
-    runbook_base_url: str = "https://github.com/chainwatch/chainwatch/blob/main/docs/runbooks"
+    # Where you publish the runbooks generate writes (OUT/runbooks/<Alert>.md): a wiki, a Git
+    # host, a web server. Unset: runbook_url is runbooks/<Alert>.md, their path in the output, and
+    # generate warns (an alert's link must not be a 404 nobody notices).
+    runbook_base_url: str | None = None
     grafana_url: str = "http://grafana.example.internal:3000"
     exporter_job: str = "chainwatch"
+    prometheus_operator: PrometheusOperatorSettings = Field(default_factory=PrometheusOperatorSettings)
 
 
 class Config(Strict):
