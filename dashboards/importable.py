@@ -1,9 +1,11 @@
 """The dashboards as Grafana's import expects them: ``__requires``, ``__inputs``, no legacy keys.
 
 grafanalib writes keys of the pre-5.0 row layout and other legacy ones (``rows: []``,
-``sharedCrosshair``, ``hideControls``, ``style``, ``gnetId``) and an empty ``__inputs``;
-Grafana ignores them, but they are noise in every file and in every diff. This pass removes
-them and adds what Grafana's own "Export for sharing externally" writes
+``sharedCrosshair``, ``hideControls``, ``style``, ``gnetId``), ``null`` for every unset option,
+keys Grafana's dashboard schema no longer has and an empty ``__inputs``; Grafana ignores them,
+but they are noise in every file and every diff, and they break the published schema
+(docs/dashboards.md says what remains). This pass removes them and adds what Grafana's own
+"Export for sharing externally" writes
 (https://grafana.com/docs/grafana/latest/dashboards/share-dashboards-panels/#export-a-dashboard-as-json):
 
 - ``__requires``: the minimum Grafana version, the Prometheus datasource plugin and every
@@ -48,9 +50,46 @@ def _panel_types(panels: list[dict]) -> set[str]:
     return found
 
 
+# grafanalib's keys that Grafana's dashboard schema no longer has: tag-based variable options
+# (removed in Grafana 8), the old time picker's option list, and per-panel editable/error flags.
+LEGACY_VARIABLE_KEYS = ("tagValuesQuery", "tagsQuery", "useTags")
+LEGACY_PANEL_KEYS = ("editable", "error")
+
+
+def _without_nulls(node, parent: str | None = None):
+    """grafanalib writes every unset option as ``null``; Grafana reads an absent key as its default.
+    A threshold step's ``value`` stays: its ``null`` is the base step (-Infinity)."""
+    if isinstance(node, dict):
+        return {k: _without_nulls(v, k) for k, v in node.items() if v is not None or (k == "value" and parent == "steps")}
+    if isinstance(node, list):
+        return [_without_nulls(v, parent) for v in node]
+    return node
+
+
+# What a row has in Grafana's dashboard schema (RowPanel); grafanalib gives rows a panel's keys.
+ROW_KEYS = {"type", "collapsed", "title", "datasource", "gridPos", "id", "panels", "repeat"}
+
+
+def _without_legacy_panel_keys(panels: list[dict]) -> None:
+    for panel in panels:
+        for key in LEGACY_PANEL_KEYS:
+            panel.pop(key, None)
+        if panel.get("type") == "row":
+            for key in set(panel) - ROW_KEYS:
+                del panel[key]
+        elif "fieldConfig" in panel:
+            panel["fieldConfig"].setdefault("overrides", [])  # required by the schema; [] is Grafana's own default
+        _without_legacy_panel_keys(panel.get("panels", []))
+
+
 def importable(data: dict) -> dict:
     """``data`` (a dashboard's JSON model) without legacy keys, with ``__requires`` and ``__inputs``."""
-    out = {k: v for k, v in data.items() if k not in LEGACY_KEYS and k != "__inputs"}
+    out = {k: v for k, v in _without_nulls(data).items() if k not in LEGACY_KEYS and k != "__inputs"}
+    out.get("timepicker", {}).pop("time_options", None)
+    _without_legacy_panel_keys(out.get("panels", []))
+    for variable in out.get("templating", {}).get("list", []):
+        for key in LEGACY_VARIABLE_KEYS:
+            variable.pop(key, None)
     out["__requires"] = [
         {"type": "grafana", "id": "grafana", "name": "Grafana", "version": MIN_GRAFANA},
         {"type": "datasource", "id": "prometheus", "name": "Prometheus", "version": "1.0.0"},
