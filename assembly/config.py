@@ -35,6 +35,7 @@ from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config mode
     ChainRouting,
     ConfigError,
     Durations,
+    FieldError,
     Endpoint,
     FreshnessSLO,
     LatencySLO,
@@ -127,10 +128,26 @@ class ExporterSettings(Strict):
     state_dir: str = "./chainwatch-state"
 
 
+class PrometheusOperatorSettings(Strict):
+    """What `generate --format prometheus-operator` writes into the PrometheusRule, Probe and ServiceMonitor objects."""
+
+    # Added to every PrometheusRule, Probe and ServiceMonitor: kube-prometheus-stack selects them
+    # by its Helm release (`release: <release name>`) and ignores objects without that label.
+    labels: dict[str, str] = Field(default_factory=dict)
+    namespace: str = "monitoring"  # the namespace of the exporter's Service (named generate.exporter_job)
+    port: int = Field(9877, gt=0, lt=65536)  # the Service's port
+    probe_interval: str = "15s"
+    probe_timeout: str = "10s"
+
+
 class GeneratorSettings(Strict):
-    runbook_base_url: str = "https://github.com/chainwatch/chainwatch/blob/main/docs/runbooks"
+    # Where you publish the runbooks generate writes (OUT/runbooks/<Alert>.md): a wiki, a Git
+    # host, a web server. Unset: runbook_url is runbooks/<Alert>.md, their path in the output, and
+    # generate warns (an alert's link must not be a 404 nobody notices).
+    runbook_base_url: str | None = None
     grafana_url: str = "http://grafana.example.internal:3000"
     exporter_job: str = "chainwatch"
+    prometheus_operator: PrometheusOperatorSettings = Field(default_factory=PrometheusOperatorSettings)
 
 
 class Config(Strict):
@@ -141,10 +158,15 @@ class Config(Strict):
     chains: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Chain] = Field(min_length=1)
 
     _path: str = PrivateAttr(default="chainwatch.yaml")
+    _source: Any = PrivateAttr(default=None)  # yamlsource.SourceMap of the text it was parsed from
 
     @property
     def path(self) -> str:
         return self._path
+
+    def line_of(self, path: tuple) -> int:
+        """The line of ``path`` (``("teams", "ops", "pagerduty", "routing_key_file")``) in the config file (0: unknown)."""
+        return self._source.line_for(path) if self._source is not None else 0
 
     def warnings(self) -> list[str]:
         """Config warnings: thresholds the chains' own parameters make impossible, and what the
@@ -162,37 +184,71 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _cross(self):
-        names = [e.name for _, _, e in self.endpoints()]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"endpoint names must be unique across chains (they are the /probe target): {', '.join(dup)}")
+        # Each refusal names the field at fault (FieldError), so the error is at its line.
+        seen: dict[str, str] = {}
         for cname, chain in self.chains.items():
-            streamed = [e.name for e in chain.endpoints if e.ws_url]
+            for i, e in enumerate(chain.endpoints):
+                if e.name in seen and seen[e.name] != cname:
+                    raise FieldError(
+                        ("chains", cname, "endpoints", i, "name"),
+                        f"endpoint name {e.name!r} is also used by chain {seen[e.name]}: endpoint names must be unique across chains (they are the /probe target)",
+                    )
+                seen.setdefault(e.name, cname)
+        for cname, chain in self.chains.items():
+            streamed = [i for i, e in enumerate(chain.endpoints) if e.ws_url]
             if streamed and "stream" not in kinds.get(chain.kind).capabilities:
-                raise ValueError(f"chains.{cname}: ws_url is set on {', '.join(streamed)} but {chain.kind} chains have no subscription to watch")
+                names = ", ".join(chain.endpoints[i].name for i in streamed)
+                raise FieldError(
+                    ("chains", cname, "endpoints", streamed[0], "ws_url"), f"ws_url is set on {names} but {chain.kind} chains have no subscription to watch"
+                )
             if chain.team not in self.teams:
-                raise ValueError(f"chains.{cname}.team: unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
+                raise FieldError(("chains", cname, "team"), f"unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
             if chain.routing is not None:
                 _check_routing(cname, chain.team, self.teams[chain.team], chain.routing)
             for other in chain.linked_chains():
                 if other not in self.chains or other == cname:
-                    raise ValueError(f"chains.{cname}: refers to chain {other!r}, which is not another chain of this config")
+                    field = next((f for f in reversed(type(chain).model_fields) if getattr(chain, f) == other), None)
+                    path = ("chains", cname) + ((field,) if field else ())
+                    raise FieldError(path, f"refers to chain {other!r}, which is not another chain of this config (chains: {', '.join(sorted(self.chains))})")
             try:
                 chain.link(self.chains)
+            except FieldError:
+                raise
             except ValueError as exc:
-                raise ValueError(f"chains.{cname}.{exc}") from None
+                field, _, message = str(exc).partition(": ")
+                path = ("chains", cname, field) if message and field.isidentifier() else ("chains", cname)
+                raise FieldError(path, message if len(path) == 3 else str(exc)) from None
+            _check_ordered(cname, chain)
         return self
+
+
+def _check_ordered(cname: str, chain) -> None:
+    """A warning threshold above its critical twin never warns before the page (resolved values:
+    an unset one is the chain's default, which the message says)."""
+    for unit, resolve, fmt in (("seconds", chain.lag_seconds, "{:g}s"), ("blocks", chain.lag_blocks, "{:g} blocks")):
+        warning, critical = resolve("warning"), resolve("critical")
+        if warning <= critical:
+            continue
+        set_w = getattr(chain.thresholds, f"sync_lag_{unit}_warning") is not None
+        set_c = getattr(chain.thresholds, f"sync_lag_{unit}_critical") is not None
+        field = f"sync_lag_{unit}_warning" if set_w else f"sync_lag_{unit}_critical"
+        w = fmt.format(warning) + ("" if set_w else ", the chain's default")
+        c = fmt.format(critical) + ("" if set_c else ", the chain's default")
+        raise FieldError(
+            ("chains", cname, "thresholds", field),
+            f"sync_lag_{unit}_warning ({w}) is above sync_lag_{unit}_critical ({c}): the warning must fire before the page",
+        )
 
 
 def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) -> None:
     """A per-chain override that names a channel the team does not have would silently drop pages."""
-    where = f"chains.{cname}.routing"
+    where = ("chains", cname, "routing")
     if routing.critical_to in ("pagerduty", "opsgenie") and getattr(team, routing.critical_to) is None:
-        raise ValueError(f"{where}.critical_to: team {tname} has no {routing.critical_to} configured")
+        raise FieldError(where + ("critical_to",), f"team {tname} has no {routing.critical_to} configured")
     if routing.warnings_to in ("opsgenie", "slack", "webhook") and getattr(team, routing.warnings_to) is None:
-        raise ValueError(f"{where}.warnings_to: team {tname} has no {routing.warnings_to} configured")
+        raise FieldError(where + ("warnings_to",), f"team {tname} has no {routing.warnings_to} configured")
     if routing.business_hours_only and team.business_hours is None:
-        raise ValueError(f"{where}.business_hours_only: team {tname} has no business_hours to restrict to")
+        raise FieldError(where + ("business_hours_only",), f"team {tname} has no business_hours to restrict to")
 
 
 # --------------------------------------------------------------------------- loading
@@ -286,6 +342,7 @@ def parse(text: str, filename: str = "chainwatch.yaml", env: dict[str, str] | No
     except ValidationError as exc:
         raise ConfigError(_format(exc, data, source, filename)) from None
     config._path = filename
+    config._source = source
     for cname, chain in config.chains.items():
         for index, endpoint in enumerate(chain.endpoints):
             found = secrets.get(("chains", cname, "endpoints", index), [])
@@ -311,6 +368,9 @@ def _format(exc: ValidationError, data: Any, source: yamlsource.SourceMap, filen
     problems = []
     for err in exc.errors():
         path = _data_path(err["loc"], data)
+        raised = (err.get("ctx") or {}).get("error")
+        if isinstance(raised, FieldError):
+            path += raised.path
         where = yamlsource.dotted(path) or "(top level)"
         msg = err["msg"]
         if err["type"] == "extra_forbidden":

@@ -81,6 +81,7 @@ MODELS = [
     cfg.Config,
     cfg.ExporterSettings,
     cfg.GeneratorSettings,
+    cfg.PrometheusOperatorSettings,
     cfg.AlertmanagerSettings,
     cfg.SeverityTiming,
     cfg.Team,

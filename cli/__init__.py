@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from chainwatch.exporters.cli import check, config_option, load_or_exit, serve, version_option
+from chainwatch.exporters.cli import check, config_option, exit_on_secret_files, load_or_exit, secret_files_option, serve, version_option
 
 GENERATORS = ("rules", "dashboards", "alertmanager")
 
@@ -31,18 +31,34 @@ main.add_command(check)
 @click.option("--format", "fmt", type=click.Choice(["prometheus", "prometheus-operator"]), default="prometheus", show_default=True, help="Rule file flavour.")
 @click.option("--preview", is_flag=True, help="Also write a static HTML sketch of each dashboard's layout.")
 @click.option("--only", "only", multiple=True, type=click.Choice(GENERATORS), help="Generate only these parts (repeatable).")
-def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tuple[str, ...]) -> None:
+@secret_files_option
+def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tuple[str, ...], check_secret_files: bool) -> None:
     """Write Prometheus rules, Grafana dashboards and Alertmanager config from the config."""
     from chainwatch.alertmanager import generate as alertmanager
+    from chainwatch.core import manifest
     from chainwatch.dashboards import generate as dashboards
     from chainwatch.rules import generate as rules
 
     modules = {"rules": rules, "dashboards": dashboards, "alertmanager": alertmanager}
     config = load_or_exit(config_file, need_secrets=False)
+    if check_secret_files and "alertmanager" in (only or GENERATORS):
+        exit_on_secret_files(config)  # alertmanager.yml would name a file the first page cannot read
     out = Path(out_dir)
+    if config.generate.runbook_base_url is None and "rules" in (only or GENERATORS):
+        click.echo(
+            f"warning: {config_file}: generate.runbook_base_url is not set: every alert's runbook_url is runbooks/<Alert>.md, "
+            f"the runbook's path under {out}; publish {out / 'runbooks'} (a wiki, a Git host, a web server) and set it to that address",
+            err=True,
+        )
     for part in only or GENERATORS:
-        for path in modules[part].write(config, out, fmt=fmt, preview=preview):
+        written = modules[part].write(config, out, fmt=fmt, preview=preview)
+        for path in written:
             click.echo(str(path))
+        pruned = manifest.record(out, part, written)  # what the config no longer produces goes
+        for path in pruned.removed:
+            click.echo(f"removed {path}")
+        for path in pruned.kept:
+            click.echo(f"warning: kept {path}: no longer generated, but changed since chainwatch wrote it; remove it if it is not yours", err=True)
 
 
 def _register_demo() -> None:

@@ -33,6 +33,16 @@ class ConfigError(ValueError):
         self.problems = problems
 
 
+class FieldError(ValueError):
+    """A model check's refusal that names the field at fault, as a path below the model that
+    raised it (``("team",)``, ``("validators", "endpoint")``), so the config error points at
+    that field's line instead of the model's."""
+
+    def __init__(self, path: tuple, message: str):
+        super().__init__(message)
+        self.path = tuple(path)
+
+
 class Role(StrEnum):
     NODE = "node"  # we operate it and alert on it
     REFERENCE = "reference"  # trusted provider used to measure lag

@@ -59,7 +59,10 @@ def provisioning(config) -> dict[str, dict]:
                 "type": "prometheus",
                 "access": "proxy",
                 "url": PROMETHEUS_URL,
-                "isDefault": True,
+                # Not the default: Grafana refuses to start when two provisioned datasources
+                # are, and an existing one may be. The dashboards' Data source variable starts
+                # on the first Prometheus datasource when its start value matches none.
+                "isDefault": False,
                 "jsonData": {"timeInterval": "15s"},
             }
         ],

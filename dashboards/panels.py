@@ -18,6 +18,7 @@ import attr
 from grafanalib import core as g
 from grafanalib._gen import DashboardEncoder
 
+from chainwatch.dashboards.importable import importable
 from chainwatch.core import generated
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
@@ -377,4 +378,4 @@ def dashboard(
         graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         schemaVersion=39,
     )
-    return json.loads(json.dumps(d.to_json_data(), cls=DashboardEncoder))
+    return importable(json.loads(json.dumps(d.to_json_data(), cls=DashboardEncoder)))

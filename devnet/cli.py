@@ -188,11 +188,26 @@ class Screen:
         self.lines_drawn = 0
 
 
+def alerts_page(prometheus: str) -> str:
+    """The Prometheus alerts page that exists on this build: ``/alerts`` (the React UI, Prometheus
+    3 and upstream 2.x) or ``/classic/alerts`` (Debian's 2.x ships no React UI: /alerts is a 404)."""
+    import urllib.request
+
+    for path in ("/alerts", "/classic/alerts"):
+        try:
+            with urllib.request.urlopen(prometheus + path, timeout=2) as answer:
+                if answer.status == 200:
+                    return prometheus + path
+        except OSError:
+            continue
+    return prometheus + "/api/v1/alerts"
+
+
 def where(state: dict) -> list[str]:
     lines = [
         "",
         "chainwatch demo is running.",
-        f"  Prometheus UI    {state['prometheus']}   (alerts: {state['prometheus']}/alerts)",
+        f"  Prometheus UI    {state['prometheus']}   (alerts: {alerts_page(state['prometheus'])})",
         f"  Alertmanager UI  {state['alertmanager']}",
         f"  exporter         {state['exporter']}/metrics   ({state['exporter']}/probe?target=node-1)",
         f"  captured pages   {state['pages_log']}   (PagerDuty/Opsgenie stand-in at {state['capture']})",

@@ -255,7 +255,7 @@ class Stack:
         timing = {"critical": FAST_AM, "warning": FAST_AM, "info": FAST_AM}
         return {
             "exporter": {"state_dir": str(self.run_dir / "state"), "min_probe_interval_seconds": 1.0, "reference_max_age_seconds": 1.0},
-            "generate": {"runbook_base_url": "https://github.com/chainwatch/chainwatch/blob/main/docs/runbooks", "grafana_url": "http://127.0.0.1:3000"},
+            "generate": {"runbook_base_url": (self.generated / "runbooks").as_uri(), "grafana_url": "http://127.0.0.1:3000"},
             "alertmanager": {**timing, "external_url": self.alertmanager_url or "http://127.0.0.1:9093"},
             "teams": {
                 TEAM: {

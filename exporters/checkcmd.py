@@ -37,15 +37,36 @@ async def _probe_all(config: Config, timeout: float):
         await transport.close()
 
 
+# The setting each kind checks every answer against (a node of another network fails with
+# reason wrong_chain): EVM chain_id, Cosmos chain_id, Solana genesis_hash, beacon
+# genesis_validators_root, bitcoin chain, op-node l2_chain_id, subgraph deployment.
+IDENTITY_FIELDS = ("chain_id", "genesis_hash", "genesis_validators_root", "l2_chain_id", "deployment", "chain")
+
+
+def _identity(chain, result) -> str:
+    """The "chain id" column: ``ok`` when the answer matched the configured identity, ``WRONG``
+    when it did not (the status says what it saw), ``-`` when none is set or the probe failed first."""
+    if result.reason == "wrong_chain":
+        return "WRONG"
+    expected = next((getattr(chain, f) for f in IDENTITY_FIELDS if isinstance(getattr(chain, f, None), (int, str))), None)
+    if expected is None or not result.success:
+        return "-"
+    return "ok"
+
+
+def _has_references(config: Config, chain) -> bool:
+    measured_on = config.chains.get(chain.lag_chain() or "", chain)
+    return bool(measured_on.references)
+
+
 def rows(config: Config, snap) -> list[tuple[str, ...]]:
     out = []
     for state in snap.states:
         r = snap.results[state.endpoint.name]
         name = state.endpoint.name
-        chain_id = r.get("chainwatch_chain_id")
-        expected = getattr(state.chain, "chain_id", None)
-        id_ok = "-" if chain_id is None or expected is None else ("ok" if int(chain_id) == expected else f"{int(chain_id)}!")
-        lag = snap.lag.get(name)
+        id_ok = _identity(state.chain, r)
+        # No reference to measure against (none in the chain, nor in the chain its lag is read from): no lag, not 0.
+        lag = snap.lag.get(name) if _has_references(config, state.chain) else None
         pending = r.get("chainwatch_mempool_transactions", state="pending")
         batch = next((c.seconds for c in r.calls if c.ok and c.seconds is not None), None)
         status = "ok" if r.success else f"FAIL {r.reason}: {r.detail}"

@@ -57,6 +57,27 @@ version_option = click.option(
 
 config_option = click.option("--config.file", "config_file", default="chainwatch.yaml", show_default=True, help="chainwatch config file.")
 
+secret_files_option = click.option(
+    "--check-secret-files/--no-check-secret-files",
+    "check_secret_files",
+    default=True,
+    show_default=True,
+    help="Check that the secret files Alertmanager reads (routing_key_file, api_key_file, api_url_file, url_file) exist and are readable here; "
+    "turn off on a machine that is not the Alertmanager host.",
+)
+
+
+def exit_on_secret_files(config: Config) -> None:
+    """Exit 2 with one ``error: file:line: field: ...`` line per unreadable secret file (:mod:`chainwatch.assembly.secretfiles`)."""
+    from chainwatch.assembly.secretfiles import problems
+
+    found = problems(config)
+    for problem in found:
+        click.echo(f"error: {problem}", err=True)
+    if found:
+        click.echo("hint: --no-check-secret-files where Alertmanager runs on another host", err=True)
+        sys.exit(2)
+
 
 @click.command()
 @version_option
@@ -151,7 +172,8 @@ def serve(
 @click.command()
 @config_option
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for every endpoint.")
-def check(config_file: str, timeout: float) -> None:
+@secret_files_option
+def check(config_file: str, timeout: float, check_secret_files: bool) -> None:
     """Probe every endpoint once and print a table; exit 1 if an operated node fails."""
     import logging
 
@@ -159,4 +181,6 @@ def check(config_file: str, timeout: float) -> None:
 
     logging.basicConfig(level=logging.ERROR)  # the table already says what failed
     config = load_or_exit(config_file)
+    if check_secret_files:
+        exit_on_secret_files(config)
     sys.exit(run_check(config, timeout))

@@ -21,6 +21,7 @@ import asyncio
 import json
 import re
 import math
+import os
 import ssl
 import time
 import weakref
@@ -289,7 +290,12 @@ def _classify(exc: BaseException, endpoint: Endpoint, secrets: tuple[str, ...] =
     if isinstance(exc, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError)):
         return ProbeFailure("tls", message)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return ProbeFailure("connect", message)
+        # aiohttp's own text ("Cannot connect to host h:p ssl:default [Connect call failed ...]")
+        # names its SSL setting even for http://; say what failed, as the OS says it.
+        err = exc.os_error
+        code = getattr(err, "errno", None)  # > 0: an errno (refused, unreachable); < 0: a resolver error, its own text
+        why = (os.strerror(code) if isinstance(code, int) and code > 0 else getattr(err, "strerror", None)) or str(err) or type(err).__name__
+        return ProbeFailure("connect", scrub(f"cannot connect to {exc.host}:{exc.port}: {why}", [endpoint.url, *secrets]))
     if isinstance(exc, aiohttp.ClientPayloadError):
         return ProbeFailure("invalid_response", message)
     if isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError, ConnectionError)):

@@ -28,7 +28,7 @@ from chainwatch.assembly.config import Config
 from chainwatch.core.generated import dump_yaml, write as write_file
 
 from chainwatch.rules import alerts as alert_rules
-from chainwatch.rules import audit, recording, runbooks, slo, unittests, values
+from chainwatch.rules import audit, operator, recording, runbooks, slo, unittests, values
 from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
 from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
 
@@ -41,10 +41,14 @@ class RuleFile:
         self.slo_chain = slo_chain  # the chain whose SLOs this file holds
 
 
+# The runbooks' folder in the generated output: runbook_url's base while runbook_base_url is unset.
+RUNBOOKS_DIR = "runbooks"
+
+
 def annotate(alert: Alert, config: Config) -> Alert:
     """The post-processing pass: every alert gets its runbook and dashboard links and its
     ``value`` annotation (the measured value with its unit, rules/values.py) here."""
-    base = config.generate.runbook_base_url.rstrip("/")
+    base = (config.generate.runbook_base_url or RUNBOOKS_DIR).rstrip("/")
     grafana = config.generate.grafana_url.rstrip("/")
     url = f"{grafana}/d/{alert.dashboard}"
     if alert.chain != ALL_CHAINS:
@@ -83,17 +87,8 @@ def build(config: Config) -> list[RuleFile]:
     return files
 
 
-def operator_resource(rule_file: RuleFile) -> dict:
-    name = rule_file.name.removesuffix(".rules.yml")
-    return {
-        "apiVersion": "monitoring.coreos.com/v1",
-        "kind": "PrometheusRule",
-        "metadata": {
-            "name": name,
-            "labels": {"app.kubernetes.io/name": "chainwatch", "app.kubernetes.io/part-of": "chainwatch", "role": "alert-rules"},
-        },
-        "spec": {"groups": rule_file.groups},
-    }
+def operator_resource(rule_file: RuleFile, config: Config) -> dict:
+    return operator.prometheus_rule(config, rule_file.name.removesuffix(".rules.yml"), rule_file.groups)
 
 
 def _clean(directory: Path, patterns: tuple[str, ...]) -> None:
@@ -118,7 +113,9 @@ def write(config: Config, out: Path, fmt: str = "prometheus", preview: bool = Fa
     if fmt == "prometheus-operator":
         for f in files:
             target = rules_dir / (f.name.removesuffix(".rules.yml") + ".prometheusrule.yaml")
-            written.append(write_file(target, dump_yaml(operator_resource(f), source)))
+            written.append(write_file(target, dump_yaml(operator_resource(f, config), source)))
+        written.append(write_file(out / "operator" / "probe.yaml", dump_yaml(operator.probe(config), source)))
+        written.append(write_file(out / "operator" / "servicemonitor.yaml", dump_yaml(operator.service_monitor(config), source)))
     else:
         for f in files:
             written.append(write_file(rules_dir / f.name, dump_yaml({"groups": f.groups}, source)))
@@ -126,5 +123,5 @@ def write(config: Config, out: Path, fmt: str = "prometheus", preview: bool = Fa
             written.append(write_file(rules_dir / "tests" / name, dump_yaml(body, source)))
         for name, body in audit.test_files(config, files):
             written.append(write_file(rules_dir / audit.AUDIT_DIR / name, dump_yaml(body, source)))
-    written += runbooks.write(config, out / "runbooks", [a for f in files for a in f.alerts])
+    written += runbooks.write(config, out / RUNBOOKS_DIR, [a for f in files for a in f.alerts])
     return written

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Strict, Thresholds
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, FieldError, Strict, Thresholds
 
 PUBKEY_PATTERN = r"^0x[0-9a-fA-F]{96}$"
 
@@ -93,7 +93,7 @@ class BeaconChain(ChainBase):
         v = self.validators
         if v is not None:
             names = {e.name for e in self.endpoints}
-            for n in [v.endpoint, *v.fallbacks]:
+            for path, n in [(("validators", "endpoint"), v.endpoint)] + [(("validators", "fallbacks", i), f) for i, f in enumerate(v.fallbacks)]:
                 if n not in names:
-                    raise ValueError(f"validators: endpoint {n!r} is not an endpoint of this chain")
+                    raise FieldError(path, f"{n!r} is not an endpoint of this chain (endpoints: {', '.join(sorted(names))})")
         return self

@@ -2,7 +2,7 @@
 with validator signing watched per block and x/slashing time to jail per group."""
 
 from chainwatch.kinds.base import ChainKind
-from chainwatch.kinds.cosmos.config import CosmosChain, CosmosDurations, CosmosEndpoint, CosmosThresholds, CosmosValidator, CosmosValidators
+from chainwatch.kinds.cosmos.config import CosmosChain, CosmosDurations, CosmosEndpoint, CosmosThresholds, CosmosValidator, CosmosValidators, SlashingParams
 from chainwatch.kinds.cosmos.metrics import METRICS
 
 KIND = ChainKind(
@@ -12,7 +12,7 @@ KIND = ChainKind(
     primary_method="status",  # GET /status, the one read a CometBFT probe cannot do without
     capabilities=frozenset({"peers", "validators", "reference_halt"}),
     metrics=METRICS,
-    config_models=(CosmosEndpoint, CosmosValidators, CosmosValidator, CosmosThresholds, CosmosDurations),
+    config_models=(CosmosEndpoint, CosmosValidators, CosmosValidator, CosmosThresholds, CosmosDurations, SlashingParams),
     block_time_doc="6 s",
     # No chain id metric: the probe's wrong_chain failure says it (node_info.network differs).
     identity=("chain_id", "/status node_info.network"),

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, Adjusted, ChainBase, Durations, Endpoint, Strict, Thresholds
+from chainwatch.core.chain import NAME_PATTERN, Adjusted, ChainBase, Durations, Endpoint, FieldError, Strict, Thresholds
 
 CHAIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"  # CometBFT: at most 50 characters
 CONSENSUS_ADDRESS_PATTERN = r"^[0-9A-Fa-f]{40}$"  # SHA-256(pubkey)[:20] in hex
@@ -214,9 +214,11 @@ class CosmosChain(ChainBase):
         if v is None:
             return self
         names = {e.name for e in self.endpoints}
-        for n in ([v.endpoint] if v.endpoint else []) + v.fallbacks:
+        for path, n in ([(("validators", "endpoint"), v.endpoint)] if v.endpoint else []) + [
+            (("validators", "fallbacks", i), f) for i, f in enumerate(v.fallbacks)
+        ]:
             if n not in names:
-                raise ValueError(f"validators: endpoint {n!r} is not an endpoint of this chain")
+                raise FieldError(path, f"{n!r} is not an endpoint of this chain (endpoints: {', '.join(sorted(names))})")
         used = [self.endpoint(n) for n in ([v.endpoint] if v.endpoint else []) + v.fallbacks] or [(self.references or self.nodes)[0]]
         if not any(e.lcd_url for e in used):
             raise ValueError("validators: the monitor's endpoint needs an lcd_url (x/slashing signing infos are read there)")

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Strict, Thresholds
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, FieldError, Strict, Thresholds
 
 SOLANA_KEY_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{32,44}$"
 
@@ -62,7 +62,11 @@ class SolanaChain(ChainBase):
     def _validator_endpoint(self):
         v = self.validators
         names = {e.name for e in self.endpoints}
-        for n in ([v.endpoint] if v is not None and v.endpoint is not None else []) + (v.fallbacks if v is not None else []):
+        if v is None:
+            return self
+        for path, n in ([(("validators", "endpoint"), v.endpoint)] if v.endpoint is not None else []) + [
+            (("validators", "fallbacks", i), f) for i, f in enumerate(v.fallbacks)
+        ]:
             if n not in names:
-                raise ValueError(f"validators: endpoint {n!r} is not an endpoint of this chain")
+                raise FieldError(path, f"{n!r} is not an endpoint of this chain (endpoints: {', '.join(sorted(names))})")
         return self

@@ -163,6 +163,34 @@ def test_generated_prometheus_rules_are_operator_resources(tmp_path, config):
             assert group["rules"], path.name
 
 
+def test_probe_and_service_monitor_are_generated_from_the_config(tmp_path, config):
+    # deploy/probe.yaml and servicemonitor.yaml are generate's output for deploy/chainwatch.yaml,
+    # copied (deploy/chainwatch.yaml says how): an endpoint added to the config must reach them.
+    from chainwatch.rules import generate
+
+    generate.write(config, tmp_path, fmt="prometheus-operator")
+    for name in ("probe.yaml", "servicemonitor.yaml"):
+        assert (DEPLOY / name).read_text() == (tmp_path / "operator" / name).read_text(), f"deploy/{name} is stale: regenerate it (deploy/chainwatch.yaml)"
+
+
+def test_operator_labels_from_the_config_reach_every_resource(tmp_path):
+    # kube-prometheus-stack's Prometheus selects rules, probes and service monitors by release label.
+    from chainwatch.assembly.config import load as load_config
+    from chainwatch.rules import generate
+
+    text = (DEPLOY / "chainwatch.yaml").read_text().replace("labels: {release: kube-prometheus-stack}", "labels: {release: prom-prod, team: sre}")
+    (tmp_path / "chainwatch.yaml").write_text(text)
+    config = load_config(tmp_path / "chainwatch.yaml", need_secrets=False)
+    written = generate.write(config, tmp_path / "out", fmt="prometheus-operator")
+    docs = [yaml.safe_load(p.read_text()) for p in written if p.suffix == ".yaml"]
+    assert {d["kind"] for d in docs} == {"PrometheusRule", "Probe", "ServiceMonitor"}
+    for doc in docs:
+        assert doc["metadata"]["labels"]["release"] == "prom-prod" and doc["metadata"]["labels"]["team"] == "sre", doc["metadata"]
+    # More endpoints in the config, more probe targets: nothing to edit by hand.
+    [probe] = [d for d in docs if d["kind"] == "Probe"]
+    assert probe["spec"]["targets"]["staticConfig"]["static"] == [e.name for _, _, e in config.endpoints()]
+
+
 def test_kubectl_kustomize_builds_the_set_offline():
     kubectl = shutil.which("kubectl")
     if kubectl is None:

@@ -2,7 +2,7 @@
 
 HAProxy checks each server through the exporter (``option httpchk`` with
 ``http-check send meth GET uri-lf /health?target=%[srv_name]``: one backend, server names =
-endpoint names, the configuration docs/health.md shows). When one anvil stops mining
+endpoint names, the configuration docs/endpoints.md shows). When one anvil stops mining
 (``evm_setAutomine false`` + ``evm_setIntervalMining 0``) it falls behind the other; HAProxy
 must take it out of rotation, and put it back once it has caught up.
 """

@@ -7,12 +7,13 @@ and through SIGHUP: the reload is refused, the old config keeps serving, and
 ``chainwatch_config_last_reload_successful`` says 0 until a good config is loaded.
 
 Secret files: the only ``*_file`` keys (``routing_key_file``, ``api_key_file``,
-``api_url_file``, ``url_file``) are read by Alertmanager on its own host, never by
-chainwatch; ``generate`` only writes their paths into alertmanager.yml. So ``check`` and
-``serve`` must *not* fail because such a file is missing or unreadable on the exporter's
-host (that is tested below), while what chainwatch itself must read — the config file
-and the environment variables it names, including those inside ``*_file`` paths — fails
-with file:line and exit 2.
+``api_url_file``, ``url_file``) are read by Alertmanager, never by the exporter; ``generate``
+writes their paths into alertmanager.yml. ``check`` and ``generate`` check that each exists
+and is a readable, non-empty file (a missing one is otherwise found by the first page, which
+fails), naming file:line:field; ``--no-check-secret-files`` turns that off on a machine that
+is not the Alertmanager host, and ``serve`` never looks at them. What chainwatch itself must
+read — the config file and the environment variables it names, including those inside
+``*_file`` paths — fails with file:line and exit 2.
 """
 
 from __future__ import annotations
@@ -79,9 +80,10 @@ CASES = [
         lambda t: (
             t + "  eth2:\n    kind: evm\n    network: sepolia\n    chain_id: 11155111\n    endpoints:\n      - {name: node-1, url: 'http://127.0.0.1:1/'}\n"
         ),
-        1,
-        "unique across chains",
+        21,
+        "chains.eth2.endpoints[0].name: endpoint name 'node-1' is also used by chain eth: endpoint names must be unique across chains",
     ),
+    ("unknown_team", edit("    chain_id: 1\n", "    chain_id: 1\n    team: nobody\n"), 9, "chains.eth.team: unknown team 'nobody'"),
     ("missing_env_var", edit('/ok/node"', '/ok/node${CW_HARDENING_UNSET}"'), 11, "CW_HARDENING_UNSET is not set"),
     (
         "missing_env_in_secret_file_path",
@@ -135,15 +137,39 @@ def test_missing_config_file_is_one_line_exit_2(tmp_path):
     assert_one_line_error(result, path, 0, "cannot read config")
 
 
-def test_secret_files_are_alertmanager_s_not_the_exporter_s(tmp_path, good_text):
-    # The routing key file does not exist here: the exporter does not need it, Alertmanager does.
+@pytest.mark.parametrize("make", ["missing", "directory", "empty"])
+def test_a_secret_file_alertmanager_cannot_read_fails_check_and_generate_at_its_line(tmp_path, good_text, make):
+    # Alertmanager opens the routing key file only when it sends a page: neither amtool
+    # check-config nor its start notices a missing one. check and generate do, at the field's line.
+    key = tmp_path / "pagerduty.key"
+    if make == "directory":
+        key.mkdir()
+    elif make == "empty":
+        key.write_text("")
+    path = tmp_path / "chainwatch.yaml"
+    write(path, good_text + f"teams:\n  default:\n    pagerduty:\n      routing_key_file: {key}\n")
+    reason = {"missing": "no such file", "directory": "is a directory", "empty": "is empty"}[make]
+    for args in (("check", "--timeout", "5"), ("generate", "--out", str(tmp_path / "out"), "--only", "alertmanager")):
+        result = cli(*args, "--config.file", str(path))
+        assert result.returncode == 2, (args, result.stdout + result.stderr)
+        first = result.stderr.splitlines()[0]
+        assert first.startswith(f"error: {path}:19: teams.default.pagerduty.routing_key_file: {key}: {reason}"), first
+        assert "--no-check-secret-files" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing written that names a file no page can read
+
+
+def test_secret_files_elsewhere_with_no_check_secret_files(tmp_path, good_text):
+    # Rendering on a machine that is not the Alertmanager host (a CI job): the flag skips the check;
+    # the exporter itself (serve) never reads these files.
     path = tmp_path / "chainwatch.yaml"
     write(path, good_text + "teams:\n  default:\n    pagerduty:\n      routing_key_file: /nonexistent/pagerduty.key\n")
-    result = cli("check", "--config.file", str(path), "--timeout", "5")
+    result = cli("check", "--config.file", str(path), "--timeout", "5", "--no-check-secret-files")
     assert result.returncode == 0, result.stdout + result.stderr
-    generated = cli("generate", "--config.file", str(path), "--out", str(tmp_path / "out"), "--only", "alertmanager")
+    generated = cli("generate", "--config.file", str(path), "--out", str(tmp_path / "out"), "--only", "alertmanager", "--no-check-secret-files")
     assert generated.returncode == 0, generated.stderr
     assert "/nonexistent/pagerduty.key" in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yml"))
+    rules_only = cli("generate", "--config.file", str(path), "--out", str(tmp_path / "rules"), "--only", "rules")
+    assert rules_only.returncode == 0, rules_only.stderr  # rules name no secret file
 
 
 def metrics_value(exporter: Exporter, name: str, **labels) -> float | None:

@@ -1,0 +1,60 @@
+"""The secret files a config names, checked where Alertmanager will read them.
+
+``routing_key_file`` (PagerDuty), ``api_key_file`` (Opsgenie), ``api_url_file`` (Slack) and
+``url_file`` (webhook) are paths Alertmanager opens when it sends a notification; chainwatch
+only writes them into ``alertmanager.yml``. Neither ``amtool check-config`` nor Alertmanager's
+start reads them, so a missing file is found by the first page, which fails. ``chainwatch
+check`` and ``chainwatch generate`` therefore look at each one: it must exist, be a regular
+file, be readable by this user and not be empty. Run them with ``--no-check-secret-files`` on
+a machine that is not the Alertmanager host (a CI job rendering the files).
+
+Problems are ``file:line: teams.<team>.<channel>.<field>: <path>: <what>`` lines; the file's
+content is never read beyond one byte and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from chainwatch.assembly.config import Config
+
+# channel -> (field holding the path, what Alertmanager reads from it)
+SECRET_FIELDS = {
+    "pagerduty": ("routing_key_file", "the PagerDuty routing key"),
+    "opsgenie": ("api_key_file", "the Opsgenie API key"),
+    "slack": ("api_url_file", "the Slack webhook URL"),
+    "webhook": ("url_file", "the webhook URL"),
+}
+
+
+def problems(config: Config) -> list[str]:
+    """One ``file:line: field: path: reason`` line per secret file Alertmanager could not read."""
+    found = []
+    for tname, team in sorted(config.teams.items()):
+        for channel, (field, what) in SECRET_FIELDS.items():
+            settings = getattr(team, channel)
+            if settings is None:
+                continue
+            path = ("teams", tname, channel, field)
+            reason = _unreadable(Path(getattr(settings, field)))
+            if reason:
+                where = ".".join(path)
+                found.append(f"{config.path}:{config.line_of(path)}: {where}: {getattr(settings, field)}: {reason} (Alertmanager reads {what} from it)")
+    return found
+
+
+def _unreadable(path: Path) -> str | None:
+    try:
+        if not path.exists():
+            return "no such file"
+        if path.is_dir():
+            return "is a directory, not a file"
+        if not os.access(path, os.R_OK):
+            return "not readable by this user"
+        with path.open("rb") as handle:
+            if not handle.read(1):
+                return "is empty"
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})"
+    return None
