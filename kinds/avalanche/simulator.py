@@ -38,7 +38,8 @@ Model
 Controls: ``POST /-/control`` with ``{"action": "bootstrap", "node": "n", "chain": "P"}``,
 ``bootstrapped``, ``set_network {node, network_id}``, ``set_peers {node, peers}``,
 ``set_disk {node, bytes}``, ``disconnect {validator}`` / ``connect``, ``blind {node, validator}`` /
-``unblind``, ``halt`` / ``resume``, ``heal``. ``GET /-/state`` shows nodes, validators and ids.
+``unblind``, ``forgive {validator}`` (the downtime since start never happened: a demo's undo),
+``halt`` / ``resume``, ``heal``. ``GET /-/state`` shows nodes, validators and ids.
 
 Run: ``python -m chainwatch.kinds.avalanche.simulator --port 9650``.
 """
@@ -102,6 +103,7 @@ class Validator:
 
     def __post_init__(self) -> None:
         self.node = self.node or node_id(self.name)
+        self.initial_downtime = self.downtime
 
     def down_seconds(self, t: float) -> float:
         return self.downtime + (max(0.0, t - self.down_since) if self.down_since is not None else 0.0)
@@ -237,6 +239,9 @@ class AvalancheSim(Simulation):
             if v.down_since is not None:
                 v.downtime += now - v.down_since
                 v.down_since = None
+        elif action == "forgive":  # a demo's undo: the downtime since creation never happened
+            v = self.validator(body["validator"])
+            v.down_since, v.downtime = None, v.initial_downtime
         elif action == "blind":
             self.node(body["node"]).blind.setdefault(self.validator(body["validator"]).name, now)
         elif action == "unblind":
