@@ -20,6 +20,7 @@ def test_the_demo_chain_validates_and_its_runway_crosses_critical_within_its_fau
     part = demo.AvalancheDemo(types.SimpleNamespace())
     part.url, part.state = "http://127.0.0.1:1", sim.state()
     blocks = part.chain_blocks({})
+    blocks[demo.CHAIN].pop("team")  # the demo config declares its team; this one has only the default
     config = parse(yaml.safe_dump({"chains": blocks}), env={})
     chain = config.chains[demo.CHAIN]
     t = chain.thresholds
