@@ -52,6 +52,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -149,8 +150,8 @@ class AvalancheSim(Simulation):
         self,
         nodes: list[str],
         *,
-        validators: list[Validator] = (),
-        l1_validators: list[L1Validator] = (),
+        validators: Sequence[Validator] = (),
+        l1_validators: Sequence[L1Validator] = (),
         network_id: int = LOCAL_NETWORK_ID,
         block_seconds: float = 1.0,
         start_height: int = 1000,
@@ -159,6 +160,8 @@ class AvalancheSim(Simulation):
         self.network_id = network_id
         self.nodes = {n: Node(n, network_id, node=node_id("node-" + n)) for n in nodes}
         self.validators = {v.name: v for v in validators}
+        if validators and nodes:  # the first validator runs on the first node: ours (info.uptime answers there)
+            validators[0].node = self.nodes[nodes[0]].node
         self.l1 = {v.name: v for v in l1_validators}
         self.clock_seconds = block_seconds
         self.height = start_height
@@ -400,11 +403,13 @@ class AvalancheSim(Simulation):
             ]
             return {"numPeers": str(len(peers)), "peers": peers}
         if method == "info.uptime":
-            mine = [v for v in self.validators.values() if v.node == n.node] or list(self.validators.values())[:1]
+            mine = [v for v in self.validators.values() if v.node == n.node]
             if not mine:
                 raise RpcError("couldn't get node uptime: node is not a validator")
-            u = self.uptime(n, mine[0], t)[0]
-            return {"rewardingStakePercentage": f4(100.0 if u >= 0.8 else 0.0), "weightedAveragePercentage": f4(100 * u)}
+            # Every node weighs the same here: the share of nodes that see it at or above 80 % so far, and their mean view.
+            views = [self.uptime(other, mine[0], t)[0] for other in self.nodes.values()]
+            rewarding = sum(1 for u in views if u >= 0.8) / len(views)
+            return {"rewardingStakePercentage": f4(100 * rewarding), "weightedAveragePercentage": f4(100 * sum(views) / len(views))}
         raise RpcError(f"the method {method} does not exist/is not available")
 
     def platform(self, n: Node, method: str, params: dict) -> Any:
