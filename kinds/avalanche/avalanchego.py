@@ -11,7 +11,6 @@ strings and floats (``json.Float64``/``Float32``: uptime percentages) as strings
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Any
 
 from chainwatch.core.config import Endpoint
@@ -73,21 +72,6 @@ def percent(value: Any, what: str) -> float:
     if not math.isfinite(x) or not 0 <= x <= 100.0001:
         raise invalid(f"{what}: {x!r} is not a percentage")
     return min(1.0, x / 100)
-
-
-def timestamp(value: Any, what: str) -> float:
-    """An RFC 3339 time (Go ``time.Time``) as unix seconds."""
-    if not isinstance(value, str):
-        raise invalid(f"{what}: expected an RFC 3339 time")
-    text = value.replace("Z", "+00:00")
-    if "." in text:  # Go writes up to 9 fractional digits; Python reads 6
-        head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest if c.isdigit())
-        text = f"{head}.{digits[:6]}{rest[len(digits) :]}"
-    try:
-        return datetime.fromisoformat(text).timestamp()
-    except ValueError:
-        raise invalid(f"{what}: {_clip(value, 40)!r} is not an RFC 3339 time") from None
 
 
 async def call(request, endpoint: Endpoint, method: str, params: dict | None = None, **kwargs) -> Any:
