@@ -145,7 +145,7 @@ AvalancheDemo.faults = (
         CHAIN,
         ("ChainwatchAvalancheRewardRunwayLow",),
         (),
-        {"chain": CHAIN, "group": "main"},
+        {"chain": CHAIN},
         "avalanche_runway",
         lambda s: RUNWAY_SECONDS - RUNWAY_CRITICAL_HOURS * 3600 + 2,  # the monitor reads every second
         lambda s: _control(s, {"action": "disconnect", "validator": "val-1"}),
