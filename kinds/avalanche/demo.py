@@ -2,9 +2,10 @@
 
 No AvalancheGo runs here: one simulator process serves four nodes (``avax-1``, ours, and three
 references). Validator ``val-1`` has already used most of its allowed downtime: its reward runway
-is ``RUNWAY_SECONDS`` now and stays there while it is up; the demo's thresholds sit just below
-(warning 93.6 s, critical 90 s), so once disconnected it pages within seconds — the demo's clock
-for a runway that is hours on a real network. L1 validator ``l1-1`` has 30 days of fee balance.
+is ``RUNWAY_SECONDS`` now and stays there while it is up; the demo's threshold sits 10 s below
+(warning and critical both at 90 s: the critical page mutes the warning, so the fault pages once,
+at the critical line), so once disconnected it pages within seconds — the demo's clock for a
+runway that is hours on a real network. L1 validator ``l1-1`` has 30 days of fee balance.
 Faults go through the simulator's ``POST /-/control``.
 """
 
@@ -24,8 +25,8 @@ CHAIN = "avalanche-sim"
 NODES = ("avax-1", "avax-ref-1", "avax-ref-2", "avax-ref-3")
 BLOCK_SECONDS = 1.0
 RUNWAY_SECONDS = 100.0
-RUNWAY_WARNING_HOURS = 0.026  # 93.6 s
 RUNWAY_CRITICAL_HOURS = 0.025  # 90 s
+RUNWAY_WARNING_HOURS = RUNWAY_CRITICAL_HOURS  # one page, the critical one (a real network keeps 24 h / 4 h)
 FEE_PRICE = 512  # nAVAX per second
 L1_BALANCE = FEE_PRICE * 86400 * 30  # 30 days of fees
 SIMULATOR = "chainwatch.kinds.avalanche.simulator"
