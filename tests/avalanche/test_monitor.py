@@ -136,3 +136,22 @@ async def test_l1_fee_runway_is_balance_over_price(transport):
     assert sample(m, "chainwatch_avalanche_l1_validator_balance_avax", validator="l1-1") == pytest.approx(2 * 86400 * 512 / 1e9, rel=1e-3)
     assert sample(m, "chainwatch_avalanche_validator_fee_price_avax_per_second") == pytest.approx(512e-9)
     assert time.time() - sample(m, "chainwatch_validator_monitor_last_success_timestamp_seconds") < 30
+
+
+async def test_a_view_with_a_malformed_uptime_is_left_out_of_the_median(transport):
+    sim = sim_with(runway_seconds=2 * DAY)
+    real = sim.platform
+
+    def broken(n, method, params):
+        out = real(n, method, params)
+        if n.name == "ref-2" and method == "platform.getCurrentValidators":
+            out["validators"][0]["uptime"] = "lots"
+        return out
+
+    async with Simulator(sim) as server:
+        sim.platform = broken
+        m = monitor(sim, server, transport)
+        await m.round()
+    assert sample(m, "chainwatch_avalanche_validator_views", validator="val-1") == 2
+    assert sample(m, "chainwatch_avalanche_validator_reward_runway_seconds", validator="val-1") == pytest.approx(2 * DAY, abs=2)
+    assert sample(m, "chainwatch_validator_monitor_failures_total") == 0  # the other views answered

@@ -14,7 +14,7 @@ from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.avalanche.probe import PROBE, parse_health
-from chainwatch.kinds.avalanche.simulator import Simulator
+from chainwatch.kinds.avalanche.simulator import Simulator, node_id
 
 from .support import chain_model, sim_with
 
@@ -100,3 +100,37 @@ def test_unknown_checks_fold_into_other_and_a_bad_body_is_invalid():
     assert failure.value.reason == "invalid_response"
     with pytest.raises(ProbeFailure):
         parse_health({"checks": {"network": {"message": {"connectedPeers": -1}}}})
+
+
+async def test_bad_answers_fail_with_a_bounded_reason_or_drop_only_their_value(transport):
+    sim = sim_with()
+    real_platform, real_info = sim.platform, sim.info
+    async with Simulator(sim) as server:
+        sim.platform = lambda n, m, p: {"height": "12a"} if m == "platform.getHeight" else real_platform(n, m, p)
+        with pytest.raises(ProbeFailure) as failure:
+            await probe(sim, server, transport)
+        assert failure.value.reason == "invalid_response" and "platform.getHeight.height" in failure.value.detail
+
+        sim.platform = real_platform
+        sim.info = lambda n, m, p: {"isBootstrapped": "yes"} if m == "info.isBootstrapped" else real_info(n, m, p)
+        result, _ = await probe(sim, server, transport)
+        assert result.head_height == sim.height  # the head still counts
+        assert result.get("chainwatch_avalanche_bootstrapped", blockchain="P") is None
+        assert {f for f, _ in result.dropped} == {"isBootstrapped.P", "isBootstrapped.X", "isBootstrapped.C"}
+
+        sim.info = real_info
+        sim.health = lambda n: ({"checks": ["not", "an", "object"], "healthy": True}, True)
+        result, _ = await probe(sim, server, transport)
+        assert result.get("chainwatch_peers") is None and result.head_height == sim.height
+        assert [f for f, _ in result.dropped] == ["health"]
+
+
+async def test_a_reference_is_not_asked_for_its_own_uptime_and_a_non_validator_node_has_none(transport):
+    sim = sim_with()
+    async with Simulator(sim) as server:
+        result, ctx = await probe(sim, server, transport, node="ref-1")
+        assert "info.uptime" not in {c.method for c in ctx.calls}
+        sim.validators["val-1"].node = node_id("elsewhere")  # avax-1 no longer validates: info.uptime answers an error
+        result, _ = await probe(sim, server, transport)
+    assert result.get("chainwatch_avalanche_rewarding_stake_ratio") is None
+    assert result.dropped == []  # "not a validator" is an answer, not a lost value
