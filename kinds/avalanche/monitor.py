@@ -20,6 +20,9 @@ now). While the validator is up the runway holds still; while it is down it fall
 second. r is 0.8, or 0.9 for a validation starting at or after ``validators.helicon_time``
 (ACP-267). The runway is computed from the median only: our own node's view never pages.
 L1 fee runway = balance / price seconds (the validator is deactivated at a zero balance).
+A watched validator no view lists (its validation ended, a typo in the node id) or an unknown
+validation id counts in ``chainwatch_validator_monitor_unresolved_validators{reason="not_found"}``
+(the shared ``ChainwatchValidatorUnresolved``): nothing else about it could fire.
 
 Exposition (``validator`` = the configured name)::
 
@@ -32,6 +35,7 @@ Exposition (``validator`` = the configured name)::
     chainwatch_avalanche_l1_validator_balance_avax{...,validator="l1-ours"} 12.5
     chainwatch_avalanche_l1_validator_fee_runway_seconds{...} 2.4e+07
     chainwatch_avalanche_validator_fee_price_avax_per_second{chain="avalanche",network="mainnet"} 5.12e-07
+    chainwatch_validator_monitor_unresolved_validators{...,group="ops",reason="not_found"} 0
     chainwatch_validator_monitor_last_success_timestamp_seconds{...} 1.7e+09
     chainwatch_validator_monitor_failures_total{...} 0
 """
@@ -45,6 +49,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
+from chainwatch.core.catalog import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.numbers import flag
 from chainwatch.exporters.redact import scrub
@@ -112,6 +117,7 @@ class AvalancheMonitor:
         self.node_ids = sorted({v.node_id for _, v in self.members if v.node_id})
         self.seen: dict[str, tuple[int, dict[str, Seen]]] = {}  # endpoint -> (round, view)
         self.balances: dict[str, int] = {}  # validation id -> nAVAX
+        self.l1_unknown: set[str] = set()  # validation ids the P-chain does not know (getL1Validator error)
         self.price: int | None = None  # nAVAX per second
         self.round_no = 0
         self.last_success = time.time()
@@ -191,11 +197,17 @@ class AvalancheMonitor:
             try:
                 state = obj(await call(self._request, endpoint, "platform.getValidatorFeeState"), "getValidatorFeeState")
                 price = u64(state.get("price"), "getValidatorFeeState.price")
-                balances = {}
+                balances, unknown = {}, set()
                 for v in members:
-                    got = obj(await call(self._request, endpoint, "platform.getL1Validator", {"validationID": v.validation_id}), "getL1Validator")
+                    try:
+                        got = obj(await call(self._request, endpoint, "platform.getL1Validator", {"validationID": v.validation_id}), "getL1Validator")
+                    except ProbeFailure as failure:
+                        if failure.reason != "rpc_error":  # 'fetching L1 validator "…" failed: not found'
+                            raise
+                        unknown.add(v.validation_id)
+                        continue
                     balances[v.validation_id] = u64(got.get("balance", "0"), "getL1Validator.balance")  # absent: inactive, 0
-                self.price, self.balances = price, balances
+                self.price, self.balances, self.l1_unknown = price, balances, unknown
                 return
             except ProbeFailure as failure:
                 last = failure
@@ -214,8 +226,11 @@ class AvalancheMonitor:
         now = time.time()
         views = [v for e in self.views if (v := self._fresh(e.name)) is not None]
         own = next((v for e in self.own if (v := self._fresh(e.name)) is not None), None)
+        unresolved = {g: 0 for g in self.cfg.groups}
         for group, member in self.members:
             labels = {**base, "group": group, "validator": member.name}
+            if member.validation_id in self.l1_unknown or (member.node_id and views and not any(member.node_id in v for v in views)):
+                unresolved[group] += 1  # not (or no longer) a current validator: nothing about it can fire
             if member.validation_id:
                 balance = self.balances.get(member.validation_id)
                 if balance is not None:
@@ -239,6 +254,11 @@ class AvalancheMonitor:
             out.append(("chainwatch_avalanche_validator_uptime_requirement_ratio", labels, requirement))
             out.append(("chainwatch_avalanche_validator_end_timestamp_seconds", labels, end))
             out.append(("chainwatch_avalanche_validator_reward_runway_seconds", labels, round(reward_runway(uptime, start, end, now, requirement), 3)))
+        for group, count in unresolved.items():
+            for reason in UNRESOLVED_REASONS:
+                out.append(
+                    ("chainwatch_validator_monitor_unresolved_validators", {**base, "group": group, "reason": reason}, count if reason == "not_found" else 0)
+                )
         if self.price is not None:
             out.append(("chainwatch_avalanche_validator_fee_price_avax_per_second", base, self.price / NAVAX))
         out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))

@@ -155,3 +155,17 @@ async def test_a_view_with_a_malformed_uptime_is_left_out_of_the_median(transpor
     assert sample(m, "chainwatch_avalanche_validator_views", validator="val-1") == 2
     assert sample(m, "chainwatch_avalanche_validator_reward_runway_seconds", validator="val-1") == pytest.approx(2 * DAY, abs=2)
     assert sample(m, "chainwatch_validator_monitor_failures_total") == 0  # the other views answered
+
+
+async def test_a_validator_no_view_lists_and_an_unknown_validation_id_are_unresolved(transport):
+    sim = sim_with()
+    async with Simulator(sim) as server:
+        m = monitor(sim, server, transport)
+        await m.round()
+        assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") == 0
+        del sim.validators["val-1"]  # its validation ended
+        sim.l1["l1-1"].validation_id = "2" * 45  # the P-chain knows another id now
+        await m.round()
+    assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") == 2
+    assert sample(m, "chainwatch_avalanche_validator_reward_runway_seconds", validator="val-1") is None
+    assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
