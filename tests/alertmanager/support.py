@@ -84,6 +84,13 @@ chains:
     team: data
     endpoints:
       - {name: btc-1, url: "http://10.0.7.11:8332", cookie_file: /var/lib/bitcoind/.cookie}
+  avalanche:
+    kind: avalanche
+    network: mainnet
+    network_id: 1
+    team: core-infra
+    endpoints:
+      - {name: avax-1, url: "http://10.0.7.21:9650"}
   # Per-chain routing overrides: testnets and a low-value chain that must not page like mainnet.
   sepolia:                        # testnet: never page, tickets only (critical -> the team's warnings)
     kind: evm
@@ -150,6 +157,7 @@ TEAM_OF_CHAIN = {
     "solana": "data",
     "cosmoshub": "core-infra",
     "bitcoin": "data",
+    "avalanche": "core-infra",
     "sepolia": "core-infra",
     "polygon-amoy": "l2-infra",
     "base": "l2-infra",
@@ -164,6 +172,7 @@ NETWORK_OF_CHAIN = {
     "solana": "mainnet-beta",
     "cosmoshub": "mainnet",
     "bitcoin": "mainnet",
+    "avalanche": "mainnet",
     "sepolia": "sepolia",
     "polygon-amoy": "amoy",
     "base": "mainnet",

@@ -33,8 +33,10 @@ ISSUE_FAULTS = [
     "stop-ltc-node",
     "batcher-stall",
     "lag-l1-view",
-    "halt-sequencer",
-]  # issue #19: rollups
+    "halt-sequencer",  # issue #19: rollups
+    "avalanche-bootstrapping",  # issue #29: Avalanche
+    "avalanche-validator-disconnected",
+]
 
 
 def test_every_fault_of_the_issue_exists_and_names_real_alerts(tmp_path: Path):

@@ -28,6 +28,7 @@ import pytest
 from chainwatch.devnet import faults as F
 from chainwatch.devnet.procs import MissingTool
 from chainwatch.devnet.stack import Options, Stack
+from chainwatch.kinds.avalanche.demo import CHAIN as AVALANCHE_CHAIN
 from chainwatch.kinds.beacon.demo import CHAIN as BEACON_CHAIN
 from chainwatch.kinds.cosmos.demo import CHAIN as COSMOS_CHAIN
 from chainwatch.kinds.evm.demo import CHAIN as EVM_CHAIN
@@ -69,9 +70,10 @@ LANES = (
     lambda: Lane("subgraph", _scope([SUBGRAPH_CHAIN]), after=AFTER_HALT),
     lambda: Lane("solana", _scope([SOLANA_CHAIN])),
     lambda: Lane("cosmos", _scope([COSMOS_CHAIN])),
+    lambda: Lane("avalanche", _scope([AVALANCHE_CHAIN])),
     lambda: Lane("beacon", _scope([BEACON_CHAIN])),
     # A dead exporter silences every chain: alone, after everything else.
-    lambda: Lane("exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "beacon", "devnet")),
+    lambda: Lane("exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "beacon", "devnet")),
 )
 
 
@@ -329,6 +331,23 @@ def test_cosmos_node_catching_up_pages_sync_lag(lane: Lane):
 @step("cosmos")
 def test_cosmos_node_of_another_network_pages_wrong_chain(lane: Lane):
     lane.check_fault("cosmos-wrong-network")
+
+
+# --------------------------------------------------------------------------- avalanche
+
+
+@step("avalanche")
+def test_avalanche_node_bootstrapping_pages_once(lane: Lane):
+    run = lane.check_fault("avalanche-bootstrapping")
+    pages = lane.pages(run.injected_at)
+    assert "ChainwatchAvalancheNodeUnhealthy" not in {p.alertname for p in pages}  # its failing checks are the same fault
+
+
+@step("avalanche")
+def test_avalanche_disconnected_validator_pages_once_at_the_critical_runway(lane: Lane):
+    run = lane.check_fault("avalanche-validator-disconnected")
+    pages = lane.pages(run.injected_at)
+    assert len([p for p in pages if p.service == "pagerduty" and p.is_page]) == 1
 
 
 # --------------------------------------------------------------------------- beacon

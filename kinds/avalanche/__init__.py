@@ -1,0 +1,19 @@
+"""AvalancheGo nodes over their Info, Health and P-Chain APIs: per-chain health and bootstrapped
+state, peers, disk, version and network id per node; validators' median uptime, reward runway
+(ACP-267 requirement) and L1 validator fee runway."""
+
+from chainwatch.kinds.avalanche.config import AvalancheChain, AvalancheDurations, AvalancheThresholds, AvalancheValidator, AvalancheValidators
+from chainwatch.kinds.avalanche.metrics import METRICS
+from chainwatch.kinds.base import ChainKind
+
+KIND = ChainKind(
+    name="avalanche",
+    config=AvalancheChain,
+    unit="blocks",
+    primary_method="platform.getHeight",  # the P-chain height: the head every reference also serves
+    capabilities=frozenset({"peers", "validators"}),  # no reference_halt: the P-chain makes blocks only when it has transactions
+    metrics=METRICS,
+    config_models=(AvalancheValidators, AvalancheValidator, AvalancheThresholds, AvalancheDurations),
+    block_time_doc="2 s (P-chain)",
+    identity=("network_id", "info.getNetworkID networkID"),
+)
