@@ -354,9 +354,11 @@ class CosmosMonitor(ValidatorMonitor):
         except ProbeFailure as failure:
             failures.append(f"{ep.name}: {failure}")
             return False
-        if self.lcd_failed:
+        if self.ahead:
+            pass  # counted nothing: a failed round, counted once in check_position (whatever the LCD did)
+        elif self.lcd_failed:
             self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
-        elif not self.ahead:  # counted up to the node's head: progress (ahead: counted in check_position)
+        else:  # counted up to the node's head: progress
             self.succeeded()
         return True
 

@@ -99,6 +99,23 @@ async def test_a_node_one_block_behind_its_twin_is_not_a_reset(tmp_path, transpo
         assert sample(m, CHECKED, group="ops") == before + 1  # the one new block after the saved height
 
 
+async def test_a_round_ahead_of_the_chain_with_the_lcd_down_is_one_failure(tmp_path, transport):
+    """Nothing counted and stale jail figures are one failed round, not two: the failure counter
+    is the rate the runbook reads (one a round while the saved height is ahead)."""
+    chain = Chain(["ref-1"], manual=True)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.validators[0].address]}, tmp_path / "s.json", transport)
+        m.candidates[0] = m.candidates[0].model_copy(update={"lcd_url": sim.url("ref-1") + "/nolcd"})
+        await m.round()
+        before = sample(m, FAILURES)
+        assert before == 1  # the LCD outage alone: blocks counted, jail figures stale
+        m.state.last_height += 50
+        for n in range(1, RESYNC_AFTER_ROUNDS):
+            m.last_lcd = float("-inf")
+            await m.round()
+            assert sample(m, FAILURES) == before + n
+
+
 @pytest.mark.prometheus
 def test_the_stuck_alert_fires_when_nothing_is_counted_without_a_failure(tmp_path):
     """The soak's shape: blocks_checked flat, failures flat at 0. With success meaning progress,
