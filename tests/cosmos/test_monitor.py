@@ -255,6 +255,7 @@ async def test_an_lcd_outage_keeps_block_counting_going(tmp_path, transport):
 # ----------------------------------------------------------------------------- issue #25: resume from what the node has
 
 SKIPPED = "chainwatch_cosmos_monitor_blocks_skipped_total"
+RESYNCS = "chainwatch_validator_monitor_resyncs_total"
 
 
 def test_the_recorded_not_available_answer_names_the_lowest_kept_height():
@@ -304,6 +305,8 @@ async def test_a_restart_on_a_pruned_node_skips_to_its_lowest_height_and_counts_
         assert sample(m, SKIPPED) == lowest - last == 16
         assert sample(m, "chainwatch_cosmos_monitor_last_height") == chain.height
         assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+        assert sample(m, RESYNCS, reason="behind_retention") == 1  # issue #35: the skip is a counted resync
+        assert sample(m, RESYNCS, reason="ahead_of_chain") == 0
         # counting goes on from the lowest kept height: the commits of 1016..1019, all missed
         assert sample(m, MISSED, group="ops") == chain.height - lowest == 4
         assert sample(m, CHECKED, group="ops") == checked + 4
@@ -337,6 +340,7 @@ async def test_a_fallback_that_still_keeps_the_blocks_is_read_before_anything_is
     try:
         await m.round()
         assert sample(m, SKIPPED) == 0
+        assert sample(m, RESYNCS, reason="behind_retention") == 0  # nothing skipped: no resync
         assert sample(m, MISSED, group="ops") == 20  # every block read on ref-2 (an archive node)
         assert sample(m, CHECKED, group="ops") == checked + 20
     finally:
