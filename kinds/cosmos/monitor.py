@@ -84,6 +84,7 @@ from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.sentinels import zero_time
 from chainwatch.exporters.statefile import Foreign, StateFile, mapping, whole
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.cometbft import (
@@ -598,7 +599,9 @@ class CosmosMonitor(ValidatorMonitor):
         f.tombstoned = boolean(info.get("tombstoned"), "val_signing_info.tombstoned")
         if not self.chain.staking or f.jailed is None:
             jailed_until = timestamp(info.get("jailed_until"), "val_signing_info.jailed_until")
-            f.jailed = jailed_until > time.time()
+            # 1970-01-01T00:00:00Z (x/slashing's time.Unix(0, 0) for a validator never jailed) is
+            # a sentinel, but not an unknown: it says "not jailed", the 0 the jailed alert needs.
+            f.jailed = not zero_time(jailed_until) and jailed_until > time.time()
         return f
 
     async def valcons_hrp(self) -> str | None:

@@ -142,6 +142,23 @@ async def test_consumer_chain_without_staking_reads_jailing_from_slashing(tmp_pa
         assert not any(k.startswith("lcd:cosmos/staking") for k in chain.requests)
 
 
+async def test_without_staking_a_never_jailed_validator_is_not_jailed_not_unknown(tmp_path, transport):
+    """x/slashing answers jailed_until 1970-01-01T00:00:00Z for a validator never jailed: a
+    sentinel that means "not jailed", so the jailed series is 0 (present), not absent."""
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        v1, v2 = chain.validators[0], chain.validators[1]
+        m = monitor(chain, sim, {"ops": [v1.address], "two": [v2.address]}, tmp_path / "s.json", transport)
+        m.chain = m.chain.model_copy(update={"staking": False})
+        chain.jail(v2.name)
+        advance(chain, 1)
+        await lcd_round(m)
+        assert chain.lcd(f"cosmos/slashing/v1beta1/signing_infos/{v1.valcons}", {})[1]["val_signing_info"]["jailed_until"] == "1970-01-01T00:00:00Z"
+        assert sample(m, "chainwatch_cosmos_validator_jailed", group="ops") == 0
+        assert sample(m, "chainwatch_cosmos_validator_blocks_until_jail", group="ops") is not None  # headroom still computed
+        assert sample(m, "chainwatch_cosmos_validator_jailed", group="two") == 1
+
+
 async def test_each_block_is_read_once_whatever_the_groups(tmp_path, transport):
     chain = Chain(manual=True)
     async with Simulator(chain) as sim:
