@@ -19,6 +19,10 @@ null or empty hash          graph-node ``_meta.block.hash``, Bitcoin ``bestblock
                             beacon checkpoint ``root`` (``0x00…00`` before finality)
 null list                   Solana ``getVoteAccounts`` ``"delinquent": null``            (the caller: ``None``)
 ==========================  ==========================================================  =====================
+
+One sentinel is a value, not an unknown: x/slashing's ``jailed_until`` of a validator never
+jailed (``1970-01-01T00:00:00Z``, ``time.Unix(0, 0)``) says "not jailed" (the cosmos monitor
+exports jailed 0, :func:`zero_time`), so the jailed alert keeps its input.
 """
 
 from __future__ import annotations

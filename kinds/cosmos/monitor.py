@@ -37,9 +37,11 @@ than ``max_backfill_blocks`` are skipped and counted in
 "height X is not available, lowest height is Y", the fallbacks are tried first (an archive node
 still has them); when none keeps them, counting resumes at the lowest height kept
 (``chainwatch_validator_monitor_resyncs_total{reason="behind_retention"}``). A saved height
-above the node's latest block (a node restored from an older snapshot, a reset devnet) counts
-nothing and fails the round; after 3 such rounds the monitor restarts at the node's head
-(``reason="ahead_of_chain"``, :class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). A
+above the node's latest block (a node restored from an older snapshot, a reset devnet) makes the
+fallbacks be tried first too (one at the chain's head counts on, nothing twice); when every
+endpoint is below it, the round counts nothing and fails, with one warning; after 3 such rounds
+the monitor restarts at the highest head an endpoint has (``reason="ahead_of_chain"``,
+:class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). A
 state file of another chain id is ignored. Monitor health is exported from the first second:
 the last-success timestamp starts at the monitor's creation and moves only when a round is at
 the node's head (blocks counted, or none left to count); failed rounds are counted.
@@ -82,6 +84,7 @@ from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.sentinels import zero_time
 from chainwatch.exporters.statefile import Foreign, StateFile, mapping, whole
 from chainwatch.exporters.transport import Reply, Transport
 from chainwatch.kinds.cosmos.cometbft import (
@@ -122,6 +125,15 @@ STATUS_LABELS = ("bonded", "unbonding", "unbonded", "unspecified")
 
 class AllEndpointsFailed(Exception):
     counted = True  # round() counted the failed round already
+
+
+class Behind(Exception):
+    """The endpoint's latest block (``head``) is below the monitor's saved height: tried as a
+    failed endpoint first (a fallback may be at the chain's head), then the position rule."""
+
+    def __init__(self, head: int):
+        super().__init__(f"latest block {head} is below the saved height")
+        self.head = head
 
 
 class Pruned(ProbeFailure):
@@ -266,7 +278,6 @@ class CosmosMonitor(ValidatorMonitor):
         self.hrp: str | None = chain.bech32_prefix
         self.last_lcd = -math.inf
         self.lcd_failed = False
-        self.ahead = False  # this round found the saved height above the node's head
         self.endpoint = self.candidates[0]
 
     # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
@@ -323,8 +334,9 @@ class CosmosMonitor(ValidatorMonitor):
             self.load_state()
         failures = []
         pruned: dict[int, CosmosEndpoint] = {}
+        behind: dict[int, CosmosEndpoint] = {}
         for ep in self.candidates:
-            if await self._try(ep, failures, pruned):
+            if await self._try(ep, failures, pruned, behind):
                 return
         for _ in range(PRUNED_RETRIES):
             if not pruned:
@@ -336,29 +348,50 @@ class CosmosMonitor(ValidatorMonitor):
             if not self.skip_to(lowest, "pruned"):
                 break
             ep, pruned = pruned[lowest], {}
-            if await self._try(ep, failures, pruned):
+            if await self._try(ep, failures, pruned, behind):
+                return
+        if behind and self.state.last_height is not None:
+            # Every endpoint that answered is below the saved height (restored from an older
+            # snapshot, a reset devnet): count nothing, fail, warn once; after 3 such rounds
+            # restart at the highest head one of them has, counters kept (ValidatorMonitor).
+            head = max(behind)
+            if self.check_position(self.state.last_height, head, "blocks") == "wait":
+                return  # the failed round is counted in check_position, whatever the LCD did
+            self.restart_at(head)
+            if await self._try(behind[head], failures, {}, {}):
                 return
         self.failures += 1
         raise AllEndpointsFailed("; ".join(failures))
 
-    async def _try(self, ep: CosmosEndpoint, failures: list[str], pruned: dict[int, CosmosEndpoint]) -> bool:
+    async def _try(self, ep: CosmosEndpoint, failures: list[str], pruned: dict[int, CosmosEndpoint], behind: dict[int, CosmosEndpoint]) -> bool:
         self.endpoint = ep
         self.lcd_failed = False
-        self.ahead = False
         try:
             await self._round()
         except Pruned as failure:
             failures.append(f"{ep.name}: {failure}")
             pruned.setdefault(failure.lowest, ep)
             return False
+        except Behind as failure:
+            failures.append(f"{ep.name}: {failure}")
+            behind.setdefault(failure.head, ep)
+            return False
         except ProbeFailure as failure:
             failures.append(f"{ep.name}: {failure}")
             return False
         if self.lcd_failed:
             self.failures += 1  # blocks were counted, but jail figures are stale: a failed round
-        elif not self.ahead:  # counted up to the node's head: progress (ahead: counted in check_position)
+        else:  # counted up to the node's head: progress
             self.succeeded()
         return True
+
+    def restart_at(self, head: int) -> None:
+        """Resync after a saved height the chain did not reach: count on from block ``head``."""
+        state = self.state.copy()
+        state.last_height = head - 1
+        self.prev_hash = None
+        self.save_state(state)
+        self.state = state
 
     def skip_to(self, lowest: int, why: str) -> bool:
         """Resume after the blocks an endpoint no longer keeps: block ``lowest + 1`` is the first
@@ -401,16 +434,9 @@ class CosmosMonitor(ValidatorMonitor):
         if last is not None and 1 < earliest <= latest and last < earliest:
             raise Pruned(earliest, f"/status: earliest_block_height {earliest} on {self.endpoint.name}, the monitor is at {last}")
         if last is not None:
-            verdict = self.check_position(last, latest, "blocks")
-            if verdict == "wait":
-                self.ahead = True
-                return
-            if verdict == "resync":  # restart from the node's head, counters kept
-                state = self.state.copy()
-                state.last_height = latest - 1
-                self.prev_hash = None
-                self.save_state(state)
-                self.state = state
+            if last > latest:
+                raise Behind(latest)
+            self.check_position(last, latest, "blocks")  # "ok": a chain that caught up ends the rounds ahead
         await self.count_blocks(latest)
 
     async def count_blocks(self, latest: int) -> None:
@@ -573,7 +599,9 @@ class CosmosMonitor(ValidatorMonitor):
         f.tombstoned = boolean(info.get("tombstoned"), "val_signing_info.tombstoned")
         if not self.chain.staking or f.jailed is None:
             jailed_until = timestamp(info.get("jailed_until"), "val_signing_info.jailed_until")
-            f.jailed = jailed_until > time.time()
+            # 1970-01-01T00:00:00Z (x/slashing's time.Unix(0, 0) for a validator never jailed) is
+            # a sentinel, but not an unknown: it says "not jailed", the 0 the jailed alert needs.
+            f.jailed = not zero_time(jailed_until) and jailed_until > time.time()
         return f
 
     async def valcons_hrp(self) -> str | None:

@@ -142,6 +142,23 @@ async def test_consumer_chain_without_staking_reads_jailing_from_slashing(tmp_pa
         assert not any(k.startswith("lcd:cosmos/staking") for k in chain.requests)
 
 
+async def test_without_staking_a_never_jailed_validator_is_not_jailed_not_unknown(tmp_path, transport):
+    """x/slashing answers jailed_until 1970-01-01T00:00:00Z for a validator never jailed: a
+    sentinel that means "not jailed", so the jailed series is 0 (present), not absent."""
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        v1, v2 = chain.validators[0], chain.validators[1]
+        m = monitor(chain, sim, {"ops": [v1.address], "two": [v2.address]}, tmp_path / "s.json", transport)
+        m.chain = m.chain.model_copy(update={"staking": False})
+        chain.jail(v2.name)
+        advance(chain, 1)
+        await lcd_round(m)
+        assert chain.lcd(f"cosmos/slashing/v1beta1/signing_infos/{v1.valcons}", {})[1]["val_signing_info"]["jailed_until"] == "1970-01-01T00:00:00Z"
+        assert sample(m, "chainwatch_cosmos_validator_jailed", group="ops") == 0
+        assert sample(m, "chainwatch_cosmos_validator_blocks_until_jail", group="ops") is not None  # headroom still computed
+        assert sample(m, "chainwatch_cosmos_validator_jailed", group="two") == 1
+
+
 async def test_each_block_is_read_once_whatever_the_groups(tmp_path, transport):
     chain = Chain(manual=True)
     async with Simulator(chain) as sim:
@@ -255,6 +272,7 @@ async def test_an_lcd_outage_keeps_block_counting_going(tmp_path, transport):
 # ----------------------------------------------------------------------------- issue #25: resume from what the node has
 
 SKIPPED = "chainwatch_cosmos_monitor_blocks_skipped_total"
+RESYNCS = "chainwatch_validator_monitor_resyncs_total"
 
 
 def test_the_recorded_not_available_answer_names_the_lowest_kept_height():
@@ -304,6 +322,8 @@ async def test_a_restart_on_a_pruned_node_skips_to_its_lowest_height_and_counts_
         assert sample(m, SKIPPED) == lowest - last == 16
         assert sample(m, "chainwatch_cosmos_monitor_last_height") == chain.height
         assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+        assert sample(m, RESYNCS, reason="behind_retention") == 1  # issue #35: the skip is a counted resync
+        assert sample(m, RESYNCS, reason="ahead_of_chain") == 0
         # counting goes on from the lowest kept height: the commits of 1016..1019, all missed
         assert sample(m, MISSED, group="ops") == chain.height - lowest == 4
         assert sample(m, CHECKED, group="ops") == checked + 4
@@ -337,6 +357,7 @@ async def test_a_fallback_that_still_keeps_the_blocks_is_read_before_anything_is
     try:
         await m.round()
         assert sample(m, SKIPPED) == 0
+        assert sample(m, RESYNCS, reason="behind_retention") == 0  # nothing skipped: no resync
         assert sample(m, MISSED, group="ops") == 20  # every block read on ref-2 (an archive node)
         assert sample(m, CHECKED, group="ops") == checked + 20
     finally:

@@ -99,6 +99,48 @@ async def test_a_node_one_block_behind_its_twin_is_not_a_reset(tmp_path, transpo
         assert sample(m, CHECKED, group="ops") == before + 1  # the one new block after the saved height
 
 
+async def test_a_round_ahead_of_the_chain_with_the_lcd_down_is_one_failure(tmp_path, transport):
+    """Nothing counted and stale jail figures are one failed round, not two: the failure counter
+    is the rate the runbook reads (one a round while the saved height is ahead)."""
+    chain = Chain(["ref-1"], manual=True)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.validators[0].address]}, tmp_path / "s.json", transport)
+        m.candidates[0] = m.candidates[0].model_copy(update={"lcd_url": sim.url("ref-1") + "/nolcd"})
+        await m.round()
+        before = sample(m, FAILURES)
+        assert before == 1  # the LCD outage alone: blocks counted, jail figures stale
+        m.state.last_height += 50
+        for n in range(1, RESYNC_AFTER_ROUNDS):
+            m.last_lcd = float("-inf")
+            await m.round()
+            assert sample(m, FAILURES) == before + n
+
+
+async def test_a_fallback_at_the_chains_head_is_read_before_the_position_rule(tmp_path, transport):
+    """The monitor's node restored from an older snapshot while a fallback follows the chain: the
+    blocks are read on the fallback, no failure, no resync, and nothing counted twice (a resync
+    at the restored node's head would count its blocks up to the saved height again)."""
+    chain = Chain(["ref-1", "ref-2"], manual=True)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.validators[0].address]}, tmp_path / "s.json", transport, endpoint="ref-1", fallbacks=["ref-2"])
+        await m.round()
+        saved = m.state.last_height
+        for _ in range(3):
+            chain.advance()
+        await m.round()
+        counted = sample(m, CHECKED, group="ops")
+        assert m.state.last_height == saved + 3  # counted on ref-1
+        chain.node("ref-1").held_at = saved  # ref-1 restored from a snapshot 3 blocks old
+        for _ in range(2):
+            chain.advance()
+        for _ in range(RESYNC_AFTER_ROUNDS + 1):
+            await m.round()
+        assert sample(m, FAILURES) == 0
+        assert sample(m, RESYNCS, reason="ahead_of_chain") == 0
+        assert sample(m, CHECKED, group="ops") == counted + 2
+        assert m.state.last_height == chain.height
+
+
 @pytest.mark.prometheus
 def test_the_stuck_alert_fires_when_nothing_is_counted_without_a_failure(tmp_path):
     """The soak's shape: blocks_checked flat, failures flat at 0. With success meaning progress,
