@@ -17,7 +17,7 @@
   position after :data:`RESYNC_AFTER_ROUNDS` rounds the monitor restarts from the chain's
   head, its counters kept, and counts ``chainwatch_validator_monitor_resyncs_total{reason="ahead_of_chain"}``.
   A position older than the node keeps is skipped to what it keeps
-  (``reason="behind_retention"``), see each kind's monitor. The rule: docs/validators.md.
+  (``reason="behind_retention"``), see each kind's monitor. The rule as operators read it: docs/cosmos.md and docs/beacon.md.
 """
 
 from __future__ import annotations
