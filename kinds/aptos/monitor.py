@@ -39,7 +39,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
-from chainwatch.kinds.aptos.api import ledger_info, view_body, view_u64s
+from chainwatch.kinds.aptos.api import error_code, ledger_info, view_body, view_u64s
 from chainwatch.kinds.aptos.metrics import OUTCOMES, STATES
 
 log = logging.getLogger("chainwatch.validators.aptos")
@@ -113,12 +113,16 @@ class AptosMonitor:
         raise failure
 
     async def _view(self, endpoint: Endpoint, version: int, deadline: float, function: str, *args: str, returns: int = 1) -> tuple[int, ...] | None:
-        """The u64 results of one view call; None when the function aborted (HTTP 400)."""
+        """The u64 results of one view call; None when the function aborted (HTTP 400 with a
+        ``vm_error_code``); any other 400 (a proxy, a malformed request) fails the cycle."""
         reply = await self.transport.request(
             endpoint, method="POST", path=f"view?ledger_version={version}", body=view_body(function, *args), deadline=deadline, ok_statuses=(400,)
         )
         if reply.status == 400:
-            return None
+            body = reply.json()
+            if isinstance(body, dict) and isinstance(body.get("vm_error_code"), int):
+                return None  # the Move function aborted (e.g. no stake pool at that address)
+            raise ProbeFailure("http_status", f"HTTP 400 ({error_code(body)}) from view {function}", status=400)
         return view_u64s(reply.json(), function, returns)
 
     async def _cycle_on(self, endpoint: Endpoint) -> None:
