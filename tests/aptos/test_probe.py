@@ -136,3 +136,19 @@ async def test_monitor_counts_failed_proposals_across_epochs_and_reports_state(t
         assert sample(m, "chainwatch_aptos_validators_state", group="ops", state="active") == 1
         assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="gone", reason="not_found") == 1
         assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") == 0
+
+
+async def test_a_400_that_is_no_move_abort_fails_the_cycle_instead_of_hiding_the_validator(transport):
+    from chainwatch.kinds.aptos import simulator
+
+    class Proxy(Chain):
+        def call_view(self, function, args):  # a gateway refusing the request: no vm_error_code
+            raise simulator._Error(400, "invalid_input", "request rejected by the gateway")
+
+    chain = Proxy(["apt-ref-1"], manual=True)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.vals[0].pool]}, transport)
+        with pytest.raises(ProbeFailure) as failure:
+            await m.cycle()
+    assert failure.value.reason == "http_status" and "invalid_input" in failure.value.detail
+    assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") is None
