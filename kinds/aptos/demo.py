@@ -80,7 +80,7 @@ class AptosDemo(DemoPart):
                     "chain_halt_blocks": 5,
                     "chain_halt_min_seconds": 5,
                     "rpc_latency_p95_seconds": 0.25,
-                    "aptos_failed_proposal_ratio": 0.2,
+                    "aptos_failed_proposal_ratio": 0.1,
                     "aptos_failed_proposals_min": MIN_FAILED,
                     "aptos_proposal_window": "1m",
                     "durations": {**DURATIONS, **self.durations},
@@ -122,8 +122,9 @@ AptosDemo.faults = (
         (),
         {"chain": CHAIN},
         "aptos_proposals",
-        # val-1 proposes one round in four (1 s blocks): MIN_FAILED failures take ~4 s each, plus a monitor cycle.
-        lambda s: MIN_FAILED * 4 + 2,
+        # val-1 fails one round in three (1 s blocks) while val-2 keeps proposing: the 1m window's failed
+        # share passes 10 % after ~10 s, when MIN_FAILED (3) have failed; plus a monitor cycle.
+        lambda s: 12,
         lambda s: _control(s, {"action": "fail_proposals", "validator": "val-1"}),
         lambda s: _control(s, {"action": "propose", "validator": "val-1"}),
     ),
