@@ -59,6 +59,7 @@ FAILURE_REASONS = (
     "response_too_large",
     "warmup",  # the node answers but is still loading (Bitcoin Core RPC error -28)
     "auth",  # the endpoint refused our credentials (HTTP 401) or they cannot be read
+    "deprecated_api",  # the endpoint answers only an API the chain retired (a Sui node with JSON-RPC and no gRPC)
 )
 
 # Buckets of chainwatch_rpc_request_duration_seconds (seconds).

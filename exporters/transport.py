@@ -219,7 +219,7 @@ class Transport:
         url = plan.url(path)
         data = None
         if body is not None:
-            data = encode(body)
+            data = body if isinstance(body, bytes) else encode(body)  # bytes: a binary protocol (gRPC-web frames) sent as is
         if headers:
             headers = {**endpoint.headers, **headers}
             if data is not None:

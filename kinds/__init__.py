@@ -12,7 +12,7 @@ from functools import cache
 
 from chainwatch.kinds.base import ChainKind
 
-NAMES: tuple[str, ...] = ("evm", "beacon", "solana", "subgraph", "cosmos", "bitcoin", "opnode", "avalanche")
+NAMES: tuple[str, ...] = ("evm", "beacon", "solana", "subgraph", "cosmos", "bitcoin", "opnode", "avalanche", "aptos", "sui")
 
 
 @cache

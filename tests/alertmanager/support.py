@@ -91,6 +91,23 @@ chains:
     team: core-infra
     endpoints:
       - {name: avax-1, url: "http://10.0.7.21:9650"}
+  aptos:
+    kind: aptos
+    network: mainnet
+    chain_id: 1
+    team: core-infra
+    endpoints:
+      - {name: apt-1, url: "http://10.0.8.11:8080/v1"}
+    validators:
+      groups:
+        ops: ["0x0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"]
+  sui:
+    kind: sui
+    network: mainnet
+    chain_id: 4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S
+    team: data
+    endpoints:
+      - {name: sui-1, url: "http://10.0.8.21:9000"}
   # Per-chain routing overrides: testnets and a low-value chain that must not page like mainnet.
   sepolia:                        # testnet: never page, tickets only (critical -> the team's warnings)
     kind: evm
@@ -158,6 +175,8 @@ TEAM_OF_CHAIN = {
     "cosmoshub": "core-infra",
     "bitcoin": "data",
     "avalanche": "core-infra",
+    "aptos": "core-infra",
+    "sui": "data",
     "sepolia": "core-infra",
     "polygon-amoy": "l2-infra",
     "base": "l2-infra",
@@ -173,6 +192,8 @@ NETWORK_OF_CHAIN = {
     "cosmoshub": "mainnet",
     "bitcoin": "mainnet",
     "avalanche": "mainnet",
+    "aptos": "mainnet",
+    "sui": "mainnet",
     "sepolia": "sepolia",
     "polygon-amoy": "amoy",
     "base": "mainnet",
@@ -186,6 +207,8 @@ ENDPOINT_OF_CHAIN = {
     "polygon": "bor-1",
     "solana": "agave-1",
     "bitcoin": "btc-1",
+    "aptos": "apt-1",
+    "sui": "sui-1",
     "sepolia": "geth-sepolia-1",
     "polygon-amoy": "bor-amoy-1",
     "base": "base-1",

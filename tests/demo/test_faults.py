@@ -29,6 +29,9 @@ ISSUE_FAULTS = [
     "cosmos-jailed",
     "cosmos-catching-up",
     "cosmos-wrong-network",
+    "aptos-node-behind",  # issue #30: Aptos
+    "aptos-proposals-failing",
+    "aptos-validator-leaves",
     "isolate-ltc-node",
     "stop-ltc-node",
     "batcher-stall",

@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.anvil, pytest.mark.prometheus, pytest.mark.alertmanage
 
 # The new kinds' simulators and nodes are spawned exactly like the anvils and the Solana simulator
 # (one code path, devnet/procs.py); left out, seven demos started together stay light on 2 cores.
-DEMO = [sys.executable, "-m", "chainwatch.cli", "demo", "--no-beacon", "--no-subgraph", "--no-bitcoin", "--no-rollup"]
+DEMO = [sys.executable, "-m", "chainwatch.cli", "demo", "--no-beacon", "--no-subgraph", "--no-bitcoin", "--no-rollup", "--no-aptos"]
 STOP_BOUND = 60.0  # see the module docstring
 READY_BOUND = 120.0  # the demo's own start-up waits (Prometheus' first scrape and rule evaluation) on a loaded machine
 CHILDREN = 9  # 4 anvils, solana-sim, cosmos-sim, exporter, Prometheus, Alertmanager

@@ -31,6 +31,7 @@ from chainwatch.devnet.stack import Options, Stack
 from chainwatch.kinds.avalanche.demo import CHAIN as AVALANCHE_CHAIN
 from chainwatch.kinds.beacon.demo import CHAIN as BEACON_CHAIN
 from chainwatch.kinds.cosmos.demo import CHAIN as COSMOS_CHAIN
+from chainwatch.kinds.aptos.demo import CHAIN as APTOS_CHAIN
 from chainwatch.kinds.evm.demo import CHAIN as EVM_CHAIN
 from chainwatch.kinds.opnode.demo import CHAIN as ROLLUP_CHAIN
 from chainwatch.kinds.opnode.demo import L2_CHAIN as ROLLUP_L2_CHAIN
@@ -71,9 +72,12 @@ LANES = (
     lambda: Lane("solana", _scope([SOLANA_CHAIN])),
     lambda: Lane("cosmos", _scope([COSMOS_CHAIN])),
     lambda: Lane("avalanche", _scope([AVALANCHE_CHAIN])),
+    lambda: Lane("aptos", _scope([APTOS_CHAIN])),
     lambda: Lane("beacon", _scope([BEACON_CHAIN])),
     # A dead exporter silences every chain: alone, after everything else.
-    lambda: Lane("exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "beacon", "devnet")),
+    lambda: Lane(
+        "exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "beacon", "devnet")
+    ),
 )
 
 
@@ -300,6 +304,24 @@ def test_subgraph_fatal_error_pages_once(lane: Lane):
 @step("subgraph")
 def test_subgraph_on_a_fork_warns(lane: Lane):
     lane.check_fault("subgraph-fork")
+
+
+# --------------------------------------------------------------------------- aptos
+
+
+@step("aptos")
+def test_aptos_node_falling_behind_pages_sync_lag(lane: Lane):
+    lane.check_fault("aptos-node-behind")
+
+
+@step("aptos")
+def test_aptos_validator_failing_proposals_pages_once(lane: Lane):
+    lane.check_fault("aptos-proposals-failing")
+
+
+@step("aptos")
+def test_aptos_validator_leaving_the_set_pages(lane: Lane):
+    lane.check_fault("aptos-validator-leaves")
 
 
 # --------------------------------------------------------------------------- cosmos

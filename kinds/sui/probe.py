@@ -1,0 +1,122 @@
+"""Sui probe: ``sui.rpc.v2.LedgerService/GetServiceInfo`` over gRPC-web, one call per endpoint per round.
+
+Exposition it contributes (besides probe success/latency added for every probe)::
+
+    chainwatch_head_height{chain="sui",endpoint="sui-1",network="mainnet",role="node"} 1.7e+08
+    chainwatch_head_age_seconds{...} 0.6
+    chainwatch_node_info{...,client_version="sui-node/1.52.0"} 1
+    chainwatch_sui_lowest_available_checkpoint{...} 1.66e+08
+    chainwatch_sui_history_checkpoints{...} 4e+06
+    chainwatch_sui_epoch{...} 812
+
+The message and its framing: :mod:`chainwatch.kinds.sui.grpcweb`. ``checkpoint_height`` is the
+head, ``timestamp`` its time (head age, lag in seconds); lag in checkpoints and seconds against
+the median of the references — a reference serving a stale checkpoint (sui#27296) does not move
+it while two others are fresh — and the chain halt come from the shared scheduler and rules.
+``chain_id`` (the genesis checkpoint digest) other than the configured one is ``wrong_chain``.
+
+Failures: HTTP 401 or gRPC status UNAUTHENTICATED/PERMISSION_DENIED (16/7) is ``auth``; any
+other non-zero gRPC status is ``rpc_error``. An endpoint that answers the gRPC-web call with
+something that is not gRPC-web (HTTP 404/405/415, or a JSON body) is asked once more with the
+retired JSON-RPC (``sui_getLatestCheckpointSequenceNumber``, POST to the URL): a JSON-RPC
+answer fails the probe with ``deprecated_api`` ("still on JSON-RPC, needs migrating"), so
+operators see which endpoints to move; otherwise the first failure stands.
+
+The bearer token (``token_file``) is read at every probe and scrubbed from every message.
+"""
+
+from __future__ import annotations
+
+import time
+
+from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.redact import clip
+from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, SERVICE_INFO_PATH, frame, service_info, status_of, unframe
+
+NOT_GRPC_STATUSES = (404, 405, 415)
+AUTH_CODES = (7, 16)  # PERMISSION_DENIED, UNAUTHENTICATED
+MAX_TOKEN_FILE = 4096
+_SAFE_VERSION = "".join(chr(c) for c in range(128) if chr(c).isalnum() or chr(c) in "._/+:-")
+
+
+def bearer(endpoint) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(Authorization header, secrets to scrub) from the endpoint's ``token_file``; none without one."""
+    path = getattr(endpoint, "token_file", None)
+    if not path:
+        return {}, ()
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_TOKEN_FILE + 1)
+    except OSError as exc:
+        raise ProbeFailure("auth", f"cannot read token_file {path}: {exc.strerror}") from None
+    token = raw.decode("utf-8", "replace").strip()
+    if not token or len(raw) > MAX_TOKEN_FILE:
+        raise ProbeFailure("auth", f"token_file {path} is empty or larger than {MAX_TOKEN_FILE} bytes")
+    return {"Authorization": f"Bearer {token}"}, (token, f"Bearer {token}")
+
+
+def version_label(server: str | None) -> str:
+    text = "".join(c if c in _SAFE_VERSION else "_" for c in (server or ""))[:96]
+    return text or "unknown"
+
+
+class SuiProbe:
+    async def run(self, endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
+        auth, secrets = bearer(endpoint)
+        headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE, "X-Grpc-Web": "1", **auth}
+        reply = await ctx.request(
+            endpoint, "GetServiceInfo", method="POST", path=SERVICE_INFO_PATH, body=frame(b""), headers=headers, secrets=secrets,
+            ok_statuses=(401, *NOT_GRPC_STATUSES),
+        )  # fmt: skip
+        if reply.status == 401:
+            raise ProbeFailure("auth", "HTTP 401: the endpoint refused the request" + (" (token_file)" if auth else " (no token_file set)"), status=401)
+        if reply.status in NOT_GRPC_STATUSES or reply.body[:1] in (b"{", b"["):
+            first = (
+                ProbeFailure("http_status", f"HTTP {reply.status}", status=reply.status) if reply.status != 200 else invalid("a JSON answer to a gRPC-web call")
+            )
+            await self.legacy(endpoint, ctx, auth, secrets, first)
+        messages, trailers = unframe(reply.body)
+        code, message = status_of(trailers)
+        if not trailers and not messages:
+            raise ProbeFailure("rpc_error", "an empty gRPC-web answer (the status is in HTTP headers: a trailers-only error)")
+        if code in AUTH_CODES:
+            raise ProbeFailure("auth", f"gRPC status {code}: {clip(message, 80)}")
+        if code != 0:
+            raise ProbeFailure("rpc_error", f"gRPC status {code}: {clip(message, 80)}")
+        if not messages:
+            raise invalid("GetServiceInfo: gRPC status 0 without a message")
+        info = service_info(messages[0])
+        expected = ctx.chain.chain_id
+        if info.chain_id != expected:
+            raise ProbeFailure("wrong_chain", f"GetServiceInfo chain_id {clip(info.chain_id, 48)!r}, expected {expected!r}")
+        if info.checkpoint_height is None:
+            raise invalid("GetServiceInfo: no checkpoint_height")
+        result.head_height = info.checkpoint_height
+        result.set("chainwatch_head_height", info.checkpoint_height)
+        if info.timestamp:
+            result.head_timestamp = info.timestamp
+            result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - info.timestamp), 3))
+        else:
+            result.unknown("timestamp", "absent or 0")
+        result.set("chainwatch_node_info", 1, client_version=version_label(info.server))
+        result.set("chainwatch_sui_epoch", info.epoch)
+        if info.lowest_available_checkpoint is not None:
+            result.set("chainwatch_sui_lowest_available_checkpoint", info.lowest_available_checkpoint)
+            result.set("chainwatch_sui_history_checkpoints", max(0, info.checkpoint_height - info.lowest_available_checkpoint))
+
+    @staticmethod
+    async def legacy(endpoint, ctx: ProbeContext, auth: dict, secrets: tuple[str, ...], first: ProbeFailure) -> None:
+        """Raise ``deprecated_api`` when the endpoint answers the retired JSON-RPC, else ``first``."""
+        body = {"jsonrpc": "2.0", "id": 1, "method": "sui_getLatestCheckpointSequenceNumber", "params": []}
+        try:
+            reply = await ctx.request(endpoint, "jsonrpc", method="POST", body=body, headers=auth or None, secrets=secrets)
+            answer = reply.json()
+        except ProbeFailure:
+            raise first from None
+        if isinstance(answer, dict) and answer.get("jsonrpc") == "2.0" and ("result" in answer or "error" in answer):
+            raise ProbeFailure("deprecated_api", "answers only the retired JSON-RPC, not gRPC (sui.rpc.v2): migrate this endpoint")
+        raise first
+
+
+PROBE = SuiProbe()

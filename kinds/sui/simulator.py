@@ -1,0 +1,185 @@
+"""A SIMULATED Sui network behind the gRPC API spoken as gRPC-web — for tests only.
+
+No sui-node runs here, so the probe is exercised against this stand-in, shaped as
+``sui.rpc.v2.LedgerService/GetServiceInfo`` (sui-rpc ``ledger_service.proto``; framing and
+encoding in :mod:`chainwatch.kinds.sui.grpcweb`) and checked by the official TypeScript SDK's
+gRPC client (``@mysten/sui`` ``SuiGrpcClient``, tests/sui/test_sui_sdk.py). One process serves
+several nodes of one chain, each under ``/<node>``:
+
+- ``POST /<node>/sui.rpc.v2.LedgerService/GetServiceInfo`` (``application/grpc-web+proto``):
+  a data frame with the node's ``GetServiceInfoResponse`` and a trailers frame
+  (``grpc-status: 0``); with a ``token`` set, a request without ``Authorization: Bearer
+  <token>`` gets ``grpc-status: 16`` (UNAUTHENTICATED) in a trailers-only answer;
+- a node in ``jsonrpc`` mode (a node of before the gRPC migration) answers 404 to the gRPC
+  path and the retired JSON-RPC ``sui_getLatestCheckpointSequenceNumber`` on ``POST /<node>``.
+
+Controls (``POST /-/control`` ``{"action": …}``): ``halt``/``resume``; ``lag``/``follow`` a
+``node``; ``set_chain_id``/``reset_chain_id`` a node; ``prune`` a node to ``checkpoints`` of
+history; ``jsonrpc_only``/``grpc`` a node.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from chainwatch.devnet.simulator import Simulation, Simulator, serve
+from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, SERVICE_INFO_PATH, TRAILERS, encode, frame
+
+CHAIN_ID = "4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S"  # the digest format of mainnet's genesis checkpoint
+OTHER_CHAIN_ID = "69WiPg3DAQiwdxfncX6wYQ2siKwAe6L9BZthQea3JNMD"
+SERVER = "sui-node/1.52.0-simulated"
+HISTORY = 20_000
+
+
+@dataclass
+class Node:
+    name: str
+    frozen_at: int | None = None
+    chain_id: str | None = None
+    lowest: int = 0
+    jsonrpc: bool = False
+
+
+@dataclass
+class Chain(Simulation):
+    nodes: list[str]
+    checkpoint_seconds: float = 0.25
+    epoch_checkpoints: int = 1000
+    start_height: int = 5000
+    token: str | None = None
+    manual: bool = False
+    halted: bool = False
+    by_node: dict[str, Node] = field(default_factory=dict)
+    stamps: dict[int, int] = field(default_factory=dict)  # checkpoint -> timestamp ms
+
+    def __post_init__(self) -> None:
+        self.clock_seconds = None if self.manual else self.checkpoint_seconds
+        self.by_node = {n: Node(n) for n in self.nodes}
+        now = int(time.time() * 1000)
+        self.height = self.start_height
+        self.stamps = {self.height: now}
+
+    def tick(self) -> None:
+        if self.halted:
+            return
+        self.height += 1
+        self.stamps[self.height] = int(time.time() * 1000)
+        self.stamps.pop(self.height - HISTORY, None)
+
+    def node_height(self, node: Node) -> int:
+        return self.height if node.frozen_at is None else min(node.frozen_at, self.height)
+
+    def service_info(self, node: Node) -> bytes:
+        height = self.node_height(node)
+        ms = self.stamps.get(height, int(time.time() * 1000))
+        timestamp = encode([(1, ms // 1000), (2, (ms % 1000) * 1_000_000)])
+        return encode(
+            [
+                (1, node.chain_id or CHAIN_ID),
+                (2, "localnet"),
+                (3, height // self.epoch_checkpoints),
+                (4, height),
+                (5, timestamp),
+                (6, min(node.lowest, height)),
+                (7, min(node.lowest, height)),
+                (8, SERVER),
+            ]
+        )
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _node(self, request: web.Request) -> Node:
+        node = self.by_node.get(request.match_info["node"])
+        if node is None:
+            raise web.HTTPNotFound(text="no such node\n")
+        return node
+
+    @staticmethod
+    def _grpc(body: bytes) -> web.Response:
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+    async def handle_service_info(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        if node.jsonrpc:
+            return web.Response(status=404, text="Not Found")
+        if not request.content_type.startswith("application/grpc-web"):
+            return web.Response(status=415, text="Unsupported Media Type")
+        await request.read()  # an empty GetServiceInfoRequest frame
+        if self.token is not None and request.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._grpc(frame(b"grpc-status:16\r\ngrpc-message:missing%20or%20invalid%20bearer%20token\r\n", TRAILERS))
+        return self._grpc(frame(self.service_info(node)) + frame(b"grpc-status:0\r\ngrpc-message:\r\n", TRAILERS))
+
+    async def handle_jsonrpc(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        if not node.jsonrpc:
+            return web.Response(status=404, text="Not Found")  # JSON-RPC switched off
+        try:
+            call = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "Parse error"}})
+        if call.get("method") == "sui_getLatestCheckpointSequenceNumber":
+            return web.json_response({"jsonrpc": "2.0", "id": call.get("id"), "result": str(self.node_height(node))})
+        return web.json_response({"jsonrpc": "2.0", "id": call.get("id"), "error": {"code": -32601, "message": "Method not found"}})
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/{node}/" + SERVICE_INFO_PATH, self.handle_service_info)
+        app.router.add_post("/{node}", self.handle_jsonrpc)
+        app.router.add_post("/{node}/", self.handle_jsonrpc)
+
+    # ------------------------------------------------------------------ controls
+
+    def state(self) -> dict:
+        return {
+            "chain_id": CHAIN_ID,
+            "height": self.height,
+            "halted": self.halted,
+            "nodes": {n.name: {"height": self.node_height(n), "jsonrpc": n.jsonrpc, "chain_id": n.chain_id or CHAIN_ID} for n in self.by_node.values()},
+        }
+
+    def control(self, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise ValueError("expected a JSON object")
+        action = body.get("action")
+        if action in ("halt", "resume"):
+            self.halted = action == "halt"
+            return
+        node = self.by_node[body["node"]]
+        if action == "lag":
+            node.frozen_at = self.height
+        elif action == "follow":
+            node.frozen_at = None
+        elif action == "set_chain_id":
+            node.chain_id = OTHER_CHAIN_ID
+        elif action == "reset_chain_id":
+            node.chain_id = None
+        elif action == "prune":
+            node.lowest = max(0, self.height - int(body["checkpoints"]))
+        elif action in ("jsonrpc_only", "grpc"):
+            node.jsonrpc = action == "jsonrpc_only"
+        else:
+            raise ValueError(f"unknown action {action!r}")
+
+
+__all__ = ["CHAIN_ID", "Chain", "Simulator"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m chainwatch.kinds.sui.simulator", description="SIMULATED Sui network over gRPC-web (tests; not a sui-node)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="Listen address (loopback by default).")
+    parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--nodes", default="sui-1,sui-ref-1,sui-ref-2,sui-ref-3")
+    parser.add_argument("--checkpoint-ms", type=int, default=250)
+    args = parser.parse_args(argv)
+    serve(Chain(args.nodes.split(","), checkpoint_seconds=args.checkpoint_ms / 1000), args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
