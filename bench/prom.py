@@ -63,6 +63,7 @@ RANGE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\[(\d+)([smhdw])\]")
 MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 LONG_RANGE = 1800  # a series read through a range this long or longer gets history
+BLOCK = 7200  # promtool's block length, seconds
 
 
 # ---------------------------------------------------------------------- the series of one endpoint
@@ -164,27 +165,12 @@ class Fleet:
         out = [f"{text} {base * k:.6g}\n" if kind == "c" else f"{text} {base:.6g}\n" for _, text, kind, base, _ in self.series]
         return "".join(out).encode()
 
-    def history(self, selectors: list[tuple[str, str]], start: float, end: float, step: float, out) -> int:
-        """OpenMetrics lines of the series ``selectors`` (``(name, "{matchers}")``) select, from
-        ``start`` to ``end`` every ``step`` s, into ``out``; returns the number of samples."""
-        stamps = []
-        t = start
-        while t < end:
-            stamps.append(t)
-            t += step
-        count = 0
+    def selected(self, selectors: list[tuple[str, str]]) -> list[tuple[str, str, float]]:
+        """``(text, kind, base)`` of the series ``selectors`` (``(name, "{matchers}")``) select."""
         by_name: dict[str, list[str]] = {}
         for name, matchers in selectors:
             by_name.setdefault(name, []).append(matchers)
-        for name, text, kind, base, labels in self.series:
-            if not any(matches(labels, m) for m in by_name.get(name, ())):
-                continue
-            if kind == "c":
-                out.write("".join(f"{text} {base * s / SCRAPE_SECONDS:.6g} {s:.0f}\n" for s in stamps))
-            else:
-                out.write("".join(f"{text} {base:.6g} {s:.0f}\n" for s in stamps))
-            count += len(stamps)
-        return count
+        return [(text, kind, base) for name, text, kind, base, labels in self.series if any(matches(labels, m) for m in by_name.get(name, ()))]
 
 
 class Replay(ThreadingHTTPServer):
@@ -339,29 +325,35 @@ def backfill(prom: Prometheus, fleet: Fleet, reads: dict[str, int], days: float,
                 seen.add(key)
                 recorded_series.append(r)
     prom.stop()
+    series = fleet.selected(raw)
+    for r in recorded_series:  # constant: the value the rules gave on the live data
+        text = f"{r['metric']['__name__']}{{{labels_text({k: v for k, v in r['metric'].items() if k != '__name__'})}}}"
+        series.append((text, "g", float(r["value"][1])))
     start = end - days * 86400
     started = time.monotonic()
-    om = prom.workdir / "history.om"
-    samples = 0
-    with open(om, "w") as out:
-        samples += fleet.history(raw, start, end, step, out)
-        stamps = []
-        t = start
-        while t < end:
-            stamps.append(t)
-            t += step
-        for r in recorded_series:
-            text = f"{r['metric']['__name__']}{{{labels_text({k: v for k, v in r['metric'].items() if k != '__name__'})}}}"
-            value = float(r["value"][1])
-            out.write("".join(f"{text} {value:.6g} {s:.0f}\n" for s in stamps))
-            samples += len(stamps)
-        out.write("# EOF\n")
-    written = time.monotonic() - started
-    size = om.stat().st_size
-    proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(prom.data)], capture_output=True, text=True)
-    if proc.returncode:
-        raise RuntimeError(f"promtool: {proc.stderr[-2000:]}")
-    om.unlink()
+    samples, size, written = 0, 0, 0.0
+    # One file per 2h block: promtool reads its whole input once per block it writes.
+    first = int(start // BLOCK * BLOCK)
+    for block in range(first, int(end) + 1, BLOCK):
+        stamps = [t for t in (start + i * step for i in range(int((end - start) // step) + 1)) if block <= t < block + BLOCK and t < end]
+        if not stamps:
+            continue
+        t0 = time.monotonic()
+        om = prom.workdir / "history.om"
+        with open(om, "w") as out:
+            for text, kind, base in series:
+                if kind == "c":
+                    out.write("".join(f"{text} {base * t / SCRAPE_SECONDS:.6g} {t:.0f}\n" for t in stamps))
+                else:
+                    out.write("".join(f"{text} {base:.6g} {t:.0f}\n" for t in stamps))
+            out.write("# EOF\n")
+        samples += len(series) * len(stamps)
+        size += om.stat().st_size
+        written += time.monotonic() - t0
+        proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(prom.data)], capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(f"promtool: {proc.stderr[-2000:]}")
+        om.unlink()
     info = {
         "raw_selectors": len(raw),
         "raw_metrics": sorted({name for name, _ in raw}),

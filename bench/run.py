@@ -195,17 +195,46 @@ def quantiles(values: list[float]) -> dict:
 
 
 class Loadgen:
-    def __init__(self, session: aiohttp.ClientSession, port: int):
+    """The load generators' control ports as one: their endpoints in order."""
+
+    def __init__(self, session: aiohttp.ClientSession, ports: list[int]):
         self.session = session
-        self.base = f"http://127.0.0.1:{port}"
+        self.bases = [f"http://127.0.0.1:{port}" for port in ports]
 
     async def state(self) -> dict:
-        async with self.session.get(self.base + "/state") as resp:
-            return json.loads(await resp.read())
+        out = {"counts": [], "last_delay": [], "foreign": 0}
+        for base in self.bases:
+            async with self.session.get(base + "/state") as resp:
+                part = json.loads(await resp.read())
+            out["counts"] += part["counts"]
+            out["last_delay"] += part["last_delay"]
+            out["foreign"] += part["foreign"]
+        return out
 
     async def reset(self) -> None:
-        async with self.session.post(self.base + "/reset") as resp:
-            await resp.read()
+        for base in self.bases:
+            async with self.session.post(base + "/reset") as resp:
+                await resp.read()
+
+
+# Endpoints per load generator process: each holds a listening socket and a connection per
+# endpoint, and the hard limit of open files here is 20,000 (N = 10,000 takes two).
+LOADGEN_MAX = 5000
+
+
+def start_loadgens(n: int, delay: float, jitter: float) -> tuple[list[Child], list[int], list[int]]:
+    children, ports, controls = [], [], []
+    try:
+        for first in range(0, n, LOADGEN_MAX):
+            child, some, control = start_loadgen(min(LOADGEN_MAX, n - first), delay, jitter)
+            children.append(child)
+            ports += some
+            controls.append(control)
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    return children, ports, controls
 
 
 async def timed_get(session: aiohttp.ClientSession, url: str, headers: dict | None = None) -> tuple[float, bytes, int]:
@@ -356,16 +385,17 @@ def ratio(a, b):
 
 
 async def scenario(n: int, args, workdir: Path) -> dict:
-    loadgen, ports, control = start_loadgen(n, args.delay, args.jitter)
+    loadgens, ports, controls = start_loadgens(n, args.delay, args.jitter)
     try:
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-            gen = Loadgen(session, control)
+            gen = Loadgen(session, controls)
             rounds = args.rounds or max(10, min(30, 300 // n))
             cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
     finally:
-        loadgen.stop()
+        for loadgen in loadgens:
+            loadgen.stop()
     out = {
         "endpoints": n,
         "workers": args.workers,
