@@ -264,12 +264,13 @@ async def bench_chainwatch(
         await timed_get(session, url, headers)  # warm-up: connections, web3_clientVersion
         await asyncio.sleep(GAP)
         await gen.reset()
-        walls, errors, failed = [], [], 0
+        walls, errors, failed, series = [], [], 0, 0
         cpu0 = cpu_seconds(child.pid)
         for _ in range(rounds):
             wall, body, status = await timed_get(session, url, headers)
             walls.append(wall)
             text = body.decode()
+            series = max(series, sum(1 for line in text.splitlines() if line and not line.startswith("#")))
             failed += text.count("chainwatch_probe_success{") - len(re.findall(r"^chainwatch_probe_success\{[^}]*\} 1\.0$", text, re.M))
             injected = (await gen.state())["last_delay"]
             for idx, value in LAST_BATCH.findall(text):
@@ -302,6 +303,7 @@ async def bench_chainwatch(
         return {
             "scrape_seconds": quantiles(walls),
             "failed_probes": failed,
+            "series": series,  # samples in the largest scrape (histogram buckets count one each)
             "cpu_seconds_per_endpoint": cpu / (rounds * n),
             "cpu_seconds_total": cpu,
             "peak_rss_mb": peak_rss_mb(child.pid),  # whole scenario, 10 concurrent scrapers included
@@ -479,6 +481,7 @@ def table(results: list[dict]) -> str:
             (n, "latency error ms (p95 abs)", ms(cw["latency_error_seconds"]["p95_abs"]), ms(bb.get("latency_error_seconds", {}).get("p95_abs")), ""),
             (n, "latency error ms (max abs)", ms(cw["latency_error_seconds"]["max_abs"]), ms(bb.get("latency_error_seconds", {}).get("max_abs")), ""),
             (n, "failed probes", str(cw["failed_probes"]), str(bb.get("failed_probes", "-")), ""),
+            (n, "series in a scrape (per endpoint)", f"{cw.get('series', 0)} ({cw.get('series', 0) / r['endpoints']:.1f})", "", ""),
         ]
         for k, s in cw["concurrent_scrapers"].items():
             up = s["upstream_requests_per_endpoint_per_round"]
