@@ -195,17 +195,46 @@ def quantiles(values: list[float]) -> dict:
 
 
 class Loadgen:
-    def __init__(self, session: aiohttp.ClientSession, port: int):
+    """The load generators' control ports as one: their endpoints in order."""
+
+    def __init__(self, session: aiohttp.ClientSession, ports: list[int]):
         self.session = session
-        self.base = f"http://127.0.0.1:{port}"
+        self.bases = [f"http://127.0.0.1:{port}" for port in ports]
 
     async def state(self) -> dict:
-        async with self.session.get(self.base + "/state") as resp:
-            return json.loads(await resp.read())
+        out = {"counts": [], "last_delay": [], "foreign": 0}
+        for base in self.bases:
+            async with self.session.get(base + "/state") as resp:
+                part = json.loads(await resp.read())
+            out["counts"] += part["counts"]
+            out["last_delay"] += part["last_delay"]
+            out["foreign"] += part["foreign"]
+        return out
 
     async def reset(self) -> None:
-        async with self.session.post(self.base + "/reset") as resp:
-            await resp.read()
+        for base in self.bases:
+            async with self.session.post(base + "/reset") as resp:
+                await resp.read()
+
+
+# Endpoints per load generator process: each holds a listening socket and a connection per
+# endpoint, and the hard limit of open files here is 20,000 (N = 10,000 takes two).
+LOADGEN_MAX = 5000
+
+
+def start_loadgens(n: int, delay: float, jitter: float) -> tuple[list[Child], list[int], list[int]]:
+    children, ports, controls = [], [], []
+    try:
+        for first in range(0, n, LOADGEN_MAX):
+            child, some, control = start_loadgen(min(LOADGEN_MAX, n - first), delay, jitter)
+            children.append(child)
+            ports += some
+            controls.append(control)
+    except BaseException:
+        for child in children:
+            child.stop()
+        raise
+    return children, ports, controls
 
 
 async def timed_get(session: aiohttp.ClientSession, url: str, headers: dict | None = None) -> tuple[float, bytes, int]:
@@ -235,12 +264,13 @@ async def bench_chainwatch(
         await timed_get(session, url, headers)  # warm-up: connections, web3_clientVersion
         await asyncio.sleep(GAP)
         await gen.reset()
-        walls, errors, failed = [], [], 0
+        walls, errors, failed, series = [], [], 0, 0
         cpu0 = cpu_seconds(child.pid)
         for _ in range(rounds):
             wall, body, status = await timed_get(session, url, headers)
             walls.append(wall)
             text = body.decode()
+            series = max(series, sum(1 for line in text.splitlines() if line and not line.startswith("#")))
             failed += text.count("chainwatch_probe_success{") - len(re.findall(r"^chainwatch_probe_success\{[^}]*\} 1\.0$", text, re.M))
             injected = (await gen.state())["last_delay"]
             for idx, value in LAST_BATCH.findall(text):
@@ -273,6 +303,7 @@ async def bench_chainwatch(
         return {
             "scrape_seconds": quantiles(walls),
             "failed_probes": failed,
+            "series": series,  # samples in the largest scrape (histogram buckets count one each)
             "cpu_seconds_per_endpoint": cpu / (rounds * n),
             "cpu_seconds_total": cpu,
             "peak_rss_mb": peak_rss_mb(child.pid),  # whole scenario, 10 concurrent scrapers included
@@ -356,16 +387,17 @@ def ratio(a, b):
 
 
 async def scenario(n: int, args, workdir: Path) -> dict:
-    loadgen, ports, control = start_loadgen(n, args.delay, args.jitter)
+    loadgens, ports, controls = start_loadgens(n, args.delay, args.jitter)
     try:
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-            gen = Loadgen(session, control)
+            gen = Loadgen(session, controls)
             rounds = args.rounds or max(10, min(30, 300 // n))
             cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
     finally:
-        loadgen.stop()
+        for loadgen in loadgens:
+            loadgen.stop()
     out = {
         "endpoints": n,
         "workers": args.workers,
@@ -449,6 +481,7 @@ def table(results: list[dict]) -> str:
             (n, "latency error ms (p95 abs)", ms(cw["latency_error_seconds"]["p95_abs"]), ms(bb.get("latency_error_seconds", {}).get("p95_abs")), ""),
             (n, "latency error ms (max abs)", ms(cw["latency_error_seconds"]["max_abs"]), ms(bb.get("latency_error_seconds", {}).get("max_abs")), ""),
             (n, "failed probes", str(cw["failed_probes"]), str(bb.get("failed_probes", "-")), ""),
+            (n, "series in a scrape (per endpoint)", f"{cw.get('series', 0)} ({cw.get('series', 0) / r['endpoints']:.1f})", "", ""),
         ]
         for k, s in cw["concurrent_scrapers"].items():
             up = s["upstream_requests_per_endpoint_per_round"]

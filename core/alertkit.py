@@ -170,7 +170,8 @@ class Series:
     ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
     ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault),
     ``presence`` (``healthy`` while healthy, missing during the fault), ``clock_presence`` (a
-    clock while healthy, missing during the fault).
+    clock while healthy, missing during the fault), ``fault_only`` (missing while healthy,
+    ``fault`` during the fault: ``chainwatch_probe_failure_reason``, written only while failing).
     """
 
     name: str
@@ -200,6 +201,10 @@ class Series:
                 continue
             elif self.kind == "clock_presence":  # a clock while healthy, missing during the fault
                 out.append(None if bad else i * step_seconds)
+                continue
+            elif self.kind == "fault_only":  # missing while healthy, `fault` during the fault
+                # Gone from the scrape after the fault: Prometheus writes a stale marker.
+                out.append(self.fault if bad else (STALE if i and faulty[i - 1] else None))
                 continue
             out.append(value)
         return out

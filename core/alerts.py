@@ -126,8 +126,7 @@ def _down_test(c: Ctx) -> list[Recipe]:
         Recipe(
             [
                 Series("chainwatch_probe_success", e, 1, 0),
-                Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1),
-                Series("chainwatch_probe_failure_reason", {**e, "reason": "connect"}, 0, 0),
+                Series("chainwatch_probe_failure_reason", {**e, "reason": "timeout"}, 0, 1, "fault_only"),
             ],
             0,
             e,
@@ -139,9 +138,18 @@ def _down_test(c: Ctx) -> list[Recipe]:
 
 def _probe_failing_test(c: Ctx) -> list[Recipe]:
     labels = {**c.endpoint_labels, "reason": "rate_limited"}
-    return [
-        Recipe([Series("chainwatch_probe_failure_reason", labels, 0, 1)], 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited", step=SHORT_STEP)
-    ]
+    # The success gauge only stands for "a probe was reported" here (the ratio's denominator):
+    # at 0 it would page EndpointDown, which silences this alert.
+    series = [Series("chainwatch_probe_success", c.endpoint_labels, 1, 1), Series("chainwatch_probe_failure_reason", labels, 0, 1, "fault_only")]
+    return [Recipe(series, 1, labels, window=seconds(PROBE_WINDOW), note="probes rate limited", step=SHORT_STEP)]
+
+
+def _probe_failing_share(c: Ctx, window: str) -> str:
+    """Share of the endpoint's probes in ``window`` that failed with each reason: the reason's
+    gauge is written only while a probe fails with it (issue #34), so its samples over the
+    samples of ``chainwatch_probe_success`` (one per probe reported)."""
+    reason, probed = c.sel("chainwatch_probe_failure_reason"), c.sel("chainwatch_probe_success")
+    return f"count_over_time({reason}[{window}]) / ignoring (reason) group_left count_over_time({probed}[{window}])"
 
 
 def _wrong_chain_expr(c: Ctx) -> str:
@@ -177,7 +185,7 @@ def _wrong_chain_description(c: Ctx) -> str:
 
 def _wrong_chain_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1)
+    reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1, "fault_only")
     if c.chain_kind.identity is not None:
         return [Recipe([reason], 1, e, note="endpoint switched to another network")]
     expected = c.chain.chain_id
@@ -624,8 +632,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ("warning",),  # labelled by reason
         threshold=lambda c: max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
         expr=lambda c: (
-            f"avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{PROBE_WINDOW}]) > {fmt(c.threshold)}"
-            f" and avg_over_time({c.sel('chainwatch_probe_failure_reason')}[{SHORT}]) > {fmt(c.threshold)}" + _unless_down(c)
+            f"{_probe_failing_share(c, PROBE_WINDOW)} > {fmt(c.threshold)} and {_probe_failing_share(c, SHORT)} > {fmt(c.threshold)}" + _unless_down(c)
         ),
         for_=lambda c: c.d.rpc_errors,
         summary="Probes of {endpoint} on {chain} fail with {reason}",

@@ -178,8 +178,13 @@ def probe_row(grid: Grid, e: str, *, title: str = "Probe outcome") -> None:
     grid.add(
         timeseries(
             "Endpoints failing, by reason",
-            "How many endpoints' last probe failed, split by reason (timeout, connect, tls, http_status, rate_limited, rpc_error, wrong_chain, ...). Zero everywhere is healthy.",
-            q(f"sum by (reason) (max by (chain, endpoint, reason) ({m('chainwatch_probe_failure_reason')}{{{e}}}))", "{{reason}}"),
+            "How many endpoints' last probe failed, split by reason (timeout, connect, tls, http_status, rate_limited, rpc_error, wrong_chain, ...). Healthy: one line at 0, reason none.",
+            # A reason's series exists only while a probe fails with it (issue #34): 0 when there is none.
+            q(
+                f"sum by (reason) (max by (chain, endpoint, reason) ({m('chainwatch_probe_failure_reason')}{{{e}}}))"
+                ' or on () label_replace(vector(0), "reason", "none", "", "")',
+                "{{reason}}",
+            ),
             unit=NONE,
             stack=True,
             thresholds=higher_is_worse(1),

@@ -47,8 +47,13 @@ class Families:
         return iter(self._families[name] for name in sorted(self._families))
 
 
-# ``reason="…"`` extras, built once: the failure-reason families are 2 × 12 samples per endpoint.
+# ``reason="…"`` extras, built once. A reason's series are written only where they say
+# something (issue #34: 24 of an endpoint's 57 series were reasons at 0): the gauge for the
+# reason of the current failure only, a reason's counter from its first failure on (and then
+# for good: a counter that vanished would go stale). The SLI reads probes and successes,
+# which are always there, so no failure is lost to a counter born at 1.
 _REASON_EXTRAS = tuple(((("reason", reason),), reason) for reason in FAILURE_REASONS)
+_REASON_EXTRA = {reason: extra for extra, reason in _REASON_EXTRAS}
 
 Extra = tuple[tuple[str, str], ...]  # labels beyond the endpoint's own, as (label, value) pairs
 
@@ -64,9 +69,8 @@ def endpoint_samples(
     if result is not None:
         yield "chainwatch_probe_success", (), 1 if result.success else 0
         yield "chainwatch_probe_duration_seconds", (), round(result.duration, 6)
-        failed = result.reason
-        for extra, reason in _REASON_EXTRAS:
-            yield "chainwatch_probe_failure_reason", extra, 1 if failed == reason else 0
+        if result.reason in _REASON_EXTRA:
+            yield "chainwatch_probe_failure_reason", _REASON_EXTRA[result.reason], 1
         for (metric, extra), value in sorted(result.values.items()):
             yield metric, extra, value
         if lag is not None:
@@ -77,8 +81,10 @@ def endpoint_samples(
         return
     yield "chainwatch_probes_total", (), state.probes
     failures = state.failures
+    yield "chainwatch_probe_successes_total", (), state.probes - sum(failures.values())
     for extra, reason in _REASON_EXTRAS:
-        yield "chainwatch_probe_failures_total", extra, failures.get(reason, 0)
+        if failures.get(reason):
+            yield "chainwatch_probe_failures_total", extra, failures[reason]
     yield "chainwatch_probe_deadline_exceeded_total", (), state.deadline_exceeded
     for field_ in sorted(state.dropped):
         yield "chainwatch_probe_dropped_values_total", _extra("field", field_), state.dropped[field_]

@@ -12,7 +12,7 @@ little) with
   inputs), and the exporter scraped;
 - the recipe's series on top (the same name and labels replace the world's), and what the
   exporter counts while they say so: an endpoint whose probes fail (``probe_success`` 0, a
-  ``probe_failure_reason`` 1) also counts failed probes, which the availability SLI reads;
+  ``probe_failure_reason`` 1) counts no successes, which the availability SLI reads;
 
 then the fault ends and the scenario runs on for ``AFTER`` (longer than the burn alerts'
 page windows remember an incident), so a page opened by the recovery counts too.
@@ -92,7 +92,7 @@ def _world(config: Config, name: str) -> list[Series]:
         out += [
             Series("chainwatch_probe_success", e, 1, 1),
             Series("chainwatch_probes_total", e, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
-            Series("chainwatch_probe_failures_total", {**e, "reason": "timeout"}, 0, 0, "counter"),
+            Series("chainwatch_probe_successes_total", e, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
             Series("chainwatch_sync_lag_blocks", e, 0, 0),
             Series("chainwatch_rpc_request_duration_seconds_count", batch, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
         ]
@@ -132,7 +132,7 @@ def _failing(series: list[Series]) -> dict[tuple, str]:
         e = tuple(sorted((k, v) for k, v in s.labels.items() if k in ("chain", "network", "endpoint", "role")))
         if s.name == "chainwatch_probe_success" and s.fault == 0 and s.kind == "gauge":
             out.setdefault(e, "timeout")
-        if s.name == "chainwatch_probe_failure_reason" and s.fault == 1 and s.kind == "gauge":
+        if s.name == "chainwatch_probe_failure_reason" and s.fault == 1 and s.kind in ("gauge", "fault_only"):
             out[e] = s.labels.get("reason", "timeout")
     return out
 
@@ -143,8 +143,8 @@ def _inputs(world: list[Series], recipe_series: list[Series], faulty: list[bool]
     out: list[tuple[str, list]] = []
     for s in world:
         e = tuple(sorted((k, v) for k, v in s.labels.items() if k in ("chain", "network", "endpoint", "role")))
-        if s.name == "chainwatch_probe_failures_total" and e in failing:
-            s = Series(s.name, {**s.labels, "reason": failing[e]}, 0, PROBES_PER_STEP, "counter")
+        if s.name == "chainwatch_probe_successes_total" and e in failing:
+            s = Series(s.name, s.labels, PROBES_PER_STEP, 0, "counter")
         if _key(s) in mine:
             continue
         out.append((s.text(), s.values(faulty, step)))

@@ -239,6 +239,9 @@ class _Sim:
         self.error = error  # error ratio of the increments (counters) or samples (freshness) at each step
 
     def ratio(self, t: int, window: str) -> float | None:
+        if window in slo_rules.DERIVED:  # the average of the recorded 5m ratio over the window, both ends in
+            recorded = [r for r in (self.ratio(u, "5m") for u in range(max(0, t - _window_steps(window)), t + 1)) if r is not None]
+            return sum(recorded) / len(recorded) if recorded else None
         w = _window_steps(window)
         first = max(0, t - w)
         if self.kind == "freshness":
@@ -280,7 +283,7 @@ def _slo_inputs(s: slo_rules.Slo, burn: float, faulty: list[bool]) -> tuple[list
         if s.name == "availability":
             series = [
                 Series("chainwatch_probes_total", base, PROBES_PER_STEP, PROBES_PER_STEP, "counter"),
-                Series("chainwatch_probe_failures_total", {**base, "reason": "timeout"}, 0, error * PROBES_PER_STEP, "counter"),
+                Series("chainwatch_probe_successes_total", base, PROBES_PER_STEP, (1 - error) * PROBES_PER_STEP, "counter"),
             ]
         else:
             le = slo_rules.latency_bucket(s.threshold)
