@@ -12,7 +12,7 @@ import asyncio
 
 import pytest
 
-from chainwatch.core.config import parse
+from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render, round_samples
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
