@@ -20,6 +20,7 @@ network, so the exporter listens on a free loopback port. Measured here: the bui
 from __future__ import annotations
 
 import json
+import ast
 import os
 import shutil
 import subprocess
@@ -36,7 +37,17 @@ from tests.support import require_binary
 from tests.support.poll import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-PRODUCT = ("core", "kinds", "exporters", "devnet", "rules", "dashboards", "alertmanager", "cli")
+
+
+def _setup_top() -> tuple[str, ...]:
+    """setup.py's ``TOP``: the folders the wheel is built from (one list, not a second copy here)."""
+    for node in ast.parse((REPO / "setup.py").read_text()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "TOP" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise AssertionError("setup.py has no TOP")
+
+
+PRODUCT = _setup_top()
 BASE = os.environ.get("CHAINWATCH_BASE_IMAGE", "localhost/chainwatch-base:bookworm")
 
 # What a developer's checkout holds besides the sources (each must stay out of the context).
@@ -186,7 +197,8 @@ def test_image_holds_no_checkout_runs_as_nobody_and_serves_metrics(image, tmp_pa
             assert body is not None, (tmp_path / "serve.log").read_text()[-3000:]
             assert "chainwatch_endpoints_configured 1.0" in body
         finally:
-            os.killpg(serve.pid, 15)
+            if serve.poll() is None:
+                os.killpg(serve.pid, 15)
             serve.wait(timeout=30)
     finally:
         subprocess.run([buildah, "rm", ctr], capture_output=True)

@@ -44,7 +44,8 @@ TOKENS = {
     "password": token("pwtok"),
     "header": token("hdrtok"),
 }
-MONITOR_FAILURES = ("validator monitor round failed", "solana validator monitor cycle failed")
+# The beacon and the Solana monitor (on the monitor base) each logging a failed round; msg="..." tells them apart.
+MONITOR_FAILURES = ('msg="validator monitor round failed', 'msg="solana validator monitor round failed')
 ENV = {"CW_HARDEN_KEY": TOKENS["env"], "CW_HARDEN_HEADER": TOKENS["header"]}
 KINDS = {
     "evm": (lambda: evm_kind(chain_id=1, head=16), mainnet("evm")),
