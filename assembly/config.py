@@ -238,6 +238,16 @@ def _check_ordered(cname: str, chain) -> None:
             ("chains", cname, "thresholds", field),
             f"sync_lag_{unit}_warning ({w}) is above sync_lag_{unit}_critical ({c}): the warning must fire before the page",
         )
+    t = chain.thresholds
+    if t.tls_cert_expiry_days_critical >= t.tls_cert_expiry_days_warning:
+        set_w, set_c = ("tls_cert_expiry_days_warning" in t.model_fields_set), ("tls_cert_expiry_days_critical" in t.model_fields_set)
+        field = "tls_cert_expiry_days_critical" if set_c else "tls_cert_expiry_days_warning"
+        w = f"{t.tls_cert_expiry_days_warning:g} days" + ("" if set_w else ", the default")
+        c = f"{t.tls_cert_expiry_days_critical:g} days" + ("" if set_c else ", the default")
+        raise FieldError(
+            ("chains", cname, "thresholds", field),
+            f"tls_cert_expiry_days_critical ({c}) is not below tls_cert_expiry_days_warning ({w}): the warning must come before the page",
+        )
 
 
 def _check_routing(cname: str, tname: str, team: Team, routing: ChainRouting) -> None:

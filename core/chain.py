@@ -211,12 +211,6 @@ class Thresholds(Strict):
     stream_lag_blocks: float | None = Field(None, gt=0)
     durations: Durations = Field(default_factory=Durations)
 
-    @model_validator(mode="after")
-    def _tls_levels(self):
-        if self.tls_cert_expiry_days_critical >= self.tls_cert_expiry_days_warning:
-            raise ValueError("tls_cert_expiry_days_critical must be below tls_cert_expiry_days_warning")
-        return self
-
 
 class LatencySLO(Strict):
     threshold_seconds: float = Field(0.5, gt=0)

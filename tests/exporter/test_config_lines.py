@@ -114,6 +114,12 @@ CASES = [
         "sync_lag_blocks_critical: 2",
         "chains.eth.thresholds.sync_lag_blocks_critical: sync_lag_blocks_warning (5 blocks, the chain's default) is above sync_lag_blocks_critical (2 blocks)",
     ),
+    (  # found by a new user: it named the `thresholds:` line and no field
+        "tls_critical_above_the_default_warning",
+        BASE.replace("    team: ops\n", "    team: ops\n    thresholds:\n      sync_lag_blocks_critical: 20\n      tls_cert_expiry_days_critical: 30\n"),
+        "tls_cert_expiry_days_critical: 30",
+        "chains.eth.thresholds.tls_cert_expiry_days_critical: tls_cert_expiry_days_critical (30 days) is not below tls_cert_expiry_days_warning (21 days, the default)",
+    ),
 ]
 
 
