@@ -29,8 +29,9 @@ The round loop, failure count, freshness and the once-a-minute warning
 ``aptos validator monitor round failed; retrying`` (detail prefixed by the endpoint's name) come
 from the monitor base (:class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). Its
 position is the highest epoch counted in (kept in memory, not across restarts): an endpoint
-whose epoch is below it (a devnet reset, a node restored from an older snapshot, a fallback
-behind) makes the cycle count nothing and fail, with one warning; after
+whose epoch is below it (a devnet reset, a node restored from an older snapshot) is passed over
+for the next fallback; when none is in that epoch, the cycle counts nothing and fails, with one
+warning; after
 :data:`~chainwatch.exporters.monitorbase.RESYNC_AFTER_ROUNDS` such cycles the monitor takes that
 endpoint's epoch as a new baseline (the ``_total`` counters kept) and counts
 ``chainwatch_validator_monitor_resyncs_total{reason="ahead_of_chain"}``.
@@ -56,6 +57,14 @@ log = logging.getLogger("chainwatch.validators.aptos")
 
 STALE_INTERVALS = 4
 CURRENT_SET = (2, 3)  # active, pending_inactive: in this epoch's validator set, proposing
+
+
+class _Behind(Exception):
+    """An endpoint whose epoch is below the one the monitor counted in (a fallback is tried next)."""
+
+    def __init__(self, endpoint: Endpoint, epoch: int):
+        super().__init__(f"{endpoint.name} is in epoch {epoch}")
+        self.endpoint, self.epoch = endpoint, epoch
 
 
 class AptosMonitor(ValidatorMonitor):
@@ -99,8 +108,11 @@ class AptosMonitor(ValidatorMonitor):
     # ------------------------------------------------------------------ one cycle
 
     async def cycle(self) -> None:
-        """One cycle on the first endpoint that answers: configured endpoint, then fallbacks."""
+        """One cycle on the first endpoint that answers in an epoch not below the one counted in:
+        configured endpoint, then fallbacks; when only endpoints behind answered, the first of
+        them, under :meth:`check_position` (counts nothing and fails, then resyncs to its epoch)."""
         failure: ProbeFailure | None = None
+        behind: _Behind | None = None
         for endpoint in self.candidates:
             self.endpoint = endpoint
             try:
@@ -108,8 +120,17 @@ class AptosMonitor(ValidatorMonitor):
                 return
             except ProbeFailure as exc:
                 failure = exc
-        assert failure is not None
-        raise failure
+            except _Behind as exc:
+                behind = behind or exc
+        if behind is None:
+            assert failure is not None
+            raise failure
+        self.endpoint = behind.endpoint
+        if self.check_position(self.epoch or 0, behind.epoch, "epochs") == "wait":
+            return  # counts nothing; the failed round is counted in check_position
+        self.seen.clear()  # resync: a reset chain's epoch counts are a new baseline, the totals go on
+        self.epoch = None
+        await self._cycle_on(behind.endpoint)
 
     async def _view(self, endpoint: Endpoint, version: int, deadline: float, function: str, *args: str, returns: int = 1) -> tuple[int, ...] | None:
         """The u64 results of one view call; None when the function aborted (HTTP 400 with a
@@ -130,12 +151,9 @@ class AptosMonitor(ValidatorMonitor):
         if info.chain_id != self.chain.chain_id:
             raise ProbeFailure("wrong_chain", f"GET /v1 chain_id {info.chain_id}, expected {self.chain.chain_id}")
         if self.epoch is not None:
-            position = self.check_position(self.epoch, info.epoch, "epochs")
-            if position == "wait":
-                return  # counts nothing; the failed round is counted in check_position
-            if position == "resync":  # a reset chain: its epoch counts are a new baseline, the totals go on
-                self.seen.clear()
-                self.epoch = None
+            if info.epoch < self.epoch:
+                raise _Behind(endpoint, info.epoch)
+            self.check_position(self.epoch, info.epoch, "epochs")  # "ok": ends a run of rounds behind
         version = info.ledger_version
         found: dict[str, tuple[int, tuple[int, int] | None]] = {}  # pool -> (state, counts)
         for pool in dict.fromkeys(v.pool_address for members in self.groups.values() for v in members):

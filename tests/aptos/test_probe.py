@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import types
 
 import pytest
 
@@ -17,6 +18,8 @@ from chainwatch.kinds.aptos.probe import PROBE
 from chainwatch.kinds.aptos.simulator import Chain, Simulator
 
 from tests.support.poll import async_wait_until
+
+from chainwatch.kinds.aptos.monitor import AptosMonitor
 
 from .support import chain_model, monitor, sample
 
@@ -205,3 +208,35 @@ async def test_the_running_monitor_retries_failed_rounds_and_says_so_once(transp
             await m.stop()
     said = [r for r in caplog.records if r.getMessage() == "aptos validator monitor round failed; retrying"]
     assert len(said) == 1 and said[0].detail.startswith("apt-ref-1: ") and "chain_id" in said[0].detail
+
+
+async def test_an_endpoint_behind_is_passed_over_for_a_fallback_in_the_counted_epoch(transport):
+    # Our node restored from an older snapshot while the fallback follows the chain: the
+    # monitor counts on the fallback, no failed round, no resync.
+    class Restored(Chain):
+        restored = False
+
+        def ledger(self, node):
+            info = super().ledger(node)
+            if self.restored and node.name == "apt-1":
+                info["epoch"] = "1"
+            return info
+
+    chain = Restored(["apt-1", "apt-ref-1"], manual=True, validators=4, epoch_blocks=20)
+    async with Simulator(chain) as sim:
+        validators = {"groups": {"ops": [chain.vals[1].pool]}, "endpoint": "apt-1", "fallbacks": ["apt-ref-1"]}
+        m = AptosMonitor("sim", chain_model(chain, sim, validators=validators), transport, types.SimpleNamespace(default_timeout_seconds=5), interval=1)
+        for _ in range(24):  # into epoch 2
+            chain.tick()
+        await m.cycle()  # the baseline, on apt-1
+        baseline = chain.vals[1].failed
+        chain.restored = True
+        chain.control({"action": "fail_proposals", "validator": "val-2"})
+        for _ in range(5):
+            chain.tick()
+            await m.cycle()
+        assert chain.epoch == 2 and m.endpoint.name == "apt-ref-1"
+        assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+        assert sample(m, "chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 0
+        counted = sample(m, "chainwatch_aptos_validator_proposals_total", group="ops", outcome="failed")
+        assert counted == chain.vals[1].failed - baseline > 0
