@@ -1,4 +1,4 @@
-"""What every background validator monitor shares (beacon, solana, cosmos), so a kind's
+"""What every background validator monitor shares (beacon, solana, cosmos, avalanche, aptos), so a kind's
 ``monitor.py`` holds its chain's logic only.
 
 :class:`ValidatorMonitor` gives:

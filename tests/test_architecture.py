@@ -164,6 +164,21 @@ def test_every_registered_kind_fills_in_the_plug_in_shape():
         assert all(m.kinds == (kind.name,) for m in kind.metrics)
 
 
+def test_every_kinds_monitor_is_on_the_monitor_base():
+    """One round loop, freshness, failure count and position check for every kind (issues #27,
+    #35): a kind's ``monitor.create`` returns a :class:`ValidatorMonitor`, never a loop of its own."""
+    import typing
+
+    from chainwatch.exporters.monitorbase import ValidatorMonitor
+
+    made = {kind.name: typing.get_type_hints(create)["return"] for kind in kinds.all_kinds() if (create := kind.monitor_factory()) is not None}
+    assert made, "no kind has a monitor"
+    wrong = sorted(name for name, cls in made.items() if not issubclass(cls, ValidatorMonitor))
+    assert not wrong, f"monitors with a loop of their own: {wrong}"
+    own_loop = sorted(name for name, cls in made.items() if "_loop" in vars(cls) or "start" in vars(cls))
+    assert not own_loop, f"monitors overriding the base's round loop: {own_loop}"
+
+
 def test_shared_thresholds_hold_only_what_shared_code_reads():
     """``core/chain.py``'s Thresholds and Durations hold what every kind (or a capability) uses:
     each field is read (``.field``) by a module outside the kind packages. A setting only one

@@ -24,19 +24,30 @@ previous epoch's last unseen proposals are lost, at most one interval's worth). 
 cycle only sets the baseline. A pool whose state view aborts (no stake pool at that address)
 is ``chainwatch_validator_monitor_unresolved_validators{reason="not_found"}``. When a cycle
 fails, the previous values stay exported for ``STALE_INTERVALS`` intervals, then disappear.
+
+The round loop, failure count, freshness and the once-a-minute warning
+``aptos validator monitor round failed; retrying`` (detail prefixed by the endpoint's name) come
+from the monitor base (:class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`). Its
+position is the highest epoch counted in (kept in memory, not across restarts): an endpoint
+whose epoch is below it (a devnet reset, a node restored from an older snapshot) is passed over
+for the next fallback; when none is in that epoch, the cycle counts nothing and fails, with one
+warning; after
+:data:`~chainwatch.exporters.monitorbase.RESYNC_AFTER_ROUNDS` such cycles the monitor takes that
+endpoint's epoch as a new baseline (the ``_total`` counters kept) and counts
+``chainwatch_validator_monitor_resyncs_total{reason="ahead_of_chain"}``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections import Counter
 
 from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.aptos.api import error_code, ledger_info, view_body, view_u64s
@@ -44,14 +55,24 @@ from chainwatch.kinds.aptos.metrics import OUTCOMES, STATES
 
 log = logging.getLogger("chainwatch.validators.aptos")
 
-WARN_EVERY_SECONDS = 60.0
 STALE_INTERVALS = 4
 CURRENT_SET = (2, 3)  # active, pending_inactive: in this epoch's validator set, proposing
 
 
-class AptosMonitor:
+class _Behind(Exception):
+    """An endpoint whose epoch is below the one the monitor counted in (a fallback is tried next)."""
+
+    def __init__(self, endpoint: Endpoint, epoch: int):
+        super().__init__(f"{endpoint.name} is in epoch {epoch}")
+        self.endpoint, self.epoch = endpoint, epoch
+
+
+class AptosMonitor(ValidatorMonitor):
+    what = "aptos validator monitor"
+
     def __init__(self, chain_name: str, chain, transport: Transport, settings, interval: float | None = None):
-        self.chain_name, self.chain, self.transport, self.settings = chain_name, chain, transport, settings
+        super().__init__(chain_name, chain, log)
+        self.transport, self.settings = transport, settings
         spec = chain.validators
         self.interval = spec.interval_seconds if interval is None else interval
         first = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
@@ -60,48 +81,38 @@ class AptosMonitor:
         self.groups = {g: list({v.pool_address: v for v in members}.values()) for g, members in sorted(spec.groups.items())}
         self.seen: dict[str, tuple[int, int, int]] = {}  # pool -> (epoch, successful, failed) highest seen
         self.totals: dict[str, Counter[str]] = {}  # pool -> outcome -> counted since start
+        self.epoch: int | None = None  # the highest epoch counted in (the position check_position guards)
         self._samples: list[tuple[str, dict, float]] = []
-        self.started = time.time()
-        self.last_success: float | None = None
-        self.failures = 0
-        self._task: asyncio.Task | None = None
-        self._last_warning = -math.inf
+        self._round_started = time.monotonic()
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop())
+    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+    async def step(self) -> float:
+        self._round_started = time.monotonic()
+        await self.cycle()
+        return self._rest()
 
-    async def _loop(self) -> None:
-        while True:
-            started = time.monotonic()
-            try:
-                await self.cycle()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a bad answer must not kill the monitor
-                self.failures += 1
-                detail = f"{exc.reason}: {exc.detail}" if isinstance(exc, ProbeFailure) else f"{type(exc).__name__}: {exc}"
-                self._warn(scrub(detail, [self.endpoint.url, *self.endpoint.secrets])[:200])
-            await asyncio.sleep(max(0.0, self.interval - (time.monotonic() - started)))
+    def retry_delay(self, exc: Exception) -> float:
+        return self._rest()
 
-    def _warn(self, message: str) -> None:
-        now = time.monotonic()
-        if now - self._last_warning >= WARN_EVERY_SECONDS:
-            self._last_warning = now
-            log.warning("aptos validator monitor cycle failed", extra={"chain": self.chain_name, "endpoint": self.endpoint.name, "detail": message})
+    def _rest(self) -> float:
+        """Seconds left of this round's interval: rounds start every ``interval`` seconds, failed or not."""
+        return max(0.0, self.interval - (time.monotonic() - self._round_started))
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, [self.endpoint.url, *self.endpoint.secrets])
+
+    def warn(self, detail: str) -> None:
+        super().warn(f"{self.endpoint.name}: {detail}")
+
+    # ------------------------------------------------------------------ one cycle
 
     async def cycle(self) -> None:
-        """One cycle on the first endpoint that answers: configured endpoint, then fallbacks."""
+        """One cycle on the first endpoint that answers in an epoch not below the one counted in:
+        configured endpoint, then fallbacks; when only endpoints behind answered, the first of
+        them, under :meth:`check_position` (counts nothing and fails, then resyncs to its epoch)."""
         failure: ProbeFailure | None = None
+        behind: _Behind | None = None
         for endpoint in self.candidates:
             self.endpoint = endpoint
             try:
@@ -109,8 +120,17 @@ class AptosMonitor:
                 return
             except ProbeFailure as exc:
                 failure = exc
-        assert failure is not None
-        raise failure
+            except _Behind as exc:
+                behind = behind or exc
+        if behind is None:
+            assert failure is not None
+            raise failure
+        self.endpoint = behind.endpoint
+        if self.check_position(self.epoch or 0, behind.epoch, "epochs") == "wait":
+            return  # counts nothing; the failed round is counted in check_position
+        self.seen.clear()  # resync: a reset chain's epoch counts are a new baseline, the totals go on
+        self.epoch = None
+        await self._cycle_on(behind.endpoint)
 
     async def _view(self, endpoint: Endpoint, version: int, deadline: float, function: str, *args: str, returns: int = 1) -> tuple[int, ...] | None:
         """The u64 results of one view call; None when the function aborted (HTTP 400 with a
@@ -130,6 +150,10 @@ class AptosMonitor:
         info = ledger_info((await self.transport.request(endpoint, method="GET", path="", deadline=deadline)).json())
         if info.chain_id != self.chain.chain_id:
             raise ProbeFailure("wrong_chain", f"GET /v1 chain_id {info.chain_id}, expected {self.chain.chain_id}")
+        if self.epoch is not None:
+            if info.epoch < self.epoch:
+                raise _Behind(endpoint, info.epoch)
+            self.check_position(self.epoch, info.epoch, "epochs")  # "ok": ends a run of rounds behind
         version = info.ledger_version
         found: dict[str, tuple[int, tuple[int, int] | None]] = {}  # pool -> (state, counts)
         for pool in dict.fromkeys(v.pool_address for members in self.groups.values() for v in members):
@@ -146,7 +170,8 @@ class AptosMonitor:
             if counts is not None:
                 self.count(pool, info.epoch, counts)
         self._samples = self.build(found)
-        self.last_success = time.time()
+        self.epoch = max(info.epoch, self.epoch or 0)
+        self.succeeded()
 
     def count(self, pool: str, epoch: int, counts: tuple[int, int]) -> None:
         """Grow the pool's counters by what its epoch-so-far counts grew by since the highest seen."""
@@ -194,9 +219,7 @@ class AptosMonitor:
         fresh = self.last_success is not None and time.time() - self.last_success <= STALE_INTERVALS * self.interval
         out = list(self._samples) if fresh else []
         out += self.counters()
-        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success or self.started, 3)))
-        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
-        return out
+        return out + self.health_samples(base)
 
 
 def create(chain_name: str, chain, transport: Transport, settings) -> AptosMonitor:

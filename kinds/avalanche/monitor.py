@@ -38,19 +38,26 @@ Exposition (``validator`` = the configured name)::
     chainwatch_validator_monitor_unresolved_validators{...,group="ops",reason="not_found"} 0
     chainwatch_validator_monitor_last_success_timestamp_seconds{...} 1.7e+09
     chainwatch_validator_monitor_failures_total{...} 0
+    chainwatch_validator_monitor_resyncs_total{...,reason="ahead_of_chain"} 0
+
+The round loop, failure count, freshness and the once-a-minute warning
+``avalanche validator monitor round failed; retrying`` come from the monitor base
+(:class:`~chainwatch.exporters.monitorbase.ValidatorMonitor`); a round succeeds when at least
+one view answered (and, with L1 validators watched, a fee price is known). The monitor keeps no
+position (each round reads the validators' current state), so it never resyncs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import statistics
 import time
 from dataclasses import dataclass
 
 from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.numbers import flag
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Transport
@@ -61,7 +68,6 @@ log = logging.getLogger("chainwatch.validators.avalanche")
 
 REQUEST_TIMEOUT = 10.0
 STALE_ROUNDS = 5  # a view's last answer counts this many rounds after it stopped answering
-WARN_EVERY_SECONDS = 60.0
 NAVAX = 1e9
 
 
@@ -104,10 +110,11 @@ def parse_validators(result: object) -> dict[str, Seen]:
     return out
 
 
-class AvalancheMonitor:
+class AvalancheMonitor(ValidatorMonitor):
+    what = "avalanche validator monitor"
+
     def __init__(self, chain_name: str, chain: AvalancheChain, transport: Transport, settings):
-        self.chain_name = chain_name
-        self.chain = chain
+        super().__init__(chain_name, chain, log)
         self.transport = transport
         self.cfg = chain.validators
         self.views = chain.view_endpoints
@@ -120,42 +127,26 @@ class AvalancheMonitor:
         self.l1_unknown: set[str] = set()  # validation ids the P-chain does not know (getL1Validator error)
         self.price: int | None = None  # nAVAX per second
         self.round_no = 0
-        self.last_success = time.time()
-        self.failures = 0
-        self._task: asyncio.Task | None = None
-        self._last_warning = -math.inf
+        self._round_started = time.monotonic()
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"validators-{self.chain_name}")
+    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+    async def step(self) -> float:
+        self._round_started = time.monotonic()
+        await self.round()
+        return self._rest()
 
-    async def _loop(self) -> None:
-        while True:
-            started = time.monotonic()
-            try:
-                await self.round()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a bug or a bad answer must not kill the monitor
-                self.failures += 1
-                self._warn(f"{type(exc).__name__}: {exc}")
-            await asyncio.sleep(max(0.05, self.cfg.interval_seconds - (time.monotonic() - started)))
+    def retry_delay(self, exc: Exception) -> float:
+        return self._rest()
 
-    def _warn(self, message: str) -> None:
-        now = time.monotonic()
-        if now - self._last_warning >= WARN_EVERY_SECONDS:
-            self._last_warning = now
-            secrets = [s for e in self.chain.endpoints for s in (e.url, *e.secrets)]
-            log.warning("avalanche validator monitor round failed; retrying", extra={"chain": self.chain_name, "detail": scrub(message, secrets)[:300]})
+    def _rest(self) -> float:
+        """Seconds left of this round's interval: rounds start every ``interval_seconds``, failed or not."""
+        return max(0.05, self.cfg.interval_seconds - (time.monotonic() - self._round_started))
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, [s for e in self.chain.endpoints for s in (e.url, *e.secrets)])
+
+    # ------------------------------------------------------------------ one round
 
     async def _request(self, endpoint, label: str, **kwargs):
         deadline = asyncio.get_running_loop().time() + REQUEST_TIMEOUT
@@ -184,12 +175,12 @@ class AvalancheMonitor:
                 failed.append(f"L1: {failure}")
         view_names = {e.name for e in self.views}
         if failed and (not any(n in view_names and self.seen.get(n, (0,))[0] == self.round_no for n in view_names) or l1 and self.price is None):
-            self.failures += 1
-            self._warn("; ".join(failed))
+            self.failures += 1  # no view answered (or no fee price yet): nothing was measured
+            self.warn("; ".join(failed))
         else:
-            self.last_success = time.time()
-            if failed:
-                self._warn("; ".join(failed))
+            self.succeeded()
+            if failed:  # tolerated (the other views answered), still said once a minute
+                self.warn("; ".join(failed))
 
     async def _l1(self, members) -> None:
         last: ProbeFailure | None = None
@@ -261,9 +252,7 @@ class AvalancheMonitor:
                 )
         if self.price is not None:
             out.append(("chainwatch_avalanche_validator_fee_price_avax_per_second", base, self.price / NAVAX))
-        out.append(("chainwatch_validator_monitor_last_success_timestamp_seconds", base, round(self.last_success, 3)))
-        out.append(("chainwatch_validator_monitor_failures_total", base, self.failures))
-        return out
+        return out + self.health_samples(base)
 
 
 def create(chain_name: str, chain: AvalancheChain, transport: Transport, settings) -> AvalancheMonitor:

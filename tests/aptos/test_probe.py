@@ -6,6 +6,8 @@ No aptos-node runs here; the simulator's shapes are checked by the SDK in test_t
 from __future__ import annotations
 
 import asyncio
+import logging
+import types
 
 import pytest
 
@@ -14,6 +16,10 @@ from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.aptos.probe import PROBE
 from chainwatch.kinds.aptos.simulator import Chain, Simulator
+
+from tests.support.poll import async_wait_until
+
+from chainwatch.kinds.aptos.monitor import AptosMonitor
 
 from .support import chain_model, monitor, sample
 
@@ -152,3 +158,85 @@ async def test_a_400_that_is_no_move_abort_fails_the_cycle_instead_of_hiding_the
             await m.cycle()
     assert failure.value.reason == "http_status" and "invalid_input" in failure.value.detail
     assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") is None
+
+
+async def test_an_epoch_behind_the_counted_one_fails_rounds_then_resyncs_keeping_the_totals(transport):
+    # A devnet reset (or a node restored from an older snapshot) sends the epoch back: the monitor
+    # must not count silently nothing (issue #35) but fail, then take the new epoch as a baseline.
+    chain = Chain(["apt-ref-1"], manual=True, validators=4, epoch_blocks=20)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.vals[1].pool]}, transport)
+        await m.cycle()  # the baseline
+        chain.control({"action": "fail_proposals", "validator": "val-2"})
+        for _ in range(24):  # into epoch 2
+            chain.tick()
+        await m.cycle()
+        counted = sample(m, "chainwatch_aptos_validator_proposals_total", group="ops", outcome="failed")
+        assert chain.epoch == 2 and counted > 0
+        chain.epoch = 1  # the chain was reset
+        for rounds in (1, 2):
+            await m.cycle()
+            assert sample(m, "chainwatch_validator_monitor_failures_total") == rounds
+            assert sample(m, "chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 0
+        last_success = m.last_success
+        await m.cycle()  # the third round behind: restart from the chain's epoch
+        assert sample(m, "chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 1
+        assert sample(m, "chainwatch_validator_monitor_failures_total") == 2
+        assert m.last_success > last_success
+        assert sample(m, "chainwatch_aptos_validator_proposals_total", group="ops", outcome="failed") == counted  # kept, nothing counted twice
+        before = chain.vals[1].failed
+        for _ in range(8):
+            chain.tick()
+        await m.cycle()
+        grown = chain.vals[1].failed - before
+        assert grown > 0
+        assert sample(m, "chainwatch_aptos_validator_proposals_total", group="ops", outcome="failed") == counted + grown
+
+
+async def test_the_running_monitor_retries_failed_rounds_and_says_so_once(transport, caplog):
+    # On the monitor base: a wrong chain id fails every round; one warning naming the endpoint.
+    chain = Chain(["apt-ref-1"], manual=True)
+    caplog.set_level(logging.WARNING, logger="chainwatch.validators.aptos")
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.vals[0].pool]}, transport)
+        m.interval = 0.1
+        chain.chain_id += 1
+        await m.start()
+        try:
+            await async_wait_until(lambda: sample(m, "chainwatch_validator_monitor_failures_total") >= 3, 10, "three failed rounds")
+        finally:
+            await m.stop()
+    said = [r for r in caplog.records if r.getMessage() == "aptos validator monitor round failed; retrying"]
+    assert len(said) == 1 and said[0].detail.startswith("apt-ref-1: ") and "chain_id" in said[0].detail
+
+
+async def test_an_endpoint_behind_is_passed_over_for_a_fallback_in_the_counted_epoch(transport):
+    # Our node restored from an older snapshot while the fallback follows the chain: the
+    # monitor counts on the fallback, no failed round, no resync.
+    class Restored(Chain):
+        restored = False
+
+        def ledger(self, node):
+            info = super().ledger(node)
+            if self.restored and node.name == "apt-1":
+                info["epoch"] = "1"
+            return info
+
+    chain = Restored(["apt-1", "apt-ref-1"], manual=True, validators=4, epoch_blocks=20)
+    async with Simulator(chain) as sim:
+        validators = {"groups": {"ops": [chain.vals[1].pool]}, "endpoint": "apt-1", "fallbacks": ["apt-ref-1"]}
+        m = AptosMonitor("sim", chain_model(chain, sim, validators=validators), transport, types.SimpleNamespace(default_timeout_seconds=5), interval=1)
+        for _ in range(24):  # into epoch 2
+            chain.tick()
+        await m.cycle()  # the baseline, on apt-1
+        baseline = chain.vals[1].failed
+        chain.restored = True
+        chain.control({"action": "fail_proposals", "validator": "val-2"})
+        for _ in range(5):
+            chain.tick()
+            await m.cycle()
+        assert chain.epoch == 2 and m.endpoint.name == "apt-ref-1"
+        assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+        assert sample(m, "chainwatch_validator_monitor_resyncs_total", reason="ahead_of_chain") == 0
+        counted = sample(m, "chainwatch_aptos_validator_proposals_total", group="ops", outcome="failed")
+        assert counted == chain.vals[1].failed - baseline > 0

@@ -4,6 +4,7 @@ runway, the ACP-267 requirement, L1 fee runway, a view that disagrees or stops a
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import datetime, timezone
 
@@ -12,6 +13,8 @@ import pytest
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.avalanche.monitor import reward_runway
 from chainwatch.kinds.avalanche.simulator import Simulator
+
+from tests.support.poll import async_wait_until
 
 from .support import DAY, monitor, sample, sim_with
 
@@ -169,3 +172,21 @@ async def test_a_validator_no_view_lists_and_an_unknown_validation_id_are_unreso
     assert sample(m, "chainwatch_validator_monitor_unresolved_validators", group="ops", reason="not_found") == 2
     assert sample(m, "chainwatch_avalanche_validator_reward_runway_seconds", validator="val-1") is None
     assert sample(m, "chainwatch_validator_monitor_failures_total") == 0
+
+
+async def test_the_running_monitor_retries_failed_rounds_and_says_so_once(transport, caplog):
+    # On the monitor base: rounds go on every interval after a failure, one warning a minute.
+    sim = sim_with()
+    caplog.set_level(logging.WARNING, logger="chainwatch.validators.avalanche")
+    async with Simulator(sim) as server:
+        m = monitor(sim, server, transport, interval_seconds=0.1)
+        for node in list(sim.nodes):
+            del sim.nodes[node]
+        await m.start()
+        try:
+            await async_wait_until(lambda: sample(m, "chainwatch_validator_monitor_failures_total") >= 3, 10, "three failed rounds")
+        finally:
+            await m.stop()
+    said = [r for r in caplog.records if r.getMessage() == "avalanche validator monitor round failed; retrying"]
+    assert len(said) == 1 and said[0].chain == "sim"
+    assert server.url("ref-1") not in said[0].detail  # endpoints' URLs are scrubbed
