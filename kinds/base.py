@@ -69,6 +69,8 @@ class ChainKind:
     # (tests/test_conformance.py) builds its one-chain config from it; chains it links
     # (``linked_chains()``) are other chains of that config, of whatever kind fits.
     example: Callable[[str], dict] | None = None
+    # Where its modules live when not in chainwatch.kinds.<name> (a kind given to kinds.register()).
+    home: str = ""
 
     def __post_init__(self) -> None:
         unknown = self.capabilities - CAPABILITIES
@@ -77,7 +79,7 @@ class ChainKind:
 
     @property
     def package(self) -> str:
-        return f"chainwatch.kinds.{self.name}"
+        return self.home or f"chainwatch.kinds.{self.name}"
 
     def module(self, part: str) -> ModuleType | None:
         """``<package>.<part>``, or None when the kind has no such module."""

@@ -17,7 +17,10 @@ checked so each kind takes well under a second.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ import yaml
 
 from chainwatch import kinds
 from chainwatch.alertmanager import generate as alertmanager_generate
+from chainwatch.assembly import configdoc, metricsdoc
 from chainwatch.assembly.config import ConfigError, parse
 from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
@@ -117,14 +121,46 @@ def test_dashboard_renders(kind, generated):
     assert any(CHAIN in p.name for p in written.rglob("*.json")), f"{kind.name}: generate wrote no dashboard for the chain"
 
 
+def docs(kind) -> tuple[str, str]:
+    """docs/metrics.md and docs/config.md; for a kind registered from outside (not in the
+    committed docs without an edit) what the doc renderers make of the registry, which the
+    committed docs are drift-checked against (tests/exporter/test_catalog_and_packaging.py)."""
+    if kind.home:
+        return metricsdoc.render(), configdoc.render()
+    return (REPO / "docs" / "metrics.md").read_text(), (REPO / "docs" / "config.md").read_text()
+
+
 def test_documented(kind):
-    metrics_doc = (REPO / "docs" / "metrics.md").read_text()
+    metrics_doc, config_doc = docs(kind)
     missing = [m.name for m in kind.metrics if f"`{m.name}`" not in metrics_doc]
     assert not missing, f"{kind.name}: metrics not in docs/metrics.md: {missing}"
-    config_doc = (REPO / "docs" / "config.md").read_text()
     sections = dict(re.findall(r"^## (\w+)\n(.*?)(?=^## |\Z)", config_doc, flags=re.S | re.M))
     for model in (kind.config, *kind.config_models):
         assert model.__name__ in sections, f"{kind.name}: {model.__name__} has no section in docs/config.md"
         inherited = {f for base in model.__mro__[1:] for f in getattr(base, "model_fields", {})}  # documented with the base
         undocumented = [f for f in model.model_fields if f not in inherited and f"| `{f}` |" not in sections[model.__name__]]
         assert not undocumented, f"{kind.name}: {model.__name__} fields not in docs/config.md: {undocumented}"
+
+
+THROWAWAY = "tests.support.throwaway_kind"
+INNER = "CHAINWATCH_CONFORMANCE_INNER"  # set in the interpreter that runs the throwaway kind
+
+
+@pytest.mark.skipif(bool(os.environ.get(INNER)), reason="the inner run")
+def test_a_kind_registered_from_a_test_module_conforms_with_no_other_edit():
+    """``kinds.register`` takes a kind whose package is a test module; in a fresh interpreter
+    (the config model, catalog and alert names are assembled at first import) the conformance
+    above runs over it: config, generate, dashboard, docs."""
+    inner = (
+        "import sys, importlib; from chainwatch import kinds; "
+        f"kinds.register(importlib.import_module({THROWAWAY!r}).KIND); "
+        "import pytest; "
+        f"sys.exit(pytest.main([{__file__!r}, '-q', '-p', 'no:cacheprovider', '-m', 'not nightly', '-k', 'throwaway', '-rA']))"
+    )
+    run = subprocess.run([sys.executable, "-c", inner], cwd=REPO, env={**os.environ, INNER: "1"}, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    passed = {line.split("::")[-1] for line in run.stdout.splitlines() if line.startswith("PASSED")}
+    expected = {
+        f"{name}[throwaway]" for name in ("test_config_round_trips", "test_generate_covers_every_declared_alert", "test_dashboard_renders", "test_documented")
+    }
+    assert expected <= passed, run.stdout[-4000:]
