@@ -8,7 +8,9 @@ minimal chain (``ChainKind.example``, declared in its package) must:
   chains it links, taken from whichever registered kind's example the config accepts), with
   every alert the kind declares in the rules, with a runbook and a generated promtool test;
 - render its own dashboard (Grafana JSON with panels, every query naming a catalog series);
-- be documented: its metrics in docs/metrics.md, its config models and fields in docs/config.md.
+- be documented: its metrics in docs/metrics.md, its config models and fields in docs/config.md;
+- be probed by the exporter serving that config, its node a fake upstream answering from the
+  kind's answer table (tests/support/answers.py), with ``chainwatch_probe_success 1``.
 
 promtool itself runs in tests/test_rules.py over the example config; here only presence is
 checked so each kind takes well under a second.
@@ -32,7 +34,10 @@ from chainwatch.assembly import configdoc, metricsdoc
 from chainwatch.assembly.config import ConfigError, parse
 from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
-from tests.support import REPO
+from tests.support import REPO, answers
+from tests.support.configs import IMMEDIATE, config_text
+from tests.support.fakeserver import FakeServer
+from tests.support.served import ServedExporter
 
 URL = "http://127.0.0.1:9/"  # never dialled: generating reads the config only
 CHAIN = "conformance"
@@ -140,6 +145,19 @@ def test_documented(kind):
         inherited = {f for base in model.__mro__[1:] for f in getattr(base, "model_fields", {})}  # documented with the base
         undocumented = [f for f in model.model_fields if f not in inherited and f"| `{f}` |" not in sections[model.__name__]]
         assert not undocumented, f"{kind.name}: {model.__name__} fields not in docs/config.md: {undocumented}"
+
+
+async def test_probe_succeeds_once_against_its_answer_table(kind):
+    """The exporter serving the kind's example chain, its one node a fake upstream answering
+    from the kind's table (tests/support/answers.py ``UPSTREAMS``): the probe succeeds."""
+    install = answers.UPSTREAMS.get(kind.name)
+    if install is None:
+        pytest.skip(f"{kind.name}: no answer table in tests/support/answers.py UPSTREAMS yet")
+    with FakeServer() as srv:
+        install(srv)
+        text = config_text({CHAIN: kind.example(srv.url("/"))}, exporter=IMMEDIATE)
+        async with ServedExporter(text) as ex:
+            await ex.until(lambda s: s.value("chainwatch_probe_success", endpoint="node-1") == 1, 20, f"{kind.name}: probe success")
 
 
 THROWAWAY = "tests.support.throwaway_kind"

@@ -284,3 +284,29 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
         return {"code": -32601, "message": "Method not found"}
 
     return results
+
+
+def _rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[Any], None]:
+    """Install a REST answer table as the fake server's answer to every path."""
+
+    def install(srv) -> None:
+        async def unrouted(request: web.Request, raw: bytes) -> web.StreamResponse:
+            status, body = answer(request, raw)
+            return web.json_response(body, status=status)
+
+        srv.unrouted = unrouted
+
+    return install
+
+
+# The one answer table per kind the conformance test (tests/test_conformance.py) probes once:
+# ``install(srv)`` makes a tests.support.fakeserver.FakeServer answer at "/" as a healthy node
+# with the identity of the kind's own example chain (``ChainKind.example``). A kind missing here
+# is reported as such by the conformance test.
+UPSTREAMS: dict[str, Callable[[Any], None]] = {
+    "evm": lambda srv: srv.jsonrpc("/", evm_results()),
+    "solana": lambda srv: srv.jsonrpc("/", solana_results()),
+    "bitcoin": lambda srv: srv.jsonrpc("/", bitcoin_results()),
+    "beacon": _rest(beacon_answers()),
+    "cosmos": _rest(cosmos_answers()),
+}
