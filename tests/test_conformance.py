@@ -36,7 +36,6 @@ from chainwatch.dashboards import generate as dashboards_generate
 from chainwatch.rules import generate as rules_generate
 from tests.support import REPO, answers
 from tests.support.configs import IMMEDIATE, config_text
-from tests.support.fakeserver import FakeServer
 from tests.support.served import ServedExporter
 
 URL = "http://127.0.0.1:9/"  # never dialled: generating reads the config only
@@ -148,14 +147,13 @@ def test_documented(kind):
 
 
 async def test_probe_succeeds_once_against_its_answer_table(kind):
-    """The exporter serving the kind's example chain, its one node a fake upstream answering
-    from the kind's table (tests/support/answers.py ``UPSTREAMS``): the probe succeeds."""
-    install = answers.UPSTREAMS.get(kind.name)
-    if install is None:
+    """The exporter serving the kind's example chain, its one node answering from the kind's
+    table or simulator (tests/support/answers.py ``UPSTREAMS``): the probe succeeds."""
+    upstream = answers.UPSTREAMS.get(kind.name)
+    if upstream is None:
         pytest.skip(f"{kind.name}: no answer table in tests/support/answers.py UPSTREAMS yet")
-    with FakeServer() as srv:
-        install(srv)
-        text = config_text({CHAIN: kind.example(srv.url("/"))}, exporter=IMMEDIATE)
+    async with upstream() as url:
+        text = config_text({CHAIN: kind.example(url)}, exporter=IMMEDIATE)
         async with ServedExporter(text) as ex:
             await ex.until(lambda s: s.value("chainwatch_probe_success", endpoint="node-1") == 1, 20, f"{kind.name}: probe success")
 

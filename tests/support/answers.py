@@ -17,12 +17,16 @@ method, -32601 as each server sends it); REST tables map a route to its JSON bod
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+
+from tests.support.fakeserver import FakeServer
 
 
 def jsonrpc_answer(results: Callable[[str, list], Any]) -> Callable[[web.Request, bytes], tuple[int, Any]]:
@@ -299,14 +303,42 @@ def _rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[
     return install
 
 
+def _served(install: Callable[[Any], None]):
+    """A FakeServer (tests/support/fakeserver.py) answering from ``install``'s table at "/"."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[str]:
+        with FakeServer() as srv:
+            install(srv)
+            yield srv.url("/")
+
+    return upstream
+
+
+def _simulated(module: str, make: Callable[[Any], Any], path: str):
+    """The kind's simulator (``chainwatch.kinds.<kind>.simulator``) on a loopback port, serving
+    one node named ``node-1`` (the example chain's), at ``path`` of the simulator's URL."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[str]:
+        sim = importlib.import_module(module)
+        async with sim.Simulator(make(sim)) as server:
+            yield server.url(path)
+
+    return upstream
+
+
 # The one answer table per kind the conformance test (tests/test_conformance.py) probes once:
-# ``install(srv)`` makes a tests.support.fakeserver.FakeServer answer at "/" as a healthy node
-# with the identity of the kind's own example chain (``ChainKind.example``). A kind missing here
-# is reported as such by the conformance test.
-UPSTREAMS: dict[str, Callable[[Any], None]] = {
-    "evm": lambda srv: srv.jsonrpc("/", evm_results()),
-    "solana": lambda srv: srv.jsonrpc("/", solana_results()),
-    "bitcoin": lambda srv: srv.jsonrpc("/", bitcoin_results()),
-    "beacon": _rest(beacon_answers()),
-    "cosmos": _rest(cosmos_answers()),
+# ``async with UPSTREAMS[kind]() as url`` serves a healthy node at ``url`` with the identity of
+# the kind's own example chain (``ChainKind.example``): a table of its API's documented answers,
+# or its simulator. A kind missing here is reported by the conformance test.
+UPSTREAMS: dict[str, Callable[[], Any]] = {
+    "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
+    "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
+    "bitcoin": _served(lambda srv: srv.jsonrpc("/", bitcoin_results())),
+    "beacon": _served(_rest(beacon_answers())),
+    "cosmos": _served(_rest(cosmos_answers())),
+    "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
+    "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
+    "sui": _simulated("chainwatch.kinds.sui.simulator", lambda sim: sim.Chain(["node-1"]), "node-1"),
 }
