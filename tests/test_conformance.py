@@ -42,11 +42,11 @@ URL = "http://127.0.0.1:9/"  # never dialled: generating reads the config only
 CHAIN = "conformance"
 
 
-def one_chain_config(kind) -> tuple[str, dict]:
+def one_chain_config(kind, url: str = URL, linked_url: str = URL) -> tuple[str, dict]:
     """chainwatch.yaml text with the kind's example chain, plus a chain for each name it links
     (of the first registered kind whose example the config accepts there), and the example."""
     assert kind.example is not None, f"kind {kind.name}: no example chain (ChainKind.example)"
-    own = kind.example(URL)
+    own = kind.example(url)
     chains = {CHAIN: own}
     linked = kind.config.model_validate(own).linked_chains()
     if linked:
@@ -55,7 +55,7 @@ def one_chain_config(kind) -> tuple[str, dict]:
                 continue
             trial = dict(chains)
             for other in linked:
-                linked_chain = candidate.example(URL)
+                linked_chain = candidate.example(linked_url)
                 # endpoint names are unique across a config's chains (they are the /probe target)
                 linked_chain["endpoints"] = [{**e, "name": f"{other}-{e['name']}"} for e in linked_chain["endpoints"]]
                 trial[other] = linked_chain
@@ -152,8 +152,10 @@ async def test_probe_succeeds_once_against_its_answer_table(kind):
     upstream = answers.UPSTREAMS.get(kind.name)
     if upstream is None:
         pytest.skip(f"{kind.name}: no answer table in tests/support/answers.py UPSTREAMS yet")
-    async with upstream() as url:
-        text = config_text({CHAIN: kind.example(url)}, exporter=IMMEDIATE)
+    async with upstream() as urls:
+        url, linked_url = (urls, urls) if isinstance(urls, str) else urls
+        chains = yaml.safe_load(one_chain_config(kind, url, linked_url)[0])["chains"]
+        text = config_text(chains, exporter=IMMEDIATE)
         async with ServedExporter(text) as ex:
             await ex.until(lambda s: s.value("chainwatch_probe_success", endpoint="node-1") == 1, 20, f"{kind.name}: probe success")
 

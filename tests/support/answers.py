@@ -328,10 +328,41 @@ def _simulated(module: str, make: Callable[[Any], Any], path: str):
     return upstream
 
 
+def _geth_with_hashes() -> Callable[[str, list], Any]:
+    """:func:`evm_results` whose blocks carry ``hash`` and ``parentHash`` (simulators following
+    the chain key their state by them)."""
+    base = evm_results()
+
+    def results(method: str, params: list) -> Any:
+        value = base(method, params)
+        if method == "eth_getBlockByNumber":
+            number = int(value["number"], 16)
+            value = {**value, "hash": "0x%064x" % (number + 1), "parentHash": "0x%064x" % number}
+        return value
+
+    return results
+
+
+def _linked(module: str, make: Callable[[Any, str], Any], path: str):
+    """The kind's simulator following a healthy EVM chain (a fake geth, :func:`evm_results`)
+    that its chain links: yields (the node's URL, the linked chain's URL)."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[tuple[str, str]]:
+        sim = importlib.import_module(module)
+        with FakeServer() as evm:
+            evm.jsonrpc("/", _geth_with_hashes())
+            async with sim.Simulator(make(sim, evm.url("/"))) as server:
+                yield server.url(path), evm.url("/")
+
+    return upstream
+
+
 # The one answer table per kind the conformance test (tests/test_conformance.py) probes once:
 # ``async with UPSTREAMS[kind]() as url`` serves a healthy node at ``url`` with the identity of
 # the kind's own example chain (``ChainKind.example``): a table of its API's documented answers,
-# or its simulator. A kind missing here is reported by the conformance test.
+# or its simulator; for a kind that links other chains, ``url`` is (its node's, the linked
+# chains'). A kind missing here is reported by the conformance test.
 UPSTREAMS: dict[str, Callable[[], Any]] = {
     "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
     "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
@@ -340,5 +371,7 @@ UPSTREAMS: dict[str, Callable[[], Any]] = {
     "cosmos": _served(_rest(cosmos_answers())),
     "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
     "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
+    "subgraph": _linked("chainwatch.kinds.subgraph.simulator", lambda sim, url: sim.Subgraph(url, poll_seconds=0.1), "subgraphs/name/sim"),
+    "opnode": _linked("chainwatch.kinds.opnode.simulator", lambda sim, url: sim.OpNodeSim(url, url), ""),
     "sui": _simulated("chainwatch.kinds.sui.simulator", lambda sim: sim.Chain(["node-1"]), "node-1"),
 }
