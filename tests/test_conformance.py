@@ -168,10 +168,11 @@ INNER = "CHAINWATCH_CONFORMANCE_INNER"  # set in the interpreter that runs the t
 def test_a_kind_registered_from_a_test_module_conforms_with_no_other_edit():
     """``kinds.register`` takes a kind whose package is a test module; in a fresh interpreter
     (the config model, catalog and alert names are assembled at first import) the conformance
-    above runs over it: config, generate, dashboard, docs."""
+    above runs over it: config, generate, dashboard, docs, one probe against its upstream."""
     inner = (
         "import sys, importlib; from chainwatch import kinds; "
-        f"kinds.register(importlib.import_module({THROWAWAY!r}).KIND); "
+        f"throwaway = importlib.import_module({THROWAWAY!r}); kinds.register(throwaway.KIND); "
+        "from tests.support import answers; answers.UPSTREAMS[throwaway.KIND.name] = throwaway.UPSTREAM; "
         "import pytest; "
         f"sys.exit(pytest.main([{__file__!r}, '-q', '-p', 'no:cacheprovider', '-m', 'not nightly', '-k', 'throwaway', '-rA']))"
     )
@@ -179,6 +180,13 @@ def test_a_kind_registered_from_a_test_module_conforms_with_no_other_edit():
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     passed = {line.split("::")[-1] for line in run.stdout.splitlines() if line.startswith("PASSED")}
     expected = {
-        f"{name}[throwaway]" for name in ("test_config_round_trips", "test_generate_covers_every_declared_alert", "test_dashboard_renders", "test_documented")
+        f"{name}[throwaway]"
+        for name in (
+            "test_config_round_trips",
+            "test_generate_covers_every_declared_alert",
+            "test_dashboard_renders",
+            "test_documented",
+            "test_probe_succeeds_once_against_its_answer_table",
+        )
     }
     assert expected <= passed, run.stdout[-4000:]

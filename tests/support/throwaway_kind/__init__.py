@@ -2,17 +2,22 @@
 
 tests/test_conformance.py registers it (``kinds.register(KIND)``) in a fresh interpreter and
 runs the same conformance over it: a kind goes through with no edit to any product file.
-It declares one metric and nothing else; its dashboard uses the shared sections only.
+It declares one metric and nothing else; its dashboard uses the shared sections only, its
+probe reads one JSON answer, which :data:`UPSTREAM` serves (its entry for
+``tests.support.answers.UPSTREAMS``).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Literal
 
 from chainwatch.core.chain import ChainBase
 from chainwatch.core.declarations import G
 from chainwatch.core.declarations import metric as _m
 from chainwatch.kinds.base import ChainKind
+from tests.support.fakeserver import FakeServer
 
 NAME = "throwaway"
 
@@ -41,3 +46,10 @@ KIND = ChainKind(
     example=example_chain,
     home=__name__,
 )
+
+
+@asynccontextmanager
+async def UPSTREAM() -> AsyncIterator[str]:
+    with FakeServer() as srv:
+        srv.route("GET", "/", json_body={"head": 42, "answer": 42})
+        yield srv.url("/")
