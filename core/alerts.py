@@ -152,15 +152,24 @@ def _probe_failing_share(c: Ctx, window: str) -> str:
     return f"count_over_time({reason}[{window}]) / ignoring (reason) group_left count_over_time({probed}[{window}])"
 
 
+def _by_chain_id(c: Ctx) -> bool:
+    """Whether the chain's ``chain_id`` is compared with the ``chainwatch_chain_id`` its probe
+    exports (a kind without ``identity`` that has a chain id); any other identity, or none,
+    only the probe's ``wrong_chain`` failure says."""
+    return c.chain_kind.identity is None and hasattr(c.chain, "chain_id")
+
+
 def _wrong_chain_expr(c: Ctx) -> str:
     sel_reason = c.sel("chainwatch_probe_failure_reason", reason="wrong_chain")
-    if c.chain_kind.identity is not None:
+    if not _by_chain_id(c):
         return f"max without (reason) ({sel_reason}) == 1"
     return f"{c.sel('chainwatch_chain_id')} != {c.chain.chain_id} or on ({by(ENDPOINT_LABELS)}) (max without (reason) ({sel_reason}) == 1)"
 
 
 def _wrong_chain_description(c: Ctx) -> str:
     identity = c.chain_kind.identity
+    if identity is None and not hasattr(c.chain, "chain_id"):
+        return "{endpoint} ({role}) on {chain}/{network} answers for another network: every answer from it is wrong."
     if identity is None:
         return (
             "{endpoint} ({role}) on {chain}/{network} answers eth_chainId {reported_chain_id} but {chain} is chain id "
@@ -186,7 +195,7 @@ def _wrong_chain_description(c: Ctx) -> str:
 def _wrong_chain_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
     reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1, "fault_only")
-    if c.chain_kind.identity is not None:
+    if not _by_chain_id(c):
         return [Recipe([reason], 1, e, note="endpoint switched to another network")]
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6

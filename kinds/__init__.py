@@ -14,11 +14,30 @@ from chainwatch.kinds.base import ChainKind
 
 NAMES: tuple[str, ...] = ("evm", "beacon", "solana", "subgraph", "cosmos", "bitcoin", "opnode", "avalanche", "aptos", "sui")
 
+# Kinds added by register(): a kind whose package lives outside chainwatch.kinds (a test's throwaway kind).
+_REGISTERED: dict[str, ChainKind] = {}
+
+
+def register(kind: ChainKind) -> None:
+    """Add ``kind`` (its modules under ``kind.package``) after the listed ones.
+
+    Call it before anything is assembled from the registry: the config model, the metric
+    catalog and the alert names are built when ``chainwatch.assembly`` is first imported.
+    Raises ``ValueError`` for a name already registered."""
+    global NAMES
+    if kind.name in NAMES:
+        raise ValueError(f"chain kind {kind.name!r} is already registered")
+    _REGISTERED[kind.name] = kind
+    NAMES = (*NAMES, kind.name)
+    get.cache_clear()
+
 
 @cache
 def get(name: str) -> ChainKind:
     if name not in NAMES:
         raise KeyError(f"unknown chain kind {name!r} (known: {', '.join(NAMES)})")
+    if name in _REGISTERED:
+        return _REGISTERED[name]
     return importlib.import_module(f"{__name__}.{name}").KIND
 
 

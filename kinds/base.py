@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from collections.abc import Callable
 from types import ModuleType
 
 from chainwatch.core.declarations import Metric
@@ -63,6 +64,13 @@ class ChainKind:
     # For docs/config.md: the kind's nested config models, and where its block time comes from.
     config_models: tuple[type, ...] = ()
     block_time_doc: str = ""
+    # A minimal chain of this kind, ``example(url) -> dict``: one ``chains:`` entry as
+    # chainwatch.yaml writes it, its endpoint(s) at ``url``. The conformance test
+    # (tests/test_conformance.py) builds its one-chain config from it; chains it links
+    # (``linked_chains()``) are other chains of that config, of whatever kind fits.
+    example: Callable[[str], dict] | None = None
+    # Where its modules live when not in chainwatch.kinds.<name> (a kind given to kinds.register()).
+    home: str = ""
 
     def __post_init__(self) -> None:
         unknown = self.capabilities - CAPABILITIES
@@ -71,7 +79,7 @@ class ChainKind:
 
     @property
     def package(self) -> str:
-        return f"chainwatch.kinds.{self.name}"
+        return self.home or f"chainwatch.kinds.{self.name}"
 
     def module(self, part: str) -> ModuleType | None:
         """``<package>.<part>``, or None when the kind has no such module."""

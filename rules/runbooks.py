@@ -7,7 +7,7 @@ means, the likely causes on each chain kind, the first checks and the mitigation
 ``${name}``, ``${severities}``, ``${scope}`` and ``${kinds}`` (from the declaration). The
 rendered runbook ends with the exact rules generated from the config (chain, severity,
 expression, ``for:``), so the on-call engineer sees the threshold that fired.
-``docs/runbooks/`` in the repository is this output for ``examples/chainwatch.yaml``;
+``examples/generated/runbooks/`` in the repository (its one committed copy) is this output for ``examples/chainwatch.yaml``;
 ``runbook_url`` annotations point at ``<generate.runbook_base_url>/<AlertName>.md``.
 """
 

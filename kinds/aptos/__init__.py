@@ -6,6 +6,19 @@ from chainwatch.kinds.aptos.config import AptosChain, AptosDurations, AptosThres
 from chainwatch.kinds.aptos.metrics import METRICS
 from chainwatch.kinds.base import ChainKind
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``aptos`` chain (a ``chains:`` entry), one node at ``url``, one watched validator group."""
+    return {
+        "kind": "aptos",
+        "network": "mainnet",
+        "chain_id": 1,
+        "thresholds": {"aptos_history_min_blocks": 1000000},
+        "endpoints": [{"name": "node-1", "url": url, "role": "node"}],
+        "validators": {"groups": {"main": [{"name": "val-1", "pool_address": "0x0000000000000000000000000000000000000000000000000000000000000001"}]}},
+    }
+
+
 KIND = ChainKind(
     name="aptos",
     config=AptosChain,
@@ -17,4 +30,5 @@ KIND = ChainKind(
     block_time_doc="0.25 s",
     # No chain id metric: the probe's wrong_chain failure says it.
     identity=("chain_id", "GET /v1 chain_id"),
+    example=example_chain,
 )

@@ -6,6 +6,26 @@ from chainwatch.kinds.avalanche.config import AvalancheChain, AvalancheDurations
 from chainwatch.kinds.avalanche.metrics import METRICS
 from chainwatch.kinds.base import ChainKind
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``avalanche`` chain (a ``chains:`` entry), one node at ``url``, one watched validator group."""
+    return {
+        "kind": "avalanche",
+        "network": "mainnet",
+        "network_id": 1,
+        "endpoints": [{"name": "node-1", "url": url, "role": "node"}],
+        "validators": {
+            "views": ["node-1"],
+            "groups": {
+                "main": [
+                    {"name": "val-1", "node_id": "NodeID-7Xhw2mDxuDS44j42TCB6U5579esbSt3Lg"},
+                    {"name": "l1-1", "validation_id": "2Y3bqhY4Y4dF4gcUWk8BPj4YkZVBwXGVqakFKfGqxmh7rQyk1M"},
+                ]
+            },
+        },
+    }
+
+
 KIND = ChainKind(
     name="avalanche",
     config=AvalancheChain,
@@ -16,4 +36,5 @@ KIND = ChainKind(
     config_models=(AvalancheValidators, AvalancheValidator, AvalancheThresholds, AvalancheDurations),
     block_time_doc="2 s (P-chain)",
     identity=("network_id", "info.getNetworkID networkID"),
+    example=example_chain,
 )

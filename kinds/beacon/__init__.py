@@ -4,6 +4,17 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.beacon.config import BeaconChain, BeaconDurations, BeaconThresholds, BeaconValidators
 from chainwatch.kinds.beacon.metrics import METRICS
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``beacon`` chain (a ``chains:`` entry), one node at ``url``, one watched validator group."""
+    return {
+        "kind": "beacon",
+        "network": "mainnet",
+        "endpoints": [{"name": "node-1", "url": url, "role": "node"}],
+        "validators": {"endpoint": "node-1", "groups": {"main": [1]}},
+    }
+
+
 KIND = ChainKind(
     name="beacon",
     config=BeaconChain,
@@ -14,4 +25,5 @@ KIND = ChainKind(
     config_models=(BeaconThresholds, BeaconDurations, BeaconValidators),
     block_time_doc="`seconds_per_slot`",
     identity=("genesis_validators_root", "/eth/v1/beacon/genesis"),
+    example=example_chain,
 )

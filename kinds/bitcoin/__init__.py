@@ -5,6 +5,12 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.bitcoin.config import BitcoinAuth, BitcoinChain, BitcoinEndpoint
 from chainwatch.kinds.bitcoin.metrics import METRICS
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``bitcoin`` chain (a ``chains:`` entry), one node at ``url``."""
+    return {"kind": "bitcoin", "network": "mainnet", "chain": "main", "endpoints": [{"name": "node-1", "url": url, "role": "node"}]}
+
+
 KIND = ChainKind(
     name="bitcoin",
     config=BitcoinChain,
@@ -15,4 +21,5 @@ KIND = ChainKind(
     config_models=(BitcoinEndpoint, BitcoinAuth),
     block_time_doc="600 s (set 150 for Litecoin, 60 for Dogecoin)",
     identity=("chain", "getblockchaininfo"),
+    example=example_chain,
 )

@@ -5,6 +5,18 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.cosmos.config import CosmosChain, CosmosDurations, CosmosEndpoint, CosmosThresholds, CosmosValidator, CosmosValidators, SlashingParams
 from chainwatch.kinds.cosmos.metrics import METRICS
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``cosmos`` chain (a ``chains:`` entry), one node at ``url``, one watched validator group."""
+    return {
+        "kind": "cosmos",
+        "network": "mainnet",
+        "chain_id": "cosmoshub-4",
+        "endpoints": [{"name": "node-1", "url": url, "role": "node", "lcd_url": url}],
+        "validators": {"groups": {"main": [{"name": "val-1", "operator_address": "cosmosvaloper1ltazq835ufmjsslxhf0y2wvd5laeh7jq5haf92"}]}},
+    }
+
+
 KIND = ChainKind(
     name="cosmos",
     config=CosmosChain,
@@ -16,4 +28,5 @@ KIND = ChainKind(
     block_time_doc="6 s",
     # No chain id metric: the probe's wrong_chain failure says it (node_info.network differs).
     identity=("chain_id", "/status node_info.network"),
+    example=example_chain,
 )

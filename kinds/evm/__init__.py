@@ -4,6 +4,12 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.evm.config import EVM_BLOCK_TIMES, EvmChain
 from chainwatch.kinds.evm.metrics import METRICS
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``evm`` chain (a ``chains:`` entry), one node at ``url``."""
+    return {"kind": "evm", "network": "mainnet", "chain_id": 1, "endpoints": [{"name": "node-1", "url": url, "role": "node"}]}
+
+
 KIND = ChainKind(
     name="evm",
     config=EvmChain,
@@ -13,4 +19,5 @@ KIND = ChainKind(
     metrics=METRICS,
     config_models=(),
     block_time_doc="the built-in value for known chain ids (" + ", ".join(f"{i}: {t:g} s" for i, t in sorted(EVM_BLOCK_TIMES.items())) + ")",
+    example=example_chain,
 )

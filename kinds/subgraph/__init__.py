@@ -9,6 +9,17 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.subgraph.config import SubgraphChain, SubgraphEndpoint
 from chainwatch.kinds.subgraph.metrics import METRICS
 
+
+def example_chain(url: str) -> dict:
+    """A minimal ``subgraph`` chain (a ``chains:`` entry), one node at ``url``."""
+    return {
+        "kind": "subgraph",
+        "network": "mainnet",
+        "indexes": "indexed",
+        "endpoints": [{"name": "node-1", "url": url, "role": "node"}],
+    }  # ``indexed``: the EVM chain of the config it indexes
+
+
 KIND = ChainKind(
     name="subgraph",
     config=SubgraphChain,
@@ -19,4 +30,5 @@ KIND = ChainKind(
     config_models=(SubgraphEndpoint,),
     block_time_doc="the indexed chain's (`indexes`)",
     identity=("deployment", "_meta.deployment"),
+    example=example_chain,
 )

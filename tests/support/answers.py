@@ -17,12 +17,16 @@ method, -32601 as each server sends it); REST tables map a route to its JSON bod
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
+
+from tests.support.fakeserver import FakeServer
 
 
 def jsonrpc_answer(results: Callable[[str, list], Any]) -> Callable[[web.Request, bytes], tuple[int, Any]]:
@@ -284,3 +288,90 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
         return {"code": -32601, "message": "Method not found"}
 
     return results
+
+
+def _rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[Any], None]:
+    """Install a REST answer table as the fake server's answer to every path."""
+
+    def install(srv) -> None:
+        async def unrouted(request: web.Request, raw: bytes) -> web.StreamResponse:
+            status, body = answer(request, raw)
+            return web.json_response(body, status=status)
+
+        srv.unrouted = unrouted
+
+    return install
+
+
+def _served(install: Callable[[Any], None]):
+    """A FakeServer (tests/support/fakeserver.py) answering from ``install``'s table at "/"."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[str]:
+        with FakeServer() as srv:
+            install(srv)
+            yield srv.url("/")
+
+    return upstream
+
+
+def _simulated(module: str, make: Callable[[Any], Any], path: str):
+    """The kind's simulator (``chainwatch.kinds.<kind>.simulator``) on a loopback port, serving
+    one node named ``node-1`` (the example chain's), at ``path`` of the simulator's URL."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[str]:
+        sim = importlib.import_module(module)
+        async with sim.Simulator(make(sim)) as server:
+            yield server.url(path)
+
+    return upstream
+
+
+def _geth_with_hashes() -> Callable[[str, list], Any]:
+    """:func:`evm_results` whose blocks carry ``hash`` and ``parentHash`` (simulators following
+    the chain key their state by them)."""
+    base = evm_results()
+
+    def results(method: str, params: list) -> Any:
+        value = base(method, params)
+        if method == "eth_getBlockByNumber":
+            number = int(value["number"], 16)
+            value = {**value, "hash": "0x%064x" % (number + 1), "parentHash": "0x%064x" % number}
+        return value
+
+    return results
+
+
+def _linked(module: str, make: Callable[[Any, str], Any], path: str):
+    """The kind's simulator following a healthy EVM chain (a fake geth, :func:`evm_results`)
+    that its chain links: yields (the node's URL, the linked chain's URL)."""
+
+    @asynccontextmanager
+    async def upstream() -> AsyncIterator[tuple[str, str]]:
+        sim = importlib.import_module(module)
+        with FakeServer() as evm:
+            evm.jsonrpc("/", _geth_with_hashes())
+            async with sim.Simulator(make(sim, evm.url("/"))) as server:
+                yield server.url(path), evm.url("/")
+
+    return upstream
+
+
+# The one answer table per kind the conformance test (tests/test_conformance.py) probes once:
+# ``async with UPSTREAMS[kind]() as url`` serves a healthy node at ``url`` with the identity of
+# the kind's own example chain (``ChainKind.example``): a table of its API's documented answers,
+# or its simulator; for a kind that links other chains, ``url`` is (its node's, the linked
+# chains'). A kind missing here is reported by the conformance test.
+UPSTREAMS: dict[str, Callable[[], Any]] = {
+    "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
+    "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
+    "bitcoin": _served(lambda srv: srv.jsonrpc("/", bitcoin_results())),
+    "beacon": _served(_rest(beacon_answers())),
+    "cosmos": _served(_rest(cosmos_answers())),
+    "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
+    "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
+    "subgraph": _linked("chainwatch.kinds.subgraph.simulator", lambda sim, url: sim.Subgraph(url, poll_seconds=0.1), "subgraphs/name/sim"),
+    "opnode": _linked("chainwatch.kinds.opnode.simulator", lambda sim, url: sim.OpNodeSim(url, url), ""),
+    "sui": _simulated("chainwatch.kinds.sui.simulator", lambda sim: sim.Chain(["node-1"]), "node-1"),
+}
