@@ -79,19 +79,21 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         assert s.value("chainwatch_sync_lag_blocks", endpoint="lodestar-1") <= 2
         assert s.value("chainwatch_head_age_seconds", endpoint="lodestar-1") < 2 * devchain.seconds_per_slot + 2
 
-        # Validator duties: 6 and 7 miss every epoch, 0-5 never.
+        # Validator duties: 6 and 7 miss every epoch; 0-5 run. Their validator client shares the
+        # 2-core machine with the rest of the suite and, loaded, can really miss an attestation
+        # of the first epochs (twice seen in CI: 2 of 12, never in a row): a few, never all.
         offline_checked = s.value("chainwatch_validator_attestations_checked_total", group="offline")
         assert s.value("chainwatch_validator_attestations_missed_total", group="offline") == offline_checked
         online_checked = s.value("chainwatch_validator_attestations_checked_total", group="online")
         assert online_checked == 3 * offline_checked  # same epochs, 6 validators vs 2
-        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
+        assert s.value("chainwatch_validator_attestations_missed_total", group="online") <= online_checked // 4
         assert s.value("chainwatch_validator_consecutive_missed_attestations", group="offline") >= 2
-        assert s.value("chainwatch_validator_consecutive_missed_attestations", group="online") == 0
+        assert s.value("chainwatch_validator_consecutive_missed_attestations", group="online") <= 1
         assert s.value("chainwatch_validators", group="online", status="active_ongoing") == 6
         assert s.value("chainwatch_validators", group="offline", status="active_ongoing") == 2
         assert s.value("chainwatch_validator_effective_balance_wei", group="offline") == 2 * 32 * 10**18
         assert s.value("chainwatch_validator_missed_attestations_consecutive", group="offline", validator="7") >= 2
-        assert s.value("chainwatch_validator_missed_attestations_consecutive", group="online", validator="0") == 0
+        assert s.value("chainwatch_validator_missed_attestations_consecutive", group="online", validator="0") <= 1
         assert s.value("chainwatch_validator_monitor_epochs_skipped_total") == 0
         last = s.value("chainwatch_validator_monitor_last_epoch")
         # Proposals: every duty of 6/7 is a missed slot, 0-5 propose theirs.
