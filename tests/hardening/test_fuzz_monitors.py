@@ -43,12 +43,20 @@ class MutatingTransport:
     def __init__(self, real: Transport):
         self.real = real
         self.data = None
+        self.lock: asyncio.Lock | None = None
 
     async def request(self, endpoint, **kwargs) -> Reply:
-        # A loaded machine must not turn a slow loopback answer into a timeout: that would draw
-        # less for the same example, which hypothesis reports as a flaky strategy.
+        # The same example must draw the same way every time (else hypothesis reports a flaky
+        # strategy): requests sent side by side are answered in the order they were sent (the
+        # lock is first come, first served), not in the order the loopback server answers them,
+        # and a loaded machine does not turn a slow loopback answer into a timeout.
+        if self.lock is None:
+            self.lock = asyncio.Lock()
         kwargs["deadline"] = max(kwargs.get("deadline", 0.0), asyncio.get_running_loop().time() + 300)
-        reply = await self.real.request(endpoint, **kwargs)
+        async with self.lock:
+            return self._mutate(await self.real.request(endpoint, **kwargs))
+
+    def _mutate(self, reply: Reply) -> Reply:
         shape = self.data.draw(st.integers(0, 19))
         if shape == 0:
             return Reply(reply.status, self.data.draw(st.binary(max_size=64)), reply.elapsed)
