@@ -11,6 +11,8 @@ own (``devnet/faults.py``).
 
 from __future__ import annotations
 
+import importlib.util
+
 from chainwatch.core.durations import seconds
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
@@ -163,3 +165,26 @@ class BasePart(DemoPart):
     def resume(self) -> None:
         """Undo :meth:`halt` without a page on the way out."""
         raise NotImplementedError
+
+
+class SimulatedPart(DemoPart):
+    """A part whose chain is one simulator process: ``simulator`` (its module, run with
+    ``python -m``), ``component`` (its row in the status table), ``simulated`` (what it is, for
+    the "not part of this build" reason). ``url`` and ``state`` are filled by ``start``."""
+
+    simulator: ClassVar[str]
+    component: ClassVar[str]
+    simulated: ClassVar[str]
+
+    def __init__(self, stack: RunningStack):
+        super().__init__(stack)
+        self.url = ""
+        self.state: dict = {}
+
+    def missing(self) -> str | None:
+        if importlib.util.find_spec(self.simulator) is None:
+            return f"the {self.simulated} ({self.simulator}) is not part of this build"
+        return None
+
+    def components(self) -> tuple[tuple[str, str], ...]:
+        return ((self.component, "process"),)

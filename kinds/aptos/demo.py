@@ -7,11 +7,10 @@ references) of a chain with 1 s blocks and 4 validators; val-1 and val-2 are wat
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, TEAM, DemoPart, Fault
+from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
 from chainwatch.devnet.procs import free_port, http_json, wait_http
 
 if TYPE_CHECKING:
@@ -25,26 +24,16 @@ SIMULATOR = "chainwatch.kinds.aptos.simulator"
 MIN_FAILED = 3
 
 
-class AptosDemo(DemoPart):
+class AptosDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "aptos-sim"
+    simulated = "Aptos simulator"
     name = "aptos"
     what = "the Aptos simulator"
     flag_help = "Do not start the simulated Aptos network."
     order = 35
     chains = (CHAIN,)
     durations = {"aptos_proposals": "10s", "aptos_history": "10s"}
-
-    def __init__(self, stack: "Stack"):
-        super().__init__(stack)
-        self.url = ""
-        self.state: dict = {}
-
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the Aptos simulator ({SIMULATOR}) is not part of this build"
-        return None
-
-    def components(self) -> tuple[tuple[str, str], ...]:
-        return (("aptos-sim", "process"),)
 
     def start(self) -> None:
         stack = self.stack

@@ -11,11 +11,10 @@ Faults go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, TEAM, DemoPart, Fault
+from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
 from chainwatch.devnet.procs import free_port, http_json, wait_http
 
 if TYPE_CHECKING:
@@ -32,26 +31,16 @@ L1_BALANCE = FEE_PRICE * 86400 * 30  # 30 days of fees
 SIMULATOR = "chainwatch.kinds.avalanche.simulator"
 
 
-class AvalancheDemo(DemoPart):
+class AvalancheDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "avalanche-sim"
+    simulated = "AvalancheGo simulator"
     name = "avalanche"
     what = "the AvalancheGo simulator"
     flag_help = "Do not start the simulated AvalancheGo nodes."
     order = 35
     chains = (CHAIN,)
     durations = {"avalanche_runway": "0m", "avalanche_health": "5s"}
-
-    def __init__(self, stack: "Stack"):
-        super().__init__(stack)
-        self.url = ""
-        self.state: dict = {}
-
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the AvalancheGo simulator ({SIMULATOR}) is not part of this build"
-        return None
-
-    def components(self) -> tuple[tuple[str, str], ...]:
-        return (("avalanche-sim", "process"),)
 
     def start(self) -> None:
         stack = self.stack

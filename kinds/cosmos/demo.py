@@ -8,11 +8,10 @@ go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, TEAM, DemoPart, Fault
+from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
 from chainwatch.devnet.procs import free_port, http_json, wait_http
 
 if TYPE_CHECKING:
@@ -24,26 +23,16 @@ BLOCK_SECONDS = 1.0
 SIMULATOR = "chainwatch.kinds.cosmos.simulator"
 
 
-class CosmosDemo(DemoPart):
+class CosmosDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "cosmos-sim"
+    simulated = "CometBFT simulator"
     name = "cosmos"
     what = "the CometBFT simulator"
     flag_help = "Do not start the simulated CometBFT chain."
     order = 30
     chains = (CHAIN,)
     durations = {"cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
-
-    def __init__(self, stack: "Stack"):
-        super().__init__(stack)
-        self.url = ""
-        self.state: dict = {}
-
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the CometBFT simulator ({SIMULATOR}) is not part of this build"
-        return None
-
-    def components(self) -> tuple[tuple[str, str], ...]:
-        return (("cosmos-sim", "process"),)
 
     def start(self) -> None:
         stack = self.stack

@@ -7,11 +7,10 @@ through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, TEAM, DemoPart, Fault
+from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
 from chainwatch.devnet.procs import free_port, http_json, wait_http
 
 if TYPE_CHECKING:
@@ -23,26 +22,16 @@ WATCHED = ("val-1", "val-2")
 SIMULATOR = "chainwatch.kinds.solana.simulator"
 
 
-class SolanaDemo(DemoPart):
+class SolanaDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "solana-sim"
+    simulated = "Solana simulator"
     name = "solana"
     what = "the Solana simulator"
     flag_help = "Do not start the simulated Solana cluster."
     order = 10
     chains = (CHAIN,)
     durations = {"solana": "10s"}
-
-    def __init__(self, stack: "Stack"):
-        super().__init__(stack)
-        self.url = ""
-        self.state: dict = {}
-
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the Solana simulator ({SIMULATOR}) is not part of this build"
-        return None
-
-    def components(self) -> tuple[tuple[str, str], ...]:
-        return (("solana-sim", "process"),)
 
     def start(self) -> None:
         stack = self.stack
