@@ -428,6 +428,10 @@ class CosmosMonitor(ValidatorMonitor):
             raise ProbeFailure("wrong_chain", f"node_info.network {str(network)[:50]!r}, expected {self.chain.chain_id!r}")
         sync = obj(status.get("sync_info"), "status.sync_info")
         latest = uint(sync.get("latest_block_height"), "latest_block_height")
+        if latest < 1:
+            # CometBFT reports 0 before its first block and while state sync restores a snapshot:
+            # no position to count from (nor to restart at), only a failed round.
+            raise invalid(f"/status: latest_block_height 0 on {self.endpoint.name}: no block yet")
         earliest = sync.get("earliest_block_height")  # absent on old nodes; "0" / "1": everything kept
         earliest = uint(earliest, "earliest_block_height") if earliest is not None else 0
         last = self.state.last_height

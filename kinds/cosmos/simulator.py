@@ -401,6 +401,12 @@ class Chain(Simulation):
 
     def rpc_status(self, node: Node, params: dict) -> dict:
         h = self.node_height(node)
+        if h == 0:
+            # No block stored yet (a fresh node, or state sync restoring a snapshot): rpc/core/status.go
+            # leaves the hashes empty, the heights 0 and the times at Unix 0.
+            empty = {"hash": "", "app_hash": "", "height": "0", "time": "1970-01-01T00:00:00Z"}
+            sync = {f"{edge}_block_{k}" if k != "app_hash" else f"{edge}_app_hash": v for edge in ("latest", "earliest") for k, v in empty.items()}
+            return {"node_info": self._node_info(node), "sync_info": {**sync, "catching_up": True}, "validator_info": self._validator_info(node)}
         b = self.blocks[h]
         first = self.blocks[self.node_lowest(node)]
         return {
@@ -416,11 +422,14 @@ class Chain(Simulation):
                 "earliest_block_time": rfc3339(first.time),
                 "catching_up": node.catching_up,
             },
-            "validator_info": {
-                "address": _hex(f"nodekey/{node.name}", 20),
-                "pub_key": {"type": "tendermint/PubKeyEd25519", "value": base64.b64encode(hashlib.sha256(node.name.encode()).digest()).decode()},
-                "voting_power": "0",
-            },
+            "validator_info": self._validator_info(node),
+        }
+
+    def _validator_info(self, node: Node) -> dict:
+        return {
+            "address": _hex(f"nodekey/{node.name}", 20),
+            "pub_key": {"type": "tendermint/PubKeyEd25519", "value": base64.b64encode(hashlib.sha256(node.name.encode()).digest()).decode()},
+            "voting_power": "0",
         }
 
     def rpc_net_info(self, node: Node, params: dict) -> dict:

@@ -186,3 +186,29 @@ def test_the_stuck_alert_fires_when_nothing_is_counted_without_a_failure(tmp_pat
     (out / "rules/tests/stuck.yml").write_text(yaml.safe_dump(test))
     result = subprocess.run([require_binary("promtool"), "test", "rules", "stuck.yml"], cwd=out / "rules/tests", capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_a_node_without_a_block_yet_fails_rounds_and_keeps_the_position(tmp_path, transport):
+    """CometBFT answers latest_block_height "0" before its first block and while state sync
+    restores a snapshot: not a chain behind the saved height to restart at (that restarted at
+    height -1), but failed rounds until the node has blocks again, nothing counted twice."""
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        m = monitor(chain, sim, {"ops": [chain.validators[0].address]}, tmp_path / "s.json", transport)
+        await m.round()
+        saved = m.state.last_height
+        counted = sample(m, CHECKED, group="ops")
+        for node in chain.nodes.values():  # every endpoint the monitor may fall back to
+            node.held_at = 0
+        for n in range(1, RESYNC_AFTER_ROUNDS + 2):
+            with pytest.raises(Exception, match="no block yet"):
+                await m.round()
+            assert sample(m, FAILURES) == n
+        assert m.state.last_height == saved
+        assert sample(m, RESYNCS, reason="ahead_of_chain") == 0
+        for node in chain.nodes.values():
+            node.held_at = None
+        chain.advance()
+        await m.round()
+        assert m.state.last_height == saved + 1
+        assert sample(m, CHECKED, group="ops") == counted + 1

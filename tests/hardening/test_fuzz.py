@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import random
 import re
 
 import pytest
@@ -162,6 +163,75 @@ def mutate(data, value):
     if isinstance(value, list):
         return [mutate(data, item) for item in value]
     return value
+
+
+class AnswerMutator:
+    """Mutates the real answers of one example, the same way whatever order they arrive in.
+
+    A monitor sends requests side by side and a live server answers them in an order the
+    machine's load decides; drawing from hypothesis per answer would then draw differently on
+    a replay of the same example (hypothesis: "flaky strategy definition"). So each example
+    draws, up front and always in the same order, a seed and pools of hostile values, raw
+    bytes and arbitrary JSON; each answer is then mutated by a ``random.Random`` keyed on
+    the seed, the request and how many times it was sent. The pools stay hypothesis' to
+    shrink; what a given request gets no longer depends on timing.
+    """
+
+    def __init__(self, data, untouched: float = 0.0):
+        self.seed = data.draw(st.integers(0, 2**63), label="seed")
+        self.atoms = data.draw(st.lists(atoms, min_size=6, max_size=6), label="hostile leaves")
+        self.values = data.draw(st.lists(values, min_size=3, max_size=3), label="arbitrary JSON")
+        self.raw = data.draw(st.lists(st.binary(max_size=64), min_size=2, max_size=2), label="raw bodies")
+        self.untouched = untouched
+        self.sent: dict[str, int] = {}
+
+    def reply(self, key: str, reply: Reply) -> Reply:
+        n = self.sent[key] = self.sent.get(key, 0) + 1
+        rng = random.Random(f"{self.seed}:{key}:{n}")
+        shape = rng.random()
+        if shape < 0.05:
+            return Reply(reply.status, rng.choice(self.raw), reply.elapsed)
+        if shape < 0.10:
+            return Reply(reply.status, encode(rng.choice(self.values)), reply.elapsed)
+        if shape > 1.0 - self.untouched:
+            return reply  # untouched: the rest of the round must still be read right
+        try:
+            body = json.loads(reply.body)
+        except ValueError:
+            return reply
+        return Reply(reply.status, encode(self._mutate(rng, body)), reply.elapsed)
+
+    def _mutate(self, rng: random.Random, value):
+        roll = rng.random()
+        if roll < 0.10:
+            return rng.choice(self.atoms)
+        if roll < 0.15:
+            return rng.choice(self.values)
+        if isinstance(value, dict):
+            return {key: self._mutate(rng, item) for key, item in value.items() if rng.random() >= 0.04}
+        if isinstance(value, list):
+            return [self._mutate(rng, item) for item in value]
+        return value
+
+
+class MutatingTransport:
+    """The real transport to a loopback server, with every answer mutated by an ``AnswerMutator``."""
+
+    def __init__(self, real, untouched: float = 0.0):
+        self.real = real
+        self.untouched = untouched
+        self.mutator: AnswerMutator | None = None
+
+    def start(self, data) -> None:
+        """A new example: draw its seed and pools."""
+        self.mutator = AnswerMutator(data, self.untouched)
+
+    async def request(self, endpoint, **kwargs) -> Reply:
+        # A loaded machine must not turn a slow loopback answer into a timeout: that would
+        # change what the example exercises.
+        kwargs["deadline"] = max(kwargs.get("deadline", 0.0), asyncio.get_running_loop().time() + 300)
+        key = f"{endpoint.name} {kwargs.get('method', 'POST')} {kwargs.get('path', '')} {json.dumps(kwargs.get('body'), sort_keys=True, default=str)}"
+        return self.mutator.reply(key, await self.real.request(endpoint, **kwargs))
 
 
 def opnode_results(method: str, params: list):

@@ -15,7 +15,6 @@ values or dropped, whole bodies replaced by arbitrary JSON or bytes. Properties:
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 import tempfile
 import types
@@ -27,13 +26,13 @@ from hypothesis import strategies as st
 
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
-from chainwatch.exporters.transport import Reply, Transport
+from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.cosmos.monitor import AllEndpointsFailed, create
 from chainwatch.kinds.cosmos.probe import PROBE
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator
 from tests.cosmos.support import chain_model
 
-from .test_fuzz import encode, mutate, values
+from .test_fuzz import MutatingTransport
 
 CI_EXAMPLES = 200
 NIGHTLY_EXAMPLES = 5000
@@ -44,47 +43,13 @@ COUNTERS = (
 )
 
 
-class MutatingTransport:
-    """The real transport to the simulator, with every answer mutated by hypothesis."""
-
-    def __init__(self, real: Transport):
-        self.real = real
-        self.data = None
-        self.lock: asyncio.Lock | None = None
-
-    async def request(self, endpoint, **kwargs) -> Reply:
-        # The same example must draw the same way every time (else hypothesis reports a flaky
-        # strategy): requests sent side by side are answered in the order they were sent (the
-        # lock is first come, first served), not in the order the loopback server answers them,
-        # and a loaded machine does not turn a slow loopback answer into a timeout.
-        if self.lock is None:
-            self.lock = asyncio.Lock()
-        kwargs["deadline"] = max(kwargs.get("deadline", 0.0), asyncio.get_running_loop().time() + 300)
-        async with self.lock:
-            return self._mutate(await self.real.request(endpoint, **kwargs))
-
-    def _mutate(self, reply: Reply) -> Reply:
-        shape = self.data.draw(st.integers(0, 19))
-        if shape == 0:
-            return Reply(reply.status, self.data.draw(st.binary(max_size=64)), reply.elapsed)
-        if shape == 1:
-            return Reply(reply.status, encode(self.data.draw(values)), reply.elapsed)
-        if shape >= 12:
-            return reply  # untouched: the rest of the round must still be read right
-        try:
-            body = json.loads(reply.body)
-        except ValueError:
-            return reply
-        return Reply(reply.status, encode(mutate(self.data, body)), reply.elapsed)
-
-
 def run(examples: int) -> None:
     loop = asyncio.new_event_loop()
     chain = Chain(["ref-1"], manual=True, signed_blocks_window=30)
     sim = Simulator(chain)
     loop.run_until_complete(sim.start())
     real = Transport()
-    transport = MutatingTransport(real)
+    transport = MutatingTransport(real, untouched=0.4)
     state_dir = Path(tempfile.mkdtemp(prefix="cw-fuzz-cosmos-"))
     v = chain.validators
     chain.stop_signing(v[4].name)
@@ -92,7 +57,7 @@ def run(examples: int) -> None:
     @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
     def check(data):
-        transport.data = data
+        transport.start(data)
         state = state_dir / "state.json"
         state.unlink(missing_ok=True)
         cfg = chain_model(chain, sim, {"a": [v[4].address, v[0].valoper], "b": [{"consensus_address": v[1].address, "operator_address": v[1].valoper}]}, state)

@@ -25,48 +25,16 @@ from hypothesis import strategies as st
 from chainwatch.assembly.config import parse
 from chainwatch.exporters.exposition import render
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.transport import Reply, Transport
+from chainwatch.exporters.transport import Transport
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.kinds.beacon.monitor import AllEndpointsFailed
 from tests.beacon.fakebeacon import PUBKEYS, FakeBeacon, Validator
 from tests.support.fakeserver import FakeServer
 
-from .test_fuzz import encode, mutate, values
+from .test_fuzz import MutatingTransport
 
 CI_EXAMPLES = 300
 NIGHTLY_EXAMPLES = 5000
-
-
-class MutatingTransport:
-    """The real transport to the simulated node, with every answer mutated by hypothesis."""
-
-    def __init__(self, real: Transport):
-        self.real = real
-        self.data = None
-        self.lock: asyncio.Lock | None = None
-
-    async def request(self, endpoint, **kwargs) -> Reply:
-        # The same example must draw the same way every time (else hypothesis reports a flaky
-        # strategy): requests sent side by side are answered in the order they were sent (the
-        # lock is first come, first served), not in the order the loopback server answers them,
-        # and a loaded machine does not turn a slow loopback answer into a timeout.
-        if self.lock is None:
-            self.lock = asyncio.Lock()
-        kwargs["deadline"] = max(kwargs.get("deadline", 0.0), asyncio.get_running_loop().time() + 300)
-        async with self.lock:
-            return self._mutate(await self.real.request(endpoint, **kwargs))
-
-    def _mutate(self, reply: Reply) -> Reply:
-        shape = self.data.draw(st.integers(0, 19))
-        if shape == 0:
-            return Reply(reply.status, self.data.draw(st.binary(max_size=64)), reply.elapsed)
-        if shape == 1:
-            return Reply(reply.status, encode(self.data.draw(values)), reply.elapsed)
-        try:
-            body = json.loads(reply.body)
-        except ValueError:
-            return reply
-        return Reply(reply.status, encode(mutate(self.data, body)), reply.elapsed)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +61,7 @@ def run(node, examples: int):
     )
     @given(st.data())
     def check(data):
-        transport.data = data
+        transport.start(data)
         state = state_dir / "state.json"
         state.unlink(missing_ok=True)
         text = json.dumps(
