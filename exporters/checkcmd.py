@@ -2,7 +2,10 @@
 
 Probes every endpoint once, through the same scheduler as the server, and prints one
 row per endpoint. Exit status 1 when an endpoint we operate (role ``node``) fails, so the
-command can gate a deploy. Only endpoint names and hosts are printed, never URLs' paths.
+command can gate a deploy. An endpoint that answers but would be drained by ``/health`` (behind
+past its warning threshold, no safe head yet, a sync flag that counts) says so in the status
+column with ``/health``'s own words: ``check`` and the load balancer never disagree.
+Only endpoint names and hosts are printed, never URLs' paths.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 import click
 
 from chainwatch.assembly.config import Config, Role
+from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 
@@ -69,7 +73,7 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
         lag = snap.lag.get(name) if _has_references(config, state.chain) else None
         pending = r.get("chainwatch_mempool_transactions", state="pending")
         batch = next((c.seconds for c in r.calls if c.ok and c.seconds is not None), None)
-        status = "ok" if r.success else f"FAIL {r.reason}: {r.detail}"
+        status = f"FAIL {r.reason}: {r.detail}" if not r.success else _served(state, snap)
         # https only: days left of the chain the handshake verified, not of every certificate served
         # (an unused expired cross certificate is no reason to print EXPIRED); unverified: the served one
         expiry, note = r.get("chainwatch_tls_verified_chain_expiry_timestamp_seconds"), ""
@@ -93,6 +97,12 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
             )
         )
     return out
+
+
+def _served(state, snap) -> str:
+    """``ok``, or ``UNHEALTHY`` and why, as ``/health`` would answer for this endpoint."""
+    said = verdict(state, snap)
+    return "ok" if said.healthy else "UNHEALTHY " + said.line.removeprefix("unhealthy: ")
 
 
 def run_check(config: Config, timeout: float) -> int:

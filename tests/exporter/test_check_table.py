@@ -28,6 +28,7 @@ class Result:
     head_height: float | None = 100
     calls: list = field(default_factory=list)
     values: dict = field(default_factory=dict)
+    unready: str | None = None
 
     def get(self, name, **_):
         return self.values.get(name)
@@ -45,6 +46,7 @@ class Snapshot:
     states: list
     results: dict
     lag: dict
+    lag_basis: dict = field(default_factory=dict)
 
 
 def table(config, results: dict[str, Result], lag: dict | None = None) -> dict[str, dict[str, str]]:

@@ -13,6 +13,8 @@ nodes. ``/health`` is the real aiohttp app of a real exporter (tests/support/ser
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 import time
 
 import pytest
@@ -59,9 +61,10 @@ def opnode_config(srv: FakeServer) -> str:
     return config_text(chains, exporter=IMMEDIATE)
 
 
-async def test_opnode_in_execution_layer_sync_has_no_safe_lag_and_is_not_served():
+async def test_opnode_in_execution_layer_sync_has_no_safe_lag_and_is_not_served(tmp_path):
     """Field case opnode-el-sync-safe-lag: the zero refs were a 1.8e9 s safe lag and a critical
-    "batcher stopped" page; now they are unknown, the node is syncing and /health drains it."""
+    "batcher stopped" page; now they are unknown, the node is syncing, /health drains it and
+    ``check`` (which printed "ok") says the same as /health."""
     status = fixture("opnode-el-sync-syncStatus.json")["result"]
     head = status["unsafe_l2"]["number"]
     with FakeServer() as srv:
@@ -71,7 +74,19 @@ async def test_opnode_in_execution_layer_sync_has_no_safe_lag_and_is_not_served(
         async with ServedExporter(opnode_config(srv)) as ex:
             s = await ex.scrape()
             code, body = await ex.get("/health?target=op-node-1")
+        (tmp_path / "c.yaml").write_text(opnode_config(srv))
+        check = subprocess.run(
+            [sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(tmp_path / "c.yaml"), "--timeout", "10"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     node = {"endpoint": "op-node-1"}
+    row = next(line for line in check.stdout.splitlines() if "op-node-1" in line)
+    assert row.endswith(f"UNHEALTHY no safe L2 head yet (safe_l2 is the zero block ref: execution-layer sync); head {head}, 0 blocks behind (threshold 30)"), (
+        row
+    )
+    assert check.returncode == 0, check.stderr  # it answers: not a failed probe that gates a deploy
     assert s.value("chainwatch_probe_success", **node) == 1
     for series in ("safe_lag_seconds", "safe_lag_blocks", "finalized_lag_seconds", "finalized_lag_blocks"):
         assert s.find(f"chainwatch_opnode_{series}") == [], series
@@ -87,7 +102,7 @@ async def test_opnode_in_execution_layer_sync_has_no_safe_lag_and_is_not_served(
     assert body == f"unhealthy: no safe L2 head yet (safe_l2 is the zero block ref: execution-layer sync); head {head}, 0 blocks behind (threshold 30)\n"
 
 
-async def test_opnode_with_a_real_safe_head_is_not_syncing():
+async def test_opnode_with_a_real_safe_head_is_not_syncing(tmp_path):
     status = copy.deepcopy(fixture("opnode-el-sync-syncStatus.json")["result"])
     unsafe = status["unsafe_l2"]
     for key in ("safe_l2", "finalized_l2", "pending_safe_l2"):
@@ -102,7 +117,16 @@ async def test_opnode_with_a_real_safe_head_is_not_syncing():
         async with ServedExporter(opnode_config(srv)) as ex:
             s = await ex.scrape()
             code, body = await ex.get("/health?target=op-node-1")
+        (tmp_path / "c.yaml").write_text(opnode_config(srv))
+        check = subprocess.run(
+            [sys.executable, "-m", "chainwatch.cli", "check", "--config.file", str(tmp_path / "c.yaml"), "--timeout", "10"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     node = {"endpoint": "op-node-1"}
+    row = next(line for line in check.stdout.splitlines() if "op-node-1" in line)
+    assert row.endswith("  ok") and check.returncode == 0, (row, check.stderr)
     assert s.value("chainwatch_opnode_safe_lag_seconds", **node) == 600
     assert s.value("chainwatch_syncing", **node) == 0
     assert s.find("chainwatch_probe_value_unknown") == []
