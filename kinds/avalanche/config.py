@@ -24,6 +24,7 @@ Example::
         kind: avalanche
         network: mainnet
         network_id: 1
+        evm_chains: [avalanche-c]         # a kind: evm chain at http://10.0.0.5:9650/ext/bc/C/rpc
         endpoints:
           - {name: avax-1, url: "http://10.0.0.5:9650"}
           - {name: avax-ref-1, url: "https://api.avax.network", role: reference}
@@ -42,6 +43,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from chainwatch import kinds
 from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, FieldError, Strict, Thresholds
 
 NODE_ID_PATTERN = r"^NodeID-[1-9A-HJ-NP-Za-km-z]{20,40}$"  # "NodeID-" + CB58(20 bytes + checksum)
@@ -155,7 +157,8 @@ class AvalancheChain(ChainBase):
             other = chains.get(name)
             if other is None or other is self:
                 raise FieldError(where, f"refers to chain {name!r}, which is not another chain of this config (chains: {', '.join(sorted(chains))})")
-            if other.kind != "evm":
+            # An EVM chain: its chain id is its identity (eth_chainId); other kinds pin another field.
+            if not hasattr(other, "chain_id") or kinds.get(other.kind).identity is not None:
                 raise FieldError(where, f"chain {name!r} is a {other.kind} chain; the C-chain and subnet-EVM chains are kind: evm chains")
             if name in self.evm_chains[:i]:
                 raise FieldError(where, f"chain {name!r} is listed twice")
