@@ -15,12 +15,16 @@ Defaults (``thresholds`` of the chain):
 - a chain still bootstrapping on a node (``info.isBootstrapped`` false) — critical: the node serves
   nothing of that chain; its failing health checks are the same fault and do not page again;
 - a failing health check of a bootstrapped node (disk space, database, router, a chain's engine)
-  — critical. The ``network`` check (no peers) is the shared ``ChainwatchPeersLow``.
+  — critical. The ``network`` check (no peers) is the shared ``ChainwatchPeersLow``;
+- a node of ours bootstrapping its C-chain, about the endpoint of the linked C-chain
+  (``evm_chains``) it serves — a warning that mutes that endpoint's ``ChainwatchEndpointDown``
+  (``host_fault``): the node's ``ChainwatchAvalancheChainNotBootstrapped`` is the one page.
+  Like the rollup's SequencerDown it carries the EVM chain's labels and lives in its file.
 """
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import ENDPOINT_LABELS, GROUP_LABELS, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt
+from chainwatch.core.alertkit import ENDPOINT_LABELS, GROUP_LABELS, OPERATIONAL, Alert, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt, selector
 from chainwatch.core.generated import number
 from chainwatch.kinds.avalanche.metrics import CHECKS, OTHER_CHECK
 
@@ -93,6 +97,63 @@ def _unhealthy_quiet(c: Ctx) -> list[Quiet]:
     ]
 
 
+def _evm_bootstrapping(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    """One warning per C-chain endpoint a node of ours serves (``evm_chains``), labelled as that
+    endpoint of the EVM chain, while the node's C-chain is not bootstrapped (``info.isBootstrapped``
+    asks P, X and C: a subnet-EVM chain's bootstrapping is not read). No ``for:``: it is up before
+    the EVM endpoint's ChainwatchEndpointDown would page, which it mutes."""
+    if not isinstance(c, Ctx):
+        return []
+    out = []
+    for served in c.chain.evm_served:
+        if served.blockchain != "C":
+            continue
+        evm = c.config.chains[served.chain]
+        role = evm.endpoint(served.endpoint).role.value
+        probed = f"max by ({by(ENDPOINT_LABELS)}) ({selector('chainwatch_probe_success', served.chain, nodes=True, endpoint=served.endpoint)})"
+        node = selector(BOOTSTRAPPED, c.name, endpoint=served.node, blockchain="C")
+        a = Alert(
+            spec.name,
+            "warning",
+            served.chain,
+            evm.team,
+            spec.scope,
+            f"{probed} and on () (min({node}) == 0)",
+            "0s",
+            "C-chain of {endpoint} ({chain}) is bootstrapping on AvalancheGo node " + served.node,
+            "The AvalancheGo node "
+            + served.node
+            + " of "
+            + c.name
+            + " that serves {endpoint} on {chain}/{network} has not bootstrapped its C-chain (info.isBootstrapped): the EVM endpoint serves nothing "
+            "until it has. Its ChainwatchEndpointDown is muted: ChainwatchAvalancheChainNotBootstrapped on " + c.name + " pages for the node.",
+            OPERATIONAL,
+        )
+        labels = {"chain": served.chain, "network": evm.network, "endpoint": served.endpoint, "role": role}
+        node_labels = {"chain": c.name, "network": c.chain.network, "endpoint": served.node, "role": c.chain.endpoint(served.node).role.value}
+        a.recipes = [
+            Recipe(
+                [Series("chainwatch_probe_success", labels, 1, 0), Series(BOOTSTRAPPED, {**node_labels, "blockchain": "C"}, 1, 0)],
+                0,
+                labels,
+                note="the node re-bootstraps its C-chain",
+            )
+        ]
+        a.quiet = [
+            Quiet(
+                "the node's P-chain bootstraps, its C-chain is up",
+                [
+                    ("chainwatch_probe_success", labels, [1.0] * 20),
+                    (BOOTSTRAPPED, {**node_labels, "blockchain": "C"}, [1.0] * 20),
+                    (BOOTSTRAPPED, {**node_labels, "blockchain": "P"}, [0.0] * 20),
+                ],
+                healthy=False,
+            )
+        ]
+        out.append(a)
+    return out
+
+
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
         "ChainwatchAvalancheRewardRunwayLow",
@@ -154,5 +215,13 @@ ALERTS: tuple[AlertSpec, ...] = (
         value="{value:%.0f} failing",
         test=_unhealthy_test,
         quiet=_unhealthy_quiet,
+    ),
+    AlertSpec(
+        "ChainwatchAvalancheEvmChainBootstrapping",
+        "endpoint",
+        ("warning",),
+        host_fault=True,
+        value="C-chain bootstrapping",
+        build=_evm_bootstrapping,
     ),
 )

@@ -3,6 +3,7 @@ peers and disk, and the watched validators' uptime, reward runway and L1 fee run
 
 from __future__ import annotations
 
+from chainwatch.core import uids
 from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, Grid, q, timeseries
 from chainwatch.dashboards.sections import (
     C,
@@ -137,12 +138,19 @@ def build(config, name: str, chain) -> dict:
         )
 
     probe_row(grid, E, title="Probe detail")
-    return chain_dashboard(
+    evm = f" The EVM chains its nodes serve have their own dashboards: {', '.join(chain.evm_chains)}." if chain.evm_chains else ""
+    board = chain_dashboard(
         config,
         name,
         chain,
         kind_title="Avalanche",
         grid=grid,
         about=f"{name} ({chain.network}, network id {chain.network_id}): P-chain height, node health checks, bootstrapped chains, peers and disk; "
-        "validators' median uptime, reward runway and L1 fee runway.",
+        "validators' median uptime, reward runway and L1 fee runway." + evm,
     )
+    # The C-chain and subnet-EVM chains (evm_chains): their heads, lag and mempool are on their dashboards.
+    board["links"] += [
+        {**board["links"][0], "title": f"EVM chain: {e}", "url": uids.url(uids.chain_uid(e), chain=e), "tooltip": f"{e}: served by the nodes of {name}"}
+        for e in chain.evm_chains
+    ]
+    return board
