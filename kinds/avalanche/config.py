@@ -25,6 +25,7 @@ Example::
         network: mainnet
         network_id: 1
         evm_chains: [avalanche-c]         # a kind: evm chain at http://10.0.0.5:9650/ext/bc/C/rpc
+        subnets: {dfk: Vn3aX6hNRstj5VHHm63TCgPNaeGnRSqCYXQqemSqDd2TQH4qJ}  # /ext/health?tag=<subnetID>
         endpoints:
           - {name: avax-1, url: "http://10.0.0.5:9650"}
           - {name: avax-ref-1, url: "https://api.avax.network", role: reference}
@@ -134,6 +135,9 @@ class AvalancheChain(ChainBase):
     network_id: Annotated[int, Field(ge=1, le=2**32 - 1)]
     thresholds: AvalancheThresholds = Field(default_factory=AvalancheThresholds)
     validators: AvalancheValidators | None = None
+    # Subnets (L1s) whose health our nodes report apart (GET /ext/health?tag=<subnetID>), by a
+    # name of the user's: the `subnet` label.
+    subnets: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Annotated[str, Field(pattern=CB58_ID_PATTERN)]] = Field(default_factory=dict)
     # The C-chain and subnet-EVM chains these nodes serve: `kind: evm` chains of this config.
     evm_chains: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(default_factory=list)
 

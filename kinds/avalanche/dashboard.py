@@ -73,6 +73,18 @@ def build(config, name: str, chain) -> dict:
         h=8,
     )
     grid.add(references_panel(C, lim), w=8, h=8)
+    if chain.subnets:
+        grid.add(
+            timeseries(
+                "Failing checks per subnet",
+                "Failing checks of GET /ext/health?tag=<subnetID> on each node of ours, per configured subnet: the subnet's chains and the "
+                "node-wide checks (network, database, diskspace, ...). Only a subnet's own count rising means its chains are unhealthy.",
+                q(f"max by (endpoint, subnet) ({m('chainwatch_avalanche_subnet_failing_checks')}{{{E}}})", "{{endpoint}} {{subnet}}"),
+                unit=NONE,
+            ),
+            w=8,
+            h=8,
+        )
     sync_row(grid, E, lim, unit_name="blocks")
     rpc_row(grid, E, lim)
 
