@@ -49,6 +49,8 @@ if len(ALERT_BY_NAME) != len(ALERTS):
 CHAIN_WIDE = tuple(a.name for a in ALERTS if a.chain_wide)
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
 ENDPOINT_SYMPTOMS = tuple(a.name for a in ALERTS if a.symptom)
+# Alerts that say an endpoint is down because the node serving it is (alertkit.HOSTED).
+HOST_FAULTS = tuple(a.name for a in ALERTS if a.host_fault)
 # Pages that explain the SLO burn of their chain (their critical variant; AlertSpec.explains_burn).
 EXPLANATIONS = tuple(a.name for a in ALERTS if a.explains_burn)
 
@@ -121,6 +123,8 @@ def inhibit_rules() -> list[dict]:
             continue
         if inhibition.source == alertkit.CHAIN_WIDE:
             source = f'alertname=~"{_alternatives(CHAIN_WIDE)}"'
+        elif inhibition.source == alertkit.HOST_FAULT:
+            source = f'alertname=~"{_alternatives(HOST_FAULTS)}"'
         elif inhibition.source == alertkit.EXPLANATION:
             rules.append(
                 {

@@ -449,6 +449,13 @@ SYMPTOM = (HALT, DOWN)
 # alerts also wait longer and stay quiet while their windows remember it, rules/slo.py).
 EXPLANATION = "<explanation>"
 EXPLAINED = Inhibition(EXPLANATION, ("chain",), "An endpoint- or chain-level page explains the chain's SLO burn: one incident, one page.")
+# An endpoint served by a node another chain of the config watches (an AvalancheGo node's
+# C-chain RPC) that is down because that node is: the node's own page covers it. Sources: the
+# alerts declared ``host_fault``, labelled with the served endpoint's chain and endpoint.
+HOST_FAULT = "<host-fault>"
+HOSTED = Inhibition(
+    HOST_FAULT, ("chain", "endpoint"), "An endpoint served by a node another chain watches is down because that node is: the node's page covers it."
+)
 # The order of the generated inhibit rules: these first, then alert-to-alert ones as declared.
 COMMON_INHIBITIONS = (HALT, DOWN, EXPLAINED)
 
@@ -500,6 +507,7 @@ class AlertSpec:
     needs: str = ""
     kinds: tuple[str, ...] = ()
     chain_wide: bool = False
+    host_fault: bool = False  # its firing mutes the labelled endpoint's HOSTED alerts (EndpointDown)
     ahead: bool = False
     inhibited_by: tuple[Inhibition, ...] = ()
     runbook: str = ""

@@ -25,6 +25,7 @@ from chainwatch.core.alertkit import (
     DOWN,
     ENDPOINT_LABELS,
     EXPLAINED,
+    HOSTED,
     GROUP_LABELS,
     OPERATIONAL,
     STALE,
@@ -634,6 +635,7 @@ SHARED: tuple[AlertSpec, ...] = (
         description=lambda c: "Every probe of {endpoint} ({role}) on {chain}/{network} has failed for " + c.d.down + "; last failure reason: {failure_reason}.",
         value="down ({failure_reason})",
         test=_down_test,
+        inhibited_by=(HOSTED,),
     ),
     AlertSpec(
         "ChainwatchProbeFailing",

@@ -308,6 +308,12 @@ class ChainBase(Strict):
         (the chain a subgraph indexes, a rollup's L1). The config checks that they exist."""
         return ()
 
+    def alerted_chains(self) -> tuple[str, ...]:
+        """Other chains of the config some of this chain's own alerts are about (they carry that
+        chain's labels): the chains it links, and chains it names otherwise (an avalanche
+        chain's ``evm_chains``, served by its nodes)."""
+        return self.linked_chains()
+
     def lag_chain(self) -> str | None:
         """The chain whose references this chain's lag is measured against (None: its own)."""
         return None

@@ -69,6 +69,11 @@ class ChainKind:
     # (tests/test_conformance.py) builds its one-chain config from it; chains it links
     # (``linked_chains()``) are other chains of that config, of whatever kind fits.
     example: Callable[[str], dict] | None = None
+    # The other chains the example names that only the kind can write, ``example_linked(url) ->
+    # {name: chains: entry}``: an avalanche example's C-chain is served at its node's url +
+    # ``/ext/bc/C/rpc``, which no other kind's example fits. None: the conformance test takes
+    # the chains of ``linked_chains()`` from whichever registered kind's example fits.
+    example_linked: Callable[[str], dict[str, dict]] | None = None
     # Where its modules live when not in chainwatch.kinds.<name> (a kind given to kinds.register()).
     home: str = ""
 

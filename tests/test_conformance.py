@@ -43,11 +43,12 @@ CHAIN = "conformance"
 
 
 def one_chain_config(kind, url: str = URL, linked_url: str = URL) -> tuple[str, dict]:
-    """chainwatch.yaml text with the kind's example chain, plus a chain for each name it links
-    (of the first registered kind whose example the config accepts there), and the example."""
+    """chainwatch.yaml text with the kind's example chain and the chains it brings along
+    (``ChainKind.example_linked``), plus a chain for each name it links (of the first registered
+    kind whose example the config accepts there), and the example."""
     assert kind.example is not None, f"kind {kind.name}: no example chain (ChainKind.example)"
     own = kind.example(url)
-    chains = {CHAIN: own}
+    chains = {CHAIN: own, **(kind.example_linked(url) if kind.example_linked else {})}
     linked = kind.config.model_validate(own).linked_chains()
     if linked:
         for candidate in kinds.all_kinds():

@@ -325,8 +325,9 @@ def test_alert_labels_and_annotations(generated, key):
             assert f'chain="{labels["chain"]}"' in rule["expr"]
             assert ann["dashboard_url"].endswith(f"?var-chain={labels['chain']}")
             # An alert about another chain of the config (a rollup's SequencerDown on its L2 chain)
-            # comes from a chain of its kind that links that chain.
-            linking = {c.kind for c in config.chains.values() if labels["chain"] in c.linked_chains()}
+            # comes from a chain of its kind whose alerts are about that chain (it links it, or
+            # names it, as an avalanche chain names the C-chain its nodes serve).
+            linking = {c.kind for c in config.chains.values() if labels["chain"] in c.alerted_chains()}
             assert chain.kind in spec.kinds or linking & set(spec.kinds)
         if spec.scope == "endpoint":
             assert 'role!="reference"' in rule["expr"], rule["alert"]

@@ -7,13 +7,18 @@ from chainwatch.kinds.avalanche.metrics import METRICS
 from chainwatch.kinds.base import ChainKind
 
 
+C_CHAIN = "avalanche-c"  # the example's C-chain (example_linked)
+
+
 def example_chain(url: str) -> dict:
-    """A minimal ``avalanche`` chain (a ``chains:`` entry), one node at ``url``, one watched validator group."""
+    """A minimal ``avalanche`` chain (a ``chains:`` entry), one node at ``url``, one watched validator
+    group, its C-chain linked (``evm_chains``: the chain of :func:`example_c_chain`)."""
     return {
         "kind": "avalanche",
         "network": "mainnet",
         "network_id": 1,
         "endpoints": [{"name": "node-1", "url": url, "role": "node"}],
+        "evm_chains": [C_CHAIN],
         "validators": {
             "views": ["node-1"],
             "groups": {
@@ -24,6 +29,13 @@ def example_chain(url: str) -> dict:
             },
         },
     }
+
+
+def example_c_chain(url: str) -> dict[str, dict]:
+    """The example's C-chain by name: a ``kind: evm`` chain at the node's ``/ext/bc/C/rpc``
+    (AvalancheGo's C-Chain API, https://build.avax.network/docs/api-reference/c-chain/api)."""
+    c = {"name": "node-1-c", "url": url.rstrip("/") + "/ext/bc/C/rpc", "role": "node"}
+    return {C_CHAIN: {"kind": "evm", "network": "mainnet", "chain_id": 43114, "endpoints": [c]}}
 
 
 KIND = ChainKind(
@@ -37,4 +49,5 @@ KIND = ChainKind(
     block_time_doc="2 s (P-chain)",
     identity=("network_id", "info.getNetworkID networkID"),
     example=example_chain,
+    example_linked=example_c_chain,
 )

@@ -15,12 +15,20 @@ Defaults (``thresholds`` of the chain):
 - a chain still bootstrapping on a node (``info.isBootstrapped`` false) — critical: the node serves
   nothing of that chain; its failing health checks are the same fault and do not page again;
 - a failing health check of a bootstrapped node (disk space, database, router, a chain's engine)
-  — critical. The ``network`` check (no peers) is the shared ``ChainwatchPeersLow``.
+  — critical. The ``network`` check (no peers) is the shared ``ChainwatchPeersLow``;
+- a node of ours bootstrapping its C-chain, about the endpoint of the linked C-chain
+  (``evm_chains``) it serves — a warning that mutes that endpoint's ``ChainwatchEndpointDown``
+  (``host_fault``): the node's ``ChainwatchAvalancheChainNotBootstrapped`` is the one page.
+  Like the rollup's SequencerDown it carries the EVM chain's labels and lives in its file;
+- a node of ours down (its own probes fail), about each EVM endpoint it serves (C-chain and
+  subnet-EVM) that fails with it — a warning that mutes that endpoint's
+  ``ChainwatchEndpointDown`` (``host_fault``): the node's own ``ChainwatchEndpointDown`` is the
+  one page.
 """
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import ENDPOINT_LABELS, GROUP_LABELS, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt
+from chainwatch.core.alertkit import ENDPOINT_LABELS, GROUP_LABELS, OPERATIONAL, Alert, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt, selector
 from chainwatch.core.generated import number
 from chainwatch.kinds.avalanche.metrics import CHECKS, OTHER_CHECK
 
@@ -93,6 +101,116 @@ def _unhealthy_quiet(c: Ctx) -> list[Quiet]:
     ]
 
 
+PROBED = "chainwatch_probe_success"
+
+
+def _served(c: Ctx, blockchains: str | None = None) -> list[tuple]:
+    """(served, EVM endpoint labels, node labels) per EVM endpoint a node of ours serves
+    (``evm_chains``), only those of ``blockchains`` ("C") when given."""
+    if not isinstance(c, Ctx):
+        return []
+    out = []
+    for served in c.chain.evm_served:
+        if blockchains is not None and served.blockchain != blockchains:
+            continue
+        evm = c.config.chains[served.chain]
+        labels = {"chain": served.chain, "network": evm.network, "endpoint": served.endpoint, "role": evm.endpoint(served.endpoint).role.value}
+        node = {"chain": c.name, "network": c.chain.network, "endpoint": served.node, "role": c.chain.endpoint(served.node).role.value}
+        out.append((served, labels, node))
+    return out
+
+
+def _evm_alert(spec: AlertSpec, c: Ctx, served, expr: str, summary: str, description: str) -> Alert:
+    """A warning about the EVM endpoint ``served`` (its chain's labels, team and rule file), no
+    ``for:``: up before that endpoint's ChainwatchEndpointDown would page, which it mutes."""
+    evm = c.config.chains[served.chain]
+    return Alert(spec.name, "warning", served.chain, evm.team, spec.scope, expr, "0s", summary, description, OPERATIONAL)
+
+
+def _evm_probed(served) -> str:
+    return f"max by ({by(ENDPOINT_LABELS)}) ({selector(PROBED, served.chain, nodes=True, endpoint=served.endpoint)})"
+
+
+def _evm_bootstrapping(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    """One warning per C-chain endpoint a node of ours serves (``evm_chains``), labelled as that
+    endpoint of the EVM chain, while the node's C-chain is not bootstrapped (``info.isBootstrapped``
+    asks P, X and C: a subnet-EVM chain's bootstrapping is not read)."""
+    out = []
+    for served, labels, node_labels in _served(c, "C"):
+        node = selector(BOOTSTRAPPED, c.name, endpoint=served.node, blockchain="C")
+        a = _evm_alert(
+            spec,
+            c,
+            served,
+            f"{_evm_probed(served)} and on () (min({node}) == 0)",
+            "C-chain of {endpoint} ({chain}) is bootstrapping on AvalancheGo node " + served.node,
+            "The AvalancheGo node "
+            + served.node
+            + " of "
+            + c.name
+            + " that serves {endpoint} on {chain}/{network} has not bootstrapped its C-chain (info.isBootstrapped): the EVM endpoint serves nothing "
+            "until it has. Its ChainwatchEndpointDown is muted: ChainwatchAvalancheChainNotBootstrapped on " + c.name + " pages for the node.",
+        )
+        a.recipes = [
+            Recipe(
+                [Series(PROBED, labels, 1, 0), Series(BOOTSTRAPPED, {**node_labels, "blockchain": "C"}, 1, 0)],
+                0,
+                labels,
+                note="the node re-bootstraps its C-chain",
+            )
+        ]
+        a.quiet = [
+            Quiet(
+                "the node's P-chain bootstraps, its C-chain is up",
+                [
+                    (PROBED, labels, [1.0] * 20),
+                    (BOOTSTRAPPED, {**node_labels, "blockchain": "C"}, [1.0] * 20),
+                    (BOOTSTRAPPED, {**node_labels, "blockchain": "P"}, [0.0] * 20),
+                ],
+                healthy=False,
+            )
+        ]
+        out.append(a)
+    return out
+
+
+def _evm_node_down(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    """One warning per EVM endpoint a node of ours serves (C-chain and subnet-EVM), labelled as
+    that endpoint, while both it and the node's own probe (Info and P-Chain APIs) fail: the
+    node is down, and its ChainwatchEndpointDown on the avalanche chain is the one page."""
+    out = []
+    for served, labels, node_labels in _served(c):
+        node = selector(PROBED, c.name, endpoint=served.node)
+        a = _evm_alert(
+            spec,
+            c,
+            served,
+            f"{_evm_probed(served)} == 0 and on () (max({node}) == 0)",
+            "{endpoint} ({chain}) is down with the AvalancheGo node " + served.node + " that serves it",
+            "Every probe of {endpoint} on {chain}/{network} fails, and so do those of the AvalancheGo node "
+            + served.node
+            + " of "
+            + c.name
+            + " that serves it (/ext/bc/"
+            + served.blockchain
+            + "/rpc): the node is down. Its ChainwatchEndpointDown is muted: ChainwatchEndpointDown of "
+            + served.node
+            + " on "
+            + c.name
+            + " pages for the node.",
+        )
+        a.recipes = [Recipe([Series(PROBED, labels, 1, 0), Series(PROBED, node_labels, 1, 0)], 0, labels, note="the AvalancheGo node is down")]
+        a.quiet = [
+            Quiet(
+                "the node is up, its EVM endpoint alone fails (ChainwatchEndpointDown pages)",
+                [(PROBED, labels, [0.0] * 20), (PROBED, node_labels, [1.0] * 20)],
+                healthy=False,
+            )
+        ]
+        out.append(a)
+    return out
+
+
 ALERTS: tuple[AlertSpec, ...] = (
     AlertSpec(
         "ChainwatchAvalancheRewardRunwayLow",
@@ -154,5 +272,21 @@ ALERTS: tuple[AlertSpec, ...] = (
         value="{value:%.0f} failing",
         test=_unhealthy_test,
         quiet=_unhealthy_quiet,
+    ),
+    AlertSpec(
+        "ChainwatchAvalancheEvmChainBootstrapping",
+        "endpoint",
+        ("warning",),
+        host_fault=True,
+        value="C-chain bootstrapping",
+        build=_evm_bootstrapping,
+    ),
+    AlertSpec(
+        "ChainwatchAvalancheEvmNodeDown",
+        "endpoint",
+        ("warning",),
+        host_fault=True,
+        value="serving node down",
+        build=_evm_node_down,
     ),
 )

@@ -3,8 +3,13 @@
 An endpoint's ``url`` is the node's HTTP API root (``http://10.0.0.5:9650``); the probe adds
 ``/ext/info``, ``/ext/health`` and ``/ext/bc/P``. References are other nodes or public API
 servers (``https://api.avax.network``): they serve Info and P-Chain but not Health, so health
-figures come from our own nodes only. The C-chain and subnet-EVM chains stay `kind: evm` chains
-of the same config (``url: http://10.0.0.5:9650/ext/bc/C/rpc``): see docs/avalanche.md.
+figures come from our own nodes only.
+
+The C-chain and subnet-EVM chains are `kind: evm` chains of the same config whose endpoints are
+the nodes' ``/ext/bc/C/rpc`` and ``/ext/bc/<blockchainID>/rpc``; ``evm_chains`` names them. The
+link is checked (each one an EVM chain of the config, served by at least one node of this chain,
+paired by url) and a node's C-chain endpoint that is down while the node bootstraps its C-chain
+does not page beside the node's ``ChainwatchAvalancheChainNotBootstrapped``: see docs/avalanche.md.
 
 Validators are watched in user-named groups. A primary-network validator is named by its
 ``node_id``: its uptime is the median of the reference nodes' views
@@ -19,6 +24,8 @@ Example::
         kind: avalanche
         network: mainnet
         network_id: 1
+        evm_chains: [avalanche-c]         # a kind: evm chain at http://10.0.0.5:9650/ext/bc/C/rpc
+        subnets: {dfk: Vn3aX6hNRstj5VHHm63TCgPNaeGnRSqCYXQqemSqDd2TQH4qJ}  # /ext/health?tag=<subnetID>
         endpoints:
           - {name: avax-1, url: "http://10.0.0.5:9650"}
           - {name: avax-ref-1, url: "https://api.avax.network", role: reference}
@@ -33,17 +40,37 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
-from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Strict, Thresholds
+from chainwatch import kinds
+from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, FieldError, Strict, Thresholds
 
 NODE_ID_PATTERN = r"^NodeID-[1-9A-HJ-NP-Za-km-z]{20,40}$"  # "NodeID-" + CB58(20 bytes + checksum)
 CB58_ID_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{40,55}$"  # CB58 of a 32-byte id (validationID, subnetID)
 P_CHAIN_BLOCK_SECONDS = 2.0  # the P-chain makes a block when there are transactions; ~2 s on mainnet
 PRIMARY_REQUIREMENT = 0.8  # uptime for a staking reward (before Helicon)
 HELICON_REQUIREMENT = 0.9  # ACP-267: validations starting at or after Helicon
+
+
+class EvmServed(NamedTuple):
+    """An endpoint of an EVM chain (``evm_chains``) served by a node of ours."""
+
+    chain: str  # the evm chain
+    endpoint: str  # its endpoint
+    node: str  # our node (an endpoint of the avalanche chain)
+    blockchain: str  # "C", or a subnet-EVM chain's blockchain ID
+
+
+def _served_by(chain: str, endpoint, nodes) -> EvmServed | None:
+    for node in nodes:
+        root = node.url.rstrip("/") + "/ext/bc/"
+        if endpoint.url.startswith(root):
+            blockchain, _, rest = endpoint.url[len(root) :].partition("/")
+            if rest.rstrip("/") == "rpc" and blockchain:
+                return EvmServed(chain, endpoint.name, node.name, blockchain)
+    return None
 
 
 class AvalancheValidator(Strict):
@@ -108,10 +135,57 @@ class AvalancheChain(ChainBase):
     network_id: Annotated[int, Field(ge=1, le=2**32 - 1)]
     thresholds: AvalancheThresholds = Field(default_factory=AvalancheThresholds)
     validators: AvalancheValidators | None = None
+    # Subnets (L1s) whose health our nodes report apart (GET /ext/health?tag=<subnetID>), by a
+    # name of the user's: the `subnet` label.
+    subnets: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Annotated[str, Field(pattern=CB58_ID_PATTERN)]] = Field(default_factory=dict)
+    # The C-chain and subnet-EVM chains these nodes serve: `kind: evm` chains of this config.
+    evm_chains: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = Field(default_factory=list)
+
+    # Filled by link(): (evm chain, its endpoint, our node endpoint, blockchain) per served endpoint.
+    _served: tuple[EvmServed, ...] = PrivateAttr(default=())
 
     @property
     def block_time(self) -> float:
         return self.block_time_seconds or P_CHAIN_BLOCK_SECONDS
+
+    def link(self, chains: dict) -> None:
+        """Check ``evm_chains`` against the config's chains and pair each EVM endpoint with the
+        node of ours that serves it: its url is the node's url + ``/ext/bc/<C or blockchainID>/rpc``.
+        Errors (FieldError at the ``evm_chains`` entry): a name that is not another chain, a chain
+        that is not ``kind: evm``, a chain no endpoint of which a node of ours serves."""
+        served: list[EvmServed] = []
+        nodes = [e for e in self.endpoints if e.role != "reference"]
+        me = next(n for n, c in chains.items() if c is self)
+        for i, name in enumerate(self.evm_chains):
+            where = ("chains", me, "evm_chains", i)
+            other = chains.get(name)
+            if other is None or other is self:
+                raise FieldError(where, f"refers to chain {name!r}, which is not another chain of this config (chains: {', '.join(sorted(chains))})")
+            # An EVM chain: its chain id is its identity (eth_chainId); other kinds pin another field.
+            if not hasattr(other, "chain_id") or kinds.get(other.kind).identity is not None:
+                raise FieldError(where, f"chain {name!r} is a {other.kind} chain; the C-chain and subnet-EVM chains are kind: evm chains")
+            if name in self.evm_chains[:i]:
+                raise FieldError(where, f"chain {name!r} is listed twice")
+            found = [s for e in other.endpoints if (s := _served_by(name, e, nodes))]
+            if not found:
+                raise FieldError(
+                    where,
+                    f"no endpoint of chain {name!r} is served by a node of this chain: its url should be a node's url "
+                    f"({', '.join(n.name for n in nodes) or 'no node of ours'}) followed by /ext/bc/C/rpc or /ext/bc/<blockchainID>/rpc",
+                )
+            served += found
+        self._served = tuple(served)
+
+    def alerted_chains(self) -> tuple[str, ...]:
+        """The linked chains and ``evm_chains``: ChainwatchAvalancheEvmChainBootstrapping is about
+        the C-chain endpoint a node of ours serves."""
+        return (*self.linked_chains(), *self.evm_chains)
+
+    @property
+    def evm_served(self) -> tuple[EvmServed, ...]:
+        """Each EVM endpoint of ``evm_chains`` a node of ours serves, with that node and the blockchain
+        (``C`` or the blockchain ID from the url)."""
+        return self._served
 
     @model_validator(mode="after")
     def _validators(self):

@@ -3,6 +3,7 @@ peers and disk, and the watched validators' uptime, reward runway and L1 fee run
 
 from __future__ import annotations
 
+from chainwatch.core import uids
 from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, Grid, q, timeseries
 from chainwatch.dashboards.sections import (
     C,
@@ -72,6 +73,18 @@ def build(config, name: str, chain) -> dict:
         h=8,
     )
     grid.add(references_panel(C, lim), w=8, h=8)
+    if chain.subnets:
+        grid.add(
+            timeseries(
+                "Failing checks per subnet",
+                "Failing checks of GET /ext/health?tag=<subnetID> on each node of ours, per configured subnet: the subnet's chains and the "
+                "node-wide checks (network, database, diskspace, ...). Only a subnet's own count rising means its chains are unhealthy.",
+                q(f"max by (endpoint, subnet) ({m('chainwatch_avalanche_subnet_failing_checks')}{{{E}}})", "{{endpoint}} {{subnet}}"),
+                unit=NONE,
+            ),
+            w=8,
+            h=8,
+        )
     sync_row(grid, E, lim, unit_name="blocks")
     rpc_row(grid, E, lim)
 
@@ -137,12 +150,19 @@ def build(config, name: str, chain) -> dict:
         )
 
     probe_row(grid, E, title="Probe detail")
-    return chain_dashboard(
+    evm = f" The EVM chains its nodes serve have their own dashboards: {', '.join(chain.evm_chains)}." if chain.evm_chains else ""
+    board = chain_dashboard(
         config,
         name,
         chain,
         kind_title="Avalanche",
         grid=grid,
         about=f"{name} ({chain.network}, network id {chain.network_id}): P-chain height, node health checks, bootstrapped chains, peers and disk; "
-        "validators' median uptime, reward runway and L1 fee runway.",
+        "validators' median uptime, reward runway and L1 fee runway." + evm,
     )
+    # The C-chain and subnet-EVM chains (evm_chains): their heads, lag and mempool are on their dashboards.
+    board["links"] += [
+        {**board["links"][0], "title": f"EVM chain: {e}", "url": uids.url(uids.chain_uid(e), chain=e), "tooltip": f"{e}: served by the nodes of {name}"}
+        for e in chain.evm_chains
+    ]
+    return board

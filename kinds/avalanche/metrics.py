@@ -37,6 +37,15 @@ METRICS: tuple[Metric, ...] = (
     ),
     _m("chainwatch_avalanche_disk_available_bytes", G, "bytes", "availableDiskBytes of the node's diskspace health check.", kinds=KIND),
     _m(
+        "chainwatch_avalanche_subnet_failing_checks",
+        G,
+        "",
+        "Failing checks of GET /ext/health?tag=<subnetID> on a node of ours, per configured subnet (subnets: the chains of the subnet and the node-wide checks: network, database, diskspace, ...).",
+        labels=("subnet",),
+        kinds=KIND,
+        example='chainwatch_avalanche_subnet_failing_checks{chain="avalanche",endpoint="avax-1",network="mainnet",role="node",subnet="dfk"} 0',
+    ),
+    _m(
         "chainwatch_avalanche_bootstrapped",
         G,
         "",

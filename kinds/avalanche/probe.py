@@ -14,7 +14,9 @@ Per endpoint per round (one JSON-RPC call per request; AvalancheGo takes no batc
    ``chainwatch_avalanche_health_check_failing{check}`` (a check carries ``error`` while failing)
    and ``..._contiguous_failures``, ``network.message.connectedPeers`` as ``chainwatch_peers``,
    ``diskspace.message.availableDiskBytes``. Public API servers do not serve it (404): only the
-   health series are then absent;
+   health series are then absent. On our nodes, per configured subnet (``subnets``),
+   ``GET /ext/health?tag=<subnetID>`` (the subnet's chains' checks and the node-wide ones):
+   ``chainwatch_avalanche_subnet_failing_checks{subnet}``;
 5. ``info.uptime`` on our nodes (``role: node``) that validate: ``rewardingStakePercentage``;
    a node that does not validate answers an error and the series is absent;
 6. ``info.getNodeVersion`` every 10 minutes: ``chainwatch_node_info{client_version="avalanchego/1.13.2"}``.
@@ -75,6 +77,13 @@ def parse_health(body: object) -> tuple[dict[str, tuple[bool, int]], int | None,
     return out, peers, disk
 
 
+def failing_checks(body: object) -> int:
+    """How many checks of a ``GET /ext/health`` body carry ``error`` (each counted, whatever its
+    name: a subnet's chains are named by their blockchain ID). Raises ``invalid_response``."""
+    checks = obj(obj(body, "health").get("checks"), "health.checks")
+    return sum(1 for name, raw in checks.items() if obj(raw, f"health.checks.{str(name)[:40]}").get("error") is not None)
+
+
 class AvalancheProbe:
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         got = obj(await call(ctx.request, endpoint, "info.getNetworkID"), "info.getNetworkID")
@@ -107,6 +116,11 @@ class AvalancheProbe:
                     result.set("chainwatch_avalanche_health_check_contiguous_failures", count, check=label)
                 result.set("chainwatch_peers", peers)
                 result.set("chainwatch_avalanche_disk_available_bytes", disk)
+                if endpoint.role.value == "node":
+                    for name, subnet in ctx.chain.subnets.items():
+                        with result.optional(f"health.{name}"):
+                            tagged = await ctx.request(endpoint, "health", method="GET", path=f"/ext/health?tag={subnet}", ok_statuses=(503,))
+                            result.set("chainwatch_avalanche_subnet_failing_checks", failing_checks(tagged.json()), subnet=name)
 
         if endpoint.role.value == "node":
             try:

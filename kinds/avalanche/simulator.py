@@ -37,7 +37,9 @@ Model
 
 Controls: ``POST /-/control`` with ``{"action": "bootstrap", "node": "n", "chain": "P"}``,
 ``bootstrapped``, ``set_network {node, network_id}``, ``set_peers {node, peers}``,
-``set_disk {node, bytes}``, ``disconnect {validator}`` / ``connect``, ``blind {node, validator}`` /
+``set_disk {node, bytes}``, ``subnet {node, subnet, failing}`` (the node tracks the subnet: one
+chain named by :func:`subnet_chain`, whose check fails while ``failing``; ``GET /ext/health?tag=<subnetID>``
+answers that chain's check and the node-wide ones), ``disconnect {validator}`` / ``connect``, ``blind {node, validator}`` /
 ``unblind``, ``forgive {validator}`` (the downtime since start never happened: a demo's undo),
 ``halt`` / ``resume``, ``heal``. ``GET /-/state`` shows nodes, validators and ids.
 
@@ -65,6 +67,7 @@ CHAINS = ("P", "X", "C")
 VERSION = "avalanchego/1.13.2"
 LOCAL_NETWORK_ID = 12345
 PRIMARY_NETWORK = "11111111111111111111111111111111LpoYY"  # the primary network's subnet id
+NODE_WIDE = ("bootstrapped", "network", "database", "diskspace", "router")  # in every tagged health answer
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
@@ -77,6 +80,11 @@ def cb58(seed: str, size: int) -> str:
         n, r = divmod(n, 58)
         out = _B58[r] + out
     return "1" * (len(data) - len(data.lstrip(b"\0"))) + out
+
+
+def subnet_chain(subnet: str) -> str:
+    """The blockchain ID of the one chain a simulated subnet runs: its health check's name."""
+    return cb58("chain-" + subnet, 32)
 
 
 def node_id(seed: str) -> str:
@@ -137,6 +145,7 @@ class Node:
     disk: int = 400 * 2**30
     blind: dict[str, float] = field(default_factory=dict)  # validator name -> since (sees it disconnected)
     failures: dict[str, tuple[int, float]] = field(default_factory=dict)  # check -> (contiguous failures, first)
+    subnets: dict[str, bool] = field(default_factory=dict)  # tracked subnet id -> its chain failing
 
 
 class RpcError(Exception):
@@ -231,6 +240,8 @@ class AvalancheSim(Simulation):
             self.node(body["node"]).network_id = int(body.get("network_id", self.network_id + 1))
         elif action == "set_peers":
             self.node(body["node"]).peers = int(body["peers"])
+        elif action == "subnet":  # track a subnet (one chain of its own); failing: its chain's check fails
+            self.node(body["node"]).subnets[str(body["subnet"])] = bool(body.get("failing", False))
         elif action == "set_disk":
             self.node(body["node"]).disk = int(body["bytes"])
         elif action == "disconnect":
@@ -306,6 +317,7 @@ class AvalancheSim(Simulation):
     def _check_states(self, n: Node) -> dict[str, bool]:
         """check name -> failing."""
         out = {c: c in n.bootstrapping for c in CHAINS}
+        out.update({subnet_chain(s): failing for s, failing in n.subnets.items()})
         out["bootstrapped"] = bool(n.bootstrapping)
         out["network"] = n.peers == 0
         out["database"] = False
@@ -313,11 +325,16 @@ class AvalancheSim(Simulation):
         out["router"] = False
         return out
 
-    def health(self, n: Node) -> tuple[dict, bool]:
-        """``{"checks": {...}, "healthy": bool}`` of node ``n`` (api/health/service.go APIReply)."""
+    def health(self, n: Node, tags: Sequence[str] = ()) -> tuple[dict, bool]:
+        """``{"checks": {...}, "healthy": bool}`` of node ``n`` (api/health/service.go APIReply).
+        With ``tags`` (subnet ids): the checks of those subnets' chains (P, X and C are the primary
+        network's) and the node-wide ones (``network``, ``database``, ...), as api/health filters."""
         now = time.time()
         stamp = rfc3339(now)
         states = self._check_states(n)
+        if tags:
+            chains = {subnet_chain(t) for t in tags} | (set(CHAINS) if PRIMARY_NETWORK in tags else set())
+            states = {c: f for c, f in states.items() if c in chains or c in NODE_WIDE}
         messages: dict[str, Any] = {}
         for chain in CHAINS:
             messages[chain] = {
@@ -353,7 +370,7 @@ class AvalancheSim(Simulation):
             if messages.get(name) is not None:
                 check["message"] = messages[name]
             if failing:
-                check["error"] = errors.get(name, "subnet not bootstrapped" if name in CHAINS else f"{name} failing")
+                check["error"] = errors.get(name, "subnet not bootstrapped" if name in CHAINS or name not in NODE_WIDE else f"{name} failing")
                 count, first = n.failures.get(name, (1, now))
                 check["contiguousFailures"] = count
                 check["timeOfFirstFailure"] = rfc3339(first)
@@ -506,7 +523,8 @@ class AvalancheSim(Simulation):
             elif api == "bc/P" and method.startswith("platform."):
                 result = self.platform(n, method, params)
             elif api == "health" and method in ("health.health", "health.readiness", "health.liveness"):
-                result = self.health(n)[0]
+                tags = params.get("tags") or ()
+                result = self.health(n, [str(t) for t in tags] if isinstance(tags, list) else ())[0]
             else:
                 raise RpcError(f"the method {method} does not exist/is not available")
         except RpcError as exc:
@@ -517,7 +535,7 @@ class AvalancheSim(Simulation):
         n = self._node_of(request)
         if n is None:
             return web.Response(status=404, text="404 page not found\n")
-        body, healthy = self.health(n)
+        body, healthy = self.health(n, request.query.getall("tag", []))
         return web.json_response(body, status=200 if healthy else 503)
 
     def _node_of(self, request: web.Request) -> Node | None:

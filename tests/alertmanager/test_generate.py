@@ -28,7 +28,7 @@ def test_amtool_check_config_accepts_generated_config(am_config):
     result = amtool("check-config", str(path), check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
-    assert "9 inhibit rules" in result.stdout  # 7 shared + the rollup kind's declared `inhibits`
+    assert "10 inhibit rules" in result.stdout  # 8 shared (with a host fault's) + the rollup kind's declared `inhibits`
 
 
 def test_example_config_output_passes_amtool(tmp_path):

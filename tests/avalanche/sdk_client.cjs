@@ -1,15 +1,16 @@
 // Calls every method the SIMULATED AvalancheGo serves through ava-labs' @avalanche-sdk/client and
 // prints what the client returned as JSON (bigints as decimal strings), for test_sdk_client.py.
-// Usage: node sdk_client.cjs <origin> <nodeID> <validationID>
+// Usage: node sdk_client.cjs <origin> <nodeID> <validationID> <subnetID>
 const { createAvalancheClient } = require("@avalanche-sdk/client");
 const { avalanche } = require("@avalanche-sdk/client/chains");
 
 async function main() {
-  const [origin, nodeID, validationID] = process.argv.slice(2);
+  const [origin, nodeID, validationID, subnetID] = process.argv.slice(2);
   // The client keeps the URL's origin and adds /ext/info, /ext/health, /ext/bc/P itself.
   const client = createAvalancheClient({ chain: avalanche, transport: { type: "http", url: `${origin}/ext/bc/C/rpc` } });
   const out = {
     health: await client.health.health({}),
+    subnetHealth: await client.health.health({ tags: [subnetID] }),
     networkID: await client.info.getNetworkID(),
     nodeVersion: await client.info.getNodeVersion(),
     nodeID: await client.info.getNodeID(),

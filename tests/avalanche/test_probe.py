@@ -14,7 +14,7 @@ from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.avalanche.probe import PROBE, parse_health
-from chainwatch.kinds.avalanche.simulator import Simulator, node_id
+from chainwatch.kinds.avalanche.simulator import Simulator, cb58, node_id
 
 from .support import chain_model, sim_with
 
@@ -26,8 +26,10 @@ async def transport():
     await t.close()
 
 
-async def probe(sim, server, transport, node: str = "avax-1") -> tuple[ProbeResult, ProbeContext]:
+async def probe(sim, server, transport, node: str = "avax-1", subnets: dict | None = None) -> tuple[ProbeResult, ProbeContext]:
     cfg = chain_model(sim, server)
+    if subnets:
+        cfg = type(cfg).model_validate({**cfg.model_dump(mode="json", exclude_unset=True), "subnets": subnets})
     ctx = ProbeContext(transport, asyncio.get_running_loop().time() + 5, {}, cfg)
     result = ProbeResult(success=False)
     await PROBE.run(cfg.endpoint(node), ctx, result)
@@ -134,3 +136,26 @@ async def test_a_reference_is_not_asked_for_its_own_uptime_and_a_non_validator_n
         result, _ = await probe(sim, server, transport)
     assert result.get("chainwatch_avalanche_rewarding_stake_ratio") is None
     assert result.dropped == []  # "not a validator" is an answer, not a lost value
+
+
+async def test_each_configured_subnet_reports_its_tagged_health_on_our_nodes_only(transport):
+    """GET /ext/health?tag=<subnetID>: the subnet's chains' checks and the node-wide ones."""
+    sim = sim_with()
+    up, down = sim.l1["l1-1"].subnet, cb58("subnet-other", 32)
+    subnets = {"l1": up, "other": down}
+    async with Simulator(sim) as server:
+        sim.control({"action": "subnet", "node": "avax-1", "subnet": up})
+        sim.control({"action": "subnet", "node": "avax-1", "subnet": down, "failing": True})
+        result, ctx = await probe(sim, server, transport, subnets=subnets)
+        assert result.get("chainwatch_avalanche_subnet_failing_checks", subnet="l1") == 0
+        assert result.get("chainwatch_avalanche_subnet_failing_checks", subnet="other") == 1
+        assert result.get("chainwatch_avalanche_health_check_failing", check="other") == 1  # the untagged answer: every chain's check
+        assert [c.method for c in ctx.calls].count("health") == 3
+        sim.control({"action": "set_disk", "node": "avax-1", "bytes": 2**30})  # a node-wide check is in every subnet's answer
+        result, _ = await probe(sim, server, transport, subnets=subnets)
+        assert result.get("chainwatch_avalanche_subnet_failing_checks", subnet="l1") == 1
+        assert result.get("chainwatch_avalanche_subnet_failing_checks", subnet="other") == 2
+        result, ctx = await probe(sim, server, transport, node="ref-1", subnets=subnets)
+    assert result.get("chainwatch_avalanche_subnet_failing_checks", subnet="l1") is None  # a reference is not our node
+    assert [c.method for c in ctx.calls].count("health") == 1
+    assert result.dropped == []

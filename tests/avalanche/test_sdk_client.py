@@ -29,7 +29,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from chainwatch.kinds.avalanche.simulator import Simulator
+from chainwatch.kinds.avalanche.simulator import Simulator, subnet_chain
 from tests.support import TOOLS, require_binary
 
 from .support import sim_with
@@ -55,6 +55,8 @@ async def test_the_avalanche_sdk_decodes_every_simulated_answer():
     async with Simulator(sim) as server:
         sim.control({"action": "set_disk", "node": "avax-1", "bytes": 2**30})  # one failing check, so error fields appear
         sim.control({"action": "halt"})  # the height stays where the client reads it
+        subnet = sim.l1["l1-1"].subnet
+        sim.control({"action": "subnet", "node": "avax-1", "subnet": subnet, "failing": True})  # its chain's check fails
         sim.tick()
         proc = await asyncio.create_subprocess_exec(
             node,
@@ -62,6 +64,7 @@ async def test_the_avalanche_sdk_decodes_every_simulated_answer():
             server.url().rstrip("/"),
             sim.validators["val-1"].node,
             sim.l1["l1-1"].validation_id,
+            subnet,
             env={**os.environ, "NODE_PATH": str(MODULES)},
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
@@ -74,7 +77,11 @@ async def test_the_avalanche_sdk_decodes_every_simulated_answer():
 
     health = got["health"]
     assert health["healthy"] is False and status == 503
-    assert set(health["checks"]) == {"C", "P", "X", "bootstrapped", "network", "database", "diskspace", "router"} == set(rest["checks"])
+    node_wide = {"bootstrapped", "network", "database", "diskspace", "router"}
+    assert set(health["checks"]) == {"C", "P", "X", subnet_chain(subnet), *node_wide} == set(rest["checks"])
+    tagged = got["subnetHealth"]  # health.health {tags}: the subnet's chain and the node-wide checks
+    assert tagged["healthy"] is False and set(tagged["checks"]) == {subnet_chain(subnet), *node_wide}
+    assert tagged["checks"][subnet_chain(subnet)]["error"] and tagged["checks"][subnet_chain(subnet)]["contiguousFailures"] >= 1
     disk = health["checks"]["diskspace"]
     assert disk["message"]["availableDiskBytes"] == 2**30 and disk["contiguousFailures"] >= 1 and disk["error"]
     assert "timeOfFirstFailure" in disk and "contiguousFailures" not in health["checks"]["C"]  # Go omitempty while passing
