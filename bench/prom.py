@@ -64,6 +64,7 @@ MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 LONG_RANGE = 1800  # a series read through a range this long or longer gets history
 BLOCK = 7200  # promtool's block length, seconds
+TOP_RULES = 15  # the rules loading the most samples, kept in the results
 
 
 # ---------------------------------------------------------------------- the series of one endpoint
@@ -283,19 +284,23 @@ class Prometheus:
             return json.loads(resp.read())["data"]["result"]
 
 
-def query_samples(prom: Prometheus, rules_dir: Path) -> dict[str, int]:
+def query_samples(prom: Prometheus, rules_dir: Path) -> tuple[dict[str, int], list[dict]]:
     """Samples each group's rule queries load in one evaluation (the query API's
-    ``stats=all``: ``totalQueryableSamples``), evaluated once now, rule by rule."""
+    ``stats=all``: ``totalQueryableSamples``), evaluated once now, rule by rule:
+    ``({group: samples}, [{"group", "rule", "samples"}] of the rules that load the most)``."""
     out: dict[str, int] = {}
+    per_rule: list[dict] = []
     for path in sorted(rules_dir.glob("*.rules.yml")):
         for group in yaml.safe_load(path.read_text())["groups"]:
             total = 0
             for rule in group["rules"]:
                 url = f"http://127.0.0.1:{prom.port}/api/v1/query?" + urllib.parse.urlencode({"query": rule["expr"], "stats": "all"})
                 with urllib.request.urlopen(url, timeout=120) as resp:
-                    total += json.loads(resp.read())["data"].get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0)
+                    n = json.loads(resp.read())["data"].get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0)
+                total += n
+                per_rule.append({"group": group["name"], "rule": rule.get("record") or rule.get("alert"), "samples": n})
             out[group["name"]] = total
-    return out
+    return out, sorted(per_rule, key=lambda r: (-r["samples"], r["group"], r["rule"]))[:TOP_RULES]
 
 
 def one(metrics: dict, name: str, default: float = 0.0) -> float:
@@ -454,7 +459,7 @@ def scenario(args) -> dict:
             history = backfill(prom, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS) if args.days > 0 else None
             time.sleep(args.warmup)
             figures = measure(prom, args.measure, args.eval_interval)
-            samples = query_samples(prom, workdir / "rules")
+            samples, figures["top_rules_by_samples"] = query_samples(prom, workdir / "rules")
             figures["query_samples_per_evaluation"] = sum(samples.values())
             for name, count in samples.items():
                 figures["groups"].setdefault(name, {})["query_samples"] = count
@@ -498,6 +503,8 @@ def table(r: dict) -> str:
         ("Prometheus CPU cores", f"{p['cpu_cores']:.2f}"),
         ("rule evaluation failures", f"{p['rule_evaluation_failures']:.0f}"),
     ]
+    for rule in p.get("top_rules_by_samples", [])[:5]:
+        rows.append((f"  samples of {rule['rule']}", f"{rule['samples']:,} ({rule['group']})"))
     width = max(len(a) for a, _ in rows)
     return "\n".join(f"{a.ljust(width)}  {b}" for a, b in rows)
 
