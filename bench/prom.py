@@ -225,16 +225,20 @@ def matches(labels: dict, matchers: str) -> bool:
 
 
 class Prometheus:
-    def __init__(self, workdir: Path, target_port: int, eval_interval: str):
+    """One Prometheus in ``workdir``: rules from ``workdir/rules<suffix>/*.rules.yml``."""
+
+    def __init__(self, workdir: Path, target_port: int, eval_interval: str, suffix: str = ""):
         self.workdir = workdir
-        self.data = workdir / "data"
+        self.data = workdir / f"data{suffix}"
+        self.rules = workdir / f"rules{suffix}"
+        self.log = workdir / f"prometheus{suffix}.log"
         self.port = run.free_port()
-        self.config = workdir / "prometheus.yml"
+        self.config = workdir / f"prometheus{suffix}.yml"
         self.config.write_text(
             yaml.safe_dump(
                 {
                     "global": {"scrape_interval": f"{SCRAPE_SECONDS}s", "scrape_timeout": "10s", "evaluation_interval": eval_interval},
-                    "rule_files": [str(workdir / "rules" / "*.rules.yml")],
+                    "rule_files": [str(self.rules / "*.rules.yml")],
                     "scrape_configs": [{"job_name": "chainwatch", "honor_labels": True, "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}],
                 }
             )
@@ -250,11 +254,11 @@ class Prometheus:
             f"--web.listen-address=127.0.0.1:{self.port}",
             "--log.level=warn",
         ]
-        self.child = run.Child(args, log=self.workdir / "prometheus.log")
+        self.child = run.Child(args, log=self.log)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.child.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-2000:]}")
+                raise RuntimeError(f"prometheus exited: {self.log.read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as resp:
                     if resp.status == 200:
@@ -317,19 +321,25 @@ def wait_evaluated(prom: Prometheus, timeout: float = 300) -> None:
     raise TimeoutError("rule groups not evaluated")
 
 
-def backfill(prom: Prometheus, fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float) -> dict:
-    """Stop Prometheus, write the history of the long-range series into its data directory, start it."""
+def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float) -> dict:
+    """Stop the Prometheus servers, write the history of the long-range series into each one's
+    data directory (the same blocks), start them."""
     long = sorted(key for key, secs in reads.items() if secs >= LONG_RANGE)
     raw = [(name, m) for name, m in long if ":" not in name]
     recorded = [(name, m) for name, m in long if ":" in name]
     seen, recorded_series = set(), []
-    for name, m in recorded:
-        for r in prom.query(name + m):
-            key = tuple(sorted(r["metric"].items()))
-            if key not in seen:
-                seen.add(key)
-                recorded_series.append(r)
-    prom.stop()
+    for prom in proms:
+        for name, m in recorded:
+            for r in prom.query(name + m):
+                key = tuple(sorted(r["metric"].items()))
+                if key not in seen:
+                    seen.add(key)
+                    recorded_series.append(r)
+    for prom in proms:
+        prom.stop()
+    prom = proms[0]
+    blocks = prom.workdir / "history-blocks"
+    blocks.mkdir()
     series = fleet.selected(raw)
     for r in recorded_series:  # constant: the value the rules gave on the live data
         text = f"{r['metric']['__name__']}{{{labels_text({k: v for k, v in r['metric'].items() if k != '__name__'})}}}"
@@ -355,10 +365,14 @@ def backfill(prom: Prometheus, fleet: Fleet, reads: dict[str, int], days: float,
         samples += len(series) * len(stamps)
         size += om.stat().st_size
         written += time.monotonic() - t0
-        proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(prom.data)], capture_output=True, text=True)
+        proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(blocks)], capture_output=True, text=True)
         if proc.returncode:
             raise RuntimeError(f"promtool: {proc.stderr[-2000:]}")
         om.unlink()
+    for block in sorted(blocks.iterdir()):
+        for p in proms:
+            shutil.copytree(block, p.data / block.name)
+    shutil.rmtree(blocks)
     info = {
         "raw_selectors": len(raw),
         "raw_metrics": sorted({name for name, _ in raw}),
@@ -369,7 +383,8 @@ def backfill(prom: Prometheus, fleet: Fleet, reads: dict[str, int], days: float,
         "write_seconds": written,
         "promtool_seconds": time.monotonic() - started - written,
     }
-    prom.start()
+    for p in proms:
+        p.start()
     return info
 
 
@@ -447,24 +462,49 @@ def scenario(args) -> dict:
         for path in (workdir / "gen" / "rules").glob("*.prometheusrule.yaml"):
             groups = yaml.safe_load(path.read_text())["spec"]["groups"]
             (workdir / "rules" / path.name.replace(".prometheusrule.yaml", ".rules.yml")).write_text(yaml.safe_dump({"groups": groups}))
+        suffixes = [""]
+        if args.baseline_rules:
+            # The same pack with some files swapped for another version's: both servers scrape
+            # the same replay, hold the same history and share the machine's load at the same time.
+            shutil.copytree(workdir / "rules", workdir / "rules-baseline")
+            for path in sorted(Path(args.baseline_rules).glob("*.rules.yml")):
+                shutil.copy(path, workdir / "rules-baseline" / path.name)
+            suffixes.append("-baseline")
         reads = range_reads(workdir / "rules")
+        if args.baseline_rules:
+            for key, secs in range_reads(workdir / "rules-baseline").items():
+                reads[key] = max(reads.get(key, 0), secs)
         fleet = Fleet(args.endpoints, args.chains, node, chain)
         server = Replay(fleet)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        prom = Prometheus(workdir, server.server_address[1], f"{args.eval_interval:g}s")
+        proms = [Prometheus(workdir, server.server_address[1], f"{args.eval_interval:g}s", suffix) for suffix in suffixes]
         try:
             live_from = time.time()
-            prom.start()
-            wait_evaluated(prom)
-            history = backfill(prom, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS) if args.days > 0 else None
+            for prom in proms:
+                prom.start()
+            for prom in proms:
+                wait_evaluated(prom)
+            history = backfill(proms, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS) if args.days > 0 else None
             time.sleep(args.warmup)
-            figures = measure(prom, args.measure, args.eval_interval)
-            samples, figures["top_rules_by_samples"] = query_samples(prom, workdir / "rules")
-            figures["query_samples_per_evaluation"] = sum(samples.values())
-            for name, count in samples.items():
-                figures["groups"].setdefault(name, {})["query_samples"] = count
+            measured: list[dict] = [{} for _ in proms]
+
+            def poll(i: int) -> None:
+                measured[i] = measure(proms[i], args.measure, args.eval_interval)
+
+            threads = [threading.Thread(target=poll, args=(i,)) for i in range(len(proms))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for prom, figures in zip(proms, measured):
+                samples, figures["top_rules_by_samples"] = query_samples(prom, prom.rules)
+                figures["query_samples_per_evaluation"] = sum(samples.values())
+                for name, count in samples.items():
+                    figures["groups"].setdefault(name, {})["query_samples"] = count
+            figures = measured[0]
         finally:
-            prom.stop()
+            for prom in proms:
+                prom.stop()
             server.shutdown()
         return {
             "endpoints": args.endpoints,
@@ -477,6 +517,7 @@ def scenario(args) -> dict:
             "scraped_series": len(fleet.series),
             "history": history,
             "prometheus": figures,
+            "baseline": {"rules": str(args.baseline_rules), "prometheus": measured[1]} if args.baseline_rules else None,
             "load_average": {"start": load_start, "end": os.getloadavg()},
         }
     finally:
@@ -520,6 +561,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", type=float, default=120.0, help="seconds of polling Prometheus' own metrics")
     parser.add_argument("--label", default="latest", help="results file: bench/results/prometheus-<label>.json")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (rules, data, logs)")
+    parser.add_argument(
+        "--baseline-rules",
+        metavar="DIR",
+        help="a second Prometheus beside the first, same replay, history and time, with the generated"
+        " rule files replaced by DIR's *.rules.yml of the same name (another version's): an A/B under one load",
+    )
     args = parser.parse_args(argv)
     result = scenario(args)
     result["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -528,5 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     print(table(result))
+    if result.get("baseline"):
+        print(f"\nbaseline ({args.baseline_rules}), same run:")
+        print(table({**result, "prometheus": result["baseline"]["prometheus"]}))
     print(f"wrote {out}")
     return 0
