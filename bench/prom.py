@@ -19,7 +19,10 @@ The scenario, all on loopback:
    Prometheus' data directory (recorded series with the values the rules gave on the live data;
    Prometheus is stopped for the backfill and started again). A real Prometheus keeps them at
    its scrape / evaluation interval, so the history's samples per range are ``step / 15`` (raw)
-   fewer: the long-window figures here are a lower bound of what raw-counter ranges cost.
+   fewer: the long-window figures here are a lower bound of what raw-counter ranges cost. The
+   newest ``FINE_SECONDS`` (1 h) are written as a real Prometheus holds them, a sample per
+   scrape (raw series) or per evaluation (recorded ones), so ranges up to 1 h cost what they do
+   in production.
 5. **Measure** after ``--warmup`` seconds, every evaluation interval for ``--measure`` seconds,
    from Prometheus' own ``/metrics``: ``prometheus_rule_group_last_duration_seconds`` of every
    group (median and max over the polls), head series, resident memory, CPU; then the samples
@@ -63,6 +66,7 @@ RANGE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\[(\d+)([smhdw])\]")
 MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 LONG_RANGE = 1800  # a series read through a range this long or longer gets history
+FINE_SECONDS = 3600  # the newest history at full resolution: the SLO windows of 30m and 1h read it all
 BLOCK = 7200  # promtool's block length, seconds
 TOP_RULES = 15  # the rules loading the most samples, kept in the results
 
@@ -321,7 +325,7 @@ def wait_evaluated(prom: Prometheus, timeout: float = 300) -> None:
     raise TimeoutError("rule groups not evaluated")
 
 
-def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float) -> dict:
+def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float, eval_interval: float) -> dict:
     """Stop the Prometheus servers, write the history of the long-range series into each one's
     data directory (the same blocks), start them."""
     long = sorted(key for key, secs in reads.items() if secs >= LONG_RANGE)
@@ -343,26 +347,36 @@ def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days:
     series = fleet.selected(raw)
     for r in recorded_series:  # constant: the value the rules gave on the live data
         text = f"{r['metric']['__name__']}{{{labels_text({k: v for k, v in r['metric'].items() if k != '__name__'})}}}"
-        series.append((text, "g", float(r["value"][1])))
+        series.append((text, "r", float(r["value"][1])))
     start = end - days * 86400
+    fine = max(start, end - FINE_SECONDS)
+
+    def times(lo: float, hi: float, every: float, origin: float) -> list[float]:
+        first = origin + max(0, -(-(lo - origin) // every)) * every
+        return [t for t in (first + i * every for i in range(int((hi - first) // every) + 1)) if lo <= t < hi]
+
     started = time.monotonic()
     samples, size, written = 0, 0, 0.0
     # One file per 2h block: promtool reads its whole input once per block it writes.
     first = int(start // BLOCK * BLOCK)
     for block in range(first, int(end) + 1, BLOCK):
-        stamps = [t for t in (start + i * step for i in range(int((end - start) // step) + 1)) if block <= t < block + BLOCK and t < end]
-        if not stamps:
+        coarse = times(max(block, start), min(block + BLOCK, fine), step, start)
+        # The last FINE_SECONDS as a real Prometheus holds them: a sample per scrape (raw), per evaluation (recorded).
+        raw_stamps = coarse + times(max(block, fine), min(block + BLOCK, end), SCRAPE_SECONDS, fine)
+        rec_stamps = coarse + times(max(block, fine), min(block + BLOCK, end), eval_interval, fine)
+        if not raw_stamps and not rec_stamps:
             continue
         t0 = time.monotonic()
         om = prom.workdir / "history.om"
         with open(om, "w") as out:
             for text, kind, base in series:
+                stamps = rec_stamps if kind == "r" else raw_stamps
+                samples += len(stamps)
                 if kind == "c":
                     out.write("".join(f"{text} {base * t / SCRAPE_SECONDS:.6g} {t:.0f}\n" for t in stamps))
                 else:
                     out.write("".join(f"{text} {base:.6g} {t:.0f}\n" for t in stamps))
             out.write("# EOF\n")
-        samples += len(series) * len(stamps)
         size += om.stat().st_size
         written += time.monotonic() - t0
         proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(blocks)], capture_output=True, text=True)
@@ -379,6 +393,7 @@ def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days:
         "recorded_metrics": sorted({name for name, _ in recorded}),
         "recorded_series": len(recorded_series),
         "samples": samples,
+        "full_resolution_seconds": FINE_SECONDS,
         "openmetrics_mb": size / 1e6,
         "write_seconds": written,
         "promtool_seconds": time.monotonic() - started - written,
@@ -484,7 +499,7 @@ def scenario(args) -> dict:
                 prom.start()
             for prom in proms:
                 wait_evaluated(prom)
-            history = backfill(proms, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS) if args.days > 0 else None
+            history = backfill(proms, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS, args.eval_interval) if args.days > 0 else None
             time.sleep(args.warmup)
             measured: list[dict] = [{} for _ in proms]
 
