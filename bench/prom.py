@@ -19,7 +19,10 @@ The scenario, all on loopback:
    Prometheus' data directory (recorded series with the values the rules gave on the live data;
    Prometheus is stopped for the backfill and started again). A real Prometheus keeps them at
    its scrape / evaluation interval, so the history's samples per range are ``step / 15`` (raw)
-   fewer: the long-window figures here are a lower bound of what raw-counter ranges cost.
+   fewer: the long-window figures here are a lower bound of what raw-counter ranges cost. The
+   newest ``FINE_SECONDS`` (1 h) are written as a real Prometheus holds them, a sample per
+   scrape (raw series) or per evaluation (recorded ones), so ranges up to 1 h cost what they do
+   in production.
 5. **Measure** after ``--warmup`` seconds, every evaluation interval for ``--measure`` seconds,
    from Prometheus' own ``/metrics``: ``prometheus_rule_group_last_duration_seconds`` of every
    group (median and max over the polls), head series, resident memory, CPU; then the samples
@@ -63,7 +66,9 @@ RANGE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\[(\d+)([smhdw])\]")
 MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 LONG_RANGE = 1800  # a series read through a range this long or longer gets history
+FINE_SECONDS = 3600  # the newest history at full resolution: the SLO windows of 30m and 1h read it all
 BLOCK = 7200  # promtool's block length, seconds
+TOP_RULES = 15  # the rules loading the most samples, kept in the results
 
 
 # ---------------------------------------------------------------------- the series of one endpoint
@@ -224,16 +229,20 @@ def matches(labels: dict, matchers: str) -> bool:
 
 
 class Prometheus:
-    def __init__(self, workdir: Path, target_port: int, eval_interval: str):
+    """One Prometheus in ``workdir``: rules from ``workdir/rules<suffix>/*.rules.yml``."""
+
+    def __init__(self, workdir: Path, target_port: int, eval_interval: str, suffix: str = ""):
         self.workdir = workdir
-        self.data = workdir / "data"
+        self.data = workdir / f"data{suffix}"
+        self.rules = workdir / f"rules{suffix}"
+        self.log = workdir / f"prometheus{suffix}.log"
         self.port = run.free_port()
-        self.config = workdir / "prometheus.yml"
+        self.config = workdir / f"prometheus{suffix}.yml"
         self.config.write_text(
             yaml.safe_dump(
                 {
                     "global": {"scrape_interval": f"{SCRAPE_SECONDS}s", "scrape_timeout": "10s", "evaluation_interval": eval_interval},
-                    "rule_files": [str(workdir / "rules" / "*.rules.yml")],
+                    "rule_files": [str(self.rules / "*.rules.yml")],
                     "scrape_configs": [{"job_name": "chainwatch", "honor_labels": True, "static_configs": [{"targets": [f"127.0.0.1:{target_port}"]}]}],
                 }
             )
@@ -249,11 +258,11 @@ class Prometheus:
             f"--web.listen-address=127.0.0.1:{self.port}",
             "--log.level=warn",
         ]
-        self.child = run.Child(args, log=self.workdir / "prometheus.log")
+        self.child = run.Child(args, log=self.log)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.child.proc.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-2000:]}")
+                raise RuntimeError(f"prometheus exited: {self.log.read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as resp:
                     if resp.status == 200:
@@ -283,19 +292,23 @@ class Prometheus:
             return json.loads(resp.read())["data"]["result"]
 
 
-def query_samples(prom: Prometheus, rules_dir: Path) -> dict[str, int]:
+def query_samples(prom: Prometheus, rules_dir: Path) -> tuple[dict[str, int], list[dict]]:
     """Samples each group's rule queries load in one evaluation (the query API's
-    ``stats=all``: ``totalQueryableSamples``), evaluated once now, rule by rule."""
+    ``stats=all``: ``totalQueryableSamples``), evaluated once now, rule by rule:
+    ``({group: samples}, [{"group", "rule", "samples"}] of the rules that load the most)``."""
     out: dict[str, int] = {}
+    per_rule: list[dict] = []
     for path in sorted(rules_dir.glob("*.rules.yml")):
         for group in yaml.safe_load(path.read_text())["groups"]:
             total = 0
             for rule in group["rules"]:
                 url = f"http://127.0.0.1:{prom.port}/api/v1/query?" + urllib.parse.urlencode({"query": rule["expr"], "stats": "all"})
                 with urllib.request.urlopen(url, timeout=120) as resp:
-                    total += json.loads(resp.read())["data"].get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0)
+                    n = json.loads(resp.read())["data"].get("stats", {}).get("samples", {}).get("totalQueryableSamples", 0)
+                total += n
+                per_rule.append({"group": group["name"], "rule": rule.get("record") or rule.get("alert"), "samples": n})
             out[group["name"]] = total
-    return out
+    return out, sorted(per_rule, key=lambda r: (-r["samples"], r["group"], r["rule"]))[:TOP_RULES]
 
 
 def one(metrics: dict, name: str, default: float = 0.0) -> float:
@@ -312,59 +325,81 @@ def wait_evaluated(prom: Prometheus, timeout: float = 300) -> None:
     raise TimeoutError("rule groups not evaluated")
 
 
-def backfill(prom: Prometheus, fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float) -> dict:
-    """Stop Prometheus, write the history of the long-range series into its data directory, start it."""
+def backfill(proms: list[Prometheus], fleet: Fleet, reads: dict[str, int], days: float, step: float, end: float, eval_interval: float) -> dict:
+    """Stop the Prometheus servers, write the history of the long-range series into each one's
+    data directory (the same blocks), start them."""
     long = sorted(key for key, secs in reads.items() if secs >= LONG_RANGE)
     raw = [(name, m) for name, m in long if ":" not in name]
     recorded = [(name, m) for name, m in long if ":" in name]
     seen, recorded_series = set(), []
-    for name, m in recorded:
-        for r in prom.query(name + m):
-            key = tuple(sorted(r["metric"].items()))
-            if key not in seen:
-                seen.add(key)
-                recorded_series.append(r)
-    prom.stop()
+    for prom in proms:
+        for name, m in recorded:
+            for r in prom.query(name + m):
+                key = tuple(sorted(r["metric"].items()))
+                if key not in seen:
+                    seen.add(key)
+                    recorded_series.append(r)
+    for prom in proms:
+        prom.stop()
+    prom = proms[0]
+    blocks = prom.workdir / "history-blocks"
+    blocks.mkdir()
     series = fleet.selected(raw)
     for r in recorded_series:  # constant: the value the rules gave on the live data
         text = f"{r['metric']['__name__']}{{{labels_text({k: v for k, v in r['metric'].items() if k != '__name__'})}}}"
-        series.append((text, "g", float(r["value"][1])))
+        series.append((text, "r", float(r["value"][1])))
     start = end - days * 86400
+    fine = max(start, end - FINE_SECONDS)
+
+    def times(lo: float, hi: float, every: float, origin: float) -> list[float]:
+        first = origin + max(0, -(-(lo - origin) // every)) * every
+        return [t for t in (first + i * every for i in range(int((hi - first) // every) + 1)) if lo <= t < hi]
+
     started = time.monotonic()
     samples, size, written = 0, 0, 0.0
     # One file per 2h block: promtool reads its whole input once per block it writes.
     first = int(start // BLOCK * BLOCK)
     for block in range(first, int(end) + 1, BLOCK):
-        stamps = [t for t in (start + i * step for i in range(int((end - start) // step) + 1)) if block <= t < block + BLOCK and t < end]
-        if not stamps:
+        coarse = times(max(block, start), min(block + BLOCK, fine), step, start)
+        # The last FINE_SECONDS as a real Prometheus holds them: a sample per scrape (raw), per evaluation (recorded).
+        raw_stamps = coarse + times(max(block, fine), min(block + BLOCK, end), SCRAPE_SECONDS, fine)
+        rec_stamps = coarse + times(max(block, fine), min(block + BLOCK, end), eval_interval, fine)
+        if not raw_stamps and not rec_stamps:
             continue
         t0 = time.monotonic()
         om = prom.workdir / "history.om"
         with open(om, "w") as out:
             for text, kind, base in series:
+                stamps = rec_stamps if kind == "r" else raw_stamps
+                samples += len(stamps)
                 if kind == "c":
                     out.write("".join(f"{text} {base * t / SCRAPE_SECONDS:.6g} {t:.0f}\n" for t in stamps))
                 else:
                     out.write("".join(f"{text} {base:.6g} {t:.0f}\n" for t in stamps))
             out.write("# EOF\n")
-        samples += len(series) * len(stamps)
         size += om.stat().st_size
         written += time.monotonic() - t0
-        proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(prom.data)], capture_output=True, text=True)
+        proc = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(om), str(blocks)], capture_output=True, text=True)
         if proc.returncode:
             raise RuntimeError(f"promtool: {proc.stderr[-2000:]}")
         om.unlink()
+    for block in sorted(blocks.iterdir()):
+        for p in proms:
+            shutil.copytree(block, p.data / block.name)
+    shutil.rmtree(blocks)
     info = {
         "raw_selectors": len(raw),
         "raw_metrics": sorted({name for name, _ in raw}),
         "recorded_metrics": sorted({name for name, _ in recorded}),
         "recorded_series": len(recorded_series),
         "samples": samples,
+        "full_resolution_seconds": FINE_SECONDS,
         "openmetrics_mb": size / 1e6,
         "write_seconds": written,
         "promtool_seconds": time.monotonic() - started - written,
     }
-    prom.start()
+    for p in proms:
+        p.start()
     return info
 
 
@@ -442,24 +477,49 @@ def scenario(args) -> dict:
         for path in (workdir / "gen" / "rules").glob("*.prometheusrule.yaml"):
             groups = yaml.safe_load(path.read_text())["spec"]["groups"]
             (workdir / "rules" / path.name.replace(".prometheusrule.yaml", ".rules.yml")).write_text(yaml.safe_dump({"groups": groups}))
+        suffixes = [""]
+        if args.baseline_rules:
+            # The same pack with some files swapped for another version's: both servers scrape
+            # the same replay, hold the same history and share the machine's load at the same time.
+            shutil.copytree(workdir / "rules", workdir / "rules-baseline")
+            for path in sorted(Path(args.baseline_rules).glob("*.rules.yml")):
+                shutil.copy(path, workdir / "rules-baseline" / path.name)
+            suffixes.append("-baseline")
         reads = range_reads(workdir / "rules")
+        if args.baseline_rules:
+            for key, secs in range_reads(workdir / "rules-baseline").items():
+                reads[key] = max(reads.get(key, 0), secs)
         fleet = Fleet(args.endpoints, args.chains, node, chain)
         server = Replay(fleet)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        prom = Prometheus(workdir, server.server_address[1], f"{args.eval_interval:g}s")
+        proms = [Prometheus(workdir, server.server_address[1], f"{args.eval_interval:g}s", suffix) for suffix in suffixes]
         try:
             live_from = time.time()
-            prom.start()
-            wait_evaluated(prom)
-            history = backfill(prom, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS) if args.days > 0 else None
+            for prom in proms:
+                prom.start()
+            for prom in proms:
+                wait_evaluated(prom)
+            history = backfill(proms, fleet, reads, args.days, args.step, live_from - SCRAPE_SECONDS, args.eval_interval) if args.days > 0 else None
             time.sleep(args.warmup)
-            figures = measure(prom, args.measure, args.eval_interval)
-            samples = query_samples(prom, workdir / "rules")
-            figures["query_samples_per_evaluation"] = sum(samples.values())
-            for name, count in samples.items():
-                figures["groups"].setdefault(name, {})["query_samples"] = count
+            measured: list[dict] = [{} for _ in proms]
+
+            def poll(i: int) -> None:
+                measured[i] = measure(proms[i], args.measure, args.eval_interval)
+
+            threads = [threading.Thread(target=poll, args=(i,)) for i in range(len(proms))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for prom, figures in zip(proms, measured):
+                samples, figures["top_rules_by_samples"] = query_samples(prom, prom.rules)
+                figures["query_samples_per_evaluation"] = sum(samples.values())
+                for name, count in samples.items():
+                    figures["groups"].setdefault(name, {})["query_samples"] = count
+            figures = measured[0]
         finally:
-            prom.stop()
+            for prom in proms:
+                prom.stop()
             server.shutdown()
         return {
             "endpoints": args.endpoints,
@@ -472,6 +532,7 @@ def scenario(args) -> dict:
             "scraped_series": len(fleet.series),
             "history": history,
             "prometheus": figures,
+            "baseline": {"rules": str(args.baseline_rules), "prometheus": measured[1]} if args.baseline_rules else None,
             "load_average": {"start": load_start, "end": os.getloadavg()},
         }
     finally:
@@ -498,6 +559,8 @@ def table(r: dict) -> str:
         ("Prometheus CPU cores", f"{p['cpu_cores']:.2f}"),
         ("rule evaluation failures", f"{p['rule_evaluation_failures']:.0f}"),
     ]
+    for rule in p.get("top_rules_by_samples", [])[:5]:
+        rows.append((f"  samples of {rule['rule']}", f"{rule['samples']:,} ({rule['group']})"))
     width = max(len(a) for a, _ in rows)
     return "\n".join(f"{a.ljust(width)}  {b}" for a, b in rows)
 
@@ -513,6 +576,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--measure", type=float, default=120.0, help="seconds of polling Prometheus' own metrics")
     parser.add_argument("--label", default="latest", help="results file: bench/results/prometheus-<label>.json")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (rules, data, logs)")
+    parser.add_argument(
+        "--baseline-rules",
+        metavar="DIR",
+        help="a second Prometheus beside the first, same replay, history and time, with the generated"
+        " rule files replaced by DIR's *.rules.yml of the same name (another version's): an A/B under one load",
+    )
     args = parser.parse_args(argv)
     result = scenario(args)
     result["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -521,5 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     print(table(result))
+    if result.get("baseline"):
+        print(f"\nbaseline ({args.baseline_rules}), same run:")
+        print(table({**result, "prometheus": result["baseline"]["prometheus"]}))
     print(f"wrote {out}")
     return 0

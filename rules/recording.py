@@ -28,7 +28,8 @@ def _name(record: str) -> str:
     return record
 
 
-def records() -> list[Record]:
+def records() -> dict[str, list[Record]]:
+    """The shared recording rules by group name, in evaluation order."""
     chain, endpoint, group = by(CHAIN_LABELS), by(ENDPOINT_LABELS), by(GROUP_LABELS)
     out = [
         Record(
@@ -38,13 +39,14 @@ def records() -> list[Record]:
         ),
         Record(_name("chain:chainwatch_probe_success:avg"), f"avg by ({chain}) ({selector('chainwatch_probe_success', nodes=True)})"),
     ]
+    # Each quantile once read every endpoint's twelve buckets over 5m: the rates are recorded once
+    # and the three quantiles read one sample per bucket (issue #34).
+    buckets = _name("endpoint_le:chainwatch_rpc_request_duration_seconds_bucket:rate5m")
+    latency = [
+        Record(buckets, f"sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{RATE}]))"),
+    ]
     for q in ("50", "95", "99"):
-        out.append(
-            Record(
-                _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m"),
-                f"histogram_quantile(0.{q}, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{RATE}])))",
-            )
-        )
+        latency.append(Record(_name(f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m"), f"histogram_quantile(0.{q}, {buckets})"))
     out += [
         Record(
             _name("endpoint:chainwatch_rpc_errors:ratio_rate5m"),
@@ -52,10 +54,6 @@ def records() -> list[Record]:
             f" / sum by ({endpoint}) (rate({metric('chainwatch_rpc_requests_total')}[{RATE}]))",
         ),
         # The short windows of the multi-window alerts: they resolve within a minute of the recovery.
-        Record(
-            _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p95_{SHORT}"),
-            f"histogram_quantile(0.95, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{SHORT}])))",
-        ),
         Record(
             _name(f"endpoint:chainwatch_rpc_errors:ratio_rate{SHORT}"),
             f"sum by ({endpoint}) (rate({metric('chainwatch_rpc_errors_total')}[{SHORT}]))"
@@ -67,11 +65,21 @@ def records() -> list[Record]:
             f" / sum by ({group}) (rate({metric('chainwatch_validator_attestations_checked_total')}[1h]))",
         ),
     ]
-    return out
+    short = [
+        Record(
+            _name(f"endpoint:chainwatch_rpc_request_duration_seconds:p95_{SHORT}"),
+            f"histogram_quantile(0.95, sum by ({endpoint}, le) (rate({metric('chainwatch_rpc_request_duration_seconds_bucket')}[{SHORT}])))",
+        ),
+    ]
+    return {GROUP: out, f"{GROUP}-latency": latency, f"{GROUP}-latency-{SHORT}": short}
 
 
 def groups(config: Config) -> list[dict]:
-    return [{"name": GROUP, "rules": [r.rule() for r in records()]}]
+    """The shared records in groups Prometheus evaluates side by side (it runs groups concurrently,
+    the rules of one group one after the other): the longest group, not their sum, is how late
+    the last record of an evaluation is. A record that reads another stays in that one's group,
+    after it, so it reads this evaluation's value."""
+    return [{"name": name, "rules": [r.rule() for r in rules]} for name, rules in records().items()]
 
 
 # --------------------------------------------------------------------------- promql_expr_test cases
@@ -124,6 +132,9 @@ def tests(config: Config) -> list[dict]:
     buckets = []
     for le, count in (("0.1", 0), ("0.25", 0), ("0.5", 60), ("+Inf", 60)):
         buckets.append(Series(hist, {**a, "method": "batch", "le": le}, count, count, "counter"))
+    # 60 a minute is 1 a second in the buckets from 0.5 up.
+    rates = [({**endpoint_a, "le": le}, 1.0 if le in ("0.5", "+Inf") else 0.0) for le in ("0.1", "0.25", "0.5", "+Inf")]
+    cases.append(("endpoint_le:chainwatch_rpc_request_duration_seconds_bucket:rate5m", buckets, rates))
     for q, expected in (("50", 0.375), ("95", 0.4875), ("99", 0.4975)):
         cases.append((f"endpoint:chainwatch_rpc_request_duration_seconds:p{q}_5m", buckets, [(endpoint_a, expected)]))
     cases.append(("endpoint:chainwatch_rpc_request_duration_seconds:p95_1m", buckets, [(endpoint_a, 0.4875)]))
