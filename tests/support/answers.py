@@ -60,7 +60,7 @@ def evm_table(head: int = 0x10, chain_id: int = 1, age: float = 2, **override) -
         "eth_syncing": False,
         "net_peerCount": "0x32",
         "txpool_status": {"pending": "0x7", "queued": "0x2"},
-        "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - int(age)), "baseFeePerGas": "0x3b9aca00"},
+        "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - int(age)), "baseFeePerGas": "0x3b9aca00", "hash": "0x" + "ab" * 32},
         "eth_gasPrice": "0x4a817c800",
         "web3_clientVersion": "Geth/v1.14.8-stable/linux-amd64/go1.22.6",
     }
@@ -280,6 +280,7 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
             "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
             "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
             "getblockheader": {"hash": BITCOIN_BEST, "height": head, "time": int(time.time()) - 60},
+            "getblockhash": BITCOIN_BEST,
         }
         table.update(override)
         if method in table:
