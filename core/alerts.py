@@ -663,6 +663,7 @@ def _reference_split_quiet(c: Ctx) -> list[Quiet]:
                 ("chainwatch_reference_hashes_disagree", c.chain_labels, [0.0] * 5 + [1.0] * (steps - 5)),
             ],
             every=1,
+            healthy=False,  # ChainwatchReferenceHashesDisagree (a warning) answers it
         )
     ]
 
