@@ -368,8 +368,10 @@ UPSTREAMS: dict[str, Callable[[], Any]] = {
     "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
     "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
     "bitcoin": _served(lambda srv: srv.jsonrpc("/", bitcoin_results())),
-    "beacon": _served(_rest(beacon_answers())),
-    "cosmos": _served(_rest(cosmos_answers())),
+    # headers/{slot}: every slot below the head has a block of one chain (the divergence hook's route)
+    "beacon": _served(_rest(beacon_answers(**{f"/eth/v1/beacon/headers/{s}": {"data": {"root": "0x" + "ab" * 32, "canonical": True}} for s in range(17)}))),
+    # /block: the block's id only, what the divergence hook reads (any height: one chain, one hash)
+    "cosmos": _served(_rest(cosmos_answers(**{"/block": {"jsonrpc": "2.0", "id": -1, "result": {"block_id": {"hash": "AB" * 32}}}}))),
     "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
     "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
     "subgraph": _linked("chainwatch.kinds.subgraph.simulator", lambda sim, url: sim.Subgraph(url, poll_seconds=0.1), "subgraphs/name/sim"),
