@@ -186,3 +186,42 @@ def test_a_chain_without_references_is_not_judged():
     t = Tracker()
     assert t.summarise("devnet", config.chains["devnet"], [("node-1", _answer(50, 40, "0xaa"))]) == ({}, None)
     assert t.height_for("devnet", config.chains["devnet"], _State(config, "node-1").endpoint.role) is None
+
+
+# --------------------------------------------------------------------------- the kinds' hooks
+
+
+async def test_beacon_skipped_slot_is_no_block_and_cosmos_hash_is_read_case_blind():
+    """Beacon ``/eth/v1/beacon/headers/{slot}`` 404 (a slot without a block) is None, not a
+    failure; CometBFT's upper-case ``block_id.hash`` compares equal to the same hash in lower case."""
+    from chainwatch import kinds
+    from chainwatch.exporters.probe import ProbeContext
+    from tests.support.fakeserver import FakeServer
+
+    root = "0x" + "c0" * 32
+    with FakeServer() as srv:
+        srv.route("GET", "/eth/v1/beacon/headers/7", status=404, json_body={"code": 404, "message": "Block not found"})
+        srv.route("GET", "/eth/v1/beacon/headers/8", json_body={"data": {"root": root, "canonical": True}})
+        srv.route("GET", "/block", json_body={"jsonrpc": "2.0", "id": -1, "result": {"block_id": {"hash": "C0" * 32}}})
+        config = parse(
+            yaml.safe_dump(
+                {
+                    "chains": {
+                        "b": {"kind": "beacon", "network": "mainnet", "endpoints": [node_at(srv.url("/"), "lh-1")]},
+                        "c": {"kind": "cosmos", "network": "mainnet", "chain_id": "cosmoshub-4", "endpoints": [node_at(srv.url("/"), "hub-1")]},
+                    }
+                }
+            ),
+            env={},
+        )
+        transport = Transport()
+        try:
+            deadline = asyncio.get_running_loop().time() + 10
+            beacon, cosmos = config.chains["b"], config.chains["c"]
+            hook = kinds.get("beacon").block_hash()
+            assert await hook(beacon.endpoints[0], ProbeContext(transport, deadline, {}, beacon), 7) is None
+            assert await hook(beacon.endpoints[0], ProbeContext(transport, deadline, {}, beacon), 8) == root
+            got = await kinds.get("cosmos").block_hash()(cosmos.endpoints[0], ProbeContext(transport, deadline, {}, cosmos), 5)
+            assert got == "c0" * 32
+        finally:
+            await transport.close()
