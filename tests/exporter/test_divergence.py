@@ -191,11 +191,12 @@ def test_a_chain_without_references_is_not_judged():
 # --------------------------------------------------------------------------- the kinds' hooks
 
 
-async def test_beacon_skipped_slot_is_no_block_and_cosmos_hash_is_read_case_blind():
-    """Beacon ``/eth/v1/beacon/headers/{slot}`` 404 (a slot without a block) is None, not a
+async def test_hooks_read_hashes_and_no_block():
+    """Bitcoin ``getblockhash`` above the tip (-8) is None; beacon ``/eth/v1/beacon/headers/{slot}`` 404 (a slot without a block) is None, not a
     failure; CometBFT's upper-case ``block_id.hash`` compares equal to the same hash in lower case."""
     from chainwatch import kinds
     from chainwatch.exporters.probe import ProbeContext
+    from tests.support.answers import bitcoin_results
     from tests.support.fakeserver import FakeServer
 
     root = "0x" + "c0" * 32
@@ -203,12 +204,15 @@ async def test_beacon_skipped_slot_is_no_block_and_cosmos_hash_is_read_case_blin
         srv.route("GET", "/eth/v1/beacon/headers/7", status=404, json_body={"code": 404, "message": "Block not found"})
         srv.route("GET", "/eth/v1/beacon/headers/8", json_body={"data": {"root": root, "canonical": True}})
         srv.route("GET", "/block", json_body={"jsonrpc": "2.0", "id": -1, "result": {"block_id": {"hash": "C0" * 32}}})
+        out_of_range = {"code": -8, "message": "Block height out of range"}
+        srv.jsonrpc("/btc", bitcoin_results(getblockhash=lambda params: "c0" * 32 if params[0] <= 16 else out_of_range))
         config = parse(
             yaml.safe_dump(
                 {
                     "chains": {
                         "b": {"kind": "beacon", "network": "mainnet", "endpoints": [node_at(srv.url("/"), "lh-1")]},
                         "c": {"kind": "cosmos", "network": "mainnet", "chain_id": "cosmoshub-4", "endpoints": [node_at(srv.url("/"), "hub-1")]},
+                        "t": {"kind": "bitcoin", "network": "mainnet", "chain": "main", "endpoints": [node_at(srv.url("/btc"), "btc-1")]},
                     }
                 }
             ),
@@ -223,5 +227,9 @@ async def test_beacon_skipped_slot_is_no_block_and_cosmos_hash_is_read_case_blin
             assert await hook(beacon.endpoints[0], ProbeContext(transport, deadline, {}, beacon), 8) == root
             got = await kinds.get("cosmos").block_hash()(cosmos.endpoints[0], ProbeContext(transport, deadline, {}, cosmos), 5)
             assert got == "c0" * 32
+            bitcoin = config.chains["t"]
+            hook = kinds.get("bitcoin").block_hash()
+            assert await hook(bitcoin.endpoints[0], ProbeContext(transport, deadline, {}, bitcoin), 16) == "c0" * 32
+            assert await hook(bitcoin.endpoints[0], ProbeContext(transport, deadline, {}, bitcoin), 17) is None  # above its tip
         finally:
             await transport.close()
