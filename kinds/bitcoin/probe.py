@@ -32,6 +32,8 @@ https://developer.bitcoin.org/reference/rpc/ and doc/JSON-RPC-interface.md)::
     estimatesmartfee    one per configured conf_target: {"feerate": BTC/kvB, "blocks": n}, or
                         {"errors": ["Insufficient data or no feerate found"], "blocks": n}
     getchaintips        [{"height", "hash", "branchlen", "status"}]
+    getblockhash        the hash at the divergence height, when there is one this round
+                        (ProbeResult.block_hash, kinds/bitcoin/divergence.py)
 
 ``getblockchaininfo`` without ``time`` (0.21, Litecoin Core 0.21): ``getblockheader <bestblockhash>``
 gives it, asked once per new best block (cached per hash), so a quiet chain costs nothing extra.

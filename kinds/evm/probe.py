@@ -1,4 +1,5 @@
-"""EVM execution-layer probe: one JSON-RPC batch per endpoint per round.
+"""EVM execution-layer probe: one JSON-RPC batch per endpoint per round (with the block at the
+divergence height when there is one this round: ``ProbeResult.block_hash``, kinds/evm/divergence.py).
 
 Exposition it contributes (besides probe success/latency added for every probe)::
 
