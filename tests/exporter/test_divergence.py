@@ -233,3 +233,29 @@ async def test_hooks_read_hashes_and_no_block():
             assert await hook(bitcoin.endpoints[0], ProbeContext(transport, deadline, {}, bitcoin), 17) is None  # above its tip
         finally:
             await transport.close()
+
+
+def test_a_worker_judges_its_nodes_against_the_parents_summary():
+    """``--workers N``: the summary crosses to the worker as JSON (orjson); the worker learns the
+    agreed hashes from it, asks its nodes the latest agreed height and judges them."""
+    import dataclasses
+
+    import orjson
+
+    from chainwatch.core.chain import Role
+    from chainwatch.exporters.scheduler import ChainSummary
+
+    config = _config(1)
+    chain = config.chains["devnet"]
+    parent = Tracker()
+    summary = ChainSummary(configured=1)
+    summary.hashes, summary.hashes_disagree = parent.summarise("devnet", chain, [("ref-0", _answer(50, 44, "0xaa"))])
+    summary.hash_height = parent.next_height["devnet"]
+    crossed = ChainSummary(**orjson.loads(orjson.dumps({"devnet": dataclasses.asdict(summary)}))["devnet"])
+    worker = Tracker()
+    worker.learn("devnet", crossed.hashes, crossed.hash_height)
+    assert worker.height_for("devnet", chain, Role.NODE) == 44
+    assert worker.height_for("devnet", chain, Role.REFERENCE) == 44  # 50 - 6
+    node = _answer(50, 44, "0xbb")
+    worker.judge(_State(config, "node-1"), node)
+    assert node.get("chainwatch_block_hash_diverged") == 1
