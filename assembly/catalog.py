@@ -178,6 +178,30 @@ SHARED: tuple[Metric, ...] = (
         "Seconds since any reference's head last advanced, i.e. how long every reference has been stuck — a chain-wide halt, not one node lagging.",
         scope="chain",
     ),
+    # ----------------------------------------------------------------- divergence (exporters/divergence.py)
+    _m(
+        "chainwatch_block_hash_diverged",
+        G,
+        "",
+        "1 if the endpoint's block hash at the compared height differs from the hash a majority of the chain's references gave there (a node on another chain at the same height), 0 if it matches; absent until first compared (chains with references only).",
+        needs="divergence",
+        example='chainwatch_block_hash_diverged{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 0',
+    ),
+    _m(
+        "chainwatch_block_hash_compared_height",
+        G,
+        "",
+        "Height (slot) of the endpoint's last hash comparison: the references' lowest head minus the kind's confirmation depth, a round ago.",
+        needs="divergence",
+    ),
+    _m(
+        "chainwatch_reference_hashes_disagree",
+        G,
+        "",
+        "1 if the chain's references answered different block hashes at the height they were last asked (a reference on another chain: a quorum problem, not a node's), 0 if they agree.",
+        scope="chain",
+        needs="divergence",
+    ),
     # ----------------------------------------------------------------- background monitors
     _m(
         "chainwatch_validator_monitor_last_success_timestamp_seconds",

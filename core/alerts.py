@@ -624,6 +624,89 @@ LAG_IN_TWO_UNITS = Inhibition(
     "ChainwatchSyncLagHigh", ("chain", "endpoint", "severity"), "Lag in blocks and lag in seconds are one symptom in two units: page for it once."
 )
 
+# A node on another chain is one page: its lag (a minority fork grows slower) is that fault too.
+DIVERGED_INHIBITS_LAG = Inhibition(
+    "ChainwatchNodeDiverged", ("chain", "endpoint"), "A node on another chain than the references pages once as ChainwatchNodeDiverged, not again for its lag."
+)
+
+
+def _diverged_expr(c: Ctx) -> str:
+    """The compared height where the node's hash differs (the alert's value says where)."""
+    return f"{c.sel('chainwatch_block_hash_compared_height')} and on ({by(ENDPOINT_LABELS)}) {c.sel('chainwatch_block_hash_diverged')} == 1"
+
+
+def _diverged_test(c: Ctx) -> list[Recipe]:
+    e = c.endpoint_labels
+    height = 1000
+    return [
+        Recipe(
+            [Series("chainwatch_block_hash_compared_height", e, height, height), Series("chainwatch_block_hash_diverged", e, 0, 1)],
+            height,
+            e,
+            note="node's block hash differs from the references'",
+        )
+    ]
+
+
+def _reference_split_quiet(c: Ctx) -> list[Quiet]:
+    """References disagree (one is on another chain): the quorum warning, never a node page."""
+    steps = 5 + math.ceil(seconds(c.d.diverged) / 60) + 5
+    ref = c.chain.references[0].name if c.chain.references else "ref-a"
+    labels = {**c.chain_labels, "endpoint": ref, "role": "reference"}
+    return [
+        Quiet(
+            "a reference's hash differs from the other references' for longer than for:",
+            [
+                ("chainwatch_block_hash_diverged", labels, [0.0] * 5 + [1.0] * (steps - 5)),
+                ("chainwatch_block_hash_compared_height", labels, [1000.0] * steps),
+                ("chainwatch_block_hash_diverged", c.endpoint_labels, [0.0] * steps),
+                ("chainwatch_block_hash_compared_height", c.endpoint_labels, [1000.0] * steps),
+                ("chainwatch_reference_hashes_disagree", c.chain_labels, [0.0] * 5 + [1.0] * (steps - 5)),
+            ],
+            every=1,
+            healthy=False,  # ChainwatchReferenceHashesDisagree (a warning) answers it
+        )
+    ]
+
+
+DIVERGENCE: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchNodeDiverged",
+        "endpoint",
+        ("critical",),
+        needs="divergence",
+        when=lambda c: len(c.chain.references) > 0,
+        expr=_diverged_expr,
+        for_=lambda c: c.d.diverged,
+        summary="{endpoint} on {chain} is on another chain than the references",
+        description=lambda c: (
+            "{endpoint} ({role}) on {chain}/{network} answers a different block hash at height {value:%.0f} than the references agree on, for "
+            + c.d.diverged
+            + ": it is on another chain at the same height (a fork, a consensus bug, a reorg it did not follow), and every read from it may be wrong."
+        ),
+        value="diverged at height {value:%.0f}",
+        test=_diverged_test,
+        quiet=_reference_split_quiet,
+    ),
+    AlertSpec(
+        "ChainwatchReferenceHashesDisagree",
+        "chain",
+        ("warning",),
+        needs="divergence",
+        when=lambda c: len(c.chain.references) > 1,
+        expr=lambda c: f"max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_reference_hashes_disagree')}) == 1",
+        for_=lambda c: c.d.diverged,
+        summary="The references of {chain} disagree on a block hash",
+        description=lambda c: (
+            "The reference endpoints of {chain}/{network} answered different block hashes at the same height for "
+            + c.d.diverged
+            + ": one of them is on another chain. Nodes are judged against the hash a majority gives; without a majority they are not judged at all."
+        ),
+        value="references disagree",
+        test=step("chainwatch_reference_hashes_disagree", 0, 1, "a reference on another chain"),
+    ),
+)
+
 SHARED: tuple[AlertSpec, ...] = (
     AlertSpec(
         "ChainwatchEndpointDown",
@@ -670,6 +753,7 @@ SHARED: tuple[AlertSpec, ...] = (
         value=lambda kind: "wrong network" if kind.identity is not None else "chain id {reported_chain_id}",
         test=_wrong_chain_test,
     ),
+    *DIVERGENCE,
     _lag(
         "ChainwatchSyncLagHigh",
         "chainwatch_sync_lag_blocks",
@@ -677,7 +761,7 @@ SHARED: tuple[AlertSpec, ...] = (
         lambda c: c.unit,
         "the median head of the references",
         lambda kind: "{value:%.0f} " + kind.unit,
-        SYMPTOM + (HEAD_STALE_INHIBITS_LAG,),
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, DIVERGED_INHIBITS_LAG),
     ),
     _lag(
         "ChainwatchSyncLagSecondsHigh",
@@ -686,7 +770,7 @@ SHARED: tuple[AlertSpec, ...] = (
         lambda c: "seconds",
         "the references' head",
         "{value:%.0f}s",
-        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS),
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS, DIVERGED_INHIBITS_LAG),
         unless=_unless_lag_in_blocks,
         quiet=_two_units_quiet,
     ),

@@ -168,6 +168,7 @@ class Durations(Strict):
     validator: str = "0m"
     tls_cert: str = "15m"
     stream: str = "2m"
+    diverged: str = "3m"  # a node's (or the references') block hashes disagreeing; outlasts a reorg's few rounds
 
     @field_validator("*")
     @classmethod

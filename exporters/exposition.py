@@ -129,6 +129,8 @@ def round_samples(snap: Snapshot) -> Iterable[Sample]:
             yield "chainwatch_reference_head_height", labels, summary.head
         if summary.stall_seconds is not None:
             yield "chainwatch_reference_head_stall_seconds", labels, summary.stall_seconds
+        if summary.hashes_disagree is not None:
+            yield "chainwatch_reference_hashes_disagree", labels, summary.hashes_disagree
 
 
 def snap_chain(snap: Snapshot, cname: str):

@@ -60,3 +60,20 @@ def flag(value: Any, what: str) -> bool:
     if isinstance(value, bool):
         return value
     raise invalid(f"{what}: expected a boolean, got {clip(repr(value), 30)}")
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def block_hash(value: Any, what: str, *, prefix: str = "") -> str:
+    """A block hash as chain APIs send it, lower-cased: 1 to 128 hex digits after ``prefix``
+    (``"0x"`` for JSON-RPC's DATA, none for Bitcoin Core and CometBFT). Raises ``invalid_response``
+    for anything else (``what`` names the field)."""
+    if not isinstance(value, str):
+        raise invalid(f"{what}: expected a hash string, got {type(value).__name__}")
+    if value[: len(prefix)].lower() != prefix:
+        raise invalid(f"{what}: expected a {prefix or 'hex'} hash, got {clip(value, 20)!r}")
+    digits = value[len(prefix) :]
+    if not 0 < len(digits) <= 128 or not _HEX.issuperset(digits):
+        raise invalid(f"{what}: not a hex hash ({clip(value, 20)!r})")
+    return value.lower()

@@ -53,6 +53,11 @@ class ProbeResult:
     # A measured reason the endpoint cannot serve although it answers and is at the head
     # (an op-node with no safe head during execution-layer sync): /health answers 503 with it.
     unready: str | None = None
+    # Divergence (:mod:`chainwatch.exporters.divergence`): (height, hash) of the endpoint's block at
+    # the height it was asked (``ProbeContext.hash_height``); hash None where that height has no
+    # block (a skipped slot, a node not there yet). Set by a probe that batches the request, else
+    # by the kind's ``divergence.block_hash`` hook after the probe.
+    block_hash: tuple[int, str | None] | None = None
     # Bumped by every set(): a kind's finish() adds values after the round, and the cached
     # rendering of this result (exposition.endpoint_fragments) must see them.
     revision: int = field(default=0, compare=False, repr=False)
@@ -115,6 +120,7 @@ class ProbeContext:
     chain: Any  # the chain config object
     calls: list[Call] = field(default_factory=list)
     tls_expiry: Any = None  # tlsinfo.ChainExpiry (served, verified) of the last https answer of this probe
+    hash_height: int | None = None  # the height whose block hash divergence asks this round (None: none)
 
     async def request(self, endpoint: Endpoint, label: str, **kwargs) -> Reply:
         """Transport request that also records the call for latency/error metrics."""

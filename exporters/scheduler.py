@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch import kinds
 from chainwatch.assembly.config import Config, Endpoint, Role
+from chainwatch.exporters.divergence import Tracker
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters import redact
@@ -156,6 +157,12 @@ class ChainSummary:
     head: float | None = None
     head_timestamp: float | None = None
     stall_seconds: float | None = None
+    # Divergence (exporters/divergence.py): the references' agreed block hashes by height (str
+    # keys: the summary crosses to workers as JSON), whether they disagree (1/0, None: no answer),
+    # and the height they are asked next.
+    hashes: dict[str, str] = field(default_factory=dict)
+    hashes_disagree: int | None = None
+    hash_height: int | None = None
 
 
 @dataclass
@@ -184,6 +191,7 @@ class Scheduler:
         self.cutoff = math.inf  # event-loop time no probe may run past (set at shutdown: chainwatch.exporters.shutdown)
         # chain -> (best head seen per reference, monotonic time any of them last advanced)
         self._advance: dict[str, tuple[dict[str, float], float]] = dict(previous._advance) if previous else {}
+        self.divergence = Tracker(previous.divergence if previous else None)
 
     # ------------------------------------------------------------------ one endpoint
 
@@ -251,6 +259,7 @@ class Scheduler:
         result = ProbeResult(True)
         started = time.perf_counter()
         ctx = ProbeContext(self.transport, deadline, state.cache, state.chain)
+        ctx.hash_height = self.divergence.height_for(state.chain_name, state.chain, state.endpoint.role)
         redact.use_exact(state.scrubbed)  # details quoting the server are scrubbed before they are cut
         now = time.monotonic()
         probed = False
@@ -264,6 +273,7 @@ class Scheduler:
             probed = True
             try:
                 await state.probe.run(endpoint, ctx, result)
+                await self.divergence.ask(state, ctx, result)
             except ProbeFailure as failure:
                 result.success, result.reason, result.detail = False, failure.reason, failure.detail
                 if failure.reason == "rate_limited":
@@ -375,11 +385,14 @@ class Scheduler:
         return snap
 
     def _conclude(self, snap: Snapshot, summaries: dict[str, ChainSummary]) -> None:
+        for cname, summary in summaries.items():
+            self.divergence.learn(cname, summary.hashes, summary.hash_height)
         for t in snap.states:
             finish = getattr(t.probe, "finish", None)
             result = snap.results[t.endpoint.name]
             if finish is not None and result.success:
                 finish(result, t.chain, summaries)
+            self.divergence.judge(t, result)
             self._lag(t, snap, summaries)
 
     async def _launch(self, wanted: dict[str, EndpointState], deadline: float, round_: Round) -> dict[str, tuple[EndpointState, ProbeResult | asyncio.Task]]:
@@ -405,6 +418,8 @@ class Scheduler:
         answered = [results[r.endpoint.name] for r in refs]
         heads = [(res.head_height, res.head_timestamp) for res in answered if res.success and res.head_height is not None]
         summary = ChainSummary(configured=len(chain.references))
+        summary.hashes, summary.hashes_disagree = self.divergence.summarise(cname, chain, ((r.endpoint.name, res) for r, res in zip(refs, answered)))
+        summary.hash_height = self.divergence.next_height.get(cname)
         if not heads:
             return summary
         heights = sorted(h for h, _ in heads)

@@ -16,6 +16,9 @@ used (so loading the config never imports a probe or a dashboard):
   background monitor of the chain's validators;
 - ``stream.py`` (with the ``stream`` capability): ``STREAM``, the head subscription an
   endpoint's ``ws_url`` is watched with (``exporters.streams``);
+- ``divergence.py`` (with the ``divergence`` capability): ``block_hash(endpoint, ctx, height)``,
+  the hash of the endpoint's block at ``height`` (``exporters.divergence``); a probe that batches
+  sets ``ProbeResult.block_hash`` itself and the hook is not called;
 - ``alerts.py`` (optional): ``ALERTS``, the kind's own alert declarations
   (:class:`~chainwatch.core.alertkit.AlertSpec`), with their runbooks in ``runbooks/*.md``;
 - ``dashboard.py``: ``build(config, name)``, the per-chain Grafana dashboard;
@@ -46,6 +49,7 @@ CAPABILITIES = frozenset(
         "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
         "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
         "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
+        "divergence",  # divergence.py: block hashes at a common height vs the references (chainwatch_block_hash_diverged)
     }
 )
 
@@ -74,6 +78,9 @@ class ChainKind:
     # ``/ext/bc/C/rpc``, which no other kind's example fits. None: the conformance test takes
     # the chains of ``linked_chains()`` from whichever registered kind's example fits.
     example_linked: Callable[[str], dict[str, dict]] | None = None
+    # Divergence: how far below the lowest reference head the block hashes are compared (in
+    # ``unit``), past the reorgs the chain has in normal operation; 0 without the capability.
+    confirmation_depth: int = 0
     # Where its modules live when not in chainwatch.kinds.<name> (a kind given to kinds.register()).
     home: str = ""
 
@@ -81,6 +88,8 @@ class ChainKind:
         unknown = self.capabilities - CAPABILITIES
         if unknown:
             raise ValueError(f"chain kind {self.name}: unknown capabilities {sorted(unknown)}")
+        if ("divergence" in self.capabilities) != (self.confirmation_depth > 0):
+            raise ValueError(f"chain kind {self.name}: the divergence capability and a confirmation_depth > 0 go together")
 
     @property
     def package(self) -> str:
@@ -102,6 +111,10 @@ class ChainKind:
 
     def stream(self):
         return self.module("stream").STREAM
+
+    def block_hash(self):
+        """The kind's ``divergence.block_hash`` hook (the ``divergence`` capability)."""
+        return self.module("divergence").block_hash
 
     def alert_specs(self) -> tuple:
         """The kind's own alert declarations (``alerts.py`` ``ALERTS``), in rule order."""

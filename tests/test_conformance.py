@@ -161,6 +161,36 @@ async def test_probe_succeeds_once_against_its_answer_table(kind):
             await ex.until(lambda s: s.value("chainwatch_probe_success", endpoint="node-1") == 1, 20, f"{kind.name}: probe success")
 
 
+async def test_divergence_hook_compares_a_node_with_its_reference(kind):
+    """A kind with the ``divergence`` capability: its example node and a reference, both
+    answering from the kind's table, are compared by block hash within three rounds (heads;
+    the reference asked; the node compared) and the node is not diverged."""
+    if "divergence" not in kind.capabilities:
+        pytest.skip(f"{kind.name}: no divergence capability")
+    import asyncio
+
+    from chainwatch.exporters.exposition import render, round_samples
+    from chainwatch.exporters.scheduler import Scheduler
+    from chainwatch.exporters.transport import Transport
+    from tests.support.stack import Samples
+
+    async with answers.UPSTREAMS[kind.name]() as url:
+        own = kind.example(url)
+        own["endpoints"] = [*own["endpoints"], {**own["endpoints"][0], "name": "ref-1", "role": "reference"}]
+        config = parse(config_text({CHAIN: own}, exporter=IMMEDIATE), env={})
+        transport = Transport()
+        scheduler = Scheduler(config, transport)
+        try:
+            for _ in range(3):
+                deadline = asyncio.get_running_loop().time() + 10
+                snap = await scheduler.round(list(scheduler.states.values()), [CHAIN], deadline)
+        finally:
+            await transport.close()
+    samples = Samples.parse(render(round_samples(snap)).decode())
+    assert samples.value("chainwatch_block_hash_diverged", endpoint="node-1") == 0, f"{kind.name}: node not compared"
+    assert samples.value("chainwatch_block_hash_compared_height", endpoint="node-1") > 0
+
+
 THROWAWAY = "tests.support.throwaway_kind"
 INNER = "CHAINWATCH_CONFORMANCE_INNER"  # set in the interpreter that runs the throwaway kind
 

@@ -32,6 +32,8 @@ https://developer.bitcoin.org/reference/rpc/ and doc/JSON-RPC-interface.md)::
     estimatesmartfee    one per configured conf_target: {"feerate": BTC/kvB, "blocks": n}, or
                         {"errors": ["Insufficient data or no feerate found"], "blocks": n}
     getchaintips        [{"height", "hash", "branchlen", "status"}]
+    getblockhash        the hash at the divergence height, when there is one this round
+                        (ProbeResult.block_hash, kinds/bitcoin/divergence.py)
 
 ``getblockchaininfo`` without ``time`` (0.21, Litecoin Core 0.21): ``getblockheader <bestblockhash>``
 gives it, asked once per new best block (cached per hash), so a quiet chain costs nothing extra.
@@ -64,6 +66,7 @@ from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.redact import clip
 from chainwatch.exporters.sentinels import zero_hash, zero_time
+from chainwatch.kinds.bitcoin import divergence
 
 RPC_IN_WARMUP = -28  # RPCErrorCode::RPC_IN_WARMUP ("Loading block index...", "Verifying blocks...")
 TIP_STATUSES = ("active", "valid-fork", "valid-headers", "headers-only", "invalid")  # getchaintips "status"
@@ -199,6 +202,8 @@ class BitcoinProbe:
         chain = ctx.chain
         headers, secrets, source = credentials(endpoint)
         calls = calls_for(chain)
+        if ctx.hash_height is not None:
+            calls.append(divergence.call(ctx.hash_height))  # in the batch: no request of its own
         out = await self.send(endpoint, ctx, "batch", calls, headers, secrets, source)
 
         info_outcome = out["getblockchaininfo"]
@@ -246,6 +251,9 @@ class BitcoinProbe:
         with result.optional("getchaintips"):
             if (tips := _optional(out, "getchaintips")) is not None:
                 self.tips(tips, result)
+        if ctx.hash_height is not None:
+            with result.optional(divergence.KEY):
+                result.block_hash = (ctx.hash_height, divergence.read(out[divergence.KEY]))
 
         stamp = _count(info, "time")  # Bitcoin Core 23+
         best = info.get("bestblockhash")

@@ -1,4 +1,5 @@
-"""EVM execution-layer probe: one JSON-RPC batch per endpoint per round.
+"""EVM execution-layer probe: one JSON-RPC batch per endpoint per round (with the block at the
+divergence height when there is one this round: ``ProbeResult.block_hash``, kinds/evm/divergence.py).
 
 Exposition it contributes (besides probe success/latency added for every probe)::
 
@@ -35,6 +36,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.sentinels import zero_time
+from chainwatch.kinds.evm import divergence
 
 CLIENT_VERSION_TTL = 600.0  # web3_clientVersion rarely changes; ask every 10 minutes
 _SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
@@ -132,6 +134,8 @@ class EvmProbe:
 
     async def run(self, endpoint: Endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         calls = [(m, m, p) for m, p in calls_for(ctx.cache)]
+        if ctx.hash_height is not None:
+            calls.append(divergence.call(ctx.hash_height))  # in the batch: no request of its own
         out = await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls)
         chain = ctx.chain
 
@@ -211,6 +215,10 @@ class EvmProbe:
                 ctx.cache["client_version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+
+        if ctx.hash_height is not None:
+            with result.optional(divergence.KEY):
+                result.block_hash = (ctx.hash_height, divergence.read(out[divergence.KEY]))
 
         for method in endpoint.timed_methods:
             single = [(method, method, KNOWN_PARAMS.get(method, []))]

@@ -60,7 +60,7 @@ def evm_table(head: int = 0x10, chain_id: int = 1, age: float = 2, **override) -
         "eth_syncing": False,
         "net_peerCount": "0x32",
         "txpool_status": {"pending": "0x7", "queued": "0x2"},
-        "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - int(age)), "baseFeePerGas": "0x3b9aca00"},
+        "eth_getBlockByNumber": {"number": hex(head), "timestamp": hex(now - int(age)), "baseFeePerGas": "0x3b9aca00", "hash": "0x" + "ab" * 32},
         "eth_gasPrice": "0x4a817c800",
         "web3_clientVersion": "Geth/v1.14.8-stable/linux-amd64/go1.22.6",
     }
@@ -280,6 +280,7 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
             "estimatesmartfee": {"feerate": 0.0002, "blocks": 2},
             "getchaintips": [{"height": head, "hash": BITCOIN_BEST, "branchlen": 0, "status": "active"}],
             "getblockheader": {"hash": BITCOIN_BEST, "height": head, "time": int(time.time()) - 60},
+            "getblockhash": BITCOIN_BEST,
         }
         table.update(override)
         if method in table:
@@ -367,8 +368,10 @@ UPSTREAMS: dict[str, Callable[[], Any]] = {
     "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
     "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
     "bitcoin": _served(lambda srv: srv.jsonrpc("/", bitcoin_results())),
-    "beacon": _served(_rest(beacon_answers())),
-    "cosmos": _served(_rest(cosmos_answers())),
+    # headers/{slot}: every slot below the head has a block of one chain (the divergence hook's route)
+    "beacon": _served(_rest(beacon_answers(**{f"/eth/v1/beacon/headers/{s}": {"data": {"root": "0x" + "ab" * 32, "canonical": True}} for s in range(17)}))),
+    # /block: the block's id only, what the divergence hook reads (any height: one chain, one hash)
+    "cosmos": _served(_rest(cosmos_answers(**{"/block": {"jsonrpc": "2.0", "id": -1, "result": {"block_id": {"hash": "AB" * 32}}}}))),
     "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
     "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
     "subgraph": _linked("chainwatch.kinds.subgraph.simulator", lambda sim, url: sim.Subgraph(url, poll_seconds=0.1), "subgraphs/name/sim"),
