@@ -2,7 +2,7 @@
 state, peers, disk, version and network id per node; validators' median uptime, reward runway
 (ACP-267 requirement) and L1 validator fee runway."""
 
-from chainwatch.kinds.avalanche.config import AvalancheChain, AvalancheDurations, AvalancheThresholds, AvalancheValidator, AvalancheValidators
+from chainwatch.kinds.avalanche.config import AvalancheChain, evm_kind, AvalancheDurations, AvalancheThresholds, AvalancheValidator, AvalancheValidators
 from chainwatch.kinds.avalanche.metrics import METRICS
 from chainwatch.kinds.base import ChainKind
 
@@ -35,7 +35,7 @@ def example_c_chain(url: str) -> dict[str, dict]:
     """The example's C-chain by name: a ``kind: evm`` chain at the node's ``/ext/bc/C/rpc``
     (AvalancheGo's C-Chain API, https://build.avax.network/docs/api-reference/c-chain/api)."""
     c = {"name": "node-1-c", "url": url.rstrip("/") + "/ext/bc/C/rpc", "role": "node"}
-    return {C_CHAIN: {"kind": "evm", "network": "mainnet", "chain_id": 43114, "endpoints": [c]}}
+    return {C_CHAIN: {"kind": evm_kind(), "network": "mainnet", "chain_id": 43114, "endpoints": [c]}}
 
 
 KIND = ChainKind(

@@ -54,6 +54,12 @@ PRIMARY_REQUIREMENT = 0.8  # uptime for a staking reward (before Helicon)
 HELICON_REQUIREMENT = 0.9  # ACP-267: validations starting at or after Helicon
 
 
+def evm_kind() -> str:
+    """The registered kind ``evm_chains`` may name: the one whose chains a chain id alone
+    identifies (``eth_chainId``), as ``link()`` checks; asked of the registry, not named here."""
+    return next(k.name for k in kinds.all_kinds() if k.identity is None and "chain_id" in k.config.model_fields)
+
+
 class EvmServed(NamedTuple):
     """An endpoint of an EVM chain (``evm_chains``) served by a node of ours."""
 
