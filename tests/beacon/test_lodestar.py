@@ -86,7 +86,8 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         assert s.value("chainwatch_validator_attestations_missed_total", group="offline") == offline_checked
         online_checked = s.value("chainwatch_validator_attestations_checked_total", group="online")
         assert online_checked == 3 * offline_checked  # same epochs, 6 validators vs 2
-        assert s.value("chainwatch_validator_attestations_missed_total", group="online") <= online_checked // 4
+        online_missed = s.value("chainwatch_validator_attestations_missed_total", group="online")
+        assert online_missed <= online_checked // 4
         assert s.value("chainwatch_validator_consecutive_missed_attestations", group="offline") >= 2
         assert s.value("chainwatch_validator_consecutive_missed_attestations", group="online") <= 1
         assert s.value("chainwatch_validators", group="online", status="active_ongoing") == 6
@@ -108,7 +109,7 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
     with Exporter(config, tmp_path) as exporter:
         s = exporter.metrics("/probe?chain=devcl")  # the chain's page carries its validator metrics too
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") >= offline_checked
-        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
+        assert s.value("chainwatch_validator_attestations_missed_total", group="online") >= online_missed  # resumed, not reset
         s = wait_metric(
             exporter,
             lambda s: (s.value("chainwatch_validator_monitor_last_epoch") or 0) >= last + 1,
@@ -119,7 +120,11 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         skipped = s.value("chainwatch_validator_monitor_epochs_skipped_total")
         assert s.value("chainwatch_validator_attestations_checked_total", group="offline") == 2 * (epochs - skipped)
         assert s.value("chainwatch_validator_attestations_missed_total", group="offline") == 2 * (epochs - skipped)
-        assert s.value("chainwatch_validator_attestations_missed_total", group="online") == 0
+        # Online ones: the few real misses of a loaded machine at most, as above, nothing counted twice.
+        assert (
+            s.value("chainwatch_validator_attestations_missed_total", group="online")
+            <= s.value("chainwatch_validator_attestations_checked_total", group="online") // 4
+        )
 
 
 def test_genesis_root_of_the_real_node_passes_and_another_fails_wrong_chain(devchain: Lodestar, tmp_path):
