@@ -4,7 +4,8 @@ Each alert's declaration names its template (``AlertSpec.runbook``, default the 
 name), which lives beside the declaring package: ``rules/runbooks/*.md`` for the shared
 alerts, ``kinds/<kind>/runbooks/*.md`` for a kind's own. A template says what the alert
 means, the likely causes on each chain kind, the first checks and the mitigation; it may use
-``${name}``, ``${severities}``, ``${scope}`` and ``${kinds}`` (from the declaration). The
+``${name}``, ``${severities}``, ``${scope}`` and ``${kinds}`` (from the declaration; the kinds
+among the config's chains). The
 rendered runbook ends with the exact rules generated from the config (chain, severity,
 expression, ``for:``), so the on-call engineer sees the threshold that fired.
 An alert no chain of the config can fire gets no runbook (a kind the config does not use adds
@@ -39,7 +40,7 @@ def render(name: str, config: Config, alerts: list[Alert]) -> str:
         name=name,
         severities=" / ".join(spec.severities),
         scope=spec.scope,
-        kinds=", ".join(spec.kinds),
+        kinds=", ".join(k for k in spec.kinds if k in names.kinds_of(config)),  # of the config's chains: an unused kind changes nothing
     )
     out = ["<!--\n" + header(config.path, " ") + "-->\n", body]
     mine = [a for a in alerts if a.name == name]
