@@ -371,9 +371,11 @@ EXECUTIVE = "chainwatch-executive"
 class Ctx:
     """One configured chain, as the declarations need it.
 
-    While :func:`build` renders a record, ``severity`` is the severity being built,
-    ``threshold`` the record's threshold for it and ``rules`` the rules built so far
-    (severity -> :class:`Alert`), so one callable serves every severity.
+    ``chain_thresholds`` and ``durations`` are the chain's configured thresholds and ``for:``
+    durations. While :func:`build` renders a record, ``severity`` is the severity being built,
+    ``threshold`` the record's threshold for it, ``thresholds`` the record's threshold by
+    severity and ``rules`` the rules built so far (severity -> :class:`Alert`), so one
+    callable serves every severity.
     """
 
     def __init__(self, config, name: str, kind, metrics: tuple = ()):
@@ -387,8 +389,8 @@ class Ctx:
         self.chain_kind = kind
         self.metrics = metrics
         self.team = self.chain.team
-        self.t = self.chain.thresholds
-        self.d = self.chain.thresholds.durations
+        self.chain_thresholds = self.chain.thresholds  # the chain's configured thresholds (its kind's Thresholds model)
+        self.durations = self.chain.thresholds.durations  # its alerts' for: durations by key
         nodes = self.chain.nodes
         node = nodes[0] if nodes else None
         self.chain_labels = {"chain": name, "network": self.chain.network}
@@ -404,6 +406,11 @@ class Ctx:
         self.threshold: float = 0.0
         self.rules: dict[str, Alert] = {}
         self.thresholds: dict[str, float] = {}
+
+    # The short names of chain_thresholds and durations, for declarations written before the
+    # rename on other branches; new declarations use the long ones.
+    t = property(lambda self: self.chain_thresholds)
+    d = property(lambda self: self.durations)
 
     @property
     def unit(self) -> str:
