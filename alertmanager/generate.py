@@ -275,10 +275,10 @@ def _time_interval(name: str, team: Team) -> dict:
 # --------------------------------------------------------------------------- inhibitions
 
 
-def _inhibit_rules() -> list[dict]:
-    """Derived from the declarations (:func:`chainwatch.assembly.names.inhibit_rules`): the page
-    audit (rules/audit.py) evaluates the same rules."""
-    return names.inhibit_rules()
+def _inhibit_rules(config: Config) -> list[dict]:
+    """Derived from the declarations (:func:`chainwatch.assembly.names.inhibit_rules`) of the
+    alerts the config's chain kinds can fire: the page audit (rules/audit.py) evaluates the same rules."""
+    return names.inhibit_rules(names.kinds_of(config))
 
 
 # --------------------------------------------------------------------------- assembly
@@ -314,7 +314,7 @@ def build(config: Config) -> tuple[dict, list[str]]:
 
     data: dict = {
         "route": {"receiver": NULL, "group_by": GROUP_BY, **_timing(config, "info"), "routes": routes},
-        "inhibit_rules": _inhibit_rules(),
+        "inhibit_rules": _inhibit_rules(config),
         "receivers": [{"name": NULL}] + [{"name": k, **v} for k, v in sorted(receivers.items())],
         "templates": ["templates/*.tmpl"],
     }

@@ -110,27 +110,43 @@ def _matcher(names_: list[str] | tuple[str, ...]) -> str:
     return f'alertname="{names_[0]}"' if len(names_) == 1 else f'alertname=~"{_alternatives(names_)}"'
 
 
-def inhibit_rules() -> list[dict]:
+def kinds_of(config) -> frozenset[str]:
+    """The chain kinds a config (``assembly.config.Config``) has chains of."""
+    return frozenset(chain.kind for chain in config.chains.values())
+
+
+def inhibit_rules(kinds_in_use: frozenset[str] | None = None) -> list[dict]:
     """Derived from the declarations: every alert says which inhibitions silence it
     (``AlertSpec.inhibited_by``); one rule per inhibition, its targets in declaration order.
-    The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones."""
+    The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones.
+
+    ``kinds_in_use`` (:func:`kinds_of` a config): only the alerts a chain of those kinds can
+    fire are named, so a kind the config does not use changes nothing; None: every alert."""
+    used = [a for a in ALERTS if kinds_in_use is None or set(a.kinds) & kinds_in_use]
+    names_used = {a.name for a in used}
     targets: dict[alertkit.Inhibition, list[str]] = {i: [] for i in alertkit.COMMON_INHIBITIONS}
-    for alert in ALERTS:
+    for alert in used:
         for inhibition in alert.inhibited_by:
             targets.setdefault(inhibition, []).append(alert.name)
-    fed = [n for n in ALERT_NAMES if n != "ChainwatchExporterAbsent"]
+    chain_wide = [n for n in CHAIN_WIDE if n in names_used]
+    explaining = [n for n in EXPLANATIONS if n in names_used]
+    host_faults = [n for n in HOST_FAULTS if n in names_used]
+    fed = [n for n in ALERT_NAMES if n != "ChainwatchExporterAbsent" and n in names_used]
     rules = []
     for inhibition, alerts in targets.items():
         if not alerts:
             continue
+        sources = {alertkit.CHAIN_WIDE: chain_wide, alertkit.EXPLANATION: explaining, alertkit.HOST_FAULT: host_faults}
+        if inhibition.source in sources and not sources[inhibition.source]:
+            continue  # no alert of the config's kinds is its source
         if inhibition.source == alertkit.CHAIN_WIDE:
-            source = f'alertname=~"{_alternatives(CHAIN_WIDE)}"'
+            source = f'alertname=~"{_alternatives(chain_wide)}"'
         elif inhibition.source == alertkit.HOST_FAULT:
-            source = f'alertname=~"{_alternatives(HOST_FAULTS)}"'
+            source = f'alertname=~"{_alternatives(host_faults)}"'
         elif inhibition.source == alertkit.EXPLANATION:
             rules.append(
                 {
-                    "source_matchers": [f'alertname=~"{_alternatives(EXPLANATIONS)}"', 'severity="critical"'],
+                    "source_matchers": [f'alertname=~"{_alternatives(explaining)}"', 'severity="critical"'],
                     "target_matchers": [_matcher(alerts)],
                     "equal": list(inhibition.equal),
                 }

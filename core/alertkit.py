@@ -1,5 +1,6 @@
 """The alert declaration and its toolkit: :class:`AlertSpec`, the rule model, selectors,
-durations, text templates, promtool test recipes.
+durations; the text templates are :mod:`chainwatch.core.alerttext`, the promtool test
+recipes :mod:`chainwatch.core.recipes` (both importable from here).
 
 Every alert is declared once, as an :class:`AlertSpec` (shared alerts in
 :mod:`chainwatch.core.alerts`, a kind's own in ``kinds/<kind>/alerts.py``): its name,
@@ -18,11 +19,15 @@ without the test that proves it.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from chainwatch.core import declarations, durations
+
+# The annotation texts and the promtool recipes live in their own modules; declarations
+# import them from here with the rest of the toolkit.
+from chainwatch.core.alerttext import QUERIES, go_template, humanize, render  # noqa: F401
+from chainwatch.core.recipes import STALE, Quiet, Recipe, Series, notation  # noqa: F401
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid
 
@@ -75,224 +80,6 @@ def seconds(duration: str) -> float:
 def duration(secs: float) -> str:
     """Seconds as a Prometheus duration (``90`` -> ``1m30s``; :func:`chainwatch.core.durations.text`)."""
     return durations.text(secs)
-
-
-# --------------------------------------------------------------------------- text templates
-#
-# Annotation texts are written once, as ``{label}`` / ``{value:%.1f}`` / ``{value:pct}`` /
-# ``{failure_reason}`` / ``{reported_chain_id}`` (queried, see QUERIES) placeholders, and turned into (a) the Go template Prometheus expands and
-# (b) the exact string the promtool unit test expects. They cannot drift apart.
-
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^}]+))?\}")
-
-
-# Placeholders answered by a query of the endpoint's other series when the alert fires:
-# name -> (PromQL with the endpoint's chain and name as %q, what to print of each result).
-QUERIES = {
-    "failure_reason": (metric("chainwatch_probe_failure_reason") + "{chain=%q,endpoint=%q} == 1", "{{ .Labels.reason }}"),
-    "reported_chain_id": (metric("chainwatch_chain_id") + "{chain=%q,endpoint=%q}", '{{ .Value | printf "%.0f" }}'),
-}
-
-
-def _query(name: str) -> str:
-    q, show = QUERIES[name]
-    return '{{ range query (printf "' + q.replace('"', '\\"') + '" $labels.chain $labels.endpoint) }}' + show + "{{ end }}"
-
-
-def go_template(text: str) -> str:
-    def repl(m: re.Match) -> str:
-        name, spec = m.group(1), m.group(2)
-        if name == "value":
-            if spec == "pct":
-                return "{{ $value | humanizePercentage }}"
-            if spec == "humanize":
-                return "{{ $value | humanize }}"
-            return '{{ printf "' + (spec or "%.0f") + '" $value }}'
-        if name in QUERIES:
-            return _query(name)
-        return "{{ $labels." + name + " }}"
-
-    return _PLACEHOLDER.sub(repl, text)
-
-
-def humanize(value: float) -> str:
-    """Prometheus' template function ``humanize`` (2.42): SI prefixes, 4 significant digits."""
-    v = float(value)
-    if v == 0 or v != v or v in (float("inf"), float("-inf")):
-        return _go_g4(v)
-    prefix = ""
-    if abs(v) >= 1:
-        for p in ("k", "M", "G", "T", "P", "E", "Z", "Y"):
-            if abs(v) < 1000:
-                break
-            prefix, v = p, v / 1000
-    else:
-        for p in ("m", "u", "n", "p", "f", "a", "z", "y"):
-            if abs(v) >= 1:
-                break
-            prefix, v = p, v * 1000
-    return _go_g4(v) + prefix
-
-
-def _go_g4(v: float) -> str:
-    """Go's ``%.4g``: as Python's, but NaN/+Inf/-Inf spelled Go's way and a 2-digit exponent minimum."""
-    if v != v:
-        return "NaN"
-    if v in (float("inf"), float("-inf")):
-        return "+Inf" if v > 0 else "-Inf"
-    return "%.4g" % v
-
-
-def render(text: str, labels: dict[str, str], value: float | None, queried: dict[str, str] | None = None) -> str:
-    def repl(m: re.Match) -> str:
-        name, spec = m.group(1), m.group(2)
-        if name == "value":
-            if spec == "pct":
-                return "%.4g%%" % (value * 100)
-            if spec == "humanize":
-                return humanize(value)
-            return (spec or "%.0f") % value
-        if name in QUERIES:
-            return (queried or {}).get(name, "")
-        return labels[name]
-
-    return _PLACEHOLDER.sub(repl, text)
-
-
-# --------------------------------------------------------------------------- test recipes
-
-
-@dataclass
-class Series:
-    """One input series of a unit test: how it moves per step when healthy and when faulty.
-
-    ``kind``: ``gauge`` (value per step), ``counter`` (increment per step),
-    ``clock`` (a unix timestamp that advances while healthy and freezes during the fault),
-    ``height`` (a head that advances by ``healthy`` per step and by ``fault`` during the fault),
-    ``presence`` (``healthy`` while healthy, missing during the fault), ``clock_presence`` (a
-    clock while healthy, missing during the fault), ``fault_only`` (missing while healthy,
-    ``fault`` during the fault: ``chainwatch_probe_failure_reason``, written only while failing).
-    """
-
-    name: str
-    labels: dict[str, str]
-    healthy: float
-    fault: float
-    kind: str = "gauge"
-    start: float = 0.0
-
-    def values(self, faulty: list[bool], step_seconds: float) -> list[float | None]:
-        out: list[float | None] = []
-        value = self.start
-        for i, bad in enumerate(faulty):
-            if self.kind == "gauge":
-                value = self.fault if bad else self.healthy
-            elif self.kind == "counter":
-                if i:
-                    value += self.fault if bad else self.healthy
-            elif self.kind == "clock":
-                if not bad:
-                    value = i * step_seconds
-            elif self.kind == "height":
-                if i:
-                    value += self.fault if bad else self.healthy
-            elif self.kind == "presence":  # present with `healthy` while healthy, missing during the fault
-                out.append(None if bad else self.healthy)
-                continue
-            elif self.kind == "clock_presence":  # a clock while healthy, missing during the fault
-                out.append(None if bad else i * step_seconds)
-                continue
-            elif self.kind == "fault_only":  # missing while healthy, `fault` during the fault
-                # Gone from the scrape after the fault: Prometheus writes a stale marker.
-                out.append(self.fault if bad else (STALE if i and faulty[i - 1] else None))
-                continue
-            out.append(value)
-        return out
-
-    def text(self) -> str:
-        inner = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()))
-        return f"{self.name}{{{inner}}}"
-
-
-def _num(v: float) -> str:
-    if float(v).is_integer():
-        return str(int(v))
-    return format(v, ".12g")
-
-
-# A staleness marker in a test's input: what Prometheus records when a scrape stops returning
-# the series (or the target is gone), unlike ``None`` (no sample: the last one stays visible
-# for the 5m look-back).
-STALE = "stale"
-
-
-def notation(values: list[float | None | str]) -> str:
-    """promtool's expanding notation: runs of equal steps become ``a+bxn``; ``None`` is ``_``,
-    ``STALE`` is ``stale``."""
-    out: list[str] = []
-    i = 0
-    while i < len(values):
-        v = values[i]
-        if v is None or v == STALE:
-            out.append("_" if v is None else STALE)
-            i += 1
-            continue
-        j = i + 1
-        if j < len(values) and values[j] is not None and values[j] != STALE:
-            d = round(values[j] - v, 9)
-            while j + 1 < len(values) and values[j + 1] is not None and values[j + 1] != STALE and round(values[j + 1] - values[j], 9) == d:
-                j += 1
-            n = j - i
-            if n >= 2 or d == 0:
-                sign = "-" if d < 0 else "+"
-                out.append(f"{_num(v)}{sign}{_num(abs(d))}x{n}")
-                i = j + 1
-                continue
-        out.append(_num(v))
-        i += 1
-    return " ".join(out)
-
-
-@dataclass
-class Recipe:
-    """How to provoke one alert rule in promtool and what it must then say."""
-
-    series: list[Series]
-    value: float | None  # the alert's value at the check, rendered into the description
-    labels: dict[str, str]  # identifying labels of the firing instance (besides the rule's static ones)
-    window: float = 0.0  # seconds the expression looks back (rate windows etc.)
-    queried: dict[str, str] = field(default_factory=dict)  # what the description's queries find (QUERIES)
-    step: float = 60.0
-    # Alerts of the same name that fire together with this one on the same fault (the warning variant).
-    companions: list["Alert"] = field(default_factory=list)
-    note: str = ""  # what the fault is, in words (test group names)
-    # The alert's value depends on how long the fault lasted: value_at(fault_steps, step_seconds).
-    value_at: Callable[[int, float], float] | None = None
-    # The fault is an event (a status change): the alert fires for `window` after it and then resolves
-    # although the new state persists.
-    event: bool = False
-    # False for alerts on events held in a look-back window (a missed proposal): one event is
-    # the whole fault and must alert however short it was, so there is no "blip" to ignore.
-    blip: bool = True
-    # The fault is a state that ends (a recovery test applies) although there is no blip test;
-    # None: the same as ``blip``.
-    recovers: bool | None = None
-    full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
-
-
-@dataclass
-class Quiet:
-    """Input on which the alert must stay silent: what a healthy chain does at its worst (e.g.
-    the block gaps a random-arrival chain shows, longest last). ``series`` are (name, labels,
-    value per step)."""
-
-    note: str
-    series: list[tuple[str, dict[str, str], list[float]]]
-    step: float = 60.0
-    every: int = 5  # check every n-th step (1: a one-step race must not slip between checks)
-    # False: a fault other alerts answer (this one must stay silent on it); the page audit
-    # then allows one page instead of none.
-    healthy: bool = True
 
 
 @dataclass
@@ -371,9 +158,11 @@ EXECUTIVE = "chainwatch-executive"
 class Ctx:
     """One configured chain, as the declarations need it.
 
-    While :func:`build` renders a record, ``severity`` is the severity being built,
-    ``threshold`` the record's threshold for it and ``rules`` the rules built so far
-    (severity -> :class:`Alert`), so one callable serves every severity.
+    ``chain_thresholds`` and ``durations`` are the chain's configured thresholds and ``for:``
+    durations. While :func:`build` renders a record, ``severity`` is the severity being built,
+    ``threshold`` the record's threshold for it, ``thresholds`` the record's threshold by
+    severity and ``rules`` the rules built so far (severity -> :class:`Alert`), so one
+    callable serves every severity.
     """
 
     def __init__(self, config, name: str, kind, metrics: tuple = ()):
@@ -387,8 +176,8 @@ class Ctx:
         self.chain_kind = kind
         self.metrics = metrics
         self.team = self.chain.team
-        self.t = self.chain.thresholds
-        self.d = self.chain.thresholds.durations
+        self.chain_thresholds = self.chain.thresholds  # the chain's configured thresholds (its kind's Thresholds model)
+        self.durations = self.chain.thresholds.durations  # its alerts' for: durations by key
         nodes = self.chain.nodes
         node = nodes[0] if nodes else None
         self.chain_labels = {"chain": name, "network": self.chain.network}
@@ -404,6 +193,11 @@ class Ctx:
         self.threshold: float = 0.0
         self.rules: dict[str, Alert] = {}
         self.thresholds: dict[str, float] = {}
+
+    # The short names of chain_thresholds and durations, for declarations written before the
+    # rename on other branches; new declarations use the long ones.
+    t = property(lambda self: self.chain_thresholds)
+    d = property(lambda self: self.durations)
 
     @property
     def unit(self) -> str:

@@ -241,7 +241,7 @@ def _unless_lag_in_blocks(c: Ctx) -> str:
 def _two_units_quiet(c: Ctx) -> list[Quiet]:
     """Both lags above their thresholds for longer than ``for:``, the seconds one clearing a
     step after the blocks one: one page (the block lag), none for the seconds when it clears."""
-    for_steps = math.ceil(seconds(c.d.sync_lag) / 60)
+    for_steps = math.ceil(seconds(c.durations.sync_lag) / 60)
     fault = for_steps + 4
     blocks = [0.0] * 5 + [ceil(c.chain.lag_blocks(c.severity) * 2 + 1)] * fault + [0.0] * 7
     secs = [0.0] * 5 + [ceil(c.chain.lag_seconds(c.severity) * 2 + 1)] * (fault + 1) + [0.0] * 6
@@ -262,14 +262,14 @@ def _lag(name: str, series: str, threshold, unit, what: str, value, inhibited_by
         ("warning", "critical"),
         threshold=threshold,
         expr=above(series) if unless is None else lambda c: above(series)(c) + unless(c),
-        for_=lambda c: c.d.sync_lag,
+        for_=lambda c: c.durations.sync_lag,
         summary=lambda c: "{endpoint} on {chain} is {value:%.0f} " + unit(c) + " behind",
         description=lambda c: (
             "{endpoint} ({role}) on {chain}/{network} is {value:%.0f} "
             + unit(c)
             + " behind "
             + what
-            + f" (threshold {fmt(c.threshold)} {unit(c)}, for {c.d.sync_lag})."
+            + f" (threshold {fmt(c.threshold)} {unit(c)}, for {c.durations.sync_lag})."
         ),
         value=value,
         test=_lag_test,
@@ -309,7 +309,7 @@ def _mempool_not_mined_test(c: Ctx) -> list[Recipe]:
             value_at=lambda steps, step_: per_step * w / step_,
             # A window longer than `for:` (random-arrival chains): a pool that grew once and then sat
             # unmined for the whole window is the fault itself; its blips are the quiet case instead.
-            blip=w < seconds(c.d.mempool),
+            blip=w < seconds(c.durations.mempool),
             recovers=True,  # mined again: the pool shrinks and the alert resolves at once
         )
     ]
@@ -496,7 +496,7 @@ def _monitor_stuck_test(c: Ctx) -> list[Recipe]:
 
 
 def _quorum_need(c: Ctx) -> float:
-    return min(c.t.references_min, len(c.chain.references))
+    return min(c.chain_thresholds.references_min, len(c.chain.references))
 
 
 # --------------------------------------------------------------------------- TLS and subscriptions
@@ -507,7 +507,7 @@ TLS_SERIES = "chainwatch_tls_verified_chain_expiry_timestamp_seconds"  # the ver
 
 def _tls_days(c: Ctx) -> tuple[float, float]:
     """(fault days of the warning recipe, of the critical one): N.5 days, clear of both thresholds."""
-    warn, crit = c.t.tls_cert_expiry_days_warning, c.t.tls_cert_expiry_days_critical
+    warn, crit = c.chain_thresholds.tls_cert_expiry_days_warning, c.chain_thresholds.tls_cert_expiry_days_critical
     mid = float(int((warn + crit) / 2)) + 0.5 if warn - crit > 1 else crit + 0.5
     low = float(int(crit / 2)) + 0.5 if crit >= 1 else crit / 2
     if low >= crit:
@@ -519,10 +519,10 @@ def _tls_test(c: Ctx) -> list[Recipe]:
     """promtool's clock starts at 0, so an expiry of "N.5 days after the epoch" reads N days
     at a check tens of minutes in; the rendered value is 0.01 day below N.5 (%.0f: N)."""
     e = c.endpoint_labels
-    far = float(int(c.t.tls_cert_expiry_days_warning)) + 60.5
+    far = float(int(c.chain_thresholds.tls_cert_expiry_days_warning)) + 60.5
     mid, low = _tls_days(c)
     if c.severity == "warning":
-        if mid >= c.t.tls_cert_expiry_days_warning:
+        if mid >= c.chain_thresholds.tls_cert_expiry_days_warning:
             return []  # warning and critical too close to separate: only the critical scenario
         return [Recipe([Series(TLS_SERIES, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
     return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]], note="certificate about to expire")]
@@ -567,9 +567,9 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         "ChainwatchTLSCertExpiringSoon",
         "endpoint",
         ("warning", "critical"),
-        threshold=lambda c: c.t.tls_cert_expiry_days_warning if c.severity == "warning" else c.t.tls_cert_expiry_days_critical,
+        threshold=lambda c: c.chain_thresholds.tls_cert_expiry_days_warning if c.severity == "warning" else c.chain_thresholds.tls_cert_expiry_days_critical,
         expr=lambda c: f"({c.sel(TLS_SERIES)} - time()) / {DAY} < {fmt(c.threshold)}",
-        for_=lambda c: c.d.tls_cert,
+        for_=lambda c: c.durations.tls_cert,
         summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
         description=lambda c: (
             "The earliest certificate of the TLS chain the probe verified for {endpoint} ({role}) on {chain}/{network} expires in {value:%.0f} days"
@@ -587,7 +587,7 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         when=lambda c: _streamed(c) is not None,
         threshold=lambda c: c.chain.stream_quiet_seconds,
         expr=lambda c: f"{c.sel('chainwatch_stream_last_message_age_seconds')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
-        for_=lambda c: c.d.stream,
+        for_=lambda c: c.durations.stream,
         summary="Head subscription of {endpoint} on {chain} quiet for {value:%.0f}s",
         description=lambda c: (
             "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} delivered nothing for {value:%.0f}s "
@@ -604,7 +604,7 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         when=lambda c: _streamed(c) is not None,
         threshold=lambda c: c.chain.stream_lag_blocks,
         expr=lambda c: f"{c.sel('chainwatch_stream_lag_blocks')} > {fmt(c.threshold)}" + _while_http_head_advances(c),
-        for_=lambda c: c.d.stream,
+        for_=lambda c: c.durations.stream,
         summary=lambda c: "Head subscription of {endpoint} on {chain} is {value:%.0f} " + c.unit + " behind",
         description=lambda c: (
             "The head subscription (ws_url) of {endpoint} ({role}) on {chain}/{network} is {value:%.0f} "
@@ -713,9 +713,11 @@ SHARED: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=lambda c: f"{c.sel('chainwatch_probe_success')} == 0",
-        for_=lambda c: c.d.down,
+        for_=lambda c: c.durations.down,
         summary="{endpoint} on {chain} is down",
-        description=lambda c: "Every probe of {endpoint} ({role}) on {chain}/{network} has failed for " + c.d.down + "; last failure reason: {failure_reason}.",
+        description=lambda c: (
+            "Every probe of {endpoint} ({role}) on {chain}/{network} has failed for " + c.durations.down + "; last failure reason: {failure_reason}."
+        ),
         value="down ({failure_reason})",
         test=_down_test,
         inhibited_by=(HOSTED,),
@@ -724,11 +726,11 @@ SHARED: tuple[AlertSpec, ...] = (
         "ChainwatchProbeFailing",
         "endpoint",
         ("warning",),  # labelled by reason
-        threshold=lambda c: max(c.t.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
+        threshold=lambda c: max(c.chain_thresholds.rpc_error_ratio, PROBE_FAILING_MIN_RATIO),
         expr=lambda c: (
             f"{_probe_failing_share(c, PROBE_WINDOW)} > {fmt(c.threshold)} and {_probe_failing_share(c, SHORT)} > {fmt(c.threshold)}" + _unless_down(c)
         ),
-        for_=lambda c: c.d.rpc_errors,
+        for_=lambda c: c.durations.rpc_errors,
         summary="Probes of {endpoint} on {chain} fail with {reason}",
         description=lambda c: (
             "{value:pct} of the probes of {endpoint} ({role}) on {chain}/{network} failed with reason {reason} over the last "
@@ -746,7 +748,7 @@ SHARED: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=_wrong_chain_expr,
-        for_=lambda c: c.d.down,
+        for_=lambda c: c.durations.down,
         summary="{endpoint} on {chain} serves the wrong chain",
         description=_wrong_chain_description,
         # A chain id is a number to show; a genesis identity only says the network differs (value 1).
@@ -780,7 +782,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ("critical",),
         threshold=lambda c: c.chain.head_stale_seconds,
         expr=above("chainwatch_head_age_seconds"),
-        for_=lambda c: c.d.head_stale,
+        for_=lambda c: c.durations.head_stale,
         summary="{endpoint} on {chain} has no new block for {value:%.0f}s",
         description=lambda c: (
             "The head of {endpoint} ({role}) on {chain}/{network} is {value:%.0f}s old; a new block is expected every "
@@ -797,18 +799,18 @@ SHARED: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning",),
         needs="peers",
-        when=lambda c: c.t.peers_min > 0,
-        threshold=lambda c: c.t.peers_min,
-        expr=lambda c: f"{c.sel('chainwatch_peers')} < {c.t.peers_min}",
-        for_=lambda c: c.d.peers_low,
+        when=lambda c: c.chain_thresholds.peers_min > 0,
+        threshold=lambda c: c.chain_thresholds.peers_min,
+        expr=lambda c: f"{c.sel('chainwatch_peers')} < {c.chain_thresholds.peers_min}",
+        for_=lambda c: c.durations.peers_low,
         summary="{endpoint} on {chain} has only {value:%.0f} peers",
         description=lambda c: (
             "{endpoint} ({role}) on {chain}/{network} has {value:%.0f} peers (minimum "
-            + str(c.t.peers_min)
+            + str(c.chain_thresholds.peers_min)
             + "): it may be isolated from the network and fall behind."
         ),
         value="{value:%.0f} peers",
-        test=step("chainwatch_peers", lambda c: c.t.peers_min, lambda c: max(0, c.t.peers_min // 3), "peers dropped"),
+        test=step("chainwatch_peers", lambda c: c.chain_thresholds.peers_min, lambda c: max(0, c.chain_thresholds.peers_min // 3), "peers dropped"),
         inhibited_by=SYMPTOM,
     ),
     AlertSpec(
@@ -816,9 +818,9 @@ SHARED: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning",),
         needs="mempool",
-        threshold=lambda c: c.t.mempool_pending_max,
+        threshold=lambda c: c.chain_thresholds.mempool_pending_max,
         expr=lambda c: f"max without (state) ({c.sel('chainwatch_mempool_transactions', state='pending')}) > {c.threshold}",
-        for_=lambda c: c.d.mempool,
+        for_=lambda c: c.durations.mempool,
         summary="{endpoint} on {chain} holds {value:%.0f} pending transactions",
         description=lambda c: (
             "The mempool of {endpoint} ({role}) on {chain}/{network} holds {value:%.0f} pending transactions (threshold " + str(c.threshold) + ")."
@@ -843,13 +845,13 @@ SHARED: tuple[AlertSpec, ...] = (
         ("warning",),
         needs="mempool",
         expr=_mempool_not_mined_expr,
-        for_=lambda c: c.d.mempool,
+        for_=lambda c: c.durations.mempool,
         summary="Transactions pile up unmined on {endpoint} ({chain})",
         description=lambda c: (
             "The pending pool of {endpoint} ({role}) on {chain}/{network} has only grown for at least "
             + mempool_window(c)
             + " plus "
-            + c.d.mempool
+            + c.durations.mempool
             + " (now {value:%.0f} more than "
             + mempool_window(c)
             + " ago): nothing leaves it, nothing is being mined or propagated."
@@ -863,12 +865,12 @@ SHARED: tuple[AlertSpec, ...] = (
         "ChainwatchRpcLatencyHigh",
         "endpoint",
         ("warning",),
-        threshold=lambda c: c.t.rpc_latency_p95_seconds,
+        threshold=lambda c: c.chain_thresholds.rpc_latency_p95_seconds,
         expr=lambda c: (
             f'endpoint:chainwatch_rpc_request_duration_seconds:p95_5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
             f' and endpoint:chainwatch_rpc_request_duration_seconds:p95_1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c)
         ),
-        for_=lambda c: c.d.rpc_latency,
+        for_=lambda c: c.durations.rpc_latency,
         summary="RPC p95 latency of {endpoint} on {chain} is {value:%.3f}s",
         description=lambda c: (
             "95% of RPC requests to {endpoint} ({role}) on {chain}/{network} took up to {value:%.3f}s over the last 5m (threshold " + fmt(c.threshold) + "s)."
@@ -881,12 +883,12 @@ SHARED: tuple[AlertSpec, ...] = (
         "ChainwatchRpcErrorRatioHigh",
         "endpoint",
         ("warning",),
-        threshold=lambda c: c.t.rpc_error_ratio,
+        threshold=lambda c: c.chain_thresholds.rpc_error_ratio,
         expr=lambda c: (
             f'endpoint:chainwatch_rpc_errors:ratio_rate5m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}'
             f' and endpoint:chainwatch_rpc_errors:ratio_rate1m{{chain="{c.name}",role!="reference"}} > {fmt(c.threshold)}' + _unless_down(c)
         ),
-        for_=lambda c: c.d.rpc_errors,
+        for_=lambda c: c.durations.rpc_errors,
         summary="{value:pct} of RPC requests to {endpoint} on {chain} fail",
         description=lambda c: (
             "{value:pct} of RPC requests to {endpoint} ({role}) on {chain}/{network} failed over the last 5m (threshold " + f"{c.threshold:.0%}" + ")."
@@ -903,7 +905,7 @@ SHARED: tuple[AlertSpec, ...] = (
         when=lambda c: len(c.chain.references) > 0,
         threshold=_quorum_need,
         expr=lambda c: f"max by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_references_agreeing')}) < {c.threshold}",
-        for_=lambda c: c.d.reference_quorum,
+        for_=lambda c: c.durations.reference_quorum,
         summary="Only {value:%.0f} reference(s) of {chain} reachable and agreeing",
         description=lambda c: (
             "Only {value:%.0f} of the "
@@ -923,7 +925,7 @@ SHARED: tuple[AlertSpec, ...] = (
         chain_wide=True,
         threshold=lambda c: c.chain.chain_halt_seconds,
         expr=halt_expr,
-        for_=lambda c: c.d.chain_halt,
+        for_=lambda c: c.durations.chain_halt,
         summary="{chain} has produced no block for {value:%.0f}s",
         description=lambda c: (
             "The head of {chain}/{network} has not advanced for {value:%.0f}s on every "
@@ -946,7 +948,7 @@ SHARED: tuple[AlertSpec, ...] = (
         when=lambda c: bool(c.groups),
         threshold=lambda c: _monitor_interval(c)[0],
         expr=_monitor_stuck_expr,
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="Validator monitor of {chain} has not succeeded for {value:%.0f}s",
         description=lambda c: (
             "The validator monitor of {chain}/{network} has not succeeded (processed an epoch / read the vote accounts) for {value:%.0f}s, "
@@ -966,7 +968,7 @@ SHARED: tuple[AlertSpec, ...] = (
         expr=lambda c: (
             f"sum by ({by(GROUP_LABELS)}) (max by ({by((*GROUP_LABELS, 'reason'))}) ({c.csel('chainwatch_validator_monitor_unresolved_validators')})) > 0"
         ),
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="{value:%.0f} configured validator(s) of group {group} on {chain} are not watched",
         description=(
             "The validator monitor of {chain}/{network} cannot resolve {value:%.0f} configured validator(s) of group {group} to something it can count "

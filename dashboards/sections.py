@@ -434,3 +434,15 @@ def chain_header_row(grid: Grid, e: str, c: str) -> None:
         w=8,
         h=5,
     )
+
+
+def heads_row(grid: Grid, title: str, lim: Limits, head: tuple[str, str], *, halt: tuple[str, str, str, float] | None = None, between=()) -> None:
+    """The row under :func:`chain_header_row` of a per-chain dashboard: each endpoint's head
+    against the references' median (``head``: title, description), the chain halt (``halt``:
+    :func:`halt_panel`'s title, description, legend and halt seconds), the kind's own panels
+    (``between``) and the reference quorum; 8 high, two panels half the width each, more a third."""
+    panels = [head_vs_references(*head), *([halt_panel(*halt)] if halt else []), *between, references_panel(C, lim)]
+    width = 12 if len(panels) == 2 else 8
+    grid.row(title)
+    for panel in panels:
+        grid.add(panel, w=width, h=8)

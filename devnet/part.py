@@ -12,10 +12,12 @@ own (``devnet/faults.py``).
 from __future__ import annotations
 
 import importlib.util
-
-from chainwatch.core.durations import seconds
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
+
+from chainwatch.core.durations import seconds
+from chainwatch.devnet.procs import free_port, http_json, wait_http
 
 # The running devnet.stack.Stack; not imported, as the stack imports this module.
 RunningStack = Any
@@ -168,13 +170,17 @@ class BasePart(DemoPart):
 
 
 class SimulatedPart(DemoPart):
-    """A part whose chain is one simulator process: ``simulator`` (its module, run with
-    ``python -m``), ``component`` (its row in the status table), ``simulated`` (what it is, for
-    the "not part of this build" reason). ``url`` and ``state`` are filled by ``start``."""
+    """A part whose chain is one simulator process (``kinds/<kind>/simulator.py`` on
+    :class:`~chainwatch.devnet.simulator.Simulation`): ``simulator`` (its module, run with
+    ``python -m``), ``component`` (its row in the status table), ``simulated`` (what it is: the
+    "not part of this build" reason and the status detail). :meth:`start` spawns it on a free
+    loopback port with ``--port`` and :meth:`arguments`, waits for ``GET /-/state`` (30 s) and
+    keeps its answer in ``state``; faults go through :meth:`control` (``POST /-/control``)."""
 
     simulator: ClassVar[str]
     component: ClassVar[str]
     simulated: ClassVar[str]
+    serves: ClassVar[str] = "SIMULATED chain"  # the status table's detail: "SIMULATED CometBFT chain"
 
     def __init__(self, stack: RunningStack):
         super().__init__(stack)
@@ -188,3 +194,30 @@ class SimulatedPart(DemoPart):
 
     def components(self) -> tuple[tuple[str, str], ...]:
         return ((self.component, "process"),)
+
+    def arguments(self) -> list[str]:
+        """The simulator's own command-line flags (after ``--port``)."""
+        return []
+
+    def detail(self) -> str:
+        """What the status table says of the running simulator."""
+        return self.serves
+
+    def start(self) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.stack.set_status(self.component, "starting", self.url, self.detail())
+        proc = self.stack.spawn(self.component, [sys.executable, "-m", self.simulator, "--port", str(port), *self.arguments()])
+        wait_http(self.url + "/-/state", 30, proc)
+        self.state = http_json(self.url + "/-/state")
+        self.stack.set_status(self.component, "up", detail=f"pid {proc.pid}, {self.detail()}")
+
+    def control(self, *bodies: dict) -> None:
+        """Send each body to the simulator's ``POST /-/control``, in order."""
+        for body in bodies:
+            http_json(self.url + "/-/control", body)
+
+    @classmethod
+    def send(cls, stack: RunningStack, *bodies: dict) -> None:
+        """:meth:`control` of this part of ``stack``: what a fault's inject and heal call."""
+        stack.part(cls.name).control(*bodies)

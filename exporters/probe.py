@@ -6,11 +6,15 @@ values keyed by catalog metric names, never metric objects. The scheduler adds l
 probe only knows its chain's API.
 
 Probes keep small per-endpoint caches (client version, genesis time) in
-``ctx.cache``, which lives as long as the endpoint's config does.
+``ctx.cache``, which lives as long as the endpoint's config does. Every kind sets the
+client version it reads the same way: :func:`client_version_label` turns the endpoint's
+version text into the label, :meth:`ProbeResult.client_version` sets
+``chainwatch_node_info{client_version=...} 1``.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -20,6 +24,24 @@ from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.transport import Reply, Transport
 
 Labels = tuple[tuple[str, str], ...]
+
+# What a client_version label keeps of the endpoint's version text (anything else becomes
+# "_") and its longest length: the text is the endpoint's, the label must stay plain and bounded.
+CLIENT_VERSION_CHARS = "A-Za-z0-9._/+:-"
+CLIENT_VERSION_MAX = 96
+UNKNOWN_VERSION = "unknown"
+
+
+def client_version_label(raw: object, *, prefix: str = "", keep: str = "") -> str:
+    """The ``client_version`` label from the version text an endpoint reports: ``prefix + raw``
+    with characters outside :data:`CLIENT_VERSION_CHARS` (and ``keep``) as ``_``, at most
+    :data:`CLIENT_VERSION_MAX` characters; ``"unknown"`` when ``raw`` is not a non-empty string.
+
+        client_version_label("0.38.17", prefix="cometbft/")  # "cometbft/0.38.17"
+    """
+    if not isinstance(raw, str) or not raw:
+        return UNKNOWN_VERSION
+    return re.sub(f"[^{re.escape(keep)}{CLIENT_VERSION_CHARS}]", "_", prefix + raw)[:CLIENT_VERSION_MAX]  # "-" last: a literal, not a range
 
 
 @dataclass(slots=True)
@@ -79,6 +101,10 @@ class ProbeResult:
                 result.set("chainwatch_mempool_transactions", numbers.uint(pool["pending"], "txpool_status.pending"), state="pending")
         """
         return _Optional(self, field_)
+
+    def client_version(self, label: str) -> None:
+        """``chainwatch_node_info{client_version=label} 1`` (``label``: :func:`client_version_label`)."""
+        self.set("chainwatch_node_info", 1, client_version=label)
 
     def set(self, metric: str, value: float | int | bool | None, **labels: str) -> None:
         if value is None:

@@ -9,8 +9,12 @@ minimal chain (``ChainKind.example``, declared in its package) must:
   every alert the kind declares in the rules, with a runbook and a generated promtool test;
 - render its own dashboard (Grafana JSON with panels, every query naming a catalog series);
 - be documented: its metrics in docs/metrics.md, its config models and fields in docs/config.md;
-- be probed by the exporter serving that config, its node a fake upstream answering from the
-  kind's answer table (tests/support/answers.py), with ``chainwatch_probe_success 1``.
+- be probed by the exporter serving that config, its node the kind's healthy upstream (its
+  test package's ``upstream.py``, :func:`tests.support.answers.upstream`), with
+  ``chainwatch_probe_success 1``;
+- with the ``divergence`` capability: compare that node's block hash with a reference's.
+
+A kind registered from a test module goes through the same (tests/test_throwaway_kind.py).
 
 promtool itself runs in tests/test_rules.py over the example config; here only presence is
 checked so each kind takes well under a second.
@@ -18,11 +22,9 @@ checked so each kind takes well under a second.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -33,10 +35,14 @@ from chainwatch.alertmanager import generate as alertmanager_generate
 from chainwatch.assembly import configdoc, metricsdoc
 from chainwatch.assembly.config import ConfigError, parse
 from chainwatch.dashboards import generate as dashboards_generate
+from chainwatch.exporters.exposition import render, round_samples
+from chainwatch.exporters.scheduler import Scheduler
+from chainwatch.exporters.transport import Transport
 from chainwatch.rules import generate as rules_generate
 from tests.support import REPO, answers
 from tests.support.configs import IMMEDIATE, config_text
 from tests.support.served import ServedExporter
+from tests.support.stack import Samples
 
 URL = "http://127.0.0.1:9/"  # never dialled: generating reads the config only
 CHAIN = "conformance"
@@ -149,10 +155,9 @@ def test_documented(kind):
 
 async def test_probe_succeeds_once_against_its_answer_table(kind):
     """The exporter serving the kind's example chain, its one node answering from the kind's
-    table or simulator (tests/support/answers.py ``UPSTREAMS``): the probe succeeds."""
-    upstream = answers.UPSTREAMS.get(kind.name)
-    if upstream is None:
-        pytest.skip(f"{kind.name}: no answer table in tests/support/answers.py UPSTREAMS yet")
+    table or simulator (``tests/<kind>/upstream.py``): the probe succeeds."""
+    upstream = answers.upstream(kind)
+    assert upstream is not None, f"{kind.name}: no healthy upstream (UPSTREAM of tests/{kind.name}/upstream.py)"
     async with upstream() as urls:
         url, linked_url = (urls, urls) if isinstance(urls, str) else urls
         chains = yaml.safe_load(one_chain_config(kind, url, linked_url)[0])["chains"]
@@ -167,14 +172,7 @@ async def test_divergence_hook_compares_a_node_with_its_reference(kind):
     the reference asked; the node compared) and the node is not diverged."""
     if "divergence" not in kind.capabilities:
         pytest.skip(f"{kind.name}: no divergence capability")
-    import asyncio
-
-    from chainwatch.exporters.exposition import render, round_samples
-    from chainwatch.exporters.scheduler import Scheduler
-    from chainwatch.exporters.transport import Transport
-    from tests.support.stack import Samples
-
-    async with answers.UPSTREAMS[kind.name]() as url:
+    async with answers.upstream(kind)() as url:
         own = kind.example(url)
         own["endpoints"] = [*own["endpoints"], {**own["endpoints"][0], "name": "ref-1", "role": "reference"}]
         config = parse(config_text({CHAIN: own}, exporter=IMMEDIATE), env={})
@@ -189,35 +187,3 @@ async def test_divergence_hook_compares_a_node_with_its_reference(kind):
     samples = Samples.parse(render(round_samples(snap)).decode())
     assert samples.value("chainwatch_block_hash_diverged", endpoint="node-1") == 0, f"{kind.name}: node not compared"
     assert samples.value("chainwatch_block_hash_compared_height", endpoint="node-1") > 0
-
-
-THROWAWAY = "tests.support.throwaway_kind"
-INNER = "CHAINWATCH_CONFORMANCE_INNER"  # set in the interpreter that runs the throwaway kind
-
-
-@pytest.mark.skipif(bool(os.environ.get(INNER)), reason="the inner run")
-def test_a_kind_registered_from_a_test_module_conforms_with_no_other_edit():
-    """``kinds.register`` takes a kind whose package is a test module; in a fresh interpreter
-    (the config model, catalog and alert names are assembled at first import) the conformance
-    above runs over it: config, generate, dashboard, docs, one probe against its upstream."""
-    inner = (
-        "import sys, importlib; from chainwatch import kinds; "
-        f"throwaway = importlib.import_module({THROWAWAY!r}); kinds.register(throwaway.KIND); "
-        "from tests.support import answers; answers.UPSTREAMS[throwaway.KIND.name] = throwaway.UPSTREAM; "
-        "import pytest; "
-        f"sys.exit(pytest.main([{__file__!r}, '-q', '-p', 'no:cacheprovider', '-m', 'not nightly', '-k', 'throwaway', '-rA']))"
-    )
-    run = subprocess.run([sys.executable, "-c", inner], cwd=REPO, env={**os.environ, INNER: "1"}, capture_output=True, text=True, timeout=240)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    passed = {line.split("::")[-1] for line in run.stdout.splitlines() if line.startswith("PASSED")}
-    expected = {
-        f"{name}[throwaway]"
-        for name in (
-            "test_config_round_trips",
-            "test_generate_covers_every_declared_alert",
-            "test_dashboard_renders",
-            "test_documented",
-            "test_probe_succeeds_once_against_its_answer_table",
-        )
-    }
-    assert expected <= passed, run.stdout[-4000:]

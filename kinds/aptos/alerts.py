@@ -26,25 +26,25 @@ def _has_groups(c: Ctx) -> bool:
 
 
 def _increase(c: Ctx, outcome: str | None) -> str:
-    w = c.t.aptos_proposal_window
+    w = c.chain_thresholds.aptos_proposal_window
     matchers = {"outcome": outcome} if outcome else {}
     return f"sum by ({by(GROUP_LABELS)}) (increase({c.csel(TOTAL, **matchers)}[{w}]))"
 
 
 def _ratio_expr(c: Ctx) -> str:
     failed, every = _increase(c, "failed"), _increase(c, None)
-    return f"{failed} / ({every} > 0) > {fmt(c.threshold)} and on ({by(GROUP_LABELS)}) {failed} >= {c.t.aptos_failed_proposals_min}"
+    return f"{failed} / ({every} > 0) > {fmt(c.threshold)} and on ({by(GROUP_LABELS)}) {failed} >= {c.chain_thresholds.aptos_failed_proposals_min}"
 
 
 def _ratio_test(c: Ctx) -> list[Recipe]:
     g = c.group_labels
-    n = max(c.t.aptos_failed_proposals_min * 2, 10)
+    n = max(c.chain_thresholds.aptos_failed_proposals_min * 2, 10)
     return [
         Recipe(
             [Series(TOTAL, {**g, "outcome": "successful"}, n, n, "counter"), Series(TOTAL, {**g, "outcome": "failed"}, 0, n, "counter")],
             0.5,
             g,
-            window=seconds(c.t.aptos_proposal_window),
+            window=seconds(c.chain_thresholds.aptos_proposal_window),
             note="half the proposals failing",
         )
     ]
@@ -88,20 +88,20 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("critical",),
         when=_has_groups,
-        threshold=lambda c: c.t.aptos_failed_proposal_ratio,
+        threshold=lambda c: c.chain_thresholds.aptos_failed_proposal_ratio,
         expr=_ratio_expr,
-        for_=lambda c: c.d.aptos_proposals,
+        for_=lambda c: c.durations.aptos_proposals,
         summary="Group {group} on {chain} failed {value:pct} of its proposals",
         description=lambda c: (
             "Validators of group {group} on {chain}/{network} failed {value:pct} of their proposals over the last "
-            + c.t.aptos_proposal_window
-            + f" (threshold {c.threshold:.0%}, at least {c.t.aptos_failed_proposals_min} failed): their blocks did not make it in time. "
+            + c.chain_thresholds.aptos_proposal_window
+            + f" (threshold {c.threshold:.0%}, at least {c.chain_thresholds.aptos_failed_proposals_min} failed): their blocks did not make it in time. "
             "Aptos scales the epoch's rewards with the successful share of proposals, so every failed proposal is reward lost."
         ),
         value="{value:pct} failed",
         test=_ratio_test,
         quiet=_ratio_quiet,
-        resolves=lambda c: seconds(c.t.aptos_proposal_window) + 120,
+        resolves=lambda c: seconds(c.chain_thresholds.aptos_proposal_window) + 120,
     ),
     AlertSpec(
         "ChainwatchAptosValidatorInactive",
@@ -109,7 +109,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("critical",),
         when=_has_groups,
         expr=_state_expr,
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="{value:%.0f} validator(s) of group {group} on {chain} are leaving or out of the validator set",
         description="{value:%.0f} watched validator(s) of group {group} on {chain}/{network} are pending_inactive (leaving the set at the "
         "epoch's end) or inactive (out of it): they propose and vote no more and earn nothing. Check the stake pool: stake below the "
@@ -121,10 +121,10 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchAptosHistoryShort",
         "endpoint",
         ("warning",),
-        when=lambda c: c.t.aptos_history_min_blocks is not None,
-        threshold=lambda c: c.t.aptos_history_min_blocks,
+        when=lambda c: c.chain_thresholds.aptos_history_min_blocks is not None,
+        threshold=lambda c: c.chain_thresholds.aptos_history_min_blocks,
         expr=lambda c: f"{c.sel('chainwatch_aptos_history_blocks')} < {fmt(c.threshold)}",
-        for_=lambda c: c.d.aptos_history,
+        for_=lambda c: c.durations.aptos_history,
         summary="{endpoint} ({chain}) serves only {value:%.0f} blocks of history",
         description=lambda c: (
             "Node {endpoint} of {chain}/{network} serves {value:%.0f} blocks of history (block_height - oldest_block_height), fewer than "

@@ -30,7 +30,6 @@ from chainwatch.exporters.redact import clip
 U64_MAX = 2**64 - 1
 ROLES = ("validator", "full_node")
 _DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,19})$")
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def u64(value: Any, what: str) -> int:
@@ -73,11 +72,6 @@ def ledger_info(body: Any) -> LedgerInfo:
         oldest_block_height=u64(body.get("oldest_block_height"), "GET /v1 oldest_block_height"),
         git_hash=git_hash if isinstance(git_hash, str) and git_hash else None,
     )
-
-
-def version_label(git_hash: str | None) -> str:
-    """``aptos-node/<git hash>`` (the API reports no release number), bounded and label-safe."""
-    return f"aptos-node/{_SAFE_VERSION.sub('_', git_hash)[:40]}" if git_hash else "unknown"
 
 
 def view_body(function: str, *arguments: str) -> dict:

@@ -9,13 +9,11 @@ from chainwatch.dashboards.sections import (
     Limits,
     chain_dashboard,
     chain_header_row,
-    halt_panel,
-    head_vs_references,
+    heads_row,
     m,
     per_endpoint,
     per_group,
     probe_row,
-    references_panel,
     rpc_row,
     sync_row,
 )
@@ -27,20 +25,19 @@ def build(config, name: str, chain) -> dict:
     grid = Grid()
     chain_header_row(grid, E, C)
 
-    grid.row("Chain")
-    grid.add(head_vs_references("Block height", "block_height of GET /v1 on each node and the median of the references."), w=8, h=8)
-    grid.add(
-        halt_panel(
+    heads_row(
+        grid,
+        "Chain",
+        lim,
+        ("Block height", "block_height of GET /v1 on each node and the median of the references."),
+        halt=(
             "Chain halt",
             f"Seconds since the median reference height last advanced. Every reference stalling for {chain.chain_halt_seconds:g} s is a chain "
             "halt (consensus lost more than 1/3 of the stake), not one node lagging.",
             "reference height stalled for",
             chain.chain_halt_seconds,
         ),
-        w=8,
-        h=8,
     )
-    grid.add(references_panel(C, lim), w=8, h=8)
     grid.add(
         timeseries(
             "History served (archive depth)",

@@ -7,14 +7,7 @@ references) of a chain with 1 s blocks and 4 validators; val-1 and val-2 are wat
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
 from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, wait_http
-
-if TYPE_CHECKING:
-    from chainwatch.devnet.stack import Stack
 
 CHAIN = "aptos-sim"
 NODES = ("apt-1", "apt-ref-1", "apt-ref-2", "apt-ref-3")
@@ -27,6 +20,7 @@ MIN_FAILED = 3
 class AptosDemo(SimulatedPart):
     simulator = SIMULATOR
     component = "aptos-sim"
+    serves = "SIMULATED Aptos network"
     simulated = "Aptos simulator"
     name = "aptos"
     what = "the Aptos simulator"
@@ -35,20 +29,8 @@ class AptosDemo(SimulatedPart):
     chains = (CHAIN,)
     durations = {"aptos_proposals": "10s", "aptos_history": "10s"}
 
-    def start(self) -> None:
-        stack = self.stack
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("aptos-sim", "starting", self.url, "SIMULATED Aptos network")
-        args = [sys.executable, "-m", SIMULATOR, "--port", str(port), "--nodes", ",".join(NODES), "--validators", "4"]
-        args += ["--block-ms", str(int(BLOCK_SECONDS * 1000)), "--epoch-blocks", str(EPOCH_BLOCKS)]
-        proc = stack.spawn("aptos-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        self.state = http_json(self.url + "/-/state")
-        stack.set_status("aptos-sim", "up", detail=f"pid {proc.pid}, SIMULATED Aptos network")
-
-    def control(self, body: dict) -> None:
-        http_json(self.url + "/-/control", body)
+    def arguments(self) -> list[str]:
+        return ["--nodes", ",".join(NODES), "--validators", "4", "--block-ms", str(int(BLOCK_SECONDS * 1000)), "--epoch-blocks", str(EPOCH_BLOCKS)]
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         pools = {v["name"]: v["pool_address"] for v in self.state["validators"]}
@@ -86,10 +68,6 @@ class AptosDemo(SimulatedPart):
         }
 
 
-def _control(stack: "Stack", body: dict) -> None:
-    stack.part(AptosDemo.name).control(body)
-
-
 AptosDemo.faults = (
     Fault(
         "aptos-node-behind",
@@ -100,8 +78,8 @@ AptosDemo.faults = (
         {"endpoint": "apt-1"},
         "sync_lag",
         lambda s: 9,
-        lambda s: _control(s, {"action": "lag", "node": "apt-1"}),
-        lambda s: _control(s, {"action": "follow", "node": "apt-1"}),
+        lambda s: AptosDemo.send(s, {"action": "lag", "node": "apt-1"}),
+        lambda s: AptosDemo.send(s, {"action": "follow", "node": "apt-1"}),
     ),
     Fault(
         "aptos-proposals-failing",
@@ -114,8 +92,8 @@ AptosDemo.faults = (
         # val-1 fails one round in three (1 s blocks) while val-2 keeps proposing: the 1m window's failed
         # share passes 10 % after ~10 s, when MIN_FAILED (3) have failed; plus a monitor cycle.
         lambda s: 12,
-        lambda s: _control(s, {"action": "fail_proposals", "validator": "val-1"}),
-        lambda s: _control(s, {"action": "propose", "validator": "val-1"}),
+        lambda s: AptosDemo.send(s, {"action": "fail_proposals", "validator": "val-1"}),
+        lambda s: AptosDemo.send(s, {"action": "propose", "validator": "val-1"}),
     ),
     Fault(
         "aptos-validator-leaves",
@@ -126,8 +104,8 @@ AptosDemo.faults = (
         {"chain": CHAIN},
         "validator",
         lambda s: 3,
-        lambda s: _control(s, {"action": "leave", "validator": "val-2"}),
-        lambda s: _control(s, {"action": "rejoin", "validator": "val-2"}),
+        lambda s: AptosDemo.send(s, {"action": "leave", "validator": "val-2"}),
+        lambda s: AptosDemo.send(s, {"action": "rejoin", "validator": "val-2"}),
     ),
 )
 

@@ -31,8 +31,8 @@ import time
 
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
-from chainwatch.kinds.aptos.api import ledger_info, version_label
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
+from chainwatch.kinds.aptos.api import ledger_info
 
 
 class AptosProbe:
@@ -49,7 +49,7 @@ class AptosProbe:
         else:
             result.head_timestamp = info.timestamp_seconds
             result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - info.timestamp_seconds), 3))
-        result.set("chainwatch_node_info", 1, client_version=version_label(info.git_hash))
+        result.client_version(client_version_label(info.git_hash, prefix="aptos-node/"))  # the API reports no release number, its git hash
         result.set("chainwatch_aptos_node_role_info", 1, node_role=info.node_role)
         result.set("chainwatch_aptos_ledger_version", info.ledger_version)
         result.set("chainwatch_aptos_oldest_ledger_version", info.oldest_ledger_version)

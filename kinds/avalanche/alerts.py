@@ -217,9 +217,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("warning", "critical"),
         when=lambda c: _members(c, "node_id"),
-        threshold=lambda c: getattr(c.t, f"avalanche_reward_runway_{c.severity}_hours") * 3600,
+        threshold=lambda c: getattr(c.chain_thresholds, f"avalanche_reward_runway_{c.severity}_hours") * 3600,
         expr=lambda c: f"{_min_by_group(c, RUNWAY)} < {fmt(c.threshold)}",
-        for_=lambda c: c.d.avalanche_runway,
+        for_=lambda c: c.durations.avalanche_runway,
         summary="A validator of group {group} on {chain} can afford only {value:%.0f}s more downtime before losing its reward",
         description=lambda c: (
             "A watched validator of group {group} on {chain}/{network} loses the whole reward of its validation if it is down {value:%.0f}s more "
@@ -235,9 +235,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("warning", "critical"),
         when=lambda c: _members(c, "validation_id"),
-        threshold=lambda c: getattr(c.t, f"avalanche_fee_runway_{c.severity}_days") * 86400,
+        threshold=lambda c: getattr(c.chain_thresholds, f"avalanche_fee_runway_{c.severity}_days") * 86400,
         expr=lambda c: f"{_min_by_group(c, FEE_RUNWAY)} < {fmt(c.threshold)}",
-        for_=lambda c: c.d.avalanche_runway,
+        for_=lambda c: c.durations.avalanche_runway,
         summary="An L1 validator of group {group} on {chain} runs out of fee balance in {value:%.0f}s",
         description=lambda c: (
             "At the current validator fee, the balance of a watched L1 validator of group {group} on {chain}/{network} is spent in "
@@ -251,7 +251,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=_not_bootstrapped,
-        for_=lambda c: c.d.avalanche_health,
+        for_=lambda c: c.durations.avalanche_health,
         summary="{value:%.0f} chain(s) of {endpoint} ({chain}) are still bootstrapping",
         description="info.isBootstrapped says {value:%.0f} of the P, X and C chains of node {endpoint} on {chain}/{network} are not bootstrapped: "
         "the node is replaying the chain (after a restart, a new database, or falling too far behind) and serves nothing of it until done. "
@@ -264,7 +264,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=_unhealthy,
-        for_=lambda c: c.d.avalanche_health,
+        for_=lambda c: c.durations.avalanche_health,
         summary="{value:%.0f} health check(s) of {endpoint} ({chain}) are failing",
         description="GET /ext/health of node {endpoint} on {chain}/{network} reports {value:%.0f} failing check(s) (the check label of "
         "chainwatch_avalanche_health_check_failing names them: diskspace, database, router, a chain's engine). "

@@ -11,14 +11,7 @@ Faults go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
 from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, wait_http
-
-if TYPE_CHECKING:
-    from chainwatch.devnet.stack import Stack
 
 CHAIN = "avalanche-sim"
 NODES = ("avax-1", "avax-ref-1", "avax-ref-2", "avax-ref-3")
@@ -34,6 +27,7 @@ SIMULATOR = "chainwatch.kinds.avalanche.simulator"
 class AvalancheDemo(SimulatedPart):
     simulator = SIMULATOR
     component = "avalanche-sim"
+    serves = "SIMULATED AvalancheGo nodes"
     simulated = "AvalancheGo simulator"
     name = "avalanche"
     what = "the AvalancheGo simulator"
@@ -42,17 +36,8 @@ class AvalancheDemo(SimulatedPart):
     chains = (CHAIN,)
     durations = {"avalanche_runway": "0m", "avalanche_health": "5s"}
 
-    def start(self) -> None:
-        stack = self.stack
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("avalanche-sim", "starting", self.url, "SIMULATED AvalancheGo nodes")
-        args = [
-            sys.executable,
-            "-m",
-            SIMULATOR,
-            "--port",
-            str(port),
+    def arguments(self) -> list[str]:
+        return [
             "--nodes",
             ",".join(NODES),
             "--validators",
@@ -64,13 +49,6 @@ class AvalancheDemo(SimulatedPart):
             "--block-ms",
             str(int(BLOCK_SECONDS * 1000)),
         ]
-        proc = stack.spawn("avalanche-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        self.state = http_json(self.url + "/-/state")
-        stack.set_status("avalanche-sim", "up", detail=f"pid {proc.pid}, SIMULATED AvalancheGo nodes")
-
-    def control(self, body: dict) -> None:
-        http_json(self.url + "/-/control", body)
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         validators = {v["name"]: v for v in self.state["validators"]}
@@ -112,10 +90,6 @@ class AvalancheDemo(SimulatedPart):
         }
 
 
-def _control(stack: "Stack", body: dict) -> None:
-    stack.part(AvalancheDemo.name).control(body)
-
-
 AvalancheDemo.faults = (
     Fault(
         "avalanche-bootstrapping",
@@ -126,8 +100,8 @@ AvalancheDemo.faults = (
         {"endpoint": "avax-1"},
         "avalanche_health",
         lambda s: 2,
-        lambda s: _control(s, {"action": "bootstrap", "node": "avax-1", "chain": "P"}),
-        lambda s: _control(s, {"action": "bootstrapped", "node": "avax-1", "chain": "P"}),
+        lambda s: AvalancheDemo.send(s, {"action": "bootstrap", "node": "avax-1", "chain": "P"}),
+        lambda s: AvalancheDemo.send(s, {"action": "bootstrapped", "node": "avax-1", "chain": "P"}),
     ),
     Fault(
         "avalanche-validator-disconnected",
@@ -138,8 +112,8 @@ AvalancheDemo.faults = (
         {"chain": CHAIN},
         "avalanche_runway",
         lambda s: RUNWAY_SECONDS - RUNWAY_CRITICAL_HOURS * 3600 + 2,  # the monitor reads every second
-        lambda s: _control(s, {"action": "disconnect", "validator": "val-1"}),
-        lambda s: _control(s, {"action": "forgive", "validator": "val-1"}),  # the demo's undo: the runway back where it was
+        lambda s: AvalancheDemo.send(s, {"action": "disconnect", "validator": "val-1"}),
+        lambda s: AvalancheDemo.send(s, {"action": "forgive", "validator": "val-1"}),  # the demo's undo: the runway back where it was
     ),
 )
 

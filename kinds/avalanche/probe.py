@@ -39,18 +39,16 @@ https://build.avax.network/docs/api-reference/p-chain/api.
 
 from __future__ import annotations
 
-import re
 import time
 
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.numbers import flag
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.kinds.avalanche.avalanchego import call, obj, percent, u64
 from chainwatch.kinds.avalanche.metrics import BLOCKCHAINS, CHECKS, OTHER_CHECK
 
 VERSION_TTL = 600.0
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 
 
 def parse_health(body: object) -> tuple[dict[str, tuple[bool, int]], int | None, int | None]:
@@ -135,10 +133,10 @@ class AvalancheProbe:
                 version = obj(await call(ctx.request, endpoint, "info.getNodeVersion"), "info.getNodeVersion").get("version")
                 if not isinstance(version, str):
                     raise invalid("info.getNodeVersion.version: expected a string")
-                ctx.cache["version"] = _SAFE_VERSION.sub("_", version)[:96] or "unknown"
+                ctx.cache["version"] = client_version_label(version)
                 ctx.cache["version_at"] = time.monotonic()
         if "version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["version"])
+            result.client_version(ctx.cache["version"])
 
 
 PROBE = AvalancheProbe()

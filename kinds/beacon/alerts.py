@@ -71,7 +71,7 @@ def _status_change(name: str, severity: str, statuses: str, summary: str, descri
         (severity,),
         when=_has_groups,
         expr=lambda c: f"max by ({by(GROUP_LABELS)}) (sum without (status) (delta({c.csel('chainwatch_validators', status='~' + statuses)}[{w}]))) > 0.5",
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary=summary,
         description=description,
         value="slashed" if "slashed" in moved else "exiting",
@@ -85,9 +85,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "chain",
         ("critical",),
         chain_wide=True,
-        threshold=lambda c: c.t.finality_epochs,
+        threshold=lambda c: c.chain_thresholds.finality_epochs,
         expr=lambda c: f"min by ({by(CHAIN_LABELS)}) ({c.csel('chainwatch_beacon_epochs_since_finalized')}) > {c.threshold}",
-        for_=lambda c: c.d.finality,
+        for_=lambda c: c.durations.finality,
         summary="{chain} has not finalized for {value:%.0f} epochs",
         description=lambda c: (
             "Every beacon node of {chain}/{network} reports the last finalized checkpoint {value:%.0f} epochs ago (normal: 2, threshold "
@@ -109,9 +109,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("critical",),  # consecutive misses
         when=_has_groups,
-        threshold=lambda c: c.t.attestation_consecutive_misses,
+        threshold=lambda c: c.chain_thresholds.attestation_consecutive_misses,
         expr=lambda c: f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_attestations')}) >= {c.threshold}",
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="Validators of group {group} on {chain} missed {value:%.0f} attestations in a row",
         description=lambda c: (
             "At least one validator of group {group} on {chain}/{network} has missed its last {value:%.0f} attestations (threshold "
@@ -126,7 +126,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("warning",),
         when=_has_groups,
-        threshold=lambda c: c.t.attestation_miss_ratio,
+        threshold=lambda c: c.chain_thresholds.attestation_miss_ratio,
         # In at least RATIO_MIN_MISSED_EPOCHS epochs of the hour (changes() of the missed counter =
         # epochs with a miss: the monitor adds each epoch's misses at once), and still missing: it
         # resolves two epochs (+ keep_firing_for) after the misses stop, not an hour after.
@@ -135,7 +135,7 @@ ALERTS: tuple[AlertSpec, ...] = (
             f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (changes({_missed(c)}[1h]) - resets({_missed(c)}[1h])) >= {RATIO_MIN_MISSED_EPOCHS}"
             f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({_missed(c)}[{_recent_window(c)}])) > 0"
         ),
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         keep_firing_for=_keep_firing,
         summary="Group {group} on {chain} missed {value:pct} of attestations",
         description=lambda c: (
@@ -170,7 +170,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("warning",),
         when=_has_groups,
         expr=lambda c: f"max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_proposals_missed_total')}[{_proposal_window(c)}])) > 0",
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="Group {group} on {chain} missed a block proposal",
         description=lambda c: (
             "A validator of group {group} on {chain}/{network} missed an assigned block proposal in the last "

@@ -59,7 +59,7 @@ from chainwatch.exporters import numbers, rest
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.transport import Reply
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_hash
 
 log = logging.getLogger("chainwatch.probe.beacon")
@@ -70,7 +70,6 @@ UNSUPPORTED = rest.NOT_SUPPORTED  # optional route not implemented by this clien
 HEALTH_ANSWERS = (206, 503)  # besides 200: syncing / not initialized
 PEER_STATES = ("connected", "connecting", "disconnecting", "disconnected")
 DIRECTIONS = ("inbound", "outbound")
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 _ROOT = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
@@ -88,10 +87,6 @@ def data_of(reply: Reply, what: str) -> Any:
     if not isinstance(body, dict) or "data" not in body:
         raise invalid(f"{what}: answer has no 'data'")
     return body["data"]
-
-
-def client_version_label(raw: object) -> str:
-    return _SAFE_VERSION.sub("_", str(raw))[:96] or "unknown"
 
 
 class Clock:
@@ -272,7 +267,7 @@ class BeaconProbe:
                     ctx.cache["client_version"] = client_version_label(v.get("version") if isinstance(v, dict) else v)
                 ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+            result.client_version(ctx.cache["client_version"])
 
 
 PROBE = BeaconProbe()

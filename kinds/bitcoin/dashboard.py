@@ -9,12 +9,11 @@ from chainwatch.dashboards.sections import (
     Limits,
     chain_dashboard,
     chain_header_row,
-    head_vs_references,
+    heads_row,
     m,
     peers_stat,
     per_endpoint,
     probe_row,
-    references_panel,
     rpc_row,
     sync_row,
 )
@@ -27,16 +26,15 @@ def build(config, name: str, chain) -> dict:
     grid = Grid()
     chain_header_row(grid, E, C)
 
-    grid.row("Head")
-    grid.add(
-        head_vs_references(
+    heads_row(
+        grid,
+        "Head",
+        lim,
+        (
             "Head vs references",
             "Validated height (blocks) of each endpoint and the median of the reachable references. Block gaps are random: a flat stretch of an hour happens on a healthy chain; a node line below the reference line is a node falling behind.",
         ),
-        w=12,
-        h=8,
     )
-    grid.add(references_panel(C, lim), w=12, h=8)
     sync_row(grid, E, lim)
 
     grid.row("Validation")

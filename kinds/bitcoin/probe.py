@@ -63,7 +63,7 @@ from typing import Any
 
 from chainwatch.exporters import jsonrpc
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.redact import clip
 from chainwatch.exporters.sentinels import zero_hash, zero_time
 from chainwatch.kinds.bitcoin import divergence
@@ -73,7 +73,6 @@ TIP_STATUSES = ("active", "valid-fork", "valid-headers", "headers-only", "invali
 SAT_PER_VBYTE = 1e8 / 1000  # 1 BTC/kvB = 1e8 sat per 1000 vbytes
 MAX_SECRET_FILE = 4096
 _HASH = re.compile(r"^[0-9a-fA-F]{64}$")
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:() -]")
 
 
 def build(calls: list[tuple[str, list]]) -> list[dict]:
@@ -166,11 +165,6 @@ def warnings_count(value: Any) -> int | None:
     if isinstance(value, list):
         return sum(1 for w in value if isinstance(w, str) and w.strip())
     return None
-
-
-def client_version_label(subversion: Any) -> str:
-    text = _SAFE_VERSION.sub("_", str(subversion))
-    return text[:96] or "unknown"
 
 
 def fee_rate(value: Any) -> float | None:
@@ -332,9 +326,9 @@ class BitcoinProbe:
             result.set("chainwatch_bitcoin_network_active", active)
         result.set("chainwatch_bitcoin_warnings", warnings_count(net.get("warnings")))
         if isinstance(net.get("subversion"), str):
-            ctx.cache["client_version"] = client_version_label(net["subversion"])
+            ctx.cache["client_version"] = client_version_label(net["subversion"], keep="() ")  # "/Satoshi:28.1.0(comment)/"
         if "client_version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+            result.client_version(ctx.cache["client_version"])
 
     @staticmethod
     def mempool(outcome: jsonrpc.Outcome, result: ProbeResult) -> None:

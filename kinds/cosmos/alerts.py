@@ -57,7 +57,7 @@ def _jail_quiet(c: Ctx) -> list[Quiet]:
 
 
 def _solo_ratio_expr(c: Ctx) -> str:
-    w = c.t.cosmos_miss_ratio_window
+    w = c.chain_thresholds.cosmos_miss_ratio_window
     g = by(GROUP_LABELS)
     solo = f"sum by ({g}) (increase({c.csel('chainwatch_cosmos_validator_solo_missed_blocks_total')}[{w}]))"
     checked = f"sum by ({g}) (increase({c.csel('chainwatch_cosmos_validator_blocks_checked_total')}[{w}]))"
@@ -74,7 +74,7 @@ def _solo_ratio_test(c: Ctx) -> list[Recipe]:
             ],
             0.5,
             g,
-            window=seconds(c.t.cosmos_miss_ratio_window),
+            window=seconds(c.chain_thresholds.cosmos_miss_ratio_window),
             note="half the blocks missed",
         )
     ]
@@ -98,9 +98,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("critical",),
         when=_has_groups,
-        threshold=lambda c: c.t.cosmos_consecutive_misses,
+        threshold=lambda c: c.chain_thresholds.cosmos_consecutive_misses,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_consecutive_missed_blocks')} >= {c.threshold}",
-        for_=lambda c: c.d.cosmos_signing,
+        for_=lambda c: c.durations.cosmos_signing,
         summary="A validator of group {group} on {chain} missed {value:%.0f} blocks in a row",
         description=lambda c: (
             "At least one validator of group {group} on {chain}/{network} has not signed the last {value:%.0f} blocks (threshold "
@@ -115,20 +115,20 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("warning",),
         when=_has_groups,
-        threshold=lambda c: c.t.cosmos_solo_miss_ratio,
+        threshold=lambda c: c.chain_thresholds.cosmos_solo_miss_ratio,
         expr=_solo_ratio_expr,
-        for_=lambda c: c.d.cosmos_miss_ratio,
+        for_=lambda c: c.durations.cosmos_miss_ratio,
         summary="Group {group} on {chain} missed {value:pct} of blocks the network signed",
         description=lambda c: (
             "Validators of group {group} on {chain}/{network} missed {value:pct} of their blocks over the last "
-            + c.t.cosmos_miss_ratio_window
+            + c.chain_thresholds.cosmos_miss_ratio_window
             + " while more than 2/3 of the voting power signed them (threshold "
             + f"{c.threshold:.0%}"
             + "): the misses are theirs, not the network's."
         ),
         value="{value:pct} missed",
         test=_solo_ratio_test,
-        resolves=lambda c: seconds(c.t.cosmos_miss_ratio_window) + 120,
+        resolves=lambda c: seconds(c.chain_thresholds.cosmos_miss_ratio_window) + 120,
     ),
     AlertSpec(
         "ChainwatchCosmosValidatorCloseToJail",
@@ -137,7 +137,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         when=_has_groups,
         threshold=_headroom,
         expr=_jail_expr,
-        for_=lambda c: c.d.cosmos_jail,
+        for_=lambda c: c.durations.cosmos_jail,
         summary="A validator of group {group} on {chain} is {value:%.0f}s of missed blocks from jail",
         description=lambda c: (
             "If it keeps missing every block, x/slashing jails a validator of group {group} on {chain}/{network} in {value:%.0f}s "
@@ -153,7 +153,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("critical",),
         when=_has_groups,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_jailed')} > 0",
-        for_=lambda c: c.d.cosmos_signing,
+        for_=lambda c: c.durations.cosmos_signing,
         summary="{value:%.0f} validator(s) of group {group} on {chain} are jailed",
         description="{value:%.0f} watched validator(s) of group {group} on {chain}/{network} are jailed: out of the validator set, earning nothing, "
         "stake slashed for downtime. Fix the signer, then send MsgUnjail once the jail period is over.",
@@ -166,7 +166,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ("critical",),
         when=_has_groups,
         expr=lambda c: f"{_group(c, 'chainwatch_cosmos_validator_tombstoned')} > 0",
-        for_=lambda c: c.d.cosmos_signing,
+        for_=lambda c: c.durations.cosmos_signing,
         summary="{value:%.0f} validator(s) of group {group} on {chain} are tombstoned",
         description="{value:%.0f} watched validator(s) of group {group} on {chain}/{network} are tombstoned after a double sign: slashed and "
         "never able to unjail. Stop every signer holding that key now; a second signer with the same key is the usual cause.",

@@ -9,14 +9,12 @@ from chainwatch.dashboards.sections import (
     Limits,
     chain_dashboard,
     chain_header_row,
+    heads_row,
     chain_line,
-    halt_panel,
-    head_vs_references,
     m,
     per_endpoint,
     per_group,
     probe_row,
-    references_panel,
     rpc_row,
     sync_row,
 )
@@ -28,38 +26,28 @@ def build(config, name: str, chain) -> dict:
     grid = Grid()
     chain_header_row(grid, E, C)
 
-    grid.row("Chain")
-    grid.add(
-        head_vs_references(
-            "Block height",
-            "latest_block_height of each node (/status) and the median of the references.",
-        ),
-        w=8,
-        h=8,
-    )
-    grid.add(
-        halt_panel(
+    heads_row(
+        grid,
+        "Chain",
+        lim,
+        ("Block height", "latest_block_height of each node (/status) and the median of the references."),
+        halt=(
             "Chain halt",
             f"Seconds since the median reference height last advanced. Every reference stalling for {chain.chain_halt_seconds:g} s is a chain halt "
             "(consensus lost more than 1/3 of the voting power), not one node lagging.",
             "reference height stalled for",
             chain.chain_halt_seconds,
         ),
-        w=8,
-        h=8,
-    )
-    grid.add(
-        timeseries(
-            "Peers and catching up",
-            f"n_peers of /net_info (absent where a provider closes it) and catching_up of /status. The line is the peer minimum ({t.peers_min}).",
-            per_endpoint("chainwatch_peers", "peers"),
-            per_endpoint("chainwatch_syncing", "catching up"),
-            unit=NONE,
+        between=(
+            timeseries(
+                "Peers and catching up",
+                f"n_peers of /net_info (absent where a provider closes it) and catching_up of /status. The line is the peer minimum ({t.peers_min}).",
+                per_endpoint("chainwatch_peers", "peers"),
+                per_endpoint("chainwatch_syncing", "catching up"),
+                unit=NONE,
+            ),
         ),
-        w=8,
-        h=8,
     )
-    grid.add(references_panel(C, lim), w=8, h=8)
     sync_row(grid, E, lim, unit_name="blocks")
     rpc_row(grid, E, lim)
 

@@ -8,14 +8,7 @@ go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
 from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, wait_http
-
-if TYPE_CHECKING:
-    from chainwatch.devnet.stack import Stack
 
 CHAIN = "cosmos-sim"
 NODES = ("cos-rpc-1", "cos-ref-1", "cos-ref-2", "cos-ref-3")
@@ -26,6 +19,7 @@ SIMULATOR = "chainwatch.kinds.cosmos.simulator"
 class CosmosDemo(SimulatedPart):
     simulator = SIMULATOR
     component = "cosmos-sim"
+    serves = "SIMULATED CometBFT chain"
     simulated = "CometBFT simulator"
     name = "cosmos"
     what = "the CometBFT simulator"
@@ -34,33 +28,8 @@ class CosmosDemo(SimulatedPart):
     chains = (CHAIN,)
     durations = {"cosmos_signing": "0m", "cosmos_miss_ratio": "10s", "cosmos_jail": "5s"}
 
-    def start(self) -> None:
-        stack = self.stack
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("cosmos-sim", "starting", self.url, "SIMULATED CometBFT chain")
-        args = [
-            sys.executable,
-            "-m",
-            SIMULATOR,
-            "--port",
-            str(port),
-            "--nodes",
-            ",".join(NODES),
-            "--validators",
-            "5",
-            "--block-ms",
-            str(int(BLOCK_SECONDS * 1000)),
-            "--window",
-            "100",
-        ]
-        proc = stack.spawn("cosmos-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        self.state = http_json(self.url + "/-/state")
-        stack.set_status("cosmos-sim", "up", detail=f"pid {proc.pid}, SIMULATED CometBFT chain")
-
-    def control(self, body: dict) -> None:
-        http_json(self.url + "/-/control", body)
+    def arguments(self) -> list[str]:
+        return ["--nodes", ",".join(NODES), "--validators", "5", "--block-ms", str(int(BLOCK_SECONDS * 1000)), "--window", "100"]
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         validators = {v["name"]: v for v in self.state["validators"]}
@@ -110,10 +79,6 @@ class CosmosDemo(SimulatedPart):
         }
 
 
-def _control(stack: "Stack", body: dict) -> None:
-    stack.part(CosmosDemo.name).control(body)
-
-
 CosmosDemo.faults = (
     Fault(
         "cosmos-miss-blocks",
@@ -124,8 +89,8 @@ CosmosDemo.faults = (
         {"chain": CHAIN},
         "cosmos_signing",
         lambda s: 5 + 2,
-        lambda s: _control(s, {"action": "stop_signing", "validator": "val-1"}),
-        lambda s: _control(s, {"action": "unjail", "validator": "val-1"}),  # signs again (and leaves jail if it got there)
+        lambda s: CosmosDemo.send(s, {"action": "stop_signing", "validator": "val-1"}),
+        lambda s: CosmosDemo.send(s, {"action": "unjail", "validator": "val-1"}),  # signs again (and leaves jail if it got there)
     ),
     Fault(
         "cosmos-halt",
@@ -136,8 +101,8 @@ CosmosDemo.faults = (
         {"chain": CHAIN},
         "chain_halt",
         lambda s: 7,
-        lambda s: _control(s, {"action": "halt"}),
-        lambda s: _control(s, {"action": "resume"}),
+        lambda s: CosmosDemo.send(s, {"action": "halt"}),
+        lambda s: CosmosDemo.send(s, {"action": "resume"}),
     ),
     Fault(
         "cosmos-jailed",
@@ -148,8 +113,8 @@ CosmosDemo.faults = (
         {"chain": CHAIN},
         "cosmos_signing",
         lambda s: 4,
-        lambda s: _control(s, {"action": "jail", "validator": "val-2"}),
-        lambda s: _control(s, {"action": "unjail", "validator": "val-2"}),
+        lambda s: CosmosDemo.send(s, {"action": "jail", "validator": "val-2"}),
+        lambda s: CosmosDemo.send(s, {"action": "unjail", "validator": "val-2"}),
     ),
     Fault(
         "cosmos-catching-up",
@@ -160,8 +125,8 @@ CosmosDemo.faults = (
         {"endpoint": "cos-rpc-1"},
         "sync_lag",
         lambda s: 9,
-        lambda s: _control(s, {"action": "catch_up", "node": "cos-rpc-1"}),
-        lambda s: _control(s, {"action": "caught_up", "node": "cos-rpc-1"}),
+        lambda s: CosmosDemo.send(s, {"action": "catch_up", "node": "cos-rpc-1"}),
+        lambda s: CosmosDemo.send(s, {"action": "caught_up", "node": "cos-rpc-1"}),
     ),
     Fault(
         "cosmos-wrong-network",
@@ -172,8 +137,8 @@ CosmosDemo.faults = (
         {"endpoint": "cos-rpc-1"},
         "down",
         lambda s: 3,
-        lambda s: _control(s, {"action": "set_network", "node": "cos-rpc-1"}),
-        lambda s: _control(s, {"action": "reset_network", "node": "cos-rpc-1"}),
+        lambda s: CosmosDemo.send(s, {"action": "set_network", "node": "cos-rpc-1"}),
+        lambda s: CosmosDemo.send(s, {"action": "reset_network", "node": "cos-rpc-1"}),
     ),
 )
 

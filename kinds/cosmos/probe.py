@@ -29,21 +29,13 @@ judge by the lag measured against the references.
 
 from __future__ import annotations
 
-import re
 import time
 
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_time
 from chainwatch.kinds.cosmos.cometbft import RPC_ERROR_STATUSES, boolean, obj, result_of, timestamp, uint
-
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
-
-
-def client_version_label(version: object) -> str:
-    text = _SAFE_VERSION.sub("_", f"cometbft/{version}" if isinstance(version, str) and version else "unknown")
-    return text[:96]
 
 
 class CosmosProbe:
@@ -72,7 +64,7 @@ class CosmosProbe:
             else:
                 result.head_timestamp = stamp
                 result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - stamp), 3))
-        result.set("chainwatch_node_info", 1, client_version=client_version_label(node_info.get("version")))
+        result.client_version(client_version_label(node_info.get("version"), prefix="cometbft/"))
         net = await self.net_info(endpoint, ctx)  # only once /status answered: a broken endpoint is asked once per round
         if net is not None:
             result.set("chainwatch_peers", net)

@@ -9,11 +9,10 @@ from chainwatch.dashboards.sections import (
     Limits,
     chain_dashboard,
     chain_header_row,
-    head_vs_references,
+    heads_row,
     m,
     peers_stat,
     probe_row,
-    references_panel,
     rpc_row,
     sync_row,
 )
@@ -24,16 +23,15 @@ def build(config, name: str, chain) -> dict:
     grid = Grid()
     chain_header_row(grid, E, C)
 
-    grid.row("Head")
-    grid.add(
-        head_vs_references(
+    heads_row(
+        grid,
+        "Head",
+        lim,
+        (
             "Head vs references",
             "Latest block of each endpoint and the median head of the reachable references. A node line falling away from the reference line is a node falling behind.",
         ),
-        w=12,
-        h=8,
     )
-    grid.add(references_panel(C, lim), w=12, h=8)
     sync_row(grid, E, lim)
 
     grid.row("Fees and mempool")

@@ -28,18 +28,16 @@ references; /health and alerts judge by the lag (https://ethereum.org/en/develop
 
 from __future__ import annotations
 
-import re
 import time
 
 from chainwatch.exporters import jsonrpc
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_time
 from chainwatch.kinds.evm import divergence
 
 CLIENT_VERSION_TTL = 600.0  # web3_clientVersion rarely changes; ask every 10 minutes
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 
 KNOWN_PARAMS = {"eth_getBlockByNumber": ["latest", False], "eth_getBalance": ["0x0000000000000000000000000000000000000000", "latest"]}
 
@@ -109,11 +107,6 @@ def syncing_progress(progress: dict) -> dict[str, int]:
         if value is not None:
             out[key] = value
     return out
-
-
-def client_version_label(raw: object) -> str:
-    text = _SAFE_VERSION.sub("_", str(raw))
-    return text[:96] or "unknown"
 
 
 def _optional(out: dict[str, jsonrpc.Outcome], method: str) -> jsonrpc.Outcome | None:
@@ -211,10 +204,10 @@ class EvmProbe:
         if version is not None:
             with result.optional("web3_clientVersion"):
                 answered = _optional(out, "web3_clientVersion")
-                ctx.cache["client_version"] = client_version_label(answered.result) if answered is not None else "unknown"
+                ctx.cache["client_version"] = client_version_label(answered.result if answered is not None else None)
                 ctx.cache["client_version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+            result.client_version(ctx.cache["client_version"])
 
         if ctx.hash_height is not None:
             with result.optional(divergence.KEY):

@@ -6,12 +6,9 @@ as its L1, watched as chain ``rollup``. Faults go through the simulator's ``POST
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, TEAM, DemoPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, wait_http
+from chainwatch.devnet.part import DURATIONS, TEAM, Fault, SimulatedPart
 
 if TYPE_CHECKING:
     from chainwatch.devnet.stack import Stack
@@ -25,7 +22,10 @@ L1_LAG_BLOCKS = 3
 SIMULATOR = "chainwatch.kinds.opnode.simulator"
 
 
-class RollupDemo(DemoPart):
+class RollupDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "opnode-sim"
+    simulated = "op-node simulator"
     name = "rollup"
     what = "the rollup (L2 anvil and simulated op-node)"
     flag_help = "Do not start the OP Stack rollup (L2 anvil and simulated op-node)."
@@ -35,29 +35,19 @@ class RollupDemo(DemoPart):
     def __init__(self, stack: "Stack"):
         super().__init__(stack)
         self.l2_url = ""  # not one of the base chain's nodes: its halt leaves the L2 running
-        self.url = ""
-
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the op-node simulator ({SIMULATOR}) is not part of this build"
-        return None
 
     def components(self) -> tuple[tuple[str, str], ...]:
-        return (("anvil-rollup-l2", "process"), ("opnode-sim", "process"))
+        return (("anvil-rollup-l2", "process"), *super().components())
+
+    def arguments(self) -> list[str]:
+        return ["--l1", self.stack.base.reference_url, "--l2", self.l2_url]
+
+    def detail(self) -> str:
+        return f"SIMULATED op-node (L1 {self.stack.base.reference_name}, L2 anvil-rollup-l2)"
 
     def start(self) -> None:
-        stack, base = self.stack, self.stack.base
-        self.l2_url = base.start_chain("anvil-rollup-l2", L2_CHAIN_ID, "the sequencer's L2 chain")
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("opnode-sim", "starting", self.url, "SIMULATED op-node")
-        args = [sys.executable, "-m", SIMULATOR, "--port", str(port), "--l1", base.reference_url, "--l2", self.l2_url]
-        proc = stack.spawn("opnode-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        stack.set_status("opnode-sim", "up", detail=f"pid {proc.pid}, SIMULATED op-node (L1 {base.reference_name}, L2 anvil-rollup-l2)")
-
-    def control(self, action: str) -> None:
-        http_json(self.url.rstrip("/") + "/-/control", {"action": action})
+        self.l2_url = self.stack.base.start_chain("anvil-rollup-l2", L2_CHAIN_ID, "the sequencer's L2 chain")
+        super().start()
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         fast = {
@@ -107,7 +97,7 @@ class RollupDemo(DemoPart):
 
 
 def _control(stack: "Stack", action: str) -> None:
-    stack.part(RollupDemo.name).control(action)
+    RollupDemo.send(stack, {"action": action})
 
 
 RollupDemo.faults = (

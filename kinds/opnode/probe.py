@@ -43,19 +43,17 @@ chain-wide safe-head alert would page for::
 
 from __future__ import annotations
 
-import re
 import time
 
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters import jsonrpc
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_ref
 from chainwatch.kinds.opnode.metrics import L1_HEADS, L1_VIEWS, L2_HEADS
 
 VERSION_TTL = 600.0
 MAX_NUMBER = 2**63  # uint64 in Go; anything larger is not a block number we can plot
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 
 
 def _uint(value: object) -> int | None:
@@ -149,11 +147,10 @@ class OpNodeProbe:
 
         version = out.get("optimism_version")
         if version is not None and (version.ok or version.unsupported):
-            text = _SAFE_VERSION.sub("_", version.result)[:96] if version.ok and isinstance(version.result, str) else ""
-            ctx.cache["version"] = text or "unknown"
+            ctx.cache["version"] = client_version_label(version.result if version.ok else None)
             ctx.cache["version_at"] = time.monotonic()
         if "version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["version"])
+            result.client_version(ctx.cache["version"])
 
     def finish(self, result: ProbeResult, chain, summaries: dict) -> None:
         """The op-node's L1 view against the median head of the ``l1_chain`` references."""

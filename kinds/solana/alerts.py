@@ -90,7 +90,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         chain_wide=True,
         threshold=lambda c: c.chain.chain_halt_seconds,
         expr=halt_expr,
-        for_=lambda c: c.d.chain_halt,
+        for_=lambda c: c.durations.chain_halt,
         summary="Solana cluster {chain} has confirmed no slot for {value:%.0f}s",
         description=lambda c: (
             "No reference of {chain}/{network} has confirmed a new slot for {value:%.0f}s (threshold "
@@ -104,9 +104,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchSolanaNodeBehind",
         "endpoint",
         ("warning",),
-        threshold=lambda c: c.t.solana_behind_slots,
+        threshold=lambda c: c.chain_thresholds.solana_behind_slots,
         expr=lambda c: above("chainwatch_solana_health_behind_slots")(c) + unless_measured_at_head(c),
-        for_=lambda c: c.d.solana,
+        for_=lambda c: c.durations.solana,
         summary="{endpoint} on {chain} reports itself {value:%.0f} slots behind",
         description=lambda c: (
             "getHealth of {endpoint} ({role}) on {chain}/{network} says it is {value:%.0f} slots behind the cluster (threshold "
@@ -122,9 +122,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("critical",),
         when=_has_groups,
-        threshold=lambda c: c.t.solana_vote_lag_slots,
+        threshold=lambda c: c.chain_thresholds.solana_vote_lag_slots,
         expr=_delinquent_expr,
-        for_=lambda c: c.d.solana,
+        for_=lambda c: c.durations.solana,
         summary="Vote account(s) of group {group} on {chain} are delinquent",
         description=lambda c: (
             "A watched vote account of group {group} on {chain}/{network} is delinquent or its last vote is more than "
@@ -149,9 +149,9 @@ ALERTS: tuple[AlertSpec, ...] = (
         "group",
         ("warning",),
         when=_has_groups,
-        threshold=lambda c: c.t.solana_skip_ratio,
+        threshold=lambda c: c.chain_thresholds.solana_skip_ratio,
         expr=_skip_expr,
-        for_=lambda c: c.d.solana,
+        for_=lambda c: c.durations.solana,
         summary="Group {group} on {chain} skips {value:pct} of its leader slots",
         description=lambda c: (
             "Validators of group {group} on {chain}/{network} skipped {value:pct} of their leader slots over the last "

@@ -7,14 +7,7 @@ through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
 from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, wait_http
-
-if TYPE_CHECKING:
-    from chainwatch.devnet.stack import Stack
 
 CHAIN = "solana-sim"
 NODES = ("sol-rpc-1", "sol-ref-1", "sol-ref-2", "sol-ref-3")
@@ -25,6 +18,7 @@ SIMULATOR = "chainwatch.kinds.solana.simulator"
 class SolanaDemo(SimulatedPart):
     simulator = SIMULATOR
     component = "solana-sim"
+    serves = "SIMULATED cluster"
     simulated = "Solana simulator"
     name = "solana"
     what = "the Solana simulator"
@@ -33,19 +27,8 @@ class SolanaDemo(SimulatedPart):
     chains = (CHAIN,)
     durations = {"solana": "10s"}
 
-    def start(self) -> None:
-        stack = self.stack
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("solana-sim", "starting", self.url, "SIMULATED cluster")
-        args = [sys.executable, "-m", SIMULATOR, "--port", str(port), "--nodes", ",".join(NODES), "--validators", "4", "--delinquent-slots", "20"]
-        proc = stack.spawn("solana-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        self.state = http_json(self.url + "/-/state")
-        stack.set_status("solana-sim", "up", detail=f"pid {proc.pid}, SIMULATED cluster")
-
-    def control(self, body: dict) -> None:
-        http_json(self.url + "/-/control", body)
+    def arguments(self) -> list[str]:
+        return ["--nodes", ",".join(NODES), "--validators", "4", "--delinquent-slots", "20"]
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         validators = {v["name"]: v for v in self.state["validators"]}
@@ -80,10 +63,6 @@ class SolanaDemo(SimulatedPart):
         }
 
 
-def _control(stack: "Stack", body: dict) -> None:
-    stack.part(SolanaDemo.name).control(body)
-
-
 SolanaDemo.faults = (
     Fault(
         "solana-delinquent",
@@ -94,8 +73,8 @@ SolanaDemo.faults = (
         {"chain": CHAIN},
         "solana",
         lambda s: 13 + 15,
-        lambda s: _control(s, {"action": "stop_voting", "validator": "val-1"}),
-        lambda s: _control(s, {"action": "resume_voting", "validator": "val-1"}),
+        lambda s: SolanaDemo.send(s, {"action": "stop_voting", "validator": "val-1"}),
+        lambda s: SolanaDemo.send(s, {"action": "resume_voting", "validator": "val-1"}),
     ),
     Fault(
         "solana-halt",
@@ -106,8 +85,8 @@ SolanaDemo.faults = (
         {"chain": CHAIN},
         "chain_halt",
         lambda s: 7,
-        lambda s: _control(s, {"action": "halt"}),
-        lambda s: _control(s, {"action": "resume"}),
+        lambda s: SolanaDemo.send(s, {"action": "halt"}),
+        lambda s: SolanaDemo.send(s, {"action": "resume"}),
     ),
 )
 

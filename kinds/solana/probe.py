@@ -64,7 +64,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.sentinels import zero_time
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 
 VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
 GENESIS_TTL = 600.0  # re-check the cluster identity (getGenesisHash) every 10 minutes
@@ -77,7 +77,6 @@ AGAVE_CODES = frozenset(range(-32019, -32000))
 # not a probe failure, the head age is then unknown for this round.
 BLOCK_TIME_UNAVAILABLE = {-32004, -32007, -32009, -32014}
 U64_MAX = 2**64 - 1
-_SAFE_VERSION = re.compile(r"[^A-Za-z0-9._/+:-]")
 _BEHIND = re.compile(r"behind by (\d+) slots", re.IGNORECASE)
 _BASE58 = re.compile(r"[1-9A-HJ-NP-Za-km-z]{32,44}")
 
@@ -110,11 +109,6 @@ def typed(cls, value: Any, what: str):
         if not type(exc).__name__ == "PanicException":
             raise
         raise invalid(f"{what}: malformed value ({str(exc)[:80]})") from None
-
-
-def client_version_label(core: str) -> str:
-    text = _SAFE_VERSION.sub("_", f"solana-core/{core}")
-    return text[:96]
 
 
 def health(outcome: jsonrpc.Outcome) -> tuple[int, int | None] | None:
@@ -217,10 +211,10 @@ class SolanaProbe:
             with result.optional("getVersion"):
                 answered = _optional(out, "getVersion")
                 core = typed(RpcVersionInfo, answered.result, "getVersion").solana_core if answered is not None else None
-                ctx.cache["client_version"] = client_version_label(core) if core else "unknown"
+                ctx.cache["client_version"] = client_version_label(core, prefix="solana-core/")
                 ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
-            result.set("chainwatch_node_info", 1, client_version=ctx.cache["client_version"])
+            result.client_version(ctx.cache["client_version"])
 
         with result.optional("getBlockTime"):
             await self.block_time(endpoint, ctx, result, head)

@@ -79,7 +79,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=_stalled_expr,
-        for_=lambda c: c.d.head_stale,
+        for_=lambda c: c.durations.head_stale,
         summary="Subgraph {chain} on {endpoint} is stalled, {value:%.0f} blocks behind",
         description=lambda c: (
             "The indexed block of subgraph {chain} on {endpoint} ({role}) has not moved for "
@@ -97,7 +97,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("critical",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_fatal_error')} == 1",
-        for_=lambda c: c.d.validator,
+        for_=lambda c: c.durations.validator,
         summary="Subgraph {chain} failed on {endpoint}",
         description="graph-node's index node reports a fatalError for subgraph {chain} on {endpoint} ({role}): health failed, indexing "
         "has stopped for good and its data stays at the failed block until the deployment is fixed and redeployed (or rewound).",
@@ -110,7 +110,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_indexing_errors')} == 1 unless {_fatal(c)}",
-        for_=lambda c: c.d.down,
+        for_=lambda c: c.durations.down,
         summary="Subgraph {chain} on {endpoint} has indexing errors",
         description="_meta.hasIndexingErrors of subgraph {chain} on {endpoint} ({role}) is true: a handler failed at some block and the "
         "subgraph went on without it (non-fatal errors), so some of its data is missing or wrong; queries with the default "
@@ -124,7 +124,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning",),
         expr=lambda c: f"{c.sel('chainwatch_subgraph_block_hash_mismatch')} == 1",
-        for_=lambda c: c.d.down,
+        for_=lambda c: c.durations.down,
         summary=lambda c: "Subgraph {chain} on {endpoint} is on a fork of " + c.chain.indexes,
         description=lambda c: (
             "The block hash subgraph {chain} on {endpoint} ({role}) reports at its indexed height is not the hash the "

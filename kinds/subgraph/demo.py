@@ -7,12 +7,10 @@ and indexes that chain. Faults go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from typing import TYPE_CHECKING
 
-from chainwatch.devnet.part import DURATIONS, LAG_ALERTS, TEAM, DemoPart, Fault
-from chainwatch.devnet.procs import free_port, http_json, rpc, wait_http
+from chainwatch.devnet.part import DURATIONS, LAG_ALERTS, TEAM, Fault, SimulatedPart
+from chainwatch.devnet.procs import rpc
 
 if TYPE_CHECKING:
     from chainwatch.devnet.stack import Stack
@@ -22,38 +20,21 @@ SIMULATOR = "chainwatch.kinds.subgraph.simulator"
 BEHIND = 110  # blocks: past the demo's critical lag of 100 (the article's indexer threshold)
 
 
-class SubgraphDemo(DemoPart):
+class SubgraphDemo(SimulatedPart):
+    simulator = SIMULATOR
+    component = "subgraph-sim"
+    simulated = "graph-node simulator"
     name = "subgraph"
     what = "the graph-node simulator"
     flag_help = "Do not start the simulated graph-node (a subgraph indexing the anvil devnet)."
     order = 20
     chains = (CHAIN,)
 
-    def __init__(self, stack: "Stack"):
-        super().__init__(stack)
-        self.url = ""
+    def arguments(self) -> list[str]:
+        return ["--chain-url", self.stack.base.reference_url, "--name", "sim", "--poll-ms", "250"]
 
-    def missing(self) -> str | None:
-        if importlib.util.find_spec(SIMULATOR) is None:
-            return f"the graph-node simulator ({SIMULATOR}) is not part of this build"
-        return None
-
-    def components(self) -> tuple[tuple[str, str], ...]:
-        return (("subgraph-sim", "process"),)
-
-    def start(self) -> None:
-        stack, base = self.stack, self.stack.base
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
-        stack.set_status("subgraph-sim", "starting", self.url, "SIMULATED graph-node")
-        args = [sys.executable, "-m", SIMULATOR, "--chain-url", base.reference_url, "--port", str(port), "--name", "sim", "--poll-ms", "250"]
-        proc = stack.spawn("subgraph-sim", args)
-        wait_http(self.url + "/-/state", 30, proc)
-        stack.set_status("subgraph-sim", "up", detail=f"pid {proc.pid}, SIMULATED graph-node following {base.reference_component}")
-
-    def control(self, *bodies: dict) -> None:
-        for body in bodies:
-            http_json(self.url + "/-/control", body)
+    def detail(self) -> str:
+        return f"SIMULATED graph-node following {self.stack.base.reference_component}"
 
     def chain_blocks(self, slo: dict) -> dict[str, dict]:
         from chainwatch.kinds.subgraph.simulator import SIM_DEPLOYMENT
@@ -81,14 +62,10 @@ class SubgraphDemo(DemoPart):
         }
 
 
-def _control(stack: "Stack", *bodies: dict) -> None:
-    stack.part(SubgraphDemo.name).control(*bodies)
-
-
 def behind_inject(stack: "Stack") -> None:
     """graph-node's own chain head freezes and the subgraph drops BEHIND blocks behind the
     chain: graph-node itself sees no lag (it never indexes past its own stale head)."""
-    _control(stack, {"action": "node_head_stale"}, {"action": "behind", "blocks": BEHIND})
+    SubgraphDemo.send(stack, {"action": "node_head_stale"}, {"action": "behind", "blocks": BEHIND})
 
 
 def _behind_threshold(stack: "Stack") -> float:
@@ -97,7 +74,7 @@ def _behind_threshold(stack: "Stack") -> float:
 
 
 def _heal(stack: "Stack") -> None:
-    _control(stack, {"action": "heal"})
+    SubgraphDemo.send(stack, {"action": "heal"})
 
 
 SubgraphDemo.faults = (
@@ -122,7 +99,7 @@ SubgraphDemo.faults = (
         {"endpoint": "graph-sim"},
         "head_stale",
         lambda s: 10,
-        lambda s: _control(s, {"action": "stall"}),
+        lambda s: SubgraphDemo.send(s, {"action": "stall"}),
         _heal,
     ),
     Fault(
@@ -134,7 +111,7 @@ SubgraphDemo.faults = (
         {"endpoint": "graph-sim"},
         "validator",
         lambda s: 2,
-        lambda s: _control(s, {"action": "fatal"}),
+        lambda s: SubgraphDemo.send(s, {"action": "fatal"}),
         _heal,
     ),
     Fault(
@@ -146,7 +123,7 @@ SubgraphDemo.faults = (
         {"endpoint": "graph-sim"},
         "down",
         lambda s: 2,
-        lambda s: _control(s, {"action": "fork"}),
+        lambda s: SubgraphDemo.send(s, {"action": "fork"}),
         _heal,
     ),
 )

@@ -15,10 +15,10 @@ ALERTS: tuple[AlertSpec, ...] = (
         "ChainwatchSuiHistoryShort",
         "endpoint",
         ("warning",),
-        when=lambda c: c.t.sui_history_min_checkpoints is not None,
-        threshold=lambda c: c.t.sui_history_min_checkpoints,
+        when=lambda c: c.chain_thresholds.sui_history_min_checkpoints is not None,
+        threshold=lambda c: c.chain_thresholds.sui_history_min_checkpoints,
         expr=lambda c: f"{c.sel('chainwatch_sui_history_checkpoints')} < {fmt(c.threshold)}",
-        for_=lambda c: c.d.sui_history,
+        for_=lambda c: c.durations.sui_history,
         summary="{endpoint} ({chain}) serves only {value:%.0f} checkpoints of history",
         description=lambda c: (
             "Node {endpoint} of {chain}/{network} serves {value:%.0f} checkpoints of history (checkpoint_height - "

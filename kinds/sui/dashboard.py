@@ -9,11 +9,9 @@ from chainwatch.dashboards.sections import (
     Limits,
     chain_dashboard,
     chain_header_row,
-    halt_panel,
-    head_vs_references,
+    heads_row,
     per_endpoint,
     probe_row,
-    references_panel,
     rpc_row,
     sync_row,
 )
@@ -24,20 +22,19 @@ def build(config, name: str, chain) -> dict:
     t = chain.thresholds
     grid = Grid()
     chain_header_row(grid, E, C)
-    grid.row("Chain")
-    grid.add(head_vs_references("Checkpoint", "checkpoint_height of GetServiceInfo on each node and the median of the references."), w=8, h=8)
-    grid.add(
-        halt_panel(
+    heads_row(
+        grid,
+        "Chain",
+        lim,
+        ("Checkpoint", "checkpoint_height of GetServiceInfo on each node and the median of the references."),
+        halt=(
             "Chain halt",
             f"Seconds since the median reference checkpoint last advanced. Every reference stalling for {chain.chain_halt_seconds:g} s is a "
             "network halt, not one node lagging; one reference serving a stale checkpoint does not move the median.",
             "reference checkpoint stalled for",
             chain.chain_halt_seconds,
         ),
-        w=8,
-        h=8,
     )
-    grid.add(references_panel(C, lim), w=8, h=8)
     grid.add(
         timeseries(
             "History served (archive depth)",

@@ -30,14 +30,13 @@ from __future__ import annotations
 import time
 
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult
+from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.redact import clip
 from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, SERVICE_INFO_PATH, frame, service_info, status_of, unframe
 
 NOT_GRPC_STATUSES = (404, 405, 415)
 AUTH_CODES = (7, 16)  # PERMISSION_DENIED, UNAUTHENTICATED
 MAX_TOKEN_FILE = 4096
-_SAFE_VERSION = "".join(chr(c) for c in range(128) if chr(c).isalnum() or chr(c) in "._/+:-")
 
 
 def bearer(endpoint) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -54,11 +53,6 @@ def bearer(endpoint) -> tuple[dict[str, str], tuple[str, ...]]:
     if not token or len(raw) > MAX_TOKEN_FILE:
         raise ProbeFailure("auth", f"token_file {path} is empty or larger than {MAX_TOKEN_FILE} bytes")
     return {"Authorization": f"Bearer {token}"}, (token, f"Bearer {token}")
-
-
-def version_label(server: str | None) -> str:
-    text = "".join(c if c in _SAFE_VERSION else "_" for c in (server or ""))[:96]
-    return text or "unknown"
 
 
 class SuiProbe:
@@ -99,7 +93,7 @@ class SuiProbe:
             result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - info.timestamp), 3))
         else:
             result.unknown("timestamp", "absent or 0")
-        result.set("chainwatch_node_info", 1, client_version=version_label(info.server))
+        result.client_version(client_version_label(info.server))
         result.set("chainwatch_sui_epoch", info.epoch)
         if info.lowest_available_checkpoint is not None:
             result.set("chainwatch_sui_lowest_available_checkpoint", info.lowest_available_checkpoint)

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from chainwatch.alertmanager.generate import _inhibit_rules
+from chainwatch.assembly.names import inhibit_rules
 from chainwatch.assembly.config import load
 from chainwatch.rules.alerts import chain_alerts
 from tests.opnode.rollup import Rollup
@@ -52,7 +52,7 @@ class Stack:
     def pages(self) -> set[tuple[str, str, str]]:
         """(alertname, chain, endpoint) of the firing alerts no generated inhibition rule mutes."""
         alerts = self.firing()
-        rules = _inhibit_rules()
+        rules = inhibit_rules()
 
         def matches(alert: dict, matchers: list[str]) -> bool:
             for m in matchers:

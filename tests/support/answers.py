@@ -291,7 +291,7 @@ def bitcoin_results(head: int = 16, chain: str = "main", **override) -> Callable
     return results
 
 
-def _rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[Any], None]:
+def rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[Any], None]:
     """Install a REST answer table as the fake server's answer to every path."""
 
     def install(srv) -> None:
@@ -304,7 +304,7 @@ def _rest(answer: Callable[[web.Request, bytes], tuple[int, Any]]) -> Callable[[
     return install
 
 
-def _served(install: Callable[[Any], None]):
+def served(install: Callable[[Any], None]):
     """A FakeServer (tests/support/fakeserver.py) answering from ``install``'s table at "/"."""
 
     @asynccontextmanager
@@ -316,7 +316,7 @@ def _served(install: Callable[[Any], None]):
     return upstream
 
 
-def _simulated(module: str, make: Callable[[Any], Any], path: str):
+def simulated(module: str, make: Callable[[Any], Any], path: str):
     """The kind's simulator (``chainwatch.kinds.<kind>.simulator``) on a loopback port, serving
     one node named ``node-1`` (the example chain's), at ``path`` of the simulator's URL."""
 
@@ -329,7 +329,7 @@ def _simulated(module: str, make: Callable[[Any], Any], path: str):
     return upstream
 
 
-def _geth_with_hashes() -> Callable[[str, list], Any]:
+def geth_with_hashes() -> Callable[[str, list], Any]:
     """:func:`evm_results` whose blocks carry ``hash`` and ``parentHash`` (simulators following
     the chain key their state by them)."""
     base = evm_results()
@@ -344,7 +344,7 @@ def _geth_with_hashes() -> Callable[[str, list], Any]:
     return results
 
 
-def _linked(module: str, make: Callable[[Any, str], Any], path: str):
+def linked(module: str, make: Callable[[Any, str], Any], path: str):
     """The kind's simulator following a healthy EVM chain (a fake geth, :func:`evm_results`)
     that its chain links: yields (the node's URL, the linked chain's URL)."""
 
@@ -352,29 +352,26 @@ def _linked(module: str, make: Callable[[Any, str], Any], path: str):
     async def upstream() -> AsyncIterator[tuple[str, str]]:
         sim = importlib.import_module(module)
         with FakeServer() as evm:
-            evm.jsonrpc("/", _geth_with_hashes())
+            evm.jsonrpc("/", geth_with_hashes())
             async with sim.Simulator(make(sim, evm.url("/"))) as server:
                 yield server.url(path), evm.url("/")
 
     return upstream
 
 
-# The one answer table per kind the conformance test (tests/test_conformance.py) probes once:
-# ``async with UPSTREAMS[kind]() as url`` serves a healthy node at ``url`` with the identity of
-# the kind's own example chain (``ChainKind.example``): a table of its API's documented answers,
-# or its simulator; for a kind that links other chains, ``url`` is (its node's, the linked
-# chains'). A kind missing here is reported by the conformance test.
-UPSTREAMS: dict[str, Callable[[], Any]] = {
-    "evm": _served(lambda srv: srv.jsonrpc("/", evm_results())),
-    "solana": _served(lambda srv: srv.jsonrpc("/", solana_results())),
-    "bitcoin": _served(lambda srv: srv.jsonrpc("/", bitcoin_results())),
-    # headers/{slot}: every slot below the head has a block of one chain (the divergence hook's route)
-    "beacon": _served(_rest(beacon_answers(**{f"/eth/v1/beacon/headers/{s}": {"data": {"root": "0x" + "ab" * 32, "canonical": True}} for s in range(17)}))),
-    # /block: the block's id only, what the divergence hook reads (any height: one chain, one hash)
-    "cosmos": _served(_rest(cosmos_answers(**{"/block": {"jsonrpc": "2.0", "id": -1, "result": {"block_id": {"hash": "AB" * 32}}}}))),
-    "aptos": _simulated("chainwatch.kinds.aptos.simulator", lambda sim: sim.Chain(["node-1"], chain_id=1), "node-1/v1"),
-    "avalanche": _simulated("chainwatch.kinds.avalanche.simulator", lambda sim: sim.AvalancheSim(["node-1"], network_id=1), "node-1"),
-    "subgraph": _linked("chainwatch.kinds.subgraph.simulator", lambda sim, url: sim.Subgraph(url, poll_seconds=0.1), "subgraphs/name/sim"),
-    "opnode": _linked("chainwatch.kinds.opnode.simulator", lambda sim, url: sim.OpNodeSim(url, url), ""),
-    "sui": _simulated("chainwatch.kinds.sui.simulator", lambda sim: sim.Chain(["node-1"]), "node-1"),
-}
+def upstream(kind) -> Callable[[], Any] | None:
+    """The healthy node the conformance test (tests/test_conformance.py) probes a kind against:
+    ``UPSTREAM`` of the kind's own test package, ``tests/<kind>/upstream.py`` (for a kind
+    registered from outside the product, ``<its package>.upstream``), None when it has none.
+
+    ``async with upstream()() as url`` serves a healthy node at ``url`` with the identity of the
+    kind's example chain (``ChainKind.example``): a table of its API's documented answers (the
+    helpers above) or its simulator; for a kind that links other chains, ``url`` is (its node's,
+    the linked chains')."""
+    module = f"{kind.home}.upstream" if kind.home else f"tests.{kind.name}.upstream"
+    try:
+        return importlib.import_module(module).UPSTREAM
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return None
+        raise

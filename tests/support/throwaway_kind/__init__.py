@@ -1,23 +1,22 @@
 """A throwaway chain kind that lives in the tests, not in ``chainwatch.kinds``.
 
-tests/test_conformance.py registers it (``kinds.register(KIND)``) in a fresh interpreter and
-runs the same conformance over it: a kind goes through with no edit to any product file.
-It declares one metric and nothing else; its dashboard uses the shared sections only, its
-probe reads one JSON answer, which :data:`UPSTREAM` serves (its entry for
-``tests.support.answers.UPSTREAMS``).
+tests/test_throwaway_kind.py registers it (``kinds.register(KIND)``, the pytest plugin
+``tests.support.throwaway_kind.plugin``) in a fresh interpreter and runs the conformance and
+what a user does over it: generate, promtool, check, serve, the demo. A kind goes through with
+no edit to any other file. Its package has what a product kind's has: one metric (here), one
+probe, one alert with its runbook, a dashboard of the shared sections, a simulator on
+``devnet.simulator.Simulation``, a demo part on ``devnet.part.SimulatedPart``, and the healthy
+node the conformance test probes (``upstream.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Literal
 
 from chainwatch.core.chain import ChainBase
 from chainwatch.core.declarations import G
 from chainwatch.core.declarations import metric as _m
 from chainwatch.kinds.base import ChainKind
-from tests.support.fakeserver import FakeServer
 
 NAME = "throwaway"
 
@@ -46,10 +45,3 @@ KIND = ChainKind(
     example=example_chain,
     home=__name__,
 )
-
-
-@asynccontextmanager
-async def UPSTREAM() -> AsyncIterator[str]:
-    with FakeServer() as srv:
-        srv.route("GET", "/", json_body={"head": 42, "answer": 42})
-        yield srv.url("/")
