@@ -86,16 +86,21 @@ def test_page(am_url: str, team: str, severity: str, timeout: float) -> None:
 @click.option("--prometheus.url", "prom_url", default="http://127.0.0.1:9090", show_default=True, help="The Prometheus that evaluates chainwatch's rules.")
 @click.option("--web.listen-address", "listen", default="127.0.0.1:9879", show_default=True, help="host:port of the status page.")
 @click.option("--cache", type=click.FloatRange(0, 300), default=5, show_default=True, help="Seconds an answer of Prometheus is reused.")
-def status_page(config_file: str, prom_url: str, listen: str, cache: float) -> None:
+@click.option("--history", default="7d", show_default=True, help="How far back past incidents are listed (a Prometheus duration; 0s: none).")
+def status_page(config_file: str, prom_url: str, listen: str, cache: float, history: str) -> None:
     """Serve the public status page per chain and SLO (HTML and Statuspage-compatible /api/v2/summary.json)."""
     from chainwatch.status import server
 
+    from chainwatch.core import durations
+
+    if not durations.valid(history):
+        raise click.BadParameter(f"{history!r}: expected a Prometheus duration (7d, 12h)", param_hint="--history")
     config = load_or_exit(config_file, need_secrets=False)
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
         raise click.BadParameter(f"{listen!r}: expected host:port", param_hint="--web.listen-address")
     click.echo(f"status page on http://{listen}/ (from {config_file})", err=True)
-    server.run(config, prom_url, host.strip("[]") or "0.0.0.0", int(port), cache)
+    server.run(config, prom_url, host.strip("[]") or "0.0.0.0", int(port), cache, history)
 
 
 def _register_demo() -> None:

@@ -59,7 +59,7 @@ def render(page: Page) -> str:
     if page.incidents:
         parts.append('<section aria-labelledby="incidents"><h2 id="incidents">Incidents</h2>')
         for incident in page.incidents:
-            upstream = incident.name.startswith("Upstream:")
+            upstream = incident.upstream
             cls = "upstream" if upstream else "upstream incident"
             parts.append(
                 f'<div class="{cls}" data-incident="{"upstream" if upstream else "own"}"><strong>{escape(incident.name)}</strong><p>{escape(incident.body)}</p></div>'
@@ -80,6 +80,12 @@ def render(page: Page) -> str:
             label = slo.name.split(": ", 1)[-1]
             parts.append(f'<tr data-component="{slo.id}"><th scope="row">{escape(label)}</th><td>{_state(slo.status)}</td></tr>')
         parts.append("</tbody></table></section>")
+    if page.past:
+        parts.append('<section aria-labelledby="past"><h2 id="past">Past incidents</h2><ul>')
+        for incident in page.past:
+            when = f"{incident.started:%Y-%m-%d %H:%M} – {incident.resolved:%H:%M} UTC"
+            parts.append(f'<li data-past="{"upstream" if incident.upstream else "own"}"><strong>{escape(incident.name)}</strong>, {when} (resolved)</li>')
+        parts.append("</ul></section>")
     stamp = page.at.strftime("%Y-%m-%d %H:%M:%S UTC")
     parts += [
         f'<footer><p>Updated {stamp}; this page refreshes every {REFRESH_SECONDS} seconds. Machine-readable: <a href="api/v2/summary.json">summary.json</a>, <a href="api/v2/components.json">components.json</a>.</p></footer>',

@@ -63,6 +63,10 @@ def queries(config: Config) -> dict[str, str]:
     }
 
 
+def _stamp(at: dt.datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _id(*parts: str) -> str:
     """A stable component id (Statuspage ids are 12 lowercase alphanumerics)."""
     return hashlib.sha256("/".join(("chainwatch-status",) + parts).encode()).hexdigest()[:12]
@@ -108,11 +112,20 @@ class Incident:
     impact: str
     components: list[Component]
     body: str
+    started: dt.datetime | None = None  # history: when it began ...
+    resolved: dt.datetime | None = None  # ... and ended (None: going on)
+
+    @property
+    def upstream(self) -> bool:
+        return self.name.startswith("Upstream:")
 
     def json(self, page_id: str, now: str) -> dict:
+        state = "resolved" if self.resolved else "identified"
+        started = _stamp(self.started) if self.started else now
+        resolved = _stamp(self.resolved) if self.resolved else None
         update = {
             "id": _id("update", self.id),
-            "status": "identified",
+            "status": state,
             "body": self.body,
             "incident_id": self.id,
             "created_at": now,
@@ -123,14 +136,14 @@ class Incident:
         return {
             "id": self.id,
             "name": self.name,
-            "status": "identified",
-            "created_at": now,
-            "updated_at": now,
+            "status": state,
+            "created_at": started,
+            "updated_at": resolved or now,
             "monitoring_at": None,
-            "resolved_at": None,
+            "resolved_at": resolved,
             "impact": self.impact,
             "shortlink": None,
-            "started_at": now,
+            "started_at": started,
             "page_id": page_id,
             "incident_updates": [update],
             "components": [c.json(page_id, now) for c in self.components],
@@ -143,6 +156,7 @@ class Page:
     components: list[Component]  # the chains, each with its SLO children
     incidents: list[Incident]
     at: dt.datetime
+    past: list[Incident] = field(default_factory=list)  # resolved, newest first (:func:`history`)
 
     @property
     def id(self) -> str:
@@ -158,7 +172,12 @@ class Page:
         return {"indicator": indicator, "description": description}
 
     def _now(self) -> str:
-        return self.at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return _stamp(self.at)
+
+    def incidents_json(self) -> list[dict]:
+        """``/api/v2/incidents.json``: the current incidents, then the past ones, newest first."""
+        now = self._now()
+        return [i.json(self.id, now) for i in self.incidents + self.past]
 
     def page_json(self) -> dict:
         return {"id": self.id, "name": self.title, "url": "", "time_zone": "Etc/UTC", "updated_at": self._now()}
@@ -209,24 +228,80 @@ def derive(config: Config, status: list[dict], alerts: list[dict], at: dt.dateti
             group.children.append(Component(_id(name, slo), f"{name}: {SLO_WORDS.get(slo, slo)}", slo_state, f"{slo} SLO of {name}", i, group_id=group.id))
         components.append(group)
         if upstream:
-            incidents.append(
-                Incident(
-                    _id("upstream", name),
-                    f"Upstream: the {name} {chain.network} network is not advancing",
-                    "major",
-                    [group],
-                    f"The {name} {chain.network} network itself has stopped producing or finalising blocks. "
-                    "This is an incident of the network, not of our infrastructure; service resumes when the network does.",
-                )
-            )
+            incidents.append(_upstream(name, chain.network, group))
         elif state in (PARTIAL, MAJOR):
-            incidents.append(
-                Incident(
-                    _id("own", name),
-                    f"{WORDS[state]} of {name} {chain.network}",
-                    IMPACT[state],
-                    [group],
-                    f"We are investigating a problem with our {name} {chain.network} service.",
-                )
-            )
+            incidents.append(_own(name, chain.network, group, state))
     return Page(title, components, incidents, at)
+
+
+def _upstream(name: str, network: str, group: Component, key: str = "") -> Incident:
+    return Incident(
+        _id("upstream", name, key),
+        f"Upstream: the {name} {network} network is not advancing",
+        "major",
+        [group],
+        f"The {name} {network} network itself has stopped producing or finalising blocks. "
+        "This is an incident of the network, not of our infrastructure; service resumes when the network does.",
+    )
+
+
+def _own(name: str, network: str, group: Component, state: str, key: str = "") -> Incident:
+    return Incident(
+        _id("own", name, key),
+        f"{WORDS[state]} of {name} {network}",
+        IMPACT[state],
+        [group],
+        f"We are investigating a problem with our {name} {network} service." if not key else f"A problem with our {name} {network} service.",
+    )
+
+
+def history_query(config: Config, step: str) -> str:
+    """Per chain and alert, whether a critical alert fired at any evaluation within each ``step``
+    (a Prometheus duration): the input of :func:`history`. ``max_over_time``: an incident shorter
+    than the step between two points is not lost."""
+    chains = "|".join(sorted(config.chains))
+    return f'max by (chain, alertname) (max_over_time(ALERTS{{alertstate="firing", severity="critical", chain=~"{chains}"}}[{step}]))'
+
+
+def history(page: Page, config: Config, series: list[dict], step: float) -> list[Incident]:
+    """Resolved incidents from a range query of :func:`history_query` (Prometheus' ``matrix``
+    result, samples ``step`` seconds apart): per chain, the spans a chain-wide alert fired
+    (upstream) and the spans one of our critical alerts fired outside them (ours, a partial
+    outage); spans still going on at the end are the current incidents, not history."""
+    groups = {c.name.split(" (")[0]: c for c in page.components}
+    spans: dict[tuple[str, bool], list[list[float]]] = {}
+    for s in series:
+        chain, alert = s["metric"].get("chain", ""), s["metric"].get("alertname", "")
+        if chain not in config.chains or alert in NOT_OURS:
+            continue
+        upstream = alert in names.CHAIN_WIDE
+        runs: list[list[float]] = []  # this series' spans; merged with the chain's others below
+        for t in sorted(float(t) for t, _ in s["values"]):
+            if runs and t - runs[-1][1] <= 1.5 * step:
+                runs[-1][1] = t
+            else:
+                runs.append([t, t])
+        spans.setdefault((chain, upstream), []).extend(runs)
+    end = page.at.timestamp()
+    out = []
+    for (chain, upstream), runs in spans.items():
+        merged: list[list[float]] = []
+        for start, stop in sorted(runs):
+            if merged and start <= merged[-1][1] + 1.5 * step:
+                merged[-1][1] = max(merged[-1][1], stop)
+            else:
+                merged.append([start, stop])
+        if not upstream:  # during a halt, our alerts are its symptoms
+            halts = spans.get((chain, True), [])
+            merged = [m for m in merged if not any(h[0] - 1.5 * step <= m[0] <= h[1] + 1.5 * step for h in halts)]
+        for start, stop in merged:
+            if end - stop <= 1.5 * step:
+                continue
+            net = config.chains[chain].network
+            key = str(int(start))
+            incident = _upstream(chain, net, groups[chain], key) if upstream else _own(chain, net, groups[chain], PARTIAL, key)
+            # a point covers the step before it (max_over_time)
+            incident.started = dt.datetime.fromtimestamp(start - step, dt.timezone.utc)
+            incident.resolved = dt.datetime.fromtimestamp(stop, dt.timezone.utc)
+            out.append(incident)
+    return sorted(out, key=lambda i: i.started, reverse=True)

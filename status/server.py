@@ -11,7 +11,8 @@ Routes (Statuspage's public API paths, so its clients and aggregators read it):
 
 - ``/`` and ``/index.html``: the HTML page (chainwatch.status.html);
 - ``/api/v2/summary.json``, ``/api/v2/components.json``, ``/api/v2/status.json``,
-  ``/api/v2/incidents/unresolved.json``;
+  ``/api/v2/incidents.json`` (with the resolved incidents of ``--history``, from a range query of
+  the alerts' history, refreshed at most every step), ``/api/v2/incidents/unresolved.json``;
 - ``/-/healthy``.
 
 Prometheus unreachable or answering an error: HTTP 503 with a fixed text (no address, no
@@ -29,6 +30,7 @@ import time
 from aiohttp import ClientSession, ClientTimeout, web
 
 from chainwatch.assembly.config import Config
+from chainwatch.core import durations
 from chainwatch.status import html, model
 
 log = logging.getLogger("chainwatch.status")
@@ -44,8 +46,13 @@ class StatusSource:
     (``GET /api/v1/query``: https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries),
     cached ``cache`` seconds; concurrent requests share one refresh."""
 
-    def __init__(self, config: Config, prometheus_url: str, cache: float = 5.0, timeout: float = 10.0):
+    def __init__(self, config: Config, prometheus_url: str, cache: float = 5.0, timeout: float = 10.0, history: str = "7d"):
         self.config = config
+        self.history_seconds = durations.seconds(history)
+        # ~1000 points per series, never finer than Prometheus' usual evaluation (1s here)
+        self.step = max(1, int(self.history_seconds / 1000))
+        self._past: list[model.Incident] = []
+        self._past_at = -1e9
         self.url = prometheus_url.rstrip("/")
         self.cache = cache
         self.timeout = timeout
@@ -72,9 +79,26 @@ class StatusSource:
                 raise
             except Exception as exc:  # connection refused, timeout, not JSON
                 raise PrometheusError(type(exc).__name__) from None
-            self._page = model.derive(self.config, status, alerts, dt.datetime.now(dt.timezone.utc), self.config.status.title)
-            self._at = time.monotonic()
-            return self._page
+            page = model.derive(self.config, status, alerts, dt.datetime.now(dt.timezone.utc), self.config.status.title)
+            if self.history_seconds and time.monotonic() - self._past_at >= max(self.cache, self.step):
+                try:
+                    async with ClientSession(timeout=ClientTimeout(total=self.timeout)) as session:
+                        series = await self._range(session, model.history_query(self.config, f"{self.step}s"), page.at.timestamp())
+                    self._past = model.history(page, self.config, series, self.step)
+                    self._past_at = time.monotonic()
+                except Exception as exc:  # the current state is still worth showing
+                    log.warning("status: history query failed: %s", type(exc).__name__)
+            page.past = self._past
+            self._page, self._at = page, time.monotonic()
+            return page
+
+    async def _range(self, session: ClientSession, expr: str, end: float) -> list[dict]:
+        params = {"query": expr, "start": f"{end - self.history_seconds:.3f}", "end": f"{end:.3f}", "step": str(self.step)}
+        async with session.get(self.url + "/api/v1/query_range", params=params) as r:
+            body = await r.json(content_type=None)
+        if r.status != 200 or body.get("status") != "success":
+            raise PrometheusError(f"HTTP {r.status}")
+        return body["data"]["result"]
 
 
 def app(source: StatusSource) -> web.Application:
@@ -101,6 +125,9 @@ def app(source: StatusSource) -> web.Application:
     async def status(_request):
         return await with_page(as_json(lambda p: {"page": p.page_json(), "status": p.indicator()}), "application/json")
 
+    async def incidents(_request):
+        return await with_page(as_json(lambda p: {"page": p.page_json(), "incidents": p.incidents_json()}), "application/json")
+
     async def unresolved(_request):
         return await with_page(as_json(lambda p: {"page": p.page_json(), "incidents": p.summary()["incidents"]}), "application/json")
 
@@ -115,6 +142,7 @@ def app(source: StatusSource) -> web.Application:
             web.get("/api/v2/summary.json", summary),
             web.get("/api/v2/components.json", components),
             web.get("/api/v2/status.json", status),
+            web.get("/api/v2/incidents.json", incidents),
             web.get("/api/v2/incidents/unresolved.json", unresolved),
             web.get("/-/healthy", healthy),
         ]
@@ -122,5 +150,5 @@ def app(source: StatusSource) -> web.Application:
     return application
 
 
-def run(config: Config, prometheus_url: str, host: str, port: int, cache: float = 5.0) -> None:
-    web.run_app(app(StatusSource(config, prometheus_url, cache)), host=host, port=port, print=None, access_log=None)
+def run(config: Config, prometheus_url: str, host: str, port: int, cache: float = 5.0, history: str = "7d") -> None:
+    web.run_app(app(StatusSource(config, prometheus_url, cache, history=history)), host=host, port=port, print=None, access_log=None)

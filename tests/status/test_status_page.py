@@ -28,7 +28,7 @@ from chainwatch.assembly.config import parse
 from chainwatch.devnet.procs import Proc, free_port, wait_http
 from chainwatch.rules import generate as rules_generate
 from tests.support import TOOLS, require_binary
-from tests.support.poll import wait_until
+from tests.support.poll import hold, wait_until
 from tests.support.stack import Prometheus
 
 pytestmark = [pytest.mark.prometheus]
@@ -121,6 +121,7 @@ def stack(tmp_path_factory):
             f"--prometheus.url={prom.url}",
             f"--web.listen-address=127.0.0.1:{port}",
             "--cache=0",
+            "--history=10m",
         ],
         log=tmp / "status.log",
     )
@@ -212,6 +213,8 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
     assert component(stalled, "polygon (mainnet)")["status"] == "operational"
     [own] = stalled["incidents"]
     assert own["name"] == "Partial outage of ethereum mainnet" and own["impact"] == "major"
+    # it stays so while the node is stalled (and gives the history a span of its own before the halt)
+    hold(lambda: component(summary(base), "ethereum (mainnet)")["status"] == "partial_outage", 4, "partial_outage while the node is stalled")
 
     # the whole chain halts: the network's incident, not ours (the node's lag is its symptom)
     state.stall["ethereum"] = 300
@@ -239,6 +242,21 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
     state.lag["geth-1"] = 0
     recovered = wait_state(base, "ethereum (mainnet)", "operational", timeout=30)
     assert recovered["incidents"] == [] and recovered["status"]["indicator"] == "none"
+
+    # history: both incidents, resolved, newest first, from the alerts' history in Prometheus
+    past = wait_until(
+        lambda: (lambda got: got if len(got) >= 2 else None)(json.loads(get(base + "/api/v2/incidents.json")[1])["incidents"]),
+        15,
+        "two resolved incidents",
+        interval=0.5,
+        describe=lambda _: get(base + "/api/v2/incidents.json")[1][:3000],
+    )
+    assert [(i["name"], i["status"]) for i in past] == [
+        ("Upstream: the ethereum mainnet network is not advancing", "resolved"),
+        ("Partial outage of ethereum mainnet", "resolved"),
+    ]
+    assert all(i["started_at"] < i["resolved_at"] for i in past)
+    assert "Past incidents" in get(base + "/")[1]
 
     # nothing internal: no endpoint names, URLs, hosts or alert text anywhere
     for path in ("/", "/api/v2/summary.json", "/api/v2/components.json", "/api/v2/status.json"):
