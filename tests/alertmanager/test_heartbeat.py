@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from chainwatch.alertmanager import generate, heartbeat
+from chainwatch.assembly import secretfiles
 from chainwatch.assembly.config import parse
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
@@ -144,3 +145,15 @@ def test_a_webhook_heartbeat_is_refused_on_alertmanager_025(tmp_path):
     config = parse(text, need_secrets=False)
     with pytest.raises(generate.GenerateError, match="heartbeat.webhook: webhook_configs.url_file needs Alertmanager newer than 0.25"):
         generate.build(config)
+
+
+def test_a_missing_heartbeat_key_file_is_named_with_its_line(tmp_path):
+    secrets = write_secrets(tmp_path / "secrets")
+    text = _config(secrets, "http://127.0.0.1:9")
+    secrets["opsgenie"].unlink()
+    config = parse(text, "chainwatch.yaml", need_secrets=False)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "chainwatch-core" in row)
+    found = [p for p in secretfiles.problems(config) if ".heartbeat." in p]
+    assert found == [
+        f"chainwatch.yaml:{line}: teams.core-infra.heartbeat.opsgenie.api_key_file: {secrets['opsgenie']}: no such file (Alertmanager reads the Opsgenie API key from it)"
+    ]
