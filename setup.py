@@ -17,7 +17,7 @@ from setuptools import find_namespace_packages, setup
 HERE = Path(__file__).resolve().parent
 
 # The folders that make up the installed product; tests/ and bench/ are not among them.
-TOP = ("core", "kinds", "assembly", "exporters", "devnet", "rules", "dashboards", "alertmanager", "cli")
+TOP = ("core", "kinds", "assembly", "exporters", "devnet", "rules", "dashboards", "alertmanager", "status", "cli")
 # Folders of templates inside a package: shipped as package data below, not as packages.
 DATA = {"runbooks": "*.md", "templates": "*.tmpl"}
 

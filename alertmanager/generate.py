@@ -14,6 +14,8 @@ Groups are ``[alertname, chain, team, endpoint]``: only per-endpoint alerts carr
 ``endpoint``, so one endpoint's alert is one incident and a chain-wide alert one per chain.
 An alert with no or an unknown ``team`` label is sent to every team: an alert nobody owns
 must not be silent. Inhibitions (``_inhibit_rules``) keep a halted chain to one page.
+Before all of it, ``ChainwatchWatchdog`` goes to each team's heartbeat and nowhere else
+(:mod:`chainwatch.alertmanager.heartbeat`, which also checks nothing here can mute it).
 
 Secrets are never read: receivers point at the ``*_file`` paths from the config, which
 Alertmanager reads when it sends.
@@ -30,6 +32,7 @@ import click
 from chainwatch.assembly.config import Config, Team
 from chainwatch.core.generated import dump_yaml, header, write as write_file
 from chainwatch.assembly import names
+from chainwatch.alertmanager import heartbeat
 
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups
@@ -287,7 +290,10 @@ def _inhibit_rules(config: Config) -> list[dict]:
 def build(config: Config) -> tuple[dict, list[str]]:
     """The Alertmanager config as data, plus notes for the file header."""
     receivers: dict[str, dict] = {}
-    routes: list[dict] = []
+    try:
+        routes: list[dict] = [heartbeat.route(config, receivers)]  # first: no team route may take the watchdog
+    except ValueError as exc:
+        raise GenerateError(str(exc)) from None
     everyone: list[dict] = []
     time_intervals: list[dict] = []
     notes: list[str] = []
@@ -320,6 +326,15 @@ def build(config: Config) -> tuple[dict, list[str]]:
     }
     if time_intervals:
         data["time_intervals"] = time_intervals
+    try:
+        heartbeat.check(config, data)
+    except heartbeat.MutedWatchdog as exc:  # a generator bug, or an inhibition declared too wide
+        raise GenerateError(f"the generated config would mute ChainwatchWatchdog: {exc}") from None
+    notes += [
+        f"team {t} has no heartbeat: its ChainwatchWatchdog goes nowhere, a dead alert path pages nobody"
+        for t in heartbeat.owning_teams(config)
+        if config.teams[t].heartbeat is None
+    ]
     return json.loads(json.dumps(data)), notes  # fresh objects: no YAML anchors for shared lists
 
 

@@ -89,7 +89,34 @@ class BusinessHours(Strict):
     end: str = "17:00"
 
 
+class OpsgenieHeartbeat(Strict):
+    """An Opsgenie heartbeat (Settings -> Heartbeats): pinged at ``<api_url>v2/heartbeats/<name>/ping``
+    with ``Authorization: GenieKey <key>`` (https://docs.opsgenie.com/docs/heartbeat-api#ping-heartbeat-request)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")  # the heartbeat's name in Opsgenie
+    api_key_file: str  # an API key of an integration allowed to ping heartbeats, read by Alertmanager
+    api_url: str = "https://api.opsgenie.com/"  # EU accounts: https://api.eu.opsgenie.com/
+
+
+class Heartbeat(Strict):
+    """Where the always-firing ChainwatchWatchdog goes, every ``interval``: a dead-man's switch
+    outside this Prometheus/Alertmanager pair pages when the pings stop."""
+
+    interval: str = Field("1m", pattern=r"^[0-9]+(ms|s|m|h)$")
+    opsgenie: OpsgenieHeartbeat | None = None
+    webhook: Webhook | None = None  # a healthchecks-style ping URL, read from url_file
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.opsgenie is None) == (self.webhook is None):
+            raise ValueError("set exactly one of opsgenie or webhook")
+        if duration_seconds(self.interval) < 1:
+            raise FieldError(("interval",), "must be at least 1s")
+        return self
+
+
 class Team(Strict):
+    heartbeat: Heartbeat | None = None  # where this team's ChainwatchWatchdog goes (docs/alert-path.md)
     pagerduty: PagerDuty | None = None
     opsgenie: Opsgenie | None = None
     slack: Slack | None = None
@@ -150,7 +177,15 @@ class GeneratorSettings(Strict):
     prometheus_operator: PrometheusOperatorSettings = Field(default_factory=PrometheusOperatorSettings)
 
 
+class StatusSettings(Strict):
+    """The public status page (`chainwatch status`, docs/status-page.md): what it may say. It shows
+    chain, network and SLO names from this file and fixed phrases, nothing else."""
+
+    title: str = Field("Service status", min_length=1, max_length=80)
+
+
 class Config(Strict):
+    status: StatusSettings = Field(default_factory=StatusSettings)
     exporter: ExporterSettings = Field(default_factory=ExporterSettings)
     generate: GeneratorSettings = Field(default_factory=GeneratorSettings)
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)

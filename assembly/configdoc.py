@@ -79,12 +79,15 @@ def _default(field) -> str:
 
 MODELS = [
     cfg.Config,
+    cfg.StatusSettings,
     cfg.ExporterSettings,
     cfg.GeneratorSettings,
     cfg.PrometheusOperatorSettings,
     cfg.AlertmanagerSettings,
     cfg.SeverityTiming,
     cfg.Team,
+    cfg.Heartbeat,
+    cfg.OpsgenieHeartbeat,
     cfg.PagerDuty,
     cfg.Opsgenie,
     cfg.Responder,

@@ -34,7 +34,7 @@ def _resolve(alert: AlertSpec, kind=None) -> AlertSpec:
 
 
 ALERTS: tuple[AlertSpec, ...] = (
-    (_resolve(shared.EXPORTER_ABSENT),)
+    (_resolve(shared.EXPORTER_ABSENT), _resolve(shared.WATCHDOG))
     + tuple(_resolve(a) for a in shared.SHARED)
     + tuple(_resolve(a, k) for k in registry.all_kinds() for a in k.alert_specs())
     + (_resolve(shared.SLO_BURN),)
@@ -45,6 +45,8 @@ ALERT_NAMES = tuple(a.name for a in ALERTS)
 if len(ALERT_BY_NAME) != len(ALERTS):
     raise ValueError("two alert declarations share a name: " + ", ".join(sorted({a.name for a in ALERTS if sum(b.name == a.name for b in ALERTS) > 1})))
 
+# Always firing, routed to each team's heartbeat (alertmanager/generate.py); never inhibited.
+WATCHDOG = shared.WATCHDOG.name
 # Chain-wide incidents that make per-endpoint symptoms noise (inhibit them on the same chain).
 CHAIN_WIDE = tuple(a.name for a in ALERTS if a.chain_wide)
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
@@ -63,7 +65,7 @@ def explanations(alerts, chain: str) -> list:
 
 def for_kind(kind: str) -> tuple[AlertSpec, ...]:
     """The alerts a chain of ``kind`` gets, in rule order (the SLO burn alert is built apart)."""
-    apart = (shared.EXPORTER_ABSENT.name, shared.SLO_BURN.name)
+    apart = (shared.EXPORTER_ABSENT.name, shared.WATCHDOG.name, shared.SLO_BURN.name)
     return tuple(a for a in ALERTS if kind in a.kinds and a.name not in apart)
 
 
@@ -131,7 +133,8 @@ def inhibit_rules(kinds_in_use: frozenset[str] | None = None) -> list[dict]:
     chain_wide = [n for n in CHAIN_WIDE if n in names_used]
     explaining = [n for n in EXPLANATIONS if n in names_used]
     host_faults = [n for n in HOST_FAULTS if n in names_used]
-    fed = [n for n in ALERT_NAMES if n != "ChainwatchExporterAbsent" and n in names_used]
+    # The watchdog is no target of any inhibition: it must reach the heartbeat whatever else fires.
+    fed = [n for n in ALERT_NAMES if n not in ("ChainwatchExporterAbsent", WATCHDOG) and n in names_used]
     rules = []
     for inhibition, alerts in targets.items():
         if not alerts:

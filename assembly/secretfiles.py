@@ -28,15 +28,26 @@ SECRET_FIELDS = {
 }
 
 
+def _channels(team) -> list[tuple[tuple, object, str, str]]:
+    """(path below the team, settings, field, what) of every secret file of a team, its heartbeat's too."""
+    out = [((channel,), getattr(team, channel), field, what) for channel, (field, what) in SECRET_FIELDS.items()]
+    if team.heartbeat is not None:
+        out += [
+            (("heartbeat", channel), getattr(team.heartbeat, channel), field, what)
+            for channel, (field, what) in SECRET_FIELDS.items()
+            if channel in ("opsgenie", "webhook")
+        ]
+    return out
+
+
 def problems(config: Config) -> list[str]:
     """One ``file:line: field: path: reason`` line per secret file Alertmanager could not read."""
     found = []
     for tname, team in sorted(config.teams.items()):
-        for channel, (field, what) in SECRET_FIELDS.items():
-            settings = getattr(team, channel)
+        for below, settings, field, what in _channels(team):
             if settings is None:
                 continue
-            path = ("teams", tname, channel, field)
+            path = ("teams", tname, *below, field)
             reason = _unreadable(Path(getattr(settings, field)))
             if reason:
                 where = ".".join(path)

@@ -1,4 +1,4 @@
-"""The ``chainwatch`` command group: serve, check, generate, demo.
+"""The ``chainwatch`` command group: serve, check, generate, test-page, status, demo.
 
 Each command lives with what it runs — ``serve``/``check`` in the exporter, ``demo`` in
 :mod:`chainwatch.devnet` — and this module only puts them under one name.
@@ -59,6 +59,48 @@ def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tupl
             click.echo(f"removed {path}")
         for path in pruned.kept:
             click.echo(f"warning: kept {path}: no longer generated, but changed since chainwatch wrote it; remove it if it is not yours", err=True)
+
+
+@main.command("test-page")
+@click.option("--alertmanager.url", "am_url", default="http://127.0.0.1:9093", show_default=True, help="The running Alertmanager (its v2 API).")
+@click.option("--team", required=True, help="The team whose receivers are tested (a key of `teams` in chainwatch.yaml).")
+@click.option("--severity", type=click.Choice(["critical", "warning", "info"]), default="critical", show_default=True)
+@click.option(
+    "--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, help="Seconds to wait for the send (at least the route's group_wait)."
+)
+def test_page(am_url: str, team: str, severity: str, timeout: float) -> None:
+    """Send one labelled TEST PAGE through Alertmanager, wait until its receivers got it, resolve it.
+
+    Exit 0 when every integration of the receivers it routed to counted a send, 1 otherwise.
+    """
+    from chainwatch.alertmanager import testpage
+
+    try:
+        testpage.send(testpage.Client(am_url), team, severity, timeout=timeout, log=click.echo)
+    except testpage.TestPageError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("status")
+@config_option
+@click.option("--prometheus.url", "prom_url", default="http://127.0.0.1:9090", show_default=True, help="The Prometheus that evaluates chainwatch's rules.")
+@click.option("--web.listen-address", "listen", default="127.0.0.1:9879", show_default=True, help="host:port of the status page.")
+@click.option("--cache", type=click.FloatRange(0, 300), default=5, show_default=True, help="Seconds an answer of Prometheus is reused.")
+@click.option("--history", default="7d", show_default=True, help="How far back past incidents are listed (a Prometheus duration; 0s: none).")
+def status_page(config_file: str, prom_url: str, listen: str, cache: float, history: str) -> None:
+    """Serve the public status page per chain and SLO (HTML and Statuspage-compatible /api/v2/summary.json)."""
+    from chainwatch.status import server
+
+    from chainwatch.core import durations
+
+    if not durations.valid(history):
+        raise click.BadParameter(f"{history!r}: expected a Prometheus duration (7d, 12h)", param_hint="--history")
+    config = load_or_exit(config_file, need_secrets=False)
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise click.BadParameter(f"{listen!r}: expected host:port", param_hint="--web.listen-address")
+    click.echo(f"status page on http://{listen}/ (from {config_file})", err=True)
+    server.run(config, prom_url, host.strip("[]") or "0.0.0.0", int(port), cache, history)
 
 
 def _register_demo() -> None:

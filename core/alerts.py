@@ -118,6 +118,41 @@ def _exporter_absent(spec: AlertSpec, config) -> list[Alert]:
 EXPORTER_ABSENT = AlertSpec("ChainwatchExporterAbsent", "exporter", ("critical",), value="not scraped", build=_exporter_absent)
 
 
+# --------------------------------------------------------------------------- the alert path itself
+
+# The watchdog's severity: not a page, a ticket or a chat message, so no severity route of a team
+# takes it; alertmanager/generate.py routes it (first, before every team route) to the team's
+# heartbeat receiver, and nothing else.
+WATCHDOG_SEVERITY = "none"
+
+
+def _watchdog(spec: AlertSpec, config) -> list[Alert]:
+    """One always-firing rule per team that owns a chain (kube-prometheus' ``Watchdog``): while
+    Prometheus evaluates rules and Alertmanager sends, the team's heartbeat receiver is pinged
+    every ``teams.<t>.heartbeat.interval``; an outside dead-man's switch pages when it stops."""
+    out = []
+    for team in sorted({c.team for c in config.chains.values()}):
+        alert = Alert(
+            spec.name,
+            WATCHDOG_SEVERITY,
+            ALL_CHAINS,
+            team,
+            spec.scope,
+            "vector(1)",
+            "",
+            "chainwatch alert path is alive",
+            "Always firing while Prometheus evaluates chainwatch's rules and Alertmanager delivers them: team "
+            + team
+            + "'s heartbeat receiver is pinged with it. If the heartbeat service reports it missing, the alert path is broken.",
+            OPERATIONAL,
+        )
+        out.append(alert)
+    return out
+
+
+WATCHDOG = AlertSpec("ChainwatchWatchdog", "exporter", (WATCHDOG_SEVERITY,), value="alive", build=_watchdog)
+
+
 # --------------------------------------------------------------------------- endpoint
 
 

@@ -9,6 +9,7 @@ status cell links to the operational dashboard with that chain selected.
 from __future__ import annotations
 
 from chainwatch import kinds
+from chainwatch.assembly import health
 from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
     GREEN,
@@ -39,14 +40,8 @@ NINES_CAP = 6
 
 
 def status_expr() -> str:
-    """2 ok, 1 degraded, 0 down per chain.
-
-    down: no node/provider endpoint of the chain answers; degraded: some fail, or a
-    critical alert is firing for the chain; ok: every endpoint answers and nothing critical fires.
-    """
-    b = f"min by (chain) ({r('chain:chainwatch_probe_success:avg')}{{{C}}})"
-    f = f'max by (chain) (ALERTS{{alertstate="firing", severity="critical", {C}}})'
-    return f"({b} > bool 0) + ({b} == bool 1) * (1 - ({f} or {b} * 0))"
+    """2 ok, 1 degraded, 0 down per chain: the definition the status page shares (assembly/health.py)."""
+    return health.chain_status_expr(C)
 
 
 def _per_chain_overrides(config, make) -> list[dict]:

@@ -11,6 +11,7 @@ from chainwatch.assembly.names import CHAIN_WIDE
 
 from chainwatch.core import uids
 from chainwatch.dashboards.panels import (
+    NOT_WATCHDOG,
     NONE,
     RATIO,
     SECONDS,
@@ -50,7 +51,7 @@ def build(config) -> dict:
         ("Chains halted", "Selected chains with a chain-wide halt or finality stall alert firing (every reference stopped, not one node lagging).",
          or_zero(f'count(ALERTS{{alertstate="firing", alertname=~"{"|".join(CHAIN_WIDE)}", {C}}})'), "halted", NONE, higher_is_worse(None, 1), None),
         ("Alerts firing", "Alerts firing for the selected chains, all severities.",
-         or_zero(f'count(ALERTS{{alertstate="firing", {C}}})'), "firing", NONE, higher_is_worse(1), None),
+         or_zero(f'count(ALERTS{{alertstate="firing", {NOT_WATCHDOG}, {C}}})'), "firing", NONE, higher_is_worse(1), None),
         ("Worst p95 latency (5m)", "Slowest selected endpoint's p95 RPC round trip over 5 minutes.",
          f"max(max by (chain, endpoint) ({r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{E}}}))", "p95", SECONDS,
          higher_is_worse(p95) if p95 else None, None),

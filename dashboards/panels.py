@@ -20,6 +20,10 @@ from grafanalib._gen import DashboardEncoder
 
 from chainwatch.dashboards.importable import importable
 from chainwatch.core import generated
+from chainwatch.core.alerts import WATCHDOG
+
+# The always-firing watchdog (chain "*") is no alert for a dashboard: every ALERTS count leaves it out.
+NOT_WATCHDOG = f'alertname!="{WATCHDOG.name}"'
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 DATASOURCE_NAME = "Prometheus"  # name of the provisioned datasource (provisioning/datasources)
@@ -332,7 +336,7 @@ def alert_annotation(selector: str) -> dict:
     return {
         "datasource": DATASOURCE,
         "enable": True,
-        "expr": f'ALERTS{{alertstate="firing", {selector}}}',
+        "expr": f'ALERTS{{alertstate="firing", {NOT_WATCHDOG}, {selector}}}',
         "iconColor": "red",
         "name": "Firing alerts",
         "step": "30s",

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from chainwatch import kinds
 from chainwatch.assembly import catalog
 from chainwatch.dashboards.panels import (
+    NOT_WATCHDOG,
     NONE,
     PER_SECOND,
     RATIO,
@@ -375,7 +376,7 @@ def alerts_firing_panel(selector: str, title: str = "Alerts firing"):
     return timeseries(
         title,
         "Alerts currently firing for this selection, by alert and severity (Prometheus ALERTS series). Zero is the normal state.",
-        q(or_zero(f'count by (alertname, severity) (ALERTS{{alertstate="firing", {selector}}})'), "{{alertname}} {{severity}}"),
+        q(or_zero(f'count by (alertname, severity) (ALERTS{{alertstate="firing", {NOT_WATCHDOG}, {selector}}})'), "{{alertname}} {{severity}}"),
         unit=NONE,
         stack=True,
         thresholds=higher_is_worse(1),
@@ -426,7 +427,7 @@ def chain_header_row(grid: Grid, e: str, c: str) -> None:
         stat(
             "Alerts firing",
             "Alerts firing for this chain, all severities. 0 is the normal state.",
-            q(or_zero(f'count(ALERTS{{alertstate="firing", {c}}})'), "firing", instant=True),
+            q(or_zero(f'count(ALERTS{{alertstate="firing", {NOT_WATCHDOG}, {c}}})'), "firing", instant=True),
             unit=NONE,
             thresholds=higher_is_worse(1),
             text_mode="value",

@@ -20,6 +20,10 @@ def exporter_absent(config: Config) -> list[Alert]:
     return shared.EXPORTER_ABSENT.build(shared.EXPORTER_ABSENT, config)
 
 
+def watchdog(config: Config) -> list[Alert]:
+    return shared.WATCHDOG.build(shared.WATCHDOG, config)
+
+
 def chain_alerts(config: Config, name: str) -> list[Alert]:
     c = Ctx(config, name, kinds.get(config.chains[name].kind), catalog.METRICS)
     out: list[Alert] = []

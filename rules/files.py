@@ -5,6 +5,7 @@ from __future__ import annotations
 
 RECORDING_FILE = "chainwatch-recording.rules.yml"
 EXPORTER_FILE = "chainwatch-exporter.rules.yml"
+WATCHDOG_FILE = "chainwatch-watchdog.rules.yml"
 
 
 def chain_file(chain: str) -> str:

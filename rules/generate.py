@@ -4,6 +4,7 @@ Writes into ``OUT/rules/``:
 
 - ``chainwatch-recording.rules.yml``: recording rules shared by every chain (dashboards use them);
 - ``chainwatch-exporter.rules.yml``: the exporter-absent alert, one per team;
+- ``chainwatch-watchdog.rules.yml``: the always-firing ChainwatchWatchdog, one per team (its heartbeat);
 - ``chainwatch-<chain>.rules.yml``: the chain's alerts (its own thresholds);
 - ``chainwatch-<chain>-slo.rules.yml``: the chain's SLI recording rules, error budget and burn-rate alerts;
 - ``tests/*.yml``: promtool unit tests for every alert and recording rule (``promtool test rules``);
@@ -30,7 +31,7 @@ from chainwatch.core.generated import dump_yaml, write as write_file
 from chainwatch.rules import alerts as alert_rules
 from chainwatch.rules import audit, operator, recording, runbooks, slo, unittests, values
 from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
-from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, WATCHDOG_FILE, chain_file, slo_file
 
 
 class RuleFile:
@@ -63,6 +64,8 @@ def build(config: Config) -> list[RuleFile]:
     files = [RuleFile(RECORDING_FILE, recording.groups(config), [])]
     exporter = [annotate(a, config) for a in alert_rules.exporter_absent(config)]
     files.append(RuleFile(EXPORTER_FILE, [{"name": "chainwatch-exporter", "rules": [a.rule() for a in exporter]}], exporter))
+    watchdog = [annotate(a, config) for a in alert_rules.watchdog(config)]
+    files.append(RuleFile(WATCHDOG_FILE, [{"name": "chainwatch-watchdog", "rules": [a.rule() for a in watchdog]}], watchdog))
     # An alert lives in the file of the chain it is labelled with: a rollup's SequencerDown is the
     # L2 chain's, in the L2 chain's group after that chain's own alerts, so within one evaluation
     # the symptoms it inhibits (HeadStale, ChainHalted) resolve before it does.

@@ -444,6 +444,22 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
     return out
 
 
+def watchdog_tests(alerts: list[Alert]) -> list[dict]:
+    """The watchdogs (one per team) fire from the first evaluation on and never stop, on no
+    input at all: their labels (the team's, which routes each to its heartbeat) and annotations exactly."""
+    if not alerts:
+        return []
+    expected = sorted((a.expected(Recipe([], 1, {})) for a in alerts), key=lambda e: sorted(e["exp_labels"].items()))
+    return [
+        {
+            "name": f"{alerts[0].name}: one per team ({', '.join(a.team for a in alerts)}) fires from the first evaluation on, on no input at all, and never resolves",
+            "interval": "1m",
+            "input_series": [],
+            "alert_rule_test": [{"eval_time": t, "alertname": alerts[0].name, "exp_alerts": json.loads(json.dumps(expected))} for t in ("0m", "1h", "24h")],
+        }
+    ]
+
+
 def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording
     rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
@@ -468,8 +484,9 @@ def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, di
                 tests += slo_tests(f.alerts, s)
             rule_files = [f"../{f.name}"]
         else:
+            tests += watchdog_tests([a for a in f.alerts if a.name == names.WATCHDOG])
             for alert in f.alerts:
-                tests += alert_tests(alert)
+                tests += [] if alert.name == names.WATCHDOG else alert_tests(alert)
             tests += down_recovery_tests(f.alerts)
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
         # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.

@@ -1,0 +1,307 @@
+"""The status of each chain and each of its SLOs, from what Prometheus says right now, in
+Atlassian Statuspage's public API shapes (``GET /api/v2/summary.json``,
+https://developer.statuspage.io/#tag/summary; also documented per page at
+``https://<page>.statuspage.io/api``).
+
+Inputs (two instant queries, :func:`queries`):
+
+- the executive dashboard's chain status (:func:`chainwatch.assembly.health.chain_status_expr`:
+  2 ok, 1 degraded, 0 down), so the dashboard and this page cannot disagree;
+- ``ALERTS{alertstate="firing"}``: the alerts that page, with their labels.
+
+Per chain (a group component, named as configured: ``<chain> (<network>)``):
+
+==========================  ==========================================================
+``major_outage``            no endpoint of the chain answers (status 0)
+``partial_outage``          a critical alert of ours fires (a page: a stalled node, ...)
+``degraded_performance``    some endpoints fail, or the network itself halted (upstream)
+``operational``             every endpoint answers and nothing critical of ours fires
+==========================  ==========================================================
+
+A chain-wide alert (``ChainHalted``, a stalled finality: :data:`chainwatch.assembly.names.CHAIN_WIDE`)
+is the network's incident, not the operator's: it becomes an *upstream* incident, and the
+per-endpoint symptoms it explains (lag, stale heads: what Alertmanager inhibits) do not count
+against the operator. Each SLO of the chain (availability, latency, freshness) is a child
+component: ``partial_outage`` while its critical burn-rate alert fires, ``degraded_performance``
+while its ticket (warning) fires.
+
+Nothing of the alerts' text, endpoints or URLs is exposed: only chain, network and SLO names
+from the config and fixed phrases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+
+from chainwatch.assembly import health, names
+from chainwatch.assembly.config import SLO, Config
+
+OPERATIONAL, DEGRADED, PARTIAL, MAJOR = "operational", "degraded_performance", "partial_outage", "major_outage"
+ORDER = (OPERATIONAL, DEGRADED, PARTIAL, MAJOR)
+WORDS = {OPERATIONAL: "Operational", DEGRADED: "Degraded performance", PARTIAL: "Partial outage", MAJOR: "Major outage"}
+# page indicator and its Statuspage description, per worst component
+INDICATOR = {
+    OPERATIONAL: ("none", "All Systems Operational"),
+    DEGRADED: ("minor", "Minor Service Outage"),
+    PARTIAL: ("major", "Partial System Outage"),
+    MAJOR: ("critical", "Major System Outage"),
+}
+IMPACT = {OPERATIONAL: "none", DEGRADED: "minor", PARTIAL: "major", MAJOR: "critical"}
+SLO_NAMES = tuple(f for f in SLO.model_fields if f != "window")
+SLO_WORDS = {"availability": "Availability", "latency": "Latency", "freshness": "Freshness"}
+BURN = "ChainwatchSLOErrorBudgetBurn"
+NOT_OURS = {names.WATCHDOG, BURN}
+
+
+def queries(config: Config) -> dict[str, str]:
+    chains = "|".join(sorted(config.chains))
+    return {
+        "status": health.chain_status_expr(f'chain=~"{chains}"'),
+        "alerts": f'ALERTS{{alertstate="firing", chain=~"{chains}"}}',
+    }
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _id(*parts: str) -> str:
+    """A stable component id (Statuspage ids are 12 lowercase alphanumerics)."""
+    return hashlib.sha256("/".join(("chainwatch-status",) + parts).encode()).hexdigest()[:12]
+
+
+@dataclass
+class Component:
+    id: str
+    name: str
+    status: str
+    description: str
+    position: int
+    group_id: str | None = None
+    children: list["Component"] = field(default_factory=list)
+    upstream: bool = False  # the network itself halted (shown as an upstream incident)
+    measured: bool = True
+
+    def json(self, page_id: str, now: str) -> dict:
+        out = {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "created_at": now,
+            "updated_at": now,
+            "position": self.position,
+            "description": self.description,
+            "showcase": False,
+            "start_date": None,
+            "group_id": self.group_id,
+            "page_id": page_id,
+            "group": bool(self.children),
+            "only_show_if_degraded": False,
+        }
+        if self.children:
+            out["components"] = [c.id for c in self.children]
+        return out
+
+
+@dataclass
+class Incident:
+    id: str
+    name: str
+    impact: str
+    components: list[Component]
+    body: str
+    started: dt.datetime | None = None  # history: when it began ...
+    resolved: dt.datetime | None = None  # ... and ended (None: going on)
+
+    @property
+    def upstream(self) -> bool:
+        return self.name.startswith("Upstream:")
+
+    def json(self, page_id: str, now: str) -> dict:
+        state = "resolved" if self.resolved else "identified"
+        started = _stamp(self.started) if self.started else now
+        resolved = _stamp(self.resolved) if self.resolved else None
+        update = {
+            "id": _id("update", self.id),
+            "status": state,
+            "body": self.body,
+            "incident_id": self.id,
+            "created_at": now,
+            "updated_at": now,
+            "display_at": now,
+            "affected_components": [{"code": c.id, "name": c.name, "old_status": OPERATIONAL, "new_status": c.status} for c in self.components],
+        }
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": state,
+            "created_at": started,
+            "updated_at": resolved or now,
+            "monitoring_at": None,
+            "resolved_at": resolved,
+            "impact": self.impact,
+            "shortlink": None,
+            "started_at": started,
+            "page_id": page_id,
+            "incident_updates": [update],
+            "components": [c.json(page_id, now) for c in self.components],
+        }
+
+
+@dataclass
+class Page:
+    title: str
+    components: list[Component]  # the chains, each with its SLO children
+    incidents: list[Incident]
+    at: dt.datetime
+    past: list[Incident] = field(default_factory=list)  # resolved, newest first (:func:`history`)
+
+    @property
+    def id(self) -> str:
+        return _id("page", self.title)
+
+    @property
+    def worst(self) -> str:
+        states = [c.status for top in self.components for c in [top, *top.children]]
+        return max(states, key=ORDER.index, default=OPERATIONAL)
+
+    def indicator(self) -> dict:
+        indicator, description = INDICATOR[self.worst]
+        return {"indicator": indicator, "description": description}
+
+    def _now(self) -> str:
+        return _stamp(self.at)
+
+    def incidents_json(self) -> list[dict]:
+        """``/api/v2/incidents.json``: the current incidents, then the past ones, newest first."""
+        now = self._now()
+        return [i.json(self.id, now) for i in self.incidents + self.past]
+
+    def page_json(self) -> dict:
+        return {"id": self.id, "name": self.title, "url": "", "time_zone": "Etc/UTC", "updated_at": self._now()}
+
+    def components_json(self) -> list[dict]:
+        now = self._now()
+        return [c.json(self.id, now) for top in self.components for c in [top, *top.children]]
+
+    def summary(self) -> dict:
+        """``/api/v2/summary.json``."""
+        now = self._now()
+        return {
+            "page": self.page_json(),
+            "components": self.components_json(),
+            "incidents": [i.json(self.id, now) for i in self.incidents],
+            "scheduled_maintenances": [],
+            "status": self.indicator(),
+        }
+
+
+def derive(config: Config, status: list[dict], alerts: list[dict], at: dt.datetime, title: str) -> Page:
+    """The page from the two queries' results (Prometheus' ``data.result`` vectors)."""
+    level = {s["metric"].get("chain"): float(s["value"][1]) for s in status}
+    firing: dict[str, list[dict]] = {}
+    for a in alerts:
+        firing.setdefault(a["metric"].get("chain", ""), []).append(a["metric"])
+    components, incidents = [], []
+    for position, (name, chain) in enumerate(sorted(config.chains.items()), start=1):
+        mine = firing.get(name, [])
+        upstream = any(a["alertname"] in names.CHAIN_WIDE for a in mine)
+        explained = set(names.CHAIN_WIDE) | (set(names.ENDPOINT_SYMPTOMS) if upstream else set())
+        own_critical = [a for a in mine if a.get("severity") == "critical" and a["alertname"] not in explained | NOT_OURS]
+        value = level.get(name)
+        if value is None:
+            state = DEGRADED  # no measurement: not "operational" (a quiet zero is the worst answer)
+        elif value <= health.DOWN:
+            state = MAJOR
+        elif own_critical:
+            state = PARTIAL
+        elif value < health.OK:
+            state = DEGRADED
+        else:
+            state = OPERATIONAL
+        group = Component(_id(name), f"{name} ({chain.network})", state, f"{name} {chain.network}", position, upstream=upstream, measured=value is not None)
+        for i, slo in enumerate(SLO_NAMES, start=1):
+            burns = {a.get("severity") for a in mine if a["alertname"] == BURN and a.get("slo") == slo}
+            slo_state = PARTIAL if "critical" in burns else DEGRADED if "warning" in burns else OPERATIONAL
+            group.children.append(Component(_id(name, slo), f"{name}: {SLO_WORDS.get(slo, slo)}", slo_state, f"{slo} SLO of {name}", i, group_id=group.id))
+        components.append(group)
+        if upstream:
+            incidents.append(_upstream(name, chain.network, group))
+        elif state in (PARTIAL, MAJOR):
+            incidents.append(_own(name, chain.network, group, state))
+    return Page(title, components, incidents, at)
+
+
+def _upstream(name: str, network: str, group: Component, key: str = "") -> Incident:
+    return Incident(
+        _id("upstream", name, key),
+        f"Upstream: the {name} {network} network is not advancing",
+        "major",
+        [group],
+        f"The {name} {network} network itself has stopped producing or finalising blocks. "
+        "This is an incident of the network, not of our infrastructure; service resumes when the network does.",
+    )
+
+
+def _own(name: str, network: str, group: Component, state: str, key: str = "") -> Incident:
+    return Incident(
+        _id("own", name, key),
+        f"{WORDS[state]} of {name} {network}",
+        IMPACT[state],
+        [group],
+        f"We are investigating a problem with our {name} {network} service." if not key else f"A problem with our {name} {network} service.",
+    )
+
+
+def history_query(config: Config, step: str) -> str:
+    """Per chain and alert, whether a critical alert fired at any evaluation within each ``step``
+    (a Prometheus duration): the input of :func:`history`. ``max_over_time``: an incident shorter
+    than the step between two points is not lost."""
+    chains = "|".join(sorted(config.chains))
+    return f'max by (chain, alertname) (max_over_time(ALERTS{{alertstate="firing", severity="critical", chain=~"{chains}"}}[{step}]))'
+
+
+def history(page: Page, config: Config, series: list[dict], step: float) -> list[Incident]:
+    """Resolved incidents from a range query of :func:`history_query` (Prometheus' ``matrix``
+    result, samples ``step`` seconds apart): per chain, the spans a chain-wide alert fired
+    (upstream) and the spans one of our critical alerts fired outside them (ours, a partial
+    outage); spans still going on at the end are the current incidents, not history."""
+    groups = {c.name.split(" (")[0]: c for c in page.components}
+    spans: dict[tuple[str, bool], list[list[float]]] = {}
+    for s in series:
+        chain, alert = s["metric"].get("chain", ""), s["metric"].get("alertname", "")
+        if chain not in config.chains or alert in NOT_OURS:
+            continue
+        upstream = alert in names.CHAIN_WIDE
+        runs: list[list[float]] = []  # this series' spans; merged with the chain's others below
+        for t in sorted(float(t) for t, _ in s["values"]):
+            if runs and t - runs[-1][1] <= 1.5 * step:
+                runs[-1][1] = t
+            else:
+                runs.append([t, t])
+        spans.setdefault((chain, upstream), []).extend(runs)
+    end = page.at.timestamp()
+    out = []
+    for (chain, upstream), runs in spans.items():
+        merged: list[list[float]] = []
+        for start, stop in sorted(runs):
+            if merged and start <= merged[-1][1] + 1.5 * step:
+                merged[-1][1] = max(merged[-1][1], stop)
+            else:
+                merged.append([start, stop])
+        if not upstream:  # during a halt, our alerts are its symptoms
+            halts = spans.get((chain, True), [])
+            merged = [m for m in merged if not any(h[0] - 1.5 * step <= m[0] <= h[1] + 1.5 * step for h in halts)]
+        for start, stop in merged:
+            if end - stop <= 1.5 * step:
+                continue
+            net = config.chains[chain].network
+            key = str(int(start))
+            incident = _upstream(chain, net, groups[chain], key) if upstream else _own(chain, net, groups[chain], PARTIAL, key)
+            # a point covers the step before it (max_over_time)
+            incident.started = dt.datetime.fromtimestamp(start - step, dt.timezone.utc)
+            incident.resolved = dt.datetime.fromtimestamp(stop, dt.timezone.utc)
+            out.append(incident)
+    return sorted(out, key=lambda i: i.started, reverse=True)
