@@ -140,7 +140,7 @@ def inhibit_rules() -> list[dict]:
             # The critical variant of an alert silences its warning variant for the same thing.
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
-            "equal": ["alertname", "chain", "endpoint", "group", "slo"],
+            "equal": ["alertname", "chain", "endpoint", "group", "slo", "account"],
         },
         {
             # Without the exporter every probe fails: page for the exporter, not for each symptom.

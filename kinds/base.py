@@ -46,6 +46,7 @@ CAPABILITIES = frozenset(
         "reference_halt",  # the shared ChainwatchChainHalted (no reference advanced) applies
         "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
         "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
+        "accounts",  # accounts.py: READER, the balances of the chain's configured accounts (chainwatch_account_*)
     }
 )
 
