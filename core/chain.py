@@ -302,6 +302,9 @@ class ChainBase(Strict):
     # accounts_interval_seconds from the first node that answers (then the references).
     accounts: list[Account] = Field(default_factory=list)
     accounts_interval_seconds: Annotated[float, Field(ge=1, le=3600)] = 60.0
+    # The coin's ticker in chainwatch_account_info; default the kind's (ETH, or POL/BNB/AVAX by
+    # EVM chain id; SOL; BTC, or LTC for a Bitcoin-family chain of 150 s blocks).
+    accounts_symbol: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,12}$")] | None = None
 
     @property
     def nodes(self) -> list[Endpoint]:

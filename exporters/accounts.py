@@ -58,7 +58,7 @@ class AccountsWatch:
         self.started = time.time()
         self.last_success: float | None = None
         self.failures = 0
-        self.symbol = self.reader.symbol(chain)
+        self.symbol = chain.accounts_symbol or self.reader.symbol(chain)
         self._task: asyncio.Task | None = None
         self._last_warning = -math.inf
 

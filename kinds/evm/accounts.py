@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from chainwatch.exporters import jsonrpc
+from chainwatch.exporters import jsonrpc, numbers
 from chainwatch.exporters.balances import scaled
-from chainwatch.exporters.failures import ProbeFailure, invalid
+from chainwatch.exporters.failures import ProbeFailure
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 SYMBOLS = {137: "POL", 80002: "POL", 56: "BNB", 97: "BNB", 43114: "AVAX", 43113: "AVAX", 100: "XDAI"}
@@ -41,22 +41,10 @@ class EvmBalances:
                 balances[name] = outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", f"eth_getBalance: {outcome.describe()}")
                 continue
             try:
-                wei = _wei(outcome.result)
+                balances[name] = scaled(numbers.uint(outcome.result, "eth_getBalance"), 18)  # any size: 2**64 wei is only 18.4 ether
             except ProbeFailure as failure:
                 balances[name] = failure
-                continue
-            balances[name] = scaled(wei, 18)
         return balances
-
-
-def _wei(value) -> int:
-    """A QUANTITY of any size (a balance may exceed 2**64 wei: 18.4 ether)."""
-    if not isinstance(value, str) or value[:2] not in ("0x", "0X") or not 2 < len(value) <= 66:
-        raise invalid(f"eth_getBalance: expected a hex quantity, got {str(value)[:24]!r}")
-    try:
-        return int(value, 16)
-    except ValueError:
-        raise invalid(f"eth_getBalance: expected a hex quantity, got {value[:24]!r}") from None
 
 
 READER = EvmBalances()
