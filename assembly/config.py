@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 
 from chainwatch import kinds
 from chainwatch.core import yamlsource
+from chainwatch.core.accounts import Account  # noqa: F401 - re-exported: the config model is one import
 from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config model is one import
     NAME_PATTERN,
     SLO,
