@@ -88,7 +88,7 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
         # Fault runways clear of both thresholds: the warning's between them, the critical's below.
         mid = (warn + crit) / 2
         low = crit / 2
-        healthy = 2 * warn
+        healthy = _healthy_balance(c, account) / RECIPE_DAY_SPEND
         step = _recipe_step(c.d.account_runway)
         rules["warning"].recipes = [Recipe(_series(c, account, healthy, mid, step), mid, labels, window=window, step=step, note="spend outpaces the balance")]
         rules["critical"].recipes = [
@@ -100,6 +100,13 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
             alert.resolve_within = 120.0
         out += rules.values()
     return out
+
+
+def _healthy_balance(c: Ctx, account) -> float:
+    """The balance of a healthy account in every recipe of its alerts (the page audit's healthy run
+    puts all of them together): above the minimum, and a runway far above the warning even at
+    the fastest step's spend."""
+    return max(2 * (account.minimum or 0), 10 * c.t.account_runway_days_warning * RECIPE_DAY_SPEND)
 
 
 def _build_minimum(spec: AlertSpec, c: Ctx) -> list[Alert]:
@@ -124,7 +131,7 @@ def _build_minimum(spec: AlertSpec, c: Ctx) -> list[Alert]:
         labels = {**_labels(c, account), "team": _owner(c, account)}
         alert.recipes = [
             Recipe(
-                [Series("chainwatch_account_balance", labels, account.minimum, account.minimum / 2)],
+                [Series("chainwatch_account_balance", labels, _healthy_balance(c, account), account.minimum / 2)],
                 account.minimum / 2,
                 _labels(c, account),
                 note="balance below the minimum",

@@ -25,7 +25,7 @@ ALERTS{S}`` (Alertmanager compares absent labels as empty, as ``on`` does; no ru
 target match the same alert, so the self-inhibition exception never applies). Inhibition is
 sampled at every rule evaluation, without Alertmanager's ``group_wait`` grace: stricter than
 Alertmanager. A **page** is a delivered critical alert of a chain whose critical alerts reach a
-pager; pages are grouped as Alertmanager groups them (``alertname, chain, team, endpoint``), one
+pager; pages are grouped as Alertmanager groups them (``alertname, chain, team, endpoint, account``), one
 notification (one PagerDuty incident) per group.
 
 The generated files (``<chain>.audit.yml``, promtool test files) assert the policy: per
@@ -62,7 +62,7 @@ HEALTHY_RUN = 70  # steps of the healthy run
 REPLICAS = ("chainwatch-0", "chainwatch-1")  # the unit tests' exporter replicas (rules/unittests.py)
 FIRING = 'ALERTS{alertstate="firing"}'
 # Alertmanager's group_by (alertmanager/generate.py GROUP_BY): one notification per group.
-GROUP_BY = ("alertname", "chain", "team", "endpoint")
+GROUP_BY = ("alertname", "chain", "team", "endpoint", "account")  # as alertmanager/generate.py groups
 
 
 @dataclass
