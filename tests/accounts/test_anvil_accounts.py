@@ -5,8 +5,11 @@ only receives has no spend at all."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
+from tests.support import require_binary
 from tests.support.configs import anvil_chain, node_at
 from tests.support.poll import wait_until
 from tests.support.stack import DEV_ACCOUNT, Anvil, Exporter, write_config
@@ -58,5 +61,7 @@ def test_sending_account_balance_falls_and_has_runway(tmp_path):
             assert later.value("chainwatch_account_read_failures_total") == 0
             text = exporter.get("/metrics")[1]
             assert node.url not in text and "127.0.0.1" not in text  # provider URLs never in the exposition
+            lint = subprocess.run([require_binary("promtool"), "check", "metrics"], input=text, capture_output=True, text=True)
+            assert not [line for line in (lint.stdout + lint.stderr).splitlines() if "chainwatch_account" in line], lint.stdout + lint.stderr
     finally:
         node.stop()
