@@ -37,8 +37,9 @@ from chainwatch.alertmanager import heartbeat
 NULL = "null"
 # Only per-endpoint alerts carry an ``endpoint`` label, so grouping by it splits their groups
 # per endpoint (one endpoint's alert is one incident) and leaves chain-wide, validator-group
-# and exporter alerts grouped by [alertname, chain, team].
-GROUP_BY = ["alertname", "chain", "team", "endpoint"]
+# and exporter alerts grouped by [alertname, chain, team]; account alerts carry `account`: one
+# notification per operational account.
+GROUP_BY = ["alertname", "chain", "team", "endpoint", "account"]
 SEVERITIES = ("critical", "warning", "info")
 # Where Alertmanager 0.25 (Debian bookworm/trixie) needs a secret inline we refuse instead.
 UNSUPPORTED_025 = {"webhook": "webhook_configs.url_file needs Alertmanager newer than 0.25"}

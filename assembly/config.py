@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 
 from chainwatch import kinds
 from chainwatch.core import yamlsource
+from chainwatch.core.accounts import Account  # noqa: F401 - re-exported: the config model is one import
 from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config model is one import
     NAME_PATTERN,
     SLO,
@@ -236,6 +237,7 @@ class Config(Strict):
                 raise FieldError(
                     ("chains", cname, "endpoints", streamed[0], "ws_url"), f"ws_url is set on {names} but {chain.kind} chains have no subscription to watch"
                 )
+            _check_accounts(cname, chain, self.teams)
             if chain.team not in self.teams:
                 raise FieldError(("chains", cname, "team"), f"unknown team {chain.team!r} (teams: {', '.join(sorted(self.teams))})")
             if chain.routing is not None:
@@ -257,6 +259,24 @@ class Config(Strict):
         return self
 
 
+def _check_accounts(cname: str, chain, teams: dict) -> None:
+    """Accounts only on kinds that read balances, in the kind's address notation, owned by a known team."""
+    if not chain.accounts:
+        return
+    kind = kinds.get(chain.kind)
+    if "accounts" not in kind.capabilities:
+        raise FieldError(
+            ("chains", cname, "accounts"), f"{chain.kind} chains cannot read account balances (kinds that can: {', '.join(kinds.with_capability('accounts'))})"
+        )
+    reader = kind.module("accounts").READER
+    for i, account in enumerate(chain.accounts):
+        problem = reader.check_address(account.address)
+        if problem:
+            raise FieldError(("chains", cname, "accounts", i, "address"), problem)
+        if account.team is not None and account.team not in teams:
+            raise FieldError(("chains", cname, "accounts", i, "team"), f"unknown team {account.team!r} (teams: {', '.join(sorted(teams))})")
+
+
 def _check_ordered(cname: str, chain) -> None:
     """A warning threshold above its critical twin never warns before the page (resolved values:
     an unset one is the chain's default, which the message says)."""
@@ -274,6 +294,11 @@ def _check_ordered(cname: str, chain) -> None:
             f"sync_lag_{unit}_warning ({w}) is above sync_lag_{unit}_critical ({c}): the warning must fire before the page",
         )
     t = chain.thresholds
+    if t.account_runway_days_critical >= t.account_runway_days_warning:
+        raise FieldError(
+            ("chains", cname, "thresholds", "account_runway_days_critical"),
+            f"account_runway_days_critical ({t.account_runway_days_critical:g} days) is not below account_runway_days_warning ({t.account_runway_days_warning:g} days): the warning must come before the page",
+        )
     if t.tls_cert_expiry_days_critical >= t.tls_cert_expiry_days_warning:
         set_w, set_c = ("tls_cert_expiry_days_warning" in t.model_fields_set), ("tls_cert_expiry_days_critical" in t.model_fields_set)
         field = "tls_cert_expiry_days_critical" if set_c else "tls_cert_expiry_days_warning"

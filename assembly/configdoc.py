@@ -96,6 +96,7 @@ MODELS = [
     cfg.BusinessHours,
     *kinds.chain_models(),
     cfg.ChainRouting,
+    cfg.Account,
     cfg.Endpoint,
     cfg.TLSConfig,
     cfg.Thresholds,

@@ -83,6 +83,9 @@ RECORDING = (
     "endpoint:chainwatch_rpc_request_duration_seconds:p95_1m",
     "endpoint:chainwatch_rpc_errors:ratio_rate1m",
     "group:chainwatch_validator_attestations_missed:ratio_rate1h",
+    # operational accounts (accounts:): spend rate over the chain's account_spend_window, runway
+    "account:chainwatch_account_spent:rate",
+    "account:chainwatch_account_runway:seconds",
     # SLI / error budget per chain, one per slo (availability | latency | freshness) and window
     "chain_slo:sli_error:ratio_rate5m",
     "chain_slo:sli_error:ratio_rate30m",
@@ -165,7 +168,7 @@ def inhibit_rules(kinds_in_use: frozenset[str] | None = None) -> list[dict]:
             # The critical variant of an alert silences its warning variant for the same thing.
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
-            "equal": ["alertname", "chain", "endpoint", "group", "slo"],
+            "equal": ["alertname", "chain", "endpoint", "group", "slo", "account"],
         },
         {
             # Without the exporter every probe fails: page for the exporter, not for each symptom.

@@ -45,6 +45,7 @@ from chainwatch.core.alertkit import (
     seconds,
     step,
 )
+from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.core.declarations import LATENCY_BUCKETS, Type
 from chainwatch.core.generated import number
 
@@ -933,6 +934,7 @@ SHARED: tuple[AlertSpec, ...] = (
         inhibited_by=(DOWN,),
     ),
     *TLS_AND_STREAMS,
+    *ACCOUNT_ALERTS,
     AlertSpec(
         "ChainwatchReferenceQuorumLost",
         "chain",

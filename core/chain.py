@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from chainwatch.core import durations
+from chainwatch.core.accounts import Account
 
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
@@ -169,6 +170,8 @@ class Durations(Strict):
     tls_cert: str = "15m"
     stream: str = "2m"
     diverged: str = "3m"  # a node's (or the references') block hashes disagreeing; outlasts a reorg's few rounds
+    account_runway: str = "15m"
+    account_minimum: str = "5m"
 
     @field_validator("*")
     @classmethod
@@ -210,7 +213,18 @@ class Thresholds(Strict):
     # HTTP head (default: the warning lag threshold).
     stream_quiet_seconds: float | None = Field(None, gt=0)
     stream_lag_blocks: float | None = Field(None, gt=0)
+    # Accounts (``accounts:``): days of runway left at the spend rate over account_spend_window.
+    account_runway_days_warning: float = Field(7, gt=0)
+    account_runway_days_critical: float = Field(2, gt=0)
+    account_spend_window: str = "6h"
     durations: Durations = Field(default_factory=Durations)
+
+    @field_validator("account_spend_window")
+    @classmethod
+    def _spend_window(cls, value: str) -> str:
+        if not durations.valid(value) or durations.seconds(value) < 300:
+            raise ValueError(f"{value!r} is not a Prometheus duration of at least 5m (the spend rate needs several balance reads)")
+        return value
 
 
 class LatencySLO(Strict):
@@ -285,6 +299,13 @@ class ChainBase(Strict):
     slo: SLO = Field(default_factory=SLO)
     endpoints: list[Endpoint] = Field(min_length=1)
     routing: ChainRouting | None = None  # per-chain override of the team's alert routing
+    # Operational accounts whose balance and runway are watched (core/accounts.py), read every
+    # accounts_interval_seconds from the first node that answers (then the references).
+    accounts: list[Account] = Field(default_factory=list)
+    accounts_interval_seconds: Annotated[float, Field(ge=1, le=3600)] = 60.0
+    # The coin's ticker in chainwatch_account_info; default the kind's (ETH, or POL/BNB/AVAX by
+    # EVM chain id; SOL; BTC, or LTC for a Bitcoin-family chain of 150 s blocks).
+    accounts_symbol: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,12}$")] | None = None
 
     @property
     def nodes(self) -> list[Endpoint]:
@@ -406,4 +427,9 @@ class ChainBase(Strict):
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"duplicate endpoint name(s) in this chain: {', '.join(dup)}")
+        seen: set[str] = set()
+        for i, account in enumerate(self.accounts):
+            if account.name in seen:
+                raise FieldError(("accounts", i, "name"), f"account name {account.name!r} is used twice in this chain")
+            seen.add(account.name)
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chainwatch import kinds
 from chainwatch.assembly import health
+from chainwatch.dashboards.accounts import running_out_table
 from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
     GREEN,
@@ -106,6 +107,9 @@ def build(config) -> dict:
             w=24,
             h=4,
         )
+
+    if any(c.accounts for c in config.chains.values()):
+        running_out_table(grid, config)
 
     grid.row(f"Service level ({period})")
     grid.add(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from chainwatch import kinds
 from chainwatch.assembly import catalog
+from chainwatch.dashboards.accounts import accounts_row
 from chainwatch.dashboards.panels import (
     NOT_WATCHDOG,
     NONE,
@@ -388,6 +389,8 @@ def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, gr
     from chainwatch.core import uids
     from chainwatch.dashboards.panels import alert_annotation, dashboard, fixed_variable, link, query_variable
 
+    if chain.accounts:  # every kind's dashboard gets its accounts row here, last
+        accounts_row(grid, chain)
     links = [
         link("Executive overview", uids.url(uids.EXECUTIVE), "SLOs and status per chain"),
         link("Operational", uids.url(uids.OPERATIONAL, chain=name), f"Every endpoint, {name} selected"),

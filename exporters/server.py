@@ -49,6 +49,7 @@ from chainwatch.exporters.webconfig import WebListener
 from chainwatch.exporters.runtime import event_loop, tune_gc
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
+from chainwatch.exporters.accounts import watches_for as account_watches_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
@@ -66,6 +67,7 @@ class Exporter:
         self.transport = Transport(config.exporter.max_response_bytes)
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
+        self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
         self.streams: dict[str, object] = {}  # endpoint name -> StreamWatch (endpoints with ws_url)
         self.reload_ok = True
         self.reload_at = time.time()
@@ -100,11 +102,15 @@ class Exporter:
             if monitor is not None:
                 await monitor.start()
                 self.monitors[cname] = monitor
+        self.accounts = account_watches_for(self.config, self.transport)
+        for watch in self.accounts.values():
+            await watch.start()
 
     async def _stop_monitors(self) -> None:
         monitors, self.monitors = self.monitors, {}
         streams, self.streams = self.streams, {}
-        for monitor in [*monitors.values(), *streams.values()]:
+        accounts, self.accounts = self.accounts, {}
+        for monitor in [*monitors.values(), *streams.values(), *accounts.values()]:
             try:
                 await monitor.stop()
             except Exception:  # noqa: BLE001 - shutting down must not fail
@@ -158,6 +164,9 @@ class Exporter:
             monitor = self.monitors.get(cname)
             if monitor is not None:
                 yield from monitor.samples()
+            watch = self.accounts.get(cname)
+            if watch is not None:
+                yield from watch.samples()
 
     def stream_samples(self, endpoints):
         for name in endpoints:
@@ -172,9 +181,9 @@ class Exporter:
             return await self._metrics_from_workers(request, started)
         snap = await scheduler.round(list(scheduler.states.values()), sorted(self.config.chains), self.deadline(request))
         streams = list(self.stream_samples(sorted(self.streams)))  # their own families: never in the endpoint block
-        rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()]
+        rest = [*round_samples(replace(snap, states=[])), *self.monitor_samples(sorted(self.config.chains)), *streams, *self.exporter_samples()]
         if any(catalog.get(name).scope == "endpoint" and name not in STREAM_FAMILIES for name, _, _ in rest):  # a family must not be split in two blocks
-            chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.monitors)), *streams, *self.exporter_samples()])
+            chunks = render_chunks([*round_samples(snap), *self.monitor_samples(sorted(self.config.chains)), *streams, *self.exporter_samples()])
             self.last_scrape_seconds = time.perf_counter() - started
             return await _stream(request, chunks, sum(len(c) for c in chunks), self.process)
         # The per-endpoint families (~95 % of the body) come from each endpoint's cached
@@ -198,7 +207,7 @@ class Exporter:
             fragments.extend([answer] if answer is not None else workers.failed_fragments(index, scheduler.states))
         rest = [
             *round_samples(replace(snap, states=[])),
-            *self.monitor_samples(sorted(self.monitors)),
+            *self.monitor_samples(sorted(self.config.chains)),
             *self.stream_samples(sorted(self.streams)),
             *self.exporter_samples(),
         ]

@@ -50,6 +50,7 @@ CAPABILITIES = frozenset(
         "stream",  # stream.py: a head subscription for endpoints with ws_url (chainwatch_stream_*)
         "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
         "divergence",  # divergence.py: block hashes at a common height vs the references (chainwatch_block_hash_diverged)
+        "accounts",  # accounts.py: READER, the balances of the chain's configured accounts (chainwatch_account_*)
     }
 )
 

@@ -25,7 +25,7 @@ ALERTS{S}`` (Alertmanager compares absent labels as empty, as ``on`` does; no ru
 target match the same alert, so the self-inhibition exception never applies). Inhibition is
 sampled at every rule evaluation, without Alertmanager's ``group_wait`` grace: stricter than
 Alertmanager. A **page** is a delivered critical alert of a chain whose critical alerts reach a
-pager; pages are grouped as Alertmanager groups them (``alertname, chain, team, endpoint``), one
+pager; pages are grouped as Alertmanager groups them (``alertname, chain, team, endpoint, account``), one
 notification (one PagerDuty incident) per group.
 
 The generated files (``<chain>.audit.yml``, promtool test files) assert the policy: per
@@ -52,7 +52,7 @@ from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.assembly.config import Config
 
 from chainwatch.rules.common import Alert, Series, notation, seconds
-from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, chain_file, slo_file
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, accounts_file, chain_file, slo_file
 
 AUDIT_DIR = "audit"
 PROBES_PER_STEP = 60
@@ -62,7 +62,7 @@ HEALTHY_RUN = 70  # steps of the healthy run
 REPLICAS = ("chainwatch-0", "chainwatch-1")  # the unit tests' exporter replicas (rules/unittests.py)
 FIRING = 'ALERTS{alertstate="firing"}'
 # Alertmanager's group_by (alertmanager/generate.py GROUP_BY): one notification per group.
-GROUP_BY = ("alertname", "chain", "team", "endpoint")
+GROUP_BY = ("alertname", "chain", "team", "endpoint", "account")  # as alertmanager/generate.py groups
 
 
 @dataclass
@@ -296,7 +296,10 @@ def _document(config: Config, items: list[Scenario], interval: float, rule_files
 
 def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """What ``generate`` writes into ``OUT/rules/audit/``."""
-    rule_files = {name: [RECORDING_FILE, EXPORTER_FILE, chain_file(name), slo_file(name)] for name in config.chains}
+    rule_files = {
+        name: [RECORDING_FILE, EXPORTER_FILE, chain_file(name), slo_file(name), *([accounts_file(name)] if chain.accounts else [])]
+        for name, chain in config.chains.items()
+    }
     return documents(config, files, rule_files)
 
 

@@ -14,3 +14,9 @@ def chain_file(chain: str) -> str:
 
 def slo_file(chain: str) -> str:
     return f"chainwatch-{chain}-slo.rules.yml"
+
+
+def accounts_file(chain: str) -> str:
+    """The chain's account alerts (``accounts:``): apart, so that their promtool tests, whose
+    spend windows are hours long, are evaluated at their own 5-minute step, not the chain's 15 s."""
+    return f"chainwatch-{chain}-accounts.rules.yml"

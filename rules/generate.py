@@ -31,7 +31,8 @@ from chainwatch.core.generated import dump_yaml, write as write_file
 from chainwatch.rules import alerts as alert_rules
 from chainwatch.rules import audit, operator, recording, runbooks, slo, unittests, values
 from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
-from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, WATCHDOG_FILE, chain_file, slo_file
+from chainwatch.core.accountalerts import ACCOUNT_ALERTS
+from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, WATCHDOG_FILE, accounts_file, chain_file, slo_file
 
 
 class RuleFile:
@@ -42,6 +43,7 @@ class RuleFile:
         self.slo_chain = slo_chain  # the chain whose SLOs this file holds
 
 
+ACCOUNT_ALERT_NAMES = frozenset(a.name for a in ACCOUNT_ALERTS)
 # The runbooks' folder in the generated output: runbook_url's base while runbook_base_url is unset.
 RUNBOOKS_DIR = "runbooks"
 
@@ -79,7 +81,11 @@ def build(config: Config) -> list[RuleFile]:
         slo_group, slo_alerts = slo.group(config, name, chain_alerts)
         slo_alerts = [annotate(a, config) for a in slo_alerts]
         slo_group["rules"] += [a.rule() for a in slo_alerts]
+        accounts = [a for a in chain_alerts if a.name in ACCOUNT_ALERT_NAMES]
+        chain_alerts = [a for a in chain_alerts if a.name not in ACCOUNT_ALERT_NAMES]
         files.append(RuleFile(chain_file(name), [{"name": f"chainwatch-{name}-alerts", "rules": [a.rule() for a in chain_alerts]}], chain_alerts))
+        if accounts:
+            files.append(RuleFile(accounts_file(name), [{"name": f"chainwatch-{name}-accounts", "rules": [a.rule() for a in accounts]}], accounts))
         files.append(RuleFile(slo_file(name), [slo_group], slo_alerts, slo_chain=name))
     for f in files:  # a renamed metric breaks the build, not the rule
         for group in f.groups:

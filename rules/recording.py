@@ -16,7 +16,7 @@ from chainwatch.core.alerts import SHORT
 from chainwatch.assembly.config import Config
 
 from chainwatch.assembly import names
-from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, selector
+from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, seconds, selector
 
 GROUP = "chainwatch-recording"
 RATE = "5m"
@@ -74,12 +74,39 @@ def records() -> dict[str, list[Record]]:
     return {GROUP: out, f"{GROUP}-latency": latency, f"{GROUP}-latency-{SHORT}": short}
 
 
+ACCOUNT_LABELS = (*CHAIN_LABELS, "account", "purpose", "team")
+
+
+def account_records(config: Config) -> list[Record]:
+    """Spend rate (native unit a second) and runway (seconds) of every configured account, over
+    its chain's ``thresholds.account_spend_window``: one pair per chain with ``accounts:``. The
+    spend counter adds up only falls of the balance, so a top-up is no negative spend; ``> 0``
+    leaves an account that is not spending without a runway series (not +Inf)."""
+    out = []
+    labels = by(ACCOUNT_LABELS)
+    for name, chain in sorted(config.chains.items()):
+        if not chain.accounts:
+            continue
+        window = chain.thresholds.account_spend_window
+        spent = _name("account:chainwatch_account_spent:rate")
+        out.append(Record(spent, f"max by ({labels}) (rate({selector('chainwatch_account_spent_total', name)}[{window}]))"))
+        out.append(
+            Record(
+                _name("account:chainwatch_account_runway:seconds"),
+                f"max by ({labels}) ({selector('chainwatch_account_balance', name)}) / on ({labels}) ({selector(spent, name)} > 0)",
+            )
+        )
+    return out
+
+
 def groups(config: Config) -> list[dict]:
     """The shared records in groups Prometheus evaluates side by side (it runs groups concurrently,
     the rules of one group one after the other): the longest group, not their sum, is how late
     the last record of an evaluation is. A record that reads another stays in that one's group,
     after it, so it reads this evaluation's value."""
-    return [{"name": name, "rules": [r.rule() for r in rules]} for name, rules in records().items()]
+    grouped = records()
+    grouped[GROUP] = grouped[GROUP] + account_records(config)  # each reads only its own chain's raw series
+    return [{"name": name, "rules": [r.rule() for r in rules]} for name, rules in grouped.items()]
 
 
 # --------------------------------------------------------------------------- promql_expr_test cases
@@ -173,20 +200,47 @@ def tests(config: Config) -> list[dict]:
     out = []
     for record, series, samples in cases:
         n = 70 if record.endswith("1h") else 15
-        out.append(
+        out.append(_case(record, series, samples, n, "65m" if record.endswith("1h") else at))
+    out += _account_cases(config)
+    return out
+
+
+def _account_cases(config: Config) -> list[dict]:
+    """The first chain with accounts: 60 units spent a minute (1/s, exact in binary) over a full
+    window, a balance of 3 days' spend; an account that only receives has no runway."""
+    name = next((n for n, c in sorted(config.chains.items()) if c.accounts), None)
+    if name is None:
+        return []
+    chain = config.chains[name]
+    window = seconds(chain.thresholds.account_spend_window)
+    spending = {"chain": name, "network": chain.network, "account": "spender", "purpose": "fees", "team": chain.team}
+    idle = {**spending, "account": "idle"}
+    series = [
+        Series("chainwatch_account_spent_total", spending, 60, 60, "counter"),
+        Series("chainwatch_account_balance", spending, 3 * 86400, 3 * 86400),
+        Series("chainwatch_account_spent_total", idle, 0, 0, "counter"),
+        Series("chainwatch_account_balance", idle, 5, 5),
+    ]
+    n = int(window // 60) + 15
+    at = f"{int(window // 60) + 10}m"
+    return [
+        _case("account:chainwatch_account_spent:rate", series, [(spending, 1.0), (idle, 0.0)], n, at),
+        _case("account:chainwatch_account_runway:seconds", series, [(spending, 3 * 86400.0)], n, at),
+    ]
+
+
+def _case(record: str, series: list[Series], samples: list[tuple[dict, float]], n: int, at: str) -> dict:
+    return {
+        "name": f"recording rule {record}",
+        "interval": "1m",
+        "input_series": [{"series": s.text(), "values": notation(s.values([False] * n, 60))} for s in series],
+        "promql_expr_test": [
             {
-                "name": f"recording rule {record}",
-                "interval": "1m",
-                "input_series": [{"series": s.text(), "values": notation(s.values([False] * n, 60))} for s in series],
-                "promql_expr_test": [
-                    {
-                        "expr": record,
-                        "eval_time": "65m" if record.endswith("1h") else at,
-                        "exp_samples": [
-                            {"labels": record + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lbl.items())) + "}", "value": value} for lbl, value in samples
-                        ],
-                    }
+                "expr": record,
+                "eval_time": at,
+                "exp_samples": [
+                    {"labels": record + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(lbl.items())) + "}", "value": value} for lbl, value in samples
                 ],
             }
-        )
-    return out
+        ],
+    }

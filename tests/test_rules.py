@@ -321,7 +321,9 @@ def test_alert_labels_and_annotations(generated, key):
         assert ann["dashboard_url"].startswith(config.generate.grafana_url.rstrip("/") + "/d/chainwatch-")
         if labels["chain"] != "*":
             chain = config.chains[labels["chain"]]
-            assert labels["team"] == chain.team
+            # An account's alerts page its owner (accounts[].team), else the chain's team.
+            owner = next((a.team for a in chain.accounts if a.name == labels.get("account")), None)
+            assert labels["team"] == (owner or chain.team)
             assert f'chain="{labels["chain"]}"' in rule["expr"]
             assert ann["dashboard_url"].endswith(f"?var-chain={labels['chain']}")
             # An alert about another chain of the config (a rollup's SequencerDown on its L2 chain)

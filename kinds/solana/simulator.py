@@ -35,7 +35,9 @@ same over HTTP: ``POST /-/control`` with ``{"action": "hold", "node": "rpc-1"}``
 ``{"action": "halt"}``, ``{"action": "stop_voting", "validator": "val-1"}``,
 ``{"action": "set_skip_ratio", "validator": "val-2", "ratio": 0.5}``,
 ``{"action": "set_genesis", "node": "rpc-1", "genesis_hash": "EtWT..."}`` (no hash: devnet's;
-``{"action": "reset_genesis", "node": "rpc-1"}`` restores) ...;
+``{"action": "reset_genesis", "node": "rpc-1"}`` restores),
+``{"action": "set_balance", "address": "<pubkey>", "lamports": 5000000000, "spend_per_second": 1000000}``
+(``getBalance`` then answers a balance falling at that rate; an unknown account holds 0) ...;
 ``GET /-/state`` shows slots, nodes and validators (with their pubkeys, for configs).
 
 Run it: ``python -m chainwatch.kinds.solana.simulator --port 8899``.
@@ -153,6 +155,8 @@ class Cluster(Simulation):
         for v in self.validators:
             v.last_vote = start_slot
         self._by_name = {v.name: v for v in self.validators}
+        # Account balances for getBalance: address -> (lamports at `since`, lamports spent a second, since).
+        self.balances: dict[str, tuple[int, float, float]] = {}
 
     # ------------------------------------------------------------------ clock
 
@@ -295,9 +299,20 @@ class Cluster(Simulation):
         v.skip_ratio = float(ratio)
         v.leader_slots_seen = 0
 
+    def set_balance(self, address: str, lamports: int, spend_per_second: float = 0.0) -> None:
+        """The account holds ``lamports`` now and spends ``spend_per_second`` from now on (a fee payer)."""
+        if lamports < 0 or spend_per_second < 0:
+            raise ValueError("lamports and spend_per_second must not be negative")
+        self.balances[address] = (int(lamports), float(spend_per_second), time.monotonic())
+
+    def balance(self, address: str) -> int:
+        lamports, rate, since = self.balances.get(address, (0, 0.0, 0.0))  # an unknown account holds 0, as on Solana
+        return max(0, int(lamports - rate * (time.monotonic() - since)))
+
     def control(self, body: dict) -> None:
         action = body.get("action")
         actions = {
+            "set_balance": lambda: self.set_balance(body["address"], body["lamports"], body.get("spend_per_second", 0.0)),
             "hold": lambda: self.hold(body["node"]),
             "release": lambda: self.release(body["node"]),
             "set_lag": lambda: self.set_lag(body["node"], body["slots"]),
@@ -394,6 +409,16 @@ class Cluster(Simulation):
 
     def rpc_getGenesisHash(self, node: Node, params: list) -> str:
         return node.genesis_hash or SIM_GENESIS_HASH
+
+    def rpc_getBalance(self, node: Node, params: list) -> dict:
+        """https://solana.com/docs/rpc/http/getbalance: ``{"context": {"slot"}, "value": lamports}``."""
+        if not params or not isinstance(params[0], str):
+            raise RpcError(-32602, "Invalid params: expected a pubkey")
+        try:
+            Pubkey.from_string(params[0])
+        except ValueError:
+            raise RpcError(-32602, "Invalid param: Invalid") from None
+        return {"context": {"apiVersion": SOLANA_CORE, "slot": self.node_slot(node, self._commitment(params, 1))}, "value": self.balance(params[0])}
 
     def rpc_getVersion(self, node: Node, params: list) -> dict:
         return {"feature-set": FEATURE_SET, "solana-core": SOLANA_CORE}

@@ -95,7 +95,7 @@ def test_timings_per_severity_come_from_config(tmp_path):
     assert (crit["group_wait"], crit["group_interval"], crit["repeat_interval"]) == ("10s", "1m", "1h")
     warn = by_severity['severity="warning"']  # documented defaults where the config says nothing
     assert (warn["group_wait"], warn["group_interval"], warn["repeat_interval"]) == ("1m", "10m", "12h")
-    assert data["route"]["group_by"] == ["alertname", "chain", "team", "endpoint"]
+    assert data["route"]["group_by"] == ["alertname", "chain", "team", "endpoint", "account"]
 
 
 def test_business_hours_become_an_active_time_interval_on_warnings_only(am_config):

@@ -23,6 +23,7 @@ RECORDING_LABELS = {
     "endpoint": set(catalog.SCOPE_LABELS["endpoint"]),
     "group": set(catalog.SCOPE_LABELS["group"]),
     "chain_slo": set(catalog.SCOPE_LABELS["chain"]) | {"slo"},
+    "account": set(catalog.SCOPE_LABELS["chain"]) | {"account", "purpose", "team"},
 }
 VALUES = {"chain": "ethereum", "role": ".*", "endpoint": ".*", "datasource": "Prometheus"}
 

@@ -1,0 +1,171 @@
+"""Alerts on the configured operational accounts (``accounts:``, capability ``accounts``):
+runway (days left at the recent spend rate) and the absolute minimum, one rule per account.
+
+Each account is its own rule, labelled with its owner (``team``: the account's, else the
+chain's) and its ``account``, so a batcher's runway pages the rollup team once and a relayer's
+pages the bridge team once. The runway is
+
+    balance / rate(chainwatch_account_spent_total[thresholds.account_spend_window]) / 86400
+
+in days: the spend counter adds up only the balance's falls (exporters/accounts.py), so a top-up
+is no negative spend, and an account that is not spending has no runway series (``> 0`` drops
+a zero rate: no +Inf). Both are ``max`` over exporter replicas. The critical variant and the
+minimum (a page now) silence the warning of the same account.
+"""
+
+from __future__ import annotations
+
+from chainwatch.core.alertkit import CHAIN_LABELS, Alert, AlertSpec, Ctx, Inhibition, Recipe, Series, by, dashboard_for, fmt, seconds, selector
+
+DAY = 86400
+ACCOUNT_LABELS = (*CHAIN_LABELS, "account", "purpose")
+# The promtool recipes: a sample every 5 minutes (the spend window is hours long; a minute's
+# step would make promtool evaluate the whole rule file ~1000 times per case), spending one
+# native unit a minute (1440 a day) as a straight counter.
+RECIPE_DAY_SPEND = 1440.0
+
+
+def _recipe_step(for_: str) -> float:
+    """5 minutes, or the longest of 1 minute / 15 s that divides ``for:`` (a blip must fit in it)."""
+    return next(step for step in (300.0, 60.0, 15.0) if seconds(for_) % step == 0)
+
+
+def _selector(c: Ctx, name: str, account) -> str:
+    return selector(name, c.name, account=account.name)
+
+
+def runway_expr(c: Ctx, account, window: str | None = None) -> str:
+    """Days of runway of ``account`` (no series while it is not spending)."""
+    window = window or c.t.account_spend_window
+    balance = f"max by ({by(ACCOUNT_LABELS)}) ({_selector(c, 'chainwatch_account_balance', account)})"
+    spend = f"max by ({by(ACCOUNT_LABELS)}) (rate({_selector(c, 'chainwatch_account_spent_total', account)}[{window}]))"
+    return f"{balance} / ({spend} > 0) / {DAY}"
+
+
+def _owner(c: Ctx, account) -> str:
+    return account.team or c.chain.team
+
+
+def _labels(c: Ctx, account) -> dict[str, str]:
+    return {**c.chain_labels, "account": account.name, "purpose": account.purpose}
+
+
+def _runway_days(c: Ctx, severity: str) -> float:
+    return c.t.account_runway_days_warning if severity == "warning" else c.t.account_runway_days_critical
+
+
+def _series(c: Ctx, account, healthy_days: float, fault_days: float, step: float) -> list[Series]:
+    labels = {**_labels(c, account), "team": _owner(c, account)}
+    return [
+        Series("chainwatch_account_balance", labels, healthy_days * RECIPE_DAY_SPEND, fault_days * RECIPE_DAY_SPEND),
+        Series("chainwatch_account_spent_total", labels, step / 60, step / 60, "counter", start=1000),
+    ]
+
+
+def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    out: list[Alert] = []
+    warn, crit = c.t.account_runway_days_warning, c.t.account_runway_days_critical
+    window = seconds(c.t.account_spend_window)
+    for account in c.chain.accounts:
+        rules = {}
+        for severity in spec.severities:
+            days = _runway_days(c, severity)
+            rules[severity] = Alert(
+                spec.name,
+                severity,
+                c.name,
+                _owner(c, account),
+                spec.scope,
+                f"{runway_expr(c, account)} < {fmt(days)}",
+                c.d.account_runway,
+                "Account {account} on {chain} runs out in {value:%.1f} days",
+                f"The {account.purpose} account {{account}} on {{chain}}/{{network}} has {{value:%.1f}} days left at its spend rate over the last "
+                f"{c.t.account_spend_window} (threshold {fmt(days)} days): top it up before it cannot pay for its transactions.",
+                _dashboard(c),
+                extra_labels={"account": account.name},
+            )
+        labels = _labels(c, account)
+        # Fault runways clear of both thresholds: the warning's between them, the critical's below.
+        mid = (warn + crit) / 2
+        low = crit / 2
+        healthy = _healthy_balance(c, account) / RECIPE_DAY_SPEND
+        step = _recipe_step(c.d.account_runway)
+        rules["warning"].recipes = [Recipe(_series(c, account, healthy, mid, step), mid, labels, window=window, step=step, note="spend outpaces the balance")]
+        rules["critical"].recipes = [
+            Recipe(
+                _series(c, account, healthy, low, step), low, labels, window=window, step=step, companions=[rules["warning"]], note="balance about to run out"
+            )
+        ]
+        for alert in rules.values():
+            alert.resolve_within = 120.0
+        out += rules.values()
+    return out
+
+
+def _healthy_balance(c: Ctx, account) -> float:
+    """The balance of a healthy account in every recipe of its alerts (the page audit's healthy run
+    puts all of them together): above the minimum, and a runway far above the warning even at
+    the fastest step's spend."""
+    return max(2 * (account.minimum or 0), 10 * c.t.account_runway_days_warning * RECIPE_DAY_SPEND)
+
+
+def _build_minimum(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    out: list[Alert] = []
+    for account in c.chain.accounts:
+        if not account.minimum:
+            continue
+        alert = Alert(
+            spec.name,
+            "critical",
+            c.name,
+            _owner(c, account),
+            spec.scope,
+            f"max by ({by(ACCOUNT_LABELS)}) ({_selector(c, 'chainwatch_account_balance', account)}) < {fmt(account.minimum)}",
+            c.d.account_minimum,
+            "Account {account} on {chain} is below its minimum balance",
+            f"The {account.purpose} account {{account}} on {{chain}}/{{network}} holds {{value:humanize}}, below its configured minimum of "
+            f"{fmt(account.minimum)}: top it up now.",
+            _dashboard(c),
+            extra_labels={"account": account.name},
+        )
+        labels = {**_labels(c, account), "team": _owner(c, account)}
+        alert.recipes = [
+            Recipe(
+                [Series("chainwatch_account_balance", labels, _healthy_balance(c, account), account.minimum / 2)],
+                account.minimum / 2,
+                _labels(c, account),
+                note="balance below the minimum",
+            )
+        ]
+        out.append(alert)
+    return out
+
+
+def _dashboard(c: Ctx) -> str:
+    return dashboard_for("chain", c.name)
+
+
+# The minimum is the page now; the runway of the same account says the same thing earlier.
+BELOW_MINIMUM = Inhibition("ChainwatchAccountBalanceLow", ("chain", "account"), "An account below its minimum pages once: its runway is the same incident.")
+
+ACCOUNT_ALERTS: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchAccountBalanceLow",
+        "chain",
+        ("critical",),
+        needs="accounts",
+        value="{value:humanize} left",
+        ahead=True,  # a low balance is no failure of the chain's endpoints: it explains no SLO burn
+        build=_build_minimum,
+    ),
+    AlertSpec(
+        "ChainwatchAccountRunwayLow",
+        "chain",
+        ("warning", "critical"),
+        needs="accounts",
+        value="{value:%.1f} days of runway",
+        ahead=True,  # an account running out ahead, no failure now: explains no SLO burn
+        inhibited_by=(BELOW_MINIMUM,),
+        build=_build_runway,
+    ),
+)
