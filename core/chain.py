@@ -168,6 +168,7 @@ class Durations(Strict):
     validator: str = "0m"
     tls_cert: str = "15m"
     stream: str = "2m"
+    versions_mixed: str = "12h"  # nodes of one chain on more than one client version: longer than a rolling upgrade takes
 
     @field_validator("*")
     @classmethod
