@@ -552,7 +552,8 @@ class BeaconMonitor(ValidatorMonitor):
             committee = await self.read_committee(epoch)
         signed: list[list[bool]] = []  # per slot with a block, the committee's bits
         if committee and committee["members"]:
-            for slot in range(epoch * self.clock.slots_per_epoch, (epoch + 1) * self.clock.slots_per_epoch):
+            # Slot 0 is genesis: its block's aggregate is empty because there was no slot to sign.
+            for slot in range(max(1, epoch * self.clock.slots_per_epoch), (epoch + 1) * self.clock.slots_per_epoch):
                 got = await self.sync_bits(slot, committee["size"])
                 if got is not None:
                     signed.append(got)

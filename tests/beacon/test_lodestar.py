@@ -117,6 +117,8 @@ def test_misses_exactly_for_the_validators_that_do_not_run(devchain: Lodestar, t
         assert s.value("chainwatch_validator_missed_sync_signatures_consecutive", group="offline", validator="6") == sync_run
         assert s.value("chainwatch_validator_sync_signatures_expected_total", group="online") > 0
         online_sync_missed = s.value("chainwatch_validator_sync_signatures_missed_total", group="online")
+        # As with attestations, a loaded machine can make a running validator sign late now and then: a few, never a run.
+        assert online_sync_missed <= s.value("chainwatch_validator_sync_signatures_expected_total", group="online") // 4
         assert s.value("chainwatch_validator_consecutive_missed_sync_signatures", group="online") < SYNC_THRESHOLD
         print(
             f"\nsync committee: offline run {sync_run:.0f} slots, online missed {online_sync_missed:.0f} of {s.value('chainwatch_validator_sync_signatures_expected_total', group='online'):.0f}"

@@ -119,3 +119,16 @@ def test_bits_are_little_endian_per_byte():
         synccommittee.bits("0x05", 16)  # 8 bits for a committee of 16
     with pytest.raises(ProbeFailure):
         synccommittee.bits("05", 8)
+
+
+async def test_the_genesis_block_is_no_duty(fake, transport, tmp_path):  # noqa: F811
+    """Slot 0's block carries an empty aggregate (there was no earlier slot to sign): online members miss nothing."""
+    fake.sync_committees = {0: PERIOD_2}
+    fake.blocks = set(range(0, 16))
+    monitor = make(fake, transport, tmp_path)
+    await monitor.step(now=fake.time_at(0, 0))
+    await monitor.step(now=fake.time_at(1, 3))
+    assert 0 not in fake.block_calls
+    s = exposition(monitor)
+    assert s.value("chainwatch_validator_sync_signatures_expected_total", group="online") == 7 * 5
+    assert s.value("chainwatch_validator_sync_signatures_missed_total", group="online") == 0
