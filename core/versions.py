@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from chainwatch.core.alertkit import CHAIN_LABELS, AlertSpec, Ctx, Recipe, Series, by
 
-STEP = 240.0  # promtool test step: divides every whole-hour for:, and samples stay within the 5m look-back
-
 
 def _expr(c: Ctx) -> str:
     versions = f"count by ({by((*CHAIN_LABELS, 'client_version'))}) ({c.sel('chainwatch_node_info')})"
@@ -35,7 +33,6 @@ def _test(c: Ctx) -> list[Recipe]:
             ],
             2,
             c.chain_labels,
-            step=STEP,
             note="node-b upgraded, node-a not",
         )
     ]
@@ -55,5 +52,4 @@ VERSIONS_MIXED = AlertSpec(
     ),
     value="{value:%.0f} versions",
     test=_test,
-    resolves=2 * STEP,
 )
