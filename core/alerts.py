@@ -48,6 +48,7 @@ from chainwatch.core.alertkit import (
 from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.core.declarations import LATENCY_BUCKETS, Type
 from chainwatch.core.generated import number
+from chainwatch.core.versions import VERSIONS_MIXED
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.
 MEMPOOL_WINDOW = "5m"
@@ -1015,6 +1016,7 @@ SHARED: tuple[AlertSpec, ...] = (
         value="{value:%.0f} unresolved",
         test=step("chainwatch_validator_monitor_unresolved_validators", 0, 1, "configured validator not resolvable"),
     ),
+    VERSIONS_MIXED,
 )
 
 # The SLO burn alerts summarise every chain's endpoints (built by rules/slo.py); they come

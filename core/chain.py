@@ -172,6 +172,7 @@ class Durations(Strict):
     diverged: str = "3m"  # a node's (or the references') block hashes disagreeing; outlasts a reorg's few rounds
     account_runway: str = "15m"
     account_minimum: str = "5m"
+    versions_mixed: str = "12h"  # nodes of one chain on more than one client version: longer than a rolling upgrade takes
 
     @field_validator("*")
     @classmethod

@@ -196,6 +196,18 @@ def probe_row(grid: Grid, e: str, *, title: str = "Probe outcome") -> None:
     )
     grid.add(
         timeseries(
+            "Client versions (fleet)",
+            "Nodes per client version (chainwatch_node_info, references left out). More than one version on one chain for longer than "
+            "durations.versions_mixed (default 12h) is ChainwatchClientVersionsMixed: finish the upgrade before the chain's next one.",
+            q(f'count by (chain, client_version) ({m("chainwatch_node_info")}{{{e},role!="reference"}})', "{{chain}} {{client_version}}"),
+            unit=NONE,
+            stack=True,
+        ),
+        w=12,
+        h=8,
+    )
+    grid.add(
+        timeseries(
             "Probe duration",
             "Wall time of the last probe per endpoint: the whole batched request including connection set-up. It cannot exceed the scrape deadline.",
             q(f"max by (chain, endpoint) ({m('chainwatch_probe_duration_seconds')}{{{e}}})", "{{chain}} {{endpoint}}"),

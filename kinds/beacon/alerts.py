@@ -1,4 +1,4 @@
-"""The beacon kind's own alerts: finality, validator duties, the validator monitor.
+"""The beacon kind's own alerts: finality, validator duties (attestations, sync committee, proposals), the validator monitor.
 
 One :class:`~chainwatch.core.alertkit.AlertSpec` each; runbooks in ``runbooks/<AlertName>.md``.
 """
@@ -37,6 +37,10 @@ def _keep_firing(c: Ctx) -> str:
 
 def _missed(c: Ctx) -> str:
     return c.csel("chainwatch_validator_attestations_missed_total")
+
+
+def _sync_missed(c: Ctx) -> str:
+    return c.csel("chainwatch_validator_sync_signatures_missed_total")
 
 
 def _proposal_window(c: Ctx) -> str:
@@ -161,6 +165,66 @@ ALERTS: tuple[AlertSpec, ...] = (
                 c.group_labels,
                 window=3600,
                 note="half the attestations missed",
+            )
+        ],
+    ),
+    AlertSpec(
+        "ChainwatchSyncCommitteeMissed",
+        "group",
+        ("critical",),  # slots in a row: a sync-committee member signs every slot for ~27 hours
+        when=_has_groups,
+        threshold=lambda c: c.t.sync_committee_consecutive_misses,
+        expr=lambda c: f"max by ({by(GROUP_LABELS)}) ({c.csel('chainwatch_validator_consecutive_missed_sync_signatures')}) >= {c.threshold}",
+        for_=lambda c: c.d.validator,
+        summary="A sync-committee validator of group {group} on {chain} missed {value:%.0f} signatures in a row",
+        description=lambda c: (
+            "At least one validator of group {group} on {chain}/{network} that is in the current sync committee has been absent from the sync "
+            "aggregate of the last {value:%.0f} blocks (threshold "
+            + str(c.threshold)
+            + " slots; skipped slots are not counted): every slot it misses costs a sync-committee penalty until its period ends."
+        ),
+        value="{value:%.0f} slots in a row",
+        test=step(
+            "chainwatch_validator_consecutive_missed_sync_signatures", lambda c: c.threshold - 1, lambda c: c.threshold + 1, "sync-committee member offline"
+        ),
+    ),
+    AlertSpec(
+        "ChainwatchSyncCommitteeMissRatioHigh",
+        "group",
+        ("warning",),
+        when=_has_groups,
+        threshold=lambda c: c.t.sync_committee_miss_ratio,
+        # Over the hour, and still missing in the last two epochs: it resolves soon after the misses stop.
+        expr=lambda c: (
+            f"max by ({by(GROUP_LABELS)}) (increase({_sync_missed(c)}[1h]))"
+            f" / max by ({by(GROUP_LABELS)}) (increase({c.csel('chainwatch_validator_sync_signatures_expected_total')}[1h])) > {fmt(c.threshold)}"
+            f" and on ({by(GROUP_LABELS)}) max by ({by(GROUP_LABELS)}) (increase({_sync_missed(c)}[{_recent_window(c)}])) > 0"
+        ),
+        for_=lambda c: c.d.validator,
+        keep_firing_for=_keep_firing,
+        summary="Group {group} on {chain} missed {value:pct} of its sync-committee signatures",
+        description=lambda c: (
+            "Validators of group {group} on {chain}/{network} in the sync committee missed {value:pct} of their expected signatures over the last "
+            "hour, and some in the last "
+            + _recent_window(c)
+            + " (threshold "
+            + f"{c.threshold:.0%}"
+            + "): a signer that is late or drops some slots. It keeps firing "
+            + _keep_firing(c)
+            + " after the misses stop, so it does not flap."
+        ),
+        resolves=lambda c: seconds(_recent_window(c)) + seconds(_keep_firing(c)),
+        value="{value:pct} missed",
+        test=lambda c: [
+            Recipe(
+                [
+                    Series("chainwatch_validator_sync_signatures_expected_total", c.group_labels, 100, 100, "counter"),
+                    Series("chainwatch_validator_sync_signatures_missed_total", c.group_labels, 0, 50, "counter"),
+                ],
+                0.5,
+                c.group_labels,
+                window=3600,
+                note="half the sync-committee signatures missed",
             )
         ],
     ),

@@ -45,11 +45,15 @@ class BeaconDurations(Durations):
 
 class BeaconThresholds(Thresholds):
     """Beacon alert thresholds, besides the shared ones: epochs since the finalized checkpoint
-    (normal is 2) and the attestation misses of validator groups."""
+    (normal is 2), the attestation and sync-committee misses of validator groups."""
 
     finality_epochs: int = Field(4, ge=2)
     attestation_consecutive_misses: int = Field(2, ge=1)
     attestation_miss_ratio: float = Field(0.1, gt=0, le=1)
+    # Slots with a block, in a row, without a watched validator's sync-committee signature (one
+    # mainnet epoch is 32 slots; the monitor adds an epoch's slots at once after the epoch).
+    sync_committee_consecutive_misses: int = Field(16, ge=1)
+    sync_committee_miss_ratio: float = Field(0.1, gt=0, le=1)
     durations: BeaconDurations = Field(default_factory=BeaconDurations)
 
 

@@ -144,6 +144,34 @@ def build(config, name: str, chain) -> dict:
         )
         grid.add(
             timeseries(
+                "Sync committee",
+                "Watched validators of each group in the current and next sync committee (a period is 256 epochs, ~27 h on mainnet), "
+                f"and the longest current run of slots missing a member's signature ({t.sync_committee_consecutive_misses} in a row pages).",
+                q(f"max by (group, period) ({m('chainwatch_validator_sync_committee_members')}{{{C}}})", "{{group}} members ({{period}})"),
+                q(f"max by (group) ({m('chainwatch_validator_consecutive_missed_sync_signatures')}{{{C}}})", "{{group}} missed in a row"),
+                unit=NONE,
+            ),
+            w=8,
+            h=8,
+        )
+        grid.add(
+            timeseries(
+                "Sync-committee miss ratio (1h)",
+                "Share of the group's expected sync-committee signatures (positions times slots with a block) absent from the blocks, "
+                f"over an hour. The line is the alert threshold ({t.sync_committee_miss_ratio:g}).",
+                q(
+                    f"max by (group) (increase({m('chainwatch_validator_sync_signatures_missed_total')}{{{C}}}[1h]))"
+                    f" / max by (group) (increase({m('chainwatch_validator_sync_signatures_expected_total')}{{{C}}}[1h]) > 0)",
+                    "{{group}}",
+                ),
+                unit=RATIO,
+                thresholds=higher_is_worse(None, t.sync_committee_miss_ratio),
+            ),
+            w=8,
+            h=8,
+        )
+        grid.add(
+            timeseries(
                 "Proposals (1h)",
                 "Block proposals assigned to each group and those missed (no block at the slot), over an hour.",
                 q(f"max by (group) (increase({m('chainwatch_validator_proposals_total')}{{{C}}}[1h]))", "{{group}} assigned"),

@@ -58,6 +58,7 @@ from chainwatch.kinds.beacon.config import BeaconChain
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.monitorbase import ValidatorMonitor
 from chainwatch.exporters.statefile import Foreign, StateFile, mapping, sequence, whole
+from chainwatch.kinds.beacon import synccommittee
 from chainwatch.kinds.beacon.probe import Clock, data_of, read_clock, uint
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import Reply, Transport
@@ -77,7 +78,7 @@ STATUSES = (
     "withdrawal_done",
     "unknown",  # watched key not (yet) in the beacon state
 )
-COUNTERS = ("checked", "missed", "proposals", "proposals_missed")
+COUNTERS = ("checked", "missed", "proposals", "proposals_missed", "sync_expected", "sync_missed")
 REQUEST_TIMEOUT = 10.0
 STATUS_CHUNK = 64  # ids per validators query (pubkeys make long URLs)
 LIVENESS_GET_CHUNK = 200
@@ -126,6 +127,10 @@ class Counters:
     consecutive: dict[str, int] = field(default_factory=dict)  # "group|index" -> run of misses of that validator in that group
     skipped: int = 0
     duties: dict[str, list[list[int]]] = field(default_factory=dict)  # epoch -> [[slot, index], ...] of watched validators
+    # "group|index" -> slots with a block in a row without that validator's sync-committee signature
+    sync_consecutive: dict[str, int] = field(default_factory=dict)
+    # epoch -> {"size": committee size, "members": {index: [positions]}} of watched validators, read while current
+    sync_committees: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self, genesis_time: int) -> dict:
         return {
@@ -136,6 +141,8 @@ class Counters:
             "groups": self.groups,
             "consecutive": self.consecutive,
             "duties": self.duties,
+            "sync_consecutive": self.sync_consecutive,
+            "sync_committees": self.sync_committees,
         }
 
     @classmethod
@@ -154,6 +161,18 @@ class Counters:
                 raise ValueError(f"{what}: expected [slot, index]")
             return [whole(pair[0], f"{what}[0]"), whole(pair[1], f"{what}[1]")]
 
+        def committee(entry, what: str) -> dict:
+            entry = mapping(entry, what)
+            return {
+                "size": whole(entry.get("size"), f"{what}.size"),
+                "members": {
+                    str(whole(int(k) if str(k).isdigit() else None, f"{what}.members")): [
+                        whole(p, f"{what}.members.{k}") for p in sequence(v, f"{what}.members.{k}")
+                    ]
+                    for k, v in mapping(entry.get("members", {}), f"{what}.members").items()
+                },
+            }
+
         return cls(
             last_epoch=whole(data.get("last_epoch"), "last_epoch", optional=True),
             groups={
@@ -166,6 +185,8 @@ class Counters:
                 str(k): [duty(d, f"duties.{k}[{i}]") for i, d in enumerate(sequence(v, f"duties.{k}"))]
                 for k, v in mapping(data.get("duties", {}), "duties").items()
             },
+            sync_consecutive={str(k): whole(v, f"sync_consecutive.{k}") for k, v in mapping(data.get("sync_consecutive", {}), "sync_consecutive").items()},
+            sync_committees={str(k): committee(v, f"sync_committees.{k}") for k, v in mapping(data.get("sync_committees", {}), "sync_committees").items()},
         )
 
     def copy(self) -> "Counters":
@@ -189,6 +210,10 @@ class BeaconMonitor(ValidatorMonitor):
         self.statuses_known = False
         self.refreshed: float | None = None  # unix time statuses/balances were last read
         self.liveness_mode: dict[str, str] = {}  # endpoint name -> "post" | "get"
+        self.sync_period: int | None = None  # EPOCHS_PER_SYNC_COMMITTEE_PERIOD of the node's spec
+        self.sync_next_of: int | None = None  # the period whose next committee was read
+        self.sync_members: dict[str, set[int]] = {}  # "current" | "next" -> watched indices in that committee
+        self.sync_members_at: float | None = None
 
     # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
 
@@ -287,6 +312,10 @@ class BeaconMonitor(ValidatorMonitor):
             await self.remember_duties(current)
         except (AllEndpointsFailed, ProbeFailure) as exc:
             log.warning("proposer duties unavailable; retrying", extra={"chain": self.chain_name, "epoch": current, "detail": self.scrub(str(exc))})
+        try:
+            await self.remember_sync_committee(current)
+        except (AllEndpointsFailed, ProbeFailure) as exc:
+            log.warning("sync committee unavailable; retrying", extra={"chain": self.chain_name, "epoch": current, "detail": self.scrub(str(exc))})
         c = self.counters
         # Epochs that ended and can no longer be queried (liveness: current and previous only).
         if c.last_epoch is not None and c.last_epoch < current - 2:
@@ -344,6 +373,51 @@ class BeaconMonitor(ValidatorMonitor):
         self.counters.duties[str(epoch)] = sorted(mine)
         for old in [k for k in self.counters.duties if int(k) < epoch - 2]:
             del self.counters.duties[old]
+
+    async def read_committee(self, epoch: int) -> dict | None:
+        """The watched validators' positions in ``epoch``'s sync committee (``{"size": n, "members":
+        {"7": [3, 11]}}``), None when the node has none for it (400: before Altair, or a period it
+        does not hold)."""
+        _, reply = await self.request("sync committee", f"/eth/v1/beacon/states/head/sync_committees?epoch={epoch}", ok_statuses=(400, 404))
+        if reply.status in (400, 404):
+            return None
+        members = synccommittee.committee(reply)
+        watched = {w.index for w in self.watched if w.index is not None}
+        return {"size": len(members), "members": {str(i): p for i, p in sorted(synccommittee.positions(members, watched).items())}}
+
+    async def remember_sync_committee(self, epoch: int) -> None:
+        """The current epoch's committee (kept until the epoch is processed: the node answers
+        only for its head's period and the next) and, once per period, the next period's members."""
+        if not self.statuses_known:
+            return
+        if self.sync_period is None:
+            spec = data_of((await self.request("spec", "/eth/v1/config/spec"))[1], "spec")
+            raw = spec.get("EPOCHS_PER_SYNC_COMMITTEE_PERIOD") if isinstance(spec, dict) else None
+            self.sync_period = max(1, uint(raw, "spec.EPOCHS_PER_SYNC_COMMITTEE_PERIOD")) if raw is not None else synccommittee.EPOCHS_PER_PERIOD
+        if str(epoch) not in self.counters.sync_committees:
+            entry = await self.read_committee(epoch)
+            self.counters.sync_committees[str(epoch)] = entry or {"size": 0, "members": {}}
+            for old in [k for k in self.counters.sync_committees if int(k) < epoch - 2]:
+                del self.counters.sync_committees[old]
+        self.sync_members["current"] = {int(i) for i in self.counters.sync_committees[str(epoch)]["members"]}
+        period = epoch // self.sync_period
+        if self.sync_next_of != period:
+            entry = await self.read_committee((period + 1) * self.sync_period)
+            self.sync_members["next"] = {int(i) for i in (entry or {"members": {}})["members"]}
+            self.sync_next_of = period
+        self.sync_members_at = time.time()
+
+    async def sync_bits(self, slot: int, size: int) -> list[bool] | None:
+        """Participation bits carried by the block at ``slot``; None if the slot has no block
+        (skipped: not a miss), no sync aggregate, or one that cannot be read (counted as dropped)."""
+        _, reply = await self.request("block", f"/eth/v2/beacon/blocks/{slot}", ok_statuses=(404,))
+        if reply.status == 404:
+            return None
+        try:
+            return synccommittee.block_bits(reply, slot, size)
+        except ProbeFailure as failure:
+            self.drop("sync_aggregate", failure.detail)
+            return None
 
     async def refresh_statuses(self) -> None:
         """Statuses and balances of the watched keys. A row that cannot be read is left out
@@ -473,7 +547,19 @@ class BeaconMonitor(ValidatorMonitor):
                 if slot not in blocks:
                     blocks[slot] = await self.block_at(slot)
 
+        committee = self.counters.sync_committees.get(str(epoch))
+        if committee is None:  # not read while current (a restart): the head's period may still hold it
+            committee = await self.read_committee(epoch)
+        signed: list[list[bool]] = []  # per slot with a block, the committee's bits
+        if committee and committee["members"]:
+            # Slot 0 is genesis: its block's aggregate is empty because there was no slot to sign.
+            for slot in range(max(1, epoch * self.clock.slots_per_epoch), (epoch + 1) * self.clock.slots_per_epoch):
+                got = await self.sync_bits(slot, committee["size"])
+                if got is not None:
+                    signed.append(got)
+
         nxt = self.counters.copy()
+        self.count_sync(nxt, committee, signed)
         keep: set[str] = set()
         for group, active in members.items():
             g = nxt.groups[group]
@@ -506,6 +592,7 @@ class BeaconMonitor(ValidatorMonitor):
                             g["proposals_missed"] += 1
         nxt.last_epoch = epoch
         nxt.duties.pop(str(epoch), None)
+        nxt.sync_committees.pop(str(epoch), None)
         self.save_state(nxt)
         self.counters = nxt
         self.succeeded()
@@ -520,6 +607,31 @@ class BeaconMonitor(ValidatorMonitor):
                 "missed_indices": ",".join(map(str, missed[:20])) + (",..." if len(missed) > 20 else ""),
             },
         )
+
+    def count_sync(self, nxt: Counters, committee: dict | None, signed: list[list[bool]]) -> None:
+        """Each position of a watched validator in the committee is one expected signature per
+        slot with a block; a slot where none of its positions is set extends its run of misses.
+        A validator out of the committee has no run (silent); an unknown committee keeps runs."""
+        if committee is None:
+            log.warning("sync committee of this epoch unknown; sync duties not checked", extra={"chain": self.chain_name})
+            return
+        keep: set[str] = set()
+        for group in self.cfg.groups:
+            g = nxt.groups[group]
+            for w in self.members(group):
+                places = committee["members"].get(str(w.index)) if w.index is not None else None
+                if not places:
+                    continue
+                key = f"{group}|{w.index}"
+                keep.add(key)
+                for slot_bits in signed:
+                    got = [slot_bits[p] for p in places if p < len(slot_bits)]
+                    g["sync_expected"] += len(got)
+                    g["sync_missed"] += got.count(False)
+                    nxt.sync_consecutive[key] = 0 if any(got) else nxt.sync_consecutive.get(key, 0) + 1
+                nxt.sync_consecutive.setdefault(key, 0)
+        for key in [k for k in nxt.sync_consecutive if k not in keep]:
+            del nxt.sync_consecutive[key]
 
     # ------------------------------------------------------------------ exposition
 
@@ -550,6 +662,15 @@ class BeaconMonitor(ValidatorMonitor):
             if runs_fresh:
                 runs = [c.consecutive.get(f"{group}|{w.index}", 0) for w in members if w.index is not None]
                 out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max(runs, default=0)))
+                sync_runs = [c.sync_consecutive.get(f"{group}|{w.index}", 0) for w in members if w.index is not None]
+                out.append(("chainwatch_validator_consecutive_missed_sync_signatures", labels, max(sync_runs, default=0)))
+            out.append(("chainwatch_validator_sync_signatures_expected_total", labels, counts["sync_expected"]))
+            out.append(("chainwatch_validator_sync_signatures_missed_total", labels, counts["sync_missed"]))
+            if self.fresh(self.sync_members_at):
+                for period in ("current", "next"):
+                    inside = self.sync_members.get(period, set())
+                    n = sum(1 for w in members if w.index is not None and w.index in inside)
+                    out.append(("chainwatch_validator_sync_committee_members", {**labels, "period": period}, n))
             if self.statuses_known and fresh:
                 by_status = dict.fromkeys(STATUSES, 0)
                 for w in members:
@@ -574,6 +695,7 @@ class BeaconMonitor(ValidatorMonitor):
                     continue
                 seen.add(key)
                 out.append(("chainwatch_validator_missed_attestations_consecutive", labels, c.consecutive.get(f"{w.group}|{w.index}", 0)))
+                out.append(("chainwatch_validator_missed_sync_signatures_consecutive", labels, c.sync_consecutive.get(f"{w.group}|{w.index}", 0)))
                 out.append(("chainwatch_validator_status", {**labels, "status": w.status}, 1))
         return out
 

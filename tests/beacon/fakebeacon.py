@@ -70,6 +70,12 @@ class FakeBeacon:
     legacy: bool = False
     liveness_calls: list[tuple[str, int, list[int]]] = field(default_factory=list)
     fail_liveness: int = 0  # answer the next N liveness calls with 500
+    # Sync committees per period (validator indices in committee order, repeats allowed); a
+    # period not listed answers 400 as a pre-Altair state does. Offline validators do not sign.
+    epochs_per_period: int = 4
+    sync_committees: dict[int, list[int]] = field(default_factory=dict)
+    sync_committee_calls: list[int] = field(default_factory=list)
+    block_calls: list[int] = field(default_factory=list)
 
     def time_at(self, epoch: int, slot_in_epoch: float = 0.0) -> float:
         self.current_epoch = epoch
@@ -84,8 +90,16 @@ class FakeBeacon:
         srv.route(
             "GET",
             "/eth/v1/config/spec",
-            lambda r, b: {"data": {"SECONDS_PER_SLOT": str(self.seconds_per_slot), "SLOTS_PER_EPOCH": str(self.slots_per_epoch), "CONFIG_NAME": "mainnet"}},
+            lambda r, b: {
+                "data": {
+                    "SECONDS_PER_SLOT": str(self.seconds_per_slot),
+                    "SLOTS_PER_EPOCH": str(self.slots_per_epoch),
+                    "EPOCHS_PER_SYNC_COMMITTEE_PERIOD": str(self.epochs_per_period),
+                    "CONFIG_NAME": "mainnet",
+                }
+            },
         )
+        srv.route("GET", "/eth/v1/beacon/states/head/sync_committees", self._sync_committees)
         srv.route("GET", "/eth/v1/beacon/states/head/validators", self._validators)
         srv.route("GET", "/eth/v1/validator/liveness", self._liveness_get)
         for epoch in range(0, 200):
@@ -93,6 +107,7 @@ class FakeBeacon:
             srv.route("GET", f"/eth/v1/validator/duties/proposer/{epoch}", self._duties(epoch))
         for slot in range(0, 200 * self.slots_per_epoch):
             srv.route("GET", f"/eth/v1/beacon/headers/{slot}", self._header(slot))
+            srv.route("GET", f"/eth/v2/beacon/blocks/{slot}", self._block(slot))
         return srv
 
     # ------------------------------------------------------------------ handlers
@@ -141,6 +156,42 @@ class FakeBeacon:
                 return _err(400, f"Requested epoch {epoch} must equal current {self.current_epoch} or next epoch")
             data = [{"pubkey": PUBKEYS[i], "validator_index": str(i), "slot": str(s)} for s, i in self.duties.get(epoch, [])]
             return {"dependent_root": "0x" + "aa" * 32, "execution_optimistic": False, "data": data}
+
+        return handler
+
+    def _sync_committees(self, request, raw):
+        """Like a real node: the head state's period and the next one only."""
+        epoch = int(request.query.get("epoch", self.current_epoch))
+        self.sync_committee_calls.append(epoch)
+        period, head_period = epoch // self.epochs_per_period, self.current_epoch // self.epochs_per_period
+        if period not in (head_period, head_period + 1):
+            return _err(400, f"Epoch {epoch} is out of range")
+        if period not in self.sync_committees:
+            return _err(400, "Requested state before ALTAIR_FORK_EPOCH")
+        members = [str(i) for i in self.sync_committees[period]]
+        return {"execution_optimistic": False, "finalized": False, "data": {"validators": members, "validator_aggregates": [members]}}
+
+    def sync_bits(self, slot: int) -> str:
+        """The block's sync_committee_bits: SSZ bitvector, position i is bit i % 8 of byte i // 8."""
+        members = self.sync_committees.get(slot // self.slots_per_epoch // self.epochs_per_period, [])
+        raw = bytearray((len(members) + 7) // 8)
+        for position, index in enumerate(members):
+            if index not in self.offline:
+                raw[position // 8] |= 1 << (position % 8)
+        return "0x" + raw.hex()
+
+    def _block(self, slot: int):
+        def handler(request, raw):
+            self.block_calls.append(slot)
+            if slot not in self.blocks:
+                return _err(404, f"No block found for id '{slot}'")
+            body = {"randao_reveal": "0x" + "00" * 96, "graffiti": "0x" + "00" * 32, "attestations": []}
+            version = "phase0"
+            if slot // self.slots_per_epoch // self.epochs_per_period in self.sync_committees:
+                version = "altair"
+                body["sync_aggregate"] = {"sync_committee_bits": self.sync_bits(slot), "sync_committee_signature": "0x" + "00" * 96}
+            message = {"slot": str(slot), "proposer_index": "1", "parent_root": "0x" + "dd" * 32, "state_root": "0x" + "ee" * 32, "body": body}
+            return {"version": version, "execution_optimistic": False, "finalized": False, "data": {"message": message, "signature": "0x" + "00" * 96}}
 
         return handler
 

@@ -61,8 +61,20 @@ class Lodestar(Proc):
     # duties: it must answer, and its validators start, well within 8 slots of genesis.
     SLOTS_OF_MARGIN = 4
 
-    def __init__(self, workdir: Path, *, genesis_validators: int = 8, start_validators: str | None = "0..5", seconds_per_slot: int = 1, genesis_delay: int = 6):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        genesis_validators: int = 8,
+        start_validators: str | None = "0..5",
+        seconds_per_slot: int = 1,
+        genesis_delay: int = 6,
+        params: dict[str, int] | None = None,
+    ):
+        """``params``: chain-config overrides (``--params.NAME value``), e.g. ``ALTAIR_FORK_EPOCH``:
+        Lodestar 1.5.1's minimal preset schedules Altair (sync committees) at epoch 74240."""
         self.seconds_per_slot = seconds_per_slot
+        self.params = params or {}
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         for attempt in range(3):
@@ -108,6 +120,8 @@ class Lodestar(Proc):
             "--params.SECONDS_PER_SLOT",
             str(self.seconds_per_slot),
         ]
+        for name, value in sorted(self.params.items()):
+            args += [f"--params.{name}", str(value)]
         if start_validators is not None:
             args += ["--startValidators", start_validators]
         super().__init__("lodestar", args, cwd=self.workdir, log=self.workdir / f"lodestar-{self.port}.log", grace=5.0)

@@ -77,6 +77,10 @@ def test_a_corrupt_file_is_kept_aside_and_the_monitor_starts_fresh(tmp_path, cap
         {"duties": {"5": [[1]]}},
         {"duties": {"5": "x"}},
         {"skipped": {}},
+        {"sync_consecutive": {"ops|1": "3"}},
+        {"sync_committees": {"5": {"size": "8", "members": {}}}},
+        {"sync_committees": {"5": {"size": 8, "members": {"x": [1]}}}},
+        {"sync_committees": {"5": {"size": 8, "members": {"1": [-1]}}}},
     ],
 )
 def test_the_beacon_loader_checks_every_field(data):
