@@ -660,9 +660,9 @@ class BeaconMonitor(ValidatorMonitor):
             out.append(("chainwatch_validator_proposals_missed_total", labels, counts["proposals_missed"]))
             members = self.members(group)
             if runs_fresh:
-                runs = [c.consecutive.get(f"{group}|{w.index}", 0) for w in members if w.index is not None]
-                out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max(runs, default=0)))
-                sync_runs = [c.sync_consecutive.get(f"{group}|{w.index}", 0) for w in members if w.index is not None]
+                keys = _run_keys(group, members, c.consecutive.keys() | c.sync_consecutive.keys())
+                out.append(("chainwatch_validator_consecutive_missed_attestations", labels, max((c.consecutive.get(k, 0) for k in keys), default=0)))
+                sync_runs = [c.sync_consecutive.get(k, 0) for k in keys]
                 out.append(("chainwatch_validator_consecutive_missed_sync_signatures", labels, max(sync_runs, default=0)))
             out.append(("chainwatch_validator_sync_signatures_expected_total", labels, counts["sync_expected"]))
             out.append(("chainwatch_validator_sync_signatures_missed_total", labels, counts["sync_missed"]))
@@ -702,3 +702,13 @@ class BeaconMonitor(ValidatorMonitor):
 
 def create(chain_name: str, chain: BeaconChain, transport: Transport, settings) -> BeaconMonitor:
     return BeaconMonitor(chain_name, chain, transport, settings)
+
+
+def _run_keys(group: str, members, saved) -> list[str]:
+    """The state keys (``group|index``) of a group's runs: its members', or, while some member's
+    index is not resolved yet (right after a restart), every saved key of the group. A run read as
+    0 meanwhile would resolve a page that the next round fires again: two pages, one incident."""
+    if all(w.index is not None for w in members):
+        return [f"{group}|{w.index}" for w in members]
+    prefix = f"{group}|"
+    return sorted(k for k in saved if k.startswith(prefix))
