@@ -62,18 +62,26 @@ def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tupl
 
 
 @main.command("test-page")
+@config_option
 @click.option("--alertmanager.url", "am_url", default="http://127.0.0.1:9093", show_default=True, help="The running Alertmanager (its v2 API).")
 @click.option("--team", required=True, help="The team whose receivers are tested (a key of `teams` in chainwatch.yaml).")
 @click.option("--severity", type=click.Choice(["critical", "warning", "info"]), default="critical", show_default=True)
 @click.option(
     "--timeout", type=click.FloatRange(1, 3600), default=120, show_default=True, help="Seconds to wait for the send (at least the route's group_wait)."
 )
-def test_page(am_url: str, team: str, severity: str, timeout: float) -> None:
+def test_page(config_file: str, am_url: str, team: str, severity: str, timeout: float) -> None:
     """Send one labelled TEST PAGE through Alertmanager, wait until its receivers got it, resolve it.
 
-    Exit 0 when every integration of the receivers it routed to counted a send, 1 otherwise.
+    Exit 0 when every integration of the receivers it routed to counted a send, 1 otherwise; 2
+    for a team the config does not have (nothing sent: Alertmanager would route an unknown team
+    to every team's receivers, a real page for everyone).
     """
     from chainwatch.alertmanager import testpage
+
+    config = load_or_exit(config_file, need_secrets=False)
+    if team not in config.teams:
+        click.echo(f"error: {config_file}: no team {team!r} in teams (teams: {', '.join(sorted(config.teams)) or 'none'}); nothing sent", err=True)
+        raise SystemExit(2)
 
     try:
         testpage.send(testpage.Client(am_url), team, severity, timeout=timeout, log=click.echo)

@@ -300,6 +300,10 @@ class ChainBase(Strict):
     slo: SLO = Field(default_factory=SLO)
     endpoints: list[Endpoint] = Field(min_length=1)
     routing: ChainRouting | None = None  # per-chain override of the team's alert routing
+    # Compare each node's block hash at a common height with the references' (kinds with the
+    # divergence capability, chains with references). false where the references are not copies
+    # of the same chain as the nodes: a devnet whose nodes each mine their own blocks.
+    compare_block_hashes: bool = True
     # Operational accounts whose balance and runway are watched (core/accounts.py), read every
     # accounts_interval_seconds from the first node that answers (then the references).
     accounts: list[Account] = Field(default_factory=list)

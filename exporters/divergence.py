@@ -41,8 +41,9 @@ HISTORY = 16
 
 
 def applies(chain) -> bool:
-    """Whether ``chain`` (a config chain) is judged: a kind with the capability, and references."""
-    return "divergence" in kinds.get(chain.kind).capabilities and bool(chain.references)
+    """Whether ``chain`` (a config chain) is judged: a kind with the capability, references, and
+    ``compare_block_hashes`` left on."""
+    return "divergence" in kinds.get(chain.kind).capabilities and bool(chain.references) and chain.compare_block_hashes
 
 
 class Tracker:
@@ -82,7 +83,9 @@ class Tracker:
         """Ask the kind's hook for the hash at ``ctx.hash_height`` unless the probe did (batched).
         A failure drops the value (``block_hash``), never the probe."""
         height = ctx.hash_height
-        if height is None or result.block_hash is not None or not result.success:
+        # Batched by the probe: an unreadable answer there is dropped, not asked again (one
+        # request per endpoint per round, whatever the node answers).
+        if height is None or result.block_hash is not None or ctx.hash_batched or not result.success:
             return
         if result.head_height is not None and result.head_height < height:
             result.block_hash = (height, None)  # not there yet: nothing to compare, no request

@@ -147,6 +147,7 @@ class ProbeContext:
     calls: list[Call] = field(default_factory=list)
     tls_expiry: Any = None  # tlsinfo.ChainExpiry (served, verified) of the last https answer of this probe
     hash_height: int | None = None  # the height whose block hash divergence asks this round (None: none)
+    hash_batched: bool = False  # the probe put that question into its own batch: answered or not, asked
 
     async def request(self, endpoint: Endpoint, label: str, **kwargs) -> Reply:
         """Transport request that also records the call for latency/error metrics."""

@@ -36,6 +36,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from chainwatch.assembly import health, names
+from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.assembly.config import SLO, Config
 
 OPERATIONAL, DEGRADED, PARTIAL, MAJOR = "operational", "degraded_performance", "partial_outage", "major_outage"
@@ -52,7 +53,10 @@ IMPACT = {OPERATIONAL: "none", DEGRADED: "minor", PARTIAL: "major", MAJOR: "crit
 SLO_NAMES = tuple(f for f in SLO.model_fields if f != "window")
 SLO_WORDS = {"availability": "Availability", "latency": "Latency", "freshness": "Freshness"}
 BURN = "ChainwatchSLOErrorBudgetBurn"
-NOT_OURS = {names.WATCHDOG, BURN}
+# Not an outage of the service the page is about: the alert path's own heartbeat, the SLO burn
+# (the SLO components show it), and the operator's accounts running low (a wallet to top up is
+# on-call's business, not the public's: no user request fails because of it).
+NOT_OURS = {names.WATCHDOG, BURN, *(a.name for a in ACCOUNT_ALERTS)}
 
 
 def queries(config: Config) -> dict[str, str]:

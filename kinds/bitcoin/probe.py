@@ -198,6 +198,7 @@ class BitcoinProbe:
         calls = calls_for(chain)
         if ctx.hash_height is not None:
             calls.append(divergence.call(ctx.hash_height))  # in the batch: no request of its own
+            ctx.hash_batched = True
         out = await self.send(endpoint, ctx, "batch", calls, headers, secrets, source)
 
         info_outcome = out["getblockchaininfo"]

@@ -129,6 +129,7 @@ class EvmProbe:
         calls = [(m, m, p) for m, p in calls_for(ctx.cache)]
         if ctx.hash_height is not None:
             calls.append(divergence.call(ctx.hash_height))  # in the batch: no request of its own
+            ctx.hash_batched = True
         out = await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls)
         chain = ctx.chain
 

@@ -28,11 +28,14 @@ def capture():
 def am(tmp_path, capture):
     text = config_text(write_secrets(tmp_path / "secrets"), capture_url=capture.url, timings=FAST)
     with Alertmanager(generated(tmp_path, text), tmp_path) as server:
+        server.config_file = tmp_path / "chainwatch.yaml"  # the config it was generated from
         yield server
 
 
 def test_critical_test_page_reaches_pagerduty_and_opsgenie_and_resolves(am, capture):
-    result = CliRunner().invoke(main, ["test-page", f"--alertmanager.url={am.url}", "--team=core-infra", "--severity=critical", "--timeout=30"])
+    result = CliRunner().invoke(
+        main, ["test-page", f"--config.file={am.config_file}", f"--alertmanager.url={am.url}", "--team=core-infra", "--severity=critical", "--timeout=30"]
+    )
     assert result.exit_code == 0, result.output
     assert "routed to core-infra-critical (opsgenie, pagerduty)" in result.output
     assert "delivered to opsgenie, pagerduty in" in result.output
@@ -65,7 +68,9 @@ def test_a_receiver_that_refuses_fails_the_command(tmp_path):
         url = dead.url
     text = config_text(write_secrets(tmp_path / "secrets"), capture_url=url, timings=FAST)
     with Alertmanager(generated(tmp_path, text), tmp_path) as am:
-        result = CliRunner().invoke(main, ["test-page", f"--alertmanager.url={am.url}", "--team=core-infra", "--timeout=30"])
+        result = CliRunner().invoke(
+            main, ["test-page", f"--config.file={tmp_path / 'chainwatch.yaml'}", f"--alertmanager.url={am.url}", "--team=core-infra", "--timeout=30"]
+        )
         left = [a for a in am.alerts() if a["labels"]["alertname"] == testpage.ALERTNAME and a["status"]["state"] == "active"]
     assert result.exit_code == 1
     assert "Error: Alertmanager failed to notify" in result.output
@@ -73,14 +78,27 @@ def test_a_receiver_that_refuses_fails_the_command(tmp_path):
 
 
 def test_a_team_routed_nowhere_is_reported(am):
-    result = CliRunner().invoke(main, ["test-page", f"--alertmanager.url={am.url}", "--team=l2-infra", "--severity=info", "--timeout=10"])
+    result = CliRunner().invoke(
+        main, ["test-page", f"--config.file={am.config_file}", f"--alertmanager.url={am.url}", "--team=l2-infra", "--severity=info", "--timeout=10"]
+    )
     assert result.exit_code == 1
     assert "Error: team l2-infra's info alerts go to null, which notifies nobody" in result.output
 
 
-def test_no_alertmanager_is_a_clear_error():
+def test_a_team_the_config_does_not_have_sends_nothing(am, capture):
+    """A mistyped team would reach every team's receivers (an unknown team's alerts go to all of
+    them): refused before anything is sent."""
+    result = CliRunner().invoke(main, ["test-page", f"--config.file={am.config_file}", f"--alertmanager.url={am.url}", "--team=nosuchteam", "--timeout=10"])
+    assert result.exit_code == 2
+    assert "no team 'nosuchteam' in teams (teams: core-infra, data, l2-infra); nothing sent" in result.output
+    assert [a for a in am.alerts() if a["labels"]["alertname"] == testpage.ALERTNAME] == []
+    assert capture.pages("pagerduty") == [] and capture.pages("opsgenie") == []
+
+
+def test_no_alertmanager_is_a_clear_error(tmp_path):
     with CaptureServer() as gone:
         url = gone.url
-    result = CliRunner().invoke(main, ["test-page", f"--alertmanager.url={url}", "--team=core-infra"])
+    generated(tmp_path, config_text(write_secrets(tmp_path / "secrets")))
+    result = CliRunner().invoke(main, ["test-page", f"--config.file={tmp_path / 'chainwatch.yaml'}", f"--alertmanager.url={url}", "--team=core-infra"])
     assert result.exit_code == 1
     assert f"Error: cannot reach Alertmanager at {url}" in result.output

@@ -29,7 +29,7 @@ from chainwatch import kinds
 
 REPO = Path(__file__).resolve().parents[2]
 # The folders `pip install .` ships, each as chainwatch.<folder>; tests/ and bench/ are not.
-PRODUCT = ("core", "kinds", "assembly", "exporters", "devnet", "rules", "dashboards", "alertmanager", "cli")
+PRODUCT = ("core", "kinds", "assembly", "exporters", "devnet", "rules", "dashboards", "alertmanager", "cli", "status")
 
 
 def source_packages() -> list[Path]:

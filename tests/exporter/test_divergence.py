@@ -188,6 +188,22 @@ def test_a_chain_without_references_is_not_judged():
     assert t.height_for("devnet", config.chains["devnet"], _State(config, "node-1").endpoint.role) is None
 
 
+def test_a_chain_with_compare_block_hashes_off_is_not_judged():
+    """compare_block_hashes: false (references that are not copies of the nodes' chain, as the
+    demo's anvils that each mine their own blocks): nothing asked, nothing judged."""
+    text = yaml.safe_dump(
+        {
+            "chains": {
+                "devnet": {**anvil_chain(ref_at("http://127.0.0.1:1/r", "ref-1"), node_at("http://127.0.0.1:1/n", "node-1")), "compare_block_hashes": False}
+            }
+        }
+    )
+    config = parse(text, env={})
+    t = Tracker()
+    assert t.summarise("devnet", config.chains["devnet"], [("ref-1", _answer(50, 40, "0xaa"))]) == ({}, None)
+    assert t.height_for("devnet", config.chains["devnet"], _State(config, "ref-1").endpoint.role) is None
+
+
 # --------------------------------------------------------------------------- the kinds' hooks
 
 
