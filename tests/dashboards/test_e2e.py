@@ -200,11 +200,13 @@ def test_every_panel_of_the_solana_dashboard_returns_data_on_the_simulated_clust
 @pytest.mark.lodestar
 def test_every_panel_of_the_beacon_dashboard_returns_data_on_a_lodestar_dev_chain(tmp_path):
     """Beyond the issue's EVM requirement: the Ethereum consensus dashboard against a real
-    Lodestar 1.5.1 dev chain (8 genesis validators, 6 and 7 never started, 1 s slots)."""
+    Lodestar 1.5.1 dev chain (8 genesis validators, 6 and 7 never started, 1 s slots, Altair)."""
     from tests.beacon.lodestar import Lodestar, ensure_installed
 
     ensure_installed()
-    node = Lodestar(tmp_path / "lodestar", start_validators="0..5")
+    # Altair from genesis: the sync-committee panels need a sync committee (the minimal preset's
+    # Altair epoch is 74240), as tests/beacon/conftest.py's chain.
+    node = Lodestar(tmp_path / "lodestar", start_validators="0..5", params={"ALTAIR_FORK_EPOCH": 0})
     try:
         path = write_config(
             tmp_path / "chainwatch.yaml",
