@@ -28,12 +28,12 @@ Receivers (secrets are read by Alertmanager from files; never in the generated f
 
 from __future__ import annotations
 
-import re
 
 from chainwatch.assembly import names
 from chainwatch.assembly.config import Config, Team
 from chainwatch.core import durations
 from chainwatch.core.alerts import WATCHDOG_SEVERITY
+from chainwatch.core.matchers import matches
 
 NULL = "null"
 WATCHDOG = names.WATCHDOG
@@ -112,26 +112,12 @@ def route(config: Config, receivers: dict[str, dict]) -> dict:
 # --------------------------------------------------------------------------- the check
 
 
-def _matches(matcher: str, labels: dict[str, str]) -> bool:
-    """One Alertmanager matcher (``name="v"``, ``!=``, ``=~``, ``!~``; regexes anchored, as
-    Alertmanager anchors them) against a label set; a missing label is the empty string."""
-    name, op, value = re.fullmatch(r'(\w+)(=~|!~|!=|=)"(.*)"', matcher).groups()
-    value = value.replace("\\\\", "\\")
-    have = labels.get(name, "")
-    if op == "=":
-        return have == value
-    if op == "!=":
-        return have != value
-    hit = re.fullmatch(value, have) is not None
-    return hit if op == "=~" else not hit
-
-
 def receivers_of(tree: dict, labels: dict[str, str]) -> list[str]:
     """Receivers an alert with ``labels`` reaches (first matching child unless ``continue``;
     a route no child takes is the receiver), as ``amtool config routes test`` shows it."""
     found: list[str] = []
     for child in tree.get("routes", []):
-        if all(_matches(m, labels) for m in child.get("matchers", [])):
+        if all(matches(m, labels) for m in child.get("matchers", [])):
             found += receivers_of(child, labels)
             if not child.get("continue"):
                 break
@@ -150,7 +136,7 @@ def check(config: Config, data: dict) -> None:
         if got != want:
             problems.append(f"team {team}: the watchdog is routed to {', '.join(got)}, not {want[0]}")
         for i, rule in enumerate(data.get("inhibit_rules", [])):
-            if all(_matches(m, labels) for m in rule.get("target_matchers", [])):
+            if all(matches(m, labels) for m in rule.get("target_matchers", [])):
                 problems.append(f"team {team}: inhibit_rules[{i}] ({', '.join(rule.get('source_matchers', []))}) can mute the watchdog")
     branch = next((r for r in data["route"].get("routes", []) if r.get("matchers") == [f'alertname="{WATCHDOG}"']), {})
     for child in branch.get("routes", []):

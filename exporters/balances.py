@@ -20,6 +20,9 @@ endpoint cannot be read at all (the watcher then asks the next endpoint).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Callable
+
+from chainwatch.exporters.failures import ProbeFailure
 
 
 def scaled(smallest: int, decimals: int) -> float:
@@ -27,3 +30,22 @@ def scaled(smallest: int, decimals: int) -> float:
     unit, exactly rounded to the nearest float (``Decimal``: 10**18 wei does not fit a float's
     53 bits, dividing floats would lose the last wei of a large balance twice)."""
     return float(Decimal(smallest).scaleb(-decimals))
+
+
+def per_account(out: dict, method: str, parse: Callable[[object], float]) -> dict[str, float | ProbeFailure]:
+    """A batch's answers (``jsonrpc.call``'s outcomes by account name) as ``read`` returns them:
+    each account's ``parse(result)`` or its failure. Raises the first failure when no account
+    was answered at all (the endpoint, not the accounts, is at fault: the next one is asked)."""
+
+    def failure(outcome) -> ProbeFailure:
+        return outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", f"{method}: {outcome.describe()}")
+
+    if not any(o.ok for o in out.values()):
+        raise failure(next(iter(out.values())))
+    balances: dict[str, float | ProbeFailure] = {}
+    for name, outcome in out.items():
+        try:
+            balances[name] = parse(outcome.result) if outcome.ok else failure(outcome)
+        except ProbeFailure as exc:
+            balances[name] = exc
+    return balances

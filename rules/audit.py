@@ -47,6 +47,7 @@ from pathlib import Path
 import yaml
 from prometheus_client.utils import floatToGoString
 
+from chainwatch.core.matchers import matches
 from chainwatch.assembly import names
 from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.assembly.config import Config
@@ -350,22 +351,11 @@ def route(tree: dict, labels: dict[str, str]) -> list[tuple[str, tuple]]:
     child unless ``continue``; a route no child takes is the receiver), as ``amtool config routes
     test`` shows it (tests/test_page_audit.py checks the two agree)."""
 
-    def matches(m: str) -> bool:
-        name, op, value = re.fullmatch(r'(\w+)(=~|!~|!=|=)"(.*)"', m).groups()
-        value = value.replace("\\\\", "\\")
-        have = labels.get(name, "")
-        if op == "=":
-            return have == value
-        if op == "!=":
-            return have != value
-        hit = re.fullmatch(value, have) is not None
-        return hit if op == "=~" else not hit
-
     def walk(node: dict, path: tuple, group_by: list[str]) -> list[tuple[str, tuple]]:
         group_by = node.get("group_by", group_by)
         found = []
         for i, child in enumerate(node.get("routes", [])):
-            if all(matches(m) for m in child.get("matchers", [])):
+            if all(matches(m, labels) for m in child.get("matchers", [])):
                 found += walk(child, path + (i,), group_by)
                 if not child.get("continue"):
                     break

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from chainwatch.exporters import jsonrpc, numbers
-from chainwatch.exporters.balances import scaled
+from chainwatch.exporters.balances import per_account, scaled
 from chainwatch.exporters.failures import ProbeFailure
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
@@ -32,19 +32,8 @@ class EvmBalances:
     async def read(self, endpoint, ctx, accounts) -> dict[str, float | ProbeFailure]:
         calls = [(a.name, "eth_getBalance", [a.address, "latest"]) for a in accounts]
         out = await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls, label="eth_getBalance")
-        if not any(o.ok for o in out.values()):
-            first = next(iter(out.values()))
-            raise first.failure or ProbeFailure("rpc_error" if first.error else "invalid_response", f"eth_getBalance: {first.describe()}")
-        balances: dict[str, float | ProbeFailure] = {}
-        for name, outcome in out.items():
-            if not outcome.ok:
-                balances[name] = outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", f"eth_getBalance: {outcome.describe()}")
-                continue
-            try:
-                balances[name] = scaled(numbers.uint(outcome.result, "eth_getBalance"), 18)  # any size: 2**64 wei is only 18.4 ether
-            except ProbeFailure as failure:
-                balances[name] = failure
-        return balances
+        # any size: 2**64 wei is only 18.4 ether
+        return per_account(out, "eth_getBalance", lambda result: scaled(numbers.uint(result, "eth_getBalance"), 18))
 
 
 READER = EvmBalances()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from solders.pubkey import Pubkey
 
 from chainwatch.exporters import jsonrpc, numbers
-from chainwatch.exporters.balances import scaled
+from chainwatch.exporters.balances import per_account, scaled
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.kinds.solana.probe import AGAVE_CODES
 
@@ -33,21 +33,14 @@ class SolanaBalances:
         out = await jsonrpc.call(
             lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls, reserved=AGAVE_CODES, label="getBalance"
         )
-        if not any(o.ok for o in out.values()):
-            first = next(iter(out.values()))
-            raise first.failure or ProbeFailure("rpc_error" if first.error else "invalid_response", f"getBalance: {first.describe()}")
-        balances: dict[str, float | ProbeFailure] = {}
-        for name, outcome in out.items():
-            if not outcome.ok:
-                balances[name] = outcome.failure or ProbeFailure("rpc_error" if outcome.error else "invalid_response", f"getBalance: {outcome.describe()}")
-                continue
-            try:
-                if not isinstance(outcome.result, dict):
-                    raise invalid("getBalance: expected an object with value")
-                balances[name] = scaled(numbers.uint(outcome.result.get("value"), "getBalance.value"), 9)
-            except ProbeFailure as failure:
-                balances[name] = failure
-        return balances
+        return per_account(out, "getBalance", _lamports)
+
+
+def _lamports(result) -> float:
+    """``{"context": {...}, "value": <lamports>}`` in SOL."""
+    if not isinstance(result, dict):
+        raise invalid("getBalance: expected an object with value")
+    return scaled(numbers.uint(result.get("value"), "getBalance.value"), 9)
 
 
 READER = SolanaBalances()
