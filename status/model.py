@@ -3,11 +3,15 @@ Atlassian Statuspage's public API shapes (``GET /api/v2/summary.json``,
 https://developer.statuspage.io/#tag/summary; also documented per page at
 ``https://<page>.statuspage.io/api``).
 
-Inputs (two instant queries, :func:`queries`):
+Inputs:
 
 - the executive dashboard's chain status (:func:`chainwatch.assembly.health.chain_status_expr`:
-  2 ok, 1 degraded, 0 down), so the dashboard and this page cannot disagree;
-- ``ALERTS{alertstate="firing"}``: the alerts that page, with their labels.
+  2 ok, 1 degraded, 0 down; an instant query, :func:`queries`), so the dashboard and this page
+  cannot disagree;
+- the firing alerts that page, with their labels and the time each became active (Prometheus'
+  ``GET /api/v1/alerts``, https://prometheus.io/docs/prometheus/latest/querying/api/#alerts;
+  :func:`firing_alerts`): an incident started when its first alert became active, not when
+  someone loaded the page.
 
 Per chain (a group component, named as configured: ``<chain> (<network>)``):
 
@@ -57,14 +61,43 @@ BURN = "ChainwatchSLOErrorBudgetBurn"
 # (the SLO components show it), and the operator's accounts running low (a wallet to top up is
 # on-call's business, not the public's: no user request fails because of it).
 NOT_OURS = {names.WATCHDOG, BURN, *(a.name for a in ACCOUNT_ALERTS)}
+RESOLVED_BODY = "This incident has been resolved."
+# Statuspage's incidents.json lists "the 50 most recent incidents"
+MOST_RECENT = 50
 
 
-def queries(config: Config) -> dict[str, str]:
+def status_query(config: Config) -> str:
+    """The chains' status (2 ok, 1 degraded, 0 down), the executive dashboard's expression."""
     chains = "|".join(sorted(config.chains))
-    return {
-        "status": health.chain_status_expr(f'chain=~"{chains}"'),
-        "alerts": f'ALERTS{{alertstate="firing", chain=~"{chains}"}}',
-    }
+    return health.chain_status_expr(f'chain=~"{chains}"')
+
+
+def firing_alerts(config: Config, answer: dict) -> list[dict]:
+    """The firing alerts of the config's chains from ``GET /api/v1/alerts``'s ``data`` (``{"alerts":
+    [{"labels": {...}, "state": "firing", "activeAt": "2026-12-07T14:03:01.123456789Z", ...}]}``),
+    as ``{"metric": labels, "active_at": unix seconds}`` (None for a missing or unreadable
+    ``activeAt``); pending and inactive alerts are left out."""
+    out = []
+    for alert in answer.get("alerts") or []:
+        labels = alert.get("labels") or {}
+        if alert.get("state") == "firing" and labels.get("chain") in config.chains:
+            out.append({"metric": labels, "active_at": _unix(alert.get("activeAt"))})
+    return out
+
+
+def _unix(stamp: str | None) -> float | None:
+    """RFC 3339 with Go's up to nine fractional digits (``datetime`` takes six) -> unix seconds."""
+    if not isinstance(stamp, str) or not stamp:
+        return None
+    head, dot, rest = stamp.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        stamp = f"{head}.{rest[:digits][:6].ljust(6, '0')}{rest[digits:]}"
+    try:
+        at = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at.timestamp() if at.tzinfo else None
 
 
 def _stamp(at: dt.datetime) -> str:
@@ -118,38 +151,48 @@ class Incident:
     body: str
     started: dt.datetime | None = None  # history: when it began ...
     resolved: dt.datetime | None = None  # ... and ended (None: going on)
+    chain: str = ""
 
     @property
     def upstream(self) -> bool:
         return self.name.startswith("Upstream:")
 
     def json(self, page_id: str, now: str) -> dict:
-        state = "resolved" if self.resolved else "identified"
+        """Statuspage's incident object (https://developer.statuspage.io/#tag/incidents): its
+        ``incident_updates`` newest first, an ``identified`` one when it began and, once over, a
+        ``resolved`` one when it ended. Without a known start (no ``activeAt``) it began ``now``."""
         started = _stamp(self.started) if self.started else now
         resolved = _stamp(self.resolved) if self.resolved else None
-        update = {
-            "id": _id("update", self.id),
-            "status": state,
-            "body": self.body,
-            "incident_id": self.id,
-            "created_at": now,
-            "updated_at": now,
-            "display_at": now,
-            "affected_components": [{"code": c.id, "name": c.name, "old_status": OPERATIONAL, "new_status": c.status} for c in self.components],
-        }
+        affected = [{"code": c.id, "name": c.name, "old_status": OPERATIONAL, "new_status": c.status} for c in self.components]
+
+        def update(state: str, at: str, body: str) -> dict:
+            return {
+                "id": _id("update", self.id, state),
+                "status": state,
+                "body": body,
+                "incident_id": self.id,
+                "created_at": at,
+                "updated_at": at,
+                "display_at": at,
+                "affected_components": affected,
+            }
+
+        updates = [update("identified", started, self.body)]
+        if resolved:
+            updates.insert(0, update("resolved", resolved, RESOLVED_BODY))
         return {
             "id": self.id,
             "name": self.name,
-            "status": state,
+            "status": "resolved" if resolved else "identified",
             "created_at": started,
-            "updated_at": resolved or now,
+            "updated_at": resolved or started,
             "monitoring_at": None,
             "resolved_at": resolved,
             "impact": self.impact,
             "shortlink": None,
             "started_at": started,
             "page_id": page_id,
-            "incident_updates": [update],
+            "incident_updates": updates,
             "components": [c.json(page_id, now) for c in self.components],
         }
 
@@ -179,9 +222,10 @@ class Page:
         return _stamp(self.at)
 
     def incidents_json(self) -> list[dict]:
-        """``/api/v2/incidents.json``: the current incidents, then the past ones, newest first."""
+        """``/api/v2/incidents.json``: the current incidents, then the past ones, newest first
+        (at most :data:`MOST_RECENT`, as Statuspage)."""
         now = self._now()
-        return [i.json(self.id, now) for i in self.incidents + self.past]
+        return [i.json(self.id, now) for i in (self.incidents + self.past)[:MOST_RECENT]]
 
     def page_json(self) -> dict:
         return {"id": self.id, "name": self.title, "url": "", "time_zone": "Etc/UTC", "updated_at": self._now()}
@@ -203,11 +247,15 @@ class Page:
 
 
 def derive(config: Config, status: list[dict], alerts: list[dict], at: dt.datetime, title: str) -> Page:
-    """The page from the two queries' results (Prometheus' ``data.result`` vectors)."""
+    """The page from the chain status query's result (Prometheus' ``data.result`` vector) and the
+    firing alerts (:func:`firing_alerts`; an alert without ``active_at`` leaves its incident's
+    start unknown: ``started_at`` is then the page's time)."""
     level = {s["metric"].get("chain"): float(s["value"][1]) for s in status}
     firing: dict[str, list[dict]] = {}
+    since: dict[int, float | None] = {}  # id(labels) -> activeAt
     for a in alerts:
         firing.setdefault(a["metric"].get("chain", ""), []).append(a["metric"])
+        since[id(a["metric"])] = a.get("active_at")
     components, incidents = [], []
     for position, (name, chain) in enumerate(sorted(config.chains.items()), start=1):
         mine = firing.get(name, [])
@@ -232,10 +280,28 @@ def derive(config: Config, status: list[dict], alerts: list[dict], at: dt.dateti
             group.children.append(Component(_id(name, slo), f"{name}: {SLO_WORDS.get(slo, slo)}", slo_state, f"{slo} SLO of {name}", i, group_id=group.id))
         components.append(group)
         if upstream:
-            incidents.append(_upstream(name, chain.network, group))
+            began = _began(since, [a for a in mine if a["alertname"] in names.CHAIN_WIDE])
+            incident = _upstream(name, chain.network, group, _key(began))
         elif state in (PARTIAL, MAJOR):
-            incidents.append(_own(name, chain.network, group, state))
+            # a major outage may be ahead of its alert's `for:`: then its first of any of ours
+            began = _began(since, own_critical or [a for a in mine if a["alertname"] not in NOT_OURS])
+            incident = _own(name, chain.network, group, state, _key(began))
+        else:
+            continue
+        incident.started = began
+        incidents.append(incident)
     return Page(title, components, incidents, at)
+
+
+def _began(since: dict[int, float | None], alerts: list[dict]) -> dt.datetime | None:
+    """When the first of ``alerts`` became active (None: no alert, or none says)."""
+    known = [since[id(a)] for a in alerts if since.get(id(a)) is not None]
+    return dt.datetime.fromtimestamp(min(known), dt.timezone.utc) if known else None
+
+
+def _key(began: dt.datetime | None) -> str:
+    """What tells two incidents of a chain apart: their start (whole seconds)."""
+    return str(int(began.timestamp())) if began else ""
 
 
 def _upstream(name: str, network: str, group: Component, key: str = "") -> Incident:
@@ -246,6 +312,7 @@ def _upstream(name: str, network: str, group: Component, key: str = "") -> Incid
         [group],
         f"The {name} {network} network itself has stopped producing or finalising blocks. "
         "This is an incident of the network, not of our infrastructure; service resumes when the network does.",
+        chain=name,
     )
 
 
@@ -255,7 +322,8 @@ def _own(name: str, network: str, group: Component, state: str, key: str = "") -
         f"{WORDS[state]} of {name} {network}",
         IMPACT[state],
         [group],
-        f"We are investigating a problem with our {name} {network} service." if not key else f"A problem with our {name} {network} service.",
+        f"We have identified a problem with our {name} {network} service and are working on it.",
+        chain=name,
     )
 
 
@@ -271,7 +339,8 @@ def history(page: Page, config: Config, series: list[dict], step: float) -> list
     """Resolved incidents from a range query of :func:`history_query` (Prometheus' ``matrix``
     result, samples ``step`` seconds apart): per chain, the spans a chain-wide alert fired
     (upstream) and the spans one of our critical alerts fired outside them (ours, a partial
-    outage); spans still going on at the end are the current incidents, not history."""
+    outage); a span still going on at the end is the page's current incident of that chain and
+    kind, not history (without one, it just ended)."""
     groups = {c.name.split(" (")[0]: c for c in page.components}
     spans: dict[tuple[str, bool], list[list[float]]] = {}
     for s in series:
@@ -287,6 +356,7 @@ def history(page: Page, config: Config, series: list[dict], step: float) -> list
                 runs.append([t, t])
         spans.setdefault((chain, upstream), []).extend(runs)
     end = page.at.timestamp()
+    current = {(i.chain, i.upstream) for i in page.incidents}
     out = []
     for (chain, upstream), runs in spans.items():
         merged: list[list[float]] = []
@@ -299,8 +369,8 @@ def history(page: Page, config: Config, series: list[dict], step: float) -> list
             halts = spans.get((chain, True), [])
             merged = [m for m in merged if not any(h[0] - 1.5 * step <= m[0] <= h[1] + 1.5 * step for h in halts)]
         for start, stop in merged:
-            if end - stop <= 1.5 * step:
-                continue
+            if end - stop <= 1.5 * step and (chain, upstream) in current:
+                continue  # the current incident, not history yet
             net = config.chains[chain].network
             key = str(int(start))
             incident = _upstream(chain, net, groups[chain], key) if upstream else _own(chain, net, groups[chain], PARTIAL, key)

@@ -42,9 +42,11 @@ class PrometheusError(Exception):
 
 
 class StatusSource:
-    """The current :class:`~chainwatch.status.model.Page`, from Prometheus' HTTP API
-    (``GET /api/v1/query``: https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries),
-    cached ``cache`` seconds; concurrent requests share one refresh."""
+    """The current :class:`~chainwatch.status.model.Page`, from Prometheus' HTTP API (``GET
+    /api/v1/query``: https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries;
+    ``GET /api/v1/alerts``: the firing alerts and when each became active; ``GET
+    /api/v1/query_range`` for the history), cached ``cache`` seconds; concurrent requests share
+    one refresh."""
 
     def __init__(self, config: Config, prometheus_url: str, cache: float = 5.0, timeout: float = 10.0, history: str = "7d"):
         self.config = config
@@ -67,20 +69,28 @@ class StatusSource:
             raise PrometheusError(f"HTTP {r.status}: {body.get('error', '')[:200]}")
         return body["data"]["result"]
 
+    async def _alerts(self, session: ClientSession) -> list[dict]:
+        async with session.get(self.url + "/api/v1/alerts") as r:
+            body = await r.json(content_type=None)
+        if r.status != 200 or body.get("status") != "success":
+            raise PrometheusError(f"HTTP {r.status}: {str(body.get('error', ''))[:200]}")
+        return model.firing_alerts(self.config, body["data"])
+
     async def page(self) -> model.Page:
         async with self._lock:
             if self._page is not None and time.monotonic() - self._at < self.cache:
                 return self._page
-            q = model.queries(self.config)
             try:
                 async with ClientSession(timeout=ClientTimeout(total=self.timeout)) as session:
-                    status, alerts = await asyncio.gather(self._query(session, q["status"]), self._query(session, q["alerts"]))
+                    status, alerts = await asyncio.gather(self._query(session, model.status_query(self.config)), self._alerts(session))
             except PrometheusError:
                 raise
             except Exception as exc:  # connection refused, timeout, not JSON
                 raise PrometheusError(type(exc).__name__) from None
             page = model.derive(self.config, status, alerts, dt.datetime.now(dt.timezone.utc), self.config.status.title)
-            if self.history_seconds and time.monotonic() - self._past_at >= max(self.cache, self.step):
+            ended = self._page is not None and {i.id for i in self._page.incidents} - {i.id for i in page.incidents}
+            # an incident that just ended goes to the history now, not up to a step later
+            if self.history_seconds and (ended or time.monotonic() - self._past_at >= max(self.cache, self.step)):
                 try:
                     async with ClientSession(timeout=ClientTimeout(total=self.timeout)) as session:
                         series = await self._range(session, model.history_query(self.config, f"{self.step}s"), page.at.timestamp())
@@ -93,7 +103,10 @@ class StatusSource:
             return page
 
     async def _range(self, session: ClientSession, expr: str, end: float) -> list[dict]:
-        params = {"query": expr, "start": f"{end - self.history_seconds:.3f}", "end": f"{end:.3f}", "step": str(self.step)}
+        # on multiples of the step: the same points on every refresh, so a past incident keeps
+        # its start, end and id from one answer to the next
+        end = end // self.step * self.step
+        params = {"query": expr, "start": f"{end - self.history_seconds:.0f}", "end": f"{end:.0f}", "step": str(self.step)}
         async with session.get(self.url + "/api/v1/query_range", params=params) as r:
             body = await r.json(content_type=None)
         if r.status != 200 or body.get("status") != "success":

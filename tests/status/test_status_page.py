@@ -215,6 +215,8 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
     assert own["name"] == "Partial outage of ethereum mainnet" and own["impact"] == "major"
     # it stays so while the node is stalled (and gives the history a span of its own before the halt)
     hold(lambda: component(summary(base), "ethereum (mainnet)")["status"] == "partial_outage", 4, "partial_outage while the node is stalled")
+    # it began when its alert became active (Prometheus' activeAt), not at each request
+    assert [i["started_at"] for i in summary(base)["incidents"]] == [own["started_at"]]
 
     # the whole chain halts: the network's incident, not ours (the node's lag is its symptom)
     state.stall["ethereum"] = 300

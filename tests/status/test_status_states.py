@@ -7,7 +7,7 @@ import datetime as dt
 
 from chainwatch.assembly import health
 from chainwatch.assembly.config import parse
-from chainwatch.status.model import OPERATIONAL, PARTIAL, derive
+from chainwatch.status.model import OPERATIONAL, PARTIAL, derive, firing_alerts, history
 
 CONFIG = """
 teams: {ops: {}}
@@ -41,3 +41,55 @@ def test_an_operator_account_running_low_is_no_public_outage():
 
 def test_a_critical_alert_about_the_service_is_a_partial_outage():
     assert state({"alertname": "ChainwatchSyncLagHigh", "severity": "critical", "endpoint": "node-1"}) == PARTIAL
+
+
+def api_alert(name: str, active_at: str, state: str = "firing", chain: str = "devnet", **labels) -> dict:
+    """One alert as Prometheus' ``GET /api/v1/alerts`` lists it."""
+    return {"labels": {"alertname": name, "chain": chain, **labels}, "state": state, "activeAt": active_at, "value": "1e+00"}
+
+
+def test_an_incident_started_when_its_alert_became_active_not_when_the_page_was_loaded():
+    """Field report: every incident of the page and of summary.json "started" at the request time."""
+    config = parse(CONFIG, env={})
+    answer = {
+        "alerts": [
+            api_alert("ChainwatchSyncLagHigh", "2026-12-06T23:41:07.123456789Z", severity="critical", endpoint="node-1"),
+            api_alert("ChainwatchEndpointDown", "2026-12-06T23:58:00Z", severity="critical", endpoint="node-1"),
+            api_alert("ChainwatchSyncLagHigh", "2026-12-06T23:59:00Z", state="pending", severity="critical", endpoint="ref-1"),
+            api_alert("ChainwatchSyncLagHigh", "2026-12-06T20:00:00Z", chain="elsewhere", severity="critical", endpoint="x"),
+        ]
+    }
+    alerts = firing_alerts(config, answer)
+    assert len(alerts) == 2  # neither the pending alert nor another config's chain
+    status = [{"metric": {"chain": "devnet"}, "value": [0, str(health.OK)]}]
+    page = derive(config, status, alerts, AT, "t")
+    [incident] = page.summary()["incidents"]
+    assert incident["started_at"] == incident["created_at"] == "2026-12-06T23:41:07.123Z"
+    assert incident["status"] == "identified" and incident["resolved_at"] is None
+    assert [u["created_at"] for u in incident["incident_updates"]] == ["2026-12-06T23:41:07.123Z"]
+    # the same answer a minute later: the same incident, the same start
+    again = derive(config, status, alerts, AT + dt.timedelta(minutes=1), "t").summary()["incidents"][0]
+    assert (again["id"], again["started_at"]) == (incident["id"], incident["started_at"])
+
+
+def test_history_lists_ended_incidents_with_their_start_and_end():
+    config = parse(CONFIG, env={})
+    status = [{"metric": {"chain": "devnet"}, "value": [0, str(health.OK)]}]
+    page = derive(config, status, [], AT, "t")
+    end = AT.timestamp()
+    step = 60.0
+
+    def series(alert: str, start: float, stop: float) -> dict:
+        return {"metric": {"chain": "devnet", "alertname": alert}, "values": [[t, "1"] for t in range(int(start), int(stop) + 1, int(step))]}
+
+    halt = series("ChainwatchChainHalted", end - 7200, end - 5400)
+    lag_in_halt = series("ChainwatchSyncLagHigh", end - 7140, end - 5400)  # the halt's symptom
+    own = series("ChainwatchEndpointDown", end - 3600, end - 1800)
+    just_ended = series("ChainwatchSyncLagHigh", end - 600, end)  # no current incident: it ended
+    past = history(page, config, [halt, lag_in_halt, own, just_ended], step)
+    got = [(i.upstream, i.started.timestamp(), i.resolved.timestamp()) for i in past]
+    assert got == [(False, end - 660, end), (False, end - 3660, end - 1800), (True, end - 7260, end - 5400)]
+    for item in page.__class__(page.title, page.components, [], page.at, past).incidents_json():
+        assert item["status"] == "resolved" and item["resolved_at"] > item["started_at"]
+        assert [u["status"] for u in item["incident_updates"]] == ["resolved", "identified"]
+        assert item["incident_updates"][0]["created_at"] == item["resolved_at"] == item["updated_at"]
