@@ -290,6 +290,9 @@ def _inhibit_rules(config: Config) -> list[dict]:
 
 def build(config: Config) -> tuple[dict, list[str]]:
     """The Alertmanager config as data, plus notes for the file header."""
+    refused = heartbeat.unsupported(config)
+    if refused:
+        raise GenerateError("\n".join(refused))
     receivers: dict[str, dict] = {}
     try:
         routes: list[dict] = [heartbeat.route(config, receivers)]  # first: no team route may take the watchdog

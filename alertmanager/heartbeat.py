@@ -23,7 +23,8 @@ Receivers (secrets are read by Alertmanager from files; never in the generated f
   GenieKey <key>`` from ``api_key_file`` (Opsgenie Heartbeat API, "Ping Heartbeat Request":
   https://docs.opsgenie.com/docs/heartbeat-api); the heartbeat's name is not a secret.
 - ``webhook``: a healthchecks-style ping URL (the URL *is* the secret) from ``url_file``:
-  ``webhook_configs.url_file`` needs Alertmanager 0.26+, so on 0.25 generate refuses it.
+  ``webhook_configs.url_file`` needs Alertmanager 0.26+, so on 0.25 ``generate`` and ``check``
+  refuse it, naming the config's file, line and field (:func:`unsupported`).
 """
 
 from __future__ import annotations
@@ -57,17 +58,39 @@ def owning_teams(config: Config) -> list[str]:
     return sorted({c.team for c in config.chains.values()})
 
 
+def unsupported(config: Config) -> list[str]:
+    """One ``<file>:<line>: teams.<team>.heartbeat.webhook: <why>; <what instead>`` line per
+    webhook (a heartbeat's, or a team's ticket channel) the generated ``alertmanager.yml`` cannot
+    carry: it targets Alertmanager 0.25, whose ``webhook_configs`` take the URL only inline
+    (``url_file`` came in 0.26, https://github.com/prometheus/alertmanager/pull/3223), and the URL
+    is the secret. ``chainwatch generate`` refuses such a config before it writes any file and
+    ``chainwatch check`` before it probes anything, with these same lines."""
+    found = []
+    for name, team in sorted(config.teams.items()):
+        webhooks = [
+            (("heartbeat", "webhook"), team.heartbeat.webhook if team.heartbeat else None, "heartbeat.opsgenie"),
+            (("webhook",), team.webhook, "slack or opsgenie"),
+        ]
+        for below, webhook, instead in webhooks:
+            if webhook is None:
+                continue
+            path = ("teams", name, *below)
+            found.append(
+                f"{config.path}:{config.line_of(path)}: {'.'.join(path)}: {WEBHOOK_025}; Alertmanager 0.25 (the generated files' target) "
+                f"only takes the URL inline, which would put the URL (its secret) in the generated file. Use {instead} for this team"
+            )
+    return found
+
+
 def receiver(name: str, team: Team) -> dict | None:
     """The heartbeat receiver body of a team, None without a heartbeat; ``ValueError`` for a
-    heartbeat this Alertmanager cannot send without a secret in its config."""
+    heartbeat this Alertmanager cannot send without a secret in its config (:func:`unsupported`
+    says so with the config's file and line, before anything is generated)."""
     hb = team.heartbeat
     if hb is None:
         return None
     if hb.webhook is not None:
-        raise ValueError(
-            f"teams.{name}.heartbeat.webhook: {WEBHOOK_025}; Alertmanager 0.25 only takes the URL inline, "
-            "which would put the ping URL (its secret) in the generated file. Use heartbeat.opsgenie, or Alertmanager 0.26+."
-        )
+        raise ValueError(f"teams.{name}.heartbeat.webhook: {WEBHOOK_025}; use heartbeat.opsgenie")
     og = hb.opsgenie
     base = og.api_url if og.api_url.endswith("/") else og.api_url + "/"
     return {

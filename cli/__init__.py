@@ -10,7 +10,16 @@ from pathlib import Path
 
 import click
 
-from chainwatch.exporters.cli import check, config_option, exit_on_secret_files, load_or_exit, secret_files_option, serve, version_option
+from chainwatch.exporters.cli import (
+    check,
+    config_option,
+    exit_on_secret_files,
+    exit_on_unsupported,
+    load_or_exit,
+    secret_files_option,
+    serve,
+    version_option,
+)
 
 GENERATORS = ("rules", "dashboards", "alertmanager")
 
@@ -41,6 +50,8 @@ def generate(config_file: str, out_dir: str, fmt: str, preview: bool, only: tupl
 
     modules = {"rules": rules, "dashboards": dashboards, "alertmanager": alertmanager}
     config = load_or_exit(config_file, need_secrets=False)
+    if "alertmanager" in (only or GENERATORS):
+        exit_on_unsupported(config)  # before any part is written: no half-generated output
     if check_secret_files and "alertmanager" in (only or GENERATORS):
         exit_on_secret_files(config)  # alertmanager.yml would name a file the first page cannot read
     out = Path(out_dir)

@@ -79,6 +79,19 @@ def exit_on_secret_files(config: Config) -> None:
         sys.exit(2)
 
 
+def exit_on_unsupported(config: Config) -> None:
+    """Exit 2 with one ``error: file:line: field: ...`` line per setting the generated
+    Alertmanager config cannot carry (:func:`chainwatch.alertmanager.heartbeat.unsupported`):
+    ``generate`` and ``check`` refuse such a config alike."""
+    from chainwatch.alertmanager.heartbeat import unsupported
+
+    found = unsupported(config)
+    for problem in found:
+        click.echo(f"error: {problem}", err=True)
+    if found:
+        sys.exit(2)
+
+
 @click.command()
 @version_option
 @config_option
@@ -181,6 +194,7 @@ def check(config_file: str, timeout: float, check_secret_files: bool) -> None:
 
     logging.basicConfig(level=logging.ERROR)  # the table already says what failed
     config = load_or_exit(config_file)
+    exit_on_unsupported(config)
     if check_secret_files:
         exit_on_secret_files(config)
     sys.exit(run_check(config, timeout))

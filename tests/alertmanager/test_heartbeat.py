@@ -15,17 +15,19 @@ import time
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from chainwatch.alertmanager import generate, heartbeat
 from chainwatch.assembly import secretfiles
 from chainwatch.assembly.config import parse
+from chainwatch.cli import main
 from chainwatch.devnet.capture import CaptureServer
 from chainwatch.rules import generate as rules_generate
 from chainwatch.rules.files import WATCHDOG_FILE
 from tests.support.poll import hold, wait_until
 from tests.support.stack import Prometheus
 
-from .support import FAST, OPSGENIE_KEY, Alertmanager, amtool, config_text, generated, write_secrets
+from .support import FAST, OPSGENIE_KEY, SLACK_URL, Alertmanager, amtool, config_text, generated, write_secrets
 
 pytestmark = [pytest.mark.alertmanager]
 
@@ -136,15 +138,30 @@ def test_the_check_refuses_an_inhibition_or_route_that_would_mute_the_watchdog(t
         heartbeat.check(config, swallowed)
 
 
-def test_a_webhook_heartbeat_is_refused_on_alertmanager_025(tmp_path):
+def test_a_webhook_heartbeat_is_refused_on_alertmanager_025_by_generate_and_check_alike(tmp_path):
+    """Field report: ``generate`` wrote the rules and dashboards, then stopped at alertmanager.yml
+    with an error naming no file or line, and ``check`` passed the same config."""
     secrets = write_secrets(tmp_path / "secrets")
     text = _config(secrets, "http://127.0.0.1:9").replace(
         'opsgenie: {name: chainwatch-core, api_key_file: "' + str(secrets["opsgenie"]) + '", api_url: "http://127.0.0.1:9/opsgenie/"}',
         f'webhook: {{url_file: "{secrets["slack"]}"}}',
     )
-    config = parse(text, need_secrets=False)
+    config_file = tmp_path / "chainwatch.yaml"
+    config_file.write_text(text)
+    line = next(i for i, row in enumerate(text.splitlines(), start=1) if "webhook: {url_file" in row)
+    want = f"error: {config_file}:{line}: teams.core-infra.heartbeat.webhook: webhook_configs.url_file needs Alertmanager newer than 0.25"
+    out = tmp_path / "out"
+    generated_run = CliRunner().invoke(main, ["generate", f"--config.file={config_file}", f"--out={out}"])
+    checked = CliRunner().invoke(main, ["check", f"--config.file={config_file}", "--timeout=1"])
+    for run in (generated_run, checked):
+        assert run.exit_code == 2, run.output
+        [error] = [row for row in run.stderr.splitlines() if row.startswith("error:")]
+        assert error.startswith(want) and "use heartbeat.opsgenie" in error.lower(), error
+        assert SLACK_URL not in run.output
+    assert not out.exists()  # refused before any file was written
+    # a program building the config directly is refused the same way
     with pytest.raises(generate.GenerateError, match="heartbeat.webhook: webhook_configs.url_file needs Alertmanager newer than 0.25"):
-        generate.build(config)
+        generate.build(parse(text, str(config_file), need_secrets=False))
 
 
 def test_a_missing_heartbeat_key_file_is_named_with_its_line(tmp_path):
