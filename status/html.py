@@ -1,6 +1,7 @@
 """The status page as one HTML document: no script, no external resource, readable by a
 screen reader (landmarks, a heading per chain, a table with header cells per SLO, the state as
-text next to its colour, never colour alone) and refreshed by the browser every 30 s
+text next to its colour, never colour alone; an incident's kind, the network's (upstream) or
+ours, in words above its heading and in its own style) and refreshed by the browser every 30 s
 (``<meta http-equiv="refresh">``). Everything shown is escaped and comes from the config or
 fixed phrases (:mod:`chainwatch.status.model`).
 """
@@ -14,6 +15,9 @@ from chainwatch.status.model import DEGRADED, MAJOR, OPERATIONAL, PARTIAL, WORDS
 COLOURS = {OPERATIONAL: "#1a7f37", DEGRADED: "#9a6700", PARTIAL: "#bc4c00", MAJOR: "#cf222e"}
 SYMBOLS = {OPERATIONAL: "✓", DEGRADED: "!", PARTIAL: "!", MAJOR: "✕"}
 REFRESH_SECONDS = 30
+# An incident's kind is said in words (screen readers, no colour needed) and shown apart.
+KINDS = {"upstream": "Upstream network incident (not our infrastructure)", "own": "Our service"}
+CLASSES = {"upstream": "network", "own": "own"}
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f8fa;color:#1f2328}
@@ -27,7 +31,12 @@ th,td{text-align:left;padding:.35rem 0;border-top:1px solid #eaeef2}
 th{font-weight:normal}
 .state{font-weight:600}
 .upstream{background:#fff8c5;border-left:4px solid #9a6700;padding:.5rem .8rem;margin:.4rem 0}
-.incident{border-left:4px solid #cf222e}
+.incident{padding:.5rem .8rem;margin:.6rem 0;border-radius:.3rem}
+.incident h3{font-size:1rem;margin:.2rem 0}
+.incident p{margin:.3rem 0}
+.own{background:#ffebe9;border-left:4px solid #cf222e}
+.network{background:#fff8c5;border-left:4px dashed #9a6700}
+.kind{font-size:.8rem;font-weight:600;text-transform:uppercase;letter-spacing:.04em}
 footer{color:#59636e;font-size:.85rem;margin-top:1.5rem}
 """
 
@@ -36,6 +45,10 @@ def _state(status: str) -> str:
     return (
         f'<span class="state" data-status="{status}" style="color:{COLOURS[status]}"><span aria-hidden="true">{SYMBOLS[status]} </span>{WORDS[status]}</span>'
     )
+
+
+def _time(at) -> str:
+    return f'<time datetime="{at.isoformat(timespec="seconds").replace("+00:00", "Z")}">{at:%Y-%m-%d %H:%M} UTC</time>'
 
 
 def render(page: Page) -> str:
@@ -57,12 +70,16 @@ def render(page: Page) -> str:
         f'<p class="banner" role="status" data-indicator="{indicator["indicator"]}" style="background:{COLOURS[worst]}">{escape(indicator["description"])}</p>',
     ]
     if page.incidents:
-        parts.append('<section aria-labelledby="incidents"><h2 id="incidents">Incidents</h2>')
+        parts.append('<section aria-labelledby="incidents"><h2 id="incidents">Current incidents</h2>')
         for incident in page.incidents:
-            upstream = incident.upstream
-            cls = "upstream" if upstream else "upstream incident"
+            kind = "upstream" if incident.upstream else "own"
+            since = incident.started or page.at
             parts.append(
-                f'<div class="{cls}" data-incident="{"upstream" if upstream else "own"}"><strong>{escape(incident.name)}</strong><p>{escape(incident.body)}</p></div>'
+                f'<article class="incident {CLASSES[kind]}" data-incident="{kind}" aria-labelledby="incident-{incident.id}">'
+                f'<p class="kind">{KINDS[kind]}</p>'
+                f'<h3 id="incident-{incident.id}">{escape(incident.name)}</h3>'
+                f"<p>Since {_time(since)}</p>"
+                f"<p>{escape(incident.body)}</p></article>"
             )
         parts.append("</section>")
     for chain in page.components:
@@ -74,17 +91,20 @@ def render(page: Page) -> str:
         if not chain.measured:
             parts.append("<p>No measurement right now.</p>")
         parts.append(
-            f'<table><caption class="visually-hidden" style="position:absolute;left:-9999px">Service level objectives of {escape(chain.name)}</caption><tbody>'
+            f'<table><caption class="visually-hidden" style="position:absolute;left:-9999px">Service level objectives and network of {escape(chain.name)}</caption><tbody>'
         )
         for slo in chain.children:
             label = slo.name.split(": ", 1)[-1]
             parts.append(f'<tr data-component="{slo.id}"><th scope="row">{escape(label)}</th><td>{_state(slo.status)}</td></tr>')
         parts.append("</tbody></table></section>")
     if page.past:
-        parts.append('<section aria-labelledby="past"><h2 id="past">Past incidents</h2><ul>')
+        parts.append('<section aria-labelledby="past"><h2 id="past">Past incidents</h2><ul style="list-style:none;padding:0">')
         for incident in page.past:
-            when = f"{incident.started:%Y-%m-%d %H:%M} – {incident.resolved:%H:%M} UTC"
-            parts.append(f'<li data-past="{"upstream" if incident.upstream else "own"}"><strong>{escape(incident.name)}</strong>, {when} (resolved)</li>')
+            kind = "upstream" if incident.upstream else "own"
+            parts.append(
+                f'<li class="incident {CLASSES[kind]}" data-past="{kind}"><span class="kind">{KINDS[kind]}:</span> '
+                f"<strong>{escape(incident.name)}</strong>, {_time(incident.started)} to {_time(incident.resolved)} (resolved)</li>"
+            )
         parts.append("</ul></section>")
     stamp = page.at.strftime("%Y-%m-%d %H:%M:%S UTC")
     parts += [

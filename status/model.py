@@ -56,6 +56,7 @@ INDICATOR = {
 IMPACT = {OPERATIONAL: "none", DEGRADED: "minor", PARTIAL: "major", MAJOR: "critical"}
 SLO_NAMES = tuple(f for f in SLO.model_fields if f != "window")
 SLO_WORDS = {"availability": "Availability", "latency": "Latency", "freshness": "Freshness"}
+NETWORK_WORDS = "Network (upstream)"
 BURN = "ChainwatchSLOErrorBudgetBurn"
 # Not an outage of the service the page is about: the alert path's own heartbeat, the SLO burn
 # (the SLO components show it), and the operator's accounts running low (a wallet to top up is
@@ -120,6 +121,7 @@ class Component:
     children: list["Component"] = field(default_factory=list)
     upstream: bool = False  # the network itself halted (shown as an upstream incident)
     measured: bool = True
+    network: bool = False  # the child standing for the chain's network itself (not ours)
 
     def json(self, page_id: str, now: str) -> dict:
         out = {
@@ -278,19 +280,36 @@ def derive(config: Config, status: list[dict], alerts: list[dict], at: dt.dateti
             burns = {a.get("severity") for a in mine if a["alertname"] == BURN and a.get("slo") == slo}
             slo_state = PARTIAL if "critical" in burns else DEGRADED if "warning" in burns else OPERATIONAL
             group.children.append(Component(_id(name, slo), f"{name}: {SLO_WORDS.get(slo, slo)}", slo_state, f"{slo} SLO of {name}", i, group_id=group.id))
+        group.children.append(_network(name, chain.network, group, upstream))
         components.append(group)
         if upstream:
             began = _began(since, [a for a in mine if a["alertname"] in names.CHAIN_WIDE])
             incident = _upstream(name, chain.network, group, _key(began))
-        elif state in (PARTIAL, MAJOR):
-            # a major outage may be ahead of its alert's `for:`: then its first of any of ours
-            began = _began(since, own_critical or [a for a in mine if a["alertname"] not in NOT_OURS])
+            incident.started = began
+            incidents.append(incident)
+        if own_critical or state == MAJOR:
+            # ours, during a halt too when the halt does not explain it; a major outage may be
+            # ahead of its alert's `for:`: then it began with the first of any of ours
+            began = _began(since, own_critical or [a for a in mine if a["alertname"] not in NOT_OURS | set(names.CHAIN_WIDE)])
             incident = _own(name, chain.network, group, state, _key(began))
-        else:
-            continue
-        incident.started = began
-        incidents.append(incident)
+            incident.started = began
+            incidents.append(incident)
     return Page(title, components, incidents, at)
+
+
+def _network(name: str, network: str, group: Component, upstream: bool) -> Component:
+    """The chain's network itself, a child of its group: what an upstream incident affects (a
+    Statuspage client tells "the network halted" from "their service failed" by the incident's
+    components), ``degraded_performance`` while the network is not advancing."""
+    return Component(
+        _id(name, "network"),
+        f"{name}: {NETWORK_WORDS}",
+        DEGRADED if upstream else OPERATIONAL,
+        f"the {name} {network} network itself, which we do not operate",
+        len(SLO_NAMES) + 1,
+        group_id=group.id,
+        network=True,
+    )
 
 
 def _began(since: dict[int, float | None], alerts: list[dict]) -> dt.datetime | None:
@@ -305,11 +324,12 @@ def _key(began: dt.datetime | None) -> str:
 
 
 def _upstream(name: str, network: str, group: Component, key: str = "") -> Incident:
+    network_component = next(c for c in group.children if c.network)
     return Incident(
         _id("upstream", name, key),
         f"Upstream: the {name} {network} network is not advancing",
-        "major",
-        [group],
+        IMPACT[network_component.status if network_component.status != OPERATIONAL else DEGRADED],
+        [group, network_component],
         f"The {name} {network} network itself has stopped producing or finalising blocks. "
         "This is an incident of the network, not of our infrastructure; service resumes when the network does.",
         chain=name,

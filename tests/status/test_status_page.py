@@ -194,13 +194,15 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
         "ethereum: Availability",
         "ethereum: Latency",
         "ethereum: Freshness",
+        "ethereum: Network (upstream)",
         "polygon (mainnet)",
         "polygon: Availability",
         "polygon: Latency",
         "polygon: Freshness",
+        "polygon: Network (upstream)",
     ]
     group = component(healthy, "ethereum (mainnet)")
-    assert group["group"] and len(group["components"]) == 3
+    assert group["group"] and len(group["components"]) == 4
     assert all(component(healthy, f"ethereum: {s}")["group_id"] == group["id"] for s in ("Availability", "Latency", "Freshness"))
 
     # a stalled node: it pages (SyncLagHigh critical), and the component says so within a second or two
@@ -224,7 +226,8 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
     halted = wait_state(base, "ethereum (mainnet)", "degraded_performance", timeout=10)
     [upstream] = halted["incidents"]
     assert upstream["name"] == "Upstream: the ethereum mainnet network is not advancing"
-    assert [c["name"] for c in upstream["components"]] == ["ethereum (mainnet)"]
+    assert [c["name"] for c in upstream["components"]] == ["ethereum (mainnet)", "ethereum: Network (upstream)"]
+    assert component(halted, "ethereum: Network (upstream)")["status"] == "degraded_performance"
     assert halted["status"]["indicator"] == "minor"
 
     # what Chromium shows while halted: the DOM and a screenshot

@@ -4,9 +4,11 @@ two query results as Prometheus returns them: no server here, the states only.""
 from __future__ import annotations
 
 import datetime as dt
+from html.parser import HTMLParser
 
 from chainwatch.assembly import health
 from chainwatch.assembly.config import parse
+from chainwatch.status import html
 from chainwatch.status.model import OPERATIONAL, PARTIAL, derive, firing_alerts, history
 
 CONFIG = """
@@ -93,3 +95,64 @@ def test_history_lists_ended_incidents_with_their_start_and_end():
         assert item["status"] == "resolved" and item["resolved_at"] > item["started_at"]
         assert [u["status"] for u in item["incident_updates"]] == ["resolved", "identified"]
         assert item["incident_updates"][0]["created_at"] == item["resolved_at"] == item["updated_at"]
+
+
+class Text(HTMLParser):
+    """The text of each element carrying ``data-incident``/``data-past``, as a reader hears it."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[tuple[str, str]] = []
+        self.depth = 0
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.scripts += tag == "script"
+        kind = attrs.get("data-incident") or attrs.get("data-past")
+        if kind:
+            self.items.append((kind, ""))
+            self.depth = 1
+        elif self.depth:
+            self.depth += 1
+            self.items[-1] = (self.items[-1][0], self.items[-1][1] + " ")  # a block: words apart
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            kind, text = self.items[-1]
+            self.items[-1] = (kind, text + data)
+
+
+def test_a_halt_is_the_networks_incident_and_our_outage_during_it_is_ours_in_html_and_json():
+    """A reader without JavaScript, colour or CSS tells the network's incident from ours by its
+    words; a Statuspage client by the incident's components (the chain's network component)."""
+    config = parse(CONFIG, env={})
+    status = [{"metric": {"chain": "devnet"}, "value": [0, str(health.DEGRADED)]}]
+    alerts = [
+        {"metric": {"chain": "devnet", "alertname": "ChainwatchChainHalted", "severity": "critical"}, "active_at": AT.timestamp() - 600},
+        {"metric": {"chain": "devnet", "alertname": "ChainwatchSyncLagHigh", "severity": "critical", "endpoint": "node-1"}, "active_at": AT.timestamp() - 500},
+        {"metric": {"chain": "devnet", "alertname": "ChainwatchEndpointDown", "severity": "critical", "endpoint": "node-1"}, "active_at": AT.timestamp() - 300},
+    ]
+    page = derive(config, status, alerts, AT, "t")
+    data = page.summary()
+    upstream, own = data["incidents"]
+    network = next(c for c in data["components"] if c["name"] == "devnet: Network (upstream)")
+    assert network["status"] == "degraded_performance" and network["group_id"] == page.components[0].id
+    assert upstream["name"].startswith("Upstream:") and network["id"] in [c["id"] for c in upstream["components"]]
+    assert network["id"] not in [c["id"] for c in own["components"]]
+    # the lag is the halt's symptom; a down endpoint is not: ours, since it went down
+    assert own["started_at"] == "2026-12-06T23:55:00.000Z" and own["impact"] == "major"
+
+    past = history(page, config, [{"metric": {"chain": "devnet", "alertname": "ChainwatchChainHalted"}, "values": [[AT.timestamp() - 7200, "1"]]}], 60)
+    text = Text()
+    text.feed(html.render(page.__class__(page.title, page.components, page.incidents, page.at, past)))
+    assert text.scripts == 0
+    assert [(kind, " ".join(words.split())) for kind, words in text.items] == [
+        ("upstream", f"Upstream network incident (not our infrastructure) {upstream['name']} Since 2026-12-06 23:50 UTC {page.incidents[0].body}"),
+        ("own", f"Our service {own['name']} Since 2026-12-06 23:55 UTC {page.incidents[1].body}"),
+        ("upstream", f"Upstream network incident (not our infrastructure): {upstream['name']}, 2026-12-06 21:59 UTC to 2026-12-06 22:00 UTC (resolved)"),
+    ]
