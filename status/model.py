@@ -40,6 +40,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from chainwatch.assembly import health, names
+from chainwatch.core import durations
 from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.assembly.config import SLO, Config
 
@@ -63,6 +64,11 @@ BURN = "ChainwatchSLOErrorBudgetBurn"
 # on-call's business, not the public's: no user request fails because of it).
 NOT_OURS = {names.WATCHDOG, BURN, *(a.name for a in ACCOUNT_ALERTS)}
 RESOLVED_BODY = "This incident has been resolved."
+# A node's symptom of a halt (a stale head, lag) may fire before the chain-wide alert does: the
+# halt's `for:` is still running, and its probes and scrapes are not the nodes'. One that began
+# up to the chain's `durations.chain_halt` plus this long before a halt and ran into it is the
+# halt's in the history (live, it is ours until the halt fires).
+SYMPTOM_LEAD_SECONDS = 60.0
 # Statuspage's incidents.json lists "the 50 most recent incidents"
 MOST_RECENT = 50
 
@@ -358,22 +364,38 @@ def history_query(config: Config, step: str) -> str:
 def history(page: Page, config: Config, series: list[dict], step: float) -> list[Incident]:
     """Resolved incidents from a range query of :func:`history_query` (Prometheus' ``matrix``
     result, samples ``step`` seconds apart): per chain, the spans a chain-wide alert fired
-    (upstream) and the spans one of our critical alerts fired outside them (ours, a partial
-    outage); a span still going on at the end is the page's current incident of that chain and
-    kind, not history (without one, it just ended)."""
+    (upstream) and the spans one of our critical alerts fired (ours, a partial outage), as
+    :func:`derive` tells them apart: a per-endpoint symptom (lag, a stale head) that ran into a
+    halt and began at most its ``for:`` plus :data:`SYMPTOM_LEAD_SECONDS` before it is the halt's; any
+    other alert of ours is ours, during a halt too. A span still going on at the end is the
+    page's current incident of that chain and kind, not history (without one, it just ended)."""
     groups = {c.name.split(" (")[0]: c for c in page.components}
-    spans: dict[tuple[str, bool], list[list[float]]] = {}
+    runs_of: list[tuple[str, str, list[list[float]]]] = []
     for s in series:
         chain, alert = s["metric"].get("chain", ""), s["metric"].get("alertname", "")
         if chain not in config.chains or alert in NOT_OURS:
             continue
-        upstream = alert in names.CHAIN_WIDE
-        runs: list[list[float]] = []  # this series' spans; merged with the chain's others below
+        runs: list[list[float]] = []
         for t in sorted(float(t) for t, _ in s["values"]):
             if runs and t - runs[-1][1] <= 1.5 * step:
                 runs[-1][1] = t
             else:
                 runs.append([t, t])
+        runs_of.append((chain, alert, runs))
+    halts: dict[str, list[list[float]]] = {}
+    for chain, alert, runs in runs_of:
+        if alert in names.CHAIN_WIDE:
+            halts.setdefault(chain, []).extend(runs)
+
+    def explained(chain: str, run: list[float]) -> bool:
+        lead = durations.seconds(config.chains[chain].thresholds.durations.chain_halt) + SYMPTOM_LEAD_SECONDS + 1.5 * step
+        return any(h[0] - lead <= run[0] <= h[1] + 1.5 * step and run[1] >= h[0] - 1.5 * step for h in halts.get(chain, []))
+
+    spans: dict[tuple[str, bool], list[list[float]]] = {}
+    for chain, alert, runs in runs_of:
+        upstream = alert in names.CHAIN_WIDE
+        if alert in names.ENDPOINT_SYMPTOMS:
+            runs = [r for r in runs if not explained(chain, r)]
         spans.setdefault((chain, upstream), []).extend(runs)
     end = page.at.timestamp()
     current = {(i.chain, i.upstream) for i in page.incidents}
@@ -385,9 +407,6 @@ def history(page: Page, config: Config, series: list[dict], step: float) -> list
                 merged[-1][1] = max(merged[-1][1], stop)
             else:
                 merged.append([start, stop])
-        if not upstream:  # during a halt, our alerts are its symptoms
-            halts = spans.get((chain, True), [])
-            merged = [m for m in merged if not any(h[0] - 1.5 * step <= m[0] <= h[1] + 1.5 * step for h in halts)]
         for start, stop in merged:
             if end - stop <= 1.5 * step and (chain, upstream) in current:
                 continue  # the current incident, not history yet

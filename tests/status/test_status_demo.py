@@ -85,6 +85,7 @@ def test_demo_faults_move_the_status_page(tmp_path):
         assert own["name"] == "Partial outage of devnet anvil" and own["impact"] == "major"
         assert injected - dt.timedelta(seconds=2) <= dt.datetime.fromisoformat(own["started_at"]) <= dt.datetime.now(dt.timezone.utc)
         faults.heal(stack, ["wrong-chain"])
+        wait_state(base, GROUP, "operational", timeout=20)  # the halt below starts from a quiet chain
 
         # the network's: every anvil stops; an upstream incident on the network component
         faults.inject(stack, "halt-chain")

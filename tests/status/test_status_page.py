@@ -219,9 +219,12 @@ def test_states_follow_the_pages_halt_is_upstream_and_recovery_is_operational(st
     hold(lambda: component(summary(base), "ethereum (mainnet)")["status"] == "partial_outage", 4, "partial_outage while the node is stalled")
     # it began when its alert became active (Prometheus' activeAt), not at each request
     assert [i["started_at"] for i in summary(base)["incidents"]] == [own["started_at"]]
+    state.lag["geth-1"] = 0
+    wait_state(base, "ethereum (mainnet)", "operational", timeout=10)
 
     # the whole chain halts: the network's incident, not ours (the node's lag is its symptom)
     state.stall["ethereum"] = 300
+    state.lag["geth-1"] = 40
     prom.wait_for('ALERTS{alertstate="firing", alertname="ChainwatchChainHalted"}')
     halted = wait_state(base, "ethereum (mainnet)", "degraded_performance", timeout=10)
     [upstream] = halted["incidents"]

@@ -85,12 +85,14 @@ def test_history_lists_ended_incidents_with_their_start_and_end():
         return {"metric": {"chain": "devnet", "alertname": alert}, "values": [[t, "1"] for t in range(int(start), int(stop) + 1, int(step))]}
 
     halt = series("ChainwatchChainHalted", end - 7200, end - 5400)
-    lag_in_halt = series("ChainwatchSyncLagHigh", end - 7140, end - 5400)  # the halt's symptom
+    stale_before_halt = series("ChainwatchHeadStale", end - 7260, end - 5400)  # the halt's symptom, before its `for:` ran out
+    lag_in_halt = series("ChainwatchSyncLagHigh", end - 7140, end - 5340)  # the halt's symptom
+    down_in_halt = series("ChainwatchEndpointDown", end - 6000, end - 5700)  # ours: the halt does not explain it
     own = series("ChainwatchEndpointDown", end - 3600, end - 1800)
     just_ended = series("ChainwatchSyncLagHigh", end - 600, end)  # no current incident: it ended
-    past = history(page, config, [halt, lag_in_halt, own, just_ended], step)
+    past = history(page, config, [halt, stale_before_halt, lag_in_halt, down_in_halt, own, just_ended], step)
     got = [(i.upstream, i.started.timestamp(), i.resolved.timestamp()) for i in past]
-    assert got == [(False, end - 660, end), (False, end - 3660, end - 1800), (True, end - 7260, end - 5400)]
+    assert got == [(False, end - 660, end), (False, end - 3660, end - 1800), (False, end - 6060, end - 5700), (True, end - 7260, end - 5400)]
     for item in page.__class__(page.title, page.components, [], page.at, past).incidents_json():
         assert item["status"] == "resolved" and item["resolved_at"] > item["started_at"]
         assert [u["status"] for u in item["incident_updates"]] == ["resolved", "identified"]
