@@ -6,7 +6,7 @@ https://developer.statuspage.io/#tag/summary; also documented per page at
 Inputs:
 
 - the executive dashboard's chain status (:func:`chainwatch.assembly.health.chain_status_expr`:
-  2 ok, 1 degraded, 0 down; an instant query, :func:`queries`), so the dashboard and this page
+  2 ok, 1 degraded, 0 down; an instant query, :func:`status_query`), so the dashboard and this page
   cannot disagree;
 - the firing alerts that page, with their labels and the time each became active (Prometheus'
   ``GET /api/v1/alerts``, https://prometheus.io/docs/prometheus/latest/querying/api/#alerts;
