@@ -460,6 +460,23 @@ def watchdog_tests(alerts: list[Alert]) -> list[dict]:
     ]
 
 
+def by_interval(rule_file: str, rule_files: list[str], tests: list[dict]) -> list[tuple[str, dict]]:
+    """One promtool test document per test step: each test group's rules are evaluated at its
+    own step, not the finest step of the file. promtool evaluates every rule of the files at every
+    ``evaluation_interval`` of a group's time range, so a day-long 1m test in a 15s file cost four
+    times its own evaluations (issue #26). The finest step keeps the file's plain name
+    (``chainwatch-x.test.yml``), a coarser one is named after it (``chainwatch-x.1m.test.yml``)."""
+    steps = sorted({t.get("interval", "1m") for t in tests}, key=seconds)
+    base = rule_file.removesuffix(".rules.yml")
+    return [
+        (
+            f"{base}.test.yml" if i == 0 else f"{base}.{step}.test.yml",
+            {"rule_files": rule_files, "evaluation_interval": step, "tests": [t for t in tests if t.get("interval", "1m") == step]},
+        )
+        for i, step in enumerate(steps)
+    ]
+
+
 def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, dict]]:
     """(file name, promtool test document) for every rule file that has alerts, plus recording
     rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
@@ -489,20 +506,7 @@ def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, di
                 tests += [] if alert.name == names.WATCHDOG else alert_tests(alert)
             tests += down_recovery_tests(f.alerts)
             rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
-        # Rules are evaluated as often as the finest test step, or `for:` below a minute would be untestable.
-        # (Of all the chain's tests, before any is left out: the kept ones run as they would have.)
-        interval = min([t["interval"] for t in tests if "interval" in t] or ["1m"], key=seconds)
-        docs.append(
-            (
-                f.name.removesuffix(".rules.yml") + ".test.yml",
-                {
-                    "rule_files": rule_files,
-                    "evaluation_interval": interval,
-                    "tests": tests,
-                },
-                f.slo_chain or chain_of.get(f.name),
-            )
-        )
+        docs += [(name, doc, f.slo_chain or chain_of.get(f.name)) for name, doc in by_interval(f.name, rule_files, tests)]
     if not dedupe:
         return [(name, doc) for name, doc, _ in docs]
     return deduplicate(docs, {f.name: f.groups for f in files}, config)

@@ -108,6 +108,17 @@ def test_generated_promtool_unit_tests_pass(generated, key, index):
     assert not failed, failed
 
 
+def chain_tests(tests_dir: Path, chain: str, alertname: str) -> dict:
+    """The promtool test document of a chain's file (one per test step: ``chainwatch-x.test.yml``,
+    ``chainwatch-x.1m.test.yml``) that tests ``alertname``, with only those test groups."""
+    for path in sorted(tests_dir.glob(f"chainwatch-{chain}.*test.yml")):
+        doc = yaml.safe_load(path.read_text())
+        mine = [t for t in doc["tests"] if any(a.get("alertname") == alertname for a in t.get("alert_rule_test") or [])]
+        if mine:
+            return {**doc, "tests": mine}
+    return {"tests": []}
+
+
 def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
     """The generated tests are not vacuous: loosen one threshold in a rule file and promtool fails."""
     src = generated["example"] / "rules"
@@ -118,8 +129,7 @@ def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
     assert mutated != text
     # Only the test groups of the mutated alert: the rest of the file cannot notice the
     # mutation and took ~12 s of promtool on a loaded machine.
-    tests = yaml.safe_load((src / "tests" / "chainwatch-ethereum.test.yml").read_text())
-    tests["tests"] = [t for t in tests["tests"] if any(a.get("alertname") == "ChainwatchSyncLagHigh" for a in t.get("alert_rule_test") or [])]
+    tests = chain_tests(src / "tests", "ethereum", "ChainwatchSyncLagHigh")
     assert tests["tests"], "no generated test of ChainwatchSyncLagHigh"
 
     def run(rules: str, name: str) -> subprocess.CompletedProcess:
@@ -153,8 +163,7 @@ def test_unit_tests_catch_an_alert_that_outlives_its_fault(generated, tmp_path):
         r'(expr: endpoint:chainwatch_rpc_errors:ratio_rate5m\{chain="' + re.escape(chain) + r'",role!="reference"\} > [0-9.]+) and .*', r"\1", text
     )
     assert mutated != text
-    tests = yaml.safe_load((src / "tests" / f"chainwatch-{chain}.test.yml").read_text())
-    tests["tests"] = [t for t in tests["tests"] if any(a.get("alertname") == "ChainwatchRpcErrorRatioHigh" for a in t.get("alert_rule_test") or [])]
+    tests = chain_tests(src / "tests", chain, "ChainwatchRpcErrorRatioHigh")
     out = tmp_path / "mutated"
     (out / "tests").mkdir(parents=True)
     (out / f"chainwatch-{chain}.rules.yml").write_text(mutated)
@@ -446,7 +455,7 @@ def test_removed_chain_leaves_no_stale_rule_file(tmp_path):
     smaller = parse(text[: text.index("  gnosis-beacon:")].replace("team: ops", "team: ops"), "small.yaml", need_secrets=False)
     generate.write(smaller, tmp_path)
     assert not (tmp_path / "rules" / "chainwatch-gnosis-beacon.rules.yml").exists()
-    assert not (tmp_path / "rules" / "tests" / "chainwatch-gnosis-beacon.test.yml").exists()
+    assert not list((tmp_path / "rules" / "tests").glob("chainwatch-gnosis-beacon.*"))
 
 
 def test_latency_slo_threshold_must_be_a_bucket():

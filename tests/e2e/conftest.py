@@ -11,10 +11,22 @@ import pytest
 from .support import CURRENT, REPORT, RESULTS, timeline, write_report
 
 
+_SESSION_START = time.time()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Under pytest-xdist the campaign ran in a worker: it writes the report for the controller.
+    if RESULTS and hasattr(session.config, "workerinput"):
+        write_report(RESULTS)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not RESULTS:
+    if RESULTS:
+        lines = write_report(RESULTS)
+    elif REPORT.exists() and REPORT.stat().st_mtime >= _SESSION_START:  # written by this run's worker
+        lines = [line for line in REPORT.read_text().splitlines() if line.startswith("|")]
+    else:
         return
-    lines = write_report(RESULTS)
     terminalreporter.section("chainwatch time to detect (end-to-end)")
     for line in lines:
         terminalreporter.write_line(line)
