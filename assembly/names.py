@@ -159,6 +159,8 @@ def inhibit_rules(kinds_in_use: frozenset[str] | None = None) -> list[dict]:
             )
             continue
         elif inhibition.source in ALERT_BY_NAME:
+            if inhibition.source not in names_used:
+                continue  # no chain of the config's kinds can fire the source (a rollup's sequencer)
             source = f'alertname="{inhibition.source}"'
         else:  # an alert was renamed: fail the build, not the inhibition
             raise RuntimeError(f"{', '.join(alerts)}: inhibited by {inhibition.source}, which no declaration has")
