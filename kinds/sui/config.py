@@ -1,7 +1,13 @@
-"""Config of a Sui chain (`kind: sui`): full nodes over the gRPC API (``sui.rpc.v2``), spoken as gRPC-web.
+"""Config of a Sui chain (`kind: sui`): full nodes over the gRPC API (``sui.rpc.v2``), as
+gRPC-web (HTTP/1.1) or native gRPC (HTTP/2), chosen per endpoint by ``transport``.
 
-An endpoint's ``url`` is the gRPC-web base (``https://fullnode.mainnet.sui.io``; a node's
-``http://10.0.0.5:9000``): the probe POSTs ``<url>/sui.rpc.v2.LedgerService/GetServiceInfo``.
+An endpoint's ``url`` is the gRPC base (``https://fullnode.mainnet.sui.io``; a node's
+``http://10.0.0.5:9000``). ``transport: grpc-web`` (the default: what public providers and
+the official TypeScript SDK speak) POSTs ``<url>/sui.rpc.v2.LedgerService/GetServiceInfo``;
+``transport: grpc`` calls the same method over HTTP/2 (``http://``: cleartext h2, a
+self-hosted node's port 9000; ``https://``: TLS with ALPN h2). ``ws_url`` (optional) opens
+the checkpoint stream (``SubscriptionService/SubscribeCheckpoints``) on that base, with the
+same transport and token: usually the same URL as ``url``.
 A provider that wants a bearer token gets it from ``token_file`` (read at every probe, never
 in the config, a label or a log).
 
@@ -16,6 +22,7 @@ Example::
           - {name: sui-1, url: "http://10.0.0.5:9000"}
           - {name: sui-ref-1, url: "https://fullnode.mainnet.sui.io", role: reference}
           - {name: sui-ref-2, url: "https://sui.example-provider.com", role: reference, token_file: /etc/chainwatch/sui-ref-2.token}
+          - {name: sui-2, url: "http://10.0.0.6:9000", transport: grpc, ws_url: "http://10.0.0.6:9000"}
         thresholds:
           sui_history_min_checkpoints: 1000000
 """
@@ -34,9 +41,10 @@ DEFAULT_CHECKPOINT_SECONDS = 0.25
 
 
 class SuiEndpoint(Endpoint):
-    """A gRPC-web endpoint; ``token_file`` holds a bearer token some providers require."""
+    """A Sui gRPC endpoint; ``token_file`` holds a bearer token some providers require (sent on both transports)."""
 
     token_file: Annotated[str, Field(min_length=1)] | None = None
+    transport: Literal["grpc-web", "grpc"] = "grpc-web"
 
     @model_validator(mode="after")
     def _token_from_file(self):

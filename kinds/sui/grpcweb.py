@@ -1,9 +1,10 @@
 """gRPC-web framing and the protobuf wire format of the few Sui messages the probe reads.
 
-Why no gRPC library: the probe makes one unary call per round (``GetServiceInfo``, empty
-request); gRPC-web is plain HTTP/1.1 POST with length-prefixed frames, so it rides the shared
-aiohttp transport (timeouts, TLS, secrets scrubbing, latency accounting) with no new
-dependency, and the answer is eight scalar fields. Native gRPC (HTTP/2) is not spoken here.
+Why no gRPC library for gRPC-web: the probe makes one unary call per round (``GetServiceInfo``,
+empty request); gRPC-web is plain HTTP/1.1 POST with length-prefixed frames, so it rides the
+shared aiohttp transport (timeouts, TLS, secrets scrubbing, latency accounting) with no new
+dependency, and the answer is eight scalar fields. Native gRPC (HTTP/2) goes through grpclib
+(:mod:`chainwatch.kinds.sui.native`) with the same message bytes.
 
 Sources: the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md):
 a message is a frame ``flags(1) length(4, big-endian) payload``; flags ``0x00`` data, ``0x80``
@@ -33,6 +34,8 @@ from chainwatch.exporters.failures import invalid
 
 CONTENT_TYPE = "application/grpc-web+proto"
 SERVICE_INFO_PATH = "sui.rpc.v2.LedgerService/GetServiceInfo"
+SUBSCRIBE_PATH = "sui.rpc.v2.SubscriptionService/SubscribeCheckpoints"
+GET_EPOCH_PATH = "sui.rpc.v2.LedgerService/GetEpoch"
 DATA, TRAILERS = 0x00, 0x80
 MAX_VARINT_BYTES = 10
 
