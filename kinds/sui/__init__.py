@@ -1,6 +1,7 @@
-"""Sui full nodes over the gRPC API (``sui.rpc.v2``) spoken as gRPC-web: head checkpoint, its
-age, archive depth, network and version from ``LedgerService/GetServiceInfo``; an endpoint that
-answers only the retired JSON-RPC fails with ``deprecated_api``."""
+"""Sui full nodes over the gRPC API (``sui.rpc.v2``), as gRPC-web or native gRPC: head
+checkpoint, its age, archive depth, network and version from ``LedgerService/GetServiceInfo``;
+an endpoint that answers only the retired JSON-RPC fails with ``deprecated_api``; the
+checkpoint stream (``SubscribeCheckpoints``) of endpoints with ``ws_url``."""
 
 from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.sui.config import SuiChain, SuiDurations, SuiEndpoint, SuiThresholds
@@ -23,7 +24,7 @@ KIND = ChainKind(
     config=SuiChain,
     unit="blocks",  # checkpoints
     primary_method="GetServiceInfo",  # the one gRPC call of a round
-    capabilities=frozenset({"reference_halt"}),
+    capabilities=frozenset({"reference_halt", "stream"}),  # stream: SubscribeCheckpoints (stream.py)
     metrics=METRICS,
     config_models=(SuiEndpoint, SuiThresholds, SuiDurations),
     block_time_doc="0.25 s (a checkpoint)",

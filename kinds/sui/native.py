@@ -155,24 +155,25 @@ async def unary(endpoint, method: str, request: bytes, *, timeout: float, metada
     return answer, time.perf_counter() - started
 
 
-async def server_stream(endpoint, method: str, request: bytes, *, metadata: dict[str, str], connect_timeout: float) -> AsyncIterator[bytes]:
-    """The messages of a server-streaming call, on a channel of its own (a stream outlives
-    probe rounds); ends when the server ends the stream, raises ProbeFailure like :func:`unary`."""
-    parts = urlsplit(endpoint.url)
+async def server_stream(endpoint, url: str, method: str, request: bytes, *, metadata: dict[str, str], connect_timeout: float) -> AsyncIterator[bytes]:
+    """The messages of a server-streaming call to ``url`` (the endpoint's ``ws_url``), on a
+    channel of its own (a stream outlives probe rounds); ends when the server ends the stream,
+    raises ProbeFailure like :func:`unary`."""
+    parts = urlsplit(url)
     secure = parts.scheme == "https"
     ch = Channel(parts.hostname, parts.port or (443 if secure else 80), codec=RawCodec(), ssl=_ssl(endpoint) if secure else None)
     try:
         async with ch.request(f"{parts.path.rstrip('/')}/{method}", Cardinality.UNARY_STREAM, bytes, bytes, metadata=metadata) as stream:
-            async with asyncio.timeout(connect_timeout):
-                await stream.send_message(request, end=True)
-                await stream.recv_initial_metadata()
-            while True:
-                try:
+            try:
+                async with asyncio.timeout(connect_timeout):
+                    await stream.send_message(request, end=True)
+                    await stream.recv_initial_metadata()
+                while True:
                     message = await stream.recv_message()
-                except GRPCError as exc:
-                    raise failure(exc, endpoint, ()) from None
-                if message is None:
-                    return
-                yield message
+                    if message is None:
+                        return
+                    yield message
+            except (GRPCError, StreamTerminatedError, ProtocolError, OSError) as exc:
+                raise failure(exc, endpoint, ()) from None
     finally:
         ch.close()
