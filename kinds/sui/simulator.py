@@ -10,6 +10,11 @@ several nodes of one chain, each under ``/<node>``:
   a data frame with the node's ``GetServiceInfoResponse`` and a trailers frame
   (``grpc-status: 0``); with a ``token`` set, a request without ``Authorization: Bearer
   <token>`` gets ``grpc-status: 16`` (UNAUTHENTICATED) in a trailers-only answer;
+- ``POST /<node>/sui.rpc.v2.LedgerService/GetEpoch``: the current epoch's ``Epoch`` with the
+  fields :mod:`chainwatch.kinds.sui.epoch` reads (epoch, epoch start and duration, active
+  validators' address / name / voting power, validator report records), whatever the read
+  mask; ``validators`` validators of equal voting power (10,000 in all), reports cleared at
+  every epoch change as on chain;
 - ``POST /<node>/sui.rpc.v2.SubscriptionService/SubscribeCheckpoints``: a gRPC-web server
   stream (chunked), one ``SubscribeCheckpointsResponse`` data frame per checkpoint the node
   reaches (``cursor`` and ``checkpoint.sequence_number``, ``summary.epoch``/``timestamp``);
@@ -22,7 +27,8 @@ several nodes of one chain, each under ``/<node>``:
 
 Controls (``POST /-/control`` ``{"action": …}``): ``halt``/``resume``; ``lag``/``follow`` a
 ``node``; ``set_chain_id``/``reset_chain_id`` a node; ``prune`` a node to ``checkpoints`` of
-history; ``jsonrpc_only``/``grpc`` a node; ``stall_stream``/``resume_stream`` a node's checkpoint
+history; ``jsonrpc_only``/``grpc`` a node; ``report`` a ``validator`` by ``by`` peers (count) /
+``unreport`` it; ``leave``/``rejoin`` a ``validator`` (out of / back in the active set); ``stall_stream``/``resume_stream`` a node's checkpoint
 stream (polls go on: the stream alone falls behind).
 """
 
@@ -41,7 +47,7 @@ from grpclib.exceptions import GRPCError
 from grpclib.server import Server
 
 from chainwatch.devnet.simulator import Simulation, Simulator, serve
-from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, SERVICE_INFO_PATH, SUBSCRIBE_PATH, TRAILERS, encode, frame
+from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, GET_EPOCH_PATH, SERVICE_INFO_PATH, SUBSCRIBE_PATH, TRAILERS, encode, frame
 from chainwatch.kinds.sui.native import RawCodec
 
 CHAIN_ID = "4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S"  # the digest format of mainnet's genesis checkpoint
@@ -60,6 +66,17 @@ class Node:
     stream_stalled_at: int | None = None
 
 
+TOTAL_VOTING_POWER = 10_000
+
+
+@dataclass
+class Validator:
+    name: str
+    address: str
+    voting_power: int
+    active: bool = True
+
+
 @dataclass
 class Chain(Simulation):
     nodes: list[str]
@@ -69,6 +86,9 @@ class Chain(Simulation):
     token: str | None = None
     manual: bool = False
     halted: bool = False
+    validators: int = 4
+    vals: list[Validator] = field(default_factory=list)
+    reports: dict[str, list[str]] = field(default_factory=dict)  # reported address -> reporter addresses
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 0  # 0: a free port, chosen at start
     by_node: dict[str, Node] = field(default_factory=dict)
@@ -80,6 +100,8 @@ class Chain(Simulation):
         now = int(time.time() * 1000)
         self.height = self.start_height
         self.stamps = {self.height: now}
+        power = TOTAL_VOTING_POWER // max(1, self.validators)
+        self.vals = [Validator(f"val-{i + 1}", "0x" + format(0xA11CE000 + i + 1, "064x"), power) for i in range(self.validators)]
         self._native_server: Server | None = None
         self._moved: asyncio.Event | None = None
         self._closing = False
@@ -90,6 +112,8 @@ class Chain(Simulation):
         self.height += 1
         self.stamps[self.height] = int(time.time() * 1000)
         self.stamps.pop(self.height - HISTORY, None)
+        if self.height % self.epoch_checkpoints == 0:
+            self.reports.clear()  # report records do not outlive their epoch
         self.moved()
 
     def moved(self) -> None:
@@ -111,6 +135,23 @@ class Chain(Simulation):
             await self._native_server.wait_closed()
             self._native_server = None
         self.moved()
+
+    def epoch_message(self) -> bytes:
+        epoch = self.height // self.epoch_checkpoints
+        first = epoch * self.epoch_checkpoints
+        start_ms = self.stamps.get(first) or self.stamps[min(self.stamps)] - int((min(self.stamps) - first) * self.checkpoint_seconds * 1000)
+        active = [encode([(1, v.name), (2, v.address), (29, v.voting_power)]) for v in self.vals if v.active]
+        records = [encode([(1, reported), *((2, r) for r in reporters)]) for reported, reporters in sorted(self.reports.items())]
+        state = encode(
+            [
+                (2, epoch),
+                (4, encode([(1, sum(v.voting_power for v in self.vals if v.active)), *((2, v) for v in active)])),
+                (6, encode([(1, int(self.epoch_checkpoints * self.checkpoint_seconds * 1000))])),
+                *((8, r) for r in records),
+                (15, start_ms),
+            ]
+        )
+        return encode([(1, encode([(1, epoch), (3, state), (4, first)]))])
 
     def grpc_url(self, node: str) -> str:
         return f"http://{self.grpc_host}:{self.grpc_port}/{node}"
@@ -197,6 +238,14 @@ class Chain(Simulation):
             return self._grpc(frame(b"grpc-status:16\r\ngrpc-message:missing%20or%20invalid%20bearer%20token\r\n", TRAILERS))
         return None
 
+    async def handle_epoch(self, request: web.Request) -> web.Response:
+        node = self._node(request)
+        await request.read()
+        refused = self._refused(request, node)
+        if refused is not None:
+            return refused
+        return self._grpc(frame(self.epoch_message()) + frame(b"grpc-status:0\r\ngrpc-message:\r\n", TRAILERS))
+
     async def handle_subscribe(self, request: web.Request) -> web.StreamResponse:
         node = self._node(request)
         await request.read()
@@ -215,6 +264,7 @@ class Chain(Simulation):
         out = {}
         for name, node in self.by_node.items():
             out[f"/{name}/{SERVICE_INFO_PATH}"] = Handler(self._native_info(node), Cardinality.UNARY_UNARY, bytes, bytes)
+            out[f"/{name}/{GET_EPOCH_PATH}"] = Handler(self._native_epoch(node), Cardinality.UNARY_UNARY, bytes, bytes)
             out[f"/{name}/{SUBSCRIBE_PATH}"] = Handler(self._native_subscribe(node), Cardinality.UNARY_STREAM, bytes, bytes)
         return out
 
@@ -229,6 +279,14 @@ class Chain(Simulation):
             await stream.recv_message()
             self._native_check(stream, node)
             await stream.send_message(self.service_info(node))
+
+        return handle
+
+    def _native_epoch(self, node: Node):
+        async def handle(stream) -> None:
+            await stream.recv_message()
+            self._native_check(stream, node)
+            await stream.send_message(self.epoch_message())
 
         return handle
 
@@ -248,6 +306,7 @@ class Chain(Simulation):
     def routes(self, app: web.Application) -> None:
         app.on_shutdown.append(self._close_streams)
         app.router.add_post("/{node}/" + SUBSCRIBE_PATH, self.handle_subscribe)
+        app.router.add_post("/{node}/" + GET_EPOCH_PATH, self.handle_epoch)
         app.router.add_post("/{node}/" + SERVICE_INFO_PATH, self.handle_service_info)
         app.router.add_post("/{node}", self.handle_jsonrpc)
         app.router.add_post("/{node}/", self.handle_jsonrpc)
@@ -260,6 +319,8 @@ class Chain(Simulation):
             "height": self.height,
             "halted": self.halted,
             "grpc_port": self.grpc_port,
+            "validators": [{"name": v.name, "address": v.address, "active": v.active} for v in self.vals],
+            "reports": self.reports,
             "nodes": {n.name: {"height": self.node_height(n), "jsonrpc": n.jsonrpc, "chain_id": n.chain_id or CHAIN_ID} for n in self.by_node.values()},
         }
 
@@ -269,6 +330,16 @@ class Chain(Simulation):
         action = body.get("action")
         if action in ("halt", "resume"):
             self.halted = action == "halt"
+            return
+        if action in ("report", "unreport", "leave", "rejoin"):
+            val = {v.name: v for v in self.vals}[body["validator"]]
+            if action == "report":
+                peers = [v.address for v in self.vals if v is not val and v.active]
+                self.reports[val.address] = peers[: int(body.get("by", 1))]
+            elif action == "unreport":
+                self.reports.pop(val.address, None)
+            else:
+                val.active = action == "rejoin"
             return
         node = self.by_node[body["node"]]
         if action == "lag":
