@@ -376,8 +376,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--nodes", default="sui-1,sui-ref-1,sui-ref-2,sui-ref-3")
     parser.add_argument("--grpc-port", type=int, default=0, help="Native gRPC (HTTP/2) port; 0: a free one (in /-/state).")
     parser.add_argument("--checkpoint-ms", type=int, default=250)
+    parser.add_argument("--epoch-checkpoints", type=int, default=1000)
+    parser.add_argument("--validators", type=int, default=4)
     args = parser.parse_args(argv)
-    chain = Chain(args.nodes.split(","), checkpoint_seconds=args.checkpoint_ms / 1000, grpc_host=args.host, grpc_port=args.grpc_port)
+    chain = Chain(
+        args.nodes.split(","),
+        checkpoint_seconds=args.checkpoint_ms / 1000,
+        epoch_checkpoints=args.epoch_checkpoints,
+        validators=args.validators,
+        grpc_host=args.host,
+        grpc_port=args.grpc_port,
+    )
     serve(chain, args.host, args.port)
 
 
