@@ -75,7 +75,8 @@ SuiDemo.faults = (
         "sui-1 of the simulated Sui network (native gRPC) stops at its checkpoint while the chain goes on",
         CHAIN,
         ("ChainwatchSyncLagHigh",),
-        ("ChainwatchSyncLagSecondsHigh", "ChainwatchHeadStale"),
+        # A stopped node's checkpoint stream is quiet too, while its polled head advanced within the 5m window.
+        ("ChainwatchSyncLagSecondsHigh", "ChainwatchHeadStale", "ChainwatchStreamQuiet"),
         {"endpoint": "sui-1"},
         "sync_lag",
         lambda s: 9,  # 5 checkpoints of 1 s past the threshold, plus a probe round
