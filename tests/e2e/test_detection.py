@@ -78,7 +78,9 @@ LANES = (
     lambda: Lane("beacon", _scope([BEACON_CHAIN])),
     # A dead exporter silences every chain: alone, after everything else.
     lambda: Lane(
-        "exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "sui", "beacon", "devnet")
+        "exporter",
+        EVERYTHING,
+        after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "sui", "beacon", "devnet"),
     ),
 )
 
