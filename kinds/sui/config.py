@@ -55,6 +55,8 @@ class SuiEndpoint(Endpoint):
     def _token_from_file(self):
         if any(k.lower() == "authorization" for k in self.headers):
             raise ValueError("headers set Authorization: put the bearer token in token_file (read at probe time)")
+        if self.ws_url is not None and not self.ws_url.startswith(("http://", "https://")):
+            raise ValueError("ws_url: the checkpoint stream is gRPC: an http:// or https:// base, usually the same as url")
         return self
 
 

@@ -52,10 +52,14 @@ async def get_epoch(transport: Transport, endpoint: Endpoint, deadline: float) -
     """``GetEpoch`` (current epoch, :data:`~chainwatch.kinds.sui.epoch.READ_MASK`) over the endpoint's transport."""
     auth, secrets = bearer(endpoint)
     if getattr(endpoint, "transport", "grpc-web") == "grpc":
-        metadata = {"authorization": auth["Authorization"]} if auth else {}
         try:
             message, _ = await native.unary(
-                endpoint, GET_EPOCH_PATH, REQUEST, timeout=deadline - asyncio.get_running_loop().time(), metadata=metadata, secrets=secrets
+                endpoint,
+                GET_EPOCH_PATH,
+                REQUEST,
+                timeout=deadline - asyncio.get_running_loop().time(),
+                metadata=native.metadata(endpoint, auth),
+                secrets=secrets,
             )
         except native.NotGrpc as exc:
             raise exc.failure from None

@@ -102,6 +102,15 @@ def forget(endpoint) -> None:
         found.close()
 
 
+def metadata(endpoint, auth: dict[str, str]) -> dict[str, str]:
+    """The endpoint's ``headers`` as gRPC metadata (lower-case keys, as HTTP/2 requires) and the
+    bearer token's ``authorization``."""
+    out = {k.lower(): v for k, v in endpoint.headers.items()}
+    if auth:
+        out["authorization"] = auth["Authorization"]
+    return out
+
+
 def failure(exc: BaseException, endpoint, secrets: tuple[str, ...]) -> ProbeFailure:
     """A bounded ProbeFailure for what a grpclib call raised (never the URL or a token)."""
     text = scrub(f"{type(exc).__name__}: {exc}", [endpoint.url, *secrets])
@@ -155,7 +164,9 @@ async def unary(endpoint, method: str, request: bytes, *, timeout: float, metada
     return answer, time.perf_counter() - started
 
 
-async def server_stream(endpoint, url: str, method: str, request: bytes, *, metadata: dict[str, str], connect_timeout: float) -> AsyncIterator[bytes]:
+async def server_stream(
+    endpoint, url: str, method: str, request: bytes, *, metadata: dict[str, str], connect_timeout: float, secrets: tuple[str, ...] = ()
+) -> AsyncIterator[bytes]:
     """The messages of a server-streaming call to ``url`` (the endpoint's ``ws_url``), on a
     channel of its own (a stream outlives probe rounds); ends when the server ends the stream,
     raises ProbeFailure like :func:`unary`."""
@@ -174,6 +185,6 @@ async def server_stream(endpoint, url: str, method: str, request: bytes, *, meta
                         return
                     yield message
             except (GRPCError, StreamTerminatedError, ProtocolError, OSError) as exc:
-                raise failure(exc, endpoint, ()) from None
+                raise failure(exc, endpoint, secrets) from None
     finally:
         ch.close()

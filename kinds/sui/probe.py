@@ -64,10 +64,9 @@ def bearer(endpoint) -> tuple[dict[str, str], tuple[str, ...]]:
 async def call_native(endpoint, ctx: ProbeContext, label: str, method: str, request: bytes, auth: dict, secrets: tuple[str, ...]) -> bytes:
     """One native gRPC call recorded like ``ctx.request`` records HTTP calls (latency, errors).
     Raises :class:`native.NotGrpc` for an endpoint with no gRPC server there."""
-    metadata = {"authorization": auth["Authorization"]} if auth else {}
     try:
         answer, elapsed = await native.unary(
-            endpoint, method, request, timeout=ctx.deadline - asyncio.get_running_loop().time(), metadata=metadata, secrets=secrets
+            endpoint, method, request, timeout=ctx.deadline - asyncio.get_running_loop().time(), metadata=native.metadata(endpoint, auth), secrets=secrets
         )
     except (ProbeFailure, native.NotGrpc):
         ctx.calls.append(Call(label, None, False))

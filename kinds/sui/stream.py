@@ -61,8 +61,15 @@ class CheckpointStream:
         endpoint = watch.endpoint
         auth, secrets = bearer(endpoint)
         if getattr(endpoint, "transport", "grpc-web") == "grpc":
-            metadata = {"authorization": auth["Authorization"]} if auth else {}
-            stream = native.server_stream(endpoint, endpoint.ws_url, SUBSCRIBE_PATH, REQUEST, metadata=metadata, connect_timeout=watch.handshake_seconds)
+            stream = native.server_stream(
+                endpoint,
+                endpoint.ws_url,
+                SUBSCRIBE_PATH,
+                REQUEST,
+                metadata=native.metadata(endpoint, auth),
+                connect_timeout=watch.handshake_seconds,
+                secrets=secrets,
+            )
             watch.connected = True
             async for message in stream:
                 watch.heard(message)

@@ -84,3 +84,15 @@ async def test_nothing_listening_is_connect(transport):
     with pytest.raises(ProbeFailure) as failure:
         await probe(f"http://127.0.0.1:{free_port()}", transport)
     assert failure.value.reason == "connect"
+
+
+def test_a_websocket_stream_url_is_refused_with_the_field_named():
+    from chainwatch.assembly.config import ConfigError, parse
+
+    text = (
+        "chains:\n  sui:\n    kind: sui\n    network: mainnet\n    chain_id: " + CHAIN_ID + "\n    endpoints:\n"
+        '      - {name: sui-1, url: "http://127.0.0.1:9000", ws_url: "ws://127.0.0.1:9000", transport: grpc}\n'
+    )
+    with pytest.raises(ConfigError) as error:
+        parse(text, env={})
+    assert "chains.sui.endpoints" in str(error.value) and "http:// or https://" in str(error.value) and "chainwatch.yaml:7:" in str(error.value)
