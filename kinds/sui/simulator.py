@@ -130,11 +130,11 @@ class Chain(Simulation):
 
     async def on_stop(self) -> None:
         self._closing = True
+        self.moved()  # open native streams end before the server waits for its handlers
         if self._native_server is not None:
             self._native_server.close()
             await self._native_server.wait_closed()
             self._native_server = None
-        self.moved()
 
     def epoch_message(self) -> bytes:
         epoch = self.height // self.epoch_checkpoints
