@@ -25,9 +25,12 @@ message); the first problem per minute is logged, never the URL.
 
 Kind interface (``STREAM``)::
 
-    protocol: "websocket" | "sse"
+    protocol: "websocket" | "sse" | "kind"
     def subscribe(self) -> dict            # websocket: the JSON-RPC subscription request
     path: str                              # sse: the route appended to ws_url
+    async def follow(self, watch)          # kind: opens its own stream on ws_url within
+                                           # watch.handshake_seconds, sets watch.connected, hands
+                                           # each message to watch.heard(); returns when it ends
     def head(self, message) -> float|None  # a decoded message -> announced head, None if not a
                                            # head notification; raises StreamError if malformed
 """
@@ -147,6 +150,8 @@ class StreamWatch:
             try:
                 if self.stream.protocol == "sse":
                     await self._sse()
+                elif self.stream.protocol == "kind":
+                    await self.stream.follow(self)  # a transport of the kind's own (Sui gRPC server streams)
                 else:
                     await self._websocket()
                 problem = "the server closed the stream"
@@ -178,6 +183,21 @@ class StreamWatch:
         self.head = float(value)
         self.last_message = time.monotonic()
         self.head_count += 1
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The watch's HTTP session (a kind's ``follow`` may stream over it)."""
+        assert self._session is not None
+        return self._session
+
+    def heard(self, message) -> None:
+        """One message of a kind's own stream: a head counts, a malformed one is dropped."""
+        try:
+            self._heard(message)
+        except SubscriptionRefused:
+            raise
+        except StreamError as exc:
+            self._drop(str(exc))
 
     def _drop(self, problem: str) -> None:
         """A malformed message: dropped, the connection stays."""

@@ -1,9 +1,10 @@
 """gRPC-web framing and the protobuf wire format of the few Sui messages the probe reads.
 
-Why no gRPC library: the probe makes one unary call per round (``GetServiceInfo``, empty
-request); gRPC-web is plain HTTP/1.1 POST with length-prefixed frames, so it rides the shared
-aiohttp transport (timeouts, TLS, secrets scrubbing, latency accounting) with no new
-dependency, and the answer is eight scalar fields. Native gRPC (HTTP/2) is not spoken here.
+Why no gRPC library for gRPC-web: the probe makes one unary call per round (``GetServiceInfo``,
+empty request); gRPC-web is plain HTTP/1.1 POST with length-prefixed frames, so it rides the
+shared aiohttp transport (timeouts, TLS, secrets scrubbing, latency accounting) with no new
+dependency, and the answer is eight scalar fields. Native gRPC (HTTP/2) goes through grpclib
+(:mod:`chainwatch.kinds.sui.native`) with the same message bytes.
 
 Sources: the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md):
 a message is a frame ``flags(1) length(4, big-endian) payload``; flags ``0x00`` data, ``0x80``
@@ -33,6 +34,8 @@ from chainwatch.exporters.failures import invalid
 
 CONTENT_TYPE = "application/grpc-web+proto"
 SERVICE_INFO_PATH = "sui.rpc.v2.LedgerService/GetServiceInfo"
+SUBSCRIBE_PATH = "sui.rpc.v2.SubscriptionService/SubscribeCheckpoints"
+GET_EPOCH_PATH = "sui.rpc.v2.LedgerService/GetEpoch"
 DATA, TRAILERS = 0x00, 0x80
 MAX_VARINT_BYTES = 10
 
@@ -83,26 +86,40 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
     raise invalid("protobuf: varint longer than 10 bytes")
 
 
-def fields(data: bytes) -> dict[int, int | bytes]:
-    """Field number -> value (varint as int, length-delimited as bytes; the last one wins, as
-    protobuf merges scalars); fixed32/64 fields are skipped; a group or truncation is invalid."""
-    out: dict[int, int | bytes] = {}
+def entries(data: bytes) -> list[tuple[int, int | bytes]]:
+    """(field number, value) in wire order, repeated fields repeated (varint as int,
+    length-delimited as bytes); fixed32/64 fields are skipped; a group or truncation is invalid."""
+    out: list[tuple[int, int | bytes]] = []
     pos = 0
     while pos < len(data):
         key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
         if wire == 0:
-            out[number], pos = _varint(data, pos)
+            value, pos = _varint(data, pos)
+            out.append((number, value))
         elif wire == 2:
             length, pos = _varint(data, pos)
             if len(data) - pos < length:
                 raise invalid("protobuf: truncated length-delimited field")
-            out[number], pos = data[pos : pos + length], pos + length
+            out.append((number, data[pos : pos + length]))
+            pos += length
         elif wire in (1, 5):
             pos += 8 if wire == 1 else 4
+            if pos > len(data):
+                raise invalid("protobuf: truncated fixed field")
         else:
             raise invalid(f"protobuf: unsupported wire type {wire}")
     return out
+
+
+def fields(data: bytes) -> dict[int, int | bytes]:
+    """Field number -> value, the last one winning (as protobuf merges scalars): :func:`entries`."""
+    return dict(entries(data))
+
+
+def repeated(data: bytes, number: int) -> list[bytes]:
+    """Every length-delimited value of field ``number`` (a repeated message or string)."""
+    return [v for n, v in entries(data) if n == number and isinstance(v, bytes)]
 
 
 @dataclass(frozen=True)

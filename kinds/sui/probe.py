@@ -1,4 +1,5 @@
-"""Sui probe: ``sui.rpc.v2.LedgerService/GetServiceInfo`` over gRPC-web, one call per endpoint per round.
+"""Sui probe: ``sui.rpc.v2.LedgerService/GetServiceInfo`` over gRPC-web or native gRPC (the
+endpoint's ``transport``), one call per endpoint per round.
 
 Exposition it contributes (besides probe success/latency added for every probe)::
 
@@ -17,7 +18,9 @@ it while two others are fresh — and the chain halt come from the shared schedu
 
 Failures: HTTP 401 or gRPC status UNAUTHENTICATED/PERMISSION_DENIED (16/7) is ``auth``; any
 other non-zero gRPC status is ``rpc_error``. An endpoint that answers the gRPC-web call with
-something that is not gRPC-web (HTTP 404/405/415, or a JSON body) is asked once more with the
+something that is not gRPC-web (HTTP 404/405/415, or a JSON body), or a native gRPC call with
+no HTTP/2 gRPC server (an HTTP/1.1 server that drops the connection preface, HTTP 404 read as
+UNIMPLEMENTED; :mod:`chainwatch.kinds.sui.native`), is asked once more with the
 retired JSON-RPC (``sui_getLatestCheckpointSequenceNumber``, POST to the URL): a JSON-RPC
 answer fails the probe with ``deprecated_api`` ("still on JSON-RPC, needs migrating"), so
 operators see which endpoints to move; otherwise the first failure stands.
@@ -27,11 +30,14 @@ The bearer token (``token_file``) is read at every probe and scrubbed from every
 
 from __future__ import annotations
 
+import asyncio
 import time
+from typing import NoReturn
 
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
+from chainwatch.exporters.probe import Call, ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.redact import clip
+from chainwatch.kinds.sui import native
 from chainwatch.kinds.sui.grpcweb import CONTENT_TYPE, SERVICE_INFO_PATH, frame, service_info, status_of, unframe
 
 NOT_GRPC_STATUSES = (404, 405, 415)
@@ -55,9 +61,30 @@ def bearer(endpoint) -> tuple[dict[str, str], tuple[str, ...]]:
     return {"Authorization": f"Bearer {token}"}, (token, f"Bearer {token}")
 
 
+async def call_native(endpoint, ctx: ProbeContext, label: str, method: str, request: bytes, auth: dict, secrets: tuple[str, ...]) -> bytes:
+    """One native gRPC call recorded like ``ctx.request`` records HTTP calls (latency, errors).
+    Raises :class:`native.NotGrpc` for an endpoint with no gRPC server there."""
+    try:
+        answer, elapsed = await native.unary(
+            endpoint, method, request, timeout=ctx.deadline - asyncio.get_running_loop().time(), metadata=native.metadata(endpoint, auth), secrets=secrets
+        )
+    except (ProbeFailure, native.NotGrpc):
+        ctx.calls.append(Call(label, None, False))
+        raise
+    ctx.calls.append(Call(label, elapsed, True))
+    return answer
+
+
 class SuiProbe:
     async def run(self, endpoint, ctx: ProbeContext, result: ProbeResult) -> None:
         auth, secrets = bearer(endpoint)
+        if getattr(endpoint, "transport", "grpc-web") == "grpc":
+            try:
+                message = await call_native(endpoint, ctx, "GetServiceInfo", SERVICE_INFO_PATH, b"", auth, secrets)
+            except native.NotGrpc as exc:
+                await self.legacy(endpoint, ctx, auth, secrets, exc.failure)
+            self.read(message, ctx, result)
+            return
         headers = {"Content-Type": CONTENT_TYPE, "Accept": CONTENT_TYPE, "X-Grpc-Web": "1", **auth}
         reply = await ctx.request(
             endpoint, "GetServiceInfo", method="POST", path=SERVICE_INFO_PATH, body=frame(b""), headers=headers, secrets=secrets,
@@ -80,7 +107,12 @@ class SuiProbe:
             raise ProbeFailure("rpc_error", f"gRPC status {code}: {clip(message, 80)}")
         if not messages:
             raise invalid("GetServiceInfo: gRPC status 0 without a message")
-        info = service_info(messages[0])
+        self.read(messages[0], ctx, result)
+
+    @staticmethod
+    def read(message: bytes, ctx: ProbeContext, result: ProbeResult) -> None:
+        """Fill ``result`` from one ``GetServiceInfoResponse``, whichever transport brought it."""
+        info = service_info(message)
         expected = ctx.chain.chain_id
         if info.chain_id != expected:
             raise ProbeFailure("wrong_chain", f"GetServiceInfo chain_id {clip(info.chain_id, 48)!r}, expected {expected!r}")
@@ -100,7 +132,7 @@ class SuiProbe:
             result.set("chainwatch_sui_history_checkpoints", max(0, info.checkpoint_height - info.lowest_available_checkpoint))
 
     @staticmethod
-    async def legacy(endpoint, ctx: ProbeContext, auth: dict, secrets: tuple[str, ...], first: ProbeFailure) -> None:
+    async def legacy(endpoint, ctx: ProbeContext, auth: dict, secrets: tuple[str, ...], first: ProbeFailure) -> NoReturn:
         """Raise ``deprecated_api`` when the endpoint answers the retired JSON-RPC, else ``first``."""
         body = {"jsonrpc": "2.0", "id": 1, "method": "sui_getLatestCheckpointSequenceNumber", "params": []}
         try:

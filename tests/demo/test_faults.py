@@ -32,6 +32,9 @@ ISSUE_FAULTS = [
     "aptos-node-behind",  # issue #30: Aptos
     "aptos-proposals-failing",
     "aptos-validator-leaves",
+    "sui-node-behind",  # issue #30: Sui
+    "sui-stream-behind",
+    "sui-validator-reported",
     "isolate-ltc-node",
     "stop-ltc-node",
     "batcher-stall",

@@ -37,6 +37,7 @@ from chainwatch.kinds.opnode.demo import CHAIN as ROLLUP_CHAIN
 from chainwatch.kinds.opnode.demo import L2_CHAIN as ROLLUP_L2_CHAIN
 from chainwatch.kinds.solana.demo import CHAIN as SOLANA_CHAIN
 from chainwatch.kinds.subgraph.demo import CHAIN as SUBGRAPH_CHAIN
+from chainwatch.kinds.sui.demo import CHAIN as SUI_CHAIN
 from tests.support.poll import hold, wait_until
 
 from .campaign import RECOVERY_SECONDS, RESOLVE_SECONDS, Campaign, Lane, step
@@ -73,10 +74,13 @@ LANES = (
     lambda: Lane("cosmos", _scope([COSMOS_CHAIN])),
     lambda: Lane("avalanche", _scope([AVALANCHE_CHAIN])),
     lambda: Lane("aptos", _scope([APTOS_CHAIN])),
+    lambda: Lane("sui", _scope([SUI_CHAIN])),
     lambda: Lane("beacon", _scope([BEACON_CHAIN])),
     # A dead exporter silences every chain: alone, after everything else.
     lambda: Lane(
-        "exporter", EVERYTHING, after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "beacon", "devnet")
+        "exporter",
+        EVERYTHING,
+        after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "sui", "beacon", "devnet"),
     ),
 )
 
@@ -322,6 +326,24 @@ def test_aptos_validator_failing_proposals_pages_once(lane: Lane):
 @step("aptos")
 def test_aptos_validator_leaving_the_set_pages(lane: Lane):
     lane.check_fault("aptos-validator-leaves")
+
+
+# --------------------------------------------------------------------------- sui
+
+
+@step("sui")
+def test_sui_node_falling_behind_pages_sync_lag(lane: Lane):
+    lane.check_fault("sui-node-behind")
+
+
+@step("sui")
+def test_sui_checkpoint_stream_behind_warns(lane: Lane):
+    lane.check_fault("sui-stream-behind")
+
+
+@step("sui")
+def test_sui_validator_reported_by_peers_warns(lane: Lane):
+    lane.check_fault("sui-validator-reported")
 
 
 # --------------------------------------------------------------------------- cosmos
