@@ -314,6 +314,44 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_config_last_reload_success_timestamp_seconds", G, "seconds", "Unix time of the last successful config load.", scope="exporter"),
     _m("chainwatch_scrape_duration_seconds", G, "seconds", "Wall time the exporter spent producing the previous /metrics answer.", scope="exporter"),
     _m("chainwatch_endpoints_configured", G, "", "Endpoints in the loaded config.", scope="exporter"),
+    # ----------------------------------------------------------------- paid providers (provider: + pricing:)
+    _m(
+        "chainwatch_provider_requests_total",
+        C,
+        "",
+        "JSON-RPC elements (each element of a batch, each single call) and REST requests chainwatch sent to the provider and got an answer to (HTTP 429 not counted), "
+        "by method (REST requests: rest); the provider label is the pricing table's name, never a URL.",
+        scope="exporter",
+        labels=("provider", "method"),
+        example='chainwatch_provider_requests_total{method="eth_blockNumber",provider="alchemy"} 240',
+    ),
+    _m(
+        "chainwatch_provider_credits_total",
+        C,
+        "",
+        "Credits (the provider's billing unit: Alchemy compute units, Infura credits, QuickNode API credits, Chainstack request units) of chainwatch's requests "
+        "at the provider's pricing table, since the exporter started.",
+        scope="exporter",
+        labels=("provider",),
+        example='chainwatch_provider_credits_total{provider="alchemy"} 21600',
+    ),
+    _m(
+        "chainwatch_provider_period_credits",
+        G,
+        "",
+        "Credits of chainwatch's requests in the provider's current billing period (pricing period_start_day, UTC), counted since the period or the exporter started, "
+        "whichever is later; 0 again when a new period starts.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
+        "chainwatch_provider_period_end_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the provider's current billing period ends (the next period_start_day, 00:00 UTC): the horizon of the projected use and cost.",
+        scope="exporter",
+        labels=("provider",),
+    ),
 )
 
 

@@ -97,6 +97,7 @@ MODELS = [
     *kinds.chain_models(),
     cfg.ChainRouting,
     cfg.Account,
+    cfg.Pricing,
     cfg.Endpoint,
     cfg.TLSConfig,
     cfg.Thresholds,

@@ -94,6 +94,9 @@ class Endpoint(Strict):
     # JSON-RPC kinds: false sends single calls only (providers that bill or forbid batches).
     # True still falls back to single calls, per endpoint, when a batch is refused.
     batch: bool = True
+    # The paid provider behind the URL: a ``pricing:`` table or a built-in one (core/pricing.py).
+    # Its requests are counted per method and billed element; the name is the ``provider`` label.
+    provider: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
 
     _secrets: tuple[str, ...] = PrivateAttr(default=())
 

@@ -50,6 +50,7 @@ from chainwatch.exporters.runtime import event_loop, tune_gc
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.accounts import watches_for as account_watches_for
+from chainwatch.exporters.credits import CreditMeter
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
@@ -65,6 +66,9 @@ class Exporter:
         self.config_path = config_path
         self.workers = workers  # serve --workers N (N > 1): endpoints probed by worker processes
         self.transport = Transport(config.exporter.max_response_bytes)
+        self.meter = CreditMeter()
+        self.meter.configure(config.providers())
+        self.transport.meter = self.meter
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
         self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
@@ -129,6 +133,7 @@ class Exporter:
             await self._stop_monitors()
             self.transport.max_response_bytes = config.exporter.max_response_bytes
             self.scheduler = Scheduler(config, self.transport, previous=self.scheduler)
+            self.meter.configure(config.providers())
             self.config = config
             if self.workers is not None:
                 await self.workers.reload()
@@ -158,6 +163,7 @@ class Exporter:
         yield "chainwatch_config_last_reload_success_timestamp_seconds", {}, round(self.reload_at, 3)
         yield "chainwatch_scrape_duration_seconds", {}, round(self.last_scrape_seconds, 6)
         yield "chainwatch_endpoints_configured", {}, len(self.scheduler.states)
+        yield from self.meter.samples()
 
     def monitor_samples(self, chains):
         for cname in chains:

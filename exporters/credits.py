@@ -1,0 +1,91 @@
+"""What chainwatch's own requests cost at paid providers: every billable element counted.
+
+The shared transport hands every answered request of an endpoint with ``provider:`` to
+:meth:`CreditMeter.count`: a JSON-RPC batch counts each of its elements under its method, a
+single call its method, a REST request ``rest`` (core/pricing.py). Answers the providers do not
+bill are not counted: HTTP 429 (rate limited) and connections that never got an answer.
+Credits are added up at the table of the moment (a reload with a new table does not rewrite the
+past).
+
+Exposition (the ``provider`` label is the table's name, never a URL: URLs carry keys)::
+
+    chainwatch_provider_requests_total{method="eth_blockNumber",provider="alchemy"} 240
+    chainwatch_provider_credits_total{provider="alchemy"} 21600
+    chainwatch_provider_period_credits{provider="alchemy"} 21600
+    chainwatch_provider_period_end_timestamp_seconds{provider="alchemy"} 1.7674272e+09
+
+``period_credits`` is what was counted since the billing period started (``period_start_day``),
+or since the exporter started if that is later; the projected month-end use and cost are
+recording rules over it (rules/providers.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from chainwatch.core import pricing
+
+MAX_METHODS = 64  # per provider: a server-chosen method name can never grow the label set past this
+OTHER = "other"
+
+
+class CreditMeter:
+    """Counts requests and credits per provider; ``configure`` with each (re)loaded config."""
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.tables: dict[str, pricing.Pricing] = {}
+        self.requests: Counter[tuple[str, str]] = Counter()
+        self.credits: Counter[str] = Counter()
+        self.period_credits: Counter[str] = Counter()
+        self.periods: dict[str, tuple[float, float]] = {}
+
+    def configure(self, tables: dict[str, pricing.Pricing]) -> None:
+        """The providers of the loaded config; the counts of the others stay (counters never go back)."""
+        self.tables = dict(tables)
+        for name in tables:
+            self.credits[name] += 0
+
+    def count(self, provider: str, body: Any) -> None:
+        """Count one answered request of ``body`` (a JSON-RPC object or batch; anything else is REST)."""
+        table = self.tables.get(provider)
+        if table is None:
+            return
+        if isinstance(body, dict):
+            methods = [body.get("method")]
+        elif isinstance(body, list):
+            methods = [item.get("method") if isinstance(item, dict) else None for item in body]
+        else:
+            methods = [pricing.REST]
+        self._roll(provider, table)
+        spent = 0.0
+        seen = {m for (p, m) in self.requests if p == provider}
+        for method in methods:
+            method = method if isinstance(method, str) and method else pricing.REST
+            if method not in seen and len(seen) >= MAX_METHODS:
+                method = OTHER
+            seen.add(method)
+            self.requests[(provider, method)] += 1
+            spent += table.cost(method)
+        self.credits[provider] += spent
+        self.period_credits[provider] += spent
+
+    def _roll(self, provider: str, table: pricing.Pricing) -> None:
+        now = self.clock()
+        bounds = self.periods.get(provider)
+        if bounds is None or not (bounds[0] <= now < bounds[1]):
+            self.periods[provider] = pricing.period(now, table.period_start_day)
+            if bounds is not None:
+                self.period_credits[provider] = 0.0
+
+    def samples(self):
+        for (provider, method), n in sorted(self.requests.items()):
+            yield "chainwatch_provider_requests_total", {"provider": provider, "method": method}, n
+        for provider in sorted(self.credits):
+            yield "chainwatch_provider_credits_total", {"provider": provider}, round(self.credits[provider], 6)
+        for provider, table in sorted(self.tables.items()):
+            self._roll(provider, table)
+            yield "chainwatch_provider_period_credits", {"provider": provider}, round(self.period_credits[provider], 6)
+            yield "chainwatch_provider_period_end_timestamp_seconds", {"provider": provider}, self.periods[provider][1]
