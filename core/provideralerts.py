@@ -31,6 +31,20 @@ def projected_expr(provider: str, window: str) -> str:
     return f"(max by (provider) ({used}) + max by (provider) (clamp_min(deriv({used}[{window}]), 0)) * max by (provider) ({end} - time()))"
 
 
+PROJECTED_CREDITS = "provider:chainwatch_provider_period_credits:projected"
+PROJECTED_COST = "provider:chainwatch_provider_cost_dollars:projected"
+
+
+def records(config) -> list[dict]:
+    """Recording rules per provider: the credits the period will end with, and (with a price) their cost in dollars."""
+    out = []
+    for provider, table in sorted(config.providers().items()):
+        out.append({"record": PROJECTED_CREDITS, "expr": projected_expr(provider, table.window)})
+        if table.price_per_million_credits is not None:
+            out.append({"record": PROJECTED_COST, "expr": f"{projected_expr(provider, table.window)} * {fmt(table.price_per_million_credits)} / 1e6"})
+    return out
+
+
 def _team(config, provider: str) -> str:
     return config.provider_team(provider)
 

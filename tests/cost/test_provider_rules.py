@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 import yaml
 
 from chainwatch.assembly.config import parse
@@ -30,11 +31,18 @@ chains:
 """
 
 
-def test_quota_and_budget_alerts_pass_their_promtool_tests(tmp_path):
-    config = parse(CONFIG, env={})
-    generate.write(config, tmp_path)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generated")
+    generate.write(parse(CONFIG, env={}), out)
+    return out
+
+
+def test_quota_and_budget_alerts_pass_their_promtool_tests(generated):
+    tmp_path = generated
     rules = yaml.safe_load((tmp_path / "rules" / "chainwatch-providers.rules.yml").read_text())["groups"][0]["rules"]
     # chainstack has no quota and no budget: nothing to alert on
+    rules = [r for r in rules if "alert" in r]
     assert [(r["alert"], r["labels"]["provider"]) for r in rules] == [
         ("ChainwatchProviderQuotaExhaustion", "alchemy"),
         ("ChainwatchProviderBudgetExceeded", "alchemy"),
@@ -51,3 +59,39 @@ def test_quota_and_budget_alerts_pass_their_promtool_tests(tmp_path):
         assert "chainwatch_provider_period_credits" in (tmp_path / "runbooks" / f"{name}.md").read_text()
     leaked = [p for p in tmp_path.rglob("*") if p.is_file() and (KEY in p.read_text(errors="replace") or "alchemy.com" in p.read_text(errors="replace"))]
     assert not leaked
+
+
+def test_the_projected_credits_and_cost_are_recorded(generated):
+    """0.2 credits a second for 7h, 30 days to the period's end: 5040 used + 0.2 × (30 d − 7 h)."""
+    tmp_path = generated
+    labels = 'instance="chainwatch:9877",job="chainwatch",provider="alchemy"'
+    used, projected = 5040, 5040 + 0.2 * (30 * 86400 - 7 * 3600)
+    case = {
+        "rule_files": ["../chainwatch-providers.rules.yml"],
+        "evaluation_interval": "5m",
+        "tests": [
+            {
+                "interval": "5m",
+                "input_series": [
+                    {"series": f"chainwatch_provider_period_credits{{{labels}}}", "values": "0+60x84"},
+                    {"series": f"chainwatch_provider_period_end_timestamp_seconds{{{labels}}}", "values": f"{30 * 86400}x84"},
+                ],
+                "promql_expr_test": [
+                    {
+                        "expr": "provider:chainwatch_provider_period_credits:projected",
+                        "eval_time": "7h",
+                        "exp_samples": [{"labels": 'provider:chainwatch_provider_period_credits:projected{provider="alchemy"}', "value": projected}],
+                    },
+                    {
+                        "expr": "provider:chainwatch_provider_cost_dollars:projected",
+                        "eval_time": "7h",
+                        "exp_samples": [{"labels": 'provider:chainwatch_provider_cost_dollars:projected{provider="alchemy"}', "value": projected * 0.45 / 1e6}],
+                    },
+                ],
+            }
+        ],
+    }
+    assert used == 60 * 84
+    (tmp_path / "rules" / "tests" / "recorded.test.yml").write_text(yaml.safe_dump(case))
+    run = subprocess.run([require_binary("promtool"), "test", "rules", "recorded.test.yml"], cwd=tmp_path / "rules" / "tests", capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
