@@ -41,6 +41,9 @@ class CreditMeter:
         self.credits: Counter[str] = Counter()
         self.period_credits: Counter[str] = Counter()
         self.periods: dict[str, tuple[float, float]] = {}
+        # credits by endpoint name (not exported: one series per endpoint and provider is the
+        # provider's; ``chainwatch check`` prints them as credits per day)
+        self.by_endpoint: Counter[str] = Counter()
 
     def configure(self, tables: dict[str, pricing.Pricing]) -> None:
         """The providers of the loaded config; the counts of the others stay (counters never go back)."""
@@ -48,7 +51,7 @@ class CreditMeter:
         for name in tables:
             self.credits[name] += 0
 
-    def count(self, provider: str, body: Any) -> None:
+    def count(self, provider: str, body: Any, endpoint: str = "") -> None:
         """Count one answered request of ``body`` (a JSON-RPC object or batch; anything else is REST)."""
         table = self.tables.get(provider)
         if table is None:
@@ -70,6 +73,7 @@ class CreditMeter:
             self.requests[(provider, method)] += 1
             spent += table.cost(method)
         self.credits[provider] += spent
+        self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
 
     def _roll(self, provider: str, table: pricing.Pricing) -> None:

@@ -253,7 +253,7 @@ class Transport:
         # probe logic of other endpoints out of the measured latency).
         await asyncio.sleep(0)
         if self.meter is not None and endpoint.provider is not None and status != 429:  # providers bill answers, not rate limits
-            self.meter.count(endpoint.provider, body)
+            self.meter.count(endpoint.provider, body, endpoint.name)
         if status == 429:
             told = f"Retry-After {retry_after:g}s" if retry_after is not None else "no usable Retry-After"
             raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)
