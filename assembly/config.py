@@ -301,10 +301,16 @@ def _check_accounts(cname: str, chain, teams: dict) -> None:
             ("chains", cname, "accounts"), f"{chain.kind} chains cannot read account balances (kinds that can: {', '.join(kinds.with_capability('accounts'))})"
         )
     reader = kind.module("accounts").READER
+    canonical = getattr(reader, "canonical", lambda address: address)
+    seen: dict[str, str] = {}
     for i, account in enumerate(chain.accounts):
         problem = reader.check_address(account.address)
         if problem:
             raise FieldError(("chains", cname, "accounts", i, "address"), problem)
+        # One balance watched twice under two names would count its spending twice on the dashboards.
+        first = seen.setdefault(canonical(account.address), account.name)
+        if first != account.name:
+            raise FieldError(("chains", cname, "accounts", i, "address"), f"address {account.address} is already watched as account {first!r}")
         if account.team is not None and account.team not in teams:
             raise FieldError(("chains", cname, "accounts", i, "team"), f"unknown team {account.team!r} (teams: {', '.join(sorted(teams))})")
 
