@@ -293,6 +293,17 @@ SHARED: tuple[Metric, ...] = (
         needs="accounts",
     ),
     _m(
+        "chainwatch_account_read_success",
+        G,
+        "",
+        "1 if the account's last balance round read its balance, 0 if it did not (no endpoint answered, or the answer for this account was an error); "
+        "absent until the first round ends. The reason is in the exporter's log (account balances round failed).",
+        scope="chain",
+        labels=("account", "purpose", "team"),
+        example='chainwatch_account_read_success{account="batcher",chain="base",network="mainnet",purpose="batcher",team="rollup"} 1',
+        needs="accounts",
+    ),
+    _m(
         "chainwatch_account_read_last_success_timestamp_seconds",
         G,
         "seconds",

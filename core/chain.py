@@ -175,6 +175,7 @@ class Durations(Strict):
     diverged: str = "3m"  # a node's (or the references') block hashes disagreeing; outlasts a reorg's few rounds
     account_runway: str = "15m"
     account_minimum: str = "5m"
+    account_unreadable: str = "15m"  # an account's balance not read: a ticket, after a few rounds (60 s each by default)
     versions_mixed: str = "12h"  # nodes of one chain on more than one client version: longer than a rolling upgrade takes
 
     @field_validator("*")
