@@ -351,7 +351,16 @@ SHARED: tuple[Metric, ...] = (
         G,
         "",
         "Credits of chainwatch's requests in the provider's current billing period (pricing period_start_day, UTC), counted since the period or the exporter started, "
-        "whichever is later; 0 again when a new period starts.",
+        "whichever is later; 0 again when a new period starts. With usage_api, the provider's own count of the period while its API answers.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
+        "chainwatch_provider_usage_read_success",
+        G,
+        "",
+        "1 if the provider's usage API (pricing usage_api, QuickNode /v0/usage/rpc) answered its last read: chainwatch_provider_period_credits is then the provider's own count "
+        "of the period (every request of the key); 0: chainwatch's own count. Absent without usage_api.",
         scope="exporter",
         labels=("provider",),
     ),

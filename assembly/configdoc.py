@@ -98,6 +98,7 @@ MODELS = [
     cfg.ChainRouting,
     cfg.Account,
     cfg.Pricing,
+    cfg.UsageAPI,
     cfg.Endpoint,
     cfg.TLSConfig,
     cfg.Thresholds,

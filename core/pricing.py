@@ -34,6 +34,20 @@ METHOD_PATTERN = r"^[A-Za-z0-9_./:-]{1,96}$"
 REST = "rest"
 
 
+class UsageAPI(BaseModel):
+    """A provider's own usage count, read instead of chainwatch's where it answers: QuickNode's
+    ``GET /v0/usage/rpc?start_time=&end_time=`` with header ``x-api-key``, answering
+    ``{"data": {"credits_used", "credits_remaining", "limit", "overages", "start_time", "end_time"}, "error": null}``
+    (https://www.quicknode.com/docs/admin-api/usage/v0-usage-rpc). ``api_key_file``: a file holding
+    the Admin API key (never a label, log line or generated file); ``interval_seconds``: how often."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: str = "https://api.quicknode.com/v0/usage/rpc"
+    api_key_file: Annotated[str, Field(min_length=1)]
+    interval_seconds: Annotated[float, Field(ge=1, le=86400)] = 300.0
+
+
 class Pricing(BaseModel):
     """One provider's table. ``credits``: method -> credits (the provider's unit: Alchemy compute
     units, Infura credits, QuickNode API credits, Chainstack request units), ``rest`` for a REST
@@ -42,7 +56,8 @@ class Pricing(BaseModel):
     per billing period; ``period_start_day``: the day of the month (UTC) the period starts;
     ``budget``: dollars per period above which the projected cost pages; ``window``: the
     look-back of the usage trend behind the projection (long: one burst must not page);
-    ``team``: who is paged (default: the team of the first chain that uses the provider)."""
+    ``team``: who is paged (default: the team of the first chain that uses the provider);
+    ``usage_api``: read the provider's own count of the period (:class:`UsageAPI`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -55,6 +70,7 @@ class Pricing(BaseModel):
     budget: Annotated[float, Field(gt=0, le=1e9)] | None = None
     window: Annotated[str, Field(pattern=r"^[0-9]+[mhd]$")] = "6h"
     team: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
+    usage_api: UsageAPI | None = None
 
     def cost(self, method: str) -> float:
         """Credits of one element calling ``method``."""

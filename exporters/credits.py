@@ -15,7 +15,7 @@ Exposition (the ``provider`` label is the table's name, never a URL: URLs carry 
     chainwatch_provider_period_end_timestamp_seconds{provider="alchemy"} 1.7674272e+09
 
 ``period_credits`` is what was counted since the billing period started (``period_start_day``),
-or since the exporter started if that is later; the projected month-end use and cost are
+or since the exporter started if that is later (or the provider's own count, exporters/usage.py); the projected month-end use and cost are
 recording rules over it (rules/providers.py).
 """
 
@@ -44,6 +44,9 @@ class CreditMeter:
         # credits by endpoint name (not exported: one series per endpoint and provider is the
         # provider's; ``chainwatch check`` prints them as credits per day)
         self.by_endpoint: Counter[str] = Counter()
+        # the provider's own count of the period (exporters/usage.py): (credits, valid until); False: last read failed
+        self.reported: dict[str, tuple[float, float]] = {}
+        self.usage_ok: dict[str, bool] = {}
 
     def configure(self, tables: dict[str, pricing.Pricing]) -> None:
         """The providers of the loaded config; the counts of the others stay (counters never go back)."""
@@ -76,6 +79,20 @@ class CreditMeter:
         self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
 
+    def report(self, provider: str, credits: float, valid_for: float) -> None:
+        """The provider's own count of the current period (its usage API), trusted for ``valid_for`` seconds."""
+        self.reported[provider] = (float(credits), self.clock() + valid_for)
+        self.usage_ok[provider] = True
+
+    def report_failure(self, provider: str) -> None:
+        self.usage_ok[provider] = False
+
+    def _period_credits(self, provider: str) -> float:
+        reported = self.reported.get(provider)
+        if reported is not None and self.clock() < reported[1]:
+            return reported[0]
+        return self.period_credits[provider]
+
     def _roll(self, provider: str, table: pricing.Pricing) -> None:
         now = self.clock()
         bounds = self.periods.get(provider)
@@ -91,5 +108,7 @@ class CreditMeter:
             yield "chainwatch_provider_credits_total", {"provider": provider}, round(self.credits[provider], 6)
         for provider, table in sorted(self.tables.items()):
             self._roll(provider, table)
-            yield "chainwatch_provider_period_credits", {"provider": provider}, round(self.period_credits[provider], 6)
+            yield "chainwatch_provider_period_credits", {"provider": provider}, round(self._period_credits(provider), 6)
             yield "chainwatch_provider_period_end_timestamp_seconds", {"provider": provider}, self.periods[provider][1]
+        for provider, ok in sorted(self.usage_ok.items()):
+            yield "chainwatch_provider_usage_read_success", {"provider": provider}, 1 if ok else 0

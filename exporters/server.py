@@ -51,6 +51,7 @@ from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.accounts import watches_for as account_watches_for
 from chainwatch.exporters.credits import CreditMeter
+from chainwatch.exporters.usage import watches_for as usage_watches_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
@@ -73,6 +74,7 @@ class Exporter:
         self.monitors: dict[str, object] = {}
         self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
         self.streams: dict[str, object] = {}  # endpoint name -> StreamWatch (endpoints with ws_url)
+        self.usage: dict[str, object] = {}  # provider -> UsageWatch (pricing usage_api)
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
@@ -109,12 +111,16 @@ class Exporter:
         self.accounts = account_watches_for(self.config, self.transport)
         for watch in self.accounts.values():
             await watch.start()
+        self.usage = usage_watches_for(self.config, self.transport, self.meter)
+        for watch in self.usage.values():
+            await watch.start()
 
     async def _stop_monitors(self) -> None:
         monitors, self.monitors = self.monitors, {}
         streams, self.streams = self.streams, {}
         accounts, self.accounts = self.accounts, {}
-        for monitor in [*monitors.values(), *streams.values(), *accounts.values()]:
+        usage, self.usage = self.usage, {}
+        for monitor in [*monitors.values(), *streams.values(), *accounts.values(), *usage.values()]:
             try:
                 await monitor.stop()
             except Exception:  # noqa: BLE001 - shutting down must not fail
