@@ -19,7 +19,7 @@ EMPTY = "cosmos1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a"
 
 
 def chain(srv: FakeServer, **extra):
-    node = node_at(srv.url("/rpc"), lcd_url=srv.url("/lcd"))
+    node = node_at(srv.url("/rpc"), lcd_url=srv.url("/lcd"), provider="quicknode-cosmos")
     accounts = [{"name": "relayer", "address": RELAYER, "minimum": 1}, {"name": "empty", "address": EMPTY}]
     return mainnet("cosmos", node, accounts=accounts, accounts_interval_seconds=1, **extra)
 
@@ -61,7 +61,8 @@ async def test_bank_balances_are_read_in_the_display_unit_across_pages():
 
         srv.route("GET", f"/lcd/cosmos/bank/v1beta1/balances/{RELAYER}", balances)
         srv.route("GET", f"/lcd/cosmos/bank/v1beta1/balances/{EMPTY}", json_body={"balances": [], "pagination": {"next_key": None, "total": "0"}})
-        async with ServedExporter(config_text({"hub": chain(srv)}, exporter=IMMEDIATE)) as ex:
+        pricing = {"quicknode-cosmos": {"base": "quicknode", "default_credits": 40}}
+        async with ServedExporter(config_text({"hub": chain(srv)}, exporter=IMMEDIATE, pricing=pricing)) as ex:
             await ex.exporter.start()
             try:
                 s = await ex.until(lambda s: s.value("chainwatch_account_balance", account="relayer") is not None, what="a balance round")
@@ -70,5 +71,7 @@ async def test_bank_balances_are_read_in_the_display_unit_across_pages():
     assert s.value("chainwatch_account_balance", account="relayer") == 2.5
     assert s.value("chainwatch_account_balance", account="empty") == 0  # the bank leaves zero balances out
     assert s.value("chainwatch_account_read_success", account="relayer") == 1
+    # the REST reads of a paid provider are billed too: each a "rest" request at 40 credits
+    assert s.value("chainwatch_provider_requests_total", provider="quicknode-cosmos", method="rest") >= 4
     assert s.value("chainwatch_account_info", account="relayer", address=RELAYER, symbol="ATOM") == 1
     assert COSMOS_CHAIN_ID.startswith("cosmoshub")

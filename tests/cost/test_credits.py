@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 
 import pytest
 
@@ -16,6 +17,7 @@ from chainwatch.assembly.config import ConfigError, parse
 from chainwatch.core import pricing
 from chainwatch.exporters.credits import CreditMeter
 from tests.exporter.test_evm_probe import geth
+from tests.support import require_binary
 from tests.support.configs import IMMEDIATE, config_text, mainnet, node_at
 from tests.support.fakeserver import FakeServer
 from tests.support.served import ServedExporter
@@ -57,6 +59,8 @@ async def test_a_batch_is_billed_per_element_at_the_published_compute_units():
     assert s.value("chainwatch_provider_period_credits", provider="alchemy") == expected
     assert s.value("chainwatch_provider_period_end_timestamp_seconds", provider="alchemy") > dt.datetime.now(dt.timezone.utc).timestamp()
     assert KEY not in body and "127.0.0.1" not in body.split("chainwatch_provider", 1)[1]
+    lint = subprocess.run([require_binary("promtool"), "check", "metrics"], input=body, capture_output=True, text=True)
+    assert "chainwatch_provider" not in lint.stdout + lint.stderr, lint.stdout + lint.stderr
 
 
 async def test_a_configured_table_overrides_the_built_in_one_and_unconfigured_endpoints_are_not_counted():
