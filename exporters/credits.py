@@ -21,11 +21,18 @@ recording rules over it (rules/providers.py).
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from chainwatch.core import pricing
+from chainwatch.exporters.statefile import StateFile, mapping
+
+log = logging.getLogger("chainwatch.credits")
+SAVE_EVERY_SECONDS = 60.0  # the period's count survives a restart, losing at most this much
 
 MAX_METHODS = 64  # per provider: a server-chosen method name can never grow the label set past this
 OTHER = "other"
@@ -47,12 +54,44 @@ class CreditMeter:
         # the provider's own count of the period (exporters/usage.py): (credits, valid until); False: last read failed
         self.reported: dict[str, tuple[float, float]] = {}
         self.usage_ok: dict[str, bool] = {}
+        self.state: StateFile | None = None
+        self._saved_at = -math.inf
+        self._restored: dict[str, tuple[float, float]] = {}  # provider -> (period end, credits) from the state file
+
+    def attach(self, path: Path | str) -> None:
+        """Keep the periods' counts in ``path`` (the exporter's ``state_dir``): a restart mid-period
+        goes on from the saved count instead of 0, which would hide the month's use so far from
+        the quota and budget projections."""
+        self.state = StateFile(path, "providers")
+        loaded = self.state.load(_read_state)
+        self._restored = loaded or {}
+        for provider, table in self.tables.items():
+            self._restore(provider, table)
+
+    def _restore(self, provider: str, table: pricing.Pricing) -> None:
+        saved = self._restored.pop(provider, None)
+        if saved is None:
+            return
+        _, end = pricing.period(self.clock(), table.period_start_day)
+        if saved[0] == end:  # the same billing period
+            self.period_credits[provider] += saved[1]
+
+    def save(self) -> None:
+        if self.state is None:
+            return
+        self._saved_at = time.monotonic()
+        data = {provider: {"period_end": self.periods[provider][1], "credits": self.period_credits[provider]} for provider in sorted(self.periods)}
+        try:
+            self.state.save({"version": 1, "providers": data})
+        except OSError as exc:
+            log.warning("provider credits state file not written", extra={"path": str(self.state.path), "detail": (exc.strerror or str(exc))[:200]})
 
     def configure(self, tables: dict[str, pricing.Pricing]) -> None:
         """The providers of the loaded config; the counts of the others stay (counters never go back)."""
         self.tables = dict(tables)
-        for name in tables:
+        for name, table in tables.items():
             self.credits[name] += 0
+            self._restore(name, table)
 
     def count(self, provider: str, body: Any, endpoint: str = "") -> None:
         """Count one answered request of ``body`` (a JSON-RPC object or batch; anything else is REST)."""
@@ -78,6 +117,8 @@ class CreditMeter:
         self.credits[provider] += spent
         self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
+        if self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self.save()
 
     def report(self, provider: str, credits: float, valid_for: float) -> None:
         """The provider's own count of the current period (its usage API), trusted for ``valid_for`` seconds."""
@@ -112,3 +153,17 @@ class CreditMeter:
             yield "chainwatch_provider_period_end_timestamp_seconds", {"provider": provider}, self.periods[provider][1]
         for provider, ok in sorted(self.usage_ok.items()):
             yield "chainwatch_provider_usage_read_success", {"provider": provider}, 1 if ok else 0
+
+
+def _read_state(data: dict) -> dict[str, tuple[float, float]]:
+    """``{"version": 1, "providers": {name: {"period_end": unix time, "credits": n}}}``, every field checked."""
+    if data.get("version") != 1:
+        raise ValueError(f"version: expected 1, got {str(data.get('version'))[:20]!r}")
+    out = {}
+    for name, entry in mapping(data.get("providers"), "providers").items():
+        entry = mapping(entry, f"providers.{name}")
+        end, credits = entry.get("period_end"), entry.get("credits")
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in (end, credits)):
+            raise ValueError(f"providers.{name}: period_end and credits must be non-negative numbers")
+        out[str(name)] = (float(end), float(credits))
+    return out

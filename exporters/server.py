@@ -31,6 +31,7 @@ import logging
 import re
 import signal
 import time
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -70,6 +71,7 @@ class Exporter:
         self.meter = CreditMeter()
         self.meter.configure(config.providers())
         self.transport.meter = self.meter
+        self._meter_attached = False
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
         self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
@@ -90,6 +92,7 @@ class Exporter:
 
     async def stop(self) -> None:
         await self._stop_monitors()
+        self.meter.save()
         await self.transport.close()
         if self.workers is not None:
             await self.workers.stop()
@@ -111,6 +114,9 @@ class Exporter:
         self.accounts = account_watches_for(self.config, self.transport)
         for watch in self.accounts.values():
             await watch.start()
+        if self.config.providers() and not self._meter_attached:  # once: the file is read at the first start only
+            self.meter.attach(Path(self.config.exporter.state_dir) / "provider-credits.json")
+            self._meter_attached = True
         self.usage = usage_watches_for(self.config, self.transport, self.meter)
         for watch in self.usage.values():
             await watch.start()

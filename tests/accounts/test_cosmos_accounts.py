@@ -43,7 +43,7 @@ def test_bech32_addresses_are_checked_and_prefixes_scale():
     assert "chains.hub.accounts[1].address" in str(info.value) and "already watched as account 'a'" in str(info.value)
 
 
-async def test_bank_balances_are_read_in_the_display_unit_across_pages():
+async def test_bank_balances_are_read_in_the_display_unit_across_pages(tmp_path):
     with FakeServer() as srv:
         install = rest(cosmos_answers())
         install(srv)
@@ -62,12 +62,8 @@ async def test_bank_balances_are_read_in_the_display_unit_across_pages():
         srv.route("GET", f"/lcd/cosmos/bank/v1beta1/balances/{RELAYER}", balances)
         srv.route("GET", f"/lcd/cosmos/bank/v1beta1/balances/{EMPTY}", json_body={"balances": [], "pagination": {"next_key": None, "total": "0"}})
         pricing = {"quicknode-cosmos": {"base": "quicknode", "default_credits": 40}}
-        async with ServedExporter(config_text({"hub": chain(srv)}, exporter=IMMEDIATE, pricing=pricing)) as ex:
-            await ex.exporter.start()
-            try:
-                s = await ex.until(lambda s: s.value("chainwatch_account_balance", account="relayer") is not None, what="a balance round")
-            finally:
-                await ex.exporter.stop()
+        async with ServedExporter(config_text({"hub": chain(srv)}, exporter={**IMMEDIATE, "state_dir": str(tmp_path)}, pricing=pricing)) as ex:
+            s = await ex.until(lambda s: s.value("chainwatch_account_balance", account="relayer") is not None, what="a balance round")
     assert s.value("chainwatch_account_balance", account="relayer") == 2.5
     assert s.value("chainwatch_account_balance", account="empty") == 0  # the bank leaves zero balances out
     assert s.value("chainwatch_account_read_success", account="relayer") == 1

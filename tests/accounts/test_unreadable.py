@@ -34,14 +34,10 @@ async def test_an_unreadable_account_says_so_and_the_others_are_still_read():
     with FakeServer() as srv:
         srv.jsonrpc("/node", geth(eth_getBalance=balance))
         async with ServedExporter(config(srv)) as ex:
-            await ex.exporter.start()
-            try:
-                s = await ex.until(lambda s: s.value("chainwatch_account_read_success", account="relayer") is not None, what="a balance round")
-                assert s.value("chainwatch_account_read_success", account="relayer") == 0
-                assert s.value("chainwatch_account_read_success", account="batcher") == 1
-                assert s.value("chainwatch_account_balance", account="batcher") == 5
-                assert s.value("chainwatch_account_balance", account="relayer") is None
-                srv.routes.clear()  # the node goes away: no account can be read
-                await ex.until(lambda s: s.value("chainwatch_account_read_success", account="batcher") == 0, what="every account unread")
-            finally:
-                await ex.exporter.stop()
+            s = await ex.until(lambda s: s.value("chainwatch_account_read_success", account="relayer") is not None, what="a balance round")
+            assert s.value("chainwatch_account_read_success", account="relayer") == 0
+            assert s.value("chainwatch_account_read_success", account="batcher") == 1
+            assert s.value("chainwatch_account_balance", account="batcher") == 5
+            assert s.value("chainwatch_account_balance", account="relayer") is None
+            srv.routes.clear()  # the node goes away: no account can be read
+            await ex.until(lambda s: s.value("chainwatch_account_read_success", account="batcher") == 0, what="every account unread")

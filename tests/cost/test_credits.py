@@ -37,15 +37,19 @@ ALCHEMY_PUBLISHED = {
 }
 
 
-def alchemy_config(srv: FakeServer, **pricing_table) -> str:
+def exporter_settings(state_dir) -> dict:
+    return {**IMMEDIATE, "state_dir": str(state_dir)}
+
+
+def alchemy_config(srv: FakeServer, state_dir, **pricing_table) -> str:
     chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
-    return config_text(chains, exporter=IMMEDIATE, **({"pricing": {"alchemy": pricing_table}} if pricing_table else {}))
+    return config_text(chains, exporter=exporter_settings(state_dir), **({"pricing": {"alchemy": pricing_table}} if pricing_table else {}))
 
 
-async def test_a_batch_is_billed_per_element_at_the_published_compute_units():
+async def test_a_batch_is_billed_per_element_at_the_published_compute_units(tmp_path):
     with FakeServer() as srv:
         srv.jsonrpc(f"/v2/{KEY}", geth())
-        async with ServedExporter(alchemy_config(srv)) as ex:
+        async with ServedExporter(alchemy_config(srv, tmp_path)) as ex:
             _, body = await ex.get("/metrics")
     s = Samples.parse(body)
     sent = [json.loads(r[3]) for r in srv.requests if r[1] == f"/v2/{KEY}"]
@@ -63,14 +67,14 @@ async def test_a_batch_is_billed_per_element_at_the_published_compute_units():
     assert "chainwatch_provider" not in lint.stdout + lint.stderr, lint.stdout + lint.stderr
 
 
-async def test_a_configured_table_overrides_the_built_in_one_and_unconfigured_endpoints_are_not_counted():
+async def test_a_configured_table_overrides_the_built_in_one_and_unconfigured_endpoints_are_not_counted(tmp_path):
     with FakeServer() as srv:
         srv.jsonrpc(f"/v2/{KEY}", geth())
         srv.jsonrpc("/free", geth())
         chains = {
             "ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"), node_at(srv.url("/free"), name="own-node")),
         }
-        text = config_text(chains, exporter=IMMEDIATE, pricing={"alchemy": {"credits": {"eth_blockNumber": 100}, "default_credits": 0}})
+        text = config_text(chains, exporter=exporter_settings(tmp_path), pricing={"alchemy": {"credits": {"eth_blockNumber": 100}, "default_credits": 0}})
         async with ServedExporter(text) as ex:
             s = await ex.scrape()
     # eth_blockNumber 100 from the config; the listed built-in values stay; unlisted methods now 0
@@ -78,10 +82,10 @@ async def test_a_configured_table_overrides_the_built_in_one_and_unconfigured_en
     assert s.value("chainwatch_provider_requests_total", provider="alchemy", method="eth_blockNumber") == 1  # own-node's batch is not counted
 
 
-async def test_rate_limited_answers_are_not_billed():
+async def test_rate_limited_answers_are_not_billed(tmp_path):
     with FakeServer() as srv:
         srv.route("POST", f"/v2/{KEY}", status=429, json_body={"error": "too many requests"})
-        async with ServedExporter(alchemy_config(srv)) as ex:
+        async with ServedExporter(alchemy_config(srv, tmp_path)) as ex:
             s = await ex.scrape()
     assert s.value("chainwatch_probe_success", endpoint="node-1") == 0
     assert s.value("chainwatch_provider_credits_total", provider="alchemy") == 0
@@ -149,3 +153,30 @@ def test_builtin_tables_resolve_with_a_base():
     table = config.providers()["quicknode-solana"]
     assert table.cost("getSlot") == 30 and table.monthly_quota_credits == 80e6
     assert config.provider_team("quicknode-solana") == "default"
+
+
+def test_the_periods_count_survives_a_restart_within_the_period_only(tmp_path):
+    now = [dt.datetime(2026, 12, 20, 12, tzinfo=dt.timezone.utc).timestamp()]
+    tables = {"alchemy": pricing.BUILTIN["alchemy"]}
+    path = tmp_path / "provider-credits.json"
+    before = CreditMeter(clock=lambda: now[0])
+    before.configure(tables)
+    before.attach(path)
+    before.count("alchemy", [{"method": "eth_blockNumber"}, {"method": "eth_call"}])  # 36 CU, saved at once
+    after = CreditMeter(clock=lambda: now[0])
+    after.configure(tables)
+    after.attach(path)
+    after.count("alchemy", {"method": "eth_blockNumber"})
+    samples = {n: v for n, labels, v in after.samples() if labels.get("provider") == "alchemy" and "method" not in labels}
+    assert samples["chainwatch_provider_period_credits"] == 46  # the period goes on from the saved count
+    assert samples["chainwatch_provider_credits_total"] == 10  # the counter is the process's own
+    now[0] = dt.datetime(2027, 1, 2, tzinfo=dt.timezone.utc).timestamp()  # restarted in the next period
+    later = CreditMeter(clock=lambda: now[0])
+    later.configure(tables)
+    later.attach(path)
+    assert dict(later.period_credits) == {}
+    path.write_text('{"version": 1, "providers": {"alchemy": {"period_end": "soon", "credits": 3}}}')
+    fresh = CreditMeter(clock=lambda: now[0])
+    fresh.configure(tables)
+    fresh.attach(path)  # unreadable: kept aside, started fresh
+    assert dict(fresh.period_credits) == {} and any(p.name.startswith("provider-credits.json.corrupt-") for p in tmp_path.iterdir())

@@ -20,7 +20,7 @@ ENDPOINT_KEY = "qn-endpoint-tok3n-1a2b"
 def text(srv: FakeServer, key_file) -> str:
     chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/{ENDPOINT_KEY}/"), provider="quicknode"))}
     table = {"monthly_quota_credits": 80e6, "usage_api": {"url": srv.url("/v0/usage/rpc"), "api_key_file": str(key_file), "interval_seconds": 1}}
-    return config_text(chains, exporter=IMMEDIATE, pricing={"quicknode": table})
+    return config_text(chains, exporter={**IMMEDIATE, "state_dir": str(key_file.parent / "state")}, pricing={"quicknode": table})
 
 
 async def test_the_providers_own_count_replaces_ours_while_its_api_answers(tmp_path):
@@ -40,16 +40,12 @@ async def test_the_providers_own_count_replaces_ours_while_its_api_answers(tmp_p
         srv.jsonrpc(f"/{ENDPOINT_KEY}/", geth())
         srv.route("GET", "/v0/usage/rpc", usage)
         async with ServedExporter(text(srv, key_file)) as ex:
-            await ex.exporter.start()
-            try:
-                s = await ex.until(lambda s: s.value("chainwatch_provider_usage_read_success", provider="quicknode") == 1, what="a usage read")
-                assert s.value("chainwatch_provider_period_credits", provider="quicknode") == 61_000_000
-                assert s.value("chainwatch_provider_credits_total", provider="quicknode") >= 8 * 20  # our own count goes on beside it
-                key_file.write_text("revoked")  # the API refuses: back to our own count, and it says so
-                s = await ex.until(lambda s: s.value("chainwatch_provider_usage_read_success", provider="quicknode") == 0, what="a refused read")
-                _, body = await ex.get("/metrics")
-            finally:
-                await ex.exporter.stop()
+            s = await ex.until(lambda s: s.value("chainwatch_provider_usage_read_success", provider="quicknode") == 1, what="a usage read")
+            assert s.value("chainwatch_provider_period_credits", provider="quicknode") == 61_000_000
+            assert s.value("chainwatch_provider_credits_total", provider="quicknode") >= 8 * 20  # our own count goes on beside it
+            key_file.write_text("revoked")  # the API refuses: back to our own count, and it says so
+            s = await ex.until(lambda s: s.value("chainwatch_provider_usage_read_success", provider="quicknode") == 0, what="a refused read")
+            _, body = await ex.get("/metrics")
     key, query = seen[0]
     start, _ = pricing.period(time.time(), 1)
     assert key == ADMIN_KEY and int(query["start_time"]) == int(start) and abs(int(query["end_time"]) - time.time()) < 60
