@@ -293,6 +293,17 @@ SHARED: tuple[Metric, ...] = (
         needs="accounts",
     ),
     _m(
+        "chainwatch_account_read_success",
+        G,
+        "",
+        "1 if the account's last balance round read its balance, 0 if it did not (no endpoint answered, or the answer for this account was an error); "
+        "absent until the first round ends. The reason is in the exporter's log (account balances round failed).",
+        scope="chain",
+        labels=("account", "purpose", "team"),
+        example='chainwatch_account_read_success{account="batcher",chain="base",network="mainnet",purpose="batcher",team="rollup"} 1',
+        needs="accounts",
+    ),
+    _m(
         "chainwatch_account_read_last_success_timestamp_seconds",
         G,
         "seconds",
@@ -314,6 +325,53 @@ SHARED: tuple[Metric, ...] = (
     _m("chainwatch_config_last_reload_success_timestamp_seconds", G, "seconds", "Unix time of the last successful config load.", scope="exporter"),
     _m("chainwatch_scrape_duration_seconds", G, "seconds", "Wall time the exporter spent producing the previous /metrics answer.", scope="exporter"),
     _m("chainwatch_endpoints_configured", G, "", "Endpoints in the loaded config.", scope="exporter"),
+    # ----------------------------------------------------------------- paid providers (provider: + pricing:)
+    _m(
+        "chainwatch_provider_requests_total",
+        C,
+        "",
+        "JSON-RPC elements (each element of a batch, each single call) and REST requests chainwatch sent to the provider and got an answer to (HTTP 429 not counted), "
+        "by method (REST requests: rest); the provider label is the pricing table's name, never a URL.",
+        scope="exporter",
+        labels=("provider", "method"),
+        example='chainwatch_provider_requests_total{method="eth_blockNumber",provider="alchemy"} 240',
+    ),
+    _m(
+        "chainwatch_provider_credits_total",
+        C,
+        "",
+        "Credits (the provider's billing unit: Alchemy compute units, Infura credits, QuickNode API credits, Chainstack request units) of chainwatch's requests "
+        "at the provider's pricing table, since the exporter started.",
+        scope="exporter",
+        labels=("provider",),
+        example='chainwatch_provider_credits_total{provider="alchemy"} 21600',
+    ),
+    _m(
+        "chainwatch_provider_period_credits",
+        G,
+        "",
+        "Credits of chainwatch's requests in the provider's current billing period (pricing period_start_day, UTC), counted since the period or the exporter started, "
+        "whichever is later; 0 again when a new period starts. With usage_api, the provider's own count of the period while its API answers.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
+        "chainwatch_provider_usage_read_success",
+        G,
+        "",
+        "1 if the provider's usage API (pricing usage_api, QuickNode /v0/usage/rpc) answered its last read: chainwatch_provider_period_credits is then the provider's own count "
+        "of the period (every request of the key); 0: chainwatch's own count. Absent without usage_api.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
+        "chainwatch_provider_period_end_timestamp_seconds",
+        G,
+        "seconds",
+        "Unix time the provider's current billing period ends (the next period_start_day, 00:00 UTC): the horizon of the projected use and cost.",
+        scope="exporter",
+        labels=("provider",),
+    ),
 )
 
 

@@ -29,6 +29,8 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 from chainwatch import kinds
 from chainwatch.core import yamlsource
 from chainwatch.core.accounts import Account  # noqa: F401 - re-exported: the config model is one import
+from chainwatch.core import pricing
+from chainwatch.core.pricing import Pricing, UsageAPI  # noqa: F401 - UsageAPI: re-exported for the config doc
 from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config model is one import
     NAME_PATTERN,
     SLO,
@@ -192,6 +194,8 @@ class Config(Strict):
     alertmanager: AlertmanagerSettings = Field(default_factory=AlertmanagerSettings)
     teams: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Team] = Field(default_factory=lambda: {"default": Team()})
     chains: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Chain] = Field(min_length=1)
+    # Paid RPC providers' price tables by name, over the built-in ones (core/pricing.py, docs/cost.md).
+    pricing: dict[Annotated[str, Field(pattern=NAME_PATTERN)], Pricing] = Field(default_factory=dict)
 
     _path: str = PrivateAttr(default="chainwatch.yaml")
     _source: Any = PrivateAttr(default=None)  # yamlsource.SourceMap of the text it was parsed from
@@ -256,7 +260,35 @@ class Config(Strict):
                 path = ("chains", cname, field) if message and field.isidentifier() else ("chains", cname)
                 raise FieldError(path, message if len(path) == 3 else str(exc)) from None
             _check_ordered(cname, chain)
+        _check_pricing(self)
         return self
+
+    def providers(self) -> dict[str, Pricing]:
+        """Every provider an endpoint names, with its resolved table (core/pricing.py)."""
+        named = sorted({e.provider for _, _, e in self.endpoints() if e.provider})
+        return {name: pricing.resolve(name, self.pricing) for name in named}
+
+    def provider_team(self, name: str) -> str:
+        """Who a provider's cost alerts page: its table's ``team``, else the first chain's that uses it."""
+        table = self.providers().get(name)
+        if table is not None and table.team:
+            return table.team
+        return next(chain.team for _, chain, e in self.endpoints() if e.provider == name)
+
+
+def _check_pricing(config) -> None:
+    for name, table in config.pricing.items():
+        if table.base is not None and table.base not in pricing.BUILTIN:
+            raise FieldError(("pricing", name, "base"), f"unknown built-in table {table.base!r} (built-in: {', '.join(sorted(pricing.BUILTIN))})")
+        if table.team is not None and table.team not in config.teams:
+            raise FieldError(("pricing", name, "team"), f"unknown team {table.team!r} (teams: {', '.join(sorted(config.teams))})")
+    known = sorted({*config.pricing, *pricing.BUILTIN})
+    for cname, chain in config.chains.items():
+        for i, e in enumerate(chain.endpoints):
+            if e.provider is not None and e.provider not in known:
+                raise FieldError(
+                    ("chains", cname, "endpoints", i, "provider"), f"unknown provider {e.provider!r}: add a pricing: table for it (tables: {', '.join(known)})"
+                )
 
 
 def _check_accounts(cname: str, chain, teams: dict) -> None:
@@ -269,10 +301,16 @@ def _check_accounts(cname: str, chain, teams: dict) -> None:
             ("chains", cname, "accounts"), f"{chain.kind} chains cannot read account balances (kinds that can: {', '.join(kinds.with_capability('accounts'))})"
         )
     reader = kind.module("accounts").READER
+    canonical = getattr(reader, "canonical", lambda address: address)
+    seen: dict[str, str] = {}
     for i, account in enumerate(chain.accounts):
         problem = reader.check_address(account.address)
         if problem:
             raise FieldError(("chains", cname, "accounts", i, "address"), problem)
+        # One balance watched twice under two names would count its spending twice on the dashboards.
+        first = seen.setdefault(canonical(account.address), account.name)
+        if first != account.name:
+            raise FieldError(("chains", cname, "accounts", i, "address"), f"address {account.address} is already watched as account {first!r}")
         if account.team is not None and account.team not in teams:
             raise FieldError(("chains", cname, "accounts", i, "team"), f"unknown team {account.team!r} (teams: {', '.join(sorted(teams))})")
 

@@ -97,6 +97,8 @@ MODELS = [
     *kinds.chain_models(),
     cfg.ChainRouting,
     cfg.Account,
+    cfg.Pricing,
+    cfg.UsageAPI,
     cfg.Endpoint,
     cfg.TLSConfig,
     cfg.Thresholds,

@@ -24,6 +24,7 @@ from dataclasses import replace
 from chainwatch import kinds as registry
 from chainwatch.core import alerts as shared
 from chainwatch.core import alertkit
+from chainwatch.core.provideralerts import PROVIDER_ALERTS
 from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
@@ -38,6 +39,7 @@ ALERTS: tuple[AlertSpec, ...] = (
     + tuple(_resolve(a) for a in shared.SHARED)
     + tuple(_resolve(a, k) for k in registry.all_kinds() for a in k.alert_specs())
     + (_resolve(shared.SLO_BURN),)
+    + tuple(_resolve(a) for a in PROVIDER_ALERTS)
 )
 
 ALERT_BY_NAME = {a.name: a for a in ALERTS}
@@ -65,7 +67,7 @@ def explanations(alerts, chain: str) -> list:
 
 def for_kind(kind: str) -> tuple[AlertSpec, ...]:
     """The alerts a chain of ``kind`` gets, in rule order (the SLO burn alert is built apart)."""
-    apart = (shared.EXPORTER_ABSENT.name, shared.WATCHDOG.name, shared.SLO_BURN.name)
+    apart = (shared.EXPORTER_ABSENT.name, shared.WATCHDOG.name, shared.SLO_BURN.name, *(a.name for a in PROVIDER_ALERTS))
     return tuple(a for a in ALERTS if kind in a.kinds and a.name not in apart)
 
 

@@ -1,5 +1,6 @@
 """Alerts on the configured operational accounts (``accounts:``, capability ``accounts``):
-runway (days left at the recent spend rate) and the absolute minimum, one rule per account.
+runway (days left at the recent spend rate) and the absolute minimum, one rule per account, and
+accounts that cannot be read, one rule per chain.
 
 Each account is its own rule, labelled with its owner (``team``: the account's, else the
 chain's) and its ``account``, so a batcher's runway pages the rollup team once and a relayer's
@@ -141,6 +142,33 @@ def _build_minimum(spec: AlertSpec, c: Ctx) -> list[Alert]:
     return out
 
 
+def _build_unreadable(spec: AlertSpec, c: Ctx) -> list[Alert]:
+    """One rule per chain: how many of its accounts went unread (one ticket, not one per account)."""
+    if not c.chain.accounts:
+        return []
+    read = f"max by ({by(ACCOUNT_LABELS)}) ({selector('chainwatch_account_read_success', c.name)})"
+    alert = Alert(
+        spec.name,
+        "warning",
+        c.name,
+        c.chain.team,
+        spec.scope,
+        f"count by ({by(CHAIN_LABELS)}) ({read} == 0)",
+        c.d.account_unreadable,
+        "Account balances on {chain} cannot be read",
+        "{value:%.0f} of the configured accounts of {chain}/{network} have not been read for "
+        + c.d.account_unreadable
+        + ": their balance, runway and minimum alerts are blind. chainwatch_account_read_success == 0 names them; the exporter's log line "
+        "'account balances round failed' says why (no endpoint answered, or the node refused the account's balance call).",
+        _dashboard(c),
+    )
+    first, *others = c.chain.accounts
+    series = [Series("chainwatch_account_read_success", {**_labels(c, first), "team": _owner(c, first)}, 1, 0)]
+    series += [Series("chainwatch_account_read_success", {**_labels(c, a), "team": _owner(c, a)}, 1, 1) for a in others]
+    alert.recipes = [Recipe(series, 1, dict(c.chain_labels), step=_recipe_step(c.d.account_unreadable), note="an account unread")]
+    return [alert]
+
+
 def _dashboard(c: Ctx) -> str:
     return dashboard_for("chain", c.name)
 
@@ -149,6 +177,15 @@ def _dashboard(c: Ctx) -> str:
 BELOW_MINIMUM = Inhibition("ChainwatchAccountBalanceLow", ("chain", "account"), "An account below its minimum pages once: its runway is the same incident.")
 
 ACCOUNT_ALERTS: tuple[AlertSpec, ...] = (
+    AlertSpec(
+        "ChainwatchAccountUnreadable",
+        "chain",
+        ("warning",),
+        needs="accounts",
+        value="{value:%.0f} accounts unread",
+        ahead=True,  # the balance is unknown, not the chain failing: explains no SLO burn
+        build=_build_unreadable,
+    ),
     AlertSpec(
         "ChainwatchAccountBalanceLow",
         "chain",

@@ -94,6 +94,9 @@ class Endpoint(Strict):
     # JSON-RPC kinds: false sends single calls only (providers that bill or forbid batches).
     # True still falls back to single calls, per endpoint, when a batch is refused.
     batch: bool = True
+    # The paid provider behind the URL: a ``pricing:`` table or a built-in one (core/pricing.py).
+    # Its requests are counted per method and billed element; the name is the ``provider`` label.
+    provider: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
 
     _secrets: tuple[str, ...] = PrivateAttr(default=())
 
@@ -172,6 +175,7 @@ class Durations(Strict):
     diverged: str = "3m"  # a node's (or the references') block hashes disagreeing; outlasts a reorg's few rounds
     account_runway: str = "15m"
     account_minimum: str = "5m"
+    account_unreadable: str = "15m"  # an account's balance not read: a ticket, after a few rounds (60 s each by default)
     versions_mixed: str = "12h"  # nodes of one chain on more than one client version: longer than a rolling upgrade takes
 
     @field_validator("*")

@@ -12,12 +12,15 @@ Exposition (native unit: ether, SOL, LTC; ``chainwatch_account_info`` names the 
     chainwatch_account_info{account="batcher",address="0x7f…",chain="base",network="mainnet",symbol="ETH"} 1
     chainwatch_account_read_last_success_timestamp_seconds{chain="base",network="mainnet"} 1.7e+09
     chainwatch_account_read_failures_total{chain="base",network="mainnet"} 0
+    chainwatch_account_read_success{account="batcher",chain="base",...} 1
 
 ``spent_total`` / ``received_total`` add up the falls and rises of the balance between two
 reads, from 0 at the exporter's start (the first read only sets the baseline): the spend rate
 is ``rate(chainwatch_account_spent_total[window])``, which a top-up does not disturb, and the
 runway ``balance / spend rate`` (``ChainwatchAccountRunwayLow``). A balance unread for
-:data:`STALE_ROUNDS` rounds disappears rather than freezing; the counters stay.
+:data:`STALE_ROUNDS` rounds disappears rather than freezing; the counters stay, and
+``read_success`` 0 says which account is unread (``ChainwatchAccountUnreadable``; the reason is
+in the exporter's log line ``account balances round failed``).
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class AccountsWatch:
         self.endpoints = endpoints
         self.caches: dict[str, dict] = {e.name: {} for e in endpoints}
         self.balances: dict[str, tuple[float, float]] = {}  # account -> (balance, unix time read)
+        # account -> whether its last read gave a balance (absent until the first round ends)
+        self.readable: dict[str, bool] = {}
         self.spent: Counter[str] = Counter({a.name: 0.0 for a in chain.accounts})
         self.received: Counter[str] = Counter({a.name: 0.0 for a in chain.accounts})
         self.started = time.time()
@@ -104,6 +109,7 @@ class AccountsWatch:
                 continue
             self.note(got)
             bad = {name: value for name, value in got.items() if isinstance(value, ProbeFailure)}
+            self.readable = {a.name: a.name in got and a.name not in bad for a in self.chain.accounts}
             if bad:
                 self.failures += 1
                 name, failure = next(iter(sorted(bad.items())))
@@ -112,6 +118,7 @@ class AccountsWatch:
                 self.last_success = time.time()
             return
         self.failures += 1
+        self.readable = {a.name: False for a in self.chain.accounts}
         self.warn("; ".join(problems)[:300] or "no endpoint to read")
 
     def note(self, got: dict) -> None:
@@ -146,6 +153,8 @@ class AccountsWatch:
             read = self.balances.get(account.name)
             if read is not None and now - read[1] <= STALE_ROUNDS * self.interval:
                 out.append(("chainwatch_account_balance", labels, read[0]))
+            if account.name in self.readable:
+                out.append(("chainwatch_account_read_success", labels, 1 if self.readable[account.name] else 0))
             out.append(("chainwatch_account_spent_total", labels, self.spent[account.name]))
             out.append(("chainwatch_account_received_total", labels, self.received[account.name]))
             out.append(("chainwatch_account_info", {**base, "account": account.name, "address": account.address, "symbol": self.symbol}, 1))

@@ -16,6 +16,8 @@ import time
 import click
 
 from chainwatch.assembly.config import Config, Role
+from chainwatch.core import durations
+from chainwatch.exporters.credits import CreditMeter
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
@@ -31,8 +33,9 @@ def _fmt(value, unit: str = "") -> str:
     return f"{int(value)}{unit}"
 
 
-async def _probe_all(config: Config, timeout: float):
+async def _probe_all(config: Config, timeout: float, meter: CreditMeter | None = None):
     transport = Transport(config.exporter.max_response_bytes)
+    transport.meter = meter
     try:
         scheduler = Scheduler(config, transport)
         deadline = asyncio.get_running_loop().time() + timeout
@@ -105,12 +108,46 @@ def _served(state, snap) -> str:
     return "ok" if said.healthy else "UNHEALTHY " + said.line.removeprefix("unhealthy: ")
 
 
-def run_check(config: Config, timeout: float) -> int:
-    snap = asyncio.run(_probe_all(config, timeout))
-    table = [COLUMNS, *rows(config, snap)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS) - 1)]
+COST_COLUMNS = ("endpoint", "provider", "credits/round", "credits/day", "cost/day")
+
+
+def cost_rows(config: Config, meter: CreditMeter, interval: float) -> list[tuple[str, ...]]:
+    """What monitoring costs at paid providers: per endpoint with ``provider:``, the credits this
+    round was billed (every batch element) and that × rounds per day at ``interval`` seconds,
+    in dollars where the table has a price. The first round also asks what the probes ask rarely
+    (EVM ``web3_clientVersion``, every 10 minutes): an upper bound by those few credits."""
+    tables = config.providers()
+    out = []
+    for _, _, endpoint in config.endpoints():
+        if endpoint.provider is None:
+            continue
+        table = tables[endpoint.provider]
+        per_round = meter.by_endpoint.get(endpoint.name, 0.0)
+        per_day = per_round * 86400 / interval
+        price = table.price_per_million_credits
+        dollars = "-" if price is None else f"${per_day * price / 1e6:.4f}"
+        out.append((endpoint.name, endpoint.provider, _fmt(per_round), _fmt(round(per_day)), dollars))
+    return out
+
+
+def _print(table: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     for row in table:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+
+
+def run_check(config: Config, timeout: float, interval: float | None = None) -> int:
+    """``interval``: seconds between probe rounds (the scrape interval), for credits per day;
+    default ``generate.prometheus_operator.probe_interval``."""
+    interval = interval or durations.seconds(config.generate.prometheus_operator.probe_interval)
+    meter = CreditMeter()
+    meter.configure(config.providers())
+    snap = asyncio.run(_probe_all(config, timeout, meter))
+    _print([COLUMNS, *rows(config, snap)])
+    costs = cost_rows(config, meter, interval)
+    if costs:
+        click.echo(f"\nWhat monitoring costs at paid providers, one round every {_fmt(interval)}s (docs/cost.md):")
+        _print([COST_COLUMNS, *costs])
     failed = [s.endpoint.name for s in snap.states if s.endpoint.role is Role.NODE and not snap.results[s.endpoint.name].success]
     if failed:
         click.echo(f"\n{len(failed)} operated node(s) failing: {', '.join(failed)}", err=True)

@@ -185,8 +185,14 @@ def serve(
 @click.command()
 @config_option
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for every endpoint.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Seconds between probe rounds (your scrape interval), for the credits per day of paid providers. [default: generate.prometheus_operator.probe_interval]",
+)
 @secret_files_option
-def check(config_file: str, timeout: float, check_secret_files: bool) -> None:
+def check(config_file: str, timeout: float, interval: float | None, check_secret_files: bool) -> None:
     """Probe every endpoint once and print a table; exit 1 if an operated node fails."""
     import logging
 
@@ -197,4 +203,4 @@ def check(config_file: str, timeout: float, check_secret_files: bool) -> None:
     exit_on_unsupported(config)
     if check_secret_files:
         exit_on_secret_files(config)
-    sys.exit(run_check(config, timeout))
+    sys.exit(run_check(config, timeout, interval))

@@ -31,6 +31,7 @@ import logging
 import re
 import signal
 import time
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -50,6 +51,8 @@ from chainwatch.exporters.runtime import event_loop, tune_gc
 from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.accounts import watches_for as account_watches_for
+from chainwatch.exporters.credits import CreditMeter
+from chainwatch.exporters.usage import watches_for as usage_watches_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
 log = logging.getLogger("chainwatch.server")
@@ -65,10 +68,15 @@ class Exporter:
         self.config_path = config_path
         self.workers = workers  # serve --workers N (N > 1): endpoints probed by worker processes
         self.transport = Transport(config.exporter.max_response_bytes)
+        self.meter = CreditMeter()
+        self.meter.configure(config.providers())
+        self.transport.meter = self.meter
+        self._meter_attached = False
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
         self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
         self.streams: dict[str, object] = {}  # endpoint name -> StreamWatch (endpoints with ws_url)
+        self.usage: dict[str, object] = {}  # provider -> UsageWatch (pricing usage_api)
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
@@ -84,6 +92,7 @@ class Exporter:
 
     async def stop(self) -> None:
         await self._stop_monitors()
+        self.meter.save()
         await self.transport.close()
         if self.workers is not None:
             await self.workers.stop()
@@ -105,12 +114,19 @@ class Exporter:
         self.accounts = account_watches_for(self.config, self.transport)
         for watch in self.accounts.values():
             await watch.start()
+        if self.config.providers() and not self._meter_attached:  # once: the file is read at the first start only
+            self.meter.attach(Path(self.config.exporter.state_dir) / "provider-credits.json")
+            self._meter_attached = True
+        self.usage = usage_watches_for(self.config, self.transport, self.meter)
+        for watch in self.usage.values():
+            await watch.start()
 
     async def _stop_monitors(self) -> None:
         monitors, self.monitors = self.monitors, {}
         streams, self.streams = self.streams, {}
         accounts, self.accounts = self.accounts, {}
-        for monitor in [*monitors.values(), *streams.values(), *accounts.values()]:
+        usage, self.usage = self.usage, {}
+        for monitor in [*monitors.values(), *streams.values(), *accounts.values(), *usage.values()]:
             try:
                 await monitor.stop()
             except Exception:  # noqa: BLE001 - shutting down must not fail
@@ -129,6 +145,7 @@ class Exporter:
             await self._stop_monitors()
             self.transport.max_response_bytes = config.exporter.max_response_bytes
             self.scheduler = Scheduler(config, self.transport, previous=self.scheduler)
+            self.meter.configure(config.providers())
             self.config = config
             if self.workers is not None:
                 await self.workers.reload()
@@ -158,6 +175,7 @@ class Exporter:
         yield "chainwatch_config_last_reload_success_timestamp_seconds", {}, round(self.reload_at, 3)
         yield "chainwatch_scrape_duration_seconds", {}, round(self.last_scrape_seconds, 6)
         yield "chainwatch_endpoints_configured", {}, len(self.scheduler.states)
+        yield from self.meter.samples()
 
     def monitor_samples(self, chains):
         for cname in chains:

@@ -152,6 +152,8 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
         self._plans: dict[int, _Plan] = {}
+        # exporters.credits.CreditMeter: counts what endpoints with ``provider:`` are billed.
+        self.meter = None
 
     def _plan(self, endpoint: Endpoint) -> _Plan:
         """The endpoint's :class:`_Plan`, by ``id()``: pydantic models are not hashable. The
@@ -250,6 +252,8 @@ class Transport:
         # every one of them is timed before any of them is parsed (keeps JSON parsing and
         # probe logic of other endpoints out of the measured latency).
         await asyncio.sleep(0)
+        if self.meter is not None and endpoint.provider is not None and status != 429:  # providers bill answers, not rate limits
+            self.meter.count(endpoint.provider, body, endpoint.name)
         if status == 429:
             told = f"Retry-After {retry_after:g}s" if retry_after is not None else "no usable Retry-After"
             raise ProbeFailure("rate_limited", f"HTTP 429 ({told})", retry_after=retry_after)

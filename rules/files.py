@@ -6,6 +6,8 @@ from __future__ import annotations
 RECORDING_FILE = "chainwatch-recording.rules.yml"
 EXPORTER_FILE = "chainwatch-exporter.rules.yml"
 WATCHDOG_FILE = "chainwatch-watchdog.rules.yml"
+# Paid providers' quota and budget alerts (pricing:): apart, tested at their own 5-minute step.
+PROVIDERS_FILE = "chainwatch-providers.rules.yml"
 
 
 def chain_file(chain: str) -> str:

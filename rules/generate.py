@@ -5,6 +5,7 @@ Writes into ``OUT/rules/``:
 - ``chainwatch-recording.rules.yml``: recording rules shared by every chain (dashboards use them);
 - ``chainwatch-exporter.rules.yml``: the exporter-absent alert, one per team;
 - ``chainwatch-watchdog.rules.yml``: the always-firing ChainwatchWatchdog, one per team (its heartbeat);
+- ``chainwatch-providers.rules.yml``: paid providers' projected credits and cost (recording rules) and their quota and budget alerts (``provider:``);
 - ``chainwatch-<chain>.rules.yml``: the chain's alerts (its own thresholds);
 - ``chainwatch-<chain>-slo.rules.yml``: the chain's SLI recording rules, error budget and burn-rate alerts;
 - ``tests/*.yml``: promtool unit tests for every alert and recording rule (``promtool test rules``);
@@ -32,7 +33,8 @@ from chainwatch.rules import alerts as alert_rules
 from chainwatch.rules import audit, operator, recording, runbooks, slo, unittests, values
 from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
 from chainwatch.core.accountalerts import ACCOUNT_ALERTS
-from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, WATCHDOG_FILE, accounts_file, chain_file, slo_file
+from chainwatch.core.provideralerts import PROVIDER_ALERTS, records as provider_records
+from chainwatch.rules.files import EXPORTER_FILE, PROVIDERS_FILE, RECORDING_FILE, WATCHDOG_FILE, accounts_file, chain_file, slo_file
 
 
 class RuleFile:
@@ -68,6 +70,10 @@ def build(config: Config) -> list[RuleFile]:
     files.append(RuleFile(EXPORTER_FILE, [{"name": "chainwatch-exporter", "rules": [a.rule() for a in exporter]}], exporter))
     watchdog = [annotate(a, config) for a in alert_rules.watchdog(config)]
     files.append(RuleFile(WATCHDOG_FILE, [{"name": "chainwatch-watchdog", "rules": [a.rule() for a in watchdog]}], watchdog))
+    providers = [annotate(a, config) for spec in PROVIDER_ALERTS for a in spec.build(spec, config)]
+    if config.providers():
+        group = {"name": "chainwatch-providers", "rules": provider_records(config) + [a.rule() for a in providers]}
+        files.append(RuleFile(PROVIDERS_FILE, [group], providers))
     # An alert lives in the file of the chain it is labelled with: a rollup's SequencerDown is the
     # L2 chain's, in the L2 chain's group after that chain's own alerts, so within one evaluation
     # the symptoms it inhibits (HeadStale, ChainHalted) resolve before it does.

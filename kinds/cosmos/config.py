@@ -68,7 +68,7 @@ class CosmosEndpoint(Endpoint):
         if self.lcd_url is None:
             return None
         if self._lcd is None:
-            lcd = Endpoint(name=self.name, url=self.lcd_url, role=self.role, headers=self.headers, timeout_seconds=self.timeout_seconds)
+            lcd = Endpoint(name=self.name, url=self.lcd_url, role=self.role, headers=self.headers, timeout_seconds=self.timeout_seconds, provider=self.provider)
             lcd._secrets = self.secrets
             self._lcd = lcd
         return self._lcd

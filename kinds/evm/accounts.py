@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from Crypto.Hash import keccak
+
 from chainwatch.exporters import jsonrpc, numbers
 from chainwatch.exporters.balances import per_account, scaled
 from chainwatch.exporters.failures import ProbeFailure
@@ -25,15 +27,33 @@ class EvmBalances:
         return SYMBOLS.get(chain.chain_id, "ETH")
 
     def check_address(self, address: str) -> str | None:
-        if _ADDRESS.match(address):
-            return None
-        return f"{address!r} is not an EVM address (0x and 40 hex digits)"
+        """None, or why ``address`` is none: not ``0x`` + 40 hex digits, or mixed case that fails
+        its EIP-55 checksum (https://eips.ethereum.org/EIPS/eip-55: a mistyped character)."""
+        if not _ADDRESS.match(address):
+            return f"{address!r} is not an EVM address (0x and 40 hex digits)"
+        digits = address[2:]
+        if digits.lower() != digits and digits.upper() != digits and checksummed(address) != address:
+            return f"{address} fails its EIP-55 checksum (mixed case encodes one): a character is mistyped; check the address, or write it all in lower case to skip the check"
+        return None
+
+    def canonical(self, address: str) -> str:
+        """One spelling per account: hex digits are case-insensitive (the case is only a checksum)."""
+        return address.lower()
 
     async def read(self, endpoint, ctx, accounts) -> dict[str, float | ProbeFailure]:
         calls = [(a.name, "eth_getBalance", [a.address, "latest"]) for a in accounts]
         out = await jsonrpc.call(lambda label, body: ctx.request(endpoint, label, body=body), endpoint, ctx.cache, calls, label="eth_getBalance")
         # any size: 2**64 wei is only 18.4 ether
         return per_account(out, "eth_getBalance", lambda result: scaled(numbers.uint(result, "eth_getBalance"), 18))
+
+
+def checksummed(address: str) -> str:
+    """The EIP-55 spelling of an address: a hex letter upper case where the Keccak-256 of the
+    lower-case hex digits has a nibble >= 8 at that position (pycryptodome's Keccak: hashlib's
+    sha3_256 is the final SHA-3, whose padding differs)."""
+    digits = address[2:].lower()
+    digest = keccak.new(digest_bits=256, data=digits.encode("ascii")).hexdigest()
+    return "0x" + "".join(c.upper() if c.isalpha() and int(n, 16) >= 8 else c for c, n in zip(digits, digest))
 
 
 READER = EvmBalances()

@@ -44,6 +44,20 @@ def test_a_valid_account_is_read():
     [
         ('      - {name: relayer, address: "0x1234"}\n', 10, "chains.devnet.accounts[1].address", "not an EVM address"),
         ('      - {name: batcher, address: "0x70997970c51812dc3a75c99ca01e1d8bfbdb8ee3"}\n', 10, "chains.devnet.accounts[1].name", "used twice"),
+        # the batcher's address, one hex letter's case flipped: EIP-55 says a character is mistyped
+        (
+            '      - {name: relayer, address: "0x6887246668a3b87f54DeB3b94Ba47a6f63F32985"}\n',
+            10,
+            "chains.devnet.accounts[1].address",
+            "fails its EIP-55 checksum",
+        ),
+        # the batcher's address again, in lower case: the same balance under two names
+        (
+            '      - {name: relayer, address: "0x6887246668a3b87f54deb3b94ba47a6f63f32985"}\n',
+            10,
+            "chains.devnet.accounts[1].address",
+            "already watched as account 'batcher'",
+        ),
         (
             '      - {name: relayer, address: "0x70997970c51812dc3a75c99ca01e1d8bfbdb8ee3", team: bridge}\n',
             10,

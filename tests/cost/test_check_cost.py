@@ -1,0 +1,32 @@
+"""``chainwatch check`` answers "what does monitoring cost me" (issue #31): credits per round and
+per day of every endpoint with ``provider:``, measured on the round it just sent (every batch
+element at the provider's table), never its URL. The upstream is a loopback fake answering as
+geth does (tests/support/answers.py)."""
+
+from __future__ import annotations
+
+from chainwatch.assembly.config import parse
+from chainwatch.exporters.checkcmd import run_check
+from tests.exporter.test_evm_probe import geth
+from tests.support.configs import config_text, mainnet, node_at, ref_at
+from tests.support.fakeserver import FakeServer
+
+KEY = "k3y-0f-the-provider-9f8e7d"
+
+
+def test_check_prints_credits_per_endpoint_per_day(capsys):
+    with FakeServer() as srv:
+        srv.jsonrpc(f"/v2/{KEY}", geth())
+        srv.jsonrpc("/own", geth())
+        chains = {"ethereum": mainnet("evm", node_at(srv.url("/own")), ref_at(srv.url(f"/v2/{KEY}"), name="alchemy-1", provider="alchemy"))}
+        config = parse(config_text(chains, pricing={"alchemy": {"price_per_million_credits": 0.45}}), env={})
+        code = run_check(config, 10.0, interval=15.0)
+    out = capsys.readouterr().out
+    assert code == 0
+    cost = out.split("What monitoring costs at paid providers, one round every 15s")[1].splitlines()
+    row = next(line.split() for line in cost if line.startswith("alchemy-1"))
+    # one batch of 8 elements at Alchemy's compute units: 0+10+0+20+20+20+20+20 = 110 a round,
+    # 5760 rounds a day at 15 s
+    assert row == ["alchemy-1", "alchemy", "110", str(110 * 5760), f"${110 * 5760 * 0.45 / 1e6:.4f}"]
+    assert not any(line.startswith("node-1") for line in cost)  # not a paid endpoint
+    assert KEY not in out
