@@ -36,6 +36,19 @@ DURATIONS = {
     "chain_halt": "5s",
     "validator": "0m",
 }
+# The demo's thresholds of a chain of 1 s blocks, in blocks and seconds: small, so that a fault
+# pages within seconds (each part adds its kind's own).
+THRESHOLDS = {
+    "sync_lag_blocks_warning": 5,
+    "sync_lag_blocks_critical": 20,
+    "sync_lag_seconds_warning": 5,
+    "sync_lag_seconds_critical": 20,
+    "head_stale_blocks": 5,
+    "head_stale_min_seconds": 5,
+    "chain_halt_blocks": 5,
+    "chain_halt_min_seconds": 5,
+    "rpc_latency_p95_seconds": 0.25,
+}
 SLACK_SECONDS = 6.0
 LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
 

@@ -7,7 +7,7 @@ references) of a chain with 1 s blocks and 4 validators; val-1 and val-2 are wat
 
 from __future__ import annotations
 
-from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
+from chainwatch.devnet.part import DURATIONS, Fault, SimulatedPart, TEAM, THRESHOLDS
 
 CHAIN = "aptos-sim"
 NODES = ("apt-1", "apt-ref-1", "apt-ref-2", "apt-ref-3")
@@ -42,15 +42,7 @@ class AptosDemo(SimulatedPart):
                 "chain_id": self.state["chain_id"],
                 "block_time_seconds": BLOCK_SECONDS,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5,
-                    "sync_lag_blocks_critical": 20,
-                    "sync_lag_seconds_warning": 5,
-                    "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5,
-                    "head_stale_min_seconds": 5,
-                    "chain_halt_blocks": 5,
-                    "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25,
+                    **THRESHOLDS,
                     "aptos_failed_proposal_ratio": 0.1,
                     "aptos_failed_proposals_min": MIN_FAILED,
                     "aptos_proposal_window": "1m",

@@ -11,7 +11,7 @@ Faults go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
+from chainwatch.devnet.part import DURATIONS, Fault, SimulatedPart, TEAM, THRESHOLDS
 
 CHAIN = "avalanche-sim"
 NODES = ("avax-1", "avax-ref-1", "avax-ref-2", "avax-ref-3")
@@ -61,15 +61,7 @@ class AvalancheDemo(SimulatedPart):
                 "network_id": self.state["network_id"],
                 "block_time_seconds": BLOCK_SECONDS,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5,
-                    "sync_lag_blocks_critical": 20,
-                    "sync_lag_seconds_warning": 5,
-                    "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5,
-                    "head_stale_min_seconds": 5,
-                    "chain_halt_blocks": 5,
-                    "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25,
+                    **THRESHOLDS,
                     "peers_min": 0,
                     "avalanche_reward_runway_warning_hours": RUNWAY_WARNING_HOURS,
                     "avalanche_reward_runway_critical_hours": RUNWAY_CRITICAL_HOURS,

@@ -8,7 +8,7 @@ go through the simulator's ``POST /-/control``.
 
 from __future__ import annotations
 
-from chainwatch.devnet.part import DURATIONS, TEAM, SimulatedPart, Fault
+from chainwatch.devnet.part import DURATIONS, Fault, SimulatedPart, TEAM, THRESHOLDS
 
 CHAIN = "cosmos-sim"
 NODES = ("cos-rpc-1", "cos-ref-1", "cos-ref-2", "cos-ref-3")
@@ -41,15 +41,7 @@ class CosmosDemo(SimulatedPart):
                 "chain_id": self.state["chain_id"],
                 "block_time_seconds": BLOCK_SECONDS,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5,
-                    "sync_lag_blocks_critical": 20,
-                    "sync_lag_seconds_warning": 5,
-                    "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5,
-                    "head_stale_min_seconds": 5,
-                    "chain_halt_blocks": 5,
-                    "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25,
+                    **THRESHOLDS,
                     "peers_min": 0,
                     "cosmos_consecutive_misses": 5,
                     "cosmos_solo_miss_ratio": 0.5,

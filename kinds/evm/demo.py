@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Callable
 
-from chainwatch.devnet.part import DURATIONS, LAG_ALERTS, TEAM, BasePart, Fault
+from chainwatch.devnet.part import BasePart, DURATIONS, Fault, LAG_ALERTS, TEAM, THRESHOLDS
 from chainwatch.devnet.procs import anvil_binary, free_port, rpc, wait_until
 
 if TYPE_CHECKING:
@@ -172,16 +172,8 @@ class EvmDevnet(BasePart):
                 "team": TEAM,
                 "block_time_seconds": 1,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5,
-                    "sync_lag_blocks_critical": 20,
-                    "sync_lag_seconds_warning": 5,
-                    "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5,
-                    "head_stale_min_seconds": 5,
-                    "chain_halt_blocks": 5,
-                    "chain_halt_min_seconds": 5,
+                    **THRESHOLDS,
                     "mempool_pending_max": 20,
-                    "rpc_latency_p95_seconds": 0.25,
                     "rpc_error_ratio": 0.05,
                     "peers_min": 0,
                     "durations": DURATIONS,

@@ -9,7 +9,7 @@ with its checkpoint stream; the references over gRPC-web. Faults go through the 
 
 from __future__ import annotations
 
-from chainwatch.devnet.part import DURATIONS, TEAM, Fault, SimulatedPart
+from chainwatch.devnet.part import DURATIONS, Fault, SimulatedPart, TEAM, THRESHOLDS
 
 CHAIN = "sui-sim"
 NODES = ("sui-1", "sui-ref-1", "sui-ref-2", "sui-ref-3")
@@ -45,15 +45,7 @@ class SuiDemo(SimulatedPart):
                 "chain_id": self.state["chain_id"],
                 "block_time_seconds": CHECKPOINT_SECONDS,
                 "thresholds": {
-                    "sync_lag_blocks_warning": 5,
-                    "sync_lag_blocks_critical": 20,
-                    "sync_lag_seconds_warning": 5,
-                    "sync_lag_seconds_critical": 20,
-                    "head_stale_blocks": 5,
-                    "head_stale_min_seconds": 5,
-                    "chain_halt_blocks": 5,
-                    "chain_halt_min_seconds": 5,
-                    "rpc_latency_p95_seconds": 0.25,
+                    **THRESHOLDS,
                     "stream_lag_blocks": 5,
                     "durations": {**DURATIONS, **self.durations},
                 },
