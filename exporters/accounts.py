@@ -35,6 +35,7 @@ from chainwatch import kinds
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.tasks import cancel
 
 log = logging.getLogger("chainwatch.accounts")
 
@@ -73,12 +74,7 @@ class AccountsWatch:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        await cancel(task)
 
     async def _loop(self) -> None:
         while True:

@@ -29,6 +29,7 @@ import time
 from collections import Counter
 
 from chainwatch.core.declarations import RESYNC_REASONS
+from chainwatch.exporters.tasks import cancel
 
 WARN_EVERY_SECONDS = 60.0
 # Rounds a saved position may stay ahead of the chain before the monitor restarts from the
@@ -83,12 +84,7 @@ class ValidatorMonitor:
     async def stop(self) -> None:
         self._stopping.set()
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        await cancel(task)
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():

@@ -51,6 +51,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.transport import USER_AGENT, join_url, tls_options
 from chainwatch.exporters.failures import ProbeFailure
+from chainwatch.exporters.tasks import cancel
 
 log = logging.getLogger("chainwatch.stream")
 
@@ -109,12 +110,7 @@ class StreamWatch:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping must not fail
-                pass
+        await cancel(task)
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -21,6 +21,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters import numbers
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.tasks import cancel
 
 log = logging.getLogger("chainwatch.usage")
 
@@ -55,12 +56,7 @@ class UsageWatch:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001
-                pass
+        await cancel(task)
 
     async def _loop(self) -> None:
         while True:
