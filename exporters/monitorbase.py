@@ -30,6 +30,7 @@ from collections import Counter
 
 from chainwatch.core.declarations import RESYNC_REASONS
 from chainwatch.exporters.tasks import cancel
+from chainwatch.exporters.redact import scrub
 
 WARN_EVERY_SECONDS = 60.0
 # Rounds a saved position may stay ahead of the chain before the monitor restarts from the
@@ -175,3 +176,41 @@ class ValidatorMonitor:
         out += [("chainwatch_validator_monitor_resyncs_total", {**base, "reason": r}, self.resyncs[r]) for r in RESYNC_REASONS]
         out += [("chainwatch_validator_monitor_dropped_entries_total", {**base, "field": f}, self.dropped[f]) for f in sorted(self.dropped)]
         return out
+
+
+class FallbackMonitor(ValidatorMonitor):
+    """A monitor that reads one endpoint per round: the configured one
+    (``validators.endpoint``, else the first reference, else the first node), then its
+    ``validators.fallbacks`` in order; ``self.endpoint`` is the one in use. Rounds start every
+    ``interval`` seconds (``validators.interval_seconds``), failed or not. A kind implements
+    ``cycle()``, which picks the endpoint from ``self.candidates``."""
+
+    def __init__(self, chain_name: str, chain, log: logging.Logger, interval: float | None = None):
+        super().__init__(chain_name, chain, log)
+        spec = chain.validators
+        self.interval = spec.interval_seconds if interval is None else interval
+        first = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
+        self.candidates = [chain.endpoint(n) for n in dict.fromkeys([first, *spec.fallbacks])]
+        self.endpoint = self.candidates[0]
+        self._round_started = time.monotonic()
+
+    async def cycle(self) -> None:
+        raise NotImplementedError
+
+    async def step(self) -> float:
+        self._round_started = time.monotonic()
+        await self.cycle()
+        return self._rest()
+
+    def retry_delay(self, exc: Exception) -> float:
+        return self._rest()
+
+    def _rest(self) -> float:
+        """Seconds left of this round's interval."""
+        return max(0.0, self.interval - (time.monotonic() - self._round_started))
+
+    def scrub(self, text: str) -> str:
+        return scrub(text, [self.endpoint.url, *self.endpoint.secrets])
+
+    def warn(self, detail: str) -> None:
+        super().warn(f"{self.endpoint.name}: {detail}")

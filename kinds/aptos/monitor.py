@@ -47,8 +47,7 @@ from collections import Counter
 from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure
-from chainwatch.exporters.monitorbase import ValidatorMonitor
-from chainwatch.exporters.redact import scrub
+from chainwatch.exporters.monitorbase import FallbackMonitor
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.aptos.api import error_code, ledger_info, view_body, view_u64s
 from chainwatch.kinds.aptos.metrics import OUTCOMES, STATES
@@ -67,45 +66,19 @@ class _Behind(Exception):
         self.endpoint, self.epoch = endpoint, epoch
 
 
-class AptosMonitor(ValidatorMonitor):
+class AptosMonitor(FallbackMonitor):
     what = "aptos validator monitor"
 
     def __init__(self, chain_name: str, chain, transport: Transport, settings, interval: float | None = None):
-        super().__init__(chain_name, chain, log)
+        super().__init__(chain_name, chain, log, interval)
         self.transport, self.settings = transport, settings
-        spec = chain.validators
-        self.interval = spec.interval_seconds if interval is None else interval
-        first = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
-        self.candidates: list[Endpoint] = [chain.endpoint(n) for n in dict.fromkeys([first, *spec.fallbacks])]
-        self.endpoint = self.candidates[0]
-        self.groups = {g: list({v.pool_address: v for v in members}.values()) for g, members in sorted(spec.groups.items())}
+        self.groups = {g: list({v.pool_address: v for v in members}.values()) for g, members in sorted(chain.validators.groups.items())}
         self.seen: dict[str, tuple[int, int, int]] = {}  # pool -> (epoch, successful, failed) highest seen
         self.totals: dict[str, Counter[str]] = {}  # pool -> outcome -> counted since start
         self.epoch: int | None = None  # the highest epoch counted in (the position check_position guards)
         self._samples: list[tuple[str, dict, float]] = []
-        self._round_started = time.monotonic()
 
-    # ------------------------------------------------------------------ the round loop (ValidatorMonitor)
-
-    async def step(self) -> float:
-        self._round_started = time.monotonic()
-        await self.cycle()
-        return self._rest()
-
-    def retry_delay(self, exc: Exception) -> float:
-        return self._rest()
-
-    def _rest(self) -> float:
-        """Seconds left of this round's interval: rounds start every ``interval`` seconds, failed or not."""
-        return max(0.0, self.interval - (time.monotonic() - self._round_started))
-
-    def scrub(self, text: str) -> str:
-        return scrub(text, [self.endpoint.url, *self.endpoint.secrets])
-
-    def warn(self, detail: str) -> None:
-        super().warn(f"{self.endpoint.name}: {detail}")
-
-    # ------------------------------------------------------------------ one cycle
+    # ------------------------------------------------------------------ one cycle (FallbackMonitor)
 
     async def cycle(self) -> None:
         """One cycle on the first endpoint that answers in an epoch not below the one counted in:

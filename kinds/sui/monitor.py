@@ -34,8 +34,8 @@ import time
 from chainwatch.core.chain import Endpoint
 from chainwatch.core.declarations import UNRESOLVED_REASONS
 from chainwatch.exporters.failures import ProbeFailure, invalid
-from chainwatch.exporters.monitorbase import ValidatorMonitor
-from chainwatch.exporters.redact import clip, scrub
+from chainwatch.exporters.monitorbase import FallbackMonitor
+from chainwatch.exporters.redact import clip
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.sui import native
 from chainwatch.kinds.sui.epoch import REQUEST, Duties, duties
@@ -79,38 +79,15 @@ class _Behind(Exception):
     """An endpoint in an older epoch than the one last read (a fallback is tried next)."""
 
 
-class SuiMonitor(ValidatorMonitor):
+class SuiMonitor(FallbackMonitor):
     what = "sui validator monitor"
 
     def __init__(self, chain_name: str, chain, transport: Transport, settings, interval: float | None = None):
-        super().__init__(chain_name, chain, log)
+        super().__init__(chain_name, chain, log, interval)
         self.transport, self.settings = transport, settings
-        spec = chain.validators
-        self.interval = spec.interval_seconds if interval is None else interval
-        first = spec.endpoint or (chain.references[0].name if chain.references else chain.nodes[0].name)
-        self.candidates: list[Endpoint] = [chain.endpoint(n) for n in dict.fromkeys([first, *spec.fallbacks])]
-        self.endpoint = self.candidates[0]
-        self.groups = {g: list({v.address: v for v in members}.values()) for g, members in sorted(spec.groups.items())}
+        self.groups = {g: list({v.address: v for v in members}.values()) for g, members in sorted(chain.validators.groups.items())}
         self.epoch: int | None = None
         self.duties: Duties | None = None
-        self._round_started = time.monotonic()
-
-    async def step(self) -> float:
-        self._round_started = time.monotonic()
-        await self.cycle()
-        return self._rest()
-
-    def retry_delay(self, exc: Exception) -> float:
-        return self._rest()
-
-    def _rest(self) -> float:
-        return max(0.0, self.interval - (time.monotonic() - self._round_started))
-
-    def scrub(self, text: str) -> str:
-        return scrub(text, [self.endpoint.url, *self.endpoint.secrets])
-
-    def warn(self, detail: str) -> None:
-        super().warn(f"{self.endpoint.name}: {detail}")
 
     async def cycle(self) -> None:
         failure: Exception | None = None
