@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from chainwatch import kinds
 from chainwatch.assembly import catalog
 from chainwatch.dashboards.accounts import accounts_row
+from chainwatch.dashboards.divergence import divergence_row, judged
 from chainwatch.dashboards.upgrades import upgrades_row
 from chainwatch.dashboards.panels import (
     NOT_WATCHDOG,
@@ -403,6 +404,8 @@ def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, gr
     from chainwatch.dashboards.panels import alert_annotation, dashboard, fixed_variable, link, query_variable
 
     # Rows of capabilities every such kind's dashboard gets here, last: no kind repeats them.
+    if judged(chain):
+        divergence_row(grid)
     if getattr(chain, "upgrades", None) is not None:
         upgrades_row(grid, chain)
     if chain.accounts:
