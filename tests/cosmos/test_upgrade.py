@@ -7,6 +7,7 @@ No real CometBFT / Cosmos SDK node can be installed here.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -140,3 +141,62 @@ def test_config_errors_name_the_field():
         Upgrades(min_version="latest")
     with pytest.raises(ValidationError, match="critical_before"):
         Upgrades(min_version="1.0.0", warning_before="1h", critical_before="2h")
+
+
+async def test_the_generated_rule_warns_at_the_lead_time_on_what_the_simulator_exports(transport, tmp_path):
+    """The issue's check without a Prometheus server: the simulator's plan 30h away (18000 blocks
+    at 6 s) and a node below the minimum, read by the probe; the values fed to the generated rule
+    of that chain in promtool: the warning (lead 48h) fires, the critical (1h) does not; with the
+    node at the minimum nothing does."""
+    import subprocess
+
+    import yaml
+
+    from chainwatch.assembly.config import parse
+    from chainwatch.rules.generate import build, chain_file
+    from tests.support import require_binary
+
+    chain = Chain(manual=True)
+    async with Simulator(chain) as sim:
+        chain.advance()
+        chain.schedule_upgrade("v2", chain.height + 18000)
+        chain.node("rpc-1").app_version = "v1.9.0"
+        cfg = config(chain, sim, min_version="v2.0.0")
+        result, _ = await probe(cfg, transport)
+    left = result.get("chainwatch_upgrade_time_until_seconds", upgrade="v2")
+    assert 30 * 3600 - 60 < left <= 30 * 3600
+    below = result.get("chainwatch_node_version_below_minimum")
+
+    text = json.dumps({"chains": {"sim": {**cfg.model_dump(mode="json", exclude_none=True, exclude={"thresholds"})}}})
+    [rules] = [f for f in build(parse(text, env={})) if f.name == chain_file("sim")]
+    for group in rules.groups:  # which rule fires is the point here; the texts are the generated tests'
+        for rule in group["rules"]:
+            rule.pop("annotations", None)
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump({"groups": rules.groups}))
+    labels = 'chain="sim",endpoint="rpc-1",network="simnet",role="node"'
+
+    def case(below_value: float, expected: list) -> dict:
+        return {
+            "interval": "1m",
+            "input_series": [
+                {"series": f'chainwatch_upgrade_time_until_seconds{{{labels},upgrade="v2"}}', "values": f"{left:.0f}-60x10"},
+                {"series": f"chainwatch_node_version_below_minimum{{{labels}}}", "values": f"{below_value:.0f}x10"},
+            ],
+            "alert_rule_test": [{"eval_time": "5m", "alertname": "ChainwatchUpgradeVersionBelowMinimum", "exp_alerts": expected}],
+        }
+
+    warning = {
+        "exp_labels": {
+            "alertname": "ChainwatchUpgradeVersionBelowMinimum",
+            "severity": "warning",
+            "chain": "sim",
+            "endpoint": "rpc-1",
+            "network": "simnet",
+            "role": "node",
+            "team": "default",
+        }
+    }
+    tests = {"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": [case(below, [warning]), case(0, [])]}
+    (tmp_path / "t.yml").write_text(yaml.safe_dump(tests))
+    proc = subprocess.run([require_binary("promtool"), "test", "rules", "t.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-1000:]
