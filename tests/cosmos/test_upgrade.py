@@ -8,17 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import time
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
+from chainwatch.assembly.config import parse
 from chainwatch.core.versions import Upgrades, parse_version
+from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext, ProbeResult
 from chainwatch.exporters.transport import Transport
 from chainwatch.kinds.cosmos import upgrade
 from chainwatch.kinds.cosmos.config import CosmosChain
 from chainwatch.kinds.cosmos.probe import PROBE
 from chainwatch.kinds.cosmos.simulator import Chain, Simulator
+from chainwatch.rules.generate import build, chain_file
+from tests.support import require_binary
 
 
 @pytest.fixture
@@ -113,8 +120,6 @@ async def test_without_upgrades_configured_nothing_more_is_asked(transport):
 
 
 def test_a_bad_plan_answer_is_a_bounded_error():
-    from chainwatch.exporters.failures import ProbeFailure
-
     assert upgrade.parse_plan({"plan": None}) is None
     assert upgrade.parse_plan({"plan": {"name": "v17", "height": "18000000", "time": "0001-01-01T00:00:00Z"}}) == ("v17", 18000000)
     for body in ({"plan": {"name": "", "height": "5"}}, {"plan": {"name": "v17", "height": "-1"}}, {"plan": {"name": "v17", "height": "0"}}, []):
@@ -135,8 +140,6 @@ def test_versions_compare_as_releases_not_as_text():
 
 
 def test_config_errors_name_the_field():
-    from pydantic import ValidationError
-
     with pytest.raises(ValidationError, match="min_version"):
         Upgrades(min_version="latest")
     with pytest.raises(ValidationError, match="critical_before"):
@@ -148,14 +151,6 @@ async def test_the_generated_rule_warns_at_the_lead_time_on_what_the_simulator_e
     at 6 s) and a node below the minimum, read by the probe; the values fed to the generated rule
     of that chain in promtool: the warning (lead 48h) fires, the critical (1h) does not; with the
     node at the minimum nothing does."""
-    import subprocess
-
-    import yaml
-
-    from chainwatch.assembly.config import parse
-    from chainwatch.rules.generate import build, chain_file
-    from tests.support import require_binary
-
     chain = Chain(manual=True)
     async with Simulator(chain) as sim:
         chain.advance()
