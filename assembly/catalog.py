@@ -202,6 +202,31 @@ SHARED: tuple[Metric, ...] = (
         scope="chain",
         needs="divergence",
     ),
+    # ----------------------------------------------------------------- scheduled upgrades (core/versions.py)
+    _m(
+        "chainwatch_upgrade_time_until_seconds",
+        G,
+        "seconds",
+        "Seconds until the next scheduled upgrade the endpoint knows (Cosmos x/upgrade current_plan height at the chain's observed block time; beacon fork_schedule epoch from genesis); negative once due and not yet applied; absent when none is scheduled or upgrades: is not configured.",
+        labels=("upgrade",),
+        needs="upgrades",
+        example='chainwatch_upgrade_time_until_seconds{chain="cosmoshub",endpoint="hub-1",network="mainnet",role="node",upgrade="v17"} 86400',
+    ),
+    _m(
+        "chainwatch_upgrade_height",
+        G,
+        "",
+        "Height (beacon: first slot of the fork epoch) of the next scheduled upgrade the endpoint knows.",
+        labels=("upgrade",),
+        needs="upgrades",
+    ),
+    _m(
+        "chainwatch_node_version_below_minimum",
+        G,
+        "",
+        "1 if the endpoint's client version (Cosmos: the application version of /abci_info) is below the upgrades: minimum configured for its client, 0 if at or above; absent when it cannot be judged (no minimum for its client, no version in its text).",
+        needs="upgrades",
+    ),
     # ----------------------------------------------------------------- background monitors
     _m(
         "chainwatch_validator_monitor_last_success_timestamp_seconds",

@@ -106,8 +106,9 @@ MODELS = [
     cfg.SLO,
     cfg.LatencySLO,
     cfg.FreshnessSLO,
-    # each kind's nested models (validators, ...), as its package lists them
-    *(model for k in kinds.all_kinds() for model in k.config_models),
+    # each kind's nested models (validators, ...), as its package lists them; a model two kinds
+    # share (core/versions.py Upgrades) once
+    *dict.fromkeys(model for k in kinds.all_kinds() for model in k.config_models),
 ]
 
 

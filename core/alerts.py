@@ -48,7 +48,7 @@ from chainwatch.core.alertkit import (
 from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.core.declarations import LATENCY_BUCKETS, Type
 from chainwatch.core.generated import number
-from chainwatch.core.versions import VERSIONS_MIXED
+from chainwatch.core.versions import UPGRADE_VERSION_BELOW, VERSIONS_MIXED
 
 # Window of MempoolNotMined: the pending pool must not shrink once in this long.
 MEMPOOL_WINDOW = "5m"
@@ -1017,6 +1017,7 @@ SHARED: tuple[AlertSpec, ...] = (
         test=step("chainwatch_validator_monitor_unresolved_validators", 0, 1, "configured validator not resolvable"),
     ),
     VERSIONS_MIXED,
+    UPGRADE_VERSION_BELOW,
 )
 
 # The SLO burn alerts summarise every chain's endpoints (built by rules/slo.py); they come

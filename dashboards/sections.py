@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from chainwatch import kinds
 from chainwatch.assembly import catalog
 from chainwatch.dashboards.accounts import accounts_row
+from chainwatch.dashboards.divergence import divergence_row, judged
+from chainwatch.dashboards.upgrades import upgrades_row
 from chainwatch.dashboards.panels import (
     NOT_WATCHDOG,
     NONE,
@@ -401,7 +403,12 @@ def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, gr
     from chainwatch.core import uids
     from chainwatch.dashboards.panels import alert_annotation, dashboard, fixed_variable, link, query_variable
 
-    if chain.accounts:  # every kind's dashboard gets its accounts row here, last
+    # Rows of capabilities every such kind's dashboard gets here, last: no kind repeats them.
+    if judged(chain):
+        divergence_row(grid)
+    if getattr(chain, "upgrades", None) is not None:
+        upgrades_row(grid, chain)
+    if chain.accounts:
         accounts_row(grid, chain)
     links = [
         link("Executive overview", uids.url(uids.EXECUTIVE), "SLOs and status per chain"),

@@ -51,6 +51,7 @@ CAPABILITIES = frozenset(
         "indexer",  # indexes another chain of the config (linked_chains): executive "indexers behind"
         "divergence",  # divergence.py: block hashes at a common height vs the references (chainwatch_block_hash_diverged)
         "accounts",  # accounts.py: READER, the balances of the chain's configured accounts (chainwatch_account_*)
+        "upgrades",  # the probe reads the next scheduled upgrade and judges client versions (upgrades:, chainwatch_upgrade_*)
     }
 )
 

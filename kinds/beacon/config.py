@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, FieldError, Strict, Thresholds
+from chainwatch.core.versions import Upgrades
 
 PUBKEY_PATTERN = r"^0x[0-9a-fA-F]{96}$"
 
@@ -75,6 +76,7 @@ class BeaconChain(ChainBase):
     slots_per_epoch: Annotated[int, Field(gt=0)] = 32
     validators: BeaconValidators | None = None
     genesis_validators_root: Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$")] | None = None
+    upgrades: Upgrades | None = None  # the next scheduled upgrade and the client version it needs (core/versions.py)
 
     @property
     def block_time(self) -> float:

@@ -61,6 +61,7 @@ from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.transport import Reply
 from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_hash
+from chainwatch.kinds.beacon import upgrade
 
 log = logging.getLogger("chainwatch.probe.beacon")
 
@@ -97,6 +98,7 @@ class Clock:
         self.seconds_per_slot = seconds_per_slot
         self.slots_per_epoch = slots_per_epoch
         self.genesis_validators_root = genesis_validators_root  # lower-case 0x hex, None if the node did not say
+        self.fork_names: dict[str, str] = {}  # fork version (lower-case 0x hex) -> name, from the spec
 
     def slot_at(self, unix: float) -> int:
         return max(0, math.floor((unix - self.genesis_time) / self.seconds_per_slot))
@@ -128,7 +130,9 @@ async def read_clock(request) -> Clock:
         raise invalid("spec: SECONDS_PER_SLOT and SLOTS_PER_EPOCH must be positive")
     root = g.get("genesis_validators_root")
     root = root.lower() if isinstance(root, str) and _ROOT.fullmatch(root) else None
-    return Clock(uint(g.get("genesis_time"), "genesis.genesis_time"), float(seconds), slots, root)
+    clock = Clock(uint(g.get("genesis_time"), "genesis.genesis_time"), float(seconds), slots, root)
+    clock.fork_names = upgrade.fork_names(s)
+    return clock
 
 
 class BeaconProbe:
@@ -268,6 +272,8 @@ class BeaconProbe:
                 ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.client_version(ctx.cache["client_version"])
+        if getattr(ctx.chain, "upgrades", None) is not None:
+            await upgrade.read(lambda label, path: get(label, path, ()), ctx, result, clock, data_of, uint)
 
 
 PROBE = BeaconProbe()

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from chainwatch.core.chain import NAME_PATTERN, Adjusted, ChainBase, Durations, Endpoint, FieldError, Strict, Thresholds
+from chainwatch.core.versions import Upgrades
 
 CHAIN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$"  # CometBFT: at most 50 characters
 CONSENSUS_ADDRESS_PATTERN = r"^[0-9A-Fa-f]{40}$"  # SHA-256(pubkey)[:20] in hex
@@ -164,6 +165,7 @@ class CosmosChain(ChainBase):
     thresholds: CosmosThresholds = Field(default_factory=CosmosThresholds)
     validators: CosmosValidators | None = None
     slashing: SlashingParams | None = None  # the chain's x/slashing params: checks the jail thresholds against them
+    upgrades: Upgrades | None = None  # the next scheduled upgrade and the client version it needs (core/versions.py)
 
     @property
     def block_time(self) -> float:

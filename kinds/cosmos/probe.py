@@ -16,7 +16,8 @@ syncing flag, ``node_info.network`` the chain id: an endpoint of another chain f
 version. From ``/net_info``: ``n_peers`` (a decimal string). Providers often close
 ``/net_info``; when it fails or is malformed only ``chainwatch_peers`` is absent (the failed
 call still counts in the RPC error counters). Lag against the references, head age alerts
-and the chain halt come from the shared scheduler and rules.
+and the chain halt come from the shared scheduler and rules. With ``upgrades:`` configured,
+:mod:`chainwatch.kinds.cosmos.upgrade` adds the x/upgrade plan and the application version.
 
 Sentinels are "not known" (:mod:`chainwatch.exporters.sentinels`), marked
 ``chainwatch_probe_value_unknown{field=...} 1``: ``latest_block_height "0"`` (a node that has
@@ -35,6 +36,7 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_time
+from chainwatch.kinds.cosmos import upgrade
 from chainwatch.kinds.cosmos.cometbft import RPC_ERROR_STATUSES, boolean, obj, result_of, timestamp, uint
 
 
@@ -65,6 +67,8 @@ class CosmosProbe:
                 result.head_timestamp = stamp
                 result.set("chainwatch_head_age_seconds", round(max(0.0, time.time() - stamp), 3))
         result.client_version(client_version_label(node_info.get("version"), prefix="cometbft/"))
+        if ctx.chain.upgrades is not None:
+            await upgrade.read(endpoint, ctx, result)
         net = await self.net_info(endpoint, ctx)  # only once /status answered: a broken endpoint is asked once per round
         if net is not None:
             result.set("chainwatch_peers", net)

@@ -4,12 +4,13 @@ This is **not** a CometBFT node and runs no consensus: no CometBFT / Cosmos SDK 
 installed here, so chainwatch's ``cosmos`` probe and validator monitor are exercised against
 this small simulator instead. Its answers follow the public API documentation:
 
-- CometBFT v0.38 RPC (https://docs.cometbft.com/v0.38/rpc/): ``/status``, ``/net_info``,
+- CometBFT v0.38 RPC (https://docs.cometbft.com/v0.38/rpc/): ``/status``, ``/net_info``, ``/abci_info``,
   ``/block?height=``, ``/validators?height=&page=&per_page=`` over URI (GET) and JSON-RPC
   (POST), heights and powers as decimal strings, ``block_id_flag`` 1 absent / 2 commit /
   3 nil, absent votes with an empty ``validator_address`` and a null signature, errors as
   ``{"error": {"code": -32603, "message": "Internal error", "data": "..."}}`` with HTTP 500;
-- Cosmos SDK gRPC-gateway REST: ``/cosmos/slashing/v1beta1/params``,
+- Cosmos SDK gRPC-gateway REST: ``/cosmos/upgrade/v1beta1/current_plan`` (``{"plan": null}``
+  or the plan with its height as a string), ``/cosmos/slashing/v1beta1/params``,
   ``/cosmos/slashing/v1beta1/signing_infos[/{valcons}]``,
   ``/cosmos/staking/v1beta1/validators/{valoper}`` (``BOND_STATUS_*``), errors as
   ``{"code": 5, "message": "...", "details": []}`` with HTTP 404.
@@ -70,6 +71,7 @@ from chainwatch.devnet.simulator import Simulator as _Simulator
 log = logging.getLogger("chainwatch.simulators.cosmos")
 
 COMETBFT_VERSION = "0.38.17"
+APP_VERSION = "v1.0.0"  # the simulated application's version (/abci_info)
 SIM_CHAIN_ID = "simcosmos-1"
 OTHER_NETWORK = "othernet-1"
 HRP = "cosmos"
@@ -124,6 +126,7 @@ class Node:
     peers: int = 8
     net_info_closed: bool = False  # answers /net_info with HTTP 403, as providers that close it do
     lowest: int | None = None  # pruned (min-retain-blocks) or state-synced: the first height this node keeps
+    app_version: str = APP_VERSION  # the application's version (/abci_info response.version, e.g. gaiad's)
 
 
 @dataclass
@@ -169,6 +172,7 @@ class Chain(Simulation):
         self.min_signed = min_signed_per_window
         self.downtime_jail_seconds = downtime_jail_seconds
         self.halted = False
+        self.plan: tuple[str, int] | None = None  # x/upgrade's current plan: (name, height)
         self.requests: Counter[str] = Counter()  # RPC method / LCD route -> requests served (tests count reads)
         self.blocks: dict[int, Block] = {}
         self.height = start_height
@@ -313,6 +317,10 @@ class Chain(Simulation):
         self.jail(validator, seconds=253402300799 - time.time())  # 9999-12-31T23:59:59Z, as DoubleSignJailEndTime
         v.tombstoned = True
 
+    def schedule_upgrade(self, name: str | None, height: int = 0) -> None:
+        """Schedule x/upgrade plan ``name`` at ``height`` (None: no plan, as after it was applied)."""
+        self.plan = (name, height) if name is not None else None
+
     def control(self, body: dict) -> None:
         action = body.get("action")
         actions = {
@@ -332,6 +340,9 @@ class Chain(Simulation):
             "jail": lambda: self.jail(body["validator"]),
             "unjail": lambda: self.unjail(body["validator"]),
             "tombstone": lambda: self.tombstone(body["validator"]),
+            "schedule_upgrade": lambda: self.schedule_upgrade(body["name"], int(body["height"])),
+            "clear_upgrade": lambda: self.schedule_upgrade(None),
+            "set_app_version": lambda: setattr(self.node(body["node"]), "app_version", str(body["version"])),
         }
         if action not in actions:
             raise ValueError(f"unknown action {action!r} (actions: {', '.join(actions)})")
@@ -394,6 +405,20 @@ class Chain(Simulation):
             "channels": "40202122233038606100",
             "moniker": node.name,
             "other": {"tx_index": "on", "rpc_address": "tcp://127.0.0.1:26657"},
+        }
+
+    def rpc_abci_info(self, node: Node, params: dict) -> dict:
+        # rpc/core/abci.go ABCIInfo: the application's ResponseInfo; Cosmos SDK apps put their
+        # version (gaiad v17.2.0) in "version", heights as decimal strings.
+        top = self.node_height(node)
+        return {
+            "response": {
+                "data": "SimApp",
+                "version": node.app_version,
+                "app_version": "0",
+                "last_block_height": str(top),
+                "last_block_app_hash": base64.b64encode(bytes.fromhex(_hex(f"app/{top}"))).decode(),
+            }
         }
 
     def _block_id(self, height: int) -> dict:
@@ -521,6 +546,13 @@ class Chain(Simulation):
 
     def lcd(self, path: str, query) -> tuple[int, dict]:
         not_found = (404, {"code": 5, "message": "not found", "details": []})
+        if path == "cosmos/upgrade/v1beta1/current_plan":
+            # x/upgrade QueryCurrentPlanResponse: {"plan": null} without a plan; height an int64 string,
+            # time the zero time (deprecated since v0.46, heights only).
+            if self.plan is None:
+                return 200, {"plan": None}
+            name, height = self.plan
+            return 200, {"plan": {"name": name, "time": "0001-01-01T00:00:00Z", "height": str(height), "info": "", "upgraded_client_state": None}}
         if path == "cosmos/slashing/v1beta1/params":
             return 200, {
                 "params": {

@@ -30,7 +30,10 @@ KIND = ChainKind(
     config=SolanaChain,
     unit="slots",
     primary_method="batch",
-    capabilities=frozenset({"validators", "stream", "accounts"}),  # its own halt alert: the cluster's slot clock
+    capabilities=frozenset({"validators", "stream", "accounts", "divergence"}),  # its own halt alert: the cluster's slot clock
+    # The head is the confirmed slot; finalized trails it by ~32 slots (more under load): 64
+    # below the references' lowest head is rooted on every healthy node (getBlock "finalized").
+    confirmation_depth=64,
     metrics=METRICS,
     config_models=(SolanaThresholds, SolanaDurations, SolanaValidators, SolanaValidator),
     block_time_doc="0.4 s",

@@ -43,6 +43,8 @@ Answers are parsed with ``solders`` types where they exist (``EpochInfo``,
 ``RpcPerfSample``, ``RpcVersionInfo``: strict u64 checks in Rust, ~1 µs each) and with
 strict integer checks for the bare numbers. Some providers refuse JSON-RPC batches; the
 shared ``jsonrpc.call`` then falls back to single calls for that endpoint and remembers it.
+On a chain compared by block hash (``exporters.divergence``), ``getBlock`` of the compared
+finalized slot rides in the same batch (:mod:`chainwatch.kinds.solana.divergence`).
 Only the identity (``getGenesisHash``) and the head (``getSlot(confirmed)``) fail the probe;
 an optional method answering an error or an unreadable value drops only its metric
 (``chainwatch_probe_dropped_values_total{field=...}``).
@@ -65,6 +67,7 @@ from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.sentinels import zero_time
 from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
+from chainwatch.kinds.solana import divergence
 
 VERSION_TTL = 600.0  # getVersion rarely changes; ask every 10 minutes
 GENESIS_TTL = 600.0  # re-check the cluster identity (getGenesisHash) every 10 minutes
@@ -147,6 +150,9 @@ class SolanaProbe:
         expected = getattr(ctx.chain, "genesis_hash", None)
         if expected and time.monotonic() - ctx.cache.get("genesis_at", -1e9) > GENESIS_TTL:
             calls.insert(0, ("getGenesisHash", "getGenesisHash", []))  # first: asked alone first when batches are refused
+        if ctx.hash_height is not None:
+            calls.append(divergence.call(ctx.hash_height))  # in the batch: no request of its own
+            ctx.hash_batched = True
         out = await self.send(endpoint, ctx, calls)
 
         genesis = out.get("getGenesisHash")
@@ -215,6 +221,10 @@ class SolanaProbe:
                 ctx.cache["version_at"] = time.monotonic()
         if "client_version" in ctx.cache:
             result.client_version(ctx.cache["client_version"])
+
+        if ctx.hash_height is not None:
+            with result.optional(divergence.KEY):
+                result.block_hash = (ctx.hash_height, divergence.read(out[divergence.KEY]))
 
         with result.optional("getBlockTime"):
             await self.block_time(endpoint, ctx, result, head)

@@ -30,7 +30,7 @@ Controls
 --------
 Python API on :class:`Cluster` (``hold``, ``release``, ``set_lag``, ``set_down``,
 ``halt``, ``resume``, ``stop_voting``, ``resume_voting``, ``set_skip_ratio``,
-``set_genesis``) and the
+``set_genesis``, ``fork``: a node's blockhashes from a slot on are another fork's) and the
 same over HTTP: ``POST /-/control`` with ``{"action": "hold", "node": "rpc-1"}``,
 ``{"action": "halt"}``, ``{"action": "stop_voting", "validator": "val-1"}``,
 ``{"action": "set_skip_ratio", "validator": "val-2", "ratio": 0.5}``,
@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from solders.hash import Hash
 from solders.pubkey import Pubkey
 
 from chainwatch.devnet.simulator import Simulation, Simulator, serve
@@ -103,6 +104,7 @@ class Node:
     lag: int = 0  # fixed slots behind the cluster
     down: bool = False
     genesis_hash: str | None = None  # answers another cluster's genesis hash when set
+    fork_from: int | None = None  # from this slot on, its blocks are another fork's (other blockhashes)
 
 
 class RpcError(Exception):
@@ -324,6 +326,8 @@ class Cluster(Simulation):
             "resume_voting": lambda: self.resume_voting(body["validator"]),
             "set_skip_ratio": lambda: self.set_skip_ratio(body["validator"], body["ratio"]),
             "set_genesis": lambda: self.set_genesis(body["node"], body.get("genesis_hash") or DEVNET_GENESIS_HASH),
+            "fork": lambda: setattr(self.node(body["node"]), "fork_from", int(body.get("slot", self.tip))),
+            "unfork": lambda: setattr(self.node(body["node"]), "fork_from", None),
             "reset_genesis": lambda: self.set_genesis(body["node"], None),
         }
         if action not in actions:
@@ -449,6 +453,42 @@ class Cluster(Simulation):
         if slot in self.skipped:
             raise RpcError(-32009, f"Slot {slot} was skipped, or missing in long-term storage")
         raise RpcError(-32004, f"Block not available for slot {slot}")
+
+    def blockhash(self, node: Node, slot: int) -> str:
+        """The base58 blockhash of ``slot`` as ``node`` has it (another fork's from ``fork_from`` on)."""
+        fork = "fork" if node.fork_from is not None and slot >= node.fork_from else "main"
+        return str(Hash(hashlib.sha256(f"chainwatch-simulator/solana/{fork}/{slot}".encode()).digest()))
+
+    def rpc_getBlock(self, node: Node, params: list) -> dict:
+        """https://solana.com/docs/rpc/http/getblock with ``transactionDetails: "none"`` and
+        ``rewards: false``: no ``transactions`` nor ``rewards`` fields. ``processed`` is refused, as
+        Agave does; a skipped slot answers -32007, a slot past the commitment's -32004."""
+        if not params or isinstance(params[0], bool) or not isinstance(params[0], int) or params[0] < 0:
+            raise RpcError(-32602, "Invalid params: expected a slot")
+        config = self._config(params, 1)
+        commitment = self._commitment(params, 1)
+        if commitment == "processed":
+            raise RpcError(-32602, "Method does not support commitment below `confirmed`")
+        slot = params[0]
+        if slot > self.node_slot(node, commitment) or (slot not in self.produced and slot not in self.skipped):
+            raise RpcError(-32004, f"Block not available for slot {slot}")
+        if slot in self.skipped:
+            raise RpcError(-32007, f"Slot {slot} was skipped, or missing due to ledger jump to recent snapshot")
+        parent = slot - 1
+        while parent > 0 and parent in self.skipped:
+            parent -= 1
+        block = {
+            "blockHeight": self._height(slot),
+            "blockTime": self.produced[slot],
+            "blockhash": self.blockhash(node, slot),
+            "parentSlot": parent,
+            "previousBlockhash": self.blockhash(node, parent),
+        }
+        if config.get("transactionDetails", "full") != "none":
+            block["transactions"] = []
+        if config.get("rewards", True):
+            block["rewards"] = []
+        return block
 
     def rpc_getVoteAccounts(self, node: Node, params: list) -> dict:
         config = self._config(params)
