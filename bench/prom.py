@@ -584,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
         " rule files replaced by DIR's *.rules.yml of the same name (another version's): an A/B under one load",
     )
     args = parser.parse_args(argv)
+    if args.baseline_rules and not sorted(Path(args.baseline_rules).glob("*.rules.yml")):
+        # Otherwise both servers run the same rules and the "A/B" compares a pack with itself.
+        parser.error(f"--baseline-rules {args.baseline_rules}: no *.rules.yml there")
     result = scenario(args)
     result["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     result["machine"] = run.machine()
