@@ -60,7 +60,7 @@ SHARED: tuple[Metric, ...] = (
         "chainwatch_probe_backoff_seconds",
         G,
         "seconds",
-        "Seconds the endpoint is still not probed for after timeouts in a row or a rate limit; it is reported as failed meanwhile (0: probed as usual).",
+        "Seconds the endpoint is still not probed for after timeouts in a row or a rate limit; it is reported as failed meanwhile (absent: probed as usual).",
     ),
     _m(
         "chainwatch_probe_dropped_values_total",
@@ -183,9 +183,9 @@ SHARED: tuple[Metric, ...] = (
         "chainwatch_block_hash_diverged",
         G,
         "",
-        "1 if the endpoint's block hash at the compared height differs from the hash a majority of the chain's references gave there (a node on another chain at the same height), 0 if it matches; absent until first compared (chains with references only).",
+        "1 if the endpoint's block hash at the compared height differs from the hash a majority of the chain's references gave there (a node on another chain at the same height); absent while it matches (chainwatch_block_hash_compared_height says it was compared, and where) and until first compared (chains with references only).",
         needs="divergence",
-        example='chainwatch_block_hash_diverged{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 0',
+        example='chainwatch_block_hash_diverged{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1',
     ),
     _m(
         "chainwatch_block_hash_compared_height",

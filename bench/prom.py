@@ -62,7 +62,8 @@ ENDPOINT_LABELS = ("chain", "network", "endpoint", "role")
 COUNTER_SUFFIXES = ("_total", "_count", "_sum", "_bucket")
 FAILING_EVERY = 50  # one node in 50 fails ...
 FAILING_SHARE = 0.01  # ... 1 % of its probes
-RANGE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\[(\d+)([smhdw])\]")
+# A range or a subquery's range (``x{...}[30d:1h]``: the step does not change what history it needs).
+RANGE = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\[(\d+)([smhdw])(?::\d+[smhdw])?\]")
 MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 LONG_RANGE = 1800  # a series read through a range this long or longer gets history
@@ -583,6 +584,9 @@ def main(argv: list[str] | None = None) -> int:
         " rule files replaced by DIR's *.rules.yml of the same name (another version's): an A/B under one load",
     )
     args = parser.parse_args(argv)
+    if args.baseline_rules and not sorted(Path(args.baseline_rules).glob("*.rules.yml")):
+        # Otherwise both servers run the same rules and the "A/B" compares a pack with itself.
+        parser.error(f"--baseline-rules {args.baseline_rules}: no *.rules.yml there")
     result = scenario(args)
     result["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     result["machine"] = run.machine()

@@ -4,7 +4,8 @@ A node can be "synced" by height while serving blocks the network does not have 
 upgrade, a consensus bug, a reorg it did not follow). Once per round per chain of a kind with
 the ``divergence`` capability, every endpoint is asked the hash of its block at one recent
 common height, and a node whose hash differs from the hash the references agree on is
-diverged. Exposition (endpoint and chain scope)::
+diverged. Exposition (endpoint and chain scope; ``chainwatch_block_hash_diverged`` only for a
+node that differs, a matching node has its compared height alone)::
 
     chainwatch_block_hash_diverged{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1
     chainwatch_block_hash_compared_height{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 21000123
@@ -147,6 +148,11 @@ class Tracker:
         verdict = self.verdicts.get(name)
         if verdict is not None and result.success:
             height, diverged = verdict
-            if result.get("chainwatch_block_hash_diverged") != diverged or result.get("chainwatch_block_hash_compared_height") != height:
-                result.set("chainwatch_block_hash_diverged", diverged)
+            # Only a differing hash is a series: the compared height says that, and where, a
+            # matching node was compared, and a 0 for every node would cost a series each (issue #34).
+            if result.get("chainwatch_block_hash_compared_height") != height:
                 result.set("chainwatch_block_hash_compared_height", height)
+            if diverged and result.get("chainwatch_block_hash_diverged") != 1:
+                result.set("chainwatch_block_hash_diverged", 1)
+            elif not diverged:
+                result.unset("chainwatch_block_hash_diverged")

@@ -112,6 +112,10 @@ class ProbeResult:
         self.values[(metric, tuple(sorted(labels.items())) if labels else ())] = float(value)
         self.revision += 1
 
+    def unset(self, metric: str, **labels: str) -> None:
+        if self.values.pop((metric, tuple(sorted(labels.items())) if labels else ()), None) is not None:
+            self.revision += 1
+
     def get(self, metric: str, **labels: str) -> float | None:
         return self.values.get((metric, tuple(sorted(labels.items()))))
 

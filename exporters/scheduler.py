@@ -293,7 +293,8 @@ class Scheduler:
         if probed:
             _note_timeouts(state, result)
         left = max(state.backoff_until, state.timeout_backoff_until) - time.monotonic()
-        result.set("chainwatch_probe_backoff_seconds", round(max(0.0, left), 3))
+        if left > 0:  # a 0 for every endpoint probed as usual would cost a series each (issue #34)
+            result.set("chainwatch_probe_backoff_seconds", round(left, 3))
         self._record(state, result, round_)
         return result
 

@@ -2,13 +2,16 @@
 
 The pipeline follows sloth (validate -> SLI recording rules -> metadata -> burn-rate alerts):
 
-- ``chain_slo:sli_error:ratio_rate<w>{slo}`` for w in 5m, 30m, 1h from the raw series; the
-  windows 2h, 6h, 1d and 3d and the SLO period (``slo.window``, 30d by default) as the
-  average of the recorded 5m ratio (``DERIVED``), as sloth does for the period: a range of
-  one sample per evaluation of one series per chain, not hours or days of raw counters of
-  every endpoint (issue #34: the 1d and 3d rates were most of the pack's evaluation time at
-  1000 endpoints, then the 2h and 6h ones at 5000). Probes come at a steady pace, so the
-  average of the 5m ratios is the ratio over the window (to within the 5m at its edges);
+- ``chain_slo:sli_error:ratio_rate5m{slo}`` from the raw series of every endpoint; every
+  longer window (30m, 1h, 2h, 6h, 1d, 3d) as the average of that recorded 5m ratio
+  (``DERIVED``), as sloth does: a range of one series per chain, not of every endpoint's
+  counters (issue #34: the 1d and 3d rates were most of the pack's evaluation time at 1000
+  endpoints, the 2h and 6h ones at 5000, then the 30m and 1h ones). Probes come at a steady
+  pace, so the average of the 5m ratios is the ratio over the window, to within the 5m at its
+  edges: a derived window remembers a burn 5m longer than its length (``memory``). 1d and 3d
+  read the 5m ratio in 5m tiles (``TILES``: every 5 minutes, a subquery), not at every
+  evaluation; the SLO period (``slo.window``, 30d by default) is the average of the hourly
+  1h ratio (``PERIOD_TILE``): 720 samples per SLO, not 86 400;
 - ``chain_slo:objective:ratio`` and ``chain_slo:error_budget_remaining:ratio`` (1 = untouched,
   0 = spent, negative = overspent);
 - ``ChainwatchSLOErrorBudgetBurn`` as in the SRE workbook: page (critical) at 14.4x over 1h and
@@ -50,7 +53,16 @@ from chainwatch.rules.common import CHAIN_LABELS, Alert, Record, by, fmt, select
 
 WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # Windows computed as the average of the recorded 5m ratio instead of from the raw series.
-DERIVED = ("2h", "6h", "1d", "3d")
+DERIVED = ("30m", "1h", "2h", "6h", "1d", "3d")
+# Derived windows that read the 5m ratio once per tile (a subquery step) instead of at every
+# evaluation: the tiles of 5m ratios cover the window exactly (1d: 288 samples, not 2880 at a
+# 30 s evaluation interval); the newest tile may be up to 5m old, which only windows that no
+# page reads can afford.
+TILES = {"1d": "5m", "3d": "5m"}
+# The SLO period: the average of the 1h ratio, one per hour.
+PERIOD_TILE = "1h"
+# How much longer than its length a derived window remembers a burn: the 5m of the ratio it averages.
+DERIVED_MEMORY = "5m"
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,8 @@ def slos(config: Config, name: str) -> list[Slo]:
 def _error_ratio(slo: Slo, window: str) -> str:
     c = by(CHAIN_LABELS)
     if window in DERIVED:
-        return f"avg_over_time({rec('chain_slo:sli_error:ratio_rate5m')}{slo.sel()}[{window}])"
+        tile = f":{TILES[window]}" if window in TILES else ""
+        return f"avg_over_time({rec('chain_slo:sli_error:ratio_rate5m')}{slo.sel()}[{window}{tile}])"
     if slo.name == "availability":
         # Successes, not failures: the failure counters exist per reason only from its first
         # failure on (issue #34), and a counter born at 1 would lose that failure to rate().
@@ -142,9 +155,9 @@ def records(slo: Slo) -> list[Record]:
         out.append(Record(rec(FRESHNESS_BOOL), f"{lag} > bool {fmt(slo.threshold)}"))
     for w in WINDOWS:
         out.append(Record(rec(f"chain_slo:sli_error:ratio_rate{w}"), _error_ratio(slo, w), {"slo": slo.name}))
-    five = rec("chain_slo:sli_error:ratio_rate5m")
+    tile = rec(f"chain_slo:sli_error:ratio_rate{PERIOD_TILE}")
     period = rec(f"chain_slo:sli_error:ratio_rate{slo.period}")
-    out.append(Record(period, f"avg_over_time({five}{slo.sel()}[{slo.period}])", {"slo": slo.name}))
+    out.append(Record(period, f"avg_over_time({tile}{slo.sel()}[{slo.period}:{PERIOD_TILE}])", {"slo": slo.name}))
     out.append(Record(rec("chain_slo:objective:ratio"), f"vector({fmt(slo.objective)})", slo.labels))
     out.append(
         Record(
@@ -184,9 +197,15 @@ def burn_for(explained_by: list[Alert]) -> str:
     return duration(max(BURN_FOR_MIN, longest + BURN_FOR_MARGIN))
 
 
+def holds(window: str) -> float:
+    """Seconds a window's ratio still shows a burn after it ended: its length, plus the 5m
+    of the recorded ratio a derived window averages."""
+    return seconds(window) + (seconds(DERIVED_MEMORY) if window in DERIVED else 0.0)
+
+
 def memory(windows: tuple[BurnWindow, ...]) -> str:
-    """How long after an explanation ends its burn still shows: the longest short window."""
-    return max((w.short for w in windows), key=seconds)
+    """How long after an explanation ends its burn still shows: the longest short window's hold."""
+    return duration(max(holds(w.short) for w in windows))
 
 
 def _guard(slo: Slo, explained_by: list[Alert], windows: tuple[BurnWindow, ...]) -> str:

@@ -240,7 +240,10 @@ class _Sim:
 
     def ratio(self, t: int, window: str) -> float | None:
         if window in slo_rules.DERIVED:  # the average of the recorded 5m ratio over the window, both ends in
-            recorded = [r for r in (self.ratio(u, "5m") for u in range(max(0, t - _window_steps(window)), t + 1)) if r is not None]
+            # every evaluation (1m), or a tiled window's subquery steps: multiples of the tile from t - window on
+            tile = _window_steps(slo_rules.TILES.get(window, "1m"))
+            first = -(-(t - _window_steps(window)) // tile) * tile
+            recorded = [r for r in (self.ratio(u, "5m") for u in range(first, t + 1, tile) if u >= 0) if r is not None]
             return sum(recorded) / len(recorded) if recorded else None
         w = _window_steps(window)
         first = max(0, t - w)

@@ -133,7 +133,9 @@ def test_burn_alerts_wait_for_and_stay_quiet_after_the_explaining_page(default_o
     for rule in burns:
         assert audit.seconds(rule["for"]) > longest  # the explanation (SyncLagHigh, 5m) fires first
         assert 'alertname=~"ChainwatchChainHalted|ChainwatchEndpointDown|' in rule["expr"]
-        memory = "30m" if rule["labels"]["severity"] == "critical" else "6h"
+        # The longest short window (30m page, 6h ticket) plus the 5m a window derived from the
+        # recorded 5m ratio still holds a burn after it ended.
+        memory = "35m" if rule["labels"]["severity"] == "critical" else "6h5m"
         assert rule["expr"].endswith(f"[{memory}])")
 
 

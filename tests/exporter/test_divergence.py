@@ -110,10 +110,15 @@ def test_a_node_on_its_own_blocks_at_the_same_heights_is_diverged_and_the_others
     assert _value(first, "chainwatch_block_hash_diverged") is None  # nothing compared yet: no series, no false 0
     assert _value(second, "chainwatch_reference_hashes_disagree") == 0
     # Heads 20, EVM confirmation depth 6: compared at 14, four blocks after the split.
-    for endpoint, diverged in (("node-2", 1), ("node-1", 0), ("ref-a", 0), ("ref-b", 0)):
+    # Only the node that differs has the diverged series (issue #34: no 0 per matching endpoint).
+    for endpoint, diverged in (("node-2", 1), ("node-1", None), ("ref-a", None), ("ref-b", None)):
         assert _value(third, "chainwatch_block_hash_diverged", endpoint=endpoint) == diverged, endpoint
         assert _value(third, "chainwatch_block_hash_compared_height", endpoint=endpoint) == 14
     assert _value(third, "chainwatch_reference_hashes_disagree") == 0
+    # What hosted Prometheus bills: a matching EVM node of a chain with references, 34 here
+    # (35 with chainwatch_peers, which anvil does not report; issue #34: at most 35).
+    node_series = [line for line in third.splitlines() if 'endpoint="node-1"' in line and not line.startswith("#")]
+    assert len(node_series) <= 35, node_series
     assert _value(third, "chainwatch_sync_lag_blocks", endpoint="node-2") == 0  # synced by height: lag alone sees nothing
     # One JSON-RPC batch per endpoint per round: the hash rides in it.
     assert _value(third, "chainwatch_rpc_requests_total", endpoint="node-2", method="batch") == 3
@@ -155,7 +160,8 @@ def test_a_reference_outside_the_majority_is_a_quorum_warning_and_nodes_are_stil
     assert odd.get("chainwatch_block_hash_diverged") == 1  # role=reference: no page selects it
     node = _answer(100, 94, "0xaa")
     t.judge(_State(config, "node-1"), node)
-    assert node.get("chainwatch_block_hash_diverged") == 0
+    assert node.get("chainwatch_block_hash_diverged") is None  # matching: its compared height alone
+    assert node.get("chainwatch_block_hash_compared_height") == 94
     assert t.height_for("devnet", chain, _State(config, "node-1").endpoint.role) == 94
 
 
@@ -179,6 +185,25 @@ def test_a_height_without_a_block_keeps_the_last_verdict():
     t.judge(state, later)
     assert later.get("chainwatch_block_hash_diverged") == 1
     assert later.get("chainwatch_block_hash_compared_height") == 40
+
+
+def test_a_node_back_on_the_references_chain_loses_its_diverged_series():
+    """The series goes (Prometheus marks it stale, NodeDiverged resolves at once), also from a
+    result that already showed the old verdict."""
+    config = _config(1)
+    t = Tracker()
+    t.summarise("devnet", config.chains["devnet"], [("ref-0", _answer(50, 40, "0xaa"))])
+    state = _State(config, "node-1")
+    kept = _answer(50, 40, None)
+    t.judge(state, _answer(50, 40, "0xbb"))
+    t.judge(state, kept)
+    assert kept.get("chainwatch_block_hash_diverged") == 1
+    back = _answer(50, 40, "0xaa")
+    t.judge(state, back)
+    assert back.get("chainwatch_block_hash_diverged") is None and back.get("chainwatch_block_hash_compared_height") == 40
+    before = kept.revision
+    t.judge(state, kept)
+    assert kept.get("chainwatch_block_hash_diverged") is None and kept.revision > before  # its cached rendering is redone
 
 
 def test_a_chain_without_references_is_not_judged():
