@@ -26,7 +26,12 @@ def divergence_row(grid: Grid) -> None:
             "Per endpoint: whether its block hash at the compared height differs from the hash the references' majority gave there "
             "(yes: a node on another chain at the same height, ChainwatchNodeDiverged for nodes; a reference with yes is outvoted, which "
             "no page selects). No row yet: not compared since the exporter started.",
-            q(f"max by (endpoint, role) ({catalog.check('chainwatch_block_hash_diverged')}{{{e}}})", "{{endpoint}} ({{role}})"),
+            # The diverged series exists only for a diverged endpoint: every compared one is "no" otherwise.
+            q(
+                f"max by (endpoint, role) ({catalog.check('chainwatch_block_hash_diverged')}{{{e}}}) "
+                f"or max by (endpoint, role) (0 * {catalog.check('chainwatch_block_hash_compared_height')}{{{e}}})",
+                "{{endpoint}} ({{role}})",
+            ),
             mappings=[YES_NO_BAD],
         ),
         w=12,

@@ -157,7 +157,9 @@ def records(slo: Slo) -> list[Record]:
         out.append(Record(rec(f"chain_slo:sli_error:ratio_rate{w}"), _error_ratio(slo, w), {"slo": slo.name}))
     tile = rec(f"chain_slo:sli_error:ratio_rate{PERIOD_TILE}")
     period = rec(f"chain_slo:sli_error:ratio_rate{slo.period}")
-    out.append(Record(period, f"avg_over_time({tile}{slo.sel()}[{slo.period}:{PERIOD_TILE}])", {"slo": slo.name}))
+    # Until the first whole hour has a tile (a fresh Prometheus, a new chain), the 1h ratio itself:
+    # the budget panels and the status page must not be empty for up to an hour.
+    out.append(Record(period, f"avg_over_time({tile}{slo.sel()}[{slo.period}:{PERIOD_TILE}]) or {tile}{slo.sel()}", {"slo": slo.name}))
     out.append(Record(rec("chain_slo:objective:ratio"), f"vector({fmt(slo.objective)})", slo.labels))
     out.append(
         Record(
