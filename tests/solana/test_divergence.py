@@ -62,8 +62,9 @@ async def test_a_node_on_another_fork_is_diverged_and_the_references_are_not(clu
     await asyncio.sleep(100 * SLOT)  # the forked slots reach the compared height (head - 64)
     s = await rounds(cluster.sim, 4)
     assert s.value("chainwatch_block_hash_diverged", endpoint="rpc-1") == 1
-    for ref in ("ref-1", "ref-2", "ref-3"):
-        assert s.value("chainwatch_block_hash_diverged", endpoint=ref) == 0
+    for ref in ("ref-1", "ref-2", "ref-3"):  # compared, not diverged: the diverged series exists only for a diverged endpoint
+        assert s.value("chainwatch_block_hash_compared_height", endpoint=ref) is not None
+        assert s.value("chainwatch_block_hash_diverged", endpoint=ref) is None
     # absent for a round whose slot the leader skipped (no reference answered a hash there)
     assert s.value("chainwatch_reference_hashes_disagree") in (0, None)
     compared = s.value("chainwatch_block_hash_compared_height", endpoint="rpc-1")
@@ -78,7 +79,8 @@ async def test_a_healthy_node_matches_across_skipped_slots(cluster):
     await asyncio.sleep(100 * SLOT)  # a history longer than the confirmation depth (slots before the start have no block)
     s = await rounds(cluster.sim, 5)
     assert cluster.skipped  # the leader skipped slots in the meantime
-    assert s.value("chainwatch_block_hash_diverged", endpoint="rpc-1") == 0
+    assert s.value("chainwatch_block_hash_compared_height", endpoint="rpc-1") is not None
+    assert s.value("chainwatch_block_hash_diverged", endpoint="rpc-1") is None  # compared and matching
     assert not s.find("chainwatch_probe_dropped_values_total", field="getBlock")
 
 
