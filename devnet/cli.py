@@ -216,10 +216,12 @@ def where(state: dict) -> list[str]:
     ]
     for piece, why in state.get("skipped", {}).items():
         lines.append(f"  not running      {piece}: {why}")
+    # The other terminal finds this demo only by its run directory: name it when it is not the default.
+    demo = "chainwatch demo" if Path(state["run_dir"]) == default_run_dir() else f"chainwatch demo --run-dir {state['run_dir']}"
     lines += [
         "",
-        "Inject a fault from another terminal:  chainwatch demo fault stall-node   (list: chainwatch demo faults)",
-        "Undo it:                              chainwatch demo heal",
+        f"Inject a fault from another terminal:  {demo} fault stall-node   (list: {demo} faults)",
+        f"Undo it:                              {demo} heal",
         "Stop everything: Ctrl-C",
         "",
     ]

@@ -44,6 +44,8 @@ def test_demo_starts_answers_commands_and_stops_cleanly(tmp_path):
         for what in ("Prometheus UI", "Alertmanager UI", "captured pages", state["prometheus"], state["alertmanager"]):
             assert what in out
         assert "beacon: disabled with --no-beacon" in out
+        # Copied into another terminal, the banner's commands find this demo (not the default run dir).
+        assert f"chainwatch demo --run-dir {run_dir} fault stall-node" in out
 
         # A second demo on the same run dir refuses to start instead of clobbering the first.
         second = chainwatch("demo", "--run-dir", str(run_dir), "--no-beacon", "--no-solana")
