@@ -30,16 +30,11 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
+from chainwatch.core.moveaddress import ADDRESS_PATTERN, long_address
 
-ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{1,64}$"  # an account address (AIP-40 long or short form)
 # Aptos mainnet commits a block every ~0.1-0.3 s; the head-stale and halt alerts still wait
 # their 30 s minimums, so the default only sizes lag-in-blocks thresholds.
 DEFAULT_BLOCK_TIME = 0.25
-
-
-def long_address(value: str) -> str:
-    """An address in AIP-40 long form: ``0x`` + 64 lower-case hex digits (``0x1`` -> ``0x00…01``)."""
-    return "0x" + value[2:].lower().rjust(64, "0")
 
 
 class AptosValidator(Strict):

@@ -38,8 +38,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
+from chainwatch.core.moveaddress import ADDRESS_PATTERN, long_address
 
-ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{1,64}$"  # a Sui address: 32 bytes in hex (short form padded)
 DIGEST_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{32,44}$"  # a 32-byte digest in base58
 # Sui mainnet certifies a checkpoint every ~0.25 s; head-stale and halt still wait their 30 s minimums.
 DEFAULT_CHECKPOINT_SECONDS = 0.25
@@ -58,11 +58,6 @@ class SuiEndpoint(Endpoint):
         if self.ws_url is not None and not self.ws_url.startswith(("http://", "https://")):
             raise ValueError("ws_url: the checkpoint stream is gRPC: an http:// or https:// base, usually the same as url")
         return self
-
-
-def long_address(value: str) -> str:
-    """An address as the gRPC API writes it: ``0x`` + 64 lower-case hex digits."""
-    return "0x" + value[2:].lower().rjust(64, "0")
 
 
 class SuiValidator(Strict):
