@@ -408,13 +408,18 @@ def _rules_read(rule_files: list[list[dict]], test: dict) -> list:
         if found <= wanted:
             break
         wanted |= found
-    return [
-        [f, g, rule]
+    read = [
+        ((f, g), rule)
         for f, groups in enumerate(rule_files)
         for g, group in enumerate(groups)
         for rule in group["rules"]
         if (rule.get("alert") or rule.get("record")) in wanted
     ]
+    # Groups are ranked among those read, not numbered in their file: the recording file has a
+    # group per chain, and chain b's records come after chain a's there (evaluation order between
+    # the groups read is what matters, not the groups of other chains in between).
+    rank = {at: i for i, at in enumerate(dict.fromkeys(at for at, _ in read))}
+    return [[rank[at], rule] for at, rule in read]
 
 
 def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, list[dict]], config: Config) -> list[tuple[str, dict]]:
@@ -430,7 +435,9 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
             out.append((name, doc))
             continue
         rename = _renamer(renaming(config, chain), config)
-        rule_files = [groups_of[f.removeprefix("../")] for f in doc["rule_files"]]
+        # Another chain's shared records read none of this chain's series: not part of its outcome.
+        others = {recording.group_name(c) for c in config.chains if c != chain}
+        rule_files = [[g for g in groups_of[f.removeprefix("../")] if g["name"] not in others] for f in doc["rule_files"]]
         tests = []
         for test in doc["tests"]:
             # The name too (renamed): it says which rule the test stands for (two severities' tests may be alike).

@@ -21,6 +21,7 @@ SCRAPE_LABELS = {"job", "instance"}
 RECORDING_LABELS = {
     "chain": set(catalog.SCOPE_LABELS["chain"]),
     "endpoint": set(catalog.SCOPE_LABELS["endpoint"]),
+    "endpoint_le": set(catalog.SCOPE_LABELS["endpoint"]) | {"le"},
     "group": set(catalog.SCOPE_LABELS["group"]),
     "chain_slo": set(catalog.SCOPE_LABELS["chain"]) | {"slo"},
     "account": set(catalog.SCOPE_LABELS["chain"]) | {"account", "purpose", "team"},
