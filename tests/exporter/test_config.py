@@ -83,7 +83,8 @@ def test_generators_do_not_need_secrets():
 
 def test_duplicate_endpoint_names_and_yaml_keys():
     dup = GOOD.replace("name: infura", "name: geth-1")
-    assert "duplicate endpoint name(s) in this chain: geth-1" in problems(dup)[0]
+    # At the second endpoint's name (line 9), the one to rename, not at the chain.
+    assert problems(dup) == ["chainwatch.yaml:9: chains.ethereum.endpoints[1].name: duplicate endpoint name 'geth-1' in this chain (endpoints[0] has it too)"]
     twice = GOOD.replace("    network: mainnet\n", "    network: mainnet\n    network: goerli\n")
     assert problems(twice) == ["chainwatch.yaml:5: chains.ethereum.network: duplicate key (first at line 4)"]
 

@@ -73,8 +73,8 @@ CASES = [
         "chains.eth.thresholds.durations.finality: unknown key for a chain of kind evm: only beacon chains have it",
     ),
     ("wrong_type_nested", edit("  min_probe_interval_seconds: 0", "  min_probe_interval_seconds: soon"), 2, "min_probe_interval_seconds"),
-    # Located at the chain (line 5) that holds both: pydantic reports model-level checks there.
-    ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 5, "duplicate endpoint name"),
+    # Located at the second endpoint's name (line 13), the one to rename.
+    ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 13, "chains.eth.endpoints[1].name: duplicate endpoint name 'node-1'"),
     (
         "duplicate_name_across_chains",
         lambda t: (
