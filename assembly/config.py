@@ -462,8 +462,8 @@ def load(path: str | os.PathLike, env: dict[str, str] | None = None, *, need_sec
     filename = str(path)
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError([f"{filename}:0: cannot read config: {exc.strerror}"]) from None
+    except OSError as exc:  # no line to point at: the file itself is the problem
+        raise ConfigError([f"config file {filename}: {yamlsource.unopenable(exc)}"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:  # was a traceback (exit 1), and a 500 / dead SIGHUP task on reload

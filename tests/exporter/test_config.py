@@ -141,3 +141,18 @@ chains:
 """
     groups = parse(text, env={}).chains["beacon"].validators.groups
     assert groups["main"] == [12, key, key]
+
+
+def test_a_config_file_that_cannot_be_read_is_named_without_a_line(tmp_path):
+    # "file:0:" pointed at a line that does not exist; the file itself is the problem.
+    from chainwatch.exporters import webconfig
+
+    with pytest.raises(ConfigError) as missing:
+        load(tmp_path / "nowhere.yaml")
+    assert missing.value.problems == [f"config file {tmp_path / 'nowhere.yaml'}: not found"]
+    with pytest.raises(ConfigError) as directory:
+        load(tmp_path)
+    assert directory.value.problems == [f"config file {tmp_path}: is a directory, not a file"]
+    with pytest.raises(webconfig.WebConfigError) as web:
+        webconfig.load(tmp_path / "web.yml")
+    assert web.value.problems == [f"web config file {tmp_path / 'web.yml'}: not found"]
