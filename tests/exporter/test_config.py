@@ -156,3 +156,26 @@ def test_a_config_file_that_cannot_be_read_is_named_without_a_line(tmp_path):
     with pytest.raises(webconfig.WebConfigError) as web:
         webconfig.load(tmp_path / "web.yml")
     assert web.value.problems == [f"web config file {tmp_path / 'web.yml'}: not found"]
+
+
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        (
+            "beacon",
+            "chains.x.upgrades.min_versions.lighthous: 'lighthous' is no known client name (known: caplin, grandine, lighthouse, lodestar, nimbus, prysm, teku;",
+        ),
+        ("cosmos", "chains.x.upgrades.min_versions.lighthous: 'lighthous': these nodes report no client name (/abci_info response.version"),
+    ],
+)
+def test_a_min_versions_key_that_names_no_client_is_refused_at_its_line(kind, words):
+    # A minimum for a client no node reports judges nobody: the typo would leave every node unchecked.
+    from chainwatch import kinds
+
+    import yaml
+
+    chain = {**kinds.get(kind).example("http://127.0.0.1:5052"), "upgrades": {"min_versions": {"lighthous": "5.3.0"}}}
+    text = yaml.safe_dump({"chains": {"x": chain}}, sort_keys=False)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith("lighthous:"))
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(f"chainwatch.yaml:{line}: {words}"), found
