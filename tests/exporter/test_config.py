@@ -179,3 +179,43 @@ def test_a_min_versions_key_that_names_no_client_is_refused_at_its_line(kind, wo
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith("lighthous:"))
     found = problems(text)
     assert len(found) == 1 and found[0].startswith(f"chainwatch.yaml:{line}: {words}"), found
+
+
+def _with_secret_file(kind: str, field: dict) -> str:
+    from chainwatch import kinds
+
+    import yaml
+
+    chain = kinds.get(kind).example("http://127.0.0.1:9000")
+    chain["endpoints"] = [{**chain["endpoints"][0], **field}]
+    return yaml.safe_dump({"chains": {"x": chain}}, sort_keys=False)
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "empty"])
+@pytest.mark.parametrize(
+    "kind, field, where",
+    [("sui", "token_file", "endpoints[0].token_file"), ("bitcoin", "password_file", "endpoints[0].auth.password_file")],
+    ids=["sui-token_file", "bitcoin-password_file"],
+)
+def test_a_secret_file_the_exporter_cannot_read_is_a_config_error_at_its_line(tmp_path, kind, field, where, make):
+    # Found at load (check, serve, reload), not at the first probe as reason "auth".
+    path = tmp_path / "secret"
+    if make == "directory":
+        path.mkdir()
+    elif make == "empty":
+        path.write_text("")
+    value = str(path)
+    text = _with_secret_file(kind, {"token_file": value} if field == "token_file" else {"auth": {"username": "watcher", "password_file": value}})
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if f"{field}: {value}" in row)
+    reason = {"missing": "no such file", "directory": "is a directory, not a file", "empty": "is empty"}[make]
+    assert problems(text) == [
+        f"chainwatch.yaml:{line}: chains.x.{where}: {value}: {reason} (the exporter reads {'the bearer token' if kind == 'sui' else 'the RPC password'} from it at every probe)"
+    ]
+    # Where nothing reads them (generate, status), only the shape counts.
+    assert parse(text, env={}, need_secrets=False).chains["x"].endpoints[0].name == "node-1"
+
+
+def test_a_readable_token_file_loads_and_its_path_takes_environment_variables(tmp_path):
+    (tmp_path / "token").write_text("s3cret-token-value\n")
+    text = _with_secret_file("sui", {"token_file": "${SUI_TOKEN_DIR}/token"})
+    assert parse(text, env={"SUI_TOKEN_DIR": str(tmp_path)}).chains["x"].endpoints[0].token_file == str(tmp_path / "token")

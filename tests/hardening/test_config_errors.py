@@ -6,14 +6,15 @@ then written over the config of a running exporter and reloaded through ``POST /
 and through SIGHUP: the reload is refused, the old config keeps serving, and
 ``chainwatch_config_last_reload_successful`` says 0 until a good config is loaded.
 
-Secret files: the only ``*_file`` keys (``routing_key_file``, ``api_key_file``,
+Secret files: the teams' ``*_file`` keys (``routing_key_file``, ``api_key_file``,
 ``api_url_file``, ``url_file``) are read by Alertmanager, never by the exporter; ``generate``
 writes their paths into alertmanager.yml. ``check`` and ``generate`` check that each exists
 and is a readable, non-empty file (a missing one is otherwise found by the first page, which
 fails), naming file:line:field; ``--no-check-secret-files`` turns that off on a machine that
 is not the Alertmanager host, and ``serve`` never looks at them. What chainwatch itself must
-read — the config file and the environment variables it names, including those inside
-``*_file`` paths — fails with file:line and exit 2.
+read — the config file, the environment variables it names, including those inside
+``*_file`` paths, and an endpoint's secret files (a Sui ``token_file``, a bitcoin
+``password_file``: core/secretfile.py) — fails with file:line and exit 2.
 """
 
 from __future__ import annotations
@@ -90,6 +91,17 @@ CASES = [
         lambda t: t + 'teams:\n  default:\n    pagerduty:\n      routing_key_file: "/etc/am/${CW_HARDENING_UNSET_PD}"\n',
         19,
         "CW_HARDENING_UNSET_PD is not set",
+    ),
+    # A file the exporter reads at every probe: refused at load, not found by the first probe as "auth".
+    (
+        "missing_token_file",
+        lambda t: (
+            t
+            + "  sui:\n    kind: sui\n    network: mainnet\n    chain_id: 4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S\n    endpoints:\n"
+            + "      - {name: sui-1, url: 'http://127.0.0.1:1/', token_file: /nonexistent/sui.token}\n"
+        ),
+        21,
+        "chains.sui.endpoints[0].token_file: /nonexistent/sui.token: no such file (the exporter reads the bearer token from it at every probe)",
     ),
     ("not_utf8", lambda t: t.replace("    network: mainnet", "    network: main\udce9net"), 7, "not UTF-8"),
 ]
