@@ -281,8 +281,8 @@ def _time_interval(name: str, team: Team) -> dict:
 
 def _inhibit_rules(config: Config) -> list[dict]:
     """Derived from the declarations (:func:`chainwatch.assembly.names.inhibit_rules`) of the
-    alerts the config's chain kinds can fire: the page audit (rules/audit.py) evaluates the same rules."""
-    return names.inhibit_rules(names.kinds_of(config))
+    alerts the config's rules hold: the page audit (rules/audit.py) evaluates the same rules."""
+    return names.inhibit_rules(config)
 
 
 # --------------------------------------------------------------------------- assembly

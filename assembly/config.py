@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from chainwatch import kinds
-from chainwatch.core import yamlsource
+from chainwatch.core import secretfile, yamlsource
 from chainwatch.core.accounts import Account  # noqa: F401 - re-exported: the config model is one import
 from chainwatch.core import pricing
 from chainwatch.core.pricing import Pricing, UsageAPI  # noqa: F401 - UsageAPI: re-exported for the config doc
@@ -372,6 +372,7 @@ _INTERPOLATED = {
     "api_url_file",
     "url_file",
     "password_file",
+    "token_file",
     "cookie_file",
 }
 
@@ -451,6 +452,10 @@ def parse(text: str, filename: str = "chainwatch.yaml", env: dict[str, str] | No
         raise ConfigError(_format(exc, data, source, filename)) from None
     config._path = filename
     config._source = source
+    if need_secrets:  # the exporter's host: the files it reads at every probe must be there now
+        unreadable = [(("chains", name, *path), file, reason) for name, chain in config.chains.items() for path, file, reason in secretfile.problems(chain)]
+        if unreadable:
+            raise ConfigError([f"{filename}:{source.line_for(p)}: {yamlsource.dotted(p)}: {file}: {reason}" for p, file, reason in unreadable])
     for cname, chain in config.chains.items():
         for index, endpoint in enumerate(chain.endpoints):
             found = secrets.get(("chains", cname, "endpoints", index), [])
@@ -462,8 +467,8 @@ def load(path: str | os.PathLike, env: dict[str, str] | None = None, *, need_sec
     filename = str(path)
     try:
         raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise ConfigError([f"{filename}:0: cannot read config: {exc.strerror}"]) from None
+    except OSError as exc:  # no line to point at: the file itself is the problem
+        raise ConfigError([f"config file {filename}: {yamlsource.unopenable(exc)}"]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:  # was a traceback (exit 1), and a 500 / dead SIGHUP task on reload

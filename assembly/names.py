@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chainwatch import kinds as registry
+from chainwatch.assembly import catalog
 from chainwatch.core import alerts as shared
 from chainwatch.core import alertkit
 from chainwatch.core.provideralerts import PROJECTED_COST, PROJECTED_CREDITS, PROVIDER_ALERTS
@@ -123,14 +124,31 @@ def kinds_of(config) -> frozenset[str]:
     return frozenset(chain.kind for chain in config.chains.values())
 
 
-def inhibit_rules(kinds_in_use: frozenset[str] | None = None) -> list[dict]:
+# Built apart from the chains' alerts (rules/generate.py): there for every config of their kinds.
+_APART = (shared.EXPORTER_ABSENT.name, shared.WATCHDOG.name, shared.SLO_BURN.name, *(a.name for a in PROVIDER_ALERTS))
+
+
+def alerts_of(config) -> frozenset[str]:
+    """The names of the alerts a config's rules hold: what each chain's declarations build for it
+    (a chain of a kind that could fire an alert may still have none: the account alerts of a
+    chain without ``accounts:``, the upgrade alert without ``upgrades:``), and the ones built apart."""
+    found = {a.name for a in ALERTS if a.name in _APART and set(a.kinds) & kinds_of(config)}
+    for name, chain in config.chains.items():
+        c = alertkit.Ctx(config, name, registry.get(chain.kind), catalog.METRICS)
+        found.update(spec.name for spec in for_kind(chain.kind) if spec.name not in found and alertkit.build(spec, c))
+    return frozenset(found)
+
+
+def inhibit_rules(config=None) -> list[dict]:
     """Derived from the declarations: every alert says which inhibitions silence it
     (``AlertSpec.inhibited_by``); one rule per inhibition, its targets in declaration order.
     The common ones (a halted chain, a down endpoint) come first, then alert-to-alert ones.
 
-    ``kinds_in_use`` (:func:`kinds_of` a config): only the alerts a chain of those kinds can
-    fire are named, so a kind the config does not use changes nothing; None: every alert."""
-    used = [a for a in ALERTS if kinds_in_use is None or set(a.kinds) & kinds_in_use]
+    ``config`` (``assembly.config.Config``): only the alerts its rules hold are named
+    (:func:`alerts_of`), so a kind or a feature the config does not use changes nothing and no
+    rule inhibits with or targets an alert that cannot fire; None: every alert."""
+    in_use = None if config is None else alerts_of(config)
+    used = [a for a in ALERTS if in_use is None or a.name in in_use]
     names_used = {a.name for a in used}
     targets: dict[alertkit.Inhibition, list[str]] = {i: [] for i in alertkit.COMMON_INHIBITIONS}
     for alert in used:

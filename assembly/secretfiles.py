@@ -14,10 +14,10 @@ content is never read beyond one byte and never printed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from chainwatch.assembly.config import Config
+from chainwatch.core.secretfile import unreadable as _unreadable
 
 # channel -> (field holding the path, what Alertmanager reads from it)
 SECRET_FIELDS = {
@@ -53,19 +53,3 @@ def problems(config: Config) -> list[str]:
                 where = ".".join(path)
                 found.append(f"{config.path}:{config.line_of(path)}: {where}: {getattr(settings, field)}: {reason} (Alertmanager reads {what} from it)")
     return found
-
-
-def _unreadable(path: Path) -> str | None:
-    try:
-        if not path.exists():
-            return "no such file"
-        if path.is_dir():
-            return "is a directory, not a file"
-        if not os.access(path, os.R_OK):
-            return "not readable by this user"
-        with path.open("rb") as handle:
-            if not handle.read(1):
-                return "is empty"
-    except OSError as exc:
-        return f"cannot read ({exc.strerror})"
-    return None

@@ -432,10 +432,11 @@ class ChainBase(Strict):
 
     @model_validator(mode="after")
     def _roles(self):
-        names = [e.name for e in self.endpoints]
-        dup = sorted({n for n in names if names.count(n) > 1})
-        if dup:
-            raise ValueError(f"duplicate endpoint name(s) in this chain: {', '.join(dup)}")
+        first: dict[str, int] = {}
+        for i, e in enumerate(self.endpoints):
+            if e.name in first:  # at the second one's name: that is the line to change
+                raise FieldError(("endpoints", i, "name"), f"duplicate endpoint name {e.name!r} in this chain (endpoints[{first[e.name]}] has it too)")
+            first[e.name] = i
         seen: set[str] = set()
         for i, account in enumerate(self.accounts):
             if account.name in seen:

@@ -20,7 +20,7 @@ from pydantic import Field, field_validator, model_validator
 
 from chainwatch.core import durations
 from chainwatch.core.alertkit import CHAIN_LABELS, ENDPOINT_LABELS, AlertSpec, Ctx, Quiet, Recipe, Series, by, duration as duration_text, fmt
-from chainwatch.core.chain import Strict
+from chainwatch.core.chain import FieldError, Strict
 from chainwatch.core.generated import number
 
 
@@ -156,6 +156,19 @@ class Upgrades(Strict):
     def judged(self) -> bool:
         """Whether a minimum is configured (else only the plan is exported, and nothing pages)."""
         return self.min_version is not None or bool(self.min_versions)
+
+    def check_clients(self, known: tuple[str, ...], reported: str) -> None:
+        """Refuse a ``min_versions`` key that names none of the ``known`` clients of the chain's
+        kind (lower case; ``()``: its nodes report no client name): such a minimum applies to no
+        node, so a typo would leave every node unjudged. ``reported``: where the kind reads the
+        version text, for the message. Raises :class:`FieldError` at the key (below the chain)."""
+        for client in self.min_versions:
+            if client in known:
+                continue
+            path = ("upgrades", "min_versions", client)
+            if not known:
+                raise FieldError(path, f"{client!r}: these nodes report no client name ({reported}): set min_version instead")
+            raise FieldError(path, f'{client!r} is no known client name (known: {", ".join(known)}; the text before "/" in {reported})')
 
     def minimum_for(self, version_text: str) -> str | None:
         """The minimum that applies to a node reporting ``version_text``."""

@@ -36,6 +36,16 @@ class SourceMap:
         return 1
 
 
+def unopenable(exc: OSError) -> str:
+    """Why a file could not be read, for a message with no line to point at: ``not found``,
+    ``is a directory, not a file``, ``cannot read (Permission denied)``."""
+    if isinstance(exc, FileNotFoundError):
+        return "not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    return f"cannot read ({exc.strerror or exc})"
+
+
 def load(text: str) -> tuple[Any, SourceMap]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

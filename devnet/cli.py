@@ -46,6 +46,22 @@ run_dir_option = click.option(
 )
 
 
+def _run_dir_here(ctx: click.Context, _param, value: Path | None) -> None:
+    if value is not None:  # after the subcommand it wins over one before it
+        ctx.ensure_object(dict)["run_dir"] = value
+
+
+# The same option after a subcommand (`chainwatch demo status --run-dir X`), where users type it.
+subcommand_run_dir_option = click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    expose_value=False,
+    callback=_run_dir_here,
+    help="The running demo's run directory (as `chainwatch demo --run-dir`).",
+)
+
+
 # --------------------------------------------------------------------------- terminal output
 
 # Write errors that mean "nobody reads this any more": a closed pipe (`| tee` ended by the
@@ -439,6 +455,7 @@ def watch(stack, screen: Screen, stopping: threading.Event, exit_after: float | 
 
 
 @demo.command("faults")
+@subcommand_run_dir_option
 @click.pass_context
 def list_faults(ctx: click.Context) -> None:
     """List the faults: what each does and which alert must page."""
@@ -456,6 +473,7 @@ def list_faults(ctx: click.Context) -> None:
 
 
 @demo.command("fault")
+@subcommand_run_dir_option
 @click.argument("name", type=click.Choice(list(fault_catalog.FAULTS)))
 @click.option("--no-wait", is_flag=True, help="Inject and return without waiting for the page.")
 @click.pass_context
@@ -478,6 +496,7 @@ def inject_fault(ctx: click.Context, name: str, no_wait: bool) -> None:
 
 
 @demo.command("heal")
+@subcommand_run_dir_option
 @click.option("--fault", "only", multiple=True, help="Heal only this fault (repeatable); default: every active fault.")
 @click.option("--no-wait", is_flag=True, help="Heal and return without waiting for the resolves.")
 @click.pass_context
@@ -579,6 +598,7 @@ def wait_pages(state: dict, since: float, names: set[str], timeout: float, *, re
 
 
 @demo.command("status")
+@subcommand_run_dir_option
 @click.pass_context
 def status(ctx: click.Context) -> None:
     """Where everything of the running demo is, and what is injected."""

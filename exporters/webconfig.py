@@ -193,9 +193,14 @@ def load(path: str | os.PathLike) -> WebConfig:
     does not match its certificate fails here, at the field's line). Raises :class:`WebConfigError`."""
     filename = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WebConfigError([f"{filename}:0: cannot read web config: {getattr(exc, 'strerror', None) or exc}"]) from None
+        raw = Path(path).read_bytes()
+    except OSError as exc:  # no line to point at: the file itself is the problem
+        raise WebConfigError([f"web config file {filename}: {yamlsource.unopenable(exc)}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise WebConfigError([f"{filename}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"]) from None
     try:
         data, source = yamlsource.load(text)
     except yamlsource.YamlSourceError as exc:

@@ -247,7 +247,7 @@ def pages(config: Config, window: str, step: str) -> str:
     quiet = sorted(set(config.chains) - set(paging_chains(config)))
     chains = [f'chain!~"{"|".join(re.escape(c) for c in quiet)}"'] if quiet else []
     severity = ['severity="critical"', *chains]
-    critical = f"max_over_time((({delivered(names.inhibit_rules(names.kinds_of(config)))}) and {_sel(severity)})[{window}:{step}])"
+    critical = f"max_over_time((({delivered(names.inhibit_rules(config))}) and {_sel(severity)})[{window}:{step}])"
     return f"count by (team) (group by ({', '.join(GROUP_BY)}) ({critical}))"
 
 

@@ -58,6 +58,11 @@ class BeaconThresholds(Thresholds):
     durations: BeaconDurations = Field(default_factory=BeaconDurations)
 
 
+# The client names /eth/v1/node/version starts with ("Lighthouse/v5.3.0-d6ba8c3/x86_64-linux",
+# "teku/v24.10.0/linux-x86_64/...", "Prysm/v5.1.2 (linux amd64)"), lower case: the keys of
+# upgrades.min_versions.
+CLIENTS = ("caplin", "grandine", "lighthouse", "lodestar", "nimbus", "prysm", "teku")
+
 # Ethereum mainnet genesis_validators_root (GET /eth/v1/beacon/genesis):
 MAINNET_GENESIS_VALIDATORS_ROOT = "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"
 # Solana mainnet-beta genesis hash (getGenesisHash); devnet is EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG,
@@ -93,6 +98,12 @@ class BeaconChain(ChainBase):
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**256:
             return f"0x{value:064x}"
         return value
+
+    @model_validator(mode="after")
+    def _upgrade_clients(self):
+        if self.upgrades is not None:
+            self.upgrades.check_clients(CLIENTS, "/eth/v1/node/version")
+        return self
 
     @model_validator(mode="after")
     def _validator_endpoint(self):

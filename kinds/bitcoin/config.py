@@ -29,6 +29,11 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 
 from chainwatch.core.chain import ChainBase, Endpoint, Strict
+from chainwatch.core.secretfile import secret_file
+
+# Checked when the exporter loads the config (core/secretfile.py). Not cookie_file: the node
+# writes it at every start and removes it at shutdown, so a node that is down has none.
+PasswordFile = secret_file("the RPC password")
 
 # Names getblockchaininfo reports in "chain" (chainparams strNetworkID; testnet4 since Bitcoin Core 28).
 CHAIN_NAMES = ("main", "test", "testnet4", "signet", "regtest")
@@ -54,7 +59,7 @@ class BitcoinAuth(Strict):
     """HTTP basic credentials of an ``rpcauth=``/``rpcuser=`` user: the name here, the password in a file."""
 
     username: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^:\s]+$")]
-    password_file: Annotated[str, Field(min_length=1)]
+    password_file: PasswordFile
 
 
 class BitcoinEndpoint(Endpoint):

@@ -211,6 +211,12 @@ class CosmosChain(ChainBase):
         return super().adjustments() + (self._jail_thresholds()[1] if self.validators is not None else [])
 
     @model_validator(mode="after")
+    def _upgrade_clients(self):
+        if self.upgrades is not None:  # judged by the application's version, which names no client (kinds/cosmos/upgrade.py)
+            self.upgrades.check_clients((), "/abci_info response.version, e.g. gaiad's v17.2.0")
+        return self
+
+    @model_validator(mode="after")
     def _validators(self):
         v = self.validators
         if v is None:

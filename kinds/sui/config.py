@@ -9,7 +9,7 @@ self-hosted node's port 9000; ``https://``: TLS with ALPN h2). ``ws_url`` (optio
 the checkpoint stream (``SubscriptionService/SubscribeCheckpoints``) on that base, with the
 same transport and token: usually the same URL as ``url``.
 A provider that wants a bearer token gets it from ``token_file`` (read at every probe, never
-in the config, a label or a log).
+in the config, a label or a log; checked when the exporter loads the config: core/secretfile.py).
 
 Example::
 
@@ -39,16 +39,18 @@ from pydantic import Field, field_validator, model_validator
 
 from chainwatch.core.chain import NAME_PATTERN, ChainBase, Durations, Endpoint, Strict, Thresholds
 from chainwatch.core.moveaddress import ADDRESS_PATTERN, long_address
+from chainwatch.core.secretfile import secret_file
 
 DIGEST_PATTERN = r"^[1-9A-HJ-NP-Za-km-z]{32,44}$"  # a 32-byte digest in base58
 # Sui mainnet certifies a checkpoint every ~0.25 s; head-stale and halt still wait their 30 s minimums.
 DEFAULT_CHECKPOINT_SECONDS = 0.25
+TokenFile = secret_file("the bearer token")  # checked when the exporter loads the config (core/secretfile.py)
 
 
 class SuiEndpoint(Endpoint):
     """A Sui gRPC endpoint; ``token_file`` holds a bearer token some providers require (sent on both transports)."""
 
-    token_file: Annotated[str, Field(min_length=1)] | None = None
+    token_file: TokenFile | None = None
     transport: Literal["grpc-web", "grpc"] = "grpc-web"
 
     @model_validator(mode="after")

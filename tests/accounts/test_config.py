@@ -90,3 +90,23 @@ def test_a_solana_address_is_checked_by_the_solana_kind():
     body = text(kind="solana", identity="").replace("0x6887246668a3b87F54DeB3b94Ba47a6f63F32985", "0xnotbase58")
     message = error(body)
     assert ":9:" in message and "accounts[0].address" in message and "not a Solana address" in message, message
+
+
+def test_the_balance_to_runway_inhibition_is_generated_only_with_accounts():
+    # An evm chain could fire both account alerts, but without accounts: its rules have neither:
+    # an inhibit rule naming them would be noise in alertmanager.yml.
+    from chainwatch.alertmanager.generate import build
+
+    def account_rules(body: str) -> list[dict]:
+        inhibit = build(parse(body, env={}, need_secrets=False))[0]["inhibit_rules"]
+        return [r for r in inhibit if "Account" in " ".join(r["source_matchers"])]
+
+    assert account_rules(text()) == [
+        {
+            "source_matchers": ['alertname="ChainwatchAccountBalanceLow"'],
+            "target_matchers": ['alertname="ChainwatchAccountRunwayLow"'],
+            "equal": ["chain", "account"],
+        }
+    ]
+    without = text().split("    accounts:\n")[0]
+    assert account_rules(without) == []

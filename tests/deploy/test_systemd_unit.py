@@ -63,7 +63,7 @@ def test_exec_start_flags_are_accepted_by_serve(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "chainwatch.cli", "serve", f"--config.file={tmp_path / 'missing.yaml'}"], capture_output=True, text=True, timeout=60
     )
-    assert done.returncode == 2 and "missing.yaml:0: cannot read config" in done.stderr
+    assert done.returncode == 2 and f"error: config file {tmp_path / 'missing.yaml'}: not found" in done.stderr
 
 
 def test_systemd_analyze_verify_accepts_the_unit(tmp_path):

@@ -83,7 +83,8 @@ def test_generators_do_not_need_secrets():
 
 def test_duplicate_endpoint_names_and_yaml_keys():
     dup = GOOD.replace("name: infura", "name: geth-1")
-    assert "duplicate endpoint name(s) in this chain: geth-1" in problems(dup)[0]
+    # At the second endpoint's name (line 9), the one to rename, not at the chain.
+    assert problems(dup) == ["chainwatch.yaml:9: chains.ethereum.endpoints[1].name: duplicate endpoint name 'geth-1' in this chain (endpoints[0] has it too)"]
     twice = GOOD.replace("    network: mainnet\n", "    network: mainnet\n    network: goerli\n")
     assert problems(twice) == ["chainwatch.yaml:5: chains.ethereum.network: duplicate key (first at line 4)"]
 
@@ -140,3 +141,81 @@ chains:
 """
     groups = parse(text, env={}).chains["beacon"].validators.groups
     assert groups["main"] == [12, key, key]
+
+
+def test_a_config_file_that_cannot_be_read_is_named_without_a_line(tmp_path):
+    # "file:0:" pointed at a line that does not exist; the file itself is the problem.
+    from chainwatch.exporters import webconfig
+
+    with pytest.raises(ConfigError) as missing:
+        load(tmp_path / "nowhere.yaml")
+    assert missing.value.problems == [f"config file {tmp_path / 'nowhere.yaml'}: not found"]
+    with pytest.raises(ConfigError) as directory:
+        load(tmp_path)
+    assert directory.value.problems == [f"config file {tmp_path}: is a directory, not a file"]
+    with pytest.raises(webconfig.WebConfigError) as web:
+        webconfig.load(tmp_path / "web.yml")
+    assert web.value.problems == [f"web config file {tmp_path / 'web.yml'}: not found"]
+
+
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        (
+            "beacon",
+            "chains.x.upgrades.min_versions.lighthous: 'lighthous' is no known client name (known: caplin, grandine, lighthouse, lodestar, nimbus, prysm, teku;",
+        ),
+        ("cosmos", "chains.x.upgrades.min_versions.lighthous: 'lighthous': these nodes report no client name (/abci_info response.version"),
+    ],
+)
+def test_a_min_versions_key_that_names_no_client_is_refused_at_its_line(kind, words):
+    # A minimum for a client no node reports judges nobody: the typo would leave every node unchecked.
+    from chainwatch import kinds
+
+    import yaml
+
+    chain = {**kinds.get(kind).example("http://127.0.0.1:5052"), "upgrades": {"min_versions": {"lighthous": "5.3.0"}}}
+    text = yaml.safe_dump({"chains": {"x": chain}}, sort_keys=False)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip().startswith("lighthous:"))
+    found = problems(text)
+    assert len(found) == 1 and found[0].startswith(f"chainwatch.yaml:{line}: {words}"), found
+
+
+def _with_secret_file(kind: str, field: dict) -> str:
+    from chainwatch import kinds
+
+    import yaml
+
+    chain = kinds.get(kind).example("http://127.0.0.1:9000")
+    chain["endpoints"] = [{**chain["endpoints"][0], **field}]
+    return yaml.safe_dump({"chains": {"x": chain}}, sort_keys=False)
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "empty"])
+@pytest.mark.parametrize(
+    "kind, field, where",
+    [("sui", "token_file", "endpoints[0].token_file"), ("bitcoin", "password_file", "endpoints[0].auth.password_file")],
+    ids=["sui-token_file", "bitcoin-password_file"],
+)
+def test_a_secret_file_the_exporter_cannot_read_is_a_config_error_at_its_line(tmp_path, kind, field, where, make):
+    # Found at load (check, serve, reload), not at the first probe as reason "auth".
+    path = tmp_path / "secret"
+    if make == "directory":
+        path.mkdir()
+    elif make == "empty":
+        path.write_text("")
+    value = str(path)
+    text = _with_secret_file(kind, {"token_file": value} if field == "token_file" else {"auth": {"username": "watcher", "password_file": value}})
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if f"{field}: {value}" in row)
+    reason = {"missing": "no such file", "directory": "is a directory, not a file", "empty": "is empty"}[make]
+    assert problems(text) == [
+        f"chainwatch.yaml:{line}: chains.x.{where}: {value}: {reason} (the exporter reads {'the bearer token' if kind == 'sui' else 'the RPC password'} from it at every probe)"
+    ]
+    # Where nothing reads them (generate, status), only the shape counts.
+    assert parse(text, env={}, need_secrets=False).chains["x"].endpoints[0].name == "node-1"
+
+
+def test_a_readable_token_file_loads_and_its_path_takes_environment_variables(tmp_path):
+    (tmp_path / "token").write_text("s3cret-token-value\n")
+    text = _with_secret_file("sui", {"token_file": "${SUI_TOKEN_DIR}/token"})
+    assert parse(text, env={"SUI_TOKEN_DIR": str(tmp_path)}).chains["x"].endpoints[0].token_file == str(tmp_path / "token")

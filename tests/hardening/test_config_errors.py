@@ -6,14 +6,15 @@ then written over the config of a running exporter and reloaded through ``POST /
 and through SIGHUP: the reload is refused, the old config keeps serving, and
 ``chainwatch_config_last_reload_successful`` says 0 until a good config is loaded.
 
-Secret files: the only ``*_file`` keys (``routing_key_file``, ``api_key_file``,
+Secret files: the teams' ``*_file`` keys (``routing_key_file``, ``api_key_file``,
 ``api_url_file``, ``url_file``) are read by Alertmanager, never by the exporter; ``generate``
 writes their paths into alertmanager.yml. ``check`` and ``generate`` check that each exists
 and is a readable, non-empty file (a missing one is otherwise found by the first page, which
 fails), naming file:line:field; ``--no-check-secret-files`` turns that off on a machine that
 is not the Alertmanager host, and ``serve`` never looks at them. What chainwatch itself must
-read — the config file and the environment variables it names, including those inside
-``*_file`` paths — fails with file:line and exit 2.
+read — the config file, the environment variables it names, including those inside
+``*_file`` paths, and an endpoint's secret files (a Sui ``token_file``, a bitcoin
+``password_file``: core/secretfile.py) — fails with file:line and exit 2.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ CASES = [
         "chains.eth.thresholds.durations.finality: unknown key for a chain of kind evm: only beacon chains have it",
     ),
     ("wrong_type_nested", edit("  min_probe_interval_seconds: 0", "  min_probe_interval_seconds: soon"), 2, "min_probe_interval_seconds"),
-    # Located at the chain (line 5) that holds both: pydantic reports model-level checks there.
-    ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 5, "duplicate endpoint name"),
+    # Located at the second endpoint's name (line 13), the one to rename.
+    ("duplicate_endpoint_name", edit("      - name: ref-1", "      - name: node-1"), 13, "chains.eth.endpoints[1].name: duplicate endpoint name 'node-1'"),
     (
         "duplicate_name_across_chains",
         lambda t: (
@@ -90,6 +91,17 @@ CASES = [
         lambda t: t + 'teams:\n  default:\n    pagerduty:\n      routing_key_file: "/etc/am/${CW_HARDENING_UNSET_PD}"\n',
         19,
         "CW_HARDENING_UNSET_PD is not set",
+    ),
+    # A file the exporter reads at every probe: refused at load, not found by the first probe as "auth".
+    (
+        "missing_token_file",
+        lambda t: (
+            t
+            + "  sui:\n    kind: sui\n    network: mainnet\n    chain_id: 4btiuiMPvEENsttpZC7CZ53DruC3MAgfznDbASZ7DR6S\n    endpoints:\n"
+            + "      - {name: sui-1, url: 'http://127.0.0.1:1/', token_file: /nonexistent/sui.token}\n"
+        ),
+        21,
+        "chains.sui.endpoints[0].token_file: /nonexistent/sui.token: no such file (the exporter reads the bearer token from it at every probe)",
     ),
     ("not_utf8", lambda t: t.replace("    network: mainnet", "    network: main\udce9net"), 7, "not UTF-8"),
 ]
@@ -132,9 +144,11 @@ def test_check_and_serve_refuse_with_one_line_and_exit_2(tmp_path, good_text, ca
 
 
 def test_missing_config_file_is_one_line_exit_2(tmp_path):
+    # No "file:0:": there is no line to fix, the file itself is missing.
     path = tmp_path / "nowhere.yaml"
     result = cli("check", "--config.file", str(path))
-    assert_one_line_error(result, path, 0, "cannot read config")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [f"error: config file {path}: not found"]
 
 
 @pytest.mark.parametrize("make", ["missing", "directory", "empty"])
@@ -207,7 +221,7 @@ def test_reload_with_each_bad_config_keeps_the_old_one_serving(tmp_path, good_te
         # The config file gone entirely (deleted during a deploy): refused, still serving.
         path.unlink()
         status, body = exporter.post("/-/reload")
-        assert status == 400 and "cannot read config" in body
+        assert status == 400 and body.strip() == f"config file {path}: not found", body
         assert metrics_value(exporter, "chainwatch_probe_success", endpoint="node-1") == 1
         log = exporter.log_path.read_text()
         assert "Traceback" not in log and "Task exception" not in log
