@@ -366,10 +366,10 @@ SHARED: tuple[Metric, ...] = (
         C,
         "",
         "Credits (the provider's billing unit: Alchemy compute units, Infura credits, QuickNode API credits, Chainstack request units) of chainwatch's requests "
-        "at the provider's pricing table, since the exporter started.",
+        "at the provider's pricing table, by method (as chainwatch_provider_requests_total), since the exporter started.",
         scope="exporter",
-        labels=("provider",),
-        example='chainwatch_provider_credits_total{provider="alchemy"} 21600',
+        labels=("provider", "method"),
+        example='chainwatch_provider_credits_total{method="eth_blockNumber",provider="alchemy"} 2400',
     ),
     _m(
         "chainwatch_provider_period_credits",

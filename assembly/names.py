@@ -24,7 +24,7 @@ from dataclasses import replace
 from chainwatch import kinds as registry
 from chainwatch.core import alerts as shared
 from chainwatch.core import alertkit
-from chainwatch.core.provideralerts import PROJECTED_COST, PROJECTED_CREDITS, PROVIDER_ALERTS
+from chainwatch.core.provideralerts import PROVIDER_ALERTS, RECORDS as PROVIDER_RECORDS
 from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
@@ -103,9 +103,9 @@ RECORDING = (
     "chain_slo:objective:ratio",
     # 1 while an endpoint's lag exceeds the chain's freshness SLO threshold (input of the freshness SLI)
     "endpoint_slo:freshness_error:bool",
-    # provider cost (pricing:): the credits and the dollars the billing period will end with
-    PROJECTED_CREDITS,
-    PROJECTED_COST,
+    # provider cost (pricing:): the credits and the dollars the billing period will end with, the
+    # plan's quota and budget, and when the quota runs out
+    *PROVIDER_RECORDS,
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from chainwatch import kinds
 from chainwatch.assembly import health
 from chainwatch.dashboards.accounts import running_out_table
+from chainwatch.dashboards.providers import providers_table
 from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
     GREEN,
@@ -110,6 +111,8 @@ def build(config) -> dict:
 
     if any(c.accounts for c in config.chains.values()):
         running_out_table(grid, config)
+    if config.providers():
+        providers_table(grid, config)
 
     grid.row(f"Service level ({period})")
     grid.add(

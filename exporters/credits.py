@@ -10,7 +10,7 @@ past).
 Exposition (the ``provider`` label is the table's name, never a URL: URLs carry keys)::
 
     chainwatch_provider_requests_total{method="eth_blockNumber",provider="alchemy"} 240
-    chainwatch_provider_credits_total{provider="alchemy"} 21600
+    chainwatch_provider_credits_total{method="eth_blockNumber",provider="alchemy"} 2400
     chainwatch_provider_period_credits{provider="alchemy"} 21600
     chainwatch_provider_period_end_timestamp_seconds{provider="alchemy"} 1.7674272e+09
 
@@ -45,7 +45,7 @@ class CreditMeter:
         self.clock = clock
         self.tables: dict[str, pricing.Pricing] = {}
         self.requests: Counter[tuple[str, str]] = Counter()
-        self.credits: Counter[str] = Counter()
+        self.credits: Counter[tuple[str, str]] = Counter()  # (provider, method): what the dashboards break the bill down by
         self.period_credits: Counter[str] = Counter()
         self.periods: dict[str, tuple[float, float]] = {}
         # credits by endpoint name (not exported: one series per endpoint and provider is the
@@ -90,7 +90,6 @@ class CreditMeter:
         """The providers of the loaded config; the counts of the others stay (counters never go back)."""
         self.tables = dict(tables)
         for name, table in tables.items():
-            self.credits[name] += 0
             self._restore(name, table)
 
     def count(self, provider: str, body: Any, endpoint: str = "") -> None:
@@ -113,8 +112,8 @@ class CreditMeter:
                 method = OTHER
             seen.add(method)
             self.requests[(provider, method)] += 1
+            self.credits[(provider, method)] += table.cost(method)
             spent += table.cost(method)
-        self.credits[provider] += spent
         self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
         if self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
@@ -145,8 +144,8 @@ class CreditMeter:
     def samples(self):
         for (provider, method), n in sorted(self.requests.items()):
             yield "chainwatch_provider_requests_total", {"provider": provider, "method": method}, n
-        for provider in sorted(self.credits):
-            yield "chainwatch_provider_credits_total", {"provider": provider}, round(self.credits[provider], 6)
+        for (provider, method), n in sorted(self.credits.items()):
+            yield "chainwatch_provider_credits_total", {"provider": provider, "method": method}, round(n, 6)
         for provider, table in sorted(self.tables.items()):
             self._roll(provider, table)
             yield "chainwatch_provider_period_credits", {"provider": provider}, round(self._period_credits(provider), 6)
