@@ -390,6 +390,15 @@ SHARED: tuple[Metric, ...] = (
         labels=("provider",),
     ),
     _m(
+        "chainwatch_provider_erpc_read_success",
+        G,
+        "",
+        "1 if eRPC's erpc_upstream_credit_units_total (pricing erpc) answered its last read: chainwatch_provider_period_credits then includes what eRPC spent at the "
+        "provider for the traffic it proxies; 0: it does not (the log line says why). Absent without erpc.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
         "chainwatch_provider_period_end_timestamp_seconds",
         G,
         "seconds",

@@ -15,7 +15,8 @@ Exposition (the ``provider`` label is the table's name, never a URL: URLs carry 
     chainwatch_provider_period_end_timestamp_seconds{provider="alchemy"} 1.7674272e+09
 
 ``period_credits`` is what was counted since the billing period started (``period_start_day``),
-or since the exporter started if that is later (or the provider's own count, exporters/usage.py); the projected month-end use and cost are
+or since the exporter started if that is later, plus what eRPC spent at the provider (exporters/erpc.py),
+or the provider's own count (exporters/usage.py); the projected month-end use and cost are
 recording rules over it (rules/providers.py).
 """
 
@@ -54,6 +55,7 @@ class CreditMeter:
         # the provider's own count of the period (exporters/usage.py): (credits, valid until); False: last read failed
         self.reported: dict[str, tuple[float, float]] = {}
         self.usage_ok: dict[str, bool] = {}
+        self.erpc_ok: dict[str, bool] = {}  # provider -> eRPC's counter answered its last read (exporters/erpc.py)
         self.state: StateFile | None = None
         self._saved_at = -math.inf
         self._restored: dict[str, tuple[float, float]] = {}  # provider -> (period end, credits) from the state file
@@ -127,6 +129,21 @@ class CreditMeter:
     def report_failure(self, provider: str) -> None:
         self.usage_ok[provider] = False
 
+    def add_erpc(self, provider: str, credits: float) -> None:
+        """Credits eRPC spent at ``provider`` since its last read (exporters/erpc.py): they add to
+        the period's count, not to ``chainwatch_provider_credits_total`` (chainwatch's own requests)."""
+        table = self.tables.get(provider)
+        self.erpc_ok[provider] = True
+        if table is None:
+            return
+        self._roll(provider, table)
+        self.period_credits[provider] += credits
+        if credits and self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self.save()
+
+    def erpc_failure(self, provider: str) -> None:
+        self.erpc_ok[provider] = False
+
     def _period_credits(self, provider: str) -> float:
         reported = self.reported.get(provider)
         if reported is not None and self.clock() < reported[1]:
@@ -152,6 +169,8 @@ class CreditMeter:
             yield "chainwatch_provider_period_end_timestamp_seconds", {"provider": provider}, self.periods[provider][1]
         for provider, ok in sorted(self.usage_ok.items()):
             yield "chainwatch_provider_usage_read_success", {"provider": provider}, 1 if ok else 0
+        for provider, ok in sorted(self.erpc_ok.items()):
+            yield "chainwatch_provider_erpc_read_success", {"provider": provider}, 1 if ok else 0
 
 
 def _read_state(data: dict) -> dict[str, tuple[float, float]]:
