@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -59,6 +60,8 @@ class CreditMeter:
         self.state: StateFile | None = None
         self._saved_at = -math.inf
         self._restored: dict[str, tuple[float, float]] = {}  # provider -> (period end, credits) from the state file
+        self.boot = f"{os.getpid()}-{time.time_ns()}"  # a worker's totals with another boot start again from 0
+        self._merged: dict[str, tuple[str, dict[tuple[str, str, str], float]]] = {}  # source -> (its boot, its last totals)
 
     def attach(self, path: Path | str) -> None:
         """Keep the periods' counts in ``path`` (the exporter's ``state_dir``): a restart mid-period
@@ -120,6 +123,43 @@ class CreditMeter:
         self.period_credits[provider] += spent
         if self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
             self.save()
+
+    def totals(self) -> dict:
+        """This meter's running counts, for a parent process to :meth:`merge` (``serve --workers N``)."""
+        return {
+            "boot": self.boot,
+            "requests": [[p, m, n] for (p, m), n in sorted(self.requests.items())],
+            "credits": [[p, m, c] for (p, m), c in sorted(self.credits.items())],
+        }
+
+    def merge(self, source: str, totals: dict) -> None:
+        """Add the growth of another process's :meth:`totals` since its last ones: the worker's
+        requests and credits are then exported here, once. Totals of a new boot (a restarted
+        worker) are growth from 0. Raises ValueError on a malformed ``totals``."""
+        boot = str(totals.get("boot"))
+        seen_boot, last = self._merged.get(source, (boot, {}))
+        if seen_boot != boot:
+            last = {}
+        now: dict[tuple[str, str, str], float] = {}
+        for kind in ("requests", "credits"):
+            for provider, method, value in totals.get(kind, []):
+                if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                    raise ValueError(f"{kind}: not a count: {value!r}")
+                key = (kind, str(provider), str(method))
+                now[key] = float(value)
+                grown = value - last.get(key, 0.0)
+                if grown <= 0:
+                    continue
+                table = self.tables.get(key[1])
+                if table is None:
+                    continue
+                if kind == "requests":
+                    self.requests[(key[1], key[2])] += int(grown)
+                else:
+                    self._roll(key[1], table)
+                    self.credits[(key[1], key[2])] += grown
+                    self.period_credits[key[1]] += grown
+        self._merged[source] = (boot, now)
 
     def report(self, provider: str, credits: float, valid_for: float) -> None:
         """The provider's own count of the current period (its usage API), trusted for ``valid_for`` seconds."""

@@ -72,6 +72,8 @@ class Exporter:
         self.meter = CreditMeter()
         self.meter.configure(config.providers())
         self.transport.meter = self.meter
+        if workers is not None:
+            workers.meter = self.meter  # the workers' provider credits are exported here, once
         self._meter_attached = False
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
