@@ -88,6 +88,8 @@ RECORDING = (
     # operational accounts (accounts:): spend rate over the chain's account_spend_window, runway
     "account:chainwatch_account_spent:rate",
     "account:chainwatch_account_runway:seconds",
+    # an Avalanche L1 validator's balance in the account schema (kinds/avalanche/alerts.py account_records)
+    "account:chainwatch_avalanche_l1_validator_balance_avax:max",
     # SLI / error budget per chain, one per slo (availability | latency | freshness) and window
     "chain_slo:sli_error:ratio_rate5m",
     "chain_slo:sli_error:ratio_rate30m",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from chainwatch.core.alerts import SHORT
 from chainwatch.assembly.config import Config
 
+from chainwatch import kinds
 from chainwatch.assembly import names
 from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, seconds, selector
 
@@ -96,6 +97,8 @@ def account_records(config: Config) -> list[Record]:
                 f"max by ({labels}) ({selector('chainwatch_account_balance', name)}) / on ({labels}) ({selector(spent, name)} > 0)",
             )
         )
+    for name, chain in sorted(config.chains.items()):  # balances a kind watches itself (Avalanche L1 validators)
+        out += [Record(_name(r.record), r.expr, r.labels) for r in kinds.get(chain.kind).account_records(name, chain)]
     return out
 
 
