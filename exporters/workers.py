@@ -21,16 +21,15 @@ the listener and N worker processes share the probing and rendering:
   parent logs ``worker failed`` with the worker's index and exit status, and a dead worker
   is started again. Workers carry a parent-death signal (``PR_SET_PDEATHSIG``, Linux): when
   the parent dies, however it dies, the kernel kills them.
+- **Provider credits.** Each worker counts what its endpoints' requests cost (its own
+  ``CreditMeter``) and sends its running totals with every answer; the parent adds their growth
+  to its own meter, so ``chainwatch_provider_*`` is exported once, by the parent, with every
+  process's requests in it (a restarted worker's totals start again: its new totals are growth).
 
 Not (yet) in worker mode: ``/probe?target=`` and ``/health`` are answered by the parent's
 own scheduler (the multi-target pattern scales by replicas, docs/scale-out.md); stream
 watches and validator monitors run in the parent only, so ``chainwatch_stream_lag_blocks``
 (which needs the endpoint's HTTP head) is absent for a worker's endpoint.
-
-- **Provider credits.** Each worker counts what its endpoints' requests cost (its own
-  ``CreditMeter``) and sends its running totals with every answer; the parent adds their growth
-  to its own meter, so ``chainwatch_provider_*`` is exported once, by the parent, with every
-  process's requests in it (a restarted worker's totals start again: its new totals are growth).
 
 Wire format of a worker's answer (``POST /round``, body ``{"budget": seconds, "chains":
 {name: ChainSummary fields}}``): for each family, ``b"<family name> <length>\\n"`` followed
