@@ -39,16 +39,19 @@ def bill(text: str) -> dict[str, float]:
 
 def test_workers_requests_are_billed_once_as_one_process_bills_them(tmp_path):
     with FakeServer() as srv:
-        with Exporter(paid_fleet(srv, tmp_path, "one"), tmp_path, extra_args=["--workers", "1"]) as single:
-            status, one = single.get("/metrics", SCRAPE)
-            assert status == 200
         with Exporter(paid_fleet(srv, tmp_path, "two"), tmp_path, extra_args=["--workers", "2"]) as exporter:
             assert len(children(exporter.proc.pid)) == 2
             status, text = exporter.get("/metrics", SCRAPE)
             assert status == 200
-    single_bill, worker_bill = bill(one), bill(text)
-    assert single_bill["requests eth_blockNumber"] == 10  # every endpoint's round, once
-    assert worker_bill == single_bill  # the parent's references and both workers' nodes, once each
+            sent = sum(srv.calls("POST", f"/{n}") for n in ["ref-1", "ref-2", *NODES])
+    billed = bill(text)
+    assert sent == 10  # one round (one batch) per endpoint: the parent's two references, the workers' eight nodes
+    assert billed["requests eth_blockNumber"] == 10  # each round counted once: not once per process, not zero
+    table = pricing.BUILTIN["alchemy"]
+    methods = {key.removeprefix("requests "): n for key, n in billed.items() if key.startswith("requests ")}
+    assert all(n == 10 for n in methods.values()) and len(methods) >= 5
+    assert {m: billed[f"credits {m}"] for m in methods if table.cost(m)} == {m: 10 * table.cost(m) for m in methods if table.cost(m)}
+    assert billed["period"] == sum(10 * table.cost(m) for m in methods)
     assert text.count("# TYPE chainwatch_provider_credits_total counter") == 1
 
 
