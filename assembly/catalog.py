@@ -366,10 +366,10 @@ SHARED: tuple[Metric, ...] = (
         C,
         "",
         "Credits (the provider's billing unit: Alchemy compute units, Infura credits, QuickNode API credits, Chainstack request units) of chainwatch's requests "
-        "at the provider's pricing table, since the exporter started.",
+        "at the provider's pricing table, by method (as chainwatch_provider_requests_total), since the exporter started.",
         scope="exporter",
-        labels=("provider",),
-        example='chainwatch_provider_credits_total{provider="alchemy"} 21600',
+        labels=("provider", "method"),
+        example='chainwatch_provider_credits_total{method="eth_blockNumber",provider="alchemy"} 2400',
     ),
     _m(
         "chainwatch_provider_period_credits",
@@ -386,6 +386,15 @@ SHARED: tuple[Metric, ...] = (
         "",
         "1 if the provider's usage API (pricing usage_api, QuickNode /v0/usage/rpc) answered its last read: chainwatch_provider_period_credits is then the provider's own count "
         "of the period (every request of the key); 0: chainwatch's own count. Absent without usage_api.",
+        scope="exporter",
+        labels=("provider",),
+    ),
+    _m(
+        "chainwatch_provider_erpc_read_success",
+        G,
+        "",
+        "1 if eRPC's erpc_upstream_credit_units_total (pricing erpc) answered its last read: chainwatch_provider_period_credits then includes what eRPC spent at the "
+        "provider for the traffic it proxies; 0: it does not (the log line says why). Absent without erpc.",
         scope="exporter",
         labels=("provider",),
     ),

@@ -30,7 +30,7 @@ from chainwatch import kinds
 from chainwatch.core import secretfile, yamlsource
 from chainwatch.core.accounts import Account  # noqa: F401 - re-exported: the config model is one import
 from chainwatch.core import pricing
-from chainwatch.core.pricing import Pricing, UsageAPI  # noqa: F401 - UsageAPI: re-exported for the config doc
+from chainwatch.core.pricing import ERPCSource, Pricing, UsageAPI  # noqa: F401 - UsageAPI, ERPCSource: re-exported for the config doc
 from chainwatch.core.chain import (  # noqa: F401 - re-exported: the config model is one import
     NAME_PATTERN,
     SLO,

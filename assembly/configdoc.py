@@ -99,6 +99,7 @@ MODELS = [
     cfg.Account,
     cfg.Pricing,
     cfg.UsageAPI,
+    cfg.ERPCSource,
     cfg.Endpoint,
     cfg.TLSConfig,
     cfg.Thresholds,

@@ -25,7 +25,7 @@ from chainwatch import kinds as registry
 from chainwatch.assembly import catalog
 from chainwatch.core import alerts as shared
 from chainwatch.core import alertkit
-from chainwatch.core.provideralerts import PROJECTED_COST, PROJECTED_CREDITS, PROVIDER_ALERTS
+from chainwatch.core.provideralerts import PROVIDER_ALERTS, RECORDS as PROVIDER_RECORDS
 from chainwatch.core.alertkit import AlertSpec  # noqa: F401 (the record type, for callers)
 
 
@@ -87,6 +87,8 @@ RECORDING = (
     # operational accounts (accounts:): spend rate over the chain's account_spend_window, runway
     "account:chainwatch_account_spent:rate",
     "account:chainwatch_account_runway:seconds",
+    # an Avalanche L1 validator's balance in the account schema (kinds/avalanche/alerts.py account_records)
+    "account:chainwatch_avalanche_l1_validator_balance_avax:max",
     # SLI / error budget per chain, one per slo (availability | latency | freshness) and window
     "chain_slo:sli_error:ratio_rate5m",
     "chain_slo:sli_error:ratio_rate30m",
@@ -102,9 +104,9 @@ RECORDING = (
     "chain_slo:objective:ratio",
     # 1 while an endpoint's lag exceeds the chain's freshness SLO threshold (input of the freshness SLI)
     "endpoint_slo:freshness_error:bool",
-    # provider cost (pricing:): the credits and the dollars the billing period will end with
-    PROJECTED_CREDITS,
-    PROJECTED_COST,
+    # provider cost (pricing:): the credits and the dollars the billing period will end with, the
+    # plan's quota and budget, and when the quota runs out
+    *PROVIDER_RECORDS,
 )
 
 

@@ -8,6 +8,10 @@ check`` and ``chainwatch generate`` therefore look at each one: it must exist, b
 file, be readable by this user and not be empty. Run them with ``--no-check-secret-files`` on
 a machine that is not the Alertmanager host (a CI job rendering the files).
 
+The exporter's own secret file of a paid provider, ``pricing.<p>.usage_api.api_key_file`` (the
+provider's Admin API key, core/pricing.py), is checked alike: a missing one would be found only
+by the log line of the first usage read, with the quota alerts back on chainwatch's own count.
+
 Problems are ``file:line: teams.<team>.<channel>.<field>: <path>: <what>`` lines; the file's
 content is never read beyond one byte and never printed.
 """
@@ -52,4 +56,14 @@ def problems(config: Config) -> list[str]:
             if reason:
                 where = ".".join(path)
                 found.append(f"{config.path}:{config.line_of(path)}: {where}: {getattr(settings, field)}: {reason} (Alertmanager reads {what} from it)")
+    for name, table in sorted(config.pricing.items()):
+        if table.usage_api is None:
+            continue
+        path = ("pricing", name, "usage_api", "api_key_file")
+        reason = _unreadable(Path(table.usage_api.api_key_file))
+        if reason:
+            found.append(
+                f"{config.path}:{config.line_of(path)}: {'.'.join(path)}: {table.usage_api.api_key_file}: {reason} "
+                f"(the exporter reads the provider's usage API key from it)"
+            )
     return found

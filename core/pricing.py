@@ -48,6 +48,25 @@ class UsageAPI(BaseModel):
     interval_seconds: Annotated[float, Field(ge=1, le=86400)] = 300.0
 
 
+class ERPCSource(BaseModel):
+    """eRPC's count of the credits it spent at this provider for the traffic it proxies:
+    ``erpc_upstream_credit_units_total{project, network, upstream, vendor, category, finality}``
+    on eRPC's Prometheus endpoint (a counter since eRPC started; labels from erpc/erpc
+    ``telemetry/metrics.go``). ``metrics_url``: eRPC's metrics endpoint (``http://erpc:4001/metrics``;
+    never a label or log line); ``vendor``: the ``vendor`` label of this provider's upstreams
+    (default: the provider's name); ``upstreams``: only these ``upstream`` ids (several keys of
+    one vendor, one table each); ``project``: only this eRPC project; ``interval_seconds``: how
+    often it is read."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics_url: Annotated[str, Field(pattern=r"^https?://")]
+    vendor: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    upstreams: list[Annotated[str, Field(min_length=1, max_length=256)]] = Field(default_factory=list)
+    project: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    interval_seconds: Annotated[float, Field(ge=1, le=3600)] = 60.0
+
+
 class Pricing(BaseModel):
     """One provider's table. ``credits``: method -> credits (the provider's unit: Alchemy compute
     units, Infura credits, QuickNode API credits, Chainstack request units), ``rest`` for a REST
@@ -57,7 +76,8 @@ class Pricing(BaseModel):
     ``budget``: dollars per period above which the projected cost pages; ``window``: the
     look-back of the usage trend behind the projection (long: one burst must not page);
     ``team``: who is paged (default: the team of the first chain that uses the provider);
-    ``usage_api``: read the provider's own count of the period (:class:`UsageAPI`)."""
+    ``usage_api``: read the provider's own count of the period (:class:`UsageAPI`); ``erpc``: add
+    the credits eRPC counts for the traffic it proxies to the provider (:class:`ERPCSource`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -71,6 +91,7 @@ class Pricing(BaseModel):
     window: Annotated[str, Field(pattern=r"^[0-9]+[mhd]$")] = "6h"
     team: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
     usage_api: UsageAPI | None = None
+    erpc: ERPCSource | None = None
 
     def cost(self, method: str) -> float:
         """Credits of one element calling ``method``."""

@@ -33,15 +33,39 @@ def projected_expr(provider: str, window: str) -> str:
 
 PROJECTED_CREDITS = "provider:chainwatch_provider_period_credits:projected"
 PROJECTED_COST = "provider:chainwatch_provider_cost_dollars:projected"
+# The plan's numbers from pricing:, as series (as chain_slo:objective:ratio is the SLO's), so a
+# dashboard draws them beside the use without repeating the config.
+QUOTA_CREDITS = "provider:chainwatch_provider_monthly_quota_credits:config"
+BUDGET_DOLLARS = "provider:chainwatch_provider_budget_dollars:config"
+# Seconds until the period's credits reach the quota at the trend over window; no series while
+# the use is not growing (it never runs out), 0 once it is used up.
+QUOTA_RUNOUT = "provider:chainwatch_provider_quota_exhaustion:seconds"
+RECORDS = (PROJECTED_CREDITS, PROJECTED_COST, QUOTA_CREDITS, BUDGET_DOLLARS, QUOTA_RUNOUT)
+
+
+def runout_expr(provider: str, window: str, quota: float) -> str:
+    """Seconds until ``quota`` is used at the trend over ``window``: (quota − used) / slope, only where the slope is positive."""
+    used = f'chainwatch_provider_period_credits{{provider="{provider}"}}'
+    return f"clamp_min({fmt(quota)} - max by (provider) ({used}), 0) / (max by (provider) (deriv({used}[{window}])) > 0)"
 
 
 def records(config) -> list[dict]:
-    """Recording rules per provider: the credits the period will end with, and (with a price) their cost in dollars."""
+    """Recording rules per provider: the credits the period will end with, (with a price) their
+    cost in dollars, (with a quota) the quota and when it runs out, (with a budget) the budget."""
     out = []
     for provider, table in sorted(config.providers().items()):
-        out.append({"record": PROJECTED_CREDITS, "expr": projected_expr(provider, table.window)})
+        # The provider as a static label on every record: the value each has anyway, and what tells
+        # the providers' records apart for promtool's duplicate-rule lint.
+        labels = {"provider": provider}
+        out.append({"record": PROJECTED_CREDITS, "expr": projected_expr(provider, table.window), "labels": labels})
         if table.price_per_million_credits is not None:
-            out.append({"record": PROJECTED_COST, "expr": f"{projected_expr(provider, table.window)} * {fmt(table.price_per_million_credits)} / 1e6"})
+            cost = f"{projected_expr(provider, table.window)} * {fmt(table.price_per_million_credits)} / 1e6"
+            out.append({"record": PROJECTED_COST, "expr": cost, "labels": labels})
+        if table.monthly_quota_credits is not None:
+            out.append({"record": QUOTA_CREDITS, "expr": f"vector({fmt(table.monthly_quota_credits)})", "labels": labels})
+            out.append({"record": QUOTA_RUNOUT, "expr": runout_expr(provider, table.window, table.monthly_quota_credits), "labels": labels})
+        if table.budget is not None:
+            out.append({"record": BUDGET_DOLLARS, "expr": f"vector({fmt(table.budget)})", "labels": labels})
     return out
 
 

@@ -4,6 +4,7 @@ of :func:`chainwatch.rules.recording.account_records` (the chain's ``account_spe
 
 from __future__ import annotations
 
+from chainwatch import kinds
 from chainwatch.assembly import catalog, names
 from chainwatch.dashboards.panels import NONE, SECONDS, Grid, lower_is_worse, q, table, timeseries
 
@@ -62,19 +63,28 @@ def accounts_row(grid: Grid, chain) -> None:
     )
 
 
+def with_accounts(config) -> list:
+    """The chains with balances in the account schema: ``accounts:``, or a kind's own (Avalanche L1 validators)."""
+    return [c for n, c in sorted(config.chains.items()) if c.accounts or kinds.get(c.kind).account_records(n, c)]
+
+
 def running_out_table(grid: Grid, config) -> None:
-    """Executive: every spending account of every chain, shortest runway first."""
-    warning = min(c.thresholds.account_runway_days_warning for c in config.chains.values() if c.accounts)
-    critical = min(c.thresholds.account_runway_days_critical for c in config.chains.values() if c.accounts)
+    """Executive: every spending account of every chain, shortest runway first; Avalanche L1
+    validators among them (purpose ``l1-validator-fee``, their fee runway)."""
+    chains = with_accounts(config)
+    warning = min(c.thresholds.account_runway_days_warning for c in chains)
+    critical = min(c.thresholds.account_runway_days_critical for c in chains)
     labels = f"chain, {ACCOUNT}"
     grid.add(
         table(
             "Accounts running out",
             "Operational accounts (batchers, proposers, relayers, fee payers) by runway: days until empty at the recent spend rate, "
-            "with their balance. Accounts that are not spending are not listed. Red below the critical runway, orange below the warning.",
+            "with their balance. Accounts that are not spending are not listed. Avalanche L1 validators are listed with their fee runway (purpose l1-validator-fee). "
+            "Red below the critical runway, orange below the warning.",
             q(f"sort(max by ({labels}) ({r('account:chainwatch_account_runway:seconds')}) / {DAY})", "", instant=True, table=True),
             q(
-                f"max by ({labels}) ({m('chainwatch_account_balance')}) and on ({labels}) {r('account:chainwatch_account_runway:seconds')}",
+                f"(max by ({labels}) ({m('chainwatch_account_balance')}) or max by ({labels}) ({r('account:chainwatch_avalanche_l1_validator_balance_avax:max')})) "
+                f"and on ({labels}) {r('account:chainwatch_account_runway:seconds')}",
                 "",
                 instant=True,
                 table=True,

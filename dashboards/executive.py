@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from chainwatch import kinds
 from chainwatch.assembly import health
-from chainwatch.dashboards.accounts import running_out_table
+from chainwatch.dashboards.accounts import running_out_table, with_accounts
+from chainwatch.dashboards.providers import providers_table
 from chainwatch.core import generated, uids
 from chainwatch.dashboards.panels import (
     GREEN,
@@ -108,8 +109,10 @@ def build(config) -> dict:
             h=4,
         )
 
-    if any(c.accounts for c in config.chains.values()):
+    if with_accounts(config):
         running_out_table(grid, config)
+    if config.providers():
+        providers_table(grid, config)
 
     grid.row(f"Service level ({period})")
     grid.add(

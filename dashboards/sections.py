@@ -19,6 +19,7 @@ from chainwatch import kinds
 from chainwatch.assembly import catalog
 from chainwatch.dashboards.accounts import accounts_row
 from chainwatch.dashboards.divergence import divergence_row, judged
+from chainwatch.dashboards.providers import chain_providers, providers_row
 from chainwatch.dashboards.upgrades import upgrades_row
 from chainwatch.dashboards.panels import (
     NOT_WATCHDOG,
@@ -416,6 +417,8 @@ def chain_dashboard(config, name: str, chain, *, kind_title: str, about: str, gr
         upgrades_row(grid, chain)
     if chain.accounts:
         accounts_row(grid, chain)
+    if chain_providers(chain):
+        providers_row(grid, config, chain)
     links = [
         link("Executive overview", uids.url(uids.EXECUTIVE), "SLOs and status per chain"),
         link("Operational", uids.url(uids.OPERATIONAL, chain=name), f"Every endpoint, {name} selected"),

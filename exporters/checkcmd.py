@@ -111,17 +111,26 @@ def _served(state, snap) -> str:
 COST_COLUMNS = ("endpoint", "provider", "credits/round", "credits/day", "cost/day")
 
 
-def cost_rows(config: Config, meter: CreditMeter, interval: float) -> list[tuple[str, ...]]:
+NOT_MEASURED = "not measured (the probe failed)"
+
+
+def cost_rows(config: Config, meter: CreditMeter, interval: float, snap=None) -> list[tuple[str, ...]]:
     """What monitoring costs at paid providers: per endpoint with ``provider:``, the credits this
     round was billed (every batch element) and that × rounds per day at ``interval`` seconds,
     in dollars where the table has a price. The first round also asks what the probes ask rarely
-    (EVM ``web3_clientVersion``, every 10 minutes): an upper bound by those few credits."""
+    (EVM ``web3_clientVersion``, every 10 minutes): an upper bound by those few credits. An
+    endpoint whose probe failed in ``snap`` sent no full round: "not measured", never a 0 that
+    reads as free."""
     tables = config.providers()
     out = []
     for _, _, endpoint in config.endpoints():
         if endpoint.provider is None:
             continue
         table = tables[endpoint.provider]
+        result = snap.results.get(endpoint.name) if snap is not None else None
+        if result is not None and not result.success:
+            out.append((endpoint.name, endpoint.provider, NOT_MEASURED, "-", "-"))
+            continue
         per_round = meter.by_endpoint.get(endpoint.name, 0.0)
         per_day = per_round * 86400 / interval
         price = table.price_per_million_credits
@@ -144,7 +153,7 @@ def run_check(config: Config, timeout: float, interval: float | None = None) -> 
     meter.configure(config.providers())
     snap = asyncio.run(_probe_all(config, timeout, meter))
     _print([COLUMNS, *rows(config, snap)])
-    costs = cost_rows(config, meter, interval)
+    costs = cost_rows(config, meter, interval, snap)
     if costs:
         click.echo(f"\nWhat monitoring costs at paid providers, one round every {_fmt(interval)}s (docs/cost.md):")
         _print([COST_COLUMNS, *costs])

@@ -62,8 +62,8 @@ secret_files_option = click.option(
     "check_secret_files",
     default=True,
     show_default=True,
-    help="Check that the secret files Alertmanager reads (routing_key_file, api_key_file, api_url_file, url_file) exist and are readable here; "
-    "turn off on a machine that is not the Alertmanager host.",
+    help="Check that the secret files Alertmanager reads (routing_key_file, api_key_file, api_url_file, url_file) and the exporter's provider "
+    "usage API key (pricing usage_api api_key_file) exist and are readable here; turn off on a machine that is not the Alertmanager or exporter host.",
 )
 
 
@@ -75,7 +75,7 @@ def exit_on_secret_files(config: Config) -> None:
     for problem in found:
         click.echo(f"error: {problem}", err=True)
     if found:
-        click.echo("hint: --no-check-secret-files where Alertmanager runs on another host", err=True)
+        click.echo("hint: --no-check-secret-files where Alertmanager (or the exporter) runs on another host", err=True)
         sys.exit(2)
 
 

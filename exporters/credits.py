@@ -10,12 +10,13 @@ past).
 Exposition (the ``provider`` label is the table's name, never a URL: URLs carry keys)::
 
     chainwatch_provider_requests_total{method="eth_blockNumber",provider="alchemy"} 240
-    chainwatch_provider_credits_total{provider="alchemy"} 21600
+    chainwatch_provider_credits_total{method="eth_blockNumber",provider="alchemy"} 2400
     chainwatch_provider_period_credits{provider="alchemy"} 21600
     chainwatch_provider_period_end_timestamp_seconds{provider="alchemy"} 1.7674272e+09
 
 ``period_credits`` is what was counted since the billing period started (``period_start_day``),
-or since the exporter started if that is later (or the provider's own count, exporters/usage.py); the projected month-end use and cost are
+or since the exporter started if that is later, plus what eRPC spent at the provider (exporters/erpc.py),
+or the provider's own count (exporters/usage.py); the projected month-end use and cost are
 recording rules over it (rules/providers.py).
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -45,7 +47,7 @@ class CreditMeter:
         self.clock = clock
         self.tables: dict[str, pricing.Pricing] = {}
         self.requests: Counter[tuple[str, str]] = Counter()
-        self.credits: Counter[str] = Counter()
+        self.credits: Counter[tuple[str, str]] = Counter()  # (provider, method): what the dashboards break the bill down by
         self.period_credits: Counter[str] = Counter()
         self.periods: dict[str, tuple[float, float]] = {}
         # credits by endpoint name (not exported: one series per endpoint and provider is the
@@ -54,9 +56,12 @@ class CreditMeter:
         # the provider's own count of the period (exporters/usage.py): (credits, valid until); False: last read failed
         self.reported: dict[str, tuple[float, float]] = {}
         self.usage_ok: dict[str, bool] = {}
+        self.erpc_ok: dict[str, bool] = {}  # provider -> eRPC's counter answered its last read (exporters/erpc.py)
         self.state: StateFile | None = None
         self._saved_at = -math.inf
         self._restored: dict[str, tuple[float, float]] = {}  # provider -> (period end, credits) from the state file
+        self.boot = f"{os.getpid()}-{time.time_ns()}"  # a worker's totals with another boot start again from 0
+        self._merged: dict[str, tuple[str, dict[tuple[str, str, str], float]]] = {}  # source -> (its boot, its last totals)
 
     def attach(self, path: Path | str) -> None:
         """Keep the periods' counts in ``path`` (the exporter's ``state_dir``): a restart mid-period
@@ -90,7 +95,6 @@ class CreditMeter:
         """The providers of the loaded config; the counts of the others stay (counters never go back)."""
         self.tables = dict(tables)
         for name, table in tables.items():
-            self.credits[name] += 0
             self._restore(name, table)
 
     def count(self, provider: str, body: Any, endpoint: str = "") -> None:
@@ -113,12 +117,49 @@ class CreditMeter:
                 method = OTHER
             seen.add(method)
             self.requests[(provider, method)] += 1
+            self.credits[(provider, method)] += table.cost(method)
             spent += table.cost(method)
-        self.credits[provider] += spent
         self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
         if self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
             self.save()
+
+    def totals(self) -> dict:
+        """This meter's running counts, for a parent process to :meth:`merge` (``serve --workers N``)."""
+        return {
+            "boot": self.boot,
+            "requests": [[p, m, n] for (p, m), n in sorted(self.requests.items())],
+            "credits": [[p, m, c] for (p, m), c in sorted(self.credits.items())],
+        }
+
+    def merge(self, source: str, totals: dict) -> None:
+        """Add the growth of another process's :meth:`totals` since its last ones: the worker's
+        requests and credits are then exported here, once. Totals of a new boot (a restarted
+        worker) are growth from 0. Raises ValueError on a malformed ``totals``."""
+        boot = str(totals.get("boot"))
+        seen_boot, last = self._merged.get(source, (boot, {}))
+        if seen_boot != boot:
+            last = {}
+        now: dict[tuple[str, str, str], float] = {}
+        for kind in ("requests", "credits"):
+            for provider, method, value in totals.get(kind, []):
+                if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                    raise ValueError(f"{kind}: not a count: {value!r}")
+                key = (kind, str(provider), str(method))
+                now[key] = float(value)
+                grown = value - last.get(key, 0.0)
+                if grown <= 0:
+                    continue
+                table = self.tables.get(key[1])
+                if table is None:
+                    continue
+                if kind == "requests":
+                    self.requests[(key[1], key[2])] += int(grown)
+                else:
+                    self._roll(key[1], table)
+                    self.credits[(key[1], key[2])] += grown
+                    self.period_credits[key[1]] += grown
+        self._merged[source] = (boot, now)
 
     def report(self, provider: str, credits: float, valid_for: float) -> None:
         """The provider's own count of the current period (its usage API), trusted for ``valid_for`` seconds."""
@@ -127,6 +168,21 @@ class CreditMeter:
 
     def report_failure(self, provider: str) -> None:
         self.usage_ok[provider] = False
+
+    def add_erpc(self, provider: str, credits: float) -> None:
+        """Credits eRPC spent at ``provider`` since its last read (exporters/erpc.py): they add to
+        the period's count, not to ``chainwatch_provider_credits_total`` (chainwatch's own requests)."""
+        table = self.tables.get(provider)
+        self.erpc_ok[provider] = True
+        if table is None:
+            return
+        self._roll(provider, table)
+        self.period_credits[provider] += credits
+        if credits and self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self.save()
+
+    def erpc_failure(self, provider: str) -> None:
+        self.erpc_ok[provider] = False
 
     def _period_credits(self, provider: str) -> float:
         reported = self.reported.get(provider)
@@ -145,14 +201,16 @@ class CreditMeter:
     def samples(self):
         for (provider, method), n in sorted(self.requests.items()):
             yield "chainwatch_provider_requests_total", {"provider": provider, "method": method}, n
-        for provider in sorted(self.credits):
-            yield "chainwatch_provider_credits_total", {"provider": provider}, round(self.credits[provider], 6)
+        for (provider, method), n in sorted(self.credits.items()):
+            yield "chainwatch_provider_credits_total", {"provider": provider, "method": method}, round(n, 6)
         for provider, table in sorted(self.tables.items()):
             self._roll(provider, table)
             yield "chainwatch_provider_period_credits", {"provider": provider}, round(self._period_credits(provider), 6)
             yield "chainwatch_provider_period_end_timestamp_seconds", {"provider": provider}, self.periods[provider][1]
         for provider, ok in sorted(self.usage_ok.items()):
             yield "chainwatch_provider_usage_read_success", {"provider": provider}, 1 if ok else 0
+        for provider, ok in sorted(self.erpc_ok.items()):
+            yield "chainwatch_provider_erpc_read_success", {"provider": provider}, 1 if ok else 0
 
 
 def _read_state(data: dict) -> dict[str, tuple[float, float]]:

@@ -52,6 +52,7 @@ from chainwatch.exporters.workers import Workers
 from chainwatch.exporters.monitors import monitor_for
 from chainwatch.exporters.accounts import watches_for as account_watches_for
 from chainwatch.exporters.credits import CreditMeter
+from chainwatch.exporters.erpc import watches_for as erpc_watches_for
 from chainwatch.exporters.usage import watches_for as usage_watches_for
 from chainwatch.exporters.streams import FAMILIES as STREAM_FAMILIES, watches_for
 
@@ -71,12 +72,14 @@ class Exporter:
         self.meter = CreditMeter()
         self.meter.configure(config.providers())
         self.transport.meter = self.meter
+        if workers is not None:
+            workers.meter = self.meter  # the workers' provider credits are exported here, once
         self._meter_attached = False
         self.scheduler = Scheduler(config, self.transport)
         self.monitors: dict[str, object] = {}
         self.accounts: dict[str, object] = {}  # chain name -> AccountsWatch (chains with accounts:)
         self.streams: dict[str, object] = {}  # endpoint name -> StreamWatch (endpoints with ws_url)
-        self.usage: dict[str, object] = {}  # provider -> UsageWatch (pricing usage_api)
+        self.usage: dict[str, object] = {}  # "usage:<provider>" -> UsageWatch (pricing usage_api), "erpc:<provider>" -> ERPCWatch (pricing erpc)
         self.reload_ok = True
         self.reload_at = time.time()
         self.last_scrape_seconds = 0.0
@@ -117,7 +120,10 @@ class Exporter:
         if self.config.providers() and not self._meter_attached:  # once: the file is read at the first start only
             self.meter.attach(Path(self.config.exporter.state_dir) / "provider-credits.json")
             self._meter_attached = True
-        self.usage = usage_watches_for(self.config, self.transport, self.meter)
+        self.usage = {
+            **{f"usage:{p}": w for p, w in usage_watches_for(self.config, self.transport, self.meter).items()},
+            **{f"erpc:{p}": w for p, w in erpc_watches_for(self.config, self.transport, self.meter).items()},
+        }
         for watch in self.usage.values():
             await watch.start()
 

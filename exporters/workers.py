@@ -21,6 +21,10 @@ the listener and N worker processes share the probing and rendering:
   parent logs ``worker failed`` with the worker's index and exit status, and a dead worker
   is started again. Workers carry a parent-death signal (``PR_SET_PDEATHSIG``, Linux): when
   the parent dies, however it dies, the kernel kills them.
+- **Provider credits.** Each worker counts what its endpoints' requests cost (its own
+  ``CreditMeter``) and sends its running totals with every answer; the parent adds their growth
+  to its own meter, so ``chainwatch_provider_*`` is exported once, by the parent, with every
+  process's requests in it (a restarted worker's totals start again: its new totals are growth).
 
 Not (yet) in worker mode: ``/probe?target=`` and ``/health`` are answered by the parent's
 own scheduler (the multi-target pattern scales by replicas, docs/scale-out.md); stream
@@ -29,7 +33,9 @@ watches and validator monitors run in the parent only, so ``chainwatch_stream_la
 
 Wire format of a worker's answer (``POST /round``, body ``{"budget": seconds, "chains":
 {name: ChainSummary fields}}``): for each family, ``b"<family name> <length>\\n"`` followed
-by ``length`` bytes of exposition lines (no ``# HELP``/``# TYPE``).
+by ``length`` bytes of exposition lines (no ``# HELP``/``# TYPE``); the provider credits as
+the block ``chainwatch:credits`` (JSON of :meth:`CreditMeter.totals`, no family: ``:`` is in
+no metric name chainwatch exports).
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ import orjson
 from aiohttp import web
 
 from chainwatch.assembly.config import Config, ConfigError, load
+from chainwatch.exporters.credits import CreditMeter
 from chainwatch.exporters.exposition import endpoint_fragments, result_fragments
 from chainwatch.exporters.probe import ProbeResult
 from chainwatch.exporters.scheduler import ChainSummary, EndpointState, Scheduler
@@ -65,6 +72,7 @@ log = logging.getLogger("chainwatch.workers")
 READY_SECONDS = 60.0  # a worker imports the exporter and loads the config (~1-2 s; a loaded machine: more)
 WARN_EVERY_SECONDS = 60.0
 ANSWER_MARGIN = 0.25  # seconds after the scrape deadline (when a worker stops waiting for endpoints) for its answer to arrive
+CREDITS = "chainwatch:credits"  # the block of a worker's answer with its provider credit totals
 
 
 def parent_owned(config: Config) -> set[str]:
@@ -127,6 +135,9 @@ class Worker:
         self.index = index
         self.count = count
         self.transport = Transport(config.exporter.max_response_bytes)
+        self.meter = CreditMeter()  # no state file: the parent keeps the period's count
+        self.meter.configure(config.providers())
+        self.transport.meter = self.meter
         self._use(Scheduler(config, self.transport))
 
     def _use(self, scheduler: Scheduler) -> None:
@@ -141,6 +152,8 @@ class Worker:
         snap = await self.scheduler.round_against(self.owned, summaries, deadline)
         results, lag = snap.results, snap.lag
         fragments = [endpoint_fragments(s, results.get(s.endpoint.name), lag.get(s.endpoint.name)) for s in snap.states]
+        if self.meter.tables:
+            fragments.append({CREDITS: orjson.dumps(self.meter.totals())})
         return web.Response(body=encode_block(fragments), content_type="application/octet-stream")
 
     async def handle_ready(self, request: web.Request) -> web.Response:
@@ -152,6 +165,7 @@ class Worker:
         except ConfigError as exc:
             return web.Response(status=400, text=str(exc))
         self.transport.max_response_bytes = config.exporter.max_response_bytes
+        self.meter.configure(config.providers())
         self._use(Scheduler(config, self.transport, previous=self.scheduler))
         return web.Response(text=f"{len(self.owned)} endpoints\n")
 
@@ -229,6 +243,7 @@ class Workers:
         self.dir = tempfile.mkdtemp(prefix="chainwatch-workers-")
         self.children = [_Child(i, os.path.join(self.dir, f"worker-{i}.sock")) for i in range(count)]
         self._shared: asyncio.Future | None = None  # the workers' answers being fetched for the scrapes in flight
+        self.meter: CreditMeter | None = None  # the parent's: the workers' provider credits are added to it
         self.adopt(config)
 
     def adopt(self, config: Config) -> None:
@@ -308,10 +323,17 @@ class Workers:
                 async with self._session(child).post("http://worker/round", data=body) as resp:
                     if resp.status != 200:
                         raise RuntimeError(f"HTTP {resp.status}")
-                    return decode_block(await resp.read())
+                    block = decode_block(await resp.read())
         except (aiohttp.ClientError, TimeoutError, RuntimeError, ValueError) as exc:
             self._failed(child, exc)
             return None
+        totals = block.pop(CREDITS, None)
+        if totals is not None and self.meter is not None:
+            try:
+                self.meter.merge(f"worker-{child.index}", orjson.loads(totals))
+            except (ValueError, TypeError) as exc:  # a worker of another version: its endpoints still count, its credits not this round
+                log.warning("worker's provider credits unreadable", extra={"worker": child.index, "detail": str(exc)[:200]})
+        return block
 
     def _failed(self, child: _Child, exc: BaseException) -> None:
         status = child.proc.poll() if child.proc is not None else None

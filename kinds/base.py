@@ -123,6 +123,13 @@ class ChainKind:
         module = self.module("alerts")
         return tuple(module.ALERTS) if module is not None else ()
 
+    def account_records(self, name: str, chain) -> list:
+        """Recording rules that put the kind's own balances (not ``accounts:``) into the account
+        schema (``alerts.py`` ``account_records``, e.g. Avalanche L1 validators), or none."""
+        module = self.module("alerts")
+        hook = getattr(module, "account_records", None) if module is not None else None
+        return hook(name, chain) if hook is not None else []
+
     def dashboard(self):
         return self.module("dashboard").build
 

@@ -17,6 +17,7 @@ from dataclasses import replace
 from chainwatch.core.alerts import SHORT
 from chainwatch.assembly.config import Config
 
+from chainwatch import kinds
 from chainwatch.assembly import catalog, names
 from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, seconds, selector
 
@@ -89,15 +90,17 @@ ACCOUNT_LABELS = (*CHAIN_LABELS, "account", "purpose", "team")
 
 def account_records(name: str, chain) -> list[Record]:
     """Spend rate (native unit a second) and runway (seconds) of a chain's configured accounts,
-    over its ``thresholds.account_spend_window``: none for a chain without ``accounts:``. The
+    over its ``thresholds.account_spend_window``, after the balances its kind records itself. The
     spend counter adds up only falls of the balance, so a top-up is no negative spend; ``> 0``
     leaves an account that is not spending without a runway series (not +Inf)."""
+    # Balances a kind watches itself (Avalanche L1 validators), in the same schema.
+    own = [Record(_name(r.record), r.expr, r.labels) for r in kinds.get(chain.kind).account_records(name, chain)]
     if not chain.accounts:
-        return []
+        return own
     labels = by(ACCOUNT_LABELS)
     window = chain.thresholds.account_spend_window
     spent = _name("account:chainwatch_account_spent:rate")
-    return [
+    return own + [
         Record(spent, f"max by ({labels}) (rate({selector('chainwatch_account_spent_total', name)}[{window}]))"),
         Record(
             _name("account:chainwatch_account_runway:seconds"),

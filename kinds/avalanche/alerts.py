@@ -28,13 +28,31 @@ Defaults (``thresholds`` of the chain):
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import ENDPOINT_LABELS, GROUP_LABELS, OPERATIONAL, Alert, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt, selector
+from chainwatch.core.alertkit import (
+    CHAIN_LABELS,
+    ENDPOINT_LABELS,
+    GROUP_LABELS,
+    OPERATIONAL,
+    Alert,
+    AlertSpec,
+    Ctx,
+    Quiet,
+    Recipe,
+    Record,
+    Series,
+    by,
+    fmt,
+    selector,
+)
 from chainwatch.core.generated import number
 from chainwatch.kinds.avalanche.metrics import CHECKS, OTHER_CHECK
 
 RUNWAY = "chainwatch_avalanche_validator_reward_runway_seconds"
 FEE_RUNWAY = "chainwatch_avalanche_l1_validator_fee_runway_seconds"
+L1_BALANCE = "chainwatch_avalanche_l1_validator_balance_avax"
 BOOTSTRAPPED = "chainwatch_avalanche_bootstrapped"
+# The watched L1 validators in the account schema (account_records): their purpose label.
+L1_PURPOSE = "l1-validator-fee"
 FAILING = "chainwatch_avalanche_health_check_failing"
 # Every check but `network`: no peers is the shared ChainwatchPeersLow.
 PAGED_CHECKS = "|".join(c for c in (*CHECKS, OTHER_CHECK) if c != "network")
@@ -290,3 +308,25 @@ ALERTS: tuple[AlertSpec, ...] = (
         build=_evm_node_down,
     ),
 )
+
+
+def account_records(name: str, chain) -> list[Record]:
+    """The chain's watched L1 validators in the one account schema, for the executive
+    "Accounts running out" table: ``account:chainwatch_account_runway:seconds`` (their fee
+    runway: balance over the fee price, exact where a spend rate would be an estimate) and
+    ``account:chainwatch_avalanche_l1_validator_balance_avax:max`` (their balance in AVAX), with
+    ``account`` the validator's name, ``purpose="l1-validator-fee"`` and the chain's team. No
+    account alert reads them: ChainwatchAvalancheL1ValidatorFeeRunwayLow is the one page of a
+    validator running out. Empty when the chain watches no L1 validator."""
+    v = chain.validators
+    if v is None or not any(m.validation_id for members in v.groups.values() for m in members):
+        return []
+    labels = {"purpose": L1_PURPOSE, "team": chain.team}
+    out = []
+    for record, source in (
+        ("account:chainwatch_account_runway:seconds", FEE_RUNWAY),
+        ("account:chainwatch_avalanche_l1_validator_balance_avax:max", L1_BALANCE),
+    ):
+        renamed = f'label_replace({selector(source, name)}, "account", "$1", "validator", "(.+)")'
+        out.append(Record(record, f"max by ({by((*CHAIN_LABELS, 'account'))}) ({renamed})", labels))
+    return out

@@ -30,3 +30,22 @@ def test_check_prints_credits_per_endpoint_per_day(capsys):
     assert row == ["alchemy-1", "alchemy", "110", str(110 * 5760), f"${110 * 5760 * 0.45 / 1e6:.4f}"]
     assert not any(line.startswith("node-1") for line in cost)  # not a paid endpoint
     assert KEY not in out
+
+
+def test_an_endpoint_that_did_not_answer_is_not_measured_rather_than_free(capsys):
+    with FakeServer() as srv:
+        srv.jsonrpc(f"/v2/{KEY}", geth())
+        srv.route("POST", "/down", status=503, body="upstream unavailable")
+        chains = {
+            "ethereum": mainnet(
+                "evm",
+                node_at(srv.url(f"/v2/{KEY}"), name="alchemy-1", provider="alchemy"),
+                ref_at(srv.url("/down"), name="alchemy-2", provider="alchemy"),
+            )
+        }
+        config = parse(config_text(chains, pricing={"alchemy": {"price_per_million_credits": 0.45}}), env={})
+        run_check(config, 10.0, interval=15.0)
+    cost = capsys.readouterr().out.split("What monitoring costs at paid providers")[1].splitlines()
+    down = next(line for line in cost if line.startswith("alchemy-2"))
+    assert "not measured" in down and " 0 " not in f" {down} " and "$0" not in down
+    assert next(line.split() for line in cost if line.startswith("alchemy-1"))[2] == "110"

@@ -25,6 +25,7 @@ RECORDING_LABELS = {
     "group": set(catalog.SCOPE_LABELS["group"]),
     "chain_slo": set(catalog.SCOPE_LABELS["chain"]) | {"slo"},
     "account": set(catalog.SCOPE_LABELS["chain"]) | {"account", "purpose", "team"},
+    "provider": {"provider"},
 }
 VALUES = {"chain": "ethereum", "role": ".*", "endpoint": ".*", "datasource": "Prometheus"}
 

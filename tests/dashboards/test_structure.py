@@ -17,7 +17,7 @@ from chainwatch.assembly.config import parse
 from .support import EXAMPLE, data_panels, dashboards, example_config, links, panels, queries, variable_refs, variables
 
 ALL = dashboards()
-GRAFANA_UNITS = {"s", "none", "percentunit", "reqps"}  # Grafana unit ids we use (custom ones are suffix:<text>)
+GRAFANA_UNITS = {"s", "none", "percentunit", "reqps", "currencyUSD"}  # Grafana unit ids we use (custom ones are suffix:<text>)
 IDS = sorted(ALL)
 
 

@@ -1,0 +1,89 @@
+"""eRPC's credit counter (issue #31): the credits eRPC spends at a provider for the traffic it
+proxies add to the provider's period count, so the quota and budget alerts (which read
+``chainwatch_provider_period_credits``) cover traffic chainwatch does not send itself. eRPC is a
+loopback fake serving ``erpc_upstream_credit_units_total`` with the labels of erpc/erpc
+``telemetry/metrics.go`` (project, network, upstream, vendor, category, finality)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from aiohttp import web
+
+from chainwatch.exporters.erpc import credit_units
+from tests.exporter.test_evm_probe import geth
+from tests.support.configs import IMMEDIATE, config_text, mainnet, node_at
+from tests.support.fakeserver import FakeServer
+from tests.support.served import ServedExporter
+
+KEY = "k3y-0f-the-provider-9f8e7d"
+ERPC_TOKEN = "erpc-metrics-t0ken-77aa"
+
+
+def exposition(counts: dict[tuple[str, str, str], float]) -> str:
+    """eRPC's exposition: (project, upstream, vendor) -> credit units, two methods each."""
+    lines = [
+        "# HELP erpc_upstream_credit_units_total Total vendor credit units accrued by upstream attempts.",
+        "# TYPE erpc_upstream_credit_units_total counter",
+    ]
+    for (project, upstream, vendor), n in sorted(counts.items()):
+        for category, share in (("eth_call", 0.75), ("eth_getLogs", 0.25)):
+            lines.append(
+                f'erpc_upstream_credit_units_total{{project="{project}",network="evm:1",upstream="{upstream}",vendor="{vendor}",category="{category}",finality="unfinalized"}} {n * share}'
+            )
+    lines += ["# TYPE erpc_network_successful_request_total counter", 'erpc_network_successful_request_total{project="main"} 9']
+    return "\n".join(lines) + "\n"
+
+
+def test_the_counter_is_summed_over_the_vendors_series_only():
+    text = exposition(
+        {
+            ("main", "alchemy-a", "alchemy"): 1000,
+            ("main", "alchemy-b", "alchemy"): 400,
+            ("main", "qn-1", "quicknode"): 5000,
+            ("staging", "alchemy-c", "alchemy"): 8,
+        }
+    )
+    assert credit_units(text, "alchemy", [], None) == 1408
+    assert credit_units(text, "alchemy", ["alchemy-b"], None) == 400
+    assert credit_units(text, "alchemy", [], "main") == 1400
+    assert credit_units(text, "infura", [], None) == 0
+    with pytest.raises(ValueError):
+        credit_units('erpc_upstream_credit_units_total{vendor="alchemy"} NaN\n', "alchemy", [], None)
+    with pytest.raises(ValueError):
+        credit_units("<html>not metrics</html>", "alchemy", [], None)
+
+
+async def test_erpcs_spend_adds_to_the_period_count_across_an_erpc_restart(tmp_path, caplog):
+    counts = {("main", "alchemy-a", "alchemy"): 10_000.0, ("main", "qn-1", "quicknode"): 99_999.0}
+    status = [200]
+
+    async def metrics(request, raw):
+        return web.Response(status=status[0], text=exposition(counts), content_type="text/plain")
+
+    with FakeServer() as srv:
+        srv.jsonrpc(f"/v2/{KEY}", geth())
+        srv.route("GET", f"/{ERPC_TOKEN}/metrics", metrics)
+        chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
+        table = {"monthly_quota_credits": 1e9, "erpc": {"metrics_url": srv.url(f"/{ERPC_TOKEN}/metrics"), "interval_seconds": 1}}
+        text = config_text(chains, exporter={**IMMEDIATE, "state_dir": str(tmp_path)}, pricing={"alchemy": table})
+        caplog.set_level(logging.WARNING)
+        async with ServedExporter(text) as ex:
+            s = await ex.until(lambda s: s.value("chainwatch_provider_erpc_read_success", provider="alchemy") == 1, what="an eRPC read")
+            own = sum(v for _, v in s.find("chainwatch_provider_credits_total", provider="alchemy"))
+            base = s.value("chainwatch_provider_period_credits", provider="alchemy")
+            assert base >= own  # the first read is the baseline: eRPC's spend before chainwatch started is not this run's
+            counts[("main", "alchemy-a", "alchemy")] += 5_000  # eRPC proxies traffic: 5000 CU more
+            s = await ex.until(lambda s: s.value("chainwatch_provider_period_credits", provider="alchemy") >= base + 5_000, what="eRPC's growth counted")
+            assert s.value("chainwatch_provider_period_credits", provider="alchemy") < base + 5_000 + 1_000  # the other vendor's 99999 are not alchemy's
+            grown = s.value("chainwatch_provider_period_credits", provider="alchemy")
+            counts[("main", "alchemy-a", "alchemy")] = 300.0  # eRPC restarted: its counter starts again; its 300 are new spend
+            s = await ex.until(lambda s: s.value("chainwatch_provider_period_credits", provider="alchemy") >= grown + 300, what="the restart's spend counted")
+            status[0] = 503
+            s = await ex.until(lambda s: s.value("chainwatch_provider_erpc_read_success", provider="alchemy") == 0, what="a failed eRPC read")
+            _, body = await ex.get("/metrics")
+    assert ERPC_TOKEN not in body and KEY not in body
+    logged = " ".join(r.getMessage() + str(getattr(r, "detail", "")) for r in caplog.records)
+    assert ERPC_TOKEN not in logged
+    assert any("eRPC credit counter read failed" in r.getMessage() for r in caplog.records)
