@@ -20,7 +20,9 @@ Measured like chainwatch: ``rounds`` sequential scrapes ``GAP`` apart, wall time
 (utime + stime of the process, all threads) per endpoint per scrape, peak RSS (VmHWM), samples
 in a scrape; besides: threads at rest and at peak, CPU at rest (holding the subscriptions, heads
 arriving every ``--block-interval``), seconds until every subscription is open, and upstream
-requests and websocket connections per endpoint per scrape as the fleet counted them. An endpoint
+requests and websocket connections per endpoint per scrape as the fleet counted them, and a
+start-up timeline (subscriptions open, handshakes, threads, CPU, load every ``TICK`` s): at
+N = 1000 the start-up is the result. An endpoint
 fails a round unless its scrape has ``brpc_health`` 1, ``brpc_block_height``,
 ``brpc_finalized_block_height`` and ``brpc_client_version_info``. A scrape that errors or takes
 longer than ``SCRAPE_LIMIT`` counts all N as failed; one over 10 s would have been a timeout for
@@ -45,7 +47,8 @@ from .run import GAP, REPO, SCRAPE_TIMEOUT, TOKEN, Child, Loadgen, cpu_seconds, 
 
 LAUNCH = Path(__file__).with_name("peer_launch.py")
 SCRAPE_LIMIT = 120.0  # seconds one peer scrape may take before the round counts as failed
-SUBSCRIBE_LIMIT = 120.0  # seconds for every subscription to open before measuring anyway
+STARTUP_LIMIT = 300.0  # seconds for the peer to answer and open every subscription before measuring anyway
+TICK = 10.0  # seconds between the start-up timeline's points
 REST = 3.0  # seconds of CPU measured at rest, between subscribing and the first scrape
 SAMPLE = re.compile(r'^(brpc_\w+)\{[^}]*provider="ep-(\d+)"[^}]*\} (\S+)$', re.M)
 NEEDED = ("brpc_block_height", "brpc_finalized_block_height", "brpc_client_version_info")
@@ -152,18 +155,45 @@ async def bench_peer(session: aiohttp.ClientSession, n: int, ports: list[int], g
                 return
             await asyncio.sleep(0.2)
 
-    watcher = None
+    timeline: list[dict] = []  # start-up, every TICK seconds: what a user of the peer would watch
+
+    async def watch_startup() -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                state = await gen.state()
+                timeline.append(
+                    {
+                        "seconds": round(time.monotonic() - started, 1),
+                        "subscriptions_open": state["subscriptions"],
+                        "websocket_handshakes": state["ws_accepted"],
+                        "threads": threads(child.pid),
+                        "cpu_seconds": cpu_seconds(child.pid),
+                        "load_average_1m": os.getloadavg()[0],
+                    }
+                )
+            except (OSError, aiohttp.ClientError):
+                return
+
+    watcher = ticker = None
     try:
-        await wait_http(session, f"http://127.0.0.1:{liveness}/readiness", child)
         watcher = asyncio.create_task(watch_threads())
+        ticker = asyncio.create_task(watch_startup())
+        # The peer registers its collector before it listens, and registering runs one whole
+        # collect (prometheus_client describes a collector by collecting it): its start-up is a
+        # scrape of every endpoint while N subscription threads start.
+        await wait_http(session, f"http://127.0.0.1:{liveness}/readiness", child, timeout=STARTUP_LIMIT)
+        out["seconds_to_ready"] = time.monotonic() - started
         subscribed = 0
-        while time.monotonic() - started < SUBSCRIBE_LIMIT and child.proc.poll() is None:
+        while time.monotonic() - started < STARTUP_LIMIT and child.proc.poll() is None:
             subscribed = (await gen.state())["subscriptions"]
             if subscribed >= n:
                 break
             await asyncio.sleep(0.25)
         out["subscriptions_open"] = subscribed
         out["seconds_to_subscribe_all"] = time.monotonic() - started if subscribed >= n else None
+        ticker.cancel()
+        out["startup_cpu_seconds"] = cpu_seconds(child.pid)
         out["threads_at_rest"] = threads(child.pid)
         out["idle_rss_mb"] = peak_rss_mb(child.pid)
         cpu_rest = cpu_seconds(child.pid)
@@ -215,8 +245,10 @@ async def bench_peer(session: aiohttp.ClientSession, n: int, ports: list[int], g
     except (RuntimeError, TimeoutError) as exc:
         out["error"] = f"{exc}"
     finally:
-        if watcher is not None:
-            watcher.cancel()
+        for task in (watcher, ticker):
+            if task is not None:
+                task.cancel()
+        out["startup_timeline"] = timeline
         child.stop()
         if out["error"] and log.exists():
             out["log_tail"] = log.read_text(errors="replace")[-600:]

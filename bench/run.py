@@ -396,12 +396,15 @@ async def scenario(n: int, args, workdir: Path) -> dict:
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
             gen = Loadgen(session, controls)
             rounds = args.rounds or max(10, min(30, 300 // n))
+            load = {"chainwatch": os.getloadavg()[0]}  # per phase: the peer's own runnable threads raise the load average
             cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
+            load["blackbox"] = os.getloadavg()[0]
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
             peer = None
             if args.peer_checkout:
                 from .peer import bench_peer
 
+                load["peer"] = os.getloadavg()[0]
                 peer = await bench_peer(session, n, ports, gen, args.peer_rounds or min(rounds, 10), workdir, args.peer_python, args.peer_checkout)
     finally:
         for loadgen in loadgens:
@@ -414,6 +417,7 @@ async def scenario(n: int, args, workdir: Path) -> dict:
         "rounds": rounds,
         "chainwatch": cw,
         "blackbox": bb,
+        "load_average_1m_at_phase_start": load,
     }
     if args.peer_checkout:
         out["peer"] = peer
@@ -477,6 +481,19 @@ def table(results: list[dict]) -> str:
         load = r.get("load_average_1m")
         if load:
             rows.append((n, "load average (1 min) at start / end", f"{load['start']:.1f} / {load['end']:.1f}", "", "", "", ""))
+        phases = r.get("load_average_1m_at_phase_start") or {}
+        if phases:
+            rows.append(
+                (
+                    n,
+                    "load average (1 min) at phase start",
+                    fmt(phases.get("chainwatch"), ".1f"),
+                    fmt(phases.get("blackbox"), ".1f"),
+                    "",
+                    fmt(phases.get("peer"), ".1f"),
+                    "",
+                )
+            )
         bbw, pew = bb.get("wall_seconds_for_n_probes", {}), pe.get("scrape_seconds") or {}
         rows += [
             (
