@@ -9,9 +9,12 @@ and the results file has the shape docs/benchmark.md describes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.support.poll import async_wait_until
 
@@ -162,3 +165,31 @@ async def test_fleet_websocket_mode_serves_new_heads_and_calls_like_a_node():
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+PEER_CHECKOUT = os.environ.get("CHAINWATCH_BENCH_PEER_CHECKOUT")
+
+
+@pytest.mark.skipif(not PEER_CHECKOUT, reason="CHAINWATCH_BENCH_PEER_CHECKOUT names no Blockchain-RPC-Exporter checkout")
+def test_bench_runs_the_peer_from_a_checkout_on_loopback(tmp_path):
+    """``--peer-checkout``: the peer answers for every endpoint of the fleet, bound to loopback only.
+
+    Its venv is made once under build/ (the first run installs its requirements: minutes, not
+    part of this test's budget when the venv exists). Every endpoint's subscription opens and
+    each scrape asks each endpoint twice over two new websocket connections (finalized block and
+    client version), which is what the docs report of it.
+    """
+    out = tmp_path / "bench.json"
+    args = ["--endpoints", "3", "--rounds", "2", "--scrapers", "1", "--scraper-rounds", "1", "--no-blackbox", "--peer-rounds", "2"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--peer-checkout", PEER_CHECKOUT, "--out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "BRE peer" in proc.stdout
+    (scenario,) = json.loads(out.read_text())["scenarios"]
+    peer = scenario["peer"]
+    assert peer["error"] is None, peer
+    assert peer["subscriptions_open"] == 3 and peer["failed_probes"] == 0
+    assert peer["upstream_requests_per_endpoint_per_round"] == {"min": 2.0, "max": 2.0}
+    assert peer["websocket_connections_per_endpoint_per_round"] == 2.0
+    assert set(scenario["ratio_chainwatch_over_peer"]) == {"wall_seconds_median", "cpu_seconds_per_endpoint", "peak_rss_mb"}
