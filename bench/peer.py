@@ -126,7 +126,9 @@ def failed_endpoints(text: str, n: int) -> int:
     return sum(1 for i in range(n) if seen[i].get("brpc_health") != 1 or any(m not in seen[i] for m in NEEDED))
 
 
-async def bench_peer(session: aiohttp.ClientSession, n: int, ports: list[int], gen: Loadgen, rounds: int, workdir: Path, python: Path, checkout: Path) -> dict:
+async def bench_peer(
+    session: aiohttp.ClientSession, n: int, ports: list[int], gen: Loadgen, rounds: int, workdir: Path, python: Path, checkout: Path, rest: float = REST
+) -> dict:
     cfg = workdir / f"peer-{n}.yml"
     cfg.write_text(peer_config(ports))
     port, liveness = free_port(), free_port()
@@ -200,8 +202,8 @@ async def bench_peer(session: aiohttp.ClientSession, n: int, ports: list[int], g
         out["threads_at_rest"] = threads(child.pid)
         out["idle_rss_mb"] = peak_rss_mb(child.pid)
         cpu_rest = cpu_seconds(child.pid)
-        await asyncio.sleep(REST)
-        out["cpu_seconds_per_endpoint_per_second_at_rest"] = (cpu_seconds(child.pid) - cpu_rest) / (REST * n)
+        await asyncio.sleep(rest)
+        out["cpu_seconds_per_endpoint_per_second_at_rest"] = (cpu_seconds(child.pid) - cpu_rest) / (rest * n)
         # No warm-up scrape: the peer pools no connections (each scrape opens its own), and its
         # start-up already ran one whole collect.
         await gen.reset()
