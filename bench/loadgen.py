@@ -21,11 +21,23 @@ The answer to a JSON-RPC batch is built per method (ids echoed) and cached per r
 body, so repeated rounds cost no JSON work. ``eth_getBlockByNumber`` returns a block
 stamped at start-up time; the chain id is 1.
 
+Websocket mode, on the same endpoint ports (for a peer that holds an ``eth_subscribe("newHeads")``
+subscription per endpoint, e.g. smartcontractkit/Blockchain-RPC-Exporter's EVM collector): a
+request with ``Upgrade: websocket`` to ``/<token>/`` hands its connection to a websocket session
+(framing by ``wsproto``, the ``bench`` extra; imported only when an upgrade arrives, so the HTTP
+path neither needs nor pays for it). Each text message is one JSON-RPC call answered as over HTTP,
+after the same delay and counted the same way; ``eth_subscribe`` ``["newHeads"]`` answers a
+subscription id, and from then on every ``--block-interval`` seconds a head (number counting up
+from ``HEAD``) is pushed as an ``eth_subscription`` notification (geth's format:
+https://geth.ethereum.org/docs/interacting-with-geth/rpc/pubsub). Pings are answered with pongs.
+
 Control port (printed on stdout as JSON with the endpoint ports):
-``GET /state`` -> ``{"counts": [...], "last_delay": [...], "foreign": n}`` (requests that
+``GET /state`` -> ``{"counts": [...], "last_delay": [...], "foreign": n, "ws_accepted": n,
+"ws_open": n, "subscriptions": n, "heads_pushed": n}`` (requests that
 were not a JSON-RPC POST to ``/<token>/``, e.g. another program on this shared machine still
 probing a port it once used and the kernel has since handed to us, are answered 404 and
-not counted); ``POST /reset`` zeroes counts. ``--token`` is the run's random path prefix:
+not counted; ``ws_accepted`` counts websocket handshakes since the last reset, ``subscriptions``
+the newHeads subscriptions open now); ``POST /reset`` zeroes counts and ``ws_accepted``. ``--token`` is the run's random path prefix:
 without it a foreign JSON-RPC POST to ``/`` was counted as the exporter's (bench run of
 2026-11-29: one endpoint asked ~1.4-2× per round, at a steady rate whatever the scrapers).
 """
@@ -95,6 +107,18 @@ class Fleet:
         self.last_delay = [None] * n
         self.random = random.Random(seed)
         self._answers: dict[bytes, bytes] = {}
+        self._texts: dict[str, str] = {}
+        self.ws_accepted = 0
+        self.ws_open = 0
+        self.subscribers: dict[WebsocketSession, str] = {}  # session -> its newHeads subscription id
+        self.heads_pushed = 0
+
+    def text_for(self, message: str) -> str:
+        """The JSON-RPC answer to a websocket text message, cached per message like ``reply_for``."""
+        cached = self._texts.get(message)
+        if cached is None:
+            cached = self._texts[message] = answer(message.encode()).decode()
+        return cached
 
     def reply_for(self, body: bytes) -> bytes:
         cached = self._answers.get(body)
@@ -108,12 +132,22 @@ class Fleet:
         return self.delay
 
 
+def is_websocket_upgrade(lines: list[str]) -> bool:
+    """Whether the request's header lines carry ``Upgrade: websocket`` (names and token case-insensitive)."""
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "upgrade" and value.strip().lower() == "websocket":
+            return True
+    return False
+
+
 class HttpProtocol(asyncio.Protocol):
     """Minimal HTTP/1.1 server side: pipelining not needed, keep-alive yes."""
 
-    def __init__(self, on_request, index: int = -1):
+    def __init__(self, on_request, index: int = -1, on_upgrade=None):
         self.on_request = on_request
         self.index = index
+        self.on_upgrade = on_upgrade
         self.buffer = b""
         self.transport = None
 
@@ -133,6 +167,13 @@ class HttpProtocol(asyncio.Protocol):
                 name, _, value = line.partition(":")
                 if name.strip().lower() == "content-length":
                     length = int(value.strip())
+            # A substring test first, so a plain POST pays ~50 ns for the websocket mode.
+            if self.on_upgrade is not None and ("pgrade:" in head or "PGRADE:" in head) and is_websocket_upgrade(lines):
+                # The connection stops being HTTP: the websocket session reads the handshake
+                # (and anything sent after it) from the bytes as they arrived.
+                data, self.buffer = self.buffer, b""
+                self.on_upgrade(self, data)
+                return
             total = end + 4 + length
             if len(self.buffer) < total:
                 return
@@ -149,7 +190,112 @@ class HttpProtocol(asyncio.Protocol):
         self.transport = None
 
 
-async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1", token: str = "") -> None:
+class WebsocketSession(asyncio.Protocol):
+    """One upgraded endpoint connection: JSON-RPC text messages in, answers and heads out.
+
+    Replaces the ``HttpProtocol`` on its transport (``transport.set_protocol``). The handshake is
+    refused with 404 (and counted as foreign) unless its path is the run's prefix; a message that
+    is not JSON gets a JSON-RPC parse error, as over HTTP. Frames are built and parsed by
+    ``wsproto`` (RFC 6455).
+    """
+
+    def __init__(self, fleet: Fleet, index: int, prefix: str, transport, loop, on_answer):
+        from wsproto import ConnectionType, WSConnection
+
+        self.fleet = fleet
+        self.index = index
+        self.prefix = prefix
+        self.transport = transport
+        self.loop = loop
+        self.on_answer = on_answer
+        self.ws = WSConnection(ConnectionType.SERVER)
+        self.text: list[str] = []
+        self.open = False
+
+    def data_received(self, data: bytes) -> None:
+        from wsproto.events import AcceptConnection, CloseConnection, Ping, RejectConnection, Request, TextMessage
+        from wsproto.utilities import RemoteProtocolError
+
+        try:
+            self.ws.receive_data(data)
+            for event in self.ws.events():
+                if isinstance(event, Request):
+                    if not event.target.startswith(self.prefix):
+                        self.fleet.foreign += 1
+                        self.write(self.ws.send(RejectConnection(status_code=404, headers=[(b"connection", b"close")])))
+                        self.transport.close()
+                        return
+                    self.write(self.ws.send(AcceptConnection()))
+                    self.open = True
+                    self.fleet.ws_accepted += 1
+                    self.fleet.ws_open += 1
+                elif isinstance(event, TextMessage):
+                    self.text.append(event.data)
+                    if event.message_finished:
+                        message, self.text = "".join(self.text), []
+                        self.on_message(message)
+                elif isinstance(event, Ping):
+                    self.write(self.ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    self.write(self.ws.send(event.response()))
+                    self.transport.close()
+                    return
+        except RemoteProtocolError:
+            self.transport.close()
+
+    def on_message(self, message: str) -> None:
+        self.fleet.counts[self.index] += 1
+        try:
+            call = json.loads(message)
+        except ValueError:
+            call = None
+        if isinstance(call, dict) and call.get("method") == "eth_subscribe" and call.get("params", [None])[0] == "newHeads":
+            sub = f"0x{self.index:032x}"
+            self.fleet.subscribers[self] = sub
+            reply = json.dumps({"jsonrpc": "2.0", "id": call.get("id"), "result": sub})
+        else:
+            reply = self.fleet.text_for(message)
+        self.loop.call_later(self.fleet.injected(), self.on_answer, self, reply, self.loop.time())
+
+    def send_text(self, text: str) -> None:
+        from wsproto.events import TextMessage
+
+        if self.open and not self.transport.is_closing():
+            self.write(self.ws.send(TextMessage(data=text)))
+
+    def write(self, payload: bytes) -> None:
+        if payload and not self.transport.is_closing():
+            self.transport.write(payload)
+
+    def connection_lost(self, exc) -> None:
+        if self.open:
+            self.fleet.ws_open -= 1
+        self.open = False
+        self.fleet.subscribers.pop(self, None)
+
+
+async def push_heads(fleet: Fleet, interval: float) -> None:
+    """Every ``interval`` seconds a new head to every newHeads subscription (number + 1 each time)."""
+    number = HEAD
+    while True:
+        await asyncio.sleep(interval)
+        number += 1
+        head = json.dumps(
+            {
+                "number": hex(number),
+                "hash": f"0x{number:064x}",
+                "parentHash": f"0x{number - 1:064x}",
+                "timestamp": hex(int(time.time())),
+                "baseFeePerGas": "0x3b9aca00",
+            },
+            separators=(",", ":"),
+        )
+        for session, sub in list(fleet.subscribers.items()):
+            session.send_text('{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"%s","result":%s}}' % (sub, head))
+            fleet.heads_pushed += 1
+
+
+async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1", token: str = "", block_interval: float = 2.0) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     loop = asyncio.get_running_loop()
@@ -178,27 +324,60 @@ async def serve(n: int, delay: float, jitter: float, host: str = "127.0.0.1", to
         # the endpoint's, not the exporter's measurement error, so it is the reference.
         fleet.last_delay[proto.index] = loop.time() - arrived
 
+    def answer_ws(session: WebsocketSession, reply: str, arrived: float) -> None:
+        session.send_text(reply)
+        fleet.last_delay[session.index] = loop.time() - arrived
+
+    def upgrade(proto: HttpProtocol, data: bytes) -> None:
+        try:
+            session = WebsocketSession(fleet, proto.index, prefix, proto.transport, loop, answer_ws)
+        except ImportError:  # wsproto missing: the bench extra is not installed
+            fleet.foreign += 1
+            proto.send(http_response("501 Not Implemented", b'{"error":"websocket mode needs wsproto: pip install -e .[bench]"}'))
+            return
+        proto.transport.set_protocol(session)
+        session.data_received(data)
+
     def control(proto: HttpProtocol, method: str, path: str, body: bytes) -> None:
         if path.startswith("/reset"):
             fleet.counts = [0] * n
+            fleet.ws_accepted = 0
             proto.send(http_response("200 OK", b"{}"))
         elif path.startswith("/state"):
-            proto.send(http_response("200 OK", json.dumps({"counts": fleet.counts, "last_delay": fleet.last_delay, "foreign": fleet.foreign}).encode()))
+            proto.send(
+                http_response(
+                    "200 OK",
+                    json.dumps(
+                        {
+                            "counts": fleet.counts,
+                            "last_delay": fleet.last_delay,
+                            "foreign": fleet.foreign,
+                            "ws_accepted": fleet.ws_accepted,
+                            "ws_open": fleet.ws_open,
+                            "subscriptions": len(fleet.subscribers),
+                            "heads_pushed": fleet.heads_pushed,
+                        }
+                    ).encode(),
+                )
+            )
         else:
             proto.send(http_response("404 Not Found", b"{}"))
 
     servers = []
     ports = []
     for i in range(n):
-        server = await loop.create_server(lambda i=i: HttpProtocol(endpoint_handler(i), i), host, 0, backlog=1024)
+        server = await loop.create_server(lambda i=i: HttpProtocol(endpoint_handler(i), i, upgrade), host, 0, backlog=1024)
         servers.append(server)
         ports.append(server.sockets[0].getsockname()[1])
     ctl = await loop.create_server(lambda: HttpProtocol(control), host, 0)
     print(json.dumps({"ports": ports, "control": ctl.sockets[0].getsockname()[1]}), flush=True)
+    pusher = asyncio.create_task(push_heads(fleet, block_interval)) if block_interval > 0 else None
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
     await stop.wait()
+    if pusher is not None:
+        pusher.cancel()
     for server in [*servers, ctl]:
         server.close()
 
@@ -208,10 +387,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--endpoints", type=int, default=100)
     parser.add_argument("--delay", type=float, default=0.1)
     parser.add_argument("--jitter", type=float, default=0.0)
+    parser.add_argument("--block-interval", type=float, default=2.0, help="seconds between heads pushed to newHeads subscriptions (0: none)")
     parser.add_argument("--token", default="", help="count only requests to /<token>/ (the bench passes a random one per run)")
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.endpoints, args.delay, args.jitter, token=args.token))
+        asyncio.run(serve(args.endpoints, args.delay, args.jitter, token=args.token, block_interval=args.block_interval))
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(0)
 

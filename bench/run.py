@@ -20,6 +20,9 @@ chainwatch (one chain, 3 references + N-3 nodes, ``min_probe_interval_seconds`` 
 blackbox_exporter (Debian's, an ``http`` POST module whose body is the same batch), driven
 as Prometheus drives it: N concurrent ``/probe?target=`` requests per round; wall time for
 all N, CPU per probe, peak RSS, and its ``probe_duration_seconds`` against the injected delay.
+
+With ``--peer-checkout DIR``, smartcontractkit/Blockchain-RPC-Exporter (the same-job Python
+exporter) from that checkout, on the same fleet over websockets (``bench/peer.py``).
 """
 
 from __future__ import annotations
@@ -96,10 +99,10 @@ def peak_rss_mb(pid: int) -> float:
 
 
 class Child:
-    def __init__(self, args: list[str], log: Path | None = None, stdout=None):
+    def __init__(self, args: list[str], log: Path | None = None, stdout=None, env: dict | None = None):
         self.log = log
         out = stdout if stdout is not None else (open(log, "wb") if log else subprocess.DEVNULL)
-        self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT if stdout is None else None, start_new_session=True, cwd=REPO)
+        self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT if stdout is None else None, start_new_session=True, cwd=REPO, env=env)
 
     @property
     def pid(self) -> int:
@@ -136,8 +139,9 @@ async def wait_http(session: aiohttp.ClientSession, url: str, child: Child, time
 TOKEN = secrets.token_hex(6)  # the endpoints' path: the load generator counts only requests to it (bench/loadgen.py)
 
 
-def start_loadgen(n: int, delay: float, jitter: float) -> tuple[Child, list[int], int]:
+def start_loadgen(n: int, delay: float, jitter: float, block_interval: float = 2.0) -> tuple[Child, list[int], int]:
     args = [sys.executable, "-m", "bench.loadgen", "--endpoints", str(n), "--delay", str(delay), "--jitter", str(jitter), "--token", TOKEN]
+    args += ["--block-interval", str(block_interval)]
     child = Child(args, stdout=subprocess.PIPE)
     line = child.proc.stdout.readline()
     if not line:
@@ -202,13 +206,12 @@ class Loadgen:
         self.bases = [f"http://127.0.0.1:{port}" for port in ports]
 
     async def state(self) -> dict:
-        out = {"counts": [], "last_delay": [], "foreign": 0}
+        out = {"counts": [], "last_delay": [], "foreign": 0, "ws_accepted": 0, "ws_open": 0, "subscriptions": 0, "heads_pushed": 0}
         for base in self.bases:
             async with self.session.get(base + "/state") as resp:
                 part = json.loads(await resp.read())
-            out["counts"] += part["counts"]
-            out["last_delay"] += part["last_delay"]
-            out["foreign"] += part["foreign"]
+            for key, value in part.items():
+                out[key] += value
         return out
 
     async def reset(self) -> None:
@@ -222,11 +225,11 @@ class Loadgen:
 LOADGEN_MAX = 5000
 
 
-def start_loadgens(n: int, delay: float, jitter: float) -> tuple[list[Child], list[int], list[int]]:
+def start_loadgens(n: int, delay: float, jitter: float, block_interval: float = 2.0) -> tuple[list[Child], list[int], list[int]]:
     children, ports, controls = [], [], []
     try:
         for first in range(0, n, LOADGEN_MAX):
-            child, some, control = start_loadgen(min(LOADGEN_MAX, n - first), delay, jitter)
+            child, some, control = start_loadgen(min(LOADGEN_MAX, n - first), delay, jitter, block_interval)
             children.append(child)
             ports += some
             controls.append(control)
@@ -387,14 +390,22 @@ def ratio(a, b):
 
 
 async def scenario(n: int, args, workdir: Path) -> dict:
-    loadgens, ports, controls = start_loadgens(n, args.delay, args.jitter)
+    loadgens, ports, controls = start_loadgens(n, args.delay, args.jitter, args.block_interval)
     try:
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
             gen = Loadgen(session, controls)
             rounds = args.rounds or max(10, min(30, 300 // n))
+            load = {"chainwatch": os.getloadavg()[0]}  # per phase: the peer's own runnable threads raise the load average
             cw = await bench_chainwatch(session, n, ports, gen, rounds, args.scrapers, args.scraper_rounds, args.delay, workdir, args.workers)
+            load["blackbox"] = os.getloadavg()[0]
             bb = None if args.no_blackbox else await bench_blackbox(session, n, ports, gen, min(rounds, 10), workdir)
+            peer = None
+            if args.peer_checkout:
+                from .peer import bench_peer
+
+                load["peer"] = os.getloadavg()[0]
+                peer = await bench_peer(session, n, ports, gen, args.peer_rounds or min(rounds, 10), workdir, args.peer_python, args.peer_checkout)
     finally:
         for loadgen in loadgens:
             loadgen.stop()
@@ -406,7 +417,16 @@ async def scenario(n: int, args, workdir: Path) -> dict:
         "rounds": rounds,
         "chainwatch": cw,
         "blackbox": bb,
+        "load_average_1m_at_phase_start": load,
     }
+    if args.peer_checkout:
+        out["peer"] = peer
+        out["block_interval_seconds"] = args.block_interval
+        out["ratio_chainwatch_over_peer"] = {
+            "wall_seconds_median": ratio(cw["scrape_seconds"]["median"], (peer.get("scrape_seconds") or {}).get("median")),
+            "cpu_seconds_per_endpoint": ratio(cw["cpu_seconds_per_endpoint"], peer.get("cpu_seconds_per_endpoint")),
+            "peak_rss_mb": ratio(cw["peak_rss_mb"], peer.get("peak_rss_mb")),
+        }
     if bb:
         out["ratio_chainwatch_over_blackbox"] = {
             "wall_seconds_median": ratio(cw["scrape_seconds"]["median"], bb["wall_seconds_for_n_probes"]["median"]),
@@ -452,23 +472,48 @@ def fmt(v, spec=".2f"):
 
 
 def table(results: list[dict]) -> str:
-    rows = [("N", "figure", "chainwatch", "blackbox", "cw/bb")]
+    with_peer = any("peer" in r for r in results)
+    rows = [("N", "figure", "chainwatch", "blackbox", "cw/bb", "BRE peer", "cw/peer")]
     for r in results:
         cw, bb, rt = r["chainwatch"], r["blackbox"] or {}, r.get("ratio_chainwatch_over_blackbox", {})
+        pe, rp = r.get("peer") or {}, r.get("ratio_chainwatch_over_peer") or {}
         n = str(r["endpoints"])
         load = r.get("load_average_1m")
         if load:
-            rows.append((n, "load average (1 min) at start / end", f"{load['start']:.1f} / {load['end']:.1f}", "", ""))
-        bbw = bb.get("wall_seconds_for_n_probes", {})
+            rows.append((n, "load average (1 min) at start / end", f"{load['start']:.1f} / {load['end']:.1f}", "", "", "", ""))
+        phases = r.get("load_average_1m_at_phase_start") or {}
+        if phases:
+            rows.append(
+                (
+                    n,
+                    "load average (1 min) at phase start",
+                    fmt(phases.get("chainwatch"), ".1f"),
+                    fmt(phases.get("blackbox"), ".1f"),
+                    "",
+                    fmt(phases.get("peer"), ".1f"),
+                    "",
+                )
+            )
+        bbw, pew = bb.get("wall_seconds_for_n_probes", {}), pe.get("scrape_seconds") or {}
         rows += [
-            (n, "scrape / N probes wall ms (median)", ms(cw["scrape_seconds"]["median"]), ms(bbw.get("median")), fmt(rt.get("wall_seconds_median"))),
-            (n, "scrape / N probes wall ms (p95)", ms(cw["scrape_seconds"]["p95"]), ms(bbw.get("p95")), ""),
+            (
+                n,
+                "scrape / N probes wall ms (median)",
+                ms(cw["scrape_seconds"]["median"]),
+                ms(bbw.get("median")),
+                fmt(rt.get("wall_seconds_median")),
+                ms(pew.get("median")),
+                fmt(rp.get("wall_seconds_median")),
+            ),
+            (n, "scrape / N probes wall ms (p95)", ms(cw["scrape_seconds"]["p95"]), ms(bbw.get("p95")), "", ms(pew.get("p95")), ""),
             (
                 n,
                 "CPU ms per endpoint / per probe",
                 fmt(cw["cpu_seconds_per_endpoint"] * 1000, ".3f"),
                 fmt(bb["cpu_seconds_per_probe"] * 1000, ".3f") if bb else "-",
                 fmt(rt.get("cpu_seconds_per_endpoint")),
+                fmt(pe["cpu_seconds_per_endpoint"] * 1000, ".3f") if pe.get("cpu_seconds_per_endpoint") is not None else "-",
+                fmt(rp.get("cpu_seconds_per_endpoint")),
             ),
             (
                 n,
@@ -476,13 +521,68 @@ def table(results: list[dict]) -> str:
                 f"{fmt(cw['peak_rss_mb_one_scraper'], '.1f')} / {fmt(cw['peak_rss_mb'], '.1f')}",
                 fmt(bb.get("peak_rss_mb"), ".1f"),
                 fmt(rt.get("peak_rss_mb")),
+                fmt(pe.get("peak_rss_mb"), ".1f"),
+                fmt(rp.get("peak_rss_mb")),
             ),
-            (n, "latency error ms (median abs)", ms(cw["latency_error_seconds"]["median_abs"]), ms(bb.get("latency_error_seconds", {}).get("median_abs")), ""),
-            (n, "latency error ms (p95 abs)", ms(cw["latency_error_seconds"]["p95_abs"]), ms(bb.get("latency_error_seconds", {}).get("p95_abs")), ""),
-            (n, "latency error ms (max abs)", ms(cw["latency_error_seconds"]["max_abs"]), ms(bb.get("latency_error_seconds", {}).get("max_abs")), ""),
-            (n, "failed probes", str(cw["failed_probes"]), str(bb.get("failed_probes", "-")), ""),
-            (n, "series in a scrape (per endpoint)", f"{cw.get('series', 0)} ({cw.get('series', 0) / r['endpoints']:.1f})", "", ""),
+            (
+                n,
+                "latency error ms (median abs)",
+                ms(cw["latency_error_seconds"]["median_abs"]),
+                ms(bb.get("latency_error_seconds", {}).get("median_abs")),
+                "",
+                "",
+                "",
+            ),
+            (n, "latency error ms (p95 abs)", ms(cw["latency_error_seconds"]["p95_abs"]), ms(bb.get("latency_error_seconds", {}).get("p95_abs")), "", "", ""),
+            (n, "latency error ms (max abs)", ms(cw["latency_error_seconds"]["max_abs"]), ms(bb.get("latency_error_seconds", {}).get("max_abs")), "", "", ""),
+            (n, "failed probes", str(cw["failed_probes"]), str(bb.get("failed_probes", "-")), "", str(pe.get("failed_probes", "-")), ""),
+            (
+                n,
+                "series in a scrape (per endpoint)",
+                f"{cw.get('series', 0)} ({cw.get('series', 0) / r['endpoints']:.1f})",
+                "",
+                "",
+                f"{pe['series']} ({pe['series'] / r['endpoints']:.1f})" if pe.get("series") else "-",
+                "",
+            ),
         ]
+        if "peer" in r:
+            up = pe.get("upstream_requests_per_endpoint_per_round") or {}
+            rows += [
+                (n, "peer: threads at rest / peak", "", "", "", f"{pe.get('threads_at_rest', '-')} / {pe.get('threads_peak', '-')}", ""),
+                (
+                    n,
+                    "peer: subscriptions open, s to open all",
+                    "",
+                    "",
+                    "",
+                    f"{pe.get('subscriptions_open', '-')}, {fmt(pe.get('seconds_to_subscribe_all'), '.1f')}",
+                    "",
+                ),
+                (
+                    n,
+                    "peer: CPU ms per endpoint per s at rest",
+                    "",
+                    "",
+                    "",
+                    fmt((pe.get("cpu_seconds_per_endpoint_per_second_at_rest") or 0) * 1000, ".3f")
+                    if "cpu_seconds_per_endpoint_per_second_at_rest" in pe
+                    else "-",
+                    "",
+                ),
+                (
+                    n,
+                    "peer: upstream req / ws connections per endpoint per scrape",
+                    "",
+                    "",
+                    "",
+                    f"{fmt(up.get('max'))} / {fmt(pe.get('websocket_connections_per_endpoint_per_round'))}",
+                    "",
+                ),
+                (n, "peer: scrapes over 10 s / errors", "", "", "", f"{pe.get('scrapes_over_10s', '-')} / {pe.get('scrape_errors', '-')}", ""),
+            ]
+            if pe.get("error"):
+                rows.append((n, "peer: error", "", "", "", pe["error"][:120], ""))
         for k, s in cw["concurrent_scrapers"].items():
             up = s["upstream_requests_per_endpoint_per_round"]
             rows.append(
@@ -492,9 +592,12 @@ def table(results: list[dict]) -> str:
                     f"{up['max']:.2f}  {ms(s['scrape_seconds']['median'])}/{ms(s['scrape_seconds']['p95'])}",
                     "",
                     "",
+                    "",
+                    "",
                 )
             )
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    columns = 7 if with_peer else 5
+    widths = [max(len(row[i]) for row in rows) for i in range(columns)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
 
 
@@ -520,8 +623,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scraper-rounds", type=int, default=3)
     parser.add_argument("--no-blackbox", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="chainwatch serve --workers N (default 1: one process)")
+    parser.add_argument(
+        "--peer-checkout", type=Path, help="a checkout of smartcontractkit/Blockchain-RPC-Exporter: measured too, on the same fleet (bench/peer.py)"
+    )
+    parser.add_argument("--peer-rounds", type=int, default=0, help="peer scrapes per scenario (default: as blackbox, at most 10)")
+    parser.add_argument("--block-interval", type=float, default=2.0, help="seconds between heads the fleet pushes to websocket subscriptions")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.peer_checkout:
+        from .peer import ensure_venv
+
+        args.peer_python = ensure_venv(args.peer_checkout)  # before any scenario: a first install takes a while
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # children inherit: 1000 sockets each
     results = []

@@ -9,9 +9,14 @@ and the results file has the shape docs/benchmark.md describes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.support.poll import async_wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,3 +89,112 @@ def test_bench_with_workers_keeps_one_upstream_request_per_endpoint_per_round(tm
     assert cw["upstream_requests_per_endpoint_per_round"] == {"min": 1.0, "max": 1.0}
     for scrapers in cw["concurrent_scrapers"].values():
         assert scrapers["upstream_requests_per_endpoint_per_round"] == {"min": 1.0, "max": 1.0}
+
+
+async def _rpc(ws, call: dict) -> dict:
+    """Send one JSON-RPC call and return its answer, skipping pushed heads in between."""
+    await ws.send_json(call)
+    while True:
+        message = await ws.receive_json(timeout=10)
+        if "id" in message:
+            return message
+
+
+async def test_fleet_websocket_mode_serves_new_heads_and_calls_like_a_node():
+    """What a newHeads peer (Blockchain-RPC-Exporter's EVM collector) meets on the fleet's ports.
+
+    Over a real websocket client (aiohttp's): the subscription id, then heads pushed with
+    rising numbers; the calls the peer sends per scrape answered with the same results as over
+    HTTP; a garbled message gets a parse error, not a dropped connection; a handshake to a path
+    that is not the run's token is refused 404 and counted as foreign; plain HTTP POST still
+    works on the same port; the control port counts it all.
+    """
+    import aiohttp
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.loadgen", "--endpoints", "2", "--delay", "0.01", "--block-interval", "0.05", "--token", "tok"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        info = json.loads(proc.stdout.readline())
+        port, control = info["ports"][1], info["control"]
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(f"ws://127.0.0.1:{port}/tok/", autoping=True) as ws:
+                sub = await _rpc(ws, {"jsonrpc": "2.0", "id": 7, "method": "eth_subscribe", "params": ["newHeads"]})
+                assert sub["id"] == 7 and sub["result"].startswith("0x")
+                heads = []
+                while len(heads) < 2:
+                    note = await ws.receive_json(timeout=10)
+                    assert note["method"] == "eth_subscription" and note["params"]["subscription"] == sub["result"]
+                    heads.append(int(note["params"]["result"]["number"], 16))
+                assert heads[1] == heads[0] + 1
+
+                async with session.get(f"http://127.0.0.1:{control}/state") as resp:
+                    state = await resp.json()
+                assert state["subscriptions"] == 1 and state["ws_open"] == 1
+
+                finalized = await _rpc(ws, {"jsonrpc": "2.0", "id": 1, "method": "eth_getBlockByNumber", "params": ["finalized", False]})
+                assert int(finalized["result"]["number"], 16) == 20_000_000
+                version = await _rpc(ws, {"jsonrpc": "2.0", "id": 1, "method": "web3_clientVersion", "params": []})
+                assert version["result"].startswith("Geth/")
+                await ws.send_str("not json")
+                garbled = await ws.receive_json(timeout=10)
+                while "id" not in garbled:
+                    garbled = await ws.receive_json(timeout=10)
+                assert garbled["error"]["code"] == -32700
+                assert not ws.closed
+
+            try:
+                async with session.ws_connect(f"ws://127.0.0.1:{port}/other/"):
+                    raise AssertionError("a handshake outside the token's path was accepted")
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status == 404
+
+            async with session.post(f"http://127.0.0.1:{port}/tok/", json={"jsonrpc": "2.0", "id": 3, "method": "eth_chainId"}) as resp:
+                assert (await resp.json())["result"] == "0x1"
+
+            async def state_when_closed():
+                async with session.get(f"http://127.0.0.1:{control}/state") as resp:
+                    state = await resp.json()
+                return state if state["subscriptions"] == 0 else None  # the closed socket's subscription is gone
+
+            state = await async_wait_until(state_when_closed, 5, "the subscription of the closed websocket dropped")  # closing is loopback-fast
+        assert state["counts"] == [0, 5]  # subscribe, finalized, clientVersion, garbled, the HTTP POST
+        assert state["foreign"] == 1 and state["ws_accepted"] == 1 and state["ws_open"] == 0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+PEER_CHECKOUT = os.environ.get("CHAINWATCH_BENCH_PEER_CHECKOUT")
+
+
+@pytest.mark.skipif(not PEER_CHECKOUT, reason="CHAINWATCH_BENCH_PEER_CHECKOUT names no Blockchain-RPC-Exporter checkout")
+async def test_bench_runs_the_peer_from_a_checkout_on_loopback(tmp_path):
+    """``--peer-checkout``: the peer answers for every endpoint of the fleet, bound to loopback only.
+
+    Its venv is made once under build/ (the first run installs its requirements: not part of
+    this test's budget when the venv exists). Every endpoint's subscription opens and each scrape
+    asks each endpoint twice over two new websocket connections (finalized block and client
+    version), which is what docs/benchmark.md reports of it.
+    """
+    import aiohttp
+
+    from bench import run
+    from bench.peer import bench_peer, ensure_venv
+
+    checkout = Path(PEER_CHECKOUT)
+    python = ensure_venv(checkout)
+    loadgens, ports, controls = run.start_loadgens(3, 0.01, 0.0, 0.2)
+    try:
+        async with aiohttp.ClientSession() as session:
+            peer = await bench_peer(session, 3, ports, run.Loadgen(session, controls), 2, tmp_path, python, checkout, rest=0.2)
+    finally:
+        for loadgen in loadgens:
+            loadgen.stop()
+    assert peer["error"] is None, peer
+    assert peer["subscriptions_open"] == 3 and peer["failed_probes"] == 0 and peer["rounds_measured"] == 2
+    assert peer["upstream_requests_per_endpoint_per_round"] == {"min": 2.0, "max": 2.0}
+    assert peer["websocket_connections_per_endpoint_per_round"] == 2.0
+    assert 3 * 7 <= peer["series"]  # health, heads, disconnects, heights, client version, latency per endpoint
