@@ -27,8 +27,9 @@ RECIPE_DAY_SPEND = 1440.0
 
 
 def _recipe_step(for_: str) -> float:
-    """5 minutes, or the longest of 1 minute / 15 s that divides ``for:`` (a blip must fit in it)."""
-    return next(step for step in (300.0, 60.0, 15.0) if seconds(for_) % step == 0)
+    """5 minutes, or the longest of 1 minute / 15 s that divides ``for:`` (a blip must fit in it);
+    a ``for:`` none divides (10s, 45s) is its own step."""
+    return next((step for step in (300.0, 60.0, 15.0) if seconds(for_) % step == 0), seconds(for_))
 
 
 def _selector(c: Ctx, name: str, account) -> str:
