@@ -30,7 +30,7 @@ from chainwatch.devnet.part import (
     Fault,
     LAG_ALERTS,
 )
-from chainwatch.devnet.procs import anvil_binary, free_port, rpc, wait_until
+from chainwatch.devnet.procs import anvil_binary, free_port, http_json, rpc, wait_until
 
 if TYPE_CHECKING:
     from chainwatch.devnet.stack import Stack
@@ -119,12 +119,14 @@ class EvmDevnet(BasePart):
     def _batch(self) -> None:
         """One batch a second per anvil, only once its previous one is mined (a frozen or
         flooded node keeps one pending, not a pile)."""
+        counts = [{"jsonrpc": "2.0", "id": tag, "method": "eth_getTransactionCount", "params": [BATCHER, tag]} for tag in ("pending", "latest")]
         while not self._batcher_stop.wait(1.0):
             for url in list(self.anvils.values()):
                 try:
-                    if rpc(url, "eth_getTransactionCount", [BATCHER, "pending"], 2) == rpc(url, "eth_getTransactionCount", [BATCHER, "latest"], 2):
+                    nonces = {answer["id"]: answer.get("result") for answer in http_json(url, counts, 2)}  # one request for both
+                    if nonces["pending"] == nonces["latest"]:
                         rpc(url, "eth_sendTransaction", [{"from": BATCHER, "to": BATCH_INBOX, "value": hex(int(BATCH_ETH * WEI))}], 2)
-                except (OSError, RuntimeError):
+                except (OSError, RuntimeError, KeyError, TypeError, ValueError):
                     pass  # an anvil stopping, or the balance too low to pay: batch again next second
 
     def drain(self) -> None:

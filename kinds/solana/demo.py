@@ -36,12 +36,12 @@ class SolanaDemo(SimulatedPart):
     chains = (CHAIN,)
     durations = {"solana": "10s"}
 
-    def arguments(self) -> list[str]:
-        return ["--nodes", ",".join(NODES), "--validators", "4", "--delinquent-slots", "20"]
-
     def __init__(self, stack):
         super().__init__(stack)
         self.before_drain = 0  # the fee payer's lamports before the drain
+
+    def arguments(self) -> list[str]:
+        return ["--nodes", ",".join(NODES), "--validators", "4", "--delinquent-slots", "20"]
 
     def start(self) -> None:
         super().start()
