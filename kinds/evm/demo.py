@@ -8,9 +8,9 @@ anvil (:meth:`EvmDevnet.start_chain`). Faults change anvil's mining (its ``evm_*
 RPC methods, https://book.getfoundry.sh/reference/anvil/) or the proxy, never the metrics.
 
 The operational account ``batcher`` (anvil's second dev account, unlocked, 10000 ETH at genesis)
-posts a "batch" to :data:`BATCH_INBOX` on every anvil each second, :data:`BATCH_ETH` at a time,
-one transaction in flight per anvil (a frozen node queues no pile): its balance falls and its
-runway is about a day (``ChainwatchAccountRunwayLow``, issue #31).
+posts a "batch" to :data:`BATCH_INBOX` on every anvil every :data:`BATCH_SECONDS`,
+:data:`BATCH_ETH` at a time, one transaction in flight per anvil (a frozen node queues no pile):
+its balance falls and its runway is about a day (``ChainwatchAccountRunwayLow``, issue #31).
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
 BATCHER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"  # anvil's second dev account (unlocked)
 BATCH_INBOX = "0xff00000000000000000000000000000000031337"  # the OP Stack's batch inbox form: 0xff00..<chain id>
-BATCH_ETH = 0.1  # a second: 10000 ETH last about 28 hours, a runway of ~1.2 days
+BATCH_ETH = 0.5  # every BATCH_SECONDS: 0.1 ETH a second, 10000 ETH last about 28 hours (~1.2 days of runway)
+# A batch waits up to a block (1 s) in the pool: one every 5 s leaves most scrapes an empty pool.
+# One a second kept a transaction pending at nearly every scrape, and a pool that never shrinks
+# between scrapes is ChainwatchMempoolNotMined (it paged in an e2e trial).
+BATCH_SECONDS = 5.0
 WEI = 10**18
 
 
@@ -114,20 +118,20 @@ class EvmDevnet(BasePart):
         self._start_proxy()
         stack.set_status("batcher", "starting")
         threading.Thread(target=self._batch, name="chainwatch-demo-batcher", daemon=True).start()
-        stack.set_status("batcher", "up", detail=f"{BATCHER} sends {BATCH_ETH:g} ETH a second on every anvil")
+        stack.set_status("batcher", "up", detail=f"{BATCHER} sends {BATCH_ETH:g} ETH every {BATCH_SECONDS:g} s on every anvil")
 
     def _batch(self) -> None:
-        """One batch a second per anvil, only once its previous one is mined (a frozen or
-        flooded node keeps one pending, not a pile)."""
+        """One batch every :data:`BATCH_SECONDS` per anvil, only once its previous one is mined (a
+        frozen or flooded node keeps one pending, not a pile)."""
         counts = [{"jsonrpc": "2.0", "id": tag, "method": "eth_getTransactionCount", "params": [BATCHER, tag]} for tag in ("pending", "latest")]
-        while not self._batcher_stop.wait(1.0):
+        while not self._batcher_stop.wait(BATCH_SECONDS):
             for url in list(self.anvils.values()):
                 try:
                     nonces = {answer["id"]: answer.get("result") for answer in http_json(url, counts, 2)}  # one request for both
                     if nonces["pending"] == nonces["latest"]:
                         rpc(url, "eth_sendTransaction", [{"from": BATCHER, "to": BATCH_INBOX, "value": hex(int(BATCH_ETH * WEI))}], 2)
                 except (OSError, RuntimeError, KeyError, TypeError, ValueError):
-                    pass  # an anvil stopping, or the balance too low to pay: batch again next second
+                    pass  # an anvil stopping, or the balance too low to pay: batch again next time
 
     def drain(self) -> None:
         """The batcher's balance drops to :data:`DRAINED_SHARE` on every anvil (``anvil_setBalance``:

@@ -14,12 +14,13 @@ import yaml
 
 from chainwatch.assembly.config import parse
 from chainwatch.devnet.part import DRAINED_SHARE, TEAM
-from chainwatch.kinds.evm.demo import BATCH_ETH, CHAIN, PROXIED, REFERENCES, EvmDevnet
+from chainwatch.kinds.evm.demo import BATCH_ETH, BATCH_SECONDS, CHAIN, PROXIED, REFERENCES, EvmDevnet
 from tests.accounts import promtool_runway
 
 pytestmark = pytest.mark.prometheus
 
 STEP = 5  # seconds: an evaluation, a scrape and (at most) an accounts round of the demo
+PACE = BATCH_ETH / BATCH_SECONDS  # ether a second
 DRAIN_AT, HEAL_AT, END = 600, 630, 1200
 
 
@@ -44,11 +45,11 @@ def test_demo_batcher_drain_pages_and_its_top_up_resolves_without_a_warning(tmp_
             s += b * (1 - DRAINED_SHARE)
             b *= DRAINED_SHARE
         if t == HEAL_AT:
-            b = before - BATCH_ETH * (HEAL_AT - DRAIN_AT)
+            b = before - PACE * (HEAL_AT - DRAIN_AT)
         balance.append(b)
         spent.append(s)
-        b -= BATCH_ETH * STEP
-        s += BATCH_ETH * STEP
+        b -= PACE * STEP
+        s += PACE * STEP
     labels = f'account="batcher",chain="{CHAIN}",network="anvil",purpose="batcher",team="{TEAM}"'
     series = {f"chainwatch_account_balance{{{labels}}}": balance, f"chainwatch_account_spent_total{{{labels}}}": spent}
     checks = [(t, set()) for t in (300, 595)]  # healthy: about a day of runway
