@@ -10,8 +10,10 @@ pages the bridge team once. The runway is
 
 in days: the spend counter adds up only the balance's falls (exporters/accounts.py), so a top-up
 is no negative spend, and an account that is not spending has no runway series (``> 0`` drops
-a zero rate: no +Inf). Both are ``max`` over exporter replicas. The critical variant and the
-minimum (a page now) silence the warning of the same account.
+a zero rate: no +Inf). Both are ``max`` over exporter replicas. The warning covers the band
+between the two lines only (``unless`` below the critical one), so a runway that drops straight
+below the critical line notifies once; the minimum (a page now) silences the runway alerts of the
+same account.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ RECIPE_DAY_SPEND = 1440.0
 
 
 def _recipe_step(for_: str) -> float:
-    """5 minutes, or the longest of 1 minute / 15 s that divides ``for:`` (a blip must fit in it)."""
-    return next(step for step in (300.0, 60.0, 15.0) if seconds(for_) % step == 0)
+    """5 minutes, or the longest of 1 minute / 15 s that divides ``for:`` (a blip must fit in it);
+    a ``for:`` none divides (10s, 45s) is its own step."""
+    return next((step for step in (300.0, 60.0, 15.0) if seconds(for_) % step == 0), seconds(for_))
 
 
 def _selector(c: Ctx, name: str, account) -> str:
@@ -71,13 +74,20 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
         rules = {}
         for severity in spec.severities:
             days = _runway_days(c, severity)
+            expr = f"{runway_expr(c, account)} < {fmt(days)}"
+            if severity == "warning":
+                # The band between the lines only: a runway that drops straight below the critical
+                # line (a drain, a spend spike) would otherwise fire both in one evaluation, and
+                # Alertmanager's inhibition can lose that race and send the warning too
+                # (prometheus/alertmanager#2229): one notification per account, not two.
+                expr += f" unless {runway_expr(c, account)} < {fmt(crit)}"
             rules[severity] = Alert(
                 spec.name,
                 severity,
                 c.name,
                 _owner(c, account),
                 spec.scope,
-                f"{runway_expr(c, account)} < {fmt(days)}",
+                expr,
                 c.d.account_runway,
                 "Account {account} on {chain} runs out in {value:%.1f} days",
                 f"The {account.purpose} account {{account}} on {{chain}}/{{network}} has {{value:%.1f}} days left at its spend rate over the last "
@@ -92,11 +102,7 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
         healthy = _healthy_balance(c, account) / RECIPE_DAY_SPEND
         step = _recipe_step(c.d.account_runway)
         rules["warning"].recipes = [Recipe(_series(c, account, healthy, mid, step), mid, labels, window=window, step=step, note="spend outpaces the balance")]
-        rules["critical"].recipes = [
-            Recipe(
-                _series(c, account, healthy, low, step), low, labels, window=window, step=step, companions=[rules["warning"]], note="balance about to run out"
-            )
-        ]
+        rules["critical"].recipes = [Recipe(_series(c, account, healthy, low, step), low, labels, window=window, step=step, note="balance about to run out")]
         for alert in rules.values():
             alert.resolve_within = 120.0
         out += rules.values()

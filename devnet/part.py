@@ -35,6 +35,9 @@ DURATIONS = {
     "reference_quorum": "20s",
     "chain_halt": "5s",
     "validator": "0m",
+    "account_runway": "10s",
+    "account_minimum": "10s",
+    "account_unreadable": "30s",
 }
 # The demo's thresholds of a chain of 1 s blocks, in blocks and seconds: small, so that a fault
 # pages within seconds (each part adds its kind's own).
@@ -49,6 +52,15 @@ THRESHOLDS = {
     "chain_halt_min_seconds": 5,
     "rpc_latency_p95_seconds": 0.25,
 }
+# Operational accounts (``accounts:``, issue #31). A runway of days cannot page within a demo's
+# minutes: the demo's healthy accounts hold about a day at their pace, far above a warning of
+# 0.002 days (173 s); a drained one (:data:`DRAINED_SHARE` of its balance left) has seconds.
+# The spend window is the product's shortest (5m), so the drain stays in the spend rate for
+# 5 minutes after the heal: the top-up back to the balance before the drain is what brings the
+# runway back above the warning at once (balance x 300 s / drained amount, about 316 s).
+ACCOUNT_THRESHOLDS = {"account_runway_days_warning": 0.002, "account_runway_days_critical": 0.001, "account_spend_window": "5m"}
+ACCOUNTS_INTERVAL_SECONDS = 2
+DRAINED_SHARE = 0.05
 SLACK_SECONDS = 6.0
 LAG_ALERTS = ("ChainwatchSyncLagHigh", "ChainwatchSyncLagSecondsHigh")
 

@@ -6,15 +6,31 @@ served through the fault proxy (``chainwatch.devnet.proxy``) as three RPC front-
 simulated graph-node indexes it, the rollup derives from it as its L1 and runs its L2 on another
 anvil (:meth:`EvmDevnet.start_chain`). Faults change anvil's mining (its ``evm_*``/``anvil_*``
 RPC methods, https://book.getfoundry.sh/reference/anvil/) or the proxy, never the metrics.
+
+The operational account ``batcher`` (anvil's second dev account, unlocked, 10000 ETH at genesis)
+posts a "batch" to :data:`BATCH_INBOX` on every anvil every :data:`BATCH_SECONDS`,
+:data:`BATCH_ETH` at a time, one transaction in flight per anvil (a frozen node queues no pile):
+its balance falls and its runway is about a day (``ChainwatchAccountRunwayLow``, issue #31).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Callable
 
-from chainwatch.devnet.part import BasePart, DURATIONS, Fault, LAG_ALERTS, TEAM, THRESHOLDS
-from chainwatch.devnet.procs import anvil_binary, free_port, rpc, wait_until
+from chainwatch.devnet.part import (
+    ACCOUNT_THRESHOLDS,
+    ACCOUNTS_INTERVAL_SECONDS,
+    DRAINED_SHARE,
+    DURATIONS,
+    TEAM,
+    THRESHOLDS,
+    BasePart,
+    Fault,
+    LAG_ALERTS,
+)
+from chainwatch.devnet.procs import anvil_binary, free_port, http_json, rpc, wait_until
 
 if TYPE_CHECKING:
     from chainwatch.devnet.stack import Stack
@@ -25,6 +41,14 @@ REFERENCES = ("ref-1", "ref-2")
 PROXIED = ("node-2", "node-3", "node-4")  # RPC front-ends of one anvil, through the fault proxy
 DEV_ACCOUNT = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
 DEFAULT_GAS_LIMIT = 30_000_000
+BATCHER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8"  # anvil's second dev account (unlocked)
+BATCH_INBOX = "0xff00000000000000000000000000000000031337"  # the OP Stack's batch inbox form: 0xff00..<chain id>
+BATCH_ETH = 0.5  # every BATCH_SECONDS: 0.1 ETH a second, 10000 ETH last about 28 hours (~1.2 days of runway)
+# A batch waits up to a block (1 s) in the pool: one every 5 s leaves most scrapes an empty pool.
+# One a second kept a transaction pending at nearly every scrape, and a pool that never shrinks
+# between scrapes is ChainwatchMempoolNotMined (it paged in an e2e trial).
+BATCH_SECONDS = 5.0
+WEI = 10**18
 
 
 def _head(url: str) -> int:
@@ -52,12 +76,14 @@ class EvmDevnet(BasePart):
         self.anvils: dict[str, str] = {}  # anvil name -> url
         self.endpoints: dict[str, str] = {}  # endpoint name -> url probed by the exporter
         self.proxy = None
+        self._batcher_stop = threading.Event()
+        self.before_drain: dict[str, int] = {}  # anvil url -> the batcher's wei before the drain
 
     def tools(self) -> dict[str, str]:
         return {"anvil": anvil_binary()}
 
     def components(self) -> tuple[tuple[str, str], ...]:
-        return (("fault-proxy", "thread"), *((f"anvil-{name}", "process") for name in (*REFERENCES, "node-1", "node-2")))
+        return (("fault-proxy", "thread"), *((f"anvil-{name}", "process") for name in (*REFERENCES, "node-1", "node-2")), ("batcher", "thread"))
 
     def _anvil_args(self, port: int, chain_id: int) -> list[str]:
         return [
@@ -90,6 +116,36 @@ class EvmDevnet(BasePart):
             self.endpoints[r] = self.anvils[r]
         self.endpoints["node-1"] = self.anvils["node-1"]
         self._start_proxy()
+        stack.set_status("batcher", "starting")
+        threading.Thread(target=self._batch, name="chainwatch-demo-batcher", daemon=True).start()
+        stack.set_status("batcher", "up", detail=f"{BATCHER} sends {BATCH_ETH:g} ETH every {BATCH_SECONDS:g} s on every anvil")
+
+    def _batch(self) -> None:
+        """One batch every :data:`BATCH_SECONDS` per anvil, only once its previous one is mined (a
+        frozen or flooded node keeps one pending, not a pile)."""
+        counts = [{"jsonrpc": "2.0", "id": tag, "method": "eth_getTransactionCount", "params": [BATCHER, tag]} for tag in ("pending", "latest")]
+        while not self._batcher_stop.wait(BATCH_SECONDS):
+            for url in list(self.anvils.values()):
+                try:
+                    nonces = {answer["id"]: answer.get("result") for answer in http_json(url, counts, 2)}  # one request for both
+                    if nonces["pending"] == nonces["latest"]:
+                        rpc(url, "eth_sendTransaction", [{"from": BATCHER, "to": BATCH_INBOX, "value": hex(int(BATCH_ETH * WEI))}], 2)
+                except (OSError, RuntimeError, KeyError, TypeError, ValueError):
+                    pass  # an anvil stopping, or the balance too low to pay: batch again next time
+
+    def drain(self) -> None:
+        """The batcher's balance drops to :data:`DRAINED_SHARE` on every anvil (``anvil_setBalance``:
+        mined or not, whatever the node-1 faults do meanwhile)."""
+        for url in self.anvils.values():
+            wei = int(rpc(url, "eth_getBalance", [BATCHER, "latest"]), 16)
+            self.before_drain[url] = wei
+            rpc(url, "anvil_setBalance", [BATCHER, hex(int(wei * DRAINED_SHARE))])
+
+    def top_up(self) -> None:
+        """Back to the balance before the drain, on every anvil."""
+        for url, wei in self.before_drain.items():
+            rpc(url, "anvil_setBalance", [BATCHER, hex(wei)])
+        self.before_drain.clear()
 
     def _start_proxy(self) -> None:
         from chainwatch.devnet.proxy import FaultProxy
@@ -103,6 +159,9 @@ class EvmDevnet(BasePart):
         stack.set_status("fault-proxy", "up", f"http://127.0.0.1:{self.proxy.port}/<node>", "node-2..4 -> anvil-node-2")
 
     def stop(self) -> None:
+        self._batcher_stop.set()
+        if "batcher" in self.stack.components:
+            self.stack.components["batcher"].status = "stopped"
         super().stop()
         stack = self.stack
         if self.proxy is not None and stack.loop is not None:
@@ -176,6 +235,7 @@ class EvmDevnet(BasePart):
                     "mempool_pending_max": 20,
                     "rpc_error_ratio": 0.05,
                     "peers_min": 0,
+                    **ACCOUNT_THRESHOLDS,
                     "durations": DURATIONS,
                 },
                 "slo": slo,
@@ -184,6 +244,8 @@ class EvmDevnet(BasePart):
                 "compare_block_hashes": False,
                 "endpoints": [{"name": r, "url": self.endpoints[r], "role": "reference"} for r in REFERENCES]
                 + [{"name": n, "url": self.endpoints[n], "role": "node"} for n in ("node-1", *PROXIED)],
+                "accounts": [{"name": "batcher", "address": BATCHER, "purpose": "batcher"}],
+                "accounts_interval_seconds": ACCOUNTS_INTERVAL_SECONDS,
             }
         }
 
@@ -235,6 +297,11 @@ def flood_heal(stack: "Stack") -> None:
     url = _devnet(stack).anvils["node-1"]
     rpc(url, "evm_setBlockGasLimit", [hex(DEFAULT_GAS_LIMIT)])
     rpc(url, "anvil_dropAllTransactions")
+
+
+def _account_threshold(stack: "Stack") -> float:
+    """The drained balance is read within an accounts round, then scraped and evaluated."""
+    return ACCOUNTS_INTERVAL_SECONDS + 1
 
 
 def _proxy(stack: "Stack", node: str, fault: str | None, **kw) -> None:
@@ -318,6 +385,18 @@ EvmDevnet.faults = (
         lambda s: 3,
         lambda s: _proxy(s, "node-4", "wrong_chain", chain_id=1),
         lambda s: _proxy(s, "node-4", None),
+    ),
+    Fault(
+        "drain-batcher",
+        f"the batcher account is drained to {DRAINED_SHARE:.0%} of its balance (its runway falls to seconds); heal tops it up",
+        CHAIN,
+        ("ChainwatchAccountRunwayLow",),
+        (),
+        {"chain": CHAIN},
+        "account_runway",
+        _account_threshold,
+        lambda s: _devnet(s).drain(),
+        lambda s: _devnet(s).top_up(),
     ),
 )
 

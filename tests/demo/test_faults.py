@@ -42,6 +42,8 @@ ISSUE_FAULTS = [
     "halt-sequencer",  # issue #19: rollups
     "avalanche-bootstrapping",  # issue #29: Avalanche
     "avalanche-validator-disconnected",
+    "drain-batcher",  # issue #31: operational accounts
+    "solana-drain-fee-payer",
 ]
 
 

@@ -6,7 +6,8 @@ op-node (no real server of theirs runs here), Lodestar's dev chain when installe
 ``chainwatch serve``, real Prometheus with the generated rules and real Alertmanager with
 the generated config paging the capture receiver.
 
-First a healthy stack must page nobody for 2 minutes. Then the faults run in lanes
+First a healthy stack must page nobody for 2 minutes (while its operational accounts, the
+anvil batcher and the Solana fee payer, spend at a steady pace). Then the faults run in lanes
 (``campaign.py``): faults of one chain or endpoint one after the other, lanes of disjoint
 scopes side by side; the devnet halt (which stops the rollup's L1 and the subgraph's chain)
 before the lanes it touches, the killed exporter (which silences everything) last and alone.
@@ -26,6 +27,7 @@ import time
 import pytest
 
 from chainwatch.devnet import faults as F
+from chainwatch.devnet.part import ACCOUNT_THRESHOLDS
 from chainwatch.devnet.procs import MissingTool
 from chainwatch.devnet.stack import Options, Stack
 from chainwatch.kinds.avalanche.demo import CHAIN as AVALANCHE_CHAIN
@@ -68,6 +70,8 @@ LANES = (
     lambda: Lane("node-1", _scope([EVM_CHAIN], ["node-1"]), after=AFTER_HALT),
     lambda: Lane("node-2/3", _scope([EVM_CHAIN], ["node-2", "node-3"]), after=AFTER_HALT),
     lambda: Lane("node-4", _scope([EVM_CHAIN], ["node-4"]), after=AFTER_HALT),
+    # The devnet's account pages carry no endpoint: the chain-wide alerts of devnet, once the halt is over.
+    lambda: Lane("accounts", _scope([EVM_CHAIN], [""]), after=AFTER_HALT),
     lambda: Lane("rollup", _scope([ROLLUP_CHAIN, ROLLUP_L2_CHAIN]), after=AFTER_HALT),
     lambda: Lane("subgraph", _scope([SUBGRAPH_CHAIN]), after=AFTER_HALT),
     lambda: Lane("solana", _scope([SOLANA_CHAIN])),
@@ -80,7 +84,7 @@ LANES = (
     lambda: Lane(
         "exporter",
         EVERYTHING,
-        after=("node-1", "node-2/3", "node-4", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "sui", "beacon", "devnet"),
+        after=("node-1", "node-2/3", "node-4", "accounts", "rollup", "subgraph", "solana", "cosmos", "avalanche", "aptos", "sui", "beacon", "devnet"),
     ),
 )
 
@@ -143,6 +147,11 @@ def test_healthy_stack_pages_nobody(stack):
     # The stack really was watching: every operated EVM node was scraped and near the references.
     lag = stack.prom_query(f'chainwatch_sync_lag_blocks{{chain="{EVM_CHAIN}",role="node"}} <= 2')
     assert {r["metric"]["endpoint"] for r in lag} == {"node-1", "node-2", "node-3", "node-4"}
+    # ... and the operational accounts were spending: a finite runway, far above the demo's warning line.
+    warning = ACCOUNT_THRESHOLDS["account_runway_days_warning"] * 86400
+    runway = {r["metric"]["account"]: float(r["value"][1]) for r in stack.prom_query("account:chainwatch_account_runway:seconds")}
+    assert set(runway) == {"batcher"} | ({"fee-payer"} if SOLANA_CHAIN in stack.chains else set())
+    assert all(10 * warning < left < float("inf") for left in runway.values()), runway
     RESULTS.append(Result("healthy", "(none)", None, HEALTHY_SECONDS, note=f"{time.time() - started:.0f}s without a page"))
 
 
@@ -220,6 +229,19 @@ def test_wrong_chain_pages_wrong_chain(lane: Lane):
     assert run.detected
 
 
+# --------------------------------------------------------------------------- operational accounts (issue #31)
+
+
+@step("accounts")
+def test_drained_batcher_pages_its_runway_once(lane: Lane):
+    """The batcher's runway falls to seconds: one page (the critical alone: the warning's band is
+    above it), resolved by the top-up although the drain stays in the 5m spend rate."""
+    run = lane.check_fault("drain-batcher")
+    pages = lane.pages(run.injected_at)
+    assert [(p.service, p.alertname, p.severity) for p in pages if p.service == "pagerduty"] == [("pagerduty", "ChainwatchAccountRunwayLow", "critical")]
+    assert [(p.alertname, p.severity) for p in pages if p.service == "opsgenie"] == [("ChainwatchAccountRunwayLow", "critical")]
+
+
 # --------------------------------------------------------------------------- rollup
 
 
@@ -273,6 +295,14 @@ def test_solana_delinquent_vote_account_pages(lane: Lane):
 def test_solana_cluster_halt_pages_once(lane: Lane):
     run = lane.check_fault("solana-halt")
     assert len([p for p in lane.pages(run.injected_at) if p.service == "pagerduty" and p.is_page]) == 1
+
+
+@step("solana")
+def test_solana_drained_fee_payer_pages_its_runway_once(lane: Lane):
+    run = lane.check_fault("solana-drain-fee-payer")
+    pages = lane.pages(run.injected_at)
+    assert [(p.service, p.alertname, p.severity) for p in pages if p.service == "pagerduty"] == [("pagerduty", "ChainwatchAccountRunwayLow", "critical")]
+    assert [(p.alertname, p.severity) for p in pages if p.service == "opsgenie"] == [("ChainwatchAccountRunwayLow", "critical")]
 
 
 # --------------------------------------------------------------------------- subgraph
