@@ -13,7 +13,7 @@ from chainwatch.assembly.config import parse
 from chainwatch.dashboards import generate as dashboards
 from chainwatch.kinds.avalanche import example_c_chain, example_chain
 from chainwatch.rules import generate as rules
-from chainwatch.rules.recording import account_records
+from chainwatch.rules.recording import groups as recording_groups
 from tests.dashboards.support import data_panels
 from tests.support import require_binary
 
@@ -33,7 +33,7 @@ def test_an_l1_validator_is_an_account_running_out_with_one_page(tmp_path):
     # one page per running-out validator: no account alert for the avalanche chain
     assert not [r for r in alerts if r["alert"].startswith("ChainwatchAccount") and r["labels"].get("chain") == "avalanche"]
     assert not [r for r in alerts if "account:chainwatch_account_runway" in r["expr"]]
-    records = [r.rule() for r in account_records(config)]
+    records = [r for g in recording_groups(config) for r in g["rules"] if r["record"].startswith("account:")]
     assert {r["record"] for r in records} == {"account:chainwatch_account_runway:seconds", "account:chainwatch_avalanche_l1_validator_balance_avax:max"}
     (tmp_path / "tests").mkdir()
     (tmp_path / "accounts.rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "accounts", "rules": records}]}))
