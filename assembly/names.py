@@ -160,7 +160,10 @@ def inhibit_rules(config=None) -> list[dict]:
     explaining = [n for n in EXPLANATIONS if n in names_used]
     host_faults = [n for n in HOST_FAULTS if n in names_used]
     # The watchdog is no target of any inhibition: it must reach the heartbeat whatever else fires.
-    fed = [n for n in ALERT_NAMES if n not in ("ChainwatchExporterAbsent", WATCHDOG) and n in names_used]
+    # Every alert but the two that do not come from the exporter's series, used by the config or
+    # not: an alert the declarations cannot see being built (a renamed group, a hand-added rule
+    # reading chainwatch series) must not page past a dead exporter.
+    fed = [n for n in ALERT_NAMES if n not in ("ChainwatchExporterAbsent", WATCHDOG)]
     rules = []
     for inhibition, alerts in targets.items():
         if not alerts:

@@ -53,7 +53,7 @@ from chainwatch.assembly.catalog import LATENCY_BUCKETS, PRIMARY_METHOD
 from chainwatch.assembly.config import Config
 
 from chainwatch.rules.common import Alert, Series, notation, seconds
-from chainwatch.rules.files import EXPORTER_FILE, RECORDING_FILE, accounts_file, chain_file, slo_file
+from chainwatch.rules.files import EXPORTER_FILE, accounts_file, chain_file, recording_file, slo_file
 
 AUDIT_DIR = "audit"
 PROBES_PER_STEP = 60
@@ -298,7 +298,7 @@ def _document(config: Config, items: list[Scenario], interval: float, rule_files
 def test_files(config: Config, files) -> list[tuple[str, dict]]:
     """What ``generate`` writes into ``OUT/rules/audit/``."""
     rule_files = {
-        name: [RECORDING_FILE, EXPORTER_FILE, chain_file(name), slo_file(name), *([accounts_file(name)] if chain.accounts else [])]
+        name: [recording_file(name), EXPORTER_FILE, chain_file(name), slo_file(name), *([accounts_file(name)] if chain.accounts else [])]
         for name, chain in config.chains.items()
     }
     return documents(config, files, rule_files)

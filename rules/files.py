@@ -3,7 +3,6 @@ page audit all refer to (``OUT/rules/``)."""
 
 from __future__ import annotations
 
-RECORDING_FILE = "chainwatch-recording.rules.yml"
 EXPORTER_FILE = "chainwatch-exporter.rules.yml"
 WATCHDOG_FILE = "chainwatch-watchdog.rules.yml"
 # Paid providers' quota and budget alerts (pricing:): apart, tested at their own 5-minute step.
@@ -22,3 +21,9 @@ def accounts_file(chain: str) -> str:
     """The chain's account alerts (``accounts:``): apart, so that their promtool tests, whose
     spend windows are hours long, are evaluated at their own 5-minute step, not the chain's 15 s."""
     return f"chainwatch-{chain}-accounts.rules.yml"
+
+
+def recording_file(chain: str) -> str:
+    """The chain's shared records (dashboards and alerts read them): a file per chain, so that a
+    chain's promtool tests load its records only, not every chain's."""
+    return f"chainwatch-{chain}-recording.rules.yml"

@@ -2,7 +2,7 @@
 
 Writes into ``OUT/rules/``:
 
-- ``chainwatch-recording.rules.yml``: recording rules shared by every chain (dashboards use them);
+- ``chainwatch-<chain>-recording.rules.yml``: the chain's records that dashboards and alerts read (the same rules for every chain);
 - ``chainwatch-exporter.rules.yml``: the exporter-absent alert, one per team;
 - ``chainwatch-watchdog.rules.yml``: the always-firing ChainwatchWatchdog, one per team (its heartbeat);
 - ``chainwatch-providers.rules.yml``: paid providers' projected credits and cost (recording rules) and their quota and budget alerts (``provider:``);
@@ -34,7 +34,7 @@ from chainwatch.rules import audit, operator, recording, runbooks, slo, unittest
 from chainwatch.rules.common import ALL_CHAINS, QUERIES, Alert
 from chainwatch.core.accountalerts import ACCOUNT_ALERTS
 from chainwatch.core.provideralerts import PROVIDER_ALERTS, records as provider_records
-from chainwatch.rules.files import EXPORTER_FILE, PROVIDERS_FILE, RECORDING_FILE, WATCHDOG_FILE, accounts_file, chain_file, slo_file
+from chainwatch.rules.files import EXPORTER_FILE, PROVIDERS_FILE, WATCHDOG_FILE, accounts_file, chain_file, recording_file, slo_file
 
 
 class RuleFile:
@@ -65,7 +65,7 @@ def annotate(alert: Alert, config: Config) -> Alert:
 
 
 def build(config: Config) -> list[RuleFile]:
-    files = [RuleFile(RECORDING_FILE, recording.groups(config), [])]
+    files = [RuleFile(recording_file(name), [recording.group(config, name)], []) for name in sorted(config.chains)]
     exporter = [annotate(a, config) for a in alert_rules.exporter_absent(config)]
     files.append(RuleFile(EXPORTER_FILE, [{"name": "chainwatch-exporter", "rules": [a.rule() for a in exporter]}], exporter))
     watchdog = [annotate(a, config) for a in alert_rules.watchdog(config)]

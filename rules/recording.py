@@ -113,18 +113,22 @@ def group_name(chain: str) -> str:
     return f"{GROUP}-{chain}"
 
 
+def group(config: Config, name: str) -> dict:
+    """The chain's group, ``chainwatch-recording-<chain>``, in its own file
+    (:func:`chainwatch.rules.files.recording_file`). Prometheus evaluates groups side by side (the
+    rules of one group run one after the other), so the longest group, not the sum, is how late the
+    last record of an evaluation is, and a fleet of many chains spreads over the cores (issue #34:
+    one group over every endpoint's buckets took seconds at 5000 endpoints)."""
+    chain = config.chains[name]
+    # The chain's own name as a static label: the value every record has anyway, and what tells
+    # the chains' records apart for promtool's duplicate-rule lint.
+    rules = [replace(r, labels={**r.labels, "chain": name}) for r in records(name, chain.kind) + account_records(name, chain)]
+    return {"name": group_name(name), "rules": [r.rule() for r in rules]}
+
+
 def groups(config: Config) -> list[dict]:
-    """One group per chain (``chainwatch-recording-<chain>``): Prometheus evaluates groups side by
-    side (the rules of one group run one after the other), so the longest group, not the sum, is
-    how late the last record of an evaluation is, and a fleet of many chains spreads over the
-    cores (issue #34: one group over every endpoint's buckets took seconds at 5000 endpoints)."""
-    out = []
-    for name, chain in sorted(config.chains.items()):
-        # The chain's own name as a static label: the value every record has anyway, and what
-        # tells the chains' records apart for promtool's duplicate-rule lint.
-        rules = [replace(r, labels={**r.labels, "chain": name}) for r in records(name, chain.kind) + account_records(name, chain)]
-        out.append({"name": group_name(name), "rules": [r.rule() for r in rules]})
-    return out
+    """Every chain's group, in chain order."""
+    return [group(config, name) for name in sorted(config.chains)]
 
 
 # --------------------------------------------------------------------------- promql_expr_test cases

@@ -47,7 +47,7 @@ from chainwatch.core.uids import chain_uid
 
 from chainwatch.rules import recording, slo as slo_rules
 from chainwatch.rules.common import Alert, Recipe, Series, notation, seconds
-from chainwatch.rules.files import RECORDING_FILE, chain_file
+from chainwatch.rules.files import accounts_file, chain_file, recording_file
 
 
 def _steps(secs: float, step: float) -> int:
@@ -415,9 +415,8 @@ def _rules_read(rule_files: list[list[dict]], test: dict) -> list:
         for rule in group["rules"]
         if (rule.get("alert") or rule.get("record")) in wanted
     ]
-    # Groups are ranked among those read, not numbered in their file: the recording file has a
-    # group per chain, and chain b's records come after chain a's there (evaluation order between
-    # the groups read is what matters, not the groups of other chains in between).
+    # Groups are ranked among those read, not numbered in their file: evaluation order between
+    # the groups read is what matters, not how many other groups a file has in between.
     rank = {at: i for i, at in enumerate(dict.fromkeys(at for at, _ in read))}
     return [[rank[at], rule] for at, rule in read]
 
@@ -435,9 +434,7 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
             out.append((name, doc))
             continue
         rename = _renamer(renaming(config, chain), config)
-        # Another chain's shared records read none of this chain's series: not part of its outcome.
-        others = {recording.group_name(c) for c in config.chains if c != chain}
-        rule_files = [[g for g in groups_of[f.removeprefix("../")] if g["name"] not in others] for f in doc["rule_files"]]
+        rule_files = [groups_of[f.removeprefix("../")] for f in doc["rule_files"]]
         tests = []
         for test in doc["tests"]:
             # The name too (renamed): it says which rule the test stands for (two severities' tests may be alike).
@@ -491,11 +488,12 @@ def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, di
     """(file name, promtool test document) for every rule file that has alerts, plus recording
     rules; ``dedupe``: one test per distinct rule (the module docstring), not one per chain."""
     chain_of = {chain_file(name): name for name in config.chains}
+    records_of = {**chain_of, **{accounts_file(name): name for name in config.chains}}  # whose records its alerts read
     docs: list[tuple[str, dict, str | None]] = [
         (
             "recording.test.yml",
             {
-                "rule_files": [f"../{RECORDING_FILE}"],
+                "rule_files": [f"../{recording_file(name)}" for name in sorted(config.chains)],
                 "evaluation_interval": "1m",
                 "tests": recording.tests(config),
             },
@@ -515,7 +513,8 @@ def test_files(config: Config, files, dedupe: bool = True) -> list[tuple[str, di
             for alert in f.alerts:
                 tests += [] if alert.name == names.WATCHDOG else alert_tests(alert)
             tests += down_recovery_tests(f.alerts)
-            rule_files = [f"../{RECORDING_FILE}", f"../{f.name}"]
+            owner = records_of.get(f.name)
+            rule_files = ([f"../{recording_file(owner)}"] if owner else []) + [f"../{f.name}"]
         docs += [(name, doc, f.slo_chain or chain_of.get(f.name)) for name, doc in by_interval(f.name, rule_files, tests)]
     if not dedupe:
         return [(name, doc) for name, doc, _ in docs]

@@ -136,7 +136,7 @@ def test_unit_tests_catch_a_wrong_threshold(generated, tmp_path):
         out = tmp_path / name
         (out / "tests").mkdir(parents=True)
         (out / "chainwatch-ethereum.rules.yml").write_text(rules)
-        (out / "chainwatch-recording.rules.yml").write_text((src / "chainwatch-recording.rules.yml").read_text())
+        (out / "chainwatch-ethereum-recording.rules.yml").write_text((src / "chainwatch-ethereum-recording.rules.yml").read_text())
         (out / "tests" / "t.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
         return subprocess.run([promtool(), "test", "rules", "t.yml"], cwd=out / "tests", capture_output=True, text=True)
 
@@ -167,7 +167,7 @@ def test_unit_tests_catch_an_alert_that_outlives_its_fault(generated, tmp_path):
     out = tmp_path / "mutated"
     (out / "tests").mkdir(parents=True)
     (out / f"chainwatch-{chain}.rules.yml").write_text(mutated)
-    (out / "chainwatch-recording.rules.yml").write_text((src / "chainwatch-recording.rules.yml").read_text())
+    (out / f"chainwatch-{chain}-recording.rules.yml").write_text((src / f"chainwatch-{chain}-recording.rules.yml").read_text())
     (out / "tests" / "t.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
     result = subprocess.run([promtool(), "test", "rules", "t.yml"], cwd=out / "tests", capture_output=True, text=True)
     assert result.returncode != 0

@@ -28,7 +28,7 @@ def check(tmp_path: Path, config, chain: str, series: dict[str, list[float]], ch
     assert (tmp_path / "rules" / rule_file).is_file()
     expr = f'ALERTS{{alertname="{ALERT}",alertstate="firing",chain="{chain}",account="{account}"}}'
     test = {
-        "rule_files": [f"../{generate.RECORDING_FILE}", f"../{rule_file}"],
+        "rule_files": [f"../{generate.recording_file(chain)}", f"../{rule_file}"],
         "evaluation_interval": f"{step:g}s",
         "tests": [
             {

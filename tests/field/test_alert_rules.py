@@ -127,7 +127,7 @@ def _ratio_case(tmp_path, missed_per_epoch: list[int]):
         {"series": f"chainwatch_validator_attestations_checked_total{{{labels}}}", "values": _counter([0] + [3] * (len(missed_per_epoch) - 1))},
         {"series": f"chainwatch_validator_attestations_missed_total{{{labels}}}", "values": _counter(missed_per_epoch)},
     ]
-    return rule, series, ["rules/chainwatch-recording.rules.yml"]
+    return rule, series, ["rules/chainwatch-eth-cl-recording.rules.yml"]
 
 
 def test_one_epoch_of_false_misses_after_a_restart_never_warns(tmp_path):

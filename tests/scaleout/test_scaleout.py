@@ -197,7 +197,7 @@ def stack(tmp_path):
             # the global ruler: recording + SLO; the shards: every alert file, and the recording file too because the
             # per-endpoint alerts read its endpoint:* records (their chain:* records stay on the shard, see shard_config)
             slo_files = [v for k, v in rule_paths.items() if k.endswith("-slo.rules.yml")]
-            global_files = [rule_paths[rules_generate.RECORDING_FILE], *slo_files]
+            global_files = [v for k, v in rule_paths.items() if k.endswith("-recording.rules.yml")] + slo_files
             shard_files = [v for v in rule_paths.values() if v not in slo_files]
             replicas = [Exporter(src, tmp_path) for _ in range(REPLICAS)]
             try:
