@@ -187,6 +187,11 @@ class StatusSettings(Strict):
     title: str = Field("Service status", min_length=1, max_length=80)
 
 
+# A chain's generated rule files beside chainwatch-<chain>.rules.yml (rules/files.py names them):
+# chainwatch-<chain>-<suffix>.rules.yml, so no chain may be named <another chain>-<suffix>.
+CHAIN_FILE_SUFFIXES = ("recording", "slo", "accounts")
+
+
 class Config(Strict):
     status: StatusSettings = Field(default_factory=StatusSettings)
     exporter: ExporterSettings = Field(default_factory=ExporterSettings)
@@ -225,6 +230,14 @@ class Config(Strict):
     @model_validator(mode="after")
     def _cross(self):
         # Each refusal names the field at fault (FieldError), so the error is at its line.
+        for cname in self.chains:
+            for suffix in CHAIN_FILE_SUFFIXES:
+                base = cname.removesuffix(f"-{suffix}")
+                if base != cname and base in self.chains:
+                    raise FieldError(
+                        ("chains", cname),
+                        f"chain {cname!r} would write the same rule file as the {suffix} rules of chain {base!r} (chainwatch-{cname}.rules.yml): rename one of them",
+                    )
         seen: dict[str, str] = {}
         for cname, chain in self.chains.items():
             for i, e in enumerate(chain.endpoints):

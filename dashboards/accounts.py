@@ -5,21 +5,11 @@ of :func:`chainwatch.rules.recording.account_records` (the chain's ``account_spe
 from __future__ import annotations
 
 from chainwatch import kinds
-from chainwatch.assembly import catalog, names
+from chainwatch.dashboards.series import m, r
 from chainwatch.dashboards.panels import NONE, SECONDS, Grid, lower_is_worse, q, table, timeseries
 
 DAY = 86400
 ACCOUNT = "account, purpose, team"
-
-
-def m(name: str) -> str:
-    return catalog.check(name)
-
-
-def r(name: str) -> str:
-    if name not in names.RECORDING:
-        raise KeyError(f"{name} is not declared in assembly/names.py RECORDING")
-    return name
 
 
 def accounts_row(grid: Grid, chain) -> None:

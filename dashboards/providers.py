@@ -10,24 +10,14 @@ plan's quota and budget are the recording rules of :func:`chainwatch.core.provid
 
 from __future__ import annotations
 
-from chainwatch.assembly import catalog, names
 from chainwatch.core import provideralerts as pa
+from chainwatch.dashboards.series import m, r
 from chainwatch.dashboards.panels import NONE, RATIO, Grid, higher_is_worse, lower_is_worse, q, stat, table, timeseries
 
 DOLLARS = "currencyUSD"
 DAY = 86400
 # Quota remaining: orange below a quarter of the period's quota, red below a tenth.
 QUOTA_LEFT_WARNING, QUOTA_LEFT_CRITICAL = 0.25, 0.1
-
-
-def m(name: str) -> str:
-    return catalog.check(name)
-
-
-def r(name: str) -> str:
-    if name not in names.RECORDING:
-        raise KeyError(f"{name} is not declared in assembly/names.py RECORDING")
-    return name
 
 
 def chain_providers(chain) -> list[str]:

@@ -21,6 +21,7 @@ from chainwatch.dashboards.accounts import accounts_row
 from chainwatch.dashboards.divergence import divergence_row, judged
 from chainwatch.dashboards.providers import chain_providers, providers_row
 from chainwatch.dashboards.upgrades import upgrades_row
+from chainwatch.dashboards.series import m, r  # noqa: F401 (the kinds' dashboards import m from here)
 from chainwatch.dashboards.panels import (
     NOT_WATCHDOG,
     NONE,
@@ -45,11 +46,6 @@ from chainwatch.dashboards.panels import (
 )
 
 PRIMARY_METHODS = "|".join(sorted(set(catalog.PRIMARY_METHOD.values())))
-
-
-def m(name: str) -> str:
-    """A metric or series name, checked against the catalog (typos fail at generate time)."""
-    return catalog.check(name)
 
 
 # One chain's dashboard (kinds/<kind>/dashboard.py): its endpoints, and the chain-wide series.
@@ -93,15 +89,6 @@ def halt_panel(title: str, description: str, legend: str, halt_seconds: float):
         unit=SECONDS,
         thresholds=higher_is_worse(None, halt_seconds),
     )
-
-
-def r(name: str) -> str:
-    """A recording rule name, checked against rules/names.py RECORDING."""
-    from chainwatch.assembly.names import RECORDING
-
-    if name not in RECORDING:
-        raise ValueError(f"{name} is not a declared recording rule (assembly/names.py)")
-    return name
 
 
 @dataclass(frozen=True)

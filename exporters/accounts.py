@@ -35,7 +35,7 @@ from chainwatch import kinds
 from chainwatch.exporters.failures import ProbeFailure
 from chainwatch.exporters.probe import ProbeContext
 from chainwatch.exporters.redact import scrub
-from chainwatch.exporters.tasks import cancel
+from chainwatch.exporters.tasks import Loop
 
 log = logging.getLogger("chainwatch.accounts")
 
@@ -44,7 +44,7 @@ WARN_EVERY_SECONDS = 60.0
 ROUND_TIMEOUT_SECONDS = 30.0  # per endpoint; a scantxoutset over a large UTXO set takes long
 
 
-class AccountsWatch:
+class AccountsWatch(Loop):
     """One chain's accounts: ``start``/``stop`` and ``samples()`` like a validator monitor."""
 
     def __init__(self, chain_name: str, chain, transport):
@@ -65,16 +65,10 @@ class AccountsWatch:
         self.last_success: float | None = None
         self.failures = 0
         self.symbol = chain.accounts_symbol or self.reader.symbol(chain)
-        self._task: asyncio.Task | None = None
         self._last_warning = -math.inf
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"accounts-{self.chain_name}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        await cancel(task)
+    def task_name(self) -> str:
+        return f"accounts-{self.chain_name}"
 
     async def _loop(self) -> None:
         while True:

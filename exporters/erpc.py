@@ -32,7 +32,7 @@ from chainwatch.core import pricing
 from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
-from chainwatch.exporters.tasks import cancel
+from chainwatch.exporters.tasks import Loop
 
 log = logging.getLogger("chainwatch.erpc")
 
@@ -63,7 +63,7 @@ def credit_units(text: str, vendor: str, upstreams: list[str], project: str | No
     return total
 
 
-class ERPCWatch:
+class ERPCWatch(Loop):
     def __init__(self, provider: str, table: pricing.Pricing, transport, meter):
         self.provider = provider
         self.source = table.erpc
@@ -72,15 +72,9 @@ class ERPCWatch:
         self.meter = meter
         self.last: float | None = None
         self.endpoint = Endpoint(name=f"{provider}-erpc", url=self.source.metrics_url)
-        self._task: asyncio.Task | None = None
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"erpc-{self.provider}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        await cancel(task)
+    def task_name(self) -> str:
+        return f"erpc-{self.provider}"
 
     async def _loop(self) -> None:
         while True:

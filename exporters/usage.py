@@ -21,21 +21,20 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters import numbers
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.redact import scrub
-from chainwatch.exporters.tasks import cancel
+from chainwatch.exporters.tasks import Loop
 
 log = logging.getLogger("chainwatch.usage")
 
 TIMEOUT_SECONDS = 15.0
 
 
-class UsageWatch:
+class UsageWatch(Loop):
     def __init__(self, provider: str, table: pricing.Pricing, transport, meter):
         self.provider = provider
         self.table = table
         self.api = table.usage_api
         self.transport = transport
         self.meter = meter
-        self._task: asyncio.Task | None = None
         self._endpoint: Endpoint | None = None
 
     def endpoint(self, start: float, now: float) -> Endpoint:
@@ -50,13 +49,8 @@ class UsageWatch:
         self._endpoint = endpoint
         return endpoint
 
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name=f"usage-{self.provider}")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        await cancel(task)
+    def task_name(self) -> str:
+        return f"usage-{self.provider}"
 
     async def _loop(self) -> None:
         while True:

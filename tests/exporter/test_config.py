@@ -89,6 +89,16 @@ def test_duplicate_endpoint_names_and_yaml_keys():
     assert problems(twice) == ["chainwatch.yaml:5: chains.ethereum.network: duplicate key (first at line 4)"]
 
 
+def test_a_chain_named_like_another_chains_rule_file_is_refused():
+    # chains ethereum and ethereum-slo would both write chainwatch-ethereum-slo.rules.yml: one
+    # chain's SLO rules would silently replace the other's alerts.
+    second = GOOD.split("chains:\n", 1)[1].replace("ethereum:", "ethereum-slo:").replace("geth-1", "geth-2").replace("name: infura", "name: infura-2")
+    assert problems(GOOD + second) == [
+        "chainwatch.yaml:13: chains.ethereum-slo: chain 'ethereum-slo' would write the same rule file as the slo rules of chain 'ethereum' "
+        "(chainwatch-ethereum-slo.rules.yml): rename one of them"
+    ]
+
+
 def test_invalid_yaml_reports_line():
     assert problems("chains:\n  eth: [unclosed\n")[0].startswith("chainwatch.yaml:3: invalid YAML")
 
