@@ -160,10 +160,14 @@ def inhibit_rules(config=None) -> list[dict]:
     explaining = [n for n in EXPLANATIONS if n in names_used]
     host_faults = [n for n in HOST_FAULTS if n in names_used]
     # The watchdog is no target of any inhibition: it must reach the heartbeat whatever else fires.
-    # Every alert but the two that do not come from the exporter's series, used by the config or
-    # not: an alert the declarations cannot see being built (a renamed group, a hand-added rule
-    # reading chainwatch series) must not page past a dead exporter.
-    fed = [n for n in ALERT_NAMES if n not in ("ChainwatchExporterAbsent", WATCHDOG)]
+    # Every alert the config's kinds can fire, built for this config or not (the two that do not
+    # come from the exporter's series aside): a dead exporter must silence whatever it fed.
+    kinds_used = None if config is None else kinds_of(config)
+    fed = [
+        a.name
+        for a in ALERTS
+        if a.name not in ("ChainwatchExporterAbsent", WATCHDOG) and (kinds_used is None or a.name in names_used or set(a.kinds) & kinds_used)
+    ]
     rules = []
     for inhibition, alerts in targets.items():
         if not alerts:
