@@ -5,17 +5,15 @@ budget, days until the quota runs out), evaluated by promtool over the generated
 
 from __future__ import annotations
 
-import subprocess
 
 import pytest
-import yaml
 
 from chainwatch.assembly.config import parse
 from chainwatch.dashboards import generate as dashboards
 from chainwatch.rules import generate as rules
+from tests.cost.promtool_case import check_at_7h
 from tests.cost.test_provider_rules import CONFIG
 from tests.dashboards.support import data_panels, substitute
-from tests.support import require_binary
 
 DAY = 86400
 LABELS = 'instance="chainwatch:9877",job="chainwatch"'
@@ -79,22 +77,14 @@ def test_the_panels_show_the_quota_left_the_cost_and_when_the_quota_runs_out(bui
         (table[3], alchemy, projected / 1.2e9),
         (table[4], alchemy, (1.2e9 - used) / slope / DAY),
     ]
-    case = {
-        "rule_files": ["../chainwatch-providers.rules.yml"],
-        "evaluation_interval": "5m",
-        "tests": [
-            {
-                "interval": "5m",
-                "input_series": [
-                    {"series": f'chainwatch_provider_period_credits{{{LABELS},provider="alchemy"}}', "values": "0+60x84"},
-                    {"series": f'chainwatch_provider_period_credits{{{LABELS},provider="chainstack"}}', "values": "0x84"},
-                    {"series": f'chainwatch_provider_credits_total{{{LABELS},provider="alchemy",method="eth_call"}}', "values": "0+60x84"},
-                    {"series": f'chainwatch_provider_period_end_timestamp_seconds{{{LABELS},provider="alchemy"}}', "values": f"{30 * DAY}x84"},
-                ],
-                "promql_expr_test": [{"expr": e, "eval_time": "7h", "exp_samples": [{"labels": labels, "value": v}]} for e, labels, v in expect],
-            }
+    check_at_7h(
+        out / "rules" / "tests",
+        "dashboards.test.yml",
+        [
+            {"series": f'chainwatch_provider_period_credits{{{LABELS},provider="alchemy"}}', "values": "0+60x84"},
+            {"series": f'chainwatch_provider_period_credits{{{LABELS},provider="chainstack"}}', "values": "0x84"},
+            {"series": f'chainwatch_provider_credits_total{{{LABELS},provider="alchemy",method="eth_call"}}', "values": "0+60x84"},
+            {"series": f'chainwatch_provider_period_end_timestamp_seconds{{{LABELS},provider="alchemy"}}', "values": f"{30 * DAY}x84"},
         ],
-    }
-    (out / "rules" / "tests" / "dashboards.test.yml").write_text(yaml.safe_dump(case))
-    run = subprocess.run([require_binary("promtool"), "test", "rules", "dashboards.test.yml"], cwd=out / "rules" / "tests", capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+        expect,
+    )

@@ -12,6 +12,7 @@ import yaml
 
 from chainwatch.assembly.config import parse
 from chainwatch.rules import generate
+from tests.cost.promtool_case import check_at_7h
 from tests.support import require_binary
 
 KEY = "k3y-0f-the-provider-9f8e7d"
@@ -66,32 +67,17 @@ def test_the_projected_credits_and_cost_are_recorded(generated):
     tmp_path = generated
     labels = 'instance="chainwatch:9877",job="chainwatch",provider="alchemy"'
     used, projected = 5040, 5040 + 0.2 * (30 * 86400 - 7 * 3600)
-    case = {
-        "rule_files": ["../chainwatch-providers.rules.yml"],
-        "evaluation_interval": "5m",
-        "tests": [
-            {
-                "interval": "5m",
-                "input_series": [
-                    {"series": f"chainwatch_provider_period_credits{{{labels}}}", "values": "0+60x84"},
-                    {"series": f"chainwatch_provider_period_end_timestamp_seconds{{{labels}}}", "values": f"{30 * 86400}x84"},
-                ],
-                "promql_expr_test": [
-                    {
-                        "expr": "provider:chainwatch_provider_period_credits:projected",
-                        "eval_time": "7h",
-                        "exp_samples": [{"labels": 'provider:chainwatch_provider_period_credits:projected{provider="alchemy"}', "value": projected}],
-                    },
-                    {
-                        "expr": "provider:chainwatch_provider_cost_dollars:projected",
-                        "eval_time": "7h",
-                        "exp_samples": [{"labels": 'provider:chainwatch_provider_cost_dollars:projected{provider="alchemy"}', "value": projected * 0.45 / 1e6}],
-                    },
-                ],
-            }
-        ],
-    }
     assert used == 60 * 84
-    (tmp_path / "rules" / "tests" / "recorded.test.yml").write_text(yaml.safe_dump(case))
-    run = subprocess.run([require_binary("promtool"), "test", "rules", "recorded.test.yml"], cwd=tmp_path / "rules" / "tests", capture_output=True, text=True)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    projected_credits, projected_cost = "provider:chainwatch_provider_period_credits:projected", "provider:chainwatch_provider_cost_dollars:projected"
+    check_at_7h(
+        tmp_path / "rules" / "tests",
+        "recorded.test.yml",
+        [
+            {"series": f"chainwatch_provider_period_credits{{{labels}}}", "values": "0+60x84"},
+            {"series": f"chainwatch_provider_period_end_timestamp_seconds{{{labels}}}", "values": f"{30 * 86400}x84"},
+        ],
+        [
+            (projected_credits, projected_credits + '{provider="alchemy"}', projected),
+            (projected_cost, projected_cost + '{provider="alchemy"}', projected * 0.45 / 1e6),
+        ],
+    )
