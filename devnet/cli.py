@@ -21,7 +21,6 @@ import shutil
 import signal
 import stat
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -31,14 +30,11 @@ import click
 from chainwatch import kinds
 from chainwatch.devnet import faults as fault_catalog
 from chainwatch.devnet.procs import MissingTool
+from chainwatch.devnet.rundir import default_run_dir, demo_command
 
 MARKER = ".chainwatch-demo"
 SPINNER = "|/-\\"
 STATUS_MARK = {"waiting": " ", "starting": None, "up": "ok", "failed": "!!", "missing": "--", "stopped": "--"}
-
-
-def default_run_dir() -> Path:
-    return Path(os.environ.get("CHAINWATCH_DEMO_DIR") or Path(tempfile.gettempdir()) / f"chainwatch-demo-{os.getuid()}")
 
 
 run_dir_option = click.option(
@@ -233,7 +229,7 @@ def where(state: dict) -> list[str]:
     for piece, why in state.get("skipped", {}).items():
         lines.append(f"  not running      {piece}: {why}")
     # The other terminal finds this demo only by its run directory: name it when it is not the default.
-    demo = "chainwatch demo" if Path(state["run_dir"]) == default_run_dir() else f"chainwatch demo --run-dir {state['run_dir']}"
+    demo = demo_command(state["run_dir"])
     lines += [
         "",
         f"Inject a fault from another terminal:  {demo} fault stall-node   (list: {demo} faults)",

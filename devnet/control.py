@@ -25,6 +25,7 @@ from aiohttp import web
 from chainwatch.devnet import faults
 from chainwatch.devnet.loopback import AppSite
 from chainwatch.devnet.procs import http_json
+from chainwatch.devnet.rundir import demo_command
 from chainwatch.devnet.stack import Stack
 
 STATE_FILE = "state.json"
@@ -115,11 +116,11 @@ def read_state(run_dir: Path) -> dict:
     try:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
-        raise NotRunning(f"no demo is running (no {path}); start one with `chainwatch demo`") from None
+        raise NotRunning(f"no demo is running (no {path}); start one with `{demo_command(run_dir)}`") from None
     try:
         os.kill(int(state["pid"]), 0)
     except (OSError, KeyError, ValueError):
-        raise NotRunning(f"the demo that wrote {path} (pid {state.get('pid')}) is gone; start one with `chainwatch demo`") from None
+        raise NotRunning(f"the demo that wrote {path} (pid {state.get('pid')}) is gone; start one with `{demo_command(run_dir)}`") from None
     return state
 
 
