@@ -6,9 +6,10 @@ Each account is its own rule, labelled with its owner (``team``: the account's, 
 chain's) and its ``account``, so a batcher's runway pages the rollup team once and a relayer's
 pages the bridge team once. The runway is
 
-    balance / rate(chainwatch_account_spent_total[thresholds.account_spend_window]) / 86400
+    balance / rate(chainwatch_account_spent_total[thresholds.account_spend_window])
 
-in days: the spend counter adds up only the balance's falls (exporters/accounts.py), so a top-up
+in seconds (the thresholds are configured in days; pages print the runway in the unit that
+reads right, ``2m 52s`` in the demo, ``4d 12h 0m 0s`` on a real network): the spend counter adds up only the balance's falls (exporters/accounts.py), so a top-up
 is no negative spend, and an account that is not spending has no runway series (``> 0`` drops
 a zero rate: no +Inf). Both are ``max`` over exporter replicas. The warning covers the band
 between the two lines only (``unless`` below the critical one), so a runway that drops straight
@@ -18,7 +19,21 @@ same account.
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import CHAIN_LABELS, Alert, AlertSpec, Ctx, Inhibition, Recipe, Series, by, dashboard_for, fmt, seconds, selector
+from chainwatch.core.alertkit import (
+    CHAIN_LABELS,
+    Alert,
+    AlertSpec,
+    Ctx,
+    Inhibition,
+    Recipe,
+    Series,
+    by,
+    dashboard_for,
+    fmt,
+    humanize_duration,
+    seconds,
+    selector,
+)
 
 DAY = 86400
 ACCOUNT_LABELS = (*CHAIN_LABELS, "account", "purpose")
@@ -39,11 +54,11 @@ def _selector(c: Ctx, name: str, account) -> str:
 
 
 def runway_expr(c: Ctx, account, window: str | None = None) -> str:
-    """Days of runway of ``account`` (no series while it is not spending)."""
+    """Seconds of runway of ``account`` (no series while it is not spending)."""
     window = window or c.t.account_spend_window
     balance = f"max by ({by(ACCOUNT_LABELS)}) ({_selector(c, 'chainwatch_account_balance', account)})"
     spend = f"max by ({by(ACCOUNT_LABELS)}) (rate({_selector(c, 'chainwatch_account_spent_total', account)}[{window}]))"
-    return f"{balance} / ({spend} > 0) / {DAY}"
+    return f"{balance} / ({spend} > 0)"
 
 
 def _owner(c: Ctx, account) -> str:
@@ -56,6 +71,12 @@ def _labels(c: Ctx, account) -> dict[str, str]:
 
 def _runway_days(c: Ctx, severity: str) -> float:
     return c.t.account_runway_days_warning if severity == "warning" else c.t.account_runway_days_critical
+
+
+def _half_second_off(days: float) -> float:
+    """``days`` moved to the middle of a second: the page prints whole seconds (truncated), and
+    promtool's balance / rate may land a hair below the exact number."""
+    return (int(days * DAY) + 0.5) / DAY
 
 
 def _series(c: Ctx, account, healthy_days: float, fault_days: float, step: float) -> list[Series]:
@@ -74,13 +95,13 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
         rules = {}
         for severity in spec.severities:
             days = _runway_days(c, severity)
-            expr = f"{runway_expr(c, account)} < {fmt(days)}"
+            expr = f"{runway_expr(c, account)} < {fmt(days * DAY)}"
             if severity == "warning":
                 # The band between the lines only: a runway that drops straight below the critical
                 # line (a drain, a spend spike) would otherwise fire both in one evaluation, and
                 # Alertmanager's inhibition can lose that race and send the warning too
                 # (prometheus/alertmanager#2229): one notification per account, not two.
-                expr += f" unless {runway_expr(c, account)} < {fmt(crit)}"
+                expr += f" unless {runway_expr(c, account)} < {fmt(crit * DAY)}"
             rules[severity] = Alert(
                 spec.name,
                 severity,
@@ -89,20 +110,24 @@ def _build_runway(spec: AlertSpec, c: Ctx) -> list[Alert]:
                 spec.scope,
                 expr,
                 c.d.account_runway,
-                "Account {account} on {chain} runs out in {value:%.1f} days",
-                f"The {account.purpose} account {{account}} on {{chain}}/{{network}} has {{value:%.1f}} days left at its spend rate over the last "
-                f"{c.t.account_spend_window} (threshold {fmt(days)} days): top it up before it cannot pay for its transactions.",
+                "Account {account} on {chain} runs out in {value:duration}",
+                f"The {account.purpose} account {{account}} on {{chain}}/{{network}} has {{value:duration}} left at its spend rate over the last "
+                f"{c.t.account_spend_window} (threshold {humanize_duration(days * DAY)}): top it up before it cannot pay for its transactions.",
                 _dashboard(c),
                 extra_labels={"account": account.name},
             )
         labels = _labels(c, account)
         # Fault runways clear of both thresholds: the warning's between them, the critical's below.
-        mid = (warn + crit) / 2
-        low = crit / 2
+        mid = _half_second_off((warn + crit) / 2)
+        low = _half_second_off(crit / 2)
         healthy = _healthy_balance(c, account) / RECIPE_DAY_SPEND
         step = _recipe_step(c.d.account_runway)
-        rules["warning"].recipes = [Recipe(_series(c, account, healthy, mid, step), mid, labels, window=window, step=step, note="spend outpaces the balance")]
-        rules["critical"].recipes = [Recipe(_series(c, account, healthy, low, step), low, labels, window=window, step=step, note="balance about to run out")]
+        rules["warning"].recipes = [
+            Recipe(_series(c, account, healthy, mid, step), mid * DAY, labels, window=window, step=step, note="spend outpaces the balance")
+        ]
+        rules["critical"].recipes = [
+            Recipe(_series(c, account, healthy, low, step), low * DAY, labels, window=window, step=step, note="balance about to run out")
+        ]
         for alert in rules.values():
             alert.resolve_within = 120.0
         out += rules.values()
@@ -206,7 +231,7 @@ ACCOUNT_ALERTS: tuple[AlertSpec, ...] = (
         "chain",
         ("warning", "critical"),
         needs="accounts",
-        value="{value:%.1f} days of runway",
+        value="{value:duration} of runway",
         ahead=True,  # an account running out ahead, no failure now: explains no SLO burn
         inhibited_by=(BELOW_MINIMUM,),
         build=_build_runway,

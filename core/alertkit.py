@@ -26,7 +26,7 @@ from chainwatch.core import declarations, durations
 
 # The annotation texts and the promtool recipes live in their own modules; declarations
 # import them from here with the rest of the toolkit.
-from chainwatch.core.alerttext import QUERIES, go_template, humanize, render  # noqa: F401
+from chainwatch.core.alerttext import QUERIES, go_template, humanize, humanize_duration, render  # noqa: F401
 from chainwatch.core.recipes import STALE, Quiet, Recipe, Series, notation  # noqa: F401
 from chainwatch.core.generated import number
 from chainwatch.core.uids import chain_uid

@@ -5,6 +5,7 @@ of :func:`chainwatch.rules.recording.account_records` (the chain's ``account_spe
 from __future__ import annotations
 
 from chainwatch import kinds
+from chainwatch.core.alerttext import humanize_duration
 from chainwatch.dashboards.series import m, r
 from chainwatch.dashboards.panels import NONE, SECONDS, Grid, lower_is_worse, q, table, timeseries
 
@@ -32,7 +33,7 @@ def accounts_row(grid: Grid, chain) -> None:
         timeseries(
             "Runway",
             f"Time until each account is empty at its spend rate over the last {t.account_spend_window}: balance / spend rate. "
-            f"Lines are the alert thresholds ({t.account_runway_days_warning:g} and {t.account_runway_days_critical:g} days). "
+            f"Lines are the alert thresholds ({humanize_duration(t.account_runway_days_warning * DAY)} and {humanize_duration(t.account_runway_days_critical * DAY)}). "
             "An account that is not spending has no line (no runway to run out).",
             q(f"max by ({ACCOUNT}) ({r('account:chainwatch_account_runway:seconds')}{{{c}}})", "{{account}}"),
             unit=SECONDS,
@@ -68,10 +69,10 @@ def running_out_table(grid: Grid, config) -> None:
     grid.add(
         table(
             "Accounts running out",
-            "Operational accounts (batchers, proposers, relayers, fee payers) by runway: days until empty at the recent spend rate, "
+            "Operational accounts (batchers, proposers, relayers, fee payers) by runway: time until empty at the recent spend rate, "
             "with their balance. Accounts that are not spending are not listed. Avalanche L1 validators are listed with their fee runway (purpose l1-validator-fee). "
             "Red below the critical runway, orange below the warning.",
-            q(f"sort(max by ({labels}) ({r('account:chainwatch_account_runway:seconds')}) / {DAY})", "", instant=True, table=True),
+            q(f"sort(max by ({labels}) ({r('account:chainwatch_account_runway:seconds')}))", "", instant=True, table=True),
             q(
                 f"(max by ({labels}) ({m('chainwatch_account_balance')}) or max by ({labels}) ({r('account:chainwatch_avalanche_l1_validator_balance_avax:max')})) "
                 f"and on ({labels}) {r('account:chainwatch_account_runway:seconds')}",
@@ -84,9 +85,11 @@ def running_out_table(grid: Grid, config) -> None:
                 {
                     "matcher": {"id": "byName", "options": "Value #A"},
                     "properties": [
-                        {"id": "displayName", "value": "runway (days)"},
+                        # Seconds, so Grafana picks the unit that reads right: 2.9 min in the demo, 4.2 day on a network.
+                        {"id": "displayName", "value": "runway"},
+                        {"id": "unit", "value": SECONDS},
                         {"id": "decimals", "value": 1},
-                        {"id": "thresholds", "value": {"mode": "absolute", "steps": lower_is_worse(critical, warning)}},
+                        {"id": "thresholds", "value": {"mode": "absolute", "steps": lower_is_worse(critical * DAY, warning * DAY)}},
                         {"id": "custom.cellOptions", "value": {"type": "color-background"}},
                     ],
                 },

@@ -17,6 +17,7 @@ import click
 
 from chainwatch.assembly.config import Config, Role
 from chainwatch.core import durations
+from chainwatch.core.alerttext import humanize_duration
 from chainwatch.exporters.credits import CreditMeter
 from chainwatch.exporters.health import verdict
 from chainwatch.exporters.scheduler import Scheduler
@@ -82,7 +83,7 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
         expiry, note = r.get("chainwatch_tls_verified_chain_expiry_timestamp_seconds"), ""
         if expiry is None:  # insecure_skip_verify: nothing verified, the served chain is all there is
             expiry, note = r.get("chainwatch_tls_earliest_cert_expiry_timestamp_seconds"), " (unverified)"
-        cert = "-" if expiry is None else ("EXPIRED" if expiry <= time.time() else f"{(expiry - time.time()) / 86400:.0f}d") + note
+        cert = "-" if expiry is None else ("EXPIRED" if expiry <= time.time() else _time_left(expiry - time.time())) + note
         out.append(
             (
                 state.chain_name,
@@ -100,6 +101,11 @@ def rows(config: Config, snap) -> list[tuple[str, ...]]:
             )
         )
     return out
+
+
+def _time_left(seconds: float) -> str:
+    """Whole days from a day up (``80d``); below, hours and minutes (``9h 12m 3s``), never ``0d``."""
+    return f"{seconds / 86400:.0f}d" if seconds >= 86400 else humanize_duration(seconds)
 
 
 def _served(state, snap) -> str:

@@ -12,7 +12,7 @@ import yaml
 from chainwatch.assembly.config import load
 from chainwatch.assembly import names
 from chainwatch.rules import generate, values
-from chainwatch.rules.common import humanize, render
+from chainwatch.rules.common import humanize, humanize_duration, render
 from tests.support import REPO, require_binary
 
 pytestmark = pytest.mark.prometheus
@@ -93,6 +93,30 @@ def test_humanize_matches_prometheus(tmp_path):
     result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [humanize(v) for v in (42, 0.5, 1234, 0)] == ["42", "500m", "1.234k", "0"]
+
+
+# Runways and their thresholds in seconds: the demo's (173 s, 86 s), a real network's (hours, days).
+DURATION_CASES = [172.8, 86.4, 15120, 1080000, 388800.5, 42.5, 0.25, 0, 1, 60, -90, 0.0005]
+
+
+def test_humanize_duration_matches_prometheus(tmp_path):
+    """Our Python ``humanize_duration`` (the expected strings of runway pages, and what the
+    terminal prints) against Prometheus' ``humanizeDuration``: a runway of 0.002 days reads
+    ``2m 52s``, not ``0.0 days``."""
+    promtool = require_binary("promtool")
+    rules = {"groups": [{"name": "h", "rules": [{"alert": "H", "expr": "duration_input", "annotations": {"value": "{{ $value | humanizeDuration }}"}}]}]}
+    (tmp_path / "h.rules.yml").write_text(yaml.safe_dump(rules))
+    series = [{"series": f'duration_input{{i="{i}"}}', "values": repr(float(v))} for i, v in enumerate(DURATION_CASES)]
+    expected = [{"exp_labels": {"i": str(i)}, "exp_annotations": {"value": humanize_duration(v)}} for i, v in enumerate(DURATION_CASES)]
+    test = {
+        "rule_files": ["h.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}]}],
+    }
+    (tmp_path / "h.test.yml").write_text(yaml.safe_dump(test))
+    result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [humanize_duration(v) for v in (172.8, 15120, 1080000)] == ["2m 52s", "4h 12m 0s", "12d 12h 0m 0s"]
 
 
 def test_humanize_check_can_fail(tmp_path):

@@ -42,6 +42,7 @@ from chainwatch.core.alertkit import (
     Series,
     by,
     fmt,
+    humanize_duration,
     selector,
 )
 from chainwatch.core.generated import number
@@ -238,13 +239,13 @@ ALERTS: tuple[AlertSpec, ...] = (
         threshold=lambda c: getattr(c.chain_thresholds, f"avalanche_reward_runway_{c.severity}_hours") * 3600,
         expr=lambda c: f"{_min_by_group(c, RUNWAY)} < {fmt(c.threshold)}",
         for_=lambda c: c.durations.avalanche_runway,
-        summary="A validator of group {group} on {chain} can afford only {value:%.0f}s more downtime before losing its reward",
+        summary="A validator of group {group} on {chain} can afford only {value:duration} more downtime before losing its reward",
         description=lambda c: (
-            "A watched validator of group {group} on {chain}/{network} loses the whole reward of its validation if it is down {value:%.0f}s more "
-            f"(threshold {fmt(c.threshold)}s): its uptime, the median of the reference nodes' views, is close to the requirement "
+            "A watched validator of group {group} on {chain}/{network} loses the whole reward of its validation if it is down {value:duration} more "
+            f"(threshold {humanize_duration(c.threshold)}): its uptime, the median of the reference nodes' views, is close to the requirement "
             "(80 %, 90 % after Helicon). The runway falls one second per second while it is down. Nothing is slashed: only this tells you."
         ),
-        value="{value:%.0f}s of downtime left",
+        value="{value:duration} of downtime left",
         test=_runway_test(RUNWAY),
         quiet=_runway_quiet,
     ),
@@ -256,12 +257,14 @@ ALERTS: tuple[AlertSpec, ...] = (
         threshold=lambda c: getattr(c.chain_thresholds, f"avalanche_fee_runway_{c.severity}_days") * 86400,
         expr=lambda c: f"{_min_by_group(c, FEE_RUNWAY)} < {fmt(c.threshold)}",
         for_=lambda c: c.durations.avalanche_runway,
-        summary="An L1 validator of group {group} on {chain} runs out of fee balance in {value:%.0f}s",
+        summary="An L1 validator of group {group} on {chain} runs out of fee balance in {value:duration}",
         description=lambda c: (
             "At the current validator fee, the balance of a watched L1 validator of group {group} on {chain}/{network} is spent in "
-            "{value:%.0f}s (threshold " + fmt(c.threshold) + "s); at zero the P-chain deactivates it. Top it up with IncreaseL1ValidatorBalanceTx."
+            "{value:duration} (threshold "
+            + humanize_duration(c.threshold)
+            + "); at zero the P-chain deactivates it. Top it up with IncreaseL1ValidatorBalanceTx."
         ),
-        value="{value:%.0f}s of fees left",
+        value="{value:duration} of fees left",
         test=_runway_test(FEE_RUNWAY),
     ),
     AlertSpec(

@@ -4,6 +4,7 @@ peers and disk, and the watched validators' uptime, reward runway and L1 fee run
 from __future__ import annotations
 
 from chainwatch.core import uids
+from chainwatch.core.alerttext import humanize_duration
 from chainwatch.dashboards.panels import NONE, RATIO, SECONDS, Grid, q, timeseries
 from chainwatch.dashboards.sections import (
     C,
@@ -107,8 +108,8 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "Reward runway",
                 "Downtime each validator can still afford before it loses the validation's reward: u(t-S) + (E-t) - r(E-S). Flat while it is up, "
-                f"falling one second per second while it is down. Lines: warning {t.avalanche_reward_runway_warning_hours:g} h, "
-                f"critical {t.avalanche_reward_runway_critical_hours:g} h.",
+                f"falling one second per second while it is down. Lines: warning {humanize_duration(t.avalanche_reward_runway_warning_hours * 3600)}, "
+                f"critical {humanize_duration(t.avalanche_reward_runway_critical_hours * 3600)}.",
                 q(f"min by (validator) ({m('chainwatch_avalanche_validator_reward_runway_seconds')}{{{C}}})", "{{validator}}"),
                 unit=SECONDS,
                 min_zero=False,
@@ -131,7 +132,8 @@ def build(config, name: str, chain) -> dict:
             timeseries(
                 "L1 validator fee runway",
                 "Each L1 validator's balance over the validator fee price (platform.getValidatorFeeState): at zero it is deactivated. "
-                f"Lines: warning {t.avalanche_fee_runway_warning_days:g} d, critical {t.avalanche_fee_runway_critical_days:g} d.",
+                f"Lines: warning {humanize_duration(t.avalanche_fee_runway_warning_days * 86400)}, "
+                f"critical {humanize_duration(t.avalanche_fee_runway_critical_days * 86400)}.",
                 q(f"min by (validator) ({m('chainwatch_avalanche_l1_validator_fee_runway_seconds')}{{{C}}})", "{{validator}}"),
                 unit=SECONDS,
             ),

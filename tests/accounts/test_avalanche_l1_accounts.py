@@ -39,6 +39,9 @@ def test_an_l1_validator_is_an_account_running_out_with_one_page(tmp_path):
     (tmp_path / "accounts.rules.yml").write_text(yaml.safe_dump({"groups": [{"name": "accounts", "rules": records}]}))
     (table,) = [p for p in data_panels(dashboards.build_all(config)["executive"]) if p["title"] == TABLE]
     runway_q, balance_q = (t["expr"] for t in table["targets"])
+    # The runway column is in seconds with Grafana's unit: "3.0 day" here, "2.9 min" in the demo (not "0.0").
+    runway_column = next(o["properties"] for o in table["fieldConfig"]["overrides"] if o["matcher"]["options"] == "Value #A")
+    assert {"id": "unit", "value": "s"} in runway_column
     # l1-1 (group main): 12.5 AVAX at a fee that spends it in 3 days
     labels = 'chain="avalanche",group="main",instance="chainwatch:9877",job="chainwatch",network="mainnet",validator="l1-1"'
     row = 'account="l1-1",chain="avalanche",purpose="l1-validator-fee",team="default"'
@@ -53,7 +56,7 @@ def test_an_l1_validator_is_an_account_running_out_with_one_page(tmp_path):
                     {"series": f"chainwatch_avalanche_l1_validator_balance_avax{{{labels}}}", "values": "12.5x10"},
                 ],
                 "promql_expr_test": [
-                    {"expr": runway_q, "eval_time": "5m", "exp_samples": [{"labels": f"{{{row}}}", "value": 3}]},
+                    {"expr": runway_q, "eval_time": "5m", "exp_samples": [{"labels": f"{{{row}}}", "value": 3 * DAY}]},
                     {"expr": balance_q, "eval_time": "5m", "exp_samples": [{"labels": f"{{{row}}}", "value": 12.5}]},
                 ],
             }

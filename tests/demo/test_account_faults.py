@@ -56,3 +56,19 @@ def test_demo_batcher_drain_pages_and_its_top_up_resolves_without_a_warning(tmp_
     checks += [(t, {"critical"}) for t in (615, 625)]  # drained: seconds left; the critical alone, not also the warning
     checks += [(t, set()) for t in (640, 700, 850, 895, 905, 1200)]  # topped up: ~300 s, above the 173 s warning
     promtool_runway.check(tmp_path, config, CHAIN, series, checks, STEP, "batcher")
+
+
+def test_demo_runway_pages_read_in_minutes_not_zero_days():
+    """The demo's thresholds are 0.002 / 0.001 days (devnet/part.py): its pages say how long in a
+    unit that reads right (Prometheus' humanizeDuration, checked against promtool in
+    tests/test_rules_values.py), not "0.0 days"."""
+    from chainwatch.rules import generate
+
+    runway = [a for f in generate.build(demo_config()) for a in f.alerts if a.name == "ChainwatchAccountRunwayLow"]
+    by_severity = {a.severity: a for a in runway}
+    warning, critical = by_severity["warning"], by_severity["critical"]
+    drained = critical.expected(critical.recipes[0], 15.7)["exp_annotations"]
+    assert drained["summary"] == f"Account batcher on {CHAIN} runs out in 15.7s"
+    assert "(threshold 1m 26s)" in drained["description"] and drained["value"] == "15.7s of runway"
+    assert "(threshold 2m 52s)" in warning.expected(warning.recipes[0], 150.0)["exp_annotations"]["description"]
+    assert warning.expected(warning.recipes[0], 150.0)["exp_annotations"]["summary"].endswith("runs out in 2m 30s")

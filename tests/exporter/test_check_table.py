@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 
 from chainwatch.assembly.config import load
@@ -97,3 +98,12 @@ def test_connection_refused_reads_as_words(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert f"FAIL connect: cannot connect to 127.0.0.1:{port}: Connection refused" in run.stdout, run.stdout
     assert "ssl:default" not in run.stdout and "ClientConnectorError" not in run.stdout
+
+
+def test_a_certificate_expiring_today_reads_in_hours_not_0d():
+    _, evm = first("evm")
+    now = time.time()
+    soon = table(EXAMPLE, {evm.name: Result(values={"chainwatch_tls_verified_chain_expiry_timestamp_seconds": now + 5 * 3600 - 30})})
+    assert soon[evm.name]["cert expiry"].startswith("4h 59m ")
+    later = table(EXAMPLE, {evm.name: Result(values={"chainwatch_tls_verified_chain_expiry_timestamp_seconds": now + 12.4 * 86400})})
+    assert later[evm.name]["cert expiry"] == "12d"
