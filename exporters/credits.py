@@ -60,6 +60,8 @@ class CreditMeter:
         self.state: StateFile | None = None
         self._saved_at = -math.inf
         self._restored: dict[str, tuple[float, float]] = {}  # provider -> (period end, credits) from the state file
+        # provider -> (eRPC source id, {upstream: eRPC's counter}) last read (exporters/erpc.py), saved with the credits
+        self.erpc_counters: dict[str, tuple[str, dict[str, float]]] = {}
         self.boot = f"{os.getpid()}-{time.time_ns()}"  # a worker's totals with another boot start again from 0
         self._merged: dict[str, tuple[str, dict[tuple[str, str, str], float]]] = {}  # source -> (its boot, its last totals)
 
@@ -69,7 +71,10 @@ class CreditMeter:
         the quota and budget projections."""
         self.state = StateFile(path, "providers")
         loaded = self.state.load(_read_state)
-        self._restored = loaded or {}
+        self._restored = {name: (end, credits) for name, (end, credits, _) in (loaded or {}).items()}
+        for name, (_, _, erpc) in (loaded or {}).items():
+            if erpc is not None:
+                self.erpc_counters.setdefault(name, erpc)
         for provider, table in self.tables.items():
             self._restore(provider, table)
 
@@ -86,6 +91,9 @@ class CreditMeter:
             return
         self._saved_at = time.monotonic()
         data = {provider: {"period_end": self.periods[provider][1], "credits": self.period_credits[provider]} for provider in sorted(self.periods)}
+        for provider, (source, counters) in self.erpc_counters.items():
+            if provider in data:
+                data[provider]["erpc"] = {"source": source, "upstreams": dict(sorted(counters.items()))}
         try:
             self.state.save({"version": 1, "providers": data})
         except OSError as exc:
@@ -169,17 +177,35 @@ class CreditMeter:
     def report_failure(self, provider: str) -> None:
         self.usage_ok[provider] = False
 
-    def add_erpc(self, provider: str, credits: float) -> None:
+    def add_erpc(self, provider: str, credits: float, source: str = "", counters: dict[str, float] | None = None) -> None:
         """Credits eRPC spent at ``provider`` since its last read (exporters/erpc.py): they add to
-        the period's count, not to ``chainwatch_provider_credits_total`` (chainwatch's own requests)."""
+        the period's count, not to ``chainwatch_provider_credits_total`` (chainwatch's own requests).
+        ``counters`` (eRPC's counter per upstream as read, from the eRPC of ``source``) are kept
+        and saved with the period's count, so that the next start or reload counts eRPC's growth
+        since then (:meth:`erpc_baseline`)."""
         table = self.tables.get(provider)
         self.erpc_ok[provider] = True
         if table is None:
             return
         self._roll(provider, table)
         self.period_credits[provider] += credits
-        if credits and self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+        changed = counters is not None and self.erpc_counters.get(provider) != (source, counters)
+        if counters is not None:
+            self.erpc_counters[provider] = (source, dict(counters))
+        if (credits or changed) and self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
             self.save()
+
+    def erpc_baseline(self, provider: str, source: str) -> dict[str, float] | None:
+        """eRPC's counters per upstream as last read for ``provider`` (by this process before a
+        reload, or saved before a restart), or None: none, or read from another eRPC (``source``,
+        a digest of its URL, vendor and project), whose counters say nothing of this one's."""
+        seen = self.erpc_counters.get(provider)
+        if seen is None:
+            return None
+        if seen[0] != source:
+            log.info("saved eRPC counters are of another eRPC source; the first read is the baseline", extra={"provider": provider})
+            return None
+        return dict(seen[1])
 
     def erpc_failure(self, provider: str) -> None:
         self.erpc_ok[provider] = False
@@ -213,15 +239,27 @@ class CreditMeter:
             yield "chainwatch_provider_erpc_read_success", {"provider": provider}, 1 if ok else 0
 
 
-def _read_state(data: dict) -> dict[str, tuple[float, float]]:
-    """``{"version": 1, "providers": {name: {"period_end": unix time, "credits": n}}}``, every field checked."""
+def _count(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _read_state(data: dict) -> dict[str, tuple[float, float, tuple[str, dict[str, float]] | None]]:
+    """``{"version": 1, "providers": {name: {"period_end": unix time, "credits": n, "erpc":
+    {"source": id, "upstreams": {upstream: counter}}}}}`` (``erpc`` optional), every field checked."""
     if data.get("version") != 1:
         raise ValueError(f"version: expected 1, got {str(data.get('version'))[:20]!r}")
     out = {}
     for name, entry in mapping(data.get("providers"), "providers").items():
         entry = mapping(entry, f"providers.{name}")
         end, credits = entry.get("period_end"), entry.get("credits")
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in (end, credits)):
+        if not (_count(end) and _count(credits)):
             raise ValueError(f"providers.{name}: period_end and credits must be non-negative numbers")
-        out[str(name)] = (float(end), float(credits))
+        erpc = None
+        if "erpc" in entry:
+            saved = mapping(entry["erpc"], f"providers.{name}.erpc")
+            upstreams = mapping(saved.get("upstreams"), f"providers.{name}.erpc.upstreams")
+            if not isinstance(saved.get("source"), str) or not all(_count(v) for v in upstreams.values()):
+                raise ValueError(f"providers.{name}.erpc: source must be a string and upstreams' counters non-negative numbers")
+            erpc = (saved["source"], {str(k): float(v) for k, v in upstreams.items()})
+        out[str(name)] = (float(end), float(credits), erpc)
     return out

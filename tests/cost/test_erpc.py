@@ -6,12 +6,15 @@ loopback fake serving ``erpc_upstream_credit_units_total`` with the labels of er
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
 from aiohttp import web
 
-from chainwatch.exporters.erpc import credit_units
+from chainwatch.assembly.config import parse
+from chainwatch.exporters.credits import CreditMeter
+from chainwatch.exporters.erpc import ERPCWatch, credit_units
 from tests.exporter.test_evm_probe import geth
 from tests.support.configs import IMMEDIATE, config_text, mainnet, node_at
 from tests.support.fakeserver import FakeServer
@@ -87,3 +90,72 @@ async def test_erpcs_spend_adds_to_the_period_count_across_an_erpc_restart(tmp_p
     logged = " ".join(r.getMessage() + str(getattr(r, "detail", "")) for r in caplog.records)
     assert ERPC_TOKEN not in logged
     assert any("eRPC credit counter read failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_erpcs_spend_while_chainwatch_was_down_is_counted_after_its_restart(tmp_path):
+    """chainwatch restarts with the same ``state_dir``: what eRPC spent meanwhile adds to the
+    period's count; an eRPC that restarted meanwhile (its counter below the saved value) counts
+    its whole new value; the saved file names no eRPC URL (it carries a token)."""
+    counts = {("main", "alchemy-a", "alchemy"): 10_000.0}
+
+    async def metrics(request, raw):
+        return web.Response(text=exposition(counts), content_type="text/plain")
+
+    def erpcs(s, restored: float) -> float:
+        """eRPC's share of the period count: less the count restored at start and chainwatch's own requests of this run."""
+        own = sum(v for _, v in s.find("chainwatch_provider_credits_total", provider="alchemy"))
+        return s.value("chainwatch_provider_period_credits", provider="alchemy") - restored - own
+
+    with FakeServer() as srv:
+        srv.jsonrpc(f"/v2/{KEY}", geth())
+        srv.route("GET", f"/{ERPC_TOKEN}/metrics", metrics)
+        chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
+        table = {"monthly_quota_credits": 1e9, "erpc": {"metrics_url": srv.url(f"/{ERPC_TOKEN}/metrics"), "interval_seconds": 1}}
+        text = config_text(chains, exporter={**IMMEDIATE, "state_dir": str(tmp_path)}, pricing={"alchemy": table})
+        restored = 0.0
+        for down_meanwhile, spent in (
+            (lambda: None, 0),  # the first start: eRPC's 10000 are from before, a baseline
+            (lambda: counts.__setitem__(("main", "alchemy-a", "alchemy"), 14_000.0), 4_000),
+            (lambda: counts.__setitem__(("main", "alchemy-a", "alchemy"), 250.0), 250),  # eRPC restarted too: 250 new
+        ):
+            down_meanwhile()  # what eRPC does while chainwatch is stopped
+            async with ServedExporter(text) as ex:
+                await ex.until(lambda s: s.value("chainwatch_provider_erpc_read_success", provider="alchemy") == 1, what="an eRPC read")
+                s = await ex.until(lambda s, r=restored, n=spent: erpcs(s, r) >= n, 10, what=f"eRPC's {spent} CU spent while chainwatch was down counted")
+                assert erpcs(s, restored) == pytest.approx(spent)
+            saved = json.loads((tmp_path / "provider-credits.json").read_text())["providers"]["alchemy"]
+            assert saved["erpc"]["upstreams"] == {"alchemy-a": counts[("main", "alchemy-a", "alchemy")]}
+            restored = saved["credits"]
+        assert ERPC_TOKEN not in (tmp_path / "provider-credits.json").read_text()
+
+
+def _meter(tmp_path, table):
+    meter = CreditMeter()
+    meter.configure({"alchemy": table})
+    meter.attach(tmp_path / "provider-credits.json")
+    return meter
+
+
+def test_saved_counters_of_another_erpc_url_or_vendor_are_not_used(tmp_path):
+    def table(url: str, vendor: str | None = None):
+        erpc = {"metrics_url": url, **({"vendor": vendor} if vendor else {})}
+        return parse(
+            config_text({"ethereum": mainnet("evm", node_at("http://127.0.0.1:1/", provider="alchemy"))}, pricing={"alchemy": {"erpc": erpc}}), env={}
+        ).providers()["alchemy"]
+
+    first = table("http://127.0.0.1:9/erpc-a/metrics")
+    meter = _meter(tmp_path, first)
+    ERPCWatch("alchemy", first, None, meter).add({"alchemy-a": 10_000.0})
+    meter.save()
+    # The same eRPC after a restart: its growth counts.
+    same = _meter(tmp_path, first)
+    ERPCWatch("alchemy", first, None, same).add({"alchemy-a": 10_600.0})
+    assert same.period_credits["alchemy"] == 600
+    # Another eRPC (another URL), or another vendor's series: 10600 says nothing of them: a baseline.
+    for other in (table("http://127.0.0.1:9/erpc-b/metrics"), table("http://127.0.0.1:9/erpc-a/metrics", vendor="quicknode")):
+        fresh = _meter(tmp_path, other)
+        watch = ERPCWatch("alchemy", other, None, fresh)
+        watch.add({"alchemy-a": 50_000.0})
+        assert fresh.period_credits["alchemy"] == 600  # the saved period count, nothing of eRPC's 50000
+        watch.add({"alchemy-a": 50_070.0})
+        assert fresh.period_credits["alchemy"] == 670
