@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from chainwatch.core import durations
 from chainwatch.core.accounts import Account
+from chainwatch.core.secretfile import secret_file
 
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9_.-]{0,62})$"
@@ -66,9 +67,12 @@ class TLSConfig(Strict):
     host; ``insecure_skip_verify``: accept any certificate (the expiry is still reported).
     """
 
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
+    # Checked when the exporter loads the config (core/secretfile.py): missing, a directory, empty
+    # or unreadable is a config error at the field's line; a file that breaks after load is the
+    # probe failure reason ``tls`` (exporters/tlsinfo.py).
+    ca_file: secret_file("the CA bundle to trust", "to connect over TLS") | None = None
+    cert_file: secret_file("its client certificate", "to connect over TLS") | None = None
+    key_file: secret_file("its client certificate's key", "to connect over TLS") | None = None
     server_name: Annotated[str, Field(pattern=r"^[A-Za-z0-9.-]{1,253}$")] | None = None
     insecure_skip_verify: bool = False
 

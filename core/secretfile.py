@@ -1,8 +1,9 @@
-"""Secret file paths of an endpoint (a Sui bearer token, a bitcoin RPC password): declared once
-with :func:`secret_file`, checked when the exporter loads the config, never printed.
+"""Secret file paths of an endpoint (a Sui bearer token, a bitcoin RPC password, the files of
+its ``tls:`` block): declared once with :func:`secret_file`, checked when the exporter loads the
+config, never printed.
 
 The exporter reads such a file at every probe. A path that does not exist used to show only
-then, as probe failure reason ``auth``; :func:`problems` finds it at load time, so ``chainwatch
+then, as probe failure reason ``auth`` (``tls`` for a ``tls:`` file); :func:`problems` finds it at load time, so ``chainwatch
 check``, ``serve`` and a reload refuse the config at the field's line. Only the path and what
 is wrong with it are reported: of the file, at most one byte is read, to tell an empty file.
 
@@ -24,14 +25,15 @@ from pydantic import BaseModel, Field
 
 @dataclass(frozen=True)
 class ReadAtProbe:
-    """The mark of a secret file field: ``what`` the exporter reads from it (for the message)."""
+    """The mark of a secret file field: ``what`` the exporter reads from it and ``when`` (for the message)."""
 
     what: str
+    when: str = "at every probe"
 
 
-def secret_file(what: str) -> type[str]:
-    """A non-empty path of a file the exporter reads ``what`` from at every probe."""
-    return Annotated[str, Field(min_length=1), ReadAtProbe(what)]  # type: ignore[return-value]
+def secret_file(what: str, when: str = "at every probe") -> type[str]:
+    """A non-empty path of a file the exporter reads ``what`` from ``when``."""
+    return Annotated[str, Field(min_length=1), ReadAtProbe(what, when)]  # type: ignore[return-value]
 
 
 def unreadable(path: Path) -> str | None:
@@ -72,7 +74,7 @@ def problems(model: BaseModel, path: tuple = ()) -> Iterator[tuple[tuple, str, s
         if mark is not None and isinstance(value, str):
             reason = unreadable(Path(value))
             if reason:
-                yield path + (name,), value, f"{reason} (the exporter reads {mark.what} from it at every probe)"
+                yield path + (name,), value, f"{reason} (the exporter reads {mark.what} from it {mark.when})"
             continue
         items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
         for key, item in items:

@@ -52,8 +52,12 @@ chains:
 """
 
 
-async def scrape(text: str, timeout: float = 5.0):
+async def scrape(text: str, timeout: float = 5.0, after_load=None):
+    """One probe round of the config ``text``: (snapshot, parsed exposition, exposition text).
+    ``after_load()`` runs between the config's load and the round (a file changed meanwhile)."""
     config = parse(text, env={})
+    if after_load is not None:
+        after_load()
     transport = Transport(config.exporter.max_response_bytes)
     try:
         scheduler = Scheduler(config, transport)

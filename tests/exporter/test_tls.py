@@ -14,6 +14,7 @@ import ssl
 import pytest
 import trustme
 
+from chainwatch.assembly.config import ConfigError, parse
 from tests.exporter.test_evm_probe import geth, scrape
 from tests.support.fakeserver import FakeServer
 
@@ -145,12 +146,40 @@ async def test_client_certificate_required_by_the_server(ca, tmp_path):
         srv.stop()
 
 
-async def test_unreadable_tls_file_is_a_bounded_tls_failure(tmp_path):
+async def test_a_tls_file_that_breaks_after_load_is_a_bounded_tls_failure(ca, tmp_path):
+    """The config loaded with the files there; then one disappears, or is overwritten with
+    something that is no PEM: the probe fails with reason ``tls`` naming the field, not its content."""
+    garbage = "not-a-pem-s3cret-line"
     with FakeServer() as srv:
         srv.jsonrpc("/node", geth())
-        snap, s, _ = await scrape(config(srv.url("/node").replace("http://", "https://"), {"ca_file": tmp_path / "missing.pem"}))
+        url = srv.url("/node").replace("http://", "https://")
+        gone = tmp_path / "gone.pem"
+        gone.write_bytes(ca.path.read_bytes())
+        snap, s, _ = await scrape(config(url, {"ca_file": gone}), after_load=gone.unlink)
         assert reason(s) == "tls"
         assert "tls.ca_file" in snap.results["geth-1"].detail
+        broken = tmp_path / "broken.pem"
+        broken.write_bytes(ca.path.read_bytes())
+        snap, s, _ = await scrape(config(url, {"ca_file": broken}), after_load=lambda: broken.write_text(garbage + "\n"))
+        assert reason(s) == "tls"
+        assert "tls.ca_file" in snap.results["geth-1"].detail and garbage not in snap.results["geth-1"].detail
+
+
+@pytest.mark.parametrize("field", ["ca_file", "cert_file", "key_file"])
+def test_a_missing_empty_or_directory_tls_file_is_a_config_error_at_its_line(tmp_path, field):
+    """Found when the config loads (``chainwatch check``, ``serve``, a reload refuse it), at the
+    field's line, not by the first probe as reason ``tls``; the file's content is never printed."""
+    good = tmp_path / "good.pem"
+    good.write_text("-----BEGIN CERTIFICATE-----\nMIIBs3cr3t\n-----END CERTIFICATE-----\n")
+    (tmp_path / "empty.pem").write_text("")
+    for bad, words in ((tmp_path / "missing.pem", "no such file"), (tmp_path, "is a directory, not a file"), (tmp_path / "empty.pem", "is empty")):
+        tls = {"ca_file": good, "cert_file": good, "key_file": good, field: bad}
+        with pytest.raises(ConfigError) as refused:
+            parse(config("https://127.0.0.1:1/node", tls), "chainwatch.yaml", env={})
+        (line,) = refused.value.problems
+        assert line.startswith(f"chainwatch.yaml:8: chains.eth.endpoints[0].tls.{field}: {bad}: {words} (the exporter reads "), line
+        assert "MIIBs3cr3t" not in line
+    parse(config("https://127.0.0.1:1/node", {"ca_file": tmp_path / "missing.pem"}), env={}, need_secrets=False)  # a machine that only renders
 
 
 async def test_plain_http_has_no_expiry_and_keep_alive_costs_no_extra_request(ca):

@@ -103,6 +103,13 @@ CASES = [
         21,
         "chains.sui.endpoints[0].token_file: /nonexistent/sui.token: no such file (the exporter reads the bearer token from it at every probe)",
     ),
+    # A tls: file the exporter needs to connect: refused at load, not found by the first probe as "tls".
+    (
+        "missing_tls_ca_file",
+        edit('/ok/node"', '/ok/node"\n        tls: {ca_file: /nonexistent/private-ca.pem}'),
+        12,
+        "chains.eth.endpoints[0].tls.ca_file: /nonexistent/private-ca.pem: no such file (the exporter reads the CA bundle to trust from it to connect over TLS)",
+    ),
     ("not_utf8", lambda t: t.replace("    network: mainnet", "    network: main\udce9net"), 7, "not UTF-8"),
 ]
 
