@@ -74,9 +74,9 @@ def _runway_days(c: Ctx, severity: str) -> float:
 
 
 def _half_second_off(days: float) -> float:
-    """``days`` moved to the middle of a second: the page prints whole seconds (truncated), and
-    promtool's balance / rate may land a hair below the exact number."""
-    return (int(days * DAY) + 0.5) / DAY
+    """``days`` moved to the middle of a second from a minute up: the page prints whole seconds
+    there (truncated), and promtool's balance / rate may land a hair below the exact number."""
+    return (int(days * DAY) + 0.5) / DAY if days * DAY >= 60 else days
 
 
 def _series(c: Ctx, account, healthy_days: float, fault_days: float, step: float) -> list[Series]:
