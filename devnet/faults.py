@@ -21,6 +21,7 @@ import time
 from chainwatch import kinds
 from chainwatch.devnet.part import SLACK_SECONDS, Fault, FaultUnavailable
 from chainwatch.devnet.procs import wait_until
+from chainwatch.devnet.rundir import demo_command
 from chainwatch.devnet.stack import Stack
 
 __all__ = ["FAULTS", "SLACK_SECONDS", "Fault", "FaultUnavailable", "heal", "inject", "wait_healthy_node"]
@@ -82,7 +83,7 @@ def inject(stack: Stack, name: str) -> Fault:
         raise KeyError(f"unknown fault {name!r}; faults: {', '.join(FAULTS)}")
     fault.available(stack)
     if name in stack.active_faults:
-        raise ValueError(f"{name} is already injected; run `chainwatch demo heal` first")
+        raise ValueError(f"{name} is already injected; run `{demo_command(stack.run_dir)} heal` first")
     fault.inject(stack)
     stack.active_faults[name] = time.time()
     stack.progress(stack)
