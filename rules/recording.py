@@ -53,6 +53,7 @@ def records(name: str, kind: str) -> list[Record]:
         ),
         Record(_name("chain:chainwatch_probe_success:avg"), f"avg by ({chain}) ({raw('chainwatch_probe_success', True)})"),
     ]
+
     # The p95 reads the raw buckets itself: recording their rates for it (12 series per endpoint,
     # appended every evaluation) cost more than the one read it saved; the dashboards' p50 and
     # p99 read the raw buckets at query time, for the endpoints they show (issue #34).
