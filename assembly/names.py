@@ -76,8 +76,6 @@ def for_kind(kind: str) -> tuple[AlertSpec, ...]:
 RECORDING = (
     "chain:chainwatch_probe_success:ratio_rate5m",
     "chain:chainwatch_probe_success:avg",
-    # the latency buckets' 5m rates, read by the three quantiles below (not by dashboards)
-    "endpoint_le:chainwatch_rpc_request_duration_seconds_bucket:rate5m",
     "endpoint:chainwatch_rpc_request_duration_seconds:p95_5m",
     "endpoint:chainwatch_rpc_errors:ratio_rate5m",
     # the short windows of the multi-window alerts (core/alerts.py SHORT)

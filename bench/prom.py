@@ -427,13 +427,14 @@ def measure(prom: Prometheus, seconds: float, interval: float) -> dict:
         for g, v in sorted(groups.items())
     }
     total = sum(g["median_seconds"] for g in per_group.values())
-    interval_s = max(intervals.values()) if intervals else None
+    # Each group's share of its own interval: a group with an `interval:` of its own counts as such.
+    share = sum(g["median_seconds"] / g["interval_seconds"] for g in per_group.values() if g["interval_seconds"])
     return {
         "polls": len(polls),
         "groups": per_group,
         "rules": int(sum(rules.values())),
         "total_median_seconds": total,
-        "total_share_of_interval": total / interval_s if interval_s else None,
+        "total_share_of_interval": share if intervals else None,
         "longest_group": max(per_group.items(), key=lambda kv: kv[1]["median_seconds"])[0] if per_group else None,
         "longest_group_median_seconds": max((g["median_seconds"] for g in per_group.values()), default=None),
         "rule_evaluation_failures": one(last, "prometheus_rule_evaluation_failures_total"),

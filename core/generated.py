@@ -30,7 +30,10 @@ def number(value: float, digits: int = 6) -> float | int:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        # A dict shared by two rules is written out twice, not as `&id001` / `*id001`: a reader
+        # of a rule file (or a diff of it) sees every rule whole.
+        return True
 
 
 def _str_representer(dumper, data: str):

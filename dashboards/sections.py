@@ -211,14 +211,14 @@ def probe_row(grid: Grid, e: str, *, title: str = "Probe outcome") -> None:
 def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> None:
     grid.row("RPC latency and errors")
     p95 = lim.rpc_latency_p95_seconds
-    buckets = r("endpoint_le:chainwatch_rpc_request_duration_seconds_bucket:rate5m")
+    bucket = m("chainwatch_rpc_request_duration_seconds_bucket")
     for quantile in ("p50", "p95", "p99"):
-        # p95 is recorded (the alert reads it); p50 and p99 come from the recorded bucket rates
-        # at query time, for the endpoints shown only (issue #34: every endpoint's quantiles each
-        # evaluation cost Prometheus more than the panels that read them).
+        # p95 is recorded (the alert reads it); p50 and p99 read the raw buckets at query time, for
+        # the endpoints shown only (issue #34: every endpoint's quantiles each evaluation cost
+        # Prometheus more than the panels that read them).
         rule = f"{r('endpoint:chainwatch_rpc_request_duration_seconds:p95_5m')}{{{e}}}"
         if quantile != "p95":
-            rule = f"histogram_quantile(0.{quantile[1:]}, {buckets}{{{e}}})"
+            rule = f"histogram_quantile(0.{quantile[1:]}, sum by (chain, network, endpoint, role, le) (rate({bucket}{{{e}}}[5m])))"
         note = f"The line is the p95 alert threshold ({p95:g} s)." if p95 else ""
         grid.add(
             timeseries(
@@ -232,7 +232,6 @@ def rpc_row(grid: Grid, e: str, lim: Limits, *, with_heatmap: bool = False) -> N
             w=8,
             h=8,
         )
-    bucket = m("chainwatch_rpc_request_duration_seconds_bucket")
     grid.add(
         timeseries(
             "RPC latency p95 by method (5m)",

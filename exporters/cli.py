@@ -14,6 +14,7 @@ import sys
 import click
 
 from chainwatch.assembly.config import Config, ConfigError, load
+from chainwatch.core import durations
 
 
 def load_or_exit(path: str, *, need_secrets: bool = True) -> Config:
@@ -182,14 +183,35 @@ def serve(
     )
 
 
+class _Interval(click.ParamType):
+    """Seconds (``30``, ``2.5``) or a Prometheus duration (``30s``, ``1m``), as the config writes
+    intervals; at least 1 s."""
+
+    name = "seconds|duration"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)):
+            secs = float(value)
+        else:
+            try:
+                secs = float(value)
+            except ValueError:
+                if not durations.valid(value):
+                    self.fail(f"{value!r} is neither seconds (30) nor a Prometheus duration (30s, 1m)", param, ctx)
+                secs = durations.seconds(value)
+        if secs < 1:
+            self.fail(f"{value!r} is under 1 s", param, ctx)
+        return secs
+
+
 @click.command()
 @config_option
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for every endpoint.")
 @click.option(
     "--interval",
-    type=click.FloatRange(min=1),
+    type=_Interval(),
     default=None,
-    help="Seconds between probe rounds (your scrape interval), for the credits per day of paid providers. [default: generate.prometheus_operator.probe_interval]",
+    help="Time between probe rounds (your scrape interval: 30 or 30s), for the credits per day of paid providers. [default: generate.prometheus_operator.probe_interval]",
 )
 @secret_files_option
 def check(config_file: str, timeout: float, interval: float | None, check_secret_files: bool) -> None:

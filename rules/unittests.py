@@ -444,7 +444,8 @@ def deduplicate(docs: list[tuple[str, dict, str | None]], groups_of: dict[str, l
                 tests.append(test)
             elif chain not in also.setdefault(id(first), []):
                 also[id(first)].append(chain)
-        out.append((name, {**doc, "tests": tests}))
+        if tests or not doc["tests"]:  # a file left with no test of its own is not written
+            out.append((name, {**doc, "tests": tests}))
     for _, test in kept.values():
         if also.get(id(test)):
             test["name"] += SAME_RULE.format(", ".join(sorted(also[id(test)])))

@@ -49,3 +49,29 @@ def test_an_endpoint_that_did_not_answer_is_not_measured_rather_than_free(capsys
     down = next(line for line in cost if line.startswith("alchemy-2"))
     assert "not measured" in down and " 0 " not in f" {down} " and "$0" not in down
     assert next(line.split() for line in cost if line.startswith("alchemy-1"))[2] == "110"
+
+
+def test_check_takes_the_interval_as_the_config_writes_it(tmp_path):
+    """``--interval 30s`` (a Prometheus duration, as the config writes intervals) and ``--interval 30``
+    give the same credits per day; a value that is neither is refused by name, before any probe."""
+    from click.testing import CliRunner
+
+    from chainwatch.exporters.cli import check
+
+    with FakeServer() as srv:
+        srv.jsonrpc(f"/v2/{KEY}", geth())
+        chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), name="alchemy-1", provider="alchemy"))}
+        path = tmp_path / "chainwatch.yaml"
+        path.write_text(config_text(chains, pricing={"alchemy": {"price_per_million_credits": 0.45}}))
+        runner = CliRunner()
+        rows = []
+        for interval in ("30s", "30", "0.5m"):
+            result = runner.invoke(check, ["--config.file", str(path), "--interval", interval])
+            if interval == "0.5m":
+                assert result.exit_code == 2 and "'0.5m' is neither seconds" in result.output
+                continue
+            assert result.exit_code == 0, result.output
+            assert "one round every 30s" in result.output
+            rows.append(next(line.split() for line in result.output.splitlines() if line.startswith("alchemy-1")))
+    # 2880 rounds a day at 30 s
+    assert rows[0] == rows[1] and rows[0][3] == str(110 * 2880)
