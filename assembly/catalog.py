@@ -127,7 +127,7 @@ SHARED: tuple[Metric, ...] = (
         "chainwatch_tls_verified_chain_expiry_timestamp_seconds",
         G,
         "seconds",
-        "Unix time the earliest certificate of the chain the probe's TLS handshake verified (leaf to trust anchor) expires; what the expiry alert and `chainwatch check` read. Below the served-chain expiry when the server also sends a certificate no client uses (an expired cross-signed root, the AddTrust case); absent with insecure_skip_verify, when nothing is verified (as blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).",
+        "Unix time the earliest certificate of the chain the probe's TLS handshake verified (leaf to trust anchor) expires; what the expiry alert and `chainwatch check` read. Later than the served-chain expiry when the server also sends an expired certificate no client uses (an expired cross-signed root, the AddTrust case); absent with insecure_skip_verify, when nothing is verified (as blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).",
         example='chainwatch_tls_verified_chain_expiry_timestamp_seconds{chain="ethereum",endpoint="geth-1",network="mainnet",role="node"} 1.7986176e+09',
     ),
     # ----------------------------------------------------------------- subscriptions (endpoints with ws_url)

@@ -15,6 +15,7 @@ import time
 
 import click
 
+from chainwatch import kinds
 from chainwatch.assembly.config import Config, Role
 from chainwatch.core import durations
 from chainwatch.core.alerttext import humanize_duration
@@ -121,24 +122,28 @@ NOT_MEASURED = "not measured (the probe failed)"
 
 
 def cost_rows(config: Config, meter: CreditMeter, interval: float, snap=None) -> list[tuple[str, ...]]:
-    """What monitoring costs at paid providers: per endpoint with ``provider:``, the credits this
-    round was billed (every batch element) and that × rounds per day at ``interval`` seconds,
-    in dollars where the table has a price. The first round also asks what the probes ask rarely
-    (EVM ``web3_clientVersion``, every 10 minutes): an upper bound by those few credits. An
-    endpoint whose probe failed in ``snap`` sent no full round: "not measured", never a 0 that
-    reads as free."""
+    """What monitoring costs at paid providers: per endpoint with ``provider:``, the credits of
+    one round (every batch element the round sends every time) and the credits per day: those ×
+    rounds per day at ``interval`` seconds, plus what the probe asks less often (the kind's
+    ``occasional_calls``: EVM ``web3_clientVersion`` every 10 minutes, which the first round
+    also sent) at its own rate; in dollars where the table has a price. An endpoint whose probe
+    failed in ``snap`` sent no full round: "not measured", never a 0 that reads as free."""
     tables = config.providers()
     out = []
-    for _, _, endpoint in config.endpoints():
+    for _, chain, endpoint in config.endpoints():
         if endpoint.provider is None:
             continue
+        occasional = dict(kinds.get(chain.kind).occasional_calls)
         table = tables[endpoint.provider]
         result = snap.results.get(endpoint.name) if snap is not None else None
         if result is not None and not result.success:
             out.append((endpoint.name, endpoint.provider, NOT_MEASURED, "-", "-"))
             continue
-        per_round = meter.by_endpoint.get(endpoint.name, 0.0)
-        per_day = per_round * 86400 / interval
+        spent = {method: credits for (name, method), credits in meter.by_endpoint.items() if name == endpoint.name}
+        per_round = sum(credits for method, credits in spent.items() if method not in occasional)
+        per_day = per_round * 86400 / interval + sum(
+            credits * 86400 / max(occasional[method], interval) for method, credits in spent.items() if method in occasional
+        )
         price = table.price_per_million_credits
         dollars = "-" if price is None else f"${per_day * price / 1e6:.4f}"
         out.append((endpoint.name, endpoint.provider, _fmt(per_round), _fmt(round(per_day)), dollars))
@@ -161,7 +166,9 @@ def run_check(config: Config, timeout: float, interval: float | None = None) -> 
     _print([COLUMNS, *rows(config, snap)])
     costs = cost_rows(config, meter, interval, snap)
     if costs:
-        click.echo(f"\nWhat monitoring costs at paid providers, one round every {_fmt(interval)}s (docs/cost.md):")
+        accounts = any(getattr(chain, "accounts", None) for chain in config.chains.values())
+        on_top = "; balance reads (accounts:) come on top" if accounts else ""
+        click.echo(f"\nWhat monitoring costs at paid providers, one round every {_fmt(interval)}s{on_top} (docs/cost.md):")
         _print([COST_COLUMNS, *costs])
     failed = [s.endpoint.name for s in snap.states if s.endpoint.role is Role.NODE and not snap.results[s.endpoint.name].success]
     if failed:

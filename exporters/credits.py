@@ -50,9 +50,9 @@ class CreditMeter:
         self.credits: Counter[tuple[str, str]] = Counter()  # (provider, method): what the dashboards break the bill down by
         self.period_credits: Counter[str] = Counter()
         self.periods: dict[str, tuple[float, float]] = {}
-        # credits by endpoint name (not exported: one series per endpoint and provider is the
-        # provider's; ``chainwatch check`` prints them as credits per day)
-        self.by_endpoint: Counter[str] = Counter()
+        # credits by endpoint name and method (not exported: one series per endpoint and provider
+        # is the provider's; ``chainwatch check`` prints them as credits per day)
+        self.by_endpoint: Counter[tuple[str, str]] = Counter()  # (endpoint, method)
         # the provider's own count of the period (exporters/usage.py): (credits, valid until); False: last read failed
         self.reported: dict[str, tuple[float, float]] = {}
         self.usage_ok: dict[str, bool] = {}
@@ -126,8 +126,8 @@ class CreditMeter:
             seen.add(method)
             self.requests[(provider, method)] += 1
             self.credits[(provider, method)] += table.cost(method)
+            self.by_endpoint[(endpoint, method)] += table.cost(method)
             spent += table.cost(method)
-        self.by_endpoint[endpoint] += spent
         self.period_credits[provider] += spent
         if self.state is not None and time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
             self.save()

@@ -85,6 +85,9 @@ class ChainKind:
     confirmation_depth: int = 0
     # Where its modules live when not in chainwatch.kinds.<name> (a kind given to kinds.register()).
     home: str = ""
+    # JSON-RPC methods the probe sends less often than every round, as (method, seconds between):
+    # `chainwatch check` counts their credits at that rate, not at every round's.
+    occasional_calls: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         unknown = self.capabilities - CAPABILITIES

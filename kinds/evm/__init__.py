@@ -4,6 +4,8 @@ from chainwatch.kinds.base import ChainKind
 from chainwatch.kinds.evm.config import EVM_BLOCK_TIMES, EvmChain
 from chainwatch.kinds.evm.metrics import METRICS
 
+CLIENT_VERSION_TTL = 600.0  # web3_clientVersion rarely changes: the probe asks every 10 minutes
+
 
 def example_chain(url: str) -> dict:
     """A minimal ``evm`` chain (a ``chains:`` entry), one node at ``url``."""
@@ -21,4 +23,5 @@ KIND = ChainKind(
     config_models=(),
     block_time_doc="the built-in value for known chain ids (" + ", ".join(f"{i}: {t:g} s" for i, t in sorted(EVM_BLOCK_TIMES.items())) + ")",
     example=example_chain,
+    occasional_calls=(("web3_clientVersion", CLIENT_VERSION_TTL),),
 )

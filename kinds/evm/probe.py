@@ -35,9 +35,8 @@ from chainwatch.core.chain import Endpoint
 from chainwatch.exporters.failures import ProbeFailure, invalid
 from chainwatch.exporters.probe import ProbeContext, ProbeResult, client_version_label
 from chainwatch.exporters.sentinels import zero_time
-from chainwatch.kinds.evm import divergence
+from chainwatch.kinds.evm import CLIENT_VERSION_TTL, divergence
 
-CLIENT_VERSION_TTL = 600.0  # web3_clientVersion rarely changes; ask every 10 minutes
 
 KNOWN_PARAMS = {"eth_getBlockByNumber": ["latest", False], "eth_getBalance": ["0x0000000000000000000000000000000000000000", "latest"]}
 

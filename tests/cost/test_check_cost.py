@@ -25,9 +25,12 @@ def test_check_prints_credits_per_endpoint_per_day(capsys):
     assert code == 0
     cost = out.split("What monitoring costs at paid providers, one round every 15s")[1].splitlines()
     row = next(line.split() for line in cost if line.startswith("alchemy-1"))
-    # one batch of 8 elements at Alchemy's compute units: 0+10+0+20+20+20+20+20 = 110 a round,
-    # 5760 rounds a day at 15 s
-    assert row == ["alchemy-1", "alchemy", "110", str(110 * 5760), f"${110 * 5760 * 0.45 / 1e6:.4f}"]
+    # Every round's batch at Alchemy's compute units: eth_chainId 0 + eth_blockNumber 10 +
+    # eth_syncing 0 + net_peerCount 20 + txpool_status 20 + eth_getBlockByNumber 20 +
+    # eth_gasPrice 20 = 90, 5760 rounds a day at 15 s; web3_clientVersion (20, in the first
+    # round) only every 10 minutes: 144 a day, not 5760 (docs/cost.md: ≈ 521 k CU a day).
+    per_day = 90 * 5760 + 20 * 144
+    assert row == ["alchemy-1", "alchemy", "90", str(per_day), f"${per_day * 0.45 / 1e6:.4f}"]
     assert not any(line.startswith("node-1") for line in cost)  # not a paid endpoint
     assert KEY not in out
 
@@ -48,7 +51,7 @@ def test_an_endpoint_that_did_not_answer_is_not_measured_rather_than_free(capsys
     cost = capsys.readouterr().out.split("What monitoring costs at paid providers")[1].splitlines()
     down = next(line for line in cost if line.startswith("alchemy-2"))
     assert "not measured" in down and " 0 " not in f" {down} " and "$0" not in down
-    assert next(line.split() for line in cost if line.startswith("alchemy-1"))[2] == "110"
+    assert next(line.split() for line in cost if line.startswith("alchemy-1"))[2] == "90"
 
 
 def test_check_takes_the_interval_as_the_config_writes_it(tmp_path):
@@ -73,5 +76,5 @@ def test_check_takes_the_interval_as_the_config_writes_it(tmp_path):
             assert result.exit_code == 0, result.output
             assert "one round every 30s" in result.output
             rows.append(next(line.split() for line in result.output.splitlines() if line.startswith("alchemy-1")))
-    # 2880 rounds a day at 30 s
-    assert rows[0] == rows[1] and rows[0][3] == str(110 * 2880)
+    # 2880 rounds a day at 30 s, web3_clientVersion 144 times
+    assert rows[0] == rows[1] and rows[0][3] == str(90 * 2880 + 20 * 144)
