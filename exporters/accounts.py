@@ -59,6 +59,8 @@ class AccountsWatch(Loop):
         self.balances: dict[str, tuple[float, float]] = {}  # account -> (balance, unix time read)
         # account -> whether its last read gave a balance (absent until the first round ends)
         self.readable: dict[str, bool] = {}
+        # account -> why its last read gave no balance (scrubbed, bounded): the log line's words, for ``check``
+        self.why: dict[str, str] = {}
         self.spent: Counter[str] = Counter({a.name: 0.0 for a in chain.accounts})
         self.received: Counter[str] = Counter({a.name: 0.0 for a in chain.accounts})
         self.started = time.time()
@@ -100,6 +102,13 @@ class AccountsWatch(Loop):
             self.note(got)
             bad = {name: value for name, value in got.items() if isinstance(value, ProbeFailure)}
             self.readable = {a.name: a.name in got and a.name not in bad for a in self.chain.accounts}
+            self.why = {
+                a.name: self._scrub(f"{endpoint.name}: {bad[a.name].reason}: {bad[a.name].detail}", endpoint)
+                if a.name in bad
+                else f"{endpoint.name}: no balance in its answer"
+                for a in self.chain.accounts
+                if not self.readable[a.name]
+            }
             if bad:
                 self.failures += 1
                 name, failure = next(iter(sorted(bad.items())))
@@ -109,7 +118,9 @@ class AccountsWatch(Loop):
             return
         self.failures += 1
         self.readable = {a.name: False for a in self.chain.accounts}
-        self.warn("; ".join(problems)[:300] or "no endpoint to read")
+        why = "; ".join(problems)[:300] or "no endpoint to read"
+        self.why = {a.name: why for a in self.chain.accounts}
+        self.warn(why)
 
     def note(self, got: dict) -> None:
         now = time.time()

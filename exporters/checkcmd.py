@@ -6,6 +6,12 @@ command can gate a deploy. An endpoint that answers but would be drained by ``/h
 past its warning threshold, no safe head yet, a sync flag that counts) says so in the status
 column with ``/health``'s own words: ``check`` and the load balancer never disagree.
 Only endpoint names and hosts are printed, never URLs' paths.
+
+With ``accounts:`` configured, each account's balance is read once, as ``serve``'s accounts
+watch reads it (the kind's reader, the chain's first node that answers, then its references),
+and a second table says its balance in the chain's native unit or why it could not be read. An
+unreadable account does not fail the command: it is no failing node. No runway: that needs a
+spend rate, which one read cannot give.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ from chainwatch import kinds
 from chainwatch.assembly.config import Config, Role
 from chainwatch.core import durations
 from chainwatch.core.alerttext import humanize_duration
+from chainwatch.exporters.accounts import AccountsWatch, watches_for
 from chainwatch.exporters.credits import CreditMeter
 from chainwatch.exporters.health import verdict
+from chainwatch.exporters.redact import scrub
 from chainwatch.exporters.scheduler import Scheduler
 from chainwatch.exporters.transport import Transport
 
@@ -44,6 +52,33 @@ async def _probe_all(config: Config, timeout: float, meter: CreditMeter | None =
         return await scheduler.round(list(scheduler.states.values()), sorted(config.chains), deadline)
     finally:
         await transport.close()
+
+
+async def _read_accounts(config: Config, timeout: float) -> dict[str, AccountsWatch]:
+    """One accounts round of every chain with ``accounts:``, on a transport of its own (balance
+    reads come on top of the credits table, as in ``serve``); a round not done in ``timeout``
+    seconds leaves its accounts unread, with that reason."""
+    transport = Transport(config.exporter.max_response_bytes)
+
+    async def once(watch: AccountsWatch) -> None:
+        try:
+            await asyncio.wait_for(watch.round(), timeout)
+        except TimeoutError:
+            watch.why = {a.name: f"no endpoint answered within {timeout:g}s" for a in watch.chain.accounts}
+        except Exception as exc:  # noqa: BLE001 - a bug or a bad answer is a row here, as it is a log line in serve
+            secrets = [s for e in watch.endpoints for s in (e.url, *e.secrets)]
+            watch.why = {a.name: scrub(f"{type(exc).__name__}: {exc}", secrets) for a in watch.chain.accounts}
+
+    try:
+        watches = watches_for(config, transport)
+        await asyncio.gather(*(once(w) for w in watches.values()))
+        return watches
+    finally:
+        await transport.close()
+
+
+async def _check(config: Config, timeout: float, meter: CreditMeter):
+    return await asyncio.gather(_probe_all(config, timeout, meter), _read_accounts(config, timeout))
 
 
 # The setting each kind checks every answer against (a node of another network fails with
@@ -150,6 +185,42 @@ def cost_rows(config: Config, meter: CreditMeter, interval: float, snap=None) ->
     return out
 
 
+ACCOUNT_COLUMNS = ("chain", "account", "purpose", "balance", "status")
+MAX_WHY = 120  # characters of why an account was not read: a row, not a log
+
+
+def _amount(value: float) -> str:
+    """A balance as a person reads it: up to 9 decimals (gwei, satoshi, lamport), no trailing zeros."""
+    return f"{value:.9f}".rstrip("0").rstrip(".")
+
+
+def account_rows(watches: dict[str, AccountsWatch]) -> list[tuple[str, ...]]:
+    """Per account: its balance in the chain's native unit and ``ok``, ``LOW`` when below its
+    ``minimum`` (``ChainwatchAccountBalanceLow`` would page), or ``FAIL`` and why it was not read
+    (endpoint name and failure reason, scrubbed of the endpoint's URL and secrets, bounded)."""
+    out = []
+    for chain_name, watch in watches.items():
+        for account in watch.chain.accounts:
+            read = watch.balances.get(account.name)
+            if not watch.readable.get(account.name) or read is None:
+                why = watch.why.get(account.name, "not read")
+                why = why if len(why) <= MAX_WHY else why[: MAX_WHY - 3] + "..."
+                out.append((chain_name, account.name, account.purpose, "-", f"FAIL {why}"))
+                continue
+            balance = f"{_amount(read[0])} {watch.symbol}"
+            low = account.minimum and read[0] < account.minimum
+            status = f"LOW: below its minimum of {_amount(account.minimum)} {watch.symbol}" if low else "ok"
+            out.append((chain_name, account.name, account.purpose, balance, status))
+    return out
+
+
+def _runway_line(watches: dict[str, AccountsWatch]) -> str:
+    windows = sorted({w.chain.thresholds.account_spend_window for w in watches.values()})
+    by_chain = ", ".join(f"{name} {w.chain.thresholds.account_spend_window}" for name, w in watches.items())
+    window = windows[0] if len(windows) == 1 else by_chain
+    return f"runway: needs serve's spend window (thresholds.account_spend_window: {window}); one read gives no spend rate"
+
+
 def _print(table: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]) - 1)]
     for row in table:
@@ -162,8 +233,12 @@ def run_check(config: Config, timeout: float, interval: float | None = None) -> 
     interval = interval or durations.seconds(config.generate.prometheus_operator.probe_interval)
     meter = CreditMeter()
     meter.configure(config.providers())
-    snap = asyncio.run(_probe_all(config, timeout, meter))
+    snap, watches = asyncio.run(_check(config, timeout, meter))
     _print([COLUMNS, *rows(config, snap)])
+    if watches:
+        click.echo("\nAccount balances, one read each (docs/accounts.md):")
+        _print([ACCOUNT_COLUMNS, *account_rows(watches)])
+        click.echo(_runway_line(watches))
     costs = cost_rows(config, meter, interval, snap)
     if costs:
         accounts = any(getattr(chain, "accounts", None) for chain in config.chains.values())
