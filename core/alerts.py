@@ -553,16 +553,22 @@ def _tls_days(c: Ctx) -> tuple[float, float]:
 
 
 def _tls_test(c: Ctx) -> list[Recipe]:
-    """promtool's clock starts at 0, so an expiry of "N.5 days after the epoch" reads N days
-    at a check tens of minutes in; the rendered value is 0.01 day below N.5 (%.0f: N)."""
+    """The certificate's expiry N.5 days after the epoch, in whole seconds: the value at the check
+    is that minus the check's time on promtool's clock (which starts at 0), an exact whole number
+    of seconds, so the page's ``humanizeDuration`` (which truncates to whole seconds) is known."""
     e = c.endpoint_labels
-    far = float(int(c.chain_thresholds.tls_cert_expiry_days_warning)) + 60.5
-    mid, low = _tls_days(c)
+    far = round((int(c.chain_thresholds.tls_cert_expiry_days_warning) + 60.5) * DAY)
+    mid, low = (round(days * DAY) for days in _tls_days(c))
+
+    def expiring(expiry: int, note: str, companions: list) -> Recipe:
+        # value: at promtool's 0; the page is checked later, at expiry - time()
+        return Recipe([Series(TLS_SERIES, e, far, expiry)], float(expiry), e, companions=companions, note=note, value_at_check=lambda at: float(expiry - at))
+
     if c.severity == "warning":
-        if mid >= c.chain_thresholds.tls_cert_expiry_days_warning:
+        if mid >= c.chain_thresholds.tls_cert_expiry_days_warning * DAY:
             return []  # warning and critical too close to separate: only the critical scenario
-        return [Recipe([Series(TLS_SERIES, e, far * DAY, mid * DAY)], round(mid - 0.01, 2), e, note="certificate not renewed")]
-    return [Recipe([Series(TLS_SERIES, e, far * DAY, low * DAY)], round(low - 0.01, 2), e, companions=[c.rules["warning"]], note="certificate about to expire")]
+        return [expiring(mid, "certificate not renewed", [])]
+    return [expiring(low, "certificate about to expire", [c.rules["warning"]])]
 
 
 def _streamed(c: Ctx) -> dict[str, str] | None:
@@ -605,14 +611,15 @@ TLS_AND_STREAMS: tuple[AlertSpec, ...] = (
         "endpoint",
         ("warning", "critical"),
         threshold=lambda c: c.chain_thresholds.tls_cert_expiry_days_warning if c.severity == "warning" else c.chain_thresholds.tls_cert_expiry_days_critical,
-        expr=lambda c: f"({c.sel(TLS_SERIES)} - time()) / {DAY} < {fmt(c.threshold)}",
+        # seconds left, so the page prints 9h 12m 3s below a day (not "0 days"); thresholds stay days
+        expr=lambda c: f"{c.sel(TLS_SERIES)} - time() < {fmt(c.threshold * DAY)}",
         for_=lambda c: c.durations.tls_cert,
-        summary="TLS certificate of {endpoint} on {chain} expires in {value:%.0f} days",
+        summary="TLS certificate of {endpoint} on {chain} expires in {value:duration}",
         description=lambda c: (
-            "The earliest certificate of the TLS chain the probe verified for {endpoint} ({role}) on {chain}/{network} expires in {value:%.0f} days"
+            "The earliest certificate of the TLS chain the probe verified for {endpoint} ({role}) on {chain}/{network} expires in {value:duration}"
             + f" (threshold {fmt(c.threshold)} days): renew it before clients refuse the endpoint."
         ),
-        value="{value:%.0f} days left",
+        value="{value:duration} left",
         test=_tls_test,
         ahead=True,  # an expiry ahead, no failure now: explains no SLO burn
     ),

@@ -118,6 +118,9 @@ class Recipe:
     note: str = ""  # what the fault is, in words (test group names)
     # The alert's value depends on how long the fault lasted: value_at(fault_steps, step_seconds).
     value_at: Callable[[int, float], float] | None = None
+    # The alert's value depends on when it is checked (an expiry ahead: ``expiry - time()``):
+    # value_at_check(seconds on promtool's clock, which starts at 0). Overrides value_at.
+    value_at_check: Callable[[float], float] | None = None
     # The fault is an event (a status change): the alert fires for `window` after it and then resolves
     # although the new state persists.
     event: bool = False

@@ -110,6 +110,7 @@ def alert_tests(alert: Alert) -> list[dict]:
             total = resolved[-1] + 1
         faulty = [lead <= i < lead + fault for i in range(total)]
         value = recipe.value_at(fire - lead + 1, step) if recipe.value_at else recipe.value
+        value = recipe.value_at_check(fire * step) if recipe.value_at_check else value
         expected = [a.expected(recipe, value) for a in [alert, *recipe.companions]]
         expected.sort(key=lambda e: sorted(e["exp_labels"].items()))
         then = f"then resolves within {_minutes(first - healed, step)} of the recovery and nothing fires after it" if recovery else "then resolves"

@@ -14,6 +14,7 @@ import yaml
 
 from chainwatch.assembly.config import load
 from chainwatch.rules import generate
+from chainwatch.rules.common import Recipe
 from tests.support import require_binary
 
 from .support import FIXTURES
@@ -194,6 +195,35 @@ def test_tls_expiry_alert_reads_the_verified_chain_not_an_unused_expired_cross_c
         "tests": [case(80, []), case(2.5, ["warning", "critical"])],
     }
     path = tmp_path / "cross.test.yml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False))
+    done = subprocess.run([require_binary("promtool"), "test", "rules", path.name], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_certificate_expiring_within_a_day_pages_in_hours_not_0_days(tmp_path):
+    """The page's "expires in" is Prometheus' humanizeDuration of the seconds left: a certificate
+    9 hours from expiry says ``9h 0m 0s``, where the days value said "0 days". Checked as
+    promtool renders both severities' annotations, against the texts the generator expects."""
+    config = load(FIXTURES / "tls-expired-cross-chainwatch.yaml", need_secrets=False)
+    generate.write(config, tmp_path)
+    labels = {"chain": "ethereum", "endpoint": "geth-tls", "network": "mainnet", "role": "provider"}
+    text = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    alerts = [a for f in generate.build(config) for a in f.alerts if a.name == "ChainwatchTLSCertExpiringSoon"]
+    left = 9 * 3600  # at the check, 20 minutes after promtool's 0
+    expected = [a.expected(Recipe([], None, labels), left) for a in alerts]
+    assert [e["exp_annotations"]["summary"] for e in expected] == ["TLS certificate of geth-tls on ethereum expires in 9h 0m 0s"] * 2
+    assert sorted(e["exp_annotations"]["value"] for e in expected) == ["9h 0m 0s left"] * 2
+    series = [
+        {"series": f"chainwatch_tls_{name}_expiry_timestamp_seconds{{{text}}}", "values": f"{left + 20 * 60}x30"}
+        for name in ("earliest_cert", "verified_chain")
+    ]
+    check = {"eval_time": "20m", "alertname": "ChainwatchTLSCertExpiringSoon", "exp_alerts": expected}
+    test = {
+        "rule_files": ["rules/chainwatch-ethereum.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": [check]}],
+    }
+    path = tmp_path / "sub-day.test.yml"
     path.write_text(yaml.safe_dump(test, sort_keys=False))
     done = subprocess.run([require_binary("promtool"), "test", "rules", path.name], cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
