@@ -64,7 +64,7 @@ async def _read_accounts(config: Config, timeout: float) -> dict[str, AccountsWa
         try:
             await asyncio.wait_for(watch.round(), timeout)
         except TimeoutError:
-            watch.why = {a.name: f"no endpoint answered within {timeout:g}s" for a in watch.chain.accounts}
+            watch.why = {a.name: f"no endpoint answered within --timeout {timeout:g}s" for a in watch.chain.accounts}
         except Exception as exc:  # noqa: BLE001 - a bug or a bad answer is a row here, as it is a log line in serve
             secrets = [s for e in watch.endpoints for s in (e.url, *e.secrets)]
             watch.why = {a.name: scrub(f"{type(exc).__name__}: {exc}", secrets) for a in watch.chain.accounts}
