@@ -58,40 +58,26 @@ def test_lag_unit_follows_the_chain_kind():
 HUMANIZE_CASES = [42, 0.5, 0, 1, 999.95, 1234, 12345678, 0.000123, -0.5, -2500, 0.95, 3.14159, 1e-9, 7.5e12]
 
 
-def test_humanize_matches_prometheus(tmp_path):
-    """Our Python ``humanize`` (used for the expected strings) against Prometheus 2.42's template."""
+def _template_agrees_with_prometheus(tmp_path, function: str, cases: list[float], ours) -> None:
+    """promtool renders ``{{ $value | <function> }}`` for each case; ``ours`` must give the same string."""
     promtool = require_binary("promtool")
-    rules = {
-        "groups": [
-            {
-                "name": "h",
-                "rules": [
-                    {
-                        "alert": "H",
-                        "expr": "humanize_input",
-                        "annotations": {"value": "{{ $value | humanize }}"},
-                    }
-                ],
-            }
-        ]
-    }
+    rules = {"groups": [{"name": "h", "rules": [{"alert": "H", "expr": "template_input", "annotations": {"value": "{{ $value | " + function + " }}"}}]}]}
     (tmp_path / "h.rules.yml").write_text(yaml.safe_dump(rules))
-    series = [{"series": f'humanize_input{{i="{i}"}}', "values": repr(float(v))} for i, v in enumerate(HUMANIZE_CASES)]
-    expected = [{"exp_labels": {"i": str(i)}, "exp_annotations": {"value": humanize(v)}} for i, v in enumerate(HUMANIZE_CASES)]
+    series = [{"series": f'template_input{{i="{i}"}}', "values": repr(float(v))} for i, v in enumerate(cases)]
+    expected = [{"exp_labels": {"i": str(i)}, "exp_annotations": {"value": ours(v)}} for i, v in enumerate(cases)]
     test = {
         "rule_files": ["h.rules.yml"],
         "evaluation_interval": "1m",
-        "tests": [
-            {
-                "interval": "1m",
-                "input_series": series,
-                "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}],
-            }
-        ],
+        "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}]}],
     }
     (tmp_path / "h.test.yml").write_text(yaml.safe_dump(test))
     result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_humanize_matches_prometheus(tmp_path):
+    """Our Python ``humanize`` (used for the expected strings) against Prometheus 2.42's template."""
+    _template_agrees_with_prometheus(tmp_path, "humanize", HUMANIZE_CASES, humanize)
     assert [humanize(v) for v in (42, 0.5, 1234, 0)] == ["42", "500m", "1.234k", "0"]
 
 
@@ -103,19 +89,7 @@ def test_humanize_duration_matches_prometheus(tmp_path):
     """Our Python ``humanize_duration`` (the expected strings of runway pages, and what the
     terminal prints) against Prometheus' ``humanizeDuration``: a runway of 0.002 days reads
     ``2m 52s``, not ``0.0 days``."""
-    promtool = require_binary("promtool")
-    rules = {"groups": [{"name": "h", "rules": [{"alert": "H", "expr": "duration_input", "annotations": {"value": "{{ $value | humanizeDuration }}"}}]}]}
-    (tmp_path / "h.rules.yml").write_text(yaml.safe_dump(rules))
-    series = [{"series": f'duration_input{{i="{i}"}}', "values": repr(float(v))} for i, v in enumerate(DURATION_CASES)]
-    expected = [{"exp_labels": {"i": str(i)}, "exp_annotations": {"value": humanize_duration(v)}} for i, v in enumerate(DURATION_CASES)]
-    test = {
-        "rule_files": ["h.rules.yml"],
-        "evaluation_interval": "1m",
-        "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": [{"eval_time": "0m", "alertname": "H", "exp_alerts": expected}]}],
-    }
-    (tmp_path / "h.test.yml").write_text(yaml.safe_dump(test))
-    result = subprocess.run([promtool, "test", "rules", "h.test.yml"], cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    _template_agrees_with_prometheus(tmp_path, "humanizeDuration", DURATION_CASES, humanize_duration)
     assert [humanize_duration(v) for v in (172.8, 15120, 1080000)] == ["2m 52s", "4h 12m 0s", "12d 12h 0m 0s"]
 
 

@@ -39,6 +39,16 @@ def exposition(counts: dict[tuple[str, str, str], float]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def erpc_config(srv: FakeServer, metrics, state_dir) -> str:
+    """One alchemy endpoint (a geth fake on ``srv``) and eRPC's metrics at ``metrics`` behind a
+    token path, read every second; the exporter's state in ``state_dir``: the config text."""
+    srv.jsonrpc(f"/v2/{KEY}", geth())
+    srv.route("GET", f"/{ERPC_TOKEN}/metrics", metrics)
+    chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
+    table = {"monthly_quota_credits": 1e9, "erpc": {"metrics_url": srv.url(f"/{ERPC_TOKEN}/metrics"), "interval_seconds": 1}}
+    return config_text(chains, exporter={**IMMEDIATE, "state_dir": str(state_dir)}, pricing={"alchemy": table})
+
+
 def test_the_counter_is_summed_over_the_vendors_series_only():
     text = exposition(
         {
@@ -66,11 +76,7 @@ async def test_erpcs_spend_adds_to_the_period_count_across_an_erpc_restart(tmp_p
         return web.Response(status=status[0], text=exposition(counts), content_type="text/plain")
 
     with FakeServer() as srv:
-        srv.jsonrpc(f"/v2/{KEY}", geth())
-        srv.route("GET", f"/{ERPC_TOKEN}/metrics", metrics)
-        chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
-        table = {"monthly_quota_credits": 1e9, "erpc": {"metrics_url": srv.url(f"/{ERPC_TOKEN}/metrics"), "interval_seconds": 1}}
-        text = config_text(chains, exporter={**IMMEDIATE, "state_dir": str(tmp_path)}, pricing={"alchemy": table})
+        text = erpc_config(srv, metrics, tmp_path)
         caplog.set_level(logging.WARNING)
         async with ServedExporter(text) as ex:
             s = await ex.until(lambda s: s.value("chainwatch_provider_erpc_read_success", provider="alchemy") == 1, what="an eRPC read")
@@ -107,11 +113,7 @@ async def test_erpcs_spend_while_chainwatch_was_down_is_counted_after_its_restar
         return s.value("chainwatch_provider_period_credits", provider="alchemy") - restored - own
 
     with FakeServer() as srv:
-        srv.jsonrpc(f"/v2/{KEY}", geth())
-        srv.route("GET", f"/{ERPC_TOKEN}/metrics", metrics)
-        chains = {"ethereum": mainnet("evm", node_at(srv.url(f"/v2/{KEY}"), provider="alchemy"))}
-        table = {"monthly_quota_credits": 1e9, "erpc": {"metrics_url": srv.url(f"/{ERPC_TOKEN}/metrics"), "interval_seconds": 1}}
-        text = config_text(chains, exporter={**IMMEDIATE, "state_dir": str(tmp_path)}, pricing={"alchemy": table})
+        text = erpc_config(srv, metrics, tmp_path)
         restored = 0.0
         for down_meanwhile, spent in (
             (lambda: None, 0),  # the first start: eRPC's 10000 are from before, a baseline
