@@ -236,6 +236,13 @@ CHAIN_WIDE = "<chain-wide>"
 HALT = Inhibition(CHAIN_WIDE, ("chain",), "A halted chain (or stalled finality) pages once, not once per node.")
 # A down endpoint has no lag, peers, mempool or latency worth a second page.
 DOWN = Inhibition("ChainwatchEndpointDown", ("chain", "endpoint"), "A down endpoint has no lag, peers, mempool or latency worth a second page.")
+# A node on another network fails every probe with ``wrong_chain``: EndpointDown fires beside
+# WrongChain, whose page names the cause; the "down" one would be the same incident paged twice.
+WRONG_NETWORK = Inhibition(
+    "ChainwatchWrongChain",
+    ("chain", "endpoint"),
+    "An endpoint on the wrong network fails every probe: its WrongChain page says why, a down page would repeat it.",
+)
 # Per-endpoint symptoms of a chain-wide incident or of the endpoint being down.
 SYMPTOM = (HALT, DOWN)
 # Every page about one endpoint or the whole chain (EndpointDown, SyncLagHigh critical,

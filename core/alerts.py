@@ -29,6 +29,7 @@ from chainwatch.core.alertkit import (
     GROUP_LABELS,
     OPERATIONAL,
     STALE,
+    WRONG_NETWORK,
     SYMPTOM,
     Alert,
     AlertSpec,
@@ -232,14 +233,19 @@ def _wrong_chain_description(c: Ctx) -> str:
 
 def _wrong_chain_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    reason = Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1, "fault_only")
+    # As a probe reports it: the wrong_chain failure fails the probe, so EndpointDown fires too
+    # (and is inhibited: the audit sees one page).
+    reason = [
+        Series("chainwatch_probe_success", e, 1, 0),
+        Series("chainwatch_probe_failure_reason", {**e, "reason": "wrong_chain"}, 0, 1, "fault_only"),
+    ]
     if not _by_chain_id(c):
-        return [Recipe([reason], 1, e, note="endpoint switched to another network")]
+        return [Recipe(reason, 1, e, note="endpoint switched to another network")]
     expected = c.chain.chain_id
     wrong = 5 if expected != 5 else 6
     return [
         Recipe(
-            [Series("chainwatch_chain_id", e, expected, wrong), reason],
+            [Series("chainwatch_chain_id", e, expected, wrong), *reason],
             wrong,
             e,
             queried={"reported_chain_id": str(wrong)},
@@ -764,7 +770,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ),
         value="down ({failure_reason})",
         test=_down_test,
-        inhibited_by=(HOSTED,),
+        inhibited_by=(HOSTED, WRONG_NETWORK),
     ),
     AlertSpec(
         "ChainwatchProbeFailing",
@@ -785,7 +791,7 @@ SHARED: tuple[AlertSpec, ...] = (
         ),
         value="{value:pct} of probes ({reason})",
         test=_probe_failing_test,
-        inhibited_by=(DOWN,),
+        inhibited_by=(DOWN, WRONG_NETWORK),
     ),
     AlertSpec(
         "ChainwatchWrongChain",

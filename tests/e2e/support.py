@@ -171,26 +171,42 @@ def heal(stack: Stack, run: Run) -> None:
 
 
 def wait_resolved(stack: Stack, run: Run, timeout: float = 60.0, alerts: tuple[str, ...] | None = None) -> None:
-    """Every alert this fault paged (default) gets a resolve notification after the heal."""
+    """Every alert this fault paged (default) gets a resolve notification after the heal.
+
+    Read afresh at every poll: an alert of the fault that was pending or firing in Prometheus at
+    the heal can page just after it, and its resolve is waited for too (it is waited out of
+    Prometheus first, so that no such page is still on its way when this returns)."""
     assert run.healed_at is not None
-    paged = {(p.service, p.key): p.alertname for p in pages_since(stack, run.injected_at, run.scope) if alerts is None or p.alertname in alerts}
-    paged = {k: v for k, v in paged.items() if v not in WINDOWED or alerts is not None}
-    open_ = dict(paged)
+
+    def wanted(name: str) -> bool:
+        return name in alerts if alerts is not None else name not in WINDOWED
+
+    resolved_in: dict[tuple[str, str], float] = {}
+    state: dict[str, object] = {"open": ["(the pages could not be read)"], "active": [], "paged": {}}
 
     def all_resolved() -> bool:
+        paged = {(p.service, p.key): p.alertname for p in pages_since(stack, run.injected_at, run.scope) if wanted(p.alertname)}
         for p in stack.pages(run.healed_at):
-            if p.is_resolve and (p.service, p.key) in open_:
-                alert = open_.pop((p.service, p.key))
-                for r in run.results:
-                    if r.alert == alert and r.resolve_seconds is None:
-                        r.resolve_seconds = round(p.received_at - run.healed_at, 1)
-        return not open_
+            if p.is_resolve and (p.service, p.key) in paged:
+                resolved_in.setdefault((p.service, p.key), p.received_at - run.healed_at)
+        open_ = sorted({v for k, v in paged.items() if k not in resolved_in})
+        at_heal = {a[0] for a in run.active_at_heal if wanted(a[0])}
+        firing = stack.firing() if at_heal else []
+        active = sorted({a["labels"]["alertname"] for a in firing if a["labels"]["alertname"] in at_heal and run.scope.alert(a)})
+        state.update(open=open_, active=active, paged=paged)
+        return not open_ and not active
 
     try:  # the timeout counts from the heal
         wait_until(all_resolved, max(0.0, run.healed_at + timeout - time.time()), "resolves", interval=0.2)
     except AssertionError:
         pass
-    assert not open_, f"{run.fault.name}: no resolve within {timeout:.0f}s of the heal for {sorted(set(open_.values()))} (timeline below)"
+    for key, alert in state["paged"].items():
+        if key in resolved_in:
+            for r in run.results:
+                if r.alert == alert and r.resolve_seconds is None:
+                    r.resolve_seconds = round(resolved_in[key], 1)
+    assert not state["open"], f"{run.fault.name}: no resolve within {timeout:.0f}s of the heal for {state['open']} (timeline below)"
+    assert not state["active"], f"{run.fault.name}: still pending or firing in Prometheus {timeout:.0f}s after the heal: {state['active']} (timeline below)"
 
 
 def wait_quiet(stack: Stack, timeout: float = 40.0, ignore_windowed: bool = True, scope: Scope = EVERYTHING) -> None:
