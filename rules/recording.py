@@ -21,7 +21,6 @@ from chainwatch import kinds
 from chainwatch.assembly import catalog, names
 from chainwatch.rules.common import CHAIN_LABELS, ENDPOINT_LABELS, GROUP_LABELS, Record, Series, by, metric, notation, seconds, selector
 
-GROUP = "chainwatch-recording"
 RATE = "5m"
 
 
@@ -109,11 +108,12 @@ def account_records(name: str, chain) -> list[Record]:
 
 
 def group_name(chain: str) -> str:
-    return f"{GROUP}-{chain}"
+    """Named as the chain's other groups (``chainwatch-<chain>-alerts``, ``-slo``) and its file."""
+    return f"chainwatch-{chain}-recording"
 
 
 def group(config: Config, name: str) -> dict:
-    """The chain's group, ``chainwatch-recording-<chain>``, in its own file
+    """The chain's group, ``chainwatch-<chain>-recording``, in its own file
     (:func:`chainwatch.rules.files.recording_file`). Prometheus evaluates groups side by side (the
     rules of one group run one after the other), so the longest group, not the sum, is how late the
     last record of an evaluation is, and a fleet of many chains spreads over the cores (issue #34:
