@@ -254,6 +254,19 @@ def _wrong_chain_test(c: Ctx) -> list[Recipe]:
     ]
 
 
+def _head_stale_test(c: Ctx) -> list[Recipe]:
+    """A node whose head stopped while its chain goes on, as the exporter reports it: its head
+    ages and it falls behind, past the critical lag in blocks and in seconds (those alerts fire
+    too, later, and are inhibited by this one)."""
+    e, stale = c.endpoint_labels, ceil(c.threshold * 3)
+    series = [
+        Series("chainwatch_head_age_seconds", e, c.threshold, stale),
+        Series("chainwatch_sync_lag_blocks", e, 0, ceil(c.chain.lag_blocks("critical") * 2 + 1)),
+        Series("chainwatch_sync_lag_seconds", e, 0, ceil(c.chain.lag_seconds("critical") * 2 + 1)),
+    ]
+    return [Recipe(series, stale, e, note="head stopped", lasts=seconds(c.durations.sync_lag) + 60)]
+
+
 def _lag_test(c: Ctx) -> list[Recipe]:
     """Warning: halfway between the thresholds; critical: far above, the warning firing too.
     The healthy value sits exactly on the warning threshold: ``>`` must not fire on it."""
@@ -264,12 +277,20 @@ def _lag_test(c: Ctx) -> list[Recipe]:
     # Between the thresholds; when they are one apart (bitcoin: > 0 and > 1 block), the critical
     # threshold itself fires only the warning (`>`), so that is the warning scenario.
     mid = ceil((warn + crit) / 2) if crit > warn + 1 else (number(crit) if crit > warn else crit + 1)
+    # A node behind in blocks is behind in seconds too, at the same severity: the exporter reports
+    # both (ChainwatchSyncLagSecondsHigh fires and is inhibited). Not the other way round: a lag in
+    # seconds alone (slow blocks) is the seconds alert's own case.
+    secs = []
+    if series == "chainwatch_sync_lag_blocks":
+        ws, cs = c.chain.lag_seconds("warning"), c.chain.lag_seconds("critical")
+        behind = (ceil((ws + cs) / 2) if cs > ws + 1 else cs) if c.severity == "warning" else ceil(cs * 2 + 1)
+        secs = [Series("chainwatch_sync_lag_seconds", e, 0, behind)]
     if c.severity == "warning":
         if mid > crit:  # warning and critical too close to separate: only the critical scenario
             return []
-        return [Recipe([Series(series, e, warn, mid)], mid, e, note=f"{mid} {unit} behind")]
+        return [Recipe([Series(series, e, warn, mid), *secs], mid, e, note=f"{mid} {unit} behind")]
     high = ceil(crit * 2 + 1)
-    return [Recipe([Series(series, e, warn, high)], high, e, companions=[c.rules["warning"]], note=f"{high} {unit} behind")]
+    return [Recipe([Series(series, e, warn, high), *secs], high, e, companions=[c.rules["warning"]], note=f"{high} {unit} behind")]
 
 
 def _unless_lag_in_blocks(c: Ctx) -> str:
@@ -450,10 +471,15 @@ def halt_expr(c: Ctx) -> str:
 def halt_test(c: Ctx) -> list[Recipe]:
     stalled = ceil(c.threshold * 3)
     if c.chain.references:
-        s = [Series("chainwatch_reference_head_stall_seconds", c.chain_labels, 0, stalled)]
+        # The chain's nodes stop with the references: their heads age too (ChainwatchHeadStale
+        # fires on every node, and is inhibited by the halt).
+        s = [
+            Series("chainwatch_reference_head_stall_seconds", c.chain_labels, 0, stalled),
+            Series("chainwatch_head_age_seconds", c.endpoint_labels, 1, stalled),
+        ]
     else:
         s = [Series("chainwatch_head_age_seconds", c.endpoint_labels, 1, stalled)]
-    return [Recipe(s, stalled, c.chain_labels, note="every reference stopped")]
+    return [Recipe(s, stalled, c.chain_labels, note="every reference stopped", lasts=seconds(c.durations.head_stale) + 60)]
 
 
 # A validator monitor that processes epochs is stuck after this many epochs without one (the
@@ -680,6 +706,18 @@ DIVERGED_INHIBITS_LAG = Inhibition(
 )
 
 
+# A subgraph whose indexing stopped (failed, or stalled while its chain advances) falls further
+# behind every block: its lag is that incident, already paged (and paged first: the lag waits
+# until it is past its threshold for ``sync_lag``).
+SUBGRAPH_FAILED_INHIBITS_LAG = Inhibition(
+    "ChainwatchSubgraphFailed", ("chain", "endpoint"), "A failed subgraph stops indexing: its growing lag is the failure, paged as ChainwatchSubgraphFailed."
+)
+SUBGRAPH_STALLED_INHIBITS_LAG = Inhibition(
+    "ChainwatchSubgraphStalled", ("chain", "endpoint"), "A stalled subgraph falls behind every block: its lag is the stall, paged as ChainwatchSubgraphStalled."
+)
+SUBGRAPH_STOPPED = (SUBGRAPH_FAILED_INHIBITS_LAG, SUBGRAPH_STALLED_INHIBITS_LAG)
+
+
 def _diverged_expr(c: Ctx) -> str:
     """The compared height where the node's hash differs (the alert's value says where)."""
     return f"{c.sel('chainwatch_block_hash_compared_height')} and on ({by(ENDPOINT_LABELS)}) {c.sel('chainwatch_block_hash_diverged')} == 1"
@@ -813,7 +851,7 @@ SHARED: tuple[AlertSpec, ...] = (
         lambda c: c.unit,
         "the median head of the references",
         lambda kind: "{value:%.0f} " + kind.unit,
-        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, DIVERGED_INHIBITS_LAG),
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, DIVERGED_INHIBITS_LAG, *SUBGRAPH_STOPPED),
     ),
     _lag(
         "ChainwatchSyncLagSecondsHigh",
@@ -822,7 +860,7 @@ SHARED: tuple[AlertSpec, ...] = (
         lambda c: "seconds",
         "the references' head",
         "{value:%.0f}s",
-        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS, DIVERGED_INHIBITS_LAG),
+        SYMPTOM + (HEAD_STALE_INHIBITS_LAG, LAG_IN_TWO_UNITS, DIVERGED_INHIBITS_LAG, *SUBGRAPH_STOPPED),
         unless=_unless_lag_in_blocks,
         quiet=_two_units_quiet,
     ),
@@ -840,7 +878,7 @@ SHARED: tuple[AlertSpec, ...] = (
             + f"s (threshold {fmt(c.threshold)}s)."
         ),
         value="{value:%.0f}s",
-        test=step("chainwatch_head_age_seconds", lambda c: c.threshold, lambda c: ceil(c.threshold * 3), "head stopped"),
+        test=_head_stale_test,
         quiet=random_gaps_quiet("chainwatch_head_age_seconds", lambda c: c.endpoint_labels),
         inhibited_by=SYMPTOM,
     ),

@@ -131,6 +131,10 @@ class Recipe:
     # None: the same as ``blip``.
     recovers: bool | None = None
     full: bool = True  # also generate the healthy and blip tests (False: an extra fault scenario)
+    # Seconds the fault lasts at least in the page audit (rules/audit.py): a state that persists
+    # (a failed subgraph, a stopped head) long enough for the other alerts the exporter's report of
+    # it fires, with a longer ``for:``, to fire too; the audit then proves they are inhibited.
+    lasts: float = 0.0
 
 
 @dataclass

@@ -165,7 +165,7 @@ def _fault_scenario(world: list[Series], alert: Alert, index: int, recipe) -> Sc
     step = min(step, recipe.step)
     for_steps, win = _steps(seconds(alert.for_), step), _steps(recipe.window, step)
     lead = max(LEAD, win + 2)
-    fault = for_steps + win + 3
+    fault = max(for_steps + win + 3, _steps(recipe.lasts, step) + 3)
     total = lead + fault + _steps(AFTER, step)
     ends = total if recipe.event else lead + fault  # an event (a status change) persists
     faulty = [lead <= i < ends for i in range(total)]

@@ -104,6 +104,18 @@ def _unhealthy_test(c: Ctx) -> list[Recipe]:
     ]
 
 
+def _bootstrapping_test(c: Ctx) -> list[Recipe]:
+    """A P-chain bootstrapping, as the probe reports it: not bootstrapped, and /ext/health failing
+    its P and bootstrapped checks (ChainwatchAvalancheNodeUnhealthy stays silent on those)."""
+    e = c.labels
+    series = [
+        Series(BOOTSTRAPPED, {**e, "blockchain": "P"}, 1, 0),
+        Series(FAILING, {**e, "check": "P"}, 0, 1),
+        Series(FAILING, {**e, "check": "bootstrapped"}, 0, 1),
+    ]
+    return [Recipe(series, 1, e, note="P-chain bootstrapping")]
+
+
 def _unhealthy_quiet(c: Ctx) -> list[Quiet]:
     e = c.labels
     return [
@@ -278,7 +290,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "the node is replaying the chain (after a restart, a new database, or falling too far behind) and serves nothing of it until done. "
         "A validator whose node bootstraps is down for the network: its reward runway burns meanwhile.",
         value="{value:%.0f} bootstrapping",
-        test=lambda c: [Recipe([Series(BOOTSTRAPPED, {**c.labels, "blockchain": "P"}, 1, 0)], 1, c.labels, note="P-chain bootstrapping")],
+        test=_bootstrapping_test,
     ),
     AlertSpec(
         "ChainwatchAvalancheNodeUnhealthy",

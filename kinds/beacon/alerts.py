@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from chainwatch.core.alertkit import CHAIN_LABELS, GROUP_LABELS, AlertSpec, Ctx, Recipe, Series, by, duration, fmt, seconds, step
+from chainwatch.core.alertkit import CHAIN_LABELS, GROUP_LABELS, AlertSpec, Ctx, Inhibition, Recipe, Series, by, duration, fmt, seconds, step
 
 # Miss-ratio warning: at least this many epochs with misses within the hour (one epoch of false
 # "not live" after a beacon restart is ~10.7% of a mainnet hour), and hysteresis at the threshold.
@@ -17,6 +17,13 @@ OPTIMISTIC_FOR = "5m"
 EL_OFFLINE_FOR = "5m"
 # Slashings and exits are events: they alert for this long after the status changed.
 VALIDATOR_EVENT_WINDOW = "1h"
+# An offline sync-committee member misses its attestations too; its sync signatures (counted per
+# slot) reach their threshold an epoch before the attestations (counted per epoch) reach theirs.
+SYNC_COMMITTEE_EXPLAINS_ATTESTATIONS = Inhibition(
+    "ChainwatchSyncCommitteeMissed",
+    ("chain", "group"),
+    "An offline sync-committee member also misses attestations: its sync-committee page (first, an epoch earlier) is the incident.",
+)
 
 
 def _has_groups(c: Ctx) -> bool:
@@ -46,6 +53,23 @@ def _sync_missed(c: Ctx) -> str:
 def _proposal_window(c: Ctx) -> str:
     w = duration(max(2 * c.chain.epoch_seconds, 300))
     return duration(math.ceil(seconds(w) / 60) * 60)
+
+
+def _sync_committee_offline_test(c: Ctx) -> list[Recipe]:
+    """A sync-committee member offline, as the monitor reports it: it misses its sync signatures
+    and its attestations (ChainwatchAttestationsMissed fires too, and is inhibited)."""
+    g, attestations = c.group_labels, c.t.attestation_consecutive_misses
+    return [
+        Recipe(
+            [
+                Series("chainwatch_validator_consecutive_missed_sync_signatures", g, c.threshold - 1, c.threshold + 1),
+                Series("chainwatch_validator_consecutive_missed_attestations", g, attestations - 1, attestations + 1),
+            ],
+            c.threshold + 1,
+            g,
+            note="sync-committee member offline",
+        )
+    ]
 
 
 def _status_change(name: str, severity: str, statuses: str, summary: str, description: str, moved: str, note: str) -> AlertSpec:
@@ -124,6 +148,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         ),
         value="{value:%.0f} in a row",
         test=step("chainwatch_validator_consecutive_missed_attestations", lambda c: c.threshold - 1, lambda c: c.threshold + 1, "validator offline"),
+        inhibited_by=(SYNC_COMMITTEE_EXPLAINS_ATTESTATIONS,),
     ),
     AlertSpec(
         "ChainwatchAttestationMissRatioHigh",
@@ -182,11 +207,10 @@ ALERTS: tuple[AlertSpec, ...] = (
             "aggregate of the last {value:%.0f} blocks (threshold "
             + str(c.threshold)
             + " slots; skipped slots are not counted): every slot it misses costs a sync-committee penalty until its period ends."
+            " Its missed attestations are this incident: ChainwatchAttestationsMissed of the group is muted while this fires."
         ),
         value="{value:%.0f} slots in a row",
-        test=step(
-            "chainwatch_validator_consecutive_missed_sync_signatures", lambda c: c.threshold - 1, lambda c: c.threshold + 1, "sync-committee member offline"
-        ),
+        test=_sync_committee_offline_test,
     ),
     AlertSpec(
         "ChainwatchSyncCommitteeMissRatioHigh",

@@ -18,8 +18,16 @@ Defaults (``thresholds`` of the chain):
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import GROUP_LABELS, AlertSpec, Ctx, Quiet, Recipe, Series, by, fmt, seconds, step
+from chainwatch.core.alertkit import GROUP_LABELS, AlertSpec, Ctx, Inhibition, Quiet, Recipe, Series, by, fmt, seconds, step
 from chainwatch.core.generated import number
+
+# x/slashing jails a double-signing validator forever as it tombstones it (HandleEquivocationEvidence):
+# the monitor then reports it jailed and tombstoned, one incident.
+TOMBSTONED_INHIBITS_JAILED = Inhibition(
+    "ChainwatchCosmosValidatorTombstoned",
+    ("chain", "group"),
+    "A tombstoned validator is jailed for good too: its tombstone page says so, a jailed page (unjail advice) would repeat it wrongly.",
+)
 
 
 def _has_groups(c: Ctx) -> bool:
@@ -159,6 +167,7 @@ ALERTS: tuple[AlertSpec, ...] = (
         "stake slashed for downtime. Fix the signer, then send MsgUnjail once the jail period is over.",
         value="{value:%.0f} jailed",
         test=step("chainwatch_cosmos_validator_jailed", 0, 1, "validator jailed"),
+        inhibited_by=(TOMBSTONED_INHIBITS_JAILED,),
     ),
     AlertSpec(
         "ChainwatchCosmosValidatorTombstoned",
@@ -171,6 +180,14 @@ ALERTS: tuple[AlertSpec, ...] = (
         description="{value:%.0f} watched validator(s) of group {group} on {chain}/{network} are tombstoned after a double sign: slashed and "
         "never able to unjail. Stop every signer holding that key now; a second signer with the same key is the usual cause.",
         value="{value:%.0f} tombstoned",
-        test=step("chainwatch_cosmos_validator_tombstoned", 0, 1, "validator tombstoned"),
+        # As the monitor reports a double sign: tombstoned and jailed (ChainwatchCosmosValidatorJailed is inhibited).
+        test=lambda c: [
+            Recipe(
+                [Series("chainwatch_cosmos_validator_tombstoned", c.group_labels, 0, 1), Series("chainwatch_cosmos_validator_jailed", c.group_labels, 0, 1)],
+                1,
+                c.group_labels,
+                note="validator tombstoned",
+            )
+        ],
     ),
 )

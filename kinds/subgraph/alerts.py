@@ -11,7 +11,7 @@ ceil(1200 s / block time) blocks of the indexed chain), warning at half of it.
 
 from __future__ import annotations
 
-from chainwatch.core.alertkit import DOWN, ENDPOINT_LABELS, AlertSpec, Ctx, Recipe, Series, by, duration, selector, step
+from chainwatch.core.alertkit import DOWN, ENDPOINT_LABELS, AlertSpec, Ctx, Recipe, Series, by, ceil, duration, seconds, selector, step
 
 # Scrape steps a promtool test may use for the stall window: the window must hold two samples.
 _STEPS = (60, 30, 15, 10, 5, 2, 1)
@@ -31,6 +31,16 @@ def _stalled_expr(c: Ctx) -> str:
     )
 
 
+def _far_behind(c: Ctx) -> float:
+    """A lag in blocks past the critical threshold: where a stopped subgraph gets while its chain goes on."""
+    return ceil(c.chain.lag_blocks("critical") * 2 + 1)
+
+
+def _lag_seconds(c: Ctx, e: dict, healthy: float) -> Series:
+    """The same lag in seconds, as the exporter reports it beside the blocks (ChainwatchSyncLagSecondsHigh)."""
+    return Series("chainwatch_sync_lag_seconds", e, healthy, ceil(c.chain.lag_seconds("critical") * 2 + 1))
+
+
 def _stalled_test(c: Ctx) -> list[Recipe]:
     window = c.chain.stall_window_seconds
     e = c.endpoint_labels
@@ -39,16 +49,19 @@ def _stalled_test(c: Ctx) -> list[Recipe]:
     return [
         Recipe(
             [
-                Series("chainwatch_sync_lag_blocks", e, 1, 100),
+                # Its lag is past the critical threshold (ChainwatchSyncLagHigh fires too, and is inhibited).
+                Series("chainwatch_sync_lag_blocks", e, 1, _far_behind(c)),
+                _lag_seconds(c, e, 1),
                 Series("chainwatch_head_height", e, 5, 0, "height", start=1000),
                 Series("chainwatch_reference_head_height", ref, 5, 5, "height", start=1001),
                 Series("chainwatch_subgraph_fatal_error", e, 0, 0),
             ],
-            100,
+            _far_behind(c),
             e,
             window=window,
             step=float(every),
             note="indexed block stopped, chain goes on",
+            lasts=seconds(c.durations.sync_lag) + 60,
         )
     ]
 
@@ -70,7 +83,10 @@ def _indexing_errors_test(c: Ctx) -> list[Recipe]:
 
 def _fatal_test(c: Ctx) -> list[Recipe]:
     e = c.endpoint_labels
-    return [Recipe([Series("chainwatch_subgraph_fatal_error", e, 0, 1)], 1, e, note="fatal error")]
+    # As the exporter reports a failed subgraph: indexing stopped, so it falls behind (its lag
+    # alerts fire too, and are inhibited).
+    series = [Series("chainwatch_subgraph_fatal_error", e, 0, 1), Series("chainwatch_sync_lag_blocks", e, 0, _far_behind(c)), _lag_seconds(c, e, 0)]
+    return [Recipe(series, 1, e, note="fatal error", lasts=seconds(c.durations.sync_lag) + 60)]
 
 
 ALERTS: tuple[AlertSpec, ...] = (
