@@ -163,10 +163,16 @@ def _build_minimum(spec: AlertSpec, c: Ctx) -> list[Alert]:
         labels = {**_labels(c, account), "team": _owner(c, account)}
         alert.recipes = [
             Recipe(
-                [Series("chainwatch_account_balance", labels, _healthy_balance(c, account), account.minimum / 2)],
+                [
+                    Series("chainwatch_account_balance", labels, _healthy_balance(c, account), account.minimum / 2),
+                    # The account keeps spending (the exporter counts it): its runway drops too, and
+                    # ChainwatchAccountRunwayLow, which this alert inhibits, fires beside it.
+                    Series("chainwatch_account_spent_total", labels, 1, 1, "counter", start=1000),
+                ],
                 account.minimum / 2,
                 _labels(c, account),
                 note="balance below the minimum",
+                lasts=seconds(c.d.account_runway) + 60,
             )
         ]
         out.append(alert)

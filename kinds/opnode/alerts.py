@@ -24,6 +24,7 @@ from chainwatch.core.alertkit import (
     ceil,
     dashboard_for,
     fmt,
+    seconds,
     selector,
     step,
 )
@@ -112,10 +113,16 @@ ALERTS: tuple[AlertSpec, ...] = (
         value="{value:%.0f} L1 blocks",
         test=lambda c: [
             Recipe(
-                [Series("chainwatch_opnode_l1_lag_blocks", {**c.labels, "view": "head_l1"}, c.threshold, ceil(c.threshold * 3))],
+                [
+                    Series("chainwatch_opnode_l1_lag_blocks", {**c.labels, "view": "head_l1"}, c.threshold, ceil(c.threshold * 3)),
+                    # Derivation stalls with the L1 view: the safe head falls behind (ChainwatchRollupSafeHeadLagging
+                    # fires too, later, and is inhibited).
+                    Series("chainwatch_opnode_safe_lag_seconds", c.labels, 0, ceil(c.chain.rollup.safe_lag_seconds * 3)),
+                ],
                 ceil(c.threshold * 3),
                 {**c.labels, "view": "head_l1"},
                 note="L1 view frozen",
+                lasts=seconds(c.chain.rollup.safe_lag_for) + 60,
             )
         ],
     ),
