@@ -192,7 +192,8 @@ def inhibit_rules(config=None) -> list[dict]:
             source = f'alertname="{inhibition.source}"'
         else:  # an alert was renamed: fail the build, not the inhibition
             raise RuntimeError(f"{', '.join(alerts)}: inhibited by {inhibition.source}, which no declaration has")
-        rules.append({"source_matchers": [source], "target_matchers": [_matcher(alerts)], "equal": list(inhibition.equal)})
+        target = [_matcher(alerts), *([f'severity="{inhibition.severity}"'] if inhibition.severity else [])]
+        rules.append({"source_matchers": [source], "target_matchers": target, "equal": list(inhibition.equal)})
     return rules + [
         {
             # The critical variant of an alert silences its warning variant for the same thing.

@@ -223,12 +223,14 @@ class Inhibition:
 
     ``source`` is an alert name, :data:`CHAIN_WIDE` for every alert declared ``chain_wide``, or
     :data:`EXPLANATION` for the critical variant of every alert that explains an SLO burn
-    (:attr:`AlertSpec.explains_burn`).
+    (:attr:`AlertSpec.explains_burn`). ``severity``: only the targets' variant of that severity
+    is silenced ("" every variant).
     """
 
     source: str
     equal: tuple[str, ...]
     why: str = ""
+    severity: str = ""
 
 
 CHAIN_WIDE = "<chain-wide>"

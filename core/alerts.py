@@ -707,13 +707,20 @@ DIVERGED_INHIBITS_LAG = Inhibition(
 
 
 # A subgraph whose indexing stopped (failed, or stalled while its chain advances) falls further
-# behind every block: its lag is that incident, already paged (and paged first: the lag waits
-# until it is past its threshold for ``sync_lag``).
+# behind every block: its lag page is that incident, already paged (and paged first: the lag
+# waits until it is past its threshold for ``sync_lag``). Only the critical variant, the page: a
+# subgraph that fell behind before it stopped keeps the lag warning it already had.
 SUBGRAPH_FAILED_INHIBITS_LAG = Inhibition(
-    "ChainwatchSubgraphFailed", ("chain", "endpoint"), "A failed subgraph stops indexing: its growing lag is the failure, paged as ChainwatchSubgraphFailed."
+    "ChainwatchSubgraphFailed",
+    ("chain", "endpoint"),
+    "A failed subgraph stops indexing: its growing lag is the failure, paged as ChainwatchSubgraphFailed.",
+    severity="critical",
 )
 SUBGRAPH_STALLED_INHIBITS_LAG = Inhibition(
-    "ChainwatchSubgraphStalled", ("chain", "endpoint"), "A stalled subgraph falls behind every block: its lag is the stall, paged as ChainwatchSubgraphStalled."
+    "ChainwatchSubgraphStalled",
+    ("chain", "endpoint"),
+    "A stalled subgraph falls behind every block: its lag is the stall, paged as ChainwatchSubgraphStalled.",
+    severity="critical",
 )
 SUBGRAPH_STOPPED = (SUBGRAPH_FAILED_INHIBITS_LAG, SUBGRAPH_STALLED_INHIBITS_LAG)
 
