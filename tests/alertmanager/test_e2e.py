@@ -294,6 +294,19 @@ INHIBITION = [
         },
     ),
     (
+        "a stalled subgraph mutes its critical lag (the same incident), not a lag warning",
+        [
+            alert_named("ChainwatchSubgraphStalled", chain="uniswap-v3", endpoint="graph-node-1"),
+            alert_named("ChainwatchSyncLagHigh", chain="uniswap-v3", severity="critical", endpoint="graph-node-1"),
+            alert_named("ChainwatchSyncLagSecondsHigh", chain="uniswap-v3", severity="warning", endpoint="graph-node-1"),
+        ],
+        {
+            "ChainwatchSubgraphStalled/graph-node-1": False,
+            "ChainwatchSyncLagHigh/graph-node-1": True,
+            "ChainwatchSyncLagSecondsHigh/graph-node-1": False,
+        },
+    ),
+    (
         "exporter absent mutes everything it fed",
         [
             alert_named("ChainwatchExporterAbsent"),
